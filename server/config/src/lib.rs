@@ -1,0 +1,281 @@
+//! Typed configuration of the Kantor server, read from one TOML file (`--config FILE`).
+//!
+//! Every section has a default for every key, so an empty file (or none) runs the server on its
+//! embedded defaults. `docs/configuration.md` lists every key; keep it in step with this file.
+//!
+//! - [`Config`]: the whole file, one section per concern.
+//! - [`Listeners`]: the stable `[listeners]` table (`""` disables a listener).
+//! - [`SmtpConfig`], [`Pop3Config`]: per-protocol limits and timeouts.
+//! - [`AuthConfig`]: failed-login throttling.
+//! - [`TlsConfig`], [`StoreConfig`]: certificate paths and store tuning.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub listeners: Listeners,
+    pub tls: TlsConfig,
+    pub smtp: SmtpConfig,
+    pub pop3: Pop3Config,
+    pub auth: AuthConfig,
+    pub store: StoreConfig,
+}
+
+/// `[server]`: identity of this server.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Host name used in greetings, Received headers and the generated certificate.
+    /// Default: the machine's host name.
+    pub hostname: Option<String>,
+}
+
+/// `[listeners]`: one address per protocol endpoint; `""` disables it. Keys are stable.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Listeners {
+    /// SMTP for other mail servers (RFC 5321), STARTTLS available.
+    pub smtp: String,
+    /// Message submission (RFC 6409), STARTTLS then AUTH.
+    pub submission: String,
+    /// Message submission over implicit TLS (RFC 8314).
+    pub submissions: String,
+    /// POP3 (RFC 1939) with STLS.
+    pub pop3: String,
+    /// POP3 over implicit TLS (RFC 8314).
+    pub pop3s: String,
+}
+
+impl Default for Listeners {
+    fn default() -> Self {
+        Listeners {
+            smtp: "0.0.0.0:25".into(),
+            submission: "0.0.0.0:587".into(),
+            submissions: "0.0.0.0:465".into(),
+            pop3: "0.0.0.0:110".into(),
+            pop3s: "0.0.0.0:995".into(),
+        }
+    }
+}
+
+/// `[tls]`: certificate and key in PEM. When both are unset, a self-signed certificate for the
+/// host name is generated under `DATA/tls/` on first start and reused afterwards.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsConfig {
+    pub certificate: Option<PathBuf>,
+    pub private_key: Option<PathBuf>,
+}
+
+/// `[smtp]`: limits of the SMTP server (receiving and submission alike).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpConfig {
+    /// Largest message accepted, in bytes (advertised with SIZE, RFC 1870).
+    pub max_message_size: u64,
+    /// Most recipients in one transaction (RFC 5321 §4.5.3.1.8 requires at least 100).
+    pub max_recipients: usize,
+    /// Longest command line, CRLF included (RFC 5321 §4.5.3.1.4: at least 512).
+    pub max_command_line: usize,
+    /// Longest line of message data, CRLF included (RFC 5321 §4.5.3.1.6: at least 1000).
+    pub max_data_line: usize,
+    /// Seconds to wait for a command before closing (RFC 5321 §4.5.3.2.7 suggests 5 minutes).
+    pub command_timeout_secs: u64,
+    /// Seconds to wait for each chunk of message data (RFC 5321 §4.5.3.2.5: 3 minutes).
+    pub data_timeout_secs: u64,
+    /// Protocol errors in one session before it is disconnected.
+    pub max_errors: u32,
+    /// Concurrent SMTP connections in total, per listener.
+    pub max_connections: usize,
+    /// Concurrent SMTP connections from one IP address, per listener.
+    pub max_connections_per_ip: usize,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        SmtpConfig {
+            max_message_size: 50 * 1024 * 1024,
+            max_recipients: 100,
+            max_command_line: 4096,
+            max_data_line: 10_000,
+            command_timeout_secs: 300,
+            data_timeout_secs: 180,
+            max_errors: 20,
+            max_connections: 2000,
+            max_connections_per_ip: 200,
+        }
+    }
+}
+
+/// `[pop3]`: limits of the POP3 server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Pop3Config {
+    /// Allow USER/PASS and AUTH before STLS on the plaintext port (RFC 2595 §4: off by default).
+    pub allow_plaintext_auth: bool,
+    /// Longest command line, CRLF included (RFC 2449 §4: 255 octets at least).
+    pub max_command_line: usize,
+    /// Seconds of inactivity before the session is closed (RFC 1939 §3: at least 10 minutes).
+    pub idle_timeout_secs: u64,
+    /// Protocol errors in one session before it is disconnected.
+    pub max_errors: u32,
+    pub max_connections: usize,
+    pub max_connections_per_ip: usize,
+}
+
+impl Default for Pop3Config {
+    fn default() -> Self {
+        Pop3Config {
+            allow_plaintext_auth: false,
+            max_command_line: 1024,
+            idle_timeout_secs: 600,
+            max_errors: 20,
+            max_connections: 2000,
+            max_connections_per_ip: 100,
+        }
+    }
+}
+
+/// `[auth]`: throttling of failed logins, per client IP and per account.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Failures within the window after which every further attempt is answered slowly.
+    pub failures_before_delay: u32,
+    /// Delay added per failure past `failures_before_delay`, in milliseconds (capped at 5 s).
+    pub delay_step_ms: u64,
+    /// Failures within the window after which logins are refused until the lockout ends.
+    pub failures_before_lockout: u32,
+    /// Window over which failures are counted, in seconds.
+    pub window_secs: u64,
+    /// How long logins stay refused after the lockout threshold, in seconds.
+    pub lockout_secs: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            failures_before_delay: 3,
+            delay_step_ms: 500,
+            failures_before_lockout: 10,
+            window_secs: 900,
+            lockout_secs: 900,
+        }
+    }
+}
+
+/// `[store]`: tuning of the embedded store.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    /// Most write requests (deliveries, flag changes, ...) committed in one transaction.
+    pub max_batch: usize,
+    /// Read connections kept open for concurrent readers.
+    pub read_connections: usize,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            max_batch: 256,
+            read_connections: 8,
+        }
+    }
+}
+
+/// Why a configuration file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid configuration in {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Reads and validates a configuration file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|e| match e {
+            ConfigError::Parse { source, .. } => ConfigError::Parse {
+                path: path.into(),
+                source,
+            },
+            other => other,
+        })
+    }
+
+    /// Parses and validates configuration text.
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|source| ConfigError::Parse {
+            path: PathBuf::new(),
+            source,
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Rejects values that would break the protocols' minimums (RFC 5321 §4.5.3.1).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let s = &self.smtp;
+        let checks: [(bool, &str); 7] = [
+            (s.max_command_line >= 512, "smtp.max_command_line must be at least 512"),
+            (s.max_data_line >= 1000, "smtp.max_data_line must be at least 1000"),
+            (s.max_recipients >= 1, "smtp.max_recipients must be at least 1"),
+            (s.max_message_size >= 1024, "smtp.max_message_size must be at least 1024"),
+            (self.pop3.max_command_line >= 255, "pop3.max_command_line must be at least 255"),
+            (self.store.max_batch >= 1, "store.max_batch must be at least 1"),
+            (
+                self.tls.certificate.is_some() == self.tls.private_key.is_some(),
+                "tls.certificate and tls.private_key must be set together",
+            ),
+        ];
+        match checks.iter().find(|(ok, _)| !ok) {
+            Some((_, message)) => Err(ConfigError::Invalid((*message).into())),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let c = Config::parse("").unwrap();
+        assert_eq!(c.listeners.smtp, "0.0.0.0:25");
+        assert_eq!(c.listeners.pop3s, "0.0.0.0:995");
+        assert_eq!(c.smtp.max_recipients, 100);
+    }
+
+    #[test]
+    fn listeners_can_be_disabled_and_moved() {
+        let c = Config::parse("[listeners]\nsmtp = \"127.0.0.1:2525\"\npop3 = \"\"\n").unwrap();
+        assert_eq!(c.listeners.smtp, "127.0.0.1:2525");
+        assert_eq!(c.listeners.pop3, "");
+        assert_eq!(c.listeners.submission, "0.0.0.0:587");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_limits_are_refused() {
+        assert!(Config::parse("[listeners]\nsmpt = \"x\"\n").is_err());
+        let err = Config::parse("[smtp]\nmax_command_line = 100\n").unwrap_err();
+        assert!(err.to_string().contains("max_command_line"));
+    }
+}

@@ -1,0 +1,165 @@
+//! Content-addressed message bodies. A blob is named by the BLAKE3 hash of its bytes, so one
+//! message delivered to many recipients is stored once. Blobs are written and fsynced before the
+//! transaction that references them commits.
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The hex BLAKE3 hash of a blob's bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BlobHash(String);
+
+impl BlobHash {
+    /// Hashes `data`.
+    pub fn of(data: &[u8]) -> BlobHash {
+        BlobHash(blake3::hash(data).to_hex().to_string())
+    }
+
+    /// Accepts a stored hash (64 lowercase hex digits) and nothing else, so it is safe in a path.
+    pub fn parse(s: &str) -> Option<BlobHash> {
+        let valid = s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        valid.then(|| BlobHash(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for BlobHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A blob in memory together with its hash, as handed to delivery and queueing.
+#[derive(Debug, Clone)]
+pub struct BlobRef {
+    pub hash: BlobHash,
+    pub data: Arc<[u8]>,
+}
+
+impl BlobRef {
+    pub fn new(data: impl Into<Arc<[u8]>>) -> BlobRef {
+        let data = data.into();
+        BlobRef {
+            hash: BlobHash::of(&data),
+            data,
+        }
+    }
+
+    pub fn size(&self) -> u64 {
+        self.data.len() as u64
+    }
+}
+
+/// Where blob bytes live. Implementations must make `put` durable before returning.
+pub trait BlobStore: Send + Sync + 'static {
+    /// Stores `data` under `hash` durably; a blob that is already there is left alone.
+    fn put(&self, hash: &BlobHash, data: &[u8]) -> io::Result<()>;
+    /// Reads a whole blob.
+    fn get(&self, hash: &BlobHash) -> io::Result<Vec<u8>>;
+    /// Whether the blob is present.
+    fn exists(&self, hash: &BlobHash) -> bool;
+    /// Removes a blob; a missing blob is not an error.
+    fn delete(&self, hash: &BlobHash) -> io::Result<()>;
+}
+
+/// Blobs as files under one directory, fanned out by the first two hex digits of the hash.
+pub struct LocalBlobStore {
+    root: PathBuf,
+    tmp_counter: AtomicU64,
+}
+
+impl LocalBlobStore {
+    /// Opens (creating if needed) a blob directory.
+    pub fn open(root: &Path) -> io::Result<LocalBlobStore> {
+        fs::create_dir_all(root.join("tmp"))?;
+        for prefix in 0..=255u8 {
+            fs::create_dir_all(root.join(format!("{prefix:02x}")))?;
+        }
+        // Leftovers of writes interrupted by a crash are never referenced: drop them.
+        for entry in fs::read_dir(root.join("tmp"))? {
+            let _ = fs::remove_file(entry?.path());
+        }
+        Ok(LocalBlobStore {
+            root: root.to_path_buf(),
+            tmp_counter: AtomicU64::new(0),
+        })
+    }
+
+    fn dir_of(&self, hash: &BlobHash) -> PathBuf {
+        self.root.join(&hash.as_str()[..2])
+    }
+
+    fn path_of(&self, hash: &BlobHash) -> PathBuf {
+        self.dir_of(hash).join(hash.as_str())
+    }
+}
+
+impl BlobStore for LocalBlobStore {
+    fn put(&self, hash: &BlobHash, data: &[u8]) -> io::Result<()> {
+        let path = self.path_of(hash);
+        if path.exists() {
+            return Ok(());
+        }
+        let n = self.tmp_counter.fetch_add(1, Ordering::Relaxed);
+        let tmp = self
+            .root
+            .join("tmp")
+            .join(format!("{}.{}.{n}", hash, std::process::id()));
+        let mut file = File::create(&tmp)?;
+        file.write_all(data)?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&tmp, &path)?;
+        // The rename is durable only once the directory entry is.
+        File::open(self.dir_of(hash))?.sync_all()
+    }
+
+    fn get(&self, hash: &BlobHash) -> io::Result<Vec<u8>> {
+        fs::read(self.path_of(hash))
+    }
+
+    fn exists(&self, hash: &BlobHash) -> bool {
+        self.path_of(hash).exists()
+    }
+
+    fn delete(&self, hash: &BlobHash) -> io::Result<()> {
+        match fs::remove_file(self.path_of(hash)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn put_get_delete_round_trip() {
+        let dir = std::env::temp_dir().join(format!("kantor-blob-test-{}", std::process::id()));
+        let store = LocalBlobStore::open(&dir).unwrap();
+        let blob = BlobRef::new(b"hello".to_vec());
+        assert!(!store.exists(&blob.hash));
+        store.put(&blob.hash, &blob.data).unwrap();
+        store.put(&blob.hash, &blob.data).unwrap();
+        assert_eq!(store.get(&blob.hash).unwrap(), b"hello");
+        store.delete(&blob.hash).unwrap();
+        store.delete(&blob.hash).unwrap();
+        assert!(!store.exists(&blob.hash));
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn only_well_formed_hashes_parse() {
+        let h = BlobHash::of(b"x");
+        assert_eq!(BlobHash::parse(h.as_str()), Some(h));
+        assert_eq!(BlobHash::parse("../../etc/passwd"), None);
+        assert_eq!(BlobHash::parse(&"A".repeat(64)), None);
+    }
+}

@@ -1,0 +1,215 @@
+//! Plain data the store hands out: identifiers, directory entries, mailboxes and messages.
+
+use serde::{Deserialize, Serialize};
+
+/// An account (mailbox owner).
+pub type AccountId = i64;
+/// A mailbox (folder) of one account.
+pub type MailboxId = i64;
+/// A stored message (one copy in one mailbox).
+pub type MessageId = i64;
+/// An IMAP UID (RFC 9051 §2.3.1.1): strictly increasing per mailbox.
+pub type Uid = u32;
+/// The account's change counter: IMAP MODSEQ (RFC 7162) and JMAP state derive from it.
+pub type Modseq = u64;
+
+/// A mail domain this server is the final destination for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Domain {
+    pub id: i64,
+    pub name: String,
+}
+
+/// A user or shared mailbox account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: AccountId,
+    pub local: String,
+    pub domain: String,
+    pub password_hash: String,
+    pub is_admin: bool,
+    /// Quota in bytes; 0 means unlimited.
+    pub quota_bytes: u64,
+    pub used_bytes: u64,
+    pub modseq: Modseq,
+}
+
+impl Account {
+    /// The account's primary address, `local@domain`.
+    pub fn address(&self) -> String {
+        format!("{}@{}", self.local, self.domain)
+    }
+}
+
+/// What a new account is created with.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub local: String,
+    pub domain: String,
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub quota_bytes: u64,
+}
+
+/// An alias: mail to `local@domain` (catch-all when `local` is empty) goes to `target`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alias {
+    pub local: String,
+    pub domain: String,
+    pub target: String,
+}
+
+/// A distribution list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub id: i64,
+    pub local: String,
+    pub domain: String,
+    /// Member addresses (users, aliases or other groups).
+    pub members: Vec<String>,
+    /// Addresses of the accounts allowed to send as the group.
+    pub senders: Vec<String>,
+}
+
+/// The special-use role of a mailbox (RFC 6154; JMAP Mailbox/role).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MailboxRole {
+    Inbox,
+    Drafts,
+    Sent,
+    Junk,
+    Trash,
+    Archive,
+}
+
+impl MailboxRole {
+    /// The mailboxes every account gets at creation, with their names.
+    pub const DEFAULTS: [(MailboxRole, &'static str); 6] = [
+        (MailboxRole::Inbox, "INBOX"),
+        (MailboxRole::Drafts, "Drafts"),
+        (MailboxRole::Sent, "Sent"),
+        (MailboxRole::Junk, "Junk"),
+        (MailboxRole::Trash, "Trash"),
+        (MailboxRole::Archive, "Archive"),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailboxRole::Inbox => "inbox",
+            MailboxRole::Drafts => "drafts",
+            MailboxRole::Sent => "sent",
+            MailboxRole::Junk => "junk",
+            MailboxRole::Trash => "trash",
+            MailboxRole::Archive => "archive",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MailboxRole> {
+        Self::DEFAULTS
+            .iter()
+            .map(|(role, _)| *role)
+            .find(|role| role.as_str() == s)
+    }
+}
+
+/// A mailbox with its counters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mailbox {
+    pub id: MailboxId,
+    pub account_id: AccountId,
+    pub name: String,
+    pub role: Option<MailboxRole>,
+    pub uidvalidity: u32,
+    pub uidnext: Uid,
+    pub highest_modseq: Modseq,
+    pub total: u32,
+    pub unseen: u32,
+    pub size: u64,
+    pub subscribed: bool,
+}
+
+/// The IMAP system flags (RFC 9051 §2.3.2), stored as a bit set. `\Recent` is per session and
+/// never stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Flags(pub u32);
+
+impl Flags {
+    pub const SEEN: Flags = Flags(1);
+    pub const ANSWERED: Flags = Flags(2);
+    pub const FLAGGED: Flags = Flags(4);
+    pub const DELETED: Flags = Flags(8);
+    pub const DRAFT: Flags = Flags(16);
+
+    pub fn contains(self, other: Flags) -> bool {
+        self.0 & other.0 == other.0
+    }
+    pub fn with(self, other: Flags) -> Flags {
+        Flags(self.0 | other.0)
+    }
+}
+
+/// What is needed to list a mailbox's messages without reading their bodies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageSummary {
+    pub id: MessageId,
+    pub uid: Uid,
+    pub modseq: Modseq,
+    pub flags: Flags,
+    pub size: u64,
+    pub blob: crate::BlobHash,
+    pub internal_date: i64,
+    pub thread_id: i64,
+}
+
+/// Where a delivered message landed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivered {
+    pub account_id: AccountId,
+    pub mailbox_id: MailboxId,
+    pub message_id: MessageId,
+    pub uid: Uid,
+    pub modseq: Modseq,
+}
+
+/// A message for local delivery to one or more accounts (each gets its own copy in its INBOX,
+/// all sharing one blob).
+#[derive(Debug, Clone)]
+pub struct IncomingMessage {
+    pub blob: crate::BlobRef,
+    pub recipients: Vec<AccountId>,
+    pub flags: Flags,
+    /// Unix seconds; IMAP INTERNALDATE (RFC 9051 §2.3.3).
+    pub internal_date: i64,
+    /// Refuse the whole delivery if it would take any recipient past its quota.
+    pub enforce_quota: bool,
+}
+
+/// One remote recipient of a submitted message, with its DSN parameters (RFC 3461).
+#[derive(Debug, Clone, Default)]
+pub struct QueueRecipient {
+    pub address: String,
+    pub notify: Option<String>,
+    pub orcpt: Option<String>,
+}
+
+/// A submitted message waiting for outbound delivery.
+#[derive(Debug, Clone)]
+pub struct OutgoingMessage {
+    pub blob: crate::BlobRef,
+    pub account_id: Option<AccountId>,
+    pub mail_from: String,
+    pub recipients: Vec<QueueRecipient>,
+    pub envid: Option<String>,
+    pub ret: Option<String>,
+}
+
+/// A queued outbound delivery, as listed for operators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueEntry {
+    pub id: i64,
+    pub mail_from: String,
+    pub rcpt_to: String,
+    pub blob: crate::BlobHash,
+    pub attempts: u32,
+    pub next_attempt_at: i64,
+}

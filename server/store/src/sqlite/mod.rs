@@ -1,0 +1,152 @@
+//! The SQLite backend (rusqlite, bundled, WAL).
+//!
+//! - `migrate`: applies `schema/NNNN_*.sql` in order and records them.
+//! - `writer`: the one write connection, on its own thread, committing batches (group commit).
+//! - `directory`, `mail`, `queue`: the operations, as `impl Store` blocks grouped by entity.
+//!
+//! Reads use a small pool of read-only connections and run on the caller's thread: they are short
+//! indexed lookups. Writes go through the writer so that many sessions share one fsync.
+
+mod directory;
+mod mail;
+mod migrate;
+mod queue;
+mod writer;
+
+use crate::blob::{BlobStore, LocalBlobStore};
+use crate::changes::ChangeEvent;
+use crate::{Result, StoreError};
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tokio::sync::broadcast;
+
+pub(crate) use writer::WriteCtx;
+
+/// Tuning of the embedded store.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Most write requests committed in one transaction.
+    pub max_batch: usize,
+    /// Read connections kept open.
+    pub read_connections: usize,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            max_batch: 256,
+            read_connections: 8,
+        }
+    }
+}
+
+/// The store: cheap to clone, shared by every session.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db_path: PathBuf,
+    readers: Mutex<Vec<Connection>>,
+    max_readers: usize,
+    writer: writer::WriterHandle,
+    blobs: Arc<dyn BlobStore>,
+    changes: broadcast::Sender<ChangeEvent>,
+}
+
+impl Store {
+    /// Opens the store under `data_dir` (database `kantor.db`, blobs under `blobs/`), creating it
+    /// and applying pending migrations.
+    pub fn open(data_dir: &Path, options: StoreOptions) -> Result<Store> {
+        std::fs::create_dir_all(data_dir)?;
+        let db_path = data_dir.join("kantor.db");
+        let mut conn = open_connection(&db_path, false)?;
+        migrate::apply(&mut conn)?;
+        let blobs: Arc<dyn BlobStore> = Arc::new(LocalBlobStore::open(&data_dir.join("blobs"))?);
+        let (changes, _) = broadcast::channel(4096);
+        let writer =
+            writer::WriterHandle::start(conn, blobs.clone(), changes.clone(), options.max_batch)?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                db_path,
+                readers: Mutex::new(Vec::new()),
+                max_readers: options.read_connections.max(1),
+                writer,
+                blobs,
+                changes,
+            }),
+        })
+    }
+
+    /// Subscribes to change events, sent after each commit that changed an account.
+    pub fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {
+        self.inner.changes.subscribe()
+    }
+
+    /// Stores a blob durably (fsynced) unless it is already there. Call before the transaction
+    /// that references it; runs on a blocking thread.
+    pub async fn put_blob(&self, blob: &crate::BlobRef) -> Result<()> {
+        let (blobs, blob) = (self.inner.blobs.clone(), blob.clone());
+        tokio::task::spawn_blocking(move || blobs.put(&blob.hash, &blob.data))
+            .await
+            .map_err(|e| StoreError::Io(std::io::Error::other(e)))?
+            .map_err(StoreError::from)
+    }
+
+    /// Reads a whole blob.
+    pub fn read_blob(&self, hash: &crate::BlobHash) -> Result<Vec<u8>> {
+        Ok(self.inner.blobs.get(hash)?)
+    }
+
+    /// Runs a read on a pooled read-only connection.
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        let conn = match self.inner.readers.lock().expect("reader pool").pop() {
+            Some(conn) => conn,
+            None => open_connection(&self.inner.db_path, true)?,
+        };
+        let result = f(&conn);
+        let mut pool = self.inner.readers.lock().expect("reader pool");
+        if pool.len() < self.inner.max_readers {
+            pool.push(conn);
+        }
+        Ok(result?)
+    }
+
+    /// Runs `job` inside the writer's next batch transaction and waits for its commit.
+    async fn write<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&mut WriteCtx<'_>) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        self.inner.writer.submit(job).await
+    }
+}
+
+fn open_connection(path: &Path, read_only: bool) -> Result<Connection> {
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    if !read_only {
+        // WAL with synchronous=FULL: a commit is fsynced before it returns (durability rule).
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+    }
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+/// Current time in unix seconds.
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,207 @@
+//! The store through its public API: accounts, delivery, quota, expunge, change log and events.
+
+use kantor_store::changes::{ChangeKind, ObjectKind};
+use kantor_store::*;
+
+fn message(subject: &str, extra: &str) -> BlobRef {
+    BlobRef::new(
+        format!(
+            "From: a@example.com\r\nTo: b@example.com\r\nSubject: {subject}\r\n{extra}\r\nbody of {subject}\r\n"
+        )
+        .into_bytes(),
+    )
+}
+
+async fn setup() -> (tempfile::TempDir, Store, Account, Account) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    store.add_domain("example.com").await.unwrap();
+    let new = |local: &str| NewAccount {
+        local: local.into(),
+        domain: "example.com".into(),
+        password_hash: "x".into(),
+        is_admin: false,
+        quota_bytes: 0,
+    };
+    let alice = store.create_account(new("alice")).await.unwrap();
+    let bob = store.create_account(new("bob")).await.unwrap();
+    (dir, store, alice, bob)
+}
+
+fn incoming(blob: BlobRef, recipients: Vec<AccountId>) -> IncomingMessage {
+    IncomingMessage {
+        blob,
+        recipients,
+        flags: Flags::default(),
+        internal_date: 1_700_000_000,
+        enforce_quota: true,
+    }
+}
+
+#[tokio::test]
+async fn accounts_get_special_use_mailboxes_and_unique_addresses() {
+    let (_dir, store, alice, _) = setup().await;
+    let roles: Vec<_> = store
+        .mailboxes(alice.id)
+        .unwrap()
+        .iter()
+        .filter_map(|m| m.role)
+        .collect();
+    assert_eq!(roles.len(), 6);
+    assert!(
+        store
+            .mailbox_by_role(alice.id, MailboxRole::Inbox)
+            .unwrap()
+            .is_some()
+    );
+    let dup = store
+        .create_account(NewAccount {
+            local: "ALICE".into(),
+            domain: "EXAMPLE.com".into(),
+            password_hash: "x".into(),
+            is_admin: false,
+            quota_bytes: 0,
+        })
+        .await;
+    assert!(matches!(dup, Err(StoreError::AlreadyExists(_))), "{dup:?}");
+    store.add_group("team", "example.com").await.unwrap();
+    let clash = store
+        .add_alias(Alias {
+            local: "team".into(),
+            domain: "example.com".into(),
+            target: "a@x".into(),
+        })
+        .await;
+    assert!(matches!(clash, Err(StoreError::AlreadyExists(_))));
+}
+
+#[tokio::test]
+async fn delivery_shares_one_blob_assigns_uids_and_logs_changes() {
+    let (dir, store, alice, bob) = setup().await;
+    let mut events = store.subscribe();
+    let blob = message("hello", "Message-ID: <m1@x>");
+    let delivered = store
+        .deliver(incoming(blob.clone(), vec![alice.id, bob.id]))
+        .await
+        .unwrap();
+    assert_eq!(delivered.len(), 2);
+    assert!(delivered.iter().all(|d| d.uid == 1));
+    let event = events.recv().await.unwrap();
+    assert_eq!(event.account_id, alice.id);
+
+    let reply = message("re: hello", "Message-ID: <m2@x>\r\nIn-Reply-To: <m1@x>");
+    let second = store
+        .deliver(incoming(reply, vec![alice.id]))
+        .await
+        .unwrap();
+    assert_eq!(second[0].uid, 2);
+
+    let inbox = store
+        .mailbox_by_role(alice.id, MailboxRole::Inbox)
+        .unwrap()
+        .unwrap();
+    assert_eq!((inbox.total, inbox.unseen, inbox.uidnext), (2, 2, 3));
+    let list = store.messages(inbox.id).unwrap();
+    assert_eq!(
+        list[0].thread_id, list[1].thread_id,
+        "reply joins the thread"
+    );
+    assert_eq!(store.read_blob(&list[0].blob).unwrap(), blob.data.to_vec());
+    let meta = store.message_meta(list[1].id).unwrap();
+    assert_eq!(meta.envelope.subject.as_deref(), Some("re: hello"));
+
+    let blob_files = walk_count(&dir.path().join("blobs"));
+    assert_eq!(blob_files, 2, "one file per distinct message");
+
+    let changes = store
+        .changes_since(alice.id, inbox.highest_modseq - 2)
+        .unwrap();
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.object == ObjectKind::Message && c.kind == ChangeKind::Created)
+    );
+
+    // Expunge: counters, quota usage, change log and blob references follow.
+    let removed = store
+        .expunge(alice.id, inbox.id, vec![list[1].id])
+        .await
+        .unwrap();
+    assert_eq!(removed, vec![2]);
+    let after = store
+        .mailbox_by_role(alice.id, MailboxRole::Inbox)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (after.total, after.uidnext),
+        (1, 3),
+        "UIDs are never reused"
+    );
+    let destroyed = store.changes_since(alice.id, inbox.highest_modseq).unwrap();
+    assert_eq!(destroyed.last().unwrap().kind, ChangeKind::Destroyed);
+    assert_eq!(destroyed.last().unwrap().uid, Some(2));
+    assert_eq!(
+        walk_count(&dir.path().join("blobs")),
+        1,
+        "unreferenced blob removed"
+    );
+}
+
+#[tokio::test]
+async fn quota_refuses_the_whole_delivery() {
+    let (_dir, store, alice, bob) = setup().await;
+    store.set_quota(alice.id, 100).await.unwrap();
+    let big = BlobRef::new(vec![b'x'; 200]);
+    let err = store
+        .deliver(incoming(big, vec![alice.id, bob.id]))
+        .await
+        .unwrap_err();
+    match err {
+        StoreError::QuotaExceeded {
+            accounts,
+            permanent,
+        } => {
+            assert_eq!(accounts, vec![alice.id]);
+            assert!(permanent);
+        }
+        other => panic!("expected quota error, got {other:?}"),
+    }
+    let bob_inbox = store
+        .mailbox_by_role(bob.id, MailboxRole::Inbox)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        bob_inbox.total, 0,
+        "nothing delivered when the transaction is refused"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_deliveries_all_commit_with_distinct_uids() {
+    let (_dir, store, alice, _) = setup().await;
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .deliver(incoming(message(&format!("m{i}"), ""), vec![alice.id]))
+                    .await
+            })
+        })
+        .collect();
+    let mut uids = Vec::new();
+    for task in tasks {
+        uids.push(task.await.unwrap().unwrap()[0].uid);
+    }
+    uids.sort();
+    assert_eq!(uids, (1..=200).collect::<Vec<_>>());
+}
+
+fn walk_count(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap() != "tmp")
+        .map(|p| if p.is_dir() { walk_count(&p) } else { 1 })
+        .sum()
+}
