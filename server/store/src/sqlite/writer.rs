@@ -244,15 +244,15 @@ fn run_batch(
         let _ = conn.execute_batch("ROLLBACK");
         e.to_string()
     });
+    // After the commit: drop released blobs, wake subscribers, then answer the callers, so that
+    // whatever a caller does next sees the batch's effects complete.
     if commit.is_ok() {
         delete_unreferenced(conn, blobs, std::mem::take(&mut ctx.released_blobs));
-    }
-    batch.into_iter().for_each(|job| job.finish(commit.clone()));
-    if commit.is_ok() {
-        for event in ctx.events {
+        for event in ctx.events.drain(..) {
             let _ = changes.send(event);
         }
     }
+    batch.into_iter().for_each(|job| job.finish(commit.clone()));
 }
 
 /// Deletes blob files released in the batch unless a later job took them again. Runs under the
