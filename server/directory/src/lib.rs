@@ -1,1 +1,139 @@
-//! placeholder
+//! Kantor's organization directory: who has which address, who may log in, and where mail for an
+//! address goes. Persistence is the store's; the rules live here.
+//!
+//! - [`address`]: parsing and normalising `local@domain` and domain names.
+//! - [`password`]: argon2id hashing and verification, generated passwords.
+//! - [`resolve`]: recipient resolution (user, alias, catch-all, group, sub-address, postmaster).
+//! - [`throttle`]: slowing, then refusing, repeated failed logins per IP and per account.
+//! - [`admin`]: the validated operations behind `kantor admin` and the future admin API.
+//! - [`Directory`]: the facade the protocol crates use.
+
+pub mod address;
+pub mod admin;
+pub mod password;
+pub mod resolve;
+pub mod throttle;
+
+use kantor_store::{Account, Store, StoreError};
+use std::net::IpAddr;
+use std::time::Duration;
+
+pub use address::{Address, AddressError};
+pub use resolve::Recipient;
+pub use throttle::{AuthPolicy, AuthThrottle};
+
+/// Why a directory operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DirectoryError {
+    #[error(transparent)]
+    Address(#[from] AddressError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The outcome of a login attempt.
+#[derive(Debug)]
+pub enum AuthOutcome {
+    /// The credentials are right.
+    Success(Account),
+    /// Wrong user name or password (the two are never told apart).
+    Failed,
+    /// Too many recent failures from this IP or for this account: try again later.
+    Throttled { retry_after: Duration },
+}
+
+/// The directory facade shared by every session.
+#[derive(Clone)]
+pub struct Directory {
+    store: Store,
+    throttle: std::sync::Arc<AuthThrottle>,
+}
+
+impl Directory {
+    pub fn new(store: Store, policy: AuthPolicy) -> Directory {
+        Directory {
+            store,
+            throttle: std::sync::Arc::new(AuthThrottle::new(policy)),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Whether this server is the final destination for `domain`.
+    pub fn is_local_domain(&self, domain: &str) -> Result<bool, DirectoryError> {
+        Ok(self.store.domain(domain)?.is_some())
+    }
+
+    /// Where mail for `address` goes (see [`resolve`]).
+    pub fn resolve(&self, address: &Address) -> Result<Recipient, DirectoryError> {
+        resolve::resolve(&self.store, address)
+    }
+
+    /// Checks a login (user name = the account's address). Failures are slowed and then refused
+    /// per client IP and per account, and logged; the password hash is checked on a blocking
+    /// thread. A missing account costs the same hash work as a wrong password.
+    pub async fn authenticate(&self, username: &str, password: &str, ip: IpAddr) -> AuthOutcome {
+        let key = username.trim().to_ascii_lowercase();
+        if let Some(retry_after) = self.throttle.locked_out(ip, &key) {
+            tracing::warn!(%ip, user = %key, "login refused: too many failures");
+            return AuthOutcome::Throttled { retry_after };
+        }
+        let account = Address::parse(&key).ok().and_then(|a| {
+            self.store
+                .account_by_address(&a.local, &a.domain)
+                .ok()
+                .flatten()
+        });
+        let hash = account
+            .as_ref()
+            .map(|a| a.password_hash.clone())
+            .unwrap_or_else(|| password::DUMMY_HASH.to_string());
+        let password = password.to_string();
+        let verified = tokio::task::spawn_blocking(move || password::verify(&password, &hash))
+            .await
+            .unwrap_or(false);
+        match account {
+            Some(account) if verified => {
+                self.throttle.succeeded(&key);
+                tracing::info!(%ip, user = %key, "login succeeded");
+                AuthOutcome::Success(account)
+            }
+            _ => {
+                let delay = self.throttle.failed(ip, &key);
+                tracing::warn!(%ip, user = %key, delay_ms = delay.as_millis() as u64, "login failed");
+                tokio::time::sleep(delay).await;
+                AuthOutcome::Failed
+            }
+        }
+    }
+
+    /// Whether `account` may use `address` as envelope sender and From (RFC 6409 §8.1): its own
+    /// address, an alias that points at it, or a group that lists it as a permitted sender.
+    pub fn may_send_as(
+        &self,
+        account: &Account,
+        address: &Address,
+    ) -> Result<bool, DirectoryError> {
+        if address.local.eq_ignore_ascii_case(&account.local)
+            && address.domain.eq_ignore_ascii_case(&account.domain)
+        {
+            return Ok(true);
+        }
+        if !self.is_local_domain(&address.domain)? || address.local.is_empty() {
+            return Ok(false);
+        }
+        let own = account.address();
+        let alias_targets = self.store.alias_targets(&address.local, &address.domain)?;
+        if alias_targets.iter().any(|t| t.eq_ignore_ascii_case(&own)) {
+            return Ok(true);
+        }
+        Ok(self
+            .store
+            .group(&address.local, &address.domain)?
+            .is_some_and(|g| g.senders.iter().any(|s| s.eq_ignore_ascii_case(&own))))
+    }
+}
