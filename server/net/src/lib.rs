@@ -1,1 +1,16 @@
-//! placeholder
+//! What every protocol server shares below the protocol: listeners, TLS and connection limits.
+//!
+//! - [`tls`]: the server certificate (configured PEM files, or a generated self-signed one).
+//! - [`stream`]: [`Stream`], a connection that is plain or TLS and can be upgraded (STARTTLS).
+//! - [`limits`]: [`ConnectionLimiter`], concurrent connections in total and per IP.
+//! - [`listener`]: binding with a one-line error naming the address, and the accept loop.
+
+pub mod limits;
+pub mod listener;
+pub mod stream;
+pub mod tls;
+
+pub use limits::{ConnectionGuard, ConnectionLimiter};
+pub use listener::{BindError, Listener, bind};
+pub use stream::Stream;
+pub use tls::TlsError;
