@@ -2,14 +2,17 @@
 //!
 //! - [`tls`]: the server certificate (configured PEM files, or a generated self-signed one).
 //! - [`stream`]: [`Stream`], a connection that is plain or TLS and can be upgraded (STARTTLS).
+//! - [`connection`]: [`Connection`], a stream with its read buffer and timeouts.
 //! - [`limits`]: [`ConnectionLimiter`], concurrent connections in total and per IP.
 //! - [`listener`]: binding with a one-line error naming the address, and the accept loop.
 
+pub mod connection;
 pub mod limits;
 pub mod listener;
 pub mod stream;
 pub mod tls;
 
+pub use connection::{Connection, ReadError};
 pub use limits::{ConnectionGuard, ConnectionLimiter};
 pub use listener::{BindError, Listener, bind};
 pub use stream::Stream;

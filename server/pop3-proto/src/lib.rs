@@ -4,7 +4,7 @@
 //!
 //! | module | what it holds | RFC |
 //! | --- | --- | --- |
-//! | [`command`] | [`Command`], [`parse_command`], [`ParseError`]; one submodule per command family: [`command::authorization`] (USER, PASS, APOP, AUTH, CAPA, STLS, QUIT) and [`command::transaction`] (STAT, LIST, UIDL, RETR, TOP, DELE, RSET, NOOP) | RFC 1939 §4-7, RFC 2449 §5, RFC 2595 §4, RFC 5034 §4 |
+//! | [`command`] | [`Command`], [`parse_command`], [`ParseError`]; argument rules per command family: [`command::authorization`] (USER, PASS, APOP, AUTH) and [`command::transaction`] (LIST, UIDL, RETR, TOP, DELE); CAPA, STLS, STAT, RSET, NOOP, QUIT take no arguments | RFC 1939 §4-7, RFC 2449 §5, RFC 2595 §4, RFC 5034 §4 |
 //! | [`reply`] | [`Reply`] (`+OK`, `-ERR`, SASL `+ ` challenges) and [`ResponseCode`] (`[AUTH]`, `[SYS/TEMP]`, ...) | RFC 1939 §3, RFC 2449 §8, RFC 3206 |
 //! | [`multiline`] | multi-line response bodies with dot-stuffing: [`encode_multiline_message`] (RETR, TOP) and [`encode_multiline_lines`] (CAPA, LIST, UIDL) | RFC 1939 §3, §7 (TOP) |
 //! | [`line`] | [`take_line`]: reading one CRLF-terminated command line from a buffer, bounded in length | RFC 1939 §3, RFC 2449 §4 |

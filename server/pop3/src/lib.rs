@@ -1,1 +1,79 @@
-//! placeholder
+//! Kantor's POP3 server (RFC 1939, CAPA RFC 2449, STLS RFC 2595, AUTH RFC 5034).
+//!
+//! - [`Pop3Context`]: what every session shares (directory, TLS, limits, maildrop locks).
+//! - `session`: the connection loop and the AUTHORIZATION / TRANSACTION / UPDATE states.
+//! - `auth`: USER/PASS and AUTH PLAIN.
+//! - `maildrop`: the INBOX snapshot a session works on, with its deletion marks.
+//!
+//! POP3 sees the INBOX as it was at login. DELE only marks; the marked messages are expunged from
+//! the store in one transaction at QUIT (UPDATE state, RFC 1939 §6) and nowhere else.
+
+mod auth;
+mod maildrop;
+mod session;
+
+use kantor_config::Pop3Config;
+use kantor_directory::Directory;
+use kantor_net::Listener;
+use kantor_store::AccountId;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+/// Shared by every POP3 session.
+pub struct Pop3Context {
+    pub directory: Directory,
+    pub hostname: String,
+    pub tls: Arc<rustls::ServerConfig>,
+    pub config: Pop3Config,
+}
+
+/// Accounts with a POP3 session in TRANSACTION state (RFC 1939 §4: the maildrop is locked).
+#[derive(Default)]
+pub(crate) struct MaildropLocks(Mutex<HashSet<AccountId>>);
+
+impl MaildropLocks {
+    pub(crate) fn try_lock(self: &Arc<Self>, account: AccountId) -> Option<MaildropLock> {
+        let fresh = self.0.lock().expect("maildrop locks").insert(account);
+        fresh.then(|| MaildropLock {
+            locks: self.clone(),
+            account,
+        })
+    }
+}
+
+pub(crate) struct MaildropLock {
+    locks: Arc<MaildropLocks>,
+    account: AccountId,
+}
+
+impl Drop for MaildropLock {
+    fn drop(&mut self) {
+        self.locks
+            .0
+            .lock()
+            .expect("maildrop locks")
+            .remove(&self.account);
+    }
+}
+
+/// Serves a POP3 listener (`implicit_tls` for port 995) until the process ends.
+pub async fn serve(listener: Listener, implicit_tls: bool, ctx: Arc<Pop3Context>) {
+    let locks = Arc::new(MaildropLocks::default());
+    listener
+        .serve(
+            move |tcp, peer, guard| {
+                let (ctx, locks) = (ctx.clone(), locks.clone());
+                async move {
+                    session::run(tcp, peer, implicit_tls, ctx, locks).await;
+                    drop(guard);
+                }
+            },
+            |mut tcp, _limit| async move {
+                use tokio::io::AsyncWriteExt;
+                let _ = tcp
+                    .write_all(b"-ERR [SYS/TEMP] too many connections, try again later\r\n")
+                    .await;
+            },
+        )
+        .await;
+}

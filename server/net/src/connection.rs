@@ -1,0 +1,104 @@
+//! A client connection with its read buffer: what each protocol session reads lines from and
+//! writes replies to. Reads are bounded by a timeout and the buffer by the caller's limits.
+
+use crate::Stream;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Why reading stopped.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The client closed the connection.
+    Closed,
+    /// Nothing arrived within the timeout.
+    TimedOut,
+    Io(io::Error),
+}
+
+pub struct Connection {
+    stream: Stream,
+    pub peer: SocketAddr,
+    /// Bytes received and not yet consumed by the session.
+    pub buf: Vec<u8>,
+}
+
+impl Connection {
+    pub fn new(stream: Stream, peer: SocketAddr) -> Connection {
+        Connection {
+            stream,
+            peer,
+            buf: Vec::with_capacity(4096),
+        }
+    }
+
+    /// Reads more bytes into `buf`, waiting at most `timeout`.
+    pub async fn fill(&mut self, timeout: Duration) -> Result<usize, ReadError> {
+        let mut chunk = [0u8; 16 * 1024];
+        match tokio::time::timeout(timeout, self.stream.read(&mut chunk)).await {
+            Err(_) => Err(ReadError::TimedOut),
+            Ok(Ok(0)) => Err(ReadError::Closed),
+            Ok(Ok(n)) => {
+                self.buf.extend_from_slice(&chunk[..n]);
+                Ok(n)
+            }
+            Ok(Err(e)) => Err(ReadError::Io(e)),
+        }
+    }
+
+    /// Drops the first `n` buffered bytes (consumed by the session).
+    pub fn consume(&mut self, n: usize) {
+        self.buf.drain(..n.min(self.buf.len()));
+    }
+
+    pub async fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.stream.write_all(bytes).await?;
+        self.stream.flush().await
+    }
+
+    /// Upgrades to TLS in place (STARTTLS/STLS). Buffered plaintext is discarded first, as
+    /// RFC 3207 §4.2 and RFC 2595 §4 require: nothing pipelined after the command may survive the
+    /// upgrade. On failure the connection is closed.
+    pub async fn start_tls(
+        &mut self,
+        config: Arc<rustls::ServerConfig>,
+        timeout: Duration,
+    ) -> io::Result<()> {
+        self.buf.clear();
+        let plain = std::mem::replace(&mut self.stream, Stream::Closed);
+        self.stream = tokio::time::timeout(timeout, plain.into_tls(config))
+            .await
+            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "TLS handshake timed out"))??;
+        Ok(())
+    }
+
+    pub fn is_tls(&self) -> bool {
+        self.stream.is_tls()
+    }
+
+    pub fn tls_description(&self) -> Option<String> {
+        self.stream.tls_description()
+    }
+
+    pub async fn shutdown(&mut self) {
+        let _ = self.stream.shutdown().await;
+    }
+}
+
+impl Connection {
+    /// Wraps an accepted socket; with `implicit_tls` the TLS handshake happens first (RFC 8314).
+    pub async fn accept(
+        tcp: tokio::net::TcpStream,
+        peer: SocketAddr,
+        implicit_tls: Option<Arc<rustls::ServerConfig>>,
+        timeout: Duration,
+    ) -> io::Result<Connection> {
+        let mut conn = Connection::new(Stream::Plain(tcp), peer);
+        if let Some(config) = implicit_tls {
+            conn.start_tls(config, timeout).await?;
+        }
+        Ok(conn)
+    }
+}

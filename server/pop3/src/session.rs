@@ -1,0 +1,321 @@
+//! One POP3 connection: AUTHORIZATION, then TRANSACTION on a locked maildrop, then UPDATE at
+//! QUIT (RFC 1939 §3-6). Commands are parsed into typed values first (kantor-pop3-proto), then
+//! executed here; replies are typed and encoded by the proto crate.
+
+use crate::maildrop::Maildrop;
+use crate::{MaildropLock, MaildropLocks, Pop3Context, auth};
+use kantor_net::{Connection, ReadError};
+use kantor_pop3_proto::{
+    Command, LineError, Reply, ResponseCode, encode_multiline_lines, encode_multiline_message,
+    parse_command, skip_line, take_line,
+};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpStream;
+
+/// The session state (RFC 1939 §3).
+pub(crate) enum State {
+    /// Not logged in yet; `user` is the name given with USER.
+    Authorization { user: Option<String> },
+    /// Logged in with the maildrop locked.
+    Transaction {
+        maildrop: Maildrop,
+        _lock: MaildropLock,
+    },
+}
+
+pub(crate) struct Session {
+    pub ctx: Arc<Pop3Context>,
+    pub locks: Arc<MaildropLocks>,
+    pub conn: Connection,
+    pub state: State,
+    pub out: Vec<u8>,
+    errors: u32,
+}
+
+/// What the loop does after a command.
+pub(crate) enum Next {
+    Continue,
+    StartTls,
+    Close,
+}
+
+pub(crate) async fn run(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    implicit_tls: bool,
+    ctx: Arc<Pop3Context>,
+    locks: Arc<MaildropLocks>,
+) {
+    let timeout = Duration::from_secs(ctx.config.idle_timeout_secs);
+    let tls = implicit_tls.then(|| ctx.tls.clone());
+    let conn = match Connection::accept(tcp, peer, tls, timeout).await {
+        Ok(conn) => conn,
+        Err(e) => {
+            tracing::debug!(%peer, error = %e, "pop3: TLS handshake failed");
+            return;
+        }
+    };
+    let mut session = Session {
+        ctx,
+        locks,
+        conn,
+        state: State::Authorization { user: None },
+        out: Vec::new(),
+        errors: 0,
+    };
+    session.reply(Reply::ok(format!(
+        "{} Kantor POP3 server ready",
+        session.ctx.hostname
+    )));
+    if let Err(e) = session.run(timeout).await {
+        tracing::debug!(%peer, error = ?e, "pop3: session ended");
+    }
+    session.conn.shutdown().await;
+}
+
+impl Session {
+    async fn run(&mut self, timeout: Duration) -> Result<(), ReadError> {
+        loop {
+            self.flush(false).await?;
+            let line = match take_line(&self.conn.buf, self.ctx.config.max_command_line) {
+                Ok(Some((line, used))) => {
+                    let line = line.to_vec();
+                    self.conn.consume(used);
+                    line
+                }
+                Ok(None) => {
+                    self.conn.fill(timeout).await.inspect_err(|e| {
+                        if matches!(e, ReadError::TimedOut) {
+                            self.out
+                                .extend_from_slice(b"-ERR autologout: idle for too long\r\n");
+                        }
+                    })?;
+                    continue;
+                }
+                Err(LineError::TooLong { .. }) => {
+                    let skip = skip_line(&self.conn.buf).unwrap_or(self.conn.buf.len());
+                    self.conn.consume(skip);
+                    if self.error(Reply::err("line too long")) {
+                        return self.flush(true).await;
+                    }
+                    continue;
+                }
+            };
+            let next = match parse_command(&line) {
+                Ok(command) => self.execute(command, timeout).await?,
+                Err(e) => {
+                    if self.error(Reply::err(e.to_string())) {
+                        return self.flush(true).await;
+                    }
+                    Next::Continue
+                }
+            };
+            match next {
+                Next::Continue => {}
+                Next::Close => return self.flush(true).await,
+                Next::StartTls => {
+                    self.flush(true).await?;
+                    self.conn
+                        .start_tls(self.ctx.tls.clone(), timeout)
+                        .await
+                        .map_err(ReadError::Io)?;
+                }
+            }
+        }
+    }
+
+    /// Queues a reply.
+    pub(crate) fn reply(&mut self, reply: Reply) {
+        reply.encode(&mut self.out);
+    }
+
+    /// Queues an error reply and counts it; true when the session must now close.
+    pub(crate) fn error(&mut self, reply: Reply) -> bool {
+        self.reply(reply);
+        self.errors += 1;
+        if self.errors >= self.ctx.config.max_errors {
+            self.reply(Reply::err("too many errors, closing connection"));
+            return true;
+        }
+        false
+    }
+
+    /// Writes queued replies; with PIPELINING (RFC 2449 §6.6), unless `force`d, only once no
+    /// complete command is left in the read buffer.
+    pub(crate) async fn flush(&mut self, force: bool) -> Result<(), ReadError> {
+        let pending_command = !force && self.conn.buf.contains(&b'\n');
+        if self.out.is_empty() || (pending_command && self.out.len() < 64 * 1024) {
+            return Ok(());
+        }
+        let out = std::mem::take(&mut self.out);
+        self.conn.write(&out).await.map_err(ReadError::Io)
+    }
+
+    async fn execute(&mut self, command: Command, timeout: Duration) -> Result<Next, ReadError> {
+        let in_transaction = matches!(self.state, State::Transaction { .. });
+        match command {
+            Command::Capa => self.capa(),
+            Command::Noop if in_transaction => self.reply(Reply::ok("")),
+            Command::Quit => return Ok(self.quit().await),
+            Command::Stls if !in_transaction && !self.conn.is_tls() => {
+                self.reply(Reply::ok("Begin TLS negotiation"));
+                return Ok(Next::StartTls);
+            }
+            Command::Stls => {
+                self.error(Reply::err("STLS not available now"));
+            }
+            Command::User(_) | Command::Pass(_) | Command::Auth { .. } | Command::Apop { .. }
+                if !in_transaction =>
+            {
+                return auth::execute(self, command, timeout).await;
+            }
+            command if in_transaction => self.transaction(command).await,
+            _ => {
+                if self.error(Reply::err("command not valid in this state")) {
+                    return Ok(Next::Close);
+                }
+            }
+        }
+        Ok(Next::Continue)
+    }
+
+    /// RFC 2449 §5 CAPA.
+    fn capa(&mut self) {
+        let mut caps = vec![
+            "TOP",
+            "UIDL",
+            "RESP-CODES",
+            "AUTH-RESP-CODE",
+            "PIPELINING",
+            "EXPIRE NEVER",
+            "IMPLEMENTATION Kantor",
+        ];
+        if auth::plaintext_allowed(self) {
+            caps.extend(["USER", "SASL PLAIN"]);
+        }
+        if !self.conn.is_tls() && matches!(self.state, State::Authorization { .. }) {
+            caps.push("STLS");
+        }
+        self.reply(Reply::ok("Capability list follows"));
+        encode_multiline_lines(caps, &mut self.out);
+    }
+
+    /// RFC 1939 §5: STAT, LIST, UIDL, RETR, TOP, DELE, RSET, NOOP in TRANSACTION state.
+    async fn transaction(&mut self, command: Command) {
+        let State::Transaction { maildrop, .. } = &mut self.state else {
+            return;
+        };
+        let no_such = || Reply::err("no such message");
+        let reply = match command {
+            Command::Stat => {
+                let (count, size) = maildrop.stat();
+                Reply::ok(format!("{count} {size}"))
+            }
+            Command::List(Some(n)) => match maildrop.get(n) {
+                Some(e) => Reply::ok(format!("{n} {}", e.size)),
+                None => no_such(),
+            },
+            Command::Uidl(Some(n)) => match maildrop.get(n) {
+                Some(e) => Reply::ok(format!("{n} {}", e.unique_id)),
+                None => no_such(),
+            },
+            Command::List(None) | Command::Uidl(None) => {
+                let uidl = matches!(command, Command::Uidl(_));
+                let lines: Vec<String> = maildrop
+                    .live()
+                    .map(|(n, e)| {
+                        if uidl {
+                            format!("{n} {}", e.unique_id)
+                        } else {
+                            format!("{n} {}", e.size)
+                        }
+                    })
+                    .collect();
+                let (count, size) = maildrop.stat();
+                Reply::ok(format!("{count} messages ({size} octets)")).encode(&mut self.out);
+                encode_multiline_lines(lines.iter().map(String::as_str), &mut self.out);
+                return;
+            }
+            Command::Retr(n) | Command::Top { msg: n, .. } => {
+                let top = match command {
+                    Command::Top { lines, .. } => Some(lines),
+                    _ => None,
+                };
+                let Some(entry) = maildrop.get(n) else {
+                    self.error(no_such());
+                    return;
+                };
+                let (blob, size) = (entry.blob.clone(), entry.size);
+                match self.ctx.directory.store().read_blob(&blob) {
+                    Ok(bytes) => {
+                        Reply::ok(format!("{size} octets")).encode(&mut self.out);
+                        encode_multiline_message(&bytes, top, &mut self.out);
+                    }
+                    Err(e) => {
+                        tracing::error!(blob = %blob, error = %e, "pop3: cannot read message");
+                        self.reply(Reply::err_with(
+                            ResponseCode::SysTemp,
+                            "cannot read message, try again later",
+                        ));
+                    }
+                }
+                return;
+            }
+            Command::Dele(n) => match maildrop.get_mut(n) {
+                Some(entry) => {
+                    entry.deleted = true;
+                    Reply::ok(format!("message {n} deleted"))
+                }
+                None => no_such(),
+            },
+            Command::Rset => {
+                maildrop.reset();
+                let (count, size) = maildrop.stat();
+                Reply::ok(format!("maildrop has {count} messages ({size} octets)"))
+            }
+            Command::Noop => Reply::ok(""),
+            _ => Reply::err("command not valid in this state"),
+        };
+        match reply {
+            Reply::Err { .. } => {
+                self.error(reply);
+            }
+            ok => self.reply(ok),
+        }
+    }
+
+    /// RFC 1939 §6 QUIT: in TRANSACTION state, enter UPDATE and expunge the marked messages in
+    /// one store transaction; +OK only once that is on disk.
+    async fn quit(&mut self) -> Next {
+        let state = std::mem::replace(&mut self.state, State::Authorization { user: None });
+        let State::Transaction { maildrop, _lock } = state else {
+            self.reply(Reply::ok(format!(
+                "{} Kantor POP3 server signing off",
+                self.ctx.hostname
+            )));
+            return Next::Close;
+        };
+        let marked = maildrop.marked();
+        let store = self.ctx.directory.store();
+        let reply = if marked.is_empty() {
+            Reply::ok("signing off")
+        } else {
+            match store
+                .expunge(maildrop.account_id, maildrop.mailbox_id, marked.clone())
+                .await
+            {
+                Ok(removed) => {
+                    Reply::ok(format!("signing off ({} messages deleted)", removed.len()))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "pop3: UPDATE failed");
+                    Reply::err_with(ResponseCode::SysTemp, "some deleted messages not removed")
+                }
+            }
+        };
+        self.reply(reply);
+        Next::Close
+    }
+}
