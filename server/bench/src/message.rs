@@ -11,12 +11,54 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 const WORDS: [&str; 48] = [
-    "the", "mail", "server", "queue", "message", "delivery", "mailbox", "local", "network",
-    "transfer", "agent", "report", "status", "weekly", "meeting", "notes", "project", "release",
-    "update", "please", "review", "attached", "draft", "before", "friday", "thanks", "regards",
-    "question", "about", "budget", "schedule", "team", "client", "invoice", "order", "shipping",
-    "account", "password", "reset", "welcome", "newsletter", "summary", "of", "and", "to", "in",
-    "for", "with",
+    "the",
+    "mail",
+    "server",
+    "queue",
+    "message",
+    "delivery",
+    "mailbox",
+    "local",
+    "network",
+    "transfer",
+    "agent",
+    "report",
+    "status",
+    "weekly",
+    "meeting",
+    "notes",
+    "project",
+    "release",
+    "update",
+    "please",
+    "review",
+    "attached",
+    "draft",
+    "before",
+    "friday",
+    "thanks",
+    "regards",
+    "question",
+    "about",
+    "budget",
+    "schedule",
+    "team",
+    "client",
+    "invoice",
+    "order",
+    "shipping",
+    "account",
+    "password",
+    "reset",
+    "welcome",
+    "newsletter",
+    "summary",
+    "of",
+    "and",
+    "to",
+    "in",
+    "for",
+    "with",
 ];
 
 /// Lines in the body pool (a prime, so offsets spread evenly).
@@ -35,7 +77,9 @@ pub struct MessageFactory {
 impl MessageFactory {
     /// `tag` tells runs apart in Message-IDs (e.g. the target and "prefill").
     pub fn new(tag: &str, from: &str, domain: &str, size: usize) -> MessageFactory {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
         let mut rng = now.as_nanos() as u64 | 1;
         let pool = (0..POOL_LINES).map(|_| body_line(&mut rng)).collect();
         MessageFactory {
@@ -151,7 +195,10 @@ mod tests {
     fn dates() {
         assert_eq!(rfc5322_date(0), "Thu, 01 Jan 1970 00:00:00 +0000");
         assert_eq!(rfc5322_date(951_782_400), "Tue, 29 Feb 2000 00:00:00 +0000");
-        assert_eq!(rfc5322_date(1_751_373_296), "Tue, 01 Jul 2025 12:34:56 +0000");
+        assert_eq!(
+            rfc5322_date(1_751_373_296),
+            "Tue, 01 Jul 2025 12:34:56 +0000"
+        );
     }
 
     #[test]
@@ -163,7 +210,11 @@ mod tests {
         factory.write(2, "u2@bench.test", &mut b);
         assert_ne!(a, b);
         for msg in [&a, &b] {
-            assert!(msg.len() >= 10_240 && msg.len() < 10_240 + 90, "{}", msg.len());
+            assert!(
+                msg.len() >= 10_240 && msg.len() < 10_240 + 90,
+                "{}",
+                msg.len()
+            );
             assert!(msg.ends_with(b"\r\n.\r\n"));
             let text = std::str::from_utf8(msg).unwrap();
             let body = &text[..text.len() - 3];

@@ -43,7 +43,12 @@ pub struct Delivery {
 
 impl Pop3Probe {
     /// A probe running at most `concurrency` sessions at once.
-    pub fn new(addr: SocketAddr, password: &str, timeout: Duration, concurrency: usize) -> Arc<Self> {
+    pub fn new(
+        addr: SocketAddr,
+        password: &str,
+        timeout: Duration,
+        concurrency: usize,
+    ) -> Arc<Self> {
         Arc::new(Pop3Probe {
             addr,
             password: password.to_owned(),
@@ -56,11 +61,15 @@ impl Pop3Probe {
     pub async fn stat(&self, user: &str) -> Result<u64> {
         let mut wire = Wire::connect(self.addr, self.timeout).await?;
         expect_ok(&mut wire, None).await.context("POP3 greeting")?;
-        expect_ok(&mut wire, Some(&format!("USER {user}\r\n"))).await.context("USER")?;
+        expect_ok(&mut wire, Some(&format!("USER {user}\r\n")))
+            .await
+            .context("USER")?;
         expect_ok(&mut wire, Some(&format!("PASS {}\r\n", self.password)))
             .await
             .with_context(|| format!("PASS for {user}"))?;
-        let stat = expect_ok(&mut wire, Some("STAT\r\n")).await.context("STAT")?;
+        let stat = expect_ok(&mut wire, Some("STAT\r\n"))
+            .await
+            .context("STAT")?;
         let count = stat
             .split_ascii_whitespace()
             .nth(1)
@@ -83,7 +92,8 @@ impl Pop3Probe {
                 (i, result, Instant::now())
             });
         }
-        let mut results: Vec<Option<(Result<u64>, Instant)>> = (0..users.len()).map(|_| None).collect();
+        let mut results: Vec<Option<(Result<u64>, Instant)>> =
+            (0..users.len()).map(|_| None).collect();
         while let Some(joined) = tasks.join_next().await {
             if let Ok((i, result, at)) = joined {
                 results[i] = Some((result, at));
@@ -91,7 +101,9 @@ impl Pop3Probe {
         }
         results
             .into_iter()
-            .map(|r| r.unwrap_or_else(|| (Err(anyhow::anyhow!("probe task failed")), Instant::now())))
+            .map(|r| {
+                r.unwrap_or_else(|| (Err(anyhow::anyhow!("probe task failed")), Instant::now()))
+            })
             .collect()
     }
 
@@ -151,7 +163,9 @@ impl Pop3Probe {
             {
                 let have: u64 = counts.iter().sum();
                 let want: u64 = expected.iter().sum();
-                eprintln!("{label}: waiting for delivery: {have} of {want} messages in the mailboxes");
+                eprintln!(
+                    "{label}: waiting for delivery: {have} of {want} messages in the mailboxes"
+                );
                 next_progress += PROGRESS_EVERY;
             }
             if !pending.is_empty() {
@@ -160,7 +174,11 @@ impl Pop3Probe {
             }
         }
         Delivery {
-            complete_at: if pending.is_empty() { last_seen.or(Some(Instant::now())) } else { None },
+            complete_at: if pending.is_empty() {
+                last_seen.or(Some(Instant::now()))
+            } else {
+                None
+            },
             counts,
             over,
             last_error,

@@ -73,7 +73,8 @@ impl SmtpConnection {
         if greeting.code != 220 {
             bail!("greeting: {}", greeting.summary());
         }
-        wire.write_all(format!("EHLO {ehlo}\r\n").as_bytes()).await?;
+        wire.write_all(format!("EHLO {ehlo}\r\n").as_bytes())
+            .await?;
         let reply = read_reply(&mut wire).await.context("EHLO")?;
         let mut pipelining = false;
         if reply.code == 250 {
@@ -83,7 +84,8 @@ impl SmtpConnection {
                     .is_some_and(|k| k.eq_ignore_ascii_case("PIPELINING"))
             });
         } else {
-            wire.write_all(format!("HELO {ehlo}\r\n").as_bytes()).await?;
+            wire.write_all(format!("HELO {ehlo}\r\n").as_bytes())
+                .await?;
             let reply = read_reply(&mut wire).await.context("HELO")?;
             if reply.code != 250 {
                 bail!("HELO: {}", reply.summary());
@@ -140,7 +142,9 @@ impl SmtpConnection {
             // A pipelined DATA went through after a failed MAIL or RCPT:
             // close it with an empty message (RFC 2920 §3.1).
             self.wire.write_all(b".\r\n").await?;
-            read_reply(&mut self.wire).await.context("end of empty data")?;
+            read_reply(&mut self.wire)
+                .await
+                .context("end of empty data")?;
         }
         let first_bad = [mail_reply, rcpt_reply, data_reply]
             .into_iter()
@@ -213,7 +217,10 @@ mod tests {
 
     #[test]
     fn reply_lines() {
-        assert_eq!(parse_reply_line("250-PIPELINING").unwrap(), (250, false, "PIPELINING"));
+        assert_eq!(
+            parse_reply_line("250-PIPELINING").unwrap(),
+            (250, false, "PIPELINING")
+        );
         assert_eq!(parse_reply_line("250 OK").unwrap(), (250, true, "OK"));
         assert_eq!(parse_reply_line("354").unwrap(), (354, true, ""));
         for bad in ["", "25", "abc", "250x", "2a0 ok"] {

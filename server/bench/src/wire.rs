@@ -72,7 +72,8 @@ impl Wire {
             }
             let len = self.buf.len();
             self.buf.resize(len + 4096, 0);
-            let read = tokio::time::timeout(self.timeout, self.reader.read(&mut self.buf[len..])).await;
+            let read =
+                tokio::time::timeout(self.timeout, self.reader.read(&mut self.buf[len..])).await;
             let n = match read {
                 Ok(Ok(n)) => n,
                 Ok(Err(e)) => {
