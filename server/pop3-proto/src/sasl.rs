@@ -3,7 +3,9 @@
 
 use std::fmt;
 
-use crate::{ParseError, base64};
+use crate::ParseError;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 
 /// Longest authzid, authcid or password (RFC 4616 §2: up to 255 octets).
 const MAX_FIELD: usize = 255;
@@ -34,7 +36,9 @@ impl fmt::Debug for PlainCredentials {
 /// password non-empty. `=` (an empty response, RFC 5034 §4) is an error
 /// here, since PLAIN cannot be empty.
 pub fn decode_plain(b64: &str) -> Result<PlainCredentials, ParseError> {
-    let raw = base64::decode(b64.trim_end_matches(['\r', '\n'])).map_err(|_| ParseError::Base64)?;
+    let raw = BASE64
+        .decode(b64.trim_end_matches(['\r', '\n']))
+        .map_err(|_| ParseError::Base64)?;
     let mut fields = raw.split(|&b| b == 0);
     let (Some(authzid), Some(authcid), Some(password), None) =
         (fields.next(), fields.next(), fields.next(), fields.next())
@@ -83,11 +87,11 @@ mod tests {
         let long = "x".repeat(256);
         let cases: Vec<(String, Result<PlainCredentials, ParseError>)> = vec![
             (
-                base64::encode(b"\0u1@bench.test\0pass"),
+                BASE64.encode(b"\0u1@bench.test\0pass"),
                 Ok(creds(None, "u1@bench.test", "pass")),
             ),
             (
-                base64::encode(b"admin\0u1\0p w"),
+                BASE64.encode(b"admin\0u1\0p w"),
                 Ok(creds(Some("admin"), "u1", "p w")),
             ),
             // RFC 4616 §4 example.
@@ -96,7 +100,7 @@ mod tests {
                 Ok(creds(None, "tim", "tanstaaftanstaaf")),
             ),
             (
-                base64::encode("\0jürgen\0pässword".as_bytes()),
+                BASE64.encode("\0jürgen\0pässword".as_bytes()),
                 Ok(creds(None, "jürgen", "pässword")),
             ),
             ("=".into(), Err(ParseError::Base64)),
@@ -108,31 +112,31 @@ mod tests {
                 )),
             ),
             (
-                base64::encode(b"u1\0pass"),
+                BASE64.encode(b"u1\0pass"),
                 Err(ParseError::Sasl(
                     "PLAIN needs exactly three NUL-separated fields",
                 )),
             ),
             (
-                base64::encode(b"\0u1\0pass\0x"),
+                BASE64.encode(b"\0u1\0pass\0x"),
                 Err(ParseError::Sasl(
                     "PLAIN needs exactly three NUL-separated fields",
                 )),
             ),
             (
-                base64::encode(b"\0\0pass"),
+                BASE64.encode(b"\0\0pass"),
                 Err(ParseError::Sasl("PLAIN needs a user name and a password")),
             ),
             (
-                base64::encode(b"\0u1\0"),
+                BASE64.encode(b"\0u1\0"),
                 Err(ParseError::Sasl("PLAIN needs a user name and a password")),
             ),
             (
-                base64::encode(b"\0u1\0\xff"),
+                BASE64.encode(b"\0u1\0\xff"),
                 Err(ParseError::Sasl("PLAIN field is not UTF-8")),
             ),
             (
-                base64::encode(format!("\0{long}\0p").as_bytes()),
+                BASE64.encode(format!("\0{long}\0p").as_bytes()),
                 Err(ParseError::Sasl("PLAIN field longer than 255 octets")),
             ),
         ];
