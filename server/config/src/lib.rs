@@ -234,12 +234,30 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let s = &self.smtp;
         let checks: [(bool, &str); 7] = [
-            (s.max_command_line >= 512, "smtp.max_command_line must be at least 512"),
-            (s.max_data_line >= 1000, "smtp.max_data_line must be at least 1000"),
-            (s.max_recipients >= 1, "smtp.max_recipients must be at least 1"),
-            (s.max_message_size >= 1024, "smtp.max_message_size must be at least 1024"),
-            (self.pop3.max_command_line >= 255, "pop3.max_command_line must be at least 255"),
-            (self.store.max_batch >= 1, "store.max_batch must be at least 1"),
+            (
+                s.max_command_line >= 512,
+                "smtp.max_command_line must be at least 512",
+            ),
+            (
+                s.max_data_line >= 1000,
+                "smtp.max_data_line must be at least 1000",
+            ),
+            (
+                s.max_recipients >= 1,
+                "smtp.max_recipients must be at least 1",
+            ),
+            (
+                s.max_message_size >= 1024,
+                "smtp.max_message_size must be at least 1024",
+            ),
+            (
+                self.pop3.max_command_line >= 255,
+                "pop3.max_command_line must be at least 255",
+            ),
+            (
+                self.store.max_batch >= 1,
+                "store.max_batch must be at least 1",
+            ),
             (
                 self.tls.certificate.is_some() == self.tls.private_key.is_some(),
                 "tls.certificate and tls.private_key must be set together",

@@ -42,7 +42,7 @@ fn value(c: u8) -> Option<u32> {
 
 /// Decodes padded base64 text.
 pub fn decode(text: &[u8]) -> Result<Vec<u8>, Base64Error> {
-    if text.len() % 4 != 0 {
+    if !text.len().is_multiple_of(4) {
         return Err(Base64Error);
     }
     let mut out = Vec::with_capacity(text.len() / 4 * 3);

@@ -138,14 +138,25 @@ mod tests {
             ("EHLO localhost", ehlo("localhost")),
             ("EHLO host.example.", ehlo("host.example.")),
             ("EHLO münchen.de", ehlo("münchen.de")),
-            ("HELO mx.example.org", Ok(Command::Helo { domain: "mx.example.org".into() })),
+            (
+                "HELO mx.example.org",
+                Ok(Command::Helo {
+                    domain: "mx.example.org".into(),
+                }),
+            ),
             ("EHLO", Err(ParseError::Syntax("Syntax: EHLO hostname"))),
             ("EHLO ", Err(ParseError::Syntax("Syntax: EHLO hostname"))),
             ("HELO", Err(ParseError::Syntax("Syntax: HELO hostname"))),
             ("EHLO a b", Err(ParseError::Syntax("Syntax: EHLO hostname"))),
             ("EHLO a..b", Err(ParseError::Syntax("Invalid domain name"))),
-            ("EHLO [1.2.3.4]x", Err(ParseError::Syntax("Invalid domain name"))),
-            ("EHLO [999.1.1.1]", Err(ParseError::Syntax("Invalid domain name"))),
+            (
+                "EHLO [1.2.3.4]x",
+                Err(ParseError::Syntax("Invalid domain name")),
+            ),
+            (
+                "EHLO [999.1.1.1]",
+                Err(ParseError::Syntax("Invalid domain name")),
+            ),
             ("EHLO <a@b>", Err(ParseError::Syntax("Invalid domain name"))),
         ];
         for (line, want) in cases {
@@ -167,7 +178,9 @@ mod tests {
             binarymime: true,
             dsn: true,
         };
-        let got = caps.reply("mx.example.org", "client.example").to_bytes(true);
+        let got = caps
+            .reply("mx.example.org", "client.example")
+            .to_bytes(true);
         let want = "250-mx.example.org Hello client.example\r\n\
                     250-PIPELINING\r\n\
                     250-SIZE 10485760\r\n\

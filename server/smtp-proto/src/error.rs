@@ -62,9 +62,7 @@ impl ParseError {
             ParseError::InvalidAddress(m) => Reply::new(501, s(5, 1, 3), *m),
             ParseError::InvalidSender(m) => Reply::new(501, s(5, 1, 7), *m),
             ParseError::Base64 => Reply::new(501, s(5, 5, 2), "Invalid base64 data"),
-            ParseError::AuthCancelled => {
-                Reply::new(501, s(5, 0, 0), "Authentication cancelled")
-            }
+            ParseError::AuthCancelled => Reply::new(501, s(5, 0, 0), "Authentication cancelled"),
         }
     }
 }

@@ -6,7 +6,7 @@
 //!
 //! | module      | what it implements |
 //! |-------------|--------------------|
-//! | [`line`]    | framing of command lines: [`take_line`] (RFC 5321 §2.3.8, §4.5.3.1.4) |
+//! | [`line`](mod@line) | framing of command lines: [`take_line`] (RFC 5321 §2.3.8, §4.5.3.1.4) |
 //! | [`command`] | the [`Command`] enum and [`parse_command`] (RFC 5321 §4.1.1) |
 //! | [`ehlo`]    | EHLO/HELO arguments and the EHLO capability reply (§4.1.1.1) |
 //! | [`address`] | [`Mailbox`], [`ReversePath`], paths and address literals (§4.1.2, §4.1.3) |

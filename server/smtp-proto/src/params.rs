@@ -89,8 +89,7 @@ fn is_keyword(k: &str) -> bool {
 
 fn is_value(v: &str) -> bool {
     !v.is_empty()
-        && v
-            .bytes()
+        && v.bytes()
             .all(|c| (33..=60).contains(&c) || (62..=126).contains(&c) || c >= 0x80)
 }
 
@@ -113,7 +112,7 @@ pub(crate) fn split_params(s: &str) -> Result<Vec<(&str, Option<&str>)>, ParseEr
     Ok(out)
 }
 
-fn need(value: Option<&str>, msg: &'static str) -> Result<&str, ParseError> {
+fn need<'a>(value: Option<&'a str>, msg: &'static str) -> Result<&'a str, ParseError> {
     value.ok_or(ParseError::ParamSyntax(msg))
 }
 
@@ -203,7 +202,9 @@ impl DsnNotify {
             *flag = true;
         }
         if n.never && (n.success || n.failure || n.delay) {
-            return Err(ParseError::ParamSyntax("NOTIFY=NEVER excludes other values"));
+            return Err(ParseError::ParamSyntax(
+                "NOTIFY=NEVER excludes other values",
+            ));
         }
         Ok(n)
     }
@@ -285,43 +286,111 @@ mod tests {
                 "size=12345  body=8bitmime smtputf8 ret=hdrs envid=QQ314159 auth=+3C+3E",
                 Ok(full),
             ),
-            ("SIZE=0", Ok(MailParams { size: Some(0), ..Default::default() })),
+            (
+                "SIZE=0",
+                Ok(MailParams {
+                    size: Some(0),
+                    ..Default::default()
+                }),
+            ),
             (
                 "SIZE=18446744073709551615",
-                Ok(MailParams { size: Some(u64::MAX), ..Default::default() }),
+                Ok(MailParams {
+                    size: Some(u64::MAX),
+                    ..Default::default()
+                }),
             ),
-            ("SIZE=18446744073709551616", Err(ParseError::ParamSyntax("SIZE must be a decimal number"))),
-            ("SIZE=-1", Err(ParseError::ParamSyntax("SIZE must be a decimal number"))),
-            ("SIZE=+1", Err(ParseError::ParamSyntax("SIZE must be a decimal number"))),
-            ("SIZE", Err(ParseError::ParamSyntax("SIZE requires a value"))),
-            ("SIZE=", Err(ParseError::ParamSyntax("Bad parameter syntax"))),
-            ("SIZE=1 SIZE=2", Err(ParseError::ParamSyntax("Duplicate parameter"))),
-            ("BODY=7bit", Ok(MailParams { body: Some(Body::SevenBit), ..Default::default() })),
+            (
+                "SIZE=18446744073709551616",
+                Err(ParseError::ParamSyntax("SIZE must be a decimal number")),
+            ),
+            (
+                "SIZE=-1",
+                Err(ParseError::ParamSyntax("SIZE must be a decimal number")),
+            ),
+            (
+                "SIZE=+1",
+                Err(ParseError::ParamSyntax("SIZE must be a decimal number")),
+            ),
+            (
+                "SIZE",
+                Err(ParseError::ParamSyntax("SIZE requires a value")),
+            ),
+            (
+                "SIZE=",
+                Err(ParseError::ParamSyntax("Bad parameter syntax")),
+            ),
+            (
+                "SIZE=1 SIZE=2",
+                Err(ParseError::ParamSyntax("Duplicate parameter")),
+            ),
+            (
+                "BODY=7bit",
+                Ok(MailParams {
+                    body: Some(Body::SevenBit),
+                    ..Default::default()
+                }),
+            ),
             (
                 "BODY=BINARYMIME",
-                Ok(MailParams { body: Some(Body::BinaryMime), ..Default::default() }),
+                Ok(MailParams {
+                    body: Some(Body::BinaryMime),
+                    ..Default::default()
+                }),
             ),
-            ("BODY=9BIT", Err(ParseError::ParamSyntax("Unknown BODY type"))),
-            ("SMTPUTF8=yes", Err(ParseError::ParamSyntax("SMTPUTF8 takes no value"))),
-            ("RET=ALL", Err(ParseError::ParamSyntax("RET must be FULL or HDRS"))),
+            (
+                "BODY=9BIT",
+                Err(ParseError::ParamSyntax("Unknown BODY type")),
+            ),
+            (
+                "SMTPUTF8=yes",
+                Err(ParseError::ParamSyntax("SMTPUTF8 takes no value")),
+            ),
+            (
+                "RET=ALL",
+                Err(ParseError::ParamSyntax("RET must be FULL or HDRS")),
+            ),
             ("ENVID=a+0D+0Ab", Err(ParseError::ParamSyntax("Bad ENVID"))),
-            ("AUTH=a+2Bb@x.org", Ok(MailParams { auth: Some("a+b@x.org".into()), ..Default::default() })),
+            (
+                "AUTH=a+2Bb@x.org",
+                Ok(MailParams {
+                    auth: Some("a+b@x.org".into()),
+                    ..Default::default()
+                }),
+            ),
             ("X-FOO=1", Err(ParseError::UnknownParam("X-FOO".into()))),
-            ("mt-priority=3", Err(ParseError::UnknownParam("MT-PRIORITY".into()))),
+            (
+                "mt-priority=3",
+                Err(ParseError::UnknownParam("MT-PRIORITY".into())),
+            ),
             ("-X=1", Err(ParseError::ParamSyntax("Bad parameter syntax"))),
-            ("A=b=c", Err(ParseError::ParamSyntax("Bad parameter syntax"))),
-            ("A=\u{1}", Err(ParseError::ParamSyntax("Bad parameter syntax"))),
+            (
+                "A=b=c",
+                Err(ParseError::ParamSyntax("Bad parameter syntax")),
+            ),
+            (
+                "A=\u{1}",
+                Err(ParseError::ParamSyntax("Bad parameter syntax")),
+            ),
         ];
         for (input, want) in cases {
             assert_eq!(parse_mail_params(input), *want, "{input:?}");
         }
         let long = format!("ENVID={}", "a".repeat(101));
-        assert_eq!(parse_mail_params(&long), Err(ParseError::ParamSyntax("ENVID too long")));
+        assert_eq!(
+            parse_mail_params(&long),
+            Err(ParseError::ParamSyntax("ENVID too long"))
+        );
     }
 
     #[test]
     fn rcpt_params_table() {
-        let n = |never, success, failure, delay| DsnNotify { never, success, failure, delay };
+        let n = |never, success, failure, delay| DsnNotify {
+            never,
+            success,
+            failure,
+            delay,
+        };
         let cases: &[(&str, Result<RcptParams, ParseError>)] = &[
             ("", Ok(RcptParams::default())),
             (
@@ -332,21 +401,65 @@ mod tests {
                     other: vec![],
                 }),
             ),
-            ("notify=never", Ok(RcptParams { notify: Some(n(true, false, false, false)), ..Default::default() })),
-            ("NOTIFY=delay", Ok(RcptParams { notify: Some(n(false, false, false, true)), ..Default::default() })),
-            ("NOTIFY=NEVER,SUCCESS", Err(ParseError::ParamSyntax("NOTIFY=NEVER excludes other values"))),
-            ("NOTIFY=", Err(ParseError::ParamSyntax("Bad parameter syntax"))),
-            ("NOTIFY=SUCCESS,", Err(ParseError::ParamSyntax("Bad NOTIFY value"))),
-            ("NOTIFY=SOMETIMES", Err(ParseError::ParamSyntax("Bad NOTIFY value"))),
+            (
+                "notify=never",
+                Ok(RcptParams {
+                    notify: Some(n(true, false, false, false)),
+                    ..Default::default()
+                }),
+            ),
+            (
+                "NOTIFY=delay",
+                Ok(RcptParams {
+                    notify: Some(n(false, false, false, true)),
+                    ..Default::default()
+                }),
+            ),
+            (
+                "NOTIFY=NEVER,SUCCESS",
+                Err(ParseError::ParamSyntax(
+                    "NOTIFY=NEVER excludes other values",
+                )),
+            ),
+            (
+                "NOTIFY=",
+                Err(ParseError::ParamSyntax("Bad parameter syntax")),
+            ),
+            (
+                "NOTIFY=SUCCESS,",
+                Err(ParseError::ParamSyntax("Bad NOTIFY value")),
+            ),
+            (
+                "NOTIFY=SOMETIMES",
+                Err(ParseError::ParamSyntax("Bad NOTIFY value")),
+            ),
             (
                 "ORCPT=utf-8;\\x{E9}t\u{e9}@x.org",
-                Ok(RcptParams { orcpt: Some("utf-8;\u{e9}t\u{e9}@x.org".into()), ..Default::default() }),
+                Ok(RcptParams {
+                    orcpt: Some("utf-8;\u{e9}t\u{e9}@x.org".into()),
+                    ..Default::default()
+                }),
             ),
-            ("ORCPT=utf-8;\\x{0A}", Err(ParseError::ParamSyntax("Bad ORCPT value"))),
-            ("ORCPT=utf-8;a+b", Err(ParseError::ParamSyntax("Bad ORCPT value"))),
-            ("ORCPT=a@x.org", Err(ParseError::ParamSyntax("Bad ORCPT value"))),
-            ("ORCPT=rfc822;", Err(ParseError::ParamSyntax("Bad ORCPT value"))),
-            ("ORCPT=rfc 822;a", Err(ParseError::ParamSyntax("Bad parameter syntax"))),
+            (
+                "ORCPT=utf-8;\\x{0A}",
+                Err(ParseError::ParamSyntax("Bad ORCPT value")),
+            ),
+            (
+                "ORCPT=utf-8;a+b",
+                Err(ParseError::ParamSyntax("Bad ORCPT value")),
+            ),
+            (
+                "ORCPT=a@x.org",
+                Err(ParseError::ParamSyntax("Bad ORCPT value")),
+            ),
+            (
+                "ORCPT=rfc822;",
+                Err(ParseError::ParamSyntax("Bad ORCPT value")),
+            ),
+            (
+                "ORCPT=rfc 822;a",
+                Err(ParseError::ParamSyntax("Bad parameter syntax")),
+            ),
             ("SIZE=1", Err(ParseError::UnknownParam("SIZE".into()))),
         ];
         for (input, want) in cases {

@@ -173,7 +173,11 @@ impl Reply {
 
     /// `454 4.7.0`: TLS temporarily unavailable (RFC 3207 §4).
     pub fn tls_unavailable() -> Reply {
-        Reply::new(454, st(4, 7, 0), "TLS not available due to temporary reason")
+        Reply::new(
+            454,
+            st(4, 7, 0),
+            "TLS not available due to temporary reason",
+        )
     }
 
     /// `530 5.7.0`: STARTTLS is required first (RFC 3207 §4).
@@ -238,7 +242,10 @@ mod tests {
     #[test]
     fn named_replies() {
         let cases: &[(Reply, &str)] = &[
-            (Reply::service_ready("mx.example", ""), "220 mx.example ESMTP\r\n"),
+            (
+                Reply::service_ready("mx.example", ""),
+                "220 mx.example ESMTP\r\n",
+            ),
             (
                 Reply::service_ready("mx.example", "Kantor"),
                 "220 mx.example ESMTP Kantor\r\n",
@@ -247,16 +254,34 @@ mod tests {
             (Reply::ok_plain(), "250 2.0.0 OK\r\n"),
             (Reply::sender_ok(), "250 2.1.0 Sender OK\r\n"),
             (Reply::recipient_ok(), "250 2.1.5 Recipient OK\r\n"),
-            (Reply::start_data(), "354 End data with <CR><LF>.<CR><LF>\r\n"),
+            (
+                Reply::start_data(),
+                "354 End data with <CR><LF>.<CR><LF>\r\n",
+            ),
             (Reply::queued("ABC"), "250 2.0.0 OK: queued as ABC\r\n"),
-            (Reply::bad_sequence(), "503 5.5.1 Bad sequence of commands\r\n"),
+            (
+                Reply::bad_sequence(),
+                "503 5.5.1 Bad sequence of commands\r\n",
+            ),
             (Reply::line_too_long(), "500 5.5.6 Line too long\r\n"),
-            (Reply::too_many_recipients(), "452 4.5.3 Too many recipients\r\n"),
+            (
+                Reply::too_many_recipients(),
+                "452 4.5.3 Too many recipients\r\n",
+            ),
             (Reply::need_auth(), "530 5.7.0 Authentication required\r\n"),
-            (Reply::auth_challenge("VXNlcm5hbWU6"), "334 VXNlcm5hbWU6\r\n"),
+            (
+                Reply::auth_challenge("VXNlcm5hbWU6"),
+                "334 VXNlcm5hbWU6\r\n",
+            ),
             (Reply::auth_challenge(""), "334\r\n"),
-            (Reply::auth_succeeded(), "235 2.7.0 Authentication successful\r\n"),
-            (Reply::ready_to_start_tls(), "220 2.0.0 Ready to start TLS\r\n"),
+            (
+                Reply::auth_succeeded(),
+                "235 2.7.0 Authentication successful\r\n",
+            ),
+            (
+                Reply::ready_to_start_tls(),
+                "220 2.0.0 Ready to start TLS\r\n",
+            ),
         ];
         for (reply, want) in cases {
             assert_eq!(String::from_utf8_lossy(&reply.to_bytes(true)), *want);
@@ -271,6 +296,9 @@ mod tests {
     #[test]
     fn host_cannot_inject() {
         let r = Reply::closing("mx\r\n250 evil");
-        assert_eq!(r.to_bytes(true), b"221 2.0.0 mx  250 evil closing connection\r\n");
+        assert_eq!(
+            r.to_bytes(true),
+            b"221 2.0.0 mx  250 evil closing connection\r\n"
+        );
     }
 }

@@ -180,14 +180,26 @@ mod tests {
                 true,
                 "214-\r\n214 x\r\n",
             ),
-            (Reply::multiline(221, None, Vec::<String>::new()), true, "221\r\n"),
+            (
+                Reply::multiline(221, None, Vec::<String>::new()),
+                true,
+                "221\r\n",
+            ),
             (
                 Reply::new(550, st(5, 0, 0), "a\r\n250 injected\nb\0c"),
                 true,
                 "550 5.0.0 a  250 injected b c\r\n",
             ),
-            (Reply::new(250, None, "tab\there"), true, "250 tab\there\r\n"),
-            (Reply::new(421, st(4, 4, 2), "Timeout"), true, "421 4.4.2 Timeout\r\n"),
+            (
+                Reply::new(250, None, "tab\there"),
+                true,
+                "250 tab\there\r\n",
+            ),
+            (
+                Reply::new(421, st(4, 4, 2), "Timeout"),
+                true,
+                "421 4.4.2 Timeout\r\n",
+            ),
         ];
         for (reply, enhanced, want) in cases {
             let got = reply.to_bytes(*enhanced);

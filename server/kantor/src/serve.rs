@@ -1,0 +1,182 @@
+//! `kantor serve`: start everything on the embedded defaults or a configuration file.
+//!
+//! Order matters: configuration, logging, store (migrations), first-start bootstrap, TLS, then
+//! every listener is bound before any is served, so a listener that cannot bind stops the start
+//! with one line naming the address (exit code 1) instead of leaving a half-started server.
+
+use crate::cli::ServeArgs;
+use crate::logging;
+use anyhow::{Context, Result};
+use kantor_config::Config;
+use kantor_directory::{AuthPolicy, Directory, password};
+use kantor_net::{ConnectionLimiter, Listener, bind};
+use kantor_store::{Store, StoreOptions};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub fn run(args: ServeArgs) -> Result<()> {
+    let config = match &args.config {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
+    logging::init(args.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(serve(args, config))
+}
+
+async fn serve(args: ServeArgs, config: Config) -> Result<()> {
+    let hostname = config
+        .server
+        .hostname
+        .clone()
+        .or_else(|| hostname::get().ok().and_then(|h| h.into_string().ok()))
+        .unwrap_or_else(|| "localhost".into())
+        .to_lowercase();
+    let store = Store::open(
+        &args.data,
+        StoreOptions {
+            max_batch: config.store.max_batch,
+            read_connections: config.store.read_connections,
+        },
+    )
+    .with_context(|| format!("cannot open the store in {}", args.data.display()))?;
+    let directory = Directory::new(store, auth_policy(&config));
+    bootstrap(&directory, args.domain.as_deref().unwrap_or(&hostname)).await?;
+
+    let tls_files = config
+        .tls
+        .certificate
+        .as_deref()
+        .zip(config.tls.private_key.as_deref());
+    let tls = kantor_net::tls::server_config(tls_files, &args.data.join("tls"), &hostname)?;
+
+    let smtp_ctx = Arc::new(kantor_smtp::SmtpContext {
+        directory: directory.clone(),
+        hostname: hostname.clone(),
+        tls: tls.clone(),
+        config: config.smtp.clone(),
+    });
+    let pop3_ctx = Arc::new(kantor_pop3::Pop3Context {
+        directory: directory.clone(),
+        hostname: hostname.clone(),
+        tls: tls.clone(),
+        config: config.pop3.clone(),
+    });
+
+    let l = &config.listeners;
+    let (s, p) = (&config.smtp, &config.pop3);
+    let wanted = [
+        ("smtp", &l.smtp, s.max_connections, s.max_connections_per_ip),
+        (
+            "submission",
+            &l.submission,
+            s.max_connections,
+            s.max_connections_per_ip,
+        ),
+        (
+            "submissions",
+            &l.submissions,
+            s.max_connections,
+            s.max_connections_per_ip,
+        ),
+        ("pop3", &l.pop3, p.max_connections, p.max_connections_per_ip),
+        (
+            "pop3s",
+            &l.pop3s,
+            p.max_connections,
+            p.max_connections_per_ip,
+        ),
+    ];
+    let mut listeners: Vec<Listener> = Vec::new();
+    for (name, address, total, per_ip) in wanted {
+        if !address.is_empty() {
+            listeners.push(bind(name, address, ConnectionLimiter::new(total, per_ip)).await?);
+        }
+    }
+    for listener in listeners {
+        let addr = listener.local_addr()?;
+        tracing::info!(listener = listener.name, %addr, "listening");
+        println!("kantor: listening {} {addr}", listener.name);
+        match listener.name {
+            "smtp" => spawn(kantor_smtp::serve(
+                listener,
+                kantor_smtp::SmtpMode::Mx,
+                smtp_ctx.clone(),
+            )),
+            "submission" => spawn(kantor_smtp::serve(
+                listener,
+                kantor_smtp::SmtpMode::Submission,
+                smtp_ctx.clone(),
+            )),
+            "submissions" => spawn(kantor_smtp::serve(
+                listener,
+                kantor_smtp::SmtpMode::Submissions,
+                smtp_ctx.clone(),
+            )),
+            "pop3" => spawn(kantor_pop3::serve(listener, false, pop3_ctx.clone())),
+            _ => spawn(kantor_pop3::serve(listener, true, pop3_ctx.clone())),
+        }
+    }
+    println!("kantor: ready (data in {})", args.data.display());
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    // Give sessions answering right now a moment; anything not yet acknowledged is retried by
+    // the sender, and anything acknowledged is already on disk.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    Ok(())
+}
+
+fn spawn(server: impl std::future::Future<Output = ()> + Send + 'static) {
+    tokio::spawn(server);
+}
+
+fn auth_policy(config: &Config) -> AuthPolicy {
+    let a = &config.auth;
+    AuthPolicy {
+        failures_before_delay: a.failures_before_delay,
+        delay_step: Duration::from_millis(a.delay_step_ms),
+        failures_before_lockout: a.failures_before_lockout,
+        window: Duration::from_secs(a.window_secs),
+        lockout: Duration::from_secs(a.lockout_secs),
+    }
+}
+
+/// On first start (no domain yet): creates the first domain and an administrator, and prints
+/// the administrator's generated password once.
+async fn bootstrap(directory: &Directory, domain: &str) -> Result<()> {
+    if !directory.list_domains()?.is_empty() {
+        return Ok(());
+    }
+    let domain = directory
+        .add_domain(domain)
+        .await
+        .with_context(|| format!("cannot create the first domain {domain:?} (use --domain)"))?;
+    let secret = password::generate();
+    let admin = directory
+        .add_user(&format!("admin@{}", domain.name), &secret, 0, true)
+        .await?;
+    tracing::info!(domain = %domain.name, admin = %admin.address(), "first start: created domain and administrator");
+    println!(
+        "kantor: first start: created domain {} and administrator {}",
+        domain.name,
+        admin.address()
+    );
+    println!("kantor: administrator password (shown only once): {secret}");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing the SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,305 @@
+//! The end of a transaction: trace headers (RFC 5321 §4.4), submission fix-ups (RFC 6409 §8),
+//! the store calls, and the reply that tells the client whether its message is safe.
+//!
+//! Durability: `250` is sent only once `Store::deliver` / `Store::enqueue` returned, that is
+//! after the blob and the transaction are fsynced.
+
+use crate::replies;
+use crate::session::{Session, Transaction};
+use chrono::Utc;
+use kantor_smtp_proto::{DsnRet, Reply};
+use kantor_store::{BlobRef, Flags, IncomingMessage, OutgoingMessage, StoreError};
+use mail_parser::{HeaderName, MessageParser};
+use std::fmt::Write as _;
+use std::net::IpAddr;
+use std::sync::{Arc, OnceLock};
+
+/// Where the parts of a message being received lie in its buffer.
+pub(crate) struct Layout {
+    /// Length of the leading `Return-Path:` field (0 if none): copies queued for remote
+    /// delivery leave it out (§4.4: only the final delivery adds it).
+    pub return_path_len: usize,
+    /// Where the client's message starts, after our trace headers.
+    pub body_start: usize,
+}
+
+impl Session {
+    /// A buffer for the message, holding the trace headers: `Return-Path` when there are local
+    /// recipients, then `Received` (§4.4). Room is reserved for the declared SIZE.
+    pub(crate) fn start_message(&self, tx: &Transaction, id: &str) -> (Vec<u8>, Layout) {
+        let declared = tx
+            .params
+            .size
+            .unwrap_or(0)
+            .min(self.max_size())
+            .min(1 << 26);
+        let mut message = Vec::with_capacity(1024 + (16 * 1024).max(declared as usize));
+        let mut head = String::with_capacity(512);
+        if !tx.local.is_empty() {
+            let _ = write!(head, "Return-Path: {}\r\n", tx.from);
+        }
+        let return_path_len = head.len();
+        self.received(tx, id, &mut head);
+        message.extend_from_slice(head.as_bytes());
+        let body_start = message.len();
+        (
+            message,
+            Layout {
+                return_path_len,
+                body_start,
+            },
+        )
+    }
+
+    /// `Received: from <helo> ([ip]) by <host> (Kantor) with <proto> id <id> [for <rcpt>]; date`
+    /// (RFC 5321 §4.4, protocol names from RFC 3848 and RFC 6531 §3.7.3). `for` only with a
+    /// single recipient, so the header does not reveal Bcc recipients.
+    fn received(&self, tx: &Transaction, id: &str, out: &mut String) {
+        let helo = self.helo.as_ref().map_or("unknown", |h| h.name.as_str());
+        let ip = match self.conn.peer.ip().to_canonical() {
+            IpAddr::V4(ip) => format!("[{ip}]"),
+            IpAddr::V6(ip) => format!("[IPv6:{ip}]"),
+        };
+        let extended = self.helo.as_ref().is_none_or(|h| h.extended);
+        let mut proto = String::from(match (tx.params.smtputf8, extended) {
+            (true, _) => "UTF8SMTP",
+            (false, true) => "ESMTP",
+            (false, false) => "SMTP",
+        });
+        if extended {
+            if self.conn.is_tls() {
+                proto.push('S');
+            }
+            if self.account.is_some() {
+                proto.push('A');
+            }
+        }
+        let _ = write!(
+            out,
+            "Received: from {helo} ({ip})\r\n\tby {} (Kantor) with {proto}",
+            self.ctx.hostname
+        );
+        if let Some(tls) = self.conn.tls_description() {
+            let _ = write!(out, " ({tls})");
+        }
+        let _ = write!(out, "\r\n\tid {id}");
+        if let (1, Some(rcpt)) = (tx.accepted, &tx.first_rcpt) {
+            let _ = write!(out, "\r\n\tfor <{rcpt}>");
+        }
+        let _ = write!(out, ";\r\n\t{}\r\n", Utc::now().to_rfc2822());
+    }
+
+    /// Stores the message for its recipients and says how it went. Local recipients get one
+    /// copy each of one shared blob; remote ones (submission) are queued. Local delivery goes
+    /// first, as it is the one that can be refused (quota): should queueing then fail, the
+    /// client retries and local recipients may see the message twice, but nothing is lost.
+    pub(crate) async fn deliver(
+        &self,
+        tx: Transaction,
+        mut message: Vec<u8>,
+        layout: Layout,
+        id: &str,
+    ) -> Reply {
+        if let Some(account) = &self.account {
+            if let Err(reply) = self.check_from_header(account, &message[layout.body_start..]) {
+                return reply;
+            }
+            let missing = self.missing_fields(&message[layout.body_start..]);
+            if !missing.is_empty() {
+                let at = layout.body_start;
+                message.splice(at..at, missing.into_bytes());
+            }
+        }
+        let Transaction {
+            from,
+            params,
+            local,
+            remote,
+            ..
+        } = tx;
+        let (local_count, remote_count) = (local.len(), remote.len());
+        let size = message.len();
+        let blob = match blob_of(message.into()).await {
+            Ok(blob) => blob,
+            Err(reply) => return reply,
+        };
+        let store = self.ctx.directory.store();
+        if !local.is_empty() {
+            let incoming = IncomingMessage {
+                blob: blob.clone(),
+                recipients: local,
+                flags: Flags::default(),
+                internal_date: Utc::now().timestamp(),
+                enforce_quota: true,
+            };
+            if let Err(e) = store.deliver(incoming).await {
+                return store_error_reply(e, id);
+            }
+        }
+        if !remote.is_empty() {
+            let queued = match layout.return_path_len {
+                0 => blob,
+                n => match blob_of(blob.data[n..].into()).await {
+                    Ok(blob) => blob,
+                    Err(reply) => return reply,
+                },
+            };
+            let outgoing = OutgoingMessage {
+                blob: queued,
+                account_id: self.account.as_ref().map(|a| a.id),
+                mail_from: from.mailbox().map(|m| m.to_string()).unwrap_or_default(),
+                recipients: remote,
+                envid: params.envid,
+                ret: params.ret.map(|r| ret_text(r).to_owned()),
+            };
+            if let Err(e) = store.enqueue(outgoing).await {
+                return store_error_reply(e, id);
+            }
+        }
+        tracing::info!(
+            id,
+            %from,
+            local = local_count,
+            remote = remote_count,
+            size,
+            "message accepted"
+        );
+        Reply::queued(id)
+    }
+
+    /// RFC 6409 §8.1: every From address must be one the user may send as. A From field that
+    /// holds no address is refused too, as it cannot be checked; a message without From passes.
+    fn check_from_header(&self, account: &kantor_store::Account, body: &[u8]) -> Result<(), Reply> {
+        static PARSER: OnceLock<MessageParser> = OnceLock::new();
+        let parser = PARSER.get_or_init(|| {
+            MessageParser::new()
+                .header_address(HeaderName::From)
+                .default_header_ignore()
+        });
+        let Some(parsed) = parser.parse_headers(body) else {
+            return Ok(());
+        };
+        for value in parsed.header_values(HeaderName::From) {
+            let mut addresses = value.as_address().into_iter().flat_map(|a| a.iter());
+            let all_owned = addresses.try_fold(0usize, |n, addr| {
+                let text = addr.address().unwrap_or_default();
+                let (local, domain) = text.rsplit_once('@').ok_or_else(replies::from_not_owned)?;
+                match self.owns_address(account, local, domain)? {
+                    true => Ok(n + 1),
+                    false => Err(replies::from_not_owned()),
+                }
+            });
+            match all_owned {
+                Ok(0) => return Err(replies::from_not_owned()),
+                Ok(_) => {}
+                Err(reply) => {
+                    tracing::warn!(user = %account.address(), %reply, "From header refused");
+                    return Err(reply);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `Date:` and `Message-ID:` fields to add, when the client left them out (RFC 6409 §8.2,
+    /// §8.3).
+    fn missing_fields(&self, body: &[u8]) -> String {
+        let mut fields = String::new();
+        if !has_field(body, b"date") {
+            let _ = write!(fields, "Date: {}\r\n", Utc::now().to_rfc2822());
+        }
+        if !has_field(body, b"message-id") {
+            let _ = write!(
+                fields,
+                "Message-ID: <{}@{}>\r\n",
+                crate::ids::new_id(),
+                self.ctx.hostname
+            );
+        }
+        fields
+    }
+}
+
+/// Messages from this size on are hashed on a blocking thread rather than an async worker.
+const HASH_OFF_THREAD: usize = 1 << 20;
+
+/// The blob for `data`, hashed (BLAKE3) off the async threads when it is large.
+async fn blob_of(data: Arc<[u8]>) -> Result<BlobRef, Reply> {
+    if data.len() < HASH_OFF_THREAD {
+        return Ok(BlobRef::new(data));
+    }
+    tokio::task::spawn_blocking(move || BlobRef::new(data))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "hashing task failed");
+            Reply::local_error()
+        })
+}
+
+/// The reply for a failed store call (RFC 3463 X.2.2 for quota, §4.2.3 451 otherwise).
+fn store_error_reply(error: StoreError, id: &str) -> Reply {
+    match error {
+        StoreError::QuotaExceeded {
+            permanent: true, ..
+        } => replies::mailbox_full_permanent(),
+        StoreError::QuotaExceeded { .. } => replies::mailbox_full_transient(),
+        e => {
+            tracing::error!(id, error = %e, "cannot store message");
+            Reply::local_error()
+        }
+    }
+}
+
+/// The RFC 3461 §4.3 form of a RET value, as the queue stores it.
+fn ret_text(ret: DsnRet) -> &'static str {
+    match ret {
+        DsnRet::Full => "FULL",
+        DsnRet::Hdrs => "HDRS",
+    }
+}
+
+/// Whether the header section of `message` has a field named `name` (lowercase ASCII).
+fn has_field(message: &[u8], name: &[u8]) -> bool {
+    let mut rest = message;
+    loop {
+        if rest.is_empty() || rest.starts_with(b"\r\n") {
+            return false;
+        }
+        if let Some(colon) = rest.iter().position(|&b| b == b':' || b == b'\n')
+            && rest[colon] == b':'
+            && rest[..colon].trim_ascii_end().eq_ignore_ascii_case(name)
+        {
+            return true;
+        }
+        match rest.iter().position(|&b| b == b'\n') {
+            Some(i) => rest = &rest[i + 1..],
+            None => return false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_field;
+
+    #[test]
+    fn has_field_table() {
+        let cases: &[(&[u8], &[u8], bool)] = &[
+            (b"Date: x\r\nSubject: y\r\n\r\nbody", b"date", true),
+            (b"DATE : x\r\n\r\n", b"date", true),
+            (b"Subject: y\r\n\r\nDate: in body\r\n", b"date", false),
+            (b"Subject: a\r\n folded Date: no\r\n\r\n", b"date", false),
+            (b"Message-Id: <a@b>\r\n\r\n", b"message-id", true),
+            (b"", b"date", false),
+            (b"X-Date: 1\r\n", b"date", false),
+        ];
+        for (message, name, want) in cases {
+            assert_eq!(
+                has_field(message, name),
+                *want,
+                "{:?}",
+                String::from_utf8_lossy(message)
+            );
+        }
+    }
+}

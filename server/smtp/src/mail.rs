@@ -1,0 +1,71 @@
+//! MAIL FROM (RFC 5321 §4.1.1.2): opens a transaction with the envelope sender.
+
+use crate::replies;
+use crate::session::{Session, Transaction};
+use kantor_directory::Address;
+use kantor_directory::address::normalize_domain;
+use kantor_smtp_proto::{MailParams, Mailbox, Reply, ReversePath};
+use kantor_store::Account;
+
+impl Session {
+    /// Checks the sender and its parameters and opens the transaction. The command table has
+    /// already required HELO/EHLO, no open transaction and, for submission, a logged-in user.
+    pub(crate) fn mail(&mut self, from: ReversePath, params: MailParams) -> Reply {
+        // RFC 1870 §6.1: a declared size over the limit is refused at once.
+        if params.size.is_some_and(|size| size > self.max_size()) {
+            return Reply::message_too_big();
+        }
+        // RFC 6531 §3.4: a non-ASCII address needs the SMTPUTF8 parameter.
+        if !params.smtputf8 && from.mailbox().is_some_and(|m| !m.is_ascii()) {
+            return Reply::smtputf8_required();
+        }
+        if let Some(account) = &self.account {
+            // RFC 6409 §8.1: the MSA may insist that the envelope sender is the user's own.
+            let owned = match &from {
+                ReversePath::Null => return replies::null_sender_not_allowed(),
+                ReversePath::Mailbox(mailbox) => self.owns(account, mailbox),
+            };
+            match owned {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(user = %account.address(), sender = %from, "sender not owned");
+                    return replies::sender_not_owned();
+                }
+                Err(reply) => return reply,
+            }
+        }
+        tracing::debug!(%from, "MAIL FROM accepted");
+        self.tx = Some(Transaction::new(from, params));
+        Reply::sender_ok()
+    }
+
+    /// Whether `account` may use `mailbox` as sender (its address, an alias of it, or a group it
+    /// may send as). `Err` carries the reply for a directory failure.
+    pub(crate) fn owns(&self, account: &Account, mailbox: &Mailbox) -> Result<bool, Reply> {
+        self.owns_address(account, &mailbox.local, &mailbox.domain)
+    }
+
+    /// As [`Session::owns`] for a `local` and `domain` pair; a domain that is not a valid domain
+    /// name (an address literal, say) is never owned.
+    pub(crate) fn owns_address(
+        &self,
+        account: &Account,
+        local: &str,
+        domain: &str,
+    ) -> Result<bool, Reply> {
+        let Ok(domain) = normalize_domain(domain) else {
+            return Ok(false);
+        };
+        let address = Address {
+            local: local.to_owned(),
+            domain,
+        };
+        self.ctx
+            .directory
+            .may_send_as(account, &address)
+            .map_err(|e| {
+                tracing::error!(error = %e, "directory lookup failed");
+                Reply::local_error()
+            })
+    }
+}

@@ -1,0 +1,168 @@
+//! Replies this crate names itself, where `kantor-smtp-proto` has none or a different wording.
+//! Codes follow RFC 5321 §4.2; enhanced codes RFC 3463 (and RFC 4954 §6, RFC 6409 §8.1).
+
+use kantor_smtp_proto::{EnhancedStatus, Reply};
+
+const fn st(class: u8, subject: u16, detail: u16) -> Option<EnhancedStatus> {
+    Some(EnhancedStatus(class, subject, detail))
+}
+
+/// `220 <host> ESMTP Kantor`: the greeting (RFC 5321 §4.3.1).
+pub(crate) fn greeting(host: &str) -> Reply {
+    Reply::service_ready(host, "Kantor")
+}
+
+/// `421 4.7.0`: over the listener's connection limits (RFC 5321 §3.1).
+pub(crate) fn too_many_connections(host: &str) -> Reply {
+    Reply::new(
+        421,
+        st(4, 7, 0),
+        format!("{host} Too many connections, try later"),
+    )
+}
+
+/// `421 4.4.2`: no command or data within the timeout (RFC 5321 §4.5.3.2).
+pub(crate) fn timeout(host: &str) -> Reply {
+    Reply::new(421, st(4, 4, 2), format!("{host} Timeout, closing"))
+}
+
+/// `421 4.7.0`: the session made too many errors.
+pub(crate) fn too_many_errors(host: &str) -> Reply {
+    Reply::new(421, st(4, 7, 0), format!("{host} Too many errors, closing"))
+}
+
+/// `550 5.7.1`: the recipient's domain is not ours and the client may not relay.
+pub(crate) fn relay_denied() -> Reply {
+    Reply::new(550, st(5, 7, 1), "Relaying denied")
+}
+
+/// `503 5.5.1`: MAIL before HELO/EHLO (RFC 5321 §4.1.4).
+pub(crate) fn helo_first() -> Reply {
+    Reply::new(503, st(5, 5, 1), "Send HELO or EHLO first")
+}
+
+/// `503 5.5.1`: RCPT, DATA or BDAT before MAIL (RFC 5321 §4.1.4).
+pub(crate) fn mail_first() -> Reply {
+    Reply::new(503, st(5, 5, 1), "Send MAIL first")
+}
+
+/// `503 5.5.1`: MAIL inside a transaction (RFC 5321 §4.1.4).
+pub(crate) fn nested_mail() -> Reply {
+    Reply::new(503, st(5, 5, 1), "Sender already specified")
+}
+
+/// `503 5.5.1`: DATA for a BODY=BINARYMIME transaction (RFC 3030 §3).
+pub(crate) fn binarymime_needs_bdat() -> Reply {
+    Reply::new(503, st(5, 5, 1), "BODY=BINARYMIME requires BDAT")
+}
+
+/// `503 5.5.1`: DATA or RCPT after a BDAT chunk (RFC 3030 §2).
+pub(crate) fn bdat_in_progress() -> Reply {
+    Reply::new(503, st(5, 5, 1), "BDAT transfer in progress")
+}
+
+/// `503 5.5.1`: STARTTLS on a connection that already has TLS (RFC 3207 §4).
+pub(crate) fn already_tls() -> Reply {
+    Reply::new(503, st(5, 5, 1), "TLS already active")
+}
+
+/// `503 5.5.1`: AUTH inside a mail transaction (RFC 4954 §4).
+pub(crate) fn auth_in_transaction() -> Reply {
+    Reply::new(
+        503,
+        st(5, 5, 1),
+        "AUTH not allowed during a mail transaction",
+    )
+}
+
+/// `454 4.7.0`: too many failed logins from this client or for this account.
+pub(crate) fn auth_throttled() -> Reply {
+    Reply::new(454, st(4, 7, 0), "Too many failed attempts, try later")
+}
+
+/// `553 5.7.1`: the envelope sender is not an address of the user (RFC 6409 §8.1).
+pub(crate) fn sender_not_owned() -> Reply {
+    Reply::new(553, st(5, 7, 1), "Sender address not owned by user")
+}
+
+/// `553 5.7.1`: the null reverse-path is for bounces, never for submission (RFC 6409 §8.1).
+pub(crate) fn null_sender_not_allowed() -> Reply {
+    Reply::new(553, st(5, 7, 1), "Null sender not allowed for submission")
+}
+
+/// `553 5.7.1`: a From header address is not the user's (RFC 6409 §8.1).
+pub(crate) fn from_not_owned() -> Reply {
+    Reply::new(553, st(5, 7, 1), "From header address not owned by user")
+}
+
+/// `452 4.2.2`: the mailbox is full for now (RFC 3463 X.2.2).
+pub(crate) fn mailbox_full_transient() -> Reply {
+    Reply::new(452, st(4, 2, 2), "Mailbox full, try again later")
+}
+
+/// `552 5.2.2`: the message can never fit the mailbox (RFC 3463 X.2.2).
+pub(crate) fn mailbox_full_permanent() -> Reply {
+    Reply::new(552, st(5, 2, 2), "Mailbox full")
+}
+
+/// `214 2.0.0`: HELP (RFC 5321 §4.1.1.8).
+pub(crate) fn help() -> Reply {
+    Reply::help("See RFC 5321 and https://www.rfc-editor.org/rfc/rfc5321")
+}
+
+/// Whether a reply counts against the session's error budget (`max_errors`). Refusals that a
+/// well-behaved client meets in normal operation do not: the recipient limit (RFC 5321
+/// §4.5.3.1.10 says clients must handle 452), full mailboxes and our own local errors.
+pub(crate) fn counts_as_error(reply: &Reply) -> bool {
+    if reply.code < 400 {
+        return false;
+    }
+    !matches!(
+        reply.status,
+        Some(EnhancedStatus(4, 5, 3))
+            | Some(EnhancedStatus(4 | 5, 2, 2))
+            | Some(EnhancedStatus(4, 3, 0 | 1))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_budget_table() {
+        let cases: &[(Reply, bool)] = &[
+            (Reply::ok_plain(), false),
+            (Reply::start_data(), false),
+            (Reply::bad_sequence(), true),
+            (Reply::no_such_user(), true),
+            (relay_denied(), true),
+            (Reply::auth_failed(), true),
+            (auth_throttled(), true),
+            (Reply::too_many_recipients(), false),
+            (mailbox_full_transient(), false),
+            (mailbox_full_permanent(), false),
+            (Reply::local_error(), false),
+            (Reply::message_too_big(), true),
+        ];
+        for (reply, want) in cases {
+            assert_eq!(counts_as_error(reply), *want, "{reply}");
+        }
+    }
+
+    #[test]
+    fn wire_forms() {
+        assert_eq!(
+            greeting("mx.example").to_bytes(true),
+            b"220 mx.example ESMTP Kantor\r\n"
+        );
+        assert_eq!(
+            relay_denied().to_bytes(true),
+            b"550 5.7.1 Relaying denied\r\n"
+        );
+        assert_eq!(
+            timeout("mx").to_bytes(true),
+            b"421 4.4.2 mx Timeout, closing\r\n"
+        );
+    }
+}

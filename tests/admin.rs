@@ -1,0 +1,252 @@
+//! `kantor serve` first start and `kantor admin`, against the running server.
+
+mod common;
+use common::*;
+
+#[test]
+fn first_start_prints_admin_password_that_works_over_pop3() {
+    let server = TestServer::start("");
+    let password = server
+        .admin_password
+        .clone()
+        .expect("admin password printed on first start");
+    let url = format!("pop3s://127.0.0.1:{}/", server.port("pop3s"));
+    let creds = format!("admin@{DOMAIN}:{password}");
+    let listing = run(
+        "curl",
+        &["-sS", "-k", "--max-time", "20", "-u", &creds, &url],
+    );
+    assert_eq!(listing.trim(), "", "a new admin has an empty INBOX");
+    let (ok, out) = run_status(
+        "curl",
+        &[
+            "-sS",
+            "-k",
+            "--max-time",
+            "20",
+            "-u",
+            &format!("admin@{DOMAIN}:wrong"),
+            &url,
+        ],
+    );
+    assert!(!ok, "wrong password must fail: {out}");
+}
+
+#[test]
+fn restart_does_not_bootstrap_again() {
+    let mut server = TestServer::start("");
+    assert!(server.admin_password.is_some());
+    server.restart();
+    assert!(server.admin_password.is_some(), "kept from the first start");
+    let domains = server.admin_ok(&["domain", "list"], "");
+    assert_eq!(domains.trim(), DOMAIN);
+}
+
+#[test]
+fn directory_management_and_errors() {
+    let server = TestServer::start("");
+    server.admin_ok(&["domain", "add", "Second.Test"], "");
+    assert_eq!(
+        server.admin_ok(&["domain", "list"], ""),
+        format!("{DOMAIN}\nsecond.test\n")
+    );
+
+    server.add_user("alice@second.test");
+    let (ok, _, err) = server.admin(
+        &["user", "add", "ALICE@second.test", "--password-stdin"],
+        "x\n",
+    );
+    assert!(!ok);
+    assert_eq!(err.lines().count(), 1, "one-line error: {err}");
+    assert!(err.contains("already exists"), "{err}");
+
+    let (ok, _, err) = server.admin(
+        &["user", "add", "bob@unknown.test", "--password-stdin"],
+        "x\n",
+    );
+    assert!(
+        !ok && err.contains("domain unknown.test not found"),
+        "{err}"
+    );
+    let (ok, _, err) = server.admin(
+        &["user", "add", "not-an-address", "--password-stdin"],
+        "x\n",
+    );
+    assert!(!ok && err.contains("malformed address"), "{err}");
+    let (ok, _, err) = server.admin(&["domain", "remove", "second.test"], "");
+    assert!(!ok && err.contains("still has"), "{err}");
+
+    let generated = server.admin_ok(&["user", "add", "carol@second.test"], "");
+    assert!(
+        generated.contains("password: "),
+        "generated password printed: {generated}"
+    );
+
+    server.admin_ok(&["user", "quota", "alice@second.test", "10M"], "");
+    let users = server.admin_ok(&["user", "list", "--domain", "second.test"], "");
+    assert!(
+        users.contains("alice@second.test  used 0 bytes of 10485760 bytes"),
+        "{users}"
+    );
+
+    server.admin_ok(
+        &["alias", "add", "sales@second.test", "alice@second.test"],
+        "",
+    );
+    server.admin_ok(&["alias", "add", "@second.test", "carol@second.test"], "");
+    let aliases = server.admin_ok(&["alias", "list"], "");
+    assert!(
+        aliases.contains("sales@second.test -> alice@second.test"),
+        "{aliases}"
+    );
+    assert!(
+        aliases.contains("@second.test -> carol@second.test"),
+        "{aliases}"
+    );
+    let (ok, _, err) = server.admin(
+        &["alias", "add", "x@second.test", "someone@remote.example"],
+        "",
+    );
+    assert!(!ok && err.contains("not in a local domain"), "{err}");
+
+    server.admin_ok(&["group", "add", "team@second.test"], "");
+    server.admin_ok(
+        &[
+            "group",
+            "add-member",
+            "team@second.test",
+            "alice@second.test",
+        ],
+        "",
+    );
+    server.admin_ok(
+        &[
+            "group",
+            "add-member",
+            "team@second.test",
+            "carol@second.test",
+        ],
+        "",
+    );
+    server.admin_ok(
+        &[
+            "group",
+            "remove-member",
+            "team@second.test",
+            "carol@second.test",
+        ],
+        "",
+    );
+    server.admin_ok(
+        &[
+            "group",
+            "allow-sender",
+            "team@second.test",
+            "alice@second.test",
+        ],
+        "",
+    );
+    let groups = server.admin_ok(&["group", "list"], "");
+    assert!(
+        groups
+            .contains("team@second.test: members [alice@second.test] senders [alice@second.test]"),
+        "{groups}"
+    );
+
+    server.admin_ok(&["user", "remove", "carol@second.test"], "");
+    assert!(!server.admin_ok(&["user", "list"], "").contains("carol@"));
+}
+
+#[test]
+fn password_change_takes_effect_without_restart() {
+    let server = TestServer::start("");
+    server.add_user(&format!("dave@{DOMAIN}"));
+    let url = format!("pop3s://127.0.0.1:{}/", server.port("pop3s"));
+    run(
+        "curl",
+        &[
+            "-sS",
+            "-k",
+            "--max-time",
+            "20",
+            "-u",
+            &format!("dave@{DOMAIN}:{PASSWORD}"),
+            &url,
+        ],
+    );
+    server.admin_ok(
+        &[
+            "user",
+            "passwd",
+            &format!("dave@{DOMAIN}"),
+            "--password-stdin",
+        ],
+        "Another-pass-2\n",
+    );
+    let (ok, _) = run_status(
+        "curl",
+        &[
+            "-sS",
+            "-k",
+            "--max-time",
+            "20",
+            "-u",
+            &format!("dave@{DOMAIN}:{PASSWORD}"),
+            &url,
+        ],
+    );
+    assert!(!ok, "old password refused");
+    run(
+        "curl",
+        &[
+            "-sS",
+            "-k",
+            "--max-time",
+            "20",
+            "-u",
+            &format!("dave@{DOMAIN}:Another-pass-2"),
+            &url,
+        ],
+    );
+}
+
+#[test]
+fn admin_without_data_and_busy_port_fail_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kantor"))
+        .args(["admin", "--data"])
+        .arg(dir.path().join("nothing"))
+        .args(["domain", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no Kantor data"));
+
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = busy.local_addr().unwrap();
+    let config = dir.path().join("busy.toml");
+    std::fs::write(
+        &config,
+        format!("[listeners]\nsmtp = \"{addr}\"\nsubmission = \"\"\nsubmissions = \"\"\npop3 = \"\"\npop3s = \"\"\n"),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kantor"))
+        .args(["serve", "--domain", "busy.test", "--data"])
+        .arg(dir.path().join("data"))
+        .arg("--config")
+        .arg(&config)
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot listen for smtp on {addr}")),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.lines().filter(|l| l.contains("error")).count(),
+        1,
+        "{stderr}"
+    );
+}

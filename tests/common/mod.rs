@@ -1,0 +1,285 @@
+//! The end-to-end harness: a real `kantor serve` process on ephemeral loopback ports with a
+//! temporary data directory, and the real `kantor admin` CLI. Tests drive it with clients
+//! nobody here wrote (lettre, Python's smtplib/poplib, swaks, curl).
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const DOMAIN: &str = "example.test";
+pub const PASSWORD: &str = "Secret-pass-1";
+
+pub struct TestServer {
+    pub dir: tempfile::TempDir,
+    child: Option<Child>,
+    pub addrs: HashMap<String, SocketAddr>,
+    pub admin_password: Option<String>,
+    extra_config: String,
+}
+
+impl TestServer {
+    /// Starts a server whose every listener is on 127.0.0.1:0; `extra_config` is appended to
+    /// the TOML configuration (e.g. `[smtp]\nmax_recipients = 3`).
+    pub fn start(extra_config: &str) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut server = TestServer {
+            dir,
+            child: None,
+            addrs: HashMap::new(),
+            admin_password: None,
+            extra_config: extra_config.to_string(),
+        };
+        server.spawn();
+        server
+    }
+
+    pub fn data(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn config_path(&self) -> PathBuf {
+        self.dir.path().join("kantor.toml")
+    }
+
+    fn spawn(&mut self) {
+        let listeners = "[listeners]\nsmtp = \"127.0.0.1:0\"\nsubmission = \"127.0.0.1:0\"\nsubmissions = \"127.0.0.1:0\"\npop3 = \"127.0.0.1:0\"\npop3s = \"127.0.0.1:0\"\n";
+        let config = format!(
+            "[server]\nhostname = \"mail.example.test\"\n{listeners}{}",
+            self.extra_config
+        );
+        std::fs::write(self.config_path(), config).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kantor"))
+            .args(["serve", "--domain", DOMAIN, "--data"])
+            .arg(self.dir.path().join("data"))
+            .arg("--config")
+            .arg(self.config_path())
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting kantor serve");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let _ = tx.send(line);
+            }
+        });
+        self.addrs.clear();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let line = rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .expect("server did not get ready");
+            if let Some(rest) = line.strip_prefix("kantor: listening ") {
+                let (name, addr) = rest.split_once(' ').unwrap();
+                self.addrs.insert(name.to_string(), addr.parse().unwrap());
+            } else if let Some(pw) =
+                line.strip_prefix("kantor: administrator password (shown only once): ")
+            {
+                self.admin_password = Some(pw.to_string());
+            } else if line.starts_with("kantor: ready") {
+                break;
+            }
+        }
+        self.child = Some(child);
+    }
+
+    pub fn addr(&self, listener: &str) -> SocketAddr {
+        self.addrs[listener]
+    }
+
+    pub fn port(&self, listener: &str) -> u16 {
+        self.addr(listener).port()
+    }
+
+    /// Kills the server with SIGKILL: no shutdown code runs.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    /// Starts the server again on the same data directory (new ports).
+    pub fn restart(&mut self) {
+        self.kill9();
+        self.spawn();
+    }
+
+    /// Runs `kantor admin --data DIR args...` with `stdin`; returns (success, stdout, stderr).
+    pub fn admin(&self, args: &[&str], stdin: &str) -> (bool, String, String) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kantor"))
+            .arg("admin")
+            .arg("--data")
+            .arg(self.dir.path().join("data"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting kantor admin");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into(),
+            String::from_utf8_lossy(&out.stderr).into(),
+        )
+    }
+
+    /// `kantor admin` that must succeed.
+    pub fn admin_ok(&self, args: &[&str], stdin: &str) -> String {
+        let (ok, out, err) = self.admin(args, stdin);
+        assert!(ok, "kantor admin {args:?} failed: {err}");
+        out
+    }
+
+    /// Creates a user with the shared test password.
+    pub fn add_user(&self, address: &str) {
+        self.admin_ok(
+            &["user", "add", address, "--password-stdin"],
+            &format!("{PASSWORD}\n"),
+        );
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// Runs an external program; panics with its output unless it exits successfully.
+pub fn run(program: &str, args: &[&str]) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program} ({e}); install it (tests/run.sh does)"));
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed:\n{stdout}\n{stderr}"
+    );
+    format!("{stdout}{stderr}")
+}
+
+/// Runs an external program and returns (success, stdout + stderr) without judging.
+pub fn run_status(program: &str, args: &[&str]) -> (bool, String) {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program} ({e}); install it (tests/run.sh does)"));
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// The messages in a user's INBOX, read with curl over POP3S (curl's pop3s:// URL).
+pub fn pop3_messages(server: &TestServer, user: &str) -> Vec<String> {
+    let url = format!("pop3s://127.0.0.1:{}/", server.port("pop3s"));
+    let credentials = format!("{user}:{PASSWORD}");
+    let list = run(
+        "curl",
+        &["-sS", "-k", "--max-time", "20", "-u", &credentials, &url],
+    );
+    list.lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(|n| {
+            run(
+                "curl",
+                &[
+                    "-sS",
+                    "-k",
+                    "--max-time",
+                    "20",
+                    "-u",
+                    &credentials,
+                    &format!("{url}{n}"),
+                ],
+            )
+        })
+        .collect()
+}
+
+/// Subjects of every message in a user's INBOX, in order, read with Python's poplib over TLS.
+pub fn pop3_subjects(server: &TestServer, user: &str) -> Vec<String> {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/python/pop3_subjects.py"
+    );
+    let port = server.port("pop3s").to_string();
+    let out = run("python3", &[script, "127.0.0.1", &port, user, PASSWORD]);
+    out.lines().map(str::to_string).collect()
+}
+
+/// A minimal line client for protocol edge cases that no real client will send (smuggling,
+/// oversized lines): raw bytes out, reply lines in.
+pub struct RawClient {
+    stream: std::net::TcpStream,
+    reader: BufReader<std::net::TcpStream>,
+}
+
+impl RawClient {
+    pub fn connect(addr: SocketAddr) -> RawClient {
+        let stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let reader = BufReader::new(stream.try_clone().unwrap());
+        RawClient { stream, reader }
+    }
+
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).unwrap();
+    }
+
+    /// Reads one complete SMTP reply (all continuation lines); returns its text.
+    pub fn reply(&mut self) -> String {
+        let mut all = String::new();
+        loop {
+            let mut line = String::new();
+            self.reader.read_line(&mut line).unwrap();
+            assert!(
+                !line.is_empty(),
+                "connection closed while waiting for a reply (so far: {all:?})"
+            );
+            all.push_str(&line);
+            if line.as_bytes().get(3) != Some(&b'-') {
+                return all;
+            }
+        }
+    }
+
+    /// Everything the server sends until it closes the connection.
+    pub fn read_to_end(&mut self) -> String {
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut self.reader, &mut rest);
+        rest
+    }
+
+    /// Sends a line and returns the reply.
+    pub fn command(&mut self, line: &str) -> String {
+        self.send(format!("{line}\r\n").as_bytes());
+        self.reply()
+    }
+}

@@ -1,0 +1,53 @@
+//! POP3 end to end with Python's poplib (tests/python/test_pop3.py) and curl's pop3s:// URLs.
+
+mod common;
+use common::*;
+
+#[test]
+fn python_poplib_suite() {
+    let server = TestServer::start("");
+    let (user, user2) = (format!("pat@{DOMAIN}"), format!("quinn@{DOMAIN}"));
+    server.add_user(&user);
+    server.add_user(&user2);
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/python/test_pop3.py"
+    );
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .env("KANTOR_POP3", server.port("pop3").to_string())
+        .env("KANTOR_POP3S", server.port("pop3s").to_string())
+        .env("KANTOR_SMTP", server.port("smtp").to_string())
+        .env("KANTOR_USER", &user)
+        .env("KANTOR_USER2", &user2)
+        .env("KANTOR_PASSWORD", PASSWORD)
+        .output()
+        .expect("python3");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("7 passed, 0 failed"), "{text}");
+}
+
+#[test]
+fn curl_lists_and_retrieves_over_pop3s() {
+    let server = TestServer::start("");
+    let user = format!("rene@{DOMAIN}");
+    server.add_user(&user);
+    let mut raw = RawClient::connect(server.addr("smtp"));
+    raw.reply();
+    raw.command("EHLO client.example");
+    raw.command("MAIL FROM:<s@remote.example>");
+    raw.command(&format!("RCPT TO:<{user}>"));
+    raw.command("DATA");
+    assert!(
+        raw.command("Subject: via curl\r\n\r\nbody\r\n.")
+            .starts_with("250")
+    );
+    let messages = pop3_messages(&server, &user);
+    assert_eq!(messages.len(), 1);
+    assert!(messages[0].contains("Subject: via curl"));
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs Kantor's whole test suite: installs the external clients the end-to-end tests drive
+# (swaks, curl, Python 3) when they are missing, then `cargo test --workspace`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+for tool in swaks curl python3; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing test clients: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}" >/dev/null
+fi
+
+cargo test --workspace --all-targets "$@"
