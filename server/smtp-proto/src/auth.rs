@@ -9,9 +9,10 @@
 //!
 //! A response line of `*` cancels the exchange (`501 5.0.0`, RFC 4954 §4).
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use std::fmt;
 
-use crate::base64;
 use crate::command::{AuthMechanism, Command};
 use crate::error::ParseError;
 
@@ -42,7 +43,9 @@ pub(crate) fn parse_auth(args: &str) -> Result<Command, ParseError> {
         None => None,
         Some("=") => Some(String::new()),
         Some(b64) => {
-            base64::decode(b64.as_bytes()).map_err(|_| ParseError::Base64)?;
+            BASE64
+                .decode(b64.as_bytes())
+                .map_err(|_| ParseError::Base64)?;
             Some(b64.to_owned())
         }
     };
@@ -58,7 +61,7 @@ pub fn decode_auth_response(line: &[u8]) -> Result<Vec<u8>, ParseError> {
     if line == b"*" {
         return Err(ParseError::AuthCancelled);
     }
-    base64::decode(line).map_err(|_| ParseError::Base64)
+    BASE64.decode(line).map_err(|_| ParseError::Base64)
 }
 
 /// Decodes a LOGIN mechanism answer (user name or password) to text.
@@ -179,7 +182,7 @@ mod tests {
             authcid: c.into(),
             password: p.into(),
         };
-        let b = |s: &[u8]| base64::encode(s);
+        let b = |s: &[u8]| BASE64.encode(s);
         let bad = Err(ParseError::Syntax("Malformed PLAIN credentials"));
         let cases: Vec<(String, Result<PlainCredentials, ParseError>)> = vec![
             // RFC 4616 §4 examples
@@ -221,11 +224,11 @@ mod tests {
         assert_eq!(decode_login_response(b"dGlt\r"), Err(ParseError::Base64));
         assert_eq!(decode_login_response(b"/w=="), Err(ParseError::InvalidUtf8));
         assert_eq!(
-            base64::decode(LOGIN_USERNAME_PROMPT.as_bytes()).as_deref(),
+            BASE64.decode(LOGIN_USERNAME_PROMPT.as_bytes()).as_deref(),
             Ok(&b"Username:"[..])
         );
         assert_eq!(
-            base64::decode(LOGIN_PASSWORD_PROMPT.as_bytes()).as_deref(),
+            BASE64.decode(LOGIN_PASSWORD_PROMPT.as_bytes()).as_deref(),
             Ok(&b"Password:"[..])
         );
     }

@@ -14,7 +14,6 @@
 //! | [`params`]  | ESMTP parameters: SIZE, BODY, SMTPUTF8, DSN, AUTH= (RFC 1870, 6152, 6531, 3461, 4954) |
 //! | [`xtext`]   | xtext encoding of parameter values (RFC 3461 §4) |
 //! | [`auth`]    | the AUTH command, SASL PLAIN and LOGIN helpers (RFC 4954, RFC 4616) |
-//! | [`base64`]  | the small base64 codec AUTH needs (RFC 4648 §4) |
 //! | [`bdat`]    | the BDAT command (RFC 3030) |
 //! | [`data`]    | the DATA phase decoder: dot-stuffing and end marker (§4.1.1.4, §4.5.2) |
 //! | [`reply`]   | [`Reply`] and [`EnhancedStatus`] encoding (§4.2, RFC 3463, RFC 2034) |
@@ -26,7 +25,6 @@
 
 pub mod address;
 pub mod auth;
-pub mod base64;
 pub mod bdat;
 pub mod command;
 pub mod data;
