@@ -5,6 +5,7 @@
 //! - [`password`]: argon2id hashing and verification, generated passwords.
 //! - [`resolve`]: recipient resolution (user, alias, catch-all, group, sub-address, postmaster).
 //! - [`throttle`]: slowing, then refusing, repeated failed logins per IP and per account.
+//! - [`verifier`]: bounded, cached argon2id checks.
 //! - [`admin`]: the validated operations behind `kantor admin` and the future admin API.
 //! - [`Directory`]: the facade the protocol crates use.
 
@@ -13,6 +14,7 @@ pub mod admin;
 pub mod password;
 pub mod resolve;
 pub mod throttle;
+pub mod verifier;
 
 use kantor_store::{Account, Store, StoreError};
 use std::net::IpAddr;
@@ -49,6 +51,7 @@ pub enum AuthOutcome {
 pub struct Directory {
     store: Store,
     throttle: std::sync::Arc<AuthThrottle>,
+    verifier: std::sync::Arc<verifier::PasswordVerifier>,
 }
 
 impl Directory {
@@ -56,6 +59,7 @@ impl Directory {
         Directory {
             store,
             throttle: std::sync::Arc::new(AuthThrottle::new(policy)),
+            verifier: std::sync::Arc::default(),
         }
     }
 
@@ -74,8 +78,8 @@ impl Directory {
     }
 
     /// Checks a login (user name = the account's address). Failures are slowed and then refused
-    /// per client IP and per account, and logged; the password hash is checked on a blocking
-    /// thread. A missing account costs the same hash work as a wrong password.
+    /// per client IP and per account, and logged; the hash check is bounded and cached
+    /// ([`verifier`]). A missing account costs the same hash work as a wrong password.
     pub async fn authenticate(&self, username: &str, password: &str, ip: IpAddr) -> AuthOutcome {
         let key = username.trim().to_ascii_lowercase();
         if let Some(retry_after) = self.throttle.locked_out(ip, &key) {
@@ -92,10 +96,7 @@ impl Directory {
             .as_ref()
             .map(|a| a.password_hash.clone())
             .unwrap_or_else(|| password::DUMMY_HASH.to_string());
-        let password = password.to_string();
-        let verified = tokio::task::spawn_blocking(move || password::verify(&password, &hash))
-            .await
-            .unwrap_or(false);
+        let verified = self.verifier.verify(password, &hash).await;
         match account {
             Some(account) if verified => {
                 self.throttle.succeeded(&key);

@@ -14,6 +14,10 @@ use kantor_store::{Store, StoreOptions};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Threads for blocking work (blob fsyncs, password hashing, message parsing). Enough to keep many
+/// fsyncs in flight; bounded so a burst cannot create hundreds of threads and their allocator arenas.
+const BLOCKING_THREADS: usize = 32;
+
 pub fn run(args: ServeArgs) -> Result<()> {
     let config = match &args.config {
         Some(path) => Config::load(path)?,
@@ -21,6 +25,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
     };
     logging::init(args.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(BLOCKING_THREADS)
         .enable_all()
         .build()?;
     runtime.block_on(serve(args, config))

@@ -1,0 +1,20 @@
+//! Allocator tuning. glibc raises its mmap threshold each time a large block is freed (up to
+//! 32 MiB), after which large buffers (argon2's 19 MiB working memory, big messages) come from
+//! per-thread arenas, fragment them and are never returned: measured here, 20 sequential POP3
+//! logins left 187 MB resident, and 5,000 SMTP deliveries 2 GB. A fixed threshold (glibc's own
+//! default of 128 KiB) keeps large blocks in mmap, returned on free: 12 MB for the same logins.
+
+/// Pins glibc's mmap threshold; a no-op on other platforms.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+pub fn tune_allocator() {
+    const MMAP_THRESHOLD: libc::c_int = 128 * 1024;
+    // SAFETY: mallopt only changes malloc parameters; it is called first thing in main, before
+    // any other thread exists, with a documented parameter and value.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn tune_allocator() {}
