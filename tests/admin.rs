@@ -10,25 +10,11 @@ fn first_start_prints_admin_password_that_works_over_pop3() {
         .admin_password
         .clone()
         .expect("admin password printed on first start");
-    let url = format!("pop3s://127.0.0.1:{}/", server.port("pop3s"));
-    let creds = format!("admin@{DOMAIN}:{password}");
-    let listing = run(
-        "curl",
-        &["-sS", "-k", "--max-time", "20", "-u", &creds, &url],
-    );
+    let admin = format!("admin@{DOMAIN}");
+    let (ok, listing) = curl_pop3s(&server, &admin, &password, "");
+    assert!(ok, "{listing}");
     assert_eq!(listing.trim(), "", "a new admin has an empty INBOX");
-    let (ok, out) = run_status(
-        "curl",
-        &[
-            "-sS",
-            "-k",
-            "--max-time",
-            "20",
-            "-u",
-            &format!("admin@{DOMAIN}:wrong"),
-            &url,
-        ],
-    );
+    let (ok, out) = curl_pop3s(&server, &admin, "wrong", "");
     assert!(!ok, "wrong password must fail: {out}");
 }
 
@@ -161,52 +147,19 @@ fn directory_management_and_errors() {
 fn password_change_takes_effect_without_restart() {
     let server = TestServer::start("");
     server.add_user(&format!("dave@{DOMAIN}"));
-    let url = format!("pop3s://127.0.0.1:{}/", server.port("pop3s"));
-    run(
-        "curl",
-        &[
-            "-sS",
-            "-k",
-            "--max-time",
-            "20",
-            "-u",
-            &format!("dave@{DOMAIN}:{PASSWORD}"),
-            &url,
-        ],
-    );
+    let dave = format!("dave@{DOMAIN}");
+    assert!(curl_pop3s(&server, &dave, PASSWORD, "").0);
     server.admin_ok(
-        &[
-            "user",
-            "passwd",
-            &format!("dave@{DOMAIN}"),
-            "--password-stdin",
-        ],
+        &["user", "passwd", &dave, "--password-stdin"],
         "Another-pass-2\n",
     );
-    let (ok, _) = run_status(
-        "curl",
-        &[
-            "-sS",
-            "-k",
-            "--max-time",
-            "20",
-            "-u",
-            &format!("dave@{DOMAIN}:{PASSWORD}"),
-            &url,
-        ],
+    assert!(
+        !curl_pop3s(&server, &dave, PASSWORD, "").0,
+        "old password refused"
     );
-    assert!(!ok, "old password refused");
-    run(
-        "curl",
-        &[
-            "-sS",
-            "-k",
-            "--max-time",
-            "20",
-            "-u",
-            &format!("dave@{DOMAIN}:Another-pass-2"),
-            &url,
-        ],
+    assert!(
+        curl_pop3s(&server, &dave, "Another-pass-2", "").0,
+        "new password works"
     );
 }
 

@@ -15,33 +15,21 @@ fn setup() -> (TestServer, String, String) {
 #[test]
 fn python_smtplib_suite() {
     let (server, user, other) = setup();
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/python/test_smtp.py"
-    );
-    let mut cmd = std::process::Command::new("python3");
-    cmd.arg(script);
-    for (key, listener) in [
+    let mut env: Vec<(&str, String)> = [
         ("KANTOR_SMTP", "smtp"),
         ("KANTOR_SUBMISSION", "submission"),
         ("KANTOR_SUBMISSIONS", "submissions"),
         ("KANTOR_POP3S", "pop3s"),
-    ] {
-        cmd.env(key, server.port(listener).to_string());
-    }
-    let out = cmd
-        .env("KANTOR_USER", &user)
-        .env("KANTOR_OTHER", &other)
-        .env("KANTOR_PASSWORD", PASSWORD)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{text}");
-    assert!(text.contains("6 passed, 0 failed"), "{text}");
+    ]
+    .iter()
+    .map(|&(key, listener)| (key, server.port(listener).to_string()))
+    .collect();
+    env.extend([
+        ("KANTOR_USER", user),
+        ("KANTOR_OTHER", other),
+        ("KANTOR_PASSWORD", PASSWORD.to_string()),
+    ]);
+    run_python_suite("test_smtp.py", &env, 6);
 }
 
 #[test]

@@ -9,27 +9,15 @@ fn python_poplib_suite() {
     let (user, user2) = (format!("pat@{DOMAIN}"), format!("quinn@{DOMAIN}"));
     server.add_user(&user);
     server.add_user(&user2);
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/python/test_pop3.py"
-    );
-    let out = std::process::Command::new("python3")
-        .arg(script)
-        .env("KANTOR_POP3", server.port("pop3").to_string())
-        .env("KANTOR_POP3S", server.port("pop3s").to_string())
-        .env("KANTOR_SMTP", server.port("smtp").to_string())
-        .env("KANTOR_USER", &user)
-        .env("KANTOR_USER2", &user2)
-        .env("KANTOR_PASSWORD", PASSWORD)
-        .output()
-        .expect("python3");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{text}");
-    assert!(text.contains("7 passed, 0 failed"), "{text}");
+    let env = [
+        ("KANTOR_POP3", server.port("pop3").to_string()),
+        ("KANTOR_POP3S", server.port("pop3s").to_string()),
+        ("KANTOR_SMTP", server.port("smtp").to_string()),
+        ("KANTOR_USER", user),
+        ("KANTOR_USER2", user2),
+        ("KANTOR_PASSWORD", PASSWORD.to_string()),
+    ];
+    run_python_suite("test_pop3.py", &env, 7);
 }
 
 #[test]

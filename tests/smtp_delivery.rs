@@ -189,11 +189,8 @@ fn postmaster_without_domain_is_accepted() {
     let reply = raw.command("Subject: hi postmaster\r\n\r\nhello\r\n.");
     assert!(reply.starts_with("250"), "{reply}");
     let admin = format!("admin@{DOMAIN}");
-    let url = format!("pop3s://127.0.0.1:{}/1", server.port("pop3s"));
-    let creds = format!("{admin}:{}", server.admin_password.clone().unwrap());
-    let text = run(
-        "curl",
-        &["-sS", "-k", "--max-time", "20", "-u", &creds, &url],
-    );
+    let password = server.admin_password.clone().unwrap();
+    let (ok, text) = curl_pop3s(&server, &admin, &password, "1");
+    assert!(ok, "{text}");
     assert!(text.contains("Subject: hi postmaster"), "{text}");
 }

@@ -194,31 +194,56 @@ pub fn run_status(program: &str, args: &[&str]) -> (bool, String) {
     )
 }
 
-/// The messages in a user's INBOX, read with curl over POP3S (curl's pop3s:// URL).
-pub fn pop3_messages(server: &TestServer, user: &str) -> Vec<String> {
-    let url = format!("pop3s://127.0.0.1:{}/", server.port("pop3s"));
-    let credentials = format!("{user}:{PASSWORD}");
-    let list = run(
+/// curl's pop3s:// URL for `path` ("" lists the maildrop, "N" retrieves message N) as `user`
+/// with `password`; returns (success, output).
+pub fn curl_pop3s(server: &TestServer, user: &str, password: &str, path: &str) -> (bool, String) {
+    let url = format!("pop3s://127.0.0.1:{}/{path}", server.port("pop3s"));
+    run_status(
         "curl",
-        &["-sS", "-k", "--max-time", "20", "-u", &credentials, &url],
-    );
-    list.lines()
+        &[
+            "-sS",
+            "-k",
+            "--max-time",
+            "20",
+            "-u",
+            &format!("{user}:{password}"),
+            &url,
+        ],
+    )
+}
+
+/// The messages in a user's INBOX, read with curl over POP3S.
+pub fn pop3_messages(server: &TestServer, user: &str) -> Vec<String> {
+    let fetch = |path: &str| {
+        let (ok, out) = curl_pop3s(server, user, PASSWORD, path);
+        assert!(ok, "curl pop3s://.../{path} as {user}: {out}");
+        out
+    };
+    fetch("")
+        .lines()
         .filter_map(|l| l.split_whitespace().next())
-        .map(|n| {
-            run(
-                "curl",
-                &[
-                    "-sS",
-                    "-k",
-                    "--max-time",
-                    "20",
-                    "-u",
-                    &credentials,
-                    &format!("{url}{n}"),
-                ],
-            )
-        })
+        .map(fetch)
         .collect()
+}
+
+/// Runs one of the Python suites in tests/python with `env`, and checks its closing line.
+pub fn run_python_suite(script: &str, env: &[(&str, String)], expected_passed: usize) {
+    let path = format!("{}/../../tests/python/{script}", env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("python3")
+        .arg(path)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .expect("python3");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(&format!("{expected_passed} passed, 0 failed")),
+        "{text}"
+    );
 }
 
 /// Subjects of every message in a user's INBOX, in order, read with Python's poplib over TLS.

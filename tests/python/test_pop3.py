@@ -7,9 +7,9 @@ import os
 import poplib
 import smtplib
 import ssl
-import sys
+
+import harness
 import time
-import traceback
 
 HOST = "127.0.0.1"
 POP3, POP3S, SMTP = (int(os.environ[k]) for k in ("KANTOR_POP3", "KANTOR_POP3S", "KANTOR_SMTP"))
@@ -141,19 +141,7 @@ def main():
     deliver(USER, "first", ".starts with a dot\r\n")
     deliver(USER, "second", "line 1\r\nline 2\r\n")
     deliver(USER, "third")
-    tests = [v for k, v in globals().items() if k.startswith("test_")]
-    passed = failed = 0
-    for test in tests:
-        try:
-            test()
-            passed += 1
-            print(f"ok {test.__name__}")
-        except Exception:
-            failed += 1
-            print(f"FAILED {test.__name__}")
-            traceback.print_exc()
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    harness.run(globals())
 
 
 if __name__ == "__main__":

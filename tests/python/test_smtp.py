@@ -7,8 +7,8 @@ import os
 import poplib
 import smtplib
 import ssl
-import sys
-import traceback
+
+import harness
 
 HOST = "127.0.0.1"
 SMTP, SUB, SUBS, POP3S = (int(os.environ[k]) for k in ("KANTOR_SMTP", "KANTOR_SUBMISSION", "KANTOR_SUBMISSIONS", "KANTOR_POP3S"))
@@ -94,19 +94,7 @@ def test_bdat_chunking():
 
 
 def main():
-    tests = [v for k, v in globals().items() if k.startswith("test_")]
-    passed = failed = 0
-    for test in tests:
-        try:
-            test()
-            passed += 1
-            print(f"ok {test.__name__}")
-        except Exception:
-            failed += 1
-            print(f"FAILED {test.__name__}")
-            traceback.print_exc()
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    harness.run(globals())
 
 
 if __name__ == "__main__":

@@ -9,12 +9,11 @@
 //!
 //! A response line of `*` cancels the exchange (`501 5.0.0`, RFC 4954 §4).
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
-use std::fmt;
-
 use crate::command::{AuthMechanism, Command};
 use crate::error::ParseError;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+pub use kantor_sasl::PlainCredentials;
 
 /// Length a server must accept for a SASL response line, CRLF included
 /// (RFC 4954 §4: "12288 octets is considered to be a sufficient line length").
@@ -69,50 +68,14 @@ pub fn decode_login_response(line: &[u8]) -> Result<String, ParseError> {
     String::from_utf8(decode_auth_response(line)?).map_err(|_| ParseError::InvalidUtf8)
 }
 
-/// Credentials from a SASL PLAIN message (RFC 4616 §2). `Debug` hides the
-/// password.
-#[derive(Clone, PartialEq, Eq)]
-pub struct PlainCredentials {
-    /// Identity to act as; `None` when empty (act as `authcid`).
-    pub authzid: Option<String>,
-    /// Identity whose password this is.
-    pub authcid: String,
-    pub password: String,
-}
-
-impl fmt::Debug for PlainCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PlainCredentials")
-            .field("authzid", &self.authzid)
-            .field("authcid", &self.authcid)
-            .field("password", &"<redacted>")
-            .finish()
-    }
-}
-
-/// Decodes a base64 PLAIN response (initial response or answer to an empty
-/// 334). `*` cancels. authcid and password must be non-empty UTF-8.
+/// Decodes a base64 PLAIN response (initial response or answer to an empty 334; RFC 4616 via
+/// kantor-sasl). `*` cancels.
 pub fn decode_plain(b64: &str) -> Result<PlainCredentials, ParseError> {
-    const BAD: ParseError = ParseError::Syntax("Malformed PLAIN credentials");
     let raw = decode_auth_response(b64.as_bytes())?;
-    let mut parts = raw.split(|&b| b == 0);
-    let (Some(authzid), Some(authcid), Some(password), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(BAD);
-    };
-    if authcid.is_empty() || password.is_empty() {
-        return Err(BAD);
-    }
-    let text = |b: &[u8]| String::from_utf8(b.to_vec()).map_err(|_| ParseError::InvalidUtf8);
-    Ok(PlainCredentials {
-        authzid: if authzid.is_empty() {
-            None
-        } else {
-            Some(text(authzid)?)
-        },
-        authcid: text(authcid)?,
-        password: text(password)?,
+    kantor_sasl::decode_plain_message(&raw).map_err(|e| match e {
+        kantor_sasl::SaslError::NotUtf8 => ParseError::InvalidUtf8,
+        kantor_sasl::SaslError::Base64 => ParseError::Base64,
+        kantor_sasl::SaslError::Malformed(_) => ParseError::Syntax("Malformed PLAIN credentials"),
     })
 }
 
