@@ -39,3 +39,33 @@ fn curl_lists_and_retrieves_over_pop3s() {
     assert_eq!(messages.len(), 1);
     assert!(messages[0].contains("Subject: via curl"));
 }
+
+#[test]
+fn limits_idle_timeout_long_lines_and_errors() {
+    let server = TestServer::start("[pop3]\nidle_timeout_secs = 1\nmax_errors = 3\n");
+    let mut raw = RawClient::connect(server.addr("pop3"));
+    assert!(raw.reply().starts_with("+OK"));
+    let reply = raw.command(&format!("NOOP {}", "x".repeat(5000)));
+    assert!(
+        reply.starts_with("-ERR") && reply.contains("too long"),
+        "{reply}"
+    );
+    assert!(
+        raw.command("CAPA").starts_with("+OK"),
+        "session goes on after a long line"
+    );
+    raw.read_multiline_rest();
+    let start = std::time::Instant::now();
+    let rest = raw.read_to_end();
+    assert!(rest.contains("-ERR autologout"), "told why: {rest:?}");
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+
+    let mut raw = RawClient::connect(server.addr("pop3"));
+    raw.reply();
+    raw.send(b"BOGUS\r\nBOGUS\r\nBOGUS\r\nBOGUS\r\n");
+    let rest = raw.read_to_end();
+    assert!(
+        rest.contains("too many errors"),
+        "closed after max_errors: {rest}"
+    );
+}

@@ -295,6 +295,23 @@ impl RawClient {
         }
     }
 
+    /// Reads the lines of a multi-line response up to and including the terminating ".".
+    pub fn read_multiline_rest(&mut self) -> String {
+        let mut all = String::new();
+        loop {
+            let mut line = String::new();
+            self.reader.read_line(&mut line).unwrap();
+            assert!(
+                !line.is_empty(),
+                "connection closed inside a multi-line response: {all:?}"
+            );
+            all.push_str(&line);
+            if line == ".\r\n" {
+                return all;
+            }
+        }
+    }
+
     /// Everything the server sends until it closes the connection.
     pub fn read_to_end(&mut self) -> String {
         let mut rest = String::new();

@@ -86,12 +86,15 @@ impl Session {
                     line
                 }
                 Ok(None) => {
-                    self.conn.fill(timeout).await.inspect_err(|e| {
-                        if matches!(e, ReadError::TimedOut) {
-                            self.out
-                                .extend_from_slice(b"-ERR autologout: idle for too long\r\n");
+                    match self.conn.fill(timeout).await {
+                        Ok(_) => {}
+                        Err(ReadError::TimedOut) => {
+                            // RFC 1939 §3: the autologout timer; say why before closing.
+                            self.reply(Reply::err("autologout: idle for too long"));
+                            return self.flush(true).await;
                         }
-                    })?;
+                        Err(e) => return Err(e),
+                    }
                     continue;
                 }
                 Err(LineError::TooLong { .. }) => {
