@@ -146,6 +146,9 @@ impl Flags {
     pub fn with(self, other: Flags) -> Flags {
         Flags(self.0 | other.0)
     }
+    pub fn without(self, other: Flags) -> Flags {
+        Flags(self.0 & !other.0)
+    }
 }
 
 /// What is needed to list a mailbox's messages without reading their bodies.
@@ -155,10 +158,63 @@ pub struct MessageSummary {
     pub uid: Uid,
     pub modseq: Modseq,
     pub flags: Flags,
+    /// Keywords other than the system flags (RFC 9051 §2.3.2), as first set.
+    pub keywords: Vec<String>,
     pub size: u64,
     pub blob: crate::BlobHash,
     pub internal_date: i64,
+    /// When the message was stored in this mailbox (RFC 8514 SAVEDATE).
+    pub saved_date: i64,
     pub thread_id: i64,
+}
+
+/// A message added to one mailbox by its owner (IMAP APPEND, JMAP Email/import).
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub account_id: AccountId,
+    pub mailbox_id: MailboxId,
+    pub blob: crate::BlobRef,
+    pub flags: Flags,
+    pub keywords: Vec<String>,
+    pub internal_date: i64,
+}
+
+/// How a flag change combines with the flags a message has (IMAP STORE, RFC 9051 §6.4.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagOperation {
+    Add,
+    Remove,
+    Replace,
+}
+
+/// A flag change for a set of messages, optionally conditional (RFC 7162 §3.1.3 UNCHANGEDSINCE).
+#[derive(Debug, Clone)]
+pub struct FlagChange {
+    pub operation: FlagOperation,
+    pub flags: Flags,
+    pub keywords: Vec<String>,
+    pub unchanged_since: Option<Modseq>,
+}
+
+/// A message's flags after a flag change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagState {
+    pub id: MessageId,
+    pub uid: Uid,
+    pub flags: Flags,
+    pub keywords: Vec<String>,
+    pub modseq: Modseq,
+    /// Whether this change altered the message (and so gave it a new modseq).
+    pub changed: bool,
+}
+
+/// The outcome of a flag change.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FlagResult {
+    /// Every message of the request still present, with its flags now.
+    pub states: Vec<FlagState>,
+    /// UIDs left alone because they changed after `unchanged_since` (RFC 7162 MODIFIED).
+    pub modified: Vec<Uid>,
 }
 
 /// Where a delivered message landed.

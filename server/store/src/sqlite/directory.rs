@@ -174,7 +174,7 @@ impl Store {
                 |r| r.get(0),
             )?;
             for (role, name) in MailboxRole::DEFAULTS {
-                super::mail::create_mailbox(ctx, id, name, Some(role))?;
+                super::mailboxes::create_mailbox(ctx, id, name, Some(role))?;
             }
             ctx.conn()
                 .prepare_cached(&format!("SELECT {ACCOUNT_COLUMNS} WHERE a.id = ?1"))?

@@ -2,13 +2,17 @@
 //!
 //! - `migrate`: applies `schema/NNNN_*.sql` in order and records them.
 //! - `writer`: the one write connection, on its own thread, committing batches (group commit).
-//! - `directory`, `mail`, `queue`: the operations, as `impl Store` blocks grouped by entity.
+//! - `directory`, `mailboxes`, `messages` (listing and adding), `edits` (flags, copy, move,
+//!   expunge), `changes` (the log), `queue`: the operations, as `impl Store` blocks by entity.
 //!
 //! Reads use a small pool of read-only connections and run on the caller's thread: they are short
 //! indexed lookups. Writes go through the writer so that many sessions share one fsync.
 
+mod changes;
 mod directory;
-mod mail;
+mod edits;
+mod mailboxes;
+mod messages;
 mod migrate;
 mod queue;
 mod writer;

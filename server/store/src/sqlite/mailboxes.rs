@@ -1,0 +1,241 @@
+//! Mailboxes (folders): creation with a fresh UIDVALIDITY, lookup, rename, subscription and
+//! deletion. Every change bumps the account's modseq and is logged.
+
+use super::{Store, WriteCtx, now};
+use crate::changes::{ChangeKind, ObjectKind};
+use crate::{AccountId, Mailbox, MailboxId, MailboxRole, Result, StoreError};
+use rusqlite::{OptionalExtension, Row, params};
+
+const MAILBOX_COLUMNS: &str = "id, account_id, name, role, uidvalidity, uidnext, highest_modseq, \
+                               total, unseen, size, subscribed FROM mailboxes";
+
+fn mailbox_from_row(r: &Row<'_>) -> rusqlite::Result<Mailbox> {
+    Ok(Mailbox {
+        id: r.get(0)?,
+        account_id: r.get(1)?,
+        name: r.get(2)?,
+        role: r
+            .get::<_, Option<String>>(3)?
+            .and_then(|s| MailboxRole::parse(&s)),
+        uidvalidity: r.get(4)?,
+        uidnext: r.get(5)?,
+        highest_modseq: r.get::<_, i64>(6)? as u64,
+        total: r.get(7)?,
+        unseen: r.get(8)?,
+        size: r.get::<_, i64>(9)? as u64,
+        subscribed: r.get(10)?,
+    })
+}
+
+/// Creates a mailbox with a fresh UIDVALIDITY (RFC 9051 §2.3.1.1): the creation time, made larger
+/// than any UIDVALIDITY the account already uses so a re-created name never reuses one.
+pub(super) fn create_mailbox(
+    ctx: &mut WriteCtx<'_>,
+    account_id: AccountId,
+    name: &str,
+    role: Option<MailboxRole>,
+) -> Result<MailboxId> {
+    let highest: Option<u32> = ctx.conn().query_row(
+        "SELECT MAX(uidvalidity) FROM mailboxes WHERE account_id = ?1",
+        [account_id],
+        |r| r.get(0),
+    )?;
+    let uidvalidity = (now() as u32).max(highest.map_or(1, |h| h.saturating_add(1)));
+    let modseq = ctx.bump_modseq(account_id)?;
+    let id: MailboxId = ctx.conn().query_row(
+        "INSERT INTO mailboxes (account_id, name, role, uidvalidity, highest_modseq)
+         VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+        params![
+            account_id,
+            name,
+            role.map(MailboxRole::as_str),
+            uidvalidity,
+            modseq as i64
+        ],
+        |r| r.get(0),
+    )?;
+    ctx.log_change(
+        account_id,
+        modseq,
+        ObjectKind::Mailbox,
+        ChangeKind::Created,
+        id,
+        None,
+        None,
+    )?;
+    Ok(id)
+}
+
+impl Store {
+    /// All mailboxes of an account, by name.
+    pub fn mailboxes(&self, account_id: AccountId) -> Result<Vec<Mailbox>> {
+        self.read(|c| {
+            c.prepare_cached(&format!(
+                "SELECT {MAILBOX_COLUMNS} WHERE account_id = ?1 ORDER BY name"
+            ))?
+            .query_map([account_id], mailbox_from_row)?
+            .collect()
+        })
+    }
+
+    pub fn mailbox(&self, id: MailboxId) -> Result<Option<Mailbox>> {
+        self.read(|c| {
+            c.prepare_cached(&format!("SELECT {MAILBOX_COLUMNS} WHERE id = ?1"))?
+                .query_row([id], mailbox_from_row)
+                .optional()
+        })
+    }
+
+    pub fn mailbox_by_role(
+        &self,
+        account_id: AccountId,
+        role: MailboxRole,
+    ) -> Result<Option<Mailbox>> {
+        self.read(|c| {
+            c.prepare_cached(&format!(
+                "SELECT {MAILBOX_COLUMNS} WHERE account_id = ?1 AND role = ?2"
+            ))?
+            .query_row(params![account_id, role.as_str()], mailbox_from_row)
+            .optional()
+        })
+    }
+
+    /// The mailbox with exactly this name (protocols normalise INBOX before asking).
+    pub fn mailbox_by_name(&self, account_id: AccountId, name: &str) -> Result<Option<Mailbox>> {
+        self.read(|c| {
+            c.prepare_cached(&format!(
+                "SELECT {MAILBOX_COLUMNS} WHERE account_id = ?1 AND name = ?2"
+            ))?
+            .query_row(params![account_id, name], mailbox_from_row)
+            .optional()
+        })
+    }
+
+    /// Creates a mailbox (IMAP CREATE, RFC 9051 §6.3.4; with a special-use role, RFC 6154).
+    pub async fn create_mailbox(
+        &self,
+        account_id: AccountId,
+        name: &str,
+        role: Option<MailboxRole>,
+    ) -> Result<Mailbox> {
+        let name = name.to_string();
+        self.write(move |ctx| {
+            let exists = ctx
+                .conn()
+                .prepare_cached(
+                    "SELECT EXISTS(SELECT 1 FROM mailboxes WHERE account_id = ?1 AND name = ?2)",
+                )?
+                .query_row(params![account_id, name], |r| r.get::<_, bool>(0))?;
+            if exists {
+                return Err(StoreError::AlreadyExists(format!("mailbox {name}")));
+            }
+            let id = create_mailbox(ctx, account_id, &name, role)?;
+            ctx.conn()
+                .prepare_cached(&format!("SELECT {MAILBOX_COLUMNS} WHERE id = ?1"))?
+                .query_row([id], mailbox_from_row)
+                .map_err(Into::into)
+        })
+        .await
+    }
+
+    /// Renames mailboxes in one transaction (a mailbox and its children, RFC 9051 §6.3.6).
+    /// UIDVALIDITY and UIDs are kept: the messages did not change.
+    pub async fn rename_mailboxes(
+        &self,
+        account_id: AccountId,
+        renames: Vec<(MailboxId, String)>,
+    ) -> Result<()> {
+        self.write(move |ctx| {
+            let modseq = ctx.bump_modseq(account_id)?;
+            for (id, new_name) in renames {
+                let taken = ctx
+                    .conn()
+                    .prepare_cached("SELECT EXISTS(SELECT 1 FROM mailboxes WHERE account_id = ?1 AND name = ?2 AND id != ?3)")?
+                    .query_row(params![account_id, new_name, id], |r| r.get::<_, bool>(0))?;
+                if taken {
+                    return Err(StoreError::AlreadyExists(format!("mailbox {new_name}")));
+                }
+                let renamed = ctx
+                    .conn()
+                    .prepare_cached("UPDATE mailboxes SET name = ?3, highest_modseq = ?4 WHERE id = ?1 AND account_id = ?2")?
+                    .execute(params![id, account_id, new_name, modseq as i64])?;
+                if renamed == 0 {
+                    return Err(StoreError::NotFound(format!("mailbox {id}")));
+                }
+                ctx.log_change(account_id, modseq, ObjectKind::Mailbox, ChangeKind::Updated, id, None, None)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Subscribes or unsubscribes a mailbox (RFC 9051 §6.3.7, §6.3.8).
+    pub async fn set_subscribed(
+        &self,
+        account_id: AccountId,
+        id: MailboxId,
+        subscribed: bool,
+    ) -> Result<()> {
+        self.write(move |ctx| {
+            let modseq = ctx.bump_modseq(account_id)?;
+            let n = ctx
+                .conn()
+                .prepare_cached(
+                    "UPDATE mailboxes SET subscribed = ?3 WHERE id = ?1 AND account_id = ?2",
+                )?
+                .execute(params![id, account_id, subscribed])?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("mailbox {id}")));
+            }
+            ctx.log_change(
+                account_id,
+                modseq,
+                ObjectKind::Mailbox,
+                ChangeKind::Updated,
+                id,
+                None,
+                None,
+            )
+        })
+        .await
+    }
+
+    /// Deletes a mailbox and its messages (RFC 9051 §6.3.5). The INBOX cannot be deleted.
+    pub async fn delete_mailbox(&self, account_id: AccountId, id: MailboxId) -> Result<()> {
+        self.write(move |ctx| {
+            let role: Option<Option<String>> = ctx
+                .conn()
+                .prepare_cached("SELECT role FROM mailboxes WHERE id = ?1 AND account_id = ?2")?
+                .query_row(params![id, account_id], |r| r.get(0))
+                .optional()?;
+            match role {
+                None => return Err(StoreError::NotFound(format!("mailbox {id}"))),
+                Some(Some(role)) if role == MailboxRole::Inbox.as_str() => {
+                    return Err(StoreError::InUse("INBOX cannot be deleted".into()));
+                }
+                Some(_) => {}
+            }
+            let modseq = ctx.bump_modseq(account_id)?;
+            let ids: Vec<i64> = ctx
+                .conn()
+                .prepare_cached("SELECT id FROM messages WHERE mailbox_id = ?1")?
+                .query_map([id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for message in ids {
+                super::edits::remove_message(ctx, account_id, id, message, modseq)?;
+            }
+            ctx.conn()
+                .execute("DELETE FROM mailboxes WHERE id = ?1", [id])?;
+            ctx.log_change(
+                account_id,
+                modseq,
+                ObjectKind::Mailbox,
+                ChangeKind::Destroyed,
+                id,
+                None,
+                None,
+            )
+        })
+        .await
+    }
+}

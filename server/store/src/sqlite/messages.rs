@@ -1,0 +1,302 @@
+//! Messages: listing a mailbox, and adding messages (SMTP delivery to INBOXes, APPEND to a chosen
+//! mailbox). Adding is one code path: quota, UID from the mailbox's `uidnext`, the row, counters,
+//! thread and change log, in the writer's transaction.
+
+use super::{Store, WriteCtx, now};
+use crate::changes::{ChangeKind, ObjectKind};
+use crate::{
+    AccountId, BlobHash, BlobRef, Delivered, Flags, IncomingMessage, MailboxId, MessageId,
+    MessageMeta, MessageSummary, NewMessage, Result, StoreError, Uid,
+};
+use rusqlite::{OptionalExtension, Row, params};
+use std::sync::Arc;
+
+pub(super) const SUMMARY_COLUMNS: &str = "id, uid, modseq, flags, keywords, size, blob_hash, internal_date, saved_date, thread_id FROM messages";
+
+pub(super) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<MessageSummary> {
+    let hash: String = r.get(6)?;
+    Ok(MessageSummary {
+        id: r.get(0)?,
+        uid: r.get(1)?,
+        modseq: r.get::<_, i64>(2)? as u64,
+        flags: Flags(r.get(3)?),
+        keywords: keywords_from_column(r.get(4)?),
+        size: r.get::<_, i64>(5)? as u64,
+        blob: BlobHash::parse(&hash).ok_or_else(|| {
+            rusqlite::Error::InvalidColumnType(6, "blob_hash".into(), rusqlite::types::Type::Text)
+        })?,
+        internal_date: r.get(7)?,
+        saved_date: r.get(8)?,
+        thread_id: r.get(9)?,
+    })
+}
+
+/// Keywords are stored as a JSON array, NULL when there are none.
+pub(super) fn keywords_from_column(json: Option<String>) -> Vec<String> {
+    json.and_then(|j| serde_json::from_str(&j).ok())
+        .unwrap_or_default()
+}
+
+pub(super) fn keywords_to_column(keywords: &[String]) -> Option<String> {
+    (!keywords.is_empty()).then(|| serde_json::to_string(keywords).unwrap_or_default())
+}
+
+/// Keywords deduplicated case-insensitively (RFC 9051 §2.3.2: keywords are case-insensitive).
+pub(crate) fn normalize_keywords(keywords: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(keywords.len());
+    for k in keywords {
+        if !out.iter().any(|o| o.eq_ignore_ascii_case(k)) {
+            out.push(k.clone());
+        }
+    }
+    out
+}
+
+impl Store {
+    /// The messages of a mailbox in UID order, without their bodies.
+    pub fn messages(&self, mailbox_id: MailboxId) -> Result<Vec<MessageSummary>> {
+        self.read(|c| {
+            c.prepare_cached(&format!(
+                "SELECT {SUMMARY_COLUMNS} WHERE mailbox_id = ?1 ORDER BY uid"
+            ))?
+            .query_map([mailbox_id], summary_from_row)?
+            .collect()
+        })
+    }
+
+    /// The metadata extracted from a message when it was stored.
+    pub fn message_meta(&self, id: MessageId) -> Result<MessageMeta> {
+        let json: String = self
+            .read(|c| {
+                c.prepare_cached("SELECT meta FROM messages WHERE id = ?1")?
+                    .query_row([id], |r| r.get(0))
+                    .optional()
+            })?
+            .ok_or_else(|| StoreError::NotFound(format!("message {id}")))?;
+        serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    /// Delivers a message into each recipient's INBOX, all in one transaction with one shared
+    /// blob. The blob is stored (fsynced) first; the call returns once the commit is on disk.
+    pub async fn deliver(&self, message: IncomingMessage) -> Result<Vec<Delivered>> {
+        let (meta, meta_json) = self.prepare(&message.blob).await?;
+        self.write(move |ctx| {
+            let size = message.blob.size();
+            if message.enforce_quota {
+                check_quota(ctx, &message.recipients, size)?;
+            }
+            ctx.acquire_blob(&message.blob, message.recipients.len() as u32)?;
+            let added = Added {
+                blob: &message.blob,
+                meta: &meta,
+                meta_json: &meta_json,
+                flags: message.flags,
+                keywords: &[],
+                internal_date: message.internal_date,
+            };
+            message
+                .recipients
+                .iter()
+                .map(|&account| insert_message(ctx, account, Target::Inbox, &added))
+                .collect()
+        })
+        .await
+    }
+
+    /// Adds messages to chosen mailboxes in one transaction (IMAP APPEND and MULTIAPPEND,
+    /// RFC 3502: all or none). Quota is enforced.
+    pub async fn append(&self, messages: Vec<NewMessage>) -> Result<Vec<Delivered>> {
+        let mut prepared = Vec::with_capacity(messages.len());
+        for message in messages {
+            let (meta, json) = self.prepare(&message.blob).await?;
+            prepared.push((message, meta, json));
+        }
+        self.write(move |ctx| {
+            let mut delivered = Vec::with_capacity(prepared.len());
+            for (message, meta, meta_json) in &prepared {
+                check_quota(ctx, &[message.account_id], message.blob.size())?;
+                ctx.acquire_blob(&message.blob, 1)?;
+                let keywords = normalize_keywords(&message.keywords);
+                let added = Added {
+                    blob: &message.blob,
+                    meta,
+                    meta_json,
+                    flags: message.flags,
+                    keywords: &keywords,
+                    internal_date: message.internal_date,
+                };
+                delivered.push(insert_message(
+                    ctx,
+                    message.account_id,
+                    Target::Mailbox(message.mailbox_id),
+                    &added,
+                )?);
+            }
+            Ok(delivered)
+        })
+        .await
+    }
+
+    /// Stores the blob (fsynced) and extracts its metadata once, off the async threads.
+    async fn prepare(&self, blob: &BlobRef) -> Result<(MessageMeta, Arc<str>)> {
+        self.put_blob(blob).await?;
+        let blob = blob.clone();
+        let meta = tokio::task::spawn_blocking(move || MessageMeta::extract(&blob.data))
+            .await
+            .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
+        let json = serde_json::to_string(&meta).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok((meta, json.into()))
+    }
+}
+
+/// Where a new message goes.
+pub(super) enum Target {
+    Inbox,
+    Mailbox(MailboxId),
+}
+
+/// What is stored for a new message (the blob's references are taken by the caller).
+pub(super) struct Added<'a> {
+    pub blob: &'a BlobRef,
+    pub meta: &'a MessageMeta,
+    pub meta_json: &'a str,
+    pub flags: Flags,
+    pub keywords: &'a [String],
+    pub internal_date: i64,
+}
+
+/// Inserts one message into a mailbox of `account_id`: next UID, counters, row, thread, log.
+pub(super) fn insert_message(
+    ctx: &mut WriteCtx<'_>,
+    account_id: AccountId,
+    target: Target,
+    added: &Added<'_>,
+) -> Result<Delivered> {
+    let size = added.blob.size() as i64;
+    let unseen = i64::from(!added.flags.contains(Flags::SEEN));
+    let modseq = ctx.bump_modseq(account_id)?;
+    let mailbox_key = match target {
+        Target::Inbox => None,
+        Target::Mailbox(id) => Some(id),
+    };
+    let (mailbox_id, uid): (MailboxId, Uid) = ctx
+        .conn()
+        .prepare_cached(
+            "UPDATE mailboxes SET uidnext = uidnext + 1, total = total + 1, unseen = unseen + ?2,
+             size = size + ?3, highest_modseq = ?4
+             WHERE account_id = ?1 AND id = COALESCE(?5,
+                 (SELECT id FROM mailboxes WHERE account_id = ?1 AND role = 'inbox'))
+             RETURNING id, uidnext - 1",
+        )?
+        .query_row(
+            params![account_id, unseen, size, modseq as i64, mailbox_key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("mailbox of account {account_id}")))?;
+    let thread_id = find_thread(ctx, account_id, &added.meta.references)?;
+    let message_id: MessageId = ctx
+        .conn()
+        .prepare_cached(
+            "INSERT INTO messages (account_id, mailbox_id, uid, modseq, flags, keywords, blob_hash, size,
+             internal_date, saved_date, thread_id, meta)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, COALESCE(?11, 0), ?12) RETURNING id",
+        )?
+        .query_row(
+            params![
+                account_id, mailbox_id, uid, modseq as i64, added.flags.0, keywords_to_column(added.keywords),
+                added.blob.hash.as_str(), size, added.internal_date, now(), thread_id, added.meta_json
+            ],
+            |r| r.get(0),
+        )?;
+    let thread_id = match thread_id {
+        Some(t) => t,
+        None => {
+            ctx.conn()
+                .prepare_cached("UPDATE messages SET thread_id = id WHERE id = ?1")?
+                .execute([message_id])?;
+            message_id
+        }
+    };
+    remember_thread(ctx, account_id, added.meta, thread_id)?;
+    ctx.conn()
+        .prepare_cached("UPDATE accounts SET used_bytes = used_bytes + ?2 WHERE id = ?1")?
+        .execute(params![account_id, size])?;
+    ctx.log_change(
+        account_id,
+        modseq,
+        ObjectKind::Message,
+        ChangeKind::Created,
+        message_id,
+        Some(mailbox_id),
+        Some(uid),
+    )?;
+    Ok(Delivered {
+        account_id,
+        mailbox_id,
+        message_id,
+        uid,
+        modseq,
+    })
+}
+
+/// Refuses when adding `size` bytes would take any of `accounts` past its quota.
+pub(super) fn check_quota(ctx: &WriteCtx<'_>, accounts: &[AccountId], size: u64) -> Result<()> {
+    let mut over = Vec::new();
+    let mut permanent = false;
+    for &account_id in accounts {
+        let (quota, used): (i64, i64) = ctx
+            .conn()
+            .prepare_cached("SELECT quota_bytes, used_bytes FROM accounts WHERE id = ?1")?
+            .query_row([account_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let (quota, used) = (quota as u64, used as u64);
+        if quota > 0 && used + size > quota {
+            over.push(account_id);
+            permanent |= size > quota;
+        }
+    }
+    match over.is_empty() {
+        true => Ok(()),
+        false => Err(StoreError::QuotaExceeded {
+            accounts: over,
+            permanent,
+        }),
+    }
+}
+
+/// The thread of the first referenced message this account has seen, if any.
+fn find_thread(
+    ctx: &WriteCtx<'_>,
+    account_id: AccountId,
+    references: &[String],
+) -> Result<Option<i64>> {
+    let mut stmt = ctx.conn().prepare_cached(
+        "SELECT thread_id FROM thread_refs WHERE account_id = ?1 AND message_id = ?2",
+    )?;
+    for reference in references {
+        if let Some(thread) = stmt
+            .query_row(params![account_id, reference], |r| r.get(0))
+            .optional()?
+        {
+            return Ok(Some(thread));
+        }
+    }
+    Ok(None)
+}
+
+/// Records this message's id and its references as belonging to `thread_id`, so later replies
+/// (even to messages this account never received) join the same thread.
+fn remember_thread(
+    ctx: &WriteCtx<'_>,
+    account_id: AccountId,
+    meta: &MessageMeta,
+    thread_id: i64,
+) -> Result<()> {
+    let mut stmt = ctx.conn().prepare_cached(
+        "INSERT INTO thread_refs (account_id, message_id, thread_id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+    )?;
+    for id in meta.message_id().iter().chain(meta.references.iter()) {
+        stmt.execute(params![account_id, id, thread_id])?;
+    }
+    Ok(())
+}
