@@ -64,6 +64,45 @@ impl Store {
         })
     }
 
+    /// Messages of a mailbox with a UID above `uid`, in UID order (what arrived since a view
+    /// was last synchronised).
+    pub fn messages_after_uid(
+        &self,
+        mailbox_id: MailboxId,
+        uid: Uid,
+    ) -> Result<Vec<MessageSummary>> {
+        self.read(|c| {
+            c.prepare_cached(&format!(
+                "SELECT {SUMMARY_COLUMNS} WHERE mailbox_id = ?1 AND uid > ?2 ORDER BY uid"
+            ))?
+            .query_map(params![mailbox_id, uid], summary_from_row)?
+            .collect()
+        })
+    }
+
+    /// The current summaries of the given messages that are still in `mailbox_id`.
+    pub fn message_summaries(
+        &self,
+        mailbox_id: MailboxId,
+        ids: &[MessageId],
+    ) -> Result<Vec<MessageSummary>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {SUMMARY_COLUMNS} WHERE id = ?1 AND mailbox_id = ?2"
+            ))?;
+            let mut out = Vec::with_capacity(ids.len());
+            for &id in ids {
+                if let Some(summary) = stmt
+                    .query_row(params![id, mailbox_id], summary_from_row)
+                    .optional()?
+                {
+                    out.push(summary);
+                }
+            }
+            Ok(out)
+        })
+    }
+
     /// The metadata extracted from a message when it was stored.
     pub fn message_meta(&self, id: MessageId) -> Result<MessageMeta> {
         let json: String = self
