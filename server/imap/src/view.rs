@@ -1,0 +1,269 @@
+//! The selected mailbox as one session sees it (RFC 9051 §2.3.1.2, §7.5).
+//!
+//! Message sequence numbers are positions in this session's view, not in the store: another
+//! session's EXPUNGE must not renumber this one's messages until this session is told, and it may
+//! be told only at certain points (RFC 9051 §7.5.1: never while answering FETCH, STORE or SEARCH,
+//! the non-UID forms). So the view holds its own list, refreshed from the account's change log
+//! (the one notification path): new messages are appended and announced with EXISTS, flag changes
+//! with FETCH, and expunges are applied (EXPUNGE / VANISHED) only when allowed; until then the
+//! expunged message keeps its number.
+
+use kantor_store::changes::{ChangeKind, ObjectKind};
+use kantor_store::{
+    AccountId, Flags, MailboxId, MessageId, MessageSummary, Modseq, Result, Store, Uid,
+};
+use std::collections::{BTreeSet, HashSet};
+
+/// One message as the session knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub id: MessageId,
+    pub uid: Uid,
+    pub flags: Flags,
+    pub keywords: Vec<String>,
+    pub modseq: Modseq,
+    /// Gone from the store, not yet announced to this session.
+    pub expunged: bool,
+}
+
+impl Entry {
+    fn from_summary(m: &MessageSummary) -> Entry {
+        Entry {
+            id: m.id,
+            uid: m.uid,
+            flags: m.flags,
+            keywords: m.keywords.clone(),
+            modseq: m.modseq,
+            expunged: false,
+        }
+    }
+}
+
+/// What the session must tell the client after a refresh, in this order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Update {
+    /// `* n EXPUNGE` (sequence number at the time of removal), or part of a VANISHED set.
+    Expunged { seq: u32, uid: Uid },
+    /// Keywords not seen before in this mailbox: send FLAGS (and PERMANENTFLAGS) again.
+    Keywords(Vec<String>),
+    /// `* n EXISTS`: the new message count.
+    Exists(u32),
+    /// `* n FETCH (FLAGS ...)`: the message's flags changed.
+    Flags { seq: u32, uid: Uid },
+}
+
+/// The selected mailbox.
+#[derive(Debug)]
+pub struct MailboxView {
+    pub account_id: AccountId,
+    pub mailbox_id: MailboxId,
+    pub uidvalidity: u32,
+    pub read_only: bool,
+    entries: Vec<Entry>,
+    /// The account modseq up to which the change log has been applied.
+    modseq: Modseq,
+    keywords: BTreeSet<String>,
+}
+
+impl MailboxView {
+    /// Loads the mailbox as it is now.
+    pub fn open(
+        store: &Store,
+        account_id: AccountId,
+        mailbox_id: MailboxId,
+        read_only: bool,
+    ) -> Result<Option<MailboxView>> {
+        // Read the modseq first: anything logged after it is applied by the next refresh, and
+        // a change seen twice is harmless (refresh compares modseqs).
+        let Some(account) = store.account(account_id)? else {
+            return Ok(None);
+        };
+        let Some(mailbox) = store.mailbox(mailbox_id)? else {
+            return Ok(None);
+        };
+        let entries: Vec<Entry> = store
+            .messages(mailbox_id)?
+            .iter()
+            .map(Entry::from_summary)
+            .collect();
+        let keywords = entries
+            .iter()
+            .flat_map(|e| e.keywords.iter().cloned())
+            .collect();
+        Ok(Some(MailboxView {
+            account_id,
+            mailbox_id,
+            uidvalidity: mailbox.uidvalidity,
+            read_only,
+            entries,
+            modseq: account.modseq,
+            keywords,
+        }))
+    }
+
+    /// Messages by sequence number (index + 1), expunged-but-unannounced ones included.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    pub fn len(&self) -> u32 {
+        self.entries.len() as u32
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Keywords in use in this mailbox, for FLAGS / PERMANENTFLAGS.
+    pub fn keywords(&self) -> impl Iterator<Item = &str> {
+        self.keywords.iter().map(String::as_str)
+    }
+
+    /// The sequence number of a UID, if the view has it.
+    pub fn seq_of(&self, uid: Uid) -> Option<u32> {
+        self.entries
+            .binary_search_by_key(&uid, |e| e.uid)
+            .ok()
+            .map(|i| i as u32 + 1)
+    }
+
+    /// The entry at a sequence number.
+    pub fn get(&self, seq: u32) -> Option<&Entry> {
+        self.entries.get((seq as usize).checked_sub(1)?)
+    }
+
+    /// The highest UID the view knows.
+    pub fn max_uid(&self) -> Uid {
+        self.entries.last().map_or(0, |e| e.uid)
+    }
+
+    /// The highest modseq of the view's messages (RFC 7162 HIGHESTMODSEQ as this session knows it).
+    pub fn highest_modseq(&self) -> Modseq {
+        self.modseq
+    }
+
+    /// Records flags this session itself just set, so the next refresh does not repeat them.
+    pub fn record_flags(
+        &mut self,
+        uid: Uid,
+        flags: Flags,
+        keywords: &[String],
+        modseq: Modseq,
+    ) -> Option<Vec<String>> {
+        let seq = self.seq_of(uid)?;
+        let entry = &mut self.entries[seq as usize - 1];
+        if modseq >= entry.modseq {
+            entry.flags = flags;
+            entry.keywords = keywords.to_vec();
+            entry.modseq = modseq;
+        }
+        let new: Vec<String> = keywords
+            .iter()
+            .filter(|k| self.keywords.insert((*k).clone()))
+            .cloned()
+            .collect();
+        (!new.is_empty()).then_some(new)
+    }
+
+    /// Reads the change log since the last refresh and applies it. `allow_expunge` is false
+    /// while answering FETCH, STORE or SEARCH (RFC 9051 §7.5.1): expunges then wait, marked.
+    pub fn refresh(&mut self, store: &Store, allow_expunge: bool) -> Result<Vec<Update>> {
+        let log = store.changes_since(self.account_id, self.modseq)?;
+        let mut gone = HashSet::new();
+        let mut touched = Vec::new();
+        let mut created = false;
+        for change in &log {
+            self.modseq = self.modseq.max(change.modseq);
+            if change.object != ObjectKind::Message || change.mailbox_id != Some(self.mailbox_id) {
+                continue;
+            }
+            match change.kind {
+                ChangeKind::Destroyed => {
+                    if let Some(uid) = change.uid {
+                        gone.insert(uid);
+                    }
+                }
+                ChangeKind::Created => created |= change.uid.is_some_and(|u| u > self.max_uid()),
+                ChangeKind::Updated => touched.push(change.object_id),
+            }
+        }
+        let mut updates = Vec::new();
+        for entry in self.entries.iter_mut().filter(|e| gone.contains(&e.uid)) {
+            entry.expunged = true;
+        }
+        if allow_expunge {
+            self.announce_expunges(&mut updates);
+        }
+        self.apply_flag_changes(store, &touched, &mut updates)?;
+        if created {
+            let arrived = store.messages_after_uid(self.mailbox_id, self.max_uid())?;
+            if !arrived.is_empty() {
+                self.learn_keywords(arrived.iter().flat_map(|m| m.keywords.iter()), &mut updates);
+                self.entries.extend(arrived.iter().map(Entry::from_summary));
+                updates.push(Update::Exists(self.len()));
+            }
+        }
+        Ok(updates)
+    }
+
+    /// Removes the expunged entries, highest sequence number first so each reported number is
+    /// right when the client applies them in order.
+    fn announce_expunges(&mut self, updates: &mut Vec<Update>) {
+        for index in (0..self.entries.len()).rev() {
+            if self.entries[index].expunged {
+                let entry = self.entries.remove(index);
+                updates.push(Update::Expunged {
+                    seq: index as u32 + 1,
+                    uid: entry.uid,
+                });
+            }
+        }
+    }
+
+    fn apply_flag_changes(
+        &mut self,
+        store: &Store,
+        touched: &[MessageId],
+        updates: &mut Vec<Update>,
+    ) -> Result<()> {
+        if touched.is_empty() {
+            return Ok(());
+        }
+        let current = store.message_summaries(self.mailbox_id, touched)?;
+        self.learn_keywords(current.iter().flat_map(|m| m.keywords.iter()), updates);
+        for summary in current {
+            let Some(seq) = self.seq_of(summary.uid) else {
+                continue;
+            };
+            let entry = &mut self.entries[seq as usize - 1];
+            if entry.expunged || summary.modseq <= entry.modseq {
+                continue;
+            }
+            let changed = entry.flags != summary.flags || entry.keywords != summary.keywords;
+            entry.flags = summary.flags;
+            entry.keywords = summary.keywords.clone();
+            entry.modseq = summary.modseq;
+            if changed {
+                updates.push(Update::Flags {
+                    seq,
+                    uid: entry.uid,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn learn_keywords<'a>(
+        &mut self,
+        keywords: impl Iterator<Item = &'a String>,
+        updates: &mut Vec<Update>,
+    ) {
+        let new: Vec<String> = keywords
+            .filter(|k| self.keywords.insert((*k).clone()))
+            .cloned()
+            .collect();
+        if !new.is_empty() {
+            updates.push(Update::Keywords(new));
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! The selected-mailbox view against a real store: what a session is told, and when.
+
+use kantor_imap::view::{MailboxView, Update};
+use kantor_store::*;
+
+async fn setup() -> (tempfile::TempDir, Store, Account, MailboxId) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    store.add_domain("example.com").await.unwrap();
+    let account = store
+        .create_account(NewAccount {
+            local: "alice".into(),
+            domain: "example.com".into(),
+            password_hash: "x".into(),
+            is_admin: false,
+            quota_bytes: 0,
+        })
+        .await
+        .unwrap();
+    let inbox = store
+        .mailbox_by_role(account.id, MailboxRole::Inbox)
+        .unwrap()
+        .unwrap()
+        .id;
+    (dir, store, account, inbox)
+}
+
+async fn append(store: &Store, account: &Account, mailbox: MailboxId, n: usize) -> Vec<Delivered> {
+    let messages = (0..n)
+        .map(|i| NewMessage {
+            account_id: account.id,
+            mailbox_id: mailbox,
+            blob: BlobRef::new(format!("Subject: {i}\r\n\r\n{}\r\n", rand_text(i)).into_bytes()),
+            flags: Flags::default(),
+            keywords: vec![],
+            internal_date: 1_700_000_000,
+        })
+        .collect();
+    store.append(messages).await.unwrap()
+}
+
+fn rand_text(i: usize) -> String {
+    format!("message number {i} {:?}", std::time::Instant::now())
+}
+
+fn flag(operation: FlagOperation, flags: Flags, keywords: &[&str]) -> FlagChange {
+    FlagChange {
+        operation,
+        flags,
+        keywords: keywords.iter().map(|k| k.to_string()).collect(),
+        unchanged_since: None,
+    }
+}
+
+#[tokio::test]
+async fn new_mail_and_flag_changes_are_announced() {
+    let (_dir, store, alice, inbox) = setup().await;
+    append(&store, &alice, inbox, 2).await;
+    let mut view = MailboxView::open(&store, alice.id, inbox, false)
+        .unwrap()
+        .unwrap();
+    assert_eq!(view.len(), 2);
+    assert_eq!(view.refresh(&store, true).unwrap(), vec![], "nothing new");
+
+    append(&store, &alice, inbox, 1).await;
+    assert_eq!(view.refresh(&store, true).unwrap(), vec![Update::Exists(3)]);
+
+    let second = view.get(2).unwrap().id;
+    store
+        .set_flags(
+            alice.id,
+            inbox,
+            vec![second],
+            flag(FlagOperation::Add, Flags::SEEN, &[]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        view.refresh(&store, true).unwrap(),
+        vec![Update::Flags { seq: 2, uid: 2 }]
+    );
+    assert!(view.get(2).unwrap().flags.contains(Flags::SEEN));
+
+    store
+        .set_flags(
+            alice.id,
+            inbox,
+            vec![second],
+            flag(FlagOperation::Add, Flags::default(), &["$Project"]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        view.refresh(&store, true).unwrap(),
+        vec![
+            Update::Keywords(vec!["$Project".into()]),
+            Update::Flags { seq: 2, uid: 2 }
+        ],
+        "FLAGS before the FETCH that uses the new keyword"
+    );
+}
+
+#[tokio::test]
+async fn expunges_wait_until_allowed_and_then_renumber_correctly() {
+    let (_dir, store, alice, inbox) = setup().await;
+    append(&store, &alice, inbox, 5).await;
+    let mut view = MailboxView::open(&store, alice.id, inbox, false)
+        .unwrap()
+        .unwrap();
+    let ids: Vec<_> = view.entries().iter().map(|e| e.id).collect();
+    store
+        .expunge(alice.id, inbox, vec![ids[1], ids[3]])
+        .await
+        .unwrap();
+
+    // During FETCH/STORE/SEARCH: no EXPUNGE, numbers stay.
+    assert_eq!(view.refresh(&store, false).unwrap(), vec![]);
+    assert_eq!(view.len(), 5);
+    assert!(view.get(2).unwrap().expunged && view.get(4).unwrap().expunged);
+    assert_eq!(view.get(5).unwrap().uid, 5);
+
+    // Then: highest first, so each number is right when applied in order.
+    assert_eq!(
+        view.refresh(&store, true).unwrap(),
+        vec![
+            Update::Expunged { seq: 4, uid: 4 },
+            Update::Expunged { seq: 2, uid: 2 }
+        ]
+    );
+    assert_eq!(
+        view.entries().iter().map(|e| e.uid).collect::<Vec<_>>(),
+        [1, 3, 5]
+    );
+    assert_eq!(view.seq_of(5), Some(3));
+}
+
+#[tokio::test]
+async fn nothing_is_announced_that_was_never_there() {
+    let (_dir, store, alice, inbox) = setup().await;
+    let mut view = MailboxView::open(&store, alice.id, inbox, false)
+        .unwrap()
+        .unwrap();
+    let added = append(&store, &alice, inbox, 2).await;
+    store
+        .expunge(alice.id, inbox, vec![added[0].message_id])
+        .await
+        .unwrap();
+    assert_eq!(view.refresh(&store, true).unwrap(), vec![Update::Exists(1)]);
+    assert_eq!(view.get(1).unwrap().uid, 2);
+}
+
+#[tokio::test]
+async fn own_flag_changes_are_not_repeated_and_moves_are_expunges() {
+    let (_dir, store, alice, inbox) = setup().await;
+    append(&store, &alice, inbox, 2).await;
+    let mut view = MailboxView::open(&store, alice.id, inbox, false)
+        .unwrap()
+        .unwrap();
+    let first = view.get(1).unwrap().id;
+    let result = store
+        .set_flags(
+            alice.id,
+            inbox,
+            vec![first],
+            flag(FlagOperation::Add, Flags::FLAGGED, &[]),
+        )
+        .await
+        .unwrap();
+    let state = &result.states[0];
+    view.record_flags(state.uid, state.flags, &state.keywords, state.modseq);
+    assert_eq!(view.refresh(&store, true).unwrap(), vec![]);
+
+    let archive = store
+        .mailbox_by_role(alice.id, MailboxRole::Archive)
+        .unwrap()
+        .unwrap()
+        .id;
+    store
+        .move_messages(alice.id, inbox, vec![first], archive)
+        .await
+        .unwrap();
+    assert_eq!(
+        view.refresh(&store, true).unwrap(),
+        vec![Update::Expunged { seq: 1, uid: 1 }]
+    );
+    let mut archive_view = MailboxView::open(&store, alice.id, archive, true)
+        .unwrap()
+        .unwrap();
+    assert_eq!(archive_view.len(), 1);
+    assert_eq!(archive_view.refresh(&store, true).unwrap(), vec![]);
+}
