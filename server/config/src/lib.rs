@@ -5,7 +5,7 @@
 //!
 //! - [`Config`]: the whole file, one section per concern.
 //! - [`Listeners`]: the stable `[listeners]` table (`""` disables a listener).
-//! - [`SmtpConfig`], [`Pop3Config`]: per-protocol limits and timeouts.
+//! - [`SmtpConfig`], [`Pop3Config`], [`ImapConfig`]: per-protocol limits and timeouts.
 //! - [`AuthConfig`]: failed-login throttling.
 //! - [`TlsConfig`], [`StoreConfig`]: certificate paths and store tuning.
 
@@ -21,6 +21,7 @@ pub struct Config {
     pub tls: TlsConfig,
     pub smtp: SmtpConfig,
     pub pop3: Pop3Config,
+    pub imap: ImapConfig,
     pub auth: AuthConfig,
     pub store: StoreConfig,
 }
@@ -48,6 +49,10 @@ pub struct Listeners {
     pub pop3: String,
     /// POP3 over implicit TLS (RFC 8314).
     pub pop3s: String,
+    /// IMAP (RFC 9051) with STARTTLS.
+    pub imap: String,
+    /// IMAP over implicit TLS (RFC 8314).
+    pub imaps: String,
 }
 
 impl Default for Listeners {
@@ -58,6 +63,8 @@ impl Default for Listeners {
             submissions: "0.0.0.0:465".into(),
             pop3: "0.0.0.0:110".into(),
             pop3s: "0.0.0.0:995".into(),
+            imap: "0.0.0.0:143".into(),
+            imaps: "0.0.0.0:993".into(),
         }
     }
 }
@@ -136,6 +143,43 @@ impl Default for Pop3Config {
             max_errors: 20,
             max_connections: 2000,
             max_connections_per_ip: 100,
+        }
+    }
+}
+
+/// `[imap]`: limits of the IMAP server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImapConfig {
+    /// Allow LOGIN and AUTHENTICATE before STARTTLS on the plaintext port (RFC 9051 §11.1: off).
+    pub allow_plaintext_auth: bool,
+    /// Longest command line outside literals, in octets.
+    pub max_line: usize,
+    /// Largest literal accepted (and APPENDLIMIT advertised), in octets; larger ones are refused
+    /// before they are read (RFC 7888 TOOBIG).
+    pub max_literal: u64,
+    /// Seconds without a command before an authenticated session is closed (RFC 9051 §5.4: at
+    /// least 30 minutes); IDLE sessions are told to renew by then.
+    pub idle_timeout_secs: u64,
+    /// Seconds to wait for a command before login.
+    pub login_timeout_secs: u64,
+    /// Protocol errors (BAD) in one session before it is disconnected.
+    pub max_errors: u32,
+    pub max_connections: usize,
+    pub max_connections_per_ip: usize,
+}
+
+impl Default for ImapConfig {
+    fn default() -> Self {
+        ImapConfig {
+            allow_plaintext_auth: false,
+            max_line: 64 * 1024,
+            max_literal: 50 * 1024 * 1024,
+            idle_timeout_secs: 30 * 60,
+            login_timeout_secs: 60,
+            max_errors: 50,
+            max_connections: 20_000,
+            max_connections_per_ip: 200,
         }
     }
 }
@@ -233,7 +277,7 @@ impl Config {
     /// Rejects values that would break the protocols' minimums (RFC 5321 §4.5.3.1).
     pub fn validate(&self) -> Result<(), ConfigError> {
         let s = &self.smtp;
-        let checks: [(bool, &str); 7] = [
+        let checks: [(bool, &str); 9] = [
             (
                 s.max_command_line >= 512,
                 "smtp.max_command_line must be at least 512",
@@ -257,6 +301,14 @@ impl Config {
             (
                 self.store.max_batch >= 1,
                 "store.max_batch must be at least 1",
+            ),
+            (
+                self.imap.max_line >= 1000,
+                "imap.max_line must be at least 1000",
+            ),
+            (
+                self.imap.max_literal >= 1024,
+                "imap.max_literal must be at least 1024",
             ),
             (
                 self.tls.certificate.is_some() == self.tls.private_key.is_some(),

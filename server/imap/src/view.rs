@@ -14,14 +14,10 @@ use kantor_store::{
 };
 use std::collections::{BTreeSet, HashSet};
 
-/// One message as the session knows it.
+/// One message as the session knows it: its summary as last seen, and whether it is gone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    pub id: MessageId,
-    pub uid: Uid,
-    pub flags: Flags,
-    pub keywords: Vec<String>,
-    pub modseq: Modseq,
+    pub message: MessageSummary,
     /// Gone from the store, not yet announced to this session.
     pub expunged: bool,
 }
@@ -29,13 +25,17 @@ pub struct Entry {
 impl Entry {
     fn from_summary(m: &MessageSummary) -> Entry {
         Entry {
-            id: m.id,
-            uid: m.uid,
-            flags: m.flags,
-            keywords: m.keywords.clone(),
-            modseq: m.modseq,
+            message: m.clone(),
             expunged: false,
         }
+    }
+
+    pub fn id(&self) -> MessageId {
+        self.message.id
+    }
+
+    pub fn uid(&self) -> Uid {
+        self.message.uid
     }
 }
 
@@ -88,7 +88,7 @@ impl MailboxView {
             .collect();
         let keywords = entries
             .iter()
-            .flat_map(|e| e.keywords.iter().cloned())
+            .flat_map(|e| e.message.keywords.iter().cloned())
             .collect();
         Ok(Some(MailboxView {
             account_id,
@@ -122,7 +122,7 @@ impl MailboxView {
     /// The sequence number of a UID, if the view has it.
     pub fn seq_of(&self, uid: Uid) -> Option<u32> {
         self.entries
-            .binary_search_by_key(&uid, |e| e.uid)
+            .binary_search_by_key(&uid, |e| e.message.uid)
             .ok()
             .map(|i| i as u32 + 1)
     }
@@ -134,7 +134,7 @@ impl MailboxView {
 
     /// The highest UID the view knows.
     pub fn max_uid(&self) -> Uid {
-        self.entries.last().map_or(0, |e| e.uid)
+        self.entries.last().map_or(0, |e| e.message.uid)
     }
 
     /// The highest modseq of the view's messages (RFC 7162 HIGHESTMODSEQ as this session knows it).
@@ -151,7 +151,7 @@ impl MailboxView {
         modseq: Modseq,
     ) -> Option<Vec<String>> {
         let seq = self.seq_of(uid)?;
-        let entry = &mut self.entries[seq as usize - 1];
+        let entry = &mut self.entries[seq as usize - 1].message;
         if modseq >= entry.modseq {
             entry.flags = flags;
             entry.keywords = keywords.to_vec();
@@ -188,7 +188,11 @@ impl MailboxView {
             }
         }
         let mut updates = Vec::new();
-        for entry in self.entries.iter_mut().filter(|e| gone.contains(&e.uid)) {
+        for entry in self
+            .entries
+            .iter_mut()
+            .filter(|e| gone.contains(&e.message.uid))
+        {
             entry.expunged = true;
         }
         if allow_expunge {
@@ -214,7 +218,7 @@ impl MailboxView {
                 let entry = self.entries.remove(index);
                 updates.push(Update::Expunged {
                     seq: index as u32 + 1,
-                    uid: entry.uid,
+                    uid: entry.message.uid,
                 });
             }
         }
@@ -236,18 +240,15 @@ impl MailboxView {
                 continue;
             };
             let entry = &mut self.entries[seq as usize - 1];
-            if entry.expunged || summary.modseq <= entry.modseq {
+            if entry.expunged || summary.modseq <= entry.message.modseq {
                 continue;
             }
-            let changed = entry.flags != summary.flags || entry.keywords != summary.keywords;
-            entry.flags = summary.flags;
-            entry.keywords = summary.keywords.clone();
-            entry.modseq = summary.modseq;
+            let changed =
+                entry.message.flags != summary.flags || entry.message.keywords != summary.keywords;
+            let uid = summary.uid;
+            entry.message = summary;
             if changed {
-                updates.push(Update::Flags {
-                    seq,
-                    uid: entry.uid,
-                });
+                updates.push(Update::Flags { seq, uid });
             }
         }
         Ok(())

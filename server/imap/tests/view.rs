@@ -65,7 +65,7 @@ async fn new_mail_and_flag_changes_are_announced() {
     append(&store, &alice, inbox, 1).await;
     assert_eq!(view.refresh(&store, true).unwrap(), vec![Update::Exists(3)]);
 
-    let second = view.get(2).unwrap().id;
+    let second = view.get(2).unwrap().id();
     store
         .set_flags(
             alice.id,
@@ -79,7 +79,7 @@ async fn new_mail_and_flag_changes_are_announced() {
         view.refresh(&store, true).unwrap(),
         vec![Update::Flags { seq: 2, uid: 2 }]
     );
-    assert!(view.get(2).unwrap().flags.contains(Flags::SEEN));
+    assert!(view.get(2).unwrap().message.flags.contains(Flags::SEEN));
 
     store
         .set_flags(
@@ -107,7 +107,7 @@ async fn expunges_wait_until_allowed_and_then_renumber_correctly() {
     let mut view = MailboxView::open(&store, alice.id, inbox, false)
         .unwrap()
         .unwrap();
-    let ids: Vec<_> = view.entries().iter().map(|e| e.id).collect();
+    let ids: Vec<_> = view.entries().iter().map(|e| e.id()).collect();
     store
         .expunge(alice.id, inbox, vec![ids[1], ids[3]])
         .await
@@ -117,7 +117,7 @@ async fn expunges_wait_until_allowed_and_then_renumber_correctly() {
     assert_eq!(view.refresh(&store, false).unwrap(), vec![]);
     assert_eq!(view.len(), 5);
     assert!(view.get(2).unwrap().expunged && view.get(4).unwrap().expunged);
-    assert_eq!(view.get(5).unwrap().uid, 5);
+    assert_eq!(view.get(5).unwrap().uid(), 5);
 
     // Then: highest first, so each number is right when applied in order.
     assert_eq!(
@@ -128,7 +128,7 @@ async fn expunges_wait_until_allowed_and_then_renumber_correctly() {
         ]
     );
     assert_eq!(
-        view.entries().iter().map(|e| e.uid).collect::<Vec<_>>(),
+        view.entries().iter().map(|e| e.uid()).collect::<Vec<_>>(),
         [1, 3, 5]
     );
     assert_eq!(view.seq_of(5), Some(3));
@@ -146,7 +146,7 @@ async fn nothing_is_announced_that_was_never_there() {
         .await
         .unwrap();
     assert_eq!(view.refresh(&store, true).unwrap(), vec![Update::Exists(1)]);
-    assert_eq!(view.get(1).unwrap().uid, 2);
+    assert_eq!(view.get(1).unwrap().uid(), 2);
 }
 
 #[tokio::test]
@@ -156,7 +156,7 @@ async fn own_flag_changes_are_not_repeated_and_moves_are_expunges() {
     let mut view = MailboxView::open(&store, alice.id, inbox, false)
         .unwrap()
         .unwrap();
-    let first = view.get(1).unwrap().id;
+    let first = view.get(1).unwrap().id();
     let result = store
         .set_flags(
             alice.id,
