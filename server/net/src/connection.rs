@@ -74,6 +74,30 @@ impl Connection {
         Ok(())
     }
 
+    /// Starts DEFLATE compression in both directions (RFC 4978 §3), right after the tagged OK
+    /// was flushed. Bytes already buffered were sent uncompressed before COMPRESS and stay.
+    pub fn start_compression(&mut self) -> io::Result<()> {
+        match std::mem::replace(&mut self.stream, Stream::Closed) {
+            Stream::Closed => Err(io::Error::new(
+                io::ErrorKind::NotConnected,
+                "connection closed",
+            )),
+            compressed @ Stream::Compressed(_) => {
+                self.stream = compressed;
+                Err(io::Error::other("compression already active"))
+            }
+            plain_or_tls => {
+                self.stream =
+                    Stream::Compressed(Box::new(crate::compress::Compressed::new(plain_or_tls)));
+                Ok(())
+            }
+        }
+    }
+
+    pub fn is_compressed(&self) -> bool {
+        matches!(self.stream, Stream::Compressed(_))
+    }
+
     pub fn is_tls(&self) -> bool {
         self.stream.is_tls()
     }

@@ -2,10 +2,12 @@
 //!
 //! - [`tls`]: the server certificate (configured PEM files, or a generated self-signed one).
 //! - [`stream`]: [`Stream`], a connection that is plain or TLS and can be upgraded (STARTTLS).
+//! - [`compress`]: DEFLATE over the whole connection (IMAP COMPRESS, RFC 4978).
 //! - [`connection`]: [`Connection`], a stream with its read buffer and timeouts.
 //! - [`limits`]: [`ConnectionLimiter`], concurrent connections in total and per IP.
 //! - [`listener`]: binding with a one-line error naming the address, and the accept loop.
 
+pub mod compress;
 pub mod connection;
 pub mod limits;
 pub mod listener;

@@ -13,6 +13,8 @@ use tokio_rustls::server::TlsStream;
 pub enum Stream {
     Plain(TcpStream),
     Tls(Box<TlsStream<TcpStream>>),
+    /// DEFLATE over the plain or TLS stream (RFC 4978).
+    Compressed(Box<crate::compress::Compressed>),
     /// Left behind by a failed upgrade: every operation fails.
     Closed,
 }
@@ -32,13 +34,22 @@ impl Stream {
         }
     }
 
+    /// Whether the connection is encrypted. A compressed stream remembers what it wrapped.
     pub fn is_tls(&self) -> bool {
-        matches!(self, Stream::Tls(_))
+        match self {
+            Stream::Tls(_) => true,
+            Stream::Compressed(c) => c.over_tls(),
+            _ => false,
+        }
     }
 
     /// The negotiated protocol version and cipher, for Received headers and logs.
     pub fn tls_description(&self) -> Option<String> {
-        let Stream::Tls(tls) = self else { return None };
+        let tls = match self {
+            Stream::Tls(tls) => tls,
+            Stream::Compressed(c) => return c.tls_description(),
+            _ => return None,
+        };
         let (_, conn) = tls.get_ref();
         let version = conn
             .protocol_version()
@@ -61,6 +72,7 @@ impl AsyncRead for Stream {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            Stream::Compressed(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
             Stream::Closed => Poll::Ready(Err(closed())),
         }
     }
@@ -75,6 +87,7 @@ impl AsyncWrite for Stream {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            Stream::Compressed(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
             Stream::Closed => Poll::Ready(Err(closed())),
         }
     }
@@ -83,6 +96,7 @@ impl AsyncWrite for Stream {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_flush(cx),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            Stream::Compressed(s) => Pin::new(s.as_mut()).poll_flush(cx),
             Stream::Closed => Poll::Ready(Err(closed())),
         }
     }
@@ -91,6 +105,7 @@ impl AsyncWrite for Stream {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            Stream::Compressed(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
             Stream::Closed => Poll::Ready(Err(closed())),
         }
     }
