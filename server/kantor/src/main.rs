@@ -5,19 +5,20 @@
 //!   binds the listeners and runs the protocol servers.
 //! - `admin`: `kantor admin`: manages the directory, also while the server runs.
 //! - `logging`: `tracing` output, human-readable or JSON.
-//! - `memory`: allocator tuning, so resident memory follows the working set.
+//! - `process`: allocator tuning and the open-file limit, done before anything else.
 
 mod admin;
 mod cli;
 mod logging;
-mod memory;
+mod process;
 mod serve;
 
 use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    memory::tune_allocator();
+    process::tune_allocator();
+    process::raise_open_file_limit();
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Serve(args) => serve::run(args),
