@@ -1,0 +1,205 @@
+//! FETCH data items (RFC 9051 §6.4.5, §7.5.2), with BINARY (RFC 3516), MODSEQ (RFC 7162
+//! §3.1.4), PREVIEW (RFC 8970), SAVEDATE (RFC 8514) and EMAILID/THREADID (RFC 8474).
+//!
+//! The message's bytes are read (once) only when an item needs them; FLAGS, UID, sizes, dates,
+//! MODSEQ and object ids come from the summary.
+
+use crate::Message;
+use crate::decode::UnknownCte;
+use crate::envelope::envelope;
+use crate::mime::{self, Entity, slice};
+use crate::section::{binary, partial, section};
+use crate::structure::structure;
+use crate::text::preview;
+use kantor_imap_proto::command::fetch::FetchAttribute;
+use kantor_imap_proto::datetime::DateTime;
+use kantor_imap_proto::response::fetch::FetchItem;
+use kantor_imap_proto::types::{Flag, FlagFetch, ObjectId};
+use kantor_store::{Flags, MessageSummary, Store, StoreError};
+use std::num::NonZeroU32;
+
+/// How the session is configured for rendering.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FetchOptions {
+    /// UTF8=ACCEPT is enabled (RFC 9755/6855): headers may go out as UTF-8.
+    pub utf8: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// BINARY of a part whose Content-Transfer-Encoding is unknown (RFC 3516 §4.2: NO [UNKNOWN-CTE]).
+    #[error("unknown content-transfer-encoding")]
+    UnknownCte,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<UnknownCte> for FetchError {
+    fn from(_: UnknownCte) -> Self {
+        FetchError::UnknownCte
+    }
+}
+
+/// A message's bytes and MIME structure.
+struct Loaded {
+    raw: Vec<u8>,
+    root: Entity,
+}
+
+/// The items of `* n FETCH (...)` for `message`, in the order asked.
+pub fn fetch(
+    store: &Store,
+    message: Message<'_>,
+    attributes: &[FetchAttribute],
+    options: FetchOptions,
+) -> Result<Vec<FetchItem>, FetchError> {
+    use FetchAttribute as A;
+    let summary = message.summary;
+    let loaded = if attributes.iter().any(needs_content) {
+        let raw = store.read_blob(&summary.blob)?;
+        let root = mime::parse(&raw);
+        Some(Loaded { raw, root })
+    } else {
+        None
+    };
+    let utf8 = options.utf8;
+    let mut items = Vec::with_capacity(attributes.len());
+    for attribute in attributes {
+        let item = match (attribute, &loaded) {
+            (A::Flags, _) => FetchItem::Flags(flags(summary)),
+            (A::Uid, _) => match NonZeroU32::new(summary.uid) {
+                Some(uid) => FetchItem::Uid(uid),
+                None => continue,
+            },
+            (A::Rfc822Size, _) => FetchItem::Rfc822Size(summary.size),
+            (A::InternalDate, _) => match date_time(summary.internal_date) {
+                Some(date) => FetchItem::InternalDate(date),
+                None => continue,
+            },
+            (A::ModSeq, _) => FetchItem::ModSeq(summary.modseq),
+            (A::SaveDate, _) => FetchItem::SaveDate(date_time(summary.saved_date)),
+            (A::EmailId, _) => match email_id(summary) {
+                Some(id) => FetchItem::EmailId(id),
+                None => continue,
+            },
+            (A::ThreadId, _) => FetchItem::ThreadId(thread_id(summary)),
+            (_, None) => continue,
+            (A::Envelope, Some(l)) => {
+                FetchItem::Envelope(Box::new(envelope(&l.raw, &l.root, utf8)))
+            }
+            (A::Body, Some(l)) => FetchItem::Body(Box::new(structure(&l.raw, &l.root, utf8))),
+            (A::BodyStructure, Some(l)) => {
+                FetchItem::BodyStructure(Box::new(structure(&l.raw, &l.root, utf8)))
+            }
+            (
+                A::BodySection {
+                    section: s,
+                    partial: p,
+                    ..
+                },
+                Some(l),
+            ) => {
+                let (origin, data) = partial(section(&l.raw, &l.root, s), *p);
+                FetchItem::BodySection {
+                    section: s.clone(),
+                    origin,
+                    data,
+                }
+            }
+            (
+                A::Binary {
+                    part, partial: p, ..
+                },
+                Some(l),
+            ) => {
+                let (origin, data) = partial(binary(&l.raw, &l.root, part.as_ref())?, *p);
+                FetchItem::Binary {
+                    part: part.clone(),
+                    origin,
+                    data,
+                }
+            }
+            (A::BinarySize { part }, Some(l)) => FetchItem::BinarySize {
+                part: part.clone(),
+                size: binary(&l.raw, &l.root, part.as_ref())?.map_or(0, |d| d.len() as u64),
+            },
+            (A::Rfc822, Some(l)) => FetchItem::Rfc822(Some(l.raw.clone())),
+            (A::Rfc822Header, Some(l)) => {
+                FetchItem::Rfc822Header(Some(slice(&l.raw, &l.root.header).to_vec()))
+            }
+            (A::Rfc822Text, Some(l)) => {
+                FetchItem::Rfc822Text(Some(slice(&l.raw, &l.root.body).to_vec()))
+            }
+            (A::Preview { .. }, Some(l)) => FetchItem::Preview(Some(preview(&l.raw, &l.root))),
+        };
+        items.push(item);
+    }
+    Ok(items)
+}
+
+/// Whether fetching `attribute` needs the message's bytes.
+fn needs_content(attribute: &FetchAttribute) -> bool {
+    use FetchAttribute as A;
+    !matches!(
+        attribute,
+        A::Flags
+            | A::Uid
+            | A::Rfc822Size
+            | A::InternalDate
+            | A::ModSeq
+            | A::SaveDate
+            | A::EmailId
+            | A::ThreadId
+    )
+}
+
+/// Whether fetching these attributes sets `\Seen` (BODY[...] and BINARY[...] without .PEEK,
+/// RFC822, RFC822.TEXT; RFC 9051 §6.4.5).
+pub fn sets_seen(attributes: &[FetchAttribute]) -> bool {
+    attributes.iter().any(|a| match a {
+        FetchAttribute::BodySection { peek, .. } | FetchAttribute::Binary { peek, .. } => !peek,
+        FetchAttribute::Rfc822 | FetchAttribute::Rfc822Text => true,
+        _ => false,
+    })
+}
+
+/// FLAGS: the system flags, then the keywords (RFC 9051 §2.3.2). `\Recent` is never sent.
+pub fn flags(summary: &MessageSummary) -> Vec<FlagFetch> {
+    let system = [
+        (Flags::SEEN, Flag::Seen),
+        (Flags::ANSWERED, Flag::Answered),
+        (Flags::FLAGGED, Flag::Flagged),
+        (Flags::DELETED, Flag::Deleted),
+        (Flags::DRAFT, Flag::Draft),
+    ];
+    let mut out: Vec<FlagFetch> = system
+        .into_iter()
+        .filter(|(bit, _)| summary.flags.contains(*bit))
+        .map(|(_, flag)| FlagFetch::Flag(flag))
+        .collect();
+    out.extend(
+        summary
+            .keywords
+            .iter()
+            .filter_map(|k| Flag::keyword(k).ok())
+            .map(FlagFetch::Flag),
+    );
+    out
+}
+
+/// EMAILID (RFC 8474 §5.1): `M` and the store's message id, stable for the message's life.
+pub fn email_id(summary: &MessageSummary) -> Option<ObjectId> {
+    ObjectId::new(format!("M{}", summary.id)).ok()
+}
+
+/// THREADID (RFC 8474 §5.2): `T` and the store's thread id.
+pub fn thread_id(summary: &MessageSummary) -> Option<ObjectId> {
+    ObjectId::new(format!("T{}", summary.thread_id)).ok()
+}
+
+/// A unix time as a `date-time` in UTC, clamped to the years IMAP can write (0 to 9999).
+pub fn date_time(unix: i64) -> Option<DateTime> {
+    const MIN: i64 = -62_167_219_200; // 0000-01-01T00:00:00Z
+    const MAX: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+    DateTime::new(unix.clamp(MIN, MAX), 0)
+}

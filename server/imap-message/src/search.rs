@@ -1,0 +1,310 @@
+//! SEARCH (RFC 9051 §6.4.4) over the messages of the selected mailbox, with MODSEQ (RFC 7162
+//! §3.1.5), OLDER/YOUNGER (RFC 5032), SAVEDBEFORE/SAVEDON/SAVEDSINCE/SAVEDATESUPPORTED
+//! (RFC 8514), EMAILID/THREADID (RFC 8474 §6) and `$` (RFC 5182).
+//!
+//! - Sequence sets count in the session's view, `*` being its last message; UID sets have `*`
+//!   as the highest UID in the view; `$` is the saved result (UIDs).
+//! - BEFORE/ON/SINCE and SAVED* compare calendar dates in UTC (the zone INTERNALDATE is shown
+//!   in); SENT* compare the Date header's date as written, "disregarding time and timezone";
+//!   a message without a parsable Date header matches no SENT* key.
+//! - String keys match case-insensitively as substrings of decoded text (RFC 2047 words and
+//!   transfer encodings undone, charsets converted): FROM/TO/CC/BCC/SUBJECT/HEADER on the
+//!   values of those header fields (the empty string matching any message that has the field),
+//!   BODY on the text parts, TEXT on the headers and the text parts.
+//! - `\Recent` is not kept: RECENT and NEW match nothing, OLD matches every message.
+//!
+//! A message's bytes are read only when a key needs them, at most once per message per call.
+
+use crate::Message;
+use crate::date::{self, SentDate};
+use crate::encoded::decode_words;
+use crate::header::{self, unfold};
+use crate::mime::{self, Entity};
+use crate::text::{body_text, header_text};
+use kantor_imap_proto::command::search::SearchKey;
+use kantor_imap_proto::datetime::Date;
+use kantor_imap_proto::types::SequenceSet;
+use kantor_store::{Flags, MessageSummary, Store, StoreError, Uid};
+use std::collections::HashSet;
+
+/// What a search runs over.
+pub struct SearchContext<'a> {
+    pub store: &'a Store,
+    /// Every message of the session's view, in sequence order.
+    pub messages: &'a [Message<'a>],
+    /// The saved result `$` (RFC 5182), as UIDs.
+    pub saved: &'a [Uid],
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The CHARSET is not supported (NO [BADCHARSET (UTF-8 US-ASCII)]).
+    #[error("unsupported charset")]
+    BadCharset,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The charsets SEARCH, SORT and THREAD accept (RFC 9051 §6.4.4: US-ASCII and UTF-8 MUST be
+/// supported), for the BADCHARSET response code.
+pub const CHARSETS: [&str; 2] = ["UTF-8", "US-ASCII"];
+
+/// Sequence numbers (ascending) of the messages matching `key`.
+pub fn search(
+    context: &SearchContext<'_>,
+    charset: Option<&str>,
+    key: &SearchKey,
+) -> Result<Vec<u32>, SearchError> {
+    if let Some(charset) = charset {
+        check_charset(charset)?;
+    }
+    Ok(scan(context, key, |_| Ok(()))?
+        .into_iter()
+        .map(|(seq, ())| seq)
+        .collect())
+}
+
+/// Fails with [`SearchError::BadCharset`] unless `charset` is UTF-8 or US-ASCII.
+pub(crate) fn check_charset(charset: &str) -> Result<(), SearchError> {
+    if CHARSETS
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(charset.trim()))
+    {
+        Ok(())
+    } else {
+        Err(SearchError::BadCharset)
+    }
+}
+
+/// A message's bytes, parsed, with decoded texts computed on first use.
+pub(crate) struct Loaded {
+    pub raw: Vec<u8>,
+    pub root: Entity,
+    body: Option<String>,
+    text: Option<String>,
+}
+
+impl Loaded {
+    fn new(raw: Vec<u8>) -> Loaded {
+        let root = mime::parse(&raw);
+        Loaded {
+            raw,
+            root,
+            body: None,
+            text: None,
+        }
+    }
+
+    /// The folded text of the body parts.
+    fn body(&mut self) -> &str {
+        let (raw, root) = (&self.raw, &self.root);
+        self.body
+            .get_or_insert_with(|| fold(&body_text(raw, root, false)))
+    }
+
+    /// The folded text of headers (MIME headers included) and body parts.
+    fn text(&mut self) -> &str {
+        let (raw, root) = (&self.raw, &self.root);
+        self.text
+            .get_or_insert_with(|| fold(&(header_text(raw, root) + &body_text(raw, root, true))))
+    }
+
+    /// The parsed Date header.
+    pub fn sent_date(&self) -> Option<SentDate> {
+        header::text(&self.root.fields(&self.raw), "Date").and_then(|d| date::parse(&d))
+    }
+}
+
+/// A message under evaluation: its summary, and its bytes once something needed them.
+pub(crate) struct Lazy<'a> {
+    store: &'a Store,
+    pub summary: &'a MessageSummary,
+    loaded: Option<Loaded>,
+}
+
+impl Lazy<'_> {
+    /// The message's bytes, read and parsed on first use.
+    pub fn get(&mut self) -> Result<&mut Loaded, StoreError> {
+        if self.loaded.is_none() {
+            let raw = self.store.read_blob(&self.summary.blob)?;
+            self.loaded = Some(Loaded::new(raw));
+        }
+        Ok(self.loaded.get_or_insert_with(|| Loaded::new(Vec::new())))
+    }
+}
+
+/// Runs `key` over every message of the view; for each match, `extract` computes what the
+/// caller keeps (sort keys, thread data) while the message is at hand.
+pub(crate) fn scan<T>(
+    context: &SearchContext<'_>,
+    key: &SearchKey,
+    mut extract: impl FnMut(&mut Lazy<'_>) -> Result<T, SearchError>,
+) -> Result<Vec<(u32, T)>, SearchError> {
+    let env = Env {
+        largest_seq: context.messages.iter().map(|m| m.seq).max().unwrap_or(0),
+        largest_uid: context
+            .messages
+            .iter()
+            .map(|m| m.summary.uid)
+            .max()
+            .unwrap_or(0),
+        saved: context.saved.iter().copied().collect(),
+        now: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
+    };
+    let mut out = Vec::new();
+    for message in context.messages {
+        let mut lazy = Lazy {
+            store: context.store,
+            summary: message.summary,
+            loaded: None,
+        };
+        if eval(key, message.seq, &mut lazy, &env)? {
+            out.push((message.seq, extract(&mut lazy)?));
+        }
+    }
+    out.sort_by_key(|(seq, _)| *seq);
+    Ok(out)
+}
+
+struct Env {
+    largest_seq: u32,
+    largest_uid: Uid,
+    saved: HashSet<Uid>,
+    now: i64,
+}
+
+impl Env {
+    fn in_set(&self, set: &SequenceSet, n: u32, largest: u32, uid: Uid) -> bool {
+        match set {
+            SequenceSet::Set(list) => list.contains(n, largest),
+            SequenceSet::Saved => self.saved.contains(&uid),
+        }
+    }
+}
+
+/// Case folding for comparisons (RFC 9051 §6.4.4: case-insensitive matching).
+pub(crate) fn fold(s: &str) -> String {
+    s.to_uppercase()
+}
+
+/// The UTC calendar date of a unix time.
+fn utc_date(unix: i64) -> Option<Date> {
+    Date::from_days_since_epoch(unix.div_euclid(86_400))
+}
+
+fn eval(key: &SearchKey, seq: u32, m: &mut Lazy<'_>, env: &Env) -> Result<bool, SearchError> {
+    use SearchKey as K;
+    let s = m.summary;
+    let flag = |f: Flags| s.flags.contains(f);
+    let keyword = |k: &str| s.keywords.iter().any(|x| x.eq_ignore_ascii_case(k));
+    let internal = utc_date(s.internal_date);
+    let saved = utc_date(s.saved_date);
+    Ok(match key {
+        K::All => true,
+        K::Answered => flag(Flags::ANSWERED),
+        K::Deleted => flag(Flags::DELETED),
+        K::Draft => flag(Flags::DRAFT),
+        K::Flagged => flag(Flags::FLAGGED),
+        K::Seen => flag(Flags::SEEN),
+        K::Unanswered => !flag(Flags::ANSWERED),
+        K::Undeleted => !flag(Flags::DELETED),
+        K::Undraft => !flag(Flags::DRAFT),
+        K::Unflagged => !flag(Flags::FLAGGED),
+        K::Unseen => !flag(Flags::SEEN),
+        K::Keyword(k) => keyword(k.as_str()),
+        K::Unkeyword(k) => !keyword(k.as_str()),
+        K::New | K::Recent => false,
+        K::Old => true,
+        K::Larger(n) => s.size > *n,
+        K::Smaller(n) => s.size < *n,
+        K::Before(d) => internal.is_some_and(|x| x < *d),
+        K::On(d) => internal == Some(*d),
+        K::Since(d) => internal.is_some_and(|x| x >= *d),
+        K::SavedBefore(d) => saved.is_some_and(|x| x < *d),
+        K::SavedOn(d) => saved == Some(*d),
+        K::SavedSince(d) => saved.is_some_and(|x| x >= *d),
+        K::SaveDateSupported => true,
+        K::Older(n) => s.internal_date <= env.now - i64::from(n.get()),
+        K::Younger(n) => s.internal_date >= env.now - i64::from(n.get()),
+        K::ModSeq { modseq, .. } => s.modseq >= *modseq,
+        K::EmailId(id) => id.as_str() == format!("M{}", s.id),
+        K::ThreadId(id) => id.as_str() == format!("T{}", s.thread_id),
+        K::Uid(set) => env.in_set(set, s.uid, env.largest_uid, s.uid),
+        K::SequenceSet(set) => env.in_set(set, seq, env.largest_seq, s.uid),
+        K::SentBefore(d) => m.get()?.sent_date().is_some_and(|x| x.date < *d),
+        K::SentOn(d) => m.get()?.sent_date().is_some_and(|x| x.date == *d),
+        K::SentSince(d) => m.get()?.sent_date().is_some_and(|x| x.date >= *d),
+        K::From(v) => header_contains(m, "From", v)?,
+        K::To(v) => header_contains(m, "To", v)?,
+        K::Cc(v) => header_contains(m, "Cc", v)?,
+        K::Bcc(v) => header_contains(m, "Bcc", v)?,
+        K::Subject(v) => header_contains(m, "Subject", v)?,
+        K::Header(name, v) => header_contains(m, name, v)?,
+        K::Body(v) => {
+            let needle = needle(v);
+            needle.is_empty() || m.get()?.body().contains(&needle)
+        }
+        K::Text(v) => {
+            let needle = needle(v);
+            needle.is_empty() || m.get()?.text().contains(&needle)
+        }
+        K::Not(k) => !eval(k, seq, m, env)?,
+        K::Or(a, b) => {
+            // The key that needs no bytes first: its answer may make reading them useless.
+            let (a, b) = if needs_content(a) { (b, a) } else { (a, b) };
+            eval(a, seq, m, env)? || eval(b, seq, m, env)?
+        }
+        K::And(keys) => {
+            for cheap in [true, false] {
+                for k in keys.iter().filter(|k| needs_content(k) != cheap) {
+                    if !eval(k, seq, m, env)? {
+                        return Ok(false);
+                    }
+                }
+            }
+            true
+        }
+    })
+}
+
+/// Whether evaluating `key` may need the message's bytes.
+fn needs_content(key: &SearchKey) -> bool {
+    use SearchKey as K;
+    match key {
+        K::SentBefore(_)
+        | K::SentOn(_)
+        | K::SentSince(_)
+        | K::From(_)
+        | K::To(_)
+        | K::Cc(_)
+        | K::Bcc(_)
+        | K::Subject(_)
+        | K::Header(..)
+        | K::Body(_)
+        | K::Text(_) => true,
+        K::Not(k) => needs_content(k),
+        K::Or(a, b) => needs_content(a) || needs_content(b),
+        K::And(keys) => keys.iter().any(needs_content),
+        _ => false,
+    }
+}
+
+/// A search string, folded. Strings are UTF-8 or US-ASCII (the CHARSET was checked).
+fn needle(value: &[u8]) -> String {
+    fold(&String::from_utf8_lossy(value))
+}
+
+/// Whether a field called `name` contains `value` in its decoded text; the empty string
+/// matches any message with such a field.
+fn header_contains(m: &mut Lazy<'_>, name: &str, value: &[u8]) -> Result<bool, StoreError> {
+    let needle = needle(value);
+    let loaded = m.get()?;
+    Ok(loaded
+        .root
+        .fields(&loaded.raw)
+        .iter()
+        .filter(|f| f.is(name))
+        .any(|f| needle.is_empty() || fold(&decode_words(&unfold(f.value))).contains(&needle)))
+}

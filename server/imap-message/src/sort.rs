@@ -1,0 +1,117 @@
+//! SORT (RFC 5256 §3), with SORT=DISPLAY (RFC 5957).
+//!
+//! - ARRIVAL: INTERNALDATE; SIZE: RFC822.SIZE; DATE: the sent date in UTC (RFC 5256 §2.2),
+//!   INTERNALDATE when the Date header is missing or does not parse.
+//! - FROM, TO, CC: the addr-mailbox of the first address of the ENVELOPE field (a group's
+//!   start marker holds the group name); the empty string when there is none.
+//! - DISPLAYFROM, DISPLAYTO (RFC 5957 §3-§4): the decoded display name of that address, else
+//!   `addr-mailbox@addr-host`, else addr-mailbox, else the empty string.
+//! - SUBJECT: the base subject (RFC 5256 §2.1).
+//!
+//! Strings compare case-insensitively (upper-cased, approximating i;unicode-casemap, RFC 5051).
+//! REVERSE flips one criterion; messages equal on every criterion stay in sequence order.
+
+use crate::encoded::decode_words;
+use crate::envelope::from_fields;
+use crate::search::{Lazy, SearchContext, SearchError, check_charset, fold, scan};
+use crate::subject::base_subject;
+use kantor_imap_proto::command::search::SearchKey;
+use kantor_imap_proto::command::sort::{SortCriterion, SortKey};
+use kantor_imap_proto::response::envelope::{Address, MailboxAddress};
+use std::cmp::Ordering;
+
+/// Sequence numbers of the messages matching `key`, in the order the criteria give.
+pub fn sort(
+    context: &SearchContext<'_>,
+    criteria: &[SortCriterion],
+    charset: &str,
+    key: &SearchKey,
+) -> Result<Vec<u32>, SearchError> {
+    check_charset(charset)?;
+    let mut rows = scan(context, key, |m| values(criteria, m))?;
+    rows.sort_by(|(seq_a, a), (seq_b, b)| {
+        criteria
+            .iter()
+            .zip(a.iter().zip(b))
+            .map(|(c, (x, y))| {
+                let order = x.cmp(y);
+                if c.reverse { order.reverse() } else { order }
+            })
+            .find(|o| *o != Ordering::Equal)
+            .unwrap_or(Ordering::Equal)
+            .then(seq_a.cmp(seq_b))
+    });
+    Ok(rows.into_iter().map(|(seq, _)| seq).collect())
+}
+
+/// One sort key's value.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Value {
+    Number(i64),
+    Text(String),
+}
+
+fn values(criteria: &[SortCriterion], m: &mut Lazy<'_>) -> Result<Vec<Value>, SearchError> {
+    let summary = m.summary;
+    let mut out = Vec::with_capacity(criteria.len());
+    for criterion in criteria {
+        let value = match criterion.key {
+            SortKey::Arrival => Value::Number(summary.internal_date),
+            SortKey::Size => Value::Number(i64::try_from(summary.size).unwrap_or(i64::MAX)),
+            SortKey::Date => {
+                let sent = m.get()?.sent_date();
+                Value::Number(sent.map_or(summary.internal_date, |d| d.unix))
+            }
+            key => {
+                let loaded = m.get()?;
+                let fields = loaded.root.fields(&loaded.raw);
+                let envelope = from_fields(&fields, true);
+                let text = match key {
+                    SortKey::Subject => envelope
+                        .subject
+                        .map(|s| base_subject(&s).0)
+                        .unwrap_or_default(),
+                    SortKey::From => mailbox(&envelope.from),
+                    SortKey::To => mailbox(&envelope.to),
+                    SortKey::Cc => mailbox(&envelope.cc),
+                    SortKey::DisplayFrom => display(&envelope.from),
+                    _ => display(&envelope.to),
+                };
+                Value::Text(fold(&text))
+            }
+        };
+        out.push(value);
+    }
+    Ok(out)
+}
+
+/// The first address structure of an ENVELOPE list (a group's start marker for a group).
+fn first(list: &[Address]) -> Option<MailboxAddress> {
+    match list.first()? {
+        Address::Mailbox(m) => Some(m.clone()),
+        Address::Group { name, .. } => Some(MailboxAddress {
+            mailbox: Some(name.clone()),
+            ..MailboxAddress::default()
+        }),
+    }
+}
+
+fn mailbox(list: &[Address]) -> String {
+    first(list).and_then(|m| m.mailbox).unwrap_or_default()
+}
+
+/// The DISPLAY sort value of the first address (RFC 5957 §3).
+fn display(list: &[Address]) -> String {
+    let Some(m) = first(list) else {
+        return String::new();
+    };
+    let name = m.name.as_deref().map(decode_words).unwrap_or_default();
+    if !name.is_empty() {
+        return name;
+    }
+    match (m.mailbox, m.host) {
+        (Some(mailbox), Some(host)) if !host.is_empty() => format!("{mailbox}@{host}"),
+        (Some(mailbox), _) => mailbox,
+        _ => String::new(),
+    }
+}

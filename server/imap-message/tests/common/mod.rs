@@ -1,0 +1,289 @@
+//! A small corpus stored through a real [`Store`] in a temporary directory: twelve messages
+//! with plain, multipart, nested message/rfc822, encoded-word, quoted-printable, base64,
+//! group-syntax, header-only, unparsable and unknown-encoding content, and replies with
+//! References for threading. Message `n` has UID `n`, sequence number `n` and the internal
+//! date 2024-01-`n` 01:00:00 UTC.
+
+#![allow(dead_code)]
+
+use kantor_imap_message::Message;
+use kantor_imap_message::search::SearchContext;
+use kantor_store::*;
+
+/// RFC 9051 §6.3.12's APPEND example.
+pub const M1: &str = "Date: Mon, 7 Feb 1994 21:52:25 -0800 (PST)\r\n\
+From: Fred Foobar <foobar@Blurdybloop.example>\r\n\
+Subject: afternoon meeting\r\n\
+To: mooch@owatagu.siam.edu.example\r\n\
+Message-Id: <B27397-0100000@Blurdybloop.example>\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n\
+\r\n\
+Hello Joe, do you think we can meet at 3:30 tomorrow?\r\n";
+
+/// multipart/mixed: quoted-printable UTF-8 text and a base64 PDF attachment.
+pub const M2: &str = "Date: Tue, 02 Jan 2024 10:00:00 +0000\r\n\
+From: \"Doe, Jane\" <jane@example.com>\r\n\
+Sender: secretary@example.com\r\n\
+Reply-To: replies@example.com\r\n\
+To: Bob <bob@example.org>, carol@example.org\r\n\
+Cc: Dave <dave@example.net>\r\n\
+Subject: Quarterly report\r\n\
+Message-ID: <report-1@example.com>\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"mix\"\r\n\
+\r\n\
+This is a multi-part message in MIME format.\r\n\
+--mix\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\
+Content-Transfer-Encoding: quoted-printable\r\n\
+\r\n\
+Hi Bob,\r\n\
+the report is attached. Caf=C3=A9 at noon?\r\n\
+--mix\r\n\
+Content-Type: application/pdf; name=\"report.pdf\"\r\n\
+Content-Disposition: attachment; filename=\"report.pdf\"\r\n\
+Content-Transfer-Encoding: base64\r\n\
+\r\n\
+JVBERi0xLjQKJcfs\r\n\
+--mix--\r\n";
+
+/// A forward: text, an attached message (multipart/alternative inside), an inline image.
+pub const M3: &str = "Date: Wed, 03 Jan 2024 09:30:00 +0100\r\n\
+From: Alice <alice@example.com>\r\n\
+To: bob@example.org\r\n\
+Subject: Fwd: Lunch\r\n\
+Message-ID: <fwd-lunch@example.com>\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=outer\r\n\
+\r\n\
+--outer\r\n\
+Content-Type: text/plain\r\n\
+\r\n\
+See the forwarded message.\r\n\
+--outer\r\n\
+Content-Type: message/rfc822\r\n\
+Content-Description: forwarded message\r\n\
+\r\n\
+From: Carol <carol@example.org>\r\n\
+To: alice@example.com\r\n\
+Subject: Lunch\r\n\
+Date: Tue, 02 Jan 2024 12:00:00 +0000\r\n\
+Message-ID: <lunch@example.org>\r\n\
+Content-Type: multipart/alternative; boundary=\"alt\"\r\n\
+\r\n\
+--alt\r\n\
+Content-Type: text/plain; charset=us-ascii\r\n\
+\r\n\
+Lunch at noon?\r\n\
+--alt\r\n\
+Content-Type: text/html; charset=us-ascii\r\n\
+\r\n\
+<p>Lunch at <b>noon</b>?</p>\r\n\
+--alt--\r\n\
+\r\n\
+--outer\r\n\
+Content-Type: image/png\r\n\
+Content-Transfer-Encoding: base64\r\n\
+Content-ID: <logo@example.com>\r\n\
+Content-Disposition: inline\r\n\
+\r\n\
+iVBORw0KGgo=\r\n\
+--outer--\r\n";
+
+/// Encoded-words in From, To and Subject; a base64 UTF-8 body; sent on 4 Jan in its own zone,
+/// 5 Jan in UTC.
+pub const M4: &str = "Date: Thu, 04 Jan 2024 23:30:00 -0500\r\n\
+From: =?ISO-8859-1?Q?Andr=E9?= Pirard <PIRARD@vm1.ulg.ac.be.example>\r\n\
+To: =?utf-8?b?SsO2cmc=?= <joerg@example.de>\r\n\
+Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe_aus_K=C3=B6ln?=\r\n\
+Message-ID: <koeln@example.de>\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\
+Content-Transfer-Encoding: base64\r\n\
+\r\n\
+SGFsbG8gYXVzIEvDtmxuIQ0KQmlzIGJhbGQuDQo=\r\n";
+
+/// A reply to M1.
+pub const M5: &str = "Date: Tue, 8 Feb 1994 08:00:00 -0800\r\n\
+From: mooch@owatagu.siam.edu.example\r\n\
+To: Fred Foobar <foobar@Blurdybloop.example>\r\n\
+Subject: Re: afternoon meeting\r\n\
+Message-ID: <reply-1@owatagu.siam.edu.example>\r\n\
+In-Reply-To: <B27397-0100000@Blurdybloop.example>\r\n\
+References: <B27397-0100000@Blurdybloop.example>\r\n\
+\r\n\
+3:30 works for me.\r\n";
+
+/// A reply to M5, with a folded References field.
+pub const M6: &str = "Date: Tue, 8 Feb 1994 09:15:00 -0800\r\n\
+From: Fred Foobar <foobar@Blurdybloop.example>\r\n\
+To: mooch@owatagu.siam.edu.example\r\n\
+Subject: Re: Re: afternoon meeting\r\n\
+Message-ID: <reply-2@Blurdybloop.example>\r\n\
+In-Reply-To: <reply-1@owatagu.siam.edu.example>\r\n\
+References: <B27397-0100000@Blurdybloop.example>\r\n\
+\x20<reply-1@owatagu.siam.edu.example>\r\n\
+\r\n\
+See you then.\r\n";
+
+/// Groups, no Date, no Message-ID; a forwarded subject.
+pub const M7: &str = "From: Status Bot <bot@example.com>\r\n\
+To: undisclosed-recipients:;\r\n\
+Bcc: Team: ann@example.com, \"Ben B.\" <ben@example.com>;\r\n\
+Subject: [list] Fwd: Status (fwd)\r\n\
+X-Priority: 1\r\n\
+\r\n\
+Status is green.\r\n";
+
+/// A header and nothing else: no blank line, no body.
+pub const M8: &str = "From: nobody@example.com\r\n\
+Subject: Status\r\n\
+Date: Sat, 06 Jan 2024 08:00:00 +0000\r\n\
+Message-ID: <status@example.com>\r\n";
+
+/// Not a message at all.
+pub const M9: &[u8] = b"\x00\xff\xfe garbage without a header\r\n\x01\x02";
+
+/// A part in an encoding BINARY cannot undo.
+pub const M10: &str = "From: uu@example.com\r\n\
+Subject: uuencoded\r\n\
+Date: Wed, 10 Jan 2024 09:00:00 +0000\r\n\
+Content-Type: application/octet-stream\r\n\
+Content-Transfer-Encoding: x-uuencode\r\n\
+\r\n\
+begin 644 x\r\n\
+end\r\n";
+
+/// Two replies to a message that is not in the mailbox.
+pub const M11: &str = "From: Erin <erin@example.com>\r\n\
+To: list@example.com\r\n\
+Subject: Re: Party planning\r\n\
+Date: Thu, 11 Jan 2024 10:00:00 +0000\r\n\
+Message-ID: <party-2@example.com>\r\n\
+References: <party-1@example.com>\r\n\
+\r\n\
+I bring cake.\r\n";
+
+pub const M12: &str = "From: Frank <frank@example.com>\r\n\
+To: list@example.com\r\n\
+Subject: Re: Party planning\r\n\
+Date: Wed, 10 Jan 2024 10:00:00 +0000\r\n\
+Message-ID: <party-3@example.com>\r\n\
+In-Reply-To: <party-1@example.com> (Erin's message)\r\n\
+\r\n\
+I bring drinks.\r\n";
+
+/// 2024-01-01 00:00:00 UTC.
+pub const JAN_1_2024: i64 = 1_704_067_200;
+
+pub fn raw(n: usize) -> &'static [u8] {
+    match n {
+        1 => M1.as_bytes(),
+        2 => M2.as_bytes(),
+        3 => M3.as_bytes(),
+        4 => M4.as_bytes(),
+        5 => M5.as_bytes(),
+        6 => M6.as_bytes(),
+        7 => M7.as_bytes(),
+        8 => M8.as_bytes(),
+        9 => M9,
+        10 => M10.as_bytes(),
+        11 => M11.as_bytes(),
+        12 => M12.as_bytes(),
+        _ => panic!("no message {n}"),
+    }
+}
+
+/// The flags and keywords message `n` is stored with.
+fn flags(n: usize) -> (Flags, Vec<String>) {
+    match n {
+        1 => (Flags::SEEN, vec![]),
+        2 => (
+            Flags::SEEN.with(Flags::FLAGGED),
+            vec!["$Forwarded".to_string()],
+        ),
+        3 => (Flags::ANSWERED, vec![]),
+        5 => (Flags::SEEN.with(Flags::ANSWERED), vec![]),
+        7 => (Flags::DELETED.with(Flags::DRAFT), vec![]),
+        11 => (Flags::default(), vec!["$Junk".to_string()]),
+        _ => (Flags::default(), vec![]),
+    }
+}
+
+pub struct Corpus {
+    _dir: tempfile::TempDir,
+    pub store: Store,
+    pub summaries: Vec<MessageSummary>,
+}
+
+impl Corpus {
+    /// The session's view: message `n` at sequence number `n`.
+    pub fn view(&self) -> Vec<Message<'_>> {
+        self.summaries
+            .iter()
+            .enumerate()
+            .map(|(i, summary)| Message {
+                seq: i as u32 + 1,
+                summary,
+            })
+            .collect()
+    }
+
+    pub fn message(&self, n: usize) -> Message<'_> {
+        Message {
+            seq: n as u32,
+            summary: &self.summaries[n - 1],
+        }
+    }
+
+    pub fn context<'a>(&'a self, view: &'a [Message<'a>], saved: &'a [Uid]) -> SearchContext<'a> {
+        SearchContext {
+            store: &self.store,
+            messages: view,
+            saved,
+        }
+    }
+}
+
+/// Stores the twelve messages, one APPEND each (so each has its own MODSEQ).
+pub async fn corpus() -> Corpus {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    store.add_domain("example.com").await.unwrap();
+    let account = store
+        .create_account(NewAccount {
+            local: "alice".into(),
+            domain: "example.com".into(),
+            password_hash: "x".into(),
+            is_admin: false,
+            quota_bytes: 0,
+        })
+        .await
+        .unwrap();
+    let inbox = store
+        .mailbox_by_role(account.id, MailboxRole::Inbox)
+        .unwrap()
+        .unwrap();
+    for n in 1..=12 {
+        let (flags, keywords) = flags(n);
+        store
+            .append(vec![NewMessage {
+                account_id: account.id,
+                mailbox_id: inbox.id,
+                blob: BlobRef::new(raw(n).to_vec()),
+                flags,
+                keywords,
+                internal_date: JAN_1_2024 + (n as i64 - 1) * 86_400 + 3_600,
+            }])
+            .await
+            .unwrap();
+    }
+    let summaries = store.messages(inbox.id).unwrap();
+    assert_eq!(summaries.len(), 12);
+    Corpus {
+        _dir: dir,
+        store,
+        summaries,
+    }
+}
