@@ -1,7 +1,11 @@
-//! Command line: `kantor-bench smtp [OPTIONS] --target NAME=HOST:PORT[,pop3=HOST:PORT] ...`.
+//! Command line: `kantor-bench smtp [OPTIONS] --target NAME=HOST:PORT[,pop3=HOST:PORT] ...`,
+//! `kantor-bench imap [OPTIONS] --target NAME=HOST:PORT[,tls][,smtp=HOST:PORT] ...` and
+//! `kantor-bench imap-idle [OPTIONS] --target ...`.
+
+use std::time::Duration;
 
 use anyhow::{Result, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Kantor's load tool: measures Kantor and its peers side by side, on loopback.
 #[derive(Debug, Parser)]
@@ -16,6 +20,13 @@ pub enum Command {
     /// Send mail over SMTP to each target in turn, and wait for it to reach
     /// the mailboxes (seen over POP3); then compare the targets.
     Smtp(SmtpArgs),
+    /// Run IMAP clients (login, select, fetch headers and a body, flag,
+    /// search, logout) against each target in turn; then compare them.
+    Imap(ImapArgs),
+    /// Hold many IMAP sessions in IDLE on each target in turn, and report
+    /// the server's memory per session (and, optionally, how fast IDLE
+    /// wakes on a delivery).
+    ImapIdle(ImapIdleArgs),
 }
 
 /// Options of `smtp`.
@@ -105,6 +116,252 @@ pub struct SmtpArgs {
     pub json: bool,
 }
 
+/// `--mode` of `imap`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    /// A new connection and LOGIN for every round, ended by LOGOUT.
+    Relogin,
+    /// One session per client, logged in once, doing round after round.
+    Persistent,
+}
+
+impl Mode {
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Relogin => "relogin",
+            Mode::Persistent => "persistent",
+        }
+    }
+}
+
+/// Options shared by `imap` and `imap-idle`.
+#[derive(Debug, Clone, Args)]
+pub struct ImapCommon {
+    /// A server to measure, as NAME=HOST:PORT (IMAP, on loopback), with
+    /// ,tls for implicit TLS (certificate not verified) and ,smtp=HOST:PORT
+    /// where mail for it is delivered (for the prefill and the wake check).
+    /// Repeat to compare: targets are measured one after another, the
+    /// first is the reference.
+    #[arg(long = "target", value_name = "NAME=HOST:PORT[,tls][,smtp=HOST:PORT]", required = true, value_parser = parse_imap_target)]
+    pub targets: Vec<ImapTarget>,
+
+    /// Domain of the users u1@DOMAIN, u2@DOMAIN, ...
+    #[arg(long, default_value = "bench.test")]
+    pub domain: String,
+
+    /// IMAP password of every user.
+    #[arg(long, default_value = "pass")]
+    pub password: String,
+
+    /// Envelope sender and From address of the mail sent over SMTP.
+    #[arg(long, default_value = "sender@bench.test")]
+    pub from: String,
+
+    /// Name sent with EHLO.
+    #[arg(long, default_value = "bench-client.bench.test")]
+    pub ehlo: String,
+
+    /// Seconds any single connect, TLS handshake, read or write may take.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub io_timeout: u64,
+
+    /// Spread connections round-robin over the source addresses
+    /// 127.0.0.1..127.0.0.N (more are added, up to 64, when one runs out
+    /// of ephemeral ports).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub source_ips: u32,
+
+    /// Processes whose memory (VmRSS, VmHWM, Pss from /proc) is reported,
+    /// summed with all their descendants, as [NAME=]PID[,PID...]; without
+    /// NAME, for the first target. Repeatable.
+    #[arg(long = "pid", value_name = "[NAME=]PID[,PID...]", value_parser = parse_pids)]
+    pub pids: Vec<PidSpec>,
+
+    /// Also print each target's results as one JSON line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl ImapCommon {
+    /// Checks what clap cannot: names unique, pids naming known targets.
+    pub fn validate(&self) -> Result<()> {
+        let names: Vec<&str> = self.targets.iter().map(|t| t.name.as_str()).collect();
+        check_names(&names, &self.pids)
+    }
+
+    /// The pids whose memory is reported for `target_index`.
+    pub fn pids_of(&self, target_index: usize) -> Vec<u32> {
+        pids_for(&self.pids, &self.targets[target_index].name, target_index)
+    }
+
+    /// `uK@DOMAIN` for K = 1..=n.
+    pub fn users(&self, n: u32) -> Vec<String> {
+        (1..=n).map(|k| format!("u{k}@{}", self.domain)).collect()
+    }
+
+    /// The I/O bound.
+    pub fn io_timeout(&self) -> Duration {
+        Duration::from_secs(self.io_timeout)
+    }
+}
+
+/// Options of `imap`.
+#[derive(Debug, Clone, Args)]
+pub struct ImapArgs {
+    #[command(flatten)]
+    pub common: ImapCommon,
+
+    /// Concurrent clients, client K logged in as uK@DOMAIN.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub clients: u32,
+
+    /// relogin: a new connection and LOGIN for every round; persistent: one
+    /// session per client for all its rounds.
+    #[arg(long, value_enum, default_value_t = Mode::Relogin)]
+    pub mode: Mode,
+
+    /// Send each round's commands in one write, without waiting for each
+    /// tagged reply.
+    #[arg(long)]
+    pub pipelining: bool,
+
+    /// Seconds to run rounds for, per target [default: 30 unless --rounds].
+    #[arg(long, conflicts_with = "rounds", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub duration: Option<u64>,
+
+    /// Rounds per client, instead of --duration.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub rounds: Option<u64>,
+
+    /// Headers fetched per round: of the newest N messages of the INBOX.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub headers: u32,
+
+    /// Search key of the round's UID SEARCH.
+    #[arg(long, default_value = "UNSEEN")]
+    pub search: String,
+
+    /// Before measuring a target, bring the INBOX of every client's user to
+    /// at least K messages, delivered over SMTP to the target's smtp=
+    /// address (not timed).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
+    pub prefill_per_user: u64,
+
+    /// Size of each prefilled message in bytes, headers included.
+    #[arg(long, default_value_t = 10_240, value_parser = clap::value_parser!(u64).range(1..=67_108_864))]
+    pub prefill_size: u64,
+
+    /// Concurrent SMTP connections of the prefill.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub prefill_connections: u32,
+
+    /// Seconds to wait for the prefill to reach the mailboxes.
+    #[arg(long, default_value_t = 600)]
+    pub prefill_timeout: u64,
+}
+
+/// When a run stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// No new round starts after this long.
+    After(Duration),
+    /// Each client does this many rounds.
+    Rounds(u64),
+}
+
+impl ImapArgs {
+    /// Checks what clap cannot.
+    pub fn validate(&self) -> Result<()> {
+        self.common.validate()?;
+        if self.prefill_per_user > 0
+            && let Some(t) = self.common.targets.iter().find(|t| t.smtp.is_none())
+        {
+            bail!(
+                "--prefill-per-user needs an smtp=HOST:PORT on every target, and {} has none",
+                t.name
+            );
+        }
+        if self.search.contains(['\r', '\n']) {
+            bail!("--search must be one line");
+        }
+        Ok(())
+    }
+
+    /// `--duration` or `--rounds`.
+    pub fn stop(&self) -> Stop {
+        match (self.rounds, self.duration) {
+            (Some(rounds), _) => Stop::Rounds(rounds),
+            (None, secs) => Stop::After(Duration::from_secs(secs.unwrap_or(30))),
+        }
+    }
+}
+
+/// Options of `imap-idle`.
+#[derive(Debug, Clone, Args)]
+pub struct ImapIdleArgs {
+    #[command(flatten)]
+    pub common: ImapCommon,
+
+    /// IDLE sessions to hold at once.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub sessions: u32,
+
+    /// Users u1..uK@DOMAIN, session I logged in as u((I mod K)+1).
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub users: u32,
+
+    /// Seconds to hold all the sessions in IDLE before memory is sampled.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub hold: u64,
+
+    /// Sessions being set up (connect, LOGIN, SELECT, IDLE) at once.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub connect_concurrency: u32,
+
+    /// Seconds allowed for setting up all the sessions.
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub setup_timeout: u64,
+
+    /// After the hold, deliver one message over SMTP (the target's smtp=)
+    /// to u1@DOMAIN and time its IDLE sessions' EXISTS.
+    #[arg(long)]
+    pub wake_check: bool,
+
+    /// Seconds to wait for the wake check's EXISTS.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub wake_timeout: u64,
+}
+
+impl ImapIdleArgs {
+    /// Checks what clap cannot.
+    pub fn validate(&self) -> Result<()> {
+        self.common.validate()?;
+        if self.wake_check
+            && let Some(t) = self.common.targets.iter().find(|t| t.smtp.is_none())
+        {
+            bail!(
+                "--wake-check needs an smtp=HOST:PORT on every target, and {} has none",
+                t.name
+            );
+        }
+        Ok(())
+    }
+}
+
+/// One IMAP server to measure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImapTarget {
+    /// Its name in the report.
+    pub name: String,
+    /// IMAP HOST:PORT.
+    pub imap: String,
+    /// Implicit TLS.
+    pub tls: bool,
+    /// SMTP HOST:PORT delivering into it.
+    pub smtp: Option<String>,
+}
+
 /// One server to measure.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -128,32 +385,13 @@ pub struct PidSpec {
 impl SmtpArgs {
     /// Checks what clap cannot: names unique, pids naming known targets.
     pub fn validate(&self) -> Result<()> {
-        for (i, t) in self.targets.iter().enumerate() {
-            if self.targets[..i].iter().any(|o| o.name == t.name) {
-                bail!("target name {:?} is used twice", t.name);
-            }
-        }
-        for spec in &self.pids {
-            if let Some(name) = &spec.target
-                && !self.targets.iter().any(|t| &t.name == name)
-            {
-                bail!("--pid names {name:?}, which is not a target");
-            }
-        }
-        Ok(())
+        let names: Vec<&str> = self.targets.iter().map(|t| t.name.as_str()).collect();
+        check_names(&names, &self.pids)
     }
 
     /// The pids whose memory is reported for `target_index`.
     pub fn pids_of(&self, target_index: usize) -> Vec<u32> {
-        let name = &self.targets[target_index].name;
-        self.pids
-            .iter()
-            .filter(|s| match &s.target {
-                Some(t) => t == name,
-                None => target_index == 0,
-            })
-            .flat_map(|s| s.pids.iter().copied())
-            .collect()
+        pids_for(&self.pids, &self.targets[target_index].name, target_index)
     }
 
     /// Whether the measured run sends to the prefilled mailbox, i.e. it is
@@ -174,17 +412,39 @@ impl SmtpArgs {
     }
 }
 
+/// Target names unique, and every `--pid NAME=` naming a target.
+fn check_names(names: &[&str], pids: &[PidSpec]) -> Result<()> {
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].contains(name) {
+            bail!("target name {name:?} is used twice");
+        }
+    }
+    for spec in pids {
+        if let Some(name) = &spec.target
+            && !names.contains(&name.as_str())
+        {
+            bail!("--pid names {name:?}, which is not a target");
+        }
+    }
+    Ok(())
+}
+
+/// The pids of `--pid` for the target `name`, number `index`.
+fn pids_for(pids: &[PidSpec], name: &str, index: usize) -> Vec<u32> {
+    pids.iter()
+        .filter(|s| match &s.target {
+            Some(t) => t == name,
+            None => index == 0,
+        })
+        .flat_map(|s| s.pids.iter().copied())
+        .collect()
+}
+
 fn parse_target(spec: &str) -> Result<Target> {
     let Some((name, rest)) = spec.split_once('=') else {
         bail!("expected NAME=HOST:PORT[,pop3=HOST:PORT]");
     };
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-    {
-        bail!("target name {name:?} must be letters, digits, '-', '_' or '.'");
-    }
+    check_name(name)?;
     let mut parts = rest.split(',');
     let smtp = host_port(parts.next().unwrap_or_default())?;
     let mut pop3 = None;
@@ -198,6 +458,43 @@ fn parse_target(spec: &str) -> Result<Target> {
         name: name.to_owned(),
         smtp,
         pop3,
+    })
+}
+
+fn check_name(name: &str) -> Result<()> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        bail!("target name {name:?} must be letters, digits, '-', '_' or '.'");
+    }
+    Ok(())
+}
+
+fn parse_imap_target(spec: &str) -> Result<ImapTarget> {
+    let Some((name, rest)) = spec.split_once('=') else {
+        bail!("expected NAME=HOST:PORT[,tls][,smtp=HOST:PORT]");
+    };
+    check_name(name)?;
+    let mut parts = rest.split(',');
+    let imap = host_port(parts.next().unwrap_or_default())?;
+    let mut tls = false;
+    let mut smtp = None;
+    for part in parts {
+        match part.split_once('=') {
+            None if part == "tls" && !tls => tls = true,
+            Some(("smtp", addr)) if smtp.is_none() => smtp = Some(host_port(addr)?),
+            _ => bail!(
+                "unexpected {part:?}: only tls and smtp=HOST:PORT may follow the IMAP address"
+            ),
+        }
+    }
+    Ok(ImapTarget {
+        name: name.to_owned(),
+        imap,
+        tls,
+        smtp,
     })
 }
 
@@ -291,7 +588,9 @@ mod tests {
             "b=8,9",
         ])
         .unwrap();
-        let Command::Smtp(args) = cli.command;
+        let Command::Smtp(args) = cli.command else {
+            panic!("not smtp")
+        };
         assert_eq!(
             (args.connections, args.messages, args.size, args.users),
             (50, 5000, 10_240, 50)
@@ -312,7 +611,9 @@ mod tests {
             "a=127.0.0.1:2",
         ])
         .unwrap();
-        let Command::Smtp(args) = cli.command;
+        let Command::Smtp(args) = cli.command else {
+            panic!("not smtp")
+        };
         assert!(args.validate().is_err());
         assert!(Cli::try_parse_from(["kantor-bench", "smtp"]).is_err());
         assert!(
@@ -326,5 +627,98 @@ mod tests {
             ])
             .is_err()
         );
+    }
+
+    #[test]
+    fn imap_targets() {
+        let t = parse_imap_target("kantor=127.0.0.1:2993,tls,smtp=127.0.0.1:2525").unwrap();
+        assert_eq!(
+            t,
+            ImapTarget {
+                name: "kantor".into(),
+                imap: "127.0.0.1:2993".into(),
+                tls: true,
+                smtp: Some("127.0.0.1:2525".into()),
+            }
+        );
+        let t = parse_imap_target("dovecot=127.0.0.1:10143").unwrap();
+        assert!(!t.tls && t.smtp.is_none());
+        for bad in [
+            "dovecot",
+            "d=127.0.0.1",
+            "d=127.0.0.1:143,tls,tls",
+            "d=127.0.0.1:143,pop3=127.0.0.1:110",
+            "d=127.0.0.1:143,smtp=127.0.0.1",
+            "d=127.0.0.1:143,ssl",
+        ] {
+            assert!(parse_imap_target(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn imap_defaults_and_validation() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("kantor-bench").chain(args.iter().copied()))
+        };
+        let cli = parse(&["imap", "--target", "a=127.0.0.1:1"]).unwrap();
+        let Command::Imap(args) = cli.command else {
+            panic!("not imap")
+        };
+        assert_eq!(
+            (args.clients, args.mode, args.pipelining, args.headers),
+            (50, Mode::Relogin, false, 50)
+        );
+        assert_eq!(args.stop(), Stop::After(Duration::from_secs(30)));
+        assert_eq!(args.common.users(2), ["u1@bench.test", "u2@bench.test"]);
+        args.validate().unwrap();
+
+        let cli = parse(&[
+            "imap",
+            "--target",
+            "a=127.0.0.1:1",
+            "--rounds",
+            "7",
+            "--mode",
+            "persistent",
+            "--prefill-per-user",
+            "10",
+        ])
+        .unwrap();
+        let Command::Imap(args) = cli.command else {
+            panic!("not imap")
+        };
+        assert_eq!(args.stop(), Stop::Rounds(7));
+        assert!(args.validate().is_err(), "prefill without smtp=");
+        assert!(
+            parse(&[
+                "imap",
+                "--target",
+                "a=127.0.0.1:1",
+                "--rounds",
+                "1",
+                "--duration",
+                "1"
+            ])
+            .is_err()
+        );
+
+        let cli = parse(&[
+            "imap-idle",
+            "--target",
+            "a=127.0.0.1:1,tls",
+            "--target",
+            "b=127.0.0.1:2",
+            "--wake-check",
+            "--pid",
+            "b=5",
+        ])
+        .unwrap();
+        let Command::ImapIdle(args) = cli.command else {
+            panic!("not imap-idle")
+        };
+        assert_eq!((args.sessions, args.users, args.hold), (1000, 200, 30));
+        assert_eq!(args.common.pids_of(0), Vec::<u32>::new());
+        assert_eq!(args.common.pids_of(1), vec![5]);
+        assert!(args.validate().is_err(), "wake check without smtp=");
     }
 }

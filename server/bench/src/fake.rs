@@ -13,11 +13,11 @@ use crate::load::{self, Plan};
 use crate::message::MessageFactory;
 use crate::pop3_probe::Pop3Probe;
 
-type Boxes = Arc<Mutex<HashMap<String, u64>>>;
+pub type Boxes = Arc<Mutex<HashMap<String, u64>>>;
 
 /// An SMTP server: PIPELINING (if `pipelining`), refuses recipients whose
 /// address contains "reject", counts accepted messages per recipient.
-async fn smtp_server(boxes: Boxes, pipelining: bool) -> SocketAddr {
+pub async fn smtp_server(boxes: Boxes, pipelining: bool) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {

@@ -15,10 +15,8 @@ use std::time::{Duration, Instant};
 
 use crate::message::MessageFactory;
 use crate::smtp_client::{Outcome, SmtpConnection};
-use crate::stats;
+use crate::stats::{self, Samples};
 
-/// Failure texts kept for the report.
-const MAX_SAMPLES: usize = 5;
 /// A worker gives up after this many connection failures in a row.
 const MAX_CONNECT_FAILURES: u32 = 3;
 
@@ -64,7 +62,7 @@ pub struct LoadOutcome {
     /// Messages never attempted (every connection failed).
     pub unsent: u64,
     /// The first few distinct failure texts, each with how often it came.
-    pub samples: Vec<(String, u64)>,
+    pub samples: Samples,
     /// When the last message was accepted.
     pub last_accept: Option<Instant>,
     /// Whether any connection pipelined.
@@ -81,28 +79,11 @@ impl LoadOutcome {
 
     /// The failure samples as text, repeats counted: `550 no (x12)`.
     pub fn sample_texts(&self) -> Vec<String> {
-        self.samples
-            .iter()
-            .map(|(text, n)| {
-                if *n > 1 {
-                    format!("{text} (x{n})")
-                } else {
-                    text.clone()
-                }
-            })
-            .collect()
+        self.samples.texts()
     }
 
     fn note(&mut self, text: String) {
-        self.note_n(text, 1);
-    }
-
-    fn note_n(&mut self, text: String, n: u64) {
-        if let Some((_, count)) = self.samples.iter_mut().find(|(t, _)| *t == text) {
-            *count += n;
-        } else if self.samples.len() < MAX_SAMPLES {
-            self.samples.push((text, n));
-        }
+        self.samples.note(text);
     }
 
     fn merge(&mut self, other: LoadOutcome) {
@@ -117,9 +98,7 @@ impl LoadOutcome {
         self.accepted += other.accepted;
         self.rejected += other.rejected;
         self.broken += other.broken;
-        for (text, n) in other.samples {
-            self.note_n(text, n);
-        }
+        self.samples.merge(other.samples);
         self.last_accept = self.last_accept.max(other.last_accept);
         self.pipelined |= other.pipelined;
         self.sessions += other.sessions;

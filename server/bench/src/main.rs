@@ -5,21 +5,39 @@
 //!
 //! | module | what it does |
 //! | --- | --- |
-//! | [`cli`] | flags of `kantor-bench smtp`, `--target` and `--pid` parsing |
+//! | [`cli`] | flags of `kantor-bench smtp`, `imap` and `imap-idle`, `--target` and `--pid` parsing |
 //! | [`run`] | one target: prefill, mailbox counts, load, wait for delivery |
 //! | [`load`] | N SMTP connections sharing M messages; latencies, failures |
 //! | [`prefill`] | `--prefill`: fill one mailbox before measuring |
 //! | [`smtp_client`] | EHLO, pipelined MAIL/RCPT/DATA transactions (RFC 5321, RFC 2920) |
 //! | [`pop3_probe`] | USER/PASS/STAT sessions to count messages in mailboxes (RFC 1939) |
 //! | [`message`] | realistic, unique RFC 5322 messages of a given size |
-//! | [`wire`] | buffered, time-bounded line I/O over TCP |
+//! | [`imap_run`] | `imap`, one target: prefill, the load, memory sampled during it |
+//! | [`imap_load`] | N IMAP clients doing rounds of LOGIN..LOGOUT or SELECT..SEARCH; latencies, errors |
+//! | [`imap_prefill`] | `--prefill-per-user`: top up every INBOX over SMTP, counted over IMAP STATUS |
+//! | [`imap_idle`] | `imap-idle`, one target: N sessions in IDLE, memory per session, wake check |
+//! | [`imap_client`] | tagged IMAP commands, pipelined or not, literals, IDLE (RFC 9051, RFC 2177) |
+//! | [`connector`] | loopback-only connections, implicit TLS, spread over source addresses |
+//! | [`limits`] | RLIMIT_NOFILE raised to the hard limit |
+//! | [`imap_report`] | `imap` and `imap-idle` text, comparison tables, JSON lines |
+//! | [`wire`] | buffered, time-bounded line I/O over TCP or TLS |
 //! | [`stats`] | latency percentiles and rates |
 //! | [`memory`] | VmRSS/VmHWM from /proc |
 //! | [`report`] | per-target text, comparison table, JSON lines |
 
 mod cli;
+mod connector;
 #[cfg(test)]
 mod fake;
+#[cfg(test)]
+mod fake_imap;
+mod imap_client;
+mod imap_idle;
+mod imap_load;
+mod imap_prefill;
+mod imap_report;
+mod imap_run;
+mod limits;
 mod load;
 mod memory;
 mod message;
@@ -34,12 +52,14 @@ mod wire;
 use anyhow::{Result, bail};
 use clap::Parser;
 
-use crate::cli::{Cli, Command, SmtpArgs};
+use crate::cli::{Cli, Command, ImapArgs, ImapIdleArgs, SmtpArgs};
 
 #[tokio::main]
 async fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Smtp(args) => smtp(args).await,
+        Command::Imap(args) => imap(args).await,
+        Command::ImapIdle(args) => imap_idle(args).await,
     }
 }
 
@@ -81,6 +101,86 @@ async fn smtp(args: SmtpArgs) -> Result<()> {
         }
     }
     if results.iter().all(Result::is_err) {
+        bail!("no target could be measured");
+    }
+    Ok(())
+}
+
+/// Measures every target with IMAP clients, then prints the comparison.
+async fn imap(args: ImapArgs) -> Result<()> {
+    args.validate()?;
+    let needed = u64::from(args.clients) + 100;
+    check_nofile(needed)?;
+    let mut results = Vec::new();
+    let mut json = Vec::new();
+    for (index, target) in args.common.targets.iter().enumerate() {
+        match imap_run::measure(&args, index).await {
+            Ok(result) => {
+                println!("{}", imap_report::imap_block(&result));
+                json.push(imap_report::imap_json(&result));
+                results.push(Ok(result));
+            }
+            Err(e) => {
+                let text = format!("{e:#}");
+                eprintln!("{}: could not be measured: {text}", target.name);
+                json.push(report::json_error(&target.name, &text));
+                results.push(Err(format!(
+                    "{}: could not be measured: {text}",
+                    target.name
+                )));
+            }
+        }
+    }
+    println!("{}", imap_report::imap_comparison(&results));
+    finish(args.common.json, &json, results.iter().all(Result::is_err))
+}
+
+/// Holds IDLE sessions on every target, then prints the comparison.
+async fn imap_idle(args: ImapIdleArgs) -> Result<()> {
+    args.validate()?;
+    check_nofile(u64::from(args.sessions) + 100)?;
+    let mut results = Vec::new();
+    let mut json = Vec::new();
+    for (index, target) in args.common.targets.iter().enumerate() {
+        match imap_idle::measure(&args, index).await {
+            Ok(result) => {
+                println!("{}", imap_report::idle_block(&result));
+                json.push(imap_report::idle_json(&result));
+                results.push(Ok(result));
+            }
+            Err(e) => {
+                let text = format!("{e:#}");
+                eprintln!("{}: could not be measured: {text}", target.name);
+                json.push(report::json_error(&target.name, &text));
+                results.push(Err(format!(
+                    "{}: could not be measured: {text}",
+                    target.name
+                )));
+            }
+        }
+    }
+    println!("{}", imap_report::idle_comparison(&results));
+    finish(args.common.json, &json, results.iter().all(Result::is_err))
+}
+
+/// Raises the open-file limit and checks that `needed` descriptors fit.
+fn check_nofile(needed: u64) -> Result<()> {
+    match limits::raise_nofile() {
+        Some(limit) if limit < needed => bail!(
+            "the open-file limit is {limit}, and this run needs about {needed}: raise the hard limit (ulimit -Hn)"
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// Prints the JSON lines; fails when no target could be measured.
+fn finish(print_json: bool, json: &[String], all_failed: bool) -> Result<()> {
+    if print_json {
+        for line in json {
+            println!("{line}");
+        }
+    }
+    if all_failed {
         bail!("no target could be measured");
     }
     Ok(())

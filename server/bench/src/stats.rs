@@ -36,6 +36,57 @@ impl Latency {
     }
 }
 
+/// Distinct failure texts kept for a report.
+pub const MAX_SAMPLES: usize = 5;
+
+/// The first few distinct failure texts, each with how often it came.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Samples(Vec<(String, u64)>);
+
+impl Samples {
+    /// Counts one occurrence of `text`.
+    pub fn note(&mut self, text: String) {
+        self.note_n(text, 1);
+    }
+
+    /// Counts `n` occurrences of `text`; a new text is kept only while
+    /// fewer than [`MAX_SAMPLES`] are.
+    pub fn note_n(&mut self, text: String, n: u64) {
+        if let Some((_, count)) = self.0.iter_mut().find(|(t, _)| *t == text) {
+            *count += n;
+        } else if self.0.len() < MAX_SAMPLES {
+            self.0.push((text, n));
+        }
+    }
+
+    /// Adds another set of samples.
+    pub fn merge(&mut self, other: Samples) {
+        for (text, n) in other.0 {
+            self.note_n(text, n);
+        }
+    }
+
+    /// Whether nothing was noted.
+    #[cfg(test)]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The samples as text, repeats counted: `550 no (x12)`.
+    pub fn texts(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .map(|(text, n)| {
+                if *n > 1 {
+                    format!("{text} (x{n})")
+                } else {
+                    text.clone()
+                }
+            })
+            .collect()
+    }
+}
+
 /// `count` per second over `elapsed`; `None` for an empty interval.
 pub fn rate(count: u64, elapsed: Duration) -> Option<f64> {
     let secs = elapsed.as_secs_f64();
@@ -90,6 +141,23 @@ mod tests {
         let mut many: Vec<u32> = (1..=1000).rev().collect();
         let l = Latency::from_micros(&mut many);
         assert_eq!((l.p50, l.p90, l.p99, l.max), (0.5, 0.9, 0.99, 1.0));
+    }
+
+    #[test]
+    fn samples_count_repeats() {
+        let mut s = Samples::default();
+        assert!(s.is_empty());
+        s.note("a".into());
+        s.note("a".into());
+        let mut other = Samples::default();
+        for i in 0..10 {
+            other.note(format!("b{i}"));
+        }
+        s.merge(other);
+        let texts = s.texts();
+        assert_eq!(texts.len(), MAX_SAMPLES);
+        assert_eq!(texts[0], "a (x2)");
+        assert_eq!(texts[1], "b0");
     }
 
     #[test]
