@@ -2,6 +2,14 @@
 //! structures of ENVELOPE (RFC 9051 §7.5.2): display name (the phrase as written, quotes
 //! removed, encoded-words kept), source route, mailbox (local part) and host; groups kept as
 //! groups. Lenient: whatever does not parse is skipped.
+//!
+//! Hand-written rather than mail-parser's address parser, which cannot give what ENVELOPE
+//! carries: it decodes RFC 2047 encoded-words in display names with no way back to the phrase
+//! as written (ENVELOPE sends header text undecoded, for clients to decode, and a client without
+//! UTF-8 cannot take decoded text), it leaves a source route inside the address
+//! (`@a,@b:u@c`), and it reads `"quoted local"@host` as a display name with the address
+//! `@host`. Its group form (`Address::Group`, with nameless groups for the mailboxes around
+//! real groups) would do; the test below pins these behaviours.
 
 use kantor_imap_proto::response::envelope::{Address, MailboxAddress};
 
@@ -300,6 +308,48 @@ mod tests {
                 },
                 mb(None, "c", "z"),
             ]
+        );
+    }
+
+    /// Why this parser is not mail-parser's (see the module comment): if this test starts to
+    /// fail, mail-parser may have learnt what ENVELOPE needs.
+    #[test]
+    fn mail_parser_addresses_lack_what_envelope_needs() {
+        use mail_parser::parsers::MessageStream;
+        use mail_parser::{Addr, Address as Parsed, Group, HeaderValue};
+        let parse = |s: &str| match MessageStream::new(format!("{s}\n").as_bytes()).parse_address()
+        {
+            HeaderValue::Address(a) => a.into_owned(),
+            other => panic!("{other:?}"),
+        };
+        let addr = |name: Option<&str>, address: &str| Addr {
+            name: name.map(|n| n.to_string().into()),
+            address: Some(address.to_string().into()),
+        };
+        assert_eq!(
+            parse("=?utf-8?q?J=C3=B6rg?= <j@x>"),
+            Parsed::List(vec![addr(Some("Jörg"), "j@x")])
+        );
+        assert_eq!(
+            parse("<@a.test,@b.test:u@c.test>"),
+            Parsed::List(vec![addr(None, "@a.test,@b.test:u@c.test")])
+        );
+        assert_eq!(
+            parse("\"quoted local\"@x.test"),
+            Parsed::List(vec![addr(Some("quoted local"), "@x.test")])
+        );
+        assert_eq!(
+            parse("a@b, G: c@d;"),
+            Parsed::Group(vec![
+                Group {
+                    name: None,
+                    addresses: vec![addr(None, "a@b")]
+                },
+                Group {
+                    name: Some("G".into()),
+                    addresses: vec![addr(None, "c@d")]
+                },
+            ])
         );
     }
 

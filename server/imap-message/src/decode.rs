@@ -1,6 +1,17 @@
-//! Content-Transfer-Encoding decoding (RFC 2045 §6): base64 and quoted-printable, lenient
-//! about damage, as BINARY (RFC 3516), SEARCH BODY/TEXT and PREVIEW need.
+//! Content-Transfer-Encoding decoding (RFC 2045 §6) of a part's raw body, with mail-parser's
+//! base64 and quoted-printable decoders, as BINARY (RFC 3516) needs it: the octets, before any
+//! charset conversion (the text mail-parser keeps for a text part is already converted, so
+//! BINARY decodes the raw body itself).
+//!
+//! Hand-written here, where mail-parser's decoders differ from RFC 2045:
+//! - base64: characters outside the alphabet "are to be ignored" (§6.8); mail-parser's decoder
+//!   rejects the whole input instead, so they are filtered out first;
+//! - quoted-printable: a hard line break decodes to CRLF, the canonical form (§6.7 rule 4);
+//!   mail-parser writes LF until it has seen a CR, so a CR is put in front of the input;
+//! - [`count_lines`], which is IMAP's (RFC 9051 §7.5.2 body-fld-lines), not decoding.
 
+use mail_parser::decoders::base64::base64_decode_stream;
+use mail_parser::parsers::MessageStream;
 use std::borrow::Cow;
 
 /// A Content-Transfer-Encoding this crate cannot undo (RFC 3516 §4.2: UNKNOWN-CTE).
@@ -29,70 +40,24 @@ pub(crate) fn transfer_decode<'a>(
     }
 }
 
-/// Decodes base64 (RFC 2045 §6.8), skipping characters outside the alphabet and stopping at
-/// the first `=`.
+/// Decodes base64 (RFC 2045 §6.8), ignoring characters outside the alphabet.
 pub(crate) fn base64(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len() / 4 * 3);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for &c in text {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => break,
-            _ => continue,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    out
+    let alphabet = text
+        .iter()
+        .filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+    // Nothing is left that the decoder could refuse; `u8::MAX` (no stop byte) was filtered out.
+    base64_decode_stream(alphabet, text.len(), u8::MAX).unwrap_or_default()
 }
 
 /// Decodes quoted-printable (RFC 2045 §6.7): soft line breaks are removed, trailing white space
 /// of each line is dropped (rule 3), line breaks become CRLF, and a malformed `=` is kept as is.
 pub(crate) fn quoted_printable(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len());
-    let mut lines = text.split(|&b| b == b'\n').peekable();
-    while let Some(line) = lines.next() {
-        let has_break = lines.peek().is_some();
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let end = line
-            .iter()
-            .rposition(|&b| b != b' ' && b != b'\t')
-            .map_or(0, |i| i + 1);
-        let line = &line[..end];
-        let (line, soft) = match line.strip_suffix(b"=") {
-            Some(l) => (l, true),
-            None => (line, false),
-        };
-        let mut i = 0;
-        while i < line.len() {
-            let octet = (line[i] == b'=')
-                .then(|| crate::encoded::hex_pair(line.get(i + 1..i + 3)))
-                .flatten();
-            match octet {
-                Some(o) => {
-                    out.push(o);
-                    i += 3;
-                }
-                None => {
-                    out.push(line[i]);
-                    i += 1;
-                }
-            }
-        }
-        if has_break && !soft {
-            out.extend_from_slice(b"\r\n");
-        }
-    }
-    out
+    let mut input = Vec::with_capacity(text.len() + 1);
+    input.push(b'\r');
+    input.extend_from_slice(text);
+    // Without a boundary the decoder runs to the end and never fails.
+    let (_, decoded) = MessageStream::new(&input).decode_quoted_printable_mime(b"");
+    decoded.into_owned()
 }
 
 /// Lines of a body, as BODYSTRUCTURE counts them (RFC 9051 §7.5.2 body-fld-lines): its line

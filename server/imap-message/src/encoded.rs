@@ -1,8 +1,12 @@
-//! Character sets and encoded-words: RFC 2047 decoding of header text, charset conversion
-//! (through mail-parser's tables), and the encoded-word downgrade of UTF-8 header text for
-//! clients that have not enabled UTF-8 (RFC 9755 §3, RFC 6857 §3).
+//! Character sets and encoded-words: RFC 2047 decoding of header text and charset conversion
+//! (both mail-parser's), and the encoded-word downgrade of UTF-8 header text for clients that
+//! have not enabled UTF-8 (RFC 9755 §3, RFC 6857 §3).
+//!
+//! Hand-written here: the downgrade, which encodes (mail-parser only decodes).
 
+use mail_parser::HeaderValue;
 use mail_parser::decoders::charsets::map::charset_decoder;
+use mail_parser::parsers::MessageStream;
 
 /// Converts `bytes` in `charset` to a string. UTF-8, US-ASCII and unknown charsets are read as
 /// UTF-8, with U+FFFD for invalid sequences.
@@ -18,90 +22,22 @@ pub(crate) fn to_string(bytes: &[u8], charset: Option<&str>) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Decodes the RFC 2047 encoded-words in an unfolded header value; white space between two
-/// adjacent encoded-words is dropped (RFC 2047 §6.2). Other text is read as UTF-8.
+/// Decodes the RFC 2047 encoded-words in an unfolded header value with mail-parser's
+/// unstructured-field parser; white space between two adjacent encoded-words is dropped
+/// (RFC 2047 §6.2). Other text is read as UTF-8; without encoded-words the value is unchanged.
 pub(crate) fn decode_words(value: &str) -> String {
     if !value.contains("=?") {
         return value.to_string();
     }
-    let mut out = String::with_capacity(value.len());
-    let mut rest = value;
-    let mut after_word = false;
-    while !rest.is_empty() {
-        let Some(start) = rest.find("=?") else {
-            out.push_str(rest);
-            break;
-        };
-        let (before, candidate) = rest.split_at(start);
-        match decode_word(candidate) {
-            Some((text, len)) => {
-                if !(after_word && before.chars().all(|c| c == ' ' || c == '\t')) {
-                    out.push_str(before);
-                }
-                out.push_str(&text);
-                rest = &candidate[len..];
-                after_word = true;
-            }
-            None => {
-                out.push_str(before);
-                out.push_str("=?");
-                rest = &candidate[2..];
-                after_word = false;
-            }
-        }
-    }
-    out
-}
-
-/// Decodes one `=?charset?encoding?text?=` at the start of `s`, with the length it took.
-fn decode_word(s: &str) -> Option<(String, usize)> {
-    let inner = s.strip_prefix("=?")?;
-    let (charset, rest) = inner.split_once('?')?;
-    let (encoding, rest) = rest.split_once('?')?;
-    let end = rest.find("?=")?;
-    let text = &rest[..end];
-    if charset.is_empty() || text.contains([' ', '\t']) {
-        return None;
-    }
-    // RFC 2231 §5: `charset*language`.
-    let charset = charset.split('*').next().unwrap_or(charset);
-    let bytes = match encoding {
-        "B" | "b" => crate::decode::base64(text.as_bytes()),
-        "Q" | "q" => q_decode(text.as_bytes()),
-        _ => return None,
-    };
-    let len = 2 + inner.len() - rest.len() + end + 2;
-    Some((to_string(&bytes, Some(charset)), len))
-}
-
-/// The "Q" encoding (RFC 2047 §4.2): `_` is a space, `=XX` an octet.
-fn q_decode(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len());
-    let mut i = 0;
-    while i < text.len() {
-        let escaped = (text[i] == b'=')
-            .then(|| hex_pair(text.get(i + 1..i + 3)))
-            .flatten();
-        match (text[i], escaped) {
-            (_, Some(octet)) => {
-                out.push(octet);
-                i += 2;
-            }
-            (b'_', None) => out.push(b' '),
-            (b, None) => out.push(b),
-        }
-        i += 1;
-    }
-    out
-}
-
-/// The octet of two hex digits.
-pub(crate) fn hex_pair(pair: Option<&[u8]>) -> Option<u8> {
-    let pair = pair?;
-    let digit = |b: u8| (b as char).to_digit(16);
-    match pair {
-        [a, b] => Some((digit(*a)? * 16 + digit(*b)?) as u8),
-        _ => None,
+    // The parser reads one header line: line breaks become spaces, and a LF ends the line.
+    let mut line: Vec<u8> = value
+        .bytes()
+        .map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b })
+        .collect();
+    line.push(b'\n');
+    match MessageStream::new(&line).parse_unstructured() {
+        HeaderValue::Text(text) => text.into_owned(),
+        _ => String::new(),
     }
 }
 

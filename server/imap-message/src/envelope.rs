@@ -4,6 +4,11 @@
 //! the field is absent, the empty string when it is present but empty. The address lists are
 //! NIL when absent or empty; sender and reply-to default to from ("the server sets the
 //! corresponding member of the envelope to be the same value as the from member").
+//!
+//! The raw values come from the field positions mail-parser found (see `header`), not from its
+//! `header_raw`, which reads the last of repeated fields and gives nothing for a value that is
+//! not UTF-8 (an 8-bit Subject would become NIL); here the first field counts and invalid octets
+//! become U+FFFD. The address lists are `address`'s.
 
 use crate::address::parse_list;
 use crate::encoded::downgrade;

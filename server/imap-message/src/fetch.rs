@@ -2,7 +2,9 @@
 //! §3.1.4), PREVIEW (RFC 8970), SAVEDATE (RFC 8514) and EMAILID/THREADID (RFC 8474).
 //!
 //! The message's bytes are read (once) only when an item needs them; FLAGS, UID, sizes, dates,
-//! MODSEQ and object ids come from the summary.
+//! MODSEQ and object ids come from the summary. They are parsed into the whole MIME tree only
+//! when an item needs more than the message's own header (ENVELOPE, RFC822.*, BODY[], HEADER
+//! and TEXT sections of the message itself need only that).
 
 use crate::Message;
 use crate::decode::UnknownCte;
@@ -40,7 +42,7 @@ impl From<UnknownCte> for FetchError {
     }
 }
 
-/// A message's bytes and MIME structure.
+/// A message's bytes and MIME structure (or only its header, see [`needs_tree`]).
 struct Loaded {
     raw: Vec<u8>,
     root: Entity,
@@ -57,7 +59,11 @@ pub fn fetch(
     let summary = message.summary;
     let loaded = if attributes.iter().any(needs_content) {
         let raw = store.read_blob(&summary.blob)?;
-        let root = mime::parse(&raw);
+        let root = if attributes.iter().any(needs_tree) {
+            mime::parse(&raw)
+        } else {
+            mime::parse_header(&raw)
+        };
         Some(Loaded { raw, root })
     } else {
         None
@@ -151,6 +157,20 @@ fn needs_content(attribute: &FetchAttribute) -> bool {
             | A::EmailId
             | A::ThreadId
     )
+}
+
+/// Whether fetching `attribute` needs the MIME tree, not only the message's own header.
+fn needs_tree(attribute: &FetchAttribute) -> bool {
+    use FetchAttribute as A;
+    match attribute {
+        A::Body
+        | A::BodyStructure
+        | A::Binary { .. }
+        | A::BinarySize { .. }
+        | A::Preview { .. } => true,
+        A::BodySection { section, .. } => section.part().is_some(),
+        _ => false,
+    }
 }
 
 /// Whether fetching these attributes sets `\Seen` (BODY[...] and BINARY[...] without .PEEK,

@@ -7,13 +7,16 @@
 //! - [`sort`]: SORT (RFC 5256), SORT=DISPLAY (RFC 5957).
 //! - [`thread`]: THREAD=REFERENCES and THREAD=ORDEREDSUBJECT (RFC 5256).
 //!
-//! Inside, from the bytes up:
-//! - `header`: header fields, unfolding (RFC 5322 §2.2).
+//! Inside, from the bytes up. Messages are parsed by mail-parser (MIME tree with offsets,
+//! header fields, Content-* parameters with RFC 2231, dates, RFC 2047 words, transfer
+//! encodings, charsets); each module says what it keeps hand-written and why.
+//! - `header`: header fields as written, at mail-parser's offsets; unfolding (RFC 5322 §2.2).
 //! - `encoded`: charsets, RFC 2047 encoded-words, the UTF-8 downgrade (RFC 6857).
 //! - `params`: Content-Type / Content-Disposition values and RFC 2231 parameters.
 //! - `mime`: the MIME tree with exact byte ranges, part numbers (RFC 2045/2046, RFC 9051 §6.4.5).
 //! - `decode`: base64 and quoted-printable (RFC 2045 §6), line counts.
-//! - `address`, `date`: RFC 5322 address lists and dates.
+//! - `address`, `date`: RFC 5322 address lists (hand-written: ENVELOPE needs them as written)
+//!   and dates.
 //! - `envelope`, `structure`, `section`, `text`: ENVELOPE, BODYSTRUCTURE, BODY[...]/BINARY and
 //!   decoded text (search, preview).
 //! - `subject`, `msgid`: base subject (RFC 5256 §2.1) and message-id lists (RFC 5256 §4).

@@ -1,19 +1,41 @@
-//! The MIME structure of a stored message, parsed from its raw bytes with exact offsets: header
-//! and body of every entity (RFC 2045 §3), multipart bodies split at their boundaries (RFC 2046
-//! §5.1.1: the CRLF before a boundary line belongs to the boundary), and message/rfc822 and
-//! message/global bodies parsed as messages (RFC 2046 §5.2.1, RFC 6532 §3.5). Never fails:
-//! anything malformed becomes text/plain (RFC 2045 §5.2).
+//! The MIME structure of a stored message, as mail-parser parses it (RFC 2045/2046): the header
+//! and body of every entity with their byte ranges in the raw message, the Content-* fields, the
+//! parts of multiparts and the messages inside message/rfc822 and message/global parts, and the
+//! decoded text of text parts. Never fails: what mail-parser cannot parse is a text/plain leaf
+//! (RFC 2045 §5.2).
 //!
-//! Part numbers follow RFC 9051 §6.4.5: the parts of a multipart are numbered from 1; a
-//! non-multipart message has only part 1, its body; a message/rfc822 part's numbers refer to
-//! the parts of the message it holds.
+//! mail-parser's offsets (verified by the tests below):
+//! - a part's header runs from `offset_header` to `offset_body` (its blank line included), its
+//!   body from `offset_body` to `offset_end`; the CRLF before a boundary line belongs to the
+//!   boundary (RFC 2046 §5.1.1);
+//! - the parts of a message/rfc822 part without a transfer encoding are parsed in place, and
+//!   their offsets are into the whole message, not relative to the part;
+//! - the parts of a transfer-encoded message/rfc822 part (which RFC 2046 §5.2.1 forbids) are
+//!   offsets into the decoded bytes, which IMAP cannot address: such a part, and a message
+//!   part mail-parser found empty, is parsed again from its raw body, offsets shifted;
+//! - a boundary delimiter is recognised wherever `--boundary` occurs, also inside a line: a
+//!   part whose last line does not end before the delimiter ends where `--` starts.
+//!
+//! Hand-written here, because it is IMAP's: part numbers (RFC 9051 §6.4.5: the parts of a
+//! multipart are numbered from 1; a non-multipart message has only part 1, its body; a
+//! message/rfc822 part's numbers refer to the parts of the message it holds), the Content-*
+//! values BODYSTRUCTURE shows as written (Content-ID with its angle brackets and
+//! Content-Description undecoded, which mail-parser's accessors strip and decode), and the
+//! RFC 2045 defaults where mail-parser found no usable Content-Type.
 
-use crate::header::{self, Field, is_blank, line_end};
+use crate::decode::transfer_decode;
+use crate::encoded::to_string;
+use crate::header::{self, Field, Span, unfold};
 use crate::params::{self, Structured};
+use mail_parser::parsers::MessageStream;
+use mail_parser::{
+    Encoding, Header, HeaderName, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders,
+    PartType,
+};
 use std::num::NonZeroU32;
 use std::ops::Range;
 
-/// Deepest nesting parsed; deeper multiparts and messages are treated as opaque leaves.
+/// Deepest nesting kept; deeper multiparts and messages become text/plain leaves.
 const MAX_DEPTH: usize = 48;
 
 /// One MIME entity: a message, or a part of one.
@@ -23,10 +45,15 @@ pub(crate) struct Entity {
     pub header: Range<usize>,
     /// The body.
     pub body: Range<usize>,
+    /// Where the header's fields are.
+    pub fields: Vec<Span>,
     /// Its Content-* fields.
     pub mime: Mime,
     /// What the body holds.
     pub kind: Kind,
+    /// The decoded content of a text leaf (transfer encoding undone, converted from its
+    /// charset); HTML as it is.
+    pub text: Option<String>,
 }
 
 /// What an entity's body holds.
@@ -73,12 +100,23 @@ impl Mime {
             .as_ref()
             .is_some_and(|d| d.value.eq_ignore_ascii_case("attachment"))
     }
+
+    fn is_message(&self) -> bool {
+        self.media_type == "message" && matches!(self.subtype.as_str(), "rfc822" | "global")
+    }
+
+    /// RFC 2045 §5.2: no (usable) Content-Type means text/plain; charset=us-ascii.
+    fn set_text_plain(&mut self) {
+        self.media_type = "text".into();
+        self.subtype = "plain".into();
+        self.params = vec![("charset".into(), "US-ASCII".into())];
+    }
 }
 
 impl Entity {
     /// The header's fields.
     pub fn fields<'a>(&self, raw: &'a [u8]) -> Vec<Field<'a>> {
-        header::fields(slice(raw, &self.header))
+        self.fields.iter().map(|s| s.field(raw)).collect()
     }
 }
 
@@ -89,148 +127,228 @@ pub(crate) fn slice<'a>(raw: &'a [u8], range: &Range<usize>) -> &'a [u8] {
 
 /// Parses a whole message.
 pub(crate) fn parse(raw: &[u8]) -> Entity {
-    parse_entity(raw, 0..raw.len(), false, 0)
+    parse_range(raw, 0..raw.len(), 0)
 }
 
-/// Splits `range` into header (with its blank line) and body. Without a blank line, everything
-/// is header.
-pub(crate) fn split_header(raw: &[u8], range: Range<usize>) -> (Range<usize>, Range<usize>) {
-    let bytes = &raw[..range.end.min(raw.len())];
-    let mut pos = range.start.min(bytes.len());
-    while pos < bytes.len() {
-        let end = line_end(bytes, pos);
-        if is_blank(&bytes[pos..end]) {
-            return (range.start..end, end..bytes.len());
-        }
-        pos = end;
-    }
-    (range.start..bytes.len(), bytes.len()..bytes.len())
-}
-
-fn parse_entity(raw: &[u8], range: Range<usize>, in_digest: bool, depth: usize) -> Entity {
-    let (header, body) = split_header(raw, range);
-    let fields = header::fields(slice(raw, &header));
-    let mut mime = mime_fields(&fields, in_digest);
-    let kind = if depth >= MAX_DEPTH {
-        Kind::Leaf
-    } else if mime.media_type == "multipart" {
-        match mime.param("boundary").filter(|b| !b.is_empty()) {
-            Some(boundary) => {
-                let digest = mime.subtype == "digest";
-                let parts = split_parts(raw, body.clone(), boundary.as_bytes());
-                Kind::Multipart(
-                    parts
-                        .into_iter()
-                        .map(|part| parse_entity(raw, part, digest, depth + 1))
-                        .collect(),
-                )
-            }
-            None => {
-                // RFC 2046 §5.1.1: the boundary is mandatory; treat as plain text.
-                mime.media_type = "text".into();
-                mime.subtype = "plain".into();
-                mime.params = vec![("charset".into(), "US-ASCII".into())];
-                Kind::Leaf
-            }
-        }
-    } else if mime.media_type == "message" && matches!(mime.subtype.as_str(), "rfc822" | "global") {
-        Kind::Message(Box::new(parse_entity(raw, body.clone(), false, depth + 1)))
-    } else {
-        Kind::Leaf
+/// Parses only the message's own header, with mail-parser's header parser: enough for what
+/// needs no more (ENVELOPE, HEADER and TEXT sections, header searches, SORT, THREAD) without
+/// decoding every part. The body is one leaf whose text is not decoded; use [`parse`] for the
+/// structure.
+pub(crate) fn parse_header(raw: &[u8]) -> Entity {
+    let mut part = MessagePart::default();
+    let mut stream = MessageStream::new(raw);
+    stream.parse_headers(&MessageParser::default(), &mut part.headers);
+    let header = 0..stream.offset();
+    let builder = Builder {
+        raw,
+        base: 0,
+        end: raw.len(),
     };
     Entity {
+        fields: header::spans(raw, header.clone(), &part.headers, 0),
+        mime: builder.mime(&part, false),
+        body: header.end..raw.len(),
         header,
-        body,
-        mime,
-        kind,
+        kind: Kind::Leaf,
+        text: None,
     }
 }
 
-fn mime_fields(fields: &[Field<'_>], in_digest: bool) -> Mime {
-    let text = |name| header::text(fields, name);
-    let content_type = text("Content-Type").map(|t| params::parse(&t));
-    let media = content_type.as_ref().and_then(|ct| {
-        let (t, s) = ct.value.split_once('/')?;
-        let (t, s) = (t.trim(), s.trim());
-        let token = |x: &str| !x.is_empty() && !x.contains(|c: char| c.is_whitespace());
-        (token(t) && token(s)).then(|| (t.to_ascii_lowercase(), s.to_ascii_lowercase()))
-    });
-    let (media_type, subtype, params) = match (media, content_type) {
-        (Some((t, s)), Some(ct)) => (t, s, ct.params),
-        // RFC 2046 §5.1.5: in a digest the default is message/rfc822.
-        _ if in_digest => ("message".into(), "rfc822".into(), Vec::new()),
-        // RFC 2045 §5.2: absent or invalid means text/plain; charset=us-ascii.
-        _ => (
-            "text".into(),
-            "plain".into(),
-            vec![("charset".into(), "US-ASCII".into())],
-        ),
+/// Parses `raw[range]` as a message.
+fn parse_range(raw: &[u8], range: Range<usize>, depth: usize) -> Entity {
+    let bytes = slice(raw, &range);
+    let builder = Builder {
+        raw,
+        base: range.start,
+        end: range.start + bytes.len(),
     };
-    let non_empty = |s: Option<String>| s.filter(|s| !s.is_empty());
-    Mime {
-        media_type,
-        subtype,
-        params,
-        encoding: non_empty(text("Content-Transfer-Encoding")),
-        id: non_empty(text("Content-ID")),
-        description: non_empty(text("Content-Description")),
-        md5: non_empty(text("Content-MD5")),
-        disposition: non_empty(text("Content-Disposition")).map(|d| params::parse(&d)),
-        language: text("Content-Language")
-            .map(|l| {
-                l.split(',')
-                    .map(|t| t.trim().to_string())
-                    .filter(|t| !t.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default(),
-        location: non_empty(text("Content-Location")),
-    }
-}
-
-/// Whether `line` is a boundary delimiter line for `boundary`: `Some(true)` for the close
-/// delimiter, `Some(false)` for a part delimiter (RFC 2046 §5.1.1, transport padding allowed).
-fn delimiter(line: &[u8], boundary: &[u8]) -> Option<bool> {
-    let rest = line.strip_prefix(b"--")?.strip_prefix(boundary)?;
-    if rest.starts_with(b"--") {
-        Some(true)
-    } else {
-        rest.iter()
-            .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-            .then_some(false)
-    }
-}
-
-/// The byte ranges of the parts of a multipart body. Without a close delimiter the last part
-/// runs to the end of the body.
-fn split_parts(raw: &[u8], body: Range<usize>, boundary: &[u8]) -> Vec<Range<usize>> {
-    let bytes = &raw[..body.end.min(raw.len())];
-    let mut parts = Vec::new();
-    let mut current: Option<usize> = None;
-    let mut pos = body.start;
-    while pos < bytes.len() {
-        let end = line_end(bytes, pos);
-        if let Some(close) = delimiter(&bytes[pos..end], boundary) {
-            if let Some(start) = current {
-                let mut part_end = pos;
-                for b in [b'\n', b'\r'] {
-                    if part_end > start && bytes[part_end - 1] == b {
-                        part_end -= 1;
-                    }
-                }
-                parts.push(start..part_end);
+    match MessageParser::default().parse(bytes) {
+        Some(mut message) => builder.entity(&mut message, 0, false, depth),
+        // Not even a header field: all of it is header, as it has no blank line.
+        None => {
+            let mut mime = Mime::default();
+            mime.set_text_plain();
+            Entity {
+                header: range.start..builder.end,
+                body: builder.end..builder.end,
+                fields: header::spans(raw, range.start..builder.end, &[], 0),
+                mime,
+                kind: Kind::Leaf,
+                text: Some(String::new()),
             }
-            if close {
-                return parts;
-            }
-            current = Some(end);
         }
-        pos = end;
     }
-    if let Some(start) = current {
-        parts.push(start..bytes.len());
+}
+
+/// Turns mail-parser's parts into entities. Offsets are `base` bytes into `raw`; `end` is where
+/// the parsed bytes end.
+struct Builder<'r> {
+    raw: &'r [u8],
+    base: usize,
+    end: usize,
+}
+
+impl Builder<'_> {
+    /// The entity of part `index` of `message` (taking the part's decoded body).
+    fn entity(
+        &self,
+        message: &mut Message<'_>,
+        index: usize,
+        in_digest: bool,
+        depth: usize,
+    ) -> Entity {
+        let Some(part) = message.parts.get_mut(index) else {
+            return self.empty();
+        };
+        let at = |offset: u32| (self.base + offset as usize).min(self.end);
+        let (header_start, body_start) = (at(part.offset_header), at(part.offset_body));
+        let header = header_start..body_start.max(header_start);
+        let body = header.end..at(part.offset_end).max(header.end);
+        let fields = header::spans(self.raw, header.clone(), &part.headers, self.base);
+        let mut mime = self.mime(part, in_digest);
+        let encoded = part.encoding != Encoding::None;
+        let deep = depth >= MAX_DEPTH;
+        let kind = match std::mem::take(&mut part.body) {
+            PartType::Multipart(children)
+                if !deep && mime.media_type == "multipart" && !children.is_empty() =>
+            {
+                let digest = mime.subtype == "digest";
+                Ok(Kind::Multipart(
+                    children
+                        .iter()
+                        .map(|&child| self.entity(message, child as usize, digest, depth + 1))
+                        .collect(),
+                ))
+            }
+            PartType::Message(mut inner)
+                if !deep && mime.is_message() && !encoded && !inner.parts.is_empty() =>
+            {
+                Ok(Kind::Message(Box::new(self.entity(
+                    &mut inner,
+                    0,
+                    false,
+                    depth + 1,
+                ))))
+            }
+            _ if !deep && mime.is_message() => Ok(Kind::Message(Box::new(parse_range(
+                self.raw,
+                body.clone(),
+                depth + 1,
+            )))),
+            content => Err(content),
+        };
+        let (kind, text) = match kind {
+            Ok(kind) => (kind, None),
+            Err(content) => {
+                // A multipart without a boundary, parts or delimiter (RFC 2046 §5.1.1), or a
+                // message or multipart nested too deep: text, so BODYSTRUCTURE stays well-formed.
+                if mime.media_type == "multipart" || mime.is_message() {
+                    mime.set_text_plain();
+                }
+                let text = (mime.media_type == "text").then(|| self.text(content, &body, &mime));
+                (Kind::Leaf, text)
+            }
+        };
+        Entity {
+            header,
+            body,
+            fields,
+            mime,
+            kind,
+            text,
+        }
     }
-    parts
+
+    /// An entity for a part mail-parser did not produce: nothing at the end.
+    fn empty(&self) -> Entity {
+        let mut mime = Mime::default();
+        mime.set_text_plain();
+        Entity {
+            header: self.end..self.end,
+            body: self.end..self.end,
+            fields: Vec::new(),
+            mime,
+            kind: Kind::Leaf,
+            text: Some(String::new()),
+        }
+    }
+
+    /// The decoded text of a text leaf: what mail-parser decoded, or, when it did not see text
+    /// there, the raw body decoded.
+    fn text(&self, content: PartType<'_>, body: &Range<usize>, mime: &Mime) -> String {
+        let charset = mime.param("charset");
+        match content {
+            PartType::Text(text) | PartType::Html(text) => text.into_owned(),
+            PartType::Binary(bytes) | PartType::InlineBinary(bytes) => to_string(&bytes, charset),
+            _ => {
+                let raw = slice(self.raw, body);
+                let decoded = transfer_decode(raw, mime.encoding.as_deref()).unwrap_or(raw.into());
+                to_string(&decoded, charset)
+            }
+        }
+    }
+
+    /// The Content-* fields of a part. mail-parser's accessors, like its parser, read the last
+    /// of repeated fields; so do the raw values.
+    fn mime(&self, part: &MessagePart<'_>, in_digest: bool) -> Mime {
+        let raw_text = |name: HeaderName<'static>| {
+            raw_value(self.raw, self.base, &part.headers, name).filter(|v| !v.is_empty())
+        };
+        let token = |x: &str| !x.is_empty() && !x.contains(|c: char| c.is_whitespace());
+        let content_type = part
+            .content_type()
+            .filter(|ct| token(ct.ctype()) && ct.subtype().is_some_and(token));
+        let mut mime = Mime {
+            encoding: part
+                .content_transfer_encoding()
+                .map(str::to_string)
+                .filter(|e| !e.is_empty()),
+            id: raw_text(HeaderName::ContentId),
+            description: raw_text(HeaderName::ContentDescription),
+            md5: raw_text(HeaderName::ContentMd5),
+            disposition: part.content_disposition().map(|d| {
+                let raw = raw_text(HeaderName::ContentDisposition).unwrap_or_default();
+                params::structured(d, &raw)
+            }),
+            language: match part.content_language() {
+                HeaderValue::Text(tag) => vec![tag.to_string()],
+                HeaderValue::TextList(tags) => tags.iter().map(|t| t.to_string()).collect(),
+                _ => Vec::new(),
+            },
+            location: part
+                .content_location()
+                .map(str::to_string)
+                .filter(|l| !l.is_empty()),
+            ..Mime::default()
+        };
+        match content_type {
+            Some(ct) => {
+                let raw = raw_text(HeaderName::ContentType).unwrap_or_default();
+                mime.media_type = ct.ctype().to_ascii_lowercase();
+                mime.subtype = ct.subtype().unwrap_or_default().to_ascii_lowercase();
+                mime.params = params::params(ct, &raw);
+            }
+            // RFC 2046 §5.1.5: in a digest the default is message/rfc822.
+            None if in_digest => {
+                mime.media_type = "message".into();
+                mime.subtype = "rfc822".into();
+            }
+            None => mime.set_text_plain(),
+        }
+        mime
+    }
+}
+
+/// The raw value of the last field called `name`, unfolded.
+fn raw_value(
+    raw: &[u8],
+    base: usize,
+    headers: &[Header<'_>],
+    name: HeaderName<'static>,
+) -> Option<String> {
+    let header = headers.iter().rev().find(|h| h.name == name)?;
+    let range = base + header.offset_start as usize..base + header.offset_end as usize;
+    Some(unfold(slice(raw, &range)))
 }
 
 /// The part a part number path names (RFC 9051 §6.4.5).
@@ -311,5 +429,143 @@ mod tests {
             panic!()
         };
         assert_eq!(parts.len(), 1);
+    }
+
+    /// mail-parser parses a message/rfc822 part in place: its parts' offsets are into the whole
+    /// message (the store's `meta.rs` adds the part's body offset to them, which counts it twice).
+    #[test]
+    fn nested_message_offsets_are_into_the_whole_message() {
+        let message = MessageParser::default().parse(NESTED).unwrap();
+        let outer = &message.parts[2];
+        let PartType::Message(inner) = &outer.body else {
+            panic!("message expected")
+        };
+        assert_eq!(inner.parts[0].offset_header, outer.offset_body);
+        let at = |p: &MessagePart<'_>| &NESTED[p.offset_body as usize..p.offset_end as usize];
+        assert_eq!(at(&inner.parts[2]), b"<b>A</b>");
+        let root = parse(NESTED);
+        let part = find(&root, &n(&[2])).unwrap();
+        let Kind::Message(inner) = &part.kind else {
+            panic!("message expected")
+        };
+        assert_eq!(inner.header.start, part.body.start);
+        assert_eq!(inner.body.end, part.body.end);
+        assert_eq!(
+            header::text(&inner.fields(NESTED), "Subject").unwrap(),
+            "inner"
+        );
+    }
+
+    /// A transfer-encoded message/rfc822 part: mail-parser parses the decoded bytes, offsets
+    /// relative to them; the entity is the raw body parsed again, offsets shifted.
+    #[test]
+    fn encoded_message_part_is_parsed_from_its_raw_body() {
+        let raw: &[u8] = b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nU3ViamVjdDogaGkNCg0KYm9keQ==\r\n--b--\r\n";
+        let message = MessageParser::default().parse(raw).unwrap();
+        let PartType::Message(inner) = &message.parts[1].body else {
+            panic!("message expected")
+        };
+        assert_eq!(inner.parts[0].offset_header, 0);
+        assert_eq!(inner.subject(), Some("hi"));
+        let root = parse(raw);
+        let part = find(&root, &n(&[1])).unwrap();
+        assert_eq!(slice(raw, &part.body), b"U3ViamVjdDogaGkNCg0KYm9keQ==");
+        let Kind::Message(inner) = &part.kind else {
+            panic!("message expected")
+        };
+        assert_eq!(inner.header, part.body.clone());
+        assert_eq!(inner.body, part.body.end..part.body.end);
+    }
+
+    /// mail-parser ends a part where `--boundary` starts, also inside a line; a part that ends
+    /// with a line break loses it to the delimiter (RFC 2046 §5.1.1).
+    #[test]
+    fn part_ending_without_line_break_before_the_boundary() {
+        let raw: &[u8] = b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nno break--b\r\nContent-Type: text/html\r\n\r\nsecond\r\n\r\n--b--\r\n";
+        let root = parse(raw);
+        let Kind::Multipart(parts) = &root.kind else {
+            panic!("multipart expected")
+        };
+        assert_eq!(parts.len(), 2);
+        assert_eq!(slice(raw, &parts[0].body), b"no break");
+        assert_eq!(slice(raw, &parts[1].body), b"second\r\n");
+        assert_eq!(parts[1].mime.subtype, "html");
+    }
+
+    #[test]
+    fn decoded_text_defaults_and_digests() {
+        let raw: &[u8] = b"Content-Type: multipart/digest; boundary=d\r\n\r\n--d\r\n\r\nSubject: in digest\r\n\r\nx\r\n--d\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\nContent-ID:\r\n <a@b>\r\nContent-Description: =?utf-8?q?caf=C3=A9?=\r\nContent-Language: en, de\r\n\r\ncaf=E9\r\n--d--\r\n";
+        let root = parse(raw);
+        let digested = find(&root, &n(&[1])).unwrap();
+        assert_eq!(digested.mime.media_type, "message");
+        assert!(
+            matches!(&digested.kind, Kind::Message(m) if header::text(&m.fields(raw), "Subject").as_deref() == Some("in digest"))
+        );
+        let text = find(&root, &n(&[2])).unwrap();
+        assert_eq!(text.text.as_deref(), Some("café"));
+        assert_eq!(text.mime.id.as_deref(), Some("<a@b>"));
+        assert_eq!(
+            text.mime.description.as_deref(),
+            Some("=?utf-8?q?caf=C3=A9?=")
+        );
+        assert_eq!(text.mime.language, ["en", "de"]);
+        assert_eq!(text.mime.encoding.as_deref(), Some("quoted-printable"));
+        // Nothing mail-parser recognises as a header: all header, text/plain.
+        for raw in [&b""[..], b"no colon here\r\n"] {
+            let root = parse(raw);
+            assert_eq!(
+                (root.header.clone(), root.body.clone()),
+                (0..raw.len(), raw.len()..raw.len())
+            );
+            assert_eq!(root.mime.param("charset"), Some("US-ASCII"));
+        }
+    }
+
+    #[test]
+    fn the_header_alone_is_the_header_of_the_whole() {
+        let messages: [&[u8]; 6] = [
+            NESTED,
+            b"",
+            b"\xff\xfe no header at all",
+            b"no colon\r\n",
+            b"Subject: x\r\nTo: y",
+            b"\r\n\r\nbody",
+        ];
+        for raw in messages {
+            let (whole, header) = (parse(raw), parse_header(raw));
+            assert_eq!(header.header, whole.header, "{raw:?}");
+            assert_eq!(header.body, whole.body, "{raw:?}");
+            let names = |e: &Entity| -> Vec<Vec<u8>> {
+                e.fields(raw).iter().map(|f| f.raw.to_vec()).collect()
+            };
+            assert_eq!(names(&header), names(&whole), "{raw:?}");
+            assert_eq!(header.mime.subtype, whole.mime.subtype, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_cut_without_overflowing() {
+        let mut raw = Vec::new();
+        for i in 0..1000 {
+            raw.extend_from_slice(
+                format!("Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n")
+                    .as_bytes(),
+            );
+            raw.extend_from_slice(b"Content-Type: message/rfc822\r\n\r\n");
+        }
+        raw.extend_from_slice(b"Subject: deep\r\n\r\nbody\r\n");
+        let root = parse(&raw);
+        let mut depth = 0;
+        let mut entity = &root;
+        loop {
+            entity = match &entity.kind {
+                Kind::Multipart(children) => &children[0],
+                Kind::Message(inner) => inner,
+                Kind::Leaf => break,
+            };
+            depth += 1;
+        }
+        assert_eq!(depth, MAX_DEPTH);
+        assert_eq!(entity.mime.media_type, "text");
     }
 }

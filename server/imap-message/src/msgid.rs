@@ -3,6 +3,10 @@
 //! `<01KF8JCEOCBS0045PS@xxx.yyy.com>` are the same ID. Comments and white space are dropped,
 //! quoting removed; an ID is valid when it has a non-empty left and right side of an `@`.
 //! Comparisons stay case-sensitive.
+//!
+//! Hand-written rather than mail-parser's message-id parser, which keeps the quotes
+//! (`"01KF8JCEOCBS0045PS"@xxx.yyy.com`), takes IDs out of comments (`(from <x@y>)` gives
+//! `x@y`) and accepts IDs without an `@`: not the normalisation RFC 5256 §4 asks for.
 
 /// The valid message IDs of a header value, in order, without angle brackets.
 pub(crate) fn ids(value: &str) -> Vec<String> {

@@ -1,187 +1,66 @@
-//! Structured MIME field values: `value *(";" attribute "=" value)` as in Content-Type
-//! (RFC 2045 §5.1) and Content-Disposition (RFC 2183 §2), with parameter value continuations
-//! and charsets decoded (RFC 2231 §3-§4; RFC 9051 §7.5.2 body-fld-param: "Servers SHOULD
-//! decode parameter value continuations ... and return the decoded value").
+//! Structured MIME field values, `value *(";" attribute "=" value)` as in Content-Type
+//! (RFC 2045 §5.1) and Content-Disposition (RFC 2183 §2), as mail-parser parses them: comments
+//! and quoting removed, parameter value continuations and charsets decoded (RFC 2231 §3-§4;
+//! RFC 9051 §7.5.2 body-fld-param: "Servers SHOULD decode parameter value continuations ... and
+//! return the decoded value").
+//!
+//! Hand-written here: mail-parser reports the language of an RFC 2231 value (`title*=us-ascii'en'…`)
+//! as an extra parameter `title-language`, which the message does not have; it is dropped.
 
-use crate::encoded::{hex_pair, to_string};
+use mail_parser::ContentType;
 
 /// A parsed structured value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Structured {
-    /// The main value (`text/plain`, `attachment`), as written but trimmed.
+    /// The main value (`text/plain`, `attachment`), in the case it was written in.
     pub value: String,
     /// The parameters: names lowercase, values decoded.
     pub params: Vec<(String, String)>,
 }
 
-/// Parses a structured field value (unfolded).
-pub(crate) fn parse(text: &str) -> Structured {
-    let segments = split_segments(text);
-    let mut iter = segments.into_iter();
-    let value = iter
-        .next()
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default();
-    let mut raw: Vec<(String, String)> = Vec::new();
-    for segment in iter {
-        let Some((name, value)) = segment.split_once('=') else {
-            continue;
-        };
-        let name = name.trim().to_ascii_lowercase();
-        if name.is_empty() {
-            continue;
-        }
-        raw.push((name, unquote(value.trim())));
-    }
-    Structured {
-        value,
-        params: merge_rfc2231(raw),
-    }
-}
-
-/// Splits at `;` outside quoted strings, dropping comments (RFC 5322 §3.2.2).
-fn split_segments(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let (mut quoted, mut escaped, mut depth) = (false, false, 0u32);
-    for c in text.chars() {
-        if escaped {
-            if depth == 0 {
-                current.push(c);
-            }
-            escaped = false;
-        } else if quoted {
-            current.push(c);
-            match c {
-                '\\' => escaped = true,
-                '"' => quoted = false,
-                _ => {}
-            }
-        } else if depth > 0 {
-            match c {
-                '(' => depth += 1,
-                ')' => depth -= 1,
-                '\\' => escaped = true,
-                _ => {}
-            }
-        } else {
-            match c {
-                '"' => {
-                    quoted = true;
-                    current.push(c);
-                }
-                '(' => depth = 1,
-                ';' => out.push(std::mem::take(&mut current)),
-                _ => current.push(c),
-            }
-        }
-    }
-    out.push(current);
-    out
-}
-
-/// A quoted-string's content (backslash escapes removed), or the token as is.
-fn unquote(value: &str) -> String {
-    let Some(inner) = value.strip_prefix('"') else {
-        return value.to_string();
+/// The structured value mail-parser parsed from the raw (unfolded) field value `raw`.
+pub(crate) fn structured(parsed: &ContentType<'_>, raw: &str) -> Structured {
+    let lower = match parsed.subtype() {
+        Some(subtype) => format!("{}/{subtype}", parsed.ctype()),
+        None => parsed.ctype().to_string(),
     };
-    let inner = inner.strip_suffix('"').unwrap_or(inner);
-    let mut out = String::with_capacity(inner.len());
-    let mut escaped = false;
-    for c in inner.chars() {
-        if !escaped && c == '\\' {
-            escaped = true;
-        } else {
-            out.push(c);
-            escaped = false;
-        }
+    // mail-parser lowercases the value; the text it came from has it as written.
+    let written = raw
+        .trim_start()
+        .get(..lower.len())
+        .filter(|w| w.eq_ignore_ascii_case(&lower));
+    Structured {
+        value: written.map_or(lower.clone(), str::to_string),
+        params: params(parsed, raw),
     }
-    out
 }
 
-/// One piece of an RFC 2231 parameter.
-struct Piece {
-    base: String,
-    index: u32,
-    extended: bool,
-    value: String,
-}
-
-/// Joins `name*0`, `name*1*`, ... and decodes `name*=charset'lang'%XX` (RFC 2231 §3, §4).
-fn merge_rfc2231(raw: Vec<(String, String)>) -> Vec<(String, String)> {
-    let mut order: Vec<String> = Vec::new();
-    let mut pieces: Vec<Piece> = Vec::new();
-    for (name, value) in raw {
-        let (name, extended) = match name.strip_suffix('*') {
-            Some(n) => (n.to_string(), true),
-            None => (name, false),
-        };
-        let (base, index) = match name.rsplit_once('*') {
-            Some((b, i)) if !i.is_empty() && i.bytes().all(|c| c.is_ascii_digit()) => {
-                (b.to_string(), i.parse().unwrap_or(u32::MAX))
-            }
-            _ => (name, 0),
-        };
-        if !order.contains(&base) {
-            order.push(base.clone());
-        }
-        pieces.push(Piece {
-            base,
-            index,
-            extended,
-            value,
-        });
-    }
-    order
-        .into_iter()
-        .map(|base| {
-            let mut parts: Vec<&Piece> = pieces.iter().filter(|p| p.base == base).collect();
-            parts.sort_by_key(|p| p.index);
-            parts.dedup_by_key(|p| p.index);
-            let mut charset: Option<String> = None;
-            let mut bytes = Vec::new();
-            for (i, piece) in parts.iter().enumerate() {
-                let mut value = piece.value.as_str();
-                if piece.extended {
-                    if i == 0 {
-                        let mut split = value.splitn(3, '\'');
-                        if let (Some(cs), Some(_lang), Some(rest)) =
-                            (split.next(), split.next(), split.next())
-                        {
-                            charset = Some(cs.to_string()).filter(|c| !c.is_empty());
-                            value = rest;
-                        }
-                    }
-                    bytes.extend(percent_decode(value));
-                } else {
-                    bytes.extend_from_slice(value.as_bytes());
-                }
-            }
-            (base, to_string(&bytes, charset.as_deref()))
+/// The parameters of a parsed value, names lowercase (mail-parser lowercases them).
+pub(crate) fn params(parsed: &ContentType<'_>, raw: &str) -> Vec<(String, String)> {
+    let attributes = parsed.attributes().unwrap_or_default();
+    let raw = raw.to_ascii_lowercase();
+    attributes
+        .iter()
+        .filter(|a| {
+            // `name-language` made up from `name*=charset'language'value` (RFC 2231 §4).
+            let invented = a.name.strip_suffix("-language").is_some_and(|base| {
+                attributes.iter().any(|b| b.name == base) && !raw.contains(a.name.as_ref())
+            });
+            !invented
         })
+        .map(|a| (a.name.to_ascii_lowercase(), a.value.to_string()))
         .collect()
 }
 
-fn percent_decode(value: &str) -> Vec<u8> {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let octet = (bytes[i] == b'%')
-            .then(|| hex_pair(bytes.get(i + 1..i + 3)))
-            .flatten();
-        match octet {
-            Some(o) => {
-                out.push(o);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
+/// Parses a structured field value (unfolded) with mail-parser's Content-Type parser.
+#[cfg(test)]
+pub(crate) fn parse(text: &str) -> Structured {
+    use mail_parser::{HeaderValue, parsers::MessageStream};
+    let line = format!("{text}\n");
+    match MessageStream::new(line.as_bytes()).parse_content_type() {
+        HeaderValue::ContentType(parsed) => structured(&parsed, text),
+        _ => Structured::default(),
     }
-    out
 }
 
 #[cfg(test)]

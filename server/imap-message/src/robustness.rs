@@ -94,3 +94,28 @@ fn generated_messages_never_panic() {
         }
     }
 }
+
+#[test]
+fn generated_headers_never_panic() {
+    let mut seed = 0x2545_f491_4f6c_dd1d;
+    for round in 0..3000 {
+        let raw = generate(&mut seed, round % 60);
+        let header = mime::parse_header(&raw);
+        assert!(header.header.end <= raw.len() && header.body.end == raw.len());
+        let _ = envelope::envelope(&raw, &header, false);
+        let _ = text::header_text(&raw, &header);
+        for s in [
+            Section::Header(None),
+            Section::Text(None),
+            Section::HeaderFields {
+                part: None,
+                fields: vec!["Subject".into()],
+                not: false,
+            },
+        ] {
+            if let Some(data) = section::section(&raw, &header, &s) {
+                assert!(data.len() <= raw.len() + 2);
+            }
+        }
+    }
+}

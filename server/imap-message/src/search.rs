@@ -76,20 +76,24 @@ pub(crate) fn check_charset(charset: &str) -> Result<(), SearchError> {
     }
 }
 
-/// A message's bytes, parsed, with decoded texts computed on first use.
+/// A message's bytes and its parsed header, with its MIME tree and decoded texts computed on
+/// first use (header keys, SORT and THREAD need only the header).
 pub(crate) struct Loaded {
     pub raw: Vec<u8>,
+    /// The message's own header (see [`mime::parse_header`]).
     pub root: Entity,
+    tree: Option<Entity>,
     body: Option<String>,
     text: Option<String>,
 }
 
 impl Loaded {
     fn new(raw: Vec<u8>) -> Loaded {
-        let root = mime::parse(&raw);
+        let root = mime::parse_header(&raw);
         Loaded {
             raw,
             root,
+            tree: None,
             body: None,
             text: None,
         }
@@ -97,16 +101,18 @@ impl Loaded {
 
     /// The folded text of the body parts.
     fn body(&mut self) -> &str {
-        let (raw, root) = (&self.raw, &self.root);
+        let raw = &self.raw;
+        let tree = self.tree.get_or_insert_with(|| mime::parse(raw));
         self.body
-            .get_or_insert_with(|| fold(&body_text(raw, root, false)))
+            .get_or_insert_with(|| fold(&body_text(raw, tree, false)))
     }
 
     /// The folded text of headers (MIME headers included) and body parts.
     fn text(&mut self) -> &str {
         let (raw, root) = (&self.raw, &self.root);
+        let tree = self.tree.get_or_insert_with(|| mime::parse(raw));
         self.text
-            .get_or_insert_with(|| fold(&(header_text(raw, root) + &body_text(raw, root, true))))
+            .get_or_insert_with(|| fold(&(header_text(raw, root) + &body_text(raw, tree, true))))
     }
 
     /// The parsed Date header.

@@ -10,7 +10,6 @@
 //! - A section that does not exist is NIL.
 
 use crate::decode::{UnknownCte, transfer_decode};
-use crate::header;
 use crate::mime::{self, Entity, Kind, slice};
 use kantor_imap_proto::command::fetch::{Part, Partial, Section};
 
@@ -23,9 +22,10 @@ pub(crate) fn section(raw: &[u8], root: &Entity, section: &Section) -> Option<Ve
         Section::Header(part) => slice(raw, &message(root, part.as_ref())?.header).to_vec(),
         Section::Text(part) => slice(raw, &message(root, part.as_ref())?.body).to_vec(),
         Section::HeaderFields { part, fields, not } => {
-            let header_bytes = slice(raw, &message(root, part.as_ref())?.header);
+            let message = message(root, part.as_ref())?;
+            let header_bytes = slice(raw, &message.header);
             let mut out = Vec::new();
-            for field in header::fields(header_bytes) {
+            for field in message.fields(raw) {
                 let listed = fields
                     .iter()
                     .any(|f| field.name.eq_ignore_ascii_case(f.as_bytes()));

@@ -9,6 +9,11 @@
 //! subj-leader     = (*subj-blob subj-refwd) / WSP
 //! subj-trailer    = "(fwd)" / WSP
 //! ```
+//!
+//! Hand-written: this is RFC 5256's algorithm, not MIME parsing. mail-parser's `thread_name`
+//! removes another, localised set of prefixes (`Sv:`, `AW:`, ...), so SORT SUBJECT would not
+//! be the RFC's, and does not tell whether it removed a reply marker. The encoded-words of step
+//! (1) are decoded by mail-parser.
 
 use crate::encoded::decode_words;
 

@@ -1,10 +1,10 @@
 //! Readable text of a message: decoded header values and text parts, for SEARCH BODY/TEXT
-//! (RFC 9051 §6.4.4) and PREVIEW (RFC 8970 §3).
+//! (RFC 9051 §6.4.4) and PREVIEW (RFC 8970 §3). The decoding is mail-parser's (RFC 2047 words,
+//! transfer encodings, charsets, HTML to text); choosing what to show is IMAP's.
 
-use crate::decode::transfer_decode;
-use crate::encoded::{decode_words, to_string};
+use crate::encoded::decode_words;
 use crate::header::unfold;
-use crate::mime::{Entity, Kind, slice};
+use crate::mime::{Entity, Kind};
 use mail_parser::decoders::html::html_to_text;
 
 /// Longest preview, in characters (RFC 8970 §3.1: "SHOULD limit the length ... to 200 preview
@@ -23,16 +23,13 @@ pub(crate) fn header_text(raw: &[u8], entity: &Entity) -> String {
     out
 }
 
-/// The decoded content of a text leaf (HTML reduced to its text).
-fn leaf_text(raw: &[u8], entity: &Entity) -> String {
-    let body = slice(raw, &entity.body);
-    let decoded = transfer_decode(body, entity.mime.encoding.as_deref())
-        .unwrap_or(std::borrow::Cow::Borrowed(body));
-    let text = to_string(&decoded, entity.mime.param("charset"));
+/// The decoded content of a text leaf, as mail-parser decoded it (HTML reduced to its text).
+fn leaf_text(entity: &Entity) -> String {
+    let text = entity.text.as_deref().unwrap_or_default();
     if entity.mime.subtype == "html" {
-        html_to_text(&text)
+        html_to_text(text)
     } else {
-        text
+        text.to_string()
     }
 }
 
@@ -47,7 +44,7 @@ pub(crate) fn body_text(raw: &[u8], root: &Entity, mime_headers: bool) -> String
         }
         match &entity.kind {
             Kind::Leaf if entity.mime.media_type == "text" => {
-                out.push_str(&leaf_text(raw, entity));
+                out.push_str(&leaf_text(entity));
                 out.push('\n');
             }
             Kind::Leaf => {}
@@ -63,12 +60,13 @@ pub(crate) fn body_text(raw: &[u8], root: &Entity, mime_headers: bool) -> String
 
 /// The preview of a message (RFC 8970 §3): the start of its main text part (text/plain
 /// preferred over text/html in an alternative; attachments and attached messages skipped),
-/// white space collapsed, at most 200 characters. Empty when there is no text.
-pub(crate) fn preview(raw: &[u8], root: &Entity) -> String {
+/// white space collapsed, at most 200 characters. Empty when there is no text. The text comes
+/// decoded with the tree; the message's bytes are not needed.
+pub(crate) fn preview(_raw: &[u8], root: &Entity) -> String {
     let Some(part) = main_text(root) else {
         return String::new();
     };
-    let text = leaf_text(raw, part);
+    let text = leaf_text(part);
     text.split_whitespace()
         .flat_map(|w| std::iter::once(' ').chain(w.chars()))
         .skip(1)
