@@ -177,7 +177,9 @@ fn part_tree(message: &mail_parser::Message<'_>, index: usize, base: u32, raw: &
                 .collect();
         }
         PartType::Message(inner) => {
-            node.parts = vec![part_tree(inner, 0, base + part.offset_body, raw)];
+            // mail-parser's offsets of an attached message are already absolute (when the part
+            // has no transfer encoding), so the base does not move.
+            node.parts = vec![part_tree(inner, 0, base, raw)];
         }
         _ => {}
     }
@@ -313,6 +315,21 @@ JVBERi0=\r\n\
         assert_eq!(pdf.encoding.as_deref(), Some("base64"));
         assert!(meta.has_attachment);
         assert!(meta.preview.starts_with("Hello Bob"));
+    }
+
+    #[test]
+    fn attached_message_offsets_point_into_the_outer_message() {
+        let raw = b"Subject: outer\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+Content-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\ninner body\r\n--b--\r\n";
+        let meta = MessageMeta::extract(raw);
+        let attached = &meta.structure.parts[0];
+        let inner = &attached.parts[0];
+        let body = &raw[inner.body_offset as usize..inner.end_offset as usize];
+        assert!(
+            body.starts_with(b"inner body"),
+            "{:?}",
+            String::from_utf8_lossy(body)
+        );
     }
 
     #[test]
