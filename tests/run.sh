@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs Kantor's whole test suite: installs the external clients the end-to-end tests drive
-# (swaks, curl, Python 3) when they are missing, then `cargo test --workspace`.
+# (swaks, curl, Python 3, mbsync from Debian's isync) when they are missing, then
+# `cargo test --workspace`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +9,8 @@ missing=()
 for tool in swaks curl python3; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
+# mbsync comes in the isync package.
+command -v mbsync >/dev/null 2>&1 || missing+=(isync)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing test clients: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -46,7 +46,7 @@ impl TestServer {
     }
 
     fn spawn(&mut self) {
-        let listeners = "[listeners]\nsmtp = \"127.0.0.1:0\"\nsubmission = \"127.0.0.1:0\"\nsubmissions = \"127.0.0.1:0\"\npop3 = \"127.0.0.1:0\"\npop3s = \"127.0.0.1:0\"\n";
+        let listeners = "[listeners]\nsmtp = \"127.0.0.1:0\"\nsubmission = \"127.0.0.1:0\"\nsubmissions = \"127.0.0.1:0\"\npop3 = \"127.0.0.1:0\"\npop3s = \"127.0.0.1:0\"\nimap = \"127.0.0.1:0\"\nimaps = \"127.0.0.1:0\"\n";
         let config = format!(
             "[server]\nhostname = \"mail.example.test\"\n{listeners}{}",
             self.extra_config
@@ -324,4 +324,143 @@ impl RawClient {
         self.send(format!("{line}\r\n").as_bytes());
         self.reply()
     }
+}
+
+/// A minimal IMAP client for what real clients will not send (oversized literals, pipelined
+/// bursts, raw QRESYNC) and for checking responses exactly: commands out, responses in, with
+/// literals read by their announced size.
+pub struct ImapClient {
+    stream: std::net::TcpStream,
+    reader: BufReader<std::net::TcpStream>,
+    next_tag: u32,
+    /// The greeting line.
+    pub greeting: String,
+}
+
+impl ImapClient {
+    pub fn connect(addr: SocketAddr) -> ImapClient {
+        let stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let reader = BufReader::new(stream.try_clone().unwrap());
+        let mut client = ImapClient {
+            stream,
+            reader,
+            next_tag: 1,
+            greeting: String::new(),
+        };
+        client.greeting = client.response().expect("greeting");
+        client
+    }
+
+    /// Connects and logs in as `user` with the test password (the server must allow plaintext
+    /// logins: `[imap] allow_plaintext_auth = true`).
+    pub fn login(addr: SocketAddr, user: &str) -> ImapClient {
+        let mut client = ImapClient::connect(addr);
+        let done = client.ok(&format!("LOGIN {user} {PASSWORD}"));
+        assert!(done.last().unwrap().contains("OK"), "{done:?}");
+        client
+    }
+
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).unwrap();
+    }
+
+    /// A fresh tag.
+    pub fn tag(&mut self) -> String {
+        let tag = format!("t{}", self.next_tag);
+        self.next_tag += 1;
+        tag
+    }
+
+    /// One response: a line, with any literals it announces and the lines that follow them.
+    /// `None` once the server has closed the connection.
+    pub fn response(&mut self) -> Option<String> {
+        let mut all = String::new();
+        loop {
+            let mut line = Vec::new();
+            let n = self.reader.read_until(b'\n', &mut line).ok()?;
+            if n == 0 {
+                return (!all.is_empty()).then_some(all);
+            }
+            let text = String::from_utf8_lossy(&line).into_owned();
+            all.push_str(&text);
+            let trimmed = text.trim_end_matches(['\r', '\n']);
+            let literal = trimmed
+                .strip_suffix('}')
+                .and_then(|s| s.rsplit_once('{'))
+                .and_then(|(_, n)| n.trim_end_matches('+').parse::<usize>().ok());
+            match literal {
+                Some(size) => {
+                    let mut data = vec![0; size];
+                    std::io::Read::read_exact(&mut self.reader, &mut data).ok()?;
+                    all.push_str(&String::from_utf8_lossy(&data));
+                }
+                None => return Some(all),
+            }
+        }
+    }
+
+    /// Reads responses up to and including the one tagged `tag`.
+    pub fn until_tagged(&mut self, tag: &str) -> Vec<String> {
+        let mut responses = Vec::new();
+        loop {
+            let response = self.response().unwrap_or_else(|| {
+                panic!("connection closed before {tag} completed: {responses:?}")
+            });
+            let done = response.starts_with(&format!("{tag} "));
+            responses.push(response);
+            if done {
+                return responses;
+            }
+        }
+    }
+
+    /// Sends a command with a fresh tag; returns every response to it, the tagged one last.
+    pub fn command(&mut self, command: &str) -> Vec<String> {
+        let tag = self.tag();
+        self.send(format!("{tag} {command}\r\n").as_bytes());
+        self.until_tagged(&tag)
+    }
+
+    /// A command that must complete with OK.
+    pub fn ok(&mut self, command: &str) -> Vec<String> {
+        let responses = self.command(command);
+        let last = responses.last().unwrap();
+        assert!(
+            last.split_whitespace().nth(1) == Some("OK"),
+            "{command} failed: {responses:?}"
+        );
+        responses
+    }
+
+    /// APPENDs a message with a synchronizing literal; returns the responses.
+    pub fn append(&mut self, mailbox: &str, flags: &str, message: &[u8]) -> Vec<String> {
+        let tag = self.tag();
+        self.send(format!("{tag} APPEND {mailbox} ({flags}) {{{}}}\r\n", message.len()).as_bytes());
+        let go = self.response().unwrap();
+        assert!(go.starts_with('+'), "no continuation for APPEND: {go}");
+        self.send(message);
+        self.send(b"\r\n");
+        self.until_tagged(&tag)
+    }
+
+    /// Everything until the server closes the connection.
+    pub fn read_to_end(&mut self) -> String {
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut self.reader, &mut rest);
+        rest
+    }
+}
+
+/// The number after `key` in `text` (e.g. `UIDVALIDITY` in `* OK [UIDVALIDITY 3] ...`).
+pub fn number_after(text: &str, key: &str) -> Option<u64> {
+    let start = text.find(key)? + key.len();
+    text[start..]
+        .trim_start_matches([' ', '('])
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
 }

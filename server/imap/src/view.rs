@@ -62,6 +62,9 @@ pub struct MailboxView {
     entries: Vec<Entry>,
     /// The account modseq up to which the change log has been applied.
     modseq: Modseq,
+    /// The mailbox's highest modseq as far as this view has applied the log (RFC 7162
+    /// HIGHESTMODSEQ): never ahead of what the view holds.
+    mailbox_modseq: Modseq,
     keywords: BTreeSet<String>,
 }
 
@@ -97,6 +100,7 @@ impl MailboxView {
             read_only,
             entries,
             modseq: account.modseq,
+            mailbox_modseq: mailbox.highest_modseq.min(account.modseq),
             keywords,
         }))
     }
@@ -137,9 +141,10 @@ impl MailboxView {
         self.entries.last().map_or(0, |e| e.message.uid)
     }
 
-    /// The highest modseq of the view's messages (RFC 7162 HIGHESTMODSEQ as this session knows it).
+    /// The highest modseq of the view's mailbox (RFC 7162 HIGHESTMODSEQ as this session knows
+    /// it): its messages' changes, expunges and renames that the view has applied.
     pub fn highest_modseq(&self) -> Modseq {
-        self.modseq
+        self.mailbox_modseq
     }
 
     /// Records flags this session itself just set, so the next refresh does not repeat them.
@@ -174,6 +179,11 @@ impl MailboxView {
         let mut created = false;
         for change in &log {
             self.modseq = self.modseq.max(change.modseq);
+            let this_mailbox = change.mailbox_id == Some(self.mailbox_id)
+                || (change.object == ObjectKind::Mailbox && change.object_id == self.mailbox_id);
+            if this_mailbox {
+                self.mailbox_modseq = self.mailbox_modseq.max(change.modseq);
+            }
             if change.object != ObjectKind::Message || change.mailbox_id != Some(self.mailbox_id) {
                 continue;
             }

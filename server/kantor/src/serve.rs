@@ -69,9 +69,15 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
         tls: tls.clone(),
         config: config.pop3.clone(),
     });
+    let imap_ctx = Arc::new(kantor_imap::ImapContext {
+        directory: directory.clone(),
+        hostname: hostname.clone(),
+        tls: tls.clone(),
+        config: config.imap.clone(),
+    });
 
     let l = &config.listeners;
-    let (s, p) = (&config.smtp, &config.pop3);
+    let (s, p, i) = (&config.smtp, &config.pop3, &config.imap);
     let wanted = [
         ("smtp", &l.smtp, s.max_connections, s.max_connections_per_ip),
         (
@@ -92,6 +98,13 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
             &l.pop3s,
             p.max_connections,
             p.max_connections_per_ip,
+        ),
+        ("imap", &l.imap, i.max_connections, i.max_connections_per_ip),
+        (
+            "imaps",
+            &l.imaps,
+            i.max_connections,
+            i.max_connections_per_ip,
         ),
     ];
     let mut listeners: Vec<Listener> = Vec::new();
@@ -121,7 +134,9 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
                 smtp_ctx.clone(),
             )),
             "pop3" => spawn(kantor_pop3::serve(listener, false, pop3_ctx.clone())),
-            _ => spawn(kantor_pop3::serve(listener, true, pop3_ctx.clone())),
+            "pop3s" => spawn(kantor_pop3::serve(listener, true, pop3_ctx.clone())),
+            "imap" => spawn(kantor_imap::serve(listener, false, imap_ctx.clone())),
+            _ => spawn(kantor_imap::serve(listener, true, imap_ctx.clone())),
         }
     }
     println!("kantor: ready (data in {})", args.data.display());

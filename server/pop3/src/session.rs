@@ -32,6 +32,8 @@ pub(crate) struct Session {
     pub state: State,
     pub out: Vec<u8>,
     errors: u32,
+    /// The rest of an over-long line is still arriving: discard it up to its line feed.
+    discarding: bool,
 }
 
 /// What the loop does after a command.
@@ -64,6 +66,7 @@ pub(crate) async fn run(
         state: State::Authorization { user: None },
         out: Vec::new(),
         errors: 0,
+        discarding: false,
     };
     session.reply(Reply::ok(format!(
         "{} Kantor POP3 server ready",
@@ -79,6 +82,13 @@ impl Session {
     async fn run(&mut self, timeout: Duration) -> Result<(), ReadError> {
         loop {
             self.flush(false).await?;
+            if self.discarding {
+                self.discard_line();
+                if self.discarding {
+                    self.conn.fill(timeout).await?;
+                    continue;
+                }
+            }
             let line = match take_line(&self.conn.buf, self.ctx.config.max_command_line) {
                 Ok(Some((line, used))) => {
                     let line = line.to_vec();
@@ -98,8 +108,7 @@ impl Session {
                     continue;
                 }
                 Err(LineError::TooLong { .. }) => {
-                    let skip = skip_line(&self.conn.buf).unwrap_or(self.conn.buf.len());
-                    self.conn.consume(skip);
+                    self.discard_line();
                     if self.error(Reply::err("line too long")) {
                         return self.flush(true).await;
                     }
@@ -125,6 +134,21 @@ impl Session {
                         .await
                         .map_err(ReadError::Io)?;
                 }
+            }
+        }
+    }
+
+    /// Drops buffered bytes through the end of the current line; if its line feed has not
+    /// arrived yet, keeps discarding what arrives until it does.
+    fn discard_line(&mut self) {
+        match skip_line(&self.conn.buf) {
+            Some(n) => {
+                self.conn.consume(n);
+                self.discarding = false;
+            }
+            None => {
+                self.conn.buf.clear();
+                self.discarding = true;
             }
         }
     }

@@ -1,0 +1,88 @@
+//! COPY and MOVE, by number or UID (RFC 9051 §6.4.7-8, RFC 6851), with UIDPLUS's COPYUID (RFC
+//! 4315 §3). A missing destination is `NO [TRYCREATE]`; quota is `NO [OVERQUOTA]`.
+//!
+//! MOVE answers `* OK [COPYUID ...]` first; the expunges of the moved messages then come from
+//! the change log like any other (EXPUNGE, or VANISHED with QRESYNC), before the tagged OK
+//! (RFC 6851 §4.3).
+
+use crate::access;
+use crate::outcome::{Done, Outcome, Refusal};
+use crate::sequence;
+use crate::session::Session;
+use kantor_imap_proto::command::selected::CopyMove;
+use kantor_imap_proto::types::SeqList;
+use kantor_imap_proto::{Code, Response, StatusKind};
+use std::num::NonZeroU32;
+
+pub(crate) async fn copy(session: &mut Session, command: CopyMove, moving: bool) -> Outcome {
+    let utf8 = session.enabled.utf8_names();
+    let ctx = session.ctx.clone();
+    let store = ctx.directory.store();
+    let selected = session
+        .state
+        .selected_mut()
+        .ok_or_else(|| Refusal::bad("No mailbox selected"))?;
+    let view = &selected.view;
+    if moving && view.read_only {
+        return Err(Refusal::no_code(Code::ReadOnly, "Mailbox is read-only"));
+    }
+    let target = access::resolve(view.account_id, &command.mailbox, utf8)?;
+    let Some(destination) = target.find(store)? else {
+        return Err(Refusal::no_code(
+            Code::TryCreate,
+            "No such destination mailbox",
+        ));
+    };
+    let seqs = sequence::resolve(view, &command.set, command.uid, &selected.saved)?;
+    let mut sources: Vec<(u32, i64)> = seqs
+        .iter()
+        .filter_map(|&seq| view.get(seq))
+        .filter(|e| !e.expunged)
+        .map(|e| (e.uid(), e.id()))
+        .collect();
+    let expunged_meanwhile = sources.len() < seqs.len();
+    // In UID order, so the new UIDs come out in the same order and the two COPYUID sets match.
+    sources.sort_unstable();
+    let ids: Vec<i64> = sources.iter().map(|&(_, id)| id).collect();
+    let verb = if moving { "MOVE" } else { "COPY" };
+    if ids.is_empty() {
+        if expunged_meanwhile {
+            return Err(Refusal::no_code(
+                Code::ExpungeIssued,
+                "The messages were expunged meanwhile",
+            ));
+        }
+        return Ok(Done::new(format!("{verb} completed (no messages)")));
+    }
+    let pairs = if moving {
+        store
+            .move_messages(view.account_id, view.mailbox_id, ids, destination.id)
+            .await?
+    } else {
+        store
+            .copy_messages(view.account_id, view.mailbox_id, ids, destination.id)
+            .await?
+    };
+    let copy_uid = copy_uid(destination.uidvalidity, &pairs);
+    if moving {
+        if let Some(code) = copy_uid {
+            session
+                .out
+                .push(Response::status(None, StatusKind::Ok, Some(code), "Moved"));
+        }
+        return Ok(Done::new("MOVE completed"));
+    }
+    Ok(match copy_uid {
+        Some(code) => Done::with_code(code, "COPY completed"),
+        None => Done::new("COPY completed"),
+    })
+}
+
+/// `COPYUID uidvalidity source-uids dest-uids` (RFC 4315 §3), the two sets in matching order.
+fn copy_uid(uid_validity: u32, pairs: &[(u32, u32)]) -> Option<Code> {
+    Some(Code::CopyUid {
+        uid_validity: NonZeroU32::new(uid_validity)?,
+        source: SeqList::from_ordered(pairs.iter().map(|&(from, _)| from))?,
+        dest: SeqList::from_ordered(pairs.iter().map(|&(_, to)| to))?,
+    })
+}

@@ -1,0 +1,88 @@
+//! IDLE (RFC 9051 §6.3.13): after `+ idling`, the session waits on two things only, the
+//! client's `DONE` and the store's broadcast of committed changes (`Store::subscribe`), so an
+//! idle session holds no thread and never polls. A change to this account refreshes the view at
+//! once and the updates (EXISTS, EXPUNGE/VANISHED, FETCH FLAGS) are written immediately.
+//! Without input, the session ends with `* BYE Autologout` at `imap.idle_timeout_secs`
+//! (RFC 9051 §5.4; clients re-issue IDLE well before 30 minutes).
+
+use crate::commands::refresh;
+use crate::outcome::{Done, Outcome, Refusal};
+use crate::session::Session;
+use kantor_imap_proto::{ContinuationError, Response, Resync, parse_idle_done};
+use kantor_net::ReadError;
+use kantor_store::ChangeEvent;
+use tokio::sync::broadcast::Receiver;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::time::Instant;
+
+/// What woke the idling session.
+enum Woke {
+    Input(Result<usize, ReadError>),
+    Change(Result<ChangeEvent, RecvError>),
+}
+
+pub(crate) async fn idle(session: &mut Session) -> Result<Outcome, ReadError> {
+    // Subscribe before the first refresh, so nothing committed in between is missed.
+    let mut events = Some(session.store().subscribe());
+    let account_id = session.state.user().map(|u| u.account_id);
+    refresh(session, true);
+    session.out.push(Response::Continue("idling".into()));
+    session.flush(true).await?;
+    let deadline = Instant::now() + session.timeout();
+    loop {
+        if let Some(outcome) = done(session) {
+            return Ok(outcome);
+        }
+        session.conn.shrink_idle_buffer();
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let woke = tokio::select! {
+            read = session.conn.fill(remaining) => Woke::Input(read),
+            event = next_event(&mut events) => Woke::Change(event),
+        };
+        match woke {
+            Woke::Input(Ok(_)) => {}
+            Woke::Input(Err(ReadError::TimedOut)) => {
+                session.autologout().await;
+                return Err(ReadError::TimedOut);
+            }
+            Woke::Input(Err(e)) => return Err(e),
+            Woke::Change(Ok(event)) if Some(event.account_id) != account_id => {}
+            Woke::Change(Ok(_) | Err(RecvError::Lagged(_))) => {
+                refresh(session, true);
+                session.flush(true).await?;
+            }
+            Woke::Change(Err(RecvError::Closed)) => events = None,
+        }
+    }
+}
+
+/// The next broadcast event; never, once the channel is gone (the server is stopping).
+async fn next_event(events: &mut Option<Receiver<ChangeEvent>>) -> Result<ChangeEvent, RecvError> {
+    match events {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The end of IDLE, if the client's line is here: `DONE`, or anything else (BAD).
+fn done(session: &mut Session) -> Option<Outcome> {
+    match parse_idle_done(&session.conn.buf) {
+        Ok(None) => None,
+        Ok(Some(used)) => {
+            session.conn.consume(used);
+            Some(Ok(Done::new("IDLE terminated")))
+        }
+        Err(ContinuationError::NotDone { consumed } | ContinuationError::Base64 { consumed }) => {
+            session.conn.consume(consumed);
+            Some(Err(Refusal::bad("Expected DONE to end IDLE")))
+        }
+        Err(ContinuationError::TooLong(resync)) => {
+            let skip = match resync {
+                Resync::Skip(n) => n,
+                _ => session.conn.buf.len(),
+            };
+            session.conn.consume(skip);
+            Some(Err(Refusal::bad("Expected DONE to end IDLE")))
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! Mailbox commands of the authenticated state: CREATE with USE (RFC 9051 §6.3.4, RFC 6154 §5),
+//! DELETE (§6.3.5), RENAME (§6.3.6), SUBSCRIBE and UNSUBSCRIBE (§6.3.7-8).
+
+use crate::access::{self, Target};
+use crate::names::{self, InvalidName};
+use crate::outcome::{Done, Outcome, Refusal};
+use crate::session::Session;
+use kantor_imap_proto::command::mailbox::Create;
+use kantor_imap_proto::types::SpecialUse;
+use kantor_imap_proto::{Code, Mailbox};
+use kantor_store::{AccountId, MailboxRole, Store, StoreError};
+
+fn target(session: &Session, mailbox: &Mailbox) -> Result<Target, Refusal> {
+    let user = session
+        .state
+        .user()
+        .ok_or_else(|| Refusal::bad("Not logged in"))?;
+    access::resolve(user.account_id, mailbox, session.enabled.utf8_names())
+}
+
+/// A name fit for CREATE or RENAME's destination, without its trailing delimiter.
+fn valid_name(target: &Target) -> Result<String, Refusal> {
+    names::validate(&target.name).map_err(|e| {
+        let text = match e {
+            InvalidName::Empty => "Mailbox name is empty",
+            InvalidName::EmptyLevel => "Mailbox name has an empty hierarchy level",
+            InvalidName::BadCharacter => "Mailbox name contains *, % or a control character",
+        };
+        Refusal::no_code(Code::Cannot, text)
+    })
+}
+
+/// The store role a special-use attribute stands for; `\All` and `\Flagged` are virtual
+/// mailboxes we do not have.
+fn role(special_use: &[SpecialUse]) -> Result<Option<MailboxRole>, Refusal> {
+    let roles: Vec<MailboxRole> = special_use
+        .iter()
+        .map(|u| match u {
+            SpecialUse::Archive => Ok(MailboxRole::Archive),
+            SpecialUse::Drafts => Ok(MailboxRole::Drafts),
+            SpecialUse::Junk => Ok(MailboxRole::Junk),
+            SpecialUse::Sent => Ok(MailboxRole::Sent),
+            SpecialUse::Trash => Ok(MailboxRole::Trash),
+            other => Err(Refusal::no_code(
+                Code::UseAttr,
+                format!("{other} is not supported"),
+            )),
+        })
+        .collect::<Result<_, _>>()?;
+    match roles.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(*one)),
+        _ => Err(Refusal::no_code(
+            Code::UseAttr,
+            "Only one special use per mailbox",
+        )),
+    }
+}
+
+/// Creates the missing levels above `name` (RFC 9051 §6.3.4: "SHOULD create any superior
+/// hierarchical names").
+async fn create_parents(store: &Store, account_id: AccountId, name: &str) -> Result<(), Refusal> {
+    for parent in names::ancestors(name) {
+        if store.mailbox_by_name(account_id, parent)?.is_none() {
+            match store.create_mailbox(account_id, parent, None).await {
+                Ok(_) | Err(StoreError::AlreadyExists(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// RFC 9051 §6.3.4; `OK [MAILBOXID (...)]` (RFC 8474 §4.1).
+pub(crate) async fn create(session: &mut Session, create: Create) -> Outcome {
+    let target = target(session, &create.mailbox)?;
+    let name = valid_name(&target)?;
+    if name == "INBOX" {
+        return Err(Refusal::no_code(Code::AlreadyExists, "INBOX always exists"));
+    }
+    let role = role(&create.special_use)?;
+    let store = session.store();
+    if let Some(role) = role
+        && store.mailbox_by_role(target.account_id, role)?.is_some()
+    {
+        return Err(Refusal::no_code(
+            Code::UseAttr,
+            "A mailbox with this special use already exists",
+        ));
+    }
+    if store.mailbox_by_name(target.account_id, &name)?.is_some() {
+        return Err(Refusal::no_code(
+            Code::AlreadyExists,
+            "Mailbox already exists",
+        ));
+    }
+    create_parents(store, target.account_id, &name).await?;
+    let mailbox = store.create_mailbox(target.account_id, &name, role).await?;
+    Ok(Done::with_code(
+        Code::MailboxId(access::mailbox_object_id(mailbox.id)),
+        "CREATE completed",
+    ))
+}
+
+/// RFC 9051 §6.3.5: removes the mailbox and its messages, never its children; INBOX cannot go.
+pub(crate) async fn delete(session: &mut Session, mailbox: Mailbox) -> Outcome {
+    let target = target(session, &mailbox)?;
+    if target.is_inbox() {
+        return Err(Refusal::no_code(Code::Cannot, "INBOX cannot be deleted"));
+    }
+    let store = session.store();
+    let Some(found) = target.find(store)? else {
+        return Err(Refusal::no_code(Code::NonExistent, "No such mailbox"));
+    };
+    store.delete_mailbox(target.account_id, found.id).await?;
+    Ok(Done::new("DELETE completed"))
+}
+
+/// RFC 9051 §6.3.6: renames the mailbox and everything below it, keeping UIDVALIDITY and UIDs.
+/// Renaming INBOX moves its messages to a new mailbox and leaves INBOX empty.
+pub(crate) async fn rename(session: &mut Session, from: Mailbox, to: Mailbox) -> Outcome {
+    let from = target(session, &from)?;
+    let to_target = target(session, &to)?;
+    let to = valid_name(&to_target)?;
+    let account_id = from.account_id;
+    if to == "INBOX" {
+        return Err(Refusal::no_code(Code::AlreadyExists, "INBOX always exists"));
+    }
+    if !from.is_inbox() && (names::is_descendant(&to, &from.name) || to == from.name) {
+        return Err(Refusal::no_code(
+            Code::Cannot,
+            "Cannot rename a mailbox into itself",
+        ));
+    }
+    let ctx = session.ctx.clone();
+    let store = ctx.directory.store();
+    let Some(source) = from.find(store)? else {
+        return Err(Refusal::no_code(Code::NonExistent, "No such mailbox"));
+    };
+    if store.mailbox_by_name(account_id, &to)?.is_some() {
+        return Err(Refusal::no_code(
+            Code::AlreadyExists,
+            "Mailbox already exists",
+        ));
+    }
+    create_parents(store, account_id, &to).await?;
+    if from.is_inbox() {
+        let destination = store.create_mailbox(account_id, &to, None).await?;
+        let ids: Vec<i64> = store.messages(source.id)?.iter().map(|m| m.id).collect();
+        if !ids.is_empty() {
+            store
+                .move_messages(account_id, source.id, ids, destination.id)
+                .await?;
+        }
+        return Ok(Done::new("RENAME completed"));
+    }
+    let mut renames = vec![(source.id, to.clone())];
+    for mailbox in store.mailboxes(account_id)? {
+        if names::is_descendant(&mailbox.name, &from.name) {
+            let rest = &mailbox.name[from.name.len()..];
+            renames.push((mailbox.id, format!("{to}{rest}")));
+        }
+    }
+    store.rename_mailboxes(account_id, renames.clone()).await?;
+    if let Some(selected) = session.state.selected_mut()
+        && let Some((_, name)) = renames
+            .iter()
+            .find(|(id, _)| *id == selected.view.mailbox_id)
+    {
+        selected.name = name.clone();
+    }
+    Ok(Done::new("RENAME completed"))
+}
+
+/// RFC 9051 §6.3.7-8: the subscription is a property of the mailbox; SUBSCRIBE needs it to
+/// exist (a server MAY check, §6.3.7), UNSUBSCRIBE of what is not subscribed is OK (§6.3.8).
+pub(crate) async fn subscribe(
+    session: &mut Session,
+    mailbox: Mailbox,
+    subscribed: bool,
+) -> Outcome {
+    let target = target(session, &mailbox)?;
+    let store = session.store();
+    match target.find(store)? {
+        Some(found) => {
+            store
+                .set_subscribed(target.account_id, found.id, subscribed)
+                .await?
+        }
+        None if subscribed => {
+            return Err(Refusal::no_code(Code::NonExistent, "No such mailbox"));
+        }
+        None => {}
+    }
+    Ok(Done::new(if subscribed {
+        "SUBSCRIBE completed"
+    } else {
+        "UNSUBSCRIBE completed"
+    }))
+}

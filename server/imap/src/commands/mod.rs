@@ -1,0 +1,183 @@
+//! The command table and the dispatch (RFC 9051 §6).
+//!
+//! The table has two columns. Which states a command is valid in is
+//! `kantor_imap_proto::CommandBody::allowed` (RFC 9051 §6, the extensions' RFCs), checked here
+//! once for every command. What the session may tell the client about the selected mailbox
+//! after it is [`announce`]: EXPUNGE/VANISHED never while answering FETCH, STORE or SEARCH by
+//! number (RFC 9051 §7.5.1), nor UID SEARCH with numbers in its criteria (RFC 7162 §3.2.10.2);
+//! commands that set up the selection themselves announce nothing more.
+//!
+//! One module per command family, named like the proto crate's: `any` (CAPABILITY, NOOP,
+//! LOGOUT, ID, ENABLE), `auth` (STARTTLS, LOGIN, AUTHENTICATE), `compress`, `mailbox` (CREATE,
+//! DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE), `list` (LIST, LSUB), `status`, `select` (SELECT,
+//! EXAMINE, UNSELECT, CLOSE), `fetch`, `store`, `search` (SEARCH, SORT, THREAD), `copy` (COPY,
+//! MOVE), `expunge`, `append`, `idle`, `quota`, `namespace`.
+
+mod any;
+mod append;
+mod auth;
+mod compress;
+mod copy;
+mod expunge;
+mod fetch;
+mod idle;
+mod list;
+mod mailbox;
+mod namespace;
+mod quota;
+mod search;
+mod select;
+mod status;
+mod store;
+
+use crate::outcome::{self, Outcome, Refusal};
+use crate::session::{Flow, Session};
+use kantor_imap_proto::command::search::SearchKey;
+use kantor_imap_proto::{Command, CommandBody};
+use kantor_net::ReadError;
+
+/// What may be announced about the selected mailbox once a command has run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Announce {
+    /// Nothing: the command set up (or left) the selection and said all there is.
+    Nothing,
+    /// New messages and flag changes, but no expunges (sequence numbers must hold).
+    WithoutExpunges,
+    /// Everything, expunges included.
+    Everything,
+}
+
+/// The second column of the command table.
+pub(crate) fn announce(body: &CommandBody) -> Announce {
+    use CommandBody as C;
+    match body {
+        C::Select(_) | C::Examine(_) | C::Close | C::Unselect | C::Logout | C::Idle => {
+            Announce::Nothing
+        }
+        C::Fetch(f) if !f.uid => Announce::WithoutExpunges,
+        C::Store(s) if !s.uid => Announce::WithoutExpunges,
+        C::Search(s) if !s.uid || has_numbers(&s.criteria) => Announce::WithoutExpunges,
+        C::Sort(s) if !s.uid || has_numbers(&s.search) => Announce::WithoutExpunges,
+        C::Thread(t) if !t.uid || has_numbers(&t.search) => Announce::WithoutExpunges,
+        _ => Announce::Everything,
+    }
+}
+
+/// Whether search criteria name messages by sequence number.
+fn has_numbers(key: &SearchKey) -> bool {
+    let mut stack = vec![key];
+    while let Some(key) = stack.pop() {
+        match key {
+            SearchKey::SequenceSet(_) => return true,
+            SearchKey::Not(k) => stack.push(k),
+            SearchKey::Or(a, b) => stack.extend([&**a, &**b]),
+            SearchKey::And(keys) => stack.extend(keys.iter()),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Runs one command: checks the state table, executes, announces mailbox changes, completes.
+pub(crate) async fn execute(session: &mut Session, command: Command) -> Result<Flow, ReadError> {
+    let Command { tag, body } = command;
+    let name = body.name();
+    if !body.allowed().permits(session.state.protocol()) {
+        let outcome = Err(Refusal::bad(format!("{name} is not valid in this state")));
+        return Ok(complete(session, tag, outcome, Flow::Continue));
+    }
+    tracing::trace!(command = name, "imap: command");
+    let announce = announce(&body);
+    let mut flow = Flow::Continue;
+    let outcome: Outcome = match body {
+        CommandBody::Capability => any::capability(session),
+        CommandBody::Noop | CommandBody::Check => Ok(crate::outcome::Done::new("NOOP completed")),
+        CommandBody::Logout => {
+            flow = Flow::Close;
+            any::logout(session)
+        }
+        CommandBody::Id(params) => any::id(session, params),
+        CommandBody::Enable(caps) => any::enable(session, caps),
+        CommandBody::StartTls => {
+            let outcome = auth::starttls(session);
+            if outcome.is_ok() {
+                flow = Flow::StartTls;
+            }
+            outcome
+        }
+        CommandBody::Login(login) => auth::login(session, login).await,
+        CommandBody::Authenticate(a) => auth::authenticate(session, a).await?,
+        CommandBody::Compress(algorithm) => {
+            let outcome = compress::compress(session, algorithm);
+            if outcome.is_ok() {
+                flow = Flow::Compress;
+            }
+            outcome
+        }
+        CommandBody::Select(s) => select::select(session, s, false).await,
+        CommandBody::Examine(s) => select::select(session, s, true).await,
+        CommandBody::Unselect => select::unselect(session),
+        CommandBody::Close => select::close(session).await,
+        CommandBody::Create(c) => mailbox::create(session, c).await,
+        CommandBody::Delete(m) => mailbox::delete(session, m).await,
+        CommandBody::Rename { from, to } => mailbox::rename(session, from, to).await,
+        CommandBody::Subscribe(m) => mailbox::subscribe(session, m, true).await,
+        CommandBody::Unsubscribe(m) => mailbox::subscribe(session, m, false).await,
+        CommandBody::List(l) => list::list(session, l),
+        CommandBody::Lsub(l) => list::lsub(session, l),
+        CommandBody::Namespace => namespace::namespace(session),
+        CommandBody::Status(s) => status::status(session, s),
+        CommandBody::Append(a) => append::append(session, a).await,
+        CommandBody::Idle => idle::idle(session).await?,
+        CommandBody::GetQuota(root) => quota::get_quota(session, root),
+        CommandBody::GetQuotaRoot(m) => quota::get_quota_root(session, m),
+        CommandBody::SetQuota(_) => quota::set_quota(session),
+        CommandBody::Notify(_) => Err(Refusal::bad("NOTIFY is not supported")),
+        CommandBody::CancelUpdate(_) => Err(Refusal::bad("CONTEXT=SEARCH is not supported")),
+        CommandBody::Expunge => expunge::expunge(session, None).await,
+        CommandBody::UidExpunge(set) => expunge::expunge(session, Some(set)).await,
+        CommandBody::Fetch(f) => fetch::fetch(session, f).await,
+        CommandBody::Store(s) => store::store(session, s).await,
+        CommandBody::Copy(c) => copy::copy(session, c, false).await,
+        CommandBody::Move(c) => copy::copy(session, c, true).await,
+        CommandBody::Search(s) => search::search(session, s, &tag),
+        CommandBody::Sort(s) => search::sort(session, s, &tag),
+        CommandBody::Thread(t) => search::thread(session, t),
+    };
+    if announce != Announce::Nothing {
+        refresh(session, announce == Announce::Everything);
+    }
+    Ok(complete(session, tag, outcome, flow))
+}
+
+/// Brings the selected view up to date with the change log and queues what the client must be
+/// told (RFC 9051 §7.4, §7.5); nothing when no mailbox is selected.
+pub(crate) fn refresh(session: &mut Session, allow_expunge: bool) {
+    let store = session.ctx.clone();
+    let enabled = session.enabled;
+    let Some(selected) = session.state.selected_mut() else {
+        return;
+    };
+    match selected
+        .view
+        .refresh(store.directory.store(), allow_expunge)
+    {
+        Ok(updates) => session.out.updates(&selected.view, updates, enabled),
+        Err(e) => tracing::warn!(error = %e, "imap: cannot refresh the selected mailbox"),
+    }
+}
+
+/// Queues the tagged response; counts a BAD; ends the session past the error limit.
+fn complete(
+    session: &mut Session,
+    tag: kantor_imap_proto::Tag,
+    outcome: Outcome,
+    flow: Flow,
+) -> Flow {
+    let (response, bad) = outcome::tagged(tag, outcome);
+    session.out.push(response);
+    if bad && session.count_error() {
+        return Flow::Close;
+    }
+    flow
+}

@@ -1,0 +1,12 @@
+//! NAMESPACE (RFC 9051 §6.3.10): the namespaces come from `access`, which is where "Other
+//! Users" and "Shared" will be added with shared mailboxes.
+
+use crate::access;
+use crate::outcome::{Done, Outcome};
+use crate::session::Session;
+use kantor_imap_proto::Data;
+
+pub(crate) fn namespace(session: &mut Session) -> Outcome {
+    session.out.data(Data::Namespace(access::namespaces()));
+    Ok(Done::new("NAMESPACE completed"))
+}

@@ -1,0 +1,236 @@
+//! SELECT and EXAMINE (RFC 9051 §6.3.2-3) with CONDSTORE and QRESYNC (RFC 7162 §3.1.8,
+//! §3.2.5), UNSELECT (RFC 9051 §6.4.2) and CLOSE (§6.4.1).
+
+use crate::access;
+use crate::flags;
+use crate::names::DELIMITER;
+use crate::outcome::{Done, Outcome, Refusal};
+use crate::session::Session;
+use crate::session::state::Selected;
+use crate::view::MailboxView;
+use kantor_imap_proto::command::mailbox::{QResync, Select};
+use kantor_imap_proto::response::data::{ListAttribute, ListItem};
+use kantor_imap_proto::response::fetch::FetchItem;
+use kantor_imap_proto::types::SeqList;
+use kantor_imap_proto::{Code, Data};
+use kantor_store::changes::{ChangeKind, ObjectKind};
+use kantor_store::{Flags, Store};
+use std::num::NonZeroU32;
+
+/// Turns CONDSTORE on (RFC 7162 §3.1: a "CONDSTORE enabling command"). The first one with a
+/// mailbox selected reports its HIGHESTMODSEQ.
+pub(crate) fn enable_condstore(session: &mut Session) {
+    if std::mem::replace(&mut session.enabled.condstore, true) {
+        return;
+    }
+    if let Some(selected) = session.state.selected() {
+        let modseq = selected.view.highest_modseq();
+        session
+            .out
+            .untagged_ok(Code::HighestModSeq(modseq), "Highest mailbox mod-sequence");
+    }
+}
+
+/// Leaves the selected mailbox, if any, with `* OK [CLOSED]` (RFC 9051 §6.3.2).
+fn deselect_announced(session: &mut Session) {
+    if session.state.deselect().is_some() {
+        session
+            .out
+            .untagged_ok(Code::Closed, "Previous mailbox is now closed");
+    }
+}
+
+pub(crate) async fn select(session: &mut Session, select: Select, read_only: bool) -> Outcome {
+    if select.qresync.is_some() && !session.enabled.qresync {
+        // RFC 7162 §3.2.5: checked before anything else; the selection stays as it was.
+        return Err(Refusal::bad("QRESYNC must be enabled first"));
+    }
+    deselect_announced(session);
+    if select.condstore {
+        session.enabled.condstore = true;
+    }
+    let user = session
+        .state
+        .user()
+        .cloned()
+        .ok_or_else(|| Refusal::bad("Not logged in"))?;
+    let target = access::resolve(
+        user.account_id,
+        &select.mailbox,
+        session.enabled.utf8_names(),
+    )?;
+    let ctx = session.ctx.clone();
+    let store = ctx.directory.store();
+    let Some(mailbox) = target.find(store)? else {
+        return Err(Refusal::no_code(Code::NonExistent, "No such mailbox"));
+    };
+    let view = MailboxView::open(store, user.account_id, mailbox.id, read_only)?
+        .ok_or_else(|| Refusal::no_code(Code::NonExistent, "No such mailbox"))?;
+    // Read after the view, so UIDNEXT is above every UID it holds.
+    let mailbox = store.mailbox(mailbox.id)?.unwrap_or(mailbox);
+    describe(session, &view, &mailbox);
+    if let Some(qresync) = &select.qresync
+        && qresync.uid_validity.get() == view.uidvalidity
+    {
+        resync(session, store, &view, &mailbox, qresync)?;
+    }
+    session.state.select(Selected {
+        view,
+        name: mailbox.name,
+        saved: Vec::new(),
+    });
+    Ok(if read_only {
+        Done::with_code(Code::ReadOnly, "EXAMINE completed")
+    } else {
+        Done::with_code(Code::ReadWrite, "SELECT completed")
+    })
+}
+
+/// The untagged responses every SELECT/EXAMINE sends (RFC 9051 §6.3.2, RFC 3501 §6.3.1 for
+/// IMAP4rev1 clients, RFC 7162 §3.1.2.1, RFC 8474 §4.1).
+fn describe(session: &mut Session, view: &MailboxView, mailbox: &kantor_store::Mailbox) {
+    let out = &mut session.out;
+    let rev2 = session.enabled.rev2;
+    out.data(Data::Exists(view.len()));
+    if !rev2 {
+        // \Recent is not kept (RFC 9051 dropped it); IMAP4rev1 still expects the response.
+        out.data(Data::Recent(0));
+        let unseen = view
+            .entries()
+            .iter()
+            .position(|e| !e.message.flags.contains(Flags::SEEN));
+        if let Some(first) = unseen.and_then(|i| NonZeroU32::new(i as u32 + 1)) {
+            out.untagged_ok(Code::Unseen(first), "First unseen message");
+        }
+    }
+    if let Some(v) = NonZeroU32::new(view.uidvalidity) {
+        out.untagged_ok(Code::UidValidity(v), "UIDs valid");
+    }
+    if let Some(next) = NonZeroU32::new(mailbox.uidnext.max(view.max_uid() + 1)) {
+        out.untagged_ok(Code::UidNext(next), "Predicted next UID");
+    }
+    out.flags(view);
+    if rev2 {
+        out.data(Data::List(ListItem {
+            attributes: list_attributes(mailbox),
+            delimiter: Some(DELIMITER),
+            mailbox: mailbox.name.clone(),
+            child_info_subscribed: false,
+            old_name: None,
+        }));
+    }
+    if session.enabled.condstore {
+        out.untagged_ok(
+            Code::HighestModSeq(view.highest_modseq()),
+            "Highest mailbox mod-sequence",
+        );
+    }
+    out.untagged_ok(
+        Code::MailboxId(access::mailbox_object_id(mailbox.id)),
+        "Mailbox id",
+    );
+}
+
+fn list_attributes(mailbox: &kantor_store::Mailbox) -> Vec<ListAttribute> {
+    super::list::role_attribute(mailbox.role)
+        .map(ListAttribute::SpecialUse)
+        .into_iter()
+        .collect()
+}
+
+/// RFC 7162 §3.2.5.1: what changed since the client's mod-sequence, for the UIDs it knows:
+/// `VANISHED (EARLIER)` for the expunged, then FETCH (UID FLAGS MODSEQ) for the changed.
+fn resync(
+    session: &mut Session,
+    store: &Store,
+    view: &MailboxView,
+    mailbox: &kantor_store::Mailbox,
+    qresync: &QResync,
+) -> Result<(), Refusal> {
+    let max_uid = mailbox.uidnext.saturating_sub(1);
+    let known = |uid: u32| {
+        qresync
+            .known_uids
+            .as_ref()
+            .is_none_or(|set| set.contains(uid, max_uid))
+    };
+    let vanished = vanished_since(store, view, qresync.mod_seq, known)?;
+    if let Some(uids) = SeqList::from_numbers(vanished) {
+        session.out.data(Data::Vanished {
+            earlier: true,
+            uids,
+        });
+    }
+    for (index, entry) in view.entries().iter().enumerate() {
+        let message = &entry.message;
+        if message.modseq <= qresync.mod_seq || !known(message.uid) {
+            continue;
+        }
+        let (Some(seq), Some(uid)) = (
+            NonZeroU32::new(index as u32 + 1),
+            NonZeroU32::new(message.uid),
+        ) else {
+            continue;
+        };
+        session.out.data(Data::Fetch {
+            seq,
+            items: vec![
+                FetchItem::Uid(uid),
+                FetchItem::Flags(flags::fetch_flags(message)),
+                FetchItem::ModSeq(message.modseq),
+            ],
+        });
+    }
+    Ok(())
+}
+
+/// UIDs expunged from the view's mailbox after `since` (from the change log) that the view does
+/// not hold and `wanted` accepts.
+pub(crate) fn vanished_since(
+    store: &Store,
+    view: &MailboxView,
+    since: u64,
+    wanted: impl Fn(u32) -> bool,
+) -> Result<Vec<u32>, Refusal> {
+    let log = store.changes_since(view.account_id, since)?;
+    Ok(log
+        .iter()
+        .filter(|c| {
+            c.object == ObjectKind::Message
+                && c.kind == ChangeKind::Destroyed
+                && c.mailbox_id == Some(view.mailbox_id)
+        })
+        .filter_map(|c| c.uid)
+        .filter(|&uid| view.seq_of(uid).is_none() && wanted(uid))
+        .collect())
+}
+
+/// RFC 9051 §6.4.2: back to the authenticated state without expunging.
+pub(crate) fn unselect(session: &mut Session) -> Outcome {
+    session.state.deselect();
+    Ok(Done::new("UNSELECT completed"))
+}
+
+/// RFC 9051 §6.4.1: expunges `\Deleted` messages silently (not when read-only), then leaves the
+/// selected state. No untagged responses, and no HIGHESTMODSEQ (RFC 7162 §3.2.8).
+pub(crate) async fn close(session: &mut Session) -> Outcome {
+    let Some(selected) = session.state.deselect() else {
+        return Ok(Done::new("CLOSE completed"));
+    };
+    let view = &selected.view;
+    if !view.read_only {
+        let store = session.store();
+        let deleted: Vec<i64> = store
+            .messages(view.mailbox_id)?
+            .iter()
+            .filter(|m| m.flags.contains(Flags::DELETED))
+            .map(|m| m.id)
+            .collect();
+        if !deleted.is_empty() {
+            store
+                .expunge(view.account_id, view.mailbox_id, deleted)
+                .await?;
+        }
+    }
+    Ok(Done::new("CLOSE completed"))
+}

@@ -1,0 +1,299 @@
+//! One IMAP connection: the greeting, then commands until LOGOUT, a timeout or too many errors.
+//!
+//! The loop frames commands with `kantor_imap_proto::parse_command`, literals included: a
+//! synchronizing literal gets `+` only after its size passed the limit (RFC 9051 §7.5; RFC 7888
+//! TOOBIG otherwise), and a command is run only once all of it is here. Responses are queued and
+//! written when the loop needs to read again, so pipelined commands are answered in one write
+//! (RFC 9051 §5.5). Before login the read timeout is `imap.login_timeout_secs`, after it
+//! `imap.idle_timeout_secs` (RFC 9051 §5.4: at least 30 minutes); a timeout says `* BYE
+//! Autologout` before closing.
+
+pub(crate) mod output;
+pub(crate) mod state;
+
+use crate::ImapContext;
+use crate::capabilities::{self, Situation};
+use crate::commands;
+use kantor_imap_proto::{
+    Capability, Code, CommandError, Limits, Parsed, Response, Resync, StatusKind, parse_command,
+    skip_line,
+};
+use kantor_net::{Connection, ReadError};
+use output::Output;
+use state::{Enabled, State};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpStream;
+
+/// Output beyond this is written even while more pipelined commands wait.
+pub(crate) const FLUSH_AT: usize = 64 * 1024;
+
+pub(crate) struct Session {
+    pub ctx: Arc<ImapContext>,
+    pub conn: Connection,
+    pub out: Output,
+    pub state: State,
+    pub enabled: Enabled,
+    pub limits: Limits,
+    errors: u32,
+}
+
+/// What the loop does after a command.
+pub(crate) enum Flow {
+    Continue,
+    /// STARTTLS answered OK: the handshake starts now (RFC 9051 §6.2.1).
+    StartTls,
+    /// COMPRESS answered OK: DEFLATE starts now (RFC 4978 §3).
+    Compress,
+    /// LOGOUT, or the session must end.
+    Close,
+}
+
+pub(crate) async fn run(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    implicit_tls: bool,
+    ctx: Arc<ImapContext>,
+) {
+    let handshake = Duration::from_secs(ctx.config.login_timeout_secs);
+    let tls = implicit_tls.then(|| ctx.tls.clone());
+    let conn = match Connection::accept(tcp, peer, tls, handshake).await {
+        Ok(conn) => conn,
+        Err(e) => {
+            tracing::debug!(%peer, error = %e, "imap: TLS handshake failed");
+            return;
+        }
+    };
+    let limits = Limits {
+        max_line: ctx.config.max_line,
+        max_literal: ctx.config.max_literal,
+        literal_minus: false,
+    };
+    let mut session = Session {
+        ctx,
+        conn,
+        out: Output::default(),
+        state: State::NotAuthenticated,
+        enabled: Enabled::default(),
+        limits,
+        errors: 0,
+    };
+    session.greet();
+    match session.serve().await {
+        Ok(()) | Err(ReadError::Closed) => {}
+        Err(e) => tracing::debug!(%peer, error = ?e, "imap: session ended"),
+    }
+    session.conn.shutdown().await;
+}
+
+impl Session {
+    /// `* OK [CAPABILITY ...] Kantor IMAP4rev2 ready` (RFC 9051 §7.1.1).
+    fn greet(&mut self) {
+        let code = Code::Capability(self.capabilities());
+        self.out
+            .push(Response::untagged_ok(Some(code), "Kantor IMAP4rev2 ready"));
+    }
+
+    /// The capabilities for the connection as it is now.
+    pub fn capabilities(&self) -> Vec<Capability> {
+        capabilities::list(Situation {
+            tls: self.conn.is_tls(),
+            authenticated: self.state.user().is_some(),
+            allow_plaintext_auth: self.ctx.config.allow_plaintext_auth,
+            compressed: self.conn.is_compressed(),
+            append_limit: self.ctx.config.max_literal,
+        })
+    }
+
+    /// Whether credentials may be sent now (RFC 9051 §11.1: not in the clear unless configured).
+    pub fn credentials_allowed(&self) -> bool {
+        self.conn.is_tls() || self.ctx.config.allow_plaintext_auth
+    }
+
+    pub fn store(&self) -> &kantor_store::Store {
+        self.ctx.directory.store()
+    }
+
+    /// The read timeout for the current state.
+    pub fn timeout(&self) -> Duration {
+        let secs = match self.state {
+            State::NotAuthenticated => self.ctx.config.login_timeout_secs,
+            _ => self.ctx.config.idle_timeout_secs,
+        };
+        Duration::from_secs(secs)
+    }
+
+    /// Keeps the encoder in step with what the client enabled.
+    pub fn sync_encoding(&mut self) {
+        self.out.opts.utf8 = self.enabled.utf8_names();
+    }
+
+    async fn serve(&mut self) -> Result<(), ReadError> {
+        let mut skipping_line = false;
+        loop {
+            if skipping_line {
+                match skip_line(&self.conn.buf) {
+                    Some(n) => {
+                        self.conn.consume(n);
+                        skipping_line = false;
+                    }
+                    None => {
+                        self.conn.buf.clear();
+                        self.read_more().await?;
+                        continue;
+                    }
+                }
+            }
+            match parse_command(&self.conn.buf, &self.limits) {
+                Ok(Parsed::Complete { command, consumed }) => {
+                    self.conn.consume(consumed);
+                    match commands::execute(self, command).await? {
+                        Flow::Continue => self.flush(false).await?,
+                        Flow::Close => return self.flush(true).await,
+                        Flow::StartTls => {
+                            self.flush(true).await?;
+                            let timeout = Duration::from_secs(self.ctx.config.login_timeout_secs);
+                            self.conn
+                                .start_tls(self.ctx.tls.clone(), timeout)
+                                .await
+                                .map_err(ReadError::Io)?;
+                        }
+                        Flow::Compress => {
+                            self.flush(true).await?;
+                            self.conn.start_compression().map_err(ReadError::Io)?;
+                        }
+                    }
+                }
+                Ok(Parsed::NeedsLiteral {
+                    size,
+                    synchronizing,
+                    ..
+                }) => {
+                    if self.command_too_big(size) {
+                        if self.refuse_literal(synchronizing) {
+                            return self.flush(true).await;
+                        }
+                        continue;
+                    }
+                    if synchronizing {
+                        self.out
+                            .push(Response::Continue("Ready for literal data".into()));
+                    }
+                    self.read_more().await?;
+                }
+                Ok(Parsed::Incomplete) => self.read_more().await?,
+                Err(error) => {
+                    if self.command_error(&error, &mut skipping_line) {
+                        return self.flush(true).await;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether the command being framed would exceed what one command may hold with this
+    /// literal: one literal of `imap.max_literal` plus a line's worth of arguments. MULTIAPPEND
+    /// of several large messages must be sent as several APPENDs.
+    fn command_too_big(&self, size: u64) -> bool {
+        let cap = self.limits.max_literal + self.limits.max_line as u64;
+        self.conn.buf.len() as u64 + size > cap
+    }
+
+    /// Refuses a literal that would make the command too big, as RFC 7888 §4 says for an
+    /// oversized one: `NO [TOOBIG]` without `+` for a synchronizing literal (the client then
+    /// abandons the command), `BAD [TOOBIG]` and close for a non-synchronizing one. True when
+    /// the session must end.
+    fn refuse_literal(&mut self, synchronizing: bool) -> bool {
+        let tag = read_tag(&self.conn.buf);
+        let kind = if synchronizing {
+            StatusKind::No
+        } else {
+            StatusKind::Bad
+        };
+        self.out.push(Response::status(
+            tag,
+            kind,
+            Some(Code::TooBig),
+            "Command too large",
+        ));
+        self.conn.buf.clear();
+        if !synchronizing {
+            self.out
+                .push(Response::bye("Literal too large, closing connection"));
+            return true;
+        }
+        self.count_error()
+    }
+
+    /// Answers a command that could not be read and gets past it. True when the session must
+    /// end (a refused non-synchronizing literal, or too many errors).
+    fn command_error(&mut self, error: &CommandError, skipping_line: &mut bool) -> bool {
+        self.out.push(error.response());
+        match error.resync {
+            Resync::Skip(n) => self.conn.consume(n),
+            Resync::SkipLine => {
+                self.conn.buf.clear();
+                *skipping_line = true;
+            }
+            Resync::Close => {
+                self.out
+                    .push(Response::bye("Literal too large, closing connection"));
+                return true;
+            }
+        }
+        self.count_error()
+    }
+
+    /// Counts a protocol error; past `imap.max_errors` says BYE and returns true.
+    pub fn count_error(&mut self) -> bool {
+        self.errors += 1;
+        if self.errors >= self.ctx.config.max_errors {
+            self.out.push(Response::bye(
+                "Too many protocol errors, closing connection",
+            ));
+            return true;
+        }
+        false
+    }
+
+    /// Writes what is queued and waits for more input. On timeout, says why and gives up.
+    pub async fn read_more(&mut self) -> Result<(), ReadError> {
+        self.flush(true).await?;
+        // After a large APPEND, an idle session keeps only a small read buffer.
+        self.conn.shrink_idle_buffer();
+        match self.conn.fill(self.timeout()).await {
+            Ok(_) => Ok(()),
+            Err(ReadError::TimedOut) => {
+                self.autologout().await;
+                Err(ReadError::TimedOut)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `* BYE Autologout` (RFC 9051 §5.4) and the end of the session.
+    pub async fn autologout(&mut self) {
+        self.out
+            .push(Response::bye("Autologout; idle for too long"));
+        let _ = self.flush(true).await;
+    }
+
+    /// Writes queued responses: always when `force`d (the loop is about to wait), otherwise only
+    /// once no complete command is left in the read buffer or enough has piled up.
+    pub async fn flush(&mut self, force: bool) -> Result<(), ReadError> {
+        let pending_command = !force && self.conn.buf.contains(&b'\n');
+        if self.out.bytes.is_empty() || (pending_command && self.out.bytes.len() < FLUSH_AT) {
+            return Ok(());
+        }
+        let bytes = std::mem::take(&mut self.out.bytes);
+        self.conn.write(&bytes).await.map_err(ReadError::Io)
+    }
+}
+
+/// The tag at the start of the buffer, for answering a command that is being refused whole.
+fn read_tag(buf: &[u8]) -> Option<kantor_imap_proto::Tag> {
+    let end = buf.iter().position(|&b| b == b' ')?;
+    let tag = std::str::from_utf8(&buf[..end]).ok()?;
+    kantor_imap_proto::Tag::new(tag).ok()
+}

@@ -1,0 +1,289 @@
+//! IMAP protocol edges with a raw client (tests/common ImapClient): what real clients do not
+//! send, checked response by response. Real clients drive the server in imap_clients.rs,
+//! imap_external.rs and tests/python/test_imap.py.
+
+mod common;
+use common::*;
+
+const PLAINTEXT: &str = "[imap]\nallow_plaintext_auth = true\n";
+
+fn server_with_user(config: &str) -> (TestServer, String) {
+    let server = TestServer::start(config);
+    let user = format!("ines@{DOMAIN}");
+    server.add_user(&user);
+    (server, user)
+}
+
+#[test]
+fn login_is_refused_before_starttls() {
+    let (server, user) = server_with_user("");
+    let mut imap = ImapClient::connect(server.addr("imap"));
+    assert!(
+        imap.greeting.starts_with("* OK [CAPABILITY IMAP4rev2 "),
+        "{}",
+        imap.greeting
+    );
+    assert!(imap.greeting.contains(" STARTTLS") && imap.greeting.contains(" LOGINDISABLED"));
+    assert!(!imap.greeting.contains("AUTH=PLAIN"), "{}", imap.greeting);
+    let login = imap.command(&format!("LOGIN {user} {PASSWORD}"));
+    assert!(login[0].contains("NO [PRIVACYREQUIRED]"), "{login:?}");
+    let auth = imap.command("AUTHENTICATE PLAIN AGluZXMAcGFzcw==");
+    assert!(auth[0].contains("NO [PRIVACYREQUIRED]"), "{auth:?}");
+    let select = imap.command("SELECT INBOX");
+    assert!(
+        select[0].contains("BAD"),
+        "still not authenticated: {select:?}"
+    );
+    let tls = imap.command("STARTTLS");
+    assert!(tls[0].contains("OK"), "{tls:?}");
+}
+
+#[test]
+fn oversized_literals_are_refused_before_they_are_read() {
+    let (server, user) = server_with_user(
+        "[imap]\nallow_plaintext_auth = true\nmax_literal = 2048\nmax_line = 1000\n",
+    );
+    let mut imap = ImapClient::login(server.addr("imap"), &user);
+    assert!(imap.command("CAPABILITY")[0].contains("APPENDLIMIT=2048"));
+
+    // Synchronizing: NO [TOOBIG] instead of "+", and the client sends nothing more.
+    imap.send(b"a1 APPEND INBOX {100000}\r\n");
+    let refused = imap.response().unwrap();
+    assert!(refused.starts_with("a1 NO [TOOBIG]"), "{refused}");
+    imap.ok("NOOP");
+
+    // A line over max_line: BAD [TOOBIG], and the session goes on.
+    let long = format!("a2 LOGIN {}\r\n", "x".repeat(2000));
+    imap.send(long.as_bytes());
+    let bad = imap.response().unwrap();
+    assert!(bad.contains("BAD [TOOBIG]"), "{bad}");
+    imap.ok("NOOP");
+
+    // A literal of the allowed size is fine.
+    let appended = imap.append("INBOX", "", b"Subject: fits\r\n\r\nsmall\r\n");
+    assert!(
+        appended.last().unwrap().contains("OK [APPENDUID "),
+        "{appended:?}"
+    );
+
+    // Non-synchronizing and too big: BAD [TOOBIG], then BYE and the connection closes.
+    imap.send(b"a3 APPEND INBOX {100000+}\r\n");
+    let rest = imap.read_to_end();
+    assert!(rest.starts_with("a3 BAD [TOOBIG]"), "{rest}");
+    assert!(rest.contains("* BYE"), "{rest}");
+}
+
+#[test]
+fn protocol_errors_get_bad_and_too_many_close_the_session() {
+    let (server, user) = server_with_user("[imap]\nallow_plaintext_auth = true\nmax_errors = 4\n");
+    let mut imap = ImapClient::login(server.addr("imap"), &user);
+    let unknown = imap.command("FROBNICATE");
+    assert!(unknown[0].contains("BAD"), "{unknown:?}");
+    let state = imap.command("FETCH 1 FLAGS");
+    assert!(
+        state[0].contains("BAD") && state[0].contains("not valid in this state"),
+        "{state:?}"
+    );
+    let syntax = imap.command("SELECT");
+    assert!(syntax[0].contains("BAD"), "{syntax:?}");
+    imap.ok("SELECT INBOX");
+    let no = imap.command("SELECT NoSuchBox");
+    assert_eq!(no[0], "* OK [CLOSED] Previous mailbox is now closed\r\n");
+    assert!(
+        no[1].contains("NO [NONEXISTENT]"),
+        "NO is not an error: {no:?}"
+    );
+    imap.send(b"* NOOP\r\n");
+    let rest = imap.read_to_end();
+    assert!(rest.contains("* BAD") && rest.contains("* BYE"), "{rest}");
+}
+
+#[test]
+fn login_timeout_says_autologout() {
+    let (server, _user) = server_with_user("[imap]\nlogin_timeout_secs = 1\n");
+    let mut imap = ImapClient::connect(server.addr("imap"));
+    let start = std::time::Instant::now();
+    let rest = imap.read_to_end();
+    assert!(rest.starts_with("* BYE Autologout"), "{rest:?}");
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[test]
+fn pipelined_commands_are_answered_in_order() {
+    let (server, user) = server_with_user(PLAINTEXT);
+    let mut imap = ImapClient::login(server.addr("imap"), &user);
+    let mut burst = String::new();
+    for i in 0..20 {
+        burst.push_str(&format!("p{i} NOOP\r\n"));
+    }
+    burst.push_str("p20 SELECT INBOX\r\np21 STATUS Drafts (MESSAGES)\r\np22 BOGUS\r\n");
+    imap.send(burst.as_bytes());
+    let responses = imap.until_tagged("p22");
+    let tags: Vec<&str> = responses
+        .iter()
+        .filter(|r| !r.starts_with('*'))
+        .map(|r| r.split(' ').next().unwrap())
+        .collect();
+    let expected: Vec<String> = (0..23).map(|i| format!("p{i}")).collect();
+    assert_eq!(tags, expected);
+}
+
+/// Appends `n` messages to INBOX over IMAP; returns their UIDs.
+fn append_many(imap: &mut ImapClient, n: usize) -> Vec<u64> {
+    (0..n)
+        .map(|i| {
+            let message =
+                format!("Subject: message {i}\r\nFrom: a@example.test\r\n\r\nbody {i}\r\n");
+            let done = imap.append("INBOX", "", message.as_bytes());
+            number_after(done.last().unwrap(), "APPENDUID")
+                .and_then(|_| done.last().unwrap().split_whitespace().nth(4))
+                .and_then(|uid| uid.trim_end_matches(']').parse().ok())
+                .expect("APPENDUID")
+        })
+        .collect()
+}
+
+#[test]
+fn copy_and_move_answer_with_uidplus_codes() {
+    let (server, user) = server_with_user(PLAINTEXT);
+    let mut imap = ImapClient::login(server.addr("imap"), &user);
+    let uids = append_many(&mut imap, 4);
+    assert_eq!(uids, [1, 2, 3, 4]);
+    let status = imap.ok("STATUS Archive (UIDVALIDITY)");
+    let archive_validity = number_after(&status[0], "UIDVALIDITY").unwrap();
+    imap.ok("SELECT INBOX");
+    let copied = imap.ok("UID COPY 2:3 Archive");
+    let code = format!(" OK [COPYUID {archive_validity} 2:3 1:2] ");
+    assert!(copied.last().unwrap().contains(&code), "{copied:?}");
+    let missing = imap.command("COPY 1 Nowhere");
+    assert!(missing[0].contains("NO [TRYCREATE]"), "{missing:?}");
+
+    // MOVE: untagged OK [COPYUID] first, then the expunges, then the tagged OK (RFC 6851 §4.3).
+    let moved = imap.ok("MOVE 1:2 Archive");
+    assert!(
+        moved[0].starts_with(&format!("* OK [COPYUID {archive_validity} 1:2 3:4]")),
+        "{moved:?}"
+    );
+    assert_eq!(
+        moved[1..3],
+        ["* 2 EXPUNGE\r\n", "* 1 EXPUNGE\r\n"],
+        "{moved:?}"
+    );
+    let search = imap.ok("UID SEARCH ALL");
+    assert!(search[0].starts_with("* SEARCH 3 4"), "{search:?}");
+
+    // With QRESYNC, VANISHED instead of EXPUNGE.
+    imap.ok("ENABLE QRESYNC");
+    imap.ok("SELECT INBOX");
+    let moved = imap.ok("UID MOVE 4 Trash");
+    assert!(moved[0].starts_with("* OK [COPYUID "), "{moved:?}");
+    assert_eq!(moved[1], "* VANISHED 4\r\n", "{moved:?}");
+}
+
+#[test]
+fn qresync_resynchronises_after_offline_changes() {
+    let (server, user) = server_with_user(PLAINTEXT);
+    let mut setup = ImapClient::login(server.addr("imap"), &user);
+    append_many(&mut setup, 6);
+
+    // First session: learn the state, then go offline.
+    let mut first = ImapClient::login(server.addr("imap"), &user);
+    first.ok("ENABLE QRESYNC");
+    let selected = first.ok("SELECT INBOX").join("");
+    let validity = number_after(&selected, "UIDVALIDITY").unwrap();
+    let modseq = number_after(&selected, "HIGHESTMODSEQ").unwrap();
+    first.ok("LOGOUT");
+
+    // Meanwhile: flags change on 2 and 5, 3 and 4 are expunged, one message arrives.
+    setup.ok("SELECT INBOX");
+    setup.ok("UID STORE 2,5 +FLAGS (\\Flagged)");
+    setup.ok("UID STORE 3:4 +FLAGS (\\Deleted)");
+    setup.ok("EXPUNGE");
+    append_many(&mut setup, 1);
+
+    // Back online.
+    let mut again = ImapClient::login(server.addr("imap"), &user);
+    let enabled = again.ok("ENABLE QRESYNC");
+    assert!(enabled[0].contains("QRESYNC"), "{enabled:?}");
+    let resync = again.ok(&format!("SELECT INBOX (QRESYNC ({validity} {modseq} 1:6))"));
+    let text = resync.join("");
+    assert!(text.contains("* 5 EXISTS"), "{text}");
+    let vanished: Vec<&String> = resync.iter().filter(|r| r.contains("VANISHED")).collect();
+    assert_eq!(vanished, ["* VANISHED (EARLIER) 3:4\r\n"], "{text}");
+    let fetches: Vec<&String> = resync.iter().filter(|r| r.contains(" FETCH (")).collect();
+    assert_eq!(
+        fetches.len(),
+        2,
+        "only 2 and 5 changed among the known UIDs: {text}"
+    );
+    assert!(
+        fetches[0].starts_with("* 2 FETCH (UID 2 FLAGS (\\Flagged) MODSEQ ("),
+        "{text}"
+    );
+    assert!(
+        fetches[1].starts_with("* 3 FETCH (UID 5 FLAGS (\\Flagged) MODSEQ ("),
+        "{text}"
+    );
+    let new_modseq = number_after(&text, "HIGHESTMODSEQ").unwrap();
+    assert!(new_modseq > modseq);
+
+    // The same with UID FETCH (CHANGEDSINCE ... VANISHED).
+    let changed = again.ok(&format!(
+        "UID FETCH 1:* (FLAGS) (CHANGEDSINCE {modseq} VANISHED)"
+    ));
+    assert_eq!(changed[0], "* VANISHED (EARLIER) 3:4\r\n", "{changed:?}");
+    assert_eq!(
+        changed.iter().filter(|r| r.contains(" FETCH (")).count(),
+        3,
+        "2, 5 and the new 7: {changed:?}"
+    );
+    let nothing = again.ok(&format!(
+        "UID FETCH 1:* (FLAGS) (CHANGEDSINCE {new_modseq} VANISHED)"
+    ));
+    assert_eq!(nothing.len(), 1, "{nothing:?}");
+}
+
+#[test]
+fn two_sessions_see_each_others_changes_at_the_allowed_points() {
+    let (server, user) = server_with_user(PLAINTEXT);
+    let mut a = ImapClient::login(server.addr("imap"), &user);
+    append_many(&mut a, 3);
+    a.ok("SELECT INBOX");
+    let mut b = ImapClient::login(server.addr("imap"), &user);
+    b.ok("SELECT INBOX");
+
+    b.ok("STORE 2 +FLAGS (\\Seen $Important)");
+    let noop = a.ok("NOOP");
+    assert!(
+        noop.iter()
+            .any(|r| r.starts_with("* FLAGS (") && r.contains("$Important")),
+        "new keyword first: {noop:?}"
+    );
+    assert!(
+        noop.iter()
+            .any(|r| r.starts_with("* 2 FETCH (FLAGS (\\Seen $Important) UID 2")),
+        "{noop:?}"
+    );
+
+    b.ok("STORE 1 +FLAGS (\\Deleted)");
+    b.ok("EXPUNGE");
+    // A FETCH by number must not announce the expunge: message 1 keeps its number meanwhile.
+    let fetch = a.command("FETCH 1:3 (UID)");
+    assert!(!fetch.iter().any(|r| r.contains("EXPUNGE")), "{fetch:?}");
+    assert!(
+        fetch.iter().any(|r| r.starts_with("* 3 FETCH (UID 3")),
+        "{fetch:?}"
+    );
+    let noop = a.ok("NOOP");
+    assert_eq!(noop[0], "* 1 EXPUNGE\r\n", "{noop:?}");
+    let after = a.ok("FETCH 1:* (UID)");
+    assert!(
+        after[0].starts_with("* 1 FETCH (UID 2)") && after[1].starts_with("* 2 FETCH (UID 3)"),
+        "{after:?}"
+    );
+
+    // A message appended by the other session reaches this one as EXISTS.
+    b.append("INBOX", "", b"Subject: new\r\n\r\nnew\r\n");
+    let noop = a.ok("NOOP");
+    assert!(noop.contains(&"* 3 EXISTS\r\n".to_string()), "{noop:?}");
+}
