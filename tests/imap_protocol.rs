@@ -287,3 +287,66 @@ fn two_sessions_see_each_others_changes_at_the_allowed_points() {
     let noop = a.ok("NOOP");
     assert!(noop.contains(&"* 3 EXISTS\r\n".to_string()), "{noop:?}");
 }
+
+#[test]
+fn imap4rev1_and_imap4rev2_clients_get_their_own_select() {
+    let (server, user) = server_with_user(PLAINTEXT);
+    let mut imap = ImapClient::login(server.addr("imap"), &user);
+    imap.append("INBOX", "\\Seen", b"Subject: read\r\n\r\nx\r\n");
+    imap.append("INBOX", "", b"Subject: unread\r\n\r\nx\r\n");
+    let rev1 = imap.ok("SELECT INBOX").join("");
+    assert!(
+        rev1.contains("* 0 RECENT") && rev1.contains("[UNSEEN 2]"),
+        "{rev1}"
+    );
+    assert!(!rev1.contains("* LIST"), "{rev1}");
+    assert!(imap.ok("SEARCH UNSEEN")[0].starts_with("* SEARCH 2"));
+    imap.ok("ENABLE IMAP4rev2");
+    let rev2 = imap.ok("EXAMINE INBOX").join("");
+    assert!(rev2.starts_with("* OK [CLOSED]"), "{rev2}");
+    assert!(
+        !rev2.contains("RECENT") && !rev2.contains("[UNSEEN"),
+        "{rev2}"
+    );
+    assert!(
+        rev2.contains("* LIST (") && rev2.contains("\"/\" INBOX"),
+        "{rev2}"
+    );
+    assert!(
+        rev2.contains("[PERMANENTFLAGS ()]") && rev2.contains("OK [READ-ONLY]"),
+        "{rev2}"
+    );
+    let store = imap.command("STORE 1 +FLAGS (\\Flagged)");
+    assert!(store[0].contains("NO [READ-ONLY]"), "{store:?}");
+    assert!(imap.ok("SEARCH UNSEEN")[0].starts_with("* ESEARCH (TAG "));
+}
+
+#[test]
+fn idle_ends_with_autologout_at_the_idle_timeout() {
+    let (server, user) =
+        server_with_user("[imap]\nallow_plaintext_auth = true\nidle_timeout_secs = 1\n");
+    let mut imap = ImapClient::login(server.addr("imap"), &user);
+    imap.ok("SELECT INBOX");
+    imap.send(b"i1 IDLE\r\n");
+    assert_eq!(imap.response().unwrap(), "+ idling\r\n");
+    let rest = imap.read_to_end();
+    assert!(rest.starts_with("* BYE Autologout"), "{rest:?}");
+}
+
+#[test]
+fn quota_is_reported_and_enforced() {
+    let (server, user) = server_with_user(PLAINTEXT);
+    server.admin_ok(&["user", "quota", &user, "4K"], "");
+    let mut imap = ImapClient::login(server.addr("imap"), &user);
+    let roots = imap.ok("GETQUOTAROOT INBOX");
+    assert_eq!(roots[0], "* QUOTAROOT INBOX \"\"\r\n", "{roots:?}");
+    assert_eq!(roots[1], "* QUOTA \"\" (STORAGE 0 4)\r\n", "{roots:?}");
+    let big = format!("Subject: big\r\n\r\n{}\r\n", "x".repeat(5000));
+    let refused = imap.append("INBOX", "", big.as_bytes());
+    assert!(refused[0].contains("NO [OVERQUOTA]"), "{refused:?}");
+    imap.append("INBOX", "", b"Subject: small\r\n\r\nfits\r\n");
+    let quota = imap.ok("GETQUOTA \"\"");
+    assert_eq!(quota[0], "* QUOTA \"\" (STORAGE 1 4)\r\n", "{quota:?}");
+    let set = imap.command("SETQUOTA \"\" (STORAGE 100)");
+    assert!(set[0].contains("NO [NOPERM]"), "{set:?}");
+}

@@ -181,3 +181,39 @@ fn complete(
     }
     flow
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kantor_imap_proto::{Limits, Parsed, parse_command};
+
+    fn body(line: &str) -> CommandBody {
+        match parse_command(format!("a {line}\r\n").as_bytes(), &Limits::default()) {
+            Ok(Parsed::Complete { command, .. }) => command.body,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn expunges_wait_during_fetch_store_and_search_by_number() {
+        let cases = [
+            ("FETCH 1 FLAGS", Announce::WithoutExpunges),
+            ("STORE 1 +FLAGS (\\Seen)", Announce::WithoutExpunges),
+            ("SEARCH ALL", Announce::WithoutExpunges),
+            ("SORT (DATE) UTF-8 ALL", Announce::WithoutExpunges),
+            ("UID FETCH 1 FLAGS", Announce::Everything),
+            ("UID STORE 1 +FLAGS (\\Seen)", Announce::Everything),
+            ("UID SEARCH ALL", Announce::Everything),
+            ("UID SEARCH NOT (OR SEEN 1:3)", Announce::WithoutExpunges),
+            ("UID THREAD REFERENCES UTF-8 ALL", Announce::Everything),
+            ("NOOP", Announce::Everything),
+            ("COPY 1 Trash", Announce::Everything),
+            ("SELECT INBOX", Announce::Nothing),
+            ("CLOSE", Announce::Nothing),
+            ("IDLE", Announce::Nothing),
+        ];
+        for (line, want) in cases {
+            assert_eq!(announce(&body(line)), want, "{line}");
+        }
+    }
+}
