@@ -74,36 +74,16 @@ async fn smtp(args: SmtpArgs) -> Result<()> {
             args.prefill_address()
         );
     }
-    let mut results = Vec::new();
-    let mut json = Vec::new();
-    for (index, target) in args.targets.iter().enumerate() {
-        match run::measure(&args, index).await {
-            Ok(result) => {
-                println!("{}", report::target_block(&result));
-                json.push(report::json_line(&result));
-                results.push(Ok(result));
-            }
-            Err(e) => {
-                let text = format!("{e:#}");
-                eprintln!("{}: could not be measured: {text}", target.name);
-                json.push(report::json_error(&target.name, &text));
-                results.push(Err(format!(
-                    "{}: could not be measured: {text}",
-                    target.name
-                )));
-            }
-        }
-    }
+    let names = args.targets.iter().map(|t| t.name.clone()).collect();
+    let (results, json) = measure_each(
+        names,
+        |index| run::measure(&args, index),
+        report::target_block,
+        report::json_line,
+    )
+    .await;
     println!("{}", report::comparison(&results));
-    if args.json {
-        for line in json {
-            println!("{line}");
-        }
-    }
-    if results.iter().all(Result::is_err) {
-        bail!("no target could be measured");
-    }
-    Ok(())
+    finish(args.json, &json, results.iter().all(Result::is_err))
 }
 
 /// Measures every target with IMAP clients, then prints the comparison.
@@ -111,26 +91,14 @@ async fn imap(args: ImapArgs) -> Result<()> {
     args.validate()?;
     let needed = u64::from(args.clients) + 100;
     check_nofile(needed)?;
-    let mut results = Vec::new();
-    let mut json = Vec::new();
-    for (index, target) in args.common.targets.iter().enumerate() {
-        match imap_run::measure(&args, index).await {
-            Ok(result) => {
-                println!("{}", imap_report::imap_block(&result));
-                json.push(imap_report::imap_json(&result));
-                results.push(Ok(result));
-            }
-            Err(e) => {
-                let text = format!("{e:#}");
-                eprintln!("{}: could not be measured: {text}", target.name);
-                json.push(report::json_error(&target.name, &text));
-                results.push(Err(format!(
-                    "{}: could not be measured: {text}",
-                    target.name
-                )));
-            }
-        }
-    }
+    let names = args.common.targets.iter().map(|t| t.name.clone()).collect();
+    let (results, json) = measure_each(
+        names,
+        |index| imap_run::measure(&args, index),
+        imap_report::imap_block,
+        imap_report::imap_json,
+    )
+    .await;
     println!("{}", imap_report::imap_comparison(&results));
     finish(args.common.json, &json, results.iter().all(Result::is_err))
 }
@@ -139,26 +107,14 @@ async fn imap(args: ImapArgs) -> Result<()> {
 async fn imap_idle(args: ImapIdleArgs) -> Result<()> {
     args.validate()?;
     check_nofile(u64::from(args.sessions) + 100)?;
-    let mut results = Vec::new();
-    let mut json = Vec::new();
-    for (index, target) in args.common.targets.iter().enumerate() {
-        match imap_idle::measure(&args, index).await {
-            Ok(result) => {
-                println!("{}", imap_report::idle_block(&result));
-                json.push(imap_report::idle_json(&result));
-                results.push(Ok(result));
-            }
-            Err(e) => {
-                let text = format!("{e:#}");
-                eprintln!("{}: could not be measured: {text}", target.name);
-                json.push(report::json_error(&target.name, &text));
-                results.push(Err(format!(
-                    "{}: could not be measured: {text}",
-                    target.name
-                )));
-            }
-        }
-    }
+    let names = args.common.targets.iter().map(|t| t.name.clone()).collect();
+    let (results, json) = measure_each(
+        names,
+        |index| imap_idle::measure(&args, index),
+        imap_report::idle_block,
+        imap_report::idle_json,
+    )
+    .await;
     println!("{}", imap_report::idle_comparison(&results));
     finish(args.common.json, &json, results.iter().all(Result::is_err))
 }
@@ -174,6 +130,38 @@ fn check_nofile(needed: u64) -> Result<()> {
 }
 
 /// Prints the JSON lines; fails when no target could be measured.
+/// Measures the targets one after another (by index), printing each one's block as it comes;
+/// returns each result, or why that target could not be measured, and the JSON lines.
+async fn measure_each<R, F, Fut>(
+    names: Vec<String>,
+    mut measure: F,
+    block: fn(&R) -> String,
+    json_line: fn(&R) -> String,
+) -> (Vec<Result<R, String>>, Vec<String>)
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<R>>,
+{
+    let mut results = Vec::with_capacity(names.len());
+    let mut json = Vec::with_capacity(names.len());
+    for (index, name) in names.iter().enumerate() {
+        match measure(index).await {
+            Ok(result) => {
+                println!("{}", block(&result));
+                json.push(json_line(&result));
+                results.push(Ok(result));
+            }
+            Err(e) => {
+                let text = format!("{e:#}");
+                eprintln!("{name}: could not be measured: {text}");
+                json.push(report::json_error(name, &text));
+                results.push(Err(format!("{name}: could not be measured: {text}")));
+            }
+        }
+    }
+    (results, json)
+}
+
 fn finish(print_json: bool, json: &[String], all_failed: bool) -> Result<()> {
     if print_json {
         for line in json {
