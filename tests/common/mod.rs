@@ -280,33 +280,26 @@ impl RawClient {
 
     /// Reads one complete SMTP reply (all continuation lines); returns its text.
     pub fn reply(&mut self) -> String {
-        let mut all = String::new();
-        loop {
-            let mut line = String::new();
-            self.reader.read_line(&mut line).unwrap();
-            assert!(
-                !line.is_empty(),
-                "connection closed while waiting for a reply (so far: {all:?})"
-            );
-            all.push_str(&line);
-            if line.as_bytes().get(3) != Some(&b'-') {
-                return all;
-            }
-        }
+        self.read_lines_until(|line| line.as_bytes().get(3) != Some(&b'-'), "a reply")
     }
 
     /// Reads the lines of a multi-line response up to and including the terminating ".".
     pub fn read_multiline_rest(&mut self) -> String {
+        self.read_lines_until(|line| line == ".\r\n", "a multi-line response")
+    }
+
+    /// Reads lines until one satisfies `last` (included); the connection must stay open.
+    fn read_lines_until(&mut self, last: impl Fn(&str) -> bool, what: &str) -> String {
         let mut all = String::new();
         loop {
             let mut line = String::new();
             self.reader.read_line(&mut line).unwrap();
             assert!(
                 !line.is_empty(),
-                "connection closed inside a multi-line response: {all:?}"
+                "connection closed while waiting for {what} (so far: {all:?})"
             );
             all.push_str(&line);
-            if line == ".\r\n" {
+            if last(&line) {
                 return all;
             }
         }
