@@ -1,14 +1,96 @@
-//! The change log's in-process side: after each commit the writer broadcasts which accounts moved
-//! to which modseq, so IDLE, JMAP push and friends wake without polling SQL. The durable side is
-//! the `changes` table, read with [`crate::Store::changes_since`].
+//! The change log's in-process side: after each commit the writer tells which accounts moved to
+//! which modseq, so IDLE, NOTIFY, JMAP push and friends wake without polling SQL. The durable
+//! side is the `changes` table, read with [`crate::Store::changes_since`].
+//!
+//! Two ways to listen, both fed by the same commit ([`ChangeHub::publish`]):
+//! [`crate::Store::watch_account`] wakes only for one account (a session in IDLE: with 10,000
+//! of them, a delivery wakes the recipient's few, not all), and [`crate::Store::subscribe`]
+//! sees every account's commits (for services that serve all accounts).
 
 use crate::{AccountId, MailboxId, MessageId, Modseq, Uid};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use tokio::sync::{broadcast, watch};
 
 /// Broadcast after a commit: `account_id`'s change counter reached `modseq`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChangeEvent {
     pub account_id: AccountId,
     pub modseq: Modseq,
+}
+
+/// Where the writer announces commits.
+pub(crate) struct ChangeHub {
+    all: broadcast::Sender<ChangeEvent>,
+    accounts: Mutex<Watches>,
+}
+
+/// Per-account senders, created by the first watcher and dropped once nobody watches.
+#[derive(Default)]
+struct Watches {
+    senders: HashMap<AccountId, watch::Sender<Modseq>>,
+    /// Watchers created since the last sweep of senders nobody listens to any more.
+    since_sweep: usize,
+}
+
+/// Watchers created between two sweeps of abandoned senders.
+const SWEEP_EVERY: usize = 1024;
+
+impl ChangeHub {
+    pub(crate) fn new() -> ChangeHub {
+        ChangeHub {
+            all: broadcast::channel(4096).0,
+            accounts: Mutex::new(Watches::default()),
+        }
+    }
+
+    /// Called by the writer after a commit, once per changed account.
+    pub(crate) fn publish(&self, event: ChangeEvent) {
+        let _ = self.all.send(event);
+        let mut watches = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(sender) = watches.senders.get(&event.account_id) {
+            if sender.receiver_count() == 0 {
+                watches.senders.remove(&event.account_id);
+            } else {
+                sender.send_replace(event.modseq);
+            }
+        }
+    }
+
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {
+        self.all.subscribe()
+    }
+
+    pub(crate) fn watch(&self, account_id: AccountId) -> AccountChanges {
+        let mut watches = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
+        watches.since_sweep += 1;
+        if watches.since_sweep >= SWEEP_EVERY {
+            watches.since_sweep = 0;
+            watches.senders.retain(|_, s| s.receiver_count() > 0);
+        }
+        let receiver = match watches.senders.get(&account_id) {
+            Some(sender) => sender.subscribe(),
+            None => {
+                let (sender, receiver) = watch::channel(0);
+                watches.senders.insert(account_id, sender);
+                receiver
+            }
+        };
+        AccountChanges(receiver)
+    }
+}
+
+/// Wakes after every commit that changed one account, from the moment it was created: a commit
+/// made after [`crate::Store::watch_account`] returned is never missed (several may be seen as
+/// one wake-up; read the log with `changes_since` to learn what they were).
+pub struct AccountChanges(watch::Receiver<Modseq>);
+
+impl AccountChanges {
+    /// Waits for the next commit to the account; `None` once the store has shut down.
+    pub async fn changed(&mut self) -> Option<Modseq> {
+        self.0.changed().await.ok()?;
+        Some(*self.0.borrow_and_update())
+    }
 }
 
 /// What kind of object changed.
@@ -57,5 +139,44 @@ impl ChangeKind {
             3 => Some(ChangeKind::Destroyed),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn event(account_id: AccountId, modseq: Modseq) -> ChangeEvent {
+        ChangeEvent { account_id, modseq }
+    }
+
+    #[tokio::test]
+    async fn a_watch_wakes_only_for_its_account() {
+        let hub = ChangeHub::new();
+        let mut one = hub.watch(1);
+        let mut two = hub.watch(2);
+        hub.publish(event(1, 5));
+        hub.publish(event(1, 6));
+        assert_eq!(
+            one.changed().await,
+            Some(6),
+            "two commits, one wake-up, latest modseq"
+        );
+        let quiet = tokio::time::timeout(Duration::from_millis(50), two.changed()).await;
+        assert!(quiet.is_err(), "account 2 had no commit");
+        hub.publish(event(2, 7));
+        assert_eq!(two.changed().await, Some(7));
+    }
+
+    #[test]
+    fn senders_nobody_watches_are_dropped() {
+        let hub = ChangeHub::new();
+        drop(hub.watch(1));
+        hub.publish(event(1, 1));
+        assert!(hub.accounts.lock().unwrap().senders.is_empty());
+        let _kept = hub.watch(2);
+        hub.publish(event(2, 1));
+        assert_eq!(hub.accounts.lock().unwrap().senders.len(), 1);
     }
 }

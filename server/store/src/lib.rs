@@ -22,7 +22,7 @@ pub mod model;
 mod sqlite;
 
 pub use blob::{BlobHash, BlobRef, BlobStore, LocalBlobStore};
-pub use changes::ChangeEvent;
+pub use changes::{AccountChanges, ChangeEvent};
 pub use error::{Result, StoreError};
 pub use meta::MessageMeta;
 pub use model::*;

@@ -1,6 +1,6 @@
 //! IDLE (RFC 9051 §6.3.13): after `+ idling`, the session waits on two things only, the
-//! client's `DONE` and the store's broadcast of committed changes (`Store::subscribe`), so an
-//! idle session holds no thread and never polls. A change to this account refreshes the view at
+//! client's `DONE` and the store's wake-up for commits to this account (`Store::watch_account`),
+//! so an idle session holds no thread, never polls, and is not woken by other accounts' mail. A change to this account refreshes the view at
 //! once and the updates (EXISTS, EXPUNGE/VANISHED, FETCH FLAGS) are written immediately.
 //! Without input, the session ends with `* BYE Autologout` at `imap.idle_timeout_secs`
 //! (RFC 9051 §5.4; clients re-issue IDLE well before 30 minutes).
@@ -10,21 +10,22 @@ use crate::outcome::{Done, Outcome, Refusal};
 use crate::session::Session;
 use kantor_imap_proto::{ContinuationError, Response, Resync, parse_idle_done};
 use kantor_net::ReadError;
-use kantor_store::ChangeEvent;
-use tokio::sync::broadcast::Receiver;
-use tokio::sync::broadcast::error::RecvError;
+use kantor_store::AccountChanges;
 use tokio::time::Instant;
 
 /// What woke the idling session.
 enum Woke {
     Input(Result<usize, ReadError>),
-    Change(Result<ChangeEvent, RecvError>),
+    /// A commit to this account; `false` once the store is shutting down.
+    Change(bool),
 }
 
 pub(crate) async fn idle(session: &mut Session) -> Result<Outcome, ReadError> {
     // Subscribe before the first refresh, so nothing committed in between is missed.
-    let mut events = Some(session.store().subscribe());
-    let account_id = session.state.user().map(|u| u.account_id);
+    let mut changes = session
+        .state
+        .user()
+        .map(|u| session.store().watch_account(u.account_id));
     refresh(session, true);
     session.out.push(Response::Continue("idling".into()));
     session.flush(true).await?;
@@ -37,7 +38,7 @@ pub(crate) async fn idle(session: &mut Session) -> Result<Outcome, ReadError> {
         let remaining = deadline.saturating_duration_since(Instant::now());
         let woke = tokio::select! {
             read = session.conn.fill(remaining) => Woke::Input(read),
-            event = next_event(&mut events) => Woke::Change(event),
+            change = next_change(&mut changes) => Woke::Change(change),
         };
         match woke {
             Woke::Input(Ok(_)) => {}
@@ -46,20 +47,19 @@ pub(crate) async fn idle(session: &mut Session) -> Result<Outcome, ReadError> {
                 return Err(ReadError::TimedOut);
             }
             Woke::Input(Err(e)) => return Err(e),
-            Woke::Change(Ok(event)) if Some(event.account_id) != account_id => {}
-            Woke::Change(Ok(_) | Err(RecvError::Lagged(_))) => {
+            Woke::Change(true) => {
                 refresh(session, true);
                 session.flush(true).await?;
             }
-            Woke::Change(Err(RecvError::Closed)) => events = None,
+            Woke::Change(false) => changes = None,
         }
     }
 }
 
-/// The next broadcast event; never, once the channel is gone (the server is stopping).
-async fn next_event(events: &mut Option<Receiver<ChangeEvent>>) -> Result<ChangeEvent, RecvError> {
-    match events {
-        Some(rx) => rx.recv().await,
+/// The next commit to the account; never, once the store is gone (the server is stopping).
+async fn next_change(changes: &mut Option<AccountChanges>) -> bool {
+    match changes {
+        Some(changes) => changes.changed().await.is_some(),
         None => std::future::pending().await,
     }
 }

@@ -18,7 +18,7 @@ mod queue;
 mod writer;
 
 use crate::blob::{BlobStore, LocalBlobStore};
-use crate::changes::ChangeEvent;
+use crate::changes::{AccountChanges, ChangeEvent, ChangeHub};
 use crate::{Result, StoreError};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -57,7 +57,7 @@ struct Inner {
     max_readers: usize,
     writer: writer::WriterHandle,
     blobs: Arc<dyn BlobStore>,
-    changes: broadcast::Sender<ChangeEvent>,
+    changes: Arc<ChangeHub>,
 }
 
 impl Store {
@@ -69,7 +69,7 @@ impl Store {
         let mut conn = open_connection(&db_path, false)?;
         migrate::apply(&mut conn)?;
         let blobs: Arc<dyn BlobStore> = Arc::new(LocalBlobStore::open(&data_dir.join("blobs"))?);
-        let (changes, _) = broadcast::channel(4096);
+        let changes = Arc::new(ChangeHub::new());
         let writer =
             writer::WriterHandle::start(conn, blobs.clone(), changes.clone(), options.max_batch)?;
         Ok(Store {
@@ -84,9 +84,15 @@ impl Store {
         })
     }
 
-    /// Subscribes to change events, sent after each commit that changed an account.
+    /// Subscribes to every account's change events, sent after each commit.
     pub fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {
         self.inner.changes.subscribe()
+    }
+
+    /// Wakes after each commit that changes `account_id` (IDLE, NOTIFY, push): only that
+    /// account's listeners are woken.
+    pub fn watch_account(&self, account_id: crate::AccountId) -> AccountChanges {
+        self.inner.changes.watch(account_id)
     }
 
     /// Stores a blob durably (fsynced) unless it is already there. Call before the transaction

@@ -7,12 +7,12 @@
 //! their change is on disk. Change events are broadcast after the commit, never before.
 
 use crate::blob::{BlobHash, BlobRef, BlobStore};
-use crate::changes::{ChangeEvent, ChangeKind, ObjectKind};
+use crate::changes::{ChangeEvent, ChangeHub, ChangeKind, ObjectKind};
 use crate::{AccountId, MailboxId, Modseq, Result, StoreError, Uid};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::sync::Arc;
 use std::sync::mpsc;
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::oneshot;
 
 /// What a job sees: the open transaction plus the bookkeeping that follows the commit.
 pub(crate) struct WriteCtx<'c> {
@@ -159,7 +159,7 @@ impl WriterHandle {
     pub(crate) fn start(
         conn: Connection,
         blobs: Arc<dyn BlobStore>,
-        changes: broadcast::Sender<ChangeEvent>,
+        changes: Arc<ChangeHub>,
         max_batch: usize,
     ) -> Result<WriterHandle> {
         let (jobs, queue) = mpsc::channel::<Box<dyn Job>>();
@@ -189,7 +189,7 @@ impl WriterHandle {
 fn writer_loop(
     conn: Connection,
     blobs: Arc<dyn BlobStore>,
-    changes: broadcast::Sender<ChangeEvent>,
+    changes: Arc<ChangeHub>,
     queue: mpsc::Receiver<Box<dyn Job>>,
     max_batch: usize,
 ) {
@@ -209,7 +209,7 @@ fn writer_loop(
 fn run_batch(
     conn: &Connection,
     blobs: &dyn BlobStore,
-    changes: &broadcast::Sender<ChangeEvent>,
+    changes: &ChangeHub,
     mut batch: Vec<Box<dyn Job>>,
 ) {
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
@@ -249,7 +249,7 @@ fn run_batch(
     if commit.is_ok() {
         delete_unreferenced(conn, blobs, std::mem::take(&mut ctx.released_blobs));
         for event in ctx.events.drain(..) {
-            let _ = changes.send(event);
+            changes.publish(event);
         }
     }
     batch.into_iter().for_each(|job| job.finish(commit.clone()));
