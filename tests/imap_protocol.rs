@@ -253,6 +253,7 @@ fn two_sessions_see_each_others_changes_at_the_allowed_points() {
     b.ok("SELECT INBOX");
 
     b.ok("STORE 2 +FLAGS (\\Seen $Important)");
+    // a selected first, so the messages are \Recent for a (RFC 3501 §2.3.2).
     let noop = a.ok("NOOP");
     assert!(
         noop.iter()
@@ -261,7 +262,7 @@ fn two_sessions_see_each_others_changes_at_the_allowed_points() {
     );
     assert!(
         noop.iter()
-            .any(|r| r.starts_with("* 2 FETCH (FLAGS (\\Seen $Important) UID 2")),
+            .any(|r| r.starts_with("* 2 FETCH (FLAGS (\\Seen $Important \\Recent) UID 2")),
         "{noop:?}"
     );
 
@@ -296,7 +297,7 @@ fn imap4rev1_and_imap4rev2_clients_get_their_own_select() {
     imap.append("INBOX", "", b"Subject: unread\r\n\r\nx\r\n");
     let rev1 = imap.ok("SELECT INBOX").join("");
     assert!(
-        rev1.contains("* 0 RECENT") && rev1.contains("[UNSEEN 2]"),
+        rev1.contains("* 2 RECENT") && rev1.contains("[UNSEEN 2]"),
         "{rev1}"
     );
     assert!(!rev1.contains("* LIST"), "{rev1}");
@@ -349,4 +350,61 @@ fn quota_is_reported_and_enforced() {
     assert_eq!(quota[0], "* QUOTA \"\" (STORAGE 1 4)\r\n", "{quota:?}");
     let set = imap.command("SETQUOTA \"\" (STORAGE 100)");
     assert!(set[0].contains("NO [NOPERM]"), "{set:?}");
+}
+
+/// `\Recent` for IMAP4rev1 clients (RFC 3501 §2.3.2, §7.3.2): the first session to SELECT is
+/// told, later ones are not; EXAMINE looks without taking; new mail is RECENT once.
+#[test]
+fn recent_is_told_to_one_session_only() {
+    let (server, user) = server_with_user(PLAINTEXT);
+    let mut a = ImapClient::login(server.addr("imap"), &user);
+    let mut b = ImapClient::login(server.addr("imap"), &user);
+    a.append("INBOX", "\\Seen", b"Subject: one\r\n\r\nx\r\n");
+    a.append("INBOX", "", b"Subject: two\r\n\r\nx\r\n");
+    let status = b.ok("STATUS INBOX (MESSAGES RECENT)");
+    assert!(status[0].contains("(MESSAGES 2 RECENT 2)"), "{status:?}");
+
+    let examined = b.ok("EXAMINE INBOX").join("");
+    assert!(examined.contains("* 2 RECENT"), "{examined}");
+    let selected = a.ok("SELECT INBOX").join("");
+    assert!(
+        selected.contains("* 2 RECENT"),
+        "EXAMINE took nothing: {selected}"
+    );
+    let flags = a.ok("FETCH 1:2 FLAGS");
+    assert!(
+        flags[0].contains("\\Recent") && flags[1].contains("\\Recent"),
+        "{flags:?}"
+    );
+    assert_eq!(a.ok("SEARCH RECENT")[0], "* SEARCH 1 2\r\n");
+    assert_eq!(
+        a.ok("SEARCH NEW")[0],
+        "* SEARCH 2\r\n",
+        "NEW is recent and unseen"
+    );
+    assert_eq!(a.ok("SEARCH OLD")[0], "* SEARCH\r\n");
+
+    let again = b.ok("SELECT INBOX").join("");
+    assert!(
+        again.contains("* 0 RECENT"),
+        "a already claimed them: {again}"
+    );
+    assert!(!b.ok("FETCH 1:2 FLAGS").join("").contains("\\Recent"));
+    assert!(b.ok("STATUS INBOX (RECENT)")[0].contains("(RECENT 0)"));
+
+    // New mail: EXISTS comes with RECENT, and only one of the two sessions gets \Recent.
+    let mut c = ImapClient::login(server.addr("imap"), &user);
+    c.append("INBOX", "", b"Subject: three\r\n\r\nx\r\n");
+    let noop_b = b.ok("NOOP").join("");
+    assert!(noop_b.contains("* 3 EXISTS\r\n* 1 RECENT\r\n"), "{noop_b}");
+    let noop_a = a.ok("NOOP").join("");
+    assert!(noop_a.contains("* 3 EXISTS\r\n* 2 RECENT\r\n"), "{noop_a}");
+    assert!(!a.ok("FETCH 3 FLAGS")[0].contains("\\Recent"));
+
+    // IMAP4rev2 has no \Recent at all (RFC 9051 Appendix E).
+    c.ok("ENABLE IMAP4rev2");
+    c.append("INBOX", "", b"Subject: four\r\n\r\nx\r\n");
+    let rev2 = c.ok("SELECT INBOX").join("");
+    assert!(!rev2.contains("RECENT"), "{rev2}");
+    assert!(!c.ok("FETCH 1:* FLAGS").join("").contains("\\Recent"));
 }

@@ -72,7 +72,7 @@ pub fn fetch(
     let mut items = Vec::with_capacity(attributes.len());
     for attribute in attributes {
         let item = match (attribute, &loaded) {
-            (A::Flags, _) => FetchItem::Flags(flags(summary)),
+            (A::Flags, _) => FetchItem::Flags(flags(summary, message.recent)),
             (A::Uid, _) => match NonZeroU32::new(summary.uid) {
                 Some(uid) => FetchItem::Uid(uid),
                 None => continue,
@@ -183,8 +183,9 @@ pub fn sets_seen(attributes: &[FetchAttribute]) -> bool {
     })
 }
 
-/// FLAGS: the system flags, then the keywords (RFC 9051 §2.3.2). `\Recent` is never sent.
-pub fn flags(summary: &MessageSummary) -> Vec<FlagFetch> {
+/// FLAGS: the system flags, then `\Recent` when the session has it (RFC 3501 §2.3.2), then the
+/// keywords (RFC 9051 §2.3.2).
+pub fn flags(summary: &MessageSummary, recent: bool) -> Vec<FlagFetch> {
     let system = [
         (Flags::SEEN, Flag::Seen),
         (Flags::ANSWERED, Flag::Answered),
@@ -197,6 +198,9 @@ pub fn flags(summary: &MessageSummary) -> Vec<FlagFetch> {
         .filter(|(bit, _)| summary.flags.contains(*bit))
         .map(|(_, flag)| FlagFetch::Flag(flag))
         .collect();
+    if recent {
+        out.push(FlagFetch::Recent);
+    }
     out.extend(
         summary
             .keywords

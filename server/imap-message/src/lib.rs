@@ -49,4 +49,6 @@ use kantor_store::MessageSummary;
 pub struct Message<'a> {
     pub seq: u32,
     pub summary: &'a MessageSummary,
+    /// `\Recent` for this session (RFC 3501 §2.3.2; always false for IMAP4rev2 sessions).
+    pub recent: bool,
 }

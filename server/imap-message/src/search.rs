@@ -11,7 +11,7 @@
 //!   transfer encodings undone, charsets converted): FROM/TO/CC/BCC/SUBJECT/HEADER on the
 //!   values of those header fields (the empty string matching any message that has the field),
 //!   BODY on the text parts, TEXT on the headers and the text parts.
-//! - `\Recent` is not kept: RECENT and NEW match nothing, OLD matches every message.
+//! - RECENT, NEW and OLD read the session's `\Recent` (RFC 3501 §2.3.2), given with each message.
 //!
 //! A message's bytes are read only when a key needs them, at most once per message per call.
 
@@ -125,6 +125,7 @@ impl Loaded {
 pub(crate) struct Lazy<'a> {
     store: &'a Store,
     pub summary: &'a MessageSummary,
+    recent: bool,
     loaded: Option<Loaded>,
 }
 
@@ -164,6 +165,7 @@ pub(crate) fn scan<T>(
         let mut lazy = Lazy {
             store: context.store,
             summary: message.summary,
+            recent: message.recent,
             loaded: None,
         };
         if eval(key, message.seq, &mut lazy, &env)? {
@@ -221,8 +223,9 @@ fn eval(key: &SearchKey, seq: u32, m: &mut Lazy<'_>, env: &Env) -> Result<bool, 
         K::Unseen => !flag(Flags::SEEN),
         K::Keyword(k) => keyword(k.as_str()),
         K::Unkeyword(k) => !keyword(k.as_str()),
-        K::New | K::Recent => false,
-        K::Old => true,
+        K::Recent => m.recent,
+        K::New => m.recent && !flag(Flags::SEEN),
+        K::Old => !m.recent,
         K::Larger(n) => s.size > *n,
         K::Smaller(n) => s.size < *n,
         K::Before(d) => internal.is_some_and(|x| x < *d),

@@ -494,6 +494,7 @@ async fn summary_items() {
         FetchItem::Flags(vec![
             FlagFetch::Flag(Flag::Seen),
             FlagFetch::Flag(Flag::Flagged),
+            FlagFetch::Recent,
             FlagFetch::Flag(Flag::keyword("$Forwarded").unwrap()),
         ])
     );

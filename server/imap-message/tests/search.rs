@@ -59,10 +59,10 @@ async fn flags_sets_sizes_and_logic() {
         (K::Keyword(kw("$FORWARDED")), vec![2]),
         (K::Unkeyword(kw("$Junk")), all_but(&[11])),
         (K::Keyword(kw("nothing")), vec![]),
-        // No \Recent: nothing is new or recent, everything is old.
-        (K::New, vec![]),
-        (K::Recent, vec![]),
-        (K::Old, all_but(&[])),
+        // \Recent is 2, 11, 12 (common::RECENT); 2 is seen, so not NEW.
+        (K::New, vec![11, 12]),
+        (K::Recent, vec![2, 11, 12]),
+        (K::Old, all_but(&[2, 11, 12])),
         (K::SequenceSet(set("2:4")), vec![2, 3, 4]),
         (K::SequenceSet(set("*")), vec![12]),
         (K::SequenceSet(set("10:*")), vec![10, 11, 12]),

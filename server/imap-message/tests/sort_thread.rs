@@ -159,7 +159,8 @@ async fn thread_algorithms() {
         "(5 6)(2)(3)(4)(12)"
     );
     assert_eq!(run(ThreadAlgorithm::OrderedSubject, &K::Seen), "(1 5)(2)");
-    assert_eq!(run(ThreadAlgorithm::References, &K::New), "");
+    // NEW is 11 and 12 (common::RECENT less the seen 2): siblings under a dummy parent.
+    assert_eq!(run(ThreadAlgorithm::References, &K::New), "((12)(11))");
     let other = ThreadAlgorithm::Other(Atom::new("REFS").unwrap());
     assert_eq!(run(other, &K::All), "");
     assert!(matches!(

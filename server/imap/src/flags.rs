@@ -1,10 +1,10 @@
 //! IMAP flags (RFC 9051 §2.3.2) and the store's representation: system flags as a bit set,
-//! keywords as strings. `\Recent` is never stored (RFC 9051 removed it) and cannot be set.
+//! keywords as strings. `\Recent` is per session (`view::recent`) and cannot be set.
 
-use crate::view::MailboxView;
+use crate::view::{Entry, MailboxView};
 use kantor_imap_proto::types::Atom;
 use kantor_imap_proto::{Flag, FlagFetch, FlagPerm};
-use kantor_store::{Flags, MessageSummary};
+use kantor_store::Flags;
 
 const SYSTEM: [(Flags, Flag); 5] = [
     (Flags::ANSWERED, Flag::Answered),
@@ -33,12 +33,18 @@ pub(crate) fn split(flags: &[Flag]) -> Result<(Flags, Vec<String>), String> {
     Ok((system, keywords))
 }
 
-/// A message's flags for FETCH FLAGS: system flags first, then keywords.
-pub(crate) fn fetch_flags(message: &MessageSummary) -> Vec<FlagFetch> {
-    to_flags(message.flags, &message.keywords)
+/// A message's flags for FETCH FLAGS: its flags and keywords, and `\Recent` if the session has
+/// it (RFC 3501 §2.3.2).
+pub(crate) fn fetch_flags(entry: &Entry) -> Vec<FlagFetch> {
+    let message = &entry.message;
+    let mut out: Vec<FlagFetch> = to_flags(message.flags, &message.keywords)
         .into_iter()
         .map(FlagFetch::Flag)
-        .collect()
+        .collect();
+    if entry.recent {
+        out.push(FlagFetch::Recent);
+    }
+    out
 }
 
 /// Flags and keywords as IMAP flags. Keywords that are not atoms (never stored by IMAP, but

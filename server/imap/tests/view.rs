@@ -1,6 +1,6 @@
 //! The selected-mailbox view against a real store: what a session is told, and when.
 
-use kantor_imap::view::{MailboxView, Update};
+use kantor_imap::view::{MailboxView, RecentMode, Update};
 use kantor_store::*;
 
 async fn setup() -> (tempfile::TempDir, Store, Account, MailboxId) {
@@ -56,7 +56,7 @@ fn flag(operation: FlagOperation, flags: Flags, keywords: &[&str]) -> FlagChange
 async fn new_mail_and_flag_changes_are_announced() {
     let (_dir, store, alice, inbox) = setup().await;
     append(&store, &alice, inbox, 2).await;
-    let mut view = MailboxView::open(&store, alice.id, inbox, false)
+    let mut view = MailboxView::open(&store, alice.id, inbox, false, RecentMode::Off)
         .unwrap()
         .unwrap();
     assert_eq!(view.len(), 2);
@@ -104,7 +104,7 @@ async fn new_mail_and_flag_changes_are_announced() {
 async fn expunges_wait_until_allowed_and_then_renumber_correctly() {
     let (_dir, store, alice, inbox) = setup().await;
     append(&store, &alice, inbox, 5).await;
-    let mut view = MailboxView::open(&store, alice.id, inbox, false)
+    let mut view = MailboxView::open(&store, alice.id, inbox, false, RecentMode::Off)
         .unwrap()
         .unwrap();
     let ids: Vec<_> = view.entries().iter().map(|e| e.id()).collect();
@@ -137,7 +137,7 @@ async fn expunges_wait_until_allowed_and_then_renumber_correctly() {
 #[tokio::test]
 async fn nothing_is_announced_that_was_never_there() {
     let (_dir, store, alice, inbox) = setup().await;
-    let mut view = MailboxView::open(&store, alice.id, inbox, false)
+    let mut view = MailboxView::open(&store, alice.id, inbox, false, RecentMode::Off)
         .unwrap()
         .unwrap();
     let added = append(&store, &alice, inbox, 2).await;
@@ -153,7 +153,7 @@ async fn nothing_is_announced_that_was_never_there() {
 async fn own_flag_changes_are_not_repeated_and_moves_are_expunges() {
     let (_dir, store, alice, inbox) = setup().await;
     append(&store, &alice, inbox, 2).await;
-    let mut view = MailboxView::open(&store, alice.id, inbox, false)
+    let mut view = MailboxView::open(&store, alice.id, inbox, false, RecentMode::Off)
         .unwrap()
         .unwrap();
     let first = view.get(1).unwrap().id();
@@ -183,9 +183,63 @@ async fn own_flag_changes_are_not_repeated_and_moves_are_expunges() {
         view.refresh(&store, true).unwrap(),
         vec![Update::Expunged { seq: 1, uid: 1 }]
     );
-    let mut archive_view = MailboxView::open(&store, alice.id, archive, true)
+    let mut archive_view = MailboxView::open(&store, alice.id, archive, true, RecentMode::Off)
         .unwrap()
         .unwrap();
     assert_eq!(archive_view.len(), 1);
     assert_eq!(archive_view.refresh(&store, true).unwrap(), vec![]);
+}
+
+/// `\Recent` (RFC 3501 §2.3.2): the first read-write session told of a message has it, later
+/// ones don't; EXAMINE sees what nobody claimed and takes it from nobody.
+#[tokio::test]
+async fn recent_goes_to_the_first_selecting_session_only() {
+    let (_dir, store, alice, inbox) = setup().await;
+    append(&store, &alice, inbox, 2).await;
+    let open = |mode, read_only| MailboxView::open(&store, alice.id, inbox, read_only, mode);
+    let recent =
+        |view: &MailboxView| -> Vec<bool> { view.entries().iter().map(|e| e.recent).collect() };
+
+    let mut examine = open(RecentMode::Peek, true).unwrap().unwrap();
+    examine.settle_recent(&store).await.unwrap();
+    assert_eq!(
+        recent(&examine),
+        [true, true],
+        "EXAMINE sees unclaimed mail as recent"
+    );
+
+    let mut first = open(RecentMode::Claim, false).unwrap().unwrap();
+    first.settle_recent(&store).await.unwrap();
+    assert_eq!(
+        (first.recent_count(), recent(&first)),
+        (2, vec![true, true])
+    );
+
+    let mut second = open(RecentMode::Claim, false).unwrap().unwrap();
+    second.settle_recent(&store).await.unwrap();
+    assert_eq!(
+        second.recent_count(),
+        0,
+        "already claimed by the first session"
+    );
+
+    // A new message: whichever session refreshes first gets it.
+    append(&store, &alice, inbox, 1).await;
+    second.refresh(&store, true).unwrap();
+    second.settle_recent(&store).await.unwrap();
+    first.refresh(&store, true).unwrap();
+    first.settle_recent(&store).await.unwrap();
+    assert_eq!(recent(&second), [false, false, true]);
+    assert_eq!(recent(&first), [true, true, false]);
+
+    let mut rev2 = open(RecentMode::Off, false).unwrap().unwrap();
+    append(&store, &alice, inbox, 1).await;
+    rev2.refresh(&store, true).unwrap();
+    rev2.settle_recent(&store).await.unwrap();
+    assert!(!rev2.tracks_recent() && rev2.recent_count() == 0);
+    assert_eq!(
+        store.unclaimed_recent(inbox).unwrap(),
+        1,
+        "IMAP4rev2 claims nothing"
+    );
 }

@@ -126,6 +126,9 @@ pub struct Mailbox {
     pub unseen: u32,
     pub size: u64,
     pub subscribed: bool,
+    /// The highest UID a read-write IMAP session has claimed as `\Recent` (RFC 3501 §2.3.2):
+    /// messages above it are recent for the next one ([`crate::Store::claim_recent`]).
+    pub recent_uid: Uid,
 }
 
 /// The IMAP system flags (RFC 9051 §2.3.2), stored as a bit set. `\Recent` is per session and

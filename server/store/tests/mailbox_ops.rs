@@ -257,3 +257,44 @@ async fn copy_respects_quota() {
         .unwrap_err();
     assert!(matches!(err, StoreError::QuotaExceeded { .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn recent_is_claimed_once_and_logs_nothing() {
+    let (_dir, store, alice) = setup().await;
+    let inbox = store.mailbox_by_name(alice.id, "INBOX").unwrap().unwrap();
+    assert_eq!(inbox.recent_uid, 0);
+    let added = store
+        .append(vec![
+            new_message(&alice, inbox.id, "one", Flags::default()),
+            new_message(&alice, inbox.id, "two", Flags::default()),
+        ])
+        .await
+        .unwrap();
+    let top = added.last().unwrap().uid;
+    assert_eq!(store.unclaimed_recent(inbox.id).unwrap(), 2);
+    let modseq = store.account(alice.id).unwrap().unwrap().modseq;
+
+    assert_eq!(
+        store.claim_recent(inbox.id, top).await.unwrap(),
+        0,
+        "first claim"
+    );
+    assert_eq!(
+        store.claim_recent(inbox.id, top).await.unwrap(),
+        top,
+        "already claimed"
+    );
+    assert_eq!(
+        store.claim_recent(inbox.id, 1).await.unwrap(),
+        top,
+        "never goes back"
+    );
+    assert_eq!(store.unclaimed_recent(inbox.id).unwrap(), 0);
+    assert_eq!(store.mailbox(inbox.id).unwrap().unwrap().recent_uid, top);
+    let after = store.account(alice.id).unwrap().unwrap().modseq;
+    assert_eq!(
+        after, modseq,
+        "claiming \\Recent is not a change of the mailbox"
+    );
+    assert!(store.claim_recent(9999, 1).await.is_err());
+}

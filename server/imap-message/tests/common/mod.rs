@@ -217,16 +217,15 @@ pub struct Corpus {
     pub summaries: Vec<MessageSummary>,
 }
 
+/// The corpus messages that are `\Recent` in the test view (one of them seen).
+pub const RECENT: [usize; 3] = [2, 11, 12];
+
 impl Corpus {
-    /// The session's view: message `n` at sequence number `n`.
+    /// The session's view: message `n` at sequence number `n`, `\Recent` for those in
+    /// [`RECENT`].
     pub fn view(&self) -> Vec<Message<'_>> {
-        self.summaries
-            .iter()
-            .enumerate()
-            .map(|(i, summary)| Message {
-                seq: i as u32 + 1,
-                summary,
-            })
+        (1..=self.summaries.len())
+            .map(|n| self.message(n))
             .collect()
     }
 
@@ -234,6 +233,7 @@ impl Corpus {
         Message {
             seq: n as u32,
             summary: &self.summaries[n - 1],
+            recent: RECENT.contains(&n),
         }
     }
 

@@ -114,6 +114,7 @@ pub(crate) async fn fetch(session: &mut Session, fetch: Fetch) -> Outcome {
         let message = Message {
             seq,
             summary: &entry.message,
+            recent: entry.recent,
         };
         match kantor_imap_message::fetch::fetch(store, message, attributes, options) {
             Ok(items) => {

@@ -26,7 +26,7 @@ pub(crate) async fn idle(session: &mut Session) -> Result<Outcome, ReadError> {
         .state
         .user()
         .map(|u| session.store().watch_account(u.account_id));
-    refresh(session, true);
+    refresh(session, true).await;
     session.out.push(Response::Continue("idling".into()));
     session.flush(true).await?;
     let deadline = Instant::now() + session.timeout();
@@ -48,7 +48,7 @@ pub(crate) async fn idle(session: &mut Session) -> Result<Outcome, ReadError> {
             }
             Woke::Input(Err(e)) => return Err(e),
             Woke::Change(true) => {
-                refresh(session, true);
+                refresh(session, true).await;
                 session.flush(true).await?;
             }
             Woke::Change(false) => changes = None,

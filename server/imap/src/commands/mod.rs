@@ -145,26 +145,32 @@ pub(crate) async fn execute(session: &mut Session, command: Command) -> Result<F
         CommandBody::Thread(t) => search::thread(session, t),
     };
     if announce != Announce::Nothing {
-        refresh(session, announce == Announce::Everything);
+        refresh(session, announce == Announce::Everything).await;
     }
     Ok(complete(session, tag, outcome, flow))
 }
 
-/// Brings the selected view up to date with the change log and queues what the client must be
-/// told (RFC 9051 §7.4, §7.5); nothing when no mailbox is selected.
-pub(crate) fn refresh(session: &mut Session, allow_expunge: bool) {
-    let store = session.ctx.clone();
+/// Brings the selected view up to date with the change log, settles `\Recent` for new
+/// messages, and queues what the client must be told (RFC 9051 §7.4, §7.5); nothing when no
+/// mailbox is selected.
+pub(crate) async fn refresh(session: &mut Session, allow_expunge: bool) {
+    let ctx = session.ctx.clone();
+    let store = ctx.directory.store();
     let enabled = session.enabled;
     let Some(selected) = session.state.selected_mut() else {
         return;
     };
-    match selected
-        .view
-        .refresh(store.directory.store(), allow_expunge)
-    {
-        Ok(updates) => session.out.updates(&selected.view, updates, enabled),
-        Err(e) => tracing::warn!(error = %e, "imap: cannot refresh the selected mailbox"),
+    let updates = match selected.view.refresh(store, allow_expunge) {
+        Ok(updates) => updates,
+        Err(e) => {
+            tracing::warn!(error = %e, "imap: cannot refresh the selected mailbox");
+            return;
+        }
+    };
+    if let Err(e) = selected.view.settle_recent(store).await {
+        tracing::warn!(error = %e, "imap: cannot claim \\Recent messages");
     }
+    session.out.updates(&selected.view, updates, enabled);
 }
 
 /// Queues the tagged response; counts a BAD; ends the session past the error limit.

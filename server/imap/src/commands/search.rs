@@ -60,6 +60,7 @@ fn with_context<T>(
         .map(|(i, e)| Message {
             seq: i as u32 + 1,
             summary: &e.message,
+            recent: e.recent,
         })
         .collect();
     let context = SearchContext {

@@ -7,7 +7,7 @@ use crate::names::DELIMITER;
 use crate::outcome::{Done, Outcome, Refusal};
 use crate::session::Session;
 use crate::session::state::Selected;
-use crate::view::MailboxView;
+use crate::view::{MailboxView, RecentMode};
 use kantor_imap_proto::command::mailbox::{QResync, Select};
 use kantor_imap_proto::response::data::{ListAttribute, ListItem};
 use kantor_imap_proto::response::fetch::FetchItem;
@@ -64,8 +64,14 @@ pub(crate) async fn select(session: &mut Session, select: Select, read_only: boo
     let Some(mailbox) = target.find(store)? else {
         return Err(Refusal::no_code(Code::NonExistent, "No such mailbox"));
     };
-    let view = MailboxView::open(store, user.account_id, mailbox.id, read_only)?
+    let recent = match (session.enabled.rev2, read_only) {
+        (true, _) => RecentMode::Off,
+        (false, true) => RecentMode::Peek,
+        (false, false) => RecentMode::Claim,
+    };
+    let mut view = MailboxView::open(store, user.account_id, mailbox.id, read_only, recent)?
         .ok_or_else(|| Refusal::no_code(Code::NonExistent, "No such mailbox"))?;
+    view.settle_recent(store).await?;
     // Read after the view, so UIDNEXT is above every UID it holds.
     let mailbox = store.mailbox(mailbox.id)?.unwrap_or(mailbox);
     describe(session, &view, &mailbox);
@@ -93,8 +99,8 @@ fn describe(session: &mut Session, view: &MailboxView, mailbox: &kantor_store::M
     let rev2 = session.enabled.rev2;
     out.data(Data::Exists(view.len()));
     if !rev2 {
-        // \Recent is not kept (RFC 9051 dropped it); IMAP4rev1 still expects the response.
-        out.data(Data::Recent(0));
+        // RFC 9051 dropped \Recent; IMAP4rev1 clients get it (RFC 3501 §7.3.2).
+        out.data(Data::Recent(view.recent_count()));
         let unseen = view
             .entries()
             .iter()
@@ -176,7 +182,7 @@ fn resync(
             seq,
             items: vec![
                 FetchItem::Uid(uid),
-                FetchItem::Flags(flags::fetch_flags(message)),
+                FetchItem::Flags(flags::fetch_flags(entry)),
                 FetchItem::ModSeq(message.modseq),
             ],
         });

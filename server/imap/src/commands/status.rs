@@ -1,5 +1,5 @@
-//! STATUS (RFC 9051 §6.3.11) with SIZE and DELETED, RECENT (RFC 3501, always 0: `\Recent` is
-//! not kept), HIGHESTMODSEQ (RFC 7162 §3.1.6, a CONDSTORE enabling command), APPENDLIMIT (RFC
+//! STATUS (RFC 9051 §6.3.11) with SIZE and DELETED, RECENT (RFC 3501 §6.3.10: the messages no
+//! read-write session has claimed as `\Recent` yet), HIGHESTMODSEQ (RFC 7162 §3.1.6, a CONDSTORE enabling command), APPENDLIMIT (RFC
 //! 7889 §3), MAILBOXID (RFC 8474 §4.2) and DELETED-STORAGE (RFC 9208 §4.2.2).
 
 use crate::access;
@@ -60,6 +60,11 @@ pub(crate) fn values(
     } else {
         (0, 0)
     };
+    let recent = if items.contains(&StatusItem::Recent) {
+        store.unclaimed_recent(mailbox.id)?
+    } else {
+        0
+    };
     let one = NonZeroU32::MIN;
     Ok(items
         .iter()
@@ -74,7 +79,7 @@ pub(crate) fn values(
             StatusItem::Unseen => StatusValue::Unseen(mailbox.unseen),
             StatusItem::Deleted => StatusValue::Deleted(deleted),
             StatusItem::Size => StatusValue::Size(mailbox.size),
-            StatusItem::Recent => StatusValue::Recent(0),
+            StatusItem::Recent => StatusValue::Recent(recent),
             StatusItem::HighestModSeq => StatusValue::HighestModSeq(mailbox.highest_modseq),
             StatusItem::AppendLimit => StatusValue::AppendLimit(Some(append_limit)),
             StatusItem::MailboxId => StatusValue::MailboxId(access::mailbox_object_id(mailbox.id)),

@@ -80,7 +80,7 @@ pub(crate) async fn store(session: &mut Session, store: Store) -> Outcome {
         let mut items = Vec::new();
         if !store.silent {
             items.push(FetchItem::Flags(flags::fetch_flags(
-                &view.get(seq.get()).expect("seq_of gave it").message,
+                view.get(seq.get()).expect("seq_of gave it"),
             )));
         }
         if store.uid || enabled.condstore {

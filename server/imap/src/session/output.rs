@@ -56,7 +56,13 @@ impl Output {
             match update {
                 Update::Expunged { .. } => {}
                 Update::Keywords(_) => self.flags(view),
-                Update::Exists(n) => self.data(Data::Exists(n)),
+                Update::Exists(n) => {
+                    self.data(Data::Exists(n));
+                    // RFC 3501 §7.3.2: RECENT whenever the mailbox's size changes.
+                    if view.tracks_recent() && !enabled.rev2 {
+                        self.data(Data::Recent(view.recent_count()));
+                    }
+                }
                 Update::Flags { seq, .. } => self.flag_fetch(view, seq, enabled),
             }
         }
@@ -81,7 +87,7 @@ impl Output {
             return;
         };
         let message = &entry.message;
-        let mut items = vec![FetchItem::Flags(flags::fetch_flags(message))];
+        let mut items = vec![FetchItem::Flags(flags::fetch_flags(entry))];
         if let Some(uid) = NonZeroU32::new(message.uid) {
             items.push(FetchItem::Uid(uid));
         }

@@ -3,11 +3,11 @@
 
 use super::{Store, WriteCtx, now};
 use crate::changes::{ChangeKind, ObjectKind};
-use crate::{AccountId, Mailbox, MailboxId, MailboxRole, Result, StoreError};
+use crate::{AccountId, Mailbox, MailboxId, MailboxRole, Result, StoreError, Uid};
 use rusqlite::{OptionalExtension, Row, params};
 
 const MAILBOX_COLUMNS: &str = "id, account_id, name, role, uidvalidity, uidnext, highest_modseq, \
-                               total, unseen, size, subscribed FROM mailboxes";
+                               total, unseen, size, subscribed, recent_uid FROM mailboxes";
 
 fn mailbox_from_row(r: &Row<'_>) -> rusqlite::Result<Mailbox> {
     Ok(Mailbox {
@@ -24,6 +24,7 @@ fn mailbox_from_row(r: &Row<'_>) -> rusqlite::Result<Mailbox> {
         unseen: r.get(8)?,
         size: r.get::<_, i64>(9)? as u64,
         subscribed: r.get(10)?,
+        recent_uid: r.get(11)?,
     })
 }
 
@@ -198,6 +199,40 @@ impl Store {
             )
         })
         .await
+    }
+
+    /// Claims the messages up to `up_to` that no read-write session has been told about
+    /// (IMAP `\Recent`, RFC 3501 §2.3.2) and returns the highest UID claimed before: the
+    /// caller's recent messages are those above it. Not a change to the mailbox (no modseq, no
+    /// log entry); a claim lost in a crash only makes messages recent once more.
+    pub async fn claim_recent(&self, id: MailboxId, up_to: Uid) -> Result<Uid> {
+        self.write(move |ctx| {
+            let before: Uid = ctx
+                .conn()
+                .prepare_cached("SELECT recent_uid FROM mailboxes WHERE id = ?1")?
+                .query_row([id], |r| r.get(0))
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound(format!("mailbox {id}")))?;
+            if up_to > before {
+                ctx.conn()
+                    .prepare_cached("UPDATE mailboxes SET recent_uid = ?2 WHERE id = ?1")?
+                    .execute(params![id, up_to])?;
+            }
+            Ok(before)
+        })
+        .await
+    }
+
+    /// How many messages of a mailbox no read-write session has claimed as `\Recent` yet
+    /// (STATUS RECENT, RFC 3501 §6.3.10).
+    pub fn unclaimed_recent(&self, id: MailboxId) -> Result<u32> {
+        self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT COUNT(*) FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id \
+                     WHERE m.mailbox_id = ?1 AND m.uid > b.recent_uid",
+            )?
+            .query_row([id], |r| r.get(0))
+        })
     }
 
     /// Deletes a mailbox and its messages (RFC 9051 §6.3.5). The INBOX cannot be deleted.

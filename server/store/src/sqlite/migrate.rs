@@ -5,11 +5,18 @@ use crate::Result;
 use rusqlite::Connection;
 
 /// Every migration, in order. Add new files here; never edit one that has shipped.
-const MIGRATIONS: &[(u32, &str, &str)] = &[(
-    1,
-    "0001_init",
-    include_str!("../../../../schema/0001_init.sql"),
-)];
+const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (
+        1,
+        "0001_init",
+        include_str!("../../../../schema/0001_init.sql"),
+    ),
+    (
+        2,
+        "0002_recent",
+        include_str!("../../../../schema/0002_recent.sql"),
+    ),
+];
 
 /// Applies the migrations not yet recorded. Safe to run concurrently from several processes:
 /// each migration runs under an immediate (write-locked) transaction and re-checks the record.

@@ -7,6 +7,12 @@
 //! (the one notification path): new messages are appended and announced with EXISTS, flag changes
 //! with FETCH, and expunges are applied (EXPUNGE / VANISHED) only when allowed; until then the
 //! expunged message keeps its number.
+//!
+//! `recent`: which of the view's messages are `\Recent` for this session (RFC 3501 §2.3.2).
+
+mod recent;
+
+pub use recent::RecentMode;
 
 use kantor_store::changes::{ChangeKind, ObjectKind};
 use kantor_store::{
@@ -20,6 +26,8 @@ pub struct Entry {
     pub message: MessageSummary,
     /// Gone from the store, not yet announced to this session.
     pub expunged: bool,
+    /// `\Recent` for this session (IMAP4rev1 only; see [`RecentMode`]).
+    pub recent: bool,
 }
 
 impl Entry {
@@ -27,6 +35,7 @@ impl Entry {
         Entry {
             message: m.clone(),
             expunged: false,
+            recent: false,
         }
     }
 
@@ -66,15 +75,19 @@ pub struct MailboxView {
     /// HIGHESTMODSEQ): never ahead of what the view holds.
     mailbox_modseq: Modseq,
     keywords: BTreeSet<String>,
+    recent_mode: RecentMode,
+    /// The highest UID whose `\Recent` state is settled.
+    recent_settled: Uid,
 }
 
 impl MailboxView {
-    /// Loads the mailbox as it is now.
+    /// Loads the mailbox as it is now. Call [`MailboxView::settle_recent`] before describing it.
     pub fn open(
         store: &Store,
         account_id: AccountId,
         mailbox_id: MailboxId,
         read_only: bool,
+        recent_mode: RecentMode,
     ) -> Result<Option<MailboxView>> {
         // Read the modseq first: anything logged after it is applied by the next refresh, and
         // a change seen twice is harmless (refresh compares modseqs).
@@ -102,6 +115,8 @@ impl MailboxView {
             modseq: account.modseq,
             mailbox_modseq: mailbox.highest_modseq.min(account.modseq),
             keywords,
+            recent_mode,
+            recent_settled: 0,
         }))
     }
 
