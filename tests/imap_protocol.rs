@@ -4,6 +4,7 @@
 
 mod common;
 use common::*;
+use std::time::Duration;
 
 const PLAINTEXT: &str = "[imap]\nallow_plaintext_auth = true\n";
 
@@ -105,7 +106,7 @@ fn login_timeout_says_autologout() {
     let start = std::time::Instant::now();
     let rest = imap.read_to_end();
     assert!(rest.starts_with("* BYE Autologout"), "{rest:?}");
-    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+    assert!(start.elapsed() < Duration::from_secs(10));
 }
 
 #[test]
@@ -407,4 +408,39 @@ fn recent_is_told_to_one_session_only() {
     let rev2 = c.ok("SELECT INBOX").join("");
     assert!(!rev2.contains("RECENT"), "{rev2}");
     assert!(!c.ok("FETCH 1:* FLAGS").join("").contains("\\Recent"));
+}
+
+/// A client that floods commands and stops reading the answers is disconnected after
+/// `imap.write_timeout_secs` without progress, instead of holding its session (and the
+/// responses) forever.
+#[test]
+fn a_client_that_stops_reading_is_disconnected() {
+    let (server, user) =
+        server_with_user("[imap]\nallow_plaintext_auth = true\nwrite_timeout_secs = 1\n");
+    let mut imap = ImapClient::login(server.addr("imap"), &user);
+    let body = "0123456789abcdef".repeat(4 * 1024 * 1024 / 16);
+    let message = format!("Subject: big\r\n\r\n{body}\r\n");
+    for _ in 0..4 {
+        imap.append("INBOX", "", message.as_bytes());
+    }
+    imap.ok("SELECT INBOX");
+    // Eight pipelined FETCHes of 16 MiB each, far beyond what the sockets' buffers hold.
+    for n in 1..=8 {
+        imap.send(format!("f{n} FETCH 1:* BODY.PEEK[]\r\n").as_bytes());
+    }
+    std::thread::sleep(Duration::from_secs(4));
+    let started = std::time::Instant::now();
+    let rest = imap.read_to_end();
+    assert!(
+        !rest.contains("f8 OK"),
+        "the server kept writing to a client that did not read"
+    );
+    assert!(rest.len() < 8 * 16 * 1024 * 1024, "{} bytes", rest.len());
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "closed, not timed out by us"
+    );
+    // The server itself is fine.
+    let mut again = ImapClient::login(server.addr("imap"), &user);
+    again.ok("NOOP");
 }

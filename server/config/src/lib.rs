@@ -161,6 +161,9 @@ pub struct ImapConfig {
     /// Seconds without a command before an authenticated session is closed (RFC 9051 §5.4: at
     /// least 30 minutes); IDLE sessions are told to renew by then.
     pub idle_timeout_secs: u64,
+    /// Seconds a response may wait for the client to read it before the session is closed (a
+    /// client that stopped reading, or floods commands without reading the answers).
+    pub write_timeout_secs: u64,
     /// Seconds to wait for a command before login.
     pub login_timeout_secs: u64,
     /// Protocol errors (BAD) in one session before it is disconnected.
@@ -176,6 +179,7 @@ impl Default for ImapConfig {
             max_line: 64 * 1024,
             max_literal: 50 * 1024 * 1024,
             idle_timeout_secs: 30 * 60,
+            write_timeout_secs: 120,
             login_timeout_secs: 60,
             max_errors: 50,
             max_connections: 20_000,

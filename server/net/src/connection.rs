@@ -1,5 +1,7 @@
 //! A client connection with its read buffer: what each protocol session reads lines from and
-//! writes replies to. Reads are bounded by a timeout and the buffer by the caller's limits.
+//! writes replies to. Reads are bounded by a timeout and the buffer by the caller's limits;
+//! writes by a timeout on progress, so a client that stops reading (or floods commands without
+//! reading the answers) is disconnected instead of holding its session forever.
 
 use crate::Stream;
 use std::io;
@@ -14,6 +16,11 @@ const READ_CHUNK: usize = 16 * 1024;
 const MIN_READ: usize = 1024;
 /// What an idle connection keeps.
 const IDLE_CAPACITY: usize = 4096;
+/// How long a write may make no progress before the client is given up on, unless the protocol
+/// sets its own ([`Connection::set_write_timeout`]).
+pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(120);
+/// Bytes written per step of a large write: the write timeout applies to each step.
+const WRITE_CHUNK: usize = 64 * 1024;
 
 /// Why reading stopped.
 #[derive(Debug)]
@@ -30,6 +37,7 @@ pub struct Connection {
     pub peer: SocketAddr,
     /// Bytes received and not yet consumed by the session.
     pub buf: Vec<u8>,
+    write_timeout: Duration,
 }
 
 impl Connection {
@@ -38,7 +46,13 @@ impl Connection {
             stream,
             peer,
             buf: Vec::with_capacity(IDLE_CAPACITY),
+            write_timeout: DEFAULT_WRITE_TIMEOUT,
         }
+    }
+
+    /// How long each step of a write may wait for the client to read.
+    pub fn set_write_timeout(&mut self, timeout: Duration) {
+        self.write_timeout = timeout;
     }
 
     /// Reads more bytes into `buf`, waiting at most `timeout`. Reads go straight into `buf`'s
@@ -69,9 +83,14 @@ impl Connection {
         self.buf.drain(..n.min(self.buf.len()));
     }
 
+    /// Writes everything, in steps of [`WRITE_CHUNK`]; a step that cannot finish within the
+    /// write timeout (the client is not reading) fails with `TimedOut`.
     pub async fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.stream.write_all(bytes).await?;
-        self.stream.flush().await
+        let limit = self.write_timeout;
+        for chunk in bytes.chunks(WRITE_CHUNK) {
+            within(limit, self.stream.write_all(chunk)).await?;
+        }
+        within(limit, self.stream.flush()).await
     }
 
     /// Upgrades to TLS in place (STARTTLS/STLS). Buffered plaintext is discarded first, as
@@ -122,8 +141,20 @@ impl Connection {
         self.stream.tls_description()
     }
 
+    /// Closes the connection (TLS close_notify first), giving up after the write timeout.
     pub async fn shutdown(&mut self) {
-        let _ = self.stream.shutdown().await;
+        let _ = within(self.write_timeout, self.stream.shutdown()).await;
+    }
+}
+
+/// Runs a write step, failing with `TimedOut` if it takes longer than `limit`.
+async fn within(limit: Duration, step: impl Future<Output = io::Result<()>>) -> io::Result<()> {
+    match tokio::time::timeout(limit, step).await {
+        Ok(result) => result,
+        Err(_) => Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "the client stopped reading",
+        )),
     }
 }
 

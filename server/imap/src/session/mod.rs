@@ -6,7 +6,8 @@
 //! written when the loop needs to read again, so pipelined commands are answered in one write
 //! (RFC 9051 §5.5). Before login the read timeout is `imap.login_timeout_secs`, after it
 //! `imap.idle_timeout_secs` (RFC 9051 §5.4: at least 30 minutes); a timeout says `* BYE
-//! Autologout` before closing.
+//! Autologout` before closing. A client that stops reading our responses is dropped after
+//! `imap.write_timeout_secs` without progress.
 
 pub(crate) mod output;
 pub(crate) mod state;
@@ -58,13 +59,14 @@ pub(crate) async fn run(
 ) {
     let handshake = Duration::from_secs(ctx.config.login_timeout_secs);
     let tls = implicit_tls.then(|| ctx.tls.clone());
-    let conn = match Connection::accept(tcp, peer, tls, handshake).await {
+    let mut conn = match Connection::accept(tcp, peer, tls, handshake).await {
         Ok(conn) => conn,
         Err(e) => {
             tracing::debug!(%peer, error = %e, "imap: TLS handshake failed");
             return;
         }
     };
+    conn.set_write_timeout(Duration::from_secs(ctx.config.write_timeout_secs));
     let limits = Limits {
         max_line: ctx.config.max_line,
         max_literal: ctx.config.max_literal,
