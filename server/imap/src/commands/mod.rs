@@ -10,7 +10,7 @@
 //! One module per command family, named like the proto crate's: `any` (CAPABILITY, NOOP,
 //! LOGOUT, ID, ENABLE), `auth` (STARTTLS, LOGIN, AUTHENTICATE), `compress`, `mailbox` (CREATE,
 //! DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE), `list` (LIST, LSUB), `status`, `select` (SELECT,
-//! EXAMINE, UNSELECT, CLOSE), `fetch`, `store`, `search` (SEARCH, SORT, THREAD), `copy` (COPY,
+//! EXAMINE, UNSELECT, CLOSE), `fetch`, `store`, `search` (SEARCH, SORT, THREAD, CANCELUPDATE), `copy` (COPY,
 //! MOVE), `expunge`, `append`, `idle`, `quota`, `namespace`.
 
 mod any;
@@ -32,9 +32,11 @@ mod store;
 
 use crate::outcome::{self, Outcome, Refusal};
 use crate::session::{Flow, Session};
+use crate::view::Update;
 use kantor_imap_proto::command::search::SearchKey;
-use kantor_imap_proto::{Command, CommandBody};
+use kantor_imap_proto::{Command, CommandBody, Data};
 use kantor_net::ReadError;
+use kantor_store::Uid;
 
 /// What may be announced about the selected mailbox once a command has run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,7 +135,7 @@ pub(crate) async fn execute(session: &mut Session, command: Command) -> Result<F
         CommandBody::GetQuotaRoot(m) => quota::get_quota_root(session, m),
         CommandBody::SetQuota(_) => quota::set_quota(session),
         CommandBody::Notify(_) => Err(Refusal::bad("NOTIFY is not supported")),
-        CommandBody::CancelUpdate(_) => Err(Refusal::bad("CONTEXT=SEARCH is not supported")),
+        CommandBody::CancelUpdate(tags) => search::cancel_update(session, &tags),
         CommandBody::Expunge => expunge::expunge(session, None).await,
         CommandBody::UidExpunge(set) => expunge::expunge(session, Some(set)).await,
         CommandBody::Fetch(f) => fetch::fetch(session, f).await,
@@ -153,16 +155,34 @@ pub(crate) async fn execute(session: &mut Session, command: Command) -> Result<F
 /// Brings the selected view up to date with the change log and queues what the client must be
 /// told (RFC 9051 §7.4, §7.5); nothing when no mailbox is selected.
 pub(crate) fn refresh(session: &mut Session, allow_expunge: bool) {
-    let store = session.ctx.clone();
+    let ctx = session.ctx.clone();
+    let store = ctx.directory.store();
     let enabled = session.enabled;
     let Some(selected) = session.state.selected_mut() else {
         return;
     };
-    match selected
-        .view
-        .refresh(store.directory.store(), allow_expunge)
-    {
-        Ok(updates) => session.out.updates(&selected.view, updates, enabled),
+    match selected.view.refresh(store, allow_expunge) {
+        Ok(updates) => {
+            // Search contexts (RFC 5267 §4.3.3-§4.3.4): REMOVEFROM before the expunges are
+            // announced, ADDTO after EXISTS, so message numbers in them are the client's.
+            let gone: Vec<Uid> = updates
+                .iter()
+                .filter_map(|u| match u {
+                    Update::Expunged { uid, .. } => Some(*uid),
+                    _ => None,
+                })
+                .collect();
+            let contexts = selected
+                .contexts
+                .refresh(store, &selected.view, &selected.saved, &gone);
+            for esearch in contexts.removals {
+                session.out.data(Data::Esearch(esearch));
+            }
+            session.out.updates(&selected.view, updates, enabled);
+            for esearch in contexts.additions {
+                session.out.data(Data::Esearch(esearch));
+            }
+        }
         Err(e) => tracing::warn!(error = %e, "imap: cannot refresh the selected mailbox"),
     }
 }
