@@ -5,13 +5,14 @@
 //! once for every command. What the session may tell the client about the selected mailbox
 //! after it is [`announce`]: EXPUNGE/VANISHED never while answering FETCH, STORE or SEARCH by
 //! number (RFC 9051 §7.5.1), nor UID SEARCH with numbers in its criteria (RFC 7162 §3.2.10.2);
-//! commands that set up the selection themselves announce nothing more.
+//! commands that set up the selection themselves announce nothing more. Search contexts'
+//! ADDTO / REMOVEFROM (RFC 5267 §4.3.2: allowed at any time) go with every refresh.
 //!
 //! One module per command family, named like the proto crate's: `any` (CAPABILITY, NOOP,
 //! LOGOUT, ID, ENABLE), `auth` (STARTTLS, LOGIN, AUTHENTICATE), `compress`, `mailbox` (CREATE,
 //! DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE), `list` (LIST, LSUB), `status`, `select` (SELECT,
-//! EXAMINE, UNSELECT, CLOSE), `fetch`, `store`, `search` (SEARCH, SORT, THREAD, CANCELUPDATE), `copy` (COPY,
-//! MOVE), `expunge`, `append`, `idle`, `quota`, `namespace`.
+//! EXAMINE, UNSELECT, CLOSE), `fetch`, `store`, `search` (SEARCH, SORT, THREAD,
+//! CANCELUPDATE), `copy` (COPY, MOVE), `expunge`, `append`, `idle`, `quota`, `namespace`.
 
 mod any;
 mod append;
