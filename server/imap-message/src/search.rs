@@ -64,6 +64,21 @@ pub fn search(
         .collect())
 }
 
+/// Sequence numbers (ascending) of those `candidates` that match `key`, the charset having
+/// been checked when the search was first run. Sequence sets, `*` and `$` still count in the
+/// whole view (`context.messages`): this re-evaluates a few changed messages against a search
+/// kept for updates (RFC 5267 §4.3, CONTEXT=SEARCH).
+pub fn search_among(
+    context: &SearchContext<'_>,
+    candidates: &[Message<'_>],
+    key: &SearchKey,
+) -> Result<Vec<u32>, SearchError> {
+    Ok(scan_among(context, candidates, key, |_| Ok(()))?
+        .into_iter()
+        .map(|(seq, ())| seq)
+        .collect())
+}
+
 /// Fails with [`SearchError::BadCharset`] unless `charset` is UTF-8 or US-ASCII.
 pub(crate) fn check_charset(charset: &str) -> Result<(), SearchError> {
     if CHARSETS
@@ -145,6 +160,16 @@ impl Lazy<'_> {
 pub(crate) fn scan<T>(
     context: &SearchContext<'_>,
     key: &SearchKey,
+    extract: impl FnMut(&mut Lazy<'_>) -> Result<T, SearchError>,
+) -> Result<Vec<(u32, T)>, SearchError> {
+    scan_among(context, context.messages, key, extract)
+}
+
+/// [`scan`] over `candidates` only, numbers and `*` still counting in the whole view.
+pub(crate) fn scan_among<T>(
+    context: &SearchContext<'_>,
+    candidates: &[Message<'_>],
+    key: &SearchKey,
     mut extract: impl FnMut(&mut Lazy<'_>) -> Result<T, SearchError>,
 ) -> Result<Vec<(u32, T)>, SearchError> {
     let env = Env {
@@ -161,7 +186,7 @@ pub(crate) fn scan<T>(
             .map_or(0, |d| d.as_secs() as i64),
     };
     let mut out = Vec::new();
-    for message in context.messages {
+    for message in candidates {
         let mut lazy = Lazy {
             store: context.store,
             summary: message.summary,

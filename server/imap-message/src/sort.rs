@@ -13,7 +13,7 @@
 
 use crate::encoded::decode_words;
 use crate::envelope::from_fields;
-use crate::search::{Lazy, SearchContext, SearchError, check_charset, fold, scan};
+use crate::search::{Lazy, SearchContext, SearchError, check_charset, fold, scan, scan_among};
 use crate::subject::base_subject;
 use kantor_imap_proto::command::search::SearchKey;
 use kantor_imap_proto::command::sort::{SortCriterion, SortKey};
@@ -27,22 +27,55 @@ pub fn sort(
     charset: &str,
     key: &SearchKey,
 ) -> Result<Vec<u32>, SearchError> {
+    Ok(sorted(context, criteria, charset, key)?
+        .into_iter()
+        .map(|(seq, _)| seq)
+        .collect())
+}
+
+/// [`sort`] keeping each message's sort values, so messages that match later can be placed
+/// among these (RFC 5267 §4.3, CONTEXT=SORT).
+pub fn sorted(
+    context: &SearchContext<'_>,
+    criteria: &[SortCriterion],
+    charset: &str,
+    key: &SearchKey,
+) -> Result<Vec<(u32, SortValues)>, SearchError> {
     check_charset(charset)?;
     let mut rows = scan(context, key, |m| values(criteria, m))?;
-    rows.sort_by(|(seq_a, a), (seq_b, b)| {
-        criteria
-            .iter()
-            .zip(a.iter().zip(b))
-            .map(|(c, (x, y))| {
-                let order = x.cmp(y);
-                if c.reverse { order.reverse() } else { order }
-            })
-            .find(|o| *o != Ordering::Equal)
-            .unwrap_or(Ordering::Equal)
-            .then(seq_a.cmp(seq_b))
-    });
-    Ok(rows.into_iter().map(|(seq, _)| seq).collect())
+    rows.sort_by(|(seq_a, a), (seq_b, b)| compare(criteria, a, b).then(seq_a.cmp(seq_b)));
+    Ok(rows)
 }
+
+/// Those `candidates` that match `key` (in sequence order), with their sort values; numbers
+/// and `*` count in the whole view, as in [`crate::search::search_among`].
+pub fn sort_among(
+    context: &SearchContext<'_>,
+    criteria: &[SortCriterion],
+    candidates: &[crate::Message<'_>],
+    key: &SearchKey,
+) -> Result<Vec<(u32, SortValues)>, SearchError> {
+    scan_among(context, candidates, key, |m| values(criteria, m))
+}
+
+/// How two messages compare on the criteria alone; the caller breaks ties by sequence number
+/// (equivalently, by UID).
+pub fn compare(criteria: &[SortCriterion], a: &SortValues, b: &SortValues) -> Ordering {
+    criteria
+        .iter()
+        .zip(a.0.iter().zip(&b.0))
+        .map(|(c, (x, y))| {
+            let order = x.cmp(y);
+            if c.reverse { order.reverse() } else { order }
+        })
+        .find(|o| *o != Ordering::Equal)
+        .unwrap_or(Ordering::Equal)
+}
+
+/// One message's values for the sort criteria, in the criteria's order. A message's sort
+/// values never change (they come from its bytes, size and INTERNALDATE).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SortValues(Vec<Value>);
 
 /// One sort key's value.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -51,7 +84,7 @@ enum Value {
     Text(String),
 }
 
-fn values(criteria: &[SortCriterion], m: &mut Lazy<'_>) -> Result<Vec<Value>, SearchError> {
+fn values(criteria: &[SortCriterion], m: &mut Lazy<'_>) -> Result<SortValues, SearchError> {
     let summary = m.summary;
     let mut out = Vec::with_capacity(criteria.len());
     for criterion in criteria {
@@ -82,7 +115,7 @@ fn values(criteria: &[SortCriterion], m: &mut Lazy<'_>) -> Result<Vec<Value>, Se
         };
         out.push(value);
     }
-    Ok(out)
+    Ok(SortValues(out))
 }
 
 /// The first address structure of an ENVELOPE list (a group's start marker for a group).

@@ -240,3 +240,30 @@ async fn modseq_object_ids_and_charsets() {
         Vec::<u32>::new()
     );
 }
+
+#[tokio::test]
+async fn search_among_counts_numbers_in_the_whole_view() {
+    use kantor_imap_message::search::search_among;
+    let c = corpus().await;
+    let view = c.view();
+    let context = c.context(&view, &[12]);
+    let among = |key: &K, seqs: &[usize]| {
+        let candidates: Vec<_> = seqs.iter().map(|&n| c.message(n)).collect();
+        search_among(&context, &candidates, key).unwrap()
+    };
+    // `*` is the view's last message (12), not the last candidate.
+    assert_eq!(among(&K::SequenceSet(set("11:*")), &[3, 11, 12]), [11, 12]);
+    assert_eq!(
+        among(&K::SequenceSet(set("*")), &[3, 11]),
+        Vec::<u32>::new()
+    );
+    // `$` is the saved result, whatever the candidates.
+    assert_eq!(among(&K::SequenceSet(set("$")), &[3, 12]), [12]);
+    // Only candidates are answered, and the answers agree with a full search.
+    let full = run(&c, &K::Seen);
+    let some = among(&K::Seen, &[1, 2, 3, 4, 5]);
+    assert_eq!(
+        some,
+        full.iter().copied().filter(|&n| n <= 5).collect::<Vec<_>>()
+    );
+}

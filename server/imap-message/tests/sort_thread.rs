@@ -168,3 +168,37 @@ async fn thread_algorithms() {
         Err(SearchError::BadCharset)
     ));
 }
+
+#[tokio::test]
+async fn sort_values_place_later_matches() {
+    use kantor_imap_message::sort::{compare, sort_among, sorted};
+    use std::cmp::Ordering;
+    let c = corpus().await;
+    let view = c.view();
+    let context = c.context(&view, &[]);
+    let criteria = by(&[(false, SortKey::Date)]);
+    let rows = sorted(&context, &criteria, "UTF-8", &K::All).unwrap();
+    let seqs: Vec<u32> = rows.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(seqs, [1, 5, 6, 2, 3, 4, 8, 7, 9, 10, 12, 11]);
+    // Neighbours in the sorted list compare in order.
+    for pair in rows.windows(2) {
+        assert_ne!(
+            compare(&criteria, &pair[0].1, &pair[1].1),
+            Ordering::Greater
+        );
+    }
+    // Values computed for a few candidates equal those of the full sort.
+    let candidates = [c.message(2), c.message(7)];
+    let some = sort_among(&context, &criteria, &candidates, &K::All).unwrap();
+    assert_eq!(some.len(), 2);
+    for (seq, values) in &some {
+        let full = &rows.iter().find(|(s, _)| s == seq).unwrap().1;
+        assert_eq!(values, full);
+    }
+    // REVERSE flips the comparison.
+    let reversed = by(&[(true, SortKey::Date)]);
+    assert_eq!(
+        compare(&reversed, &rows[0].1, &rows[11].1),
+        compare(&criteria, &rows[11].1, &rows[0].1)
+    );
+}

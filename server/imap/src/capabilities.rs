@@ -39,6 +39,8 @@ const ALWAYS: &[&str] = &[
     "SORT",
     "SORT=DISPLAY",
     "ESORT",
+    "CONTEXT=SEARCH",
+    "CONTEXT=SORT",
     "THREAD=REFERENCES",
     "THREAD=ORDEREDSUBJECT",
     "QUOTA",

@@ -10,6 +10,7 @@
 //! | `commands` | one module per command family, named like the proto crate's; `commands/mod.rs` is the command table (states, and what a command may announce) and the dispatch |
 //! | `capabilities` | what CAPABILITY lists, depending on TLS and state |
 //! | `access` | from a client's mailbox name to a mailbox of an account (the personal namespace today; other users' and shared namespaces slot in here) |
+//! | `search_context` | searches kept for `RETURN (UPDATE)` (RFC 5267 CONTEXT=SEARCH/SORT): their results, and the ADDTO / REMOVEFROM that follow the view's changes |
 //! | `sequence` | sequence sets (numbers, UIDs, `$`) against the selected view |
 //! | `flags` | IMAP flags ⇄ the store's flags and keywords |
 //! | `outcome` | how a command ends: OK, NO, BAD with response codes, or a server fault |
@@ -22,6 +23,7 @@ mod commands;
 mod flags;
 pub mod names;
 mod outcome;
+mod search_context;
 mod sequence;
 mod session;
 pub mod view;

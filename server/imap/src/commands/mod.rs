@@ -5,13 +5,14 @@
 //! once for every command. What the session may tell the client about the selected mailbox
 //! after it is [`announce`]: EXPUNGE/VANISHED never while answering FETCH, STORE or SEARCH by
 //! number (RFC 9051 §7.5.1), nor UID SEARCH with numbers in its criteria (RFC 7162 §3.2.10.2);
-//! commands that set up the selection themselves announce nothing more.
+//! commands that set up the selection themselves announce nothing more. Search contexts'
+//! ADDTO / REMOVEFROM (RFC 5267 §4.3.2: allowed at any time) go with every refresh.
 //!
 //! One module per command family, named like the proto crate's: `any` (CAPABILITY, NOOP,
 //! LOGOUT, ID, ENABLE), `auth` (STARTTLS, LOGIN, AUTHENTICATE), `compress`, `mailbox` (CREATE,
 //! DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE), `list` (LIST, LSUB), `status`, `select` (SELECT,
-//! EXAMINE, UNSELECT, CLOSE), `fetch`, `store`, `search` (SEARCH, SORT, THREAD), `copy` (COPY,
-//! MOVE), `expunge`, `append`, `idle`, `quota`, `namespace`.
+//! EXAMINE, UNSELECT, CLOSE), `fetch`, `store`, `search` (SEARCH, SORT, THREAD,
+//! CANCELUPDATE), `copy` (COPY, MOVE), `expunge`, `append`, `idle`, `quota`, `namespace`.
 
 mod any;
 mod append;
@@ -32,9 +33,11 @@ mod store;
 
 use crate::outcome::{self, Outcome, Refusal};
 use crate::session::{Flow, Session};
+use crate::view::Update;
 use kantor_imap_proto::command::search::SearchKey;
-use kantor_imap_proto::{Command, CommandBody};
+use kantor_imap_proto::{Command, CommandBody, Data};
 use kantor_net::ReadError;
+use kantor_store::Uid;
 
 /// What may be announced about the selected mailbox once a command has run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,7 +136,7 @@ pub(crate) async fn execute(session: &mut Session, command: Command) -> Result<F
         CommandBody::GetQuotaRoot(m) => quota::get_quota_root(session, m),
         CommandBody::SetQuota(_) => quota::set_quota(session),
         CommandBody::Notify(_) => Err(Refusal::bad("NOTIFY is not supported")),
-        CommandBody::CancelUpdate(_) => Err(Refusal::bad("CONTEXT=SEARCH is not supported")),
+        CommandBody::CancelUpdate(tags) => search::cancel_update(session, &tags),
         CommandBody::Expunge => expunge::expunge(session, None).await,
         CommandBody::UidExpunge(set) => expunge::expunge(session, Some(set)).await,
         CommandBody::Fetch(f) => fetch::fetch(session, f).await,
@@ -170,7 +173,25 @@ pub(crate) async fn refresh(session: &mut Session, allow_expunge: bool) {
     if let Err(e) = selected.view.settle_recent(store).await {
         tracing::warn!(error = %e, "imap: cannot claim \\Recent messages");
     }
+    // Search contexts (RFC 5267 §4.3.3-§4.3.4): REMOVEFROM before the expunges are
+    // announced, ADDTO after EXISTS, so message numbers in them are the client's.
+    let gone: Vec<Uid> = updates
+        .iter()
+        .filter_map(|u| match u {
+            Update::Expunged { uid, .. } => Some(*uid),
+            _ => None,
+        })
+        .collect();
+    let contexts = selected
+        .contexts
+        .refresh(store, &selected.view, &selected.saved, &gone);
+    for esearch in contexts.removals {
+        session.out.data(Data::Esearch(esearch));
+    }
     session.out.updates(&selected.view, updates, enabled);
+    for esearch in contexts.additions {
+        session.out.data(Data::Esearch(esearch));
+    }
 }
 
 /// Queues the tagged response; counts a BAD; ends the session past the error limit.

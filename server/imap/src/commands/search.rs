@@ -1,33 +1,48 @@
 //! SEARCH and UID SEARCH (RFC 9051 §6.4.4) with ESEARCH's RETURN options (RFC 4731, part of
 //! IMAP4rev2) and SEARCHRES (RFC 5182: SAVE and `$`); SORT with ESORT (RFC 5256 §3, RFC 5267
-//! §3) and THREAD (RFC 5256 §3). Matching, ordering and threading are `kantor-imap-message`'s;
-//! this module chooses the messages, maps numbers to UIDs and writes the responses.
+//! §3) and THREAD (RFC 5256 §3); CONTEXT=SEARCH and CONTEXT=SORT (RFC 5267 §4): the CONTEXT
+//! hint, PARTIAL, UPDATE and CANCELUPDATE. Matching, ordering and threading are
+//! `kantor-imap-message`'s; this module chooses the messages, maps numbers to UIDs and writes
+//! the responses ([`ret`]: what the RETURN options ask for); the kept searches are
+//! `crate::search_context`'s.
 //!
 //! IMAP4rev1 clients get `* SEARCH` unless they ask for RETURN; IMAP4rev2 clients always get
-//! `* ESEARCH` (RFC 9051 §7.3.4). CONTEXT, UPDATE and PARTIAL (RFC 5267, RFC 9394) are not
-//! offered and are refused.
+//! `* ESEARCH` (RFC 9051 §7.3.4).
+
+mod ret;
 
 use crate::outcome::{Done, Outcome, Refusal};
+use crate::search_context::{self, Order, Row};
 use crate::session::Session;
 use crate::session::state::Selected;
-use kantor_imap_message::Message;
 use kantor_imap_message::search::{SearchContext, SearchError};
 use kantor_imap_proto::command::search::{Search, SearchKey, SearchReturn};
 use kantor_imap_proto::command::sort::{Sort, Thread, ThreadAlgorithm};
-use kantor_imap_proto::response::data::{Esearch, ThreadNode};
-use kantor_imap_proto::types::SeqList;
-use kantor_imap_proto::{Code, Data, Tag};
+use kantor_imap_proto::response::StatusKind;
+use kantor_imap_proto::response::data::ThreadNode;
+use kantor_imap_proto::{Code, Data, Response, Tag};
 use kantor_store::{Store, Uid};
+use ret::Found;
 use std::num::NonZeroU32;
 
-/// RETURN options this server offers; the others are BAD (their capabilities are not listed).
-fn check_return(ret: &Option<SearchReturn>) -> Result<(), Refusal> {
-    match ret {
-        Some(r) if r.context || r.update || r.partial.is_some() => Err(Refusal::bad(
-            "CONTEXT, UPDATE and PARTIAL are not supported",
-        )),
-        _ => Ok(()),
+/// Checks RETURN before anything runs: PARTIAL with ALL, and UPDATE under a tag that already
+/// names an update context (RFC 5267 §4.3: BAD), are refused.
+fn check_return(
+    session: &Session,
+    ret: &Option<SearchReturn>,
+    tag: &Tag,
+) -> Result<Option<SearchReturn>, Refusal> {
+    let Some(r) = ret else {
+        return Ok(None);
+    };
+    ret::check(r)?;
+    let in_use = |s: &Selected| s.contexts.in_use(tag.as_str());
+    if r.update && session.state.selected().is_some_and(in_use) {
+        return Err(Refusal::bad(
+            "Tag reuse: an update context already has this tag",
+        ));
     }
+    Ok(Some(ret::effective(*r)))
 }
 
 /// Whether the criteria use MODSEQ (a CONDSTORE enabling command, RFC 7162 §3.1.5).
@@ -51,18 +66,7 @@ fn with_context<T>(
     selected: &Selected,
     run: impl FnOnce(&SearchContext<'_>) -> Result<T, SearchError>,
 ) -> Result<T, Refusal> {
-    let messages: Vec<Message<'_>> = selected
-        .view
-        .entries()
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| !e.expunged)
-        .map(|(i, e)| Message {
-            seq: i as u32 + 1,
-            summary: &e.message,
-            recent: e.recent,
-        })
-        .collect();
+    let messages = search_context::live_messages(&selected.view);
     let context = SearchContext {
         store,
         messages: &messages,
@@ -82,7 +86,7 @@ fn uid_of(selected: &Selected, seq: u32) -> Uid {
 }
 
 pub(crate) fn search(session: &mut Session, search: Search, tag: &Tag) -> Outcome {
-    check_return(&search.ret)?;
+    let ret = check_return(session, &search.ret, tag)?;
     let modseq_asked = has_modseq(&search.criteria);
     if modseq_asked {
         super::select::enable_condstore(session);
@@ -99,7 +103,7 @@ pub(crate) fn search(session: &mut Session, search: Search, tag: &Tag) -> Outcom
     let seqs = match found {
         Ok(seqs) => seqs,
         Err(refusal) => {
-            if search.ret.is_some_and(|r| r.save) {
+            if ret.is_some_and(|r| r.save) {
                 selected.saved.clear();
             }
             return Err(refusal);
@@ -115,10 +119,7 @@ pub(crate) fn search(session: &mut Session, search: Search, tag: &Tag) -> Outcom
         .flatten();
     let uids: Vec<Uid> = seqs.iter().map(|&s| uid_of(selected, s)).collect();
     let ids = if search.uid { uids.clone() } else { seqs };
-    if let Some(ret) = search.ret.filter(|r| r.save) {
-        selected.saved = saved_subset(&ret, &uids);
-    }
-    let ret = match search.ret {
+    let ret = match ret {
         Some(ret) => ret,
         None if rev2 => SearchReturn {
             all: true,
@@ -130,93 +131,115 @@ pub(crate) fn search(session: &mut Session, search: Search, tag: &Tag) -> Outcom
             return Ok(Done::new("SEARCH completed"));
         }
     };
-    if let Some(esearch) = esearch(tag, search.uid, &ret, &ids, modseq, false) {
+    let found = Found {
+        ids,
+        uids,
+        sorted: false,
+    };
+    let kept = ret.update.then(|| {
+        let rows = found
+            .uids
+            .iter()
+            .map(|&uid| Row { uid, values: None })
+            .collect();
+        let key = search_context::freeze(&search.criteria, &selected.view, &selected.saved);
+        (key, Order::Mailbox, rows)
+    });
+    if ret.save {
+        selected.saved = ret::saved(&ret, &found);
+    }
+    if let Some(esearch) = ret::esearch(tag, search.uid, &ret, &found, modseq) {
         session.out.data(Data::Esearch(esearch));
+    }
+    if let Some((key, order, rows)) = kept {
+        keep(session, tag, search.uid, key, order, rows);
     }
     Ok(Done::new("SEARCH completed"))
 }
 
-/// What `RETURN (SAVE ...)` keeps (RFC 5182 §2.4): MIN and/or MAX alone keep only those;
-/// otherwise the whole result.
-fn saved_subset(ret: &SearchReturn, uids: &[Uid]) -> Vec<Uid> {
-    if (ret.min || ret.max) && !ret.all && !ret.count {
-        let mut kept = Vec::new();
-        if ret.min {
-            kept.extend(uids.iter().min());
-        }
-        if ret.max {
-            kept.extend(uids.iter().max());
-        }
-        kept.dedup();
-        return kept;
-    }
-    uids.to_vec()
-}
-
-/// The ESEARCH response (RFC 4731 §3.1, RFC 9051 §7.3.4); `None` when SAVE is the only option
-/// (RFC 5182 §2.4). `sorted`: the ids are in SORT order (ESORT, RFC 5267 §3.1: MIN and MAX are
-/// then the first and last, ALL keeps the order).
-fn esearch(
-    tag: &Tag,
-    uid: bool,
-    ret: &SearchReturn,
-    ids: &[u32],
-    modseq: Option<u64>,
-    sorted: bool,
-) -> Option<Esearch> {
-    if ret.save && !(ret.min || ret.max || ret.all || ret.count) {
-        return None;
-    }
-    let (first, last) = if sorted {
-        (ids.first().copied(), ids.last().copied())
-    } else {
-        (ids.iter().min().copied(), ids.iter().max().copied())
-    };
-    let all = if sorted {
-        SeqList::from_ordered(ids.iter().copied())
-    } else {
-        SeqList::from_numbers(ids.iter().copied())
-    };
-    Some(Esearch {
-        tag: Some(tag.clone()),
-        uid,
-        min: first.filter(|_| ret.min).and_then(NonZeroU32::new),
-        max: last.filter(|_| ret.max).and_then(NonZeroU32::new),
-        all: all.filter(|_| ret.all),
-        count: ret.count.then_some(ids.len() as u32),
-        modseq: modseq.filter(|_| !ids.is_empty()),
-        ..Esearch::default()
-    })
-}
-
-/// SORT / UID SORT (RFC 5256 §3), ESORT with RETURN (RFC 5267 §3).
+/// SORT / UID SORT (RFC 5256 §3), ESORT with RETURN (RFC 5267 §3), CONTEXT=SORT (§4).
 pub(crate) fn sort(session: &mut Session, sort: Sort, tag: &Tag) -> Outcome {
-    check_return(&sort.ret)?;
+    let ret = check_return(session, &sort.ret, tag)?;
     let ctx = session.ctx.clone();
     let selected = session
         .state
         .selected_mut()
         .ok_or_else(|| Refusal::bad("No mailbox selected"))?;
-    let seqs = with_context(ctx.directory.store(), selected, |c| {
-        kantor_imap_message::sort::sort(c, &sort.criteria, &sort.charset, &sort.search)
+    let rows = with_context(ctx.directory.store(), selected, |c| {
+        kantor_imap_message::sort::sorted(c, &sort.criteria, &sort.charset, &sort.search)
     })?;
-    let uids: Vec<Uid> = seqs.iter().map(|&s| uid_of(selected, s)).collect();
-    let ids = if sort.uid { uids.clone() } else { seqs };
-    match sort.ret {
-        Some(ret) => {
-            if ret.save {
-                selected.saved = saved_subset(&ret, &uids);
-            }
-            if let Some(esearch) = esearch(tag, sort.uid, &ret, &ids, None, true) {
-                session.out.data(Data::Esearch(esearch));
-            }
-        }
-        None => {
-            let ids = ids.into_iter().filter_map(NonZeroU32::new).collect();
-            session.out.data(Data::Sort { ids, modseq: None });
-        }
+    let uids: Vec<Uid> = rows.iter().map(|&(s, _)| uid_of(selected, s)).collect();
+    let ids = if sort.uid {
+        uids.clone()
+    } else {
+        rows.iter().map(|&(s, _)| s).collect()
+    };
+    let Some(ret) = ret else {
+        let ids = ids.into_iter().filter_map(NonZeroU32::new).collect();
+        session.out.data(Data::Sort { ids, modseq: None });
+        return Ok(Done::new("SORT completed"));
+    };
+    let found = Found {
+        ids,
+        uids,
+        sorted: true,
+    };
+    let kept = ret.update.then(|| {
+        let rows = rows
+            .into_iter()
+            .zip(&found.uids)
+            .map(|((_, values), &uid)| Row {
+                uid,
+                values: Some(values),
+            })
+            .collect();
+        let key = search_context::freeze(&sort.search, &selected.view, &selected.saved);
+        (key, Order::Sort(sort.criteria.clone()), rows)
+    });
+    if ret.save {
+        selected.saved = ret::saved(&ret, &found);
+    }
+    if let Some(esearch) = ret::esearch(tag, sort.uid, &ret, &found, None) {
+        session.out.data(Data::Esearch(esearch));
+    }
+    if let Some((key, order, rows)) = kept {
+        keep(session, tag, sort.uid, key, order, rows);
     }
     Ok(Done::new("SORT completed"))
+}
+
+/// Keeps a search for UPDATE (RFC 5267 §4.3), or says it will not with an untagged
+/// `NO [NOUPDATE "tag"]` when the session holds as many contexts as it may (§4.3.1); the
+/// other RETURN options have been answered either way.
+fn keep(session: &mut Session, tag: &Tag, uid: bool, key: SearchKey, order: Order, rows: Vec<Row>) {
+    let Some(selected) = session.state.selected_mut() else {
+        return;
+    };
+    if !selected.contexts.has_room(matches!(order, Order::Sort(_))) {
+        session.out.push(Response::status(
+            None,
+            StatusKind::No,
+            Some(Code::NoUpdate(tag.clone())),
+            "Too many update contexts",
+        ));
+        return;
+    }
+    selected
+        .contexts
+        .add(tag.clone(), uid, key, order, rows, &selected.view);
+}
+
+/// CANCELUPDATE (RFC 5267 §4.3.5): no more updates for the contexts of these tags. A tag with
+/// no context is BAD, and nothing is cancelled.
+pub(crate) fn cancel_update(session: &mut Session, tags: &[String]) -> Outcome {
+    let selected = session
+        .state
+        .selected_mut()
+        .ok_or_else(|| Refusal::bad("No mailbox selected"))?;
+    match selected.contexts.cancel(tags) {
+        Ok(()) => Ok(Done::new("CANCELUPDATE completed")),
+        Err(tag) => Err(Refusal::bad(format!("No update context has the tag {tag}"))),
+    }
 }
 
 /// THREAD / UID THREAD (RFC 5256 §3): REFERENCES and ORDEREDSUBJECT.

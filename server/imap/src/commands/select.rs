@@ -84,6 +84,7 @@ pub(crate) async fn select(session: &mut Session, select: Select, read_only: boo
         view,
         name: mailbox.name,
         saved: Vec::new(),
+        contexts: Default::default(),
     });
     Ok(if read_only {
         Done::with_code(Code::ReadOnly, "EXAMINE completed")

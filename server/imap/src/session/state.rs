@@ -1,5 +1,6 @@
 //! The protocol state of a session (RFC 9051 §3) and what the client has enabled (RFC 5161).
 
+use crate::search_context::Contexts;
 use crate::view::MailboxView;
 use kantor_imap_proto::State as ProtoState;
 use kantor_store::{AccountId, Uid};
@@ -20,6 +21,8 @@ pub(crate) struct Selected {
     /// The result saved by `SEARCH RETURN (SAVE)`, as UIDs (RFC 5182 §2.1); reset on every
     /// SELECT, EXAMINE, CLOSE and UNSELECT.
     pub saved: Vec<Uid>,
+    /// Searches kept for `RETURN (UPDATE)` (RFC 5267 §4.3); they end with the selection.
+    pub contexts: Contexts,
 }
 
 /// RFC 9051 §3: not authenticated, authenticated, selected. Logout is the end of the loop.
