@@ -4,14 +4,17 @@
 //! once and the updates (EXISTS, EXPUNGE/VANISHED, FETCH FLAGS) are written immediately.
 //! Without input, the session ends with `* BYE Autologout` at `imap.idle_timeout_secs`
 //! (RFC 9051 §5.4; clients re-issue IDLE well before 30 minutes).
+//!
+//! After NOTIFY, IDLE tells exactly what NOTIFY asked for (RFC 5465 §4), the selected mailbox's
+//! expunges included even with `selected-delayed`.
 
-use crate::commands::refresh;
+use crate::notify::{self, Moment};
 use crate::outcome::{Done, Outcome, Refusal};
 use crate::session::Session;
+use crate::session::listen::next_event;
 use kantor_imap_proto::{ContinuationError, Response, Resync, parse_idle_done};
 use kantor_net::ReadError;
 use kantor_store::ChangeEvent;
-use tokio::sync::broadcast::Receiver;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 
@@ -25,7 +28,7 @@ pub(crate) async fn idle(session: &mut Session) -> Result<Outcome, ReadError> {
     // Subscribe before the first refresh, so nothing committed in between is missed.
     let mut events = Some(session.store().subscribe());
     let account_id = session.state.user().map(|u| u.account_id);
-    refresh(session, true);
+    notify::deliver(session, Moment::Idle);
     session.out.push(Response::Continue("idling".into()));
     session.flush(true).await?;
     let deadline = Instant::now() + session.timeout();
@@ -48,19 +51,11 @@ pub(crate) async fn idle(session: &mut Session) -> Result<Outcome, ReadError> {
             Woke::Input(Err(e)) => return Err(e),
             Woke::Change(Ok(event)) if Some(event.account_id) != account_id => {}
             Woke::Change(Ok(_) | Err(RecvError::Lagged(_))) => {
-                refresh(session, true);
+                notify::deliver(session, Moment::Idle);
                 session.flush(true).await?;
             }
             Woke::Change(Err(RecvError::Closed)) => events = None,
         }
-    }
-}
-
-/// The next broadcast event; never, once the channel is gone (the server is stopping).
-async fn next_event(events: &mut Option<Receiver<ChangeEvent>>) -> Result<ChangeEvent, RecvError> {
-    match events {
-        Some(rx) => rx.recv().await,
-        None => std::future::pending().await,
     }
 }
 

@@ -5,13 +5,16 @@
 //! once for every command. What the session may tell the client about the selected mailbox
 //! after it is [`announce`]: EXPUNGE/VANISHED never while answering FETCH, STORE or SEARCH by
 //! number (RFC 9051 §7.5.1), nor UID SEARCH with numbers in its criteria (RFC 7162 §3.2.10.2);
-//! commands that set up the selection themselves announce nothing more.
+//! commands that set up the selection themselves announce nothing more; EXPUNGE and MOVE
+//! announce everything even to a NOTIFY client that asked for less, their expunges being their
+//! result (RFC 9051 §6.4.3, RFC 6851 §4.3). What a NOTIFY client is told otherwise is
+//! `crate::notify::apply`'s.
 //!
 //! One module per command family, named like the proto crate's: `any` (CAPABILITY, NOOP,
 //! LOGOUT, ID, ENABLE), `auth` (STARTTLS, LOGIN, AUTHENTICATE), `compress`, `mailbox` (CREATE,
 //! DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE), `list` (LIST, LSUB), `status`, `select` (SELECT,
 //! EXAMINE, UNSELECT, CLOSE), `fetch`, `store`, `search` (SEARCH, SORT, THREAD), `copy` (COPY,
-//! MOVE), `expunge`, `append`, `idle`, `quota`, `namespace`.
+//! MOVE), `expunge`, `append`, `idle`, `notify`, `quota`, `namespace`.
 
 mod any;
 mod append;
@@ -24,12 +27,14 @@ mod idle;
 mod list;
 mod mailbox;
 mod namespace;
+mod notify;
 mod quota;
 mod search;
 mod select;
 mod status;
 mod store;
 
+use crate::notify::{self as notifications, Moment};
 use crate::outcome::{self, Outcome, Refusal};
 use crate::session::{Flow, Session};
 use kantor_imap_proto::command::search::SearchKey;
@@ -45,6 +50,8 @@ pub(crate) enum Announce {
     WithoutExpunges,
     /// Everything, expunges included.
     Everything,
+    /// Everything, whatever NOTIFY asked for: the updates are the command's own result.
+    AsResult,
 }
 
 /// The second column of the command table.
@@ -54,6 +61,7 @@ pub(crate) fn announce(body: &CommandBody) -> Announce {
         C::Select(_) | C::Examine(_) | C::Close | C::Unselect | C::Logout | C::Idle => {
             Announce::Nothing
         }
+        C::Expunge | C::UidExpunge(_) | C::Move(_) => Announce::AsResult,
         C::Fetch(f) if !f.uid => Announce::WithoutExpunges,
         C::Store(s) if !s.uid => Announce::WithoutExpunges,
         C::Search(s) if !s.uid || has_numbers(&s.criteria) => Announce::WithoutExpunges,
@@ -132,7 +140,7 @@ pub(crate) async fn execute(session: &mut Session, command: Command) -> Result<F
         CommandBody::GetQuota(root) => quota::get_quota(session, root),
         CommandBody::GetQuotaRoot(m) => quota::get_quota_root(session, m),
         CommandBody::SetQuota(_) => quota::set_quota(session),
-        CommandBody::Notify(_) => Err(Refusal::bad("NOTIFY is not supported")),
+        CommandBody::Notify(n) => notify::notify(session, n),
         CommandBody::CancelUpdate(_) => Err(Refusal::bad("CONTEXT=SEARCH is not supported")),
         CommandBody::Expunge => expunge::expunge(session, None).await,
         CommandBody::UidExpunge(set) => expunge::expunge(session, Some(set)).await,
@@ -144,27 +152,27 @@ pub(crate) async fn execute(session: &mut Session, command: Command) -> Result<F
         CommandBody::Sort(s) => search::sort(session, s, &tag),
         CommandBody::Thread(t) => search::thread(session, t),
     };
-    if announce != Announce::Nothing {
-        refresh(session, announce == Announce::Everything);
+    let moment = match announce {
+        Announce::Nothing => None,
+        Announce::WithoutExpunges => Some(Moment::Command {
+            allow_expunge: false,
+        }),
+        Announce::Everything => Some(Moment::Command {
+            allow_expunge: true,
+        }),
+        Announce::AsResult => Some(Moment::Result),
+    };
+    if let Some(moment) = moment {
+        notifications::selected(session, moment);
     }
     Ok(complete(session, tag, outcome, flow))
 }
 
-/// Brings the selected view up to date with the change log and queues what the client must be
-/// told (RFC 9051 §7.4, §7.5); nothing when no mailbox is selected.
-pub(crate) fn refresh(session: &mut Session, allow_expunge: bool) {
-    let store = session.ctx.clone();
-    let enabled = session.enabled;
-    let Some(selected) = session.state.selected_mut() else {
-        return;
-    };
-    match selected
-        .view
-        .refresh(store.directory.store(), allow_expunge)
-    {
-        Ok(updates) => session.out.updates(&selected.view, updates, enabled),
-        Err(e) => tracing::warn!(error = %e, "imap: cannot refresh the selected mailbox"),
-    }
+/// Brings the selected view up to date with the change log and queues everything the client
+/// must be told (RFC 9051 §7.4, §7.5) as part of a command's result; nothing when no mailbox
+/// is selected.
+pub(crate) fn refresh(session: &mut Session) {
+    notifications::selected(session, Moment::Result);
 }
 
 /// Queues the tagged response; counts a BAD; ends the session past the error limit.
@@ -208,6 +216,10 @@ mod tests {
             ("UID THREAD REFERENCES UTF-8 ALL", Announce::Everything),
             ("NOOP", Announce::Everything),
             ("COPY 1 Trash", Announce::Everything),
+            ("MOVE 1 Trash", Announce::AsResult),
+            ("EXPUNGE", Announce::AsResult),
+            ("UID EXPUNGE 1:3", Announce::AsResult),
+            ("NOTIFY NONE", Announce::Everything),
             ("SELECT INBOX", Announce::Nothing),
             ("CLOSE", Announce::Nothing),
             ("IDLE", Announce::Nothing),
