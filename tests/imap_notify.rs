@@ -154,6 +154,13 @@ fn other_sessions_changes_arrive_without_a_command() {
     assert_eq!(a.told(), "* 1 EXPUNGE");
     a.quiet();
 
+    // Its own APPEND: EXISTS as always, but no MessageNew FETCH (§5.2: SHOULD NOT).
+    let text = std::str::from_utf8(MESSAGE).unwrap();
+    let own = a.ok(&format!("APPEND INBOX {{{}}}\r\n{text}", MESSAGE.len()));
+    assert!(own.contains(&"* 1 EXISTS".to_string()), "{own:?}");
+    assert!(!own.iter().any(|l| l.contains("FETCH")), "{own:?}");
+    a.quiet();
+
     // NOTIFY NONE: nothing more, not even at the end of a command (§3.1).
     a.ok("NOTIFY NONE");
     b.append("Sent", "", MESSAGE);

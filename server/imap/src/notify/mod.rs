@@ -120,9 +120,17 @@ impl Notifier {
         }
     }
 
-    /// A message this session added to the selected mailbox.
+    /// A message this session added to the selected mailbox; remembered only while MessageNew
+    /// asks for a FETCH.
     pub fn own_arrival(&mut self, mailbox_id: MailboxId, uid: Uid) {
-        self.own_arrivals.push((mailbox_id, uid));
+        if self
+            .config
+            .selected
+            .as_ref()
+            .is_some_and(|s| !s.fetch.is_empty())
+        {
+            self.own_arrivals.push((mailbox_id, uid));
+        }
     }
 
     /// Whether the client's names of mailboxes include one below `name`.
