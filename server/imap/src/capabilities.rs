@@ -52,6 +52,7 @@ const ALWAYS: &[&str] = &[
     "SAVEDATE",
     "OBJECTID",
     "PREVIEW",
+    "NOTIFY",
 ];
 
 fn atom(name: &str) -> Capability {

@@ -15,6 +15,7 @@
 //! | `flags` | IMAP flags ⇄ the store's flags and keywords |
 //! | `outcome` | how a command ends: OK, NO, BAD with response codes, or a server fault |
 //! | [`names`] | mailbox names, the hierarchy delimiter, LIST pattern matching |
+//! | `notify` | NOTIFY (RFC 5465): the checked filters, the change log turned into STATUS / LIST, and delivery between commands (`session/listen.rs` waits) |
 //! | [`view`] | the selected mailbox as this session sees it: sequence numbers, and the change log turned into EXISTS / EXPUNGE / FETCH FLAGS at the points the RFC allows |
 
 mod access;
@@ -22,6 +23,7 @@ mod capabilities;
 mod commands;
 mod flags;
 pub mod names;
+mod notify;
 mod outcome;
 mod search_context;
 mod sequence;

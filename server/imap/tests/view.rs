@@ -1,6 +1,6 @@
 //! The selected-mailbox view against a real store: what a session is told, and when.
 
-use kantor_imap::view::{MailboxView, RecentMode, Update};
+use kantor_imap::view::{Apply, MailboxView, RecentMode, Update};
 use kantor_store::*;
 
 async fn setup() -> (tempfile::TempDir, Store, Account, MailboxId) {
@@ -242,4 +242,49 @@ async fn recent_goes_to_the_first_selecting_session_only() {
         1,
         "IMAP4rev2 claims nothing"
     );
+}
+
+#[tokio::test]
+async fn held_back_changes_are_told_by_a_later_refresh() {
+    let (_dir, store, alice, inbox) = setup().await;
+    let first = append(&store, &alice, inbox, 2).await;
+    let mut view = MailboxView::open(&store, alice.id, inbox, false, RecentMode::Off)
+        .unwrap()
+        .unwrap();
+    append(&store, &alice, inbox, 1).await;
+    store
+        .set_flags(
+            alice.id,
+            inbox,
+            vec![first[0].message_id],
+            flag(FlagOperation::Add, Flags::FLAGGED, &[]),
+        )
+        .await
+        .unwrap();
+    store
+        .expunge(alice.id, inbox, vec![first[1].message_id])
+        .await
+        .unwrap();
+    // A snapshot (RFC 5465 SELECTED NONE): nothing applied, the expunged one only marked.
+    assert_eq!(view.refresh_with(&store, Apply::NOTHING).unwrap(), vec![]);
+    assert_eq!(view.len(), 2);
+    assert!(view.get(2).unwrap().expunged);
+    // Arrivals only.
+    let arrivals = Apply {
+        arrivals: true,
+        ..Apply::NOTHING
+    };
+    assert_eq!(
+        view.refresh_with(&store, arrivals).unwrap(),
+        vec![Update::Exists(3)]
+    );
+    // The rest, held since.
+    assert_eq!(
+        view.refresh_with(&store, Apply::ALL).unwrap(),
+        vec![
+            Update::Expunged { seq: 2, uid: 2 },
+            Update::Flags { seq: 1, uid: 1 }
+        ]
+    );
+    assert_eq!(view.refresh_with(&store, Apply::ALL).unwrap(), vec![]);
 }

@@ -2,15 +2,14 @@
 //! which modseq, so IDLE, NOTIFY, JMAP push and friends wake without polling SQL. The durable
 //! side is the `changes` table, read with [`crate::Store::changes_since`].
 //!
-//! Two ways to listen, both fed by the same commit ([`ChangeHub::publish`]):
-//! [`crate::Store::watch_account`] wakes only for one account (a session in IDLE: with 10,000
-//! of them, a delivery wakes the recipient's few, not all), and [`crate::Store::subscribe`]
-//! sees every account's commits (for services that serve all accounts).
+//! Listeners wait on one account ([`crate::Store::watch_account`], fed by
+//! [`ChangeHub::publish`]): with 10,000 sessions in IDLE, a delivery wakes the recipient's few,
+//! not all.
 
 use crate::{AccountId, MailboxId, MessageId, Modseq, Uid};
 use std::collections::HashMap;
 use std::sync::Mutex;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::watch;
 
 /// Broadcast after a commit: `account_id`'s change counter reached `modseq`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +20,6 @@ pub struct ChangeEvent {
 
 /// Where the writer announces commits.
 pub(crate) struct ChangeHub {
-    all: broadcast::Sender<ChangeEvent>,
     accounts: Mutex<Watches>,
 }
 
@@ -39,14 +37,12 @@ const SWEEP_EVERY: usize = 1024;
 impl ChangeHub {
     pub(crate) fn new() -> ChangeHub {
         ChangeHub {
-            all: broadcast::channel(4096).0,
             accounts: Mutex::new(Watches::default()),
         }
     }
 
     /// Called by the writer after a commit, once per changed account.
     pub(crate) fn publish(&self, event: ChangeEvent) {
-        let _ = self.all.send(event);
         let mut watches = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(sender) = watches.senders.get(&event.account_id) {
             if sender.receiver_count() == 0 {
@@ -55,10 +51,6 @@ impl ChangeHub {
                 sender.send_replace(event.modseq);
             }
         }
-    }
-
-    pub(crate) fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {
-        self.all.subscribe()
     }
 
     pub(crate) fn watch(&self, account_id: AccountId) -> AccountChanges {

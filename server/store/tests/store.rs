@@ -78,7 +78,7 @@ async fn accounts_get_special_use_mailboxes_and_unique_addresses() {
 #[tokio::test]
 async fn delivery_shares_one_blob_assigns_uids_and_logs_changes() {
     let (dir, store, alice, bob) = setup().await;
-    let mut events = store.subscribe();
+    let mut bob_changes = store.watch_account(bob.id);
     let blob = message("hello", "Message-ID: <m1@x>");
     let delivered = store
         .deliver(incoming(blob.clone(), vec![alice.id, bob.id]))
@@ -86,8 +86,14 @@ async fn delivery_shares_one_blob_assigns_uids_and_logs_changes() {
         .unwrap();
     assert_eq!(delivered.len(), 2);
     assert!(delivered.iter().all(|d| d.uid == 1));
-    let event = events.recv().await.unwrap();
-    assert_eq!(event.account_id, alice.id);
+    let modseq = bob_changes
+        .changed()
+        .await
+        .expect("bob's sessions are woken");
+    assert_eq!(
+        Some(modseq),
+        store.account(bob.id).unwrap().map(|a| a.modseq)
+    );
 
     let reply = message("re: hello", "Message-ID: <m2@x>\r\nIn-Reply-To: <m1@x>");
     let second = store

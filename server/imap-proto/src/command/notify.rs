@@ -247,4 +247,74 @@ mod tests {
             "a NOTIFY SET (selected (MessageNew (FOO)))",
         ]);
     }
+
+    #[test]
+    fn filters_events_and_case() {
+        let Notify::Set { status, groups } = notify(
+            "a notify set status (selected-delayed (messagenew (UID FLAGS) messageexpunge flagchange)) (INBOXES (MessageNew MessageExpunge)) (subscribed NONE) (subtree (a \"b c\") (mailboxname subscriptionchange))",
+        ) else {
+            panic!()
+        };
+        assert!(status);
+        assert_eq!(groups[0].filter, MailboxFilter::SelectedDelayed);
+        assert_eq!(
+            groups[0].events,
+            [
+                Event::MessageNew(vec![FetchAttribute::Uid, FetchAttribute::Flags]),
+                Event::MessageExpunge,
+                Event::FlagChange
+            ]
+        );
+        assert_eq!(groups[1].filter, MailboxFilter::Inboxes);
+        assert_eq!(groups[2].filter, MailboxFilter::Subscribed);
+        assert!(groups[2].events.is_empty());
+        assert_eq!(
+            groups[3].filter,
+            MailboxFilter::Subtree(vec![Mailbox::new("a"), Mailbox::new("b c")])
+        );
+        assert_eq!(
+            groups[3].events,
+            [Event::MailboxName, Event::SubscriptionChange]
+        );
+        // A literal mailbox name, and every event name of RFC 5465 §8.
+        let Notify::Set { groups, .. } = notify_bytes(
+            b"a NOTIFY SET (mailboxes {3}\r\nabc (AnnotationChange MailboxMetadataChange ServerMetadataChange))\r\n",
+        ) else {
+            panic!()
+        };
+        assert_eq!(
+            groups[0].filter,
+            MailboxFilter::Mailboxes(vec![Mailbox::new("abc")])
+        );
+        assert_eq!(
+            groups[0].events,
+            [
+                Event::AnnotationChange,
+                Event::MailboxMetadataChange,
+                Event::ServerMetadataChange
+            ]
+        );
+        assert_bad(&[
+            "a NOTIFY NONE (selected (MessageNew))",
+            "a NOTIFY NONE ",
+            "a NOTIFY SET (selected (MessageNew)) ",
+            "a NOTIFY SET  (selected (MessageNew))",
+            "a NOTIFY SET STATUSX (selected (MessageNew))",
+            "a NOTIFY SET STATUS STATUS (selected (MessageNew))",
+            "a NOTIFY SET (selected (MessageNew ()))",
+            "a NOTIFY SET (selected (MessageNew) )",
+            "a NOTIFY SET (selected MessageNew)",
+            "a NOTIFY SET (selected NONE MessageNew)",
+            "a NOTIFY SET (mailboxes () (MessageNew))",
+            "a NOTIFY SET (personal (\"MessageNew\"))",
+            "a NOTIFY SET (selected (MessageNew (UID))",
+        ]);
+    }
+
+    fn notify_bytes(buf: &[u8]) -> Notify {
+        match parse_bytes(buf) {
+            Ok(CommandBody::Notify(n)) => n,
+            other => panic!("{other:?}"),
+        }
+    }
 }

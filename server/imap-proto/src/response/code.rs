@@ -144,7 +144,7 @@ pub enum Code {
     NoUpdate(Tag),
     /// `NOTIFICATIONOVERFLOW` (RFC 5465 §5.8).
     NotificationOverflow,
-    /// `BADEVENT (events)` (RFC 5465 §5.9): the events supported.
+    /// `BADEVENT (events)` (RFC 5465 §3.1, §8): the events supported.
     BadEvent(Vec<Atom>),
     /// Any other code, with optional text (`]`, CR and LF are dropped).
     Other {

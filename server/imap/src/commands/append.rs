@@ -47,6 +47,16 @@ pub(crate) async fn append(session: &mut Session, append: Append) -> Outcome {
         });
     }
     let delivered = store.append(messages).await?;
+    let selected = session.state.selected().map(|s| s.view.mailbox_id);
+    if let Some(notifier) = session.notify.as_mut() {
+        // RFC 5465 §5: not reported back to this client (STATUS, MessageNew's FETCH).
+        for d in &delivered {
+            notifier.own_write(d.modseq);
+            if Some(d.mailbox_id) == selected {
+                notifier.own_arrival(d.mailbox_id, d.uid);
+            }
+        }
+    }
     let code = NonZeroU32::new(mailbox.uidvalidity)
         .zip(SeqList::from_ordered(delivered.iter().map(|d| d.uid)))
         .map(|(uid_validity, uids)| Code::AppendUid { uid_validity, uids });

@@ -64,6 +64,14 @@ pub(crate) async fn copy(session: &mut Session, command: CopyMove, moving: bool)
             .await?
     };
     let copy_uid = copy_uid(destination.uidvalidity, &pairs);
+    if destination.id == selected.view.mailbox_id
+        && let Some(notifier) = session.notify.as_mut()
+    {
+        // RFC 5465 §5.2: no MessageNew FETCH for the copies this client made.
+        for &(_, uid) in &pairs {
+            notifier.own_arrival(destination.id, uid);
+        }
+    }
     if moving {
         if let Some(code) = copy_uid {
             session

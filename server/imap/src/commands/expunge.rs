@@ -50,7 +50,7 @@ pub(crate) async fn expunge(session: &mut Session, uids: Option<SequenceSet>) ->
             .await?
             .is_empty()
     };
-    refresh(session, true).await;
+    refresh(session).await;
     let highest = session.state.selected().map(|s| s.view.highest_modseq());
     match highest {
         Some(modseq) if removed && session.enabled.qresync => Ok(Done::with_code(

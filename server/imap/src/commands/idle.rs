@@ -1,16 +1,19 @@
 //! IDLE (RFC 9051 §6.3.13): after `+ idling`, the session waits on two things only, the
 //! client's `DONE` and the store's wake-up for commits to this account (`Store::watch_account`),
-//! so an idle session holds no thread, never polls, and is not woken by other accounts' mail. A change to this account refreshes the view at
-//! once and the updates (EXISTS, EXPUNGE/VANISHED, FETCH FLAGS) are written immediately.
+//! so an idle session holds no thread, never polls, and is not woken by other accounts' mail.
+//! A change to this account refreshes the view at once and the updates (EXISTS, EXPUNGE/VANISHED, FETCH FLAGS) are written immediately.
 //! Without input, the session ends with `* BYE Autologout` at `imap.idle_timeout_secs`
 //! (RFC 9051 §5.4; clients re-issue IDLE well before 30 minutes).
+//!
+//! After NOTIFY, IDLE tells exactly what NOTIFY asked for (RFC 5465 §4), the selected mailbox's
+//! expunges included even with `selected-delayed`.
 
-use crate::commands::refresh;
+use crate::notify::{self, Moment};
 use crate::outcome::{Done, Outcome, Refusal};
 use crate::session::Session;
+use crate::session::listen::next_change;
 use kantor_imap_proto::{ContinuationError, Response, Resync, parse_idle_done};
 use kantor_net::ReadError;
-use kantor_store::AccountChanges;
 use tokio::time::Instant;
 
 /// What woke the idling session.
@@ -26,7 +29,7 @@ pub(crate) async fn idle(session: &mut Session) -> Result<Outcome, ReadError> {
         .state
         .user()
         .map(|u| session.store().watch_account(u.account_id));
-    refresh(session, true).await;
+    notify::deliver(session, Moment::Idle).await;
     session.out.push(Response::Continue("idling".into()));
     session.flush(true).await?;
     let deadline = Instant::now() + session.timeout();
@@ -48,19 +51,11 @@ pub(crate) async fn idle(session: &mut Session) -> Result<Outcome, ReadError> {
             }
             Woke::Input(Err(e)) => return Err(e),
             Woke::Change(true) => {
-                refresh(session, true).await;
+                notify::deliver(session, Moment::Idle).await;
                 session.flush(true).await?;
             }
             Woke::Change(false) => changes = None,
         }
-    }
-}
-
-/// The next commit to the account; never, once the store is gone (the server is stopping).
-async fn next_change(changes: &mut Option<AccountChanges>) -> bool {
-    match changes {
-        Some(changes) => changes.changed().await.is_some(),
-        None => std::future::pending().await,
     }
 }
 

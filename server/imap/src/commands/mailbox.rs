@@ -58,17 +58,31 @@ fn role(special_use: &[SpecialUse]) -> Result<Option<MailboxRole>, Refusal> {
 }
 
 /// Creates the missing levels above `name` (RFC 9051 §6.3.4: "SHOULD create any superior
-/// hierarchical names").
-async fn create_parents(store: &Store, account_id: AccountId, name: &str) -> Result<(), Refusal> {
+/// hierarchical names"); returns those it created.
+async fn create_parents(
+    store: &Store,
+    account_id: AccountId,
+    name: &str,
+) -> Result<Vec<kantor_store::Mailbox>, Refusal> {
+    let mut created = Vec::new();
     for parent in names::ancestors(name) {
         if store.mailbox_by_name(account_id, parent)?.is_none() {
             match store.create_mailbox(account_id, parent, None).await {
-                Ok(_) | Err(StoreError::AlreadyExists(_)) => {}
+                Ok(mailbox) => created.push(mailbox),
+                Err(StoreError::AlreadyExists(_)) => {}
                 Err(e) => return Err(e.into()),
             }
         }
     }
-    Ok(())
+    Ok(created)
+}
+
+/// Tells NOTIFY's bookkeeping about mailboxes this client created, so they are not reported
+/// back to it (RFC 5465 §5).
+fn learn(session: &mut Session, created: &[kantor_store::Mailbox]) {
+    if let Some(notifier) = session.notify.as_mut() {
+        created.iter().for_each(|m| notifier.learn(m));
+    }
 }
 
 /// RFC 9051 §6.3.4; `OK [MAILBOXID (...)]` (RFC 8474 §4.1).
@@ -94,10 +108,13 @@ pub(crate) async fn create(session: &mut Session, create: Create) -> Outcome {
             "Mailbox already exists",
         ));
     }
-    create_parents(store, target.account_id, &name).await?;
+    let mut created = create_parents(store, target.account_id, &name).await?;
     let mailbox = store.create_mailbox(target.account_id, &name, role).await?;
+    let id = mailbox.id;
+    created.push(mailbox);
+    learn(session, &created);
     Ok(Done::with_code(
-        Code::MailboxId(access::mailbox_object_id(mailbox.id)),
+        Code::MailboxId(access::mailbox_object_id(id)),
         "CREATE completed",
     ))
 }
@@ -113,6 +130,9 @@ pub(crate) async fn delete(session: &mut Session, mailbox: Mailbox) -> Outcome {
         return Err(Refusal::no_code(Code::NonExistent, "No such mailbox"));
     };
     store.delete_mailbox(target.account_id, found.id).await?;
+    if let Some(notifier) = session.notify.as_mut() {
+        notifier.forget(found.id);
+    }
     Ok(Done::new("DELETE completed"))
 }
 
@@ -143,7 +163,7 @@ pub(crate) async fn rename(session: &mut Session, from: Mailbox, to: Mailbox) ->
             "Mailbox already exists",
         ));
     }
-    create_parents(store, account_id, &to).await?;
+    let mut created = create_parents(store, account_id, &to).await?;
     if from.is_inbox() {
         let destination = store.create_mailbox(account_id, &to, None).await?;
         let ids: Vec<i64> = store.messages(source.id)?.iter().map(|m| m.id).collect();
@@ -152,6 +172,8 @@ pub(crate) async fn rename(session: &mut Session, from: Mailbox, to: Mailbox) ->
                 .move_messages(account_id, source.id, ids, destination.id)
                 .await?;
         }
+        created.push(destination);
+        learn(session, &created);
         return Ok(Done::new("RENAME completed"));
     }
     let mut renames = vec![(source.id, to.clone())];
@@ -162,6 +184,12 @@ pub(crate) async fn rename(session: &mut Session, from: Mailbox, to: Mailbox) ->
         }
     }
     store.rename_mailboxes(account_id, renames.clone()).await?;
+    learn(session, &created);
+    if let Some(notifier) = session.notify.as_mut() {
+        for (id, name) in &renames {
+            notifier.learn_name(*id, name);
+        }
+    }
     if let Some(selected) = session.state.selected_mut()
         && let Some((_, name)) = renames
             .iter()
@@ -185,7 +213,10 @@ pub(crate) async fn subscribe(
         Some(found) => {
             store
                 .set_subscribed(target.account_id, found.id, subscribed)
-                .await?
+                .await?;
+            if let Some(notifier) = session.notify.as_mut() {
+                notifier.learn_subscription(found.id, subscribed);
+            }
         }
         None if subscribed => {
             return Err(Refusal::no_code(Code::NonExistent, "No such mailbox"));

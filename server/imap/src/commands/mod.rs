@@ -5,14 +5,18 @@
 //! once for every command. What the session may tell the client about the selected mailbox
 //! after it is [`announce`]: EXPUNGE/VANISHED never while answering FETCH, STORE or SEARCH by
 //! number (RFC 9051 §7.5.1), nor UID SEARCH with numbers in its criteria (RFC 7162 §3.2.10.2);
-//! commands that set up the selection themselves announce nothing more. Search contexts'
-//! ADDTO / REMOVEFROM (RFC 5267 §4.3.2: allowed at any time) go with every refresh.
+//! commands that set up the selection themselves announce nothing more; EXPUNGE and MOVE
+//! announce everything even to a NOTIFY client that asked for less, their expunges being their
+//! result (RFC 9051 §6.4.3, RFC 6851 §4.3). What a NOTIFY client is told otherwise is
+//! `crate::notify::apply`'s. Search contexts' ADDTO / REMOVEFROM (RFC 5267 §4.3.2: allowed at
+//! any time) go with every refresh.
 //!
 //! One module per command family, named like the proto crate's: `any` (CAPABILITY, NOOP,
 //! LOGOUT, ID, ENABLE), `auth` (STARTTLS, LOGIN, AUTHENTICATE), `compress`, `mailbox` (CREATE,
 //! DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE), `list` (LIST, LSUB), `status`, `select` (SELECT,
 //! EXAMINE, UNSELECT, CLOSE), `fetch`, `store`, `search` (SEARCH, SORT, THREAD,
-//! CANCELUPDATE), `copy` (COPY, MOVE), `expunge`, `append`, `idle`, `quota`, `namespace`.
+//! CANCELUPDATE), `copy` (COPY, MOVE), `expunge`, `append`, `idle`, `notify`, `quota`,
+//! `namespace`.
 
 mod any;
 mod append;
@@ -25,19 +29,19 @@ mod idle;
 mod list;
 mod mailbox;
 mod namespace;
+mod notify;
 mod quota;
 mod search;
 mod select;
 mod status;
 mod store;
 
+use crate::notify::{self as notifications, Moment};
 use crate::outcome::{self, Outcome, Refusal};
 use crate::session::{Flow, Session};
-use crate::view::Update;
 use kantor_imap_proto::command::search::SearchKey;
-use kantor_imap_proto::{Command, CommandBody, Data};
+use kantor_imap_proto::{Command, CommandBody};
 use kantor_net::ReadError;
-use kantor_store::Uid;
 
 /// What may be announced about the selected mailbox once a command has run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +52,8 @@ pub(crate) enum Announce {
     WithoutExpunges,
     /// Everything, expunges included.
     Everything,
+    /// Everything, whatever NOTIFY asked for: the updates are the command's own result.
+    AsResult,
 }
 
 /// The second column of the command table.
@@ -57,6 +63,7 @@ pub(crate) fn announce(body: &CommandBody) -> Announce {
         C::Select(_) | C::Examine(_) | C::Close | C::Unselect | C::Logout | C::Idle => {
             Announce::Nothing
         }
+        C::Expunge | C::UidExpunge(_) | C::Move(_) => Announce::AsResult,
         C::Fetch(f) if !f.uid => Announce::WithoutExpunges,
         C::Store(s) if !s.uid => Announce::WithoutExpunges,
         C::Search(s) if !s.uid || has_numbers(&s.criteria) => Announce::WithoutExpunges,
@@ -135,7 +142,7 @@ pub(crate) async fn execute(session: &mut Session, command: Command) -> Result<F
         CommandBody::GetQuota(root) => quota::get_quota(session, root),
         CommandBody::GetQuotaRoot(m) => quota::get_quota_root(session, m),
         CommandBody::SetQuota(_) => quota::set_quota(session),
-        CommandBody::Notify(_) => Err(Refusal::bad("NOTIFY is not supported")),
+        CommandBody::Notify(n) => notify::notify(session, n).await,
         CommandBody::CancelUpdate(tags) => search::cancel_update(session, &tags),
         CommandBody::Expunge => expunge::expunge(session, None).await,
         CommandBody::UidExpunge(set) => expunge::expunge(session, Some(set)).await,
@@ -147,51 +154,27 @@ pub(crate) async fn execute(session: &mut Session, command: Command) -> Result<F
         CommandBody::Sort(s) => search::sort(session, s, &tag),
         CommandBody::Thread(t) => search::thread(session, t),
     };
-    if announce != Announce::Nothing {
-        refresh(session, announce == Announce::Everything).await;
+    let moment = match announce {
+        Announce::Nothing => None,
+        Announce::WithoutExpunges => Some(Moment::Command {
+            allow_expunge: false,
+        }),
+        Announce::Everything => Some(Moment::Command {
+            allow_expunge: true,
+        }),
+        Announce::AsResult => Some(Moment::Result),
+    };
+    if let Some(moment) = moment {
+        notifications::selected(session, moment).await;
     }
     Ok(complete(session, tag, outcome, flow))
 }
 
-/// Brings the selected view up to date with the change log, settles `\Recent` for new
-/// messages, and queues what the client must be told (RFC 9051 §7.4, §7.5); nothing when no
-/// mailbox is selected.
-pub(crate) async fn refresh(session: &mut Session, allow_expunge: bool) {
-    let ctx = session.ctx.clone();
-    let store = ctx.directory.store();
-    let enabled = session.enabled;
-    let Some(selected) = session.state.selected_mut() else {
-        return;
-    };
-    let updates = match selected.view.refresh(store, allow_expunge) {
-        Ok(updates) => updates,
-        Err(e) => {
-            tracing::warn!(error = %e, "imap: cannot refresh the selected mailbox");
-            return;
-        }
-    };
-    if let Err(e) = selected.view.settle_recent(store).await {
-        tracing::warn!(error = %e, "imap: cannot claim \\Recent messages");
-    }
-    // Search contexts (RFC 5267 §4.3.3-§4.3.4): REMOVEFROM before the expunges are
-    // announced, ADDTO after EXISTS, so message numbers in them are the client's.
-    let gone: Vec<Uid> = updates
-        .iter()
-        .filter_map(|u| match u {
-            Update::Expunged { uid, .. } => Some(*uid),
-            _ => None,
-        })
-        .collect();
-    let contexts = selected
-        .contexts
-        .refresh(store, &selected.view, &selected.saved, &gone);
-    for esearch in contexts.removals {
-        session.out.data(Data::Esearch(esearch));
-    }
-    session.out.updates(&selected.view, updates, enabled);
-    for esearch in contexts.additions {
-        session.out.data(Data::Esearch(esearch));
-    }
+/// Brings the selected view up to date with the change log and queues everything the client
+/// must be told (RFC 9051 §7.4, §7.5) as part of a command's result; nothing when no mailbox
+/// is selected.
+pub(crate) async fn refresh(session: &mut Session) {
+    notifications::selected(session, Moment::Result).await;
 }
 
 /// Queues the tagged response; counts a BAD; ends the session past the error limit.
@@ -235,6 +218,10 @@ mod tests {
             ("UID THREAD REFERENCES UTF-8 ALL", Announce::Everything),
             ("NOOP", Announce::Everything),
             ("COPY 1 Trash", Announce::Everything),
+            ("MOVE 1 Trash", Announce::AsResult),
+            ("EXPUNGE", Announce::AsResult),
+            ("UID EXPUNGE 1:3", Announce::AsResult),
+            ("NOTIFY NONE", Announce::Everything),
             ("SELECT INBOX", Announce::Nothing),
             ("CLOSE", Announce::Nothing),
             ("IDLE", Announce::Nothing),

@@ -9,12 +9,14 @@
 //! Autologout` before closing. A client that stops reading our responses is dropped after
 //! `imap.write_timeout_secs` without progress.
 
+pub(crate) mod listen;
 pub(crate) mod output;
 pub(crate) mod state;
 
 use crate::ImapContext;
 use crate::capabilities::{self, Situation};
 use crate::commands;
+use crate::notify::Notifier;
 use kantor_imap_proto::{
     Capability, Code, CommandError, Limits, Parsed, Response, Resync, StatusKind, parse_command,
     skip_line,
@@ -37,6 +39,8 @@ pub(crate) struct Session {
     pub state: State,
     pub enabled: Enabled,
     pub limits: Limits,
+    /// NOTIFY's state (RFC 5465), once the client used it; `None` until then.
+    pub notify: Option<Notifier>,
     errors: u32,
 }
 
@@ -79,6 +83,7 @@ pub(crate) async fn run(
         state: State::NotAuthenticated,
         enabled: Enabled::default(),
         limits,
+        notify: None,
         errors: 0,
     };
     session.greet();
@@ -260,11 +265,18 @@ impl Session {
     }
 
     /// Writes what is queued and waits for more input. On timeout, says why and gives up.
+    /// Between commands of a NOTIFY client, notifications are written while waiting.
     pub async fn read_more(&mut self) -> Result<(), ReadError> {
         self.flush(true).await?;
         // After a large APPEND, an idle session keeps only a small read buffer.
         self.conn.shrink_idle_buffer();
-        match self.conn.fill(self.timeout()).await {
+        let between_commands = self.conn.buf.is_empty();
+        let read = if between_commands && self.notify.as_ref().is_some_and(Notifier::listens) {
+            self.listen(self.timeout()).await
+        } else {
+            self.conn.fill(self.timeout()).await
+        };
+        match read {
             Ok(_) => Ok(()),
             Err(ReadError::TimedOut) => {
                 self.autologout().await;

@@ -78,6 +78,36 @@ pub struct MailboxView {
     recent_mode: RecentMode,
     /// The highest UID whose `\Recent` state is settled.
     recent_settled: Uid,
+    /// Messages arrived that the client has not been told of (a NOTIFY client that asked for no
+    /// MessageNew, RFC 5465 §3.1): loaded by the next refresh that applies arrivals.
+    pending_arrivals: bool,
+    /// Messages whose flags changed, not yet told (no FlagChange asked for, RFC 5465 §5.1).
+    pending_flags: BTreeSet<MessageId>,
+}
+
+/// Which kinds of change a refresh applies and announces now; the others wait in the view
+/// (RFC 9051 §7.5.1 for expunges, RFC 5465 §5 for what a NOTIFY client did not ask for).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Apply {
+    /// New messages: EXISTS.
+    pub arrivals: bool,
+    /// Expunges: EXPUNGE or VANISHED.
+    pub expunges: bool,
+    /// Flag changes: FETCH FLAGS.
+    pub flags: bool,
+}
+
+impl Apply {
+    pub const ALL: Apply = Apply {
+        arrivals: true,
+        expunges: true,
+        flags: true,
+    };
+    pub const NOTHING: Apply = Apply {
+        arrivals: false,
+        expunges: false,
+        flags: false,
+    };
 }
 
 impl MailboxView {
@@ -117,6 +147,8 @@ impl MailboxView {
             keywords,
             recent_mode,
             recent_settled: 0,
+            pending_arrivals: false,
+            pending_flags: BTreeSet::new(),
         }))
     }
 
@@ -188,6 +220,18 @@ impl MailboxView {
     /// Reads the change log since the last refresh and applies it. `allow_expunge` is false
     /// while answering FETCH, STORE or SEARCH (RFC 9051 §7.5.1): expunges then wait, marked.
     pub fn refresh(&mut self, store: &Store, allow_expunge: bool) -> Result<Vec<Update>> {
+        self.refresh_with(
+            store,
+            Apply {
+                expunges: allow_expunge,
+                ..Apply::ALL
+            },
+        )
+    }
+
+    /// [`MailboxView::refresh`], applying only the kinds of change `apply` allows; expunged
+    /// messages are marked either way, and what is held back is applied by a later refresh.
+    pub fn refresh_with(&mut self, store: &Store, apply: Apply) -> Result<Vec<Update>> {
         let log = store.changes_since(self.account_id, self.modseq)?;
         let mut gone = HashSet::new();
         let mut touched = Vec::new();
@@ -220,11 +264,19 @@ impl MailboxView {
         {
             entry.expunged = true;
         }
-        if allow_expunge {
+        if apply.expunges {
             self.announce_expunges(&mut updates);
         }
-        self.apply_flag_changes(store, &touched, &mut updates)?;
-        if created {
+        self.pending_flags.extend(touched);
+        if apply.flags {
+            let touched: Vec<MessageId> = std::mem::take(&mut self.pending_flags)
+                .into_iter()
+                .collect();
+            self.apply_flag_changes(store, &touched, &mut updates)?;
+        }
+        self.pending_arrivals |= created;
+        if apply.arrivals && self.pending_arrivals {
+            self.pending_arrivals = false;
             let arrived = store.messages_after_uid(self.mailbox_id, self.max_uid())?;
             if !arrived.is_empty() {
                 self.learn_keywords(arrived.iter().flat_map(|m| m.keywords.iter()), &mut updates);

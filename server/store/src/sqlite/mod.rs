@@ -18,12 +18,11 @@ mod queue;
 mod writer;
 
 use crate::blob::{BlobStore, LocalBlobStore};
-use crate::changes::{AccountChanges, ChangeEvent, ChangeHub};
+use crate::changes::{AccountChanges, ChangeHub};
 use crate::{Result, StoreError};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use tokio::sync::broadcast;
 
 pub(crate) use writer::WriteCtx;
 
@@ -82,11 +81,6 @@ impl Store {
                 changes,
             }),
         })
-    }
-
-    /// Subscribes to every account's change events, sent after each commit.
-    pub fn subscribe(&self) -> broadcast::Receiver<ChangeEvent> {
-        self.inner.changes.subscribe()
     }
 
     /// Wakes after each commit that changes `account_id` (IDLE, NOTIFY, push): only that
