@@ -156,8 +156,13 @@ pub struct ImapConfig {
     /// Longest command line outside literals, in octets.
     pub max_line: usize,
     /// Largest literal accepted (and APPENDLIMIT advertised), in octets; larger ones are refused
-    /// before they are read (RFC 7888 TOOBIG).
+    /// before they are read (RFC 7888 TOOBIG). Per message: each literal of a MULTIAPPEND, and
+    /// each message a CATENATE builds, must fit (RFC 7889).
     pub max_literal: u64,
+    /// Largest whole command, literals included, in octets: a session holds a command in memory
+    /// until it has all of it, so this bounds a MULTIAPPEND (RFC 3502) or CATENATE (RFC 4469)
+    /// of many literals. Unset: four times `max_literal` (see [`ImapConfig::max_command_size`]).
+    pub max_command_size: Option<u64>,
     /// Seconds without a command before an authenticated session is closed (RFC 9051 §5.4: at
     /// least 30 minutes); IDLE sessions are told to renew by then.
     pub idle_timeout_secs: u64,
@@ -178,6 +183,7 @@ impl Default for ImapConfig {
             allow_plaintext_auth: false,
             max_line: 64 * 1024,
             max_literal: 50 * 1024 * 1024,
+            max_command_size: None,
             idle_timeout_secs: 30 * 60,
             write_timeout_secs: 120,
             login_timeout_secs: 60,
@@ -185,6 +191,22 @@ impl Default for ImapConfig {
             max_connections: 20_000,
             max_connections_per_ip: 200,
         }
+    }
+}
+
+impl ImapConfig {
+    /// The cap on one command: `max_command_size`, or four times `max_literal` (never less than
+    /// one literal of `max_literal` and a line, so an APPEND at APPENDLIMIT always fits).
+    pub fn max_command_size(&self) -> u64 {
+        self.max_command_size.unwrap_or_else(|| {
+            self.max_literal
+                .saturating_mul(4)
+                .max(self.min_command_size())
+        })
+    }
+
+    fn min_command_size(&self) -> u64 {
+        self.max_literal.saturating_add(self.max_line as u64)
     }
 }
 
@@ -281,7 +303,7 @@ impl Config {
     /// Rejects values that would break the protocols' minimums (RFC 5321 §4.5.3.1).
     pub fn validate(&self) -> Result<(), ConfigError> {
         let s = &self.smtp;
-        let checks: [(bool, &str); 9] = [
+        let checks: [(bool, &str); 10] = [
             (
                 s.max_command_line >= 512,
                 "smtp.max_command_line must be at least 512",
@@ -313,6 +335,10 @@ impl Config {
             (
                 self.imap.max_literal >= 1024,
                 "imap.max_literal must be at least 1024",
+            ),
+            (
+                self.imap.max_command_size() >= self.imap.min_command_size(),
+                "imap.max_command_size must be at least imap.max_literal + imap.max_line",
             ),
             (
                 self.tls.certificate.is_some() == self.tls.private_key.is_some(),
@@ -351,5 +377,21 @@ mod tests {
         assert!(Config::parse("[listeners]\nsmpt = \"x\"\n").is_err());
         let err = Config::parse("[smtp]\nmax_command_line = 100\n").unwrap_err();
         assert!(err.to_string().contains("max_command_line"));
+    }
+
+    #[test]
+    fn imap_command_cap_defaults_to_four_literals_and_holds_one() {
+        let c = Config::parse("").unwrap();
+        assert_eq!(c.imap.max_command_size(), 4 * c.imap.max_literal);
+        let c = Config::parse("[imap]\nmax_literal = 1024\n").unwrap();
+        assert_eq!(c.imap.max_command_size(), 1024 + 64 * 1024);
+        let c =
+            Config::parse("[imap]\nmax_literal = 2000\nmax_line = 1000\nmax_command_size = 3000\n")
+                .unwrap();
+        assert_eq!(c.imap.max_command_size(), 3000);
+        let err =
+            Config::parse("[imap]\nmax_literal = 2000\nmax_line = 1000\nmax_command_size = 2999\n")
+                .unwrap_err();
+        assert!(err.to_string().contains("max_command_size"), "{err}");
     }
 }

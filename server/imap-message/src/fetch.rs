@@ -13,7 +13,7 @@ use crate::mime::{self, Entity, slice};
 use crate::section::{binary, partial, section};
 use crate::structure::structure;
 use crate::text::preview;
-use kantor_imap_proto::command::fetch::FetchAttribute;
+use kantor_imap_proto::command::fetch::{FetchAttribute, Section};
 use kantor_imap_proto::datetime::DateTime;
 use kantor_imap_proto::response::fetch::FetchItem;
 use kantor_imap_proto::types::{Flag, FlagFetch, ObjectId};
@@ -173,6 +173,21 @@ fn needs_tree(attribute: &FetchAttribute) -> bool {
     }
 }
 
+/// The octets of `BODY[section]` of a message's raw bytes, as FETCH returns them; the whole
+/// message when `section` is `None`; `None` when the message has no such section. For the
+/// parts an IMAP URL names (CATENATE, RFC 4469 §3 / RFC 5092 `;SECTION=`).
+pub fn body_section(raw: &[u8], section: Option<&Section>) -> Option<Vec<u8>> {
+    let Some(s) = section else {
+        return Some(raw.to_vec());
+    };
+    let root = if s.part().is_some() {
+        mime::parse(raw)
+    } else {
+        mime::parse_header(raw)
+    };
+    self::section(raw, &root, s)
+}
+
 /// Whether fetching these attributes sets `\Seen` (BODY[...] and BINARY[...] without .PEEK,
 /// RFC822, RFC822.TEXT; RFC 9051 §6.4.5).
 pub fn sets_seen(attributes: &[FetchAttribute]) -> bool {
@@ -226,4 +241,29 @@ pub fn date_time(unix: i64) -> Option<DateTime> {
     const MIN: i64 = -62_167_219_200; // 0000-01-01T00:00:00Z
     const MAX: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
     DateTime::new(unix.clamp(MIN, MAX), 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kantor_imap_proto::command::fetch::Part;
+
+    #[test]
+    fn body_section_is_what_fetch_body_returns() {
+        let raw = b"Subject: s\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nfirst\r\n--b\r\n\r\nsecond\r\n--b--\r\n";
+        assert_eq!(body_section(raw, None).unwrap(), raw.to_vec());
+        let header = body_section(raw, Some(&Section::Header(None))).unwrap();
+        assert!(header.starts_with(b"Subject: s\r\n") && header.ends_with(b"b\r\n\r\n"));
+        let one = Part::new(vec![NonZeroU32::MIN]);
+        assert_eq!(
+            body_section(raw, Some(&Section::Part(one.clone().unwrap()))).unwrap(),
+            b"first"
+        );
+        assert_eq!(
+            body_section(raw, Some(&Section::Mime(one.unwrap()))).unwrap(),
+            b"Content-Type: text/plain\r\n\r\n"
+        );
+        let nine = Part::new(vec![NonZeroU32::new(9).unwrap()]).unwrap();
+        assert_eq!(body_section(raw, Some(&Section::Part(nine))), None);
+    }
 }

@@ -12,6 +12,7 @@
 //! | [`types`] | [`Tag`], [`Atom`], [`Mailbox`] (INBOX case-insensitive), [`SequenceSet`], [`Flag`], [`Capability`], [`ObjectId`], [`Secret`] | RFC 9051 §2.3, §5.1, §9 |
 //! | [`datetime`] | [`DateTime`] (`date-time`) and [`Date`] (search `date`), without a date crate | RFC 9051 §9 |
 //! | [`mutf7`] | modified UTF-7 mailbox names for IMAP4rev1 clients | RFC 3501 §5.1.3 |
+//! | [`imapurl`] | IMAP URLs naming a message part (CATENATE's `URL`), relative ones resolved against the selected mailbox | RFC 5092, RFC 4469 §3 |
 //!
 //! A session loops: [`parse_command`] on its read buffer; on
 //! [`Parsed::NeedsLiteral`] it checks the size and, for a synchronizing
@@ -28,6 +29,7 @@
 
 pub mod command;
 pub mod datetime;
+pub mod imapurl;
 pub mod mutf7;
 mod parser;
 pub mod reader;

@@ -25,8 +25,14 @@ pub struct Limits {
     /// §4 asks servers to accept at least 8192 octets).
     pub max_line: usize,
     /// Largest literal; larger ones are refused as soon as their header is
-    /// seen (RFC 7888 §4, RFC 9051 §7.1 `TOOBIG`).
+    /// seen (RFC 7888 §4, RFC 9051 §7.1 `TOOBIG`). APPENDLIMIT (RFC 7889)
+    /// is per message, so this bounds each literal, not their sum.
     pub max_literal: u64,
+    /// Largest whole command, literals included: a literal whose end
+    /// would be past this many octets from the command's start is refused
+    /// like an oversized one. Bounds what a session holds in memory for a
+    /// MULTIAPPEND (RFC 3502) or a CATENATE (RFC 4469) of many literals.
+    pub max_command: u64,
     /// The server advertises LITERAL- rather than LITERAL+: a
     /// non-synchronizing literal over [`LITERAL_MINUS_MAX`] octets is an
     /// error (RFC 7888 §5). IMAP4rev2 implies LITERAL- (RFC 9051 §4.3).
@@ -34,11 +40,12 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// 64 KiB lines, 64 MiB literals, LITERAL+.
+    /// 64 KiB lines, 64 MiB literals, 256 MiB commands, LITERAL+.
     fn default() -> Limits {
         Limits {
             max_line: 64 * 1024,
             max_literal: 64 * 1024 * 1024,
+            max_command: 256 * 1024 * 1024,
             literal_minus: false,
         }
     }
@@ -64,7 +71,7 @@ pub enum Parsed {
     /// arrived, or the same literal is reported twice.
     NeedsLiteral {
         /// The literal's announced size, already checked against
-        /// [`Limits::max_literal`].
+        /// [`Limits::max_literal`] and [`Limits::max_command`].
         size: u64,
         /// `{n}` (the client waits for `+`), not `{n+}`.
         synchronizing: bool,
@@ -105,6 +112,16 @@ pub enum CommandErrorKind {
         /// `{n}` rather than `{n+}`.
         synchronizing: bool,
     },
+    /// Each literal is within [`Limits::max_literal`] but this one would
+    /// take the command past [`Limits::max_command`]. Answered and resynced
+    /// like [`CommandErrorKind::LiteralTooBig`].
+    #[error("command too big")]
+    CommandTooBig {
+        /// The command's size up to the end of this literal (saturating).
+        size: u64,
+        /// `{n}` rather than `{n+}`.
+        synchronizing: bool,
+    },
     /// The line does not start with a valid tag and a space.
     #[error("missing or invalid tag")]
     BadTag,
@@ -137,8 +154,16 @@ impl CommandError {
             CommandErrorKind::LiteralTooBig {
                 synchronizing: true,
                 ..
+            }
+            | CommandErrorKind::CommandTooBig {
+                synchronizing: true,
+                ..
             } => (StatusKind::No, Some(Code::TooBig)),
             CommandErrorKind::LiteralTooBig {
+                synchronizing: false,
+                ..
+            }
+            | CommandErrorKind::CommandTooBig {
                 synchronizing: false,
                 ..
             } => (StatusKind::Bad, Some(Code::TooBig)),
@@ -248,17 +273,29 @@ fn frame(buf: &[u8], limits: &Limits) -> Result<Frame, (CommandErrorKind, Resync
             return Ok(Frame::Complete(lf + 1));
         };
         let data_start = lf + 1;
-        let over_limit = header.size > limits.max_literal
+        let literal_over = header.size > limits.max_literal
             || (limits.literal_minus && !header.synchronizing && header.size > LITERAL_MINUS_MAX);
-        if over_limit {
+        let command_size = (data_start as u64).saturating_add(header.size);
+        let kind = if literal_over {
+            Some(CommandErrorKind::LiteralTooBig {
+                size: header.size,
+                synchronizing: header.synchronizing,
+            })
+        } else if command_size > limits.max_command {
+            Some(CommandErrorKind::CommandTooBig {
+                size: command_size,
+                synchronizing: header.synchronizing,
+            })
+        } else {
+            None
+        };
+        if let Some(kind) = kind {
+            // The command so far (earlier literals included) goes; for `{n}` the client
+            // gets no `+` and sends nothing more of it (RFC 7888 §4).
             let resync = if header.synchronizing {
                 Resync::Skip(data_start)
             } else {
                 Resync::Close
-            };
-            let kind = CommandErrorKind::LiteralTooBig {
-                size: header.size,
-                synchronizing: header.synchronizing,
             };
             return Err((kind, resync));
         }

@@ -252,16 +252,19 @@ fn parse_command_never_panics() {
         Limits {
             max_line: 16,
             max_literal: 4,
+            max_command: 24,
             literal_minus: true,
         },
         Limits {
             max_line: 0,
             max_literal: 0,
+            max_command: 0,
             literal_minus: false,
         },
         Limits {
             max_line: usize::MAX,
             max_literal: u64::MAX,
+            max_command: u64::MAX,
             literal_minus: false,
         },
     ];
@@ -461,4 +464,56 @@ fn encoder_string_choices_round_trip() {
             }
         }
     }
+}
+
+#[test]
+fn imap_url_parser_never_panics() {
+    use kantor_imap_proto::imapurl::{Base, parse_message_url};
+    let pieces = [
+        "imap://",
+        "//",
+        "/",
+        ";UID=",
+        ";uidvalidity=",
+        ";SECTION=",
+        ";PARTIAL=",
+        ";AUTH=*",
+        ";URLAUTH=",
+        "@",
+        ":",
+        "%",
+        "%4",
+        "%C3%A9",
+        "..",
+        ".",
+        "INBOX",
+        "1",
+        "0",
+        "4294967296",
+        "HEADER.FIELDS%20(a)",
+        "1.MIME",
+        "TEXT",
+        "[",
+        "]",
+        "?",
+        "#",
+        "é",
+        " ",
+        "host",
+        "x",
+    ];
+    let base = Base {
+        mailbox: "A/B c",
+        uidvalidity: std::num::NonZeroU32::new(3),
+    };
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let mut parsed = 0;
+    for _ in 0..100_000 {
+        let url: String = (0..rng.below(10)).map(|_| *rng.pick(&pieces)).collect();
+        let with_base = rng.below(2) == 0;
+        if parse_message_url(&url, with_base.then_some(base)).is_ok() {
+            parsed += 1;
+        }
+    }
+    assert!(parsed > 0, "some random URLs are valid");
 }

@@ -184,6 +184,60 @@ fn literal_limits() {
         })
     );
 
+    // APPENDLIMIT is per literal (RFC 7889): several literals of the limit are fine...
+    let multi = b"a APPEND x {10}\r\n0123456789 {10}\r\n0123456789 {10}\r\n0123456789\r\n";
+    assert!(matches!(
+        parse_command(multi, &small),
+        Ok(Parsed::Complete { consumed, .. }) if consumed == multi.len()
+    ));
+    // ...until the whole command would pass max_command: then TOOBIG as for one literal, the
+    // command so far dropped.
+    let capped = Limits {
+        max_literal: 10,
+        max_command: 40,
+        ..Limits::default()
+    };
+    let head = b"a APPEND x {10}\r\n0123456789 {10}\r\n";
+    let e = err(head, &capped);
+    assert_eq!(
+        e.kind,
+        CommandErrorKind::CommandTooBig {
+            size: head.len() as u64 + 10,
+            synchronizing: true
+        }
+    );
+    assert_eq!(
+        (e.tag.clone(), e.resync),
+        (tag.clone(), Resync::Skip(head.len()))
+    );
+    assert_eq!(
+        e.response().to_bytes(Default::default()),
+        b"a NO [TOOBIG] command too big\r\n"
+    );
+    let e = err(b"a APPEND x {10}\r\n0123456789 {10+}\r\n01", &capped);
+    assert!(matches!(
+        e.kind,
+        CommandErrorKind::CommandTooBig {
+            synchronizing: false,
+            ..
+        }
+    ));
+    assert_eq!(e.resync, Resync::Close);
+    assert!(
+        e.response()
+            .to_bytes(Default::default())
+            .starts_with(b"a BAD [TOOBIG]")
+    );
+    // Exactly at the cap is fine.
+    let at_cap = Limits {
+        max_command: head.len() as u64 + 10,
+        ..capped
+    };
+    assert!(matches!(
+        parse_command(head, &at_cap),
+        Ok(Parsed::NeedsLiteral { size: 10, .. })
+    ));
+
     // LITERAL- (RFC 7888 §5): non-synchronizing literals up to 4096 octets.
     let minus = Limits {
         literal_minus: true,

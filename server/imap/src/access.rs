@@ -57,11 +57,16 @@ pub(crate) fn resolve(
     let name = mailbox
         .decode(utf8)
         .map_err(|_| Refusal::bad("Invalid modified UTF-7 mailbox name"))?;
-    Ok(Target {
+    Ok(resolve_name(account_id, &name))
+}
+
+/// Resolves a mailbox name already in UTF-8 (an IMAP URL's, RFC 5092).
+pub(crate) fn resolve_name(account_id: AccountId, name: &str) -> Target {
+    Target {
         account_id,
-        name: names::normalize(&name),
+        name: names::normalize(name),
         namespace: Namespace::Personal,
-    })
+    }
 }
 
 /// The NAMESPACE response (RFC 9051 §6.3.10): personal `""` with `/`; no other users' or shared

@@ -48,6 +48,7 @@ const ALWAYS: &[&str] = &[
     "UTF8=ACCEPT",
     "BINARY",
     "MULTIAPPEND",
+    "CATENATE",
     "WITHIN",
     "SAVEDATE",
     "OBJECTID",
@@ -103,6 +104,7 @@ mod tests {
         assert!(plain.contains(&"STARTTLS".into()) && plain.contains(&"LOGINDISABLED".into()));
         assert!(!plain.contains(&"AUTH=PLAIN".into()));
         assert!(plain.contains(&"APPENDLIMIT=1000".into()));
+        assert!(plain.contains(&"CATENATE".into()) && plain.contains(&"UTF8=ACCEPT".into()));
         s.tls = true;
         let tls = names(s);
         assert!(!tls.contains(&"STARTTLS".into()) && tls.contains(&"AUTH=PLAIN".into()));

@@ -154,6 +154,47 @@ async fn delivery_shares_one_blob_assigns_uids_and_logs_changes() {
 }
 
 #[tokio::test]
+async fn message_by_uid_finds_only_a_present_message_of_that_mailbox() {
+    let (_dir, store, alice, bob) = setup().await;
+    store
+        .deliver(incoming(message("one", ""), vec![alice.id, bob.id]))
+        .await
+        .unwrap();
+    store
+        .deliver(incoming(message("two", ""), vec![alice.id]))
+        .await
+        .unwrap();
+    let inbox = |id| {
+        store
+            .mailbox_by_role(id, MailboxRole::Inbox)
+            .unwrap()
+            .unwrap()
+    };
+    let (alice_inbox, bob_inbox) = (inbox(alice.id), inbox(bob.id));
+    let two = store.message_by_uid(alice_inbox.id, 2).unwrap().unwrap();
+    assert_eq!(two.uid, 2);
+    assert!(
+        String::from_utf8(store.read_blob(&two.blob).unwrap())
+            .unwrap()
+            .contains("two")
+    );
+    assert!(store.message_by_uid(alice_inbox.id, 3).unwrap().is_none());
+    assert!(
+        store.message_by_uid(bob_inbox.id, 2).unwrap().is_none(),
+        "other mailbox"
+    );
+    store
+        .expunge(alice.id, alice_inbox.id, vec![two.id])
+        .await
+        .unwrap();
+    assert!(
+        store.message_by_uid(alice_inbox.id, 2).unwrap().is_none(),
+        "expunged"
+    );
+    assert!(store.message_by_uid(alice_inbox.id, 1).unwrap().is_some());
+}
+
+#[tokio::test]
 async fn quota_refuses_the_whole_delivery() {
     let (_dir, store, alice, bob) = setup().await;
     store.set_quota(alice.id, 100).await.unwrap();

@@ -1,5 +1,6 @@
 //! APPEND (RFC 9051 §6.3.12) with MULTIAPPEND (RFC 3502), literal8 for
-//! BINARY (RFC 3516 §4.4) and CATENATE (RFC 4469).
+//! BINARY (RFC 3516 §4.4), CATENATE (RFC 4469) and the `UTF8 (literal8)`
+//! data extension of UTF8=ACCEPT (RFC 6855 §4).
 
 use super::CommandBody;
 use crate::datetime::DateTime;
@@ -39,6 +40,9 @@ pub enum AppendData {
     },
     /// The message assembled from parts (RFC 4469 §5).
     Catenate(Vec<CatPart>),
+    /// `UTF8 (~{n}...)`: a message with UTF-8 header fields (RFC 6855 §4),
+    /// allowed once the client enabled UTF8=ACCEPT.
+    Utf8(Vec<u8>),
 }
 
 /// One part of a CATENATE.
@@ -53,6 +57,8 @@ pub enum CatPart {
         /// Sent as `~{n}`.
         binary: bool,
     },
+    /// `UTF8 (~{n}...)`: text with UTF-8 header fields (RFC 6855 §4).
+    Utf8(Vec<u8>),
 }
 
 /// ```text
@@ -60,12 +66,14 @@ pub enum CatPart {
 /// append-message = append-opts SP append-data
 /// append-opts    = [SP flag-list] [SP date-time]
 /// append-data    = literal / literal8 / "CATENATE" SP "(" cat-part
-///                  *(SP cat-part) ")"
-/// cat-part       = text-literal / url
+///                  *(SP cat-part) ")" / utf8-literal
+/// cat-part       = text-literal / url / utf8-literal
 /// text-literal   = "TEXT" SP literal
 /// url            = "URL" SP astring
+/// utf8-literal   = "UTF8" SP "(" literal8 ")"
 /// ```
-/// (RFC 9051 §9, RFC 3502 §6, RFC 4469 §5.)
+/// (RFC 9051 §9, RFC 3502 §6, RFC 4469 §5, RFC 6855 §4.) TEXT also takes a
+/// literal8 (RFC 4466 `append-data`, BINARY RFC 3516).
 pub(crate) fn parse_append(p: &mut Parser<'_>) -> PResult<CommandBody> {
     p.sp()?;
     let mailbox = p.mailbox()?;
@@ -102,6 +110,7 @@ fn parse_message(p: &mut Parser<'_>) -> PResult<AppendMessage> {
             p.sp()?;
             AppendData::Catenate(p.nonempty_paren_list(parse_cat_part)?)
         }
+        _ if p.eat_word("UTF8") => AppendData::Utf8(parse_utf8_literal(p)?),
         _ => return Err(Syntax("expected a message literal")),
     };
     Ok(AppendMessage { flags, date, data })
@@ -111,8 +120,13 @@ fn parse_cat_part(p: &mut Parser<'_>) -> PResult<CatPart> {
     match p.word()?.as_str() {
         "URL" => {
             p.sp()?;
-            Ok(CatPart::Url(p.astring_utf8()?))
+            let url = p.astring_utf8()?;
+            if url.is_empty() {
+                return Err(Syntax("empty URL"));
+            }
+            Ok(CatPart::Url(url))
         }
+        "UTF8" => Ok(CatPart::Utf8(parse_utf8_literal(p)?)),
         "TEXT" => {
             p.sp()?;
             let lit = p.literal(true)?;
@@ -123,6 +137,18 @@ fn parse_cat_part(p: &mut Parser<'_>) -> PResult<CatPart> {
         }
         _ => Err(Syntax("expected URL or TEXT")),
     }
+}
+
+/// `SP "(" literal8 ")"` after `UTF8` (RFC 6855 §4).
+fn parse_utf8_literal(p: &mut Parser<'_>) -> PResult<Vec<u8>> {
+    p.sp()?;
+    p.expect(b'(', "expected '(' after UTF8")?;
+    if p.peek() != Some(b'~') {
+        return Err(Syntax("UTF8 needs a literal8"));
+    }
+    let lit = p.literal(true)?;
+    p.expect(b')', "expected ')' after the UTF8 literal")?;
+    Ok(lit.data.to_vec())
 }
 
 #[cfg(test)]
@@ -223,6 +249,24 @@ mod tests {
     }
 
     #[test]
+    fn utf8_data_extension() {
+        // RFC 6855 §4: alone, in MULTIAPPEND and as a CATENATE part.
+        let a = append(b"a APPEND INBOX (\\Seen) UTF8 (~{4}\r\n\xc3\xa9\0x)\r\n");
+        assert_eq!(
+            a.messages[0].data,
+            AppendData::Utf8(b"\xc3\xa9\0x".to_vec())
+        );
+        let a = append(b"a APPEND INBOX utf8 (~{2+}\r\nab) {1}\r\nc\r\n");
+        assert_eq!(a.messages.len(), 2);
+        assert_eq!(a.messages[0].data, AppendData::Utf8(b"ab".to_vec()));
+        let a = append(b"a APPEND INBOX CATENATE (UTF8 (~{2}\r\nab) URL \";UID=1\")\r\n");
+        let AppendData::Catenate(parts) = &a.messages[0].data else {
+            panic!()
+        };
+        assert_eq!(parts[0], CatPart::Utf8(b"ab".to_vec()));
+    }
+
+    #[test]
     fn refusals() {
         assert_bad(&[
             "a APPEND",
@@ -232,6 +276,9 @@ mod tests {
             "a APPEND INBOX hello",
             "a APPEND INBOX CATENATE ()",
             "a APPEND INBOX CATENATE (FOO \"x\")",
+            "a APPEND INBOX CATENATE (URL \"\")",
+            "a APPEND INBOX UTF8 \"x\"",
+            "a APPEND INBOX UTF8 ()",
         ]);
         for bad in [
             &b"a APPEND INBOX {3}\r\nabcX\r\n"[..],
@@ -239,6 +286,9 @@ mod tests {
             b"a APPEND INBOX (\\Seen)  {1}\r\nx\r\n",
             b"a APPEND INBOX {1}\r\nx \r\n",
             b"a APPEND INBOX CATENATE (TEXT \"x\")\r\n",
+            b"a APPEND INBOX UTF8 ({1}\r\nx)\r\n",
+            b"a APPEND INBOX UTF8 (~{1}\r\nx\r\n",
+            b"a APPEND INBOX UTF8(~{1}\r\nx)\r\n",
         ] {
             assert!(
                 parse_bytes(bad).is_err(),

@@ -1,6 +1,6 @@
 //! Response codes (RFC 9051 §7.1, with UIDPLUS RFC 4315, CONDSTORE RFC
 //! 7162, RFC 5530 codes, COMPRESS RFC 4978, OBJECTID RFC 8474, SPECIAL-USE
-//! RFC 6154, NOTIFY RFC 5465 and INPROGRESS RFC 9585).
+//! RFC 6154, NOTIFY RFC 5465, INPROGRESS RFC 9585 and CATENATE's BADURL RFC 4469).
 //!
 //! ```text
 //! resp-text-code = "ALERT" /
@@ -18,7 +18,10 @@
 //!                  "LIMIT" / "OVERQUOTA" / "ALREADYEXISTS" /
 //!                  "NONEXISTENT" / "NOTSAVED" / "HASCHILDREN" /
 //!                  "CLOSED" / "UNKNOWN-CTE" / "NOUPDATE" SP quoted /
+//!                  "BADURL" SP url-resp-text /
 //!                  atom [SP 1*<any TEXT-CHAR except "]">]
+//! url-resp-text  = 1*(%x01-09 / %x0B-0C / %x0E-5C / %x5E-FE)
+//!                  ; any TEXT-CHAR except "]" (RFC 4469 §5, erratum 2002)
 //! resp-code-apnd = "APPENDUID" SP nz-number SP append-uid
 //! resp-code-copy = "COPYUID" SP nz-number SP uid-set SP uid-set
 //! ```
@@ -127,6 +130,8 @@ pub enum Code {
     UnknownCte,
     /// `TOOBIG` (RFC 4469, RFC 7888).
     TooBig,
+    /// `BADURL url` (RFC 4469 §5): the URL of a CATENATE part, bare (erratum 4046).
+    BadUrl(String),
     /// `COMPRESSIONACTIVE` (RFC 4978).
     CompressionActive,
     /// `NOTSAVED` (RFC 5182).
@@ -252,6 +257,16 @@ impl Code {
                     )
                     .as_bytes(),
                 );
+                return;
+            }
+            Code::BadUrl(url) => {
+                put(out, "BADURL ");
+                let clean: String = url.chars().filter(|&c| c != ']').collect();
+                if clean.is_empty() {
+                    put(out, "?");
+                } else {
+                    write_text(&clean, opts, out);
+                }
                 return;
             }
             Code::BadEvent(events) => {

@@ -133,6 +133,7 @@ async fn authenticate_user(session: &mut Session, username: &str, password: &str
     tracing::debug!(user = %account.address(), "imap: logged in");
     session.state = State::Authenticated(User {
         account_id: account.id,
+        address: account.address(),
         is_admin: account.is_admin,
     });
     let caps = session.capabilities();

@@ -1,8 +1,10 @@
 //! One IMAP connection: the greeting, then commands until LOGOUT, a timeout or too many errors.
 //!
 //! The loop frames commands with `kantor_imap_proto::parse_command`, literals included: a
-//! synchronizing literal gets `+` only after its size passed the limit (RFC 9051 §7.5; RFC 7888
-//! TOOBIG otherwise), and a command is run only once all of it is here. Responses are queued and
+//! synchronizing literal gets `+` only after its size passed the limits (RFC 9051 §7.5; RFC 7888
+//! TOOBIG otherwise): each literal at most `imap.max_literal` (APPENDLIMIT is per message, RFC
+//! 7889), the whole command at most `imap.max_command_size`, since a command is held in memory
+//! and run only once all of it is here. Responses are queued and
 //! written when the loop needs to read again, so pipelined commands are answered in one write
 //! (RFC 9051 §5.5). Before login the read timeout is `imap.login_timeout_secs`, after it
 //! `imap.idle_timeout_secs` (RFC 9051 §5.4: at least 30 minutes); a timeout says `* BYE
@@ -18,8 +20,7 @@ use crate::capabilities::{self, Situation};
 use crate::commands;
 use crate::notify::Notifier;
 use kantor_imap_proto::{
-    Capability, Code, CommandError, Limits, Parsed, Response, Resync, StatusKind, parse_command,
-    skip_line,
+    Capability, Code, CommandError, Limits, Parsed, Response, Resync, parse_command, skip_line,
 };
 use kantor_net::{Connection, ReadError};
 use output::Output;
@@ -74,6 +75,7 @@ pub(crate) async fn run(
     let limits = Limits {
         max_line: ctx.config.max_line,
         max_literal: ctx.config.max_literal,
+        max_command: ctx.config.max_command_size(),
         literal_minus: false,
     };
     let mut session = Session {
@@ -172,17 +174,8 @@ impl Session {
                         }
                     }
                 }
-                Ok(Parsed::NeedsLiteral {
-                    size,
-                    synchronizing,
-                    ..
-                }) => {
-                    if self.command_too_big(size) {
-                        if self.refuse_literal(synchronizing) {
-                            return self.flush(true).await;
-                        }
-                        continue;
-                    }
+                Ok(Parsed::NeedsLiteral { synchronizing, .. }) => {
+                    // The reader checked the literal and the command against the limits.
                     if synchronizing {
                         self.out
                             .push(Response::Continue("Ready for literal data".into()));
@@ -197,40 +190,6 @@ impl Session {
                 }
             }
         }
-    }
-
-    /// Whether the command being framed would exceed what one command may hold with this
-    /// literal: one literal of `imap.max_literal` plus a line's worth of arguments. MULTIAPPEND
-    /// of several large messages must be sent as several APPENDs.
-    fn command_too_big(&self, size: u64) -> bool {
-        let cap = self.limits.max_literal + self.limits.max_line as u64;
-        self.conn.buf.len() as u64 + size > cap
-    }
-
-    /// Refuses a literal that would make the command too big, as RFC 7888 §4 says for an
-    /// oversized one: `NO [TOOBIG]` without `+` for a synchronizing literal (the client then
-    /// abandons the command), `BAD [TOOBIG]` and close for a non-synchronizing one. True when
-    /// the session must end.
-    fn refuse_literal(&mut self, synchronizing: bool) -> bool {
-        let tag = read_tag(&self.conn.buf);
-        let kind = if synchronizing {
-            StatusKind::No
-        } else {
-            StatusKind::Bad
-        };
-        self.out.push(Response::status(
-            tag,
-            kind,
-            Some(Code::TooBig),
-            "Command too large",
-        ));
-        self.conn.buf.clear();
-        if !synchronizing {
-            self.out
-                .push(Response::bye("Literal too large, closing connection"));
-            return true;
-        }
-        self.count_error()
     }
 
     /// Answers a command that could not be read and gets past it. True when the session must
@@ -303,11 +262,4 @@ impl Session {
         let bytes = std::mem::take(&mut self.out.bytes);
         self.conn.write(&bytes).await.map_err(ReadError::Io)
     }
-}
-
-/// The tag at the start of the buffer, for answering a command that is being refused whole.
-fn read_tag(buf: &[u8]) -> Option<kantor_imap_proto::Tag> {
-    let end = buf.iter().position(|&b| b == b' ')?;
-    let tag = std::str::from_utf8(&buf[..end]).ok()?;
-    kantor_imap_proto::Tag::new(tag).ok()
 }

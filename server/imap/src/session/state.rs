@@ -9,6 +9,8 @@ use kantor_store::{AccountId, Uid};
 #[derive(Debug, Clone)]
 pub(crate) struct User {
     pub account_id: AccountId,
+    /// The account's address, as an IMAP URL's user names it (RFC 5092 `enc-user`).
+    pub address: String,
     pub is_admin: bool,
 }
 

@@ -80,6 +80,22 @@ impl Store {
         })
     }
 
+    /// The message with this UID in a mailbox, if it is still there (an IMAP URL's `;UID=`,
+    /// RFC 5092).
+    pub fn message_by_uid(
+        &self,
+        mailbox_id: MailboxId,
+        uid: Uid,
+    ) -> Result<Option<MessageSummary>> {
+        self.read(|c| {
+            c.prepare_cached(&format!(
+                "SELECT {SUMMARY_COLUMNS} WHERE mailbox_id = ?1 AND uid = ?2"
+            ))?
+            .query_row(params![mailbox_id, uid], summary_from_row)
+            .optional()
+        })
+    }
+
     /// The current summaries of the given messages that are still in `mailbox_id`.
     pub fn message_summaries(
         &self,

@@ -162,6 +162,11 @@ fn every_code() {
         (Code::ClientBug, "CLIENTBUG"),
         (Code::UnknownCte, "UNKNOWN-CTE"),
         (Code::TooBig, "TOOBIG"),
+        (
+            Code::BadUrl("/INBOX;UIDVALIDITY=785799047/;UID=113330;section=1.5.9".into()),
+            "BADURL /INBOX;UIDVALIDITY=785799047/;UID=113330;section=1.5.9",
+        ),
+        (Code::BadUrl("/a]b\r\nc".into()), "BADURL /ab  c"),
         (Code::CompressionActive, "COMPRESSIONACTIVE"),
         (Code::NotSaved, "NOTSAVED"),
         (Code::HasChildren, "HASCHILDREN"),
