@@ -57,3 +57,40 @@ fn encapsulated_multipart_text_includes_epilogue() {
     );
     assert_eq!(fetch[0], expected, "{fetch:?}");
 }
+
+/// RFC 4731 §3.2: with RETURN (MIN) or (MAX) alone, the MODSEQ is that of the returned message;
+/// with ALL it is the highest of all found.
+#[test]
+fn esearch_modseq_follows_min_and_max() {
+    let (_server, mut imap) = login();
+    for body in ["a", "b", "c"] {
+        let message = format!("Subject: {body}\r\n\r\n{body}\r\n");
+        let done = imap.append("INBOX", "", message.as_bytes());
+        assert!(done.last().unwrap().contains("OK"), "{done:?}");
+    }
+    imap.ok("ENABLE CONDSTORE");
+    imap.ok("SELECT INBOX");
+    let modseq = |line: &str| -> u64 {
+        let at = line.find("MODSEQ (").expect("MODSEQ") + 8;
+        line[at..].split(')').next().unwrap().parse().unwrap()
+    };
+    let m1 = modseq(&imap.ok("STORE 1 +FLAGS \\Seen")[0]);
+    let m3 = modseq(&imap.ok("STORE 3 +FLAGS \\Seen")[0]);
+    let m2 = modseq(&imap.ok("STORE 2 +FLAGS \\Seen")[0]);
+    assert!(m1 < m3 && m3 < m2);
+    let min = imap.ok("SEARCH RETURN (MIN) 1:3 MODSEQ 1");
+    assert!(
+        min[0].ends_with(&format!(" MIN 1 MODSEQ {m1}\r\n")),
+        "{min:?}"
+    );
+    let max = imap.ok("SEARCH RETURN (MAX) 1:3 MODSEQ 1");
+    assert!(
+        max[0].ends_with(&format!(" MAX 3 MODSEQ {m3}\r\n")),
+        "{max:?}"
+    );
+    let all = imap.ok("SEARCH RETURN (ALL) 1:3 MODSEQ 1");
+    assert!(
+        all[0].ends_with(&format!(" ALL 1:3 MODSEQ {m2}\r\n")),
+        "{all:?}"
+    );
+}

@@ -105,9 +105,16 @@ pub(crate) fn search(session: &mut Session, search: Search, tag: &Tag) -> Outcom
             return Err(refusal);
         }
     };
+    // RFC 4731 §3.2: with MIN and/or MAX but neither ALL nor COUNT, MODSEQ is the highest
+    // mod-sequence of the messages returned, not of all those found.
+    let reported = search
+        .ret
+        .as_ref()
+        .map_or_else(|| seqs.clone(), |ret| saved_subset(ret, &seqs));
     let modseq = modseq_asked
         .then(|| {
-            seqs.iter()
+            reported
+                .iter()
                 .filter_map(|&s| selected.view.get(s))
                 .map(|e| e.message.modseq)
                 .max()
@@ -137,7 +144,7 @@ pub(crate) fn search(session: &mut Session, search: Search, tag: &Tag) -> Outcom
 }
 
 /// What `RETURN (SAVE ...)` keeps (RFC 5182 §2.4): MIN and/or MAX alone keep only those;
-/// otherwise the whole result.
+/// otherwise the whole result. The same subset carries the MODSEQ (RFC 4731 §3.2).
 fn saved_subset(ret: &SearchReturn, uids: &[Uid]) -> Vec<Uid> {
     if (ret.min || ret.max) && !ret.all && !ret.count {
         let mut kept = Vec::new();
