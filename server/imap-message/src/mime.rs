@@ -223,12 +223,12 @@ impl Builder<'_> {
             PartType::Message(mut inner)
                 if !deep && mime.is_message() && !encoded && !inner.parts.is_empty() =>
             {
-                Ok(Kind::Message(Box::new(self.entity(
-                    &mut inner,
-                    0,
-                    false,
-                    depth + 1,
-                ))))
+                let mut message = self.entity(&mut inner, 0, false, depth + 1);
+                // The encapsulated message is the part's whole body (RFC 9051 §6.4.5), so its
+                // TEXT runs to the end of that body: mail-parser ends a nested multipart at its
+                // close delimiter, which would drop the epilogue.
+                message.body.end = message.body.end.max(body.end);
+                Ok(Kind::Message(Box::new(message)))
             }
             _ if !deep && mime.is_message() => Ok(Kind::Message(Box::new(parse_range(
                 self.raw,
@@ -410,6 +410,21 @@ mod tests {
         assert!(find(&root, &n(&[2, 1, 1])).is_none());
         assert!(find(&root, &n(&[3])).is_none());
         assert!(find(&root, &n(&[1, 1])).is_none());
+    }
+
+    /// RFC 9051 §6.4.5: `[n.TEXT]` of a message/rfc822 part is everything after the
+    /// encapsulated message's header, a multipart's epilogue included.
+    #[test]
+    fn encapsulated_multipart_text_keeps_its_epilogue() {
+        let raw: &[u8] = b"Content-Type: message/rfc822\r\n\r\nSubject: s\r\nContent-Type: multipart/digest; boundary=\"foo\"\r\n\r\nprologue\r\n--foo\r\n\r\nSubject: m1\r\n\r\nm1\r\n--foo--\r\n\r\nepilogue\r\n";
+        let root = parse(raw);
+        let part = find(&root, &n(&[1])).expect("1");
+        let Kind::Message(message) = &part.kind else {
+            panic!("message expected")
+        };
+        assert!(slice(raw, &message.body).starts_with(b"prologue\r\n"));
+        assert!(slice(raw, &message.body).ends_with(b"--foo--\r\n\r\nepilogue\r\n"));
+        assert_eq!(message.body.end, part.body.end);
     }
 
     #[test]

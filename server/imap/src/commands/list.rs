@@ -15,7 +15,7 @@ use kantor_imap_proto::mutf7;
 use kantor_imap_proto::response::data::{ListAttribute, ListItem};
 use kantor_imap_proto::types::SpecialUse;
 use kantor_store::{Mailbox, MailboxRole};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The special-use attribute of a role (RFC 6154 §2).
 pub(crate) fn role_attribute(role: Option<MailboxRole>) -> Option<SpecialUse> {
@@ -161,7 +161,9 @@ pub(crate) fn list(session: &mut Session, list: List) -> Outcome {
     Ok(Done::new("LIST completed"))
 }
 
-/// RFC 3501 §6.3.9: the subscribed names matching the pattern.
+/// RFC 3501 §6.3.9: the subscribed names matching the pattern. A level above a subscribed name
+/// that is not subscribed itself but matches (the `%` case: `foo/bar` subscribed, `foo` not) is
+/// returned once, flagged `\Noselect`.
 pub(crate) fn lsub(session: &mut Session, lsub: Lsub) -> Outcome {
     let utf8 = session.enabled.utf8_names();
     let reference = decode(&lsub.reference, utf8)?;
@@ -174,14 +176,31 @@ pub(crate) fn lsub(session: &mut Session, lsub: Lsub) -> Outcome {
         .user()
         .ok_or_else(|| Refusal::bad("Not logged in"))?;
     let mailboxes = session.store().mailboxes(user.account_id)?;
-    for mailbox in mailboxes.iter().filter(|m| m.subscribed) {
-        if !names::matches(&reference, &pattern, &mailbox.name) {
-            continue;
+    let subscribed: BTreeSet<&str> = mailboxes
+        .iter()
+        .filter(|m| m.subscribed)
+        .map(|m| m.name.as_str())
+        .collect();
+    let mut listed: BTreeMap<&str, bool> = BTreeMap::new();
+    for &name in &subscribed {
+        if names::matches(&reference, &pattern, name) {
+            listed.insert(name, false);
         }
+        for parent in names::ancestors(name) {
+            if !subscribed.contains(parent) && names::matches(&reference, &pattern, parent) {
+                listed.insert(parent, true);
+            }
+        }
+    }
+    for (name, noselect) in listed {
         session.out.data(Data::Lsub(ListItem {
-            attributes: Vec::new(),
+            attributes: if noselect {
+                vec![ListAttribute::NoSelect]
+            } else {
+                Vec::new()
+            },
             delimiter: Some(DELIMITER),
-            mailbox: mailbox.name.clone(),
+            mailbox: name.to_string(),
             child_info_subscribed: false,
             old_name: None,
         }));

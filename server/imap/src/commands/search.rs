@@ -109,15 +109,28 @@ pub(crate) fn search(session: &mut Session, search: Search, tag: &Tag) -> Outcom
             return Err(refusal);
         }
     };
-    let modseq = modseq_asked
-        .then(|| {
-            seqs.iter()
-                .filter_map(|&s| selected.view.get(s))
-                .map(|e| e.message.modseq)
-                .max()
-        })
-        .flatten();
     let uids: Vec<Uid> = seqs.iter().map(|&s| uid_of(selected, s)).collect();
+    let modseq_of = |uids: &[Uid]| {
+        let view = &selected.view;
+        let modseqs = uids.iter().filter_map(|&u| view.get(view.seq_of(u)?));
+        modseq_asked
+            .then(|| modseqs.map(|e| e.message.modseq).max())
+            .flatten()
+    };
+    // RFC 4731 §3.2: with MIN and/or MAX but neither ALL nor COUNT, MODSEQ is the highest
+    // mod-sequence of the messages returned (what SAVE would keep), not of all those found.
+    let reported = match &ret {
+        Some(ret) => ret::saved(
+            ret,
+            &Found {
+                ids: Vec::new(),
+                uids: uids.clone(),
+                sorted: false,
+            },
+        ),
+        None => uids.clone(),
+    };
+    let modseq = modseq_of(&reported);
     let ids = if search.uid { uids.clone() } else { seqs };
     let ret = match ret {
         Some(ret) => ret,
