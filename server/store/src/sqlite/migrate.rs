@@ -16,6 +16,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0002_recent",
         include_str!("../../../../schema/0002_recent.sql"),
     ),
+    (
+        4,
+        "0004_message_summaries",
+        include_str!("../../../../schema/0004_message_summaries.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet recorded. Safe to run concurrently from several processes:
