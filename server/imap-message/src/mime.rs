@@ -125,6 +125,40 @@ pub(crate) fn slice<'a>(raw: &'a [u8], range: &Range<usize>) -> &'a [u8] {
     raw.get(range.clone()).unwrap_or_default()
 }
 
+/// The header parser for IMAP's needs: mail-parser's defaults, but `Received` fields kept raw,
+/// as nothing here reads them and tokenizing them was a visible cost of every FETCH.
+fn parser() -> &'static MessageParser {
+    static PARSER: std::sync::OnceLock<MessageParser> = std::sync::OnceLock::new();
+    PARSER.get_or_init(|| {
+        // The same parsers mail-parser applies by default (its `parse_headers`), but for
+        // Received. A non-empty map replaces the built-in choice, hence the full list.
+        let lists = [
+            HeaderName::ListArchive,
+            HeaderName::ListHelp,
+            HeaderName::ListId,
+            HeaderName::ListOwner,
+            HeaderName::ListPost,
+            HeaderName::ListSubscribe,
+            HeaderName::ListUnsubscribe,
+        ];
+        lists
+            .into_iter()
+            .fold(MessageParser::new(), |p, name| p.header_address(name))
+            .with_mime_headers()
+            .with_date_headers()
+            .with_address_headers()
+            .with_message_ids()
+            .header_text(HeaderName::Subject)
+            .header_text(HeaderName::Comments)
+            .header_id(HeaderName::ReturnPath)
+            .header_comma_separated(HeaderName::Keywords)
+            .header_comma_separated(HeaderName::ContentLanguage)
+            .header_raw(HeaderName::MimeVersion)
+            .header_raw(HeaderName::Received)
+            .default_header_raw()
+    })
+}
+
 /// Parses a whole message.
 pub(crate) fn parse(raw: &[u8]) -> Entity {
     parse_range(raw, 0..raw.len(), 0)
@@ -137,7 +171,7 @@ pub(crate) fn parse(raw: &[u8]) -> Entity {
 pub(crate) fn parse_header(raw: &[u8]) -> Entity {
     let mut part = MessagePart::default();
     let mut stream = MessageStream::new(raw);
-    stream.parse_headers(&MessageParser::default(), &mut part.headers);
+    stream.parse_headers(parser(), &mut part.headers);
     let header = 0..stream.offset();
     let builder = Builder {
         raw,
@@ -162,7 +196,7 @@ fn parse_range(raw: &[u8], range: Range<usize>, depth: usize) -> Entity {
         base: range.start,
         end: range.start + bytes.len(),
     };
-    match MessageParser::default().parse(bytes) {
+    match parser().parse(bytes) {
         Some(mut message) => builder.entity(&mut message, 0, false, depth),
         // Not even a header field: all of it is header, as it has no blank line.
         None => {

@@ -232,8 +232,8 @@ fn eval(key: &SearchKey, seq: u32, m: &mut Lazy<'_>, env: &Env) -> Result<bool, 
     let s = m.summary;
     let flag = |f: Flags| s.flags.contains(f);
     let keyword = |k: &str| s.keywords.iter().any(|x| x.eq_ignore_ascii_case(k));
-    let internal = utc_date(s.internal_date);
-    let saved = utc_date(s.saved_date);
+    let internal = || utc_date(s.internal_date);
+    let saved = || utc_date(s.saved_date);
     Ok(match key {
         K::All => true,
         K::Answered => flag(Flags::ANSWERED),
@@ -253,12 +253,12 @@ fn eval(key: &SearchKey, seq: u32, m: &mut Lazy<'_>, env: &Env) -> Result<bool, 
         K::Old => !m.recent,
         K::Larger(n) => s.size > *n,
         K::Smaller(n) => s.size < *n,
-        K::Before(d) => internal.is_some_and(|x| x < *d),
-        K::On(d) => internal == Some(*d),
-        K::Since(d) => internal.is_some_and(|x| x >= *d),
-        K::SavedBefore(d) => saved.is_some_and(|x| x < *d),
-        K::SavedOn(d) => saved == Some(*d),
-        K::SavedSince(d) => saved.is_some_and(|x| x >= *d),
+        K::Before(d) => internal().is_some_and(|x| x < *d),
+        K::On(d) => internal() == Some(*d),
+        K::Since(d) => internal().is_some_and(|x| x >= *d),
+        K::SavedBefore(d) => saved().is_some_and(|x| x < *d),
+        K::SavedOn(d) => saved() == Some(*d),
+        K::SavedSince(d) => saved().is_some_and(|x| x >= *d),
         K::SaveDateSupported => true,
         K::Older(n) => s.internal_date <= env.now - i64::from(n.get()),
         K::Younger(n) => s.internal_date >= env.now - i64::from(n.get()),

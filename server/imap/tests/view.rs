@@ -288,3 +288,36 @@ async fn held_back_changes_are_told_by_a_later_refresh() {
     );
     assert_eq!(view.refresh_with(&store, Apply::ALL).unwrap(), vec![]);
 }
+
+/// SELECT of the selected mailbox reuses the view: brought up to date from the log, it must be
+/// exactly what a fresh load gives.
+#[tokio::test]
+async fn reopening_equals_loading_afresh() {
+    let (_dir, store, alice, inbox) = setup().await;
+    let first = append(&store, &alice, inbox, 3).await;
+    let view = MailboxView::open(&store, alice.id, inbox, false, RecentMode::Off)
+        .unwrap()
+        .unwrap();
+    append(&store, &alice, inbox, 2).await;
+    store
+        .set_flags(
+            alice.id,
+            inbox,
+            vec![first[2].message_id],
+            flag(FlagOperation::Add, Flags::SEEN, &["$Work"]),
+        )
+        .await
+        .unwrap();
+    store
+        .expunge(alice.id, inbox, vec![first[0].message_id])
+        .await
+        .unwrap();
+    let reopened = view.reopen(&store, true, RecentMode::Off).unwrap();
+    let fresh = MailboxView::open(&store, alice.id, inbox, true, RecentMode::Off)
+        .unwrap()
+        .unwrap();
+    assert_eq!(reopened.entries(), fresh.entries());
+    assert_eq!(reopened.len(), 4);
+    assert!(reopened.read_only);
+    assert_eq!(reopened.highest_modseq(), fresh.highest_modseq());
+}

@@ -8,30 +8,42 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The hex BLAKE3 hash of a blob's bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct BlobHash(String);
+/// The hex BLAKE3 hash of a blob's bytes, kept inline (no allocation: every message summary
+/// holds one).
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BlobHash([u8; 64]);
 
 impl BlobHash {
     /// Hashes `data`.
     pub fn of(data: &[u8]) -> BlobHash {
-        BlobHash(blake3::hash(data).to_hex().to_string())
+        let hex = blake3::hash(data).to_hex();
+        BlobHash::parse(hex.as_str()).expect("BLAKE3 hex is 64 lowercase hex digits")
     }
 
     /// Accepts a stored hash (64 lowercase hex digits) and nothing else, so it is safe in a path.
     pub fn parse(s: &str) -> Option<BlobHash> {
-        let valid = s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-        valid.then(|| BlobHash(s.to_string()))
+        let digits: [u8; 64] = s.as_bytes().try_into().ok()?;
+        let valid = digits
+            .iter()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        valid.then_some(BlobHash(digits))
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Only ASCII hex digits ever get in (`parse`).
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for BlobHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BlobHash({})", self.as_str())
     }
 }
 
 impl std::fmt::Display for BlobHash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 

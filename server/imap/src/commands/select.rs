@@ -31,13 +31,14 @@ pub(crate) fn enable_condstore(session: &mut Session) {
     }
 }
 
-/// Leaves the selected mailbox, if any, with `* OK [CLOSED]` (RFC 9051 §6.3.2).
-fn deselect_announced(session: &mut Session) {
-    if session.state.deselect().is_some() {
-        session
-            .out
-            .untagged_ok(Code::Closed, "Previous mailbox is now closed");
-    }
+/// Leaves the selected mailbox, if any, with `* OK [CLOSED]` (RFC 9051 §6.3.2); returns its
+/// view.
+fn deselect_announced(session: &mut Session) -> Option<MailboxView> {
+    let previous = session.state.deselect()?;
+    session
+        .out
+        .untagged_ok(Code::Closed, "Previous mailbox is now closed");
+    Some(previous.view)
 }
 
 pub(crate) async fn select(session: &mut Session, select: Select, read_only: bool) -> Outcome {
@@ -45,7 +46,7 @@ pub(crate) async fn select(session: &mut Session, select: Select, read_only: boo
         // RFC 7162 §3.2.5: checked before anything else; the selection stays as it was.
         return Err(Refusal::bad("QRESYNC must be enabled first"));
     }
-    deselect_announced(session);
+    let previous = deselect_announced(session);
     if select.condstore {
         session.enabled.condstore = true;
     }
@@ -69,8 +70,12 @@ pub(crate) async fn select(session: &mut Session, select: Select, read_only: boo
         (false, true) => RecentMode::Peek,
         (false, false) => RecentMode::Claim,
     };
-    let mut view = MailboxView::open(store, user.account_id, mailbox.id, read_only, recent)?
-        .ok_or_else(|| Refusal::no_code(Code::NonExistent, "No such mailbox"))?;
+    let mut view = match previous.filter(|v| v.mailbox_id == mailbox.id) {
+        // Selected again (clients do, to resynchronise): the log brings it up to date.
+        Some(previous) => previous.reopen(store, read_only, recent)?,
+        None => MailboxView::open(store, user.account_id, mailbox.id, read_only, recent)?
+            .ok_or_else(|| Refusal::no_code(Code::NonExistent, "No such mailbox"))?,
+    };
     view.settle_recent(store).await?;
     // Read after the view, so UIDNEXT is above every UID it holds.
     let mailbox = store.mailbox(mailbox.id)?.unwrap_or(mailbox);

@@ -31,9 +31,9 @@ pub struct Entry {
 }
 
 impl Entry {
-    fn from_summary(m: &MessageSummary) -> Entry {
+    fn new(message: MessageSummary) -> Entry {
         Entry {
-            message: m.clone(),
+            message,
             expunged: false,
             recent: false,
         }
@@ -129,8 +129,8 @@ impl MailboxView {
         };
         let entries: Vec<Entry> = store
             .messages(mailbox_id)?
-            .iter()
-            .map(Entry::from_summary)
+            .into_iter()
+            .map(Entry::new)
             .collect();
         let keywords = entries
             .iter()
@@ -150,6 +150,25 @@ impl MailboxView {
             pending_arrivals: false,
             pending_flags: BTreeSet::new(),
         }))
+    }
+
+    /// The same mailbox selected again by its session (SELECT or EXAMINE of the selected
+    /// mailbox): brought up to date from the change log instead of loaded anew, which ends in
+    /// the same state. What it would have announced is dropped: the new SELECT says it all.
+    pub fn reopen(
+        mut self,
+        store: &Store,
+        read_only: bool,
+        recent_mode: RecentMode,
+    ) -> Result<Self> {
+        self.refresh_with(store, Apply::ALL)?;
+        self.read_only = read_only;
+        if recent_mode != self.recent_mode {
+            self.recent_mode = recent_mode;
+            self.recent_settled = 0;
+            self.entries.iter_mut().for_each(|e| e.recent = false);
+        }
+        Ok(self)
     }
 
     /// Messages by sequence number (index + 1), expunged-but-unannounced ones included.
@@ -280,7 +299,7 @@ impl MailboxView {
             let arrived = store.messages_after_uid(self.mailbox_id, self.max_uid())?;
             if !arrived.is_empty() {
                 self.learn_keywords(arrived.iter().flat_map(|m| m.keywords.iter()), &mut updates);
-                self.entries.extend(arrived.iter().map(Entry::from_summary));
+                self.entries.extend(arrived.into_iter().map(Entry::new));
                 updates.push(Update::Exists(self.len()));
             }
         }
