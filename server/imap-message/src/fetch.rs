@@ -58,7 +58,11 @@ pub fn fetch(
     use FetchAttribute as A;
     let summary = message.summary;
     let loaded = if attributes.iter().any(needs_content) {
-        let raw = store.read_blob(&summary.blob)?;
+        let raw = if attributes.iter().all(header_only) {
+            store.read_blob_header(&summary.blob)?
+        } else {
+            store.read_blob(&summary.blob)?
+        };
         let root = if attributes.iter().any(needs_tree) {
             mime::parse(&raw)
         } else {
@@ -157,6 +161,20 @@ fn needs_content(attribute: &FetchAttribute) -> bool {
             | A::EmailId
             | A::ThreadId
     )
+}
+
+/// Whether `attribute` is answered from the message's own header alone (the usual FETCH of a
+/// message list: ENVELOPE, `BODY.PEEK[HEADER.FIELDS (...)]`), so the body need not be read.
+fn header_only(attribute: &FetchAttribute) -> bool {
+    use FetchAttribute as A;
+    match attribute {
+        A::Envelope | A::Rfc822Header => true,
+        A::BodySection {
+            section: Section::Header(None) | Section::HeaderFields { part: None, .. },
+            ..
+        } => true,
+        other => !needs_content(other),
+    }
 }
 
 /// Whether fetching `attribute` needs the MIME tree, not only the message's own header.

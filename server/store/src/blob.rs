@@ -3,7 +3,7 @@
 //! transaction that references them commits.
 
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -74,10 +74,32 @@ pub trait BlobStore: Send + Sync + 'static {
     fn put(&self, hash: &BlobHash, data: &[u8]) -> io::Result<()>;
     /// Reads a whole blob.
     fn get(&self, hash: &BlobHash) -> io::Result<Vec<u8>>;
+    /// Reads the start of a blob holding a message, up to and including the blank line that
+    /// ends its header (the whole blob if there is none): what header-only reads need.
+    fn get_header(&self, hash: &BlobHash) -> io::Result<Vec<u8>>;
     /// Whether the blob is present.
     fn exists(&self, hash: &BlobHash) -> bool;
     /// Removes a blob; a missing blob is not an error.
     fn delete(&self, hash: &BlobHash) -> io::Result<()>;
+}
+
+/// Bytes read at a time while looking for the end of a message header.
+const HEADER_CHUNK: usize = 4096;
+
+/// Where the header of `data` ends (after its blank line, CRLF or bare LF), searching from
+/// `from`.
+fn header_end(data: &[u8], from: usize) -> Option<usize> {
+    let rest = data.get(from..)?;
+    let crlf = rest
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| i + 4);
+    let lf = rest.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
+    let end = match (crlf, lf) {
+        (Some(a), Some(b)) => a.min(b),
+        (a, b) => a.or(b)?,
+    };
+    Some(from + end)
 }
 
 /// Blobs as files under one directory, fanned out by the first two hex digits of the hash.
@@ -136,6 +158,24 @@ impl BlobStore for LocalBlobStore {
         fs::read(self.path_of(hash))
     }
 
+    fn get_header(&self, hash: &BlobHash) -> io::Result<Vec<u8>> {
+        let mut file = fs::File::open(self.path_of(hash))?;
+        let mut data = Vec::with_capacity(HEADER_CHUNK);
+        loop {
+            let searched_from = data.len().saturating_sub(3);
+            let read = Read::by_ref(&mut file)
+                .take(HEADER_CHUNK as u64)
+                .read_to_end(&mut data)?;
+            if let Some(end) = header_end(&data, searched_from) {
+                data.truncate(end);
+                return Ok(data);
+            }
+            if read == 0 {
+                return Ok(data);
+            }
+        }
+    }
+
     fn exists(&self, hash: &BlobHash) -> bool {
         self.path_of(hash).exists()
     }
@@ -173,5 +213,35 @@ mod tests {
         assert_eq!(BlobHash::parse(h.as_str()), Some(h));
         assert_eq!(BlobHash::parse("../../etc/passwd"), None);
         assert_eq!(BlobHash::parse(&"A".repeat(64)), None);
+    }
+
+    #[test]
+    fn header_reads_stop_after_the_blank_line() {
+        let dir = std::env::temp_dir().join(format!("kantor-blob-hdr-{}", std::process::id()));
+        let store = LocalBlobStore::open(&dir).unwrap();
+        let long = format!("X-Long: {}\r\n", "y".repeat(3 * HEADER_CHUNK));
+        let cases: Vec<(Vec<u8>, usize)> = vec![
+            (b"Subject: a\r\n\r\nbody\r\n\r\nmore".to_vec(), 14),
+            (b"Subject: a\n\nbody".to_vec(), 12),
+            (b"Subject: no body, no blank line\r\n".to_vec(), 33),
+            (
+                format!("{long}Subject: b\r\n\r\n{}", "z".repeat(9000)).into_bytes(),
+                long.len() + 14,
+            ),
+        ];
+        for (message, header_len) in cases {
+            let blob = BlobRef::new(message.clone());
+            store.put(&blob.hash, &blob.data).unwrap();
+            assert_eq!(store.get_header(&blob.hash).unwrap(), message[..header_len]);
+        }
+        // The blank line split across two reads.
+        let split = format!("{}\r\n\r\nbody", "h".repeat(HEADER_CHUNK - 2)).into_bytes();
+        let blob = BlobRef::new(split.clone());
+        store.put(&blob.hash, &blob.data).unwrap();
+        assert_eq!(
+            store.get_header(&blob.hash).unwrap(),
+            split[..HEADER_CHUNK + 2]
+        );
+        fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -104,6 +104,12 @@ impl Store {
         Ok(self.inner.blobs.get(hash)?)
     }
 
+    /// Reads a stored message's header only, up to and including its blank line (the whole
+    /// message if it has none).
+    pub fn read_blob_header(&self, hash: &crate::BlobHash) -> Result<Vec<u8>> {
+        Ok(self.inner.blobs.get_header(hash)?)
+    }
+
     /// Runs a read on a pooled read-only connection.
     fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
         let conn = match self.inner.readers.lock().expect("reader pool").pop() {
