@@ -248,15 +248,14 @@ impl Corpus {
 
 /// Stores the twelve messages, one APPEND each (so each has its own MODSEQ).
 pub async fn corpus() -> Corpus {
-    let messages: Vec<(&[u8], (Flags, Vec<String>))> =
-        (1..=12).map(|n| (raw(n), flags(n))).collect();
+    let messages: Vec<Stored> = (1..=12).map(|n| (raw(n), flags(n))).collect();
     store_all(messages).await
 }
 
 /// A corpus of other messages, without flags, message `n` of the slice at sequence number
 /// `n + 1`.
 #[allow(dead_code)]
-pub async fn corpus_of(messages: &[&[u8]]) -> Corpus {
+pub async fn corpus_of(messages: &[&'static [u8]]) -> Corpus {
     let messages = messages
         .iter()
         .map(|raw| (*raw, (Flags::default(), Vec::new())))
@@ -264,7 +263,10 @@ pub async fn corpus_of(messages: &[&[u8]]) -> Corpus {
     store_all(messages).await
 }
 
-async fn store_all(messages: Vec<(&[u8], (Flags, Vec<String>))>) -> Corpus {
+/// A message to store, with its flags and keywords.
+type Stored = (&'static [u8], (Flags, Vec<String>));
+
+async fn store_all(messages: Vec<Stored>) -> Corpus {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
     store.add_domain("example.com").await.unwrap();
