@@ -134,16 +134,14 @@ fn other_sessions_changes_arrive_without_a_command() {
     assert_eq!(a.told(), "* 1 RECENT");
     assert_eq!(a.told(), "* 1 FETCH (UID 1 FLAGS (\\Flagged \\Recent))");
 
-    // Mailbox names (§5.4): created, renamed with OLDNAME, deleted.
+    // Mailbox names (§5.4): created (CREATE does not subscribe), renamed with OLDNAME (the
+    // subscription stays with the old name, RFC 9051 §6.3.6), deleted.
     b.ok("CREATE Lists");
-    assert_eq!(
-        a.told(),
-        "* LIST (\\HasNoChildren \\Subscribed) \"/\" Lists"
-    );
+    assert_eq!(a.told(), "* LIST (\\HasNoChildren) \"/\" Lists");
     b.ok("RENAME Lists Projects");
     assert_eq!(
         a.told(),
-        "* LIST (\\HasNoChildren \\Subscribed) \"/\" Projects (\"OLDNAME\" (Lists))"
+        "* LIST (\\HasNoChildren) \"/\" Projects (\"OLDNAME\" (Lists))"
     );
     b.ok("DELETE Projects");
     assert_eq!(a.told(), "* LIST (\\NonExistent) \"/\" Projects");

@@ -10,12 +10,16 @@
 //! - String keys match case-insensitively as substrings of decoded text (RFC 2047 words and
 //!   transfer encodings undone, charsets converted): FROM/TO/CC/BCC/SUBJECT/HEADER on the
 //!   values of those header fields (the empty string matching any message that has the field),
-//!   BODY on the text parts, TEXT on the headers and the text parts.
+//!   BODY on the text parts, TEXT on the headers and the text parts. FROM/TO/CC/BCC also match
+//!   the addresses as parsed (RFC 5322 §3.4: `mailbox@host` without comments or folding white
+//!   space, display and group names decoded), as Dovecot does: `FROM user@domain.org` finds
+//!   `<user (comment)@ domain.org>`.
 //! - RECENT, NEW and OLD read the session's `\Recent` (RFC 3501 §2.3.2), given with each message.
 //!
 //! A message's bytes are read only when a key needs them, at most once per message per call.
 
 use crate::Message;
+use crate::address;
 use crate::date::{self, SentDate};
 use crate::encoded::decode_words;
 use crate::header::{self, unfold};
@@ -23,6 +27,7 @@ use crate::mime::{self, Entity};
 use crate::text::{body_text, header_text};
 use kantor_imap_proto::command::search::SearchKey;
 use kantor_imap_proto::datetime::Date;
+use kantor_imap_proto::response::envelope::{Address, MailboxAddress};
 use kantor_imap_proto::types::SequenceSet;
 use kantor_store::{Flags, MessageSummary, Store, StoreError, Uid};
 use std::collections::HashSet;
@@ -270,10 +275,10 @@ fn eval(key: &SearchKey, seq: u32, m: &mut Lazy<'_>, env: &Env) -> Result<bool, 
         K::SentBefore(d) => m.get()?.sent_date().is_some_and(|x| x.date < *d),
         K::SentOn(d) => m.get()?.sent_date().is_some_and(|x| x.date == *d),
         K::SentSince(d) => m.get()?.sent_date().is_some_and(|x| x.date >= *d),
-        K::From(v) => header_contains(m, "From", v)?,
-        K::To(v) => header_contains(m, "To", v)?,
-        K::Cc(v) => header_contains(m, "Cc", v)?,
-        K::Bcc(v) => header_contains(m, "Bcc", v)?,
+        K::From(v) => address_contains(m, "From", v)?,
+        K::To(v) => address_contains(m, "To", v)?,
+        K::Cc(v) => address_contains(m, "Cc", v)?,
+        K::Bcc(v) => address_contains(m, "Bcc", v)?,
         K::Subject(v) => header_contains(m, "Subject", v)?,
         K::Header(name, v) => header_contains(m, name, v)?,
         K::Body(v) => {
@@ -341,4 +346,42 @@ fn header_contains(m: &mut Lazy<'_>, name: &str, value: &[u8]) -> Result<bool, S
         .iter()
         .filter(|f| f.is(name))
         .any(|f| needle.is_empty() || fold(&decode_words(&unfold(f.value))).contains(&needle)))
+}
+
+/// An address key (RFC 9051 §6.4.4 FROM, TO, CC, BCC): [`header_contains`], or one of the
+/// field's addresses as parsed contains `value`.
+fn address_contains(m: &mut Lazy<'_>, name: &str, value: &[u8]) -> Result<bool, StoreError> {
+    if header_contains(m, name, value)? {
+        return Ok(true);
+    }
+    let needle = needle(value);
+    let loaded = m.get()?;
+    Ok(loaded
+        .root
+        .fields(&loaded.raw)
+        .iter()
+        .filter(|f| f.is(name))
+        .flat_map(|f| address::parse_list(&unfold(f.value)))
+        .any(|a| address_texts(&a).any(|t| fold(&t).contains(&needle))))
+}
+
+/// What an address is searched as: each mailbox's `mailbox@host` and decoded display name, and
+/// a group's decoded name.
+fn address_texts(address: &Address) -> impl Iterator<Item = String> + '_ {
+    let (group, members) = match address {
+        Address::Mailbox(one) => (None, std::slice::from_ref(one)),
+        Address::Group { name, members } => (Some(decode_words(name)), members.as_slice()),
+    };
+    group
+        .into_iter()
+        .chain(members.iter().flat_map(mailbox_texts))
+}
+
+fn mailbox_texts(m: &MailboxAddress) -> impl Iterator<Item = String> + '_ {
+    let addr = match (&m.mailbox, m.host.as_deref()) {
+        (Some(local), Some(host)) if !host.is_empty() => Some(format!("{local}@{host}")),
+        (Some(local), _) => Some(local.clone()),
+        (None, _) => None,
+    };
+    addr.into_iter().chain(m.name.as_deref().map(decode_words))
 }

@@ -131,6 +131,38 @@ async fn dates() {
     assert_eq!(run(&c, &K::SavedOn(today)), all_but(&[]));
 }
 
+/// RFC 9051 §6.4.4 address keys match the field as written and its addresses as parsed
+/// (comments and folding white space gone, display names decoded), as Dovecot does (imaptest's
+/// search-addresses).
+#[tokio::test]
+async fn address_keys_match_parsed_addresses() {
+    let c = corpus_of(&[
+        b"From: sender@example.org\r\nTo: rcpt@example.org\r\n\r\none\r\n",
+        b"From: <sender (the local part)@ (and the domain) example.org>\r\n\
+          To: =?utf-8?q?J=C3=B6rg?= <rcpt@example.org>\r\n\r\ntwo\r\n",
+        b"From: sender@example.org (Real Name)\r\n\
+          Cc: team: member1@example.org,\r\n member2 (x) @ example.org;\r\n\r\nthree\r\n",
+        b"From: someone@example.com\r\nBcc: sender@example.net\r\n\r\nfour\r\n",
+    ])
+    .await;
+    let cases: Vec<(K, Vec<u32>)> = vec![
+        (K::From(s("sender@example.org")), vec![1, 2, 3]),
+        (K::From(s("SENDER@EXAMPLE")), vec![1, 2, 3]),
+        (K::From(s("r@example.org")), vec![1, 2, 3]),
+        (K::From(s("the local part")), vec![2]),
+        (K::From(s("real name")), vec![3]),
+        (K::To(s("jörg")), vec![2]),
+        (K::Cc(s("member2@example.org")), vec![3]),
+        (K::Cc(s("team")), vec![3]),
+        (K::Bcc(s("sender@example.org")), vec![]),
+        (K::Bcc(s("sender@example.net")), vec![4]),
+        (K::Cc(s("")), vec![3]),
+    ];
+    for (key, expected) in cases {
+        assert_eq!(run(&c, &key), expected, "{key:?}");
+    }
+}
+
 #[tokio::test]
 async fn header_and_text_keys() {
     let c = corpus().await;

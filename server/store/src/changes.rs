@@ -91,6 +91,10 @@ pub enum ObjectKind {
     Message = 1,
     Mailbox = 2,
     Account = 3,
+    /// A name subscribed ([`ChangeKind::Created`]) or unsubscribed ([`ChangeKind::Destroyed`])
+    /// (RFC 9051 §6.3.7-8). `object_id` is the mailbox of that name when one exists, else 0:
+    /// subscriptions are names and may outlive or precede their mailbox.
+    Subscription = 4,
 }
 
 /// How it changed.
@@ -118,6 +122,7 @@ impl ObjectKind {
             1 => Some(ObjectKind::Message),
             2 => Some(ObjectKind::Mailbox),
             3 => Some(ObjectKind::Account),
+            4 => Some(ObjectKind::Subscription),
             _ => None,
         }
     }

@@ -125,6 +125,8 @@ pub struct Mailbox {
     pub total: u32,
     pub unseen: u32,
     pub size: u64,
+    /// Whether the mailbox's current name is in the account's subscriptions (RFC 9051 §6.3.7);
+    /// subscriptions are names, kept apart ([`crate::Store::subscriptions`]).
     pub subscribed: bool,
     /// The highest UID a read-write IMAP session has claimed as `\Recent` (RFC 3501 §2.3.2):
     /// messages above it are recent for the next one ([`crate::Store::claim_recent`]).

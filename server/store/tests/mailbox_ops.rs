@@ -59,11 +59,8 @@ async fn create_rename_subscribe_delete() {
         (child.id, child.uidvalidity),
         "rename keeps UIDVALIDITY"
     );
-    store
-        .set_subscribed(alice.id, work.id, false)
-        .await
-        .unwrap();
-    assert!(!store.mailbox(work.id).unwrap().unwrap().subscribed);
+    assert!(store.set_subscribed(alice.id, "Jobs", true).await.unwrap());
+    assert!(store.mailbox(work.id).unwrap().unwrap().subscribed);
 
     store
         .append(vec![new_message(

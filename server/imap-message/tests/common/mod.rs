@@ -248,6 +248,25 @@ impl Corpus {
 
 /// Stores the twelve messages, one APPEND each (so each has its own MODSEQ).
 pub async fn corpus() -> Corpus {
+    let messages: Vec<Stored> = (1..=12).map(|n| (raw(n), flags(n))).collect();
+    store_all(messages).await
+}
+
+/// A corpus of other messages, without flags, message `n` of the slice at sequence number
+/// `n + 1`.
+#[allow(dead_code)]
+pub async fn corpus_of(messages: &[&'static [u8]]) -> Corpus {
+    let messages = messages
+        .iter()
+        .map(|raw| (*raw, (Flags::default(), Vec::new())))
+        .collect();
+    store_all(messages).await
+}
+
+/// A message to store, with its flags and keywords.
+type Stored = (&'static [u8], (Flags, Vec<String>));
+
+async fn store_all(messages: Vec<Stored>) -> Corpus {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
     store.add_domain("example.com").await.unwrap();
@@ -265,22 +284,22 @@ pub async fn corpus() -> Corpus {
         .mailbox_by_role(account.id, MailboxRole::Inbox)
         .unwrap()
         .unwrap();
-    for n in 1..=12 {
-        let (flags, keywords) = flags(n);
+    let count = messages.len();
+    for (i, (raw, (flags, keywords))) in messages.into_iter().enumerate() {
         store
             .append(vec![NewMessage {
                 account_id: account.id,
                 mailbox_id: inbox.id,
-                blob: BlobRef::new(raw(n).to_vec()),
+                blob: BlobRef::new(raw.to_vec()),
                 flags,
                 keywords,
-                internal_date: JAN_1_2024 + (n as i64 - 1) * 86_400 + 3_600,
+                internal_date: JAN_1_2024 + i as i64 * 86_400 + 3_600,
             }])
             .await
             .unwrap();
     }
     let summaries = store.messages(inbox.id).unwrap();
-    assert_eq!(summaries.len(), 12);
+    assert_eq!(summaries.len(), count);
     Corpus {
         _dir: dir,
         store,

@@ -2,9 +2,10 @@
 //! (RFC 3348) and LIST-STATUS (RFC 5819); LSUB (RFC 3501 §6.3.9).
 //!
 //! Levels of the hierarchy without a mailbox of their own (`a` when only `a/b` exists, after a
-//! DELETE of `a`) are listed `\Noselect` (RFC 9051 §6.3.5 example). Child and special-use
-//! attributes are always included: cheap here, and what CHILDREN and SPECIAL-USE servers may do
-//! unasked.
+//! DELETE of `a`) are listed `\Noselect` (RFC 9051 §6.3.5 example). Subscriptions are names
+//! (`Store::subscriptions`): LIST (SUBSCRIBED) also lists those no mailbox has, `\NonExistent`
+//! (RFC 9051 §6.3.9.1, §6.3.9.6 table 3). Child and special-use attributes are always
+//! included: cheap here, and what CHILDREN and SPECIAL-USE servers may do unasked.
 
 use crate::names::{self, DELIMITER};
 use crate::outcome::{Done, Outcome, Refusal};
@@ -42,14 +43,24 @@ fn hierarchy(mailboxes: &[Mailbox]) -> BTreeMap<String, Option<&Mailbox>> {
     all
 }
 
-/// The names strictly below `name`.
-fn children<'a, V>(
-    all: &'a BTreeMap<String, V>,
-    name: &str,
-) -> impl Iterator<Item = (&'a String, &'a V)> {
+/// The hierarchy's names strictly below `name`.
+fn children<'a, V>(all: &'a BTreeMap<String, V>, name: &str) -> impl Iterator<Item = &'a str> {
     let prefix = format!("{name}{DELIMITER}");
     all.range(prefix.clone()..)
-        .take_while(move |(k, _)| k.starts_with(&prefix))
+        .map(|(k, _)| k.as_str())
+        .take_while(move |k| k.starts_with(&prefix))
+}
+
+/// The subscribed names strictly below `name`.
+fn subscribed_below<'a>(
+    subscriptions: &'a BTreeSet<String>,
+    name: &str,
+) -> impl Iterator<Item = &'a str> {
+    let prefix = format!("{name}{DELIMITER}");
+    subscriptions
+        .range(prefix.clone()..)
+        .map(String::as_str)
+        .take_while(move |k| k.starts_with(&prefix))
 }
 
 /// A wire-form name from the client in UTF-8 (modified UTF-7 for IMAP4rev1, RFC 3501 §5.1.3).
@@ -89,34 +100,55 @@ pub(crate) fn list(session: &mut Session, list: List) -> Outcome {
         .ok_or_else(|| Refusal::bad("Not logged in"))?;
     let mailboxes = session.store().mailboxes(user.account_id)?;
     let all = hierarchy(&mailboxes);
+    let subscriptions: BTreeSet<String> = session
+        .store()
+        .subscriptions(user.account_id)?
+        .into_iter()
+        .collect();
     let select = list.select;
     let show_subscribed = list.ret.subscribed || select.subscribed;
-    let mut responses = Vec::new();
-    for (name, mailbox) in &all {
-        let matched = patterns
+    let matched = |name: &str| {
+        patterns
             .iter()
             .filter(|p| !p.is_empty())
-            .any(|p| names::matches(&reference, p, name));
-        if !matched {
+            .any(|p| names::matches(&reference, p, name))
+    };
+    // The names that can be listed: the hierarchy, and with SUBSCRIBED the subscribed names
+    // (existing or not) and the levels above them (RECURSIVEMATCH, RFC 9051 §6.3.9.1).
+    let mut candidates: BTreeSet<&str> = all.keys().map(String::as_str).collect();
+    if select.subscribed {
+        for name in &subscriptions {
+            candidates.insert(name);
+            candidates.extend(names::ancestors(name));
+        }
+    }
+    let mut responses = Vec::new();
+    for name in candidates {
+        if !matched(name) {
             continue;
         }
-        let subscribed = mailbox.is_some_and(|m| m.subscribed);
+        // `None`: no such name; `Some(None)`: a level without a mailbox of its own.
+        let entry = all.get(name);
+        let mailbox = entry.copied().flatten();
+        let subscribed = subscriptions.contains(name);
         let special = mailbox.and_then(|m| role_attribute(m.role));
-        let mut child_info_subscribed = false;
-        if select.subscribed && !subscribed {
-            let child_subscribed =
-                children(&all, name).any(|(_, m)| m.is_some_and(|m| m.subscribed));
-            if !(select.recursive_match && child_subscribed) {
-                continue;
-            }
-            child_info_subscribed = true;
+        // CHILDINFO (RFC 9051 §6.3.9.6): a subscribed descendant that is not itself listed
+        // (redundant CHILDINFO SHOULD be suppressed).
+        let child_info_subscribed = select.subscribed
+            && select.recursive_match
+            && subscribed_below(&subscriptions, name).any(|child| !matched(child));
+        let selected = !select.subscribed || subscribed;
+        if !selected && !child_info_subscribed {
+            continue;
         }
         if select.special_use && special.is_none() {
             continue;
         }
         let mut attributes = Vec::new();
-        if mailbox.is_none() {
-            attributes.push(ListAttribute::NoSelect);
+        match entry {
+            None => attributes.push(ListAttribute::NonExistent),
+            Some(None) => attributes.push(ListAttribute::NoSelect),
+            Some(Some(_)) => {}
         }
         attributes.push(if children(&all, name).next().is_some() {
             ListAttribute::HasChildren
@@ -130,13 +162,12 @@ pub(crate) fn list(session: &mut Session, list: List) -> Outcome {
         responses.push(Data::List(ListItem {
             attributes,
             delimiter: Some(DELIMITER),
-            mailbox: name.clone(),
+            mailbox: name.to_string(),
             child_info_subscribed,
             old_name: None,
         }));
-        if let (Some(items), Some(mailbox)) = (&list.ret.status, mailbox)
-            && !child_info_subscribed
-        {
+        // Example 11 of §6.3.9.8: no STATUS for a name listed only for its children.
+        if let (Some(items), Some(mailbox), true) = (&list.ret.status, mailbox, selected) {
             let values = super::status::values(
                 session.store(),
                 mailbox,
@@ -144,7 +175,7 @@ pub(crate) fn list(session: &mut Session, list: List) -> Outcome {
                 session.ctx.config.max_literal,
             )?;
             responses.push(Data::Status {
-                mailbox: name.clone(),
+                mailbox: name.to_string(),
                 items: values,
             });
         }
@@ -161,7 +192,8 @@ pub(crate) fn list(session: &mut Session, list: List) -> Outcome {
     Ok(Done::new("LIST completed"))
 }
 
-/// RFC 3501 §6.3.9: the subscribed names matching the pattern. A level above a subscribed name
+/// RFC 3501 §6.3.9: the subscribed names matching the pattern, whether or not a mailbox has
+/// them (a name without one cannot be selected: `\Noselect`). A level above a subscribed name
 /// that is not subscribed itself but matches (the `%` case: `foo/bar` subscribed, `foo` not) is
 /// returned once, flagged `\Noselect`.
 pub(crate) fn lsub(session: &mut Session, lsub: Lsub) -> Outcome {
@@ -175,16 +207,21 @@ pub(crate) fn lsub(session: &mut Session, lsub: Lsub) -> Outcome {
         .state
         .user()
         .ok_or_else(|| Refusal::bad("Not logged in"))?;
-    let mailboxes = session.store().mailboxes(user.account_id)?;
-    let subscribed: BTreeSet<&str> = mailboxes
-        .iter()
-        .filter(|m| m.subscribed)
-        .map(|m| m.name.as_str())
+    let mailboxes: BTreeSet<String> = session
+        .store()
+        .mailboxes(user.account_id)?
+        .into_iter()
+        .map(|m| m.name)
+        .collect();
+    let subscribed: BTreeSet<String> = session
+        .store()
+        .subscriptions(user.account_id)?
+        .into_iter()
         .collect();
     let mut listed: BTreeMap<&str, bool> = BTreeMap::new();
-    for &name in &subscribed {
+    for name in &subscribed {
         if names::matches(&reference, &pattern, name) {
-            listed.insert(name, false);
+            listed.insert(name, !mailboxes.contains(name));
         }
         for parent in names::ancestors(name) {
             if !subscribed.contains(parent) && names::matches(&reference, &pattern, parent) {

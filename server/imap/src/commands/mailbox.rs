@@ -185,9 +185,12 @@ pub(crate) async fn rename(session: &mut Session, from: Mailbox, to: Mailbox) ->
     }
     store.rename_mailboxes(account_id, renames.clone()).await?;
     learn(session, &created);
+    // As renamed, subscribed or not under the new name (RENAME leaves subscriptions alone).
     if let Some(notifier) = session.notify.as_mut() {
-        for (id, name) in &renames {
-            notifier.learn_name(*id, name);
+        for (id, _) in &renames {
+            if let Some(renamed) = store.mailbox(*id)? {
+                notifier.learn(&renamed);
+            }
         }
     }
     if let Some(selected) = session.state.selected_mut()
@@ -200,28 +203,31 @@ pub(crate) async fn rename(session: &mut Session, from: Mailbox, to: Mailbox) ->
     Ok(Done::new("RENAME completed"))
 }
 
-/// RFC 9051 §6.3.7-8: the subscription is a property of the mailbox; SUBSCRIBE needs it to
-/// exist (a server MAY check, §6.3.7), UNSUBSCRIBE of what is not subscribed is OK (§6.3.8).
+/// RFC 9051 §6.3.7-8: subscriptions are names, kept whether or not a mailbox has them. A server
+/// MAY refuse to subscribe a name no mailbox has (§6.3.7); like Dovecot we accept it, as the
+/// RFC's reason for keeping such names (a mailbox deleted and later re-created) wants. Both
+/// answer OK when nothing changes (already subscribed, not subscribed).
 pub(crate) async fn subscribe(
     session: &mut Session,
     mailbox: Mailbox,
     subscribed: bool,
 ) -> Outcome {
     let target = target(session, &mailbox)?;
+    let name = match valid_name(&target) {
+        Ok(name) => name,
+        Err(refusal) if subscribed => return Err(refusal),
+        // Whatever the name, it can be removed from the list (it is simply not there).
+        Err(_) => target.name.clone(),
+    };
     let store = session.store();
-    match target.find(store)? {
-        Some(found) => {
-            store
-                .set_subscribed(target.account_id, found.id, subscribed)
-                .await?;
-            if let Some(notifier) = session.notify.as_mut() {
-                notifier.learn_subscription(found.id, subscribed);
-            }
-        }
-        None if subscribed => {
-            return Err(Refusal::no_code(Code::NonExistent, "No such mailbox"));
-        }
-        None => {}
+    store
+        .set_subscribed(target.account_id, &name, subscribed)
+        .await?;
+    // Not reported back by NOTIFY (RFC 5465 §5): this client knows.
+    if let Some(found) = store.mailbox_by_name(target.account_id, &name)?
+        && let Some(notifier) = session.notify.as_mut()
+    {
+        notifier.learn_subscription(found.id, subscribed);
     }
     Ok(Done::new(if subscribed {
         "SUBSCRIBE completed"

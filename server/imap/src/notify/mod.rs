@@ -95,13 +95,6 @@ impl Notifier {
         self.known.insert(mailbox.id, known);
     }
 
-    /// The client renamed this mailbox.
-    pub fn learn_name(&mut self, id: MailboxId, name: &str) {
-        if let Some(known) = self.known.get_mut(&id) {
-            known.name = name.to_string();
-        }
-    }
-
     /// The client (un)subscribed this mailbox.
     pub fn learn_subscription(&mut self, id: MailboxId, subscribed: bool) {
         if let Some(known) = self.known.get_mut(&id) {

@@ -4,7 +4,8 @@
 //!
 //! The log says which mailbox changed, not how, so the session keeps the mailboxes as this
 //! client knows them ([`Known`]) and compares: a new name is a rename (LIST with OLDNAME), a new
-//! subscription state a subscription change. The client's own CREATE, DELETE, RENAME and
+//! subscription state a subscription change. Subscriptions are logged on their own
+//! (`ObjectKind::Subscription`, naming the mailbox of that name when there is one). The client's own CREATE, DELETE, RENAME and
 //! SUBSCRIBE update [`Known`] as they happen, so they are not reported back (§5: the server
 //! SHOULD omit events the client caused); so are the changes logged under `own` modseqs.
 
@@ -97,7 +98,13 @@ pub(crate) fn translate(
                 let notice = mailbox_change(config, known, change, current);
                 notices.extend(notice.filter(|_| report));
             }
-            ObjectKind::Account => {}
+            // A subscription names its mailbox when one exists (0 otherwise): the filters of
+            // §6 select mailboxes, so a name without one is not told.
+            ObjectKind::Subscription if change.object_id != 0 => {
+                let notice = mailbox_updated(config, known, change.object_id, current);
+                notices.extend(notice.filter(|_| report));
+            }
+            ObjectKind::Subscription | ObjectKind::Account => {}
         }
     }
     notices
@@ -147,20 +154,28 @@ fn mailbox_change(
                 .contains(Events::MAILBOX_NAME)
                 .then(|| list(&before, None, false))
         }
-        ChangeKind::Updated => {
-            let now = current(id)?;
-            // Not known before: nothing to compare with.
-            let before = known.insert(id, now.clone())?;
-            let wanted = config.events_for(before.info()) | config.events_for(now.info());
-            if before.name != now.name {
-                return wanted
-                    .contains(Events::MAILBOX_NAME)
-                    .then(|| list(&now, Some(before.name), true));
-            }
-            (before.subscribed != now.subscribed && wanted.contains(Events::SUBSCRIPTION))
-                .then(|| list(&now, None, true))
-        }
+        ChangeKind::Updated => mailbox_updated(config, known, id, current),
     }
+}
+
+/// A mailbox renamed or (un)subscribed: compared with what the client knows.
+fn mailbox_updated(
+    config: &Config,
+    known: &mut Known,
+    id: MailboxId,
+    current: &mut dyn FnMut(MailboxId) -> Option<KnownMailbox>,
+) -> Option<Notice> {
+    let now = current(id)?;
+    // Not known before: nothing to compare with.
+    let before = known.insert(id, now.clone())?;
+    let wanted = config.events_for(before.info()) | config.events_for(now.info());
+    if before.name != now.name {
+        return wanted
+            .contains(Events::MAILBOX_NAME)
+            .then(|| list(&now, Some(before.name), true));
+    }
+    (before.subscribed != now.subscribed && wanted.contains(Events::SUBSCRIPTION))
+        .then(|| list(&now, None, true))
 }
 
 fn list(mailbox: &KnownMailbox, old_name: Option<String>, exists: bool) -> Notice {
@@ -366,12 +381,17 @@ mod tests {
         let mut k = known(&[(2, "Sent", false)]);
         let mut now = k.clone();
         now.get_mut(&2).unwrap().subscribed = true;
-        let changes = [mailbox(5, ChangeKind::Updated, 2)];
+        let subscription = |kind, id| Change {
+            object: ObjectKind::Subscription,
+            ..mailbox(5, kind, id)
+        };
+        let changes = [subscription(ChangeKind::Created, 2)];
         assert_eq!(
             run(&subs, &mut k, &now, &changes, &[]),
             [listed("Sent", None, true, true)]
         );
         now.get_mut(&2).unwrap().subscribed = false;
+        let changes = [subscription(ChangeKind::Destroyed, 2)];
         assert_eq!(
             run(&subs, &mut k, &now, &changes, &[]),
             [listed("Sent", None, true, false)],
@@ -384,5 +404,8 @@ mod tests {
         now.get_mut(&2).unwrap().name = "Sent2".into();
         assert!(run(&everything(), &mut k, &now, &changes, &[5]).is_empty());
         assert_eq!(k[&2].name, "Sent2", "own changes are still learnt");
+        // A name no mailbox has (object 0) selects no mailbox.
+        let nameless = [subscription(ChangeKind::Created, 0)];
+        assert!(run(&everything(), &mut k, &now, &nameless, &[]).is_empty());
     }
 }

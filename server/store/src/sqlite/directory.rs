@@ -157,7 +157,8 @@ impl Store {
         })
     }
 
-    /// Creates an account with its special-use mailboxes (RFC 6154), in one transaction.
+    /// Creates an account with its special-use mailboxes (RFC 6154), subscribed, in one
+    /// transaction.
     pub async fn create_account(&self, new: NewAccount) -> Result<Account> {
         self.write(move |ctx| {
             let domain_id = domain_id(ctx.conn(), &new.domain)?;
@@ -175,6 +176,8 @@ impl Store {
             )?;
             for (role, name) in MailboxRole::DEFAULTS {
                 super::mailboxes::create_mailbox(ctx, id, name, Some(role))?;
+                // Clients expect the special-use mailboxes subscribed; CREATE subscribes nothing.
+                super::subscriptions::set(ctx, id, name, true)?;
             }
             ctx.conn()
                 .prepare_cached(&format!("SELECT {ACCOUNT_COLUMNS} WHERE a.id = ?1"))?

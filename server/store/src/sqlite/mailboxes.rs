@@ -1,5 +1,6 @@
-//! Mailboxes (folders): creation with a fresh UIDVALIDITY, lookup, rename, subscription and
-//! deletion. Every change bumps the account's modseq and is logged.
+//! Mailboxes (folders): creation with a fresh UIDVALIDITY, lookup, rename and deletion. Every
+//! change bumps the account's modseq and is logged. Subscriptions are names, kept apart
+//! (`subscriptions.rs`): none of these touches them.
 
 use super::{Store, WriteCtx, now};
 use crate::changes::{ChangeKind, ObjectKind};
@@ -7,7 +8,10 @@ use crate::{AccountId, Mailbox, MailboxId, MailboxRole, Result, StoreError, Uid}
 use rusqlite::{OptionalExtension, Row, params};
 
 const MAILBOX_COLUMNS: &str = "id, account_id, name, role, uidvalidity, uidnext, highest_modseq, \
-                               total, unseen, size, subscribed, recent_uid FROM mailboxes";
+     total, unseen, size, \
+     EXISTS(SELECT 1 FROM subscriptions s \
+            WHERE s.account_id = mailboxes.account_id AND s.name = mailboxes.name), \
+     recent_uid FROM mailboxes";
 
 fn mailbox_from_row(r: &Row<'_>) -> rusqlite::Result<Mailbox> {
     Ok(Mailbox {
@@ -166,37 +170,6 @@ impl Store {
                 ctx.log_change(account_id, modseq, ObjectKind::Mailbox, ChangeKind::Updated, id, None, None)?;
             }
             Ok(())
-        })
-        .await
-    }
-
-    /// Subscribes or unsubscribes a mailbox (RFC 9051 §6.3.7, §6.3.8).
-    pub async fn set_subscribed(
-        &self,
-        account_id: AccountId,
-        id: MailboxId,
-        subscribed: bool,
-    ) -> Result<()> {
-        self.write(move |ctx| {
-            let modseq = ctx.bump_modseq(account_id)?;
-            let n = ctx
-                .conn()
-                .prepare_cached(
-                    "UPDATE mailboxes SET subscribed = ?3 WHERE id = ?1 AND account_id = ?2",
-                )?
-                .execute(params![id, account_id, subscribed])?;
-            if n == 0 {
-                return Err(StoreError::NotFound(format!("mailbox {id}")));
-            }
-            ctx.log_change(
-                account_id,
-                modseq,
-                ObjectKind::Mailbox,
-                ChangeKind::Updated,
-                id,
-                None,
-                None,
-            )
         })
         .await
     }

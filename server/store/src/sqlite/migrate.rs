@@ -17,6 +17,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("../../../../schema/0002_recent.sql"),
     ),
     (
+        3,
+        "0003_subscriptions",
+        include_str!("../../../../schema/0003_subscriptions.sql"),
+    ),
+    (
         4,
         "0004_message_summaries",
         include_str!("../../../../schema/0004_message_summaries.sql"),
@@ -61,5 +66,36 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n as usize, super::MIGRATIONS.len());
+    }
+
+    /// 0003 turns the `subscribed` column into rows of `subscriptions` and drops it.
+    #[test]
+    fn subscriptions_move_out_of_mailboxes() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        for &(_, _, sql) in &super::MIGRATIONS[..2] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (
+                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);
+             INSERT INTO schema_migrations VALUES (1, '0001_init', 0), (2, '0002_recent', 0);
+             INSERT INTO domains (id, name, created_at) VALUES (1, 'example.com', 0);
+             INSERT INTO accounts (id, domain_id, local, password_hash, created_at)
+                 VALUES (1, 1, 'alice', 'x', 0);
+             INSERT INTO mailboxes (account_id, name, uidvalidity, subscribed)
+                 VALUES (1, 'INBOX', 1, 1), (1, 'Hidden', 2, 0), (1, 'Work', 3, 1);",
+        )
+        .unwrap();
+        super::apply(&mut conn).unwrap();
+        let names: Vec<String> = conn
+            .prepare("SELECT name FROM subscriptions WHERE account_id = 1 ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(names, ["INBOX", "Work"]);
+        let column = conn.prepare("SELECT subscribed FROM mailboxes");
+        assert!(column.is_err(), "the column is gone");
     }
 }

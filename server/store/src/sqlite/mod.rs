@@ -15,6 +15,7 @@ mod mailboxes;
 mod messages;
 mod migrate;
 mod queue;
+mod subscriptions;
 mod writer;
 
 use crate::blob::{BlobStore, LocalBlobStore};
