@@ -339,13 +339,22 @@ fn needle(value: &[u8]) -> String {
 /// matches any message with such a field.
 fn header_contains(m: &mut Lazy<'_>, name: &str, value: &[u8]) -> Result<bool, StoreError> {
     let needle = needle(value);
+    Ok(fields_named(m, name)?
+        .iter()
+        .any(|v| needle.is_empty() || fold(&decode_words(&unfold(v))).contains(&needle)))
+}
+
+/// The raw values of the message's header fields called `name`.
+fn fields_named<'m>(m: &'m mut Lazy<'_>, name: &str) -> Result<Vec<&'m [u8]>, StoreError> {
     let loaded = m.get()?;
+    let raw = &loaded.raw;
     Ok(loaded
         .root
-        .fields(&loaded.raw)
+        .fields(raw)
         .iter()
         .filter(|f| f.is(name))
-        .any(|f| needle.is_empty() || fold(&decode_words(&unfold(f.value))).contains(&needle)))
+        .map(|f| f.value)
+        .collect())
 }
 
 /// An address key (RFC 9051 §6.4.4 FROM, TO, CC, BCC): [`header_contains`], or one of the
@@ -355,13 +364,9 @@ fn address_contains(m: &mut Lazy<'_>, name: &str, value: &[u8]) -> Result<bool, 
         return Ok(true);
     }
     let needle = needle(value);
-    let loaded = m.get()?;
-    Ok(loaded
-        .root
-        .fields(&loaded.raw)
+    Ok(fields_named(m, name)?
         .iter()
-        .filter(|f| f.is(name))
-        .flat_map(|f| address::parse_list(&unfold(f.value)))
+        .flat_map(|v| address::parse_list(&unfold(v)))
         .any(|a| address_texts(&a).any(|t| fold(&t).contains(&needle))))
 }
 

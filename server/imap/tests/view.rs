@@ -5,23 +5,7 @@ use kantor_store::*;
 
 async fn setup() -> (tempfile::TempDir, Store, Account, MailboxId) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
-    store.add_domain("example.com").await.unwrap();
-    let account = store
-        .create_account(NewAccount {
-            local: "alice".into(),
-            domain: "example.com".into(),
-            password_hash: "x".into(),
-            is_admin: false,
-            quota_bytes: 0,
-        })
-        .await
-        .unwrap();
-    let inbox = store
-        .mailbox_by_role(account.id, MailboxRole::Inbox)
-        .unwrap()
-        .unwrap()
-        .id;
+    let (store, account, inbox) = kantor_store::testing::store_with_alice(dir.path()).await;
     (dir, store, account, inbox)
 }
 

@@ -20,6 +20,7 @@ mod error;
 pub mod meta;
 pub mod model;
 mod sqlite;
+pub mod testing;
 
 pub use blob::{BlobHash, BlobRef, BlobStore, LocalBlobStore};
 pub use changes::{AccountChanges, ChangeEvent};

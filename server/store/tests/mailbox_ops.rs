@@ -6,18 +6,7 @@ use kantor_store::*;
 
 async fn setup() -> (tempfile::TempDir, Store, Account) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
-    store.add_domain("example.com").await.unwrap();
-    let alice = store
-        .create_account(NewAccount {
-            local: "alice".into(),
-            domain: "example.com".into(),
-            password_hash: "x".into(),
-            is_admin: false,
-            quota_bytes: 0,
-        })
-        .await
-        .unwrap();
+    let (store, alice, _) = kantor_store::testing::store_with_alice(dir.path()).await;
     (dir, store, alice)
 }
 

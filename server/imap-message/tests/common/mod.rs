@@ -268,28 +268,13 @@ type Stored = (&'static [u8], (Flags, Vec<String>));
 
 async fn store_all(messages: Vec<Stored>) -> Corpus {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
-    store.add_domain("example.com").await.unwrap();
-    let account = store
-        .create_account(NewAccount {
-            local: "alice".into(),
-            domain: "example.com".into(),
-            password_hash: "x".into(),
-            is_admin: false,
-            quota_bytes: 0,
-        })
-        .await
-        .unwrap();
-    let inbox = store
-        .mailbox_by_role(account.id, MailboxRole::Inbox)
-        .unwrap()
-        .unwrap();
+    let (store, account, inbox) = kantor_store::testing::store_with_alice(dir.path()).await;
     let count = messages.len();
     for (i, (raw, (flags, keywords))) in messages.into_iter().enumerate() {
         store
             .append(vec![NewMessage {
                 account_id: account.id,
-                mailbox_id: inbox.id,
+                mailbox_id: inbox,
                 blob: BlobRef::new(raw.to_vec()),
                 flags,
                 keywords,
@@ -298,7 +283,7 @@ async fn store_all(messages: Vec<Stored>) -> Corpus {
             .await
             .unwrap();
     }
-    let summaries = store.messages(inbox.id).unwrap();
+    let summaries = store.messages(inbox).unwrap();
     assert_eq!(summaries.len(), count);
     Corpus {
         _dir: dir,

@@ -82,22 +82,11 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use crate::changes::{ChangeKind, ObjectKind};
-    use crate::{Account, MailboxRole, NewAccount, Store, StoreOptions};
+    use crate::{Account, MailboxRole, Store};
 
     async fn setup() -> (tempfile::TempDir, Store, Account) {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
-        store.add_domain("example.com").await.unwrap();
-        let account = store
-            .create_account(NewAccount {
-                local: "alice".into(),
-                domain: "example.com".into(),
-                password_hash: "x".into(),
-                is_admin: false,
-                quota_bytes: 0,
-            })
-            .await
-            .unwrap();
+        let (store, account, _) = crate::testing::store_with_alice(dir.path()).await;
         (dir, store, account)
     }
 

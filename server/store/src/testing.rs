@@ -1,0 +1,33 @@
+//! For tests of the crates built on the store (and the store's own): a store in a directory
+//! the caller owns (a temporary one), with the domain `example.com` and one user, `alice`.
+
+use crate::{Account, MailboxId, MailboxRole, NewAccount, Store, StoreOptions};
+use std::path::Path;
+
+/// A fresh store under `dir` with `alice@example.com`; returns it, the account and its INBOX.
+///
+/// # Panics
+/// When the store cannot be set up: this is for tests.
+pub async fn store_with_alice(dir: &Path) -> (Store, Account, MailboxId) {
+    let store = Store::open(dir, StoreOptions::default()).expect("open the store");
+    store
+        .add_domain("example.com")
+        .await
+        .expect("add the domain");
+    let account = store
+        .create_account(NewAccount {
+            local: "alice".into(),
+            domain: "example.com".into(),
+            password_hash: "x".into(),
+            is_admin: false,
+            quota_bytes: 0,
+        })
+        .await
+        .expect("create alice");
+    let inbox = store
+        .mailbox_by_role(account.id, MailboxRole::Inbox)
+        .expect("read the INBOX")
+        .expect("alice has an INBOX")
+        .id;
+    (store, account, inbox)
+}
