@@ -7,7 +7,6 @@
 use crate::outcome::{Done, Outcome, Refusal};
 use crate::sequence;
 use crate::session::{FLUSH_AT, Session};
-use kantor_imap_message::Message;
 use kantor_imap_message::fetch::{FetchError, FetchOptions};
 use kantor_imap_proto::command::fetch::{Fetch, FetchAttribute};
 use kantor_imap_proto::types::SeqList;
@@ -111,11 +110,7 @@ pub(crate) async fn fetch(session: &mut Session, fetch: Fetch) -> Outcome {
         } else {
             &attributes
         };
-        let message = Message {
-            seq,
-            summary: &entry.message,
-            recent: entry.recent,
-        };
+        let message = entry.at(seq);
         match kantor_imap_message::fetch::fetch(store, message, attributes, options) {
             Ok(items) => {
                 if let Some(seq) = NonZeroU32::new(seq) {

@@ -9,7 +9,6 @@ use crate::names::DELIMITER;
 use crate::session::output::Output;
 use crate::session::state::Enabled;
 use crate::view::MailboxView;
-use kantor_imap_message::Message;
 use kantor_imap_message::fetch::FetchOptions;
 use kantor_imap_proto::Data;
 use kantor_imap_proto::command::fetch::FetchAttribute;
@@ -116,11 +115,7 @@ pub(super) fn new_messages(
                 continue;
             }
             let seq = index as u32 + 1;
-            let message = Message {
-                seq,
-                summary: &entry.message,
-                recent: entry.recent,
-            };
+            let message = entry.at(seq);
             match kantor_imap_message::fetch::fetch(store, message, &attributes, options) {
                 Ok(items) => {
                     if let Some(seq) = NonZeroU32::new(seq) {

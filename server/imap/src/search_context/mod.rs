@@ -305,11 +305,7 @@ pub(crate) fn live_messages(view: &MailboxView) -> Vec<Message<'_>> {
         .iter()
         .enumerate()
         .filter(|(_, e)| !e.expunged)
-        .map(|(i, e)| Message {
-            seq: i as u32 + 1,
-            summary: &e.message,
-            recent: e.recent,
-        })
+        .map(|(i, e)| e.at(i as u32 + 1))
         .collect()
 }
 

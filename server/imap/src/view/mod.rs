@@ -46,6 +46,15 @@ impl Entry {
     pub fn uid(&self) -> Uid {
         self.message.uid
     }
+
+    /// The message as kantor-imap-message renders and searches it, at sequence number `seq`.
+    pub fn at(&self, seq: u32) -> kantor_imap_message::Message<'_> {
+        kantor_imap_message::Message {
+            seq,
+            summary: &self.message,
+            recent: self.recent,
+        }
+    }
 }
 
 /// What the session must tell the client after a refresh, in this order.
