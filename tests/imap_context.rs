@@ -258,8 +258,8 @@ fn partial_returns_a_slice_of_the_results() {
             "UID SEARCH RETURN (PARTIAL 2:3) ALL",
             "UID PARTIAL (2:3 2:3)",
         ),
-        // 500:400 is 400:500; the range is echoed as sent.
-        ("SEARCH RETURN (PARTIAL 4:2) ALL", "PARTIAL (4:2 2:4)"),
+        // 500:400 is 400:500; the range is echoed lowest first.
+        ("SEARCH RETURN (PARTIAL 4:2) ALL", "PARTIAL (2:4 2:4)"),
         // Past the results: what there is, or NIL.
         (
             "SEARCH RETURN (COUNT PARTIAL 4:100) ALL",

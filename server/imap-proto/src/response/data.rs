@@ -446,9 +446,11 @@ impl Data {
                     put(out, &format!(" MODSEQ {n}"));
                 }
                 if let Some((range, results)) = &e.partial {
-                    let range = match range {
-                        PartialRange::First(a, b) => format!("{a}:{b}"),
-                        PartialRange::Last(a, b) => format!("-{a}:-{b}"),
+                    // The requested range, lowest first: 500:400 is the same as 400:500
+                    // (RFC 9394 §3.1, RFC 5267 §4.4).
+                    let range = match *range {
+                        PartialRange::First(a, b) => format!("{}:{}", a.min(b), a.max(b)),
+                        PartialRange::Last(a, b) => format!("-{}:-{}", a.min(b), a.max(b)),
                     };
                     let results = results
                         .as_ref()

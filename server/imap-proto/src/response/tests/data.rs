@@ -259,6 +259,21 @@ fn esearch_and_thread() {
         "* ESEARCH (TAG \"A283\") UID MAX 11 ALL 2,10:11 MODSEQ 1234 PARTIAL (-1:-100 NIL)\r\n"
     );
     assert_eq!(data(Data::Esearch(Esearch::default())), "* ESEARCH\r\n");
+    // A reversed range is answered lowest first (RFC 9394 §3.1: 500:400 is 400:500).
+    for (range, text) in [
+        (PartialRange::First(nz(4), nz(2)), "2:4"),
+        (PartialRange::Last(nz(100), nz(1)), "-1:-100"),
+    ] {
+        let e = Esearch {
+            tag: Some(tag("A284")),
+            partial: Some((range, Some(set("2:4")))),
+            ..Esearch::default()
+        };
+        assert_eq!(
+            data(Data::Esearch(e)),
+            format!("* ESEARCH (TAG \"A284\") PARTIAL ({text} 2:4)\r\n")
+        );
+    }
     // RFC 5267 §4.3 and §3.3 (ALL in sort order).
     let e = Esearch {
         tag: Some(tag("B01")),

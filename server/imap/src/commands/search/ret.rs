@@ -182,7 +182,7 @@ mod tests {
             encoded(e),
             "* ESEARCH (TAG \"A02\") UID PARTIAL (2:4 6:7,9)\r\n"
         );
-        // Beyond the results: NIL, with the range as asked (RFC 5267 §4.4).
+        // Beyond the results: NIL, with the range as asked, lowest first (RFC 5267 §4.4).
         let ret = SearchReturn {
             partial: Some(first(500, 400)),
             count: true,
@@ -191,7 +191,7 @@ mod tests {
         let e = esearch(&tag, false, &ret, &found(&[1, 2], false), None).unwrap();
         assert_eq!(
             encoded(e),
-            "* ESEARCH (TAG \"A02\") COUNT 2 PARTIAL (500:400 NIL)\r\n"
+            "* ESEARCH (TAG \"A02\") COUNT 2 PARTIAL (400:500 NIL)\r\n"
         );
         // In sort order for SORT, MIN and MAX being the first and last.
         let ret = SearchReturn {
