@@ -75,6 +75,7 @@ impl ChangeHub {
 /// Wakes after every commit that changed one account, from the moment it was created: a commit
 /// made after [`crate::Store::watch_account`] returned is never missed (several may be seen as
 /// one wake-up; read the log with `changes_since` to learn what they were).
+#[derive(Debug)]
 pub struct AccountChanges(watch::Receiver<Modseq>);
 
 impl AccountChanges {
@@ -82,6 +83,17 @@ impl AccountChanges {
     pub async fn changed(&mut self) -> Option<Modseq> {
         self.0.changed().await.ok()?;
         Some(*self.0.borrow_and_update())
+    }
+
+    /// Whether the account had a commit since the last call (or `changed`), without waiting;
+    /// marks it seen. Read the log after this returns true: what is committed later is seen
+    /// by the next call. True once the store has shut down, so callers fall back to reading.
+    pub fn take_changed(&mut self) -> bool {
+        let changed = self.0.has_changed().unwrap_or(true);
+        if changed {
+            self.0.borrow_and_update();
+        }
+        changed
     }
 }
 
@@ -164,6 +176,22 @@ mod tests {
         assert!(quiet.is_err(), "account 2 had no commit");
         hub.publish(event(2, 7));
         assert_eq!(two.changed().await, Some(7));
+    }
+
+    #[test]
+    fn take_changed_reports_each_commit_once() {
+        let hub = ChangeHub::new();
+        let mut one = hub.watch(1);
+        assert!(
+            !one.take_changed(),
+            "nothing committed since the watch began"
+        );
+        hub.publish(event(1, 3));
+        hub.publish(event(2, 4));
+        assert!(one.take_changed());
+        assert!(!one.take_changed(), "seen already");
+        hub.publish(event(1, 5));
+        assert!(one.take_changed());
     }
 
     #[test]

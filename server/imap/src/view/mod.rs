@@ -16,7 +16,8 @@ pub use recent::RecentMode;
 
 use kantor_store::changes::{ChangeKind, ObjectKind};
 use kantor_store::{
-    AccountId, Flags, MailboxId, MessageId, MessageSummary, Modseq, Result, Store, Uid,
+    AccountChanges, AccountId, Flags, MailboxId, MessageId, MessageSummary, Modseq, Result, Store,
+    Uid,
 };
 use std::collections::{BTreeSet, HashSet};
 
@@ -84,6 +85,8 @@ pub struct MailboxView {
     /// HIGHESTMODSEQ): never ahead of what the view holds.
     mailbox_modseq: Modseq,
     keywords: BTreeSet<String>,
+    /// Wakes on commits to the account: a refresh reads the log only after one.
+    changes: AccountChanges,
     recent_mode: RecentMode,
     /// The highest UID whose `\Recent` state is settled.
     recent_settled: Uid,
@@ -128,8 +131,9 @@ impl MailboxView {
         read_only: bool,
         recent_mode: RecentMode,
     ) -> Result<Option<MailboxView>> {
-        // Read the modseq first: anything logged after it is applied by the next refresh, and
-        // a change seen twice is harmless (refresh compares modseqs).
+        // Watch first, then read the modseq: anything logged after it is applied by the next
+        // refresh, and a change seen twice is harmless (refresh compares modseqs).
+        let changes = store.watch_account(account_id);
         let Some(account) = store.account(account_id)? else {
             return Ok(None);
         };
@@ -154,6 +158,7 @@ impl MailboxView {
             modseq: account.modseq,
             mailbox_modseq: mailbox.highest_modseq.min(account.modseq),
             keywords,
+            changes,
             recent_mode,
             recent_settled: 0,
             pending_arrivals: false,
@@ -260,7 +265,13 @@ impl MailboxView {
     /// [`MailboxView::refresh`], applying only the kinds of change `apply` allows; expunged
     /// messages are marked either way, and what is held back is applied by a later refresh.
     pub fn refresh_with(&mut self, store: &Store, apply: Apply) -> Result<Vec<Update>> {
-        let log = store.changes_since(self.account_id, self.modseq)?;
+        // Only read the log when the account had a commit since the last look (in this
+        // process: the admin CLI never changes mail); held-back changes are applied either way.
+        let log = if self.changes.take_changed() {
+            store.changes_since(self.account_id, self.modseq)?
+        } else {
+            Vec::new()
+        };
         let mut gone = HashSet::new();
         let mut touched = Vec::new();
         let mut created = false;
