@@ -246,6 +246,8 @@ pub struct StoreConfig {
     pub max_batch: usize,
     /// Read connections kept open for concurrent readers.
     pub read_connections: usize,
+    /// MiB of recently read message headers kept in memory (IMAP message lists); 0 for none.
+    pub header_cache_mib: usize,
 }
 
 impl Default for StoreConfig {
@@ -253,6 +255,7 @@ impl Default for StoreConfig {
         StoreConfig {
             max_batch: 256,
             read_connections: 8,
+            header_cache_mib: 16,
         }
     }
 }

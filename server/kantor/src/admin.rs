@@ -27,6 +27,7 @@ pub fn run(args: AdminArgs) -> Result<()> {
             StoreOptions {
                 max_batch: 16,
                 read_connections: 1,
+                header_cache_bytes: 0,
             },
         )?;
         let directory = Directory::new(store, AuthPolicy::default());

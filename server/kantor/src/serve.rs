@@ -44,6 +44,7 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
         StoreOptions {
             max_batch: config.store.max_batch,
             read_connections: config.store.read_connections,
+            header_cache_bytes: config.store.header_cache_mib << 20,
         },
     )
     .with_context(|| format!("cannot open the store in {}", args.data.display()))?;

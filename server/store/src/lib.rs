@@ -17,6 +17,7 @@
 pub mod blob;
 pub mod changes;
 mod error;
+mod header_cache;
 pub mod meta;
 pub mod model;
 mod sqlite;

@@ -20,6 +20,7 @@ mod writer;
 
 use crate::blob::{BlobStore, LocalBlobStore};
 use crate::changes::{AccountChanges, ChangeHub};
+use crate::header_cache::HeaderCache;
 use crate::{Result, StoreError};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -34,6 +35,8 @@ pub struct StoreOptions {
     pub max_batch: usize,
     /// Read connections kept open.
     pub read_connections: usize,
+    /// Bytes of recently read message headers kept in memory (0: none).
+    pub header_cache_bytes: usize,
 }
 
 impl Default for StoreOptions {
@@ -41,6 +44,7 @@ impl Default for StoreOptions {
         StoreOptions {
             max_batch: 256,
             read_connections: 8,
+            header_cache_bytes: 16 << 20,
         }
     }
 }
@@ -58,6 +62,7 @@ struct Inner {
     writer: writer::WriterHandle,
     blobs: Arc<dyn BlobStore>,
     changes: Arc<ChangeHub>,
+    headers: HeaderCache,
 }
 
 impl Store {
@@ -80,6 +85,7 @@ impl Store {
                 writer,
                 blobs,
                 changes,
+                headers: HeaderCache::new(options.header_cache_bytes),
             }),
         })
     }
@@ -108,7 +114,12 @@ impl Store {
     /// Reads a stored message's header only, up to and including its blank line (the whole
     /// message if it has none).
     pub fn read_blob_header(&self, hash: &crate::BlobHash) -> Result<Vec<u8>> {
-        Ok(self.inner.blobs.get_header(hash)?)
+        if let Some(header) = self.inner.headers.get(hash) {
+            return Ok(header.to_vec());
+        }
+        let header = self.inner.blobs.get_header(hash)?;
+        self.inner.headers.insert(hash, &header);
+        Ok(header)
     }
 
     /// Runs a read on a pooled read-only connection.
