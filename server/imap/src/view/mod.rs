@@ -11,6 +11,7 @@
 //! `recent`: which of the view's messages are `\Recent` for this session (RFC 3501 §2.3.2).
 
 mod recent;
+mod shared;
 
 pub use recent::RecentMode;
 
@@ -20,11 +21,13 @@ use kantor_store::{
     Uid,
 };
 use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
 
 /// One message as the session knows it: its summary as last seen, and whether it is gone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    pub message: MessageSummary,
+    /// Shared with the other views of the mailbox while unchanged (`shared`).
+    pub message: Arc<MessageSummary>,
     /// Gone from the store, not yet announced to this session.
     pub expunged: bool,
     /// `\Recent` for this session (IMAP4rev1 only; see [`RecentMode`]).
@@ -32,7 +35,7 @@ pub struct Entry {
 }
 
 impl Entry {
-    fn new(message: MessageSummary) -> Entry {
+    fn new(message: Arc<MessageSummary>) -> Entry {
         Entry {
             message,
             expunged: false,
@@ -140,8 +143,7 @@ impl MailboxView {
         let Some(mailbox) = store.mailbox(mailbox_id)? else {
             return Ok(None);
         };
-        let entries: Vec<Entry> = store
-            .messages(mailbox_id)?
+        let entries: Vec<Entry> = shared::share(store, store.messages(mailbox_id)?)
             .into_iter()
             .map(Entry::new)
             .collect();
@@ -238,6 +240,7 @@ impl MailboxView {
         let seq = self.seq_of(uid)?;
         let entry = &mut self.entries[seq as usize - 1].message;
         if modseq >= entry.modseq {
+            let entry = Arc::make_mut(entry);
             entry.flags = flags;
             entry.keywords = keywords.to_vec();
             entry.modseq = modseq;
@@ -319,7 +322,8 @@ impl MailboxView {
             let arrived = store.messages_after_uid(self.mailbox_id, self.max_uid())?;
             if !arrived.is_empty() {
                 self.learn_keywords(arrived.iter().flat_map(|m| m.keywords.iter()), &mut updates);
-                self.entries.extend(arrived.into_iter().map(Entry::new));
+                self.entries
+                    .extend(shared::share(store, arrived).into_iter().map(Entry::new));
                 updates.push(Update::Exists(self.len()));
             }
         }
@@ -349,7 +353,7 @@ impl MailboxView {
         if touched.is_empty() {
             return Ok(());
         }
-        let current = store.message_summaries(self.mailbox_id, touched)?;
+        let current = shared::share(store, store.message_summaries(self.mailbox_id, touched)?);
         self.learn_keywords(current.iter().flat_map(|m| m.keywords.iter()), updates);
         for summary in current {
             let Some(seq) = self.seq_of(summary.uid) else {

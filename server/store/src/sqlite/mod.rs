@@ -63,6 +63,8 @@ struct Inner {
     blobs: Arc<dyn BlobStore>,
     changes: Arc<ChangeHub>,
     headers: HeaderCache,
+    /// Tells this open store from others in the same process (tests open many).
+    instance: u64,
 }
 
 impl Store {
@@ -86,8 +88,14 @@ impl Store {
                 blobs,
                 changes,
                 headers: HeaderCache::new(options.header_cache_bytes),
+                instance: NEXT_INSTANCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             }),
         })
+    }
+
+    /// Identifies this open store within the process, for caches above it that key by its ids.
+    pub fn instance_id(&self) -> u64 {
+        self.inner.instance
     }
 
     /// Wakes after each commit that changes `account_id` (IDLE, NOTIFY, push): only that
@@ -144,6 +152,9 @@ impl Store {
         self.inner.writer.submit(job).await
     }
 }
+
+/// The next [`Store::instance_id`].
+static NEXT_INSTANCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 fn open_connection(path: &Path, read_only: bool) -> Result<Connection> {
     let flags = if read_only {
