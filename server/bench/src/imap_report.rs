@@ -4,10 +4,10 @@
 
 use std::fmt::Write;
 
+use crate::format::{int, json_str, memory_text, mib, num, opt, ratio};
 use crate::imap_idle::{IdleResult, Wake};
 use crate::imap_run::ImapResult;
 use crate::memory::Memory;
-use crate::report::json_str;
 use crate::stats::Latency;
 
 /// The human-readable block for one `imap` target.
@@ -406,17 +406,6 @@ fn latency_json(l: Latency) -> String {
     )
 }
 
-fn memory_text(m: Memory) -> String {
-    format!(
-        "VmRSS {:.1} MiB, VmHWM {:.1} MiB, Pss {:.1} MiB ({} process{})",
-        mib(m.rss_kib),
-        mib(m.hwm_kib),
-        mib(m.pss_kib),
-        m.processes,
-        if m.processes == 1 { "" } else { "es" }
-    )
-}
-
 fn before_text(m: Option<Memory>) -> String {
     match m {
         Some(b) => format!(
@@ -432,38 +421,12 @@ fn rate_text(rate: Option<f64>, unit: &str) -> String {
     format!("{} {unit}", num(rate))
 }
 
-fn ratio(v: Option<f64>, base: Option<f64>) -> String {
-    match (v, base) {
-        (Some(v), Some(b)) if b > 0.0 => format!("{:.2}x", v / b),
-        _ => "-".to_owned(),
-    }
-}
-
-fn num(v: Option<f64>) -> String {
-    v.map(|v| format!("{v:.1}"))
-        .unwrap_or_else(|| "-".to_owned())
-}
-
-fn opt(v: Option<f64>) -> String {
-    v.map(|v| format!("{v:.3}"))
-        .unwrap_or_else(|| "null".to_owned())
-}
-
-fn int(v: Option<u64>) -> String {
-    v.map(|v| v.to_string())
-        .unwrap_or_else(|| "null".to_owned())
-}
-
 fn strings(texts: &[String]) -> String {
     texts
         .iter()
         .map(|t| json_str(t))
         .collect::<Vec<_>>()
         .join(",")
-}
-
-fn mib(kib: u64) -> f64 {
-    kib as f64 / 1024.0
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ mod connector;
 mod fake;
 #[cfg(test)]
 mod fake_imap;
+mod format;
 mod imap_client;
 mod imap_idle;
 mod imap_load;

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::memory::Memory;
+use crate::format::{int, json_str, memory_text, mib, num, opt, ratio};
 use crate::run::{Delivery, TargetResult};
 
 /// The human-readable block for one target.
@@ -125,14 +125,6 @@ pub fn comparison(results: &[Result<TargetResult, String>]) -> String {
         "Pss MiB"
     );
     let first = results.iter().find_map(|r| r.as_ref().ok());
-    let ratio = |v: Option<f64>, base: Option<f64>| match (v, base) {
-        (Some(v), Some(b)) if b > 0.0 => format!("{:.2}x", v / b),
-        _ => "-".to_owned(),
-    };
-    let num = |v: Option<f64>| {
-        v.map(|v| format!("{v:.1}"))
-            .unwrap_or_else(|| "-".to_owned())
-    };
     for result in results {
         match result {
             Ok(r) => {
@@ -177,10 +169,6 @@ pub fn comparison(results: &[Result<TargetResult, String>]) -> String {
 
 /// One JSON object on one line.
 pub fn json_line(r: &TargetResult) -> String {
-    let opt = |v: Option<f64>| {
-        v.map(|v| format!("{v:.3}"))
-            .unwrap_or_else(|| "null".to_owned())
-    };
     let (delivered, delivered_secs, seen) = match &r.delivery {
         Delivery::NotChecked => ("\"not_checked\"", None, None),
         Delivery::NothingAccepted => ("\"nothing_accepted\"", None, None),
@@ -244,32 +232,6 @@ pub fn json_error(name: &str, error: &str) -> String {
     )
 }
 
-fn int(v: Option<u64>) -> String {
-    v.map(|v| v.to_string())
-        .unwrap_or_else(|| "null".to_owned())
-}
-
-/// A JSON string literal (RFC 8259 §7).
-pub fn json_str(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 fn rate_text(rate: Option<f64>) -> String {
     rate.map(|r| format!("{r:.1} msgs/s"))
         .unwrap_or_else(|| "- msgs/s".to_owned())
@@ -284,24 +246,10 @@ fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn mib(kib: u64) -> f64 {
-    kib as f64 / 1024.0
-}
-
-fn memory_text(m: Memory) -> String {
-    format!(
-        "VmRSS {:.1} MiB, VmHWM {:.1} MiB, Pss {:.1} MiB ({} process{})",
-        mib(m.rss_kib),
-        mib(m.hwm_kib),
-        mib(m.pss_kib),
-        m.processes,
-        if m.processes == 1 { "" } else { "es" }
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::memory::Memory;
     use crate::stats::Latency;
 
     fn result(name: &str, accepted_secs: f64, delivery: Delivery) -> TargetResult {
