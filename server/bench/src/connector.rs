@@ -143,6 +143,22 @@ impl Connector {
     }
 }
 
+/// The connector for `imap` / `imap-idle` target `index`: its IMAP address (loopback only),
+/// TLS or not, the I/O bound and the source addresses of the common options.
+pub async fn for_imap_target(
+    common: &crate::cli::ImapCommon,
+    index: usize,
+) -> Result<Arc<Connector>> {
+    let target = &common.targets[index];
+    let addr = resolve_loopback(&target.imap).await?;
+    Connector::new(
+        addr,
+        target.tls,
+        common.io_timeout(),
+        common.source_ips as usize,
+    )
+}
+
 /// Resolves HOST:PORT to its first address, which must be loopback.
 pub async fn resolve_loopback(addr: &str) -> Result<SocketAddr> {
     let resolved = crate::run::resolve(addr).await?;

@@ -120,17 +120,11 @@ struct Ctx {
 pub async fn measure(args: &ImapIdleArgs, index: usize) -> Result<IdleResult> {
     let common = &args.common;
     let target = &common.targets[index];
-    let addr = connector::resolve_loopback(&target.imap).await?;
     let smtp = match (&target.smtp, args.wake_check) {
         (Some(smtp), true) => Some(connector::resolve_loopback(smtp).await?),
         _ => None,
     };
-    let connector = Connector::new(
-        addr,
-        target.tls,
-        common.io_timeout(),
-        common.source_ips as usize,
-    )?;
+    let connector = connector::for_imap_target(common, index).await?;
     let pids = common.pids_of(index);
     let memory_before = sample(&pids).await;
 

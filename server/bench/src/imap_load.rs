@@ -348,6 +348,22 @@ fn mailbox_commands(plan: &ImapPlan, view: &View, uid: u32) -> [(Cmd, String); 6
     ]
 }
 
+/// A new session up to the greeting, timed and counted; `None` (noted) when it fails.
+async fn connect(plan: &ImapPlan, out: &mut ImapOutcome) -> Option<ImapConn> {
+    let connecting = Instant::now();
+    match ImapConn::open(&plan.connector).await {
+        Ok(conn) => {
+            out.connect_us.push(stats::micros(connecting.elapsed()));
+            out.sessions += 1;
+            Some(conn)
+        }
+        Err(e) => {
+            out.note(format!("connect: {e:#}"));
+            None
+        }
+    }
+}
+
 /// Connect, LOGIN .. LOGOUT. Whether the round went without an error.
 async fn relogin_round(
     plan: &ImapPlan,
@@ -356,16 +372,9 @@ async fn relogin_round(
     uid: u32,
     out: &mut ImapOutcome,
 ) -> bool {
-    let connecting = Instant::now();
-    let mut conn = match ImapConn::open(&plan.connector).await {
-        Ok(conn) => conn,
-        Err(e) => {
-            out.note(format!("connect: {e:#}"));
-            return false;
-        }
+    let Some(mut conn) = connect(plan, out).await else {
+        return false;
     };
-    out.connect_us.push(stats::micros(connecting.elapsed()));
-    out.sessions += 1;
     let mut commands = Vec::with_capacity(8);
     commands.push((Cmd::Login, login(user, &plan.password)));
     commands.extend(mailbox_commands(plan, view, uid));
@@ -388,16 +397,9 @@ async fn persistent_round(
     let mut conn = match session.take() {
         Some(conn) => conn,
         None => {
-            let connecting = Instant::now();
-            let mut conn = match ImapConn::open(&plan.connector).await {
-                Ok(conn) => conn,
-                Err(e) => {
-                    out.note(format!("connect: {e:#}"));
-                    return false;
-                }
+            let Some(mut conn) = connect(plan, out).await else {
+                return false;
             };
-            out.connect_us.push(stats::micros(connecting.elapsed()));
-            out.sessions += 1;
             let commands = [(Cmd::Login, login(user, &plan.password))];
             match run_commands(plan, &mut conn, &commands, view, out).await {
                 Ok(true) => {}

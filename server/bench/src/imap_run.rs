@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 
 use crate::cli::{ImapArgs, Mode};
-use crate::connector::{self, Connector};
+use crate::connector;
 use crate::imap_load::{self, Cmd, ImapOutcome, ImapPlan};
 use crate::imap_prefill::{self, ImapPrefill};
 use crate::memory::{self, Memory};
@@ -76,13 +76,7 @@ impl ImapResult {
 pub async fn measure(args: &ImapArgs, index: usize) -> Result<ImapResult> {
     let common = &args.common;
     let target = &common.targets[index];
-    let addr = connector::resolve_loopback(&target.imap).await?;
-    let connector = Connector::new(
-        addr,
-        target.tls,
-        common.io_timeout(),
-        common.source_ips as usize,
-    )?;
+    let connector = connector::for_imap_target(common, index).await?;
     let users = common.users(args.clients);
     let prefill = match (&target.smtp, args.prefill_per_user) {
         (Some(smtp), k) if k > 0 => {
