@@ -1,7 +1,21 @@
-"""Runs every test_* function of a suite module, prints each outcome and the closing line
-'N passed, N failed', and exits non-zero on any failure."""
+"""What the suites share: the server's address, a TLS context that accepts its self-signed
+certificate, delivery over SMTP (port KANTOR_SMTP), and `run`, which runs every test_* function
+of a suite module, prints each outcome and the closing line 'N passed, N failed', and exits
+non-zero on any failure."""
+import os
+import smtplib
+import ssl
 import sys
 import traceback
+
+HOST = "127.0.0.1"
+CTX = ssl._create_unverified_context()
+
+
+def deliver(to, subject, body="hello\r\n"):
+    """One message to `to` over SMTP on port KANTOR_SMTP."""
+    with smtplib.SMTP(HOST, int(os.environ["KANTOR_SMTP"]), timeout=30) as smtp:
+        smtp.sendmail("sender@remote.example", [to], f"Subject: {subject}\r\n\r\n{body}")
 
 
 def run(namespace):

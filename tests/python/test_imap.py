@@ -6,22 +6,14 @@ KANTOR_USER2 and KANTOR_PASSWORD in the environment; prints 'N passed, N failed'
 import imaplib
 import os
 import re
-import smtplib
 import socket
-import ssl
 import zlib
 
 import harness
+from harness import CTX, HOST, deliver
 
-HOST = "127.0.0.1"
-IMAP, IMAPS, SMTP = (int(os.environ[k]) for k in ("KANTOR_IMAP", "KANTOR_IMAPS", "KANTOR_SMTP"))
+IMAP, IMAPS = (int(os.environ[k]) for k in ("KANTOR_IMAP", "KANTOR_IMAPS"))
 USER, USER2, PASSWORD = os.environ["KANTOR_USER"], os.environ["KANTOR_USER2"], os.environ["KANTOR_PASSWORD"]
-CTX = ssl._create_unverified_context()
-
-
-def deliver(to, subject, body="hello\r\n"):
-    with smtplib.SMTP(HOST, SMTP, timeout=30) as smtp:
-        smtp.sendmail("sender@remote.example", [to], f"Subject: {subject}\r\n\r\n{body}")
 
 
 def login(user=USER):

@@ -5,21 +5,13 @@ KANTOR_USER2 and KANTOR_PASSWORD in the environment; prints 'N passed, N failed'
 """
 import os
 import poplib
-import smtplib
-import ssl
-
-import harness
 import time
 
-HOST = "127.0.0.1"
-POP3, POP3S, SMTP = (int(os.environ[k]) for k in ("KANTOR_POP3", "KANTOR_POP3S", "KANTOR_SMTP"))
+import harness
+from harness import CTX, HOST, deliver
+
+POP3, POP3S = (int(os.environ[k]) for k in ("KANTOR_POP3", "KANTOR_POP3S"))
 USER, USER2, PASSWORD = os.environ["KANTOR_USER"], os.environ["KANTOR_USER2"], os.environ["KANTOR_PASSWORD"]
-CTX = ssl._create_unverified_context()
-
-
-def deliver(to, subject, body="hello\r\n"):
-    with smtplib.SMTP(HOST, SMTP, timeout=30) as smtp:
-        smtp.sendmail("sender@remote.example", [to], f"Subject: {subject}\r\n\r\n{body}")
 
 
 def login(user=USER):

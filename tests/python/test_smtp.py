@@ -6,14 +6,12 @@ KANTOR_POP3S, KANTOR_USER, KANTOR_OTHER and KANTOR_PASSWORD set; prints 'N passe
 import os
 import poplib
 import smtplib
-import ssl
 
 import harness
+from harness import CTX, HOST
 
-HOST = "127.0.0.1"
 SMTP, SUB, SUBS, POP3S = (int(os.environ[k]) for k in ("KANTOR_SMTP", "KANTOR_SUBMISSION", "KANTOR_SUBMISSIONS", "KANTOR_POP3S"))
 USER, OTHER, PASSWORD = os.environ["KANTOR_USER"], os.environ["KANTOR_OTHER"], os.environ["KANTOR_PASSWORD"]
-CTX = ssl._create_unverified_context()
 
 
 def subjects(user):
