@@ -187,13 +187,7 @@ pub(crate) async fn selected(session: &mut Session, moment: Moment) {
     }
     // Search contexts (RFC 5267 §4.3.3-§4.3.4): REMOVEFROM before the expunges are
     // announced, ADDTO after EXISTS, so message numbers in them are the client's.
-    let gone: Vec<Uid> = updates
-        .iter()
-        .filter_map(|u| match u {
-            Update::Expunged { uid, .. } => Some(*uid),
-            _ => None,
-        })
-        .collect();
+    let gone = Update::expunged_uids(&updates);
     let contexts = selected
         .contexts
         .refresh(store, &selected.view, &selected.saved, &gone);

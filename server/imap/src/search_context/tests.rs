@@ -92,13 +92,7 @@ fn refresh(
     expunge: bool,
 ) -> Vec<String> {
     let updates = view.refresh(&s.store, expunge).unwrap();
-    let gone: Vec<Uid> = updates
-        .iter()
-        .filter_map(|u| match u {
-            Update::Expunged { uid, .. } => Some(*uid),
-            _ => None,
-        })
-        .collect();
+    let gone = Update::expunged_uids(&updates);
     let esearch = |e: Esearch| {
         let bytes = Response::Data(Data::Esearch(e)).to_bytes(EncodeOptions::default());
         String::from_utf8(bytes).unwrap().trim_end().to_string()

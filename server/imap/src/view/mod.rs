@@ -74,6 +74,19 @@ pub enum Update {
     Flags { seq: u32, uid: Uid },
 }
 
+impl Update {
+    /// The UIDs that `updates` announce as expunged.
+    pub fn expunged_uids(updates: &[Update]) -> Vec<Uid> {
+        updates
+            .iter()
+            .filter_map(|u| match u {
+                Update::Expunged { uid, .. } => Some(*uid),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// The selected mailbox.
 #[derive(Debug)]
 pub struct MailboxView {
