@@ -15,6 +15,7 @@ use crate::outcome::{Done, Outcome, Refusal};
 use crate::search_context::{self, Order, Row};
 use crate::session::Session;
 use crate::session::state::Selected;
+use crate::view::MailboxView;
 use kantor_imap_message::search::{SearchContext, SearchError};
 use kantor_imap_proto::command::search::{Search, SearchKey, SearchReturn};
 use kantor_imap_proto::command::sort::{Sort, Thread, ThreadAlgorithm};
@@ -85,6 +86,14 @@ fn uid_of(selected: &Selected, seq: u32) -> Uid {
     selected.view.get(seq).map_or(0, |e| e.uid())
 }
 
+/// The highest mod-sequence among these messages of the view (SEARCH MODSEQ, RFC 7162 §3.1.5).
+fn highest_modseq(view: &MailboxView, uids: &[Uid]) -> Option<u64> {
+    uids.iter()
+        .filter_map(|&uid| view.get(view.seq_of(uid)?))
+        .map(|e| e.message.modseq)
+        .max()
+}
+
 pub(crate) fn search(session: &mut Session, search: Search, tag: &Tag) -> Outcome {
     let ret = check_return(session, &search.ret, tag)?;
     let modseq_asked = has_modseq(&search.criteria);
@@ -110,44 +119,27 @@ pub(crate) fn search(session: &mut Session, search: Search, tag: &Tag) -> Outcom
         }
     };
     let uids: Vec<Uid> = seqs.iter().map(|&s| uid_of(selected, s)).collect();
-    let modseq_of = |uids: &[Uid]| {
-        let view = &selected.view;
-        let modseqs = uids.iter().filter_map(|&u| view.get(view.seq_of(u)?));
-        modseq_asked
-            .then(|| modseqs.map(|e| e.message.modseq).max())
-            .flatten()
-    };
-    // RFC 4731 §3.2: with MIN and/or MAX but neither ALL nor COUNT, MODSEQ is the highest
-    // mod-sequence of the messages returned (what SAVE would keep), not of all those found.
-    let reported = match &ret {
-        Some(ret) => ret::saved(
-            ret,
-            &Found {
-                ids: Vec::new(),
-                uids: uids.clone(),
-                sorted: false,
-            },
-        ),
-        None => uids.clone(),
-    };
-    let modseq = modseq_of(&reported);
-    let ids = if search.uid { uids.clone() } else { seqs };
-    let ret = match ret {
-        Some(ret) => ret,
-        None if rev2 => SearchReturn {
-            all: true,
-            ..SearchReturn::default()
-        },
-        None => {
-            let ids = ids.into_iter().filter_map(NonZeroU32::new).collect();
-            session.out.data(Data::Search { ids, modseq });
-            return Ok(Done::new("SEARCH completed"));
-        }
-    };
     let found = Found {
-        ids,
+        ids: if search.uid { uids.clone() } else { seqs },
         uids,
         sorted: false,
+    };
+    let ret = ret.or_else(|| {
+        rev2.then(|| SearchReturn {
+            all: true,
+            ..SearchReturn::default()
+        })
+    });
+    // What the response reports, which is also what SAVE keeps: RFC 4731 §3.2, with MIN and/or
+    // MAX but neither ALL nor COUNT, MODSEQ is that of the messages returned, not of all found.
+    let reported = ret.as_ref().map(|ret| ret::saved(ret, &found));
+    let modseq = modseq_asked
+        .then(|| highest_modseq(&selected.view, reported.as_deref().unwrap_or(&found.uids)))
+        .flatten();
+    let (Some(ret), Some(reported)) = (ret, reported) else {
+        let ids = found.ids.into_iter().filter_map(NonZeroU32::new).collect();
+        session.out.data(Data::Search { ids, modseq });
+        return Ok(Done::new("SEARCH completed"));
     };
     let kept = ret.update.then(|| {
         let rows = found
@@ -159,7 +151,7 @@ pub(crate) fn search(session: &mut Session, search: Search, tag: &Tag) -> Outcom
         (key, Order::Mailbox, rows)
     });
     if ret.save {
-        selected.saved = ret::saved(&ret, &found);
+        selected.saved = reported;
     }
     if let Some(esearch) = ret::esearch(tag, search.uid, &ret, &found, modseq) {
         session.out.data(Data::Esearch(esearch));
