@@ -32,7 +32,7 @@ fn python_imaplib_suite() {
         ("KANTOR_USER2", user2),
         ("KANTOR_PASSWORD", PASSWORD.to_string()),
     ];
-    run_python_suite("test_imap.py", &env, 8);
+    run_python_suite("test_imap.py", &env, 10);
 }
 
 fn curl(user: &str, extra: &[&str], url: &str) -> String {

@@ -135,6 +135,37 @@ def test_copy_move_expunge_with_uidplus():
     imap.logout()
 
 
+def test_a_message_expunged_by_another_session_is_still_fetched():
+    """RFC 9051 §7.5.1: a session not yet told of an expunge may still address the message;
+    the server answers from what the session was shown (body from the blob, kept by the store
+    until its collector's grace period is over)."""
+    reader, expunger = login(USER2), login(USER2)
+    ok(reader.append("INBOX", None, None, b"Subject: going\r\n\r\nread me after the expunge\r\n"))
+    count = int(ok(reader.select("INBOX"))[0])
+    ok(expunger.select("INBOX"))
+    ok(expunger.store(str(count), "+FLAGS", "(\\Deleted)"))
+    ok(expunger.expunge())
+    data = ok(reader.fetch(str(count), "(FLAGS BODY[])"))
+    assert b"read me after the expunge" in data[0][1], data
+    # The next command that may announce it does.
+    ok(reader.noop())
+    assert reader.response("EXPUNGE")[1][-1] == str(count).encode()
+    reader.logout()
+    expunger.logout()
+
+
+def test_uidvalidity_is_new_when_a_mailbox_is_deleted_and_created_again():
+    imap = login(USER2)
+    seen = set()
+    for _ in range(3):
+        ok(imap.create("Again"))
+        status = ok(imap.status("Again", "(UIDVALIDITY)"))[0]
+        seen.add(re.search(rb"UIDVALIDITY (\d+)", status).group(1))
+        ok(imap.delete("Again"))
+    assert len(seen) == 3, seen
+    imap.logout()
+
+
 def test_namespace_quota_id_status():
     imap = login()
     namespace = ok(imap.namespace())[0]

@@ -248,6 +248,11 @@ pub struct StoreConfig {
     pub read_connections: usize,
     /// MiB of recently read message headers kept in memory (IMAP message lists); 0 for none.
     pub header_cache_mib: usize,
+    /// Seconds an expunged email and an unreferenced blob are kept before the collector deletes
+    /// them, so sessions that have not heard of an expunge can still read the message.
+    pub gc_grace_secs: u64,
+    /// Seconds between two runs of the collector in the server (0: never; `kantor admin gc`).
+    pub gc_interval_secs: u64,
 }
 
 impl Default for StoreConfig {
@@ -256,6 +261,8 @@ impl Default for StoreConfig {
             max_batch: 256,
             read_connections: 8,
             header_cache_mib: 16,
+            gc_grace_secs: 3600,
+            gc_interval_secs: 600,
         }
     }
 }

@@ -67,6 +67,17 @@ async fn execute(d: &Directory, command: AdminCommand) -> Result<()> {
             }
         },
         AdminCommand::Group(c) => group(d, c).await?,
+        AdminCommand::Gc { grace } => {
+            let grace = grace.unwrap_or(kantor_config::StoreConfig::default().gc_grace_secs);
+            let report = d
+                .store()
+                .collect_garbage(std::time::Duration::from_secs(grace))
+                .await?;
+            println!(
+                "removed {} expunged emails, {} blobs ({} bytes), {} unreferenced blob files",
+                report.emails, report.blobs, report.bytes, report.orphan_files
+            );
+        }
         AdminCommand::Queue(QueueCommand::List) => {
             for q in d.store().queue_entries()? {
                 println!(

@@ -70,6 +70,15 @@ pub enum AdminCommand {
     /// The outbound queue.
     #[command(subcommand)]
     Queue(QueueCommand),
+    /// Delete what nothing references any more: expunged emails and their blobs, and blob
+    /// files left by refused deliveries, once older than the grace period. The server does
+    /// this by itself every `store.gc_interval_secs`.
+    Gc {
+        /// Keep anything released less than this many seconds ago (sessions may still read
+        /// it). Default: the configured `store.gc_grace_secs`.
+        #[arg(long)]
+        grace: Option<u64>,
+    },
 }
 
 #[derive(Subcommand)]

@@ -48,6 +48,7 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
         },
     )
     .with_context(|| format!("cannot open the store in {}", args.data.display()))?;
+    collect_garbage_every(store.clone(), &config.store);
     let directory = Directory::new(store, auth_policy(&config));
     bootstrap(&directory, args.domain.as_deref().unwrap_or(&hostname)).await?;
 
@@ -200,4 +201,25 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Runs the store's garbage collector in the background every `gc_interval_secs`.
+fn collect_garbage_every(store: Store, config: &kantor_config::StoreConfig) {
+    if config.gc_interval_secs == 0 {
+        return;
+    }
+    let (every, grace) = (
+        Duration::from_secs(config.gc_interval_secs),
+        Duration::from_secs(config.gc_grace_secs),
+    );
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            if let Err(e) = store.collect_garbage(grace).await {
+                tracing::warn!(error = %e, "store: garbage collection failed");
+            }
+        }
+    });
 }

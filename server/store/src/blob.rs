@@ -7,6 +7,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
 
 /// The hex BLAKE3 hash of a blob's bytes, kept inline (no allocation: every message summary
 /// holds one).
@@ -81,6 +82,9 @@ pub trait BlobStore: Send + Sync + 'static {
     fn exists(&self, hash: &BlobHash) -> bool;
     /// Removes a blob; a missing blob is not an error.
     fn delete(&self, hash: &BlobHash) -> io::Result<()>;
+    /// The blobs last written before `cutoff` (with unfinished writes that old, which are
+    /// removed): what the garbage collector checks for blobs no row references.
+    fn list_older_than(&self, cutoff: SystemTime) -> io::Result<Vec<BlobHash>>;
 }
 
 /// Bytes read at a time while looking for the end of a message header.
@@ -185,6 +189,37 @@ impl BlobStore for LocalBlobStore {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
         }
+    }
+
+    fn list_older_than(&self, cutoff: SystemTime) -> io::Result<Vec<BlobHash>> {
+        let older = |entry: &fs::DirEntry| {
+            entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t < cutoff)
+        };
+        for entry in fs::read_dir(self.root.join("tmp"))?.flatten() {
+            if older(&entry) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+        let mut found = Vec::new();
+        for prefix in 0..=255u8 {
+            let dir = match fs::read_dir(self.root.join(format!("{prefix:02x}"))) {
+                Ok(dir) => dir,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            };
+            for entry in dir.flatten() {
+                let name = entry.file_name();
+                if let Some(hash) = name.to_str().and_then(BlobHash::parse)
+                    && older(&entry)
+                {
+                    found.push(hash);
+                }
+            }
+        }
+        Ok(found)
     }
 }
 

@@ -41,13 +41,15 @@ impl ChangeHub {
         }
     }
 
-    /// Called by the writer after a commit, once per changed account.
+    /// Called after a commit, once per changed account, by this process's writer or by the
+    /// watcher of other processes' commits ([`crate::Store::open`]): listeners wake once for a
+    /// modseq, whichever of the two tells first.
     pub(crate) fn publish(&self, event: ChangeEvent) {
         let mut watches = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(sender) = watches.senders.get(&event.account_id) {
             if sender.receiver_count() == 0 {
                 watches.senders.remove(&event.account_id);
-            } else {
+            } else if *sender.borrow() < event.modseq {
                 sender.send_replace(event.modseq);
             }
         }
@@ -97,16 +99,22 @@ impl AccountChanges {
     }
 }
 
-/// What kind of object changed.
+/// What kind of object changed. Stored as its number: a new kind of object (identities,
+/// submissions, contacts, calendar events, Sieve scripts) takes the next number, not a table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ObjectKind {
-    Message = 1,
+    /// An email. With a mailbox: filed in it (created), changed as seen there (updated), taken
+    /// out of it (destroyed), with the UID it has there. Without: the email itself came to be
+    /// (a copy into its own mailbox) or became a tombstone (destroyed).
+    Email = 1,
     Mailbox = 2,
     Account = 3,
     /// A name subscribed ([`ChangeKind::Created`]) or unsubscribed ([`ChangeKind::Destroyed`])
     /// (RFC 9051 §6.3.7-8). `object_id` is the mailbox of that name when one exists, else 0:
     /// subscriptions are names and may outlive or precede their mailbox.
     Subscription = 4,
+    /// A thread (RFC 8621 §3): created with its first email; `object_id` is the thread id.
+    Thread = 5,
 }
 
 /// How it changed.
@@ -131,10 +139,11 @@ pub struct Change {
 impl ObjectKind {
     pub(crate) fn from_i64(v: i64) -> Option<ObjectKind> {
         match v {
-            1 => Some(ObjectKind::Message),
+            1 => Some(ObjectKind::Email),
             2 => Some(ObjectKind::Mailbox),
             3 => Some(ObjectKind::Account),
             4 => Some(ObjectKind::Subscription),
+            5 => Some(ObjectKind::Thread),
             _ => None,
         }
     }

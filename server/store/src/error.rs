@@ -22,16 +22,28 @@ pub enum StoreError {
         accounts: Vec<crate::AccountId>,
         permanent: bool,
     },
-    /// The database reported an error.
+    /// The database reported an error (its text: no backend type crosses the store's API).
     #[error("database error: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(String),
     /// Reading or writing a blob or the data directory failed.
     #[error("storage I/O error: {0}")]
     Io(#[from] std::io::Error),
     /// Stored data could not be decoded.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
+    /// A fault inside the store (a write job that panicked); the store itself carries on.
+    #[error("internal store error: {0}")]
+    Internal(String),
+    /// A limit of the store was reached (mailboxes per account, name length, depth).
+    #[error("{0}")]
+    Limit(String),
     /// The store's writer has stopped (the server is shutting down).
     #[error("store is shut down")]
     ShutDown,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        StoreError::Database(error.to_string())
+    }
 }

@@ -16,8 +16,22 @@ pub struct MessageMeta {
     /// The start of the first text part, for previews (RFC 8970, JMAP Email/preview).
     pub preview: String,
     pub has_attachment: bool,
-    /// Message-IDs this one refers to (In-Reply-To, References), without angle brackets.
+    /// Message-IDs this one refers to (In-Reply-To, References), without angle brackets: at
+    /// most [`MAX_REFERENCES`] of References, its first and its last.
     pub references: Vec<String>,
+}
+
+/// The most entries of References kept for threading. A References field of 500,000 ids must
+/// not cost 500,000 rows per recipient; the thread root (the first) and the nearest ancestors
+/// (the last) are what threading needs (RFC 5322 §3.6.4 trims the same way).
+pub const MAX_REFERENCES: usize = 32;
+
+fn bounded_references(mut ids: Vec<String>) -> Vec<String> {
+    if ids.len() > MAX_REFERENCES {
+        let tail = ids.len() - (MAX_REFERENCES - 1);
+        ids.drain(1..tail);
+    }
+    ids
 }
 
 /// The fields of IMAP's ENVELOPE (RFC 9051 §7.5.2); string fields are raw header values.
@@ -102,7 +116,7 @@ impl MessageMeta {
             message_id: raw_header("Message-ID"),
         };
         let mut references = ids(message.in_reply_to());
-        references.extend(ids(message.references()));
+        references.extend(bounded_references(ids(message.references())));
         references.dedup();
         MessageMeta {
             v: META_VERSION,
@@ -284,6 +298,23 @@ Content-Transfer-Encoding: base64\r\n\
 \r\n\
 JVBERi0=\r\n\
 --b1--\r\n";
+
+    #[test]
+    fn references_are_bounded_to_the_first_and_the_last() {
+        let refs: Vec<String> = (0..1000).map(|i| format!("<r{i}@x>")).collect();
+        let raw = format!(
+            "Message-ID: <me@x>\r\nReferences: {}\r\nSubject: t\r\n\r\nbody\r\n",
+            refs.join(" ")
+        );
+        let meta = MessageMeta::extract(raw.as_bytes());
+        assert_eq!(meta.references.len(), MAX_REFERENCES);
+        assert_eq!(meta.references[0], "r0@x");
+        assert_eq!(
+            meta.references[1],
+            format!("r{}@x", 1000 - (MAX_REFERENCES - 1))
+        );
+        assert_eq!(meta.references.last().unwrap(), "r999@x");
+    }
 
     #[test]
     fn extracts_envelope_structure_and_references() {

@@ -153,7 +153,7 @@ async fn append_then_flags_with_unchanged_since() {
     let log = store.changes_since(alice.id, before).unwrap();
     assert!(
         log.iter()
-            .any(|c| c.object == ObjectKind::Message && c.kind == ChangeKind::Updated)
+            .any(|c| c.object == ObjectKind::Email && c.kind == ChangeKind::Updated)
     );
 }
 
@@ -183,11 +183,41 @@ async fn copy_and_move_keep_uids_right_and_share_blobs() {
         .unwrap();
     assert_eq!(copied, vec![(1, 1), (3, 2)]);
     assert_eq!(store.messages(inbox.id).unwrap().len(), 3);
-    let used = store.account(alice.id).unwrap().unwrap().used_bytes;
+    // A copy files the same email in a second mailbox: one EMAILID, counted once in the quota,
+    // and its flags (but \Deleted) are the email's, seen in both mailboxes.
+    let archived = store.messages(archive.id).unwrap();
     assert_eq!(
-        used,
-        list.iter().map(|m| m.size).sum::<u64>() + list[0].size + list[2].size
+        archived.iter().map(|m| m.id).collect::<Vec<_>>(),
+        [list[0].id, list[2].id]
     );
+    let used = store.account(alice.id).unwrap().unwrap().used_bytes;
+    assert_eq!(used, list.iter().map(|m| m.size).sum::<u64>());
+    store
+        .set_flags(
+            alice.id,
+            inbox.id,
+            vec![list[0].id],
+            FlagChange {
+                operation: FlagOperation::Add,
+                flags: Flags::SEEN.with(Flags::DELETED),
+                keywords: vec![],
+                unchanged_since: None,
+            },
+        )
+        .await
+        .unwrap();
+    let archived = store.messages(archive.id).unwrap();
+    assert_eq!(
+        archived[0].flags,
+        Flags::SEEN,
+        "\\Seen shared, \\Deleted not"
+    );
+    assert!(
+        archived[0].modseq > list[0].modseq,
+        "the copy's modseq moved too"
+    );
+    let archive_box = store.mailbox(archive.id).unwrap().unwrap();
+    assert_eq!((archive_box.total, archive_box.unseen), (2, 1));
 
     let moved = store
         .move_messages(alice.id, inbox.id, vec![list[1].id], archive.id)

@@ -2,6 +2,7 @@
 
 use kantor_store::changes::{ChangeKind, ObjectKind};
 use kantor_store::*;
+use std::time::Duration;
 
 fn message(subject: &str, extra: &str) -> BlobRef {
     BlobRef::new(
@@ -113,7 +114,7 @@ async fn delivery_shares_one_blob_assigns_uids_and_logs_changes() {
         "reply joins the thread"
     );
     assert_eq!(store.read_blob(&list[0].blob).unwrap(), blob.data.to_vec());
-    let meta = store.message_meta(list[1].id).unwrap();
+    let meta = store.message_meta(alice.id, list[1].id).unwrap();
     assert_eq!(meta.envelope.subject.as_deref(), Some("re: hello"));
 
     let blob_files = walk_count(&dir.path().join("blobs"));
@@ -125,7 +126,7 @@ async fn delivery_shares_one_blob_assigns_uids_and_logs_changes() {
     assert!(
         changes
             .iter()
-            .any(|c| c.object == ObjectKind::Message && c.kind == ChangeKind::Created)
+            .any(|c| c.object == ObjectKind::Email && c.kind == ChangeKind::Created)
     );
 
     // Expunge: counters, quota usage, change log and blob references follow.
@@ -144,13 +145,37 @@ async fn delivery_shares_one_blob_assigns_uids_and_logs_changes() {
         "UIDs are never reused"
     );
     let destroyed = store.changes_since(alice.id, inbox.highest_modseq).unwrap();
-    assert_eq!(destroyed.last().unwrap().kind, ChangeKind::Destroyed);
-    assert_eq!(destroyed.last().unwrap().uid, Some(2));
+    let kinds: Vec<_> = destroyed
+        .iter()
+        .map(|c| (c.kind, c.mailbox_id, c.uid))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (ChangeKind::Destroyed, Some(inbox.id), Some(2)),
+            (ChangeKind::Destroyed, None, None)
+        ],
+        "out of the INBOX, then the email itself (its last mailbox)"
+    );
+    // Until the collector runs after the grace period, a session that has not heard of the
+    // expunge can still read the message.
+    assert_eq!(walk_count(&dir.path().join("blobs")), 2);
+    assert!(store.read_blob(&list[1].blob).is_ok());
+    assert!(store.message_meta(alice.id, list[1].id).is_ok());
+    let kept = store
+        .collect_garbage(Duration::from_secs(3600))
+        .await
+        .unwrap();
+    assert_eq!(kept, GcReport::default(), "within the grace period");
+    let report = store.collect_garbage(Duration::ZERO).await.unwrap();
+    assert_eq!((report.emails, report.blobs), (1, 1));
     assert_eq!(
         walk_count(&dir.path().join("blobs")),
         1,
-        "unreferenced blob removed"
+        "unreferenced blob removed after the grace period"
     );
+    assert!(store.message_meta(alice.id, list[1].id).is_err());
+    assert!(store.read_blob(&list[0].blob).is_ok(), "the other stays");
 }
 
 #[tokio::test]

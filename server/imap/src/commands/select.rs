@@ -208,7 +208,7 @@ pub(crate) fn vanished_since(
     Ok(log
         .iter()
         .filter(|c| {
-            c.object == ObjectKind::Message
+            c.object == ObjectKind::Email
                 && c.kind == ChangeKind::Destroyed
                 && c.mailbox_id == Some(view.mailbox_id)
         })

@@ -70,7 +70,7 @@ pub(crate) fn translate(
     for change in changes {
         let report = !own.contains(&change.modseq);
         match change.object {
-            ObjectKind::Message => {
+            ObjectKind::Email => {
                 let Some(mailbox_id) = change.mailbox_id else {
                     continue;
                 };
@@ -104,7 +104,7 @@ pub(crate) fn translate(
                 let notice = mailbox_updated(config, known, change.object_id, current);
                 notices.extend(notice.filter(|_| report));
             }
-            ObjectKind::Subscription | ObjectKind::Account => {}
+            ObjectKind::Subscription | ObjectKind::Account | ObjectKind::Thread => {}
         }
     }
     notices
@@ -219,7 +219,7 @@ mod tests {
     fn message(modseq: Modseq, kind: ChangeKind, mailbox: MailboxId) -> Change {
         Change {
             modseq,
-            object: ObjectKind::Message,
+            object: ObjectKind::Email,
             kind,
             object_id: 1000 + modseq as i64,
             mailbox_id: Some(mailbox),

@@ -281,8 +281,8 @@ impl MailboxView {
     /// [`MailboxView::refresh`], applying only the kinds of change `apply` allows; expunged
     /// messages are marked either way, and what is held back is applied by a later refresh.
     pub fn refresh_with(&mut self, store: &Store, apply: Apply) -> Result<Vec<Update>> {
-        // Only read the log when the account had a commit since the last look (in this
-        // process: the admin CLI never changes mail); held-back changes are applied either way.
+        // Only read the log when the account had a commit since the last look (in this process,
+        // or in another one, seen by the store's watcher); held-back changes are applied anyway.
         let log = if self.changes.take_changed() {
             store.changes_since(self.account_id, self.modseq)?
         } else {
@@ -298,7 +298,7 @@ impl MailboxView {
             if this_mailbox {
                 self.mailbox_modseq = self.mailbox_modseq.max(change.modseq);
             }
-            if change.object != ObjectKind::Message || change.mailbox_id != Some(self.mailbox_id) {
+            if change.object != ObjectKind::Email || change.mailbox_id != Some(self.mailbox_id) {
                 continue;
             }
             match change.kind {

@@ -1,7 +1,8 @@
 //! Message summaries shared between the views of a mailbox: the sessions of a user (a laptop, a
 //! phone, and in a company thousands of sessions waiting in IDLE) on one 1,000-message INBOX hold
-//! one copy of each summary between them, and a pointer each. A summary is shared while its
-//! message is unchanged (same id and modseq); a view that learns of a change takes the new one.
+//! one copy of each summary between them, and a pointer each. A summary is shared while it is the
+//! same (an email filed in two mailboxes has two summaries, with their own UIDs); a view that
+//! learns of a change takes the new one.
 
 use kantor_store::{MessageId, MessageSummary, Store};
 use std::collections::HashMap;
@@ -21,8 +22,8 @@ static POOL: LazyLock<Mutex<Pool>> = LazyLock::new(|| {
     })
 });
 
-/// The summaries as shared ones: the copy some view already holds when it is the same
-/// (id and modseq), else this one, now shared.
+/// The summaries as shared ones: the copy some view already holds when it is the same, else
+/// this one, now shared.
 pub(super) fn share(store: &Store, summaries: Vec<MessageSummary>) -> Vec<Arc<MessageSummary>> {
     let instance = store.instance_id();
     let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
@@ -31,7 +32,7 @@ pub(super) fn share(store: &Store, summaries: Vec<MessageSummary>) -> Vec<Arc<Me
         .map(|summary| {
             let key = (instance, summary.id);
             if let Some(held) = pool.summaries.get(&key).and_then(Weak::upgrade)
-                && held.modseq == summary.modseq
+                && *held == summary
             {
                 return held;
             }

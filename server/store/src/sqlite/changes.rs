@@ -9,7 +9,7 @@ use rusqlite::params;
 impl Store {
     /// The account's change log after `since` (exclusive), oldest first.
     pub fn changes_since(&self, account_id: AccountId, since: Modseq) -> Result<Vec<Change>> {
-        self.read(|c| {
+        self.read_long(|c| {
             c.prepare_cached(
                 "SELECT modseq, object, kind, object_id, mailbox_id, uid FROM changes
                  WHERE account_id = ?1 AND modseq > ?2 ORDER BY modseq, id",

@@ -3,6 +3,7 @@
 //! stores and finds, and refuses an address already taken by another kind of entry.
 
 use super::{Store, WriteCtx, now};
+use crate::changes::{ChangeKind, ObjectKind};
 use crate::{
     Account, AccountId, Alias, Domain, Group, MailboxRole, NewAccount, Result, StoreError,
 };
@@ -206,6 +207,8 @@ impl Store {
         .await
     }
 
+    /// Changes one column of an account; the change is logged (an account change: quota,
+    /// settings) so JMAP and IMAP QUOTA listeners hear of it.
     async fn update_account<V: rusqlite::ToSql + Send + 'static>(
         &self,
         id: AccountId,
@@ -213,30 +216,50 @@ impl Store {
         value: V,
     ) -> Result<()> {
         self.write(move |ctx| {
-            match ctx
+            if ctx
                 .conn()
                 .prepare_cached(sql)?
                 .execute(params![id, value])?
+                == 0
             {
-                0 => Err(StoreError::NotFound(format!("account {id}"))),
-                _ => Ok(()),
+                return Err(StoreError::NotFound(format!("account {id}")));
             }
+            let modseq = ctx.bump_modseq(id)?;
+            ctx.log_change(
+                id,
+                modseq,
+                ObjectKind::Account,
+                ChangeKind::Updated,
+                id,
+                None,
+                None,
+            )
         })
         .await
     }
 
-    /// Removes an account with all its mail; blobs no other message uses are deleted.
+    /// Removes an account with all its mail. Its blobs are released now (none of its sessions
+    /// can read on) and deleted by the collector once nothing else references them.
     pub async fn remove_account(&self, id: AccountId) -> Result<()> {
         self.write(move |ctx| {
             let hashes: Vec<String> = ctx
                 .conn()
-                .prepare("SELECT blob_hash FROM messages WHERE account_id = ?1")?
+                .prepare("SELECT blob_hash FROM emails WHERE account_id = ?1")?
                 .query_map([id], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
+            ctx.conn().execute(
+                "DELETE FROM memberships WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account_id = ?1)",
+                [id],
+            )?;
+            ctx.conn().execute(
+                "DELETE FROM email_meta WHERE email_id IN (SELECT id FROM emails WHERE account_id = ?1)",
+                [id],
+            )?;
             ctx.conn()
-                .execute("DELETE FROM messages WHERE account_id = ?1", [id])?;
+                .execute("DELETE FROM emails WHERE account_id = ?1", [id])?;
+            let released_at = now();
             for hash in &hashes {
-                ctx.release_blob(hash)?;
+                ctx.release_blob(hash, released_at)?;
             }
             for table in ["changes", "thread_refs"] {
                 ctx.conn()

@@ -1,19 +1,27 @@
 //! Changes to stored messages: flags and keywords (IMAP STORE), copy, move and expunge. Each is
 //! one transaction that bumps the account's modseq and logs what changed, so IMAP CONDSTORE /
 //! QRESYNC and JMAP see the same history.
+//!
+//! Messages are named by their email id within a mailbox (an email is filed at most once per
+//! mailbox). Flags other than `\Deleted` and keywords belong to the email; `\Deleted`, the UID
+//! and the modseq belong to the membership (docs/architecture.md, "Emails and memberships").
 
-use super::messages::{check_quota, keywords_from_column, keywords_to_column, normalize_keywords};
+use super::messages::{
+    check_quota, insert_membership, keywords_from_column, keywords_to_column, normalize_keywords,
+    take_uid,
+};
 use super::{Store, WriteCtx, now};
 use crate::changes::{ChangeKind, ObjectKind};
 use crate::{
     AccountId, FlagChange, FlagOperation, FlagResult, FlagState, Flags, MailboxId, MessageId,
-    Modseq, Result, StoreError, Uid,
+    Modseq, Result, Uid,
 };
 use rusqlite::{OptionalExtension, params};
 
 impl Store {
     /// Changes flags and keywords of messages in a mailbox (RFC 9051 §6.4.6; UNCHANGEDSINCE,
-    /// RFC 7162 §3.1.3). Only messages whose flags really change get the new modseq.
+    /// RFC 7162 §3.1.3). Only messages whose flags really change get the new modseq. Flags other
+    /// than `\Deleted` belong to the email, so every mailbox it is filed in sees the change.
     pub async fn set_flags(
         &self,
         account_id: AccountId,
@@ -26,23 +34,46 @@ impl Store {
             let mut result = FlagResult::default();
             let mut modseq = None;
             for id in ids {
-                let row: Option<(Uid, u32, Option<String>, i64)> = ctx
-                    .conn()
-                    .prepare_cached("SELECT uid, flags, keywords, modseq FROM messages WHERE id = ?1 AND mailbox_id = ?2")?
-                    .query_row(params![id, mailbox_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-                    .optional()?;
-                let Some((uid, old_flags, old_keywords, old_modseq)) = row else { continue };
-                if change.unchanged_since.is_some_and(|since| old_modseq as u64 > since) {
-                    result.modified.push(uid);
+                let Some(filed) = filed(ctx, account_id, mailbox_id, id)? else {
+                    continue;
+                };
+                if change
+                    .unchanged_since
+                    .is_some_and(|since| filed.modseq > since)
+                {
+                    result.modified.push(filed.uid);
                     continue;
                 }
-                let (old_flags, old_keywords) = (Flags(old_flags), keywords_from_column(old_keywords));
-                let (flags, new_keywords) = apply(change.operation, old_flags, &old_keywords, change.flags, &keywords);
-                let changed = flags != old_flags || !same_keywords(&new_keywords, &old_keywords);
-                let mut state = FlagState { id, uid, flags, keywords: new_keywords, modseq: old_modseq as u64, changed };
+                let (flags, new_keywords) = apply(
+                    change.operation,
+                    filed.flags,
+                    &filed.keywords,
+                    change.flags,
+                    &keywords,
+                );
+                let email_changed = flags.without(Flags::DELETED)
+                    != filed.flags.without(Flags::DELETED)
+                    || !same_keywords(&new_keywords, &filed.keywords);
+                let changed = email_changed || flags != filed.flags;
+                let mut state = FlagState {
+                    id,
+                    uid: filed.uid,
+                    flags,
+                    keywords: new_keywords,
+                    modseq: filed.modseq,
+                    changed,
+                };
                 if changed {
                     let modseq = *modseq.get_or_insert(ctx.bump_modseq(account_id)?);
-                    write_flags(ctx, account_id, mailbox_id, &state, old_flags, modseq)?;
+                    write_flags(
+                        ctx,
+                        account_id,
+                        mailbox_id,
+                        &state,
+                        filed.flags,
+                        email_changed,
+                        modseq,
+                    )?;
                     state.modseq = modseq;
                 }
                 result.states.push(state);
@@ -52,8 +83,11 @@ impl Store {
         .await
     }
 
-    /// Copies messages to another mailbox of the same account (RFC 9051 §6.4.7): new rows with
-    /// new UIDs sharing the blobs. Returns (source UID, new UID) pairs for COPYUID (RFC 4315).
+    /// Copies messages to another mailbox of the same account (RFC 9051 §6.4.7): each email is
+    /// filed in the destination too, with a new UID there (JMAP sees one email in two
+    /// mailboxes); an email already in the destination (a copy into its own mailbox) is
+    /// duplicated as a new email sharing the blob. Returns (source UID, new UID) pairs for
+    /// COPYUID (RFC 4315).
     pub async fn copy_messages(
         &self,
         account_id: AccountId,
@@ -62,44 +96,54 @@ impl Store {
         to: MailboxId,
     ) -> Result<Vec<(Uid, Uid)>> {
         self.write(move |ctx| {
-            let size: i64 = ids.iter().try_fold(0i64, |sum, &id| {
-                ctx.conn()
-                    .prepare_cached("SELECT size FROM messages WHERE id = ?1 AND mailbox_id = ?2")?
-                    .query_row(params![id, from], |r| r.get::<_, i64>(0))
-                    .optional()
-                    .map(|s| sum + s.unwrap_or(0))
-            })?;
-            check_quota(ctx, &[account_id], size as u64)?;
-            let modseq = ctx.bump_modseq(account_id)?;
-            let mut pairs = Vec::with_capacity(ids.len());
+            let mut sources = Vec::with_capacity(ids.len());
+            let mut added_bytes = 0u64;
             for id in ids {
-                let Some((old_uid, flags, size)) = source_row(ctx, id, from)? else { continue };
-                let new_uid = next_uid(ctx, account_id, to, flags, size, modseq)?;
-                let new_id: MessageId = ctx
-                    .conn()
-                    .prepare_cached(
-                        "INSERT INTO messages (account_id, mailbox_id, uid, modseq, flags, keywords, blob_hash, size,
-                         internal_date, saved_date, thread_id, meta)
-                         SELECT account_id, ?2, ?3, ?4, flags, keywords, blob_hash, size, internal_date, ?5, thread_id, meta
-                         FROM messages WHERE id = ?1 RETURNING id",
-                    )?
-                    .query_row(params![id, to, new_uid, modseq as i64, now()], |r| r.get(0))?;
-                ctx.conn()
-                    .prepare_cached("UPDATE blobs SET refcount = refcount + 1 WHERE hash = (SELECT blob_hash FROM messages WHERE id = ?1)")?
-                    .execute([new_id])?;
-                ctx.conn()
-                    .prepare_cached("UPDATE accounts SET used_bytes = used_bytes + ?2 WHERE id = ?1")?
-                    .execute(params![account_id, size])?;
-                ctx.log_change(account_id, modseq, ObjectKind::Message, ChangeKind::Created, new_id, Some(to), Some(new_uid))?;
-                pairs.push((old_uid, new_uid));
+                let Some(source) = copy_source(ctx, account_id, from, to, id)? else {
+                    continue;
+                };
+                if source.in_destination {
+                    added_bytes += source.size as u64;
+                }
+                sources.push(source);
+            }
+            check_quota(ctx, &[account_id], added_bytes)?;
+            let modseq = ctx.bump_modseq(account_id)?;
+            let mut pairs = Vec::with_capacity(sources.len());
+            for source in sources {
+                let email_id = match source.in_destination {
+                    true => duplicate_email(ctx, account_id, source.email_id, modseq)?,
+                    false => source.email_id,
+                };
+                let flags = source.flags;
+                let (_, new_uid) = take_uid(ctx, account_id, Some(to), flags, source.size, modseq)?;
+                insert_membership(
+                    ctx,
+                    to,
+                    new_uid,
+                    email_id,
+                    modseq,
+                    flags.contains(Flags::DELETED),
+                )?;
+                ctx.log_change(
+                    account_id,
+                    modseq,
+                    ObjectKind::Email,
+                    ChangeKind::Created,
+                    email_id,
+                    Some(to),
+                    Some(new_uid),
+                )?;
+                pairs.push((source.uid, new_uid));
             }
             Ok(pairs)
         })
         .await
     }
 
-    /// Moves messages to another mailbox (RFC 6851): the same rows get the destination and a new
-    /// UID there; the source sees them expunged. Returns (source UID, new UID) pairs.
+    /// Moves messages to another mailbox (RFC 6851): each email keeps its id (RFC 8474 EMAILID)
+    /// and gets a new UID in the destination; the source sees it expunged. Returns (source UID,
+    /// new UID) pairs.
     pub async fn move_messages(
         &self,
         account_id: AccountId,
@@ -111,20 +155,36 @@ impl Store {
             let modseq = ctx.bump_modseq(account_id)?;
             let mut pairs = Vec::with_capacity(ids.len());
             for id in ids {
-                let Some((old_uid, flags, size)) = source_row(ctx, id, from)? else { continue };
-                let unseen = i64::from(!Flags(flags).contains(Flags::SEEN));
-                ctx.conn()
-                    .prepare_cached(
-                        "UPDATE mailboxes SET total = total - 1, unseen = unseen - ?2, size = size - ?3, highest_modseq = ?4 WHERE id = ?1",
-                    )?
-                    .execute(params![from, unseen, size, modseq as i64])?;
-                let new_uid = next_uid(ctx, account_id, to, flags, size, modseq)?;
-                ctx.conn()
-                    .prepare_cached("UPDATE messages SET mailbox_id = ?2, uid = ?3, modseq = ?4, saved_date = ?5 WHERE id = ?1")?
-                    .execute(params![id, to, new_uid, modseq as i64, now()])?;
-                ctx.log_change(account_id, modseq, ObjectKind::Message, ChangeKind::Destroyed, id, Some(from), Some(old_uid))?;
-                ctx.log_change(account_id, modseq, ObjectKind::Message, ChangeKind::Created, id, Some(to), Some(new_uid))?;
-                pairs.push((old_uid, new_uid));
+                let Some(filed) = filed(ctx, account_id, from, id)? else {
+                    continue;
+                };
+                unfile(ctx, account_id, from, &filed, modseq)?;
+                // An email already filed in the destination (a COPY made before) arrives there
+                // as another message, as MOVE = COPY + EXPUNGE would have it (RFC 6851 §3).
+                let email_id = match membership_uid(ctx, id, to)? {
+                    Some(_) => duplicate_email(ctx, account_id, id, modseq)?,
+                    None => id,
+                };
+                let (_, new_uid) =
+                    take_uid(ctx, account_id, Some(to), filed.flags, filed.size, modseq)?;
+                insert_membership(
+                    ctx,
+                    to,
+                    new_uid,
+                    email_id,
+                    modseq,
+                    filed.flags.contains(Flags::DELETED),
+                )?;
+                ctx.log_change(
+                    account_id,
+                    modseq,
+                    ObjectKind::Email,
+                    ChangeKind::Created,
+                    email_id,
+                    Some(to),
+                    Some(new_uid),
+                )?;
+                pairs.push((filed.uid, new_uid));
             }
             Ok(pairs)
         })
@@ -132,7 +192,9 @@ impl Store {
     }
 
     /// Removes messages from a mailbox (IMAP EXPUNGE, POP3 UPDATE state) in one transaction.
-    /// Returns the UIDs removed; ids not in the mailbox are skipped.
+    /// Returns the UIDs removed; ids not in the mailbox are skipped. An email removed from its
+    /// last mailbox becomes a tombstone: sessions that have not heard of the expunge can still
+    /// read it until the collector removes it after the grace period.
     pub async fn expunge(
         &self,
         account_id: AccountId,
@@ -153,7 +215,158 @@ impl Store {
     }
 }
 
-/// Deletes one message row with its counters, quota usage, blob reference and log entry.
+/// An email as filed in one mailbox.
+struct Filed {
+    email_id: MessageId,
+    uid: Uid,
+    /// The email's flags with the membership's `\Deleted`.
+    flags: Flags,
+    keywords: Vec<String>,
+    modseq: Modseq,
+    size: i64,
+}
+
+/// The email `id` of `account_id` as filed in `mailbox_id`, if it is there.
+fn filed(
+    ctx: &WriteCtx<'_>,
+    account_id: AccountId,
+    mailbox_id: MailboxId,
+    id: MessageId,
+) -> Result<Option<Filed>> {
+    Ok(ctx
+        .conn()
+        .prepare_cached(
+            "SELECT m.uid, e.flags | (m.deleted * 8), e.keywords, m.modseq, e.size
+             FROM memberships m JOIN emails e ON e.id = m.email_id
+             WHERE m.email_id = ?1 AND m.mailbox_id = ?2 AND e.account_id = ?3",
+        )?
+        .query_row(params![id, mailbox_id, account_id], |r| {
+            Ok(Filed {
+                email_id: id,
+                uid: r.get(0)?,
+                flags: Flags(r.get(1)?),
+                keywords: keywords_from_column(r.get(2)?),
+                modseq: r.get::<_, i64>(3)? as u64,
+                size: r.get(4)?,
+            })
+        })
+        .optional()?)
+}
+
+fn membership_uid(
+    ctx: &WriteCtx<'_>,
+    email_id: MessageId,
+    mailbox_id: MailboxId,
+) -> Result<Option<Uid>> {
+    Ok(ctx
+        .conn()
+        .prepare_cached("SELECT uid FROM memberships WHERE email_id = ?1 AND mailbox_id = ?2")?
+        .query_row(params![email_id, mailbox_id], |r| r.get(0))
+        .optional()?)
+}
+
+/// Takes a membership out of a mailbox: the row, the mailbox's counters and the log.
+fn unfile(
+    ctx: &WriteCtx<'_>,
+    account_id: AccountId,
+    mailbox_id: MailboxId,
+    filed: &Filed,
+    modseq: Modseq,
+) -> Result<()> {
+    ctx.conn()
+        .prepare_cached("DELETE FROM memberships WHERE mailbox_id = ?1 AND uid = ?2")?
+        .execute(params![mailbox_id, filed.uid])?;
+    let unseen = i64::from(!filed.flags.contains(Flags::SEEN));
+    ctx.conn()
+        .prepare_cached("UPDATE mailboxes SET total = total - 1, unseen = unseen - ?2, size = size - ?3, highest_modseq = ?4 WHERE id = ?1")?
+        .execute(params![mailbox_id, unseen, filed.size, modseq as i64])?;
+    ctx.log_change(
+        account_id,
+        modseq,
+        ObjectKind::Email,
+        ChangeKind::Destroyed,
+        filed.email_id,
+        Some(mailbox_id),
+        Some(filed.uid),
+    )
+}
+
+/// What COPY needs of one source message.
+struct CopySource {
+    email_id: MessageId,
+    uid: Uid,
+    flags: Flags,
+    size: i64,
+    /// The email is already filed in the destination: the copy is a new email.
+    in_destination: bool,
+}
+
+fn copy_source(
+    ctx: &WriteCtx<'_>,
+    account_id: AccountId,
+    from: MailboxId,
+    to: MailboxId,
+    id: MessageId,
+) -> Result<Option<CopySource>> {
+    Ok(ctx
+        .conn()
+        .prepare_cached(
+            "SELECT e.flags | (m.deleted * 8), e.size, m.uid,
+                    EXISTS(SELECT 1 FROM memberships d WHERE d.email_id = e.id AND d.mailbox_id = ?3)
+             FROM emails e JOIN memberships m ON m.email_id = e.id AND m.mailbox_id = ?2
+             WHERE e.id = ?1 AND e.account_id = ?4",
+        )?
+        .query_row(params![id, from, to, account_id], |r| {
+            Ok(CopySource {
+                email_id: id,
+                flags: Flags(r.get(0)?),
+                size: r.get(1)?,
+                uid: r.get(2)?,
+                in_destination: r.get(3)?,
+            })
+        })
+        .optional()?)
+}
+
+/// A new email with the same content, flags, keywords and thread as `email_id` (COPY into a
+/// mailbox the email is already in). Takes a blob reference and counts its size in the quota.
+fn duplicate_email(
+    ctx: &mut WriteCtx<'_>,
+    account_id: AccountId,
+    email_id: MessageId,
+    modseq: Modseq,
+) -> Result<MessageId> {
+    let (new_id, hash, size): (MessageId, String, i64) = ctx
+        .conn()
+        .prepare_cached(
+            "INSERT INTO emails (account_id, blob_hash, size, internal_date, thread_id, flags, keywords, modseq)
+             SELECT account_id, blob_hash, size, internal_date, thread_id, flags, keywords, ?2
+             FROM emails WHERE id = ?1 RETURNING id, blob_hash, size",
+        )?
+        .query_row(params![email_id, modseq as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    ctx.conn()
+        .prepare_cached("INSERT INTO email_meta (email_id, meta) SELECT ?2, meta FROM email_meta WHERE email_id = ?1")?
+        .execute(params![email_id, new_id])?;
+    ctx.add_blob_reference(&hash)?;
+    ctx.conn()
+        .prepare_cached("UPDATE accounts SET used_bytes = used_bytes + ?2 WHERE id = ?1")?
+        .execute(params![account_id, size])?;
+    ctx.log_change(
+        account_id,
+        modseq,
+        ObjectKind::Email,
+        ChangeKind::Created,
+        new_id,
+        None,
+        None,
+    )?;
+    Ok(new_id)
+}
+
+/// Takes one message out of a mailbox (EXPUNGE, DELETE of its mailbox): its membership, the
+/// mailbox's counters and the log. An email that was in no other mailbox becomes a tombstone
+/// (no longer counted in the quota); the collector removes it and releases its blob after the
+/// grace period.
 pub(super) fn remove_message(
     ctx: &mut WriteCtx<'_>,
     account_id: AccountId,
@@ -161,71 +374,35 @@ pub(super) fn remove_message(
     id: MessageId,
     modseq: Modseq,
 ) -> Result<Option<Uid>> {
-    let row: Option<(Uid, u32, i64, String)> = ctx
-        .conn()
-        .prepare_cached(
-            "DELETE FROM messages WHERE id = ?1 AND mailbox_id = ?2 AND account_id = ?3 RETURNING uid, flags, size, blob_hash",
-        )?
-        .query_row(params![id, mailbox_id, account_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .optional()?;
-    let Some((uid, flags, size, hash)) = row else {
+    let Some(filed) = filed(ctx, account_id, mailbox_id, id)? else {
         return Ok(None);
     };
-    let unseen = i64::from(!Flags(flags).contains(Flags::SEEN));
-    ctx.conn()
-        .prepare_cached("UPDATE mailboxes SET total = total - 1, unseen = unseen - ?2, size = size - ?3, highest_modseq = ?4 WHERE id = ?1")?
-        .execute(params![mailbox_id, unseen, size, modseq as i64])?;
-    ctx.conn()
-        .prepare_cached("UPDATE accounts SET used_bytes = MAX(used_bytes - ?2, 0) WHERE id = ?1")?
-        .execute(params![account_id, size])?;
-    ctx.release_blob(&hash)?;
-    ctx.log_change(
-        account_id,
-        modseq,
-        ObjectKind::Message,
-        ChangeKind::Destroyed,
-        id,
-        Some(mailbox_id),
-        Some(uid),
-    )?;
-    Ok(Some(uid))
-}
-
-/// UID, flags and size of a message in `mailbox`, if it is there.
-fn source_row(
-    ctx: &WriteCtx<'_>,
-    id: MessageId,
-    mailbox: MailboxId,
-) -> Result<Option<(Uid, u32, i64)>> {
-    Ok(ctx
+    unfile(ctx, account_id, mailbox_id, &filed, modseq)?;
+    let still_filed = ctx
         .conn()
-        .prepare_cached("SELECT uid, flags, size FROM messages WHERE id = ?1 AND mailbox_id = ?2")?
-        .query_row(params![id, mailbox], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
-        .optional()?)
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM memberships WHERE email_id = ?1)")?
+        .query_row([id], |r| r.get::<_, bool>(0))?;
+    if !still_filed {
+        ctx.conn()
+            .prepare_cached("UPDATE emails SET destroyed_at = ?2, modseq = ?3 WHERE id = ?1")?
+            .execute(params![id, now(), modseq as i64])?;
+        ctx.conn()
+            .prepare_cached(
+                "UPDATE accounts SET used_bytes = MAX(used_bytes - ?2, 0) WHERE id = ?1",
+            )?
+            .execute(params![account_id, filed.size])?;
+        ctx.log_change(
+            account_id,
+            modseq,
+            ObjectKind::Email,
+            ChangeKind::Destroyed,
+            id,
+            None,
+            None,
+        )?;
+    }
+    Ok(Some(filed.uid))
 }
-
-/// Takes the destination's next UID and counts the arriving message in its counters.
-fn next_uid(
-    ctx: &WriteCtx<'_>,
-    account_id: AccountId,
-    to: MailboxId,
-    flags: u32,
-    size: i64,
-    modseq: Modseq,
-) -> Result<Uid> {
-    let unseen = i64::from(!Flags(flags).contains(Flags::SEEN));
-    ctx.conn()
-        .prepare_cached(
-            "UPDATE mailboxes SET uidnext = uidnext + 1, total = total + 1, unseen = unseen + ?3, size = size + ?4,
-             highest_modseq = ?5 WHERE id = ?1 AND account_id = ?2 RETURNING uidnext - 1",
-        )?
-        .query_row(params![to, account_id, unseen, size, modseq as i64], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| StoreError::NotFound(format!("mailbox {to}")))
-}
-
 /// Flags and keywords after applying `operation`.
 fn apply(
     operation: FlagOperation,
@@ -258,36 +435,65 @@ fn same_keywords(a: &[String], b: &[String]) -> bool {
             .all(|k| b.iter().any(|o| o.eq_ignore_ascii_case(k)))
 }
 
+/// Writes a flag change: the email's flags and keywords, the membership's `\Deleted`, and a
+/// new modseq, counters and log row for every mailbox the email is filed in when more than
+/// `\Deleted` changed.
 fn write_flags(
     ctx: &WriteCtx<'_>,
     account_id: AccountId,
     mailbox_id: MailboxId,
     state: &FlagState,
     old: Flags,
+    email_changed: bool,
     modseq: Modseq,
 ) -> Result<()> {
-    ctx.conn()
-        .prepare_cached("UPDATE messages SET flags = ?2, keywords = ?3, modseq = ?4 WHERE id = ?1")?
-        .execute(params![
-            state.id,
-            state.flags.0,
-            keywords_to_column(&state.keywords),
-            modseq as i64
-        ])?;
-    let seen_delta =
-        i64::from(old.contains(Flags::SEEN)) - i64::from(state.flags.contains(Flags::SEEN));
+    let email_flags = state.flags.without(Flags::DELETED);
     ctx.conn()
         .prepare_cached(
-            "UPDATE mailboxes SET unseen = unseen + ?2, highest_modseq = ?3 WHERE id = ?1",
+            "UPDATE memberships SET deleted = ?3, modseq = ?4 WHERE mailbox_id = ?1 AND uid = ?2",
         )?
-        .execute(params![mailbox_id, seen_delta, modseq as i64])?;
-    ctx.log_change(
-        account_id,
-        modseq,
-        ObjectKind::Message,
-        ChangeKind::Updated,
-        state.id,
-        Some(mailbox_id),
-        Some(state.uid),
-    )
+        .execute(params![
+            mailbox_id,
+            state.uid,
+            state.flags.contains(Flags::DELETED),
+            modseq as i64
+        ])?;
+    let mut filed_in = vec![(mailbox_id, state.uid)];
+    if email_changed {
+        ctx.conn()
+            .prepare_cached(
+                "UPDATE emails SET flags = ?2, keywords = ?3, modseq = ?4 WHERE id = ?1",
+            )?
+            .execute(params![
+                state.id,
+                email_flags.0,
+                keywords_to_column(&state.keywords),
+                modseq as i64
+            ])?;
+        let others: Vec<(MailboxId, Uid)> = ctx
+            .conn()
+            .prepare_cached("UPDATE memberships SET modseq = ?3 WHERE email_id = ?1 AND mailbox_id != ?2 RETURNING mailbox_id, uid")?
+            .query_map(params![state.id, mailbox_id, modseq as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        filed_in.extend(others);
+    }
+    let seen_delta =
+        i64::from(old.contains(Flags::SEEN)) - i64::from(state.flags.contains(Flags::SEEN));
+    for (mailbox, uid) in filed_in {
+        ctx.conn()
+            .prepare_cached(
+                "UPDATE mailboxes SET unseen = unseen + ?2, highest_modseq = ?3 WHERE id = ?1",
+            )?
+            .execute(params![mailbox, seen_delta, modseq as i64])?;
+        ctx.log_change(
+            account_id,
+            modseq,
+            ObjectKind::Email,
+            ChangeKind::Updated,
+            state.id,
+            Some(mailbox),
+            Some(uid),
+        )?;
+    }
+    Ok(())
 }

@@ -33,19 +33,22 @@ fn mailbox_from_row(r: &Row<'_>) -> rusqlite::Result<Mailbox> {
 }
 
 /// Creates a mailbox with a fresh UIDVALIDITY (RFC 9051 §2.3.1.1): the creation time, made larger
-/// than any UIDVALIDITY the account already uses so a re-created name never reuses one.
+/// than any UIDVALIDITY ever given (the `uidvalidity` counter), so a name deleted and created
+/// again, even within the same second, never gets the one a client may have cached.
 pub(super) fn create_mailbox(
     ctx: &mut WriteCtx<'_>,
     account_id: AccountId,
     name: &str,
     role: Option<MailboxRole>,
 ) -> Result<MailboxId> {
-    let highest: Option<u32> = ctx.conn().query_row(
-        "SELECT MAX(uidvalidity) FROM mailboxes WHERE account_id = ?1",
-        [account_id],
-        |r| r.get(0),
-    )?;
-    let uidvalidity = (now() as u32).max(highest.map_or(1, |h| h.saturating_add(1)));
+    let uidvalidity: u32 = ctx
+        .conn()
+        .prepare_cached(
+            "INSERT INTO counters (name, value) VALUES ('uidvalidity', ?1)
+             ON CONFLICT (name) DO UPDATE SET value = MAX(excluded.value, value + 1)
+             RETURNING value",
+        )?
+        .query_row([now() as u32], |r| r.get(0))?;
     let modseq = ctx.bump_modseq(account_id)?;
     let id: MailboxId = ctx.conn().query_row(
         "INSERT INTO mailboxes (account_id, name, role, uidvalidity, highest_modseq)
@@ -201,7 +204,7 @@ impl Store {
     pub fn unclaimed_recent(&self, id: MailboxId) -> Result<u32> {
         self.read(|conn| {
             conn.prepare_cached(
-                "SELECT COUNT(*) FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id \
+                "SELECT COUNT(*) FROM memberships m JOIN mailboxes b ON b.id = m.mailbox_id \
                      WHERE m.mailbox_id = ?1 AND m.uid > b.recent_uid",
             )?
             .query_row([id], |r| r.get(0))
@@ -226,7 +229,7 @@ impl Store {
             let modseq = ctx.bump_modseq(account_id)?;
             let ids: Vec<i64> = ctx
                 .conn()
-                .prepare_cached("SELECT id FROM messages WHERE mailbox_id = ?1")?
+                .prepare_cached("SELECT email_id FROM memberships WHERE mailbox_id = ?1")?
                 .query_map([id], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             for message in ids {

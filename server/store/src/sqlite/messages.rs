@@ -1,17 +1,24 @@
-//! Messages: listing a mailbox, and adding messages (SMTP delivery to INBOXes, APPEND to a chosen
-//! mailbox). Adding is one code path: quota, UID from the mailbox's `uidnext`, the row, counters,
-//! thread and change log, in the writer's transaction.
+//! Messages: listing a mailbox, and adding emails (SMTP delivery to INBOXes, APPEND to a chosen
+//! mailbox). Adding is one code path: quota, UID from the mailbox's `uidnext`, the email, its
+//! metadata and its membership, counters, thread and change log, in the writer's transaction.
+//!
+//! A message as IMAP and POP3 list it ([`MessageSummary`]) is a membership joined to its email:
+//! its `id` is the email's, the same in every mailbox it is filed in (RFC 8474 EMAILID).
 
 use super::{Store, WriteCtx, now};
 use crate::changes::{ChangeKind, ObjectKind};
 use crate::{
     AccountId, BlobHash, BlobRef, Delivered, Flags, IncomingMessage, MailboxId, MessageId,
-    MessageMeta, MessageSummary, NewMessage, Result, StoreError, Uid,
+    MessageMeta, MessageSummary, Modseq, NewMessage, Result, StoreError, Uid,
 };
 use rusqlite::{OptionalExtension, Row, params};
 use std::sync::Arc;
 
-pub(super) const SUMMARY_COLUMNS: &str = "id, uid, modseq, flags, keywords, size, blob_hash, internal_date, saved_date, thread_id FROM messages";
+/// A message summary: the membership (UID, modseq, \Deleted, save date) joined to its email.
+/// Callers add `WHERE` on `m.mailbox_id`, `m.uid` or `m.email_id`.
+pub(super) const SUMMARY_SELECT: &str = "SELECT e.id, m.uid, m.modseq, e.flags | (m.deleted * 8), \
+     e.keywords, e.size, e.blob_hash, e.internal_date, m.saved_date, e.thread_id \
+     FROM memberships m JOIN emails e ON e.id = m.email_id";
 
 pub(super) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<MessageSummary> {
     let hash: String = r.get(6)?;
@@ -55,9 +62,9 @@ pub(crate) fn normalize_keywords(keywords: &[String]) -> Vec<String> {
 impl Store {
     /// The messages of a mailbox in UID order, without their bodies.
     pub fn messages(&self, mailbox_id: MailboxId) -> Result<Vec<MessageSummary>> {
-        self.read(|c| {
+        self.read_long(|c| {
             c.prepare_cached(&format!(
-                "SELECT {SUMMARY_COLUMNS} WHERE mailbox_id = ?1 ORDER BY uid"
+                "{SUMMARY_SELECT} WHERE m.mailbox_id = ?1 ORDER BY m.uid"
             ))?
             .query_map([mailbox_id], summary_from_row)?
             .collect()
@@ -73,7 +80,7 @@ impl Store {
     ) -> Result<Vec<MessageSummary>> {
         self.read(|c| {
             c.prepare_cached(&format!(
-                "SELECT {SUMMARY_COLUMNS} WHERE mailbox_id = ?1 AND uid > ?2 ORDER BY uid"
+                "{SUMMARY_SELECT} WHERE m.mailbox_id = ?1 AND m.uid > ?2 ORDER BY m.uid"
             ))?
             .query_map(params![mailbox_id, uid], summary_from_row)?
             .collect()
@@ -89,7 +96,7 @@ impl Store {
     ) -> Result<Option<MessageSummary>> {
         self.read(|c| {
             c.prepare_cached(&format!(
-                "SELECT {SUMMARY_COLUMNS} WHERE mailbox_id = ?1 AND uid = ?2"
+                "{SUMMARY_SELECT} WHERE m.mailbox_id = ?1 AND m.uid = ?2"
             ))?
             .query_row(params![mailbox_id, uid], summary_from_row)
             .optional()
@@ -102,9 +109,9 @@ impl Store {
         mailbox_id: MailboxId,
         ids: &[MessageId],
     ) -> Result<Vec<MessageSummary>> {
-        self.read(|c| {
+        self.read_long(|c| {
             let mut stmt = c.prepare_cached(&format!(
-                "SELECT {SUMMARY_COLUMNS} WHERE id = ?1 AND mailbox_id = ?2"
+                "{SUMMARY_SELECT} WHERE m.email_id = ?1 AND m.mailbox_id = ?2"
             ))?;
             let mut out = Vec::with_capacity(ids.len());
             for &id in ids {
@@ -119,13 +126,17 @@ impl Store {
         })
     }
 
-    /// The metadata extracted from a message when it was stored.
-    pub fn message_meta(&self, id: MessageId) -> Result<MessageMeta> {
+    /// The metadata extracted from one of the account's emails when it was stored (also of an
+    /// email expunged moments ago, until the collector removes it).
+    pub fn message_meta(&self, account_id: AccountId, id: MessageId) -> Result<MessageMeta> {
         let json: String = self
             .read(|c| {
-                c.prepare_cached("SELECT meta FROM messages WHERE id = ?1")?
-                    .query_row([id], |r| r.get(0))
-                    .optional()
+                c.prepare_cached(
+                    "SELECT x.meta FROM email_meta x JOIN emails e ON e.id = x.email_id \
+                     WHERE x.email_id = ?1 AND e.account_id = ?2",
+                )?
+                .query_row(params![id, account_id], |r| r.get(0))
+                .optional()
             })?
             .ok_or_else(|| StoreError::NotFound(format!("message {id}")))?;
         serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))
@@ -220,7 +231,8 @@ pub(super) struct Added<'a> {
     pub internal_date: i64,
 }
 
-/// Inserts one message into a mailbox of `account_id`: next UID, counters, row, thread, log.
+/// Files a new email into a mailbox of `account_id`: the email (with its metadata and thread),
+/// its membership with the mailbox's next UID, counters, quota usage and the change log.
 pub(super) fn insert_message(
     ctx: &mut WriteCtx<'_>,
     account_id: AccountId,
@@ -228,14 +240,95 @@ pub(super) fn insert_message(
     added: &Added<'_>,
 ) -> Result<Delivered> {
     let size = added.blob.size() as i64;
-    let unseen = i64::from(!added.flags.contains(Flags::SEEN));
     let modseq = ctx.bump_modseq(account_id)?;
     let mailbox_key = match target {
         Target::Inbox => None,
         Target::Mailbox(id) => Some(id),
     };
-    let (mailbox_id, uid): (MailboxId, Uid) = ctx
+    let (mailbox_id, uid) = take_uid(ctx, account_id, mailbox_key, added.flags, size, modseq)?;
+    let thread_id = find_thread(ctx, account_id, &added.meta.references)?;
+    let email_id: MessageId = ctx
         .conn()
+        .prepare_cached(
+            "INSERT INTO emails (account_id, blob_hash, size, internal_date, thread_id, flags,
+             keywords, modseq) VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 0), ?6, ?7, ?8) RETURNING id",
+        )?
+        .query_row(
+            params![
+                account_id,
+                added.blob.hash.as_str(),
+                size,
+                added.internal_date,
+                thread_id,
+                added.flags.without(Flags::DELETED).0,
+                keywords_to_column(added.keywords),
+                modseq as i64
+            ],
+            |r| r.get(0),
+        )?;
+    let thread_id = match thread_id {
+        Some(t) => t,
+        None => {
+            ctx.conn()
+                .prepare_cached("UPDATE emails SET thread_id = id WHERE id = ?1")?
+                .execute([email_id])?;
+            ctx.log_change(
+                account_id,
+                modseq,
+                ObjectKind::Thread,
+                ChangeKind::Created,
+                email_id,
+                None,
+                None,
+            )?;
+            email_id
+        }
+    };
+    ctx.conn()
+        .prepare_cached("INSERT INTO email_meta (email_id, meta) VALUES (?1, ?2)")?
+        .execute(params![email_id, added.meta_json])?;
+    insert_membership(
+        ctx,
+        mailbox_id,
+        uid,
+        email_id,
+        modseq,
+        added.flags.contains(Flags::DELETED),
+    )?;
+    remember_thread(ctx, account_id, added.meta, thread_id)?;
+    ctx.conn()
+        .prepare_cached("UPDATE accounts SET used_bytes = used_bytes + ?2 WHERE id = ?1")?
+        .execute(params![account_id, size])?;
+    ctx.log_change(
+        account_id,
+        modseq,
+        ObjectKind::Email,
+        ChangeKind::Created,
+        email_id,
+        Some(mailbox_id),
+        Some(uid),
+    )?;
+    Ok(Delivered {
+        account_id,
+        mailbox_id,
+        message_id: email_id,
+        uid,
+        modseq,
+    })
+}
+
+/// Takes the next UID of a mailbox of `account_id` (its INBOX when `mailbox` is `None`) and counts
+/// the arriving message in its counters. Returns the mailbox and the UID.
+pub(super) fn take_uid(
+    ctx: &WriteCtx<'_>,
+    account_id: AccountId,
+    mailbox: Option<MailboxId>,
+    flags: Flags,
+    size: i64,
+    modseq: Modseq,
+) -> Result<(MailboxId, Uid)> {
+    let unseen = i64::from(!flags.contains(Flags::SEEN));
+    ctx.conn()
         .prepare_cached(
             "UPDATE mailboxes SET uidnext = uidnext + 1, total = total + 1, unseen = unseen + ?2,
              size = size + ?3, highest_modseq = ?4
@@ -244,55 +337,39 @@ pub(super) fn insert_message(
              RETURNING id, uidnext - 1",
         )?
         .query_row(
-            params![account_id, unseen, size, modseq as i64, mailbox_key],
+            params![account_id, unseen, size, modseq as i64, mailbox],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?
-        .ok_or_else(|| StoreError::NotFound(format!("mailbox of account {account_id}")))?;
-    let thread_id = find_thread(ctx, account_id, &added.meta.references)?;
-    let message_id: MessageId = ctx
-        .conn()
-        .prepare_cached(
-            "INSERT INTO messages (account_id, mailbox_id, uid, modseq, flags, keywords, blob_hash, size,
-             internal_date, saved_date, thread_id, meta)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, COALESCE(?11, 0), ?12) RETURNING id",
-        )?
-        .query_row(
-            params![
-                account_id, mailbox_id, uid, modseq as i64, added.flags.0, keywords_to_column(added.keywords),
-                added.blob.hash.as_str(), size, added.internal_date, now(), thread_id, added.meta_json
-            ],
-            |r| r.get(0),
-        )?;
-    let thread_id = match thread_id {
-        Some(t) => t,
-        None => {
-            ctx.conn()
-                .prepare_cached("UPDATE messages SET thread_id = id WHERE id = ?1")?
-                .execute([message_id])?;
-            message_id
-        }
-    };
-    remember_thread(ctx, account_id, added.meta, thread_id)?;
+        .ok_or_else(|| match mailbox {
+            Some(id) => StoreError::NotFound(format!("mailbox {id}")),
+            None => StoreError::NotFound(format!("INBOX of account {account_id}")),
+        })
+}
+
+/// Files an email in a mailbox at `uid`.
+pub(super) fn insert_membership(
+    ctx: &WriteCtx<'_>,
+    mailbox_id: MailboxId,
+    uid: Uid,
+    email_id: MessageId,
+    modseq: Modseq,
+    deleted: bool,
+) -> Result<()> {
     ctx.conn()
-        .prepare_cached("UPDATE accounts SET used_bytes = used_bytes + ?2 WHERE id = ?1")?
-        .execute(params![account_id, size])?;
-    ctx.log_change(
-        account_id,
-        modseq,
-        ObjectKind::Message,
-        ChangeKind::Created,
-        message_id,
-        Some(mailbox_id),
-        Some(uid),
-    )?;
-    Ok(Delivered {
-        account_id,
-        mailbox_id,
-        message_id,
-        uid,
-        modseq,
-    })
+        .prepare_cached(
+            "INSERT INTO memberships (mailbox_id, uid, email_id, modseq, deleted, saved_date)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            mailbox_id,
+            uid,
+            email_id,
+            modseq as i64,
+            deleted,
+            now()
+        ])?;
+    Ok(())
 }
 
 /// Refuses when adding `size` bytes would take any of `accounts` past its quota.

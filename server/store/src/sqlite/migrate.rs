@@ -26,11 +26,27 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0004_message_summaries",
         include_str!("../../../../schema/0004_message_summaries.sql"),
     ),
+    (
+        5,
+        "0005_store_v2",
+        include_str!("../../../../schema/0005_store_v2.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet recorded. Safe to run concurrently from several processes:
 /// each migration runs under an immediate (write-locked) transaction and re-checks the record.
+///
+/// Foreign keys are not enforced while a migration runs (tables are rebuilt by copy, drop and
+/// rename, as SQLite documents); each migration is checked with `PRAGMA foreign_key_check`
+/// before it commits, and enforcement is restored after.
 pub(super) fn apply(conn: &mut Connection) -> Result<()> {
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let applied = apply_each(conn);
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    applied
+}
+
+fn apply_each(conn: &mut Connection) -> Result<()> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
              version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
@@ -45,6 +61,7 @@ pub(super) fn apply(conn: &mut Connection) -> Result<()> {
         if !done {
             tracing::info!(version, name, "applying schema migration");
             tx.execute_batch(sql)?;
+            check_foreign_keys(&tx, name)?;
             tx.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
                 rusqlite::params![version, name, super::now()],
@@ -53,6 +70,21 @@ pub(super) fn apply(conn: &mut Connection) -> Result<()> {
         tx.commit()?;
     }
     Ok(())
+}
+
+/// Refuses a migration that left a row pointing at nothing.
+fn check_foreign_keys(conn: &Connection, name: &str) -> Result<()> {
+    let broken: Vec<String> = conn
+        .prepare("PRAGMA foreign_key_check")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    match broken.first() {
+        None => Ok(()),
+        Some(table) => Err(crate::StoreError::Corrupt(format!(
+            "migration {name} left {} rows with a dangling reference (first in {table})",
+            broken.len()
+        ))),
+    }
 }
 
 #[cfg(test)]
@@ -97,5 +129,102 @@ mod tests {
         assert_eq!(names, ["INBOX", "Work"]);
         let column = conn.prepare("SELECT subscribed FROM mailboxes");
         assert!(column.is_err(), "the column is gone");
+    }
+
+    /// 0005 splits each message into an email (same id: EMAILID and THREADID unchanged) and its
+    /// membership, keeps `\Deleted` per membership, and keeps every other row and id.
+    #[test]
+    fn messages_become_emails_filed_in_mailboxes() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (
+                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);",
+        )
+        .unwrap();
+        for &(version, name, sql) in &super::MIGRATIONS[..4] {
+            conn.execute_batch(sql).unwrap();
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?1, ?2, 0)",
+                rusqlite::params![version, name],
+            )
+            .unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO domains (id, name, created_at) VALUES (1, 'example.com', 0);
+             INSERT INTO accounts (id, domain_id, local, password_hash, used_bytes, modseq, created_at)
+                 VALUES (3, 1, 'alice', 'x', 30, 9, 0);
+             INSERT INTO mailboxes (id, account_id, name, role, uidvalidity, uidnext, total)
+                 VALUES (1, 3, 'INBOX', 'inbox', 100, 3, 1), (2, 3, 'Archive', 'archive', 101, 2, 1);
+             INSERT INTO blobs (hash, size, refcount) VALUES ('aa', 10, 1), ('bb', 20, 1);
+             INSERT INTO messages (id, account_id, mailbox_id, uid, modseq, flags, keywords,
+                                   blob_hash, size, internal_date, saved_date, thread_id, meta)
+                 VALUES (7, 3, 1, 2, 8, 9, '[\"$Work\"]', 'aa', 10, 1000, 1001, 7, '{}'),
+                        (8, 3, 2, 1, 9, 0, NULL, 'bb', 20, 2000, 2001, 7, '{\"v\":1}');
+             INSERT INTO changes (id, account_id, modseq, object, kind, object_id, mailbox_id, uid)
+                 VALUES (40, 3, 9, 1, 1, 8, 2, 1);",
+        )
+        .unwrap();
+        super::apply(&mut conn).unwrap();
+        let email: (i64, i64, Option<String>, i64) = conn
+            .query_row(
+                "SELECT flags, thread_id, keywords, modseq FROM emails WHERE id = 7",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            email,
+            (1, 7, Some("[\"$Work\"]".into()), 8),
+            "\\Seen stays on the email"
+        );
+        let filed: Vec<(i64, i64, i64, bool, i64)> = conn
+            .prepare("SELECT mailbox_id, uid, email_id, deleted, saved_date FROM memberships ORDER BY email_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(filed, [(1, 2, 7, true, 1001), (2, 1, 8, false, 2001)]);
+        let meta: String = conn
+            .query_row("SELECT meta FROM email_meta WHERE email_id = 8", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(meta, "{\"v\":1}");
+        let counter: i64 = conn
+            .query_row(
+                "SELECT value FROM counters WHERE name = 'uidvalidity'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(counter, 101);
+        let next_change: i64 = conn
+            .query_row(
+                "INSERT INTO changes (account_id, modseq, object, kind, object_id) VALUES (3, 10, 3, 2, 3) RETURNING id",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(next_change, 41, "the global change sequence goes on");
+        let fk: bool = conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert!(fk, "enforcement is back on");
+        // Ids are never reused from now on: removing the highest account frees nothing.
+        conn.execute("DELETE FROM accounts WHERE id = 3", [])
+            .unwrap();
+        let left: i64 = conn
+            .query_row("SELECT COUNT(*) FROM memberships", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0, "its mailboxes and memberships went with it");
+        let id: i64 = conn
+            .query_row(
+                "INSERT INTO accounts (domain_id, local, password_hash, created_at) VALUES (1, 'bob', 'x', 0) RETURNING id",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(id, 4);
     }
 }

@@ -5,17 +5,23 @@
 //! - `directory`, `mailboxes`, `messages` (listing and adding), `edits` (flags, copy, move,
 //!   expunge), `changes` (the log), `queue`: the operations, as `impl Store` blocks by entity.
 //!
-//! Reads use a small pool of read-only connections and run on the caller's thread: they are short
-//! indexed lookups. Writes go through the writer so that many sessions share one fsync.
+//! Reads use a small pool of read-only connections and run on the caller's thread: short indexed
+//! lookups as they are, longer ones (a whole mailbox, the change log) after telling the async
+//! runtime (`read_long`). Writes go through the writer so that many sessions share one fsync.
+//! `watcher` wakes listeners for commits made by other processes; `gc` is the collector.
 
 mod changes;
 mod directory;
 mod edits;
+mod gc;
 mod mailboxes;
 mod messages;
 mod migrate;
 mod queue;
 mod subscriptions;
+#[cfg(test)]
+mod tests;
+mod watcher;
 mod writer;
 
 use crate::blob::{BlobStore, LocalBlobStore};
@@ -26,6 +32,7 @@ use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+pub use gc::GcReport;
 pub(crate) use writer::WriteCtx;
 
 /// Tuning of the embedded store.
@@ -77,6 +84,7 @@ impl Store {
         migrate::apply(&mut conn)?;
         let blobs: Arc<dyn BlobStore> = Arc::new(LocalBlobStore::open(&data_dir.join("blobs"))?);
         let changes = Arc::new(ChangeHub::new());
+        watcher::start(db_path.clone(), Arc::downgrade(&changes))?;
         let writer =
             writer::WriterHandle::start(conn, blobs.clone(), changes.clone(), options.max_batch)?;
         Ok(Store {
@@ -130,7 +138,18 @@ impl Store {
         Ok(header)
     }
 
-    /// Runs a read on a pooled read-only connection.
+    /// Runs a read that may take a while (a whole mailbox, a long stretch of the change log) on
+    /// a pooled connection, telling the async runtime first (`block_in_place`): the worker's
+    /// other sessions move to another thread instead of waiting for this one.
+    fn read_long<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        use tokio::runtime::{Handle, RuntimeFlavor};
+        match Handle::try_current().map(|h| h.runtime_flavor()) {
+            Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(|| self.read(f)),
+            _ => self.read(f),
+        }
+    }
+
+    /// Runs a short indexed read on a pooled read-only connection, on the caller's thread.
     fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
         let conn = match self.inner.readers.lock().expect("reader pool").pop() {
             Some(conn) => conn,

@@ -2,11 +2,12 @@
 //! batches (group commit). While one batch's commit is being fsynced, the next batch queues up, so
 //! many sessions share one fsync and durability does not cost throughput.
 //!
-//! Each job runs inside a SAVEPOINT of the batch transaction: a job that fails is rolled back alone
-//! and the others still commit. Callers are answered only after the COMMIT returned, that is once
+//! Each job runs inside a SAVEPOINT of the batch transaction: a job that fails (or panics) is
+//! rolled back alone and the others still commit; if a savepoint cannot be rolled back, the whole
+//! batch is, and every caller in it is told so. Callers are answered only after the COMMIT returned, that is once
 //! their change is on disk. Change events are broadcast after the commit, never before.
 
-use crate::blob::{BlobHash, BlobRef, BlobStore};
+use crate::blob::{BlobRef, BlobStore};
 use crate::changes::{ChangeEvent, ChangeHub, ChangeKind, ObjectKind};
 use crate::{AccountId, MailboxId, Modseq, Result, StoreError, Uid};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -19,7 +20,6 @@ pub(crate) struct WriteCtx<'c> {
     conn: &'c Connection,
     blobs: &'c dyn BlobStore,
     events: Vec<ChangeEvent>,
-    released_blobs: Vec<BlobHash>,
 }
 
 impl WriteCtx<'_> {
@@ -56,8 +56,8 @@ impl WriteCtx<'_> {
     ) -> Result<()> {
         self.conn
             .prepare_cached(
-                "INSERT INTO changes (account_id, modseq, object, kind, object_id, mailbox_id, uid)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO changes (account_id, modseq, object, kind, object_id, mailbox_id, uid, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
             .execute(params![
                 account_id,
@@ -66,13 +66,15 @@ impl WriteCtx<'_> {
                 kind as i64,
                 object_id,
                 mailbox_id,
-                uid
+                uid,
+                super::now()
             ])?;
         Ok(())
     }
 
     /// Takes `refs` references on a blob, making sure its bytes are on disk: the caller stored it
-    /// before queueing the job, but only this thread deletes blobs, so re-check here.
+    /// before queueing the job, but the collector may have removed an unreferenced file since
+    /// (it deletes only under the database write lock, which this job holds), so re-check here.
     pub(crate) fn acquire_blob(&mut self, blob: &BlobRef, refs: u32) -> Result<()> {
         if !self.blobs.exists(&blob.hash) {
             self.blobs.put(&blob.hash, &blob.data)?;
@@ -80,30 +82,39 @@ impl WriteCtx<'_> {
         self.conn
             .prepare_cached(
                 "INSERT INTO blobs (hash, size, refcount) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (hash) DO UPDATE SET refcount = refcount + excluded.refcount",
+                 ON CONFLICT (hash) DO UPDATE SET refcount = refcount + excluded.refcount,
+                 released_at = NULL",
             )?
             .execute(params![blob.hash.as_str(), blob.size() as i64, refs])?;
         Ok(())
     }
 
-    /// Drops one reference on a blob; the file goes once no row references it after the commit.
-    pub(crate) fn release_blob(&mut self, hash: &str) -> Result<()> {
-        let left: Option<i64> = self
-            .conn
+    /// Takes one more reference on a blob some row already references.
+    pub(crate) fn add_blob_reference(&mut self, hash: &str) -> Result<()> {
+        self.conn
             .prepare_cached(
-                "UPDATE blobs SET refcount = refcount - 1 WHERE hash = ?1 RETURNING refcount",
+                "UPDATE blobs SET refcount = refcount + 1, released_at = NULL WHERE hash = ?1",
             )?
-            .query_row([hash], |r| r.get(0))
-            .optional()?;
-        if left.is_some_and(|n| n <= 0) {
-            self.conn
-                .prepare_cached("DELETE FROM blobs WHERE hash = ?1")?
-                .execute([hash])?;
-            if let Some(hash) = BlobHash::parse(hash) {
-                self.released_blobs.push(hash);
-            }
-        }
+            .execute([hash])?;
         Ok(())
+    }
+
+    /// Drops one reference on a blob. One that nothing references any more is left for the
+    /// collector, which deletes it once `released_at` is older than the grace period.
+    pub(crate) fn release_blob(&mut self, hash: &str, released_at: i64) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE blobs SET refcount = refcount - 1,
+                 released_at = CASE WHEN refcount <= 1 THEN ?2 ELSE released_at END
+                 WHERE hash = ?1",
+            )?
+            .execute(params![hash, released_at])?;
+        Ok(())
+    }
+
+    /// The blob store, for the collector (which deletes files only inside its write job).
+    pub(crate) fn blobs(&self) -> &dyn BlobStore {
+        self.blobs
     }
 }
 
@@ -111,6 +122,8 @@ impl WriteCtx<'_> {
 trait Job: Send {
     /// Runs inside the batch; returns whether it succeeded (else its savepoint is rolled back).
     fn run(&mut self, ctx: &mut WriteCtx<'_>) -> bool;
+    /// Records a failure the job could not report itself (it panicked).
+    fn fail(&mut self, error: StoreError);
     /// Answers the caller once the batch's fate is known.
     fn finish(self: Box<Self>, commit: std::result::Result<(), String>);
 }
@@ -134,6 +147,10 @@ where
         let ok = result.is_ok();
         self.result = Some(result);
         ok
+    }
+
+    fn fail(&mut self, error: StoreError) {
+        self.result = Some(Err(error));
     }
 
     fn finish(self: Box<Self>, commit: std::result::Result<(), String>) {
@@ -223,31 +240,38 @@ fn run_batch(
         conn,
         blobs,
         events: Vec::new(),
-        released_blobs: Vec::new(),
     };
+    let mut broken = None;
     for job in &mut batch {
-        let (events, released) = (ctx.events.len(), ctx.released_blobs.len());
-        let ok = conn.execute_batch("SAVEPOINT job").is_ok() && job.run(&mut ctx);
+        let events = ctx.events.len();
+        let ok = conn.execute_batch("SAVEPOINT job").is_ok() && run_guarded(job.as_mut(), &mut ctx);
         let end = if ok {
             "RELEASE job"
         } else {
             ctx.events.truncate(events);
-            ctx.released_blobs.truncate(released);
             "ROLLBACK TO job; RELEASE job"
         };
         if let Err(e) = conn.execute_batch(end) {
-            tracing::error!(error = %e, "store: savepoint failed");
+            // The transaction is in a state nobody can vouch for: commit none of it.
+            tracing::error!(error = %e, "store: savepoint failed; rolling back the whole batch");
+            broken = Some(format!("savepoint failed: {e}"));
+            break;
         }
     }
-    let commit = conn.execute_batch("COMMIT").map_err(|e| {
-        tracing::error!(error = %e, "store: commit failed");
-        let _ = conn.execute_batch("ROLLBACK");
-        e.to_string()
-    });
-    // After the commit: drop released blobs, wake subscribers, then answer the callers, so that
-    // whatever a caller does next sees the batch's effects complete.
+    let commit = match broken {
+        Some(reason) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(reason)
+        }
+        None => conn.execute_batch("COMMIT").map_err(|e| {
+            tracing::error!(error = %e, "store: commit failed");
+            let _ = conn.execute_batch("ROLLBACK");
+            e.to_string()
+        }),
+    };
+    // After the commit: wake subscribers, then answer the callers, so that whatever a caller
+    // does next sees the batch's effects complete.
     if commit.is_ok() {
-        delete_unreferenced(conn, blobs, std::mem::take(&mut ctx.released_blobs));
         for event in ctx.events.drain(..) {
             changes.publish(event);
         }
@@ -255,22 +279,20 @@ fn run_batch(
     batch.into_iter().for_each(|job| job.finish(commit.clone()));
 }
 
-/// Deletes blob files released in the batch unless a later job took them again. Runs under the
-/// database write lock, as every `acquire_blob` does, so another process sharing the store (the
-/// admin CLI) cannot reference a blob between the check and the delete.
-fn delete_unreferenced(conn: &Connection, blobs: &dyn BlobStore, released: Vec<BlobHash>) {
-    if released.is_empty() || conn.execute_batch("BEGIN IMMEDIATE").is_err() {
-        return;
-    }
-    for hash in released {
-        let referenced = conn
-            .prepare_cached("SELECT EXISTS(SELECT 1 FROM blobs WHERE hash = ?1)")
-            .and_then(|mut s| s.query_row([hash.as_str()], |r| r.get::<_, bool>(0)));
-        if let Ok(false) = referenced
-            && let Err(e) = blobs.delete(&hash)
-        {
-            tracing::warn!(blob = %hash, error = %e, "store: cannot delete unreferenced blob");
+/// Runs one job, turning a panic into a failed job: the writer thread and the other jobs of
+/// the batch carry on, and the job's savepoint is rolled back.
+fn run_guarded(job: &mut dyn Job, ctx: &mut WriteCtx<'_>) -> bool {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(ctx))) {
+        Ok(ok) => ok,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(panic = %what, "store: a write job panicked; rolled back alone");
+            job.fail(StoreError::Internal(format!("write job panicked: {what}")));
+            false
         }
     }
-    let _ = conn.execute_batch("COMMIT");
 }

@@ -1,0 +1,81 @@
+//! The backend's own guarantees that the public API cannot reach: a panicking write job, and
+//! long reads that must not hold an async worker.
+
+use crate::StoreError;
+use crate::testing::store_with_alice;
+use std::time::{Duration, Instant};
+
+#[tokio::test]
+async fn a_panicking_write_job_fails_alone_and_the_writer_carries_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, alice, _) = store_with_alice(dir.path()).await;
+    let (doomed, fine) = tokio::join!(
+        store.write(|ctx| -> crate::Result<()> {
+            ctx.conn()
+                .execute("UPDATE accounts SET quota_bytes = 77", [])?;
+            panic!("a bug in a write job")
+        }),
+        store.create_mailbox(alice.id, "Still works", None),
+    );
+    assert!(matches!(doomed, Err(StoreError::Internal(_))), "{doomed:?}");
+    assert!(fine.is_ok(), "{fine:?}");
+    let alice = store.account(alice.id).unwrap().unwrap();
+    assert_eq!(
+        alice.quota_bytes, 0,
+        "the panicking job's half-write was rolled back"
+    );
+    store
+        .create_mailbox(alice.id, "And later", None)
+        .await
+        .unwrap();
+}
+
+/// A long read on the only async worker must let the worker's other tasks run meanwhile.
+#[test]
+fn long_reads_leave_the_async_worker_to_other_sessions() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, alice, inbox) = store_with_alice(dir.path()).await;
+        let messages = (0..3000)
+            .map(|i| crate::NewMessage {
+                account_id: alice.id,
+                mailbox_id: inbox,
+                blob: crate::BlobRef::new(format!("Subject: {i}\r\n\r\n{i}\r\n").into_bytes()),
+                flags: crate::Flags::default(),
+                keywords: vec![],
+                internal_date: 0,
+            })
+            .collect();
+        store.append(messages).await.unwrap();
+        let ticker = tokio::spawn(async {
+            let mut longest = Duration::ZERO;
+            let mut last = Instant::now();
+            for _ in 0..400 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                longest = longest.max(last.elapsed());
+                last = Instant::now();
+            }
+            longest
+        });
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let started = Instant::now();
+        let reader = store.clone();
+        let reads = tokio::spawn(async move {
+            for _ in 0..40 {
+                assert_eq!(reader.messages(inbox).unwrap().len(), 3000);
+            }
+        });
+        reads.await.unwrap();
+        let reading = started.elapsed();
+        let longest_gap = ticker.await.unwrap();
+        assert!(
+            longest_gap < reading / 4,
+            "a session waited {longest_gap:?} during {reading:?} of reads"
+        );
+    });
+}
