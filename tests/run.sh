@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs Kantor's whole test suite: installs the external clients the end-to-end tests drive
-# (swaks, curl, Python 3, mbsync from Debian's isync) when they are missing, then
+# (swaks, curl, Python 3, mbsync from Debian's isync) and strace (tests/durability_fsync.rs traces
+# the server's fsyncs with it) when they are missing, then
 # `cargo test --workspace`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for tool in swaks curl python3; do
+for tool in swaks curl python3 strace; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 # mbsync comes in the isync package.

@@ -19,12 +19,22 @@ pub struct TestServer {
     pub addrs: HashMap<String, SocketAddr>,
     pub admin_password: Option<String>,
     extra_config: String,
+    /// A program and its arguments that `kantor serve ...` runs under (e.g. strace); empty
+    /// for none.
+    wrapper: Vec<String>,
 }
 
 impl TestServer {
     /// Starts a server whose every listener is on 127.0.0.1:0; `extra_config` is appended to
     /// the TOML configuration (e.g. `[smtp]\nmax_recipients = 3`).
     pub fn start(extra_config: &str) -> TestServer {
+        TestServer::start_wrapped(&[], extra_config)
+    }
+
+    /// Like `start`, with the server run as `wrapper... <kantor binary> serve ...` (e.g.
+    /// `["strace", "-f", "-o", FILE]`). The wrapper must run the server as its child and pass
+    /// stdout through; `kill9` kills that child and then waits for the wrapper to exit by itself.
+    pub fn start_wrapped(wrapper: &[&str], extra_config: &str) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut server = TestServer {
             dir,
@@ -32,6 +42,7 @@ impl TestServer {
             addrs: HashMap::new(),
             admin_password: None,
             extra_config: extra_config.to_string(),
+            wrapper: wrapper.iter().map(|s| s.to_string()).collect(),
         };
         server.spawn();
         server
@@ -52,7 +63,15 @@ impl TestServer {
             self.extra_config
         );
         std::fs::write(self.config_path(), config).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kantor"))
+        let mut command = match self.wrapper.split_first() {
+            Some((program, args)) => {
+                let mut command = Command::new(program);
+                command.args(args).arg(env!("CARGO_BIN_EXE_kantor"));
+                command
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_kantor")),
+        };
+        let mut child = command
             .args(["serve", "--domain", DOMAIN, "--data"])
             .arg(self.dir.path().join("data"))
             .arg("--config")
@@ -62,7 +81,7 @@ impl TestServer {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .expect("starting kantor serve");
+            .unwrap_or_else(|e| panic!("starting kantor serve under {:?}: {e}", self.wrapper));
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -99,9 +118,22 @@ impl TestServer {
         self.addr(listener).port()
     }
 
-    /// Kills the server with SIGKILL: no shutdown code runs.
+    /// Kills the server with SIGKILL: no shutdown code runs. Under a wrapper, kills the
+    /// wrapper's children (the server) and gives the wrapper 10 s to finish (strace flushes its
+    /// trace) before killing it too.
     pub fn kill9(&mut self) {
         if let Some(mut child) = self.child.take() {
+            if !self.wrapper.is_empty() {
+                for pid in children_of(child.id()) {
+                    let _ = Command::new("kill")
+                        .args(["-KILL", &pid.to_string()])
+                        .status();
+                }
+                let deadline = Instant::now() + Duration::from_secs(10);
+                while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            }
             child.kill().unwrap();
             child.wait().unwrap();
         }
@@ -159,6 +191,26 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         self.kill9();
     }
+}
+
+/// The ids of the processes whose parent is `parent` (Linux: read from /proc/*/stat).
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            // `pid (comm) state ppid ...`: comm may hold spaces and parentheses.
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    let (_, rest) = stat.rsplit_once(')')?;
+                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
+                })
+                == Some(parent)
+        })
+        .collect()
 }
 
 /// Runs an external program; panics with its output unless it exits successfully.
