@@ -244,6 +244,33 @@ fn qresync_resynchronises_after_offline_changes() {
     assert_eq!(nothing.len(), 1, "{nothing:?}");
 }
 
+/// With the change log pruned past the client's modseq (`kantor admin gc --change-log-days 0`),
+/// QRESYNC still tells every expunged UID the client knew (RFC 7162 §3.2.5.2: a full
+/// resynchronisation of VANISHED).
+#[test]
+fn qresync_after_the_change_log_was_pruned_resynchronises_in_full() {
+    let (server, user) = server_with_user(PLAINTEXT);
+    let mut setup = ImapClient::login(server.addr("imap"), &user);
+    append_many(&mut setup, 5);
+    setup.ok("SELECT INBOX");
+    let selected = setup
+        .ok("STATUS INBOX (UIDVALIDITY HIGHESTMODSEQ)")
+        .join("");
+    let validity = number_after(&selected, "UIDVALIDITY").unwrap();
+    let modseq = number_after(&selected, "HIGHESTMODSEQ").unwrap();
+    setup.ok("UID STORE 2,4 +FLAGS (\\Deleted)");
+    setup.ok("EXPUNGE");
+    std::thread::sleep(Duration::from_millis(1100));
+    let pruned = server.admin_ok(&["gc", "--change-log-days", "0"], "");
+    assert!(!pruned.contains(" 0 change log entries"), "{pruned}");
+
+    let mut again = ImapClient::login(server.addr("imap"), &user);
+    again.ok("ENABLE QRESYNC");
+    let resync = again.ok(&format!("SELECT INBOX (QRESYNC ({validity} {modseq} 1:5))"));
+    let vanished: Vec<&String> = resync.iter().filter(|r| r.contains("VANISHED")).collect();
+    assert_eq!(vanished, ["* VANISHED (EARLIER) 2,4\r\n"], "{resync:?}");
+}
+
 #[test]
 fn two_sessions_see_each_others_changes_at_the_allowed_points() {
     let (server, user) = server_with_user(PLAINTEXT);

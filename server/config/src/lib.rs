@@ -253,6 +253,9 @@ pub struct StoreConfig {
     pub gc_grace_secs: u64,
     /// Seconds between two runs of the collector in the server (0: never; `kantor admin gc`).
     pub gc_interval_secs: u64,
+    /// Days of change log kept; older changes are pruned by the collector (IMAP QRESYNC from
+    /// before then resynchronises in full, JMAP answers cannotCalculateChanges).
+    pub change_log_days: u64,
 }
 
 impl Default for StoreConfig {
@@ -263,6 +266,7 @@ impl Default for StoreConfig {
             header_cache_mib: 16,
             gc_grace_secs: 3600,
             gc_interval_secs: 600,
+            change_log_days: 90,
         }
     }
 }

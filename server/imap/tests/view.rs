@@ -305,3 +305,46 @@ async fn reopening_equals_loading_afresh() {
     assert!(reopened.read_only);
     assert_eq!(reopened.highest_modseq(), fresh.highest_modseq());
 }
+
+/// A session open while the change log is pruned past its modseq resynchronises from the
+/// mailbox itself: it is told of the expunges, flag changes and arrivals it missed.
+#[tokio::test]
+async fn a_view_behind_a_pruned_log_resynchronises_from_the_mailbox() {
+    let (_dir, store, alice, inbox) = setup().await;
+    let added = append(&store, &alice, inbox, 3).await;
+    let mut view = MailboxView::open(&store, alice.id, inbox, false, RecentMode::Off)
+        .unwrap()
+        .unwrap();
+    store
+        .expunge(alice.id, inbox, vec![added[1].message_id])
+        .await
+        .unwrap();
+    store
+        .set_flags(
+            alice.id,
+            inbox,
+            vec![added[2].message_id],
+            flag(FlagOperation::Add, Flags::FLAGGED, &[]),
+        )
+        .await
+        .unwrap();
+    append(&store, &alice, inbox, 1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert!(
+        store
+            .prune_changes(std::time::Duration::ZERO)
+            .await
+            .unwrap()
+            > 0
+    );
+    let updates = view.refresh(&store, true).unwrap();
+    assert_eq!(
+        updates,
+        vec![
+            Update::Expunged { seq: 2, uid: 2 },
+            Update::Flags { seq: 2, uid: 3 },
+            Update::Exists(3)
+        ]
+    );
+    assert_eq!(view.refresh(&store, true).unwrap(), vec![], "nothing twice");
+}

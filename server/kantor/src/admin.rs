@@ -67,14 +67,24 @@ async fn execute(d: &Directory, command: AdminCommand) -> Result<()> {
             }
         },
         AdminCommand::Group(c) => group(d, c).await?,
-        AdminCommand::Gc { grace } => {
-            let grace = grace.unwrap_or(kantor_config::StoreConfig::default().gc_grace_secs);
+        AdminCommand::Gc {
+            grace,
+            change_log_days,
+        } => {
+            let defaults = kantor_config::StoreConfig::default();
+            let grace = grace.unwrap_or(defaults.gc_grace_secs);
+            let days = change_log_days.unwrap_or(defaults.change_log_days);
             let report = d
                 .store()
                 .collect_garbage(std::time::Duration::from_secs(grace))
                 .await?;
+            let pruned = d
+                .store()
+                .prune_changes(std::time::Duration::from_secs(days * 86_400))
+                .await?;
             println!(
-                "removed {} expunged emails, {} blobs ({} bytes), {} unreferenced blob files",
+                "removed {} expunged emails, {} blobs ({} bytes), {} unreferenced blob files, \
+                 {pruned} change log entries",
                 report.emails, report.blobs, report.bytes, report.orphan_files
             );
         }

@@ -78,6 +78,10 @@ pub enum AdminCommand {
         /// it). Default: the configured `store.gc_grace_secs`.
         #[arg(long)]
         grace: Option<u64>,
+        /// Also prune the change log of changes older than this many days. Default: the
+        /// configured `store.change_log_days`.
+        #[arg(long)]
+        change_log_days: Option<u64>,
     },
 }
 

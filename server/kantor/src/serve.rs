@@ -203,14 +203,16 @@ async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// Runs the store's garbage collector in the background every `gc_interval_secs`.
+/// Runs the store's garbage collector, and prunes its change log, in the background every
+/// `gc_interval_secs`.
 fn collect_garbage_every(store: Store, config: &kantor_config::StoreConfig) {
     if config.gc_interval_secs == 0 {
         return;
     }
-    let (every, grace) = (
+    let (every, grace, log_age) = (
         Duration::from_secs(config.gc_interval_secs),
         Duration::from_secs(config.gc_grace_secs),
+        Duration::from_secs(config.change_log_days * 86_400),
     );
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
@@ -219,6 +221,9 @@ fn collect_garbage_every(store: Store, config: &kantor_config::StoreConfig) {
             ticks.tick().await;
             if let Err(e) = store.collect_garbage(grace).await {
                 tracing::warn!(error = %e, "store: garbage collection failed");
+            }
+            if let Err(e) = store.prune_changes(log_age).await {
+                tracing::warn!(error = %e, "store: pruning the change log failed");
             }
         }
     });

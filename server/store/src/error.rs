@@ -31,6 +31,10 @@ pub enum StoreError {
     /// Stored data could not be decoded.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
+    /// The change log no longer goes back that far: it was pruned up to `floor` (IMAP QRESYNC
+    /// resynchronises in full; JMAP answers `cannotCalculateChanges`).
+    #[error("changes before modseq {floor} were pruned")]
+    ChangesPruned { floor: crate::Modseq },
     /// A fault inside the store (a write job that panicked); the store itself carries on.
     #[error("internal store error: {0}")]
     Internal(String),

@@ -28,4 +28,4 @@ pub use changes::{AccountChanges, ChangeEvent};
 pub use error::{Result, StoreError};
 pub use meta::MessageMeta;
 pub use model::*;
-pub use sqlite::{GcReport, Store, StoreOptions};
+pub use sqlite::{ChangePage, GcReport, Store, StoreOptions};

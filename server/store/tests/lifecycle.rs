@@ -197,3 +197,57 @@ async fn commits_by_another_process_wake_listeners_within_a_second() {
     assert_eq!(log.len(), 1, "the other process's change is in the log");
     eprintln!("woken after {:?}", started.elapsed());
 }
+
+#[tokio::test]
+async fn the_change_log_is_read_in_pages_by_kind_and_pruned_by_age() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, alice, inbox) = store_with_alice(dir.path()).await;
+    let start = store.account(alice.id).unwrap().unwrap().modseq;
+    store
+        .append(
+            (0..5)
+                .map(|i| new_message(alice.id, inbox, &format!("m{i}")))
+                .collect(),
+        )
+        .await
+        .unwrap();
+    store.create_mailbox(alice.id, "Later", None).await.unwrap();
+
+    use kantor_store::changes::ObjectKind;
+    let mut since = start;
+    let mut pages = Vec::new();
+    loop {
+        let page = store
+            .changes_page(alice.id, since, 3, &[ObjectKind::Email])
+            .unwrap();
+        assert!(page.changes.iter().all(|c| c.object == ObjectKind::Email));
+        pages.push(page.changes.len());
+        since = page.until;
+        if !page.has_more {
+            break;
+        }
+    }
+    // One email row per append (its membership); each modseq whole, at most 3 rows a page.
+    assert_eq!(pages.iter().sum::<usize>(), 5);
+    assert!(pages.iter().all(|&n| n <= 3), "{pages:?}");
+    let all = store.changes_page(alice.id, start, 100, &[]).unwrap();
+    assert!(!all.has_more);
+    assert_eq!(all.until, store.account(alice.id).unwrap().unwrap().modseq);
+
+    assert_eq!(
+        store
+            .prune_changes(Duration::from_secs(3600))
+            .await
+            .unwrap(),
+        0
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let removed = store.prune_changes(Duration::ZERO).await.unwrap();
+    assert!(removed >= 6, "{removed}");
+    assert!(matches!(
+        store.changes_since(alice.id, start),
+        Err(StoreError::ChangesPruned { .. })
+    ));
+    let now = store.account(alice.id).unwrap().unwrap().modseq;
+    assert!(store.changes_since(alice.id, now).unwrap().is_empty());
+}

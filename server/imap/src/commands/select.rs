@@ -197,14 +197,25 @@ fn resync(
 }
 
 /// UIDs expunged from the view's mailbox after `since` (from the change log) that the view does
-/// not hold and `wanted` accepts.
+/// not hold and `wanted` accepts. Where the log was pruned past `since`, every UID below
+/// UIDNEXT that the view does not hold: the full resynchronisation RFC 7162 §3.2.5.2 allows.
 pub(crate) fn vanished_since(
     store: &Store,
     view: &MailboxView,
     since: u64,
     wanted: impl Fn(u32) -> bool,
 ) -> Result<Vec<u32>, Refusal> {
-    let log = store.changes_since(view.account_id, since)?;
+    let log = match store.changes_since(view.account_id, since) {
+        Err(kantor_store::StoreError::ChangesPruned { .. }) => {
+            let uidnext = store
+                .mailbox(view.mailbox_id)?
+                .map_or(view.max_uid() + 1, |m| m.uidnext);
+            return Ok((1..uidnext)
+                .filter(|&uid| view.seq_of(uid).is_none() && wanted(uid))
+                .collect());
+        }
+        log => log?,
+    };
     Ok(log
         .iter()
         .filter(|c| {

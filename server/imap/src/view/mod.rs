@@ -15,12 +15,12 @@ mod shared;
 
 pub use recent::RecentMode;
 
-use kantor_store::changes::{ChangeKind, ObjectKind};
+use kantor_store::changes::{Change, ChangeKind, ObjectKind};
 use kantor_store::{
     AccountChanges, AccountId, Flags, MailboxId, MessageId, MessageSummary, Modseq, Result, Store,
     Uid,
 };
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 /// One message as the session knows it: its summary as last seen, and whether it is gone.
@@ -284,7 +284,10 @@ impl MailboxView {
         // Only read the log when the account had a commit since the last look (in this process,
         // or in another one, seen by the store's watcher); held-back changes are applied anyway.
         let log = if self.changes.take_changed() {
-            store.changes_since(self.account_id, self.modseq)?
+            match store.changes_since(self.account_id, self.modseq) {
+                Err(kantor_store::StoreError::ChangesPruned { .. }) => self.resync_log(store)?,
+                log => log?,
+            }
         } else {
             Vec::new()
         };
@@ -341,6 +344,40 @@ impl MailboxView {
             }
         }
         Ok(updates)
+    }
+
+    /// What the log would have said since the view's modseq, rebuilt from the mailbox as it is
+    /// (the log was pruned past it while the session was open): the UIDs gone, every message
+    /// held as touched (its flags are compared), and arrivals.
+    fn resync_log(&mut self, store: &Store) -> Result<Vec<Change>> {
+        let now = store
+            .account(self.account_id)?
+            .map_or(self.modseq, |a| a.modseq);
+        let current: HashMap<Uid, MessageId> = store
+            .messages(self.mailbox_id)?
+            .into_iter()
+            .map(|m| (m.uid, m.id))
+            .collect();
+        let change = |kind, object_id, uid| Change {
+            modseq: now,
+            object: ObjectKind::Email,
+            kind,
+            object_id,
+            mailbox_id: Some(self.mailbox_id),
+            uid: Some(uid),
+        };
+        let mut log: Vec<Change> = self
+            .entries
+            .iter()
+            .map(|e| match current.get(&e.message.uid) {
+                Some(&id) => change(ChangeKind::Updated, id, e.message.uid),
+                None => change(ChangeKind::Destroyed, e.message.id, e.message.uid),
+            })
+            .collect();
+        if let Some(&top) = current.keys().max() {
+            log.push(change(ChangeKind::Created, current[&top], top));
+        }
+        Ok(log)
     }
 
     /// Removes the expunged entries, highest sequence number first so each reported number is

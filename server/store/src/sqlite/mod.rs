@@ -32,6 +32,7 @@ use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+pub use changes::ChangePage;
 pub use gc::GcReport;
 pub(crate) use writer::WriteCtx;
 
@@ -147,6 +148,16 @@ impl Store {
             Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(|| self.read(f)),
             _ => self.read(f),
         }
+    }
+
+    /// [`Store::read_long`] for reads that fail with a store error of their own.
+    fn read_long_checked<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let mut outcome = None;
+        self.read_long(|c| {
+            outcome = Some(f(c));
+            Ok(())
+        })?;
+        outcome.unwrap_or(Err(StoreError::ShutDown))
     }
 
     /// Runs a short indexed read on a pooled read-only connection, on the caller's thread.
