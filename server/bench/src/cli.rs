@@ -27,6 +27,10 @@ pub enum Command {
     /// the server's memory per session (and, optionally, how fast IDLE
     /// wakes on a delivery).
     ImapIdle(ImapIdleArgs),
+    /// Run many sessions of one user on one INBOX at once (fetch, flag,
+    /// expunge, while a feeder appends), check every reply, and compare
+    /// commands/s and errors by kind.
+    ImapShared(ImapSharedArgs),
 }
 
 /// Options of `smtp`.
@@ -349,6 +353,55 @@ impl ImapIdleArgs {
     }
 }
 
+/// Options of `imap-shared`.
+#[derive(Debug, Clone, Args)]
+pub struct ImapSharedArgs {
+    #[command(flatten)]
+    pub common: ImapCommon,
+
+    /// Concurrent sessions, every one logged in as --user on its INBOX.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub clients: u32,
+
+    /// The user whose INBOX is shared: a local part (u1) or an address.
+    #[arg(long, default_value = "u1")]
+    pub user: String,
+
+    /// Seconds to run, per target.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub duration: u64,
+
+    /// Fill the INBOX to this many messages by APPEND before the clock
+    /// starts (not timed), and keep it there during the run.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub messages: u64,
+
+    /// Every K-th round of a session flags one message \Deleted and UID
+    /// EXPUNGEs it (0: never).
+    #[arg(long, default_value_t = 5)]
+    pub expunge_every: u64,
+
+    /// Sessions appending to the INBOX during the run, each topping up its
+    /// share of the shortfall.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub feeders: u32,
+
+    /// Size of each appended message in bytes, headers included.
+    #[arg(long, default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..=67_108_864))]
+    pub size: u64,
+
+    /// Seconds allowed for filling the INBOX before the run.
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub fill_timeout: u64,
+}
+
+impl ImapSharedArgs {
+    /// `--user` as an address.
+    pub fn address(&self) -> String {
+        address(&self.user, &self.common.domain)
+    }
+}
+
 /// One IMAP server to measure.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImapTarget {
@@ -404,11 +457,16 @@ impl SmtpArgs {
 
     /// `--prefill-user` as an address.
     pub fn prefill_address(&self) -> String {
-        if self.prefill_user.contains('@') {
-            self.prefill_user.clone()
-        } else {
-            format!("{}@{}", self.prefill_user, self.domain)
-        }
+        address(&self.prefill_user, &self.domain)
+    }
+}
+
+/// `user` as an address: a local part gets `@domain`.
+fn address(user: &str, domain: &str) -> String {
+    if user.contains('@') {
+        user.to_owned()
+    } else {
+        format!("{user}@{domain}")
     }
 }
 
@@ -720,5 +778,21 @@ mod tests {
         assert_eq!(args.common.pids_of(0), Vec::<u32>::new());
         assert_eq!(args.common.pids_of(1), vec![5]);
         assert!(args.validate().is_err(), "wake check without smtp=");
+
+        let cli = parse(&["imap-shared", "--target", "k=127.0.0.1:1,smtp=127.0.0.1:2"]).unwrap();
+        let Command::ImapShared(args) = cli.command else {
+            panic!("not imap-shared")
+        };
+        assert_eq!(
+            (
+                args.clients,
+                args.duration,
+                args.messages,
+                args.expunge_every
+            ),
+            (50, 30, 1000, 5)
+        );
+        assert_eq!(args.address(), "u1@bench.test");
+        args.common.validate().unwrap();
     }
 }

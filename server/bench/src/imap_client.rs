@@ -68,6 +68,26 @@ pub struct Untagged {
     pub messages: Option<u64>,
     /// The text of an untagged BYE.
     pub bye: Option<String>,
+    /// Whether to keep [`Event`]s in `events` (for a session that models
+    /// its mailbox, `imap-shared`).
+    pub record: bool,
+    /// The responses that change or show the session's view of the selected
+    /// mailbox, in the order they came (only when `record` is set).
+    pub events: Vec<Event>,
+}
+
+/// One untagged response about the selected mailbox, as [`Untagged::events`]
+/// keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// `* N EXISTS`.
+    Exists(u64),
+    /// `* N EXPUNGE`.
+    Expunge(u64),
+    /// `* N FETCH (...)`, with its UID if it had one.
+    Fetch { seq: u64, uid: Option<u32> },
+    /// An untagged `* BAD` (the whole line).
+    Bad(String),
 }
 
 /// What arrived while waiting in IDLE.
@@ -229,6 +249,57 @@ impl ImapConn {
         self.command("LOGOUT", &mut untagged).await
     }
 
+    /// APPEND of `message` to `mailbox` with a synchronizing literal (RFC 9051
+    /// §6.3.12, §4.3): the command line, the server's `+`, then the message.
+    /// Its tagged reply (also when the server refuses before the literal).
+    pub async fn append(
+        &mut self,
+        mailbox: &str,
+        message: &[u8],
+        out: &mut Untagged,
+    ) -> Result<Done> {
+        let command = format!("APPEND {} {{{}}}", quote(mailbox), message.len());
+        let tag = self.write_batch(&[command]).await?;
+        let sent = Instant::now();
+        for _ in 0..MAX_RESPONSES {
+            match self.read_response(true).await? {
+                Kind::Continuation => {
+                    self.batch.clear();
+                    self.batch.extend_from_slice(message);
+                    self.batch.extend_from_slice(b"\r\n");
+                    self.wire.write_all(&self.batch).await?;
+                    let mut reply = [None];
+                    self.read_until(tag, &mut reply, sent, out).await?;
+                    return reply[0].take().context("no reply to APPEND");
+                }
+                Kind::Tagged(t, status) if t == tag => {
+                    return Ok(self.done(status, sent, Instant::now()));
+                }
+                Kind::Tagged(..) => bail!("reply with an unknown tag: {}", self.line_text()),
+                Kind::Untagged { literals, bytes } => self.absorb(literals, bytes, out),
+            }
+        }
+        bail!("APPEND: no continuation after {MAX_RESPONSES} responses")
+    }
+
+    /// The [`Done`] of the tagged reply in `self.line`.
+    fn done(&self, status: Status, sent: Instant, at: Instant) -> Done {
+        // Without the tag, so that repeats are counted together.
+        let text = if status == Status::Ok {
+            String::new()
+        } else {
+            let line = self.line_text();
+            line.split_once(' ')
+                .map_or(line.clone(), |(_, rest)| rest.to_owned())
+        };
+        Done {
+            status,
+            text,
+            sent,
+            at,
+        }
+    }
+
     /// Writes the commands with consecutive tags; returns the first tag.
     async fn write_batch(&mut self, commands: &[String]) -> Result<u32> {
         let first = self.next_tag;
@@ -266,20 +337,7 @@ impl ImapConn {
                     if slot.is_some() {
                         bail!("second reply for one tag: {}", self.line_text());
                     }
-                    // Without the tag, so that repeats are counted together.
-                    let text = if status == Status::Ok {
-                        String::new()
-                    } else {
-                        let line = self.line_text();
-                        line.split_once(' ')
-                            .map_or(line.clone(), |(_, rest)| rest.to_owned())
-                    };
-                    *slot = Some(Done {
-                        status,
-                        text,
-                        sent,
-                        at,
-                    });
+                    *slot = Some(self.done(status, sent, at));
                     left -= 1;
                 }
                 Kind::Untagged { literals, bytes } => self.absorb(literals, bytes, out),
@@ -328,6 +386,10 @@ impl ImapConn {
         out.literal_bytes += bytes;
         if rest.starts_with(b"BYE") {
             out.bye = Some(self.line_text());
+        } else if rest.starts_with(b"BAD") {
+            if out.record {
+                out.events.push(Event::Bad(self.line_text()));
+            }
         } else if let Some(code) = rest.strip_prefix(b"OK [UIDNEXT ") {
             out.uidnext = leading_number(code);
         } else if let Some(hits) = rest.strip_prefix(b"SEARCH") {
@@ -342,16 +404,24 @@ impl ImapConn {
             }
         } else if let Some(n) = leading_number(rest) {
             let after = &rest[rest.iter().position(|&b| b == b' ').unwrap_or(rest.len())..];
-            if after.starts_with(b" EXISTS") {
+            let uid = || number_after(after, b"UID ").map(|uid| uid as u32);
+            let event = if after.starts_with(b" EXISTS") {
                 out.exists = Some(n);
+                Event::Exists(n)
+            } else if after.starts_with(b" EXPUNGE") {
+                Event::Expunge(n)
             } else if after.starts_with(b" FETCH") {
                 out.fetches += 1;
                 if literals > 0 {
                     out.fetched_literals += 1;
                 }
-                if let Some(uid) = number_after(after, b"UID ") {
-                    out.uids.push(uid as u32);
-                }
+                out.uids.extend(uid());
+                Event::Fetch { seq: n, uid: uid() }
+            } else {
+                return;
+            };
+            if out.record {
+                out.events.push(event);
             }
         }
     }
@@ -504,6 +574,74 @@ mod tests {
             classify(b"B1 OK other", 0, 0),
             Kind::Untagged { .. }
         ));
+    }
+
+    /// A scripted server: the greeting, then for each command line read, the
+    /// next canned answer (`{tag}` stands for the last command's tag).
+    async fn scripted(answers: &'static [&'static str]) -> std::net::SocketAddr {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            let (read, mut write) = stream.into_split();
+            let mut lines = BufReader::new(read).lines();
+            write.write_all(b"* OK ready\r\n").await.unwrap();
+            let mut tag = String::new();
+            for answer in answers {
+                let line = lines.next_line().await.unwrap().unwrap();
+                // A literal's line keeps the tag of its command.
+                if line.starts_with('A') && line.contains(' ') {
+                    tag = line.split(' ').next().unwrap().to_owned();
+                }
+                let answer = answer.replace("{tag}", &tag);
+                write.write_all(answer.as_bytes()).await.unwrap();
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn records_mailbox_events_and_appends() {
+        let addr = scripted(&[
+            "* 3 EXISTS\r\n* 2 EXPUNGE\r\n* BAD junk\r\n* 1 FETCH (UID 7 BODY[] {3}\r\nabc)\r\n\
+             * 2 FETCH (FLAGS (\\Seen))\r\n{tag} OK done\r\n",
+            "+ go on\r\n",
+            "* 4 EXISTS\r\n{tag} OK [APPENDUID 1 9] appended\r\n",
+            "{tag} NO [OVERQUOTA] full\r\n",
+        ])
+        .await;
+        let connector = Connector::new(addr, false, std::time::Duration::from_secs(5), 1).unwrap();
+        let mut conn = ImapConn::open(&connector).await.unwrap();
+        let mut out = Untagged {
+            record: true,
+            ..Untagged::default()
+        };
+        let done = conn.command("NOOP", &mut out).await.unwrap();
+        assert_eq!(done.status, Status::Ok);
+        assert_eq!(
+            out.events,
+            [
+                Event::Exists(3),
+                Event::Expunge(2),
+                Event::Bad("* BAD junk".into()),
+                Event::Fetch {
+                    seq: 1,
+                    uid: Some(7)
+                },
+                Event::Fetch { seq: 2, uid: None },
+            ]
+        );
+        assert_eq!(out.fetched_literals, 1);
+        // The literal line (the message and its CRLF) is read as a command by the script.
+        let done = conn.append("INBOX", b"hello", &mut out).await.unwrap();
+        assert_eq!(done.status, Status::Ok);
+        assert_eq!(out.events.last(), Some(&Event::Exists(4)));
+        let done = conn.append("INBOX", b"x", &mut out).await.unwrap();
+        assert_eq!(
+            (done.status, done.text.as_str()),
+            (Status::No, "NO [OVERQUOTA] full")
+        );
     }
 
     #[test]

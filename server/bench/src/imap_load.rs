@@ -161,10 +161,7 @@ impl ImapOutcome {
         self.sessions += other.sessions;
         self.ready += other.ready;
         self.fetched_bytes += other.fetched_bytes;
-        self.inbox = match (self.inbox, other.inbox) {
-            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
-            (a, b) => a.or(b),
-        };
+        self.inbox = stats::span(self.inbox, other.inbox);
         self.last_reply = self.last_reply.max(other.last_reply);
     }
 

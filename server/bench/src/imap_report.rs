@@ -37,11 +37,7 @@ pub fn imap_block(r: &ImapResult) -> String {
         r.rounds,
         r.rounds_started,
         r.sessions,
-        if r.source_ips > 1 {
-            format!(", {} source addresses", r.source_ips)
-        } else {
-            String::new()
-        }
+        sources_text(r.source_ips)
     );
     let _ = writeln!(
         s,
@@ -82,15 +78,29 @@ pub fn imap_block(r: &ImapResult) -> String {
     for sample in &r.error_samples {
         let _ = writeln!(s, "            {sample}");
     }
-    if let Some(m) = r.memory_peak {
+    write_peak(&mut s, r.memory_peak, r.memory_before);
+    s
+}
+
+/// `, N source addresses` when more than one was used, else nothing.
+pub fn sources_text(n: usize) -> String {
+    if n > 1 {
+        format!(", {n} source addresses")
+    } else {
+        String::new()
+    }
+}
+
+/// The `memory` line of a block: the peak of the samples taken during the run.
+pub fn write_peak(s: &mut String, peak: Option<Memory>, before: Option<Memory>) {
+    if let Some(m) = peak {
         let _ = writeln!(
             s,
             "memory      peak of the samples: {}{}",
             memory_text(m),
-            before_text(r.memory_before)
+            before_text(before)
         );
     }
-    s
 }
 
 /// The `imap` comparison table, rates relative to the first measured
@@ -221,11 +231,7 @@ pub fn idle_block(r: &IdleResult) -> String {
         r.users,
         if r.users == 1 { "" } else { "s" },
         r.failed,
-        if r.source_ips > 1 {
-            format!(", {} source addresses", r.source_ips)
-        } else {
-            String::new()
-        }
+        sources_text(r.source_ips)
     );
     if r.established > 0 {
         let _ = writeln!(
@@ -392,14 +398,14 @@ pub fn idle_json(r: &IdleResult) -> String {
     s
 }
 
-fn latency_text(l: Latency) -> String {
+pub fn latency_text(l: Latency) -> String {
     format!(
         "p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
         l.p50, l.p90, l.p99, l.max
     )
 }
 
-fn latency_json(l: Latency) -> String {
+pub fn latency_json(l: Latency) -> String {
     format!(
         "\"p50\":{:.3},\"p90\":{:.3},\"p99\":{:.3},\"max\":{:.3}",
         l.p50, l.p90, l.p99, l.max
@@ -421,7 +427,7 @@ fn rate_text(rate: Option<f64>, unit: &str) -> String {
     format!("{} {unit}", num(rate))
 }
 
-fn strings(texts: &[String]) -> String {
+pub fn strings(texts: &[String]) -> String {
     texts
         .iter()
         .map(|t| json_str(t))

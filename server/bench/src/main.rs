@@ -16,6 +16,10 @@
 //! | [`imap_load`] | N IMAP clients doing rounds of LOGIN..LOGOUT or SELECT..SEARCH; latencies, errors |
 //! | [`imap_prefill`] | `--prefill-per-user`: top up every INBOX over SMTP, counted over IMAP STATUS |
 //! | [`imap_idle`] | `imap-idle`, one target: N sessions in IDLE, memory per session, wake check |
+//! | [`imap_shared`] | `imap-shared`: N sessions of one user on one INBOX, fetch/flag/expunge, a feeder, every reply checked |
+//! | [`seq_model`] | a session's sequence number → UID map, and the responses that contradict it |
+//! | [`shared_tally`] | `imap-shared` figures: commands, errors by class and kind, merged counts |
+//! | [`imap_shared_report`] | `imap-shared`, one target measured; its text, table and JSON |
 //! | [`imap_client`] | tagged IMAP commands, pipelined or not, literals, IDLE (RFC 9051, RFC 2177) |
 //! | [`connector`] | loopback-only connections, implicit TLS, spread over source addresses |
 //! | [`limits`] | RLIMIT_NOFILE raised to the hard limit |
@@ -38,6 +42,8 @@ mod imap_load;
 mod imap_prefill;
 mod imap_report;
 mod imap_run;
+mod imap_shared;
+mod imap_shared_report;
 mod limits;
 mod load;
 mod memory;
@@ -46,6 +52,8 @@ mod pop3_probe;
 mod prefill;
 mod report;
 mod run;
+mod seq_model;
+mod shared_tally;
 mod smtp_client;
 mod stats;
 mod wire;
@@ -53,7 +61,7 @@ mod wire;
 use anyhow::{Result, bail};
 use clap::Parser;
 
-use crate::cli::{Cli, Command, ImapArgs, ImapIdleArgs, SmtpArgs};
+use crate::cli::{Cli, Command, ImapArgs, ImapCommon, ImapIdleArgs, ImapSharedArgs, SmtpArgs};
 
 #[tokio::main]
 async fn main() -> Result<()> {
@@ -61,6 +69,7 @@ async fn main() -> Result<()> {
         Command::Smtp(args) => smtp(args).await,
         Command::Imap(args) => imap(args).await,
         Command::ImapIdle(args) => imap_idle(args).await,
+        Command::ImapShared(args) => imap_shared(args).await,
     }
 }
 
@@ -90,34 +99,70 @@ async fn smtp(args: SmtpArgs) -> Result<()> {
 /// Measures every target with IMAP clients, then prints the comparison.
 async fn imap(args: ImapArgs) -> Result<()> {
     args.validate()?;
-    let needed = u64::from(args.clients) + 100;
-    check_nofile(needed)?;
-    let names = args.common.targets.iter().map(|t| t.name.clone()).collect();
-    let (results, json) = measure_each(
-        names,
-        |index| imap_run::measure(&args, index),
-        imap_report::imap_block,
-        imap_report::imap_json,
-    )
-    .await;
-    println!("{}", imap_report::imap_comparison(&results));
-    finish(args.common.json, &json, results.iter().all(Result::is_err))
+    let printers = Printers {
+        block: imap_report::imap_block,
+        json: imap_report::imap_json,
+        comparison: imap_report::imap_comparison,
+    };
+    imap_targets(&args.common, args.clients, printers, |index| {
+        imap_run::measure(&args, index)
+    })
+    .await
 }
 
 /// Holds IDLE sessions on every target, then prints the comparison.
 async fn imap_idle(args: ImapIdleArgs) -> Result<()> {
     args.validate()?;
-    check_nofile(u64::from(args.sessions) + 100)?;
-    let names = args.common.targets.iter().map(|t| t.name.clone()).collect();
-    let (results, json) = measure_each(
-        names,
-        |index| imap_idle::measure(&args, index),
-        imap_report::idle_block,
-        imap_report::idle_json,
-    )
-    .await;
-    println!("{}", imap_report::idle_comparison(&results));
-    finish(args.common.json, &json, results.iter().all(Result::is_err))
+    let printers = Printers {
+        block: imap_report::idle_block,
+        json: imap_report::idle_json,
+        comparison: imap_report::idle_comparison,
+    };
+    imap_targets(&args.common, args.sessions, printers, |index| {
+        imap_idle::measure(&args, index)
+    })
+    .await
+}
+
+/// Runs the shared-INBOX sessions on every target, then prints the comparison.
+async fn imap_shared(args: ImapSharedArgs) -> Result<()> {
+    args.common.validate()?;
+    let printers = Printers {
+        block: imap_shared_report::block,
+        json: imap_shared_report::json,
+        comparison: imap_shared_report::comparison,
+    };
+    let sessions = args.clients + args.feeders;
+    imap_targets(&args.common, sessions, printers, |index| {
+        imap_shared_report::measure(&args, index)
+    })
+    .await
+}
+
+/// How an IMAP subcommand prints a target's block, its JSON line and the comparison.
+struct Printers<R> {
+    block: fn(&R) -> String,
+    json: fn(&R) -> String,
+    comparison: fn(&[Result<R, String>]) -> String,
+}
+
+/// Measures every IMAP target in turn with up to `sessions` connections open, then prints the
+/// comparison.
+async fn imap_targets<R, F, Fut>(
+    common: &ImapCommon,
+    sessions: u32,
+    printers: Printers<R>,
+    measure: F,
+) -> Result<()>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<R>>,
+{
+    check_nofile(u64::from(sessions) + 100)?;
+    let names = common.targets.iter().map(|t| t.name.clone()).collect();
+    let (results, json) = measure_each(names, measure, printers.block, printers.json).await;
+    println!("{}", (printers.comparison)(&results));
+    finish(common.json, &json, results.iter().all(Result::is_err))
 }
 
 /// Raises the open-file limit and checks that `needed` descriptors fit.

@@ -146,7 +146,8 @@ fn body_line(rng: &mut u64) -> String {
     line
 }
 
-fn xorshift(state: &mut u64) -> u64 {
+/// One xorshift64 step: the next pseudo-random number (`state` must not be 0).
+pub fn xorshift(state: &mut u64) -> u64 {
     *state ^= *state << 13;
     *state ^= *state >> 7;
     *state ^= *state << 17;

@@ -40,28 +40,46 @@ impl Latency {
 pub const MAX_SAMPLES: usize = 5;
 
 /// The first few distinct failure texts, each with how often it came.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Samples(Vec<(String, u64)>);
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Samples {
+    items: Vec<(String, u64)>,
+    /// Most distinct texts kept.
+    limit: usize,
+}
+
+impl Default for Samples {
+    fn default() -> Samples {
+        Samples::with_limit(MAX_SAMPLES)
+    }
+}
 
 impl Samples {
+    /// Keeps up to `limit` distinct texts.
+    pub fn with_limit(limit: usize) -> Samples {
+        Samples {
+            items: Vec::new(),
+            limit,
+        }
+    }
+
     /// Counts one occurrence of `text`.
     pub fn note(&mut self, text: String) {
         self.note_n(text, 1);
     }
 
     /// Counts `n` occurrences of `text`; a new text is kept only while
-    /// fewer than [`MAX_SAMPLES`] are.
+    /// fewer than the limit are.
     pub fn note_n(&mut self, text: String, n: u64) {
-        if let Some((_, count)) = self.0.iter_mut().find(|(t, _)| *t == text) {
+        if let Some((_, count)) = self.items.iter_mut().find(|(t, _)| *t == text) {
             *count += n;
-        } else if self.0.len() < MAX_SAMPLES {
-            self.0.push((text, n));
+        } else if self.items.len() < self.limit {
+            self.items.push((text, n));
         }
     }
 
     /// Adds another set of samples.
     pub fn merge(&mut self, other: Samples) {
-        for (text, n) in other.0 {
+        for (text, n) in other.items {
             self.note_n(text, n);
         }
     }
@@ -69,12 +87,17 @@ impl Samples {
     /// Whether nothing was noted.
     #[cfg(test)]
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.items.is_empty()
+    }
+
+    /// Each text with its count, in the order first seen.
+    pub fn counted(&self) -> &[(String, u64)] {
+        &self.items
     }
 
     /// The samples as text, repeats counted: `550 no (x12)`.
     pub fn texts(&self) -> Vec<String> {
-        self.0
+        self.items
             .iter()
             .map(|(text, n)| {
                 if *n > 1 {
@@ -91,6 +114,14 @@ impl Samples {
 pub fn rate(count: u64, elapsed: Duration) -> Option<f64> {
     let secs = elapsed.as_secs_f64();
     (secs > 0.0 && count > 0).then(|| count as f64 / secs)
+}
+
+/// The smallest and largest of two optional ranges together.
+pub fn span(a: Option<(u64, u64)>, b: Option<(u64, u64)>) -> Option<(u64, u64)> {
+    match (a, b) {
+        (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+        (a, b) => a.or(b),
+    }
 }
 
 /// Microseconds of `d`, saturating at `u32::MAX` (about 71 minutes).
@@ -166,6 +197,9 @@ mod tests {
         assert_eq!(rate(100, Duration::ZERO), None);
         assert_eq!(rate(0, Duration::from_secs(1)), None);
         assert_eq!(micros(Duration::from_millis(3)), 3000);
+        assert_eq!(span(Some((3, 5)), Some((1, 4))), Some((1, 5)));
+        assert_eq!(span(None, Some((2, 2))), Some((2, 2)));
+        assert_eq!(span(None, None), None);
         assert_eq!(micros(Duration::from_secs(1 << 40)), u32::MAX);
     }
 }
