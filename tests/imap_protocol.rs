@@ -471,3 +471,28 @@ fn a_client_that_stops_reading_is_disconnected() {
     let mut again = ImapClient::login(server.addr("imap"), &user);
     again.ok("NOOP");
 }
+
+/// Mailbox limits are configurable and enforced with `NO [LIMIT]` (RFC 5530), and a CREATE
+/// that also makes missing parents is one transaction: refused, it leaves nothing behind.
+#[test]
+fn mailbox_limits_are_enforced_whole() {
+    let config = format!(
+        "{PLAINTEXT}[store]\nmax_mailboxes = 8\nmax_mailbox_depth = 3\nmax_mailbox_name_bytes = 40\n"
+    );
+    let (server, user) = server_with_user(&config);
+    let mut imap = ImapClient::login(server.addr("imap"), &user);
+    let deep = imap.command("CREATE x/y/z/w");
+    assert!(deep.last().unwrap().contains("NO [LIMIT]"), "{deep:?}");
+    let long = imap.command(&format!("CREATE {}", "n".repeat(41)));
+    assert!(long.last().unwrap().contains("NO [LIMIT]"), "{long:?}");
+    imap.ok("CREATE a");
+    let two = imap.command("CREATE b/c");
+    assert!(two.last().unwrap().contains("NO [LIMIT]"), "{two:?}");
+    let listed = imap.ok("LIST \"\" \"*\"");
+    assert_eq!(
+        listed.len() - 1,
+        7,
+        "6 special-use mailboxes and a: {listed:?}"
+    );
+    assert!(!listed.iter().any(|l| l.contains("\"b\"")), "{listed:?}");
+}

@@ -256,6 +256,12 @@ pub struct StoreConfig {
     /// Days of change log kept; older changes are pruned by the collector (IMAP QRESYNC from
     /// before then resynchronises in full, JMAP answers cannotCalculateChanges).
     pub change_log_days: u64,
+    /// Mailboxes per account.
+    pub max_mailboxes: usize,
+    /// Bytes of a mailbox's full name (all levels).
+    pub max_mailbox_name_bytes: usize,
+    /// Levels of mailbox hierarchy.
+    pub max_mailbox_depth: usize,
 }
 
 impl Default for StoreConfig {
@@ -267,6 +273,9 @@ impl Default for StoreConfig {
             gc_grace_secs: 3600,
             gc_interval_secs: 600,
             change_log_days: 90,
+            max_mailboxes: 2000,
+            max_mailbox_name_bytes: 512,
+            max_mailbox_depth: 32,
         }
     }
 }

@@ -1,8 +1,8 @@
 //! Mailbox names as IMAP sees them (RFC 9051 §5.1): `/` separates hierarchy levels, `INBOX` is
 //! case-insensitive, and LIST patterns use `*` (anything) and `%` (anything but the separator).
 
-/// The hierarchy delimiter advertised in LIST and NAMESPACE.
-pub const DELIMITER: char = '/';
+/// The hierarchy delimiter advertised in LIST and NAMESPACE: the store's.
+pub const DELIMITER: char = kantor_store::HIERARCHY_DELIMITER;
 
 /// Normalises a client-supplied name: any case of `INBOX` (alone or as the first level) is INBOX.
 pub fn normalize(name: &str) -> String {
@@ -41,10 +41,8 @@ pub fn validate(name: &str) -> Result<String, InvalidName> {
     Ok(normalize(name))
 }
 
-/// The names of the levels above `name` (`a/b/c` → `a`, `a/b`), for creating missing parents.
-pub fn ancestors(name: &str) -> impl Iterator<Item = &str> {
-    name.match_indices(DELIMITER).map(move |(i, _)| &name[..i])
-}
+/// The names of the levels above `name` (`a/b/c` → `a`, `a/b`).
+pub use kantor_store::ancestors;
 
 /// Whether `child` is below `parent` in the hierarchy.
 pub fn is_descendant(child: &str, parent: &str) -> bool {

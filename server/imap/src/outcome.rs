@@ -74,6 +74,7 @@ impl From<StoreError> for Refusal {
                 Refusal::no_code(Code::AlreadyExists, format!("{what} already exists"))
             }
             StoreError::InUse(text) => Refusal::no_code(Code::Cannot, text),
+            StoreError::Limit(text) => Refusal::no_code(Code::Limit, text),
             StoreError::QuotaExceeded { .. } => {
                 Refusal::no_code(Code::OverQuota, "Quota exceeded: mailbox full")
             }

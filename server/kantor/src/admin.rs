@@ -28,6 +28,7 @@ pub fn run(args: AdminArgs) -> Result<()> {
                 max_batch: 16,
                 read_connections: 1,
                 header_cache_bytes: 0,
+                ..StoreOptions::default()
             },
         )?;
         let directory = Directory::new(store, AuthPolicy::default());

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use kantor_config::Config;
 use kantor_directory::{AuthPolicy, Directory, password};
 use kantor_net::{ConnectionLimiter, Listener, bind};
-use kantor_store::{Store, StoreOptions};
+use kantor_store::{MailboxLimits, Store, StoreOptions};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,6 +45,11 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
             max_batch: config.store.max_batch,
             read_connections: config.store.read_connections,
             header_cache_bytes: config.store.header_cache_mib << 20,
+            mailbox_limits: MailboxLimits {
+                max_mailboxes: config.store.max_mailboxes,
+                max_name_bytes: config.store.max_mailbox_name_bytes,
+                max_depth: config.store.max_mailbox_depth,
+            },
         },
     )
     .with_context(|| format!("cannot open the store in {}", args.data.display()))?;

@@ -28,4 +28,7 @@ pub use changes::{AccountChanges, ChangeEvent};
 pub use error::{Result, StoreError};
 pub use meta::MessageMeta;
 pub use model::*;
-pub use sqlite::{ChangePage, GcReport, Store, StoreOptions};
+pub use sqlite::{
+    ChangePage, GcReport, HIERARCHY_DELIMITER, MailboxLimits, Store, StoreOptions, TreeRename,
+    ancestors,
+};

@@ -32,13 +32,18 @@ async fn create_rename_subscribe_delete() {
         .create_mailbox(alice.id, "Work/2026", None)
         .await
         .unwrap();
-    store
-        .rename_mailboxes(
-            alice.id,
-            vec![(work.id, "Jobs".into()), (child.id, "Jobs/2026".into())],
-        )
+    let done = store
+        .rename_mailbox_tree(alice.id, work.id, "Jobs")
         .await
         .unwrap();
+    assert_eq!(
+        done.renamed,
+        [
+            (work.id, "Jobs".to_string()),
+            (child.id, "Jobs/2026".to_string())
+        ],
+        "the subtree follows, in one job"
+    );
     let renamed = store
         .mailbox_by_name(alice.id, "Jobs/2026")
         .unwrap()
@@ -313,4 +318,37 @@ async fn recent_is_claimed_once_and_logs_nothing() {
         "claiming \\Recent is not a change of the mailbox"
     );
     assert!(store.claim_recent(9999, 1).await.is_err());
+}
+
+#[tokio::test]
+async fn renaming_inbox_moves_its_messages_in_one_job() {
+    let (_dir, store, alice) = setup().await;
+    let inbox = store.mailbox_by_name(alice.id, "INBOX").unwrap().unwrap();
+    let added = store
+        .append(
+            (0..3)
+                .map(|i| new_message(&alice, inbox.id, &format!("m{i}"), Flags::default()))
+                .collect(),
+        )
+        .await
+        .unwrap();
+    let done = store
+        .rename_mailbox_tree(alice.id, inbox.id, "Old/Inbox")
+        .await
+        .unwrap();
+    let names: Vec<&str> = done.created.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["Old", "Old/Inbox"]);
+    assert!(done.renamed.is_empty());
+    let moved = store.messages(done.created[1].id).unwrap();
+    assert_eq!(
+        moved.iter().map(|m| m.id).collect::<Vec<_>>(),
+        added.iter().map(|d| d.message_id).collect::<Vec<_>>(),
+        "the same emails, in order"
+    );
+    assert!(store.messages(inbox.id).unwrap().is_empty());
+    let err = store
+        .rename_mailbox_tree(alice.id, done.created[0].id, "Old/Inbox/Deeper")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InUse(_)), "{err:?}");
 }

@@ -8,7 +8,7 @@ use crate::session::Session;
 use kantor_imap_proto::command::mailbox::Create;
 use kantor_imap_proto::types::SpecialUse;
 use kantor_imap_proto::{Code, Mailbox};
-use kantor_store::{AccountId, MailboxRole, Store, StoreError};
+use kantor_store::MailboxRole;
 
 fn target(session: &Session, mailbox: &Mailbox) -> Result<Target, Refusal> {
     let user = session
@@ -57,26 +57,6 @@ fn role(special_use: &[SpecialUse]) -> Result<Option<MailboxRole>, Refusal> {
     }
 }
 
-/// Creates the missing levels above `name` (RFC 9051 §6.3.4: "SHOULD create any superior
-/// hierarchical names"); returns those it created.
-async fn create_parents(
-    store: &Store,
-    account_id: AccountId,
-    name: &str,
-) -> Result<Vec<kantor_store::Mailbox>, Refusal> {
-    let mut created = Vec::new();
-    for parent in names::ancestors(name) {
-        if store.mailbox_by_name(account_id, parent)?.is_none() {
-            match store.create_mailbox(account_id, parent, None).await {
-                Ok(mailbox) => created.push(mailbox),
-                Err(StoreError::AlreadyExists(_)) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
-    Ok(created)
-}
-
 /// Tells NOTIFY's bookkeeping about mailboxes this client created, so they are not reported
 /// back to it (RFC 5465 §5).
 fn learn(session: &mut Session, created: &[kantor_store::Mailbox]) {
@@ -108,10 +88,11 @@ pub(crate) async fn create(session: &mut Session, create: Create) -> Outcome {
             "Mailbox already exists",
         ));
     }
-    let mut created = create_parents(store, target.account_id, &name).await?;
-    let mailbox = store.create_mailbox(target.account_id, &name, role).await?;
-    let id = mailbox.id;
-    created.push(mailbox);
+    // RFC 9051 §6.3.4: "SHOULD create any superior hierarchical names"; one transaction.
+    let created = store
+        .create_mailbox_path(target.account_id, &name, role)
+        .await?;
+    let id = created.last().map_or(0, |m| m.id);
     learn(session, &created);
     Ok(Done::with_code(
         Code::MailboxId(access::mailbox_object_id(id)),
@@ -163,27 +144,11 @@ pub(crate) async fn rename(session: &mut Session, from: Mailbox, to: Mailbox) ->
             "Mailbox already exists",
         ));
     }
-    let mut created = create_parents(store, account_id, &to).await?;
-    if from.is_inbox() {
-        let destination = store.create_mailbox(account_id, &to, None).await?;
-        let ids: Vec<i64> = store.messages(source.id)?.iter().map(|m| m.id).collect();
-        if !ids.is_empty() {
-            store
-                .move_messages(account_id, source.id, ids, destination.id)
-                .await?;
-        }
-        created.push(destination);
-        learn(session, &created);
-        return Ok(Done::new("RENAME completed"));
-    }
-    let mut renames = vec![(source.id, to.clone())];
-    for mailbox in store.mailboxes(account_id)? {
-        if names::is_descendant(&mailbox.name, &from.name) {
-            let rest = &mailbox.name[from.name.len()..];
-            renames.push((mailbox.id, format!("{to}{rest}")));
-        }
-    }
-    store.rename_mailboxes(account_id, renames.clone()).await?;
+    // One transaction: missing parents, the mailbox and its subtree (or INBOX's messages).
+    let done = store
+        .rename_mailbox_tree(account_id, source.id, &to)
+        .await?;
+    let (created, renames) = (done.created, done.renamed);
     learn(session, &created);
     // As renamed, subscribed or not under the new name (RENAME leaves subscriptions alone).
     if let Some(notifier) = session.notify.as_mut() {

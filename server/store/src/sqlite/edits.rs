@@ -155,36 +155,7 @@ impl Store {
             let modseq = ctx.bump_modseq(account_id)?;
             let mut pairs = Vec::with_capacity(ids.len());
             for id in ids {
-                let Some(filed) = filed(ctx, account_id, from, id)? else {
-                    continue;
-                };
-                unfile(ctx, account_id, from, &filed, modseq)?;
-                // An email already filed in the destination (a COPY made before) arrives there
-                // as another message, as MOVE = COPY + EXPUNGE would have it (RFC 6851 §3).
-                let email_id = match membership_uid(ctx, id, to)? {
-                    Some(_) => duplicate_email(ctx, account_id, id, modseq)?,
-                    None => id,
-                };
-                let (_, new_uid) =
-                    take_uid(ctx, account_id, Some(to), filed.flags, filed.size, modseq)?;
-                insert_membership(
-                    ctx,
-                    to,
-                    new_uid,
-                    email_id,
-                    modseq,
-                    filed.flags.contains(Flags::DELETED),
-                )?;
-                ctx.log_change(
-                    account_id,
-                    modseq,
-                    ObjectKind::Email,
-                    ChangeKind::Created,
-                    email_id,
-                    Some(to),
-                    Some(new_uid),
-                )?;
-                pairs.push((filed.uid, new_uid));
+                pairs.extend(move_one(ctx, account_id, from, id, to, modseq)?);
             }
             Ok(pairs)
         })
@@ -213,6 +184,62 @@ impl Store {
         })
         .await
     }
+}
+
+/// Moves one email from `from` to `to`; `None` when it is not in `from`. An email already filed
+/// in the destination (a COPY made before) arrives there as another message, as MOVE = COPY +
+/// EXPUNGE would have it (RFC 6851 §3).
+fn move_one(
+    ctx: &mut WriteCtx<'_>,
+    account_id: AccountId,
+    from: MailboxId,
+    id: MessageId,
+    to: MailboxId,
+    modseq: Modseq,
+) -> Result<Option<(Uid, Uid)>> {
+    let Some(filed) = filed(ctx, account_id, from, id)? else {
+        return Ok(None);
+    };
+    unfile(ctx, account_id, from, &filed, modseq)?;
+    let email_id = match membership_uid(ctx, id, to)? {
+        Some(_) => duplicate_email(ctx, account_id, id, modseq)?,
+        None => id,
+    };
+    let (_, new_uid) = take_uid(ctx, account_id, Some(to), filed.flags, filed.size, modseq)?;
+    let deleted = filed.flags.contains(Flags::DELETED);
+    insert_membership(ctx, to, new_uid, email_id, modseq, deleted)?;
+    ctx.log_change(
+        account_id,
+        modseq,
+        ObjectKind::Email,
+        ChangeKind::Created,
+        email_id,
+        Some(to),
+        Some(new_uid),
+    )?;
+    Ok(Some((filed.uid, new_uid)))
+}
+
+/// Moves every message of `from` to `to` (RENAME of INBOX, RFC 9051 §6.3.6), in UID order.
+pub(super) fn move_all(
+    ctx: &mut WriteCtx<'_>,
+    account_id: AccountId,
+    from: MailboxId,
+    to: MailboxId,
+) -> Result<()> {
+    let ids: Vec<MessageId> = ctx
+        .conn()
+        .prepare_cached("SELECT email_id FROM memberships WHERE mailbox_id = ?1 ORDER BY uid")?
+        .query_map([from], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let modseq = ctx.bump_modseq(account_id)?;
+    for id in ids {
+        move_one(ctx, account_id, from, id, to, modseq)?;
+    }
+    Ok(())
 }
 
 /// An email as filed in one mailbox.

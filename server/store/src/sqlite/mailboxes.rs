@@ -7,13 +7,13 @@ use crate::changes::{ChangeKind, ObjectKind};
 use crate::{AccountId, Mailbox, MailboxId, MailboxRole, Result, StoreError, Uid};
 use rusqlite::{OptionalExtension, Row, params};
 
-const MAILBOX_COLUMNS: &str = "id, account_id, name, role, uidvalidity, uidnext, highest_modseq, \
+pub(super) const MAILBOX_COLUMNS: &str = "id, account_id, name, role, uidvalidity, uidnext, highest_modseq, \
      total, unseen, size, \
      EXISTS(SELECT 1 FROM subscriptions s \
             WHERE s.account_id = mailboxes.account_id AND s.name = mailboxes.name), \
      recent_uid FROM mailboxes";
 
-fn mailbox_from_row(r: &Row<'_>) -> rusqlite::Result<Mailbox> {
+pub(super) fn mailbox_from_row(r: &Row<'_>) -> rusqlite::Result<Mailbox> {
     Ok(Mailbox {
         id: r.get(0)?,
         account_id: r.get(1)?,
@@ -117,64 +117,6 @@ impl Store {
             .query_row(params![account_id, name], mailbox_from_row)
             .optional()
         })
-    }
-
-    /// Creates a mailbox (IMAP CREATE, RFC 9051 §6.3.4; with a special-use role, RFC 6154).
-    pub async fn create_mailbox(
-        &self,
-        account_id: AccountId,
-        name: &str,
-        role: Option<MailboxRole>,
-    ) -> Result<Mailbox> {
-        let name = name.to_string();
-        self.write(move |ctx| {
-            let exists = ctx
-                .conn()
-                .prepare_cached(
-                    "SELECT EXISTS(SELECT 1 FROM mailboxes WHERE account_id = ?1 AND name = ?2)",
-                )?
-                .query_row(params![account_id, name], |r| r.get::<_, bool>(0))?;
-            if exists {
-                return Err(StoreError::AlreadyExists(format!("mailbox {name}")));
-            }
-            let id = create_mailbox(ctx, account_id, &name, role)?;
-            ctx.conn()
-                .prepare_cached(&format!("SELECT {MAILBOX_COLUMNS} WHERE id = ?1"))?
-                .query_row([id], mailbox_from_row)
-                .map_err(Into::into)
-        })
-        .await
-    }
-
-    /// Renames mailboxes in one transaction (a mailbox and its children, RFC 9051 §6.3.6).
-    /// UIDVALIDITY and UIDs are kept: the messages did not change.
-    pub async fn rename_mailboxes(
-        &self,
-        account_id: AccountId,
-        renames: Vec<(MailboxId, String)>,
-    ) -> Result<()> {
-        self.write(move |ctx| {
-            let modseq = ctx.bump_modseq(account_id)?;
-            for (id, new_name) in renames {
-                let taken = ctx
-                    .conn()
-                    .prepare_cached("SELECT EXISTS(SELECT 1 FROM mailboxes WHERE account_id = ?1 AND name = ?2 AND id != ?3)")?
-                    .query_row(params![account_id, new_name, id], |r| r.get::<_, bool>(0))?;
-                if taken {
-                    return Err(StoreError::AlreadyExists(format!("mailbox {new_name}")));
-                }
-                let renamed = ctx
-                    .conn()
-                    .prepare_cached("UPDATE mailboxes SET name = ?3, highest_modseq = ?4 WHERE id = ?1 AND account_id = ?2")?
-                    .execute(params![id, account_id, new_name, modseq as i64])?;
-                if renamed == 0 {
-                    return Err(StoreError::NotFound(format!("mailbox {id}")));
-                }
-                ctx.log_change(account_id, modseq, ObjectKind::Mailbox, ChangeKind::Updated, id, None, None)?;
-            }
-            Ok(())
-        })
-        .await
     }
 
     /// Claims the messages up to `up_to` that no read-write session has been told about

@@ -14,6 +14,7 @@ mod changes;
 mod directory;
 mod edits;
 mod gc;
+mod mailbox_tree;
 mod mailboxes;
 mod messages;
 mod migrate;
@@ -34,6 +35,7 @@ use std::sync::{Arc, Mutex};
 
 pub use changes::ChangePage;
 pub use gc::GcReport;
+pub use mailbox_tree::{HIERARCHY_DELIMITER, MailboxLimits, TreeRename, ancestors};
 pub(crate) use writer::WriteCtx;
 
 /// Tuning of the embedded store.
@@ -45,6 +47,8 @@ pub struct StoreOptions {
     pub read_connections: usize,
     /// Bytes of recently read message headers kept in memory (0: none).
     pub header_cache_bytes: usize,
+    /// What an account's mailboxes may grow to.
+    pub mailbox_limits: MailboxLimits,
 }
 
 impl Default for StoreOptions {
@@ -53,6 +57,7 @@ impl Default for StoreOptions {
             max_batch: 256,
             read_connections: 8,
             header_cache_bytes: 16 << 20,
+            mailbox_limits: MailboxLimits::default(),
         }
     }
 }
@@ -71,6 +76,7 @@ struct Inner {
     blobs: Arc<dyn BlobStore>,
     changes: Arc<ChangeHub>,
     headers: HeaderCache,
+    limits: MailboxLimits,
     /// Tells this open store from others in the same process (tests open many).
     instance: u64,
 }
@@ -97,6 +103,7 @@ impl Store {
                 blobs,
                 changes,
                 headers: HeaderCache::new(options.header_cache_bytes),
+                limits: options.mailbox_limits,
                 instance: NEXT_INSTANCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             }),
         })

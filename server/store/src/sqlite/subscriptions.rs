@@ -128,7 +128,7 @@ mod tests {
         assert!(store.set_subscribed(alice.id, "Work", true).await.unwrap());
         assert!(store.mailbox(work.id).unwrap().unwrap().subscribed);
         store
-            .rename_mailboxes(alice.id, vec![(work.id, "Jobs".into())])
+            .rename_mailbox_tree(alice.id, work.id, "Jobs")
             .await
             .unwrap();
         let jobs = store.mailbox(work.id).unwrap().unwrap();

@@ -1,0 +1,239 @@
+//! Mailbox tree operations, each one write job: creation with the missing parents, rename of a
+//! mailbox with its whole subtree (and of INBOX, which moves its messages instead), under the
+//! limits an operator sets (mailboxes per account, name length, depth). Names are paths with
+//! [`HIERARCHY_DELIMITER`] between levels (IMAP's hierarchy delimiter, RFC 9051 §5.1; JMAP's
+//! parentId is derived from it).
+
+use super::mailboxes::{MAILBOX_COLUMNS, create_mailbox, mailbox_from_row};
+use super::{Store, WriteCtx};
+use crate::changes::{ChangeKind, ObjectKind};
+use crate::{AccountId, Mailbox, MailboxId, MailboxRole, Result, StoreError};
+use rusqlite::{OptionalExtension, params};
+
+/// The hierarchy delimiter of mailbox names.
+pub const HIERARCHY_DELIMITER: char = '/';
+
+/// What an account's mailboxes may grow to; every tree operation checks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MailboxLimits {
+    /// Mailboxes per account.
+    pub max_mailboxes: usize,
+    /// Bytes of a whole name, levels and delimiters included.
+    pub max_name_bytes: usize,
+    /// Levels of a name (`a/b/c` has 3).
+    pub max_depth: usize,
+}
+
+impl Default for MailboxLimits {
+    fn default() -> Self {
+        MailboxLimits {
+            max_mailboxes: 2000,
+            max_name_bytes: 512,
+            max_depth: 32,
+        }
+    }
+}
+
+impl MailboxLimits {
+    fn check_name(&self, name: &str) -> Result<()> {
+        if name.len() > self.max_name_bytes {
+            return Err(StoreError::Limit(format!(
+                "mailbox names are limited to {} bytes",
+                self.max_name_bytes
+            )));
+        }
+        if name.split(HIERARCHY_DELIMITER).count() > self.max_depth {
+            return Err(StoreError::Limit(format!(
+                "mailboxes nest at most {} levels deep",
+                self.max_depth
+            )));
+        }
+        Ok(())
+    }
+
+    fn check_count(&self, ctx: &WriteCtx<'_>, account_id: AccountId, adding: usize) -> Result<()> {
+        let count: i64 = ctx
+            .conn()
+            .prepare_cached("SELECT COUNT(*) FROM mailboxes WHERE account_id = ?1")?
+            .query_row([account_id], |r| r.get(0))?;
+        match count as usize + adding > self.max_mailboxes {
+            true => Err(StoreError::Limit(format!(
+                "an account has at most {} mailboxes",
+                self.max_mailboxes
+            ))),
+            false => Ok(()),
+        }
+    }
+}
+
+/// What a subtree rename did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TreeRename {
+    /// Every mailbox renamed, with its new name (the mailbox first, then its descendants).
+    pub renamed: Vec<(MailboxId, String)>,
+    /// Mailboxes created: missing parents of the new name, and for INBOX its new mailbox.
+    pub created: Vec<Mailbox>,
+}
+
+/// The ancestors of `name`, outermost first: `a/b/c` has `a` and `a/b`.
+pub fn ancestors(name: &str) -> impl Iterator<Item = &str> {
+    name.match_indices(HIERARCHY_DELIMITER)
+        .map(move |(i, _)| &name[..i])
+}
+
+fn mailbox_id_by_name(
+    ctx: &WriteCtx<'_>,
+    account_id: AccountId,
+    name: &str,
+) -> Result<Option<MailboxId>> {
+    Ok(ctx
+        .conn()
+        .prepare_cached("SELECT id FROM mailboxes WHERE account_id = ?1 AND name = ?2")?
+        .query_row(params![account_id, name], |r| r.get(0))
+        .optional()?)
+}
+
+fn load(ctx: &WriteCtx<'_>, id: MailboxId) -> Result<Mailbox> {
+    Ok(ctx
+        .conn()
+        .prepare_cached(&format!("SELECT {MAILBOX_COLUMNS} WHERE id = ?1"))?
+        .query_row([id], mailbox_from_row)?)
+}
+
+/// Creates the missing ancestors of `name`, outermost first; returns them.
+fn create_parents(
+    ctx: &mut WriteCtx<'_>,
+    limits: &MailboxLimits,
+    account_id: AccountId,
+    name: &str,
+) -> Result<Vec<Mailbox>> {
+    let missing: Vec<&str> = ancestors(name)
+        .filter_map(|parent| match mailbox_id_by_name(ctx, account_id, parent) {
+            Ok(Some(_)) => None,
+            Ok(None) => Some(Ok(parent)),
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<Result<_>>()?;
+    limits.check_count(ctx, account_id, missing.len())?;
+    missing
+        .into_iter()
+        .map(|parent| {
+            let id = create_mailbox(ctx, account_id, parent, None)?;
+            load(ctx, id)
+        })
+        .collect()
+}
+
+impl Store {
+    /// Creates a mailbox and any missing parents, in one transaction (IMAP CREATE, RFC 9051
+    /// §6.3.4; with a special-use role, RFC 6154). Returns what was created, parents first and
+    /// the mailbox last.
+    pub async fn create_mailbox_path(
+        &self,
+        account_id: AccountId,
+        name: &str,
+        role: Option<MailboxRole>,
+    ) -> Result<Vec<Mailbox>> {
+        let (name, limits) = (name.to_string(), self.inner.limits);
+        self.write(move |ctx| {
+            limits.check_name(&name)?;
+            if mailbox_id_by_name(ctx, account_id, &name)?.is_some() {
+                return Err(StoreError::AlreadyExists(format!("mailbox {name}")));
+            }
+            let mut created = create_parents(ctx, &limits, account_id, &name)?;
+            limits.check_count(ctx, account_id, 1)?;
+            let id = create_mailbox(ctx, account_id, &name, role)?;
+            created.push(load(ctx, id)?);
+            Ok(created)
+        })
+        .await
+    }
+
+    /// Creates one mailbox whose parents exist or are not wanted (see
+    /// [`Store::create_mailbox_path`]).
+    pub async fn create_mailbox(
+        &self,
+        account_id: AccountId,
+        name: &str,
+        role: Option<MailboxRole>,
+    ) -> Result<Mailbox> {
+        let (name, limits) = (name.to_string(), self.inner.limits);
+        self.write(move |ctx| {
+            limits.check_name(&name)?;
+            if mailbox_id_by_name(ctx, account_id, &name)?.is_some() {
+                return Err(StoreError::AlreadyExists(format!("mailbox {name}")));
+            }
+            limits.check_count(ctx, account_id, 1)?;
+            let id = create_mailbox(ctx, account_id, &name, role)?;
+            load(ctx, id)
+        })
+        .await
+    }
+
+    /// Renames a mailbox and its whole subtree to `to` in one transaction (RFC 9051 §6.3.6),
+    /// creating missing parents of `to`. UIDVALIDITY and UIDs are kept: the messages did not
+    /// change. Renaming INBOX creates `to`, moves INBOX's messages there and leaves INBOX (and
+    /// its children) where they are.
+    pub async fn rename_mailbox_tree(
+        &self,
+        account_id: AccountId,
+        id: MailboxId,
+        to: &str,
+    ) -> Result<TreeRename> {
+        let (to, limits) = (to.to_string(), self.inner.limits);
+        self.write(move |ctx| {
+            let from = load(ctx, id).ok().filter(|m| m.account_id == account_id);
+            let from = from.ok_or_else(|| StoreError::NotFound(format!("mailbox {id}")))?;
+            let prefix = format!("{}{HIERARCHY_DELIMITER}", from.name);
+            let is_inbox = from.role == Some(MailboxRole::Inbox);
+            if !is_inbox && (to == from.name || to.starts_with(&prefix)) {
+                return Err(StoreError::InUse("cannot rename a mailbox into itself".into()));
+            }
+            limits.check_name(&to)?;
+            if mailbox_id_by_name(ctx, account_id, &to)?.is_some() {
+                return Err(StoreError::AlreadyExists(format!("mailbox {to}")));
+            }
+            let mut result = TreeRename {
+                created: create_parents(ctx, &limits, account_id, &to)?,
+                ..TreeRename::default()
+            };
+            if is_inbox {
+                limits.check_count(ctx, account_id, 1)?;
+                let destination = create_mailbox(ctx, account_id, &to, None)?;
+                super::edits::move_all(ctx, account_id, id, destination)?;
+                result.created.push(load(ctx, destination)?);
+                return Ok(result);
+            }
+            result.renamed.push((id, to.clone()));
+            let children: Vec<(MailboxId, String)> = ctx
+                .conn()
+                .prepare_cached("SELECT id, name FROM mailboxes WHERE account_id = ?1 AND substr(name, 1, length(?2)) = ?2")?
+                .query_map(params![account_id, prefix], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            for (child, name) in children {
+                let renamed = format!("{to}{}", &name[from.name.len()..]);
+                limits.check_name(&renamed)?;
+                result.renamed.push((child, renamed));
+            }
+            let modseq = ctx.bump_modseq(account_id)?;
+            // Two steps, so that a name freed by one rename can be taken by another: first a
+            // placeholder no valid name has (a control character and the id).
+            for (mailbox, _) in &result.renamed {
+                ctx.conn()
+                    .prepare_cached("UPDATE mailboxes SET name = char(1) || id WHERE id = ?1")?
+                    .execute([mailbox])?;
+            }
+            for (mailbox, name) in &result.renamed {
+                if mailbox_id_by_name(ctx, account_id, name)?.is_some() {
+                    return Err(StoreError::AlreadyExists(format!("mailbox {name}")));
+                }
+                ctx.conn()
+                    .prepare_cached("UPDATE mailboxes SET name = ?2, highest_modseq = ?3 WHERE id = ?1")?
+                    .execute(params![mailbox, name, modseq as i64])?;
+                ctx.log_change(account_id, modseq, ObjectKind::Mailbox, ChangeKind::Updated, *mailbox, None, None)?;
+            }
+            Ok(result)
+        })
+        .await
+    }
+}
