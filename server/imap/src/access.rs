@@ -11,7 +11,7 @@ use crate::names::{self, DELIMITER};
 use crate::outcome::Refusal;
 use kantor_imap_proto::Mailbox;
 use kantor_imap_proto::response::data::{NamespaceDescr, Namespaces};
-use kantor_store::{AccountId, Store};
+use kantor_store::{AccountId, Mail};
 
 /// Which namespace a name is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +31,7 @@ pub(crate) struct Target {
 
 impl Target {
     /// The store's mailbox of this name, if it exists.
-    pub fn find(&self, store: &Store) -> Result<Option<kantor_store::Mailbox>, Refusal> {
+    pub fn find(&self, store: &Mail) -> Result<Option<kantor_store::Mailbox>, Refusal> {
         Ok(store.mailbox_by_name(self.account_id, &self.name)?)
     }
 

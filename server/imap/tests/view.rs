@@ -3,13 +3,13 @@
 use kantor_imap::view::{Apply, MailboxView, RecentMode, Update};
 use kantor_store::*;
 
-async fn setup() -> (tempfile::TempDir, Store, Account, MailboxId) {
+async fn setup() -> (tempfile::TempDir, Mail, Account, MailboxId) {
     let dir = tempfile::tempdir().unwrap();
     let (store, account, inbox) = kantor_store::testing::store_with_alice(dir.path()).await;
     (dir, store, account, inbox)
 }
 
-async fn append(store: &Store, account: &Account, mailbox: MailboxId, n: usize) -> Vec<Delivered> {
+async fn append(store: &Mail, account: &Account, mailbox: MailboxId, n: usize) -> Vec<Delivered> {
     let messages = (0..n)
         .map(|i| NewMessage {
             account_id: account.id,

@@ -144,7 +144,12 @@ async fn login(session: &mut Session, username: &str, password: &str) {
         ));
         return;
     };
-    match Maildrop::load(session.ctx.directory.store(), account.id) {
+    let mail = session
+        .ctx
+        .directory
+        .store()
+        .mail(kantor_store::Actor::User(account.id));
+    match Maildrop::load(&mail, account.id) {
         Ok(maildrop) => {
             let (count, size) = maildrop.stat();
             session.reply(Reply::ok(format!(

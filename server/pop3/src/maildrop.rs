@@ -1,7 +1,7 @@
 //! The maildrop: the INBOX as it was when the session entered TRANSACTION state, numbered from 1
 //! (RFC 1939 §5), with deletion marks that only QUIT makes real.
 
-use kantor_store::{AccountId, BlobHash, MailboxId, MessageId, Store, StoreError};
+use kantor_store::{AccountId, BlobHash, Mail, MailboxId, MessageId, StoreError};
 
 pub(crate) struct Entry {
     pub id: MessageId,
@@ -19,7 +19,7 @@ pub(crate) struct Maildrop {
 }
 
 impl Maildrop {
-    pub(crate) fn load(store: &Store, account_id: AccountId) -> Result<Maildrop, StoreError> {
+    pub(crate) fn load(store: &Mail, account_id: AccountId) -> Result<Maildrop, StoreError> {
         let inbox = store
             .mailbox_by_role(account_id, kantor_store::MailboxRole::Inbox)?
             .ok_or_else(|| StoreError::NotFound("INBOX".into()))?;

@@ -325,7 +325,8 @@ impl Session {
             return Next::Close;
         };
         let marked = maildrop.marked();
-        let store = self.ctx.directory.store();
+        let store =
+            (self.ctx.directory.store()).mail(kantor_store::Actor::User(maildrop.account_id));
         let reply = if marked.is_empty() {
             Reply::ok("signing off")
         } else {

@@ -9,6 +9,9 @@ pub enum StoreError {
     /// The named object does not exist.
     #[error("{0} not found")]
     NotFound(String),
+    /// The actor may see the object but not do this with it (IMAP NO [NOPERM]).
+    #[error("{0}")]
+    Forbidden(String),
     /// The object already exists (duplicate address, domain, mailbox name).
     #[error("{0} already exists")]
     AlreadyExists(String),

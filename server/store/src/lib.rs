@@ -14,6 +14,7 @@
 //! The one rule of this crate: every change to an account is one transaction that bumps the
 //! account's `modseq` and appends to its change log; subscribers are woken after the commit.
 
+pub mod access;
 pub mod blob;
 pub mod changes;
 mod error;
@@ -23,6 +24,7 @@ pub mod model;
 mod sqlite;
 pub mod testing;
 
+pub use access::{Actor, Mail, Rights};
 pub use blob::{BlobHash, BlobRef, BlobStore, LocalBlobStore};
 pub use changes::{AccountChanges, ChangeEvent};
 pub use error::{Result, StoreError};

@@ -1,15 +1,18 @@
 //! For tests of the crates built on the store (and the store's own): a store in a directory
-//! the caller owns (a temporary one), with the domain `example.com` and one user, `alice`.
+//! the caller owns (a temporary one), with the domain `example.com` and one user, `alice`,
+//! seen by the server itself ([`Actor::System`]: tests may act on several accounts).
 
-use crate::{Account, MailboxId, MailboxRole, NewAccount, Store, StoreOptions};
+use crate::{Account, Actor, Mail, MailboxId, MailboxRole, NewAccount, Store, StoreOptions};
 use std::path::Path;
 
 /// A fresh store under `dir` with `alice@example.com`; returns it, the account and its INBOX.
 ///
 /// # Panics
 /// When the store cannot be set up: this is for tests.
-pub async fn store_with_alice(dir: &Path) -> (Store, Account, MailboxId) {
-    let store = Store::open(dir, StoreOptions::default()).expect("open the store");
+pub async fn store_with_alice(dir: &Path) -> (Mail, Account, MailboxId) {
+    let store = Store::open(dir, StoreOptions::default())
+        .expect("open the store")
+        .mail(Actor::System);
     store
         .add_domain("example.com")
         .await

@@ -181,7 +181,9 @@ async fn a_blob_collected_meanwhile_is_written_again_by_the_delivery_that_needs_
 async fn commits_by_another_process_wake_listeners_within_a_second() {
     let dir = tempfile::tempdir().unwrap();
     let (server, alice, _) = store_with_alice(dir.path()).await;
-    let admin = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    let admin = Store::open(dir.path(), StoreOptions::default())
+        .unwrap()
+        .mail(Actor::System);
     let mut changes = server.watch_account(alice.id);
     let started = Instant::now();
     admin
@@ -250,4 +252,88 @@ async fn the_change_log_is_read_in_pages_by_kind_and_pruned_by_age() {
     ));
     let now = store.account(alice.id).unwrap().unwrap().modseq;
     assert!(store.changes_since(alice.id, now).unwrap().is_empty());
+}
+
+/// Rights are decided in the store: a user reaches only their own account's mail, whatever id
+/// they name; another account's mailbox does not exist for them (ids do not leak).
+#[tokio::test]
+async fn a_user_reaches_no_other_account_by_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, alice, alice_inbox) = store_with_alice(dir.path()).await;
+    let bob = store.create_account(new_account("bob")).await.unwrap();
+    let added = store
+        .append(vec![new_message(alice.id, alice_inbox, "private")])
+        .await
+        .unwrap();
+    let as_bob = store.mail(Actor::User(bob.id));
+    let as_alice = store.mail(Actor::User(alice.id));
+
+    assert_eq!(as_bob.mailbox(alice_inbox).unwrap(), None);
+    assert!(as_bob.mailboxes(alice.id).unwrap().is_empty());
+    assert!(matches!(
+        as_bob.messages(alice_inbox),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(as_bob.message_meta(alice.id, added[0].message_id).is_err());
+    assert!(as_bob.changes_since(alice.id, 0).is_err());
+    let ids = vec![added[0].message_id];
+    let change = FlagChange {
+        operation: FlagOperation::Add,
+        flags: Flags::SEEN,
+        keywords: vec![],
+        unchanged_since: None,
+    };
+    assert!(
+        as_bob
+            .set_flags(alice.id, alice_inbox, ids.clone(), change.clone())
+            .await
+            .is_err()
+    );
+    assert!(
+        as_bob
+            .expunge(alice.id, alice_inbox, ids.clone())
+            .await
+            .is_err()
+    );
+    assert!(as_bob.delete_mailbox(alice.id, alice_inbox).await.is_err());
+    let bob_inbox = as_bob
+        .mailbox_by_role(bob.id, MailboxRole::Inbox)
+        .unwrap()
+        .unwrap();
+    // Naming their own account but alice's mailbox does not help either.
+    assert!(
+        as_bob
+            .copy_messages(bob.id, alice_inbox, ids.clone(), bob_inbox.id)
+            .await
+            .is_err()
+    );
+    assert!(
+        as_bob
+            .append(vec![new_message(alice.id, alice_inbox, "planted")])
+            .await
+            .is_err()
+    );
+    assert!(
+        as_bob
+            .create_mailbox(alice.id, "Planted", None)
+            .await
+            .is_err()
+    );
+
+    assert_eq!(
+        as_alice.messages(alice_inbox).unwrap().len(),
+        1,
+        "untouched"
+    );
+    assert!(
+        as_alice
+            .set_flags(alice.id, alice_inbox, ids, change)
+            .await
+            .is_ok()
+    );
+    assert!(as_alice.mailbox(bob_inbox.id).unwrap().is_none());
+    assert_eq!(
+        store.mail(Actor::Anonymous).mailbox(alice_inbox).unwrap(),
+        None
+    );
 }

@@ -4,7 +4,7 @@
 use kantor_store::changes::{ChangeKind, ObjectKind};
 use kantor_store::*;
 
-async fn setup() -> (tempfile::TempDir, Store, Account) {
+async fn setup() -> (tempfile::TempDir, Mail, Account) {
     let dir = tempfile::tempdir().unwrap();
     let (store, alice, _) = kantor_store::testing::store_with_alice(dir.path()).await;
     (dir, store, alice)

@@ -13,9 +13,11 @@ fn message(subject: &str, extra: &str) -> BlobRef {
     )
 }
 
-async fn setup() -> (tempfile::TempDir, Store, Account, Account) {
+async fn setup() -> (tempfile::TempDir, Mail, Account, Account) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    let store = Store::open(dir.path(), StoreOptions::default())
+        .unwrap()
+        .mail(Actor::System);
     store.add_domain("example.com").await.unwrap();
     let new = |local: &str| NewAccount {
         local: local.into(),

@@ -213,7 +213,7 @@ fn flags(n: usize) -> (Flags, Vec<String>) {
 
 pub struct Corpus {
     _dir: tempfile::TempDir,
-    pub store: Store,
+    pub store: Mail,
     pub summaries: Vec<MessageSummary>,
 }
 

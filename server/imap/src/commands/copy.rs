@@ -16,8 +16,8 @@ use std::num::NonZeroU32;
 
 pub(crate) async fn copy(session: &mut Session, command: CopyMove, moving: bool) -> Outcome {
     let utf8 = session.enabled.utf8_names();
-    let ctx = session.ctx.clone();
-    let store = ctx.directory.store();
+    let mail = session.store();
+    let store = &mail;
     let selected = session
         .state
         .selected_mut()

@@ -13,8 +13,8 @@ use kantor_imap_proto::{Code, SequenceSet};
 use kantor_store::Flags;
 
 pub(crate) async fn expunge(session: &mut Session, uids: Option<SequenceSet>) -> Outcome {
-    let ctx = session.ctx.clone();
-    let store = ctx.directory.store();
+    let mail = session.store();
+    let store = &mail;
     let selected = session
         .state
         .selected()

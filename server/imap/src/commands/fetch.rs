@@ -22,8 +22,8 @@ pub(crate) async fn fetch(session: &mut Session, fetch: Fetch) -> Outcome {
     if fetch.changed_since.is_some() || fetch.attributes.contains(&FetchAttribute::ModSeq) {
         super::select::enable_condstore(session);
     }
-    let ctx = session.ctx.clone();
-    let store = ctx.directory.store();
+    let mail = session.store();
+    let store = &mail;
     let enabled = session.enabled;
     let options = FetchOptions {
         utf8: enabled.utf8_names(),
@@ -147,7 +147,7 @@ pub(crate) async fn fetch(session: &mut Session, fetch: Fetch) -> Outcome {
 /// The UIDs of the set that were expunged after `since` (RFC 7162 §3.2.6). `*` stands for the
 /// mailbox's highest UID so far.
 fn vanished(
-    store: &kantor_store::Store,
+    store: &kantor_store::Mail,
     view: &crate::view::MailboxView,
     set: &SequenceSet,
     saved: &[u32],

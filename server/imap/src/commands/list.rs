@@ -169,7 +169,7 @@ pub(crate) fn list(session: &mut Session, list: List) -> Outcome {
         // Example 11 of §6.3.9.8: no STATUS for a name listed only for its children.
         if let (Some(items), Some(mailbox), true) = (&list.ret.status, mailbox, selected) {
             let values = super::status::values(
-                session.store(),
+                &session.store(),
                 mailbox,
                 items,
                 session.ctx.config.max_literal,

@@ -107,7 +107,7 @@ pub(crate) async fn delete(session: &mut Session, mailbox: Mailbox) -> Outcome {
         return Err(Refusal::no_code(Code::Cannot, "INBOX cannot be deleted"));
     }
     let store = session.store();
-    let Some(found) = target.find(store)? else {
+    let Some(found) = target.find(&store)? else {
         return Err(Refusal::no_code(Code::NonExistent, "No such mailbox"));
     };
     store.delete_mailbox(target.account_id, found.id).await?;
@@ -133,8 +133,8 @@ pub(crate) async fn rename(session: &mut Session, from: Mailbox, to: Mailbox) ->
             "Cannot rename a mailbox into itself",
         ));
     }
-    let ctx = session.ctx.clone();
-    let store = ctx.directory.store();
+    let mail = session.store();
+    let store = &mail;
     let Some(source) = from.find(store)? else {
         return Err(Refusal::no_code(Code::NonExistent, "No such mailbox"));
     };

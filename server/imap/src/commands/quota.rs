@@ -49,7 +49,7 @@ pub(crate) fn get_quota_root(session: &mut Session, mailbox: Mailbox) -> Outcome
         .user()
         .ok_or_else(|| Refusal::bad("Not logged in"))?;
     let target = access::resolve(user.account_id, &mailbox, session.enabled.utf8_names())?;
-    if target.find(session.store())?.is_none() {
+    if target.find(&session.store())?.is_none() {
         return Err(Refusal::no_code(Code::NonExistent, "No such mailbox"));
     }
     let usage = storage(session)?;

@@ -22,7 +22,7 @@ use kantor_imap_proto::command::sort::{Sort, Thread, ThreadAlgorithm};
 use kantor_imap_proto::response::StatusKind;
 use kantor_imap_proto::response::data::ThreadNode;
 use kantor_imap_proto::{Code, Data, Response, Tag};
-use kantor_store::{Store, Uid};
+use kantor_store::{Mail, Uid};
 use ret::Found;
 use std::num::NonZeroU32;
 
@@ -63,7 +63,7 @@ fn has_modseq(key: &SearchKey) -> bool {
 
 /// Runs `run` over the view's messages (those not expunged), with `$`.
 fn with_context<T>(
-    store: &Store,
+    store: &Mail,
     selected: &Selected,
     run: impl FnOnce(&SearchContext<'_>) -> Result<T, SearchError>,
 ) -> Result<T, Refusal> {
@@ -100,13 +100,13 @@ pub(crate) fn search(session: &mut Session, search: Search, tag: &Tag) -> Outcom
     if modseq_asked {
         super::select::enable_condstore(session);
     }
-    let ctx = session.ctx.clone();
+    let mail = session.store();
     let rev2 = session.enabled.rev2;
     let selected = session
         .state
         .selected_mut()
         .ok_or_else(|| Refusal::bad("No mailbox selected"))?;
-    let found = with_context(ctx.directory.store(), selected, |c| {
+    let found = with_context(&mail, selected, |c| {
         kantor_imap_message::search::search(c, search.charset.as_deref(), &search.criteria)
     });
     let seqs = match found {
@@ -165,12 +165,12 @@ pub(crate) fn search(session: &mut Session, search: Search, tag: &Tag) -> Outcom
 /// SORT / UID SORT (RFC 5256 §3), ESORT with RETURN (RFC 5267 §3), CONTEXT=SORT (§4).
 pub(crate) fn sort(session: &mut Session, sort: Sort, tag: &Tag) -> Outcome {
     let ret = check_return(session, &sort.ret, tag)?;
-    let ctx = session.ctx.clone();
+    let mail = session.store();
     let selected = session
         .state
         .selected_mut()
         .ok_or_else(|| Refusal::bad("No mailbox selected"))?;
-    let rows = with_context(ctx.directory.store(), selected, |c| {
+    let rows = with_context(&mail, selected, |c| {
         kantor_imap_message::sort::sorted(c, &sort.criteria, &sort.charset, &sort.search)
     })?;
     let uids: Vec<Uid> = rows.iter().map(|&(s, _)| uid_of(selected, s)).collect();
@@ -252,12 +252,12 @@ pub(crate) fn thread(session: &mut Session, thread: Thread) -> Outcome {
     if let ThreadAlgorithm::Other(name) = &thread.algorithm {
         return Err(Refusal::bad(format!("Unknown threading algorithm {name}")));
     }
-    let ctx = session.ctx.clone();
+    let mail = session.store();
     let selected = session
         .state
         .selected_mut()
         .ok_or_else(|| Refusal::bad("No mailbox selected"))?;
-    let mut roots = with_context(ctx.directory.store(), selected, |c| {
+    let mut roots = with_context(&mail, selected, |c| {
         kantor_imap_message::thread::thread(
             c,
             thread.algorithm.clone(),

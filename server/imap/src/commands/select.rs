@@ -14,7 +14,7 @@ use kantor_imap_proto::response::fetch::FetchItem;
 use kantor_imap_proto::types::SeqList;
 use kantor_imap_proto::{Code, Data};
 use kantor_store::changes::{ChangeKind, ObjectKind};
-use kantor_store::{Flags, Store};
+use kantor_store::{Flags, Mail};
 use std::num::NonZeroU32;
 
 /// Turns CONDSTORE on (RFC 7162 §3.1: a "CONDSTORE enabling command"). The first one with a
@@ -60,8 +60,8 @@ pub(crate) async fn select(session: &mut Session, select: Select, read_only: boo
         &select.mailbox,
         session.enabled.utf8_names(),
     )?;
-    let ctx = session.ctx.clone();
-    let store = ctx.directory.store();
+    let mail = session.store();
+    let store = &mail;
     let Some(mailbox) = target.find(store)? else {
         return Err(Refusal::no_code(Code::NonExistent, "No such mailbox"));
     };
@@ -154,7 +154,7 @@ fn list_attributes(mailbox: &kantor_store::Mailbox) -> Vec<ListAttribute> {
 /// `VANISHED (EARLIER)` for the expunged, then FETCH (UID FLAGS MODSEQ) for the changed.
 fn resync(
     session: &mut Session,
-    store: &Store,
+    store: &Mail,
     view: &MailboxView,
     mailbox: &kantor_store::Mailbox,
     qresync: &QResync,
@@ -200,7 +200,7 @@ fn resync(
 /// not hold and `wanted` accepts. Where the log was pruned past `since`, every UID below
 /// UIDNEXT that the view does not hold: the full resynchronisation RFC 7162 §3.2.5.2 allows.
 pub(crate) fn vanished_since(
-    store: &Store,
+    store: &Mail,
     view: &MailboxView,
     since: u64,
     wanted: impl Fn(u32) -> bool,

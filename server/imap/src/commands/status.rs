@@ -8,7 +8,7 @@ use crate::session::Session;
 use kantor_imap_proto::command::status::{Status, StatusItem};
 use kantor_imap_proto::response::data::StatusValue;
 use kantor_imap_proto::{Code, Data};
-use kantor_store::{Flags, Store};
+use kantor_store::{Flags, Mail};
 use std::num::NonZeroU32;
 
 pub(crate) fn status(session: &mut Session, status: Status) -> Outcome {
@@ -21,14 +21,14 @@ pub(crate) fn status(session: &mut Session, status: Status) -> Outcome {
         &status.mailbox,
         session.enabled.utf8_names(),
     )?;
-    let Some(mailbox) = target.find(session.store())? else {
+    let Some(mailbox) = target.find(&session.store())? else {
         return Err(Refusal::no_code(Code::NonExistent, "No such mailbox"));
     };
     if status.items.contains(&StatusItem::HighestModSeq) {
         super::select::enable_condstore(session);
     }
     let items = values(
-        session.store(),
+        &session.store(),
         &mailbox,
         &status.items,
         session.ctx.config.max_literal,
@@ -43,7 +43,7 @@ pub(crate) fn status(session: &mut Session, status: Status) -> Outcome {
 /// The values asked for, in the order asked. `append_limit` is the largest message APPEND
 /// accepts.
 pub(crate) fn values(
-    store: &Store,
+    store: &Mail,
     mailbox: &kantor_store::Mailbox,
     items: &[StatusItem],
     append_limit: u64,

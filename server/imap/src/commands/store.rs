@@ -22,7 +22,7 @@ pub(crate) async fn store(session: &mut Session, store: Store) -> Outcome {
         super::select::enable_condstore(session);
     }
     let (system, keywords) = flags::split(&store.flags).map_err(Refusal::bad)?;
-    let ctx = session.ctx.clone();
+    let mail = session.store();
     let enabled = session.enabled;
     let selected = session
         .state
@@ -52,9 +52,7 @@ pub(crate) async fn store(session: &mut Session, store: Store) -> Outcome {
     let result = if ids.is_empty() {
         Default::default()
     } else {
-        ctx.directory
-            .store()
-            .set_flags(view.account_id, view.mailbox_id, ids, change)
+        mail.set_flags(view.account_id, view.mailbox_id, ids, change)
             .await?
     };
 

@@ -167,8 +167,8 @@ pub(crate) fn apply(config: Option<&Config>, moment: Moment) -> Apply {
 /// Brings the selected mailbox's view up to date as far as `moment` allows and queues what the
 /// client must be told, with the MessageNew FETCH a NOTIFY client asked for (§5.2).
 pub(crate) async fn selected(session: &mut Session, moment: Moment) {
-    let ctx = session.ctx.clone();
-    let store = ctx.directory.store();
+    let mail = session.store();
+    let store = &mail;
     let enabled = session.enabled;
     let apply = apply(session.notify.as_ref().map(|n| &n.config), moment);
     let Some(selected) = session.state.selected_mut() else {
@@ -215,8 +215,8 @@ pub(crate) async fn deliver(session: &mut Session, moment: Moment) {
 
 /// STATUS and LIST for what changed outside the selected mailbox since the last call.
 fn elsewhere(session: &mut Session) {
-    let ctx = session.ctx.clone();
-    let store = ctx.directory.store();
+    let mail = session.store();
+    let store = &mail;
     let Some(account_id) = session.state.user().map(|u| u.account_id) else {
         return;
     };

@@ -13,7 +13,7 @@ use kantor_imap_message::fetch::FetchOptions;
 use kantor_imap_proto::Data;
 use kantor_imap_proto::command::fetch::FetchAttribute;
 use kantor_imap_proto::response::data::{ListAttribute, ListItem, StatusValue};
-use kantor_store::{Mailbox, Store, Uid};
+use kantor_store::{Mail, Mailbox, Uid};
 use std::num::NonZeroU32;
 
 /// What a NOTIFY STATUS carries: MESSAGES, UIDNEXT, UIDVALIDITY and UNSEEN, which covers what
@@ -36,7 +36,7 @@ pub(crate) fn status_values(mailbox: &Mailbox, highest_modseq: bool) -> Vec<Stat
 /// Queues the notices; a mailbox deleted since is skipped (its LIST says `\NonExistent`).
 pub(super) fn notices(
     out: &mut Output,
-    store: &Store,
+    store: &Mail,
     notifier: &Notifier,
     notices: Vec<Notice>,
     condstore: bool,
@@ -89,7 +89,7 @@ fn list_item(notifier: &Notifier, list: ListNotice) -> ListItem {
 /// setting `\Seen`, as with PEEK; MODSEQ is added under CONDSTORE (RFC 7162 §3.1.4).
 pub(super) fn new_messages(
     out: &mut Output,
-    store: &Store,
+    store: &Mail,
     view: &MailboxView,
     before: Uid,
     notifier: &mut Notifier,

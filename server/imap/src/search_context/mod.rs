@@ -25,7 +25,7 @@ use kantor_imap_proto::command::search::SearchKey;
 use kantor_imap_proto::command::sort::SortCriterion;
 use kantor_imap_proto::response::data::Esearch;
 use kantor_imap_proto::types::{SeqList, SequenceSet};
-use kantor_store::{Modseq, Store, Uid};
+use kantor_store::{Mail, Modseq, Uid};
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
@@ -144,7 +144,7 @@ impl Contexts {
     /// refresh removed from it (announced expunges).
     pub fn refresh(
         &mut self,
-        store: &Store,
+        store: &Mail,
         view: &MailboxView,
         saved: &[Uid],
         gone: &[Uid],

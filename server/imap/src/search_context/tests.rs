@@ -8,7 +8,7 @@ use kantor_store::*;
 
 struct Setup {
     _dir: tempfile::TempDir,
-    store: Store,
+    store: kantor_store::Mail,
     account: Account,
     inbox: MailboxId,
 }

@@ -120,8 +120,14 @@ impl Session {
         self.conn.is_tls() || self.ctx.config.allow_plaintext_auth
     }
 
-    pub fn store(&self) -> &kantor_store::Store {
-        self.ctx.directory.store()
+    /// The store as the logged-in user sees it (nobody's before login): every mail operation
+    /// goes through it, and the store decides what the user may do.
+    pub fn store(&self) -> kantor_store::Mail {
+        let actor = match self.state.user() {
+            Some(user) => kantor_store::Actor::User(user.account_id),
+            None => kantor_store::Actor::Anonymous,
+        };
+        self.ctx.directory.store().mail(actor)
     }
 
     /// The read timeout for the current state.

@@ -17,7 +17,7 @@ pub use recent::RecentMode;
 
 use kantor_store::changes::{Change, ChangeKind, ObjectKind};
 use kantor_store::{
-    AccountChanges, AccountId, Flags, MailboxId, MessageId, MessageSummary, Modseq, Result, Store,
+    AccountChanges, AccountId, Flags, Mail, MailboxId, MessageId, MessageSummary, Modseq, Result,
     Uid,
 };
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -141,7 +141,7 @@ impl Apply {
 impl MailboxView {
     /// Loads the mailbox as it is now. Call [`MailboxView::settle_recent`] before describing it.
     pub fn open(
-        store: &Store,
+        store: &Mail,
         account_id: AccountId,
         mailbox_id: MailboxId,
         read_only: bool,
@@ -186,7 +186,7 @@ impl MailboxView {
     /// the same state. What it would have announced is dropped: the new SELECT says it all.
     pub fn reopen(
         mut self,
-        store: &Store,
+        store: &Mail,
         read_only: bool,
         recent_mode: RecentMode,
     ) -> Result<Self> {
@@ -268,7 +268,7 @@ impl MailboxView {
 
     /// Reads the change log since the last refresh and applies it. `allow_expunge` is false
     /// while answering FETCH, STORE or SEARCH (RFC 9051 §7.5.1): expunges then wait, marked.
-    pub fn refresh(&mut self, store: &Store, allow_expunge: bool) -> Result<Vec<Update>> {
+    pub fn refresh(&mut self, store: &Mail, allow_expunge: bool) -> Result<Vec<Update>> {
         self.refresh_with(
             store,
             Apply {
@@ -280,7 +280,7 @@ impl MailboxView {
 
     /// [`MailboxView::refresh`], applying only the kinds of change `apply` allows; expunged
     /// messages are marked either way, and what is held back is applied by a later refresh.
-    pub fn refresh_with(&mut self, store: &Store, apply: Apply) -> Result<Vec<Update>> {
+    pub fn refresh_with(&mut self, store: &Mail, apply: Apply) -> Result<Vec<Update>> {
         // Only read the log when the account had a commit since the last look (in this process,
         // or in another one, seen by the store's watcher); held-back changes are applied anyway.
         let log = if self.changes.take_changed() {
@@ -349,7 +349,7 @@ impl MailboxView {
     /// What the log would have said since the view's modseq, rebuilt from the mailbox as it is
     /// (the log was pruned past it while the session was open): the UIDs gone, every message
     /// held as touched (its flags are compared), and arrivals.
-    fn resync_log(&mut self, store: &Store) -> Result<Vec<Change>> {
+    fn resync_log(&mut self, store: &Mail) -> Result<Vec<Change>> {
         let now = store
             .account(self.account_id)?
             .map_or(self.modseq, |a| a.modseq);
@@ -396,7 +396,7 @@ impl MailboxView {
 
     fn apply_flag_changes(
         &mut self,
-        store: &Store,
+        store: &Mail,
         touched: &[MessageId],
         updates: &mut Vec<Update>,
     ) -> Result<()> {

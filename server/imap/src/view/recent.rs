@@ -6,7 +6,7 @@
 //! (RFC 9051 Appendix E): such sessions neither see nor claim it.
 
 use super::MailboxView;
-use kantor_store::{Result, Store};
+use kantor_store::{Mail, Result};
 
 /// How a view learns which of its messages are `\Recent`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +23,7 @@ impl MailboxView {
     /// Settles `\Recent` for messages the view learnt of since the last call (after
     /// [`MailboxView::open`] and after each refresh that added messages). Touches the store
     /// only when there are such messages.
-    pub async fn settle_recent(&mut self, store: &Store) -> Result<()> {
+    pub async fn settle_recent(&mut self, store: &Mail) -> Result<()> {
         let top = self.max_uid();
         if self.recent_mode == RecentMode::Off || top <= self.recent_settled {
             return Ok(());

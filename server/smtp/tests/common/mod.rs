@@ -75,8 +75,9 @@ pub async fn start_with(mode: SmtpMode, config: SmtpConfig, limiter: ConnectionL
 }
 
 impl Server {
-    pub fn store(&self) -> &Store {
-        self.directory.store()
+    /// The store as the server itself sees it.
+    pub fn store(&self) -> kantor_store::Mail {
+        self.directory.store().mail(kantor_store::Actor::System)
     }
 
     /// Messages in the user's INBOX.

@@ -7,6 +7,7 @@
 //! `cannotCalculateChanges` (RFC 8620 §5.2).
 
 use super::{Store, WriteCtx, now};
+use crate::access::{Mail, Rights, require};
 use crate::changes::{Change, ChangeKind, ObjectKind};
 use crate::{AccountId, Modseq, Result, StoreError};
 use rusqlite::{Connection, Row, params};
@@ -57,11 +58,12 @@ fn check_floor(conn: &Connection, account_id: AccountId, since: Modseq) -> Resul
     }
 }
 
-impl Store {
+impl Mail {
     /// The account's change log after `since` (exclusive), oldest first. Fails with
     /// [`StoreError::ChangesPruned`] when the log was pruned past `since`.
     pub fn changes_since(&self, account_id: AccountId, since: Modseq) -> Result<Vec<Change>> {
-        self.read_long_checked(|c| {
+        self.store.read_long_checked(|c| {
+            require(c, self.actor, account_id, None, Rights::LOOKUP)?;
             check_floor(c, account_id, since)?;
             Ok(c.prepare_cached(&format!(
                 "SELECT {CHANGE_COLUMNS} WHERE account_id = ?1 AND modseq > ?2 ORDER BY modseq, id"
@@ -82,7 +84,8 @@ impl Store {
     ) -> Result<ChangePage> {
         let kinds: Vec<i64> = objects.iter().map(|&o| o as i64).collect();
         let kinds = serde_json::to_string(&kinds).unwrap_or_else(|_| "[]".into());
-        self.read_long_checked(|c| {
+        self.store.read_long_checked(|c| {
+            require(c, self.actor, account_id, None, Rights::LOOKUP)?;
             check_floor(c, account_id, since)?;
             let mut rows = c
                 .prepare_cached(&format!(
@@ -126,7 +129,9 @@ impl Store {
             })
         })
     }
+}
 
+impl Store {
     /// Removes log rows older than `max_age`, account by account, whole modseqs at a time, and
     /// raises each account's floor to match. Returns the rows removed.
     pub async fn prune_changes(&self, max_age: Duration) -> Result<u64> {

@@ -10,7 +10,8 @@ use super::messages::{
     check_quota, insert_membership, keywords_from_column, keywords_to_column, normalize_keywords,
     take_uid,
 };
-use super::{Store, WriteCtx, now};
+use super::{WriteCtx, now};
+use crate::access::{Mail, Rights, require_in_account};
 use crate::changes::{ChangeKind, ObjectKind};
 use crate::{
     AccountId, FlagChange, FlagOperation, FlagResult, FlagState, Flags, MailboxId, MessageId,
@@ -18,7 +19,7 @@ use crate::{
 };
 use rusqlite::{OptionalExtension, params};
 
-impl Store {
+impl Mail {
     /// Changes flags and keywords of messages in a mailbox (RFC 9051 §6.4.6; UNCHANGEDSINCE,
     /// RFC 7162 §3.1.3). Only messages whose flags really change get the new modseq. Flags other
     /// than `\Deleted` belong to the email, so every mailbox it is filed in sees the change.
@@ -29,58 +30,67 @@ impl Store {
         ids: Vec<MessageId>,
         change: FlagChange,
     ) -> Result<FlagResult> {
-        self.write(move |ctx| {
-            let keywords = normalize_keywords(&change.keywords);
-            let mut result = FlagResult::default();
-            let mut modseq = None;
-            for id in ids {
-                let Some(filed) = filed(ctx, account_id, mailbox_id, id)? else {
-                    continue;
-                };
-                if change
-                    .unchanged_since
-                    .is_some_and(|since| filed.modseq > since)
-                {
-                    result.modified.push(filed.uid);
-                    continue;
-                }
-                let (flags, new_keywords) = apply(
-                    change.operation,
-                    filed.flags,
-                    &filed.keywords,
-                    change.flags,
-                    &keywords,
-                );
-                let email_changed = flags.without(Flags::DELETED)
-                    != filed.flags.without(Flags::DELETED)
-                    || !same_keywords(&new_keywords, &filed.keywords);
-                let changed = email_changed || flags != filed.flags;
-                let mut state = FlagState {
-                    id,
-                    uid: filed.uid,
-                    flags,
-                    keywords: new_keywords,
-                    modseq: filed.modseq,
-                    changed,
-                };
-                if changed {
-                    let modseq = *modseq.get_or_insert(ctx.bump_modseq(account_id)?);
-                    write_flags(
-                        ctx,
-                        account_id,
-                        mailbox_id,
-                        &state,
+        let actor = self.actor;
+        self.store
+            .write(move |ctx| {
+                require_in_account(
+                    ctx.conn(),
+                    actor,
+                    account_id,
+                    mailbox_id,
+                    rights_to_flag(&change),
+                )?;
+                let keywords = normalize_keywords(&change.keywords);
+                let mut result = FlagResult::default();
+                let mut modseq = None;
+                for id in ids {
+                    let Some(filed) = filed(ctx, account_id, mailbox_id, id)? else {
+                        continue;
+                    };
+                    if change
+                        .unchanged_since
+                        .is_some_and(|since| filed.modseq > since)
+                    {
+                        result.modified.push(filed.uid);
+                        continue;
+                    }
+                    let (flags, new_keywords) = apply(
+                        change.operation,
                         filed.flags,
-                        email_changed,
-                        modseq,
-                    )?;
-                    state.modseq = modseq;
+                        &filed.keywords,
+                        change.flags,
+                        &keywords,
+                    );
+                    let email_changed = flags.without(Flags::DELETED)
+                        != filed.flags.without(Flags::DELETED)
+                        || !same_keywords(&new_keywords, &filed.keywords);
+                    let changed = email_changed || flags != filed.flags;
+                    let mut state = FlagState {
+                        id,
+                        uid: filed.uid,
+                        flags,
+                        keywords: new_keywords,
+                        modseq: filed.modseq,
+                        changed,
+                    };
+                    if changed {
+                        let modseq = *modseq.get_or_insert(ctx.bump_modseq(account_id)?);
+                        write_flags(
+                            ctx,
+                            account_id,
+                            mailbox_id,
+                            &state,
+                            filed.flags,
+                            email_changed,
+                            modseq,
+                        )?;
+                        state.modseq = modseq;
+                    }
+                    result.states.push(state);
                 }
-                result.states.push(state);
-            }
-            Ok(result)
-        })
-        .await
+                Ok(result)
+            })
+            .await
     }
 
     /// Copies messages to another mailbox of the same account (RFC 9051 §6.4.7): each email is
@@ -95,50 +105,55 @@ impl Store {
         ids: Vec<MessageId>,
         to: MailboxId,
     ) -> Result<Vec<(Uid, Uid)>> {
-        self.write(move |ctx| {
-            let mut sources = Vec::with_capacity(ids.len());
-            let mut added_bytes = 0u64;
-            for id in ids {
-                let Some(source) = copy_source(ctx, account_id, from, to, id)? else {
-                    continue;
-                };
-                if source.in_destination {
-                    added_bytes += source.size as u64;
+        let actor = self.actor;
+        self.store
+            .write(move |ctx| {
+                require_in_account(ctx.conn(), actor, account_id, from, Rights::READ)?;
+                require_in_account(ctx.conn(), actor, account_id, to, Rights::INSERT)?;
+                let mut sources = Vec::with_capacity(ids.len());
+                let mut added_bytes = 0u64;
+                for id in ids {
+                    let Some(source) = copy_source(ctx, account_id, from, to, id)? else {
+                        continue;
+                    };
+                    if source.in_destination {
+                        added_bytes += source.size as u64;
+                    }
+                    sources.push(source);
                 }
-                sources.push(source);
-            }
-            check_quota(ctx, &[account_id], added_bytes)?;
-            let modseq = ctx.bump_modseq(account_id)?;
-            let mut pairs = Vec::with_capacity(sources.len());
-            for source in sources {
-                let email_id = match source.in_destination {
-                    true => duplicate_email(ctx, account_id, source.email_id, modseq)?,
-                    false => source.email_id,
-                };
-                let flags = source.flags;
-                let (_, new_uid) = take_uid(ctx, account_id, Some(to), flags, source.size, modseq)?;
-                insert_membership(
-                    ctx,
-                    to,
-                    new_uid,
-                    email_id,
-                    modseq,
-                    flags.contains(Flags::DELETED),
-                )?;
-                ctx.log_change(
-                    account_id,
-                    modseq,
-                    ObjectKind::Email,
-                    ChangeKind::Created,
-                    email_id,
-                    Some(to),
-                    Some(new_uid),
-                )?;
-                pairs.push((source.uid, new_uid));
-            }
-            Ok(pairs)
-        })
-        .await
+                check_quota(ctx, &[account_id], added_bytes)?;
+                let modseq = ctx.bump_modseq(account_id)?;
+                let mut pairs = Vec::with_capacity(sources.len());
+                for source in sources {
+                    let email_id = match source.in_destination {
+                        true => duplicate_email(ctx, account_id, source.email_id, modseq)?,
+                        false => source.email_id,
+                    };
+                    let flags = source.flags;
+                    let (_, new_uid) =
+                        take_uid(ctx, account_id, Some(to), flags, source.size, modseq)?;
+                    insert_membership(
+                        ctx,
+                        to,
+                        new_uid,
+                        email_id,
+                        modseq,
+                        flags.contains(Flags::DELETED),
+                    )?;
+                    ctx.log_change(
+                        account_id,
+                        modseq,
+                        ObjectKind::Email,
+                        ChangeKind::Created,
+                        email_id,
+                        Some(to),
+                        Some(new_uid),
+                    )?;
+                    pairs.push((source.uid, new_uid));
+                }
+                Ok(pairs)
+            })
+            .await
     }
 
     /// Moves messages to another mailbox (RFC 6851): each email keeps its id (RFC 8474 EMAILID)
@@ -151,15 +166,23 @@ impl Store {
         ids: Vec<MessageId>,
         to: MailboxId,
     ) -> Result<Vec<(Uid, Uid)>> {
-        self.write(move |ctx| {
-            let modseq = ctx.bump_modseq(account_id)?;
-            let mut pairs = Vec::with_capacity(ids.len());
-            for id in ids {
-                pairs.extend(move_one(ctx, account_id, from, id, to, modseq)?);
-            }
-            Ok(pairs)
-        })
-        .await
+        let actor = self.actor;
+        self.store
+            .write(move |ctx| {
+                // RFC 6851 §3.1 (with RFC 4314): MOVE needs what COPY and EXPUNGE need.
+                let source = Rights::READ
+                    .union(Rights::DELETE_MESSAGES)
+                    .union(Rights::EXPUNGE);
+                require_in_account(ctx.conn(), actor, account_id, from, source)?;
+                require_in_account(ctx.conn(), actor, account_id, to, Rights::INSERT)?;
+                let modseq = ctx.bump_modseq(account_id)?;
+                let mut pairs = Vec::with_capacity(ids.len());
+                for id in ids {
+                    pairs.extend(move_one(ctx, account_id, from, id, to, modseq)?);
+                }
+                Ok(pairs)
+            })
+            .await
     }
 
     /// Removes messages from a mailbox (IMAP EXPUNGE, POP3 UPDATE state) in one transaction.
@@ -172,18 +195,40 @@ impl Store {
         mailbox_id: MailboxId,
         ids: Vec<MessageId>,
     ) -> Result<Vec<Uid>> {
-        self.write(move |ctx| {
-            let modseq = ctx.bump_modseq(account_id)?;
-            let mut removed = Vec::with_capacity(ids.len());
-            for id in ids {
-                if let Some(uid) = remove_message(ctx, account_id, mailbox_id, id, modseq)? {
-                    removed.push(uid);
+        let actor = self.actor;
+        self.store
+            .write(move |ctx| {
+                require_in_account(ctx.conn(), actor, account_id, mailbox_id, Rights::EXPUNGE)?;
+                let modseq = ctx.bump_modseq(account_id)?;
+                let mut removed = Vec::with_capacity(ids.len());
+                for id in ids {
+                    if let Some(uid) = remove_message(ctx, account_id, mailbox_id, id, modseq)? {
+                        removed.push(uid);
+                    }
                 }
-            }
-            Ok(removed)
-        })
-        .await
+                Ok(removed)
+            })
+            .await
     }
+}
+
+/// The rights a flag change needs (RFC 4314 §4: `s` for `\Seen`, `t` for `\Deleted`, `w` for
+/// the rest).
+fn rights_to_flag(change: &FlagChange) -> Rights {
+    let replaces = change.operation == FlagOperation::Replace;
+    let touches = |flag| replaces || change.flags.contains(flag);
+    let mut needed = Rights::NONE;
+    if touches(Flags::SEEN) {
+        needed = needed.union(Rights::SEEN);
+    }
+    if touches(Flags::DELETED) {
+        needed = needed.union(Rights::DELETE_MESSAGES);
+    }
+    let others = change.flags.without(Flags::SEEN).without(Flags::DELETED);
+    if replaces || others != Flags::default() || !change.keywords.is_empty() {
+        needed = needed.union(Rights::WRITE);
+    }
+    needed
 }
 
 /// Moves one email from `from` to `to`; `None` when it is not in `from`. An email already filed

@@ -4,8 +4,9 @@
 //! [`HIERARCHY_DELIMITER`] between levels (IMAP's hierarchy delimiter, RFC 9051 §5.1; JMAP's
 //! parentId is derived from it).
 
+use super::WriteCtx;
 use super::mailboxes::{MAILBOX_COLUMNS, create_mailbox, mailbox_from_row};
-use super::{Store, WriteCtx};
+use crate::access::{Mail, Rights, require, require_in_account};
 use crate::changes::{ChangeKind, ObjectKind};
 use crate::{AccountId, Mailbox, MailboxId, MailboxRole, Result, StoreError};
 use rusqlite::{OptionalExtension, params};
@@ -124,7 +125,7 @@ fn create_parents(
         .collect()
 }
 
-impl Store {
+impl Mail {
     /// Creates a mailbox and any missing parents, in one transaction (IMAP CREATE, RFC 9051
     /// §6.3.4; with a special-use role, RFC 6154). Returns what was created, parents first and
     /// the mailbox last.
@@ -134,19 +135,21 @@ impl Store {
         name: &str,
         role: Option<MailboxRole>,
     ) -> Result<Vec<Mailbox>> {
-        let (name, limits) = (name.to_string(), self.inner.limits);
-        self.write(move |ctx| {
-            limits.check_name(&name)?;
-            if mailbox_id_by_name(ctx, account_id, &name)?.is_some() {
-                return Err(StoreError::AlreadyExists(format!("mailbox {name}")));
-            }
-            let mut created = create_parents(ctx, &limits, account_id, &name)?;
-            limits.check_count(ctx, account_id, 1)?;
-            let id = create_mailbox(ctx, account_id, &name, role)?;
-            created.push(load(ctx, id)?);
-            Ok(created)
-        })
-        .await
+        let (name, limits, actor) = (name.to_string(), self.store.inner.limits, self.actor);
+        self.store
+            .write(move |ctx| {
+                require(ctx.conn(), actor, account_id, None, Rights::CREATE)?;
+                limits.check_name(&name)?;
+                if mailbox_id_by_name(ctx, account_id, &name)?.is_some() {
+                    return Err(StoreError::AlreadyExists(format!("mailbox {name}")));
+                }
+                let mut created = create_parents(ctx, &limits, account_id, &name)?;
+                limits.check_count(ctx, account_id, 1)?;
+                let id = create_mailbox(ctx, account_id, &name, role)?;
+                created.push(load(ctx, id)?);
+                Ok(created)
+            })
+            .await
     }
 
     /// Creates one mailbox whose parents exist or are not wanted (see
@@ -157,17 +160,19 @@ impl Store {
         name: &str,
         role: Option<MailboxRole>,
     ) -> Result<Mailbox> {
-        let (name, limits) = (name.to_string(), self.inner.limits);
-        self.write(move |ctx| {
-            limits.check_name(&name)?;
-            if mailbox_id_by_name(ctx, account_id, &name)?.is_some() {
-                return Err(StoreError::AlreadyExists(format!("mailbox {name}")));
-            }
-            limits.check_count(ctx, account_id, 1)?;
-            let id = create_mailbox(ctx, account_id, &name, role)?;
-            load(ctx, id)
-        })
-        .await
+        let (name, limits, actor) = (name.to_string(), self.store.inner.limits, self.actor);
+        self.store
+            .write(move |ctx| {
+                require(ctx.conn(), actor, account_id, None, Rights::CREATE)?;
+                limits.check_name(&name)?;
+                if mailbox_id_by_name(ctx, account_id, &name)?.is_some() {
+                    return Err(StoreError::AlreadyExists(format!("mailbox {name}")));
+                }
+                limits.check_count(ctx, account_id, 1)?;
+                let id = create_mailbox(ctx, account_id, &name, role)?;
+                load(ctx, id)
+            })
+            .await
     }
 
     /// Renames a mailbox and its whole subtree to `to` in one transaction (RFC 9051 §6.3.6),
@@ -180,8 +185,10 @@ impl Store {
         id: MailboxId,
         to: &str,
     ) -> Result<TreeRename> {
-        let (to, limits) = (to.to_string(), self.inner.limits);
-        self.write(move |ctx| {
+        let (to, limits, actor) = (to.to_string(), self.store.inner.limits, self.actor);
+        self.store.write(move |ctx| {
+            let needed = Rights::DELETE_MAILBOX.union(Rights::CREATE);
+            require_in_account(ctx.conn(), actor, account_id, id, needed)?;
             let from = load(ctx, id).ok().filter(|m| m.account_id == account_id);
             let from = from.ok_or_else(|| StoreError::NotFound(format!("mailbox {id}")))?;
             let prefix = format!("{}{HIERARCHY_DELIMITER}", from.name);

@@ -2,7 +2,8 @@
 //! change bumps the account's modseq and is logged. Subscriptions are names, kept apart
 //! (`subscriptions.rs`): none of these touches them.
 
-use super::{Store, WriteCtx, now};
+use super::{WriteCtx, now};
+use crate::access::{Mail, Rights, require_in_account, require_mailbox, rights};
 use crate::changes::{ChangeKind, ObjectKind};
 use crate::{AccountId, Mailbox, MailboxId, MailboxRole, Result, StoreError, Uid};
 use rusqlite::{OptionalExtension, Row, params};
@@ -74,24 +75,26 @@ pub(super) fn create_mailbox(
     Ok(id)
 }
 
-impl Store {
-    /// All mailboxes of an account, by name.
+impl Mail {
+    /// All mailboxes of an account the actor may see, by name.
     pub fn mailboxes(&self, account_id: AccountId) -> Result<Vec<Mailbox>> {
-        self.read(|c| {
-            c.prepare_cached(&format!(
-                "SELECT {MAILBOX_COLUMNS} WHERE account_id = ?1 ORDER BY name"
-            ))?
-            .query_map([account_id], mailbox_from_row)?
-            .collect()
+        self.store.read_checked(|c| {
+            let all = c
+                .prepare_cached(&format!(
+                    "SELECT {MAILBOX_COLUMNS} WHERE account_id = ?1 ORDER BY name"
+                ))?
+                .query_map([account_id], mailbox_from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(all.into_iter().filter(|m| self.sees(c, m)).collect())
         })
     }
 
+    /// A mailbox by id, if it exists and the actor may see it.
     pub fn mailbox(&self, id: MailboxId) -> Result<Option<Mailbox>> {
-        self.read(|c| {
-            c.prepare_cached(&format!("SELECT {MAILBOX_COLUMNS} WHERE id = ?1"))?
-                .query_row([id], mailbox_from_row)
-                .optional()
-        })
+        self.find_mailbox(
+            &format!("SELECT {MAILBOX_COLUMNS} WHERE id = ?1"),
+            params![id],
+        )
     }
 
     pub fn mailbox_by_role(
@@ -99,24 +102,33 @@ impl Store {
         account_id: AccountId,
         role: MailboxRole,
     ) -> Result<Option<Mailbox>> {
-        self.read(|c| {
-            c.prepare_cached(&format!(
-                "SELECT {MAILBOX_COLUMNS} WHERE account_id = ?1 AND role = ?2"
-            ))?
-            .query_row(params![account_id, role.as_str()], mailbox_from_row)
-            .optional()
-        })
+        self.find_mailbox(
+            &format!("SELECT {MAILBOX_COLUMNS} WHERE account_id = ?1 AND role = ?2"),
+            params![account_id, role.as_str()],
+        )
     }
 
     /// The mailbox with exactly this name (protocols normalise INBOX before asking).
     pub fn mailbox_by_name(&self, account_id: AccountId, name: &str) -> Result<Option<Mailbox>> {
-        self.read(|c| {
-            c.prepare_cached(&format!(
-                "SELECT {MAILBOX_COLUMNS} WHERE account_id = ?1 AND name = ?2"
-            ))?
-            .query_row(params![account_id, name], mailbox_from_row)
-            .optional()
+        self.find_mailbox(
+            &format!("SELECT {MAILBOX_COLUMNS} WHERE account_id = ?1 AND name = ?2"),
+            params![account_id, name],
+        )
+    }
+
+    fn find_mailbox(&self, sql: &str, args: impl rusqlite::Params) -> Result<Option<Mailbox>> {
+        self.store.read_checked(|c| {
+            let found = c
+                .prepare_cached(sql)?
+                .query_row(args, mailbox_from_row)
+                .optional()?;
+            Ok(found.filter(|m| self.sees(c, m)))
         })
+    }
+
+    /// Whether the actor may see the mailbox at all (RFC 4314 `l`).
+    fn sees(&self, conn: &rusqlite::Connection, mailbox: &Mailbox) -> bool {
+        rights(conn, self.actor, mailbox.account_id, Some(mailbox.id)).contains(Rights::LOOKUP)
     }
 
     /// Claims the messages up to `up_to` that no read-write session has been told about
@@ -124,71 +136,79 @@ impl Store {
     /// caller's recent messages are those above it. Not a change to the mailbox (no modseq, no
     /// log entry); a claim lost in a crash only makes messages recent once more.
     pub async fn claim_recent(&self, id: MailboxId, up_to: Uid) -> Result<Uid> {
-        self.write(move |ctx| {
-            let before: Uid = ctx
-                .conn()
-                .prepare_cached("SELECT recent_uid FROM mailboxes WHERE id = ?1")?
-                .query_row([id], |r| r.get(0))
-                .optional()?
-                .ok_or_else(|| StoreError::NotFound(format!("mailbox {id}")))?;
-            if up_to > before {
-                ctx.conn()
-                    .prepare_cached("UPDATE mailboxes SET recent_uid = ?2 WHERE id = ?1")?
-                    .execute(params![id, up_to])?;
-            }
-            Ok(before)
-        })
-        .await
+        let actor = self.actor;
+        self.store
+            .write(move |ctx| {
+                require_mailbox(ctx.conn(), actor, id, Rights::READ.union(Rights::SEEN))?;
+                let before: Uid = ctx
+                    .conn()
+                    .prepare_cached("SELECT recent_uid FROM mailboxes WHERE id = ?1")?
+                    .query_row([id], |r| r.get(0))
+                    .optional()?
+                    .ok_or_else(|| StoreError::NotFound(format!("mailbox {id}")))?;
+                if up_to > before {
+                    ctx.conn()
+                        .prepare_cached("UPDATE mailboxes SET recent_uid = ?2 WHERE id = ?1")?
+                        .execute(params![id, up_to])?;
+                }
+                Ok(before)
+            })
+            .await
     }
 
     /// How many messages of a mailbox no read-write session has claimed as `\Recent` yet
     /// (STATUS RECENT, RFC 3501 §6.3.10).
     pub fn unclaimed_recent(&self, id: MailboxId) -> Result<u32> {
-        self.read(|conn| {
-            conn.prepare_cached(
-                "SELECT COUNT(*) FROM memberships m JOIN mailboxes b ON b.id = m.mailbox_id \
+        self.store.read_checked(|conn| {
+            require_mailbox(conn, self.actor, id, Rights::READ)?;
+            Ok(conn
+                .prepare_cached(
+                    "SELECT COUNT(*) FROM memberships m JOIN mailboxes b ON b.id = m.mailbox_id \
                      WHERE m.mailbox_id = ?1 AND m.uid > b.recent_uid",
-            )?
-            .query_row([id], |r| r.get(0))
+                )?
+                .query_row([id], |r| r.get(0))?)
         })
     }
 
     /// Deletes a mailbox and its messages (RFC 9051 §6.3.5). The INBOX cannot be deleted.
     pub async fn delete_mailbox(&self, account_id: AccountId, id: MailboxId) -> Result<()> {
-        self.write(move |ctx| {
-            let role: Option<Option<String>> = ctx
-                .conn()
-                .prepare_cached("SELECT role FROM mailboxes WHERE id = ?1 AND account_id = ?2")?
-                .query_row(params![id, account_id], |r| r.get(0))
-                .optional()?;
-            match role {
-                None => return Err(StoreError::NotFound(format!("mailbox {id}"))),
-                Some(Some(role)) if role == MailboxRole::Inbox.as_str() => {
-                    return Err(StoreError::InUse("INBOX cannot be deleted".into()));
+        let actor = self.actor;
+        self.store
+            .write(move |ctx| {
+                require_in_account(ctx.conn(), actor, account_id, id, Rights::DELETE_MAILBOX)?;
+                let role: Option<Option<String>> = ctx
+                    .conn()
+                    .prepare_cached("SELECT role FROM mailboxes WHERE id = ?1 AND account_id = ?2")?
+                    .query_row(params![id, account_id], |r| r.get(0))
+                    .optional()?;
+                match role {
+                    None => return Err(StoreError::NotFound(format!("mailbox {id}"))),
+                    Some(Some(role)) if role == MailboxRole::Inbox.as_str() => {
+                        return Err(StoreError::InUse("INBOX cannot be deleted".into()));
+                    }
+                    Some(_) => {}
                 }
-                Some(_) => {}
-            }
-            let modseq = ctx.bump_modseq(account_id)?;
-            let ids: Vec<i64> = ctx
-                .conn()
-                .prepare_cached("SELECT email_id FROM memberships WHERE mailbox_id = ?1")?
-                .query_map([id], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            for message in ids {
-                super::edits::remove_message(ctx, account_id, id, message, modseq)?;
-            }
-            ctx.conn()
-                .execute("DELETE FROM mailboxes WHERE id = ?1", [id])?;
-            ctx.log_change(
-                account_id,
-                modseq,
-                ObjectKind::Mailbox,
-                ChangeKind::Destroyed,
-                id,
-                None,
-                None,
-            )
-        })
-        .await
+                let modseq = ctx.bump_modseq(account_id)?;
+                let ids: Vec<i64> = ctx
+                    .conn()
+                    .prepare_cached("SELECT email_id FROM memberships WHERE mailbox_id = ?1")?
+                    .query_map([id], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                for message in ids {
+                    super::edits::remove_message(ctx, account_id, id, message, modseq)?;
+                }
+                ctx.conn()
+                    .execute("DELETE FROM mailboxes WHERE id = ?1", [id])?;
+                ctx.log_change(
+                    account_id,
+                    modseq,
+                    ObjectKind::Mailbox,
+                    ChangeKind::Destroyed,
+                    id,
+                    None,
+                    None,
+                )
+            })
+            .await
     }
 }

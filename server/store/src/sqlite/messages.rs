@@ -6,6 +6,7 @@
 //! its `id` is the email's, the same in every mailbox it is filed in (RFC 8474 EMAILID).
 
 use super::{Store, WriteCtx, now};
+use crate::access::{Mail, Rights, require, require_in_account, require_mailbox};
 use crate::changes::{ChangeKind, ObjectKind};
 use crate::{
     AccountId, BlobHash, BlobRef, Delivered, Flags, IncomingMessage, MailboxId, MessageId,
@@ -59,15 +60,16 @@ pub(crate) fn normalize_keywords(keywords: &[String]) -> Vec<String> {
     out
 }
 
-impl Store {
+impl Mail {
     /// The messages of a mailbox in UID order, without their bodies.
     pub fn messages(&self, mailbox_id: MailboxId) -> Result<Vec<MessageSummary>> {
-        self.read_long(|c| {
-            c.prepare_cached(&format!(
+        self.store.read_long_checked(|c| {
+            require_mailbox(c, self.actor, mailbox_id, Rights::READ)?;
+            Ok(c.prepare_cached(&format!(
                 "{SUMMARY_SELECT} WHERE m.mailbox_id = ?1 ORDER BY m.uid"
             ))?
             .query_map([mailbox_id], summary_from_row)?
-            .collect()
+            .collect::<rusqlite::Result<_>>()?)
         })
     }
 
@@ -78,12 +80,13 @@ impl Store {
         mailbox_id: MailboxId,
         uid: Uid,
     ) -> Result<Vec<MessageSummary>> {
-        self.read(|c| {
-            c.prepare_cached(&format!(
+        self.store.read_checked(|c| {
+            require_mailbox(c, self.actor, mailbox_id, Rights::READ)?;
+            Ok(c.prepare_cached(&format!(
                 "{SUMMARY_SELECT} WHERE m.mailbox_id = ?1 AND m.uid > ?2 ORDER BY m.uid"
             ))?
             .query_map(params![mailbox_id, uid], summary_from_row)?
-            .collect()
+            .collect::<rusqlite::Result<_>>()?)
         })
     }
 
@@ -94,12 +97,13 @@ impl Store {
         mailbox_id: MailboxId,
         uid: Uid,
     ) -> Result<Option<MessageSummary>> {
-        self.read(|c| {
-            c.prepare_cached(&format!(
+        self.store.read_checked(|c| {
+            require_mailbox(c, self.actor, mailbox_id, Rights::READ)?;
+            Ok(c.prepare_cached(&format!(
                 "{SUMMARY_SELECT} WHERE m.mailbox_id = ?1 AND m.uid = ?2"
             ))?
             .query_row(params![mailbox_id, uid], summary_from_row)
-            .optional()
+            .optional()?)
         })
     }
 
@@ -109,7 +113,8 @@ impl Store {
         mailbox_id: MailboxId,
         ids: &[MessageId],
     ) -> Result<Vec<MessageSummary>> {
-        self.read_long(|c| {
+        self.store.read_long_checked(|c| {
+            require_mailbox(c, self.actor, mailbox_id, Rights::READ)?;
             let mut stmt = c.prepare_cached(&format!(
                 "{SUMMARY_SELECT} WHERE m.email_id = ?1 AND m.mailbox_id = ?2"
             ))?;
@@ -130,20 +135,67 @@ impl Store {
     /// email expunged moments ago, until the collector removes it).
     pub fn message_meta(&self, account_id: AccountId, id: MessageId) -> Result<MessageMeta> {
         let json: String = self
-            .read(|c| {
-                c.prepare_cached(
+            .store
+            .read_checked(|c| {
+                require(c, self.actor, account_id, None, Rights::READ)?;
+                Ok(c.prepare_cached(
                     "SELECT x.meta FROM email_meta x JOIN emails e ON e.id = x.email_id \
                      WHERE x.email_id = ?1 AND e.account_id = ?2",
                 )?
                 .query_row(params![id, account_id], |r| r.get(0))
-                .optional()
+                .optional()?)
             })?
             .ok_or_else(|| StoreError::NotFound(format!("message {id}")))?;
         serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))
     }
 
+    /// Adds messages to chosen mailboxes in one transaction (IMAP APPEND and MULTIAPPEND,
+    /// RFC 3502: all or none). Quota is enforced.
+    pub async fn append(&self, messages: Vec<NewMessage>) -> Result<Vec<Delivered>> {
+        let mut prepared = Vec::with_capacity(messages.len());
+        for message in messages {
+            let (meta, json) = self.store.prepare(&message.blob).await?;
+            prepared.push((message, meta, json));
+        }
+        let actor = self.actor;
+        self.store
+            .write(move |ctx| {
+                let mut delivered = Vec::with_capacity(prepared.len());
+                for (message, meta, meta_json) in &prepared {
+                    require_in_account(
+                        ctx.conn(),
+                        actor,
+                        message.account_id,
+                        message.mailbox_id,
+                        Rights::INSERT,
+                    )?;
+                    check_quota(ctx, &[message.account_id], message.blob.size())?;
+                    ctx.acquire_blob(&message.blob, 1)?;
+                    let keywords = normalize_keywords(&message.keywords);
+                    let added = Added {
+                        blob: &message.blob,
+                        meta,
+                        meta_json,
+                        flags: message.flags,
+                        keywords: &keywords,
+                        internal_date: message.internal_date,
+                    };
+                    delivered.push(insert_message(
+                        ctx,
+                        message.account_id,
+                        Target::Mailbox(message.mailbox_id),
+                        &added,
+                    )?);
+                }
+                Ok(delivered)
+            })
+            .await
+    }
+}
+
+impl Store {
     /// Delivers a message into each recipient's INBOX, all in one transaction with one shared
-    /// blob. The blob is stored (fsynced) first; the call returns once the commit is on disk.
+    /// blob: the server's own act (SMTP, later Sieve), not a user's. The blob is stored (fsynced) first; the call returns once the commit is on disk.
     pub async fn deliver(&self, message: IncomingMessage) -> Result<Vec<Delivered>> {
         let (meta, meta_json) = self.prepare(&message.blob).await?;
         self.write(move |ctx| {
@@ -169,42 +221,8 @@ impl Store {
         .await
     }
 
-    /// Adds messages to chosen mailboxes in one transaction (IMAP APPEND and MULTIAPPEND,
-    /// RFC 3502: all or none). Quota is enforced.
-    pub async fn append(&self, messages: Vec<NewMessage>) -> Result<Vec<Delivered>> {
-        let mut prepared = Vec::with_capacity(messages.len());
-        for message in messages {
-            let (meta, json) = self.prepare(&message.blob).await?;
-            prepared.push((message, meta, json));
-        }
-        self.write(move |ctx| {
-            let mut delivered = Vec::with_capacity(prepared.len());
-            for (message, meta, meta_json) in &prepared {
-                check_quota(ctx, &[message.account_id], message.blob.size())?;
-                ctx.acquire_blob(&message.blob, 1)?;
-                let keywords = normalize_keywords(&message.keywords);
-                let added = Added {
-                    blob: &message.blob,
-                    meta,
-                    meta_json,
-                    flags: message.flags,
-                    keywords: &keywords,
-                    internal_date: message.internal_date,
-                };
-                delivered.push(insert_message(
-                    ctx,
-                    message.account_id,
-                    Target::Mailbox(message.mailbox_id),
-                    &added,
-                )?);
-            }
-            Ok(delivered)
-        })
-        .await
-    }
-
     /// Stores the blob (fsynced) and extracts its metadata once, off the async threads.
-    async fn prepare(&self, blob: &BlobRef) -> Result<(MessageMeta, Arc<str>)> {
+    pub(super) async fn prepare(&self, blob: &BlobRef) -> Result<(MessageMeta, Arc<str>)> {
         self.put_blob(blob).await?;
         let blob = blob.clone();
         let meta = tokio::task::spawn_blocking(move || MessageMeta::extract(&blob.data))

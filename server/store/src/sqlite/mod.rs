@@ -157,10 +157,20 @@ impl Store {
         }
     }
 
-    /// [`Store::read_long`] for reads that fail with a store error of their own.
+    /// [`Store::read_long`] for reads that fail with a store error of their own (a rights check).
     fn read_long_checked<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let mut outcome = None;
         self.read_long(|c| {
+            outcome = Some(f(c));
+            Ok(())
+        })?;
+        outcome.unwrap_or(Err(StoreError::ShutDown))
+    }
+
+    /// [`Store::read`] for reads that fail with a store error of their own (a rights check).
+    fn read_checked<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let mut outcome = None;
+        self.read(|c| {
             outcome = Some(f(c));
             Ok(())
         })?;

@@ -6,7 +6,8 @@
 //!
 //! Every change bumps the account's modseq and is logged as [`ObjectKind::Subscription`].
 
-use super::{Store, WriteCtx};
+use super::WriteCtx;
+use crate::access::{Mail, Rights, require};
 use crate::changes::{ChangeKind, ObjectKind};
 use crate::{AccountId, MailboxId, Result};
 use rusqlite::{OptionalExtension, params};
@@ -54,13 +55,16 @@ pub(super) fn set(
     Ok(changed)
 }
 
-impl Store {
+impl Mail {
     /// The account's subscribed names, sorted; some may name no mailbox.
     pub fn subscriptions(&self, account_id: AccountId) -> Result<Vec<String>> {
-        self.read(|c| {
-            c.prepare_cached("SELECT name FROM subscriptions WHERE account_id = ?1 ORDER BY name")?
-                .query_map([account_id], |r| r.get(0))?
-                .collect()
+        self.store.read_checked(|c| {
+            require(c, self.actor, account_id, None, Rights::LOOKUP)?;
+            Ok(c.prepare_cached(
+                "SELECT name FROM subscriptions WHERE account_id = ?1 ORDER BY name",
+            )?
+            .query_map([account_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
         })
     }
 
@@ -73,8 +77,12 @@ impl Store {
         name: &str,
         subscribed: bool,
     ) -> Result<bool> {
-        let name = name.to_string();
-        self.write(move |ctx| set(ctx, account_id, &name, subscribed))
+        let (name, actor) = (name.to_string(), self.actor);
+        self.store
+            .write(move |ctx| {
+                require(ctx.conn(), actor, account_id, None, Rights::LOOKUP)?;
+                set(ctx, account_id, &name, subscribed)
+            })
             .await
     }
 }
@@ -82,9 +90,9 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use crate::changes::{ChangeKind, ObjectKind};
-    use crate::{Account, MailboxRole, Store};
+    use crate::{Account, Mail, MailboxRole};
 
-    async fn setup() -> (tempfile::TempDir, Store, Account) {
+    async fn setup() -> (tempfile::TempDir, Mail, Account) {
         let dir = tempfile::tempdir().unwrap();
         let (store, account, _) = crate::testing::store_with_alice(dir.path()).await;
         (dir, store, account)

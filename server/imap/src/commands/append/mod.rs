@@ -41,7 +41,7 @@ pub(crate) async fn append(session: &mut Session, append: Append) -> Outcome {
         .map(|m| flags::split(&m.flags).map_err(Refusal::bad))
         .collect::<Result<Vec<_>, _>>()?;
     let target = access::resolve(account_id, &append.mailbox, session.enabled.utf8_names())?;
-    let Some(mailbox) = target.find(session.store())? else {
+    let Some(mailbox) = target.find(&session.store())? else {
         return Err(Refusal::no_code(Code::TryCreate, "No such mailbox"));
     };
     let now = std::time::SystemTime::now()

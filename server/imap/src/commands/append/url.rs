@@ -37,7 +37,7 @@ pub(super) fn fetch(session: &Session, url: &str, room: u64) -> Result<Vec<u8>, 
     }
     let store = session.store();
     let mailbox = access::resolve_name(user.account_id, &target.mailbox)
-        .find(store)?
+        .find(&store)?
         .ok_or_else(|| bad("No such mailbox"))?;
     if target
         .uidvalidity
