@@ -75,6 +75,7 @@ impl From<StoreError> for Refusal {
             }
             StoreError::InUse(text) => Refusal::no_code(Code::Cannot, text),
             StoreError::Limit(text) => Refusal::no_code(Code::Limit, text),
+            StoreError::Forbidden(text) => Refusal::no_code(Code::NoPerm, text),
             StoreError::QuotaExceeded { .. } => {
                 Refusal::no_code(Code::OverQuota, "Quota exceeded: mailbox full")
             }
