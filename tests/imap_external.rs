@@ -1,4 +1,5 @@
-//! IMAP with clients nobody here wrote: Python's imaplib (tests/python/test_imap.py), curl's
+//! IMAP with clients nobody here wrote: Python's imaplib (tests/python/test_imap.py, and
+//! test_imap_shared.py with sessions on one INBOX at once), curl's
 //! imap:// and imaps:// URLs, and mbsync (isync) syncing a whole account both ways, then again
 //! with nothing to do.
 
@@ -33,6 +34,20 @@ fn python_imaplib_suite() {
         ("KANTOR_PASSWORD", PASSWORD.to_string()),
     ];
     run_python_suite("test_imap.py", &env, 10);
+}
+
+/// Six imaplib sessions on one INBOX at once (tests/python/test_imap_shared.py).
+#[test]
+fn python_imaplib_sessions_share_an_inbox() {
+    let server = TestServer::start("");
+    let user = format!("shared@{DOMAIN}");
+    server.add_user(&user);
+    let env = [
+        ("KANTOR_IMAPS", server.port("imaps").to_string()),
+        ("KANTOR_USER", user),
+        ("KANTOR_PASSWORD", PASSWORD.to_string()),
+    ];
+    run_python_suite("test_imap_shared.py", &env, 1);
 }
 
 fn curl(user: &str, extra: &[&str], url: &str) -> String {

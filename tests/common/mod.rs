@@ -3,6 +3,8 @@
 //! nobody here wrote (lettre, Python's smtplib/poplib, swaks, curl).
 #![allow(dead_code)]
 
+pub mod imap_model;
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;

@@ -9,6 +9,7 @@ use crate::access;
 use crate::outcome::{Done, Outcome, Refusal};
 use crate::sequence;
 use crate::session::Session;
+use crate::view::Apply;
 use kantor_imap_proto::command::selected::CopyMove;
 use kantor_imap_proto::types::SeqList;
 use kantor_imap_proto::{Code, Response, StatusKind};
@@ -33,6 +34,11 @@ pub(crate) async fn copy(session: &mut Session, command: CopyMove, moving: bool)
             "No such destination mailbox",
         ));
     };
+    // Marks what other sessions expunged since the last refresh, told later as usual: the
+    // store names messages by email id, and an email moved away and back is filed again under a
+    // new UID, which this session's stale entry must not reach.
+    selected.view.refresh_with(store, Apply::NOTHING)?;
+    let view = &selected.view;
     let seqs = sequence::resolve(view, &command.set, command.uid, &selected.saved)?;
     let mut sources: Vec<(u32, i64)> = seqs
         .iter()
@@ -46,13 +52,7 @@ pub(crate) async fn copy(session: &mut Session, command: CopyMove, moving: bool)
     let ids: Vec<i64> = sources.iter().map(|&(_, id)| id).collect();
     let verb = if moving { "MOVE" } else { "COPY" };
     if ids.is_empty() {
-        if expunged_meanwhile {
-            return Err(Refusal::no_code(
-                Code::ExpungeIssued,
-                "The messages were expunged meanwhile",
-            ));
-        }
-        return Ok(Done::new(format!("{verb} completed (no messages)")));
+        return nothing_left(verb, command.uid, expunged_meanwhile);
     }
     let pairs = if moving {
         store
@@ -86,6 +86,20 @@ pub(crate) async fn copy(session: &mut Session, command: CopyMove, moving: bool)
     })
 }
 
+/// The answer when none of the messages named is left to copy or move. By UID, a message no
+/// longer in the mailbox is ignored (RFC 9051 §6.4.9: a UID COPY may "return an OK without
+/// performing any operations"), and its expunge is announced with the OK; by number, the client
+/// named a message it still sees, and is told that another session expunged it (RFC 5530).
+fn nothing_left(verb: &str, uid: bool, expunged_meanwhile: bool) -> Outcome {
+    if expunged_meanwhile && !uid {
+        return Err(Refusal::no_code(
+            Code::ExpungeIssued,
+            "The messages were expunged meanwhile",
+        ));
+    }
+    Ok(Done::new(format!("{verb} completed (no messages)")))
+}
+
 /// `COPYUID uidvalidity source-uids dest-uids` (RFC 4315 §3), the two sets in matching order.
 fn copy_uid(uid_validity: u32, pairs: &[(u32, u32)]) -> Option<Code> {
     Some(Code::CopyUid {
@@ -93,4 +107,31 @@ fn copy_uid(uid_validity: u32, pairs: &[(u32, u32)]) -> Option<Code> {
         source: SeqList::from_ordered(pairs.iter().map(|&(from, _)| from))?,
         dest: SeqList::from_ordered(pairs.iter().map(|&(_, to)| to))?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uid_copy_of_messages_expunged_meanwhile_is_ok_by_number_it_is_expungeissued() {
+        for verb in ["COPY", "MOVE"] {
+            assert!(nothing_left(verb, true, true).is_ok(), "UID {verb}");
+            assert!(
+                nothing_left(verb, false, false).is_ok(),
+                "{verb} of nothing"
+            );
+            let refusal = nothing_left(verb, false, true).unwrap_err();
+            assert!(
+                matches!(
+                    refusal,
+                    Refusal::No {
+                        code: Some(Code::ExpungeIssued),
+                        ..
+                    }
+                ),
+                "{verb}: {refusal:?}"
+            );
+        }
+    }
 }

@@ -10,6 +10,7 @@ use crate::flags;
 use crate::outcome::{Done, Outcome, Refusal};
 use crate::sequence;
 use crate::session::Session;
+use crate::view::Apply;
 use kantor_imap_proto::command::store::{Store, StoreMode};
 use kantor_imap_proto::response::fetch::FetchItem;
 use kantor_imap_proto::types::SeqList;
@@ -31,6 +32,9 @@ pub(crate) async fn store(session: &mut Session, store: Store) -> Outcome {
     if selected.view.read_only {
         return Err(Refusal::no_code(Code::ReadOnly, "Mailbox is read-only"));
     }
+    // As COPY does (copy.rs): a stale entry must not reach the email filed again under a new UID.
+    let mailboxes = ctx.directory.store();
+    selected.view.refresh_with(mailboxes, Apply::NOTHING)?;
     let seqs = sequence::resolve(&selected.view, &store.set, store.uid, &selected.saved)?;
     let view = &selected.view;
     let ids: Vec<i64> = seqs
