@@ -49,7 +49,7 @@ async fn new_mail_and_flag_changes_are_announced() {
     append(&store, &alice, inbox, 1).await;
     assert_eq!(view.refresh(&store, true).unwrap(), vec![Update::Exists(3)]);
 
-    let second = view.get(2).unwrap().id();
+    let second = view.get(2).unwrap().uid();
     store
         .set_flags(
             alice.id,
@@ -91,7 +91,7 @@ async fn expunges_wait_until_allowed_and_then_renumber_correctly() {
     let mut view = MailboxView::open(&store, alice.id, inbox, false, RecentMode::Off)
         .unwrap()
         .unwrap();
-    let ids: Vec<_> = view.entries().iter().map(|e| e.id()).collect();
+    let ids: Vec<_> = view.entries().iter().map(|e| e.uid()).collect();
     store
         .expunge(alice.id, inbox, vec![ids[1], ids[3]])
         .await
@@ -126,7 +126,7 @@ async fn nothing_is_announced_that_was_never_there() {
         .unwrap();
     let added = append(&store, &alice, inbox, 2).await;
     store
-        .expunge(alice.id, inbox, vec![added[0].message_id])
+        .expunge(alice.id, inbox, vec![added[0].uid])
         .await
         .unwrap();
     assert_eq!(view.refresh(&store, true).unwrap(), vec![Update::Exists(1)]);
@@ -140,7 +140,7 @@ async fn own_flag_changes_are_not_repeated_and_moves_are_expunges() {
     let mut view = MailboxView::open(&store, alice.id, inbox, false, RecentMode::Off)
         .unwrap()
         .unwrap();
-    let first = view.get(1).unwrap().id();
+    let first = view.get(1).unwrap().uid();
     let result = store
         .set_flags(
             alice.id,
@@ -240,13 +240,13 @@ async fn held_back_changes_are_told_by_a_later_refresh() {
         .set_flags(
             alice.id,
             inbox,
-            vec![first[0].message_id],
+            vec![first[0].uid],
             flag(FlagOperation::Add, Flags::FLAGGED, &[]),
         )
         .await
         .unwrap();
     store
-        .expunge(alice.id, inbox, vec![first[1].message_id])
+        .expunge(alice.id, inbox, vec![first[1].uid])
         .await
         .unwrap();
     // A snapshot (RFC 5465 SELECTED NONE): nothing applied, the expunged one only marked.
@@ -287,13 +287,13 @@ async fn reopening_equals_loading_afresh() {
         .set_flags(
             alice.id,
             inbox,
-            vec![first[2].message_id],
+            vec![first[2].uid],
             flag(FlagOperation::Add, Flags::SEEN, &["$Work"]),
         )
         .await
         .unwrap();
     store
-        .expunge(alice.id, inbox, vec![first[0].message_id])
+        .expunge(alice.id, inbox, vec![first[0].uid])
         .await
         .unwrap();
     let reopened = view.reopen(&store, true, RecentMode::Off).unwrap();
@@ -316,14 +316,14 @@ async fn a_view_behind_a_pruned_log_resynchronises_from_the_mailbox() {
         .unwrap()
         .unwrap();
     store
-        .expunge(alice.id, inbox, vec![added[1].message_id])
+        .expunge(alice.id, inbox, vec![added[1].uid])
         .await
         .unwrap();
     store
         .set_flags(
             alice.id,
             inbox,
-            vec![added[2].message_id],
+            vec![added[2].uid],
             flag(FlagOperation::Add, Flags::FLAGGED, &[]),
         )
         .await

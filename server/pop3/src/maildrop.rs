@@ -1,10 +1,11 @@
 //! The maildrop: the INBOX as it was when the session entered TRANSACTION state, numbered from 1
 //! (RFC 1939 §5), with deletion marks that only QUIT makes real.
 
-use kantor_store::{AccountId, BlobHash, Mail, MailboxId, MessageId, StoreError};
+use kantor_store::{AccountId, BlobHash, Mail, MailboxId, StoreError, Uid};
 
 pub(crate) struct Entry {
-    pub id: MessageId,
+    /// The message's UID in the INBOX: what the store is told to expunge.
+    pub uid: Uid,
     /// RFC 1939 §7 unique-id: `UIDVALIDITY.UID`, stable across sessions and never reused.
     pub unique_id: String,
     pub size: u64,
@@ -27,7 +28,7 @@ impl Maildrop {
             .messages(inbox.id)?
             .into_iter()
             .map(|m| Entry {
-                id: m.id,
+                uid: m.uid,
                 unique_id: format!("{}.{}", inbox.uidvalidity, m.uid),
                 size: m.size,
                 blob: m.blob,
@@ -71,11 +72,11 @@ impl Maildrop {
         self.entries.iter_mut().for_each(|e| e.deleted = false);
     }
 
-    pub(crate) fn marked(&self) -> Vec<MessageId> {
+    pub(crate) fn marked(&self) -> Vec<Uid> {
         self.entries
             .iter()
             .filter(|e| e.deleted)
-            .map(|e| e.id)
+            .map(|e| e.uid)
             .collect()
     }
 }

@@ -61,7 +61,7 @@ async fn ids_of_removed_objects_are_never_given_again() {
         .await
         .unwrap();
     store
-        .expunge(alice.id, inbox, vec![first[0].message_id])
+        .expunge(alice.id, inbox, vec![first[0].uid])
         .await
         .unwrap();
     store.collect_garbage(Duration::ZERO).await.unwrap();
@@ -106,7 +106,7 @@ async fn an_expunged_message_is_readable_until_the_grace_period_ends() {
         .unwrap();
     let summary = store.messages(inbox).unwrap().remove(0);
     store
-        .expunge(alice.id, inbox, vec![added[0].message_id])
+        .expunge(alice.id, inbox, vec![added[0].uid])
         .await
         .unwrap();
     assert!(store.messages(inbox).unwrap().is_empty());
@@ -276,7 +276,7 @@ async fn a_user_reaches_no_other_account_by_id() {
     ));
     assert!(as_bob.message_meta(alice.id, added[0].message_id).is_err());
     assert!(as_bob.changes_since(alice.id, 0).is_err());
-    let ids = vec![added[0].message_id];
+    let ids = vec![added[0].uid];
     let change = FlagChange {
         operation: FlagOperation::Add,
         flags: Flags::SEEN,

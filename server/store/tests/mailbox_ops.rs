@@ -110,7 +110,7 @@ async fn append_then_flags_with_unchanged_since() {
     );
     assert_eq!(store.mailbox(inbox.id).unwrap().unwrap().unseen, 1);
 
-    let ids = vec![list[0].id, list[1].id];
+    let uids = vec![list[0].uid, list[1].uid];
     let change = |operation, flags, since| FlagChange {
         operation,
         flags,
@@ -121,7 +121,7 @@ async fn append_then_flags_with_unchanged_since() {
         .set_flags(
             alice.id,
             inbox.id,
-            ids.clone(),
+            uids.clone(),
             change(FlagOperation::Add, Flags::SEEN, None),
         )
         .await
@@ -142,7 +142,7 @@ async fn append_then_flags_with_unchanged_since() {
         .set_flags(
             alice.id,
             inbox.id,
-            ids,
+            uids,
             change(FlagOperation::Add, Flags::FLAGGED, Some(before)),
         )
         .await
@@ -183,7 +183,12 @@ async fn copy_and_move_keep_uids_right_and_share_blobs() {
         .unwrap();
     let list = store.messages(inbox.id).unwrap();
     let copied = store
-        .copy_messages(alice.id, inbox.id, vec![list[0].id, list[2].id], archive.id)
+        .copy_messages(
+            alice.id,
+            inbox.id,
+            vec![list[0].uid, list[2].uid],
+            archive.id,
+        )
         .await
         .unwrap();
     assert_eq!(copied, vec![(1, 1), (3, 2)]);
@@ -201,7 +206,7 @@ async fn copy_and_move_keep_uids_right_and_share_blobs() {
         .set_flags(
             alice.id,
             inbox.id,
-            vec![list[0].id],
+            vec![list[0].uid],
             FlagChange {
                 operation: FlagOperation::Add,
                 flags: Flags::SEEN.with(Flags::DELETED),
@@ -225,7 +230,7 @@ async fn copy_and_move_keep_uids_right_and_share_blobs() {
     assert_eq!((archive_box.total, archive_box.unseen), (2, 1));
 
     let moved = store
-        .move_messages(alice.id, inbox.id, vec![list[1].id], archive.id)
+        .move_messages(alice.id, inbox.id, vec![list[1].uid], archive.id)
         .await
         .unwrap();
     assert_eq!(moved, vec![(2, 3)]);
@@ -245,7 +250,7 @@ async fn copy_and_move_keep_uids_right_and_share_blobs() {
         .messages(inbox.id)
         .unwrap()
         .iter()
-        .map(|m| m.id)
+        .map(|m| m.uid)
         .collect();
     store.expunge(alice.id, inbox.id, ids).await.unwrap();
     for m in store.messages(archive.id).unwrap() {
@@ -271,9 +276,9 @@ async fn copy_respects_quota() {
         .unwrap();
     let size = store.account(alice.id).unwrap().unwrap().used_bytes;
     store.set_quota(alice.id, size + 1).await.unwrap();
-    let id = store.messages(inbox.id).unwrap()[0].id;
+    let uid = store.messages(inbox.id).unwrap()[0].uid;
     let err = store
-        .copy_messages(alice.id, inbox.id, vec![id], inbox.id)
+        .copy_messages(alice.id, inbox.id, vec![uid], inbox.id)
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::QuotaExceeded { .. }), "{err:?}");

@@ -133,7 +133,7 @@ async fn delivery_shares_one_blob_assigns_uids_and_logs_changes() {
 
     // Expunge: counters, quota usage, change log and blob references follow.
     let removed = store
-        .expunge(alice.id, inbox.id, vec![list[1].id])
+        .expunge(alice.id, inbox.id, vec![list[1].uid])
         .await
         .unwrap();
     assert_eq!(removed, vec![2]);
@@ -211,7 +211,7 @@ async fn message_by_uid_finds_only_a_present_message_of_that_mailbox() {
         "other mailbox"
     );
     store
-        .expunge(alice.id, alice_inbox.id, vec![two.id])
+        .expunge(alice.id, alice_inbox.id, vec![two.uid])
         .await
         .unwrap();
     assert!(

@@ -9,7 +9,6 @@ use crate::access;
 use crate::outcome::{Done, Outcome, Refusal};
 use crate::sequence;
 use crate::session::Session;
-use crate::view::Apply;
 use kantor_imap_proto::command::selected::CopyMove;
 use kantor_imap_proto::types::SeqList;
 use kantor_imap_proto::{Code, Response, StatusKind};
@@ -34,33 +33,28 @@ pub(crate) async fn copy(session: &mut Session, command: CopyMove, moving: bool)
             "No such destination mailbox",
         ));
     };
-    // Marks what other sessions expunged since the last refresh, told later as usual: the
-    // store names messages by email id, and an email moved away and back is filed again under a
-    // new UID, which this session's stale entry must not reach.
-    selected.view.refresh_with(store, Apply::NOTHING)?;
     let view = &selected.view;
     let seqs = sequence::resolve(view, &command.set, command.uid, &selected.saved)?;
-    let mut sources: Vec<(u32, i64)> = seqs
+    let mut uids: Vec<u32> = seqs
         .iter()
         .filter_map(|&seq| view.get(seq))
         .filter(|e| !e.expunged)
-        .map(|e| (e.uid(), e.id()))
+        .map(|e| e.uid())
         .collect();
-    let expunged_meanwhile = sources.len() < seqs.len();
+    let expunged_meanwhile = uids.len() < seqs.len();
     // In UID order, so the new UIDs come out in the same order and the two COPYUID sets match.
-    sources.sort_unstable();
-    let ids: Vec<i64> = sources.iter().map(|&(_, id)| id).collect();
+    uids.sort_unstable();
     let verb = if moving { "MOVE" } else { "COPY" };
-    if ids.is_empty() {
+    if uids.is_empty() {
         return nothing_left(verb, command.uid, expunged_meanwhile);
     }
     let pairs = if moving {
         store
-            .move_messages(view.account_id, view.mailbox_id, ids, destination.id)
+            .move_messages(view.account_id, view.mailbox_id, uids, destination.id)
             .await?
     } else {
         store
-            .copy_messages(view.account_id, view.mailbox_id, ids, destination.id)
+            .copy_messages(view.account_id, view.mailbox_id, uids, destination.id)
             .await?
     };
     let copy_uid = copy_uid(destination.uidvalidity, &pairs);

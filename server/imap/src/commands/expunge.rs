@@ -35,12 +35,12 @@ pub(crate) async fn expunge(session: &mut Session, uids: Option<SequenceSet>) ->
             Some(Box::new(move |uid| saved.contains(&uid)))
         }
     };
-    let deleted: Vec<i64> = store
+    let deleted: Vec<u32> = store
         .messages(view.mailbox_id)?
         .iter()
         .filter(|m| m.flags.contains(Flags::DELETED))
         .filter(|m| wanted.as_ref().is_none_or(|w| w(m.uid)))
-        .map(|m| m.id)
+        .map(|m| m.uid)
         .collect();
     let removed = if deleted.is_empty() {
         false

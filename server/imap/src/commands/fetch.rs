@@ -64,11 +64,11 @@ pub(crate) async fn fetch(session: &mut Session, fetch: Fetch) -> Outcome {
     let mut seen_now = HashSet::new();
     if !selected.view.read_only && kantor_imap_message::fetch::sets_seen(&attributes) {
         let view = &selected.view;
-        let unseen: Vec<i64> = seqs
+        let unseen: Vec<u32> = seqs
             .iter()
             .filter_map(|&seq| view.get(seq))
             .filter(|e| !e.expunged && !e.message.flags.contains(Flags::SEEN))
-            .map(|e| e.id())
+            .map(|e| e.uid())
             .collect();
         if !unseen.is_empty() {
             let change = FlagChange {

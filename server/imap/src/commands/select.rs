@@ -243,11 +243,11 @@ pub(crate) async fn close(session: &mut Session) -> Outcome {
     let view = &selected.view;
     if !view.read_only {
         let store = session.store();
-        let deleted: Vec<i64> = store
+        let deleted: Vec<u32> = store
             .messages(view.mailbox_id)?
             .iter()
             .filter(|m| m.flags.contains(Flags::DELETED))
-            .map(|m| m.id)
+            .map(|m| m.uid)
             .collect();
         if !deleted.is_empty() {
             store

@@ -10,7 +10,6 @@ use crate::flags;
 use crate::outcome::{Done, Outcome, Refusal};
 use crate::sequence;
 use crate::session::Session;
-use crate::view::Apply;
 use kantor_imap_proto::command::store::{Store, StoreMode};
 use kantor_imap_proto::response::fetch::FetchItem;
 use kantor_imap_proto::types::SeqList;
@@ -32,16 +31,13 @@ pub(crate) async fn store(session: &mut Session, store: Store) -> Outcome {
     if selected.view.read_only {
         return Err(Refusal::no_code(Code::ReadOnly, "Mailbox is read-only"));
     }
-    // As COPY does (copy.rs): a stale entry must not reach the email filed again under a new UID.
-    let mailboxes = ctx.directory.store();
-    selected.view.refresh_with(mailboxes, Apply::NOTHING)?;
     let seqs = sequence::resolve(&selected.view, &store.set, store.uid, &selected.saved)?;
     let view = &selected.view;
-    let ids: Vec<i64> = seqs
+    let uids: Vec<u32> = seqs
         .iter()
         .filter_map(|&seq| view.get(seq))
         .filter(|e| !e.expunged)
-        .map(|e| e.id())
+        .map(|e| e.uid())
         .collect();
     let change = FlagChange {
         operation: match store.mode {
@@ -53,10 +49,10 @@ pub(crate) async fn store(session: &mut Session, store: Store) -> Outcome {
         keywords,
         unchanged_since: store.unchanged_since,
     };
-    let result = if ids.is_empty() {
+    let result = if uids.is_empty() {
         Default::default()
     } else {
-        mail.set_flags(view.account_id, view.mailbox_id, ids, change)
+        mail.set_flags(view.account_id, view.mailbox_id, uids, change)
             .await?
     };
 

@@ -42,11 +42,7 @@ impl Setup {
         self.store.append(vec![message]).await.unwrap();
     }
 
-    async fn flag(&self, view: &MailboxView, uids: &[Uid], operation: FlagOperation) {
-        let ids = uids
-            .iter()
-            .map(|&u| view.get(view.seq_of(u).unwrap()).unwrap().id())
-            .collect();
+    async fn flag(&self, _view: &MailboxView, uids: &[Uid], operation: FlagOperation) {
         let change = FlagChange {
             operation,
             flags: Flags::SEEN,
@@ -54,18 +50,14 @@ impl Setup {
             unchanged_since: None,
         };
         self.store
-            .set_flags(self.account.id, self.inbox, ids, change)
+            .set_flags(self.account.id, self.inbox, uids.to_vec(), change)
             .await
             .unwrap();
     }
 
-    async fn expunge(&self, view: &MailboxView, uids: &[Uid]) {
-        let ids = uids
-            .iter()
-            .map(|&u| view.get(view.seq_of(u).unwrap()).unwrap().id())
-            .collect();
+    async fn expunge(&self, _view: &MailboxView, uids: &[Uid]) {
         self.store
-            .expunge(self.account.id, self.inbox, ids)
+            .expunge(self.account.id, self.inbox, uids.to_vec())
             .await
             .unwrap();
     }

@@ -2,8 +2,8 @@
 //! one transaction that bumps the account's modseq and logs what changed, so IMAP CONDSTORE /
 //! QRESYNC and JMAP see the same history.
 //!
-//! Messages are named by their email id within a mailbox (an email is filed at most once per
-//! mailbox). Flags other than `\Deleted` and keywords belong to the email; `\Deleted`, the UID
+//! Messages are named as IMAP names them, by UID within a mailbox: a UID names one message for
+//! the mailbox's life, while an email moved out and filed back keeps its id under a new UID. Flags other than `\Deleted` and keywords belong to the email; `\Deleted`, the UID
 //! and the modseq belong to the membership (docs/architecture.md, "Emails and memberships").
 
 use super::messages::{
@@ -27,7 +27,7 @@ impl Mail {
         &self,
         account_id: AccountId,
         mailbox_id: MailboxId,
-        ids: Vec<MessageId>,
+        uids: Vec<Uid>,
         change: FlagChange,
     ) -> Result<FlagResult> {
         let actor = self.actor;
@@ -43,10 +43,11 @@ impl Mail {
                 let keywords = normalize_keywords(&change.keywords);
                 let mut result = FlagResult::default();
                 let mut modseq = None;
-                for id in ids {
-                    let Some(filed) = filed(ctx, account_id, mailbox_id, id)? else {
+                for uid in uids {
+                    let Some(filed) = filed(ctx, account_id, mailbox_id, uid)? else {
                         continue;
                     };
+                    let id = filed.email_id;
                     if change
                         .unchanged_since
                         .is_some_and(|since| filed.modseq > since)
@@ -102,7 +103,7 @@ impl Mail {
         &self,
         account_id: AccountId,
         from: MailboxId,
-        ids: Vec<MessageId>,
+        uids: Vec<Uid>,
         to: MailboxId,
     ) -> Result<Vec<(Uid, Uid)>> {
         let actor = self.actor;
@@ -110,10 +111,10 @@ impl Mail {
             .write(move |ctx| {
                 require_in_account(ctx.conn(), actor, account_id, from, Rights::READ)?;
                 require_in_account(ctx.conn(), actor, account_id, to, Rights::INSERT)?;
-                let mut sources = Vec::with_capacity(ids.len());
+                let mut sources = Vec::with_capacity(uids.len());
                 let mut added_bytes = 0u64;
-                for id in ids {
-                    let Some(source) = copy_source(ctx, account_id, from, to, id)? else {
+                for uid in uids {
+                    let Some(source) = copy_source(ctx, account_id, from, to, uid)? else {
                         continue;
                     };
                     if source.in_destination {
@@ -163,7 +164,7 @@ impl Mail {
         &self,
         account_id: AccountId,
         from: MailboxId,
-        ids: Vec<MessageId>,
+        uids: Vec<Uid>,
         to: MailboxId,
     ) -> Result<Vec<(Uid, Uid)>> {
         let actor = self.actor;
@@ -176,9 +177,9 @@ impl Mail {
                 require_in_account(ctx.conn(), actor, account_id, from, source)?;
                 require_in_account(ctx.conn(), actor, account_id, to, Rights::INSERT)?;
                 let modseq = ctx.bump_modseq(account_id)?;
-                let mut pairs = Vec::with_capacity(ids.len());
-                for id in ids {
-                    pairs.extend(move_one(ctx, account_id, from, id, to, modseq)?);
+                let mut pairs = Vec::with_capacity(uids.len());
+                for uid in uids {
+                    pairs.extend(move_one(ctx, account_id, from, uid, to, modseq)?);
                 }
                 Ok(pairs)
             })
@@ -186,23 +187,23 @@ impl Mail {
     }
 
     /// Removes messages from a mailbox (IMAP EXPUNGE, POP3 UPDATE state) in one transaction.
-    /// Returns the UIDs removed; ids not in the mailbox are skipped. An email removed from its
+    /// Returns the UIDs removed; UIDs not in the mailbox are skipped. An email removed from its
     /// last mailbox becomes a tombstone: sessions that have not heard of the expunge can still
     /// read it until the collector removes it after the grace period.
     pub async fn expunge(
         &self,
         account_id: AccountId,
         mailbox_id: MailboxId,
-        ids: Vec<MessageId>,
+        uids: Vec<Uid>,
     ) -> Result<Vec<Uid>> {
         let actor = self.actor;
         self.store
             .write(move |ctx| {
                 require_in_account(ctx.conn(), actor, account_id, mailbox_id, Rights::EXPUNGE)?;
                 let modseq = ctx.bump_modseq(account_id)?;
-                let mut removed = Vec::with_capacity(ids.len());
-                for id in ids {
-                    if let Some(uid) = remove_message(ctx, account_id, mailbox_id, id, modseq)? {
+                let mut removed = Vec::with_capacity(uids.len());
+                for uid in uids {
+                    if let Some(uid) = remove_message(ctx, account_id, mailbox_id, uid, modseq)? {
                         removed.push(uid);
                     }
                 }
@@ -238,13 +239,14 @@ fn move_one(
     ctx: &mut WriteCtx<'_>,
     account_id: AccountId,
     from: MailboxId,
-    id: MessageId,
+    uid: Uid,
     to: MailboxId,
     modseq: Modseq,
 ) -> Result<Option<(Uid, Uid)>> {
-    let Some(filed) = filed(ctx, account_id, from, id)? else {
+    let Some(filed) = filed(ctx, account_id, from, uid)? else {
         return Ok(None);
     };
+    let id = filed.email_id;
     unfile(ctx, account_id, from, &filed, modseq)?;
     let email_id = match membership_uid(ctx, id, to)? {
         Some(_) => duplicate_email(ctx, account_id, id, modseq)?,
@@ -272,17 +274,17 @@ pub(super) fn move_all(
     from: MailboxId,
     to: MailboxId,
 ) -> Result<()> {
-    let ids: Vec<MessageId> = ctx
+    let uids: Vec<Uid> = ctx
         .conn()
-        .prepare_cached("SELECT email_id FROM memberships WHERE mailbox_id = ?1 ORDER BY uid")?
+        .prepare_cached("SELECT uid FROM memberships WHERE mailbox_id = ?1 ORDER BY uid")?
         .query_map([from], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    if ids.is_empty() {
+    if uids.is_empty() {
         return Ok(());
     }
     let modseq = ctx.bump_modseq(account_id)?;
-    for id in ids {
-        move_one(ctx, account_id, from, id, to, modseq)?;
+    for uid in uids {
+        move_one(ctx, account_id, from, uid, to, modseq)?;
     }
     Ok(())
 }
@@ -298,24 +300,26 @@ struct Filed {
     size: i64,
 }
 
-/// The email `id` of `account_id` as filed in `mailbox_id`, if it is there.
+/// The message at `uid` in `mailbox_id` of `account_id`, if it is there. A UID names one
+/// message for the life of the mailbox (RFC 9051 §2.3.1.1): an email moved out and filed back
+/// has a new UID, so a stale UID never reaches it.
 fn filed(
     ctx: &WriteCtx<'_>,
     account_id: AccountId,
     mailbox_id: MailboxId,
-    id: MessageId,
+    uid: Uid,
 ) -> Result<Option<Filed>> {
     Ok(ctx
         .conn()
         .prepare_cached(
-            "SELECT m.uid, e.flags | (m.deleted * 8), e.keywords, m.modseq, e.size
+            "SELECT m.email_id, e.flags | (m.deleted * 8), e.keywords, m.modseq, e.size
              FROM memberships m JOIN emails e ON e.id = m.email_id
-             WHERE m.email_id = ?1 AND m.mailbox_id = ?2 AND e.account_id = ?3",
+             WHERE m.mailbox_id = ?1 AND m.uid = ?2 AND e.account_id = ?3",
         )?
-        .query_row(params![id, mailbox_id, account_id], |r| {
+        .query_row(params![mailbox_id, uid, account_id], |r| {
             Ok(Filed {
-                email_id: id,
-                uid: r.get(0)?,
+                uid,
+                email_id: r.get(0)?,
                 flags: Flags(r.get(1)?),
                 keywords: keywords_from_column(r.get(2)?),
                 modseq: r.get::<_, i64>(3)? as u64,
@@ -378,22 +382,22 @@ fn copy_source(
     account_id: AccountId,
     from: MailboxId,
     to: MailboxId,
-    id: MessageId,
+    uid: Uid,
 ) -> Result<Option<CopySource>> {
     Ok(ctx
         .conn()
         .prepare_cached(
-            "SELECT e.flags | (m.deleted * 8), e.size, m.uid,
+            "SELECT e.flags | (m.deleted * 8), e.size, e.id,
                     EXISTS(SELECT 1 FROM memberships d WHERE d.email_id = e.id AND d.mailbox_id = ?3)
-             FROM emails e JOIN memberships m ON m.email_id = e.id AND m.mailbox_id = ?2
-             WHERE e.id = ?1 AND e.account_id = ?4",
+             FROM memberships m JOIN emails e ON e.id = m.email_id
+             WHERE m.mailbox_id = ?1 AND m.uid = ?2 AND e.account_id = ?4",
         )?
-        .query_row(params![id, from, to, account_id], |r| {
+        .query_row(params![from, uid, to, account_id], |r| {
             Ok(CopySource {
-                email_id: id,
+                uid,
                 flags: Flags(r.get(0)?),
                 size: r.get(1)?,
-                uid: r.get(2)?,
+                email_id: r.get(2)?,
                 in_destination: r.get(3)?,
             })
         })
@@ -443,12 +447,13 @@ pub(super) fn remove_message(
     ctx: &mut WriteCtx<'_>,
     account_id: AccountId,
     mailbox_id: MailboxId,
-    id: MessageId,
+    uid: Uid,
     modseq: Modseq,
 ) -> Result<Option<Uid>> {
-    let Some(filed) = filed(ctx, account_id, mailbox_id, id)? else {
+    let Some(filed) = filed(ctx, account_id, mailbox_id, uid)? else {
         return Ok(None);
     };
+    let id = filed.email_id;
     unfile(ctx, account_id, mailbox_id, &filed, modseq)?;
     let still_filed = ctx
         .conn()

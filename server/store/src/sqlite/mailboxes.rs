@@ -189,13 +189,13 @@ impl Mail {
                     Some(_) => {}
                 }
                 let modseq = ctx.bump_modseq(account_id)?;
-                let ids: Vec<i64> = ctx
+                let uids: Vec<Uid> = ctx
                     .conn()
-                    .prepare_cached("SELECT email_id FROM memberships WHERE mailbox_id = ?1")?
+                    .prepare_cached("SELECT uid FROM memberships WHERE mailbox_id = ?1")?
                     .query_map([id], |r| r.get(0))?
                     .collect::<rusqlite::Result<_>>()?;
-                for message in ids {
-                    super::edits::remove_message(ctx, account_id, id, message, modseq)?;
+                for uid in uids {
+                    super::edits::remove_message(ctx, account_id, id, uid, modseq)?;
                 }
                 ctx.conn()
                     .execute("DELETE FROM mailboxes WHERE id = ?1", [id])?;
