@@ -145,7 +145,7 @@ impl Store {
     /// Delivers a message into each recipient's INBOX, all in one transaction with one shared
     /// blob. The blob is stored (fsynced) first; the call returns once the commit is on disk.
     pub async fn deliver(&self, message: IncomingMessage) -> Result<Vec<Delivered>> {
-        let (meta, meta_json) = self.prepare(&message.blob).await?;
+        let (meta, meta_json, keys) = self.prepare(&message.blob).await?;
         self.write(move |ctx| {
             let size = message.blob.size();
             if message.enforce_quota {
@@ -156,6 +156,7 @@ impl Store {
                 blob: &message.blob,
                 meta: &meta,
                 meta_json: &meta_json,
+                keys: keys.as_ref(),
                 flags: message.flags,
                 keywords: &[],
                 internal_date: message.internal_date,
@@ -174,12 +175,12 @@ impl Store {
     pub async fn append(&self, messages: Vec<NewMessage>) -> Result<Vec<Delivered>> {
         let mut prepared = Vec::with_capacity(messages.len());
         for message in messages {
-            let (meta, json) = self.prepare(&message.blob).await?;
-            prepared.push((message, meta, json));
+            let (meta, json, keys) = self.prepare(&message.blob).await?;
+            prepared.push((message, meta, json, keys));
         }
         self.write(move |ctx| {
             let mut delivered = Vec::with_capacity(prepared.len());
-            for (message, meta, meta_json) in &prepared {
+            for (message, meta, meta_json, keys) in &prepared {
                 check_quota(ctx, &[message.account_id], message.blob.size())?;
                 ctx.acquire_blob(&message.blob, 1)?;
                 let keywords = normalize_keywords(&message.keywords);
@@ -187,6 +188,7 @@ impl Store {
                     blob: &message.blob,
                     meta,
                     meta_json,
+                    keys: keys.as_ref(),
                     flags: message.flags,
                     keywords: &keywords,
                     internal_date: message.internal_date,
@@ -203,17 +205,26 @@ impl Store {
         .await
     }
 
-    /// Stores the blob (fsynced) and extracts its metadata once, off the async threads.
-    async fn prepare(&self, blob: &BlobRef) -> Result<(MessageMeta, Arc<str>)> {
+    /// Stores the blob (fsynced) and extracts its metadata and keys once, off the async threads.
+    async fn prepare(&self, blob: &BlobRef) -> Result<(MessageMeta, Arc<str>, Option<Keys>)> {
         self.put_blob(blob).await?;
         let blob = blob.clone();
-        let meta = tokio::task::spawn_blocking(move || MessageMeta::extract(&blob.data))
-            .await
-            .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
+        let extractor = self.key_extractor();
+        let (meta, keys) = tokio::task::spawn_blocking(move || {
+            let keys = extractor.map(|x| (x.version, (x.extract)(&blob.data)));
+            (MessageMeta::extract(&blob.data), keys)
+        })
+        .await
+        .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
         let json = serde_json::to_string(&meta).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        Ok((meta, json.into()))
+        Ok((meta, json.into(), keys))
     }
 }
+
+/// An email's search and sort keys, with the version of their extraction.
+pub(super) type Keys = (u32, crate::EmailKeys);
+
+impl Store {}
 
 /// Where a new message goes.
 pub(super) enum Target {
@@ -226,6 +237,7 @@ pub(super) struct Added<'a> {
     pub blob: &'a BlobRef,
     pub meta: &'a MessageMeta,
     pub meta_json: &'a str,
+    pub keys: Option<&'a Keys>,
     pub flags: Flags,
     pub keywords: &'a [String],
     pub internal_date: i64,
@@ -287,6 +299,9 @@ pub(super) fn insert_message(
     ctx.conn()
         .prepare_cached("INSERT INTO email_meta (email_id, meta) VALUES (?1, ?2)")?
         .execute(params![email_id, added.meta_json])?;
+    if let Some((version, keys)) = added.keys {
+        super::sort_keys::insert(ctx, email_id, *version, keys, false)?;
+    }
     insert_membership(
         ctx,
         mailbox_id,
