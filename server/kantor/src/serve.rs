@@ -49,6 +49,8 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
     )
     .with_context(|| format!("cannot open the store in {}", args.data.display()))?;
     collect_garbage_every(store.clone(), &config.store);
+    store.install_key_extractor(kantor_imap_message::keys::EXTRACTOR);
+    backfill_keys(store.clone());
     let directory = Directory::new(store, auth_policy(&config));
     bootstrap(&directory, args.domain.as_deref().unwrap_or(&hostname)).await?;
 
@@ -204,6 +206,16 @@ async fn shutdown_signal() {
 }
 
 /// Runs the store's garbage collector in the background every `gc_interval_secs`.
+/// Gives the emails stored before the search and sort keys existed (or by another version of
+/// them) their keys, in the background: until then SEARCH, SORT and THREAD read those messages.
+fn backfill_keys(store: Store) {
+    tokio::spawn(async move {
+        if let Err(e) = store.backfill_keys().await {
+            tracing::warn!(error = %e, "store: computing search and sort keys failed");
+        }
+    });
+}
+
 fn collect_garbage_every(store: Store, config: &kantor_config::StoreConfig) {
     if config.gc_interval_secs == 0 {
         return;
