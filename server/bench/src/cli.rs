@@ -27,6 +27,9 @@ pub enum Command {
     /// the server's memory per session (and, optionally, how fast IDLE
     /// wakes on a delivery).
     ImapIdle(ImapIdleArgs),
+    /// Time header SEARCH, SORT, THREAD, SELECT and FETCH of envelopes on
+    /// a big INBOX (filled with MULTIAPPEND), on each target in turn.
+    ImapSearch(crate::imap_search::ImapSearchArgs),
 }
 
 /// Options of `smtp`.

@@ -15,6 +15,8 @@
 //! | [`imap_run`] | `imap`, one target: prefill, the load, memory sampled during it |
 //! | [`imap_load`] | N IMAP clients doing rounds of LOGIN..LOGOUT or SELECT..SEARCH; latencies, errors |
 //! | [`imap_prefill`] | `--prefill-per-user`: top up every INBOX over SMTP, counted over IMAP STATUS |
+//! | [`imap_search`] | `imap-search`: time header SEARCH, SORT, THREAD on a big INBOX |
+//! | [`imap_append`] | MULTIAPPEND prefill of `imap-search`, with varied messages |
 //! | [`imap_idle`] | `imap-idle`, one target: N sessions in IDLE, memory per session, wake check |
 //! | [`imap_client`] | tagged IMAP commands, pipelined or not, literals, IDLE (RFC 9051, RFC 2177) |
 //! | [`connector`] | loopback-only connections, implicit TLS, spread over source addresses |
@@ -32,12 +34,14 @@ mod fake;
 #[cfg(test)]
 mod fake_imap;
 mod format;
+mod imap_append;
 mod imap_client;
 mod imap_idle;
 mod imap_load;
 mod imap_prefill;
 mod imap_report;
 mod imap_run;
+mod imap_search;
 mod limits;
 mod load;
 mod memory;
@@ -61,6 +65,7 @@ async fn main() -> Result<()> {
         Command::Smtp(args) => smtp(args).await,
         Command::Imap(args) => imap(args).await,
         Command::ImapIdle(args) => imap_idle(args).await,
+        Command::ImapSearch(args) => imap_search::run(args).await,
     }
 }
 
