@@ -31,6 +31,9 @@ pub enum Command {
     /// expunge, while a feeder appends), check every reply, and compare
     /// commands/s and errors by kind.
     ImapShared(ImapSharedArgs),
+    /// Time header SEARCH, SORT, THREAD, SELECT and FETCH of envelopes on
+    /// a big INBOX (filled with MULTIAPPEND), on each target in turn.
+    ImapSearch(crate::imap_search::ImapSearchArgs),
 }
 
 /// Options of `smtp`.

@@ -68,6 +68,10 @@ pub struct Untagged {
     pub messages: Option<u64>,
     /// The text of an untagged BYE.
     pub bye: Option<String>,
+    /// Numbers in `* SEARCH`, `* SORT` and `* THREAD` data.
+    pub data_numbers: u64,
+    /// FNV-1a of those responses, to compare results across runs and servers.
+    pub data_digest: u64,
     /// Whether to keep [`Event`]s in `events` (for a session that models
     /// its mailbox, `imap-shared`).
     pub record: bool,
@@ -167,6 +171,12 @@ impl ImapConn {
             }
         }
         Ok(())
+    }
+
+    /// Raises the longest response line accepted (SORT and THREAD of a big mailbox are one
+    /// line).
+    pub fn set_max_line(&mut self, max: usize) {
+        self.wire.set_max_line(max);
     }
 
     /// One command; its tagged reply.
@@ -384,6 +394,23 @@ impl ImapConn {
             return;
         };
         out.literal_bytes += bytes;
+        if [&b"SEARCH"[..], b"SORT", b"THREAD"]
+            .iter()
+            .any(|k| rest.starts_with(k))
+        {
+            out.data_numbers += rest
+                .split(|&b| matches!(b, b' ' | b'(' | b')'))
+                .filter(|t| leading_number(t).is_some())
+                .count() as u64;
+            out.data_digest = rest.iter().fold(
+                if out.data_digest == 0 {
+                    0xcbf2_9ce4_8422_2325
+                } else {
+                    out.data_digest
+                },
+                |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3),
+            );
+        }
         if rest.starts_with(b"BYE") {
             out.bye = Some(self.line_text());
         } else if rest.starts_with(b"BAD") {

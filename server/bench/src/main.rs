@@ -15,6 +15,8 @@
 //! | [`imap_run`] | `imap`, one target: prefill, the load, memory sampled during it |
 //! | [`imap_load`] | N IMAP clients doing rounds of LOGIN..LOGOUT or SELECT..SEARCH; latencies, errors |
 //! | [`imap_prefill`] | `--prefill-per-user`: top up every INBOX over SMTP, counted over IMAP STATUS |
+//! | [`imap_search`] | `imap-search`: time header SEARCH, SORT, THREAD on a big INBOX |
+//! | [`imap_append`] | MULTIAPPEND prefill of `imap-search`, with varied messages |
 //! | [`imap_idle`] | `imap-idle`, one target: N sessions in IDLE, memory per session, wake check |
 //! | [`imap_shared`] | `imap-shared`: N sessions of one user on one INBOX, fetch/flag/expunge, a feeder, every reply checked |
 //! | [`seq_model`] | a session's sequence number → UID map, and the responses that contradict it |
@@ -36,12 +38,14 @@ mod fake;
 #[cfg(test)]
 mod fake_imap;
 mod format;
+mod imap_append;
 mod imap_client;
 mod imap_idle;
 mod imap_load;
 mod imap_prefill;
 mod imap_report;
 mod imap_run;
+mod imap_search;
 mod imap_shared;
 mod imap_shared_report;
 mod limits;
@@ -70,6 +74,7 @@ async fn main() -> Result<()> {
         Command::Imap(args) => imap(args).await,
         Command::ImapIdle(args) => imap_idle(args).await,
         Command::ImapShared(args) => imap_shared(args).await,
+        Command::ImapSearch(args) => imap_search::run(args).await,
     }
 }
 

@@ -17,6 +17,11 @@ pub(crate) struct SentDate {
     pub unix: i64,
 }
 
+/// The first Date field of a header, parsed.
+pub(crate) fn sent(fields: &[crate::header::Field<'_>]) -> Option<SentDate> {
+    crate::header::text(fields, "Date").and_then(|d| parse(&d))
+}
+
 /// Parses a date-time; `None` when it is not one.
 pub(crate) fn parse(value: &str) -> Option<SentDate> {
     let parsed = DateTime::parse_rfc822(value)?;

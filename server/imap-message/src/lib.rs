@@ -6,6 +6,8 @@
 //! - [`search`]: SEARCH keys (RFC 9051 §6.4.4, CONDSTORE, WITHIN, SAVEDATE, OBJECTID).
 //! - [`sort`]: SORT (RFC 5256), SORT=DISPLAY (RFC 5957).
 //! - [`thread`]: THREAD=REFERENCES and THREAD=ORDEREDSUBJECT (RFC 5256).
+//! - [`keys`]: what the store keeps of each email for those three, computed at delivery by the
+//!   same functions (the server installs [`keys::EXTRACTOR`] in the store).
 //!
 //! Inside, from the bytes up. Messages are parsed by mail-parser (MIME tree with offsets,
 //! header fields, Content-* parameters with RFC 2231, dates, RFC 2047 words, transfer
@@ -28,6 +30,7 @@ mod encoded;
 mod envelope;
 pub mod fetch;
 mod header;
+pub mod keys;
 mod mime;
 mod msgid;
 mod params;

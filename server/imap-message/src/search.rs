@@ -22,19 +22,23 @@ use crate::Message;
 use crate::address;
 use crate::date::{self, SentDate};
 use crate::encoded::decode_words;
-use crate::header::{self, unfold};
+use crate::header::Field;
+use crate::header::unfold;
+use crate::keys::{self, Stored};
 use crate::mime::{self, Entity};
 use crate::text::{body_text, header_text};
 use kantor_imap_proto::command::search::SearchKey;
 use kantor_imap_proto::datetime::Date;
 use kantor_imap_proto::response::envelope::{Address, MailboxAddress};
 use kantor_imap_proto::types::SequenceSet;
-use kantor_store::{Flags, MessageSummary, Store, StoreError, Uid};
+use kantor_store::{EmailKeys, Flags, KeyColumn, Mail, MailboxId, MessageSummary, StoreError, Uid};
 use std::collections::HashSet;
 
 /// What a search runs over.
 pub struct SearchContext<'a> {
-    pub store: &'a Store,
+    pub store: &'a Mail,
+    /// The selected mailbox, whose stored keys (`keys`) answer header keys, SORT and THREAD.
+    pub mailbox_id: MailboxId,
     /// Every message of the session's view, in sequence order.
     pub messages: &'a [Message<'a>],
     /// The saved result `$` (RFC 5182), as UIDs.
@@ -63,7 +67,7 @@ pub fn search(
     if let Some(charset) = charset {
         check_charset(charset)?;
     }
-    Ok(scan(context, key, |_| Ok(()))?
+    Ok(scan(context, key, &[], |_| Ok(()))?
         .into_iter()
         .map(|(seq, ())| seq)
         .collect())
@@ -78,7 +82,7 @@ pub fn search_among(
     candidates: &[Message<'_>],
     key: &SearchKey,
 ) -> Result<Vec<u32>, SearchError> {
-    Ok(scan_among(context, candidates, key, |_| Ok(()))?
+    Ok(scan_among(context, candidates, key, &[], |_| Ok(()))?
         .into_iter()
         .map(|(seq, ())| seq)
         .collect())
@@ -137,14 +141,17 @@ impl Loaded {
 
     /// The parsed Date header.
     pub fn sent_date(&self) -> Option<SentDate> {
-        header::text(&self.root.fields(&self.raw), "Date").and_then(|d| date::parse(&d))
+        date::sent(&self.root.fields(&self.raw))
     }
 }
 
-/// A message under evaluation: its summary, and its bytes once something needed them.
+/// A message under evaluation: its summary, its stored keys when the scan read them, and its
+/// bytes once something needed them.
 pub(crate) struct Lazy<'a> {
-    store: &'a Store,
+    store: &'a kantor_store::Store,
     pub summary: &'a MessageSummary,
+    /// Complete keys with every column the scan needs (`keys::Stored`).
+    pub stored: Option<&'a EmailKeys>,
     recent: bool,
     loaded: Option<Loaded>,
 }
@@ -161,13 +168,15 @@ impl Lazy<'_> {
 }
 
 /// Runs `key` over every message of the view; for each match, `extract` computes what the
-/// caller keeps (sort keys, thread data) while the message is at hand.
+/// caller keeps (sort keys, thread data) while the message is at hand, from the stored
+/// `columns` when the message has them.
 pub(crate) fn scan<T>(
     context: &SearchContext<'_>,
     key: &SearchKey,
+    columns: &[KeyColumn],
     extract: impl FnMut(&mut Lazy<'_>) -> Result<T, SearchError>,
 ) -> Result<Vec<(u32, T)>, SearchError> {
-    scan_among(context, context.messages, key, extract)
+    scan_among(context, context.messages, key, columns, extract)
 }
 
 /// [`scan`] over `candidates` only, numbers and `*` still counting in the whole view.
@@ -175,8 +184,18 @@ pub(crate) fn scan_among<T>(
     context: &SearchContext<'_>,
     candidates: &[Message<'_>],
     key: &SearchKey,
+    columns: &[KeyColumn],
     mut extract: impl FnMut(&mut Lazy<'_>) -> Result<T, SearchError>,
 ) -> Result<Vec<(u32, T)>, SearchError> {
+    let mut columns = columns.to_vec();
+    keys::search_columns(key, &mut columns);
+    let stored = Stored::load(
+        context.store,
+        context.mailbox_id,
+        &columns,
+        candidates.len(),
+        context.messages.len(),
+    )?;
     let env = Env {
         largest_seq: context.messages.iter().map(|m| m.seq).max().unwrap_or(0),
         largest_uid: context
@@ -195,6 +214,7 @@ pub(crate) fn scan_among<T>(
         let mut lazy = Lazy {
             store: context.store,
             summary: message.summary,
+            stored: stored.get(message),
             recent: message.recent,
             loaded: None,
         };
@@ -339,35 +359,55 @@ fn needle(value: &[u8]) -> String {
 /// matches any message with such a field.
 fn header_contains(m: &mut Lazy<'_>, name: &str, value: &[u8]) -> Result<bool, StoreError> {
     let needle = needle(value);
-    Ok(fields_named(m, name)?
-        .iter()
-        .any(|v| needle.is_empty() || fold(&decode_words(&unfold(v))).contains(&needle)))
-}
-
-/// The raw values of the message's header fields called `name`.
-fn fields_named<'m>(m: &'m mut Lazy<'_>, name: &str) -> Result<Vec<&'m [u8]>, StoreError> {
+    if let Some(found) = m
+        .stored
+        .and_then(|k| keys::contains(k, name, &needle, false))
+    {
+        return Ok(found);
+    }
     let loaded = m.get()?;
-    let raw = &loaded.raw;
-    Ok(loaded
-        .root
-        .fields(raw)
+    Ok(field_texts(&loaded.root.fields(&loaded.raw), name)
         .iter()
-        .filter(|f| f.is(name))
-        .map(|f| f.value)
-        .collect())
+        .any(|t| needle.is_empty() || t.contains(&needle)))
 }
 
 /// An address key (RFC 9051 §6.4.4 FROM, TO, CC, BCC): [`header_contains`], or one of the
 /// field's addresses as parsed contains `value`.
 fn address_contains(m: &mut Lazy<'_>, name: &str, value: &[u8]) -> Result<bool, StoreError> {
+    let needle = needle(value);
+    if let Some(found) = m
+        .stored
+        .and_then(|k| keys::contains(k, name, &needle, true))
+    {
+        return Ok(found);
+    }
     if header_contains(m, name, value)? {
         return Ok(true);
     }
-    let needle = needle(value);
-    Ok(fields_named(m, name)?
+    let loaded = m.get()?;
+    Ok(address_texts_of(&loaded.root.fields(&loaded.raw), name)
         .iter()
-        .flat_map(|v| address::parse_list(&unfold(v)))
-        .any(|a| address_texts(&a).any(|t| fold(&t).contains(&needle))))
+        .any(|t| t.contains(&needle)))
+}
+
+/// The folded, decoded values of the fields called `name`, one per field, as header keys
+/// match them.
+pub(crate) fn field_texts(fields: &[Field<'_>], name: &str) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|f| f.is(name))
+        .map(|f| fold(&decode_words(&unfold(f.value))))
+        .collect()
+}
+
+/// The folded texts of the addresses of the fields called `name`, as address keys match them.
+pub(crate) fn address_texts_of(fields: &[Field<'_>], name: &str) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|f| f.is(name))
+        .flat_map(|f| address::parse_list(&unfold(f.value)))
+        .flat_map(|a| address_texts(&a).map(|t| fold(&t)).collect::<Vec<_>>())
+        .collect()
 }
 
 /// What an address is searched as: each mailbox's `mailbox@host` and decoded display name, and

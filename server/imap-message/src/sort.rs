@@ -13,11 +13,13 @@
 
 use crate::encoded::decode_words;
 use crate::envelope::from_fields;
+use crate::keys;
 use crate::search::{Lazy, SearchContext, SearchError, check_charset, fold, scan, scan_among};
 use crate::subject::base_subject;
 use kantor_imap_proto::command::search::SearchKey;
 use kantor_imap_proto::command::sort::{SortCriterion, SortKey};
-use kantor_imap_proto::response::envelope::{Address, MailboxAddress};
+use kantor_imap_proto::response::envelope::{Address, Envelope, MailboxAddress};
+use kantor_store::KeyColumn;
 use std::cmp::Ordering;
 
 /// Sequence numbers of the messages matching `key`, in the order the criteria give.
@@ -42,7 +44,7 @@ pub fn sorted(
     key: &SearchKey,
 ) -> Result<Vec<(u32, SortValues)>, SearchError> {
     check_charset(charset)?;
-    let mut rows = scan(context, key, |m| values(criteria, m))?;
+    let mut rows = scan(context, key, &columns(criteria), |m| values(criteria, m))?;
     rows.sort_by(|(seq_a, a), (seq_b, b)| compare(criteria, a, b).then(seq_a.cmp(seq_b)));
     Ok(rows)
 }
@@ -55,7 +57,9 @@ pub fn sort_among(
     candidates: &[crate::Message<'_>],
     key: &SearchKey,
 ) -> Result<Vec<(u32, SortValues)>, SearchError> {
-    scan_among(context, candidates, key, |m| values(criteria, m))
+    scan_among(context, candidates, key, &columns(criteria), |m| {
+        values(criteria, m)
+    })
 }
 
 /// How two messages compare on the criteria alone; the caller breaks ties by sequence number
@@ -84,38 +88,56 @@ enum Value {
     Text(String),
 }
 
+/// The stored keys the criteria read.
+fn columns(criteria: &[SortCriterion]) -> Vec<KeyColumn> {
+    criteria
+        .iter()
+        .filter_map(|c| keys::sort_column(c.key))
+        .collect()
+}
+
 fn values(criteria: &[SortCriterion], m: &mut Lazy<'_>) -> Result<SortValues, SearchError> {
     let summary = m.summary;
     let mut out = Vec::with_capacity(criteria.len());
     for criterion in criteria {
-        let value = match criterion.key {
-            SortKey::Arrival => Value::Number(summary.internal_date),
-            SortKey::Size => Value::Number(i64::try_from(summary.size).unwrap_or(i64::MAX)),
-            SortKey::Date => {
+        let value = match (criterion.key, m.stored) {
+            (SortKey::Arrival, _) => Value::Number(summary.internal_date),
+            (SortKey::Size, _) => Value::Number(i64::try_from(summary.size).unwrap_or(i64::MAX)),
+            (SortKey::Date, Some(stored)) => {
+                Value::Number(stored.sent.unwrap_or(summary.internal_date))
+            }
+            (SortKey::Date, None) => {
                 let sent = m.get()?.sent_date();
                 Value::Number(sent.map_or(summary.internal_date, |d| d.unix))
             }
-            key => {
+            (key, Some(stored)) => Value::Text(keys::sort_text(stored, key).to_owned()),
+            (key, None) => {
                 let loaded = m.get()?;
-                let fields = loaded.root.fields(&loaded.raw);
-                let envelope = from_fields(&fields, true);
-                let text = match key {
-                    SortKey::Subject => envelope
-                        .subject
-                        .map(|s| base_subject(&s).0)
-                        .unwrap_or_default(),
-                    SortKey::From => mailbox(&envelope.from),
-                    SortKey::To => mailbox(&envelope.to),
-                    SortKey::Cc => mailbox(&envelope.cc),
-                    SortKey::DisplayFrom => display(&envelope.from),
-                    _ => display(&envelope.to),
-                };
-                Value::Text(fold(&text))
+                let envelope = from_fields(&loaded.root.fields(&loaded.raw), true);
+                Value::Text(text_value(key, &envelope))
             }
         };
         out.push(value);
     }
     Ok(SortValues(out))
+}
+
+/// The value of a text sort key (SUBJECT, FROM, TO, CC, DISPLAYFROM, DISPLAYTO), folded, from
+/// the message's ENVELOPE.
+pub(crate) fn text_value(key: SortKey, envelope: &Envelope) -> String {
+    let text = match key {
+        SortKey::Subject => envelope
+            .subject
+            .as_ref()
+            .map(|s| base_subject(s).0)
+            .unwrap_or_default(),
+        SortKey::From => mailbox(&envelope.from),
+        SortKey::To => mailbox(&envelope.to),
+        SortKey::Cc => mailbox(&envelope.cc),
+        SortKey::DisplayFrom => display(&envelope.from),
+        _ => display(&envelope.to),
+    };
+    fold(&text)
 }
 
 /// The first address structure of an ENVELOPE list (a group's start marker for a group).

@@ -2,7 +2,8 @@
 //! Sent dates follow §2.2 (the Date header in UTC, else INTERNALDATE; ties by sequence
 //! number); subjects are base subjects (§2.1), compared case-insensitively.
 
-use crate::header;
+use crate::header::{self, Field};
+use crate::keys::THREAD_COLUMNS;
 use crate::msgid::ids;
 use crate::search::{Lazy, SearchContext, SearchError, check_charset, fold, scan};
 use crate::subject::base_subject;
@@ -25,7 +26,7 @@ pub fn thread(
     if matches!(algorithm, ThreadAlgorithm::Other(_)) {
         return Ok(Vec::new());
     }
-    let msgs: Vec<Info> = scan(context, key, info)?
+    let msgs: Vec<Info> = scan(context, key, &THREAD_COLUMNS, info)?
         .into_iter()
         .map(|(seq, mut info)| {
             info.seq = seq;
@@ -56,23 +57,41 @@ struct Info {
 
 fn info(m: &mut Lazy<'_>) -> Result<Info, SearchError> {
     let internal = m.summary.internal_date;
+    if let Some(stored) = m.stored {
+        return Ok(Info {
+            seq: 0,
+            sent: stored.sent.unwrap_or(internal),
+            subject: stored.subject.clone(),
+            reply: stored.reply,
+            id: stored.message_id.clone(),
+            refs: stored.references.clone(),
+        });
+    }
     let loaded = m.get()?;
     let sent = loaded.sent_date().map_or(internal, |d| d.unix);
-    let fields = loaded.root.fields(&loaded.raw);
-    let text = |name| header::text(&fields, name).unwrap_or_default();
+    let (subject, reply, id, refs) = threading(&loaded.root.fields(&loaded.raw));
+    Ok(Info {
+        seq: 0,
+        sent,
+        subject,
+        reply,
+        id,
+        refs,
+    })
+}
+
+/// What threading reads of a header: the folded base subject and whether it marks a reply or
+/// forward, the Message ID, and the references (the References IDs, else the first
+/// In-Reply-To ID, RFC 5256 §4).
+pub(crate) fn threading(fields: &[Field<'_>]) -> (String, bool, Option<String>, Vec<String>) {
+    let text = |name| header::text(fields, name).unwrap_or_default();
     let (subject, reply) = base_subject(&text("Subject"));
     let mut refs = ids(&text("References"));
     if refs.is_empty() {
         refs = ids(&text("In-Reply-To")).into_iter().take(1).collect();
     }
-    Ok(Info {
-        seq: 0,
-        sent,
-        subject: fold(&subject),
-        reply,
-        id: ids(&text("Message-ID")).into_iter().next(),
-        refs,
-    })
+    let id = ids(&text("Message-ID")).into_iter().next();
+    (fold(&subject), reply, id, refs)
 }
 
 fn node(seq: u32, children: Vec<ThreadNode>) -> ThreadNode {

@@ -54,6 +54,8 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
     )
     .with_context(|| format!("cannot open the store in {}", args.data.display()))?;
     collect_garbage_every(store.clone(), &config.store);
+    store.install_key_extractor(kantor_imap_message::keys::EXTRACTOR);
+    backfill_keys(store.clone());
     let directory = Directory::new(store, auth_policy(&config));
     bootstrap(&directory, args.domain.as_deref().unwrap_or(&hostname)).await?;
 
@@ -206,6 +208,16 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Gives the emails stored before the search and sort keys existed (or by another version of
+/// them) their keys, in the background: until then SEARCH, SORT and THREAD read those messages.
+fn backfill_keys(store: Store) {
+    tokio::spawn(async move {
+        if let Err(e) = store.backfill_keys().await {
+            tracing::warn!(error = %e, "store: computing search and sort keys failed");
+        }
+    });
 }
 
 /// Runs the store's garbage collector, and prunes its change log, in the background every

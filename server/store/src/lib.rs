@@ -6,6 +6,7 @@
 //!
 //! - [`model`]: ids, accounts, domains, mailboxes, messages, flags (plain data).
 //! - [`meta`]: what is extracted from a message once at delivery (envelope, structure, preview).
+//! - [`keys`]: what SEARCH, SORT and THREAD read of an email, kept at delivery.
 //! - [`blob`]: content-addressed message bodies ([`BlobStore`], local files first).
 //! - [`changes`]: the per-account change counter and the events broadcast after each commit.
 //! - `sqlite`: the SQLite backend: migrations from `schema/`, read pool, the group-commit writer,
@@ -19,6 +20,7 @@ pub mod blob;
 pub mod changes;
 mod error;
 mod header_cache;
+pub mod keys;
 pub mod meta;
 pub mod model;
 mod sqlite;
@@ -28,6 +30,7 @@ pub use access::{Actor, Mail, Rights};
 pub use blob::{BlobHash, BlobRef, BlobStore, LocalBlobStore};
 pub use changes::{AccountChanges, ChangeEvent};
 pub use error::{Result, StoreError};
+pub use keys::{EmailKeys, KeyColumn, KeyExtractor, MessageKeys, SearchTexts};
 pub use meta::MessageMeta;
 pub use model::*;
 pub use sqlite::{

@@ -214,6 +214,7 @@ fn flags(n: usize) -> (Flags, Vec<String>) {
 pub struct Corpus {
     _dir: tempfile::TempDir,
     pub store: Mail,
+    pub inbox: MailboxId,
     pub summaries: Vec<MessageSummary>,
 }
 
@@ -240,6 +241,7 @@ impl Corpus {
     pub fn context<'a>(&'a self, view: &'a [Message<'a>], saved: &'a [Uid]) -> SearchContext<'a> {
         SearchContext {
             store: &self.store,
+            mailbox_id: self.inbox,
             messages: view,
             saved,
         }
@@ -249,7 +251,9 @@ impl Corpus {
 /// Stores the twelve messages, one APPEND each (so each has its own MODSEQ).
 pub async fn corpus() -> Corpus {
     let messages: Vec<Stored> = (1..=12).map(|n| (raw(n), flags(n))).collect();
-    store_all(messages).await
+    // With the keys kept at delivery, as the server stores mail (tests/stored_keys.rs compares
+    // them with reading the messages).
+    store_all(messages, true).await
 }
 
 /// A corpus of other messages, without flags, message `n` of the slice at sequence number
@@ -260,15 +264,29 @@ pub async fn corpus_of(messages: &[&'static [u8]]) -> Corpus {
         .iter()
         .map(|raw| (*raw, (Flags::default(), Vec::new())))
         .collect();
-    store_all(messages).await
+    store_all(messages, false).await
+}
+
+/// [`corpus_of`], each message given its search and sort keys as it is stored (`keys`), or
+/// not.
+#[allow(dead_code)]
+pub async fn corpus_keyed(messages: &[&'static [u8]], keys: bool) -> Corpus {
+    let messages = messages
+        .iter()
+        .map(|raw| (*raw, (Flags::default(), Vec::new())))
+        .collect();
+    store_all(messages, keys).await
 }
 
 /// A message to store, with its flags and keywords.
 type Stored = (&'static [u8], (Flags, Vec<String>));
 
-async fn store_all(messages: Vec<Stored>) -> Corpus {
+async fn store_all(messages: Vec<Stored>, keys: bool) -> Corpus {
     let dir = tempfile::tempdir().unwrap();
     let (store, account, inbox) = kantor_store::testing::store_with_alice(dir.path()).await;
+    if keys {
+        store.install_key_extractor(kantor_imap_message::keys::EXTRACTOR);
+    }
     let count = messages.len();
     for (i, (raw, (flags, keywords))) in messages.into_iter().enumerate() {
         store
@@ -288,6 +306,7 @@ async fn store_all(messages: Vec<Stored>) -> Corpus {
     Corpus {
         _dir: dir,
         store,
+        inbox,
         summaries,
     }
 }

@@ -70,10 +70,19 @@ fn with_context<T>(
     let messages = search_context::live_messages(&selected.view);
     let context = SearchContext {
         store,
+        mailbox_id: selected.view.mailbox_id,
         messages: &messages,
         saved: &selected.saved,
     };
-    run(&context).map_err(|e| match e {
+    // A SORT or THREAD of a big mailbox is tens of milliseconds of CPU: tell the runtime, so
+    // the other sessions of this worker thread move elsewhere meanwhile.
+    let result = match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => {
+            tokio::task::block_in_place(|| run(&context))
+        }
+        _ => run(&context),
+    };
+    result.map_err(|e| match e {
         SearchError::BadCharset => Refusal::no_code(
             Code::BadCharset(vec!["UTF-8".into(), "US-ASCII".into()]),
             "Unsupported charset",

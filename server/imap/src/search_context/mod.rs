@@ -156,6 +156,7 @@ impl Contexts {
         let messages = live_messages(view);
         let search = SearchContext {
             store,
+            mailbox_id: view.mailbox_id,
             messages: &messages,
             saved,
         };

@@ -257,6 +257,7 @@ async fn sort_contexts_place_results_in_sort_order() {
     let messages = live_messages(&view);
     let search = SearchContext {
         store: &s.store,
+        mailbox_id: view.mailbox_id,
         messages: &messages,
         saved: &[],
     };

@@ -423,6 +423,7 @@ fn duplicate_email(
     ctx.conn()
         .prepare_cached("INSERT INTO email_meta (email_id, meta) SELECT ?2, meta FROM email_meta WHERE email_id = ?1")?
         .execute(params![email_id, new_id])?;
+    super::sort_keys::duplicate(ctx, email_id, new_id)?;
     ctx.add_blob_reference(&hash)?;
     ctx.conn()
         .prepare_cached("UPDATE accounts SET used_bytes = used_bytes + ?2 WHERE id = ?1")?

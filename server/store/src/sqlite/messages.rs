@@ -154,14 +154,14 @@ impl Mail {
     pub async fn append(&self, messages: Vec<NewMessage>) -> Result<Vec<Delivered>> {
         let mut prepared = Vec::with_capacity(messages.len());
         for message in messages {
-            let (meta, json) = self.store.prepare(&message.blob).await?;
-            prepared.push((message, meta, json));
+            let (meta, json, keys) = self.store.prepare(&message.blob).await?;
+            prepared.push((message, meta, json, keys));
         }
         let actor = self.actor;
         self.store
             .write(move |ctx| {
                 let mut delivered = Vec::with_capacity(prepared.len());
-                for (message, meta, meta_json) in &prepared {
+                for (message, meta, meta_json, keys) in &prepared {
                     require_in_account(
                         ctx.conn(),
                         actor,
@@ -176,6 +176,7 @@ impl Mail {
                         blob: &message.blob,
                         meta,
                         meta_json,
+                        keys: keys.as_ref(),
                         flags: message.flags,
                         keywords: &keywords,
                         internal_date: message.internal_date,
@@ -197,7 +198,7 @@ impl Store {
     /// Delivers a message into each recipient's INBOX, all in one transaction with one shared
     /// blob: the server's own act (SMTP, later Sieve), not a user's. The blob is stored (fsynced) first; the call returns once the commit is on disk.
     pub async fn deliver(&self, message: IncomingMessage) -> Result<Vec<Delivered>> {
-        let (meta, meta_json) = self.prepare(&message.blob).await?;
+        let (meta, meta_json, keys) = self.prepare(&message.blob).await?;
         self.write(move |ctx| {
             let size = message.blob.size();
             if message.enforce_quota {
@@ -208,6 +209,7 @@ impl Store {
                 blob: &message.blob,
                 meta: &meta,
                 meta_json: &meta_json,
+                keys: keys.as_ref(),
                 flags: message.flags,
                 keywords: &[],
                 internal_date: message.internal_date,
@@ -221,17 +223,29 @@ impl Store {
         .await
     }
 
-    /// Stores the blob (fsynced) and extracts its metadata once, off the async threads.
-    pub(super) async fn prepare(&self, blob: &BlobRef) -> Result<(MessageMeta, Arc<str>)> {
+    /// Stores the blob (fsynced) and extracts its metadata and keys once, off the async threads.
+    pub(super) async fn prepare(
+        &self,
+        blob: &BlobRef,
+    ) -> Result<(MessageMeta, Arc<str>, Option<Keys>)> {
         self.put_blob(blob).await?;
         let blob = blob.clone();
-        let meta = tokio::task::spawn_blocking(move || MessageMeta::extract(&blob.data))
-            .await
-            .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
+        let extractor = self.key_extractor();
+        let (meta, keys) = tokio::task::spawn_blocking(move || {
+            let keys = extractor.map(|x| (x.version, (x.extract)(&blob.data)));
+            (MessageMeta::extract(&blob.data), keys)
+        })
+        .await
+        .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
         let json = serde_json::to_string(&meta).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        Ok((meta, json.into()))
+        Ok((meta, json.into(), keys))
     }
 }
+
+/// An email's search and sort keys, with the version of their extraction.
+pub(super) type Keys = (u32, crate::EmailKeys);
+
+impl Store {}
 
 /// Where a new message goes.
 pub(super) enum Target {
@@ -244,6 +258,7 @@ pub(super) struct Added<'a> {
     pub blob: &'a BlobRef,
     pub meta: &'a MessageMeta,
     pub meta_json: &'a str,
+    pub keys: Option<&'a Keys>,
     pub flags: Flags,
     pub keywords: &'a [String],
     pub internal_date: i64,
@@ -305,6 +320,9 @@ pub(super) fn insert_message(
     ctx.conn()
         .prepare_cached("INSERT INTO email_meta (email_id, meta) VALUES (?1, ?2)")?
         .execute(params![email_id, added.meta_json])?;
+    if let Some((version, keys)) = added.keys {
+        super::sort_keys::insert(ctx, email_id, *version, keys, false)?;
+    }
     insert_membership(
         ctx,
         mailbox_id,

@@ -31,6 +31,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0005_store_v2",
         include_str!("../../../../schema/0005_store_v2.sql"),
     ),
+    (
+        6,
+        "0006_email_keys",
+        include_str!("../../../../schema/0006_email_keys.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet recorded. Safe to run concurrently from several processes:

@@ -8,6 +8,7 @@
 //! Reads use a small pool of read-only connections and run on the caller's thread: short indexed
 //! lookups as they are, longer ones (a whole mailbox, the change log) after telling the async
 //! runtime (`read_long`). Writes go through the writer so that many sessions share one fsync.
+//! `sort_keys` keeps each email's search and sort keys (`crate::keys`).
 //! `watcher` wakes listeners for commits made by other processes; `gc` is the collector.
 
 mod changes;
@@ -19,6 +20,7 @@ mod mailboxes;
 mod messages;
 mod migrate;
 mod queue;
+mod sort_keys;
 mod subscriptions;
 #[cfg(test)]
 mod tests;
@@ -77,6 +79,8 @@ struct Inner {
     changes: Arc<ChangeHub>,
     headers: HeaderCache,
     limits: MailboxLimits,
+    /// How emails' search and sort keys are computed, once installed (`sort_keys`).
+    keys: std::sync::OnceLock<crate::keys::KeyExtractor>,
     /// Tells this open store from others in the same process (tests open many).
     instance: u64,
 }
@@ -104,6 +108,7 @@ impl Store {
                 changes,
                 headers: HeaderCache::new(options.header_cache_bytes),
                 limits: options.mailbox_limits,
+                keys: std::sync::OnceLock::new(),
                 instance: NEXT_INSTANCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             }),
         })

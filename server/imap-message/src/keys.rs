@@ -1,0 +1,245 @@
+//! The keys the store keeps of each email for SEARCH, SORT and THREAD (`kantor_store::keys`),
+//! computed once when the email is stored ([`EXTRACTOR`], installed by the server) with the
+//! same functions that compute them from the message's bytes when no keys are kept: the base
+//! subject and reply mark (RFC 5256 §2.1, §4), the SORT values of the first From/To/Cc address
+//! (RFC 5256 §3) and display names (RFC 5957 §3), the sent date (RFC 5256 §2.2), the message
+//! ID and references (RFC 5256 §4), and the decoded texts header SEARCH keys match (RFC 9051
+//! §6.4.4). So reading the keys and reading the message answer alike; the tests compare them.
+//!
+//! A scan over most of a mailbox reads the keys of all its messages in one query
+//! ([`Stored::load`]); a message whose keys are missing (stored before they existed and not yet
+//! backfilled, of another version, or too large to keep) is read as before.
+
+use crate::header::Field;
+use crate::mime;
+use crate::search::{address_texts_of, field_texts};
+use crate::sort::text_value;
+use crate::thread::threading;
+use crate::{Message, date};
+use kantor_imap_proto::command::search::SearchKey;
+use kantor_imap_proto::command::sort::SortKey;
+use kantor_store::keys::{ADDRESS_FIELDS, SEARCH_FIELDS, TEXT_SEPARATOR};
+use kantor_store::{
+    EmailKeys, KeyColumn, KeyExtractor, Mail, MailboxId, MessageKeys, SearchTexts, StoreError,
+};
+
+/// Bumped whenever what [`extract`] computes changes: older rows are then ignored and
+/// recomputed by the store's backfill.
+pub const VERSION: u32 = 1;
+
+/// What the server installs in the store (`Store::install_key_extractor`).
+pub const EXTRACTOR: KeyExtractor = KeyExtractor {
+    version: VERSION,
+    extract,
+};
+
+/// Most bytes of text kept per email; a message with more is read instead.
+const MAX_TEXT: usize = 64 * 1024;
+/// Most references kept per email; a message with more is read instead.
+const MAX_REFERENCES: usize = 512;
+
+/// The keys of a message, from its bytes.
+pub fn extract(raw: &[u8]) -> EmailKeys {
+    let root = mime::parse_header(raw);
+    from_fields(&root.fields(raw))
+}
+
+/// The keys of a header.
+pub(crate) fn from_fields(fields: &[Field<'_>]) -> EmailKeys {
+    let envelope = crate::envelope::from_fields(fields, true);
+    let (subject, reply, message_id, references) = threading(fields);
+    let joined =
+        |texts: Vec<String>| (!texts.is_empty()).then(|| texts.join(&TEXT_SEPARATOR.to_string()));
+    let keys = EmailKeys {
+        complete: true,
+        sent: date::sent(fields).map(|d| d.unix),
+        subject,
+        reply,
+        sort_from: text_value(SortKey::From, &envelope),
+        sort_to: text_value(SortKey::To, &envelope),
+        sort_cc: text_value(SortKey::Cc, &envelope),
+        display_from: text_value(SortKey::DisplayFrom, &envelope),
+        display_to: text_value(SortKey::DisplayTo, &envelope),
+        message_id,
+        references,
+        texts: Some(Box::new(SearchTexts {
+            fields: SEARCH_FIELDS.map(|name| joined(field_texts(fields, name))),
+            addresses: ADDRESS_FIELDS.map(|name| {
+                fields
+                    .iter()
+                    .any(|f| f.is(name))
+                    .then(|| address_texts_of(fields, name).join(&TEXT_SEPARATOR.to_string()))
+            }),
+        })),
+    };
+    let texts = keys.texts.as_deref().map_or(0, |t| {
+        t.fields
+            .iter()
+            .chain(&t.addresses)
+            .flatten()
+            .map(String::len)
+            .sum::<usize>()
+    });
+    let text: usize = texts
+        + [
+            &keys.subject,
+            &keys.sort_from,
+            &keys.sort_to,
+            &keys.sort_cc,
+            &keys.display_from,
+            &keys.display_to,
+        ]
+        .iter()
+        .map(|s| s.len())
+        .chain(keys.references.iter().map(String::len))
+        .sum::<usize>();
+    if text > MAX_TEXT || keys.references.len() > MAX_REFERENCES {
+        return EmailKeys::incomplete();
+    }
+    keys
+}
+
+/// The columns THREAD reads.
+pub(crate) const THREAD_COLUMNS: [KeyColumn; 3] =
+    [KeyColumn::Sent, KeyColumn::Subject, KeyColumn::Threading];
+
+/// The column holding a SORT key's value; `None` for ARRIVAL and SIZE (in the summary).
+pub(crate) fn sort_column(key: SortKey) -> Option<KeyColumn> {
+    Some(match key {
+        SortKey::Arrival | SortKey::Size => return None,
+        SortKey::Date => KeyColumn::Sent,
+        SortKey::Subject => KeyColumn::Subject,
+        SortKey::From => KeyColumn::SortFrom,
+        SortKey::To => KeyColumn::SortTo,
+        SortKey::Cc => KeyColumn::SortCc,
+        SortKey::DisplayFrom => KeyColumn::DisplayFrom,
+        SortKey::DisplayTo => KeyColumn::DisplayTo,
+    })
+}
+
+/// The stored value of a SORT text key (folded, as [`text_value`] gives it).
+pub(crate) fn sort_text(keys: &EmailKeys, key: SortKey) -> &str {
+    match key {
+        SortKey::Subject => &keys.subject,
+        SortKey::From => &keys.sort_from,
+        SortKey::To => &keys.sort_to,
+        SortKey::Cc => &keys.sort_cc,
+        SortKey::DisplayFrom => &keys.display_from,
+        _ => &keys.display_to,
+    }
+}
+
+/// Adds the columns the header keys of `key` can be answered from.
+pub(crate) fn search_columns(key: &SearchKey, out: &mut Vec<KeyColumn>) {
+    use SearchKey as K;
+    let mut add = |column| {
+        if !out.contains(&column) {
+            out.push(column);
+        }
+    };
+    match key {
+        K::From(_) | K::To(_) | K::Cc(_) | K::Bcc(_) | K::Subject(_) | K::Header(..) => {
+            let name = field_name(key).unwrap_or_default();
+            if let Some(i) = field_index(name) {
+                add(KeyColumn::Field(i));
+            }
+            if !matches!(key, K::Subject(_) | K::Header(..))
+                && let Some(i) = ADDRESS_FIELDS.iter().position(|f| *f == name)
+            {
+                add(KeyColumn::Addresses(i));
+            }
+        }
+        K::Not(k) => search_columns(k, out),
+        K::Or(a, b) => {
+            search_columns(a, out);
+            search_columns(b, out);
+        }
+        K::And(keys) => keys.iter().for_each(|k| search_columns(k, out)),
+        _ => {}
+    }
+}
+
+fn field_name(key: &SearchKey) -> Option<&str> {
+    use SearchKey as K;
+    Some(match key {
+        K::From(_) => "From",
+        K::To(_) => "To",
+        K::Cc(_) => "Cc",
+        K::Bcc(_) => "Bcc",
+        K::Subject(_) => "Subject",
+        K::Header(name, _) => name,
+        _ => return None,
+    })
+}
+
+/// Where a field's texts are kept (field names are case-insensitive, RFC 5322 §1.2.2).
+fn field_index(name: &str) -> Option<usize> {
+    SEARCH_FIELDS
+        .iter()
+        .position(|f| f.eq_ignore_ascii_case(name))
+}
+
+/// Whether the stored texts of the fields called `name` contain `needle` (folded), as a header
+/// key matches them (the empty string matches any message with such a field); with
+/// `addresses`, the parsed addresses of an address field count too. `None` when the keys
+/// cannot tell (the field is not kept, or the needle holds the separator).
+pub(crate) fn contains(
+    keys: &EmailKeys,
+    name: &str,
+    needle: &str,
+    addresses: bool,
+) -> Option<bool> {
+    if needle.contains(TEXT_SEPARATOR) {
+        return None;
+    }
+    let stored = keys.texts.as_deref()?;
+    let Some(texts) = &stored.fields[field_index(name)?] else {
+        return Some(false);
+    };
+    if needle.is_empty() || texts.contains(needle) {
+        return Some(true);
+    }
+    if !addresses {
+        return Some(false);
+    }
+    let i = ADDRESS_FIELDS
+        .iter()
+        .position(|f| f.eq_ignore_ascii_case(name))?;
+    Some(
+        stored.addresses[i]
+            .as_deref()
+            .is_some_and(|t| t.contains(needle)),
+    )
+}
+
+/// The keys of a mailbox's messages, read once for a scan.
+#[derive(Default)]
+pub(crate) struct Stored(Vec<MessageKeys>);
+
+impl Stored {
+    /// Reads `columns` for every message of `mailbox` when the scan covers enough of it
+    /// (`candidates` of `messages`) for one read of the whole mailbox to beat reading the
+    /// candidates' headers; otherwise nothing.
+    pub fn load(
+        store: &Mail,
+        mailbox: MailboxId,
+        columns: &[KeyColumn],
+        candidates: usize,
+        messages: usize,
+    ) -> Result<Stored, StoreError> {
+        if columns.is_empty() || candidates == 0 || candidates * 8 < messages {
+            return Ok(Stored::default());
+        }
+        Ok(Stored(store.message_keys(mailbox, columns)?))
+    }
+
+    /// A message's keys, when it has complete ones.
+    pub fn get(&self, message: &Message<'_>) -> Option<&EmailKeys> {
+        let at = self
+            .0
+            .binary_search_by_key(&message.summary.uid, |k| k.uid)
+            .ok()?;
+        let found = &self.0[at];
+        (found.email_id == message.summary.id && found.keys.complete).then_some(&found.keys)
+    }
+}

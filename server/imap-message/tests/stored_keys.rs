@@ -1,0 +1,187 @@
+//! The keys kept at delivery (`kantor_imap_message::keys`) answer header SEARCH keys, SORT
+//! (RFC 5256 §3, RFC 5957) and THREAD (RFC 5256 §4) exactly as reading the messages does: the
+//! same messages are stored with keys and without, and every answer is compared; then keys
+//! are given to the messages stored without them by the store's backfill, and compared again.
+
+mod common;
+
+use common::*;
+use kantor_imap_message::search::search;
+use kantor_imap_message::sort::sort;
+use kantor_imap_message::thread::thread;
+use kantor_imap_proto::command::search::SearchKey as K;
+use kantor_imap_proto::command::sort::{SortCriterion, SortKey, ThreadAlgorithm};
+use kantor_store::KeyColumn;
+
+/// Messages that make the header code work: encoded words (Q and B, adjacent, in names and
+/// subjects), missing and repeated fields, groups, comments, odd and missing dates, long and
+/// quoted References, reply and forward markers, 8-bit headers.
+const ODD: [&[u8]; 12] = [
+    b"From: =?utf-8?q?J=C3=B6rg?= <joerg@example.com>, Ann <ann@x.test>\r\n\
+To: undisclosed-recipients:;\r\nSubject: =?utf-8?b?R3LDvMOfZQ==?= =?utf-8?q?_aus_K=C3=B6ln?=\r\n\
+Date: 31 Feb 2024 10:00:00 +0000\r\nMessage-ID: <\"quoted id\"@x.test>\r\n\r\nbody\r\n",
+    b"From: <user (comment)@ domain.org>\r\nSubject: [list] Re: Fwd: Plan (fwd)\r\n\
+Date: Mon, 2 Feb 99 10:00:00 EST\r\nReferences: <\"quoted id\"@x.test> (a comment <c@d>)\r\n\r\nx\r\n",
+    b"Subject: no from, no date\r\nCc: Team: a@x.test, b@x.test;, solo@y.test\r\nBcc: hidden@z.test\r\n\r\nx\r\n",
+    b"From: first@x.test\r\nFrom: second@x.test\r\nSubject: Re: =?iso-8859-1?q?caf=E9?=\r\n\
+Date: 1 Jan 2020 23:30 +0200\r\nIn-Reply-To: <a@x.test> <b@x.test>\r\n\r\nx\r\n",
+    b"From: \"Doe, Jane\" <jane@example.com>\r\nSender: sec@example.com\r\nReply-To: r@example.com\r\n\
+To: Bob <bob@example.org>,\r\n carol@example.org\r\nSubject:\r\n\
+Date: Tue, 02 Jan 2024 10:00:00 +0000\r\nMessage-ID: <m5@x.test>\r\n\r\nx\r\n",
+    b"From: Caf\xc3\xa9 Owner <owner@caf\xc3\xa9.test>\r\nSubject: Gr\xc3\xbc\xc3\x9fe\r\nDate: not a date\r\n\r\nx\r\n",
+    b"Subject: [fwd: Re: hello]\r\nMessage-ID: <m7@x.test>\r\nReferences: <m5@x.test>\r\n\r\n",
+    b"Subject: RE: hello\r\nMessage-ID: <m8@x.test>\r\nReferences: <m7@x.test> <m5@x.test>\r\n\r\nx\r\n",
+    b"\xff\xfe not a message at all",
+    b"From: a@b.test\r\nSubject: Re: hello\r\nMessage-ID: <m10@x.test>\r\nIn-Reply-To: <m7@x.test>\r\n\r\nx\r\n",
+    b"From: Zed <zed@x.test>\r\nSubject: hello\r\nMessage-ID: <m7@x.test>\r\n\r\nduplicate id\r\n",
+    b"From: =?utf-8?q?=00nul?= <nul@x.test>\r\nSubject: =?utf-8?q?a=00b?=\r\n\r\nx\r\n",
+];
+
+/// A reply whose References has `n` ids (beyond what is kept, the message is read instead).
+fn long_references(n: usize) -> &'static [u8] {
+    let refs: Vec<String> = (0..n).map(|i| format!("<r{i}@x.test>")).collect();
+    let raw = format!(
+        "From: long@x.test\r\nSubject: Re: hello\r\nMessage-ID: <long{n}@x.test>\r\n\
+References: <m5@x.test> {}\r\n\r\nx\r\n",
+        refs.join("\r\n ")
+    );
+    Box::leak(raw.into_bytes().into_boxed_slice())
+}
+
+fn messages() -> Vec<&'static [u8]> {
+    let mut all: Vec<&'static [u8]> = (1..=12).map(raw).collect();
+    all.extend(ODD);
+    all.push(long_references(40));
+    all.push(long_references(2000));
+    all
+}
+
+fn keys() -> Vec<K> {
+    let s = |t: &str| t.as_bytes().to_vec();
+    let mut keys = Vec::new();
+    for text in [
+        "",
+        "a",
+        "x.test",
+        "JÖRG",
+        "jörg",
+        "user@domain.org",
+        "Doe, Jane",
+        "team",
+        "GRÜSSE",
+        "café",
+        "re:",
+        "hello",
+        "<m7@x.test>",
+        "quoted id",
+        "second@",
+        "\0",
+        "a\0b",
+        "ann",
+    ] {
+        keys.push(K::From(s(text)));
+        keys.push(K::To(s(text)));
+        keys.push(K::Cc(s(text)));
+        keys.push(K::Bcc(s(text)));
+        keys.push(K::Subject(s(text)));
+        for field in [
+            "From",
+            "sender",
+            "REPLY-TO",
+            "Message-ID",
+            "Date",
+            "References",
+            "X-None",
+        ] {
+            keys.push(K::Header(field.into(), s(text)));
+        }
+    }
+    keys.push(K::Or(
+        Box::new(K::From(s("jane"))),
+        Box::new(K::Not(Box::new(K::Subject(s("hello"))))),
+    ));
+    keys.push(K::And(vec![K::Unseen, K::To(s("example"))]));
+    keys
+}
+
+fn criteria() -> Vec<Vec<SortCriterion>> {
+    use SortKey::*;
+    let one = |reverse, key| SortCriterion { reverse, key };
+    let mut all: Vec<Vec<SortCriterion>> = [
+        Arrival,
+        Cc,
+        Date,
+        From,
+        Size,
+        Subject,
+        To,
+        DisplayFrom,
+        DisplayTo,
+    ]
+    .into_iter()
+    .flat_map(|k| [vec![one(false, k)], vec![one(true, k)]])
+    .collect();
+    all.push(vec![one(false, Subject), one(true, Date)]);
+    all.push(vec![one(false, DisplayTo), one(false, From)]);
+    all
+}
+
+/// Every answer of `a` and `b`, which must be the same.
+fn compare(a: &Corpus, b: &Corpus) {
+    let (va, vb) = (a.view(), b.view());
+    let (ca, cb) = (a.context(&va, &[]), b.context(&vb, &[]));
+    for key in keys() {
+        let (x, y) = (search(&ca, None, &key), search(&cb, None, &key));
+        assert_eq!(x.unwrap(), y.unwrap(), "SEARCH {key:?}");
+    }
+    for c in criteria() {
+        let (x, y) = (
+            sort(&ca, &c, "UTF-8", &K::All),
+            sort(&cb, &c, "UTF-8", &K::All),
+        );
+        assert_eq!(x.unwrap(), y.unwrap(), "SORT {c:?}");
+    }
+    for algorithm in [ThreadAlgorithm::References, ThreadAlgorithm::OrderedSubject] {
+        let x = thread(&ca, algorithm.clone(), "UTF-8", &K::All).unwrap();
+        let y = thread(&cb, algorithm.clone(), "UTF-8", &K::All).unwrap();
+        assert_eq!(x, y, "THREAD {algorithm:?}");
+    }
+}
+
+#[tokio::test]
+async fn stored_keys_answer_as_the_messages_do() {
+    let all = messages();
+    let keyed = corpus_keyed(&all, true).await;
+    let read = corpus_keyed(&all, false).await;
+    // The keys are there (all but the 2,000-reference message's, which are too large).
+    let kept = keyed
+        .store
+        .message_keys(keyed.inbox, &[KeyColumn::Threading])
+        .unwrap();
+    assert_eq!(kept.len(), all.len());
+    assert_eq!(kept.iter().filter(|k| !k.keys.complete).count(), 1);
+    assert!(
+        read.store
+            .message_keys(read.inbox, &[KeyColumn::Sent])
+            .unwrap()
+            .is_empty()
+    );
+    compare(&keyed, &read);
+}
+
+#[tokio::test]
+async fn backfilled_keys_answer_as_the_messages_do() {
+    let all = messages();
+    let later = corpus_keyed(&all, false).await;
+    later
+        .store
+        .install_key_extractor(kantor_imap_message::keys::EXTRACTOR);
+    assert_eq!(later.store.backfill_keys().await.unwrap(), all.len() as u64);
+    assert_eq!(
+        later.store.backfill_keys().await.unwrap(),
+        0,
+        "nothing left"
+    );
+    let read = corpus_keyed(&all, false).await;
+    compare(&later, &read);
+}
