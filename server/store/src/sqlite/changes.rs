@@ -62,7 +62,7 @@ impl Mail {
     /// The account's change log after `since` (exclusive), oldest first. Fails with
     /// [`StoreError::ChangesPruned`] when the log was pruned past `since`.
     pub fn changes_since(&self, account_id: AccountId, since: Modseq) -> Result<Vec<Change>> {
-        self.store.read_long_checked(|c| {
+        self.store.read_checked(|c| {
             require(c, self.actor, account_id, None, Rights::LOOKUP)?;
             check_floor(c, account_id, since)?;
             Ok(c.prepare_cached(&format!(
@@ -84,7 +84,7 @@ impl Mail {
     ) -> Result<ChangePage> {
         let kinds: Vec<i64> = objects.iter().map(|&o| o as i64).collect();
         let kinds = serde_json::to_string(&kinds).unwrap_or_else(|_| "[]".into());
-        self.store.read_long_checked(|c| {
+        self.store.read_checked(|c| {
             require(c, self.actor, account_id, None, Rights::LOOKUP)?;
             check_floor(c, account_id, since)?;
             let mut rows = c

@@ -548,10 +548,24 @@ fn write_flags(
                 keywords_to_column(&state.keywords),
                 modseq as i64
             ])?;
+        // Every membership: a new modseq, and its listing copy of the flags (migration 0007).
         let others: Vec<(MailboxId, Uid)> = ctx
             .conn()
-            .prepare_cached("UPDATE memberships SET modseq = ?3 WHERE email_id = ?1 AND mailbox_id != ?2 RETURNING mailbox_id, uid")?
-            .query_map(params![state.id, mailbox_id, modseq as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .prepare_cached(
+                "UPDATE memberships SET modseq = ?3, flags = ?4, keywords = ?5 WHERE email_id = ?1
+                 RETURNING mailbox_id, uid",
+            )?
+            .query_map(
+                params![
+                    state.id,
+                    mailbox_id,
+                    modseq as i64,
+                    email_flags.0,
+                    keywords_to_column(&state.keywords)
+                ],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?
+            .filter(|row| !matches!(row, Ok((mailbox, _)) if *mailbox == mailbox_id))
             .collect::<rusqlite::Result<_>>()?;
         filed_in.extend(others);
     }

@@ -15,11 +15,11 @@ use crate::{
 use rusqlite::{OptionalExtension, Row, params};
 use std::sync::Arc;
 
-/// A message summary: the membership (UID, modseq, \Deleted, save date) joined to its email.
-/// Callers add `WHERE` on `m.mailbox_id`, `m.uid` or `m.email_id`.
-pub(super) const SUMMARY_SELECT: &str = "SELECT e.id, m.uid, m.modseq, e.flags | (m.deleted * 8), \
-     e.keywords, e.size, e.blob_hash, e.internal_date, m.saved_date, e.thread_id \
-     FROM memberships m JOIN emails e ON e.id = m.email_id";
+/// A message summary: the membership (UID, modseq, \Deleted, save date) with the copy of its
+/// email's listing columns it keeps (migration 0007), so a mailbox lists from one table in UID
+/// order. Callers add `WHERE` on `m.mailbox_id`, `m.uid` or `m.email_id`.
+pub(super) const SUMMARY_SELECT: &str = "SELECT m.email_id, m.uid, m.modseq, m.flags | (m.deleted * 8), \
+     m.keywords, m.size, m.blob_hash, m.internal_date, m.saved_date, m.thread_id FROM memberships m";
 
 pub(super) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<MessageSummary> {
     let hash: String = r.get(6)?;
@@ -63,7 +63,13 @@ pub(crate) fn normalize_keywords(keywords: &[String]) -> Vec<String> {
 impl Mail {
     /// The messages of a mailbox in UID order, without their bodies.
     pub fn messages(&self, mailbox_id: MailboxId) -> Result<Vec<MessageSummary>> {
-        self.store.read_long_checked(|c| {
+        let total = self.store.read(|c| {
+            c.prepare_cached("SELECT total FROM mailboxes WHERE id = ?1")?
+                .query_row([mailbox_id], |r| r.get::<_, i64>(0))
+                .optional()
+        })?;
+        let rows = total.unwrap_or(0).max(0) as usize;
+        self.store.read_sized_checked(rows, |c| {
             require_mailbox(c, self.actor, mailbox_id, Rights::READ)?;
             Ok(c.prepare_cached(&format!(
                 "{SUMMARY_SELECT} WHERE m.mailbox_id = ?1 ORDER BY m.uid"
@@ -113,7 +119,7 @@ impl Mail {
         mailbox_id: MailboxId,
         ids: &[MessageId],
     ) -> Result<Vec<MessageSummary>> {
-        self.store.read_long_checked(|c| {
+        self.store.read_sized_checked(ids.len(), |c| {
             require_mailbox(c, self.actor, mailbox_id, Rights::READ)?;
             let mut stmt = c.prepare_cached(&format!(
                 "{SUMMARY_SELECT} WHERE m.email_id = ?1 AND m.mailbox_id = ?2"
@@ -383,7 +389,7 @@ pub(super) fn take_uid(
         })
 }
 
-/// Files an email in a mailbox at `uid`.
+/// Files an email in a mailbox at `uid`, with the copy of its listing columns.
 pub(super) fn insert_membership(
     ctx: &WriteCtx<'_>,
     mailbox_id: MailboxId,
@@ -394,8 +400,11 @@ pub(super) fn insert_membership(
 ) -> Result<()> {
     ctx.conn()
         .prepare_cached(
-            "INSERT INTO memberships (mailbox_id, uid, email_id, modseq, deleted, saved_date)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO memberships (mailbox_id, uid, email_id, modseq, deleted, saved_date,
+                 flags, keywords, size, blob_hash, internal_date, thread_id)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, flags, keywords, size, blob_hash, internal_date,
+                 thread_id
+             FROM emails WHERE id = ?3",
         )?
         .execute(params![
             mailbox_id,

@@ -36,6 +36,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0006_email_keys",
         include_str!("../../../../schema/0006_email_keys.sql"),
     ),
+    (
+        7,
+        "0007_membership_listing",
+        include_str!("../../../../schema/0007_membership_listing.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet recorded. Safe to run concurrently from several processes:

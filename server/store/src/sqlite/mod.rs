@@ -151,9 +151,11 @@ impl Store {
         Ok(header)
     }
 
-    /// Runs a read that may take a while (a whole mailbox, a long stretch of the change log) on
-    /// a pooled connection, telling the async runtime first (`block_in_place`): the worker's
-    /// other sessions move to another thread instead of waiting for this one.
+    /// Runs a read that takes a while (a whole large mailbox, every email's keys) on a pooled
+    /// connection, telling the async runtime first (`block_in_place`): the worker's other
+    /// sessions move to another thread instead of waiting for this one. The hand-over costs
+    /// more than a short read (a third of the commands per second when every read did it), so
+    /// short reads stay on the caller's thread ([`Store::read_sized_checked`] decides).
     fn read_long<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
         use tokio::runtime::{Handle, RuntimeFlavor};
         match Handle::try_current().map(|h| h.runtime_flavor()) {
@@ -170,6 +172,18 @@ impl Store {
             Ok(())
         })?;
         outcome.unwrap_or(Err(StoreError::ShutDown))
+    }
+
+    /// A read of about `rows` rows: off the async worker past [`LONG_READ_ROWS`], else on it.
+    fn read_sized_checked<T>(
+        &self,
+        rows: usize,
+        f: impl FnOnce(&Connection) -> Result<T>,
+    ) -> Result<T> {
+        match rows > LONG_READ_ROWS {
+            true => self.read_long_checked(f),
+            false => self.read_checked(f),
+        }
     }
 
     /// [`Store::read`] for reads that fail with a store error of their own (a rights check).
@@ -204,6 +218,9 @@ impl Store {
         self.inner.writer.submit(job).await
     }
 }
+
+/// Rows past which a read leaves the async worker (a few milliseconds of SQLite work).
+const LONG_READ_ROWS: usize = 2000;
 
 /// The next [`Store::instance_id`].
 static NEXT_INSTANCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
