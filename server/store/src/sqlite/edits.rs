@@ -1,4 +1,4 @@
-//! Changes to stored messages: flags and keywords (IMAP STORE), copy, move and expunge. Each is
+//! Changes to where messages are filed: copy, move and expunge (flags are `flags.rs`). Each is
 //! one transaction that bumps the account's modseq and logs what changed, so IMAP CONDSTORE /
 //! QRESYNC and JMAP see the same history.
 //!
@@ -6,94 +6,15 @@
 //! the mailbox's life, while an email moved out and filed back keeps its id under a new UID. Flags other than `\Deleted` and keywords belong to the email; `\Deleted`, the UID
 //! and the modseq belong to the membership (docs/architecture.md, "Emails and memberships").
 
-use super::messages::{
-    check_quota, insert_membership, keywords_from_column, keywords_to_column, normalize_keywords,
-    take_uid,
-};
+use super::filing::{check_quota, count_usage, file_in};
+use super::messages::keywords_from_column;
 use super::{WriteCtx, now};
 use crate::access::{Mail, Rights, require_in_account};
 use crate::changes::{ChangeKind, ObjectKind};
-use crate::{
-    AccountId, FlagChange, FlagOperation, FlagResult, FlagState, Flags, MailboxId, MessageId,
-    Modseq, Result, Uid,
-};
+use crate::{AccountId, Flags, MailboxId, MessageId, Modseq, Result, Uid};
 use rusqlite::{OptionalExtension, params};
 
 impl Mail {
-    /// Changes flags and keywords of messages in a mailbox (RFC 9051 §6.4.6; UNCHANGEDSINCE,
-    /// RFC 7162 §3.1.3). Only messages whose flags really change get the new modseq. Flags other
-    /// than `\Deleted` belong to the email, so every mailbox it is filed in sees the change.
-    pub async fn set_flags(
-        &self,
-        account_id: AccountId,
-        mailbox_id: MailboxId,
-        uids: Vec<Uid>,
-        change: FlagChange,
-    ) -> Result<FlagResult> {
-        let actor = self.actor;
-        self.store
-            .write(move |ctx| {
-                require_in_account(
-                    ctx.conn(),
-                    actor,
-                    account_id,
-                    mailbox_id,
-                    rights_to_flag(&change),
-                )?;
-                let keywords = normalize_keywords(&change.keywords);
-                let mut result = FlagResult::default();
-                let mut modseq = None;
-                for uid in uids {
-                    let Some(filed) = filed(ctx, account_id, mailbox_id, uid)? else {
-                        continue;
-                    };
-                    let id = filed.email_id;
-                    if change
-                        .unchanged_since
-                        .is_some_and(|since| filed.modseq > since)
-                    {
-                        result.modified.push(filed.uid);
-                        continue;
-                    }
-                    let (flags, new_keywords) = apply(
-                        change.operation,
-                        filed.flags,
-                        &filed.keywords,
-                        change.flags,
-                        &keywords,
-                    );
-                    let email_changed = flags.without(Flags::DELETED)
-                        != filed.flags.without(Flags::DELETED)
-                        || !same_keywords(&new_keywords, &filed.keywords);
-                    let changed = email_changed || flags != filed.flags;
-                    let mut state = FlagState {
-                        id,
-                        uid: filed.uid,
-                        flags,
-                        keywords: new_keywords,
-                        modseq: filed.modseq,
-                        changed,
-                    };
-                    if changed {
-                        let modseq = *modseq.get_or_insert(ctx.bump_modseq(account_id)?);
-                        write_flags(
-                            ctx,
-                            account_id,
-                            mailbox_id,
-                            &state,
-                            filed.flags,
-                            email_changed,
-                            modseq,
-                        )?;
-                        state.modseq = modseq;
-                    }
-                    result.states.push(state);
-                }
-                Ok(result)
-            })
-            .await
-    }
-
     /// Copies messages to another mailbox of the same account (RFC 9051 §6.4.7): each email is
     /// filed in the destination too, with a new UID there (JMAP sees one email in two
     /// mailboxes); an email already in the destination (a copy into its own mailbox) is
@@ -130,25 +51,14 @@ impl Mail {
                         true => duplicate_email(ctx, account_id, source.email_id, modseq)?,
                         false => source.email_id,
                     };
-                    let flags = source.flags;
-                    let (_, new_uid) =
-                        take_uid(ctx, account_id, Some(to), flags, source.size, modseq)?;
-                    insert_membership(
+                    let (_, new_uid) = file_in(
                         ctx,
-                        to,
-                        new_uid,
-                        email_id,
-                        modseq,
-                        flags.contains(Flags::DELETED),
-                    )?;
-                    ctx.log_change(
                         account_id,
-                        modseq,
-                        ObjectKind::Email,
-                        ChangeKind::Created,
-                        email_id,
                         Some(to),
-                        Some(new_uid),
+                        email_id,
+                        source.flags,
+                        source.size,
+                        modseq,
                     )?;
                     pairs.push((source.uid, new_uid));
                 }
@@ -213,25 +123,6 @@ impl Mail {
     }
 }
 
-/// The rights a flag change needs (RFC 4314 §4: `s` for `\Seen`, `t` for `\Deleted`, `w` for
-/// the rest).
-fn rights_to_flag(change: &FlagChange) -> Rights {
-    let replaces = change.operation == FlagOperation::Replace;
-    let touches = |flag| replaces || change.flags.contains(flag);
-    let mut needed = Rights::NONE;
-    if touches(Flags::SEEN) {
-        needed = needed.union(Rights::SEEN);
-    }
-    if touches(Flags::DELETED) {
-        needed = needed.union(Rights::DELETE_MESSAGES);
-    }
-    let others = change.flags.without(Flags::SEEN).without(Flags::DELETED);
-    if replaces || others != Flags::default() || !change.keywords.is_empty() {
-        needed = needed.union(Rights::WRITE);
-    }
-    needed
-}
-
 /// Moves one email from `from` to `to`; `None` when it is not in `from`. An email already filed
 /// in the destination (a COPY made before) arrives there as another message, as MOVE = COPY +
 /// EXPUNGE would have it (RFC 6851 §3).
@@ -252,17 +143,14 @@ fn move_one(
         Some(_) => duplicate_email(ctx, account_id, id, modseq)?,
         None => id,
     };
-    let (_, new_uid) = take_uid(ctx, account_id, Some(to), filed.flags, filed.size, modseq)?;
-    let deleted = filed.flags.contains(Flags::DELETED);
-    insert_membership(ctx, to, new_uid, email_id, modseq, deleted)?;
-    ctx.log_change(
+    let (_, new_uid) = file_in(
+        ctx,
         account_id,
-        modseq,
-        ObjectKind::Email,
-        ChangeKind::Created,
-        email_id,
         Some(to),
-        Some(new_uid),
+        email_id,
+        filed.flags,
+        filed.size,
+        modseq,
     )?;
     Ok(Some((filed.uid, new_uid)))
 }
@@ -290,20 +178,20 @@ pub(super) fn move_all(
 }
 
 /// An email as filed in one mailbox.
-struct Filed {
-    email_id: MessageId,
-    uid: Uid,
+pub(super) struct Filed {
+    pub email_id: MessageId,
+    pub uid: Uid,
     /// The email's flags with the membership's `\Deleted`.
-    flags: Flags,
-    keywords: Vec<String>,
-    modseq: Modseq,
-    size: i64,
+    pub flags: Flags,
+    pub keywords: Vec<String>,
+    pub modseq: Modseq,
+    pub size: i64,
 }
 
 /// The message at `uid` in `mailbox_id` of `account_id`, if it is there. A UID names one
 /// message for the life of the mailbox (RFC 9051 §2.3.1.1): an email moved out and filed back
 /// has a new UID, so a stale UID never reaches it.
-fn filed(
+pub(super) fn filed(
     ctx: &WriteCtx<'_>,
     account_id: AccountId,
     mailbox_id: MailboxId,
@@ -425,9 +313,7 @@ fn duplicate_email(
         .execute(params![email_id, new_id])?;
     super::sort_keys::duplicate(ctx, email_id, new_id)?;
     ctx.add_blob_reference(&hash)?;
-    ctx.conn()
-        .prepare_cached("UPDATE accounts SET used_bytes = used_bytes + ?2 WHERE id = ?1")?
-        .execute(params![account_id, size])?;
+    count_usage(ctx, account_id, size)?;
     ctx.log_change(
         account_id,
         modseq,
@@ -464,11 +350,7 @@ pub(super) fn remove_message(
         ctx.conn()
             .prepare_cached("UPDATE emails SET destroyed_at = ?2, modseq = ?3 WHERE id = ?1")?
             .execute(params![id, now(), modseq as i64])?;
-        ctx.conn()
-            .prepare_cached(
-                "UPDATE accounts SET used_bytes = MAX(used_bytes - ?2, 0) WHERE id = ?1",
-            )?
-            .execute(params![account_id, filed.size])?;
+        count_usage(ctx, account_id, -filed.size)?;
         ctx.log_change(
             account_id,
             modseq,
@@ -480,112 +362,4 @@ pub(super) fn remove_message(
         )?;
     }
     Ok(Some(filed.uid))
-}
-/// Flags and keywords after applying `operation`.
-fn apply(
-    operation: FlagOperation,
-    flags: Flags,
-    keywords: &[String],
-    change: Flags,
-    change_keywords: &[String],
-) -> (Flags, Vec<String>) {
-    match operation {
-        FlagOperation::Replace => (change, change_keywords.to_vec()),
-        FlagOperation::Add => {
-            let mut all = keywords.to_vec();
-            all.extend_from_slice(change_keywords);
-            (flags.with(change), normalize_keywords(&all))
-        }
-        FlagOperation::Remove => (
-            flags.without(change),
-            keywords
-                .iter()
-                .filter(|k| !change_keywords.iter().any(|c| c.eq_ignore_ascii_case(k)))
-                .cloned()
-                .collect(),
-        ),
-    }
-}
-
-fn same_keywords(a: &[String], b: &[String]) -> bool {
-    a.len() == b.len()
-        && a.iter()
-            .all(|k| b.iter().any(|o| o.eq_ignore_ascii_case(k)))
-}
-
-/// Writes a flag change: the email's flags and keywords, the membership's `\Deleted`, and a
-/// new modseq, counters and log row for every mailbox the email is filed in when more than
-/// `\Deleted` changed.
-fn write_flags(
-    ctx: &WriteCtx<'_>,
-    account_id: AccountId,
-    mailbox_id: MailboxId,
-    state: &FlagState,
-    old: Flags,
-    email_changed: bool,
-    modseq: Modseq,
-) -> Result<()> {
-    let email_flags = state.flags.without(Flags::DELETED);
-    ctx.conn()
-        .prepare_cached(
-            "UPDATE memberships SET deleted = ?3, modseq = ?4 WHERE mailbox_id = ?1 AND uid = ?2",
-        )?
-        .execute(params![
-            mailbox_id,
-            state.uid,
-            state.flags.contains(Flags::DELETED),
-            modseq as i64
-        ])?;
-    let mut filed_in = vec![(mailbox_id, state.uid)];
-    if email_changed {
-        ctx.conn()
-            .prepare_cached(
-                "UPDATE emails SET flags = ?2, keywords = ?3, modseq = ?4 WHERE id = ?1",
-            )?
-            .execute(params![
-                state.id,
-                email_flags.0,
-                keywords_to_column(&state.keywords),
-                modseq as i64
-            ])?;
-        // Every membership: a new modseq, and its listing copy of the flags (migration 0007).
-        let others: Vec<(MailboxId, Uid)> = ctx
-            .conn()
-            .prepare_cached(
-                "UPDATE memberships SET modseq = ?3, flags = ?4, keywords = ?5 WHERE email_id = ?1
-                 RETURNING mailbox_id, uid",
-            )?
-            .query_map(
-                params![
-                    state.id,
-                    mailbox_id,
-                    modseq as i64,
-                    email_flags.0,
-                    keywords_to_column(&state.keywords)
-                ],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?
-            .filter(|row| !matches!(row, Ok((mailbox, _)) if *mailbox == mailbox_id))
-            .collect::<rusqlite::Result<_>>()?;
-        filed_in.extend(others);
-    }
-    let seen_delta =
-        i64::from(old.contains(Flags::SEEN)) - i64::from(state.flags.contains(Flags::SEEN));
-    for (mailbox, uid) in filed_in {
-        ctx.conn()
-            .prepare_cached(
-                "UPDATE mailboxes SET unseen = unseen + ?2, highest_modseq = ?3 WHERE id = ?1",
-            )?
-            .execute(params![mailbox, seen_delta, modseq as i64])?;
-        ctx.log_change(
-            account_id,
-            modseq,
-            ObjectKind::Email,
-            ChangeKind::Updated,
-            state.id,
-            Some(mailbox),
-            Some(uid),
-        )?;
-    }
-    Ok(())
 }

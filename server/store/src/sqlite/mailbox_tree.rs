@@ -135,31 +135,30 @@ impl Mail {
         name: &str,
         role: Option<MailboxRole>,
     ) -> Result<Vec<Mailbox>> {
-        let (name, limits, actor) = (name.to_string(), self.store.inner.limits, self.actor);
-        self.store
-            .write(move |ctx| {
-                require(ctx.conn(), actor, account_id, None, Rights::CREATE)?;
-                limits.check_name(&name)?;
-                if mailbox_id_by_name(ctx, account_id, &name)?.is_some() {
-                    return Err(StoreError::AlreadyExists(format!("mailbox {name}")));
-                }
-                let mut created = create_parents(ctx, &limits, account_id, &name)?;
-                limits.check_count(ctx, account_id, 1)?;
-                let id = create_mailbox(ctx, account_id, &name, role)?;
-                created.push(load(ctx, id)?);
-                Ok(created)
-            })
-            .await
+        self.create(account_id, name, role, true).await
     }
 
     /// Creates one mailbox whose parents exist or are not wanted (see
-    /// [`Store::create_mailbox_path`]).
+    /// [`Mail::create_mailbox_path`]).
     pub async fn create_mailbox(
         &self,
         account_id: AccountId,
         name: &str,
         role: Option<MailboxRole>,
     ) -> Result<Mailbox> {
+        let mut created = self.create(account_id, name, role, false).await?;
+        created
+            .pop()
+            .ok_or_else(|| StoreError::Internal("no mailbox created".into()))
+    }
+
+    async fn create(
+        &self,
+        account_id: AccountId,
+        name: &str,
+        role: Option<MailboxRole>,
+        with_parents: bool,
+    ) -> Result<Vec<Mailbox>> {
         let (name, limits, actor) = (name.to_string(), self.store.inner.limits, self.actor);
         self.store
             .write(move |ctx| {
@@ -168,9 +167,14 @@ impl Mail {
                 if mailbox_id_by_name(ctx, account_id, &name)?.is_some() {
                     return Err(StoreError::AlreadyExists(format!("mailbox {name}")));
                 }
+                let mut created = match with_parents {
+                    true => create_parents(ctx, &limits, account_id, &name)?,
+                    false => Vec::new(),
+                };
                 limits.check_count(ctx, account_id, 1)?;
                 let id = create_mailbox(ctx, account_id, &name, role)?;
-                load(ctx, id)
+                created.push(load(ctx, id)?);
+                Ok(created)
             })
             .await
     }

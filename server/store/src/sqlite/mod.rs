@@ -14,6 +14,8 @@
 mod changes;
 mod directory;
 mod edits;
+mod filing;
+mod flags;
 mod gc;
 mod mailbox_tree;
 mod mailboxes;

@@ -1,0 +1,219 @@
+//! Flag and keyword changes (IMAP STORE, RFC 9051 §6.4.6; UNCHANGEDSINCE, RFC 7162 §3.1.3).
+//! Flags other than `\Deleted` and keywords belong to the email, so every mailbox it is filed
+//! in sees a change (each of its memberships gets the new modseq and its listing copy);
+//! `\Deleted` belongs to the membership.
+
+use super::WriteCtx;
+use super::edits::filed;
+use super::messages::{keywords_to_column, normalize_keywords};
+use crate::access::{Mail, Rights, require_in_account};
+use crate::changes::{ChangeKind, ObjectKind};
+use crate::{
+    AccountId, FlagChange, FlagOperation, FlagResult, FlagState, Flags, MailboxId, Modseq, Result,
+    Uid,
+};
+use rusqlite::params;
+
+impl Mail {
+    /// Changes flags and keywords of messages in a mailbox (RFC 9051 §6.4.6; UNCHANGEDSINCE,
+    /// RFC 7162 §3.1.3). Only messages whose flags really change get the new modseq. Flags other
+    /// than `\Deleted` belong to the email, so every mailbox it is filed in sees the change.
+    pub async fn set_flags(
+        &self,
+        account_id: AccountId,
+        mailbox_id: MailboxId,
+        uids: Vec<Uid>,
+        change: FlagChange,
+    ) -> Result<FlagResult> {
+        let actor = self.actor;
+        self.store
+            .write(move |ctx| {
+                require_in_account(
+                    ctx.conn(),
+                    actor,
+                    account_id,
+                    mailbox_id,
+                    rights_to_flag(&change),
+                )?;
+                let keywords = normalize_keywords(&change.keywords);
+                let mut result = FlagResult::default();
+                let mut modseq = None;
+                for uid in uids {
+                    let Some(filed) = filed(ctx, account_id, mailbox_id, uid)? else {
+                        continue;
+                    };
+                    let id = filed.email_id;
+                    if change
+                        .unchanged_since
+                        .is_some_and(|since| filed.modseq > since)
+                    {
+                        result.modified.push(filed.uid);
+                        continue;
+                    }
+                    let (flags, new_keywords) = apply(
+                        change.operation,
+                        filed.flags,
+                        &filed.keywords,
+                        change.flags,
+                        &keywords,
+                    );
+                    let email_changed = flags.without(Flags::DELETED)
+                        != filed.flags.without(Flags::DELETED)
+                        || !same_keywords(&new_keywords, &filed.keywords);
+                    let changed = email_changed || flags != filed.flags;
+                    let mut state = FlagState {
+                        id,
+                        uid: filed.uid,
+                        flags,
+                        keywords: new_keywords,
+                        modseq: filed.modseq,
+                        changed,
+                    };
+                    if changed {
+                        let modseq = *modseq.get_or_insert(ctx.bump_modseq(account_id)?);
+                        write_flags(
+                            ctx,
+                            account_id,
+                            mailbox_id,
+                            &state,
+                            filed.flags,
+                            email_changed,
+                            modseq,
+                        )?;
+                        state.modseq = modseq;
+                    }
+                    result.states.push(state);
+                }
+                Ok(result)
+            })
+            .await
+    }
+}
+
+/// The rights a flag change needs (RFC 4314 §4: `s` for `\Seen`, `t` for `\Deleted`, `w` for
+/// the rest).
+fn rights_to_flag(change: &FlagChange) -> Rights {
+    let replaces = change.operation == FlagOperation::Replace;
+    let touches = |flag| replaces || change.flags.contains(flag);
+    let mut needed = Rights::NONE;
+    if touches(Flags::SEEN) {
+        needed = needed.union(Rights::SEEN);
+    }
+    if touches(Flags::DELETED) {
+        needed = needed.union(Rights::DELETE_MESSAGES);
+    }
+    let others = change.flags.without(Flags::SEEN).without(Flags::DELETED);
+    if replaces || others != Flags::default() || !change.keywords.is_empty() {
+        needed = needed.union(Rights::WRITE);
+    }
+    needed
+}
+
+/// Flags and keywords after applying `operation`.
+fn apply(
+    operation: FlagOperation,
+    flags: Flags,
+    keywords: &[String],
+    change: Flags,
+    change_keywords: &[String],
+) -> (Flags, Vec<String>) {
+    match operation {
+        FlagOperation::Replace => (change, change_keywords.to_vec()),
+        FlagOperation::Add => {
+            let mut all = keywords.to_vec();
+            all.extend_from_slice(change_keywords);
+            (flags.with(change), normalize_keywords(&all))
+        }
+        FlagOperation::Remove => (
+            flags.without(change),
+            keywords
+                .iter()
+                .filter(|k| !change_keywords.iter().any(|c| c.eq_ignore_ascii_case(k)))
+                .cloned()
+                .collect(),
+        ),
+    }
+}
+
+fn same_keywords(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .all(|k| b.iter().any(|o| o.eq_ignore_ascii_case(k)))
+}
+
+/// Writes a flag change: the email's flags and keywords, the membership's `\Deleted`, and a
+/// new modseq, counters and log row for every mailbox the email is filed in when more than
+/// `\Deleted` changed.
+fn write_flags(
+    ctx: &WriteCtx<'_>,
+    account_id: AccountId,
+    mailbox_id: MailboxId,
+    state: &FlagState,
+    old: Flags,
+    email_changed: bool,
+    modseq: Modseq,
+) -> Result<()> {
+    let email_flags = state.flags.without(Flags::DELETED);
+    ctx.conn()
+        .prepare_cached(
+            "UPDATE memberships SET deleted = ?3, modseq = ?4 WHERE mailbox_id = ?1 AND uid = ?2",
+        )?
+        .execute(params![
+            mailbox_id,
+            state.uid,
+            state.flags.contains(Flags::DELETED),
+            modseq as i64
+        ])?;
+    let mut filed_in = vec![(mailbox_id, state.uid)];
+    if email_changed {
+        ctx.conn()
+            .prepare_cached(
+                "UPDATE emails SET flags = ?2, keywords = ?3, modseq = ?4 WHERE id = ?1",
+            )?
+            .execute(params![
+                state.id,
+                email_flags.0,
+                keywords_to_column(&state.keywords),
+                modseq as i64
+            ])?;
+        // Every membership: a new modseq, and its listing copy of the flags (migration 0007).
+        let others: Vec<(MailboxId, Uid)> = ctx
+            .conn()
+            .prepare_cached(
+                "UPDATE memberships SET modseq = ?3, flags = ?4, keywords = ?5 WHERE email_id = ?1
+                 RETURNING mailbox_id, uid",
+            )?
+            .query_map(
+                params![
+                    state.id,
+                    mailbox_id,
+                    modseq as i64,
+                    email_flags.0,
+                    keywords_to_column(&state.keywords)
+                ],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?
+            .filter(|row| !matches!(row, Ok((mailbox, _)) if *mailbox == mailbox_id))
+            .collect::<rusqlite::Result<_>>()?;
+        filed_in.extend(others);
+    }
+    let seen_delta =
+        i64::from(old.contains(Flags::SEEN)) - i64::from(state.flags.contains(Flags::SEEN));
+    for (mailbox, uid) in filed_in {
+        ctx.conn()
+            .prepare_cached(
+                "UPDATE mailboxes SET unseen = unseen + ?2, highest_modseq = ?3 WHERE id = ?1",
+            )?
+            .execute(params![mailbox, seen_delta, modseq as i64])?;
+        ctx.log_change(
+            account_id,
+            modseq,
+            ObjectKind::Email,
+            ChangeKind::Updated,
+            state.id,
+            Some(mailbox),
+            Some(uid),
+        )?;
+    }
+    Ok(())
+}
