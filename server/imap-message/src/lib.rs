@@ -30,6 +30,7 @@ mod encoded;
 mod envelope;
 pub mod fetch;
 mod header;
+mod intern;
 pub mod keys;
 mod mime;
 mod msgid;

@@ -3,15 +3,16 @@
 //! number); subjects are base subjects (§2.1), compared case-insensitively.
 
 use crate::header::{self, Field};
-use crate::keys::THREAD_COLUMNS;
+use crate::intern::Interner;
+use crate::keys::{ORDERED_SUBJECT_COLUMNS, THREAD_COLUMNS};
 use crate::msgid::ids;
 use crate::search::{Lazy, SearchContext, SearchError, check_charset, fold, scan};
 use crate::subject::base_subject;
 use kantor_imap_proto::command::search::SearchKey;
 use kantor_imap_proto::command::sort::ThreadAlgorithm;
 use kantor_imap_proto::response::data::ThreadNode;
-use std::collections::HashMap;
 use std::num::NonZeroU32;
+use std::ops::Range;
 
 /// The threads of the messages matching `key`, with sequence numbers as node ids. An
 /// algorithm other than ORDEREDSUBJECT and REFERENCES yields no threads (the session refuses
@@ -23,61 +24,146 @@ pub fn thread(
     key: &SearchKey,
 ) -> Result<Vec<ThreadNode>, SearchError> {
     check_charset(charset)?;
-    if matches!(algorithm, ThreadAlgorithm::Other(_)) {
-        return Ok(Vec::new());
-    }
-    let msgs: Vec<Info> = scan(context, key, &THREAD_COLUMNS, info)?
+    let references = match algorithm {
+        ThreadAlgorithm::OrderedSubject => false,
+        ThreadAlgorithm::References => true,
+        ThreadAlgorithm::Other(_) => return Ok(Vec::new()),
+    };
+    let columns: &[_] = if references {
+        &THREAD_COLUMNS
+    } else {
+        &ORDERED_SUBJECT_COLUMNS
+    };
+    let mut collect = Collect::new(references);
+    let msgs: Vec<Info> = scan(context, key, columns, |m| info(m, &mut collect))?
         .into_iter()
         .map(|(seq, mut info)| {
             info.seq = seq;
             info
         })
         .collect();
-    Ok(match algorithm {
-        ThreadAlgorithm::OrderedSubject => ordered_subject(&msgs),
-        _ => References::new(&msgs).run(),
+    let threading = collect.finish(msgs);
+    Ok(if references {
+        References::new(&threading).run()
+    } else {
+        ordered_subject(&threading.msgs)
     })
 }
 
-/// What threading needs of a message.
+/// What threading needs of a message, its strings numbered ([`Collect`]).
 #[derive(Debug, Clone, Default)]
 struct Info {
     seq: u32,
     /// Sent date, unix seconds (RFC 5256 §2.2).
     sent: i64,
-    /// Folded base subject.
-    subject: String,
+    /// The folded base subject: its number while collecting, then its rank among the
+    /// subjects (so comparing ranks compares subjects).
+    subject: u32,
     /// Whether the subject marks a reply or forward.
     reply: bool,
-    /// The message's own Message ID.
-    id: Option<String>,
-    /// Its references: the References IDs, else the first In-Reply-To ID (RFC 5256 §4).
-    refs: Vec<String>,
+    /// The number of the message's own Message ID.
+    id: Option<u32>,
+    /// Its references (the References IDs, else the first In-Reply-To ID, RFC 5256 §4): where
+    /// their numbers are in [`Threading::refs`].
+    refs: Range<usize>,
 }
 
-fn info(m: &mut Lazy<'_>) -> Result<Info, SearchError> {
+/// Numbers the IDs and subjects of the messages as they are scanned, each string kept once.
+struct Collect {
+    /// Whether IDs and references are wanted (REFERENCES, not ORDEREDSUBJECT).
+    references: bool,
+    ids: Interner<Box<str>>,
+    subjects: Interner<Box<str>>,
+    refs: Vec<u32>,
+}
+
+/// The messages to thread, with what their numbers stand for.
+struct Threading {
+    msgs: Vec<Info>,
+    /// The references of all messages, numbered, one stretch per message.
+    refs: Vec<u32>,
+    /// How many distinct IDs there are.
+    ids: usize,
+    /// How many distinct subjects there are.
+    subjects: usize,
+    /// The rank of the empty subject, when a message has it.
+    empty_subject: Option<u32>,
+}
+
+impl Collect {
+    fn new(references: bool) -> Collect {
+        Collect {
+            references,
+            ids: Interner::default(),
+            subjects: Interner::default(),
+            refs: Vec::new(),
+        }
+    }
+
+    fn add<'s>(
+        &mut self,
+        sent: i64,
+        subject: &str,
+        reply: bool,
+        id: Option<&str>,
+        refs: impl IntoIterator<Item = &'s str>,
+    ) -> Info {
+        let start = self.refs.len();
+        let id = if self.references {
+            for r in refs {
+                let n = self.ids.number(r);
+                self.refs.push(n);
+            }
+            id.map(|id| self.ids.number(id))
+        } else {
+            None
+        };
+        Info {
+            seq: 0,
+            sent,
+            subject: self.subjects.number(subject),
+            reply,
+            id,
+            refs: start..self.refs.len(),
+        }
+    }
+
+    fn finish(self, mut msgs: Vec<Info>) -> Threading {
+        let ranks = self.subjects.ranks();
+        for m in &mut msgs {
+            m.subject = ranks[m.subject as usize];
+        }
+        Threading {
+            msgs,
+            refs: self.refs,
+            ids: self.ids.len(),
+            subjects: ranks.len(),
+            empty_subject: self.subjects.get("").map(|n| ranks[n as usize]),
+        }
+    }
+}
+
+fn info(m: &mut Lazy<'_>, collect: &mut Collect) -> Result<Info, SearchError> {
     let internal = m.summary.internal_date;
     if let Some(stored) = m.stored {
-        return Ok(Info {
-            seq: 0,
-            sent: stored.sent.unwrap_or(internal),
-            subject: stored.subject.clone(),
-            reply: stored.reply,
-            id: stored.message_id.clone(),
-            refs: stored.references.clone(),
-        });
+        return Ok(collect.add(
+            stored.sent.unwrap_or(internal),
+            &stored.subject,
+            stored.reply,
+            stored.message_id.as_deref(),
+            stored.references.iter().map(String::as_str),
+        ));
     }
     let loaded = m.get()?;
     let sent = loaded.sent_date().map_or(internal, |d| d.unix);
     let (subject, reply, id, refs) = threading(&loaded.root.fields(&loaded.raw));
-    Ok(Info {
-        seq: 0,
+    Ok(collect.add(
         sent,
-        subject,
+        &subject,
         reply,
-        id,
-        refs,
-    })
+        id.as_deref(),
+        refs.iter().map(String::as_str),
+    ))
 }
 
 /// What threading reads of a header: the folded base subject and whether it marks a reply or
@@ -105,8 +191,9 @@ fn node(seq: u32, children: Vec<ThreadNode>) -> ThreadNode {
 /// first message at the root and the others its children, threads ordered by their first
 /// message's sent date.
 fn ordered_subject(msgs: &[Info]) -> Vec<ThreadNode> {
+    // Sequence numbers are distinct: no two keys are equal, so an unstable sort is exact.
     let mut sorted: Vec<&Info> = msgs.iter().collect();
-    sorted.sort_by(|a, b| (&a.subject, a.sent, a.seq).cmp(&(&b.subject, b.sent, b.seq)));
+    sorted.sort_unstable_by_key(|m| (m.subject, m.sent, m.seq));
     let mut threads: Vec<Vec<&Info>> = Vec::new();
     for m in sorted {
         match threads.last_mut() {
@@ -114,7 +201,7 @@ fn ordered_subject(msgs: &[Info]) -> Vec<ThreadNode> {
             _ => threads.push(vec![m]),
         }
     }
-    threads.sort_by_key(|t| (t[0].sent, t[0].seq));
+    threads.sort_unstable_by_key(|t| (t[0].sent, t[0].seq));
     threads
         .into_iter()
         .map(|t| {
@@ -133,15 +220,17 @@ struct Node {
 }
 
 struct References<'a> {
+    threading: &'a Threading,
     msgs: &'a [Info],
     nodes: Vec<Node>,
 }
 
 impl<'a> References<'a> {
-    fn new(msgs: &'a [Info]) -> Self {
+    fn new(threading: &'a Threading) -> Self {
         References {
-            msgs,
-            nodes: Vec::new(),
+            threading,
+            msgs: &threading.msgs,
+            nodes: Vec::with_capacity(threading.ids + threading.msgs.len() + 1),
         }
     }
 
@@ -185,7 +274,7 @@ impl<'a> References<'a> {
     }
 
     /// The message standing for `n`: itself, or a dummy's first child.
-    fn first_msg(&self, n: usize) -> Option<&Info> {
+    fn first_msg(&self, n: usize) -> Option<&'a Info> {
         let mut cur = n;
         loop {
             match self.nodes[cur].msg {
@@ -222,34 +311,36 @@ impl<'a> References<'a> {
     }
 
     fn run(mut self) -> Vec<ThreadNode> {
-        // (1) Link messages by their references.
-        let mut table: HashMap<String, usize> = HashMap::new();
-        for (i, msg) in self.msgs.iter().enumerate() {
-            let current = match msg.id.as_ref().map(|id| (id, table.get(id).copied())) {
+        // (1) Link messages by their references; `table` holds the container of each ID.
+        let (msgs, threading) = (self.msgs, self.threading);
+        let mut table: Vec<Option<usize>> = vec![None; threading.ids];
+        let mut refs: Vec<usize> = Vec::new();
+        for (i, msg) in msgs.iter().enumerate() {
+            let current = match msg.id.map(|id| (id as usize, table[id as usize])) {
                 Some((_, Some(n))) if self.is_dummy(n) => {
                     self.nodes[n].msg = Some(i);
                     n
                 }
                 Some((id, None)) => {
                     let n = self.add(Some(i));
-                    table.insert(id.clone(), n);
+                    table[id] = Some(n);
                     n
                 }
                 // No ID, or a duplicate: a unique ID of its own.
                 _ => self.add(Some(i)),
             };
-            let refs: Vec<usize> = msg
-                .refs
-                .iter()
-                .map(|r| match table.get(r) {
-                    Some(&n) => n,
+            refs.clear();
+            for &r in &threading.refs[msg.refs.clone()] {
+                let n = match table[r as usize] {
+                    Some(n) => n,
                     None => {
                         let n = self.add(None);
-                        table.insert(r.clone(), n);
+                        table[r as usize] = Some(n);
                         n
                     }
-                })
-                .collect();
+                };
+                refs.push(n);
+            }
             // (A) Each reference is the parent of the next, unless already parented or looping.
             for pair in refs.windows(2) {
                 let (parent, child) = (pair[0], pair[1]);
@@ -309,23 +400,28 @@ impl<'a> References<'a> {
 
     /// (5) Gather the root's children that have the same base subject.
     fn merge_subjects(&mut self, root: usize) {
-        let subject = |s: &Self, n: usize| s.first_msg(n).map(|m| m.subject.clone());
-        let mut table: HashMap<String, usize> = HashMap::new();
+        // Subjects by rank; the empty subject takes part in no merge.
+        let empty = self.threading.empty_subject;
+        let subject = |s: &Self, n: usize| {
+            s.first_msg(n)
+                .map(|m| m.subject)
+                .filter(|&r| Some(r) != empty)
+                .map(|r| r as usize)
+        };
+        let mut table: Vec<Option<usize>> = vec![None; self.threading.subjects];
         let top = self.nodes[root].children.clone();
         // (B) One container per subject, preferring dummies, then non-replies.
         for &n in &top {
-            let Some(subj) = subject(self, n).filter(|s| !s.is_empty()) else {
+            let Some(subj) = subject(self, n) else {
                 continue;
             };
-            match table.get(&subj) {
-                None => {
-                    table.insert(subj, n);
-                }
-                Some(&t) => {
+            match table[subj] {
+                None => table[subj] = Some(n),
+                Some(t) => {
                     if !self.is_dummy(t)
                         && (self.is_dummy(n) || (self.is_reply(t) && !self.is_reply(n)))
                     {
-                        table.insert(subj, n);
+                        table[subj] = Some(n);
                     }
                 }
             }
@@ -335,10 +431,10 @@ impl<'a> References<'a> {
             if self.nodes[n].parent != Some(root) {
                 continue;
             }
-            let Some(subj) = subject(self, n).filter(|s| !s.is_empty()) else {
+            let Some(subj) = subject(self, n) else {
                 continue;
             };
-            let Some(&t) = table.get(&subj) else {
+            let Some(t) = table[subj] else {
                 continue;
             };
             if t == n {
@@ -357,7 +453,7 @@ impl<'a> References<'a> {
             } else if n_dummy {
                 self.unlink(t);
                 self.link(n, t);
-                table.insert(subj, n);
+                table[subj] = Some(n);
             } else {
                 let dummy = self.add(None);
                 match self.nodes[root].children.iter().position(|&c| c == t) {
@@ -369,7 +465,7 @@ impl<'a> References<'a> {
                 self.unlink(n);
                 self.link(dummy, t);
                 self.link(dummy, n);
-                table.insert(subj, dummy);
+                table[subj] = Some(dummy);
             }
         }
     }
@@ -398,16 +494,42 @@ impl<'a> References<'a> {
 mod tests {
     use super::*;
 
-    fn msg(seq: u32, subject: &str, id: Option<&str>, refs: &[&str]) -> Info {
-        let (base, reply) = base_subject(subject);
-        Info {
+    /// A message sent `seq` minutes after the epoch.
+    struct Msg {
+        seq: u32,
+        subject: &'static str,
+        id: Option<&'static str>,
+        refs: Vec<&'static str>,
+    }
+
+    fn msg(
+        seq: u32,
+        subject: &'static str,
+        id: Option<&'static str>,
+        refs: &[&'static str],
+    ) -> Msg {
+        Msg {
             seq,
-            sent: i64::from(seq) * 60,
-            subject: fold(&base),
-            reply,
-            id: id.map(Into::into),
-            refs: refs.iter().map(|r| r.to_string()).collect(),
+            subject,
+            id,
+            refs: refs.to_vec(),
         }
+    }
+
+    fn collect(msgs: &[Msg], references: bool) -> Threading {
+        let mut collect = Collect::new(references);
+        let infos = msgs
+            .iter()
+            .map(|m| {
+                let (base, reply) = base_subject(m.subject);
+                let sent = i64::from(m.seq) * 60;
+                let refs = m.refs.iter().copied();
+                let mut info = collect.add(sent, &fold(&base), reply, m.id, refs);
+                info.seq = m.seq;
+                info
+            })
+            .collect();
+        collect.finish(infos)
     }
 
     fn shape(nodes: &[ThreadNode]) -> String {
@@ -421,8 +543,8 @@ mod tests {
             .join(" ")
     }
 
-    fn references(msgs: &[Info]) -> String {
-        shape(&References::new(msgs).run())
+    fn references(msgs: &[Msg]) -> String {
+        shape(&References::new(&collect(msgs, true)).run())
     }
 
     #[test]
@@ -489,6 +611,9 @@ mod tests {
             msg(3, "Re: b", None, &[]),
             msg(4, "RE: B", None, &[]),
         ];
-        assert_eq!(shape(&ordered_subject(&msgs)), "1[3[] 4[]] 2[]");
+        assert_eq!(
+            shape(&ordered_subject(&collect(&msgs, false).msgs)),
+            "1[3[] 4[]] 2[]"
+        );
     }
 }

@@ -51,7 +51,11 @@ fn messages() -> Vec<(i64, Vec<u8>)> {
         }
         for k in 0..length.min(MESSAGES - out.len()) {
             let sender = rng.below(5_000);
-            let id = format!("<t{thread_no}.{k}.{}@host{}.test>", rng.below(1 << 30), sender % 7);
+            let id = format!(
+                "<t{thread_no}.{k}.{}@host{}.test>",
+                rng.below(1 << 30),
+                sender % 7
+            );
             let reply = !ids.is_empty();
             let subject = if reply {
                 format!("{}{subject}", prefixes[rng.below(5) as usize])
@@ -123,7 +127,8 @@ fn time(name: &str, mut run: impl FnMut() -> Vec<u32>) {
     let (count, hash) = digest(answer);
     println!(
         "{name:<24} p50 {:>7.1} ms  min {:>7.1} ms  numbers {count:>7}  digest {hash:016x}",
-        times[REPEAT / 2], times[0]
+        times[REPEAT / 2],
+        times[0]
     );
 }
 
@@ -198,7 +203,10 @@ async fn header_search_sort_thread_100k() {
         }
         for (name, columns) in [
             ("read keys: subject", vec![KeyColumn::Subject]),
-            ("read keys: h_from+a_from", vec![KeyColumn::Field(0), KeyColumn::Addresses(0)]),
+            (
+                "read keys: h_from+a_from",
+                vec![KeyColumn::Field(0), KeyColumn::Addresses(0)],
+            ),
             (
                 "read keys: thread",
                 vec![KeyColumn::Sent, KeyColumn::Subject, KeyColumn::Threading],
