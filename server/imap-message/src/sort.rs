@@ -13,6 +13,7 @@
 
 use crate::encoded::decode_words;
 use crate::envelope::from_fields;
+use crate::intern::Interner;
 use crate::keys;
 use crate::search::{Lazy, SearchContext, SearchError, check_charset, fold, scan, scan_among};
 use crate::subject::base_subject;
@@ -44,9 +45,46 @@ pub fn sorted(
     key: &SearchKey,
 ) -> Result<Vec<(u32, SortValues)>, SearchError> {
     check_charset(charset)?;
-    let mut rows = scan(context, key, &columns(criteria), |m| values(criteria, m))?;
-    rows.sort_by(|(seq_a, a), (seq_b, b)| compare(criteria, a, b).then(seq_a.cmp(seq_b)));
-    Ok(rows)
+    let rows = scan(context, key, &columns(criteria), |m| values(criteria, m))?;
+    Ok(sort_rows(criteria, rows))
+}
+
+/// Orders `rows` (in sequence order, as a scan gives them) as [`compare`] does, ties by
+/// sequence number. Each value is first replaced by a number ordering as the values of its
+/// criterion do (a text by its rank among the distinct texts), so the sort compares numbers
+/// in one array rather than strings behind pointers.
+fn sort_rows(criteria: &[SortCriterion], rows: Vec<(u32, SortValues)>) -> Vec<(u32, SortValues)> {
+    let width = criteria.len();
+    let mut keys = vec![0u64; rows.len() * width];
+    for (c, criterion) in criteria.iter().enumerate() {
+        let mut texts = Interner::<&str>::default();
+        for (r, (_, values)) in rows.iter().enumerate() {
+            keys[r * width + c] = match &values.0[c] {
+                // Flipping the sign bit orders i64 as u64.
+                Value::Number(n) => (*n as u64) ^ (1 << 63),
+                Value::Text(t) => u64::from(texts.number(t)),
+            };
+        }
+        let ranks = texts.ranks();
+        for r in 0..rows.len() {
+            let key = &mut keys[r * width + c];
+            if matches!(rows[r].1.0[c], Value::Text(_)) {
+                *key = u64::from(ranks[*key as usize]);
+            }
+            if criterion.reverse {
+                *key = !*key;
+            }
+        }
+    }
+    // Row indices are distinct and follow sequence numbers: an unstable sort is exact.
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_unstable_by(|&a, &b| {
+        keys[a * width..(a + 1) * width]
+            .cmp(&keys[b * width..(b + 1) * width])
+            .then(a.cmp(&b))
+    });
+    let mut rows: Vec<Option<(u32, SortValues)>> = rows.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| rows[i].take()).collect()
 }
 
 /// Those `candidates` that match `key` (in sequence order), with their sort values; numbers
