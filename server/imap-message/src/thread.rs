@@ -364,26 +364,24 @@ impl<'a> References<'a> {
         for &n in &parentless {
             self.link(root, n);
         }
-        self.prune(root);
-        // (4) Sort the root's children by sent date (a dummy by its first child).
-        for n in self.post_order(root) {
-            self.sort_children(n);
-        }
+        // (3) and (4) in one pass.
+        self.prune_and_sort(root);
         self.merge_subjects(root);
-        // (6) Sort every set of siblings, deepest first.
-        for n in self.post_order(root) {
-            self.sort_children(n);
-        }
+        // (6) with the response built in the same pass.
         self.into_threads(root)
     }
 
     /// (3) Dummies without children go; dummies with children are replaced by them, except
-    /// at the root where that would promote more than one child.
-    fn prune(&mut self, root: usize) {
+    /// at the root where that would promote more than one child. (4) Siblings are sorted by
+    /// sent date (a dummy by its first child), deepest first, as each node's children are
+    /// final once its subtree is pruned. Siblings never tie (no two stand for one message), so
+    /// sorting a list before it is spliced into its parent's changes nothing.
+    fn prune_and_sort(&mut self, root: usize) {
+        let mut kept = Vec::new();
         for n in self.post_order(root) {
-            let children = std::mem::take(&mut self.nodes[n].children);
-            let mut kept = Vec::with_capacity(children.len());
-            for c in children {
+            let mut children = std::mem::take(&mut self.nodes[n].children);
+            kept.clear();
+            for &c in &children {
                 let grandchildren = self.nodes[c].children.len();
                 if !self.is_dummy(c) || (n == root && grandchildren > 1) {
                     kept.push(c);
@@ -394,7 +392,10 @@ impl<'a> References<'a> {
             for &c in &kept {
                 self.nodes[c].parent = Some(n);
             }
-            self.nodes[n].children = kept;
+            children.clear();
+            children.extend_from_slice(&kept);
+            self.nodes[n].children = children;
+            self.sort_children(n);
         }
     }
 
@@ -470,11 +471,13 @@ impl<'a> References<'a> {
         }
     }
 
-    /// The tree under `root` as THREAD response nodes, built bottom-up.
-    fn into_threads(self, root: usize) -> Vec<ThreadNode> {
+    /// (6) Sorts every set of siblings, deepest first, and returns the tree under `root` as
+    /// THREAD response nodes, built bottom-up in the same pass.
+    fn into_threads(mut self, root: usize) -> Vec<ThreadNode> {
         let mut built: Vec<Option<ThreadNode>> = Vec::new();
         built.resize_with(self.nodes.len(), || None);
         for n in self.post_order(root) {
+            self.sort_children(n);
             let children = self.nodes[n]
                 .children
                 .iter()

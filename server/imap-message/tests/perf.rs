@@ -115,7 +115,11 @@ fn flatten(nodes: &[ThreadNode], out: &mut Vec<u32>) {
     }
 }
 
+/// Times `run`, unless KANTOR_PERF_ONLY names other commands.
 fn time(name: &str, mut run: impl FnMut() -> Vec<u32>) {
+    if std::env::var("KANTOR_PERF_ONLY").is_ok_and(|only| !name.contains(&only)) {
+        return;
+    }
     let mut times = Vec::new();
     let mut answer = Vec::new();
     for _ in 0..REPEAT {
@@ -132,19 +136,14 @@ fn time(name: &str, mut run: impl FnMut() -> Vec<u32>) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
-#[ignore = "a timing, run in release"]
-async fn header_search_sort_thread_100k() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, account, inbox) = kantor_store::testing::store_with_alice(dir.path()).await;
+async fn fill(store: &Mail, account_id: AccountId, inbox: MailboxId) {
     store.install_key_extractor(kantor_imap_message::keys::EXTRACTOR);
     let started = Instant::now();
-    let all = messages();
-    for chunk in all.chunks(1_000) {
+    for chunk in messages().chunks(1_000) {
         let batch = chunk
             .iter()
             .map(|(when, raw)| NewMessage {
-                account_id: account.id,
+                account_id,
                 mailbox_id: inbox,
                 blob: BlobRef::new(raw.clone()),
                 flags: Flags::default(),
@@ -154,9 +153,30 @@ async fn header_search_sort_thread_100k() {
             .collect();
         store.append(batch).await.unwrap();
     }
+    println!("stored {MESSAGES} messages in {:?}", started.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+#[ignore = "a timing, run in release"]
+async fn header_search_sort_thread_100k() {
+    // KANTOR_PERF_DIR keeps the store between runs (filled on the first).
+    let temp = tempfile::tempdir().unwrap();
+    let dir = std::env::var_os("KANTOR_PERF_DIR").map_or(temp.path().to_owned(), Into::into);
+    let (store, inbox) = if dir.join("kantor.db").exists() {
+        let store = Store::open(&dir, StoreOptions::default())
+            .unwrap()
+            .mail(Actor::System);
+        let alice = store.account_by_address("alice", "example.com").unwrap();
+        let inbox = store.mailbox_by_role(alice.unwrap().id, MailboxRole::Inbox);
+        (store, inbox.unwrap().unwrap().id)
+    } else {
+        let (store, account, inbox) = kantor_store::testing::store_with_alice(&dir).await;
+        fill(&store, account.id, inbox).await;
+        (store, inbox)
+    };
+    store.install_key_extractor(kantor_imap_message::keys::EXTRACTOR);
     let summaries = store.messages(inbox).unwrap();
     assert_eq!(summaries.len(), MESSAGES);
-    println!("stored {MESSAGES} messages in {:?}", started.elapsed());
     let view: Vec<Message<'_>> = summaries
         .iter()
         .enumerate()
