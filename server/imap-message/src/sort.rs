@@ -208,3 +208,37 @@ fn display(list: &[Address]) -> String {
         _ => String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranked_sort_orders_as_compare() {
+        let texts = ["", "A", "AB", "B", "Ä", "A"];
+        let numbers = [i64::MIN, -1, 0, 1, i64::MAX, 0];
+        let rows: Vec<(u32, SortValues)> = (0..72)
+            .map(|i| {
+                let values = vec![
+                    Value::Text(texts[i % 6].into()),
+                    Value::Number(numbers[i / 6 % 6]),
+                    Value::Number(numbers[i % 5]),
+                ];
+                (i as u32 + 1, SortValues(values))
+            })
+            .collect();
+        for reverse in 0..8 {
+            let criteria: Vec<SortCriterion> = [SortKey::Subject, SortKey::Date, SortKey::Size]
+                .into_iter()
+                .enumerate()
+                .map(|(i, key)| SortCriterion {
+                    reverse: reverse & (1 << i) != 0,
+                    key,
+                })
+                .collect();
+            let mut expected = rows.clone();
+            expected.sort_by(|(x, a), (y, b)| compare(&criteria, a, b).then(x.cmp(y)));
+            assert_eq!(sort_rows(&criteria, rows.clone()), expected);
+        }
+    }
+}
