@@ -582,6 +582,14 @@ mod tests {
             msg(2, "b", Some("b@x"), &["a@x"]),
         ];
         assert_eq!(references(&msgs), "2[1[]]");
+        // A loop of three, the first ID referred to before its message comes (its dummy is
+        // then filled): 3 <- 1 <- 2, and 3's reference to 2 would close the loop.
+        let msgs = [
+            msg(1, "a", Some("a@x"), &["c@x"]),
+            msg(2, "b", Some("b@x"), &["a@x"]),
+            msg(3, "c", Some("c@x"), &["b@x"]),
+        ];
+        assert_eq!(references(&msgs), "3[1[2[]]]");
         // A duplicate Message-ID gets an ID of its own; a message referring to itself.
         let msgs = [
             msg(1, "x", Some("same@x"), &[]),
