@@ -14,7 +14,7 @@ use crate::header::Field;
 use crate::mime;
 use crate::search::{address_texts_of, field_texts};
 use crate::sort::text_value;
-use crate::thread::threading;
+use crate::threading::threading;
 use crate::{Message, date};
 use kantor_imap_proto::command::search::SearchKey;
 use kantor_imap_proto::command::sort::SortKey;

@@ -2,17 +2,13 @@
 //! Sent dates follow §2.2 (the Date header in UTC, else INTERNALDATE; ties by sequence
 //! number); subjects are base subjects (§2.1), compared case-insensitively.
 
-use crate::header::{self, Field};
-use crate::intern::Interner;
 use crate::keys::{ORDERED_SUBJECT_COLUMNS, THREAD_COLUMNS};
-use crate::msgid::ids;
-use crate::search::{Lazy, SearchContext, SearchError, check_charset, fold, scan};
-use crate::subject::base_subject;
+use crate::search::{SearchContext, SearchError, check_charset, scan};
+use crate::threading::{Collect, Info, Threading, info};
 use kantor_imap_proto::command::search::SearchKey;
 use kantor_imap_proto::command::sort::ThreadAlgorithm;
 use kantor_imap_proto::response::data::ThreadNode;
 use std::num::NonZeroU32;
-use std::ops::Range;
 
 /// The threads of the messages matching `key`, with sequence numbers as node ids. An
 /// algorithm other than ORDEREDSUBJECT and REFERENCES yields no threads (the session refuses
@@ -48,136 +44,6 @@ pub fn thread(
     } else {
         ordered_subject(&threading.msgs)
     })
-}
-
-/// What threading needs of a message, its strings numbered ([`Collect`]).
-#[derive(Debug, Clone, Default)]
-struct Info {
-    seq: u32,
-    /// Sent date, unix seconds (RFC 5256 §2.2).
-    sent: i64,
-    /// The folded base subject: its number while collecting, then its rank among the
-    /// subjects (so comparing ranks compares subjects).
-    subject: u32,
-    /// Whether the subject marks a reply or forward.
-    reply: bool,
-    /// The number of the message's own Message ID.
-    id: Option<u32>,
-    /// Its references (the References IDs, else the first In-Reply-To ID, RFC 5256 §4): where
-    /// their numbers are in [`Threading::refs`].
-    refs: Range<usize>,
-}
-
-/// Numbers the IDs and subjects of the messages as they are scanned, each string kept once.
-struct Collect {
-    /// Whether IDs and references are wanted (REFERENCES, not ORDEREDSUBJECT).
-    references: bool,
-    ids: Interner<Box<str>>,
-    subjects: Interner<Box<str>>,
-    refs: Vec<u32>,
-}
-
-/// The messages to thread, with what their numbers stand for.
-struct Threading {
-    msgs: Vec<Info>,
-    /// The references of all messages, numbered, one stretch per message.
-    refs: Vec<u32>,
-    /// How many distinct IDs there are.
-    ids: usize,
-    /// How many distinct subjects there are.
-    subjects: usize,
-    /// The rank of the empty subject, when a message has it.
-    empty_subject: Option<u32>,
-}
-
-impl Collect {
-    fn new(references: bool) -> Collect {
-        Collect {
-            references,
-            ids: Interner::default(),
-            subjects: Interner::default(),
-            refs: Vec::new(),
-        }
-    }
-
-    fn add<'s>(
-        &mut self,
-        sent: i64,
-        subject: &str,
-        reply: bool,
-        id: Option<&str>,
-        refs: impl IntoIterator<Item = &'s str>,
-    ) -> Info {
-        let start = self.refs.len();
-        let id = if self.references {
-            for r in refs {
-                let n = self.ids.number(r);
-                self.refs.push(n);
-            }
-            id.map(|id| self.ids.number(id))
-        } else {
-            None
-        };
-        Info {
-            seq: 0,
-            sent,
-            subject: self.subjects.number(subject),
-            reply,
-            id,
-            refs: start..self.refs.len(),
-        }
-    }
-
-    fn finish(self, mut msgs: Vec<Info>) -> Threading {
-        let ranks = self.subjects.ranks();
-        for m in &mut msgs {
-            m.subject = ranks[m.subject as usize];
-        }
-        Threading {
-            msgs,
-            refs: self.refs,
-            ids: self.ids.len(),
-            subjects: ranks.len(),
-            empty_subject: self.subjects.get("").map(|n| ranks[n as usize]),
-        }
-    }
-}
-
-fn info(m: &mut Lazy<'_>, collect: &mut Collect) -> Result<Info, SearchError> {
-    let internal = m.summary.internal_date;
-    if let Some(stored) = m.stored {
-        return Ok(collect.add(
-            stored.sent.unwrap_or(internal),
-            &stored.subject,
-            stored.reply,
-            stored.message_id.as_deref(),
-            stored.references.iter().map(String::as_str),
-        ));
-    }
-    let loaded = m.get()?;
-    let sent = loaded.sent_date().map_or(internal, |d| d.unix);
-    let (subject, reply, id, refs) = threading(&loaded.root.fields(&loaded.raw));
-    Ok(collect.add(
-        sent,
-        &subject,
-        reply,
-        id.as_deref(),
-        refs.iter().map(String::as_str),
-    ))
-}
-
-/// What threading reads of a header: the folded base subject and whether it marks a reply or
-/// forward, the Message ID, and the references (the References IDs, else the first
-/// In-Reply-To ID, RFC 5256 §4).
-pub(crate) fn threading(fields: &[Field<'_>]) -> (String, bool, Option<String>, Vec<String>) {
-    let text = |name| header::text(fields, name).unwrap_or_default();
-    let (subject, reply) = base_subject(&text("Subject"));
-    let mut refs = ids(&text("References"));
-    if refs.is_empty() {
-        refs = ids(&text("In-Reply-To")).into_iter().take(1).collect();
-    }
-    let id = ids(&text("Message-ID")).into_iter().next();
-    (fold(&subject), reply, id, refs)
 }
 
 fn node(seq: u32, children: Vec<ThreadNode>) -> ThreadNode {
@@ -496,6 +362,8 @@ impl<'a> References<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::fold;
+    use crate::subject::base_subject;
 
     /// A message sent `seq` minutes after the epoch.
     struct Msg {
