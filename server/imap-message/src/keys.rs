@@ -14,7 +14,7 @@ use crate::header::Field;
 use crate::mime;
 use crate::search::{address_texts_of, field_texts};
 use crate::sort::text_value;
-use crate::thread::threading;
+use crate::threading::threading;
 use crate::{Message, date};
 use kantor_imap_proto::command::search::SearchKey;
 use kantor_imap_proto::command::sort::SortKey;
@@ -22,6 +22,7 @@ use kantor_store::keys::{ADDRESS_FIELDS, SEARCH_FIELDS, TEXT_SEPARATOR};
 use kantor_store::{
     EmailKeys, KeyColumn, KeyExtractor, Mail, MailboxId, MessageKeys, SearchTexts, StoreError,
 };
+use std::cell::Cell;
 
 /// Bumped whenever what [`extract`] computes changes: older rows are then ignored and
 /// recomputed by the store's backfill.
@@ -99,9 +100,11 @@ pub(crate) fn from_fields(fields: &[Field<'_>]) -> EmailKeys {
     keys
 }
 
-/// The columns THREAD reads.
+/// The columns THREAD=REFERENCES reads (RFC 5256 §4).
 pub(crate) const THREAD_COLUMNS: [KeyColumn; 3] =
     [KeyColumn::Sent, KeyColumn::Subject, KeyColumn::Threading];
+/// The columns THREAD=ORDEREDSUBJECT reads: no IDs or references (RFC 5256 §4).
+pub(crate) const ORDERED_SUBJECT_COLUMNS: [KeyColumn; 2] = [KeyColumn::Sent, KeyColumn::Subject];
 
 /// The column holding a SORT key's value; `None` for ARRIVAL and SIZE (in the summary).
 pub(crate) fn sort_column(key: SortKey) -> Option<KeyColumn> {
@@ -212,9 +215,13 @@ pub(crate) fn contains(
     )
 }
 
-/// The keys of a mailbox's messages, read once for a scan.
+/// The keys of a mailbox's messages, read once for a scan, with where the next message's keys
+/// probably are (a scan asks in UID order).
 #[derive(Default)]
-pub(crate) struct Stored(Vec<MessageKeys>);
+pub(crate) struct Stored {
+    keys: Vec<MessageKeys>,
+    next: Cell<usize>,
+}
 
 impl Stored {
     /// Reads `columns` for every message of `mailbox` when the scan covers enough of it
@@ -230,16 +237,22 @@ impl Stored {
         if columns.is_empty() || candidates == 0 || candidates * 8 < messages {
             return Ok(Stored::default());
         }
-        Ok(Stored(store.message_keys(mailbox, columns)?))
+        Ok(Stored {
+            keys: store.message_keys(mailbox, columns)?,
+            next: Cell::new(0),
+        })
     }
 
-    /// A message's keys, when it has complete ones.
+    /// A message's keys, when it has complete ones; found at once when asked in UID order.
     pub fn get(&self, message: &Message<'_>) -> Option<&EmailKeys> {
-        let at = self
-            .0
-            .binary_search_by_key(&message.summary.uid, |k| k.uid)
-            .ok()?;
-        let found = &self.0[at];
+        let uid = message.summary.uid;
+        let hint = self.next.get();
+        let at = match self.keys.get(hint) {
+            Some(k) if k.uid == uid => hint,
+            _ => self.keys.binary_search_by_key(&uid, |k| k.uid).ok()?,
+        };
+        self.next.set(at + 1);
+        let found = &self.keys[at];
         (found.email_id == message.summary.id && found.keys.complete).then_some(&found.keys)
     }
 }

@@ -22,6 +22,8 @@
 //! - `envelope`, `structure`, `section`, `text`: ENVELOPE, BODYSTRUCTURE, BODY[...]/BINARY and
 //!   decoded text (search, preview).
 //! - `subject`, `msgid`: base subject (RFC 5256 §2.1) and message-id lists (RFC 5256 §4).
+//! - `threading`, `intern`: what THREAD reads of each message, with message IDs and subjects
+//!   numbered once (RFC 5256 §4); SORT ranks its values with the same interner (RFC 5256 §3).
 
 mod address;
 mod date;
@@ -30,6 +32,7 @@ mod encoded;
 mod envelope;
 pub mod fetch;
 mod header;
+mod intern;
 pub mod keys;
 mod mime;
 mod msgid;
@@ -43,6 +46,7 @@ mod structure;
 mod subject;
 mod text;
 pub mod thread;
+mod threading;
 
 use kantor_store::MessageSummary;
 

@@ -13,6 +13,7 @@
 
 use crate::encoded::decode_words;
 use crate::envelope::from_fields;
+use crate::intern::Interner;
 use crate::keys;
 use crate::search::{Lazy, SearchContext, SearchError, check_charset, fold, scan, scan_among};
 use crate::subject::base_subject;
@@ -44,9 +45,46 @@ pub fn sorted(
     key: &SearchKey,
 ) -> Result<Vec<(u32, SortValues)>, SearchError> {
     check_charset(charset)?;
-    let mut rows = scan(context, key, &columns(criteria), |m| values(criteria, m))?;
-    rows.sort_by(|(seq_a, a), (seq_b, b)| compare(criteria, a, b).then(seq_a.cmp(seq_b)));
-    Ok(rows)
+    let rows = scan(context, key, &columns(criteria), |m| values(criteria, m))?;
+    Ok(sort_rows(criteria, rows))
+}
+
+/// Orders `rows` (in sequence order, as a scan gives them) as [`compare`] does, ties by
+/// sequence number. Each value is first replaced by a number ordering as the values of its
+/// criterion do (a text by its rank among the distinct texts), so the sort compares numbers
+/// in one array rather than strings behind pointers.
+fn sort_rows(criteria: &[SortCriterion], rows: Vec<(u32, SortValues)>) -> Vec<(u32, SortValues)> {
+    let width = criteria.len();
+    let mut keys = vec![0u64; rows.len() * width];
+    for (c, criterion) in criteria.iter().enumerate() {
+        let mut texts = Interner::<&str>::default();
+        for (r, (_, values)) in rows.iter().enumerate() {
+            keys[r * width + c] = match &values.0[c] {
+                // Flipping the sign bit orders i64 as u64.
+                Value::Number(n) => (*n as u64) ^ (1 << 63),
+                Value::Text(t) => u64::from(texts.number(t)),
+            };
+        }
+        let ranks = texts.ranks();
+        for r in 0..rows.len() {
+            let key = &mut keys[r * width + c];
+            if matches!(rows[r].1.0[c], Value::Text(_)) {
+                *key = u64::from(ranks[*key as usize]);
+            }
+            if criterion.reverse {
+                *key = !*key;
+            }
+        }
+    }
+    // Row indices are distinct and follow sequence numbers: an unstable sort is exact.
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_unstable_by(|&a, &b| {
+        keys[a * width..(a + 1) * width]
+            .cmp(&keys[b * width..(b + 1) * width])
+            .then(a.cmp(&b))
+    });
+    let mut rows: Vec<Option<(u32, SortValues)>> = rows.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| rows[i].take()).collect()
 }
 
 /// Those `candidates` that match `key` (in sequence order), with their sort values; numbers
@@ -168,5 +206,39 @@ fn display(list: &[Address]) -> String {
         (Some(mailbox), Some(host)) if !host.is_empty() => format!("{mailbox}@{host}"),
         (Some(mailbox), _) => mailbox,
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranked_sort_orders_as_compare() {
+        let texts = ["", "A", "AB", "B", "Ä", "A"];
+        let numbers = [i64::MIN, -1, 0, 1, i64::MAX, 0];
+        let rows: Vec<(u32, SortValues)> = (0..72)
+            .map(|i| {
+                let values = vec![
+                    Value::Text(texts[i % 6].into()),
+                    Value::Number(numbers[i / 6 % 6]),
+                    Value::Number(numbers[i % 5]),
+                ];
+                (i as u32 + 1, SortValues(values))
+            })
+            .collect();
+        for reverse in 0..8 {
+            let criteria: Vec<SortCriterion> = [SortKey::Subject, SortKey::Date, SortKey::Size]
+                .into_iter()
+                .enumerate()
+                .map(|(i, key)| SortCriterion {
+                    reverse: reverse & (1 << i) != 0,
+                    key,
+                })
+                .collect();
+            let mut expected = rows.clone();
+            expected.sort_by(|(x, a), (y, b)| compare(&criteria, a, b).then(x.cmp(y)));
+            assert_eq!(sort_rows(&criteria, rows.clone()), expected);
+        }
     }
 }

@@ -2,15 +2,12 @@
 //! Sent dates follow §2.2 (the Date header in UTC, else INTERNALDATE; ties by sequence
 //! number); subjects are base subjects (§2.1), compared case-insensitively.
 
-use crate::header::{self, Field};
-use crate::keys::THREAD_COLUMNS;
-use crate::msgid::ids;
-use crate::search::{Lazy, SearchContext, SearchError, check_charset, fold, scan};
-use crate::subject::base_subject;
+use crate::keys::{ORDERED_SUBJECT_COLUMNS, THREAD_COLUMNS};
+use crate::search::{SearchContext, SearchError, check_charset, scan};
+use crate::threading::{Collect, Info, Threading, info};
 use kantor_imap_proto::command::search::SearchKey;
 use kantor_imap_proto::command::sort::ThreadAlgorithm;
 use kantor_imap_proto::response::data::ThreadNode;
-use std::collections::HashMap;
 use std::num::NonZeroU32;
 
 /// The threads of the messages matching `key`, with sequence numbers as node ids. An
@@ -23,75 +20,30 @@ pub fn thread(
     key: &SearchKey,
 ) -> Result<Vec<ThreadNode>, SearchError> {
     check_charset(charset)?;
-    if matches!(algorithm, ThreadAlgorithm::Other(_)) {
-        return Ok(Vec::new());
-    }
-    let msgs: Vec<Info> = scan(context, key, &THREAD_COLUMNS, info)?
+    let references = match algorithm {
+        ThreadAlgorithm::OrderedSubject => false,
+        ThreadAlgorithm::References => true,
+        ThreadAlgorithm::Other(_) => return Ok(Vec::new()),
+    };
+    let columns: &[_] = if references {
+        &THREAD_COLUMNS
+    } else {
+        &ORDERED_SUBJECT_COLUMNS
+    };
+    let mut collect = Collect::new(references);
+    let msgs: Vec<Info> = scan(context, key, columns, |m| info(m, &mut collect))?
         .into_iter()
         .map(|(seq, mut info)| {
             info.seq = seq;
             info
         })
         .collect();
-    Ok(match algorithm {
-        ThreadAlgorithm::OrderedSubject => ordered_subject(&msgs),
-        _ => References::new(&msgs).run(),
+    let threading = collect.finish(msgs);
+    Ok(if references {
+        References::new(&threading).run()
+    } else {
+        ordered_subject(&threading.msgs)
     })
-}
-
-/// What threading needs of a message.
-#[derive(Debug, Clone, Default)]
-struct Info {
-    seq: u32,
-    /// Sent date, unix seconds (RFC 5256 §2.2).
-    sent: i64,
-    /// Folded base subject.
-    subject: String,
-    /// Whether the subject marks a reply or forward.
-    reply: bool,
-    /// The message's own Message ID.
-    id: Option<String>,
-    /// Its references: the References IDs, else the first In-Reply-To ID (RFC 5256 §4).
-    refs: Vec<String>,
-}
-
-fn info(m: &mut Lazy<'_>) -> Result<Info, SearchError> {
-    let internal = m.summary.internal_date;
-    if let Some(stored) = m.stored {
-        return Ok(Info {
-            seq: 0,
-            sent: stored.sent.unwrap_or(internal),
-            subject: stored.subject.clone(),
-            reply: stored.reply,
-            id: stored.message_id.clone(),
-            refs: stored.references.clone(),
-        });
-    }
-    let loaded = m.get()?;
-    let sent = loaded.sent_date().map_or(internal, |d| d.unix);
-    let (subject, reply, id, refs) = threading(&loaded.root.fields(&loaded.raw));
-    Ok(Info {
-        seq: 0,
-        sent,
-        subject,
-        reply,
-        id,
-        refs,
-    })
-}
-
-/// What threading reads of a header: the folded base subject and whether it marks a reply or
-/// forward, the Message ID, and the references (the References IDs, else the first
-/// In-Reply-To ID, RFC 5256 §4).
-pub(crate) fn threading(fields: &[Field<'_>]) -> (String, bool, Option<String>, Vec<String>) {
-    let text = |name| header::text(fields, name).unwrap_or_default();
-    let (subject, reply) = base_subject(&text("Subject"));
-    let mut refs = ids(&text("References"));
-    if refs.is_empty() {
-        refs = ids(&text("In-Reply-To")).into_iter().take(1).collect();
-    }
-    let id = ids(&text("Message-ID")).into_iter().next();
-    (fold(&subject), reply, id, refs)
 }
 
 fn node(seq: u32, children: Vec<ThreadNode>) -> ThreadNode {
@@ -105,8 +57,9 @@ fn node(seq: u32, children: Vec<ThreadNode>) -> ThreadNode {
 /// first message at the root and the others its children, threads ordered by their first
 /// message's sent date.
 fn ordered_subject(msgs: &[Info]) -> Vec<ThreadNode> {
+    // Sequence numbers are distinct: no two keys are equal, so an unstable sort is exact.
     let mut sorted: Vec<&Info> = msgs.iter().collect();
-    sorted.sort_by(|a, b| (&a.subject, a.sent, a.seq).cmp(&(&b.subject, b.sent, b.seq)));
+    sorted.sort_unstable_by_key(|m| (m.subject, m.sent, m.seq));
     let mut threads: Vec<Vec<&Info>> = Vec::new();
     for m in sorted {
         match threads.last_mut() {
@@ -114,7 +67,7 @@ fn ordered_subject(msgs: &[Info]) -> Vec<ThreadNode> {
             _ => threads.push(vec![m]),
         }
     }
-    threads.sort_by_key(|t| (t[0].sent, t[0].seq));
+    threads.sort_unstable_by_key(|t| (t[0].sent, t[0].seq));
     threads
         .into_iter()
         .map(|t| {
@@ -133,15 +86,17 @@ struct Node {
 }
 
 struct References<'a> {
+    threading: &'a Threading,
     msgs: &'a [Info],
     nodes: Vec<Node>,
 }
 
 impl<'a> References<'a> {
-    fn new(msgs: &'a [Info]) -> Self {
+    fn new(threading: &'a Threading) -> Self {
         References {
-            msgs,
-            nodes: Vec::new(),
+            threading,
+            msgs: &threading.msgs,
+            nodes: Vec::with_capacity(threading.ids + threading.msgs.len() + 1),
         }
     }
 
@@ -185,7 +140,7 @@ impl<'a> References<'a> {
     }
 
     /// The message standing for `n`: itself, or a dummy's first child.
-    fn first_msg(&self, n: usize) -> Option<&Info> {
+    fn first_msg(&self, n: usize) -> Option<&'a Info> {
         let mut cur = n;
         loop {
             match self.nodes[cur].msg {
@@ -222,34 +177,36 @@ impl<'a> References<'a> {
     }
 
     fn run(mut self) -> Vec<ThreadNode> {
-        // (1) Link messages by their references.
-        let mut table: HashMap<String, usize> = HashMap::new();
-        for (i, msg) in self.msgs.iter().enumerate() {
-            let current = match msg.id.as_ref().map(|id| (id, table.get(id).copied())) {
+        // (1) Link messages by their references; `table` holds the container of each ID.
+        let (msgs, threading) = (self.msgs, self.threading);
+        let mut table: Vec<Option<usize>> = vec![None; threading.ids];
+        let mut refs: Vec<usize> = Vec::new();
+        for (i, msg) in msgs.iter().enumerate() {
+            let current = match msg.id.map(|id| (id as usize, table[id as usize])) {
                 Some((_, Some(n))) if self.is_dummy(n) => {
                     self.nodes[n].msg = Some(i);
                     n
                 }
                 Some((id, None)) => {
                     let n = self.add(Some(i));
-                    table.insert(id.clone(), n);
+                    table[id] = Some(n);
                     n
                 }
                 // No ID, or a duplicate: a unique ID of its own.
                 _ => self.add(Some(i)),
             };
-            let refs: Vec<usize> = msg
-                .refs
-                .iter()
-                .map(|r| match table.get(r) {
-                    Some(&n) => n,
+            refs.clear();
+            for &r in &threading.refs[msg.refs.clone()] {
+                let n = match table[r as usize] {
+                    Some(n) => n,
                     None => {
                         let n = self.add(None);
-                        table.insert(r.clone(), n);
+                        table[r as usize] = Some(n);
                         n
                     }
-                })
-                .collect();
+                };
+                refs.push(n);
+            }
             // (A) Each reference is the parent of the next, unless already parented or looping.
             for pair in refs.windows(2) {
                 let (parent, child) = (pair[0], pair[1]);
@@ -273,26 +230,24 @@ impl<'a> References<'a> {
         for &n in &parentless {
             self.link(root, n);
         }
-        self.prune(root);
-        // (4) Sort the root's children by sent date (a dummy by its first child).
-        for n in self.post_order(root) {
-            self.sort_children(n);
-        }
+        // (3) and (4) in one pass.
+        self.prune_and_sort(root);
         self.merge_subjects(root);
-        // (6) Sort every set of siblings, deepest first.
-        for n in self.post_order(root) {
-            self.sort_children(n);
-        }
+        // (6) with the response built in the same pass.
         self.into_threads(root)
     }
 
     /// (3) Dummies without children go; dummies with children are replaced by them, except
-    /// at the root where that would promote more than one child.
-    fn prune(&mut self, root: usize) {
+    /// at the root where that would promote more than one child. (4) Siblings are sorted by
+    /// sent date (a dummy by its first child), deepest first, as each node's children are
+    /// final once its subtree is pruned. Siblings never tie (no two stand for one message), so
+    /// sorting a list before it is spliced into its parent's changes nothing.
+    fn prune_and_sort(&mut self, root: usize) {
+        let mut kept = Vec::new();
         for n in self.post_order(root) {
-            let children = std::mem::take(&mut self.nodes[n].children);
-            let mut kept = Vec::with_capacity(children.len());
-            for c in children {
+            let mut children = std::mem::take(&mut self.nodes[n].children);
+            kept.clear();
+            for &c in &children {
                 let grandchildren = self.nodes[c].children.len();
                 if !self.is_dummy(c) || (n == root && grandchildren > 1) {
                     kept.push(c);
@@ -303,29 +258,37 @@ impl<'a> References<'a> {
             for &c in &kept {
                 self.nodes[c].parent = Some(n);
             }
-            self.nodes[n].children = kept;
+            children.clear();
+            children.extend_from_slice(&kept);
+            self.nodes[n].children = children;
+            self.sort_children(n);
         }
     }
 
     /// (5) Gather the root's children that have the same base subject.
     fn merge_subjects(&mut self, root: usize) {
-        let subject = |s: &Self, n: usize| s.first_msg(n).map(|m| m.subject.clone());
-        let mut table: HashMap<String, usize> = HashMap::new();
+        // Subjects by rank; the empty subject takes part in no merge.
+        let empty = self.threading.empty_subject;
+        let subject = |s: &Self, n: usize| {
+            s.first_msg(n)
+                .map(|m| m.subject)
+                .filter(|&r| Some(r) != empty)
+                .map(|r| r as usize)
+        };
+        let mut table: Vec<Option<usize>> = vec![None; self.threading.subjects];
         let top = self.nodes[root].children.clone();
         // (B) One container per subject, preferring dummies, then non-replies.
         for &n in &top {
-            let Some(subj) = subject(self, n).filter(|s| !s.is_empty()) else {
+            let Some(subj) = subject(self, n) else {
                 continue;
             };
-            match table.get(&subj) {
-                None => {
-                    table.insert(subj, n);
-                }
-                Some(&t) => {
+            match table[subj] {
+                None => table[subj] = Some(n),
+                Some(t) => {
                     if !self.is_dummy(t)
                         && (self.is_dummy(n) || (self.is_reply(t) && !self.is_reply(n)))
                     {
-                        table.insert(subj, n);
+                        table[subj] = Some(n);
                     }
                 }
             }
@@ -335,10 +298,10 @@ impl<'a> References<'a> {
             if self.nodes[n].parent != Some(root) {
                 continue;
             }
-            let Some(subj) = subject(self, n).filter(|s| !s.is_empty()) else {
+            let Some(subj) = subject(self, n) else {
                 continue;
             };
-            let Some(&t) = table.get(&subj) else {
+            let Some(t) = table[subj] else {
                 continue;
             };
             if t == n {
@@ -357,7 +320,7 @@ impl<'a> References<'a> {
             } else if n_dummy {
                 self.unlink(t);
                 self.link(n, t);
-                table.insert(subj, n);
+                table[subj] = Some(n);
             } else {
                 let dummy = self.add(None);
                 match self.nodes[root].children.iter().position(|&c| c == t) {
@@ -369,16 +332,18 @@ impl<'a> References<'a> {
                 self.unlink(n);
                 self.link(dummy, t);
                 self.link(dummy, n);
-                table.insert(subj, dummy);
+                table[subj] = Some(dummy);
             }
         }
     }
 
-    /// The tree under `root` as THREAD response nodes, built bottom-up.
-    fn into_threads(self, root: usize) -> Vec<ThreadNode> {
+    /// (6) Sorts every set of siblings, deepest first, and returns the tree under `root` as
+    /// THREAD response nodes, built bottom-up in the same pass.
+    fn into_threads(mut self, root: usize) -> Vec<ThreadNode> {
         let mut built: Vec<Option<ThreadNode>> = Vec::new();
         built.resize_with(self.nodes.len(), || None);
         for n in self.post_order(root) {
+            self.sort_children(n);
             let children = self.nodes[n]
                 .children
                 .iter()
@@ -397,17 +362,45 @@ impl<'a> References<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::fold;
+    use crate::subject::base_subject;
 
-    fn msg(seq: u32, subject: &str, id: Option<&str>, refs: &[&str]) -> Info {
-        let (base, reply) = base_subject(subject);
-        Info {
+    /// A message sent `seq` minutes after the epoch.
+    struct Msg {
+        seq: u32,
+        subject: &'static str,
+        id: Option<&'static str>,
+        refs: Vec<&'static str>,
+    }
+
+    fn msg(
+        seq: u32,
+        subject: &'static str,
+        id: Option<&'static str>,
+        refs: &[&'static str],
+    ) -> Msg {
+        Msg {
             seq,
-            sent: i64::from(seq) * 60,
-            subject: fold(&base),
-            reply,
-            id: id.map(Into::into),
-            refs: refs.iter().map(|r| r.to_string()).collect(),
+            subject,
+            id,
+            refs: refs.to_vec(),
         }
+    }
+
+    fn collect(msgs: &[Msg], references: bool) -> Threading {
+        let mut collect = Collect::new(references);
+        let infos = msgs
+            .iter()
+            .map(|m| {
+                let (base, reply) = base_subject(m.subject);
+                let sent = i64::from(m.seq) * 60;
+                let refs = m.refs.iter().copied();
+                let mut info = collect.add(sent, &fold(&base), reply, m.id, refs);
+                info.seq = m.seq;
+                info
+            })
+            .collect();
+        collect.finish(infos)
     }
 
     fn shape(nodes: &[ThreadNode]) -> String {
@@ -421,8 +414,8 @@ mod tests {
             .join(" ")
     }
 
-    fn references(msgs: &[Info]) -> String {
-        shape(&References::new(msgs).run())
+    fn references(msgs: &[Msg]) -> String {
+        shape(&References::new(&collect(msgs, true)).run())
     }
 
     #[test]
@@ -457,6 +450,14 @@ mod tests {
             msg(2, "b", Some("b@x"), &["a@x"]),
         ];
         assert_eq!(references(&msgs), "2[1[]]");
+        // A loop of three, the first ID referred to before its message comes (its dummy is
+        // then filled): 3 <- 1 <- 2, and 3's reference to 2 would close the loop.
+        let msgs = [
+            msg(1, "a", Some("a@x"), &["c@x"]),
+            msg(2, "b", Some("b@x"), &["a@x"]),
+            msg(3, "c", Some("c@x"), &["b@x"]),
+        ];
+        assert_eq!(references(&msgs), "3[1[2[]]]");
         // A duplicate Message-ID gets an ID of its own; a message referring to itself.
         let msgs = [
             msg(1, "x", Some("same@x"), &[]),
@@ -489,6 +490,9 @@ mod tests {
             msg(3, "Re: b", None, &[]),
             msg(4, "RE: B", None, &[]),
         ];
-        assert_eq!(shape(&ordered_subject(&msgs)), "1[3[] 4[]] 2[]");
+        assert_eq!(
+            shape(&ordered_subject(&collect(&msgs, false).msgs)),
+            "1[3[] 4[]] 2[]"
+        );
     }
 }

@@ -6,6 +6,7 @@ use super::{Store, WriteCtx};
 use crate::access::{Mail, Rights, require_mailbox};
 use crate::keys::{EmailKeys, KeyColumn, KeyExtractor, MessageKeys};
 use crate::{MailboxId, MessageId, Result, StoreError};
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Row, params};
 
 /// Emails given their keys per write job of the backfill.
@@ -194,9 +195,12 @@ fn message_keys_row(r: &Row<'_>, wanted: &[KeyColumn]) -> rusqlite::Result<Messa
             KeyColumn::DisplayTo => keys.display_to = text(&mut at)?.unwrap_or_default(),
             KeyColumn::Threading => {
                 keys.message_id = text(&mut at)?;
-                keys.references = text(&mut at)?
-                    .and_then(|j| serde_json::from_str(&j).ok())
-                    .unwrap_or_default();
+                // Parsed where SQLite holds it: no copy of the JSON per row.
+                keys.references = match r.get_ref(at)? {
+                    ValueRef::Text(json) => serde_json::from_slice(json).unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                at += 1;
             }
             KeyColumn::Field(i) => keys.texts.get_or_insert_default().fields[i] = text(&mut at)?,
             KeyColumn::Addresses(i) => {
