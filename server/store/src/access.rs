@@ -100,6 +100,14 @@ fn not_found(owner: AccountId, mailbox: Option<MailboxId>) -> StoreError {
     StoreError::NotFound(mailbox.map_or(format!("account {owner}"), |m| format!("mailbox {m}")))
 }
 
+/// The account a mailbox belongs to, if it exists.
+pub(crate) fn mailbox_owner(conn: &Connection, mailbox: MailboxId) -> Result<Option<AccountId>> {
+    Ok(conn
+        .prepare_cached("SELECT account_id FROM mailboxes WHERE id = ?1")?
+        .query_row([mailbox], |r| r.get(0))
+        .optional()?)
+}
+
 /// Checks `needed` on a mailbox, given only its id; returns its owner.
 pub(crate) fn require_mailbox(
     conn: &Connection,
@@ -107,13 +115,48 @@ pub(crate) fn require_mailbox(
     mailbox: MailboxId,
     needed: Rights,
 ) -> Result<AccountId> {
-    let owner: Option<AccountId> = conn
-        .prepare_cached("SELECT account_id FROM mailboxes WHERE id = ?1")?
-        .query_row([mailbox], |r| r.get(0))
-        .optional()?;
-    let owner = owner.ok_or_else(|| StoreError::NotFound(format!("mailbox {mailbox}")))?;
+    let owner = mailbox_owner(conn, mailbox)?
+        .ok_or_else(|| StoreError::NotFound(format!("mailbox {mailbox}")))?;
     require(conn, actor, owner, Some(mailbox), needed)?;
     Ok(owner)
+}
+
+/// Mailbox owners seen by reads, so that the rights check of a read costs no query: a mailbox
+/// never changes owner and its id is never given to another (a deleted one reads as empty).
+#[derive(Default)]
+pub(crate) struct Owners(std::sync::RwLock<std::collections::HashMap<MailboxId, AccountId>>);
+
+impl Owners {
+    /// [`require_mailbox`], remembering the owner.
+    pub(crate) fn require(
+        &self,
+        conn: &Connection,
+        actor: Actor,
+        mailbox: MailboxId,
+        needed: Rights,
+    ) -> Result<AccountId> {
+        let known = self.0.read().ok().and_then(|m| m.get(&mailbox).copied());
+        let owner = match known {
+            Some(owner) => owner,
+            None => {
+                let owner = mailbox_owner(conn, mailbox)?
+                    .ok_or_else(|| StoreError::NotFound(format!("mailbox {mailbox}")))?;
+                if let Ok(mut owners) = self.0.write() {
+                    owners.insert(mailbox, owner);
+                }
+                owner
+            }
+        };
+        require(conn, actor, owner, Some(mailbox), needed)?;
+        Ok(owner)
+    }
+
+    /// Forgets a deleted mailbox.
+    pub(crate) fn forget(&self, mailbox: MailboxId) {
+        if let Ok(mut owners) = self.0.write() {
+            owners.remove(&mailbox);
+        }
+    }
 }
 
 /// Checks `needed` on a mailbox that the caller says belongs to `account`.

@@ -110,7 +110,7 @@ pub struct MailboxView {
     /// MessageNew, RFC 5465 §3.1): loaded by the next refresh that applies arrivals.
     pending_arrivals: bool,
     /// Messages whose flags changed, not yet told (no FlagChange asked for, RFC 5465 §5.1).
-    pending_flags: BTreeSet<MessageId>,
+    pending_flags: BTreeSet<Uid>,
 }
 
 /// Which kinds of change a refresh applies and announces now; the others wait in the view
@@ -311,7 +311,7 @@ impl MailboxView {
                     }
                 }
                 ChangeKind::Created => created |= change.uid.is_some_and(|u| u > self.max_uid()),
-                ChangeKind::Updated => touched.push(change.object_id),
+                ChangeKind::Updated => touched.extend(change.uid),
             }
         }
         let mut updates = Vec::new();
@@ -327,7 +327,7 @@ impl MailboxView {
         }
         self.pending_flags.extend(touched);
         if apply.flags {
-            let touched: Vec<MessageId> = std::mem::take(&mut self.pending_flags)
+            let touched: Vec<Uid> = std::mem::take(&mut self.pending_flags)
                 .into_iter()
                 .collect();
             self.apply_flag_changes(store, &touched, &mut updates)?;
@@ -397,7 +397,7 @@ impl MailboxView {
     fn apply_flag_changes(
         &mut self,
         store: &Mail,
-        touched: &[MessageId],
+        touched: &[Uid],
         updates: &mut Vec<Update>,
     ) -> Result<()> {
         if touched.is_empty() {

@@ -134,7 +134,7 @@ fn move_one(
     to: MailboxId,
     modseq: Modseq,
 ) -> Result<Option<(Uid, Uid)>> {
-    let Some(filed) = filed(ctx, account_id, from, uid)? else {
+    let Some(filed) = filed(ctx, from, uid)? else {
         return Ok(None);
     };
     let id = filed.email_id;
@@ -188,23 +188,18 @@ pub(super) struct Filed {
     pub size: i64,
 }
 
-/// The message at `uid` in `mailbox_id` of `account_id`, if it is there. A UID names one
-/// message for the life of the mailbox (RFC 9051 §2.3.1.1): an email moved out and filed back
-/// has a new UID, so a stale UID never reaches it.
-pub(super) fn filed(
-    ctx: &WriteCtx<'_>,
-    account_id: AccountId,
-    mailbox_id: MailboxId,
-    uid: Uid,
-) -> Result<Option<Filed>> {
+/// The message at `uid` in `mailbox_id`, if it is there, from its membership and listing copy
+/// (the caller has checked the mailbox is the account's). A UID names one message for the life
+/// of the mailbox (RFC 9051 §2.3.1.1): an email moved out and filed back has a new UID, so a
+/// stale UID never reaches it.
+pub(super) fn filed(ctx: &WriteCtx<'_>, mailbox_id: MailboxId, uid: Uid) -> Result<Option<Filed>> {
     Ok(ctx
         .conn()
         .prepare_cached(
-            "SELECT m.email_id, e.flags | (m.deleted * 8), e.keywords, m.modseq, e.size
-             FROM memberships m JOIN emails e ON e.id = m.email_id
-             WHERE m.mailbox_id = ?1 AND m.uid = ?2 AND e.account_id = ?3",
+            "SELECT email_id, flags | (deleted * 8), keywords, modseq, size
+             FROM memberships WHERE mailbox_id = ?1 AND uid = ?2",
         )?
-        .query_row(params![mailbox_id, uid, account_id], |r| {
+        .query_row(params![mailbox_id, uid], |r| {
             Ok(Filed {
                 uid,
                 email_id: r.get(0)?,
@@ -337,7 +332,7 @@ pub(super) fn remove_message(
     uid: Uid,
     modseq: Modseq,
 ) -> Result<Option<Uid>> {
-    let Some(filed) = filed(ctx, account_id, mailbox_id, uid)? else {
+    let Some(filed) = filed(ctx, mailbox_id, uid)? else {
         return Ok(None);
     };
     let id = filed.email_id;

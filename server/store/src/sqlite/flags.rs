@@ -39,7 +39,7 @@ impl Mail {
                 let mut result = FlagResult::default();
                 let mut modseq = None;
                 for uid in uids {
-                    let Some(filed) = filed(ctx, account_id, mailbox_id, uid)? else {
+                    let Some(filed) = filed(ctx, mailbox_id, uid)? else {
                         continue;
                     };
                     let id = filed.email_id;
@@ -153,50 +153,46 @@ fn write_flags(
     email_changed: bool,
     modseq: Modseq,
 ) -> Result<()> {
-    let email_flags = state.flags.without(Flags::DELETED);
-    ctx.conn()
-        .prepare_cached(
-            "UPDATE memberships SET deleted = ?3, modseq = ?4 WHERE mailbox_id = ?1 AND uid = ?2",
-        )?
-        .execute(params![
-            mailbox_id,
-            state.uid,
-            state.flags.contains(Flags::DELETED),
-            modseq as i64
-        ])?;
-    let mut filed_in = vec![(mailbox_id, state.uid)];
-    if email_changed {
+    let deleted = state.flags.contains(Flags::DELETED);
+    let filed_in: Vec<(MailboxId, Uid)> = if email_changed {
+        let (flags, keywords) = (
+            state.flags.without(Flags::DELETED),
+            keywords_to_column(&state.keywords),
+        );
         ctx.conn()
             .prepare_cached(
                 "UPDATE emails SET flags = ?2, keywords = ?3, modseq = ?4 WHERE id = ?1",
             )?
-            .execute(params![
-                state.id,
-                email_flags.0,
-                keywords_to_column(&state.keywords),
-                modseq as i64
-            ])?;
-        // Every membership: a new modseq, and its listing copy of the flags (migration 0007).
-        let others: Vec<(MailboxId, Uid)> = ctx
-            .conn()
+            .execute(params![state.id, flags.0, keywords, modseq as i64])?;
+        // Every membership: a new modseq and its listing copy of the flags (migration 0007);
+        // this one its \Deleted too. One statement.
+        ctx.conn()
             .prepare_cached(
-                "UPDATE memberships SET modseq = ?3, flags = ?4, keywords = ?5 WHERE email_id = ?1
-                 RETURNING mailbox_id, uid",
+                "UPDATE memberships SET modseq = ?3, flags = ?4, keywords = ?5,
+                 deleted = CASE WHEN mailbox_id = ?2 AND uid = ?6 THEN ?7 ELSE deleted END
+                 WHERE email_id = ?1 RETURNING mailbox_id, uid",
             )?
             .query_map(
                 params![
                     state.id,
                     mailbox_id,
                     modseq as i64,
-                    email_flags.0,
-                    keywords_to_column(&state.keywords)
+                    flags.0,
+                    keywords,
+                    state.uid,
+                    deleted
                 ],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?
-            .filter(|row| !matches!(row, Ok((mailbox, _)) if *mailbox == mailbox_id))
-            .collect::<rusqlite::Result<_>>()?;
-        filed_in.extend(others);
-    }
+            .collect::<rusqlite::Result<_>>()?
+    } else {
+        ctx.conn()
+            .prepare_cached(
+                "UPDATE memberships SET deleted = ?3, modseq = ?4 WHERE mailbox_id = ?1 AND uid = ?2",
+            )?
+            .execute(params![mailbox_id, state.uid, deleted, modseq as i64])?;
+        vec![(mailbox_id, state.uid)]
+    };
     let seen_delta =
         i64::from(old.contains(Flags::SEEN)) - i64::from(state.flags.contains(Flags::SEEN));
     for (mailbox, uid) in filed_in {

@@ -160,7 +160,8 @@ impl Mail {
     /// (STATUS RECENT, RFC 3501 §6.3.10).
     pub fn unclaimed_recent(&self, id: MailboxId) -> Result<u32> {
         self.store.read_checked(|conn| {
-            require_mailbox(conn, self.actor, id, Rights::READ)?;
+            self.store
+                .require_mailbox(conn, self.actor, id, Rights::READ)?;
             Ok(conn
                 .prepare_cached(
                     "SELECT COUNT(*) FROM memberships m JOIN mailboxes b ON b.id = m.mailbox_id \
@@ -173,7 +174,8 @@ impl Mail {
     /// Deletes a mailbox and its messages (RFC 9051 §6.3.5). The INBOX cannot be deleted.
     pub async fn delete_mailbox(&self, account_id: AccountId, id: MailboxId) -> Result<()> {
         let actor = self.actor;
-        self.store
+        let deleted = self
+            .store
             .write(move |ctx| {
                 require_in_account(ctx.conn(), actor, account_id, id, Rights::DELETE_MAILBOX)?;
                 let role: Option<Option<String>> = ctx
@@ -209,6 +211,10 @@ impl Mail {
                     None,
                 )
             })
-            .await
+            .await;
+        if deleted.is_ok() {
+            self.store.forget_mailbox(id);
+        }
+        deleted
     }
 }

@@ -9,7 +9,7 @@
 
 use super::Store;
 use super::filing::{Added, Target, check_quota, insert_message};
-use crate::access::{Mail, Rights, require, require_in_account, require_mailbox};
+use crate::access::{Mail, Rights, require, require_in_account};
 use crate::{
     AccountId, BlobHash, BlobRef, Delivered, Flags, IncomingMessage, MailboxId, MessageId,
     MessageMeta, MessageSummary, NewMessage, Result, StoreError, Uid,
@@ -72,7 +72,8 @@ impl Mail {
         })?;
         let rows = total.unwrap_or(0).max(0) as usize;
         self.store.read_sized_checked(rows, |c| {
-            require_mailbox(c, self.actor, mailbox_id, Rights::READ)?;
+            self.store
+                .require_mailbox(c, self.actor, mailbox_id, Rights::READ)?;
             Ok(c.prepare_cached(&format!(
                 "{SUMMARY_SELECT} WHERE m.mailbox_id = ?1 ORDER BY m.uid"
             ))?
@@ -89,7 +90,8 @@ impl Mail {
         uid: Uid,
     ) -> Result<Vec<MessageSummary>> {
         self.store.read_checked(|c| {
-            require_mailbox(c, self.actor, mailbox_id, Rights::READ)?;
+            self.store
+                .require_mailbox(c, self.actor, mailbox_id, Rights::READ)?;
             Ok(c.prepare_cached(&format!(
                 "{SUMMARY_SELECT} WHERE m.mailbox_id = ?1 AND m.uid > ?2 ORDER BY m.uid"
             ))?
@@ -106,7 +108,8 @@ impl Mail {
         uid: Uid,
     ) -> Result<Option<MessageSummary>> {
         self.store.read_checked(|c| {
-            require_mailbox(c, self.actor, mailbox_id, Rights::READ)?;
+            self.store
+                .require_mailbox(c, self.actor, mailbox_id, Rights::READ)?;
             Ok(c.prepare_cached(&format!(
                 "{SUMMARY_SELECT} WHERE m.mailbox_id = ?1 AND m.uid = ?2"
             ))?
@@ -115,21 +118,22 @@ impl Mail {
         })
     }
 
-    /// The current summaries of the given messages that are still in `mailbox_id`.
+    /// The current summaries of the messages at these UIDs that are still in `mailbox_id`.
     pub fn message_summaries(
         &self,
         mailbox_id: MailboxId,
-        ids: &[MessageId],
+        uids: &[Uid],
     ) -> Result<Vec<MessageSummary>> {
-        self.store.read_sized_checked(ids.len(), |c| {
-            require_mailbox(c, self.actor, mailbox_id, Rights::READ)?;
+        self.store.read_sized_checked(uids.len(), |c| {
+            self.store
+                .require_mailbox(c, self.actor, mailbox_id, Rights::READ)?;
             let mut stmt = c.prepare_cached(&format!(
-                "{SUMMARY_SELECT} WHERE m.email_id = ?1 AND m.mailbox_id = ?2"
+                "{SUMMARY_SELECT} WHERE m.mailbox_id = ?1 AND m.uid = ?2"
             ))?;
-            let mut out = Vec::with_capacity(ids.len());
-            for &id in ids {
+            let mut out = Vec::with_capacity(uids.len());
+            for &uid in uids {
                 if let Some(summary) = stmt
-                    .query_row(params![id, mailbox_id], summary_from_row)
+                    .query_row(params![mailbox_id, uid], summary_from_row)
                     .optional()?
                 {
                     out.push(summary);

@@ -81,6 +81,7 @@ struct Inner {
     changes: Arc<ChangeHub>,
     headers: HeaderCache,
     limits: MailboxLimits,
+    owners: crate::access::Owners,
     /// How emails' search and sort keys are computed, once installed (`sort_keys`).
     keys: std::sync::OnceLock<crate::keys::KeyExtractor>,
     /// Tells this open store from others in the same process (tests open many).
@@ -110,6 +111,7 @@ impl Store {
                 changes,
                 headers: HeaderCache::new(options.header_cache_bytes),
                 limits: options.mailbox_limits,
+                owners: crate::access::Owners::default(),
                 keys: std::sync::OnceLock::new(),
                 instance: NEXT_INSTANCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             }),
@@ -186,6 +188,22 @@ impl Store {
             true => self.read_long_checked(f),
             false => self.read_checked(f),
         }
+    }
+
+    /// Checks `needed` on a mailbox for a read; returns its owner (see [`crate::access::Owners`]).
+    pub(crate) fn require_mailbox(
+        &self,
+        conn: &Connection,
+        actor: crate::Actor,
+        mailbox: crate::MailboxId,
+        needed: crate::Rights,
+    ) -> Result<crate::AccountId> {
+        self.inner.owners.require(conn, actor, mailbox, needed)
+    }
+
+    /// Forgets a deleted mailbox's owner.
+    pub(crate) fn forget_mailbox(&self, mailbox: crate::MailboxId) {
+        self.inner.owners.forget(mailbox);
     }
 
     /// [`Store::read`] for reads that fail with a store error of their own (a rights check).

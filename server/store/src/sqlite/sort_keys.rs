@@ -3,7 +3,7 @@
 //! computed for older emails by [`Store::backfill_keys`], and read a mailbox at a time.
 
 use super::{Store, WriteCtx};
-use crate::access::{Mail, Rights, require_mailbox};
+use crate::access::{Mail, Rights};
 use crate::keys::{EmailKeys, KeyColumn, KeyExtractor, MessageKeys};
 use crate::{MailboxId, MessageId, Result, StoreError};
 use rusqlite::types::ValueRef;
@@ -68,7 +68,8 @@ impl Mail {
              WHERE m.mailbox_id = ?1 AND k.v = ?2 ORDER BY m.uid",
         );
         self.store.read_long_checked(|c| {
-            require_mailbox(c, self.actor, mailbox_id, Rights::READ)?;
+            self.store
+                .require_mailbox(c, self.actor, mailbox_id, Rights::READ)?;
             let total: i64 = c
                 .prepare_cached("SELECT total FROM mailboxes WHERE id = ?1")?
                 .query_row([mailbox_id], |r| r.get(0))?;
