@@ -8,16 +8,25 @@
 //! per-thread arenas, fragment them and are never returned: measured here, 20 sequential POP3
 //! logins left 187 MB resident, and 5,000 SMTP deliveries 2 GB. A fixed threshold (glibc's own
 //! default of 128 KiB) keeps large blocks in mmap, returned on free: 12 MB for the same logins.
+//!
+//! Pinning the mmap threshold also pins glibc's trim threshold at 128 KiB: every free that left
+//! that much at the top of a thread's heap gave it back (madvise), and the next batch faulted it
+//! in again. Under 50 IMAP clients flagging messages, the store's writer thread spent 13% of its
+//! time in those madvise calls' TLB flushes and 5% in the page faults after them, and `UID
+//! STORE` took 8.1 ms at the median instead of 5.8. A 4 MiB trim threshold keeps that much free
+//! memory per heap (32 MiB resident in that run, as before).
 
-/// Pins glibc's mmap threshold; a no-op on other platforms.
+/// Pins glibc's mmap threshold and sets its trim threshold; a no-op on other platforms.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[allow(unsafe_code)]
 pub fn tune_allocator() {
     const MMAP_THRESHOLD: libc::c_int = 128 * 1024;
+    const TRIM_THRESHOLD: libc::c_int = 4 << 20;
     // SAFETY: mallopt only changes malloc parameters; it is called first thing in main, before
     // any other thread exists, with a documented parameter and value.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, TRIM_THRESHOLD);
     }
 }
 
