@@ -43,10 +43,6 @@ impl Entry {
         }
     }
 
-    pub fn id(&self) -> MessageId {
-        self.message.id
-    }
-
     pub fn uid(&self) -> Uid {
         self.message.uid
     }
