@@ -348,3 +348,26 @@ async fn a_view_behind_a_pruned_log_resynchronises_from_the_mailbox() {
     );
     assert_eq!(view.refresh(&store, true).unwrap(), vec![], "nothing twice");
 }
+
+/// A commit can be visible before its wake-up reaches this view (here: made through another
+/// open store, whose commits this one hears of only by its watcher, within a second). A command
+/// that saw the commit in the mailbox (EXPUNGE listing `\Deleted` messages) asks the next
+/// refresh to read the log anyway, and the expunge is announced with its result.
+#[tokio::test]
+async fn a_refresh_asked_to_read_the_log_sees_commits_not_yet_announced() {
+    let (dir, store, alice, inbox) = setup().await;
+    append(&store, &alice, inbox, 2).await;
+    let mut view = MailboxView::open(&store, alice.id, inbox, false, RecentMode::Off)
+        .unwrap()
+        .unwrap();
+    let elsewhere = Store::open(dir.path(), StoreOptions::default())
+        .unwrap()
+        .mail(Actor::System);
+    elsewhere.expunge(alice.id, inbox, vec![1]).await.unwrap();
+    view.read_log_next();
+    assert_eq!(
+        view.refresh(&store, true).unwrap(),
+        vec![Update::Expunged { seq: 1, uid: 1 }]
+    );
+    assert_eq!(view.refresh(&store, true).unwrap(), vec![], "read once");
+}

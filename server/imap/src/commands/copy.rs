@@ -45,6 +45,11 @@ pub(crate) async fn copy(session: &mut Session, command: CopyMove, moving: bool)
     // In UID order, so the new UIDs come out in the same order and the two COPYUID sets match.
     uids.sort_unstable();
     let verb = if moving { "MOVE" } else { "COPY" };
+    if moving {
+        // Another session may have moved or expunged them a moment ago: say so with the result.
+        selected.view.read_log_next();
+    }
+    let view = &selected.view;
     if uids.is_empty() {
         return nothing_left(verb, command.uid, expunged_meanwhile);
     }

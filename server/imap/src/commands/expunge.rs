@@ -17,8 +17,10 @@ pub(crate) async fn expunge(session: &mut Session, uids: Option<SequenceSet>) ->
     let store = &mail;
     let selected = session
         .state
-        .selected()
+        .selected_mut()
         .ok_or_else(|| Refusal::bad("No mailbox selected"))?;
+    // What the listing below shows must be announced with this command's result.
+    selected.view.read_log_next();
     let view = &selected.view;
     if view.read_only {
         return Err(Refusal::no_code(Code::ReadOnly, "Mailbox is read-only"));

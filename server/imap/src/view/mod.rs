@@ -99,6 +99,8 @@ pub struct MailboxView {
     keywords: BTreeSet<String>,
     /// Wakes on commits to the account: a refresh reads the log only after one.
     changes: AccountChanges,
+    /// The next refresh reads the log even without a wake-up (see [`MailboxView::read_log_next`]).
+    read_log: bool,
     recent_mode: RecentMode,
     /// The highest UID whose `\Recent` state is settled.
     recent_settled: Uid,
@@ -174,6 +176,7 @@ impl MailboxView {
             recent_settled: 0,
             pending_arrivals: false,
             pending_flags: BTreeSet::new(),
+            read_log: false,
         }))
     }
 
@@ -262,6 +265,16 @@ impl MailboxView {
         (!new.is_empty()).then_some(new)
     }
 
+    /// Makes the next refresh read the log whether or not a wake-up came. A command that read
+    /// the mailbox itself (EXPUNGE's `\Deleted` messages, MOVE's sources) may have seen a commit
+    /// whose wake-up is still on its way: the writer publishes just after the commit becomes
+    /// visible, and a checkpoint or the scheduler can hold it there. The command's result must
+    /// still report what it saw (RFC 9051 §6.4.3: every `\Deleted` message is gone after
+    /// EXPUNGE), so it reads the log instead of waiting for the wake-up.
+    pub fn read_log_next(&mut self) {
+        self.read_log = true;
+    }
+
     /// Reads the change log since the last refresh and applies it. `allow_expunge` is false
     /// while answering FETCH, STORE or SEARCH (RFC 9051 §7.5.1): expunges then wait, marked.
     pub fn refresh(&mut self, store: &Mail, allow_expunge: bool) -> Result<Vec<Update>> {
@@ -279,7 +292,8 @@ impl MailboxView {
     pub fn refresh_with(&mut self, store: &Mail, apply: Apply) -> Result<Vec<Update>> {
         // Only read the log when the account had a commit since the last look (in this process,
         // or in another one, seen by the store's watcher); held-back changes are applied anyway.
-        let log = if self.changes.take_changed() {
+        let asked = std::mem::take(&mut self.read_log);
+        let log = if self.changes.take_changed() || asked {
             match store.changes_since(self.account_id, self.modseq) {
                 Err(kantor_store::StoreError::ChangesPruned { .. }) => self.resync_log(store)?,
                 log => log?,
