@@ -79,3 +79,28 @@ fn long_reads_leave_the_async_worker_to_other_sessions() {
         );
     });
 }
+
+/// The writer checkpoints the WAL itself, after its batches (SQLite's automatic checkpoint is
+/// replaced): however many commits, the WAL file stays near [`super::writer`]'s threshold.
+#[tokio::test]
+async fn the_wal_is_checkpointed_while_writes_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, alice, inbox) = store_with_alice(dir.path()).await;
+    let body = "x".repeat(3000);
+    for i in 0..1500 {
+        let message = crate::NewMessage {
+            account_id: alice.id,
+            mailbox_id: inbox,
+            blob: crate::BlobRef::new(format!("Subject: {i}\r\n\r\n{body}{i}\r\n").into_bytes()),
+            flags: crate::Flags::default(),
+            keywords: vec![],
+            internal_date: 0,
+        };
+        store.append(vec![message]).await.unwrap();
+    }
+    let wal = std::fs::metadata(dir.path().join("kantor.db-wal"))
+        .unwrap()
+        .len();
+    // 1,500 commits of several pages each would be well past 20 MB without checkpoints.
+    assert!(wal < 8 << 20, "WAL grew to {wal} bytes");
+}

@@ -6,13 +6,21 @@
 //! rolled back alone and the others still commit; if a savepoint cannot be rolled back, the whole
 //! batch is, and every caller in it is told so. Callers are answered only after the COMMIT returned, that is once
 //! their change is on disk. Change events are broadcast after the commit, never before.
+//!
+//! The WAL is checkpointed here, after a batch's callers are answered and woken, not inside its
+//! COMMIT (SQLite's automatic checkpoint would copy and fsync the database there, holding
+//! every caller of the batch and leaving its commit visible but unannounced meanwhile).
 
 use crate::blob::{BlobRef, BlobStore};
 use crate::changes::{ChangeEvent, ChangeHub, ChangeKind, ObjectKind};
 use crate::{AccountId, MailboxId, Modseq, Result, StoreError, Uid};
+use rusqlite::wal::CheckpointMode;
 use rusqlite::{Connection, OptionalExtension, params};
-use std::sync::Arc;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, mpsc};
+
+/// WAL pages after which the writer checkpoints (SQLite's automatic default).
+const CHECKPOINT_PAGES: i32 = 1000;
 use tokio::sync::oneshot;
 
 /// What a job sees: the open transaction plus the bookkeeping that follows the commit.
@@ -180,9 +188,17 @@ impl WriterHandle {
         max_batch: usize,
     ) -> Result<WriterHandle> {
         let (jobs, queue) = mpsc::channel::<Box<dyn Job>>();
+        let mut conn = conn;
+        let wal_pages = Arc::new(AtomicI32::new(0));
+        let pages = wal_pages.clone();
+        // Replaces the automatic checkpoint (`sqlite3_wal_hook`): only counts the WAL's pages.
+        conn.wal_hook(Some(move |_: &mut rusqlite::hooks::Wal, n: i32| {
+            pages.store(n, Ordering::Relaxed);
+            Ok(())
+        }))?;
         std::thread::Builder::new()
             .name("kantor-store-writer".into())
-            .spawn(move || writer_loop(conn, blobs, changes, queue, max_batch.max(1)))?;
+            .spawn(move || writer_loop(conn, blobs, changes, queue, max_batch.max(1), wal_pages))?;
         Ok(WriterHandle { jobs })
     }
 
@@ -209,6 +225,7 @@ fn writer_loop(
     changes: Arc<ChangeHub>,
     queue: mpsc::Receiver<Box<dyn Job>>,
     max_batch: usize,
+    wal_pages: Arc<AtomicI32>,
 ) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
@@ -219,6 +236,12 @@ fn writer_loop(
             }
         }
         run_batch(&conn, blobs.as_ref(), &changes, batch);
+        if wal_pages.load(Ordering::Relaxed) >= CHECKPOINT_PAGES {
+            wal_pages.store(0, Ordering::Relaxed);
+            if let Err(e) = conn.wal_checkpoint_v2(None::<&str>, CheckpointMode::PASSIVE) {
+                tracing::warn!(error = %e, "store: WAL checkpoint failed");
+            }
+        }
     }
     tracing::debug!("store writer stopped");
 }
