@@ -53,13 +53,6 @@ fn oversized_literals_are_refused_before_they_are_read() {
     assert!(refused.starts_with("a1 NO [TOOBIG]"), "{refused}");
     imap.ok("NOOP");
 
-    // A line over max_line: BAD [TOOBIG], and the session goes on.
-    let long = format!("a2 LOGIN {}\r\n", "x".repeat(2000));
-    imap.send(long.as_bytes());
-    let bad = imap.response().unwrap();
-    assert!(bad.contains("BAD [TOOBIG]"), "{bad}");
-    imap.ok("NOOP");
-
     // A literal of the allowed size is fine.
     let appended = imap.append("INBOX", "", b"Subject: fits\r\n\r\nsmall\r\n");
     assert!(
@@ -71,6 +64,72 @@ fn oversized_literals_are_refused_before_they_are_read() {
     imap.send(b"a3 APPEND INBOX {100000+}\r\n");
     let rest = imap.read_to_end();
     assert!(rest.starts_with("a3 BAD [TOOBIG]"), "{rest}");
+    assert!(rest.contains("* BYE"), "{rest}");
+}
+
+/// A line over `max_line` ending in a literal header, then the literal's data: the server
+/// answers BAD [TOOBIG] and closes, and the data (`x DELETE victimbox`) is never run.
+#[test]
+fn literal_data_after_a_too_long_line_is_never_run_as_a_command() {
+    let (server, user) = server_with_user("[imap]\nallow_plaintext_auth = true\nmax_line = 1000\n");
+    let mut imap = ImapClient::login(server.addr("imap"), &user);
+    imap.ok("CREATE victimbox");
+    let keywords: Vec<String> = (0..300).map(|i| format!("k{i}")).collect();
+    let attack = format!(
+        "a1 APPEND INBOX ({}) {{20+}}\r\nx DELETE victimbox\r\n",
+        keywords.join(" ")
+    );
+    imap.send(attack.as_bytes());
+    let rest = imap.read_to_end();
+    assert!(rest.starts_with("a1 BAD [TOOBIG]"), "{rest}");
+    assert!(rest.contains("* BYE"), "{rest}");
+    assert!(!rest.contains("x OK"), "{rest}");
+    let mut other = ImapClient::login(server.addr("imap"), &user);
+    let list = other.ok("LIST \"\" victimbox");
+    assert!(list[0].contains("victimbox"), "{list:?}");
+}
+
+/// Before login a literal is at most `max_literal_before_login`: enough for a password, not
+/// for a message; after login the configured limits hold.
+#[test]
+fn literals_before_login_are_small() {
+    let (server, user) = server_with_user(PLAINTEXT);
+    let mut imap = ImapClient::connect(server.addr("imap"));
+    imap.send(b"a1 LOGIN {100000}\r\n");
+    let refused = imap.response().unwrap();
+    assert!(refused.starts_with("a1 NO [TOOBIG]"), "{refused}");
+    imap.send(b"a2 LOGIN {9000+}\r\n");
+    let rest = imap.read_to_end();
+    assert!(rest.starts_with("a2 BAD [TOOBIG]"), "{rest}");
+    assert!(rest.contains("* BYE"), "{rest}");
+
+    // A literal password is fine, and after login so is a message of 100,000 octets.
+    let mut imap = ImapClient::connect(server.addr("imap"));
+    imap.send(format!("a3 LOGIN {user} {{{}}}\r\n", PASSWORD.len()).as_bytes());
+    assert!(imap.response().unwrap().starts_with("+ "));
+    imap.send(format!("{PASSWORD}\r\n").as_bytes());
+    let login = imap.response().unwrap();
+    assert!(login.starts_with("a3 OK"), "{login}");
+    let body = format!("Subject: big\r\n\r\n{}\r\n", "x".repeat(100_000));
+    let appended = imap.append("INBOX", "", body.as_bytes());
+    assert!(
+        appended.last().unwrap().contains("OK [APPENDUID "),
+        "{appended:?}"
+    );
+}
+
+/// Millions of empty literals in one command are refused at the limit, before login too.
+#[test]
+fn literals_per_command_are_bounded() {
+    let (server, _user) = server_with_user(PLAINTEXT);
+    let mut imap = ImapClient::connect(server.addr("imap"));
+    let mut flood = b"a1 LOGIN {0+}\r\n".to_vec();
+    for _ in 0..100 {
+        flood.extend_from_slice(b" {0+}\r\n");
+    }
+    imap.send(&flood);
+    let rest = imap.read_to_end();
+    assert!(rest.starts_with("a1 BAD [LIMIT]"), "{rest}");
     assert!(rest.contains("* BYE"), "{rest}");
 }
 

@@ -163,6 +163,13 @@ pub struct ImapConfig {
     /// until it has all of it, so this bounds a MULTIAPPEND (RFC 3502) or CATENATE (RFC 4469)
     /// of many literals. Unset: four times `max_literal` (see [`ImapConfig::max_command_size`]).
     pub max_command_size: Option<u64>,
+    /// Most literals in one command (each message of a MULTIAPPEND, each part of a CATENATE,
+    /// any string sent as a literal).
+    pub max_literals_per_command: u32,
+    /// Largest literal before login, in octets: enough for LOGIN's user name and password (or an
+    /// ID), far from what APPEND needs, so that unauthenticated connections hold little memory.
+    /// Before login a command is at most `max_line` plus four such literals.
+    pub max_literal_before_login: u64,
     /// Seconds without a command before an authenticated session is closed (RFC 9051 §5.4: at
     /// least 30 minutes); IDLE sessions are told to renew by then.
     pub idle_timeout_secs: u64,
@@ -184,6 +191,8 @@ impl Default for ImapConfig {
             max_line: 64 * 1024,
             max_literal: 50 * 1024 * 1024,
             max_command_size: None,
+            max_literals_per_command: 1000,
+            max_literal_before_login: 8 * 1024,
             idle_timeout_secs: 30 * 60,
             write_timeout_secs: 120,
             login_timeout_secs: 60,

@@ -6,7 +6,7 @@
 //!
 //! | module | what it holds | RFC |
 //! | --- | --- | --- |
-//! | [`reader`] | [`parse_command`]: frames a command in the read buffer, literals included, and reports [`Parsed::Incomplete`] / [`Parsed::NeedsLiteral`]; [`Limits`], [`CommandError`] | RFC 9051 §2.2, §4.3; RFC 7888 LITERAL+/-; RFC 3516 literal8 |
+//! | [`reader`] | [`read_command`] / [`parse_command`]: frames a command in the read buffer, literals included, and reports [`Parsed::Incomplete`] / [`Parsed::NeedsLiteral`]; [`Limits`], [`CommandError`] | RFC 9051 §2.2, §4.3; RFC 7888 LITERAL+/-; RFC 3516 literal8 |
 //! | [`command`] | [`Command`], [`CommandBody`] and the state table; one module per family: [`command::any`] (ID, ENABLE), [`command::auth`] (AUTHENTICATE + continuation lines, LOGIN, COMPRESS), [`command::mailbox`] (SELECT/EXAMINE + CONDSTORE/QRESYNC, CREATE + USE, DELETE, RENAME, (UN)SUBSCRIBE), [`command::list`] (LIST-EXTENDED, LSUB), [`command::status`], [`command::append`] (MULTIAPPEND, CATENATE), [`command::idle`] (DONE), [`command::quota`], [`command::notify`], [`command::selected`] (COPY, MOVE, UID EXPUNGE), [`command::search`], [`command::fetch`], [`command::store`], [`command::sort`] (SORT, THREAD) | RFC 9051 §6; 2971, 5161, 4959, 4978, 7162, 6154, 5258, 5819, 3502, 4469, 9208, 5465, 4315, 6851, 5182, 5032, 8514, 8474, 5267, 9394, 8970, 5256, 5957 |
 //! | [`response`] | [`Response`], [`Code`], [`Data`] and their encoder; [`response::encode`] chooses atom / quoted / literal; [`response::envelope`] and [`response::body`] hold ENVELOPE and BODYSTRUCTURE values; [`response::fetch`] the FETCH items | RFC 9051 §7 |
 //! | [`types`] | [`Tag`], [`Atom`], [`Mailbox`] (INBOX case-insensitive), [`SequenceSet`], [`Flag`], [`Capability`], [`ObjectId`], [`Secret`] | RFC 9051 §2.3, §5.1, §9 |
@@ -41,8 +41,8 @@ pub use command::idle::parse_idle_done;
 pub use command::{Allowed, Command, CommandBody, State};
 pub use datetime::{Date, DateTime};
 pub use reader::{
-    CommandError, CommandErrorKind, ContinuationError, Limits, Parsed, Resync, parse_command,
-    skip_line,
+    CommandError, CommandErrorKind, ContinuationError, Limits, Parsed, ReadProgress, Resync,
+    parse_command, read_command, skip_line,
 };
 pub use response::{Code, Data, EncodeOptions, Response, StatusKind};
 pub use types::{

@@ -254,18 +254,21 @@ fn parse_command_never_panics() {
             max_literal: 4,
             max_command: 24,
             literal_minus: true,
+            max_literals: 2,
         },
         Limits {
             max_line: 0,
             max_literal: 0,
             max_command: 0,
             literal_minus: false,
+            max_literals: 0,
         },
         Limits {
             max_line: usize::MAX,
             max_literal: u64::MAX,
             max_command: u64::MAX,
             literal_minus: false,
+            max_literals: u32::MAX,
         },
     ];
     let mut complete = 0;

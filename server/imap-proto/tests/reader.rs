@@ -286,15 +286,16 @@ fn line_limits() {
         parse_command(b"a NOOP 456789012\r\n", &short)
             .is_err_and(|e| e.kind != CommandErrorKind::LineTooLong)
     );
+    // Past a too-long line the reader no longer knows where literal data is: it closes.
     let e = err(b"a NOOP 4567890123", &short);
     assert_eq!(
         (e.kind.clone(), e.resync, e.tag.is_some()),
-        (CommandErrorKind::LineTooLong, Resync::SkipLine, true)
+        (CommandErrorKind::LineTooLong, Resync::Close, true)
     );
     let e = err(b"a NOOP 4567890123456789\r\nb NOOP\r\n", &short);
     assert_eq!(
         (e.kind, e.resync),
-        (CommandErrorKind::LineTooLong, Resync::Skip(25))
+        (CommandErrorKind::LineTooLong, Resync::Close)
     );
     // The limit applies to each line of a command, not to literal data.
     let ok = b"a LOGIN {20}\r\n01234567890123456789 x\r\n";
@@ -305,7 +306,114 @@ fn line_limits() {
     let e = err(b"a LOGIN {1}\r\nu 234567890123456789\r\n", &short);
     assert_eq!(
         (e.kind, e.resync),
-        (CommandErrorKind::LineTooLong, Resync::Skip(35))
+        (CommandErrorKind::LineTooLong, Resync::Close)
+    );
+}
+
+/// A too-long line ending in a literal header, then the literal's data: the data is never read
+/// as a command (it was `x DELETE victimbox` in the finding).
+#[test]
+fn literal_data_after_a_too_long_line_is_never_a_command() {
+    let short = Limits {
+        max_line: 32,
+        ..Limits::default()
+    };
+    let input = b"a APPEND INBOX (k0 k1 k2 k3 k4 k5 k6 k7 k8) {20+}\r\nx DELETE victimbox\r\n";
+    let e = err(input, &short);
+    assert_eq!(
+        (e.kind, e.resync),
+        (CommandErrorKind::LineTooLong, Resync::Close)
+    );
+}
+
+/// Many literals in one command: refused at the first past the limit, before its data.
+#[test]
+fn literals_per_command_are_bounded() {
+    let few = Limits {
+        max_literals: 3,
+        ..Limits::default()
+    };
+    let three = b"a LOGIN {0+}\r\n {0+}\r\n {0+}\r\n\r\n";
+    assert!(matches!(
+        parse_command(three, &few),
+        Ok(Parsed::Complete { .. })
+            | Err(CommandError {
+                kind: CommandErrorKind::Syntax(_),
+                ..
+            })
+    ));
+    let four = b"a LOGIN {0+}\r\n {0+}\r\n {0+}\r\n {0+}\r\n\r\n";
+    let e = err(four, &few);
+    assert_eq!(
+        (e.kind, e.resync),
+        (
+            CommandErrorKind::TooManyLiterals {
+                synchronizing: false
+            },
+            Resync::Close
+        )
+    );
+    let e = err(b"a LOGIN {0+}\r\n {0+}\r\n {0+}\r\n {1}\r\n", &few);
+    assert_eq!(
+        (e.kind.clone(), e.resync),
+        (
+            CommandErrorKind::TooManyLiterals {
+                synchronizing: true
+            },
+            Resync::Skip(34)
+        )
+    );
+    assert!(
+        matches!(
+            e.response(),
+            kantor_imap_proto::Response::Status {
+                kind: kantor_imap_proto::StatusKind::No,
+                code: Some(kantor_imap_proto::Code::Limit),
+                ..
+            }
+        ),
+        "{:?}",
+        e.response()
+    );
+}
+
+/// Reading a command a few bytes at a time costs work linear in its size: after each read the
+/// reader has framed everything buffered (all but literal data, which is never scanned) and the
+/// next call goes on from there, instead of framing from the start of the buffer again.
+#[test]
+fn reading_goes_on_from_where_it_stopped() {
+    use kantor_imap_proto::{ReadProgress, read_command};
+    let limits = Limits {
+        max_literals: 100_000,
+        ..Limits::default()
+    };
+    let mut command = b"a LOGIN {0+}\r\n".to_vec();
+    for _ in 0..2_000 {
+        command.extend_from_slice(b" {3+}\r\nabc");
+    }
+    command.extend_from_slice(b" x\r\n");
+    let mut progress = ReadProgress::default();
+    let mut framed = 0;
+    for end in (7..command.len()).step_by(7) {
+        match read_command(&command[..end], &limits, &mut progress) {
+            Ok(Parsed::Incomplete | Parsed::NeedsLiteral { .. }) => {}
+            other => panic!("at {end}: {other:?}"),
+        }
+        assert!(progress.framed() >= framed, "framing went back at {end}");
+        assert!(
+            progress.framed() + 3 >= end,
+            "at {end} only {} bytes framed",
+            progress.framed()
+        );
+        framed = progress.framed();
+    }
+    // LOGIN with 2,002 arguments: framed whole, then refused by the parser, all of it skipped.
+    let e = read_command(&command, &limits, &mut progress).unwrap_err();
+    assert_eq!(e.resync, Resync::Skip(command.len()), "{e:?}");
+    assert_eq!(
+        progress,
+        ReadProgress::default(),
+        "the next command starts afresh"
     );
 }
 

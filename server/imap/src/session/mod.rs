@@ -20,7 +20,8 @@ use crate::capabilities::{self, Situation};
 use crate::commands;
 use crate::notify::Notifier;
 use kantor_imap_proto::{
-    Capability, Code, CommandError, Limits, Parsed, Response, Resync, parse_command, skip_line,
+    Capability, Code, CommandError, CommandErrorKind, Limits, Parsed, ReadProgress, Response,
+    Resync, read_command, skip_line,
 };
 use kantor_net::{Connection, ReadError};
 use output::Output;
@@ -39,7 +40,12 @@ pub(crate) struct Session {
     pub out: Output,
     pub state: State,
     pub enabled: Enabled,
+    /// What a logged-in client may send.
     pub limits: Limits,
+    /// What a client may send before login: literals of a few KiB (`imap.max_literal_before_login`).
+    pub login_limits: Limits,
+    /// How far the command at the start of the read buffer has been framed.
+    progress: ReadProgress,
     /// NOTIFY's state (RFC 5465), once the client used it; `None` until then.
     pub notify: Option<Notifier>,
     errors: u32,
@@ -77,6 +83,14 @@ pub(crate) async fn run(
         max_literal: ctx.config.max_literal,
         max_command: ctx.config.max_command_size(),
         literal_minus: false,
+        max_literals: ctx.config.max_literals_per_command,
+    };
+    let login_literal = ctx.config.max_literal_before_login.min(limits.max_literal);
+    let login_limits = Limits {
+        max_literal: login_literal,
+        max_command: (limits.max_line as u64).saturating_add(login_literal.saturating_mul(4)),
+        max_literals: 64.min(limits.max_literals),
+        ..limits
     };
     let mut session = Session {
         ctx,
@@ -85,6 +99,8 @@ pub(crate) async fn run(
         state: State::NotAuthenticated,
         enabled: Enabled::default(),
         limits,
+        login_limits,
+        progress: ReadProgress::default(),
         notify: None,
         errors: 0,
     };
@@ -160,7 +176,11 @@ impl Session {
                     }
                 }
             }
-            match parse_command(&self.conn.buf, &self.limits) {
+            let limits = match self.state {
+                State::NotAuthenticated => self.login_limits,
+                _ => self.limits,
+            };
+            match read_command(&self.conn.buf, &limits, &mut self.progress) {
                 Ok(Parsed::Complete { command, consumed }) => {
                     self.conn.consume(consumed);
                     match commands::execute(self, command).await? {
@@ -209,8 +229,11 @@ impl Session {
                 *skipping_line = true;
             }
             Resync::Close => {
-                self.out
-                    .push(Response::bye("Literal too large, closing connection"));
+                let why = match error.kind {
+                    CommandErrorKind::LineTooLong => "Command line too long, closing connection",
+                    _ => "Literal refused, closing connection",
+                };
+                self.out.push(Response::bye(why));
                 return true;
             }
         }

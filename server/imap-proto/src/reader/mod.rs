@@ -4,19 +4,25 @@
 //!
 //! A command is one or more lines; a line that ends with a literal header
 //! (`{n}`, `{n+}`, `~{n}`) is followed by `n` octets of data and then the
-//! rest of the command. [`parse_command`] frames the whole command first,
-//! checking each literal's size as soon as its header is seen, and only
-//! then parses it, so a half-received command never produces a half-parsed
-//! value. Calling it again after more bytes arrive re-frames from the
-//! start, which costs a scan of the buffer but keeps no state.
+//! rest of the command. [`read_command`] frames the whole command first
+//! (`frame`), checking each literal's size as soon as its header is seen,
+//! and only then parses it, so a half-received command never produces a
+//! half-parsed value. Called again after more bytes arrive, it goes on from
+//! where its [`ReadProgress`] says it stopped.
+//!
+//! A line over [`Limits::max_line`] ends the connection: past it the reader
+//! no longer knows where the command's literals are, and must not take
+//! what the client sent as literal data for commands.
+
+mod frame;
 
 use crate::command::{Command, parse_framed};
 use crate::response::{Code, Response, StatusKind};
 use crate::types::Tag;
 use crate::types::chars::is_tag_char;
 
-/// Largest non-synchronizing literal a LITERAL- server accepts (RFC 7888 §5).
-pub const LITERAL_MINUS_MAX: u64 = 4096;
+use frame::{Frame, frame};
+pub use frame::{LITERAL_MINUS_MAX, ReadProgress};
 
 /// Bounds on what a client may send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,16 +43,21 @@ pub struct Limits {
     /// non-synchronizing literal over [`LITERAL_MINUS_MAX`] octets is an
     /// error (RFC 7888 §5). IMAP4rev2 implies LITERAL- (RFC 9051 §4.3).
     pub literal_minus: bool,
+    /// Most literals in one command (a MULTIAPPEND's messages, a CATENATE's
+    /// parts, strings sent as literals): bounds the work of a command made of
+    /// millions of empty ones.
+    pub max_literals: u32,
 }
 
 impl Default for Limits {
-    /// 64 KiB lines, 64 MiB literals, 256 MiB commands, LITERAL+.
+    /// 64 KiB lines, 64 MiB literals, 256 MiB commands, 1,000 literals, LITERAL+.
     fn default() -> Limits {
         Limits {
             max_line: 64 * 1024,
             max_literal: 64 * 1024 * 1024,
             max_command: 256 * 1024 * 1024,
             literal_minus: false,
+            max_literals: 1000,
         }
     }
 }
@@ -90,7 +101,8 @@ pub enum Resync {
     /// dropping input through the next LF ([`skip_line`]).
     SkipLine,
     /// Reply and close the connection: the client is sending literal data
-    /// the server refused to read (RFC 7888 §4).
+    /// the server refused to read (RFC 7888 §4), or a line too long to
+    /// know where its literals are.
     Close,
 }
 
@@ -119,6 +131,14 @@ pub enum CommandErrorKind {
     CommandTooBig {
         /// The command's size up to the end of this literal (saturating).
         size: u64,
+        /// `{n}` rather than `{n+}`.
+        synchronizing: bool,
+    },
+    /// More literals than [`Limits::max_literals`] in one command. Answered
+    /// `NO [LIMIT]` (synchronizing) or `BAD [LIMIT]` and resynced like
+    /// [`CommandErrorKind::LiteralTooBig`].
+    #[error("too many literals in one command")]
+    TooManyLiterals {
         /// `{n}` rather than `{n+}`.
         synchronizing: bool,
     },
@@ -167,6 +187,14 @@ impl CommandError {
                 synchronizing: false,
                 ..
             } => (StatusKind::Bad, Some(Code::TooBig)),
+            CommandErrorKind::TooManyLiterals { synchronizing } => (
+                if synchronizing {
+                    StatusKind::No
+                } else {
+                    StatusKind::Bad
+                },
+                Some(Code::Limit),
+            ),
             CommandErrorKind::LineTooLong => (StatusKind::Bad, Some(Code::TooBig)),
             _ => (StatusKind::Bad, None),
         };
@@ -179,17 +207,34 @@ impl CommandError {
     }
 }
 
-/// Reads one command from the start of `buf`.
+/// Reads one whole command from the start of `buf`, framing it from scratch
+/// (tests, and callers that hold whole commands); a session reading from the
+/// network uses [`read_command`].
+pub fn parse_command(buf: &[u8], limits: &Limits) -> Result<Parsed, CommandError> {
+    read_command(buf, limits, &mut ReadProgress::default())
+}
+
+/// Reads one command from the start of `buf`, going on from `progress`.
 ///
 /// See [`Parsed`] for the outcomes. On error, [`CommandError::resync`] says
 /// how much to drop; the tag, when readable, is in [`CommandError::tag`].
-pub fn parse_command(buf: &[u8], limits: &Limits) -> Result<Parsed, CommandError> {
+/// Once a command is complete or refused, `progress` starts afresh for the
+/// next one.
+pub fn read_command(
+    buf: &[u8],
+    limits: &Limits,
+    progress: &mut ReadProgress,
+) -> Result<Parsed, CommandError> {
     let fail = |kind, resync| CommandError {
         tag: read_tag(buf),
         kind,
         resync,
     };
-    match frame(buf, limits) {
+    let framed = frame(buf, limits, progress);
+    if !matches!(framed, Ok(Frame::Incomplete | Frame::NeedsLiteral(_))) {
+        progress.reset();
+    }
+    match framed {
         Ok(Frame::Incomplete) => Ok(Parsed::Incomplete),
         Ok(Frame::NeedsLiteral(h)) => Ok(Parsed::NeedsLiteral {
             size: h.size,
@@ -231,131 +276,12 @@ pub(crate) fn read_tag(buf: &[u8]) -> Option<Tag> {
     Tag::new(std::str::from_utf8(&buf[..len]).ok()?).ok()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct LiteralHeader {
-    size: u64,
-    synchronizing: bool,
-    binary: bool,
-}
-
-enum Frame {
-    Complete(usize),
-    Incomplete,
-    NeedsLiteral(LiteralHeader),
-}
-
-/// Finds the end of the command at the start of `buf`.
-fn frame(buf: &[u8], limits: &Limits) -> Result<Frame, (CommandErrorKind, Resync)> {
-    let too_long = CommandErrorKind::LineTooLong;
-    let mut start: usize = 0;
-    loop {
-        // The line's content, then at most CR and LF.
-        let window_end = buf
-            .len()
-            .min(start.saturating_add(limits.max_line).saturating_add(2));
-        let window = &buf[start..window_end];
-        let Some(lf) = window.iter().position(|&b| b == b'\n') else {
-            let full = window.len() == limits.max_line.saturating_add(2);
-            let over =
-                window.len() == limits.max_line.saturating_add(1) && window.last() != Some(&b'\r');
-            if full || over {
-                return Err((too_long, skip_bad_line(buf, start)));
-            }
-            return Ok(Frame::Incomplete);
-        };
-        let lf = start + lf;
-        let line = &buf[start..lf];
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.len() > limits.max_line {
-            return Err((too_long, Resync::Skip(lf + 1)));
-        }
-        let Some(header) = literal_header(line) else {
-            return Ok(Frame::Complete(lf + 1));
-        };
-        let data_start = lf + 1;
-        let literal_over = header.size > limits.max_literal
-            || (limits.literal_minus && !header.synchronizing && header.size > LITERAL_MINUS_MAX);
-        let command_size = (data_start as u64).saturating_add(header.size);
-        let kind = if literal_over {
-            Some(CommandErrorKind::LiteralTooBig {
-                size: header.size,
-                synchronizing: header.synchronizing,
-            })
-        } else if command_size > limits.max_command {
-            Some(CommandErrorKind::CommandTooBig {
-                size: command_size,
-                synchronizing: header.synchronizing,
-            })
-        } else {
-            None
-        };
-        if let Some(kind) = kind {
-            // The command so far (earlier literals included) goes; for `{n}` the client
-            // gets no `+` and sends nothing more of it (RFC 7888 §4).
-            let resync = if header.synchronizing {
-                Resync::Skip(data_start)
-            } else {
-                Resync::Close
-            };
-            return Err((kind, resync));
-        }
-        let available = buf.len() - data_start;
-        if available == 0 {
-            return Ok(Frame::NeedsLiteral(header));
-        }
-        if (available as u64) < header.size {
-            return Ok(Frame::Incomplete);
-        }
-        // Fits: size <= available, a usize.
-        start = data_start + header.size as usize;
-    }
-}
-
-/// The literal header ending `line`, if any:
-///
-/// ```text
-/// literal  = "{" number64 ["+"] "}" CRLF *CHAR8
-/// literal8 = "~{" number64 ["+"] "}" CRLF *OCTET
-/// ```
-///
-/// `{n-}` is taken as non-synchronizing too. A size too large for a `u64`
-/// is reported as `u64::MAX`, so the limit check refuses it.
-fn literal_header(line: &[u8]) -> Option<LiteralHeader> {
-    let inner = line.strip_suffix(b"}")?;
-    let (inner, synchronizing) = match inner.last() {
-        Some(b'+' | b'-') => (&inner[..inner.len() - 1], false),
-        _ => (inner, true),
-    };
-    let digits = inner
-        .iter()
-        .rev()
-        .take_while(|b| b.is_ascii_digit())
-        .count();
-    if digits == 0 {
-        return None;
-    }
-    let (before, number) = inner.split_at(inner.len() - digits);
-    let before = before.strip_suffix(b"{")?;
-    let binary = before.last() == Some(&b'~');
-    let size = number
-        .iter()
-        .try_fold(0u64, |n, d| {
-            n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
-        })
-        .unwrap_or(u64::MAX);
-    Some(LiteralHeader {
-        size,
-        synchronizing,
-        binary,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn header(line: &str) -> Option<(u64, bool, bool)> {
-        literal_header(line.as_bytes()).map(|h| (h.size, h.synchronizing, h.binary))
+        frame::literal_header(line.as_bytes()).map(|h| (h.size, h.synchronizing, h.binary))
     }
 
     #[test]
