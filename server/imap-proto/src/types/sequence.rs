@@ -72,14 +72,85 @@ impl fmt::Display for SeqRange {
     }
 }
 
-/// A non-empty list of numbers and ranges, e.g. `2,4:7,9,12:*`.
+/// A non-empty list of numbers and ranges, e.g. `2,4:7,9,12:*`, as sent, with an index of the
+/// numbers it covers (merged and sorted once, when the list is made), so that a membership test
+/// costs a binary search and resolving it against a mailbox costs its distinct ranges: a client
+/// sending `1:*` ten thousand times in one line costs no more than once.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SeqList(Vec<SeqRange>);
+pub struct SeqList {
+    ranges: Vec<SeqRange>,
+    /// Boxed: sequence sets sit in many commands, which stay small.
+    index: Box<Index>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Index {
+    /// The ranges without `*`: merged, ascending, disjoint.
+    fixed: Vec<(u32, u32)>,
+    /// The ranges with `*`, each spanning from its other end to the largest number: the
+    /// smallest and largest of those other ends (`*` alone: `(u32::MAX, 0)`, no other end).
+    star: Option<(u32, u32)>,
+}
+
+impl Index {
+    fn new(ranges: &[SeqRange]) -> Index {
+        let mut fixed = Vec::new();
+        let mut star: Option<(u32, u32)> = None;
+        for range in ranges {
+            let (a, b) = match *range {
+                SeqRange::Single(n) => (n, n),
+                SeqRange::Range(a, b) => (a, b),
+            };
+            match (a, b) {
+                (SeqNumber::Value(a), SeqNumber::Value(b)) => {
+                    fixed.push((a.get().min(b.get()), a.get().max(b.get())));
+                }
+                (SeqNumber::Value(x), SeqNumber::Largest)
+                | (SeqNumber::Largest, SeqNumber::Value(x)) => {
+                    let (lo, hi) = star.unwrap_or((u32::MAX, 0));
+                    star = Some((lo.min(x.get()), hi.max(x.get())));
+                }
+                (SeqNumber::Largest, SeqNumber::Largest) => {
+                    star = Some(star.unwrap_or((u32::MAX, 0)));
+                }
+            }
+        }
+        Index {
+            fixed: merge(fixed),
+            star,
+        }
+    }
+
+    /// What the ranges with `*` cover when `*` is `largest`.
+    fn star_interval(&self, largest: u32) -> Option<(u32, u32)> {
+        self.star.map(|(lo, hi)| (lo.min(largest), hi.max(largest)))
+    }
+}
+
+/// An inclusive interval of numbers, low first.
+pub type Interval = (u32, u32);
+
+/// Sorts and merges overlapping or adjacent intervals.
+fn merge(mut intervals: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
+    intervals.sort_unstable();
+    let mut merged: Vec<(u32, u32)> = Vec::with_capacity(intervals.len());
+    for (lo, hi) in intervals {
+        match merged.last_mut() {
+            Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
+            _ => merged.push((lo, hi)),
+        }
+    }
+    merged
+}
 
 impl SeqList {
     /// A list of ranges; `None` when `ranges` is empty.
     pub fn new(ranges: Vec<SeqRange>) -> Option<SeqList> {
-        (!ranges.is_empty()).then_some(SeqList(ranges))
+        if ranges.is_empty() {
+            return None;
+        }
+        let index = Box::new(Index::new(&ranges));
+        Some(SeqList { ranges, index })
     }
 
     /// The shortest list covering `numbers` (zeros are skipped), e.g.
@@ -133,23 +204,39 @@ impl SeqList {
 
     /// The ranges, in the order sent.
     pub fn ranges(&self) -> &[SeqRange] {
-        &self.0
+        &self.ranges
     }
 
-    /// Whether `n` is in the set, with `*` standing for `largest`.
+    /// Whether `n` is in the set, with `*` standing for `largest` (a binary search).
     pub fn contains(&self, n: u32, largest: u32) -> bool {
-        self.0.iter().any(|r| {
-            let (lo, hi) = r.bounds(largest);
-            (lo..=hi).contains(&n)
-        })
+        let fixed = &self.index.fixed;
+        let at = fixed.partition_point(|&(_, hi)| hi < n);
+        let in_fixed = fixed.get(at).is_some_and(|&(lo, _)| lo <= n);
+        in_fixed
+            || self
+                .index
+                .star_interval(largest)
+                .is_some_and(|(lo, hi)| (lo..=hi).contains(&n))
+    }
+
+    /// The numbers the set covers, with `*` standing for `largest`, as ascending disjoint
+    /// inclusive intervals (as many as the set has distinct ranges, at most).
+    pub fn intervals(&self, largest: u32) -> Vec<(u32, u32)> {
+        let mut all = self.index.fixed.clone();
+        all.extend(self.index.star_interval(largest));
+        merge(all)
+    }
+
+    /// The ranges without `*`, merged and ascending, and what the ranges with `*` cover when
+    /// `*` is `largest` (`None` without any): for callers to whom `*` is special (an empty
+    /// mailbox, where `*` names nothing).
+    pub fn split_intervals(&self, largest: u32) -> (&[Interval], Option<Interval>) {
+        (&self.index.fixed, self.index.star_interval(largest))
     }
 
     /// Whether any element is `*`.
     pub fn has_largest(&self) -> bool {
-        self.0.iter().any(|r| match r {
-            SeqRange::Single(n) => *n == SeqNumber::Largest,
-            SeqRange::Range(a, b) => *a == SeqNumber::Largest || *b == SeqNumber::Largest,
-        })
+        self.index.star.is_some()
     }
 
     /// Parses `2,4:7,9,12:*`.
@@ -177,7 +264,7 @@ fn parse_number(s: &str) -> Result<SeqNumber, InvalidValue> {
 
 impl fmt::Display for SeqList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, r) in self.0.iter().enumerate() {
+        for (i, r) in self.ranges.iter().enumerate() {
             if i > 0 {
                 f.write_str(",")?;
             }
@@ -220,6 +307,74 @@ impl fmt::Display for SequenceSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The index answers as the ranges do, one by one (RFC 9051 §9: `a:b` is `b:a`, `*` is the
+    /// largest number in use), over random sets and mailboxes.
+    #[test]
+    fn the_index_agrees_with_the_ranges() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: u32| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % u64::from(n)) as u32
+        };
+        for _ in 0..2000 {
+            let count = 1 + next(6) as usize;
+            let mut number = |next: &mut dyn FnMut(u32) -> u32| match next(5) {
+                0 => SeqNumber::Largest,
+                _ => SeqNumber::Value(NonZeroU32::new(1 + next(30)).unwrap()),
+            };
+            let ranges: Vec<SeqRange> = (0..count)
+                .map(|_| match next(2) {
+                    0 => SeqRange::Single(number(&mut next)),
+                    _ => SeqRange::Range(number(&mut next), number(&mut next)),
+                })
+                .collect();
+            let list = SeqList::new(ranges.clone()).unwrap();
+            let largest = next(35);
+            let naive = |n: u32| {
+                ranges.iter().any(|r| {
+                    let (lo, hi) = r.bounds(largest);
+                    (lo..=hi).contains(&n)
+                })
+            };
+            let covered: Vec<u32> = list
+                .intervals(largest)
+                .iter()
+                .flat_map(|&(lo, hi)| lo..=hi)
+                .collect();
+            for n in 0..40 {
+                assert_eq!(
+                    list.contains(n, largest),
+                    naive(n),
+                    "{list} {n} *={largest}"
+                );
+            }
+            assert_eq!(
+                covered,
+                (0..40).filter(|&n| naive(n)).collect::<Vec<_>>(),
+                "{list} *={largest}"
+            );
+        }
+    }
+
+    /// Ten thousand copies of `1:*` are one interval: resolving the set costs the mailbox, not
+    /// the line.
+    #[test]
+    fn repeated_ranges_cost_once() {
+        let line = vec!["1:*"; 10_000].join(",");
+        let list = SeqList::parse(&line).unwrap();
+        assert_eq!(list.intervals(100_000), vec![(1, 100_000)]);
+        let many = (1..=10_000)
+            .map(|i| format!("{i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        assert_eq!(
+            SeqList::parse(&many).unwrap().intervals(5),
+            vec![(1, 10_000)]
+        );
+    }
 
     #[test]
     fn parse_and_print() {
