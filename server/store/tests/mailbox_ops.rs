@@ -357,3 +357,36 @@ async fn renaming_inbox_moves_its_messages_in_one_job() {
         .unwrap_err();
     assert!(matches!(err, StoreError::InUse(_)), "{err:?}");
 }
+
+/// A flag change on many messages is one change of the account: one modseq, one bump of the
+/// counter, every changed message at that modseq.
+#[tokio::test]
+async fn a_flag_change_on_many_messages_bumps_the_counter_once() {
+    let (_dir, store, alice) = setup().await;
+    let inbox = store
+        .mailbox_by_role(alice.id, MailboxRole::Inbox)
+        .unwrap()
+        .unwrap();
+    let messages = (0..10)
+        .map(|i| new_message(&alice, inbox.id, &format!("m{i}"), Flags::default()))
+        .collect();
+    let added = store.append(messages).await.unwrap();
+    let before = store.account(alice.id).unwrap().unwrap().modseq;
+    let result = store
+        .set_flags(
+            alice.id,
+            inbox.id,
+            added.iter().map(|d| d.uid).collect(),
+            FlagChange {
+                operation: FlagOperation::Add,
+                flags: Flags::FLAGGED,
+                keywords: vec![],
+                unchanged_since: None,
+            },
+        )
+        .await
+        .unwrap();
+    let after = store.account(alice.id).unwrap().unwrap().modseq;
+    assert_eq!(after, before + 1, "one bump for ten messages");
+    assert!(result.states.iter().all(|s| s.changed && s.modseq == after));
+}

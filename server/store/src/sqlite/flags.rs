@@ -70,7 +70,11 @@ impl Mail {
                         changed,
                     };
                     if changed {
-                        let modseq = *modseq.get_or_insert(ctx.bump_modseq(account_id)?);
+                        // One bump for the whole command, taken at its first real change.
+                        let modseq = match modseq {
+                            Some(modseq) => modseq,
+                            None => *modseq.insert(ctx.bump_modseq(account_id)?),
+                        };
                         write_flags(
                             ctx,
                             account_id,
