@@ -17,7 +17,7 @@ fn python_poplib_suite() {
         ("KANTOR_USER2", user2),
         ("KANTOR_PASSWORD", PASSWORD.to_string()),
     ];
-    run_python_suite("test_pop3.py", &env, 7);
+    run_python_suite("test_pop3.py", &env, 8);
 }
 
 #[test]
@@ -68,4 +68,27 @@ fn limits_idle_timeout_long_lines_and_errors() {
         rest.contains("too many errors"),
         "closed after max_errors: {rest}"
     );
+}
+
+/// A client that connects to an implicit-TLS port and never starts the handshake is dropped
+/// after `[tls] handshake_timeout_secs`, not after the protocol's idle timeout (an hour here).
+#[test]
+fn a_tls_handshake_that_never_starts_is_bounded_on_every_port() {
+    use std::io::Read;
+    let server = TestServer::start(
+        "[tls]\nhandshake_timeout_secs = 1\n[pop3]\nidle_timeout_secs = 3600\n[imap]\nlogin_timeout_secs = 3600\n[smtp]\ncommand_timeout_secs = 3600\n",
+    );
+    for port in ["pop3s", "imaps", "submissions"] {
+        let mut tcp = std::net::TcpStream::connect(server.addr(port)).unwrap();
+        tcp.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        let start = std::time::Instant::now();
+        let mut byte = [0u8; 1];
+        let read = tcp.read(&mut byte);
+        assert!(
+            matches!(read, Ok(0) | Err(_)) && start.elapsed() < std::time::Duration::from_secs(10),
+            "{port}: {read:?} after {:?}",
+            start.elapsed()
+        );
+    }
 }

@@ -102,6 +102,25 @@ def test_second_session_is_refused_while_locked():
     login().quit()
 
 
+def test_the_lock_holds_across_ports():
+    """A session on 995 holds the maildrop against one on 110 (after STLS), and back."""
+    def plain():
+        pop = poplib.POP3(HOST, POP3, timeout=30)
+        pop.stls(context=CTX)
+        pop.user(USER)
+        pop.pass_(PASSWORD)
+        return pop
+
+    for first, second in ((login, plain), (plain, login)):
+        pop = first()
+        try:
+            second()
+            raise AssertionError("the other port got the locked maildrop")
+        except poplib.error_proto as e:
+            assert b"[IN-USE]" in e.args[0], e
+        pop.quit()
+
+
 def test_auth_plain_and_wrong_password():
     pop = poplib.POP3_SSL(HOST, POP3S, context=CTX, timeout=30)
     import base64

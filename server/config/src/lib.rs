@@ -71,11 +71,24 @@ impl Default for Listeners {
 
 /// `[tls]`: certificate and key in PEM. When both are unset, a self-signed certificate for the
 /// host name is generated under `DATA/tls/` on first start and reused afterwards.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TlsConfig {
     pub certificate: Option<PathBuf>,
     pub private_key: Option<PathBuf>,
+    /// Seconds a TLS handshake may take on any port (implicit TLS, STARTTLS, STLS): a client
+    /// that connects and never starts one is dropped after this, not after the idle timeout.
+    pub handshake_timeout_secs: u64,
+}
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        TlsConfig {
+            certificate: None,
+            private_key: None,
+            handshake_timeout_secs: 10,
+        }
+    }
 }
 
 /// `[smtp]`: limits of the SMTP server (receiving and submission alike).

@@ -66,22 +66,26 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
         .zip(config.tls.private_key.as_deref());
     let tls = kantor_net::tls::server_config(tls_files, &args.data.join("tls"), &hostname)?;
 
+    let handshake_timeout = Duration::from_secs(config.tls.handshake_timeout_secs);
     let smtp_ctx = Arc::new(kantor_smtp::SmtpContext {
         directory: directory.clone(),
         hostname: hostname.clone(),
         tls: tls.clone(),
+        handshake_timeout,
         config: config.smtp.clone(),
     });
-    let pop3_ctx = Arc::new(kantor_pop3::Pop3Context {
-        directory: directory.clone(),
-        hostname: hostname.clone(),
-        tls: tls.clone(),
-        config: config.pop3.clone(),
-    });
+    let pop3_ctx = Arc::new(kantor_pop3::Pop3Context::new(
+        directory.clone(),
+        hostname.clone(),
+        tls.clone(),
+        handshake_timeout,
+        config.pop3.clone(),
+    ));
     let imap_ctx = Arc::new(kantor_imap::ImapContext {
         directory: directory.clone(),
         hostname: hostname.clone(),
         tls: tls.clone(),
+        handshake_timeout,
         config: config.imap.clone(),
     });
 

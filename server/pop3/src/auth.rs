@@ -137,7 +137,7 @@ async fn login(session: &mut Session, username: &str, password: &str) {
             return;
         }
     };
-    let Some(lock) = session.locks.try_lock(account.id) else {
+    let Some(lock) = session.ctx.locks.try_lock(account.id) else {
         session.error(Reply::err_with(
             ResponseCode::InUse,
             "maildrop already locked by another session",

@@ -19,15 +19,39 @@ use kantor_store::AccountId;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-/// Shared by every POP3 session.
+/// Shared by every POP3 session, on every POP3 listener (110 and 995 alike).
 pub struct Pop3Context {
     pub directory: Directory,
     pub hostname: String,
     pub tls: Arc<rustls::ServerConfig>,
+    /// How long a TLS handshake may take (`[tls] handshake_timeout_secs`).
+    pub handshake_timeout: std::time::Duration,
     pub config: Pop3Config,
+    /// The maildrops locked by sessions of any listener.
+    pub(crate) locks: Arc<MaildropLocks>,
 }
 
-/// Accounts with a POP3 session in TRANSACTION state (RFC 1939 §4: the maildrop is locked).
+impl Pop3Context {
+    pub fn new(
+        directory: Directory,
+        hostname: String,
+        tls: Arc<rustls::ServerConfig>,
+        handshake_timeout: std::time::Duration,
+        config: Pop3Config,
+    ) -> Pop3Context {
+        Pop3Context {
+            directory,
+            hostname,
+            tls,
+            handshake_timeout,
+            config,
+            locks: Arc::default(),
+        }
+    }
+}
+
+/// Accounts with a POP3 session in TRANSACTION state (RFC 1939 §4: the maildrop is locked),
+/// on any listener.
 #[derive(Default)]
 pub(crate) struct MaildropLocks(Mutex<HashSet<AccountId>>);
 
@@ -58,13 +82,12 @@ impl Drop for MaildropLock {
 
 /// Serves a POP3 listener (`implicit_tls` for port 995) until the process ends.
 pub async fn serve(listener: Listener, implicit_tls: bool, ctx: Arc<Pop3Context>) {
-    let locks = Arc::new(MaildropLocks::default());
     listener
         .serve(
             move |tcp, peer, guard| {
-                let (ctx, locks) = (ctx.clone(), locks.clone());
+                let ctx = ctx.clone();
                 async move {
-                    session::run(tcp, peer, implicit_tls, ctx, locks).await;
+                    session::run(tcp, peer, implicit_tls, ctx).await;
                     drop(guard);
                 }
             },

@@ -3,7 +3,7 @@
 //! executed here; replies are typed and encoded by the proto crate.
 
 use crate::maildrop::Maildrop;
-use crate::{MaildropLock, MaildropLocks, Pop3Context, auth};
+use crate::{MaildropLock, Pop3Context, auth};
 use kantor_net::{Connection, ReadError};
 use kantor_pop3_proto::{
     Command, LineError, Reply, ResponseCode, encode_multiline_lines, encode_multiline_message,
@@ -27,7 +27,6 @@ pub(crate) enum State {
 
 pub(crate) struct Session {
     pub ctx: Arc<Pop3Context>,
-    pub locks: Arc<MaildropLocks>,
     pub conn: Connection,
     pub state: State,
     pub out: Vec<u8>,
@@ -48,11 +47,9 @@ pub(crate) async fn run(
     peer: SocketAddr,
     implicit_tls: bool,
     ctx: Arc<Pop3Context>,
-    locks: Arc<MaildropLocks>,
 ) {
-    let timeout = Duration::from_secs(ctx.config.idle_timeout_secs);
     let tls = implicit_tls.then(|| ctx.tls.clone());
-    let conn = match Connection::accept(tcp, peer, tls, timeout).await {
+    let conn = match Connection::accept(tcp, peer, tls, ctx.handshake_timeout).await {
         Ok(conn) => conn,
         Err(e) => {
             tracing::debug!(%peer, error = %e, "pop3: TLS handshake failed");
@@ -61,7 +58,6 @@ pub(crate) async fn run(
     };
     let mut session = Session {
         ctx,
-        locks,
         conn,
         state: State::Authorization { user: None },
         out: Vec::new(),
@@ -72,6 +68,7 @@ pub(crate) async fn run(
         "{} Kantor POP3 server ready",
         session.ctx.hostname
     )));
+    let timeout = Duration::from_secs(session.ctx.config.idle_timeout_secs);
     if let Err(e) = session.run(timeout).await {
         tracing::debug!(%peer, error = ?e, "pop3: session ended");
     }
@@ -130,7 +127,7 @@ impl Session {
                 Next::StartTls => {
                     self.flush(true).await?;
                     self.conn
-                        .start_tls(self.ctx.tls.clone(), timeout)
+                        .start_tls(self.ctx.tls.clone(), self.ctx.handshake_timeout)
                         .await
                         .map_err(ReadError::Io)?;
                 }

@@ -43,6 +43,9 @@ pub struct SmtpContext {
     /// Our name in the greeting, EHLO reply and Received headers.
     pub hostname: String,
     pub tls: Arc<rustls::ServerConfig>,
+    /// How long a TLS handshake may take, implicit or after STARTTLS (`[tls]
+    /// handshake_timeout_secs`): a client that never starts one is not held longer.
+    pub handshake_timeout: std::time::Duration,
     pub config: SmtpConfig,
 }
 

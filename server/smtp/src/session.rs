@@ -95,9 +95,8 @@ pub(crate) struct Session {
 
 /// Runs a session on an accepted socket until it ends.
 pub(crate) async fn run(tcp: TcpStream, peer: SocketAddr, mode: SmtpMode, ctx: Arc<SmtpContext>) {
-    let handshake = Duration::from_secs(ctx.config.command_timeout_secs);
     let implicit_tls = (mode == SmtpMode::Submissions).then(|| ctx.tls.clone());
-    let conn = match Connection::accept(tcp, peer, implicit_tls, handshake).await {
+    let conn = match Connection::accept(tcp, peer, implicit_tls, ctx.handshake_timeout).await {
         Ok(conn) => conn,
         Err(e) => {
             tracing::debug!(error = %e, "TLS handshake failed");

@@ -9,7 +9,7 @@ impl Session {
     /// drops plaintext pipelined after STARTTLS, so none of it can pass as protected. The error
     /// count carries over. `false` when the handshake failed: the connection is closed.
     pub(crate) async fn upgrade(&mut self) -> bool {
-        let timeout = self.command_timeout();
+        let timeout = self.ctx.handshake_timeout;
         match self.conn.start_tls(self.ctx.tls.clone(), timeout).await {
             Ok(()) => {
                 tracing::debug!(

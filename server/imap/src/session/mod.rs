@@ -68,9 +68,8 @@ pub(crate) async fn run(
     implicit_tls: bool,
     ctx: Arc<ImapContext>,
 ) {
-    let handshake = Duration::from_secs(ctx.config.login_timeout_secs);
     let tls = implicit_tls.then(|| ctx.tls.clone());
-    let mut conn = match Connection::accept(tcp, peer, tls, handshake).await {
+    let mut conn = match Connection::accept(tcp, peer, tls, ctx.handshake_timeout).await {
         Ok(conn) => conn,
         Err(e) => {
             tracing::debug!(%peer, error = %e, "imap: TLS handshake failed");
@@ -188,9 +187,8 @@ impl Session {
                         Flow::Close => return self.flush(true).await,
                         Flow::StartTls => {
                             self.flush(true).await?;
-                            let timeout = Duration::from_secs(self.ctx.config.login_timeout_secs);
                             self.conn
-                                .start_tls(self.ctx.tls.clone(), timeout)
+                                .start_tls(self.ctx.tls.clone(), self.ctx.handshake_timeout)
                                 .await
                                 .map_err(ReadError::Io)?;
                         }

@@ -59,6 +59,7 @@ pub async fn start_with(mode: SmtpMode, config: SmtpConfig, limiter: ConnectionL
         directory: directory.clone(),
         hostname: "mx.example.org".into(),
         tls,
+        handshake_timeout: std::time::Duration::from_secs(10),
         config,
     });
     let listener = kantor_net::bind("smtp", "127.0.0.1:0", limiter)
