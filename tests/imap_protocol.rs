@@ -555,3 +555,41 @@ fn mailbox_limits_are_enforced_whole() {
     );
     assert!(!listed.iter().any(|l| l.contains("\"b\"")), "{listed:?}");
 }
+
+/// Wrong passwords from one address refuse that address for that account, under every spelling
+/// of the name (case, a trailing dot); the owner logging in from another address is not locked
+/// out, and an address guessing many accounts is refused for all of them.
+#[test]
+fn failed_logins_refuse_the_guessing_address_not_the_account() {
+    let (server, user) = server_with_user(
+        "[imap]\nallow_plaintext_auth = true\n[auth]\nfailures_before_delay = 10\nfailures_before_lockout = 3\nsource_failures_before_lockout = 5\n",
+    );
+    let addr = server.addr("imap");
+    let mut attacker = ImapClient::connect(addr);
+    for _ in 0..3 {
+        let no = attacker.command(&format!("LOGIN {user} wrong"));
+        assert!(no[0].contains("NO [AUTHENTICATIONFAILED]"), "{no:?}");
+    }
+    let (local, domain) = user.split_once('@').unwrap();
+    for spelling in [
+        user.clone(),
+        format!("{user}."),
+        format!("{}@{}", local.to_uppercase(), domain.to_uppercase()),
+    ] {
+        let no = attacker.command(&format!("LOGIN {spelling} {PASSWORD}"));
+        assert!(no[0].contains("NO [UNAVAILABLE]"), "{spelling}: {no:?}");
+    }
+    let owner = std::net::IpAddr::from([127, 0, 0, 2]);
+    let mut elsewhere = ImapClient::connect_from(addr, owner);
+    elsewhere.ok(&format!("LOGIN {user}. {PASSWORD}"));
+
+    // The same address guessing other accounts: refused for everyone past the source limit.
+    for n in 0..3 {
+        attacker.command(&format!("LOGIN nobody{n}@{DOMAIN} wrong"));
+    }
+    let other = format!("other@{DOMAIN}");
+    server.add_user(&other);
+    let no = attacker.command(&format!("LOGIN {other} {PASSWORD}"));
+    assert!(no[0].contains("NO [UNAVAILABLE]"), "{no:?}");
+    ImapClient::connect_from(addr, owner).ok(&format!("LOGIN {other} {PASSWORD}"));
+}

@@ -386,7 +386,27 @@ pub struct ImapClient {
 
 impl ImapClient {
     pub fn connect(addr: SocketAddr) -> ImapClient {
-        let stream = std::net::TcpStream::connect(addr).unwrap();
+        ImapClient::over(std::net::TcpStream::connect(addr).unwrap())
+    }
+
+    /// Connects from another loopback address (`127.0.0.2`, ...): another client, as far as the
+    /// server's per-address counters go.
+    pub fn connect_from(addr: SocketAddr, source: std::net::IpAddr) -> ImapClient {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .unwrap();
+        let stream = runtime.block_on(async {
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            socket.bind(SocketAddr::new(source, 0)).unwrap();
+            socket.connect(addr).await.unwrap()
+        });
+        let stream = stream.into_std().unwrap();
+        stream.set_nonblocking(false).unwrap();
+        ImapClient::over(stream)
+    }
+
+    fn over(stream: std::net::TcpStream) -> ImapClient {
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
             .unwrap();

@@ -236,15 +236,19 @@ impl ImapConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuthConfig {
-    /// Failures within the window after which every further attempt is answered slowly.
+    /// Failures within the window (of an account from one address, of one address, or of an
+    /// account from everywhere) after which every further attempt is answered slowly.
     pub failures_before_delay: u32,
     /// Delay added per failure past `failures_before_delay`, in milliseconds (capped at 5 s).
     pub delay_step_ms: u64,
-    /// Failures within the window after which logins are refused until the lockout ends.
+    /// Failures of one account from one address after which that address is refused for that
+    /// account until the lockout ends. An account is never refused for everyone.
     pub failures_before_lockout: u32,
+    /// Failures from one address, on any accounts, after which the address is refused.
+    pub source_failures_before_lockout: u32,
     /// Window over which failures are counted, in seconds.
     pub window_secs: u64,
-    /// How long logins stay refused after the lockout threshold, in seconds.
+    /// How long a refusal lasts, in seconds.
     pub lockout_secs: u64,
 }
 
@@ -254,6 +258,7 @@ impl Default for AuthConfig {
             failures_before_delay: 3,
             delay_step_ms: 500,
             failures_before_lockout: 10,
+            source_failures_before_lockout: 30,
             window_secs: 900,
             lockout_secs: 900,
         }

@@ -66,9 +66,18 @@ impl fmt::Display for Address {
     }
 }
 
-/// Lowercases and checks a domain name (RFC 1035 §2.3.1 labels; UTF-8 labels allowed, RFC 6531).
+/// Normalises and checks a domain name (RFC 1035 §2.3.1 labels; UTF-8 labels allowed, RFC 6531):
+/// lowercased, without a trailing dot, and in Unicode whether written with A-labels or U-labels.
 pub fn normalize_domain(domain: &str) -> Result<String, AddressError> {
-    let domain = domain.trim().trim_end_matches('.').to_lowercase();
+    let trimmed = domain.trim().trim_end_matches('.');
+    // One form for a name however it is written: A-labels (`xn--`) become U-labels, and UTS #46
+    // maps case and compatibility forms (RFC 5890/5891 with UTS #46 processing).
+    let (unicode, valid) = idna::domain_to_unicode(trimmed);
+    let domain = if valid.is_ok() {
+        unicode
+    } else {
+        trimmed.to_lowercase()
+    };
     let bad = || AddressError::Domain(domain.clone());
     if domain.is_empty() || domain.len() > 253 {
         return Err(bad());

@@ -24,6 +24,20 @@ pub use address::{Address, AddressError};
 pub use resolve::Recipient;
 pub use throttle::{AuthPolicy, AuthThrottle};
 
+/// A login name in the one form used for the lookup, the throttle and the logs: the address
+/// parsed and normalised (local part lowercased, domain lowercased, without a trailing dot, in
+/// Unicode: see [`address::normalize_domain`]), or the trimmed, lowercased text when it is not
+/// an address (it then matches no account but is still counted).
+pub fn login_key(username: &str) -> (String, Option<Address>) {
+    match Address::parse(username) {
+        Ok(address) => (
+            format!("{}@{}", address.local.to_lowercase(), address.domain),
+            Some(address),
+        ),
+        Err(_) => (username.trim().to_lowercase(), None),
+    }
+}
+
 /// Why a directory operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum DirectoryError {
@@ -78,15 +92,19 @@ impl Directory {
     }
 
     /// Checks a login (user name = the account's address). Failures are slowed and then refused
-    /// per client IP and per account, and logged; the hash check is bounded and cached
-    /// ([`verifier`]). A missing account costs the same hash work as a wrong password.
+    /// per (account, source), per source and (slowed only) per account ([`throttle`]), and
+    /// logged with both; the hash check is bounded and cached ([`verifier`]). A missing account
+    /// costs the same hash work as a wrong password. The user name is normalised once
+    /// ([`login_key`]): the lookup, the throttle and the logs see the same form.
     pub async fn authenticate(&self, username: &str, password: &str, ip: IpAddr) -> AuthOutcome {
-        let key = username.trim().to_ascii_lowercase();
-        if let Some(retry_after) = self.throttle.locked_out(ip, &key) {
-            tracing::warn!(%ip, user = %key, "login refused: too many failures");
-            return AuthOutcome::Throttled { retry_after };
+        let (key, address) = login_key(username);
+        if let Some(refused) = self.throttle.refused(ip, &key) {
+            tracing::warn!(%ip, user = %key, ?refused, "login refused: too many failures");
+            return AuthOutcome::Throttled {
+                retry_after: refused.retry_after(),
+            };
         }
-        let account = Address::parse(&key).ok().and_then(|a| {
+        let account = address.and_then(|a| {
             self.store
                 .account_by_address(&a.local, &a.domain)
                 .ok()
@@ -99,7 +117,7 @@ impl Directory {
         let verified = self.verifier.verify(password, &hash).await;
         match account {
             Some(account) if verified => {
-                self.throttle.succeeded(&key);
+                self.throttle.succeeded(ip, &key);
                 tracing::info!(%ip, user = %key, "login succeeded");
                 AuthOutcome::Success(account)
             }
@@ -110,6 +128,12 @@ impl Directory {
                 AuthOutcome::Failed
             }
         }
+    }
+
+    /// Clears the failed-login counters and refusals of an account (`kantor admin user
+    /// unlock` in this process); true when there were any.
+    pub fn unlock(&self, username: &str) -> bool {
+        self.throttle.unlock(&login_key(username).0)
     }
 
     /// Whether `account` may use `address` as envelope sender and From (RFC 6409 §8.1): its own
@@ -136,5 +160,27 @@ impl Directory {
             .store
             .group(&address.local, &address.domain)?
             .is_some_and(|g| g.senders.iter().any(|s| s.eq_ignore_ascii_case(&own))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::login_key;
+
+    #[test]
+    fn every_spelling_of_a_login_name_is_one_key() {
+        let key = |name| login_key(name).0;
+        let one = key("alice@example.test");
+        for spelling in [
+            " Alice@Example.TEST ",
+            "alice@example.test.",
+            "alice@example.test..",
+            "ALICE@EXAMPLE.TEST.",
+        ] {
+            assert_eq!(key(spelling), one, "{spelling:?}");
+        }
+        assert_eq!(key("josé@xn--bcher-kva.de"), key("JOSÉ@Bücher.de"));
+        assert_eq!(key("josé@bücher.de"), "josé@bücher.de");
+        assert_eq!(login_key("not an address").1, None);
     }
 }

@@ -1,19 +1,37 @@
-//! Throttling of failed logins, per client IP and per account: past a few failures each answer
-//! is delayed, past more the IP or account is refused for a while (even with the right
-//! password), so guessing is slow and locking out a real user takes a sustained attack.
+//! Slowing, then refusing, repeated failed logins, the way large mail services do it: what is
+//! refused is a source guessing, never an account for everyone.
+//!
+//! Failures are counted per (account, source address), per source address and per account:
+//! - an (account, source) pair is slowed after `failures_before_delay` and refused after
+//!   `failures_before_lockout` until `lockout` has passed: one address guessing one password;
+//! - a source address is slowed likewise and refused after `source_failures_before_lockout`
+//!   failures on any accounts: one address guessing many;
+//! - an account attacked from many addresses is only slowed, never refused, and not even slowed
+//!   for addresses that have logged in to it successfully before: its owner still gets in.
+//!
+//! A success clears the pair and the account's counters (not the source's: one good account
+//! must not launder an address that is guessing others). [`AuthThrottle::unlock`] clears an
+//! account (`kantor admin user unlock`). Counters live in memory, bounded in number.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// The thresholds, from `[auth]` in the configuration.
+/// Thresholds of [`AuthThrottle`] (`[auth]` in the configuration).
 #[derive(Debug, Clone)]
 pub struct AuthPolicy {
+    /// Failures (of a pair, a source or an account) after which answers are slowed.
     pub failures_before_delay: u32,
+    /// Delay added per failure past `failures_before_delay` (capped at [`MAX_DELAY`]).
     pub delay_step: Duration,
+    /// Failures of one (account, source) pair after which that pair is refused.
     pub failures_before_lockout: u32,
+    /// Failures from one source address, on any accounts, after which it is refused.
+    pub source_failures_before_lockout: u32,
+    /// Window over which failures are counted.
     pub window: Duration,
+    /// How long a refused pair or source stays refused.
     pub lockout: Duration,
 }
 
@@ -23,6 +41,7 @@ impl Default for AuthPolicy {
             failures_before_delay: 3,
             delay_step: Duration::from_millis(500),
             failures_before_lockout: 10,
+            source_failures_before_lockout: 30,
             window: Duration::from_secs(900),
             lockout: Duration::from_secs(900),
         }
@@ -30,7 +49,7 @@ impl Default for AuthPolicy {
 }
 
 /// The longest delay ever added to one answer.
-const MAX_DELAY: Duration = Duration::from_secs(5);
+pub const MAX_DELAY: Duration = Duration::from_secs(5);
 /// Entries kept before old ones are swept, so a flood of addresses cannot grow memory unbounded.
 const MAX_ENTRIES: usize = 100_000;
 
@@ -43,49 +62,87 @@ struct Failures {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
-    Ip(IpAddr),
+    Pair(String, IpAddr),
+    Source(IpAddr),
     Account(String),
 }
 
-/// Failure counters; shared by every session of every protocol.
+/// Why a login is refused without checking the password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// This address has failed too often for this account.
+    Pair(Duration),
+    /// This address has failed too often, on any accounts.
+    Source(Duration),
+}
+
+impl Refused {
+    pub fn retry_after(self) -> Duration {
+        match self {
+            Refused::Pair(d) | Refused::Source(d) => d,
+        }
+    }
+}
+
+#[derive(Default)]
+struct State {
+    failures: HashMap<Key, Failures>,
+    /// (account, source) pairs that logged in successfully: spared the account-wide delay.
+    trusted: HashSet<(String, IpAddr)>,
+}
+
+/// Failure counters; shared by every session of every protocol. Accounts are named by their
+/// normalised address (see `Directory::authenticate`).
 pub struct AuthThrottle {
     policy: AuthPolicy,
-    failures: Mutex<HashMap<Key, Failures>>,
+    state: Mutex<State>,
 }
 
 impl AuthThrottle {
     pub fn new(policy: AuthPolicy) -> AuthThrottle {
         AuthThrottle {
             policy,
-            failures: Mutex::new(HashMap::new()),
+            state: Mutex::default(),
         }
     }
 
-    /// If the IP or the account is locked out, how long until it may try again.
-    pub fn locked_out(&self, ip: IpAddr, account: &str) -> Option<Duration> {
+    /// Whether a login for `account` from `ip` is refused now, and for how long.
+    pub fn refused(&self, ip: IpAddr, account: &str) -> Option<Refused> {
         let now = Instant::now();
-        let map = self.failures.lock().expect("throttle lock");
-        [Key::Ip(ip), Key::Account(account.to_string())]
-            .iter()
-            .filter_map(|k| map.get(k)?.locked_until)
-            .filter(|until| *until > now)
-            .map(|until| until - now)
-            .max()
+        let state = self.state.lock().expect("throttle lock");
+        let remaining = |key: Key| {
+            let until = state.failures.get(&key)?.locked_until?;
+            (until > now).then(|| until - now)
+        };
+        remaining(Key::Pair(account.to_string(), ip))
+            .map(Refused::Pair)
+            .or_else(|| remaining(Key::Source(ip)).map(Refused::Source))
     }
 
     /// Records a failure; returns how long to wait before answering.
     pub fn failed(&self, ip: IpAddr, account: &str) -> Duration {
         let now = Instant::now();
         let p = &self.policy;
-        let mut map = self.failures.lock().expect("throttle lock");
-        if map.len() >= MAX_ENTRIES {
-            map.retain(|_, f| {
+        let mut state = self.state.lock().expect("throttle lock");
+        if state.failures.len() >= MAX_ENTRIES {
+            state.failures.retain(|_, f| {
                 now.duration_since(f.first) < p.window || f.locked_until.is_some_and(|u| u > now)
             });
         }
+        let trusted = state.trusted.contains(&(account.to_string(), ip));
+        let mut counted = vec![
+            (
+                Key::Pair(account.to_string(), ip),
+                Some(p.failures_before_lockout),
+            ),
+            (Key::Source(ip), Some(p.source_failures_before_lockout)),
+        ];
+        if !trusted {
+            counted.push((Key::Account(account.to_string()), None));
+        }
         let mut worst = 0;
-        for key in [Key::Ip(ip), Key::Account(account.to_string())] {
-            let entry = map.entry(key).or_insert(Failures {
+        for (key, lockout_at) in counted {
+            let entry = state.failures.entry(key).or_insert(Failures {
                 count: 0,
                 first: now,
                 locked_until: None,
@@ -100,7 +157,7 @@ impl AuthThrottle {
                 };
             }
             entry.count += 1;
-            if entry.count >= p.failures_before_lockout {
+            if lockout_at.is_some_and(|at| entry.count >= at) {
                 entry.locked_until = Some(now + p.lockout);
             }
             worst = worst.max(entry.count);
@@ -109,13 +166,27 @@ impl AuthThrottle {
         (p.delay_step * over).min(MAX_DELAY)
     }
 
-    /// A successful login clears the account's counter (not the IP's: one good account must not
-    /// launder an IP that is guessing others).
-    pub fn succeeded(&self, account: &str) {
-        self.failures
-            .lock()
-            .expect("throttle lock")
-            .remove(&Key::Account(account.to_string()));
+    /// A successful login: clears the pair and the account, and trusts the pair from now on.
+    pub fn succeeded(&self, ip: IpAddr, account: &str) {
+        let mut state = self.state.lock().expect("throttle lock");
+        state.failures.remove(&Key::Pair(account.to_string(), ip));
+        state.failures.remove(&Key::Account(account.to_string()));
+        if state.trusted.len() >= MAX_ENTRIES {
+            state.trusted.clear();
+        }
+        state.trusted.insert((account.to_string(), ip));
+    }
+
+    /// Clears every counter and refusal of `account` (not of the sources that failed on it);
+    /// returns whether there was any.
+    pub fn unlock(&self, account: &str) -> bool {
+        let mut state = self.state.lock().expect("throttle lock");
+        let before = state.failures.len();
+        state.failures.retain(|key, _| match key {
+            Key::Pair(a, _) | Key::Account(a) => a != account,
+            Key::Source(_) => true,
+        });
+        state.failures.len() != before
     }
 }
 
@@ -128,47 +199,90 @@ mod tests {
             failures_before_delay: 2,
             delay_step: Duration::from_millis(100),
             failures_before_lockout: 4,
+            source_failures_before_lockout: 6,
             window: Duration::from_secs(60),
             lockout: Duration::from_secs(60),
         }
     }
 
+    fn ip(n: u8) -> IpAddr {
+        IpAddr::from([192, 0, 2, n])
+    }
+
     #[test]
-    fn delays_then_locks_out_ip_and_account() {
+    fn a_source_guessing_one_account_is_refused_for_it_alone() {
         let t = AuthThrottle::new(policy());
-        let ip: IpAddr = "192.0.2.1".parse().unwrap();
-        assert_eq!(t.failed(ip, "a@x"), Duration::ZERO);
-        assert_eq!(t.failed(ip, "a@x"), Duration::ZERO);
-        assert_eq!(t.failed(ip, "b@x"), Duration::from_millis(100));
-        assert!(t.locked_out(ip, "c@x").is_none());
-        t.failed(ip, "c@x");
-        assert!(
-            t.locked_out(ip, "anyone@x").is_some(),
-            "IP locked after 4 failures"
-        );
-        let other: IpAddr = "192.0.2.2".parse().unwrap();
-        assert!(
-            t.locked_out(other, "a@x").is_none(),
-            "a@x failed only twice"
+        assert_eq!(t.failed(ip(1), "a@x"), Duration::ZERO);
+        assert_eq!(t.failed(ip(1), "a@x"), Duration::ZERO);
+        assert_eq!(t.failed(ip(1), "a@x"), Duration::from_millis(100));
+        assert_eq!(t.refused(ip(1), "a@x"), None);
+        t.failed(ip(1), "a@x");
+        assert!(matches!(t.refused(ip(1), "a@x"), Some(Refused::Pair(_))));
+        assert_eq!(t.refused(ip(2), "a@x"), None, "the owner elsewhere gets in");
+        assert_eq!(
+            t.refused(ip(1), "b@x"),
+            None,
+            "other accounts from there too"
         );
     }
 
     #[test]
-    fn success_clears_the_account_only() {
+    fn a_source_guessing_many_accounts_is_refused_for_all() {
         let t = AuthThrottle::new(policy());
-        let ip: IpAddr = "192.0.2.1".parse().unwrap();
-        for _ in 0..3 {
-            t.failed(ip, "a@x");
+        for n in 0..6 {
+            t.failed(ip(1), &format!("user{n}@x"));
         }
-        t.succeeded("a@x");
-        assert_eq!(
-            t.failed("192.0.2.9".parse().unwrap(), "a@x"),
-            Duration::ZERO
+        assert!(matches!(
+            t.refused(ip(1), "anyone@x"),
+            Some(Refused::Source(_))
+        ));
+        assert_eq!(t.refused(ip(2), "anyone@x"), None);
+    }
+
+    #[test]
+    fn an_account_attacked_from_everywhere_is_slowed_not_refused() {
+        let t = AuthThrottle::new(policy());
+        t.succeeded(ip(9), "a@x");
+        for n in 0..50 {
+            t.failed(ip(100 + n), "a@x");
+        }
+        assert_eq!(t.refused(ip(200), "a@x"), None, "never refused");
+        assert_eq!(t.refused(ip(9), "a@x"), None);
+        assert!(
+            t.failed(ip(201), "a@x") >= Duration::from_millis(100),
+            "a new address is slowed"
         );
         assert_eq!(
-            t.failed(ip, "z@x"),
+            t.failed(ip(9), "a@x"),
+            Duration::ZERO,
+            "the address that logged in before is not"
+        );
+    }
+
+    #[test]
+    fn success_clears_the_account_not_the_source() {
+        let t = AuthThrottle::new(policy());
+        for _ in 0..3 {
+            t.failed(ip(1), "a@x");
+        }
+        t.succeeded(ip(1), "a@x");
+        assert_eq!(t.failed(ip(3), "a@x"), Duration::ZERO);
+        assert_eq!(
+            t.failed(ip(1), "z@x"),
             Duration::from_millis(200),
-            "IP still counts 4"
+            "the source still counts 4"
         );
+    }
+
+    #[test]
+    fn unlock_clears_an_account() {
+        let t = AuthThrottle::new(policy());
+        for _ in 0..4 {
+            t.failed(ip(1), "a@x");
+        }
+        assert!(t.refused(ip(1), "a@x").is_some());
+        assert!(t.unlock("a@x"));
+        assert_eq!(t.refused(ip(1), "a@x"), None);
+        assert!(!t.unlock("a@x"), "nothing left");
     }
 }

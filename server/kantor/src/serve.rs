@@ -171,6 +171,7 @@ fn auth_policy(config: &Config) -> AuthPolicy {
         failures_before_delay: a.failures_before_delay,
         delay_step: Duration::from_millis(a.delay_step_ms),
         failures_before_lockout: a.failures_before_lockout,
+        source_failures_before_lockout: a.source_failures_before_lockout,
         window: Duration::from_secs(a.window_secs),
         lockout: Duration::from_secs(a.lockout_secs),
     }
