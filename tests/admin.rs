@@ -18,6 +18,63 @@ fn first_start_prints_admin_password_that_works_over_pop3() {
     assert!(!ok, "wrong password must fail: {out}");
 }
 
+/// The data directory and everything the server writes in it are its user's alone: the
+/// directory 0700, the database and the TLS key 0600, a message's blob 0600.
+#[test]
+fn the_data_directory_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = TestServer::start("");
+    let user = format!("perm@{DOMAIN}");
+    server.add_user(&user);
+    let mut smtp = RawClient::connect(server.addr("smtp"));
+    smtp.reply();
+    for line in [
+        "EHLO client.test".to_string(),
+        "MAIL FROM:<a@client.test>".into(),
+        format!("RCPT TO:<{user}>"),
+        "DATA".into(),
+    ] {
+        let reply = smtp.command(&line);
+        assert!(
+            reply.starts_with('2') || reply.starts_with('3'),
+            "{line}: {reply}"
+        );
+    }
+    assert!(
+        smtp.command("Subject: private\r\n\r\nhello\r\n.")
+            .starts_with("250")
+    );
+    let data = server.data().join("data");
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700, "data directory");
+    assert_eq!(mode(&data.join("kantor.db")), 0o600, "database");
+    let mut files = Vec::new();
+    let mut dirs = vec![data.clone()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                assert_eq!(mode(&path), 0o700, "{}", path.display());
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    assert!(
+        files.iter().any(|f| f.starts_with(data.join("blobs"))),
+        "a blob was written"
+    );
+    assert!(
+        files.iter().any(|f| f.starts_with(data.join("tls"))),
+        "the TLS key was written"
+    );
+    for file in files {
+        assert_eq!(mode(&file), 0o600, "{}", file.display());
+    }
+}
+
 #[test]
 fn restart_does_not_bootstrap_again() {
     let mut server = TestServer::start("");
@@ -202,6 +259,32 @@ fn admin_without_data_and_busy_port_fail_with_one_line() {
         1,
         "{stderr}"
     );
+    // The failed first start created nothing and showed no password; the next one, with the
+    // port free, creates the administrator and shows it.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("password"), "{stdout}");
+    drop(busy);
+    let mut next = std::process::Command::new(env!("CARGO_BIN_EXE_kantor"))
+        .args(["serve", "--domain", "busy.test", "--data"])
+        .arg(dir.path().join("data"))
+        .arg("--config")
+        .arg(&config)
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = std::io::BufRead::lines(std::io::BufReader::new(next.stdout.take().unwrap()));
+    let mut shown = false;
+    for line in lines {
+        let line = line.unwrap();
+        shown |= line.starts_with("kantor: administrator password (shown only once): ");
+        if line.starts_with("kantor: ready") {
+            break;
+        }
+    }
+    next.kill().unwrap();
+    next.wait().unwrap();
+    assert!(shown, "the password is shown by the start that listens");
 }
 
 /// Blob files under the data directory (the collector's subject).

@@ -6,7 +6,7 @@ use common::*;
 
 fn server() -> TestServer {
     let server = TestServer::start(
-        "[smtp]\nmax_message_size = 20000\nmax_recipients = 3\nmax_errors = 5\nmax_connections_per_ip = 4\n",
+        "[smtp]\nmax_message_size = 20000\nmax_recipients = 3\nmax_errors = 5\nmx_max_connections_per_ip = 4\n",
     );
     server.add_user(&format!("alice@{DOMAIN}"));
     server
@@ -135,6 +135,27 @@ fn connections_per_ip_are_limited() {
     std::thread::sleep(std::time::Duration::from_millis(200));
     let mut again = RawClient::connect(server.addr("smtp"));
     assert!(again.reply().starts_with("220"));
+}
+
+/// Port 25 takes 20 connections from one address by default (10 addresses must not fill the
+/// listener), while submission keeps its higher per-address limit.
+#[test]
+fn port_25_allows_few_connections_per_address_by_default() {
+    let server = TestServer::start("");
+    let mut held: Vec<RawClient> = (0..20)
+        .map(|_| RawClient::connect(server.addr("smtp")))
+        .collect();
+    for c in &mut held {
+        assert!(c.reply().starts_with("220"));
+    }
+    let mut extra = RawClient::connect(server.addr("smtp"));
+    assert!(extra.reply().starts_with("421"), "21st connection refused");
+    let mut submission: Vec<RawClient> = (0..25)
+        .map(|_| RawClient::connect(server.addr("submission")))
+        .collect();
+    for c in &mut submission {
+        assert!(c.reply().starts_with("220"));
+    }
 }
 
 #[test]

@@ -111,8 +111,11 @@ pub struct SmtpConfig {
     pub max_errors: u32,
     /// Concurrent SMTP connections in total, per listener.
     pub max_connections: usize,
-    /// Concurrent SMTP connections from one IP address, per listener.
+    /// Concurrent connections from one IP address on each submission listener (587, 465).
     pub max_connections_per_ip: usize,
+    /// Concurrent connections from one IP address on port 25, where anyone may connect without
+    /// logging in: low, so that a few addresses cannot fill `max_connections` (Postfix: 50).
+    pub mx_max_connections_per_ip: usize,
 }
 
 impl Default for SmtpConfig {
@@ -127,6 +130,7 @@ impl Default for SmtpConfig {
             max_errors: 20,
             max_connections: 2000,
             max_connections_per_ip: 200,
+            mx_max_connections_per_ip: 20,
         }
     }
 }

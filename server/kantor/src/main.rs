@@ -19,6 +19,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     process::tune_allocator();
     process::raise_open_file_limit();
+    process::private_files();
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Serve(args) => serve::run(args),

@@ -1,5 +1,9 @@
 //! Process-level tuning, done first thing in `main`.
 //!
+//! Files: mail, passwords and keys are nobody else's business, so the umask is 0077 and every
+//! file and directory Kantor creates is 0600 / 0700 from its creation (a TLS key is never
+//! briefly readable); [`restrict_data_dir`] tightens a data directory made by an older version.
+//!
 //! Open files: a mail server holds a socket per client (thousands of IMAP IDLE sessions), so the
 //! soft RLIMIT_NOFILE is raised to the hard limit, as Dovecot and nginx do.
 //!
@@ -54,3 +58,50 @@ pub fn raise_open_file_limit() {
 
 #[cfg(not(unix))]
 pub fn raise_open_file_limit() {}
+
+/// Makes every file and directory created from now on private to the server's user.
+#[cfg(unix)]
+#[allow(unsafe_code)]
+pub fn private_files() {
+    // SAFETY: umask only sets the process's file mode creation mask; called before any thread.
+    unsafe {
+        libc::umask(0o077);
+    }
+}
+
+#[cfg(not(unix))]
+pub fn private_files() {}
+
+/// Closes a data directory to everyone but its owner (0700), with the database files and the
+/// TLS material in it (0600 / 0700): what an older version created with the default umask.
+/// Blobs are left as they are, behind the closed directory (there can be millions).
+#[cfg(unix)]
+pub fn restrict_data_dir(data: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let set = |path: &std::path::Path, mode: u32| match std::fs::metadata(path) {
+        Ok(meta) if meta.permissions().mode() & 0o777 != mode => {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        }
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    };
+    set(data, 0o700)?;
+    for dir in ["blobs", "tls"] {
+        set(&data.join(dir), 0o700)?;
+    }
+    for file in ["kantor.db", "kantor.db-wal", "kantor.db-shm"] {
+        set(&data.join(file), 0o600)?;
+    }
+    if let Ok(entries) = std::fs::read_dir(data.join("tls")) {
+        for entry in entries.flatten() {
+            set(&entry.path(), 0o600)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+pub fn restrict_data_dir(_data: &std::path::Path) -> std::io::Result<()> {
+    Ok(())
+}

@@ -53,11 +53,12 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
         },
     )
     .with_context(|| format!("cannot open the store in {}", args.data.display()))?;
+    crate::process::restrict_data_dir(&args.data)
+        .with_context(|| format!("cannot restrict access to {}", args.data.display()))?;
     collect_garbage_every(store.clone(), &config.store);
     store.install_key_extractor(kantor_imap_message::keys::EXTRACTOR);
     backfill_keys(store.clone());
     let directory = Directory::new(store, auth_policy(&config));
-    bootstrap(&directory, args.domain.as_deref().unwrap_or(&hostname)).await?;
 
     let tls_files = config
         .tls
@@ -92,7 +93,12 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
     let l = &config.listeners;
     let (s, p, i) = (&config.smtp, &config.pop3, &config.imap);
     let wanted = [
-        ("smtp", &l.smtp, s.max_connections, s.max_connections_per_ip),
+        (
+            "smtp",
+            &l.smtp,
+            s.max_connections,
+            s.mx_max_connections_per_ip,
+        ),
         (
             "submission",
             &l.submission,
@@ -126,6 +132,9 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
             listeners.push(bind(name, address, ConnectionLimiter::new(total, per_ip)).await?);
         }
     }
+    // Only once every port is ours: a first start that cannot listen must not have created the
+    // administrator and shown (and so lost) its one-time password.
+    bootstrap(&directory, args.domain.as_deref().unwrap_or(&hostname)).await?;
     for listener in listeners {
         let addr = listener.local_addr()?;
         tracing::info!(listener = listener.name, %addr, "listening");
