@@ -345,3 +345,61 @@ fn gc_removes_the_blobs_of_refused_deliveries() {
     assert!(report.contains("5 unreferenced blob files"), "{report}");
     assert_eq!(blob_files(&server), before);
 }
+
+/// Logs written to a pipe (a file, journald) carry no colour codes, and a session's lines carry
+/// its number and the peer's address.
+#[test]
+fn logs_are_plain_text_and_name_the_session() {
+    use std::io::{BufRead, BufReader, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("kantor.toml");
+    std::fs::write(
+        &config,
+        "[listeners]\nsmtp = \"\"\nsubmission = \"\"\nsubmissions = \"\"\npop3 = \"127.0.0.1:0\"\npop3s = \"\"\nimap = \"\"\nimaps = \"\"\n[pop3]\nallow_plaintext_auth = true\n",
+    )
+    .unwrap();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_kantor"))
+        .args(["serve", "--domain", "logs.test", "--data"])
+        .arg(dir.path().join("data"))
+        .arg("--config")
+        .arg(&config)
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut addr = None;
+    for line in BufReader::new(server.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix("kantor: listening pop3 ") {
+            addr = Some(rest.parse::<std::net::SocketAddr>().unwrap());
+        }
+        if line.starts_with("kantor: ready") {
+            break;
+        }
+    }
+    let mut pop = std::net::TcpStream::connect(addr.unwrap()).unwrap();
+    let mut reader = BufReader::new(pop.try_clone().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    pop.write_all(b"USER nobody@logs.test\r\nPASS wrong\r\n")
+        .unwrap();
+    for _ in 0..2 {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+    }
+    assert!(line.starts_with("-ERR"), "{line}");
+    server.kill().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut server.stderr.take().unwrap(), &mut stderr).unwrap();
+    server.wait().unwrap();
+    assert!(!stderr.contains('\u{1b}'), "no ANSI escapes: {stderr:?}");
+    let failed = stderr
+        .lines()
+        .find(|l| l.contains("login failed"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(
+        failed.contains("pop3{session=") && failed.contains("peer=127.0.0.1:"),
+        "{failed}"
+    );
+}

@@ -66,7 +66,8 @@ pub async fn serve(listener: Listener, implicit_tls: bool, ctx: Arc<ImapContext>
         .serve(
             move |tcp, peer, guard| {
                 let ctx = ctx.clone();
-                let span = tracing::info_span!("imap", %peer, implicit_tls);
+                let session = kantor_net::next_session_id();
+                let span = tracing::info_span!("imap", session, %peer, implicit_tls);
                 async move {
                     session::run(tcp, peer, implicit_tls, ctx).await;
                     drop(guard);

@@ -18,4 +18,11 @@ pub use connection::{Connection, ReadError};
 pub use limits::{ConnectionGuard, ConnectionLimiter};
 pub use listener::{BindError, Listener, bind};
 pub use stream::Stream;
+
+/// A number for a new session, unique in this process: every log line of the session carries
+/// it (with the peer's address), so one session's lines can be told from another's.
+pub fn next_session_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
 pub use tls::TlsError;

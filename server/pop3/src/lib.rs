@@ -18,6 +18,7 @@ use kantor_net::Listener;
 use kantor_store::AccountId;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
+use tracing::Instrument;
 
 /// Shared by every POP3 session, on every POP3 listener (110 and 995 alike).
 pub struct Pop3Context {
@@ -86,10 +87,13 @@ pub async fn serve(listener: Listener, implicit_tls: bool, ctx: Arc<Pop3Context>
         .serve(
             move |tcp, peer, guard| {
                 let ctx = ctx.clone();
+                let session = kantor_net::next_session_id();
+                let span = tracing::info_span!("pop3", session, %peer, implicit_tls);
                 async move {
                     session::run(tcp, peer, implicit_tls, ctx).await;
                     drop(guard);
                 }
+                .instrument(span)
             },
             |mut tcp, _limit| async move {
                 use tokio::io::AsyncWriteExt;

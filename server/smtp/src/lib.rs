@@ -75,7 +75,8 @@ pub async fn serve(listener: Listener, mode: SmtpMode, ctx: Arc<SmtpContext>) {
         .serve(
             move |tcp, peer, guard| {
                 let ctx = ctx.clone();
-                let span = tracing::info_span!("smtp", %peer, ?mode);
+                let session = kantor_net::next_session_id();
+                let span = tracing::info_span!("smtp", session, %peer, ?mode);
                 async move {
                     session::run(tcp, peer, mode, ctx).await;
                     drop(guard);
