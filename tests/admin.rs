@@ -2,6 +2,7 @@
 
 mod common;
 use common::*;
+use std::collections::HashMap;
 
 #[test]
 fn first_start_prints_admin_password_that_works_over_pop3() {
@@ -346,39 +347,50 @@ fn gc_removes_the_blobs_of_refused_deliveries() {
     assert_eq!(blob_files(&server), before);
 }
 
+/// A `kantor serve` with its own `[listeners]` (which TestServer fixes), stdout read up to
+/// "ready"; returns the process (stderr piped) and the listeners' addresses.
+fn serve_with(
+    dir: &std::path::Path,
+    config: &str,
+) -> (std::process::Child, HashMap<String, std::net::SocketAddr>) {
+    use std::io::{BufRead, BufReader};
+    let path = dir.join("kantor.toml");
+    std::fs::write(&path, config).unwrap();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_kantor"))
+        .args(["serve", "--domain", "own.test", "--data"])
+        .arg(dir.join("data"))
+        .arg("--config")
+        .arg(&path)
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut addrs = HashMap::new();
+    for line in BufReader::new(server.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix("kantor: listening ") {
+            let (name, addr) = rest.split_once(' ').unwrap();
+            addrs.insert(name.to_string(), addr.parse().unwrap());
+        }
+        if line.starts_with("kantor: ready") {
+            break;
+        }
+    }
+    (server, addrs)
+}
+
 /// Logs written to a pipe (a file, journald) carry no colour codes, and a session's lines carry
 /// its number and the peer's address.
 #[test]
 fn logs_are_plain_text_and_name_the_session() {
     use std::io::{BufRead, BufReader, Write};
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("kantor.toml");
-    std::fs::write(
-        &config,
+    let (mut server, addrs) = serve_with(
+        dir.path(),
         "[listeners]\nsmtp = \"\"\nsubmission = \"\"\nsubmissions = \"\"\npop3 = \"127.0.0.1:0\"\npop3s = \"\"\nimap = \"\"\nimaps = \"\"\n[pop3]\nallow_plaintext_auth = true\n",
-    )
-    .unwrap();
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_kantor"))
-        .args(["serve", "--domain", "logs.test", "--data"])
-        .arg(dir.path().join("data"))
-        .arg("--config")
-        .arg(&config)
-        .env("RUST_LOG", "info")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut addr = None;
-    for line in BufReader::new(server.stdout.take().unwrap()).lines() {
-        let line = line.unwrap();
-        if let Some(rest) = line.strip_prefix("kantor: listening pop3 ") {
-            addr = Some(rest.parse::<std::net::SocketAddr>().unwrap());
-        }
-        if line.starts_with("kantor: ready") {
-            break;
-        }
-    }
-    let mut pop = std::net::TcpStream::connect(addr.unwrap()).unwrap();
+    );
+    let mut pop = std::net::TcpStream::connect(addrs["pop3"]).unwrap();
     let mut reader = BufReader::new(pop.try_clone().unwrap());
     let mut line = String::new();
     reader.read_line(&mut line).unwrap();
@@ -401,5 +413,55 @@ fn logs_are_plain_text_and_name_the_session() {
     assert!(
         failed.contains("pop3{session=") && failed.contains("peer=127.0.0.1:"),
         "{failed}"
+    );
+}
+
+/// `[::]:port` takes IPv4 and IPv6 clients alike (the defaults are dual-stack), an IPv6
+/// address works where a listener is configured, and an IPv4 client of a dual-stack listener
+/// is known by its IPv4 address (for the limits and logs).
+#[test]
+fn listeners_are_dual_stack() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, addrs) = serve_with(
+        dir.path(),
+        "[listeners]\nsmtp = \"[::]:0\"\nsubmission = \"[::1]:0\"\nsubmissions = \"\"\npop3 = \"\"\npop3s = \"\"\nimap = \"[::]:0\"\nimaps = \"\"\n[imap]\nallow_plaintext_auth = true\n",
+    );
+    let greet = |addr: std::net::SocketAddr| {
+        let tcp = std::net::TcpStream::connect(addr).unwrap();
+        let mut line = String::new();
+        BufReader::new(tcp).read_line(&mut line).unwrap();
+        line
+    };
+    let (smtp, imap) = (addrs["smtp"].port(), addrs["imap"].port());
+    for ip in ["127.0.0.1", "::1"] {
+        let ip: std::net::IpAddr = ip.parse().unwrap();
+        assert!(
+            greet((ip, smtp).into()).starts_with("220 "),
+            "SMTP over {ip}"
+        );
+        assert!(
+            greet((ip, imap).into()).starts_with("* OK "),
+            "IMAP over {ip}"
+        );
+    }
+    assert!(
+        greet(addrs["submission"]).starts_with("220 "),
+        "[::1] configured"
+    );
+    let mut imap_v4 = ImapClient::connect((std::net::Ipv4Addr::LOCALHOST, imap).into());
+    let no = imap_v4.command("LOGIN nobody@own.test wrong");
+    assert!(no[0].contains("NO"), "{no:?}");
+    server.kill().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut server.stderr.take().unwrap(), &mut stderr).unwrap();
+    server.wait().unwrap();
+    let failed = stderr
+        .lines()
+        .find(|l| l.contains("login failed"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(
+        failed.contains("ip=127.0.0.1") && failed.contains("peer=127.0.0.1:"),
+        "an IPv4 client is known by its IPv4 address: {failed}"
     );
 }

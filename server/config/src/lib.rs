@@ -58,13 +58,13 @@ pub struct Listeners {
 impl Default for Listeners {
     fn default() -> Self {
         Listeners {
-            smtp: "0.0.0.0:25".into(),
-            submission: "0.0.0.0:587".into(),
-            submissions: "0.0.0.0:465".into(),
-            pop3: "0.0.0.0:110".into(),
-            pop3s: "0.0.0.0:995".into(),
-            imap: "0.0.0.0:143".into(),
-            imaps: "0.0.0.0:993".into(),
+            smtp: "[::]:25".into(),
+            submission: "[::]:587".into(),
+            submissions: "[::]:465".into(),
+            pop3: "[::]:110".into(),
+            pop3s: "[::]:995".into(),
+            imap: "[::]:143".into(),
+            imaps: "[::]:993".into(),
         }
     }
 }
@@ -413,8 +413,8 @@ mod tests {
     #[test]
     fn empty_file_gives_defaults() {
         let c = Config::parse("").unwrap();
-        assert_eq!(c.listeners.smtp, "0.0.0.0:25");
-        assert_eq!(c.listeners.pop3s, "0.0.0.0:995");
+        assert_eq!(c.listeners.smtp, "[::]:25");
+        assert_eq!(c.listeners.pop3s, "[::]:995");
         assert_eq!(c.smtp.max_recipients, 100);
     }
 
@@ -423,7 +423,7 @@ mod tests {
         let c = Config::parse("[listeners]\nsmtp = \"127.0.0.1:2525\"\npop3 = \"\"\n").unwrap();
         assert_eq!(c.listeners.smtp, "127.0.0.1:2525");
         assert_eq!(c.listeners.pop3, "");
-        assert_eq!(c.listeners.submission, "0.0.0.0:587");
+        assert_eq!(c.listeners.submission, "[::]:587");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use crate::limits::{ConnectionGuard, ConnectionLimiter, LimitExceeded};
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use tokio::net::{TcpListener, TcpStream};
 
 /// A listener that could not be bound: one line naming the listener and the address.
@@ -21,7 +21,9 @@ pub struct Listener {
     pub limiter: ConnectionLimiter,
 }
 
-/// Binds `address` for the listener `name`.
+/// Binds `address` (`IP:port`, `[IPv6]:port`) for the listener `name`. `[::]:port` is
+/// dual-stack: it takes IPv4 clients too, whatever the system's `bindv6only` says; on a host
+/// without IPv6 it falls back to `0.0.0.0:port`.
 pub async fn bind(
     name: &'static str,
     address: &str,
@@ -35,11 +37,39 @@ pub async fn bind(
     let addr: SocketAddr = address.parse().map_err(|_| {
         error(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
-            "not an IP:port address",
+            "not an IP:port address ([::]:993 for IPv6)",
         ))
     })?;
-    let tcp = TcpListener::bind(addr).await.map_err(error)?;
+    let tcp = match listen(addr) {
+        Err(e) if addr.ip() == IpAddr::V6(Ipv6Addr::UNSPECIFIED) && no_ipv6(&e) => {
+            tracing::warn!(listener = name, error = %e, "no IPv6 here: listening on IPv4 only");
+            listen(SocketAddr::from((Ipv4Addr::UNSPECIFIED, addr.port())))
+        }
+        bound => bound,
+    }
+    .map_err(error)?;
     Ok(Listener { name, tcp, limiter })
+}
+
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(false)?;
+    }
+    socket.set_reuse_address(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    TcpListener::from_std(socket.into())
+}
+
+/// Whether binding failed because the host has no IPv6 at all.
+fn no_ipv6(e: &std::io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EAFNOSUPPORT | libc::EADDRNOTAVAIL)
+    )
 }
 
 impl Listener {
@@ -58,7 +88,9 @@ impl Listener {
     {
         loop {
             let (tcp, peer) = match self.tcp.accept().await {
-                Ok(accepted) => accepted,
+                // An IPv4 client of a dual-stack listener arrives as ::ffff:a.b.c.d: one address
+                // for the limits, the login throttle and the logs.
+                Ok((tcp, peer)) => (tcp, SocketAddr::new(peer.ip().to_canonical(), peer.port())),
                 Err(e) => {
                     // EMFILE and friends: back off briefly instead of spinning.
                     tracing::warn!(listener = self.name, error = %e, "accept failed");
