@@ -465,3 +465,36 @@ fn listeners_are_dual_stack() {
         "an IPv4 client is known by its IPv4 address: {failed}"
     );
 }
+
+/// The generated certificate is good for every name a client is pointed at: the host name,
+/// `mail.<domain>` of a local domain, and a listener's IP address (Python's ssl module checks
+/// the name as Thunderbird does), and valid for about a year, not for centuries.
+#[test]
+fn the_generated_certificate_names_what_clients_use() {
+    let mut server = TestServer::start("");
+    // A domain added later is covered from the next start.
+    server.admin_ok(&["domain", "add", "other.test"], "");
+    server.restart();
+    let cert = server.data().join("data/tls/cert.pem");
+    let port = server.port("imaps");
+    for name in ["mail.example.test", "mail.other.test", "127.0.0.1"] {
+        let script = format!(
+            "import socket, ssl, time\n\
+             ctx = ssl.create_default_context(cafile={cert:?})\n\
+             s = ctx.wrap_socket(socket.create_connection(('127.0.0.1', {port})), server_hostname={name:?})\n\
+             left = ssl.cert_time_to_seconds(s.getpeercert()['notAfter']) - time.time()\n\
+             print(int(left // 86400))\n"
+        );
+        let out = std::process::Command::new("python3")
+            .args(["-c", &script])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{name}: {stderr}");
+        let days: i64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+        assert!(
+            (360..=366).contains(&days),
+            "{name}: valid for {days} more days"
+        );
+    }
+}

@@ -60,13 +60,11 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
     backfill_keys(store.clone());
     let directory = Directory::new(store, auth_policy(&config));
 
-    let tls_files = config
-        .tls
-        .certificate
-        .as_deref()
-        .zip(config.tls.private_key.as_deref());
-    let tls = kantor_net::tls::server_config(tls_files, &args.data.join("tls"), &hostname)?;
-
+    // Only once every port is ours does a first start create the administrator: one that cannot
+    // listen must not have shown (and so lost) its one-time password.
+    let listeners = bind_listeners(&config).await?;
+    bootstrap(&directory, args.domain.as_deref().unwrap_or(&hostname)).await?;
+    let tls = tls_config(&config, &args, &hostname, &directory, &listeners)?;
     let handshake_timeout = Duration::from_secs(config.tls.handshake_timeout_secs);
     let smtp_ctx = Arc::new(kantor_smtp::SmtpContext {
         directory: directory.clone(),
@@ -89,52 +87,6 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
         handshake_timeout,
         config: config.imap.clone(),
     });
-
-    let l = &config.listeners;
-    let (s, p, i) = (&config.smtp, &config.pop3, &config.imap);
-    let wanted = [
-        (
-            "smtp",
-            &l.smtp,
-            s.max_connections,
-            s.mx_max_connections_per_ip,
-        ),
-        (
-            "submission",
-            &l.submission,
-            s.max_connections,
-            s.max_connections_per_ip,
-        ),
-        (
-            "submissions",
-            &l.submissions,
-            s.max_connections,
-            s.max_connections_per_ip,
-        ),
-        ("pop3", &l.pop3, p.max_connections, p.max_connections_per_ip),
-        (
-            "pop3s",
-            &l.pop3s,
-            p.max_connections,
-            p.max_connections_per_ip,
-        ),
-        ("imap", &l.imap, i.max_connections, i.max_connections_per_ip),
-        (
-            "imaps",
-            &l.imaps,
-            i.max_connections,
-            i.max_connections_per_ip,
-        ),
-    ];
-    let mut listeners: Vec<Listener> = Vec::new();
-    for (name, address, total, per_ip) in wanted {
-        if !address.is_empty() {
-            listeners.push(bind(name, address, ConnectionLimiter::new(total, per_ip)).await?);
-        }
-    }
-    // Only once every port is ours: a first start that cannot listen must not have created the
-    // administrator and shown (and so lost) its one-time password.
-    bootstrap(&directory, args.domain.as_deref().unwrap_or(&hostname)).await?;
     for listener in listeners {
         let addr = listener.local_addr()?;
         tracing::info!(listener = listener.name, %addr, "listening");
@@ -184,6 +136,89 @@ fn auth_policy(config: &Config) -> AuthPolicy {
         window: Duration::from_secs(a.window_secs),
         lockout: Duration::from_secs(a.lockout_secs),
     }
+}
+
+/// Binds every configured listener, or fails naming the first that cannot be bound.
+async fn bind_listeners(config: &Config) -> Result<Vec<Listener>> {
+    let l = &config.listeners;
+    let (s, p, i) = (&config.smtp, &config.pop3, &config.imap);
+    let wanted = [
+        (
+            "smtp",
+            &l.smtp,
+            s.max_connections,
+            s.mx_max_connections_per_ip,
+        ),
+        (
+            "submission",
+            &l.submission,
+            s.max_connections,
+            s.max_connections_per_ip,
+        ),
+        (
+            "submissions",
+            &l.submissions,
+            s.max_connections,
+            s.max_connections_per_ip,
+        ),
+        ("pop3", &l.pop3, p.max_connections, p.max_connections_per_ip),
+        (
+            "pop3s",
+            &l.pop3s,
+            p.max_connections,
+            p.max_connections_per_ip,
+        ),
+        ("imap", &l.imap, i.max_connections, i.max_connections_per_ip),
+        (
+            "imaps",
+            &l.imaps,
+            i.max_connections,
+            i.max_connections_per_ip,
+        ),
+    ];
+    let mut listeners = Vec::new();
+    for (name, address, total, per_ip) in wanted {
+        if !address.is_empty() {
+            listeners.push(bind(name, address, ConnectionLimiter::new(total, per_ip)).await?);
+        }
+    }
+    Ok(listeners)
+}
+
+/// The configured certificate, or the generated one under `DATA/tls/`, made for the names
+/// clients use: the host name, `mail.<domain>` of every local domain, and the listeners' own IP
+/// addresses (see `kantor_net::tls`).
+fn tls_config(
+    config: &Config,
+    args: &ServeArgs,
+    hostname: &str,
+    directory: &Directory,
+    listeners: &[Listener],
+) -> Result<Arc<kantor_net::tls::ServerConfig>> {
+    let configured = config
+        .tls
+        .certificate
+        .as_deref()
+        .zip(config.tls.private_key.as_deref());
+    let names = kantor_net::tls::CertificateNames {
+        hostname: hostname.to_string(),
+        domains: directory
+            .list_domains()?
+            .into_iter()
+            .map(|d| d.name)
+            .collect(),
+        addresses: listeners
+            .iter()
+            .filter_map(|l| l.local_addr().ok())
+            .map(|a| a.ip())
+            .filter(|ip| !ip.is_unspecified())
+            .collect(),
+    };
+    Ok(kantor_net::tls::server_config(
+        configured,
+        &args.data.join("tls"),
+        &names,
+    )?)
 }
 
 /// On first start (no domain yet): creates the first domain and an administrator, and prints

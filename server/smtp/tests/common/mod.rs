@@ -54,7 +54,12 @@ pub async fn start_with(mode: SmtpMode, config: SmtpConfig, limiter: ConnectionL
     directory.add_user(BOB, PASSWORD, 0, false).await.unwrap();
     directory.add_user(ADMIN, PASSWORD, 0, true).await.unwrap();
     let tls_dir = dir.path().join("tls");
-    let tls = kantor_net::tls::server_config(None, &tls_dir, "localhost").unwrap();
+    let names = kantor_net::tls::CertificateNames {
+        hostname: "localhost".into(),
+        domains: vec![],
+        addresses: vec![],
+    };
+    let tls = kantor_net::tls::server_config(None, &tls_dir, &names).unwrap();
     let ctx = Arc::new(SmtpContext {
         directory: directory.clone(),
         hostname: "mx.example.org".into(),
