@@ -593,3 +593,25 @@ fn failed_logins_refuse_the_guessing_address_not_the_account() {
     assert!(no[0].contains("NO [UNAVAILABLE]"), "{no:?}");
     ImapClient::connect_from(addr, owner).ok(&format!("LOGIN {other} {PASSWORD}"));
 }
+
+/// Conformance details an independent suite checked: a name that is not valid modified UTF-7
+/// (RFC 3501 §5.1.3) names no mailbox (NO, not BAD) and cannot be created; CHECK answers as
+/// CHECK.
+#[test]
+fn invalid_modified_utf7_names_are_no_and_check_is_check() {
+    let (server, user) = server_with_user(PLAINTEXT);
+    let mut imap = ImapClient::login(server.addr("imap"), &user);
+    let select = imap.command("SELECT &Jjo");
+    assert!(
+        select.last().unwrap().contains(" NO [NONEXISTENT] "),
+        "{select:?}"
+    );
+    let create = imap.command("CREATE &Jjo");
+    assert!(create[0].contains(" NO [CANNOT] "), "{create:?}");
+    imap.ok("SELECT INBOX");
+    let check = imap.command("CHECK");
+    assert!(
+        check.last().unwrap().ends_with(" OK CHECK completed\r\n"),
+        "{check:?}"
+    );
+}

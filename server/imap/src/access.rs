@@ -9,8 +9,8 @@
 
 use crate::names::{self, DELIMITER};
 use crate::outcome::Refusal;
-use kantor_imap_proto::Mailbox;
 use kantor_imap_proto::response::data::{NamespaceDescr, Namespaces};
+use kantor_imap_proto::{Code, Mailbox};
 use kantor_store::{AccountId, Mail};
 
 /// Which namespace a name is in.
@@ -54,9 +54,14 @@ pub(crate) fn resolve(
     mailbox: &Mailbox,
     utf8: bool,
 ) -> Result<Target, Refusal> {
-    let name = mailbox
-        .decode(utf8)
-        .map_err(|_| Refusal::bad("Invalid modified UTF-7 mailbox name"))?;
+    // A name that is not valid modified UTF-7 (RFC 3501 §5.1.3) is a well-formed astring that
+    // names no mailbox: NO, as for any missing mailbox, not BAD (the command's syntax is fine).
+    let name = mailbox.decode(utf8).map_err(|_| {
+        Refusal::no_code(
+            Code::NonExistent,
+            "No such mailbox: the name is not valid modified UTF-7",
+        )
+    })?;
     Ok(resolve_name(account_id, &name))
 }
 

@@ -18,6 +18,17 @@ fn target(session: &Session, mailbox: &Mailbox) -> Result<Target, Refusal> {
     access::resolve(user.account_id, mailbox, session.enabled.utf8_names())
 }
 
+/// A name a mailbox cannot be created under is `NO [CANNOT]`, not "no such mailbox".
+fn cannot_create(refusal: Refusal) -> Refusal {
+    match refusal {
+        Refusal::No {
+            code: Some(Code::NonExistent),
+            ..
+        } => Refusal::no_code(Code::Cannot, "Mailbox name is not valid modified UTF-7"),
+        other => other,
+    }
+}
+
 /// A name fit for CREATE or RENAME's destination, without its trailing delimiter.
 fn valid_name(target: &Target) -> Result<String, Refusal> {
     names::validate(&target.name).map_err(|e| {
@@ -67,7 +78,7 @@ fn learn(session: &mut Session, created: &[kantor_store::Mailbox]) {
 
 /// RFC 9051 §6.3.4; `OK [MAILBOXID (...)]` (RFC 8474 §4.1).
 pub(crate) async fn create(session: &mut Session, create: Create) -> Outcome {
-    let target = target(session, &create.mailbox)?;
+    let target = target(session, &create.mailbox).map_err(cannot_create)?;
     let name = valid_name(&target)?;
     if name == "INBOX" {
         return Err(Refusal::no_code(Code::AlreadyExists, "INBOX always exists"));
@@ -121,7 +132,7 @@ pub(crate) async fn delete(session: &mut Session, mailbox: Mailbox) -> Outcome {
 /// Renaming INBOX moves its messages to a new mailbox and leaves INBOX empty.
 pub(crate) async fn rename(session: &mut Session, from: Mailbox, to: Mailbox) -> Outcome {
     let from = target(session, &from)?;
-    let to_target = target(session, &to)?;
+    let to_target = target(session, &to).map_err(cannot_create)?;
     let to = valid_name(&to_target)?;
     let account_id = from.account_id;
     if to == "INBOX" {

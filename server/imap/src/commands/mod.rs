@@ -101,7 +101,9 @@ pub(crate) async fn execute(session: &mut Session, command: Command) -> Result<F
     let mut flow = Flow::Continue;
     let outcome: Outcome = match body {
         CommandBody::Capability => any::capability(session),
-        CommandBody::Noop | CommandBody::Check => Ok(crate::outcome::Done::new("NOOP completed")),
+        CommandBody::Noop => Ok(crate::outcome::Done::new("NOOP completed")),
+        // RFC 3501 §6.4.1: a checkpoint; every change is on disk already when it is answered.
+        CommandBody::Check => Ok(crate::outcome::Done::new("CHECK completed")),
         CommandBody::Logout => {
             flow = Flow::Close;
             any::logout(session)
