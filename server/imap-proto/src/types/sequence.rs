@@ -321,7 +321,7 @@ mod tests {
         };
         for _ in 0..2000 {
             let count = 1 + next(6) as usize;
-            let mut number = |next: &mut dyn FnMut(u32) -> u32| match next(5) {
+            let number = |next: &mut dyn FnMut(u32) -> u32| match next(5) {
                 0 => SeqNumber::Largest,
                 _ => SeqNumber::Value(NonZeroU32::new(1 + next(30)).unwrap()),
             };
