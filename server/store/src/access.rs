@@ -8,7 +8,6 @@
 //! member's own `\Seen`) will be keyed by the acting user, which every operation now knows.
 
 use crate::{AccountId, MailboxId, Result, Store, StoreError};
-use rusqlite::{Connection, OptionalExtension};
 
 /// Who acts on the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -60,12 +59,7 @@ impl Rights {
 
 /// The rights `actor` has on `owner`'s account, or on one of its mailboxes: the one place
 /// where rights are decided.
-pub fn rights(
-    _conn: &Connection,
-    actor: Actor,
-    owner: AccountId,
-    _mailbox: Option<MailboxId>,
-) -> Rights {
+pub fn rights(actor: Actor, owner: AccountId, _mailbox: Option<MailboxId>) -> Rights {
     match actor {
         Actor::System => Rights::ALL,
         Actor::User(user) if user == owner => Rights::ALL,
@@ -77,13 +71,12 @@ pub fn rights(
 /// to see it, the object does not exist for the actor (`NotFound`, as for an unknown id: ids
 /// do not leak); seen but not allowed, `Forbidden`.
 pub(crate) fn require(
-    conn: &Connection,
     actor: Actor,
     owner: AccountId,
     mailbox: Option<MailboxId>,
     needed: Rights,
 ) -> Result<()> {
-    let held = rights(conn, actor, owner, mailbox);
+    let held = rights(actor, owner, mailbox);
     if held.contains(needed) {
         Ok(())
     } else if held.contains(Rights::LOOKUP) {
@@ -92,84 +85,9 @@ pub(crate) fn require(
             mailbox.map_or(format!("account {owner}"), |m| format!("mailbox {m}"))
         )))
     } else {
-        Err(not_found(owner, mailbox))
-    }
-}
-
-fn not_found(owner: AccountId, mailbox: Option<MailboxId>) -> StoreError {
-    StoreError::NotFound(mailbox.map_or(format!("account {owner}"), |m| format!("mailbox {m}")))
-}
-
-/// The account a mailbox belongs to, if it exists.
-pub(crate) fn mailbox_owner(conn: &Connection, mailbox: MailboxId) -> Result<Option<AccountId>> {
-    Ok(conn
-        .prepare_cached("SELECT account_id FROM mailboxes WHERE id = ?1")?
-        .query_row([mailbox], |r| r.get(0))
-        .optional()?)
-}
-
-/// Checks `needed` on a mailbox, given only its id; returns its owner.
-pub(crate) fn require_mailbox(
-    conn: &Connection,
-    actor: Actor,
-    mailbox: MailboxId,
-    needed: Rights,
-) -> Result<AccountId> {
-    let owner = mailbox_owner(conn, mailbox)?
-        .ok_or_else(|| StoreError::NotFound(format!("mailbox {mailbox}")))?;
-    require(conn, actor, owner, Some(mailbox), needed)?;
-    Ok(owner)
-}
-
-/// Mailbox owners seen by reads, so that the rights check of a read costs no query: a mailbox
-/// never changes owner and its id is never given to another (a deleted one reads as empty).
-#[derive(Default)]
-pub(crate) struct Owners(std::sync::RwLock<std::collections::HashMap<MailboxId, AccountId>>);
-
-impl Owners {
-    /// [`require_mailbox`], remembering the owner.
-    pub(crate) fn require(
-        &self,
-        conn: &Connection,
-        actor: Actor,
-        mailbox: MailboxId,
-        needed: Rights,
-    ) -> Result<AccountId> {
-        let known = self.0.read().ok().and_then(|m| m.get(&mailbox).copied());
-        let owner = match known {
-            Some(owner) => owner,
-            None => {
-                let owner = mailbox_owner(conn, mailbox)?
-                    .ok_or_else(|| StoreError::NotFound(format!("mailbox {mailbox}")))?;
-                if let Ok(mut owners) = self.0.write() {
-                    owners.insert(mailbox, owner);
-                }
-                owner
-            }
-        };
-        require(conn, actor, owner, Some(mailbox), needed)?;
-        Ok(owner)
-    }
-
-    /// Forgets a deleted mailbox.
-    pub(crate) fn forget(&self, mailbox: MailboxId) {
-        if let Ok(mut owners) = self.0.write() {
-            owners.remove(&mailbox);
-        }
-    }
-}
-
-/// Checks `needed` on a mailbox that the caller says belongs to `account`.
-pub(crate) fn require_in_account(
-    conn: &Connection,
-    actor: Actor,
-    account: AccountId,
-    mailbox: MailboxId,
-    needed: Rights,
-) -> Result<()> {
-    match require_mailbox(conn, actor, mailbox, needed)? {
-        owner if owner == account => Ok(()),
-        _ => Err(StoreError::NotFound(format!("mailbox {mailbox}"))),
+        Err(StoreError::NotFound(
+            mailbox.map_or(format!("account {owner}"), |m| format!("mailbox {m}")),
+        ))
     }
 }
 

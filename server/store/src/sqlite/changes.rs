@@ -63,7 +63,7 @@ impl Mail {
     /// [`StoreError::ChangesPruned`] when the log was pruned past `since`.
     pub fn changes_since(&self, account_id: AccountId, since: Modseq) -> Result<Vec<Change>> {
         self.store.read_checked(|c| {
-            require(c, self.actor, account_id, None, Rights::LOOKUP)?;
+            require(self.actor, account_id, None, Rights::LOOKUP)?;
             check_floor(c, account_id, since)?;
             Ok(c.prepare_cached(&format!(
                 "SELECT {CHANGE_COLUMNS} WHERE account_id = ?1 AND modseq > ?2 ORDER BY modseq, id"
@@ -85,7 +85,7 @@ impl Mail {
         let kinds: Vec<i64> = objects.iter().map(|&o| o as i64).collect();
         let kinds = serde_json::to_string(&kinds).unwrap_or_else(|_| "[]".into());
         self.store.read_checked(|c| {
-            require(c, self.actor, account_id, None, Rights::LOOKUP)?;
+            require(self.actor, account_id, None, Rights::LOOKUP)?;
             check_floor(c, account_id, since)?;
             let mut rows = c
                 .prepare_cached(&format!(

@@ -6,10 +6,11 @@
 //! the mailbox's life, while an email moved out and filed back keeps its id under a new UID. Flags other than `\Deleted` and keywords belong to the email; `\Deleted`, the UID
 //! and the modseq belong to the membership (docs/architecture.md, "Emails and memberships").
 
+use super::access::require_in_account;
 use super::filing::{check_quota, count_usage, file_in};
 use super::messages::keywords_from_column;
 use super::{WriteCtx, now};
-use crate::access::{Mail, Rights, require_in_account};
+use crate::access::{Mail, Rights};
 use crate::changes::{ChangeKind, ObjectKind};
 use crate::{AccountId, Flags, MailboxId, MessageId, Modseq, Result, Uid};
 use rusqlite::{OptionalExtension, params};

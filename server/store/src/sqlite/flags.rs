@@ -4,9 +4,10 @@
 //! `\Deleted` belongs to the membership.
 
 use super::WriteCtx;
+use super::access::require_in_account;
 use super::edits::filed;
 use super::messages::{keywords_to_column, normalize_keywords};
-use crate::access::{Mail, Rights, require_in_account};
+use crate::access::{Mail, Rights};
 use crate::changes::{ChangeKind, ObjectKind};
 use crate::{
     AccountId, FlagChange, FlagOperation, FlagResult, FlagState, Flags, MailboxId, Modseq, Result,

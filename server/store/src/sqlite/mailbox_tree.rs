@@ -5,8 +5,9 @@
 //! parentId is derived from it).
 
 use super::WriteCtx;
+use super::access::require_in_account;
 use super::mailboxes::{MAILBOX_COLUMNS, create_mailbox, mailbox_from_row};
-use crate::access::{Mail, Rights, require, require_in_account};
+use crate::access::{Mail, Rights, require};
 use crate::changes::{ChangeKind, ObjectKind};
 use crate::{AccountId, Mailbox, MailboxId, MailboxRole, Result, StoreError};
 use rusqlite::{OptionalExtension, params};
@@ -162,7 +163,7 @@ impl Mail {
         let (name, limits, actor) = (name.to_string(), self.store.inner.limits, self.actor);
         self.store
             .write(move |ctx| {
-                require(ctx.conn(), actor, account_id, None, Rights::CREATE)?;
+                require(actor, account_id, None, Rights::CREATE)?;
                 limits.check_name(&name)?;
                 if mailbox_id_by_name(ctx, account_id, &name)?.is_some() {
                     return Err(StoreError::AlreadyExists(format!("mailbox {name}")));

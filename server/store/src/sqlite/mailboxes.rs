@@ -2,8 +2,9 @@
 //! change bumps the account's modseq and is logged. Subscriptions are names, kept apart
 //! (`subscriptions.rs`): none of these touches them.
 
+use super::access::{require_in_account, require_mailbox};
 use super::{WriteCtx, now};
-use crate::access::{Mail, Rights, require_in_account, require_mailbox, rights};
+use crate::access::{Mail, Rights, rights};
 use crate::changes::{ChangeKind, ObjectKind};
 use crate::{AccountId, Mailbox, MailboxId, MailboxRole, Result, StoreError, Uid};
 use rusqlite::{OptionalExtension, Row, params};
@@ -85,7 +86,7 @@ impl Mail {
                 ))?
                 .query_map([account_id], mailbox_from_row)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(all.into_iter().filter(|m| self.sees(c, m)).collect())
+            Ok(all.into_iter().filter(|m| self.sees(m)).collect())
         })
     }
 
@@ -122,13 +123,13 @@ impl Mail {
                 .prepare_cached(sql)?
                 .query_row(args, mailbox_from_row)
                 .optional()?;
-            Ok(found.filter(|m| self.sees(c, m)))
+            Ok(found.filter(|m| self.sees(m)))
         })
     }
 
     /// Whether the actor may see the mailbox at all (RFC 4314 `l`).
-    fn sees(&self, conn: &rusqlite::Connection, mailbox: &Mailbox) -> bool {
-        rights(conn, self.actor, mailbox.account_id, Some(mailbox.id)).contains(Rights::LOOKUP)
+    fn sees(&self, mailbox: &Mailbox) -> bool {
+        rights(self.actor, mailbox.account_id, Some(mailbox.id)).contains(Rights::LOOKUP)
     }
 
     /// Claims the messages up to `up_to` that no read-write session has been told about

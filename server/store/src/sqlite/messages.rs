@@ -8,8 +8,9 @@
 //! EMAILID).
 
 use super::Store;
+use super::access::require_in_account;
 use super::filing::{Added, Target, check_quota, insert_message};
-use crate::access::{Mail, Rights, require, require_in_account};
+use crate::access::{Mail, Rights, require};
 use crate::{
     AccountId, BlobHash, BlobRef, Delivered, Flags, IncomingMessage, MailboxId, MessageId,
     MessageMeta, MessageSummary, NewMessage, Result, StoreError, Uid,
@@ -149,7 +150,7 @@ impl Mail {
         let json: String = self
             .store
             .read_checked(|c| {
-                require(c, self.actor, account_id, None, Rights::READ)?;
+                require(self.actor, account_id, None, Rights::READ)?;
                 Ok(c.prepare_cached(
                     "SELECT x.meta FROM email_meta x JOIN emails e ON e.id = x.email_id \
                      WHERE x.email_id = ?1 AND e.account_id = ?2",

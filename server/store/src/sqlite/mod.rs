@@ -11,6 +11,7 @@
 //! `sort_keys` keeps each email's search and sort keys (`crate::keys`).
 //! `watcher` wakes listeners for commits made by other processes; `gc` is the collector.
 
+mod access;
 mod changes;
 mod directory;
 mod edits;
@@ -81,7 +82,7 @@ struct Inner {
     changes: Arc<ChangeHub>,
     headers: HeaderCache,
     limits: MailboxLimits,
-    owners: crate::access::Owners,
+    owners: access::Owners,
     /// How emails' search and sort keys are computed, once installed (`sort_keys`).
     keys: std::sync::OnceLock<crate::keys::KeyExtractor>,
     /// Tells this open store from others in the same process (tests open many).
@@ -111,7 +112,7 @@ impl Store {
                 changes,
                 headers: HeaderCache::new(options.header_cache_bytes),
                 limits: options.mailbox_limits,
-                owners: crate::access::Owners::default(),
+                owners: access::Owners::default(),
                 keys: std::sync::OnceLock::new(),
                 instance: NEXT_INSTANCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             }),
@@ -190,7 +191,7 @@ impl Store {
         }
     }
 
-    /// Checks `needed` on a mailbox for a read; returns its owner (see [`crate::access::Owners`]).
+    /// Checks `needed` on a mailbox for a read; returns its owner (see [`access::Owners`]).
     pub(crate) fn require_mailbox(
         &self,
         conn: &Connection,

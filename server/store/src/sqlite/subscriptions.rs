@@ -59,7 +59,7 @@ impl Mail {
     /// The account's subscribed names, sorted; some may name no mailbox.
     pub fn subscriptions(&self, account_id: AccountId) -> Result<Vec<String>> {
         self.store.read_checked(|c| {
-            require(c, self.actor, account_id, None, Rights::LOOKUP)?;
+            require(self.actor, account_id, None, Rights::LOOKUP)?;
             Ok(c.prepare_cached(
                 "SELECT name FROM subscriptions WHERE account_id = ?1 ORDER BY name",
             )?
@@ -80,7 +80,7 @@ impl Mail {
         let (name, actor) = (name.to_string(), self.actor);
         self.store
             .write(move |ctx| {
-                require(ctx.conn(), actor, account_id, None, Rights::LOOKUP)?;
+                require(actor, account_id, None, Rights::LOOKUP)?;
                 set(ctx, account_id, &name, subscribed)
             })
             .await
