@@ -136,6 +136,17 @@ pub struct Change {
     pub uid: Option<Uid>,
 }
 
+/// One page of the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangePage {
+    /// The changes, oldest first; all of a modseq or none of it.
+    pub changes: Vec<Change>,
+    /// The modseq the page reaches: pass it as `since` for the next page.
+    pub until: Modseq,
+    /// Whether there are changes after `until` (JMAP `hasMoreChanges`).
+    pub has_more: bool,
+}
+
 impl ObjectKind {
     pub(crate) fn from_i64(v: i64) -> Option<ObjectKind> {
         match v {

@@ -21,6 +21,7 @@ pub mod changes;
 mod error;
 mod header_cache;
 pub mod keys;
+mod mailbox_tree;
 pub mod meta;
 pub mod model;
 mod sqlite;
@@ -28,12 +29,10 @@ pub mod testing;
 
 pub use access::{Actor, Mail, Rights};
 pub use blob::{BlobHash, BlobRef, BlobStore, LocalBlobStore};
-pub use changes::{AccountChanges, ChangeEvent};
+pub use changes::{AccountChanges, ChangeEvent, ChangePage};
 pub use error::{Result, StoreError};
 pub use keys::{EmailKeys, KeyColumn, KeyExtractor, MessageKeys, SearchTexts};
+pub use mailbox_tree::{HIERARCHY_DELIMITER, MailboxLimits, TreeRename, ancestors};
 pub use meta::MessageMeta;
 pub use model::*;
-pub use sqlite::{
-    ChangePage, GcReport, HIERARCHY_DELIMITER, MailboxLimits, Store, StoreOptions, TreeRename,
-    ancestors,
-};
+pub use sqlite::{Store, StoreOptions};

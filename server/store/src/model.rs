@@ -274,3 +274,16 @@ pub struct QueueEntry {
     pub attempts: u32,
     pub next_attempt_at: i64,
 }
+
+/// What one collection removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct GcReport {
+    /// Tombstoned emails removed.
+    pub emails: u64,
+    /// Blobs deleted (rows and files) whose last reference went before the cutoff.
+    pub blobs: u64,
+    /// Blob files deleted that no row referenced.
+    pub orphan_files: u64,
+    /// Bytes of the deleted blobs that had rows (orphans' sizes are not known).
+    pub bytes: u64,
+}

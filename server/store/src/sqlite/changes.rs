@@ -8,21 +8,10 @@
 
 use super::{Store, WriteCtx, now};
 use crate::access::{Mail, Rights, require};
-use crate::changes::{Change, ChangeKind, ObjectKind};
+use crate::changes::{Change, ChangeKind, ChangePage, ObjectKind};
 use crate::{AccountId, Modseq, Result, StoreError};
 use rusqlite::{Connection, Row, params};
 use std::time::Duration;
-
-/// One page of the log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChangePage {
-    /// The changes, oldest first; all of a modseq or none of it.
-    pub changes: Vec<Change>,
-    /// The modseq the page reaches: pass it as `since` for the next page.
-    pub until: Modseq,
-    /// Whether there are changes after `until` (JMAP `hasMoreChanges`).
-    pub has_more: bool,
-}
 
 fn change_from_row(r: &Row<'_>) -> rusqlite::Result<Change> {
     let bad =

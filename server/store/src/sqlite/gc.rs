@@ -14,25 +14,12 @@
 //! process can reference a blob the collector is deleting.
 
 use super::{Store, WriteCtx, now};
-use crate::{BlobHash, Result, StoreError};
+use crate::{BlobHash, GcReport, Result, StoreError};
 use rusqlite::params;
 use std::time::{Duration, SystemTime};
 
 /// Rows handled by one write job, so the collector never holds the writer for long.
 const BATCH: usize = 1000;
-
-/// What one collection removed.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct GcReport {
-    /// Tombstoned emails removed.
-    pub emails: u64,
-    /// Blobs deleted (rows and files) whose last reference went before the cutoff.
-    pub blobs: u64,
-    /// Blob files deleted that no row referenced.
-    pub orphan_files: u64,
-    /// Bytes of the deleted blobs that had rows (orphans' sizes are not known).
-    pub bytes: u64,
-}
 
 impl Store {
     /// Removes what was released more than `grace` ago (see the module documentation).

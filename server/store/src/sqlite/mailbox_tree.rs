@@ -1,86 +1,34 @@
 //! Mailbox tree operations, each one write job: creation with the missing parents, rename of a
 //! mailbox with its whole subtree (and of INBOX, which moves its messages instead), under the
-//! limits an operator sets (mailboxes per account, name length, depth). Names are paths with
-//! [`HIERARCHY_DELIMITER`] between levels (IMAP's hierarchy delimiter, RFC 9051 §5.1; JMAP's
-//! parentId is derived from it).
+//! account's [`MailboxLimits`] (`crate::mailbox_tree`).
 
 use super::WriteCtx;
 use super::access::require_in_account;
 use super::mailboxes::{MAILBOX_COLUMNS, create_mailbox, mailbox_from_row};
 use crate::access::{Mail, Rights, require};
 use crate::changes::{ChangeKind, ObjectKind};
+use crate::mailbox_tree::{HIERARCHY_DELIMITER, MailboxLimits, TreeRename, ancestors};
 use crate::{AccountId, Mailbox, MailboxId, MailboxRole, Result, StoreError};
 use rusqlite::{OptionalExtension, params};
 
-/// The hierarchy delimiter of mailbox names.
-pub const HIERARCHY_DELIMITER: char = '/';
-
-/// What an account's mailboxes may grow to; every tree operation checks it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MailboxLimits {
-    /// Mailboxes per account.
-    pub max_mailboxes: usize,
-    /// Bytes of a whole name, levels and delimiters included.
-    pub max_name_bytes: usize,
-    /// Levels of a name (`a/b/c` has 3).
-    pub max_depth: usize,
-}
-
-impl Default for MailboxLimits {
-    fn default() -> Self {
-        MailboxLimits {
-            max_mailboxes: 2000,
-            max_name_bytes: 512,
-            max_depth: 32,
-        }
+/// Refuses adding `adding` mailboxes past the account's limit.
+fn check_count(
+    ctx: &WriteCtx<'_>,
+    limits: &MailboxLimits,
+    account_id: AccountId,
+    adding: usize,
+) -> Result<()> {
+    let count: i64 = ctx
+        .conn()
+        .prepare_cached("SELECT COUNT(*) FROM mailboxes WHERE account_id = ?1")?
+        .query_row([account_id], |r| r.get(0))?;
+    match count as usize + adding > limits.max_mailboxes {
+        true => Err(StoreError::Limit(format!(
+            "an account has at most {} mailboxes",
+            limits.max_mailboxes
+        ))),
+        false => Ok(()),
     }
-}
-
-impl MailboxLimits {
-    fn check_name(&self, name: &str) -> Result<()> {
-        if name.len() > self.max_name_bytes {
-            return Err(StoreError::Limit(format!(
-                "mailbox names are limited to {} bytes",
-                self.max_name_bytes
-            )));
-        }
-        if name.split(HIERARCHY_DELIMITER).count() > self.max_depth {
-            return Err(StoreError::Limit(format!(
-                "mailboxes nest at most {} levels deep",
-                self.max_depth
-            )));
-        }
-        Ok(())
-    }
-
-    fn check_count(&self, ctx: &WriteCtx<'_>, account_id: AccountId, adding: usize) -> Result<()> {
-        let count: i64 = ctx
-            .conn()
-            .prepare_cached("SELECT COUNT(*) FROM mailboxes WHERE account_id = ?1")?
-            .query_row([account_id], |r| r.get(0))?;
-        match count as usize + adding > self.max_mailboxes {
-            true => Err(StoreError::Limit(format!(
-                "an account has at most {} mailboxes",
-                self.max_mailboxes
-            ))),
-            false => Ok(()),
-        }
-    }
-}
-
-/// What a subtree rename did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TreeRename {
-    /// Every mailbox renamed, with its new name (the mailbox first, then its descendants).
-    pub renamed: Vec<(MailboxId, String)>,
-    /// Mailboxes created: missing parents of the new name, and for INBOX its new mailbox.
-    pub created: Vec<Mailbox>,
-}
-
-/// The ancestors of `name`, outermost first: `a/b/c` has `a` and `a/b`.
-pub fn ancestors(name: &str) -> impl Iterator<Item = &str> {
-    name.match_indices(HIERARCHY_DELIMITER)
-        .map(move |(i, _)| &name[..i])
 }
 
 fn mailbox_id_by_name(
@@ -116,7 +64,7 @@ fn create_parents(
             Err(e) => Some(Err(e)),
         })
         .collect::<Result<_>>()?;
-    limits.check_count(ctx, account_id, missing.len())?;
+    check_count(ctx, limits, account_id, missing.len())?;
     missing
         .into_iter()
         .map(|parent| {
@@ -172,7 +120,7 @@ impl Mail {
                     true => create_parents(ctx, &limits, account_id, &name)?,
                     false => Vec::new(),
                 };
-                limits.check_count(ctx, account_id, 1)?;
+                check_count(ctx, &limits, account_id, 1)?;
                 let id = create_mailbox(ctx, account_id, &name, role)?;
                 created.push(load(ctx, id)?);
                 Ok(created)
@@ -210,7 +158,7 @@ impl Mail {
                 ..TreeRename::default()
             };
             if is_inbox {
-                limits.check_count(ctx, account_id, 1)?;
+                check_count(ctx, &limits, account_id, 1)?;
                 let destination = create_mailbox(ctx, account_id, &to, None)?;
                 super::edits::move_all(ctx, account_id, id, destination)?;
                 result.created.push(load(ctx, destination)?);

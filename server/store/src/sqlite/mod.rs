@@ -33,14 +33,12 @@ mod writer;
 use crate::blob::{BlobStore, LocalBlobStore};
 use crate::changes::{AccountChanges, ChangeHub};
 use crate::header_cache::HeaderCache;
+use crate::mailbox_tree::MailboxLimits;
 use crate::{Result, StoreError};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-pub use changes::ChangePage;
-pub use gc::GcReport;
-pub use mailbox_tree::{HIERARCHY_DELIMITER, MailboxLimits, TreeRename, ancestors};
 pub(crate) use writer::WriteCtx;
 
 /// Tuning of the embedded store.
