@@ -48,9 +48,3 @@ pub enum StoreError {
     #[error("store is shut down")]
     ShutDown,
 }
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(error: rusqlite::Error) -> Self {
-        StoreError::Database(error.to_string())
-    }
-}

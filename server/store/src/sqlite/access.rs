@@ -1,12 +1,13 @@
 //! Rights checks that need the database: whose a mailbox is. The decision itself is
 //! [`crate::access::rights`]; this only finds the owner to decide on.
 
+use super::error::DbResult;
 use crate::access::{Actor, Rights, require};
-use crate::{AccountId, MailboxId, Result, StoreError};
+use crate::{AccountId, MailboxId, StoreError};
 use rusqlite::{Connection, OptionalExtension};
 
 /// The account a mailbox belongs to, if it exists.
-fn mailbox_owner(conn: &Connection, mailbox: MailboxId) -> Result<Option<AccountId>> {
+fn mailbox_owner(conn: &Connection, mailbox: MailboxId) -> DbResult<Option<AccountId>> {
     Ok(conn
         .prepare_cached("SELECT account_id FROM mailboxes WHERE id = ?1")?
         .query_row([mailbox], |r| r.get(0))
@@ -19,7 +20,7 @@ pub(super) fn require_mailbox(
     actor: Actor,
     mailbox: MailboxId,
     needed: Rights,
-) -> Result<AccountId> {
+) -> DbResult<AccountId> {
     let owner = mailbox_owner(conn, mailbox)?
         .ok_or_else(|| StoreError::NotFound(format!("mailbox {mailbox}")))?;
     require(actor, owner, Some(mailbox), needed)?;
@@ -33,10 +34,10 @@ pub(super) fn require_in_account(
     account: AccountId,
     mailbox: MailboxId,
     needed: Rights,
-) -> Result<()> {
+) -> DbResult<()> {
     match require_mailbox(conn, actor, mailbox, needed)? {
         owner if owner == account => Ok(()),
-        _ => Err(StoreError::NotFound(format!("mailbox {mailbox}"))),
+        _ => Err(StoreError::NotFound(format!("mailbox {mailbox}")).into()),
     }
 }
 
@@ -53,7 +54,7 @@ impl Owners {
         actor: Actor,
         mailbox: MailboxId,
         needed: Rights,
-    ) -> Result<AccountId> {
+    ) -> DbResult<AccountId> {
         let known = self.0.read().ok().and_then(|m| m.get(&mailbox).copied());
         let owner = match known {
             Some(owner) => owner,

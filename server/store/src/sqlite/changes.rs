@@ -6,6 +6,7 @@
 //! [`StoreError::ChangesPruned`]: IMAP QRESYNC resynchronises in full, JMAP answers
 //! `cannotCalculateChanges` (RFC 8620 §5.2).
 
+use super::error::{DbError, DbResult};
 use super::{Store, WriteCtx, now};
 use crate::access::{Mail, Rights, require};
 use crate::changes::{Change, ChangeKind, ChangePage, ObjectKind};
@@ -29,20 +30,21 @@ fn change_from_row(r: &Row<'_>) -> rusqlite::Result<Change> {
 const CHANGE_COLUMNS: &str = "modseq, object, kind, object_id, mailbox_id, uid FROM changes";
 
 /// Fails when the log no longer goes back to `since`.
-fn check_floor(conn: &Connection, account_id: AccountId, since: Modseq) -> Result<()> {
+fn check_floor(conn: &Connection, account_id: AccountId, since: Modseq) -> DbResult<()> {
     let floor: i64 = conn
         .prepare_cached("SELECT changes_floor FROM accounts WHERE id = ?1")?
         .query_row([account_id], |r| r.get(0))
         .map_err(|e| match e {
             rusqlite::Error::QueryReturnedNoRows => {
-                StoreError::NotFound(format!("account {account_id}"))
+                StoreError::NotFound(format!("account {account_id}")).into()
             }
-            e => e.into(),
+            e => DbError::from(e),
         })?;
     match since < floor as u64 {
         true => Err(StoreError::ChangesPruned {
             floor: floor as u64,
-        }),
+        }
+        .into()),
         false => Ok(()),
     }
 }
@@ -129,7 +131,7 @@ impl Store {
     }
 }
 
-fn prune(ctx: &mut WriteCtx<'_>, cutoff: i64) -> Result<u64> {
+fn prune(ctx: &mut WriteCtx<'_>, cutoff: i64) -> DbResult<u64> {
     let floors: Vec<(AccountId, i64)> = ctx
         .conn()
         .prepare_cached(

@@ -2,6 +2,7 @@
 //! password hashing, recipient resolution) live in the `kantor-directory` crate; this file only
 //! stores and finds, and refuses an address already taken by another kind of entry.
 
+use super::error::DbResult;
 use super::{Store, WriteCtx, now};
 use crate::changes::{ChangeKind, ObjectKind};
 use crate::{
@@ -25,15 +26,15 @@ fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
     })
 }
 
-fn domain_id(conn: &Connection, domain: &str) -> Result<i64> {
+fn domain_id(conn: &Connection, domain: &str) -> DbResult<i64> {
     conn.prepare_cached("SELECT id FROM domains WHERE name = ?1")?
         .query_row([domain], |r| r.get(0))
         .optional()?
-        .ok_or_else(|| StoreError::NotFound(format!("domain {domain}")))
+        .ok_or_else(|| StoreError::NotFound(format!("domain {domain}")).into())
 }
 
 /// Which kind of entry holds `local@domain`, if any (exact match; the catch-all is `local = ""`).
-fn address_taken(conn: &Connection, domain_id: i64, local: &str) -> Result<Option<&'static str>> {
+fn address_taken(conn: &Connection, domain_id: i64, local: &str) -> DbResult<Option<&'static str>> {
     let kind = conn
         .prepare_cached(
             "SELECT 'user' FROM accounts WHERE domain_id = ?1 AND local = ?2
@@ -49,14 +50,14 @@ fn address_taken(conn: &Connection, domain_id: i64, local: &str) -> Result<Optio
     }))
 }
 
-fn group_id(conn: &Connection, local: &str, domain: &str) -> Result<i64> {
+fn group_id(conn: &Connection, local: &str, domain: &str) -> DbResult<i64> {
     conn.prepare_cached(
         "SELECT g.id FROM groups g JOIN domains d ON d.id = g.domain_id
          WHERE g.local = ?1 AND d.name = ?2",
     )?
     .query_row([local, domain], |r| r.get(0))
     .optional()?
-    .ok_or_else(|| StoreError::NotFound(format!("group {local}@{domain}")))
+    .ok_or_else(|| StoreError::NotFound(format!("group {local}@{domain}")).into())
 }
 
 impl Store {
@@ -119,7 +120,8 @@ impl Store {
             if used {
                 return Err(StoreError::InUse(format!(
                     "domain {name} still has users, aliases or groups"
-                )));
+                ))
+                .into());
             }
             ctx.conn()
                 .execute("DELETE FROM domains WHERE id = ?1", [id])?;
@@ -167,7 +169,7 @@ impl Store {
                 return Err(StoreError::AlreadyExists(format!(
                     "{kind} {}@{}",
                     new.local, new.domain
-                )));
+                )).into());
             }
             let id: AccountId = ctx.conn().query_row(
                 "INSERT INTO accounts (domain_id, local, password_hash, is_admin, quota_bytes, created_at)
@@ -222,7 +224,7 @@ impl Store {
                 .execute(params![id, value])?
                 == 0
             {
-                return Err(StoreError::NotFound(format!("account {id}")));
+                return Err(StoreError::NotFound(format!("account {id}")).into());
             }
             let modseq = ctx.bump_modseq(id)?;
             ctx.log_change(
@@ -273,7 +275,7 @@ impl Store {
                 .conn()
                 .execute("DELETE FROM accounts WHERE id = ?1", [id])?
             {
-                0 => Err(StoreError::NotFound(format!("account {id}"))),
+                0 => Err(StoreError::NotFound(format!("account {id}")).into()),
                 _ => Ok(()),
             }
         })
@@ -309,7 +311,7 @@ impl Store {
         self.write(move |ctx| {
             let domain_id = domain_id(ctx.conn(), &alias.domain)?;
             if let Some(kind @ ("user" | "group")) = address_taken(ctx.conn(), domain_id, &alias.local)? {
-                return Err(StoreError::AlreadyExists(format!("{kind} {}@{}", alias.local, alias.domain)));
+                return Err(StoreError::AlreadyExists(format!("{kind} {}@{}", alias.local, alias.domain)).into());
             }
             let added = ctx.conn().execute(
                 "INSERT INTO aliases (domain_id, local, target) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
@@ -318,7 +320,7 @@ impl Store {
             match added {
                 0 => Err(StoreError::AlreadyExists(format!(
                     "alias {}@{} -> {}", alias.local, alias.domain, alias.target
-                ))),
+                )).into()),
                 _ => Ok(()),
             }
         })
@@ -344,7 +346,7 @@ impl Store {
                 params![domain_id, local, target],
             )?;
             match removed {
-                0 => Err(StoreError::NotFound(format!("alias {local}@{domain}"))),
+                0 => Err(StoreError::NotFound(format!("alias {local}@{domain}")).into()),
                 _ => Ok(()),
             }
         })
@@ -387,9 +389,7 @@ impl Store {
         self.write(move |ctx| {
             let domain_id = domain_id(ctx.conn(), &domain)?;
             if let Some(kind) = address_taken(ctx.conn(), domain_id, &local)? {
-                return Err(StoreError::AlreadyExists(format!(
-                    "{kind} {local}@{domain}"
-                )));
+                return Err(StoreError::AlreadyExists(format!("{kind} {local}@{domain}")).into());
             }
             ctx.conn().execute(
                 "INSERT INTO groups (domain_id, local) VALUES (?1, ?2)",
@@ -468,7 +468,8 @@ impl Store {
                 true => Ok(()),
                 false => Err(StoreError::NotFound(format!(
                     "no such change to group {local}@{domain}"
-                ))),
+                ))
+                .into()),
             }
         })
         .await

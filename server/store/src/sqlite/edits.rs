@@ -7,6 +7,7 @@
 //! and the modseq belong to the membership (docs/architecture.md, "Emails and memberships").
 
 use super::access::require_in_account;
+use super::error::DbResult;
 use super::filing::{check_quota, count_usage, file_in};
 use super::messages::keywords_from_column;
 use super::{WriteCtx, now};
@@ -134,7 +135,7 @@ fn move_one(
     uid: Uid,
     to: MailboxId,
     modseq: Modseq,
-) -> Result<Option<(Uid, Uid)>> {
+) -> DbResult<Option<(Uid, Uid)>> {
     let Some(filed) = filed(ctx, from, uid)? else {
         return Ok(None);
     };
@@ -162,7 +163,7 @@ pub(super) fn move_all(
     account_id: AccountId,
     from: MailboxId,
     to: MailboxId,
-) -> Result<()> {
+) -> DbResult<()> {
     let uids: Vec<Uid> = ctx
         .conn()
         .prepare_cached("SELECT uid FROM memberships WHERE mailbox_id = ?1 ORDER BY uid")?
@@ -193,7 +194,11 @@ pub(super) struct Filed {
 /// (the caller has checked the mailbox is the account's). A UID names one message for the life
 /// of the mailbox (RFC 9051 §2.3.1.1): an email moved out and filed back has a new UID, so a
 /// stale UID never reaches it.
-pub(super) fn filed(ctx: &WriteCtx<'_>, mailbox_id: MailboxId, uid: Uid) -> Result<Option<Filed>> {
+pub(super) fn filed(
+    ctx: &WriteCtx<'_>,
+    mailbox_id: MailboxId,
+    uid: Uid,
+) -> DbResult<Option<Filed>> {
     Ok(ctx
         .conn()
         .prepare_cached(
@@ -217,7 +222,7 @@ fn membership_uid(
     ctx: &WriteCtx<'_>,
     email_id: MessageId,
     mailbox_id: MailboxId,
-) -> Result<Option<Uid>> {
+) -> DbResult<Option<Uid>> {
     Ok(ctx
         .conn()
         .prepare_cached("SELECT uid FROM memberships WHERE email_id = ?1 AND mailbox_id = ?2")?
@@ -232,7 +237,7 @@ fn unfile(
     mailbox_id: MailboxId,
     filed: &Filed,
     modseq: Modseq,
-) -> Result<()> {
+) -> DbResult<()> {
     ctx.conn()
         .prepare_cached("DELETE FROM memberships WHERE mailbox_id = ?1 AND uid = ?2")?
         .execute(params![mailbox_id, filed.uid])?;
@@ -267,7 +272,7 @@ fn copy_source(
     from: MailboxId,
     to: MailboxId,
     uid: Uid,
-) -> Result<Option<CopySource>> {
+) -> DbResult<Option<CopySource>> {
     Ok(ctx
         .conn()
         .prepare_cached(
@@ -295,7 +300,7 @@ fn duplicate_email(
     account_id: AccountId,
     email_id: MessageId,
     modseq: Modseq,
-) -> Result<MessageId> {
+) -> DbResult<MessageId> {
     let (new_id, hash, size): (MessageId, String, i64) = ctx
         .conn()
         .prepare_cached(
@@ -332,7 +337,7 @@ pub(super) fn remove_message(
     mailbox_id: MailboxId,
     uid: Uid,
     modseq: Modseq,
-) -> Result<Option<Uid>> {
+) -> DbResult<Option<Uid>> {
     let Some(filed) = filed(ctx, mailbox_id, uid)? else {
         return Ok(None);
     };

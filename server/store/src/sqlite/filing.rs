@@ -2,12 +2,13 @@
 //! mailbox under the mailbox's next UID, with counters, quota usage and the change log. Delivery,
 //! APPEND, COPY and MOVE all file through here.
 
+use super::error::DbResult;
 use super::messages::{Keys, keywords_to_column};
 use super::{WriteCtx, now};
 use crate::changes::{ChangeKind, ObjectKind};
 use crate::{
-    AccountId, BlobRef, Delivered, Flags, MailboxId, MessageId, MessageMeta, Modseq, Result,
-    StoreError, Uid,
+    AccountId, BlobRef, Delivered, Flags, MailboxId, MessageId, MessageMeta, Modseq, StoreError,
+    Uid,
 };
 use rusqlite::{OptionalExtension, params};
 
@@ -35,7 +36,7 @@ pub(super) fn insert_message(
     account_id: AccountId,
     target: Target,
     added: &Added<'_>,
-) -> Result<Delivered> {
+) -> DbResult<Delivered> {
     let size = added.blob.size() as i64;
     let modseq = ctx.bump_modseq(account_id)?;
     let mailbox_key = match target {
@@ -117,7 +118,7 @@ pub(super) fn file_in(
     flags: Flags,
     size: i64,
     modseq: Modseq,
-) -> Result<(MailboxId, Uid)> {
+) -> DbResult<(MailboxId, Uid)> {
     let (mailbox_id, uid) = take_uid(ctx, account_id, mailbox, flags, size, modseq)?;
     let deleted = flags.contains(Flags::DELETED);
     insert_membership(ctx, mailbox_id, uid, email_id, modseq, deleted)?;
@@ -134,7 +135,7 @@ pub(super) fn file_in(
 }
 
 /// Adds `delta` bytes (negative: removes) to the account's quota usage.
-pub(super) fn count_usage(ctx: &WriteCtx<'_>, account_id: AccountId, delta: i64) -> Result<()> {
+pub(super) fn count_usage(ctx: &WriteCtx<'_>, account_id: AccountId, delta: i64) -> DbResult<()> {
     ctx.conn()
         .prepare_cached("UPDATE accounts SET used_bytes = MAX(used_bytes + ?2, 0) WHERE id = ?1")?
         .execute(params![account_id, delta])?;
@@ -150,7 +151,7 @@ fn take_uid(
     flags: Flags,
     size: i64,
     modseq: Modseq,
-) -> Result<(MailboxId, Uid)> {
+) -> DbResult<(MailboxId, Uid)> {
     let unseen = i64::from(!flags.contains(Flags::SEEN));
     ctx.conn()
         .prepare_cached(
@@ -165,9 +166,12 @@ fn take_uid(
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?
-        .ok_or_else(|| match mailbox {
-            Some(id) => StoreError::NotFound(format!("mailbox {id}")),
-            None => StoreError::NotFound(format!("INBOX of account {account_id}")),
+        .ok_or_else(|| {
+            match mailbox {
+                Some(id) => StoreError::NotFound(format!("mailbox {id}")),
+                None => StoreError::NotFound(format!("INBOX of account {account_id}")),
+            }
+            .into()
         })
 }
 
@@ -179,7 +183,7 @@ fn insert_membership(
     email_id: MessageId,
     modseq: Modseq,
     deleted: bool,
-) -> Result<()> {
+) -> DbResult<()> {
     ctx.conn()
         .prepare_cached(
             "INSERT INTO memberships (mailbox_id, uid, email_id, modseq, deleted, saved_date,
@@ -200,7 +204,7 @@ fn insert_membership(
 }
 
 /// Refuses when adding `size` bytes would take any of `accounts` past its quota.
-pub(super) fn check_quota(ctx: &WriteCtx<'_>, accounts: &[AccountId], size: u64) -> Result<()> {
+pub(super) fn check_quota(ctx: &WriteCtx<'_>, accounts: &[AccountId], size: u64) -> DbResult<()> {
     let mut over = Vec::new();
     let mut permanent = false;
     for &account_id in accounts {
@@ -219,7 +223,8 @@ pub(super) fn check_quota(ctx: &WriteCtx<'_>, accounts: &[AccountId], size: u64)
         false => Err(StoreError::QuotaExceeded {
             accounts: over,
             permanent,
-        }),
+        }
+        .into()),
     }
 }
 
@@ -228,7 +233,7 @@ fn find_thread(
     ctx: &WriteCtx<'_>,
     account_id: AccountId,
     references: &[String],
-) -> Result<Option<i64>> {
+) -> DbResult<Option<i64>> {
     let mut stmt = ctx.conn().prepare_cached(
         "SELECT thread_id FROM thread_refs WHERE account_id = ?1 AND message_id = ?2",
     )?;
@@ -250,7 +255,7 @@ fn remember_thread(
     account_id: AccountId,
     meta: &MessageMeta,
     thread_id: i64,
-) -> Result<()> {
+) -> DbResult<()> {
     let mut stmt = ctx.conn().prepare_cached(
         "INSERT INTO thread_refs (account_id, message_id, thread_id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
     )?;

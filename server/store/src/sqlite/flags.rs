@@ -6,6 +6,7 @@
 use super::WriteCtx;
 use super::access::require_in_account;
 use super::edits::filed;
+use super::error::DbResult;
 use super::messages::{keywords_to_column, normalize_keywords};
 use crate::access::{Mail, Rights};
 use crate::changes::{ChangeKind, ObjectKind};
@@ -157,7 +158,7 @@ fn write_flags(
     old: Flags,
     email_changed: bool,
     modseq: Modseq,
-) -> Result<()> {
+) -> DbResult<()> {
     let deleted = state.flags.contains(Flags::DELETED);
     let filed_in: Vec<(MailboxId, Uid)> = if email_changed {
         let (flags, keywords) = (

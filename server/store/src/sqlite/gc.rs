@@ -13,6 +13,7 @@
 //! takes a blob reference re-checks the file under that lock (`WriteCtx::acquire_blob`), so no
 //! process can reference a blob the collector is deleting.
 
+use super::error::DbResult;
 use super::{Store, WriteCtx, now};
 use crate::{BlobHash, GcReport, Result, StoreError};
 use rusqlite::params;
@@ -60,7 +61,7 @@ impl Store {
 }
 
 /// Removes up to [`BATCH`] emails tombstoned before `cutoff`; returns how many.
-fn remove_tombstones(ctx: &mut WriteCtx<'_>, cutoff: i64) -> Result<usize> {
+fn remove_tombstones(ctx: &mut WriteCtx<'_>, cutoff: i64) -> DbResult<usize> {
     let gone: Vec<(i64, String, i64)> = ctx
         .conn()
         .prepare_cached(
@@ -85,7 +86,7 @@ fn remove_tombstones(ctx: &mut WriteCtx<'_>, cutoff: i64) -> Result<usize> {
 }
 
 /// Deletes up to [`BATCH`] blobs released before `cutoff`; returns how many and their bytes.
-fn delete_released(ctx: &mut WriteCtx<'_>, cutoff: i64) -> Result<(usize, u64)> {
+fn delete_released(ctx: &mut WriteCtx<'_>, cutoff: i64) -> DbResult<(usize, u64)> {
     let released: Vec<(String, i64)> = ctx
         .conn()
         .prepare_cached(
@@ -108,7 +109,7 @@ fn delete_released(ctx: &mut WriteCtx<'_>, cutoff: i64) -> Result<(usize, u64)> 
 }
 
 /// Deletes the files among `hashes` that no blob row knows; returns how many.
-fn delete_orphans(ctx: &mut WriteCtx<'_>, hashes: &[BlobHash]) -> Result<u64> {
+fn delete_orphans(ctx: &mut WriteCtx<'_>, hashes: &[BlobHash]) -> DbResult<u64> {
     let mut deleted = 0;
     for hash in hashes {
         let known = ctx

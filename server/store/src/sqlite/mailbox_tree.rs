@@ -4,6 +4,7 @@
 
 use super::WriteCtx;
 use super::access::require_in_account;
+use super::error::DbResult;
 use super::mailboxes::{MAILBOX_COLUMNS, create_mailbox, mailbox_from_row};
 use crate::access::{Mail, Rights, require};
 use crate::changes::{ChangeKind, ObjectKind};
@@ -17,7 +18,7 @@ fn check_count(
     limits: &MailboxLimits,
     account_id: AccountId,
     adding: usize,
-) -> Result<()> {
+) -> DbResult<()> {
     let count: i64 = ctx
         .conn()
         .prepare_cached("SELECT COUNT(*) FROM mailboxes WHERE account_id = ?1")?
@@ -26,7 +27,8 @@ fn check_count(
         true => Err(StoreError::Limit(format!(
             "an account has at most {} mailboxes",
             limits.max_mailboxes
-        ))),
+        ))
+        .into()),
         false => Ok(()),
     }
 }
@@ -35,7 +37,7 @@ fn mailbox_id_by_name(
     ctx: &WriteCtx<'_>,
     account_id: AccountId,
     name: &str,
-) -> Result<Option<MailboxId>> {
+) -> DbResult<Option<MailboxId>> {
     Ok(ctx
         .conn()
         .prepare_cached("SELECT id FROM mailboxes WHERE account_id = ?1 AND name = ?2")?
@@ -43,7 +45,7 @@ fn mailbox_id_by_name(
         .optional()?)
 }
 
-fn load(ctx: &WriteCtx<'_>, id: MailboxId) -> Result<Mailbox> {
+fn load(ctx: &WriteCtx<'_>, id: MailboxId) -> DbResult<Mailbox> {
     Ok(ctx
         .conn()
         .prepare_cached(&format!("SELECT {MAILBOX_COLUMNS} WHERE id = ?1"))?
@@ -56,14 +58,14 @@ fn create_parents(
     limits: &MailboxLimits,
     account_id: AccountId,
     name: &str,
-) -> Result<Vec<Mailbox>> {
+) -> DbResult<Vec<Mailbox>> {
     let missing: Vec<&str> = ancestors(name)
         .filter_map(|parent| match mailbox_id_by_name(ctx, account_id, parent) {
             Ok(Some(_)) => None,
             Ok(None) => Some(Ok(parent)),
             Err(e) => Some(Err(e)),
         })
-        .collect::<Result<_>>()?;
+        .collect::<DbResult<_>>()?;
     check_count(ctx, limits, account_id, missing.len())?;
     missing
         .into_iter()
@@ -114,7 +116,7 @@ impl Mail {
                 require(actor, account_id, None, Rights::CREATE)?;
                 limits.check_name(&name)?;
                 if mailbox_id_by_name(ctx, account_id, &name)?.is_some() {
-                    return Err(StoreError::AlreadyExists(format!("mailbox {name}")));
+                    return Err(StoreError::AlreadyExists(format!("mailbox {name}")).into());
                 }
                 let mut created = match with_parents {
                     true => create_parents(ctx, &limits, account_id, &name)?,
@@ -147,11 +149,11 @@ impl Mail {
             let prefix = format!("{}{HIERARCHY_DELIMITER}", from.name);
             let is_inbox = from.role == Some(MailboxRole::Inbox);
             if !is_inbox && (to == from.name || to.starts_with(&prefix)) {
-                return Err(StoreError::InUse("cannot rename a mailbox into itself".into()));
+                return Err(StoreError::InUse("cannot rename a mailbox into itself".into()).into());
             }
             limits.check_name(&to)?;
             if mailbox_id_by_name(ctx, account_id, &to)?.is_some() {
-                return Err(StoreError::AlreadyExists(format!("mailbox {to}")));
+                return Err(StoreError::AlreadyExists(format!("mailbox {to}")).into());
             }
             let mut result = TreeRename {
                 created: create_parents(ctx, &limits, account_id, &to)?,
@@ -185,7 +187,7 @@ impl Mail {
             }
             for (mailbox, name) in &result.renamed {
                 if mailbox_id_by_name(ctx, account_id, name)?.is_some() {
-                    return Err(StoreError::AlreadyExists(format!("mailbox {name}")));
+                    return Err(StoreError::AlreadyExists(format!("mailbox {name}")).into());
                 }
                 ctx.conn()
                     .prepare_cached("UPDATE mailboxes SET name = ?2, highest_modseq = ?3 WHERE id = ?1")?

@@ -3,6 +3,7 @@
 //! (`subscriptions.rs`): none of these touches them.
 
 use super::access::{require_in_account, require_mailbox};
+use super::error::DbResult;
 use super::{WriteCtx, now};
 use crate::access::{Mail, Rights, rights};
 use crate::changes::{ChangeKind, ObjectKind};
@@ -42,7 +43,7 @@ pub(super) fn create_mailbox(
     account_id: AccountId,
     name: &str,
     role: Option<MailboxRole>,
-) -> Result<MailboxId> {
+) -> DbResult<MailboxId> {
     let uidvalidity: u32 = ctx
         .conn()
         .prepare_cached(
@@ -185,9 +186,9 @@ impl Mail {
                     .query_row(params![id, account_id], |r| r.get(0))
                     .optional()?;
                 match role {
-                    None => return Err(StoreError::NotFound(format!("mailbox {id}"))),
+                    None => return Err(StoreError::NotFound(format!("mailbox {id}")).into()),
                     Some(Some(role)) if role == MailboxRole::Inbox.as_str() => {
-                        return Err(StoreError::InUse("INBOX cannot be deleted".into()));
+                        return Err(StoreError::InUse("INBOX cannot be deleted".into()).into());
                     }
                     Some(_) => {}
                 }

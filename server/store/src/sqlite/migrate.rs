@@ -1,7 +1,7 @@
 //! Migrations: the numbered SQL files of `schema/`, applied in order at start, each in its own
 //! transaction, and recorded in `schema_migrations`.
 
-use crate::Result;
+use super::error::DbResult;
 use rusqlite::Connection;
 
 /// Every migration, in order. Add new files here; never edit one that has shipped.
@@ -49,14 +49,14 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
 /// Foreign keys are not enforced while a migration runs (tables are rebuilt by copy, drop and
 /// rename, as SQLite documents); each migration is checked with `PRAGMA foreign_key_check`
 /// before it commits, and enforcement is restored after.
-pub(super) fn apply(conn: &mut Connection) -> Result<()> {
+pub(super) fn apply(conn: &mut Connection) -> DbResult<()> {
     conn.pragma_update(None, "foreign_keys", "OFF")?;
     let applied = apply_each(conn);
     conn.pragma_update(None, "foreign_keys", "ON")?;
     applied
 }
 
-fn apply_each(conn: &mut Connection) -> Result<()> {
+fn apply_each(conn: &mut Connection) -> DbResult<()> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
              version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
@@ -83,7 +83,7 @@ fn apply_each(conn: &mut Connection) -> Result<()> {
 }
 
 /// Refuses a migration that left a row pointing at nothing.
-fn check_foreign_keys(conn: &Connection, name: &str) -> Result<()> {
+fn check_foreign_keys(conn: &Connection, name: &str) -> DbResult<()> {
     let broken: Vec<String> = conn
         .prepare("PRAGMA foreign_key_check")?
         .query_map([], |r| r.get::<_, String>(0))?
@@ -93,7 +93,8 @@ fn check_foreign_keys(conn: &Connection, name: &str) -> Result<()> {
         Some(table) => Err(crate::StoreError::Corrupt(format!(
             "migration {name} left {} rows with a dangling reference (first in {table})",
             broken.len()
-        ))),
+        ))
+        .into()),
     }
 }
 

@@ -15,6 +15,7 @@ mod access;
 mod changes;
 mod directory;
 mod edits;
+mod error;
 mod filing;
 mod flags;
 mod gc;
@@ -35,11 +36,12 @@ use crate::changes::{AccountChanges, ChangeHub};
 use crate::header_cache::HeaderCache;
 use crate::mailbox_tree::MailboxLimits;
 use crate::{Result, StoreError};
+use error::{DbError, DbResult};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-pub(crate) use writer::WriteCtx;
+use writer::WriteCtx;
 
 /// Tuning of the embedded store.
 #[derive(Debug, Clone)]
@@ -91,6 +93,10 @@ impl Store {
     /// Opens the store under `data_dir` (database `kantor.db`, blobs under `blobs/`), creating it
     /// and applying pending migrations.
     pub fn open(data_dir: &Path, options: StoreOptions) -> Result<Store> {
+        Self::open_db(data_dir, options).map_err(DbError::into_store)
+    }
+
+    fn open_db(data_dir: &Path, options: StoreOptions) -> DbResult<Store> {
         std::fs::create_dir_all(data_dir)?;
         let db_path = data_dir.join("kantor.db");
         let mut conn = open_connection(&db_path, false)?;
@@ -160,28 +166,23 @@ impl Store {
     /// more than a short read (a third of the commands per second when every read did it), so
     /// short reads stay on the caller's thread ([`Store::read_sized_checked`] decides).
     fn read_long<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
-        use tokio::runtime::{Handle, RuntimeFlavor};
-        match Handle::try_current().map(|h| h.runtime_flavor()) {
-            Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(|| self.read(f)),
-            _ => self.read(f),
-        }
+        self.read_long_checked(|c| Ok(f(c)?))
     }
 
     /// [`Store::read_long`] for reads that fail with a store error of their own (a rights check).
-    fn read_long_checked<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let mut outcome = None;
-        self.read_long(|c| {
-            outcome = Some(f(c));
-            Ok(())
-        })?;
-        outcome.unwrap_or(Err(StoreError::ShutDown))
+    fn read_long_checked<T>(&self, f: impl FnOnce(&Connection) -> DbResult<T>) -> Result<T> {
+        use tokio::runtime::{Handle, RuntimeFlavor};
+        match Handle::try_current().map(|h| h.runtime_flavor()) {
+            Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(|| self.read_checked(f)),
+            _ => self.read_checked(f),
+        }
     }
 
     /// A read of about `rows` rows: off the async worker past [`LONG_READ_ROWS`], else on it.
     fn read_sized_checked<T>(
         &self,
         rows: usize,
-        f: impl FnOnce(&Connection) -> Result<T>,
+        f: impl FnOnce(&Connection) -> DbResult<T>,
     ) -> Result<T> {
         match rows > LONG_READ_ROWS {
             true => self.read_long_checked(f),
@@ -190,49 +191,44 @@ impl Store {
     }
 
     /// Checks `needed` on a mailbox for a read; returns its owner (see [`access::Owners`]).
-    pub(crate) fn require_mailbox(
+    fn require_mailbox(
         &self,
         conn: &Connection,
         actor: crate::Actor,
         mailbox: crate::MailboxId,
         needed: crate::Rights,
-    ) -> Result<crate::AccountId> {
+    ) -> DbResult<crate::AccountId> {
         self.inner.owners.require(conn, actor, mailbox, needed)
     }
 
     /// Forgets a deleted mailbox's owner.
-    pub(crate) fn forget_mailbox(&self, mailbox: crate::MailboxId) {
+    fn forget_mailbox(&self, mailbox: crate::MailboxId) {
         self.inner.owners.forget(mailbox);
     }
 
     /// [`Store::read`] for reads that fail with a store error of their own (a rights check).
-    fn read_checked<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let mut outcome = None;
-        self.read(|c| {
-            outcome = Some(f(c));
-            Ok(())
-        })?;
-        outcome.unwrap_or(Err(StoreError::ShutDown))
-    }
-
-    /// Runs a short indexed read on a pooled read-only connection, on the caller's thread.
-    fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+    fn read_checked<T>(&self, f: impl FnOnce(&Connection) -> DbResult<T>) -> Result<T> {
         let conn = match self.inner.readers.lock().expect("reader pool").pop() {
             Some(conn) => conn,
-            None => open_connection(&self.inner.db_path, true)?,
+            None => open_connection(&self.inner.db_path, true).map_err(DbError::into_store)?,
         };
         let result = f(&conn);
         let mut pool = self.inner.readers.lock().expect("reader pool");
         if pool.len() < self.inner.max_readers {
             pool.push(conn);
         }
-        Ok(result?)
+        result.map_err(DbError::into_store)
+    }
+
+    /// Runs a short indexed read on a pooled read-only connection, on the caller's thread.
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        self.read_checked(|c| Ok(f(c)?))
     }
 
     /// Runs `job` inside the writer's next batch transaction and waits for its commit.
     async fn write<T: Send + 'static>(
         &self,
-        job: impl FnOnce(&mut WriteCtx<'_>) -> Result<T> + Send + 'static,
+        job: impl FnOnce(&mut WriteCtx<'_>) -> DbResult<T> + Send + 'static,
     ) -> Result<T> {
         self.inner.writer.submit(job).await
     }
@@ -244,7 +240,7 @@ const LONG_READ_ROWS: usize = 2000;
 /// The next [`Store::instance_id`].
 static NEXT_INSTANCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
-fn open_connection(path: &Path, read_only: bool) -> Result<Connection> {
+fn open_connection(path: &Path, read_only: bool) -> DbResult<Connection> {
     let flags = if read_only {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
     } else {

@@ -1,8 +1,9 @@
 //! The outbound queue: submitted messages for remote recipients, one row per recipient, delivered
 //! by the outbound sender (a later component) and listed for operators.
 
+use super::error::DbError;
 use super::{Store, now};
-use crate::{BlobHash, OutgoingMessage, QueueEntry, Result, StoreError};
+use crate::{BlobHash, OutgoingMessage, QueueEntry, Result};
 use rusqlite::params;
 
 impl Store {
@@ -28,7 +29,7 @@ impl Store {
                         ],
                         |r| r.get(0),
                     )
-                    .map_err(StoreError::from)
+                    .map_err(DbError::from)
                 })
                 .collect()
         })

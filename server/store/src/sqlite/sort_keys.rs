@@ -2,6 +2,7 @@
 //! the email's own transaction at delivery and APPEND, copied with an email COPY duplicates,
 //! computed for older emails by [`Store::backfill_keys`], and read a mailbox at a time.
 
+use super::error::DbResult;
 use super::{Store, WriteCtx};
 use crate::access::{Mail, Rights};
 use crate::keys::{EmailKeys, KeyColumn, KeyExtractor, MessageKeys};
@@ -224,7 +225,7 @@ pub(super) fn insert(
     version: u32,
     keys: &EmailKeys,
     if_exists: bool,
-) -> Result<()> {
+) -> DbResult<()> {
     let refs = (!keys.references.is_empty())
         .then(|| serde_json::to_string(&keys.references).unwrap_or_default());
     let texts = keys.texts.as_deref().cloned().unwrap_or_default();
@@ -282,7 +283,7 @@ fn insert_statement(
 }
 
 /// Gives `to` (a new email with the content of `from`, IMAP COPY) the keys of `from`.
-pub(super) fn duplicate(ctx: &WriteCtx<'_>, from: MessageId, to: MessageId) -> Result<()> {
+pub(super) fn duplicate(ctx: &WriteCtx<'_>, from: MessageId, to: MessageId) -> DbResult<()> {
     ctx.conn()
         .prepare_cached(
             "INSERT INTO email_keys SELECT ?2, v, complete, sent, subject, reply, sort_from, \

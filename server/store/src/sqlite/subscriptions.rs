@@ -7,6 +7,7 @@
 //! Every change bumps the account's modseq and is logged as [`ObjectKind::Subscription`].
 
 use super::WriteCtx;
+use super::error::DbResult;
 use crate::access::{Mail, Rights, require};
 use crate::changes::{ChangeKind, ObjectKind};
 use crate::{AccountId, MailboxId, Result};
@@ -19,7 +20,7 @@ pub(super) fn set(
     account_id: AccountId,
     name: &str,
     subscribed: bool,
-) -> Result<bool> {
+) -> DbResult<bool> {
     let sql = if subscribed {
         "INSERT OR IGNORE INTO subscriptions (account_id, name) VALUES (?1, ?2)"
     } else {

@@ -10,7 +10,7 @@ async fn a_panicking_write_job_fails_alone_and_the_writer_carries_on() {
     let dir = tempfile::tempdir().unwrap();
     let (store, alice, _) = store_with_alice(dir.path()).await;
     let (doomed, fine) = tokio::join!(
-        store.write(|ctx| -> crate::Result<()> {
+        store.write(|ctx| -> super::DbResult<()> {
             ctx.conn()
                 .execute("UPDATE accounts SET quota_bytes = 77", [])?;
             panic!("a bug in a write job")

@@ -4,8 +4,9 @@
 //! (`changes.id`, never reused) every [`POLL_INTERVAL`], so every listening session hears of it
 //! within a second whatever process made it. A PostgreSQL backend will use LISTEN/NOTIFY instead.
 
+use super::error::DbResult;
+use crate::AccountId;
 use crate::changes::{ChangeEvent, ChangeHub};
-use crate::{AccountId, Result};
 use rusqlite::{Connection, params};
 use std::path::PathBuf;
 use std::sync::Weak;
@@ -15,7 +16,7 @@ use std::time::Duration;
 pub(super) const POLL_INTERVAL: Duration = Duration::from_millis(250);
 
 /// Starts the watcher thread; it stops once the store (the hub) is gone.
-pub(super) fn start(db_path: PathBuf, hub: Weak<ChangeHub>) -> Result<()> {
+pub(super) fn start(db_path: PathBuf, hub: Weak<ChangeHub>) -> DbResult<()> {
     let conn = super::open_connection(&db_path, true)?;
     let mut cursor = last_change(&conn)?;
     std::thread::Builder::new()
@@ -36,12 +37,12 @@ pub(super) fn start(db_path: PathBuf, hub: Weak<ChangeHub>) -> Result<()> {
     Ok(())
 }
 
-fn last_change(conn: &Connection) -> Result<i64> {
+fn last_change(conn: &Connection) -> DbResult<i64> {
     Ok(conn.query_row("SELECT COALESCE(MAX(id), 0) FROM changes", [], |r| r.get(0))?)
 }
 
 /// The accounts with log rows after `cursor`, each at its highest modseq, and the last row.
-fn changed_since(conn: &Connection, cursor: i64) -> Result<(Vec<ChangeEvent>, i64)> {
+fn changed_since(conn: &Connection, cursor: i64) -> DbResult<(Vec<ChangeEvent>, i64)> {
     let mut last = cursor;
     let events = conn
         .prepare_cached(

@@ -11,6 +11,7 @@
 //! COMMIT (SQLite's automatic checkpoint would copy and fsync the database there, holding
 //! every caller of the batch and leaving its commit visible but unannounced meanwhile).
 
+use super::error::{DbError, DbResult};
 use crate::blob::{BlobRef, BlobStore};
 use crate::changes::{ChangeEvent, ChangeHub, ChangeKind, ObjectKind};
 use crate::{AccountId, MailboxId, Modseq, Result, StoreError, Uid};
@@ -24,19 +25,19 @@ const CHECKPOINT_PAGES: i32 = 1000;
 use tokio::sync::oneshot;
 
 /// What a job sees: the open transaction plus the bookkeeping that follows the commit.
-pub(crate) struct WriteCtx<'c> {
+pub(super) struct WriteCtx<'c> {
     conn: &'c Connection,
     blobs: &'c dyn BlobStore,
     events: Vec<ChangeEvent>,
 }
 
 impl WriteCtx<'_> {
-    pub(crate) fn conn(&self) -> &Connection {
+    pub(super) fn conn(&self) -> &Connection {
         self.conn
     }
 
     /// Bumps the account's change counter; every change of this job is logged under the result.
-    pub(crate) fn bump_modseq(&mut self, account_id: AccountId) -> Result<Modseq> {
+    pub(super) fn bump_modseq(&mut self, account_id: AccountId) -> DbResult<Modseq> {
         let modseq: Option<i64> = self
             .conn
             .prepare_cached(
@@ -52,7 +53,7 @@ impl WriteCtx<'_> {
 
     /// Appends one row to the account's change log.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn log_change(
+    pub(super) fn log_change(
         &self,
         account_id: AccountId,
         modseq: Modseq,
@@ -61,7 +62,7 @@ impl WriteCtx<'_> {
         object_id: i64,
         mailbox_id: Option<MailboxId>,
         uid: Option<Uid>,
-    ) -> Result<()> {
+    ) -> DbResult<()> {
         self.conn
             .prepare_cached(
                 "INSERT INTO changes (account_id, modseq, object, kind, object_id, mailbox_id, uid, at)
@@ -83,7 +84,7 @@ impl WriteCtx<'_> {
     /// Takes `refs` references on a blob, making sure its bytes are on disk: the caller stored it
     /// before queueing the job, but the collector may have removed an unreferenced file since
     /// (it deletes only under the database write lock, which this job holds), so re-check here.
-    pub(crate) fn acquire_blob(&mut self, blob: &BlobRef, refs: u32) -> Result<()> {
+    pub(super) fn acquire_blob(&mut self, blob: &BlobRef, refs: u32) -> DbResult<()> {
         if !self.blobs.exists(&blob.hash) {
             self.blobs.put(&blob.hash, &blob.data)?;
         }
@@ -98,7 +99,7 @@ impl WriteCtx<'_> {
     }
 
     /// Takes one more reference on a blob some row already references.
-    pub(crate) fn add_blob_reference(&mut self, hash: &str) -> Result<()> {
+    pub(super) fn add_blob_reference(&mut self, hash: &str) -> DbResult<()> {
         self.conn
             .prepare_cached(
                 "UPDATE blobs SET refcount = refcount + 1, released_at = NULL WHERE hash = ?1",
@@ -109,7 +110,7 @@ impl WriteCtx<'_> {
 
     /// Drops one reference on a blob. One that nothing references any more is left for the
     /// collector, which deletes it once `released_at` is older than the grace period.
-    pub(crate) fn release_blob(&mut self, hash: &str, released_at: i64) -> Result<()> {
+    pub(super) fn release_blob(&mut self, hash: &str, released_at: i64) -> DbResult<()> {
         self.conn
             .prepare_cached(
                 "UPDATE blobs SET refcount = refcount - 1,
@@ -121,7 +122,7 @@ impl WriteCtx<'_> {
     }
 
     /// The blob store, for the collector (which deletes files only inside its write job).
-    pub(crate) fn blobs(&self) -> &dyn BlobStore {
+    pub(super) fn blobs(&self) -> &dyn BlobStore {
         self.blobs
     }
 }
@@ -144,12 +145,12 @@ struct TypedJob<F, T> {
 
 impl<F, T> Job for TypedJob<F, T>
 where
-    F: FnOnce(&mut WriteCtx<'_>) -> Result<T> + Send,
+    F: FnOnce(&mut WriteCtx<'_>) -> DbResult<T> + Send,
     T: Send,
 {
     fn run(&mut self, ctx: &mut WriteCtx<'_>) -> bool {
         let result = match self.work.take() {
-            Some(work) => work(ctx),
+            Some(work) => work(ctx).map_err(DbError::into_store),
             None => Err(StoreError::ShutDown),
         };
         let ok = result.is_ok();
@@ -176,17 +177,17 @@ where
 }
 
 /// The sending side, held by the store.
-pub(crate) struct WriterHandle {
+pub(super) struct WriterHandle {
     jobs: mpsc::Sender<Box<dyn Job>>,
 }
 
 impl WriterHandle {
-    pub(crate) fn start(
+    pub(super) fn start(
         conn: Connection,
         blobs: Arc<dyn BlobStore>,
         changes: Arc<ChangeHub>,
         max_batch: usize,
-    ) -> Result<WriterHandle> {
+    ) -> DbResult<WriterHandle> {
         let (jobs, queue) = mpsc::channel::<Box<dyn Job>>();
         let mut conn = conn;
         let wal_pages = Arc::new(AtomicI32::new(0));
@@ -202,9 +203,9 @@ impl WriterHandle {
         Ok(WriterHandle { jobs })
     }
 
-    pub(crate) async fn submit<T: Send + 'static>(
+    pub(super) async fn submit<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&mut WriteCtx<'_>) -> Result<T> + Send + 'static,
+        work: impl FnOnce(&mut WriteCtx<'_>) -> DbResult<T> + Send + 'static,
     ) -> Result<T> {
         let (reply, answer) = oneshot::channel();
         let job = TypedJob {
