@@ -1,4 +1,4 @@
-//! Who acts, and what they may do. Every mail operation of the store goes through a [`Mail`]:
+//! Who acts, and what they may do. Every mail operation of the store goes through a [`crate::Mail`]:
 //! the store as one [`Actor`] sees it. Rights are decided in one place, [`rights`], and checked
 //! by the operation itself (inside its transaction for writes), never by the protocols.
 //!
@@ -7,7 +7,7 @@
 //! mailbox; the rights are already RFC 4314's. Per-user state on a shared mailbox (each
 //! member's own `\Seen`) will be keyed by the acting user, which every operation now knows.
 
-use crate::{AccountId, MailboxId, Result, Store, StoreError};
+use crate::{AccountId, MailboxId, Result, StoreError};
 
 /// Who acts on the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -88,39 +88,5 @@ pub(crate) fn require(
         Err(StoreError::NotFound(
             mailbox.map_or(format!("account {owner}"), |m| format!("mailbox {m}")),
         ))
-    }
-}
-
-/// The store as one actor sees it: every mail operation (mailboxes, messages, flags, the change
-/// log, subscriptions) is a method of this, checked against the actor's rights. Cheap to clone;
-/// dereferences to the [`Store`] for what is not an account's mail (blobs by content hash,
-/// wake-ups, the directory).
-#[derive(Clone)]
-pub struct Mail {
-    pub(crate) store: Store,
-    pub(crate) actor: Actor,
-}
-
-impl Store {
-    /// The store as `actor` sees it.
-    pub fn mail(&self, actor: Actor) -> Mail {
-        Mail {
-            store: self.clone(),
-            actor,
-        }
-    }
-}
-
-impl Mail {
-    pub fn actor(&self) -> Actor {
-        self.actor
-    }
-}
-
-impl std::ops::Deref for Mail {
-    type Target = Store;
-
-    fn deref(&self) -> &Store {
-        &self.store
     }
 }

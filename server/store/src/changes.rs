@@ -1,6 +1,6 @@
 //! The change log's in-process side: after each commit the writer tells which accounts moved to
 //! which modseq, so IDLE, NOTIFY, JMAP push and friends wake without polling SQL. The durable
-//! side is the `changes` table, read with [`crate::Store::changes_since`].
+//! side is the `changes` table, read with [`crate::Mail::changes_since`].
 //!
 //! Listeners wait on one account ([`crate::Store::watch_account`], fed by
 //! [`ChangeHub::publish`]): with 10,000 sessions in IDLE, a delivery wakes the recipient's few,

@@ -104,7 +104,7 @@ pub enum KeyColumn {
     Addresses(usize),
 }
 
-/// One message of a mailbox with its keys, as [`crate::Store::message_keys`] returns them.
+/// One message of a mailbox with its keys, as [`crate::Mail::message_keys`] returns them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageKeys {
     pub uid: crate::Uid,

@@ -126,10 +126,10 @@ pub struct Mailbox {
     pub unseen: u32,
     pub size: u64,
     /// Whether the mailbox's current name is in the account's subscriptions (RFC 9051 §6.3.7);
-    /// subscriptions are names, kept apart ([`crate::Store::subscriptions`]).
+    /// subscriptions are names, kept apart ([`crate::Mail::subscriptions`]).
     pub subscribed: bool,
     /// The highest UID a read-write IMAP session has claimed as `\Recent` (RFC 3501 §2.3.2):
-    /// messages above it are recent for the next one ([`crate::Store::claim_recent`]).
+    /// messages above it are recent for the next one ([`crate::Mail::claim_recent`]).
     pub recent_uid: Uid,
 }
 

@@ -10,9 +10,17 @@ use std::path::Path;
 /// # Panics
 /// When the store cannot be set up: this is for tests.
 pub async fn store_with_alice(dir: &Path) -> (Mail, Account, MailboxId) {
-    let store = Store::open(dir, StoreOptions::default())
-        .expect("open the store")
-        .mail(Actor::System);
+    let store = Store::open(dir, StoreOptions::default()).expect("open the store");
+    with_alice(store).await
+}
+
+/// `store` (a new one, whatever its backend) with `alice@example.com`; returns it as the server
+/// sees it, the account and its INBOX.
+///
+/// # Panics
+/// When the store cannot be set up: this is for tests.
+pub async fn with_alice(store: Store) -> (Mail, Account, MailboxId) {
+    let store = store.mail(Actor::System);
     store
         .add_domain("example.com")
         .await

@@ -1,14 +1,14 @@
 //! Reading and pruning the change log: what changed in an account after a given modseq (IMAP
 //! CONDSTORE / QRESYNC, NOTIFY, JMAP `/changes`), in pages, filtered by kind of object.
 //!
-//! The log can be pruned by age ([`Store::prune_changes`]); an account's `changes_floor` is then
+//! The log can be pruned by age ([`crate::Store::prune_changes`]); an account's `changes_floor` is then
 //! the modseq below which its history is gone, and a read from below it fails with
 //! [`StoreError::ChangesPruned`]: IMAP QRESYNC resynchronises in full, JMAP answers
 //! `cannotCalculateChanges` (RFC 8620 §5.2).
 
 use super::error::{DbError, DbResult};
-use super::{Store, WriteCtx, now};
-use crate::access::{Mail, Rights, require};
+use super::{SqliteBackend, WriteCtx, now};
+use crate::access::{Actor, Rights, require};
 use crate::changes::{Change, ChangeKind, ChangePage, ObjectKind};
 use crate::{AccountId, Modseq, Result, StoreError};
 use rusqlite::{Connection, Row, params};
@@ -49,12 +49,17 @@ fn check_floor(conn: &Connection, account_id: AccountId, since: Modseq) -> DbRes
     }
 }
 
-impl Mail {
+impl SqliteBackend {
     /// The account's change log after `since` (exclusive), oldest first. Fails with
     /// [`StoreError::ChangesPruned`] when the log was pruned past `since`.
-    pub fn changes_since(&self, account_id: AccountId, since: Modseq) -> Result<Vec<Change>> {
-        self.store.read_checked(|c| {
-            require(self.actor, account_id, None, Rights::LOOKUP)?;
+    pub(super) fn changes_since(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        since: Modseq,
+    ) -> Result<Vec<Change>> {
+        self.read_checked(|c| {
+            require(actor, account_id, None, Rights::LOOKUP)?;
             check_floor(c, account_id, since)?;
             Ok(c.prepare_cached(&format!(
                 "SELECT {CHANGE_COLUMNS} WHERE account_id = ?1 AND modseq > ?2 ORDER BY modseq, id"
@@ -66,8 +71,9 @@ impl Mail {
 
     /// At most `max` changes after `since` (more only when one modseq alone has more), of the
     /// kinds in `objects` (all kinds when empty), oldest first.
-    pub fn changes_page(
+    pub(super) fn changes_page(
         &self,
+        actor: Actor,
         account_id: AccountId,
         since: Modseq,
         max: usize,
@@ -75,8 +81,8 @@ impl Mail {
     ) -> Result<ChangePage> {
         let kinds: Vec<i64> = objects.iter().map(|&o| o as i64).collect();
         let kinds = serde_json::to_string(&kinds).unwrap_or_else(|_| "[]".into());
-        self.store.read_checked(|c| {
-            require(self.actor, account_id, None, Rights::LOOKUP)?;
+        self.read_checked(|c| {
+            require(actor, account_id, None, Rights::LOOKUP)?;
             check_floor(c, account_id, since)?;
             let mut rows = c
                 .prepare_cached(&format!(
@@ -122,10 +128,10 @@ impl Mail {
     }
 }
 
-impl Store {
+impl SqliteBackend {
     /// Removes log rows older than `max_age`, account by account, whole modseqs at a time, and
     /// raises each account's floor to match. Returns the rows removed.
-    pub async fn prune_changes(&self, max_age: Duration) -> Result<u64> {
+    pub(super) async fn prune_changes(&self, max_age: Duration) -> Result<u64> {
         let cutoff = now() - max_age.as_secs() as i64;
         self.write(move |ctx| prune(ctx, cutoff)).await
     }

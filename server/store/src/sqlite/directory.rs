@@ -3,7 +3,7 @@
 //! stores and finds, and refuses an address already taken by another kind of entry.
 
 use super::error::DbResult;
-use super::{Store, WriteCtx, now};
+use super::{SqliteBackend, WriteCtx, now};
 use crate::changes::{ChangeKind, ObjectKind};
 use crate::{
     Account, AccountId, Alias, Domain, Group, MailboxRole, NewAccount, Result, StoreError,
@@ -60,9 +60,9 @@ fn group_id(conn: &Connection, local: &str, domain: &str) -> DbResult<i64> {
     .ok_or_else(|| StoreError::NotFound(format!("group {local}@{domain}")).into())
 }
 
-impl Store {
+impl SqliteBackend {
     /// A local domain by name (case-insensitive).
-    pub fn domain(&self, name: &str) -> Result<Option<Domain>> {
+    pub(super) fn domain(&self, name: &str) -> Result<Option<Domain>> {
         self.read(|c| {
             c.prepare_cached("SELECT id, name FROM domains WHERE name = ?1")?
                 .query_row([name], |r| {
@@ -75,7 +75,7 @@ impl Store {
         })
     }
 
-    pub fn domains(&self) -> Result<Vec<Domain>> {
+    pub(super) fn domains(&self) -> Result<Vec<Domain>> {
         self.read(|c| {
             c.prepare_cached("SELECT id, name FROM domains ORDER BY name")?
                 .query_map([], |r| {
@@ -88,7 +88,7 @@ impl Store {
         })
     }
 
-    pub async fn add_domain(&self, name: &str) -> Result<Domain> {
+    pub(super) async fn add_domain(&self, name: &str) -> Result<Domain> {
         let name = name.to_string();
         self.write(move |ctx| {
             let id = ctx
@@ -106,7 +106,7 @@ impl Store {
     }
 
     /// Removes a domain that no longer holds users, aliases or groups.
-    pub async fn remove_domain(&self, name: &str) -> Result<()> {
+    pub(super) async fn remove_domain(&self, name: &str) -> Result<()> {
         let name = name.to_string();
         self.write(move |ctx| {
             let id = domain_id(ctx.conn(), &name)?;
@@ -130,7 +130,7 @@ impl Store {
         .await
     }
 
-    pub fn account(&self, id: AccountId) -> Result<Option<Account>> {
+    pub(super) fn account(&self, id: AccountId) -> Result<Option<Account>> {
         self.read(|c| {
             c.prepare_cached(&format!("SELECT {ACCOUNT_COLUMNS} WHERE a.id = ?1"))?
                 .query_row([id], account_from_row)
@@ -139,7 +139,7 @@ impl Store {
     }
 
     /// The account whose primary address is `local@domain` (case-insensitive).
-    pub fn account_by_address(&self, local: &str, domain: &str) -> Result<Option<Account>> {
+    pub(super) fn account_by_address(&self, local: &str, domain: &str) -> Result<Option<Account>> {
         self.read(|c| {
             c.prepare_cached(&format!(
                 "SELECT {ACCOUNT_COLUMNS} WHERE a.local = ?1 AND d.name = ?2"
@@ -150,7 +150,7 @@ impl Store {
     }
 
     /// All accounts, or those of one domain, ordered by address.
-    pub fn accounts(&self, domain: Option<&str>) -> Result<Vec<Account>> {
+    pub(super) fn accounts(&self, domain: Option<&str>) -> Result<Vec<Account>> {
         self.read(|c| {
             c.prepare_cached(&format!(
                 "SELECT {ACCOUNT_COLUMNS} WHERE ?1 IS NULL OR d.name = ?1 ORDER BY d.name, a.local"
@@ -162,7 +162,7 @@ impl Store {
 
     /// Creates an account with its special-use mailboxes (RFC 6154), subscribed, in one
     /// transaction.
-    pub async fn create_account(&self, new: NewAccount) -> Result<Account> {
+    pub(super) async fn create_account(&self, new: NewAccount) -> Result<Account> {
         self.write(move |ctx| {
             let domain_id = domain_id(ctx.conn(), &new.domain)?;
             if let Some(kind) = address_taken(ctx.conn(), domain_id, &new.local)? {
@@ -190,7 +190,7 @@ impl Store {
         .await
     }
 
-    pub async fn set_password_hash(&self, id: AccountId, hash: String) -> Result<()> {
+    pub(super) async fn set_password_hash(&self, id: AccountId, hash: String) -> Result<()> {
         self.update_account(
             id,
             "UPDATE accounts SET password_hash = ?2 WHERE id = ?1",
@@ -200,7 +200,7 @@ impl Store {
     }
 
     /// Sets the account's quota in bytes (0 = unlimited).
-    pub async fn set_quota(&self, id: AccountId, bytes: u64) -> Result<()> {
+    pub(super) async fn set_quota(&self, id: AccountId, bytes: u64) -> Result<()> {
         self.update_account(
             id,
             "UPDATE accounts SET quota_bytes = ?2 WHERE id = ?1",
@@ -242,7 +242,7 @@ impl Store {
 
     /// Removes an account with all its mail. Its blobs are released now (none of its sessions
     /// can read on) and deleted by the collector once nothing else references them.
-    pub async fn remove_account(&self, id: AccountId) -> Result<()> {
+    pub(super) async fn remove_account(&self, id: AccountId) -> Result<()> {
         self.write(move |ctx| {
             let hashes: Vec<String> = ctx
                 .conn()
@@ -283,7 +283,7 @@ impl Store {
     }
 
     /// Targets of the alias `local@domain` (`local = ""` for the catch-all).
-    pub fn alias_targets(&self, local: &str, domain: &str) -> Result<Vec<String>> {
+    pub(super) fn alias_targets(&self, local: &str, domain: &str) -> Result<Vec<String>> {
         self.read(|c| {
             c.prepare_cached(
                 "SELECT a.target FROM aliases a JOIN domains d ON d.id = a.domain_id
@@ -294,7 +294,7 @@ impl Store {
         })
     }
 
-    pub fn aliases(&self, domain: Option<&str>) -> Result<Vec<Alias>> {
+    pub(super) fn aliases(&self, domain: Option<&str>) -> Result<Vec<Alias>> {
         self.read(|c| {
             c.prepare_cached(
                 "SELECT a.local, d.name, a.target FROM aliases a JOIN domains d ON d.id = a.domain_id
@@ -307,7 +307,7 @@ impl Store {
         })
     }
 
-    pub async fn add_alias(&self, alias: Alias) -> Result<()> {
+    pub(super) async fn add_alias(&self, alias: Alias) -> Result<()> {
         self.write(move |ctx| {
             let domain_id = domain_id(ctx.conn(), &alias.domain)?;
             if let Some(kind @ ("user" | "group")) = address_taken(ctx.conn(), domain_id, &alias.local)? {
@@ -328,7 +328,7 @@ impl Store {
     }
 
     /// Removes one target of an alias, or all of them when `target` is `None`.
-    pub async fn remove_alias(
+    pub(super) async fn remove_alias(
         &self,
         local: &str,
         domain: &str,
@@ -354,7 +354,7 @@ impl Store {
     }
 
     /// The group `local@domain` with its members and permitted senders.
-    pub fn group(&self, local: &str, domain: &str) -> Result<Option<Group>> {
+    pub(super) fn group(&self, local: &str, domain: &str) -> Result<Option<Group>> {
         self.read(|c| {
             let found = c
                 .prepare_cached(
@@ -369,7 +369,7 @@ impl Store {
         })
     }
 
-    pub fn groups(&self, domain: Option<&str>) -> Result<Vec<Group>> {
+    pub(super) fn groups(&self, domain: Option<&str>) -> Result<Vec<Group>> {
         self.read(|c| {
             let rows: Vec<(i64, String, String)> = c
                 .prepare_cached(
@@ -384,7 +384,7 @@ impl Store {
         })
     }
 
-    pub async fn add_group(&self, local: &str, domain: &str) -> Result<()> {
+    pub(super) async fn add_group(&self, local: &str, domain: &str) -> Result<()> {
         let (local, domain) = (local.to_string(), domain.to_string());
         self.write(move |ctx| {
             let domain_id = domain_id(ctx.conn(), &domain)?;
@@ -400,7 +400,7 @@ impl Store {
         .await
     }
 
-    pub async fn remove_group(&self, local: &str, domain: &str) -> Result<()> {
+    pub(super) async fn remove_group(&self, local: &str, domain: &str) -> Result<()> {
         self.edit_group(local, domain, |ctx, id| {
             ctx.conn()
                 .execute("DELETE FROM groups WHERE id = ?1", [id])
@@ -409,7 +409,12 @@ impl Store {
         .await
     }
 
-    pub async fn add_group_member(&self, local: &str, domain: &str, member: &str) -> Result<()> {
+    pub(super) async fn add_group_member(
+        &self,
+        local: &str,
+        domain: &str,
+        member: &str,
+    ) -> Result<()> {
         let member = member.to_string();
         self.edit_group(local, domain, move |ctx, id| {
             ctx.conn()
@@ -422,7 +427,12 @@ impl Store {
         .await
     }
 
-    pub async fn remove_group_member(&self, local: &str, domain: &str, member: &str) -> Result<()> {
+    pub(super) async fn remove_group_member(
+        &self,
+        local: &str,
+        domain: &str,
+        member: &str,
+    ) -> Result<()> {
         let member = member.to_string();
         self.edit_group(local, domain, move |ctx, id| {
             ctx.conn()
@@ -436,7 +446,7 @@ impl Store {
     }
 
     /// Allows (or with `allowed = false`, stops) an account to send as the group.
-    pub async fn set_group_sender(
+    pub(super) async fn set_group_sender(
         &self,
         local: &str,
         domain: &str,

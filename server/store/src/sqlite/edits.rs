@@ -6,122 +6,120 @@
 //! the mailbox's life, while an email moved out and filed back keeps its id under a new UID. Flags other than `\Deleted` and keywords belong to the email; `\Deleted`, the UID
 //! and the modseq belong to the membership (docs/architecture.md, "Emails and memberships").
 
+use super::SqliteBackend;
 use super::access::require_in_account;
 use super::error::DbResult;
 use super::filing::{check_quota, count_usage, file_in};
 use super::messages::keywords_from_column;
 use super::{WriteCtx, now};
-use crate::access::{Mail, Rights};
+use crate::access::{Actor, Rights};
 use crate::changes::{ChangeKind, ObjectKind};
 use crate::{AccountId, Flags, MailboxId, MessageId, Modseq, Result, Uid};
 use rusqlite::{OptionalExtension, params};
 
-impl Mail {
+impl SqliteBackend {
     /// Copies messages to another mailbox of the same account (RFC 9051 §6.4.7): each email is
     /// filed in the destination too, with a new UID there (JMAP sees one email in two
     /// mailboxes); an email already in the destination (a copy into its own mailbox) is
     /// duplicated as a new email sharing the blob. Returns (source UID, new UID) pairs for
     /// COPYUID (RFC 4315).
-    pub async fn copy_messages(
+    pub(super) async fn copy_messages(
         &self,
+        actor: Actor,
         account_id: AccountId,
         from: MailboxId,
         uids: Vec<Uid>,
         to: MailboxId,
     ) -> Result<Vec<(Uid, Uid)>> {
-        let actor = self.actor;
-        self.store
-            .write(move |ctx| {
-                require_in_account(ctx.conn(), actor, account_id, from, Rights::READ)?;
-                require_in_account(ctx.conn(), actor, account_id, to, Rights::INSERT)?;
-                let mut sources = Vec::with_capacity(uids.len());
-                let mut added_bytes = 0u64;
-                for uid in uids {
-                    let Some(source) = copy_source(ctx, account_id, from, to, uid)? else {
-                        continue;
-                    };
-                    if source.in_destination {
-                        added_bytes += source.size as u64;
-                    }
-                    sources.push(source);
+        self.write(move |ctx| {
+            require_in_account(ctx.conn(), actor, account_id, from, Rights::READ)?;
+            require_in_account(ctx.conn(), actor, account_id, to, Rights::INSERT)?;
+            let mut sources = Vec::with_capacity(uids.len());
+            let mut added_bytes = 0u64;
+            for uid in uids {
+                let Some(source) = copy_source(ctx, account_id, from, to, uid)? else {
+                    continue;
+                };
+                if source.in_destination {
+                    added_bytes += source.size as u64;
                 }
-                check_quota(ctx, &[account_id], added_bytes)?;
-                let modseq = ctx.bump_modseq(account_id)?;
-                let mut pairs = Vec::with_capacity(sources.len());
-                for source in sources {
-                    let email_id = match source.in_destination {
-                        true => duplicate_email(ctx, account_id, source.email_id, modseq)?,
-                        false => source.email_id,
-                    };
-                    let (_, new_uid) = file_in(
-                        ctx,
-                        account_id,
-                        Some(to),
-                        email_id,
-                        source.flags,
-                        source.size,
-                        modseq,
-                    )?;
-                    pairs.push((source.uid, new_uid));
-                }
-                Ok(pairs)
-            })
-            .await
+                sources.push(source);
+            }
+            check_quota(ctx, &[account_id], added_bytes)?;
+            let modseq = ctx.bump_modseq(account_id)?;
+            let mut pairs = Vec::with_capacity(sources.len());
+            for source in sources {
+                let email_id = match source.in_destination {
+                    true => duplicate_email(ctx, account_id, source.email_id, modseq)?,
+                    false => source.email_id,
+                };
+                let (_, new_uid) = file_in(
+                    ctx,
+                    account_id,
+                    Some(to),
+                    email_id,
+                    source.flags,
+                    source.size,
+                    modseq,
+                )?;
+                pairs.push((source.uid, new_uid));
+            }
+            Ok(pairs)
+        })
+        .await
     }
 
     /// Moves messages to another mailbox (RFC 6851): each email keeps its id (RFC 8474 EMAILID)
     /// and gets a new UID in the destination; the source sees it expunged. Returns (source UID,
     /// new UID) pairs.
-    pub async fn move_messages(
+    pub(super) async fn move_messages(
         &self,
+        actor: Actor,
         account_id: AccountId,
         from: MailboxId,
         uids: Vec<Uid>,
         to: MailboxId,
     ) -> Result<Vec<(Uid, Uid)>> {
-        let actor = self.actor;
-        self.store
-            .write(move |ctx| {
-                // RFC 6851 §3.1 (with RFC 4314): MOVE needs what COPY and EXPUNGE need.
-                let source = Rights::READ
-                    .union(Rights::DELETE_MESSAGES)
-                    .union(Rights::EXPUNGE);
-                require_in_account(ctx.conn(), actor, account_id, from, source)?;
-                require_in_account(ctx.conn(), actor, account_id, to, Rights::INSERT)?;
-                let modseq = ctx.bump_modseq(account_id)?;
-                let mut pairs = Vec::with_capacity(uids.len());
-                for uid in uids {
-                    pairs.extend(move_one(ctx, account_id, from, uid, to, modseq)?);
-                }
-                Ok(pairs)
-            })
-            .await
+        self.write(move |ctx| {
+            // RFC 6851 §3.1 (with RFC 4314): MOVE needs what COPY and EXPUNGE need.
+            let source = Rights::READ
+                .union(Rights::DELETE_MESSAGES)
+                .union(Rights::EXPUNGE);
+            require_in_account(ctx.conn(), actor, account_id, from, source)?;
+            require_in_account(ctx.conn(), actor, account_id, to, Rights::INSERT)?;
+            let modseq = ctx.bump_modseq(account_id)?;
+            let mut pairs = Vec::with_capacity(uids.len());
+            for uid in uids {
+                pairs.extend(move_one(ctx, account_id, from, uid, to, modseq)?);
+            }
+            Ok(pairs)
+        })
+        .await
     }
 
     /// Removes messages from a mailbox (IMAP EXPUNGE, POP3 UPDATE state) in one transaction.
     /// Returns the UIDs removed; UIDs not in the mailbox are skipped. An email removed from its
     /// last mailbox becomes a tombstone: sessions that have not heard of the expunge can still
     /// read it until the collector removes it after the grace period.
-    pub async fn expunge(
+    pub(super) async fn expunge(
         &self,
+        actor: Actor,
         account_id: AccountId,
         mailbox_id: MailboxId,
         uids: Vec<Uid>,
     ) -> Result<Vec<Uid>> {
-        let actor = self.actor;
-        self.store
-            .write(move |ctx| {
-                require_in_account(ctx.conn(), actor, account_id, mailbox_id, Rights::EXPUNGE)?;
-                let modseq = ctx.bump_modseq(account_id)?;
-                let mut removed = Vec::with_capacity(uids.len());
-                for uid in uids {
-                    if let Some(uid) = remove_message(ctx, account_id, mailbox_id, uid, modseq)? {
-                        removed.push(uid);
-                    }
+        self.write(move |ctx| {
+            require_in_account(ctx.conn(), actor, account_id, mailbox_id, Rights::EXPUNGE)?;
+            let modseq = ctx.bump_modseq(account_id)?;
+            let mut removed = Vec::with_capacity(uids.len());
+            for uid in uids {
+                if let Some(uid) = remove_message(ctx, account_id, mailbox_id, uid, modseq)? {
+                    removed.push(uid);
                 }
-                Ok(removed)
-            })
-            .await
+            }
+            Ok(removed)
+        })
+        .await
     }
 }
 

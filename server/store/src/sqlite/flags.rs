@@ -3,12 +3,13 @@
 //! in sees a change (each of its memberships gets the new modseq and its listing copy);
 //! `\Deleted` belongs to the membership.
 
+use super::SqliteBackend;
 use super::WriteCtx;
 use super::access::require_in_account;
 use super::edits::filed;
 use super::error::DbResult;
 use super::messages::{keywords_to_column, normalize_keywords};
-use crate::access::{Mail, Rights};
+use crate::access::{Actor, Rights};
 use crate::changes::{ChangeKind, ObjectKind};
 use crate::{
     AccountId, FlagChange, FlagOperation, FlagResult, FlagState, Flags, MailboxId, Modseq, Result,
@@ -16,83 +17,82 @@ use crate::{
 };
 use rusqlite::params;
 
-impl Mail {
+impl SqliteBackend {
     /// Changes flags and keywords of messages in a mailbox (RFC 9051 §6.4.6; UNCHANGEDSINCE,
     /// RFC 7162 §3.1.3). Only messages whose flags really change get the new modseq. Flags other
     /// than `\Deleted` belong to the email, so every mailbox it is filed in sees the change.
-    pub async fn set_flags(
+    pub(super) async fn set_flags(
         &self,
+        actor: Actor,
         account_id: AccountId,
         mailbox_id: MailboxId,
         uids: Vec<Uid>,
         change: FlagChange,
     ) -> Result<FlagResult> {
-        let actor = self.actor;
-        self.store
-            .write(move |ctx| {
-                require_in_account(
-                    ctx.conn(),
-                    actor,
-                    account_id,
-                    mailbox_id,
-                    rights_to_flag(&change),
-                )?;
-                let keywords = normalize_keywords(&change.keywords);
-                let mut result = FlagResult::default();
-                let mut modseq = None;
-                for uid in uids {
-                    let Some(filed) = filed(ctx, mailbox_id, uid)? else {
-                        continue;
-                    };
-                    let id = filed.email_id;
-                    if change
-                        .unchanged_since
-                        .is_some_and(|since| filed.modseq > since)
-                    {
-                        result.modified.push(filed.uid);
-                        continue;
-                    }
-                    let (flags, new_keywords) = apply(
-                        change.operation,
-                        filed.flags,
-                        &filed.keywords,
-                        change.flags,
-                        &keywords,
-                    );
-                    let email_changed = flags.without(Flags::DELETED)
-                        != filed.flags.without(Flags::DELETED)
-                        || !same_keywords(&new_keywords, &filed.keywords);
-                    let changed = email_changed || flags != filed.flags;
-                    let mut state = FlagState {
-                        id,
-                        uid: filed.uid,
-                        flags,
-                        keywords: new_keywords,
-                        modseq: filed.modseq,
-                        changed,
-                    };
-                    if changed {
-                        // One bump for the whole command, taken at its first real change.
-                        let modseq = match modseq {
-                            Some(modseq) => modseq,
-                            None => *modseq.insert(ctx.bump_modseq(account_id)?),
-                        };
-                        write_flags(
-                            ctx,
-                            account_id,
-                            mailbox_id,
-                            &state,
-                            filed.flags,
-                            email_changed,
-                            modseq,
-                        )?;
-                        state.modseq = modseq;
-                    }
-                    result.states.push(state);
+        self.write(move |ctx| {
+            require_in_account(
+                ctx.conn(),
+                actor,
+                account_id,
+                mailbox_id,
+                rights_to_flag(&change),
+            )?;
+            let keywords = normalize_keywords(&change.keywords);
+            let mut result = FlagResult::default();
+            let mut modseq = None;
+            for uid in uids {
+                let Some(filed) = filed(ctx, mailbox_id, uid)? else {
+                    continue;
+                };
+                let id = filed.email_id;
+                if change
+                    .unchanged_since
+                    .is_some_and(|since| filed.modseq > since)
+                {
+                    result.modified.push(filed.uid);
+                    continue;
                 }
-                Ok(result)
-            })
-            .await
+                let (flags, new_keywords) = apply(
+                    change.operation,
+                    filed.flags,
+                    &filed.keywords,
+                    change.flags,
+                    &keywords,
+                );
+                let email_changed = flags.without(Flags::DELETED)
+                    != filed.flags.without(Flags::DELETED)
+                    || !same_keywords(&new_keywords, &filed.keywords);
+                let changed = email_changed || flags != filed.flags;
+                let mut state = FlagState {
+                    id,
+                    uid: filed.uid,
+                    flags,
+                    keywords: new_keywords,
+                    modseq: filed.modseq,
+                    changed,
+                };
+                if changed {
+                    // One bump for the whole command, taken at its first real change.
+                    let modseq = match modseq {
+                        Some(modseq) => modseq,
+                        None => *modseq.insert(ctx.bump_modseq(account_id)?),
+                    };
+                    write_flags(
+                        ctx,
+                        account_id,
+                        mailbox_id,
+                        &state,
+                        filed.flags,
+                        email_changed,
+                        modseq,
+                    )?;
+                    state.modseq = modseq;
+                }
+                result.states.push(state);
+            }
+            Ok(result)
+        })
+        .await
     }
 }
 

@@ -14,7 +14,7 @@
 //! process can reference a blob the collector is deleting.
 
 use super::error::DbResult;
-use super::{Store, WriteCtx, now};
+use super::{SqliteBackend, WriteCtx, now};
 use crate::{BlobHash, GcReport, Result, StoreError};
 use rusqlite::params;
 use std::time::{Duration, SystemTime};
@@ -22,9 +22,9 @@ use std::time::{Duration, SystemTime};
 /// Rows handled by one write job, so the collector never holds the writer for long.
 const BATCH: usize = 1000;
 
-impl Store {
+impl SqliteBackend {
     /// Removes what was released more than `grace` ago (see the module documentation).
-    pub async fn collect_garbage(&self, grace: Duration) -> Result<GcReport> {
+    pub(super) async fn collect_garbage(&self, grace: Duration) -> Result<GcReport> {
         let cutoff = now() - grace.as_secs() as i64;
         let mut report = GcReport::default();
         loop {
@@ -44,7 +44,7 @@ impl Store {
                 break;
             }
         }
-        let blobs = self.inner.blobs.clone();
+        let blobs = self.blobs.clone();
         let before = SystemTime::now() - grace;
         let old = tokio::task::spawn_blocking(move || blobs.list_older_than(before))
             .await

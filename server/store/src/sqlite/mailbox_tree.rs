@@ -2,11 +2,12 @@
 //! mailbox with its whole subtree (and of INBOX, which moves its messages instead), under the
 //! account's [`MailboxLimits`] (`crate::mailbox_tree`).
 
+use super::SqliteBackend;
 use super::WriteCtx;
 use super::access::require_in_account;
 use super::error::DbResult;
 use super::mailboxes::{MAILBOX_COLUMNS, create_mailbox, mailbox_from_row};
-use crate::access::{Mail, Rights, require};
+use crate::access::{Actor, Rights, require};
 use crate::changes::{ChangeKind, ObjectKind};
 use crate::mailbox_tree::{HIERARCHY_DELIMITER, MailboxLimits, TreeRename, ancestors};
 use crate::{AccountId, Mailbox, MailboxId, MailboxRole, Result, StoreError};
@@ -76,28 +77,30 @@ fn create_parents(
         .collect()
 }
 
-impl Mail {
+impl SqliteBackend {
     /// Creates a mailbox and any missing parents, in one transaction (IMAP CREATE, RFC 9051
     /// §6.3.4; with a special-use role, RFC 6154). Returns what was created, parents first and
     /// the mailbox last.
-    pub async fn create_mailbox_path(
+    pub(super) async fn create_mailbox_path(
         &self,
+        actor: Actor,
         account_id: AccountId,
         name: &str,
         role: Option<MailboxRole>,
     ) -> Result<Vec<Mailbox>> {
-        self.create(account_id, name, role, true).await
+        self.create(actor, account_id, name, role, true).await
     }
 
     /// Creates one mailbox whose parents exist or are not wanted (see
-    /// [`Mail::create_mailbox_path`]).
-    pub async fn create_mailbox(
+    /// [`SqliteBackend::create_mailbox_path`]).
+    pub(super) async fn create_mailbox(
         &self,
+        actor: Actor,
         account_id: AccountId,
         name: &str,
         role: Option<MailboxRole>,
     ) -> Result<Mailbox> {
-        let mut created = self.create(account_id, name, role, false).await?;
+        let mut created = self.create(actor, account_id, name, role, false).await?;
         created
             .pop()
             .ok_or_else(|| StoreError::Internal("no mailbox created".into()))
@@ -105,43 +108,44 @@ impl Mail {
 
     async fn create(
         &self,
+        actor: Actor,
         account_id: AccountId,
         name: &str,
         role: Option<MailboxRole>,
         with_parents: bool,
     ) -> Result<Vec<Mailbox>> {
-        let (name, limits, actor) = (name.to_string(), self.store.inner.limits, self.actor);
-        self.store
-            .write(move |ctx| {
-                require(actor, account_id, None, Rights::CREATE)?;
-                limits.check_name(&name)?;
-                if mailbox_id_by_name(ctx, account_id, &name)?.is_some() {
-                    return Err(StoreError::AlreadyExists(format!("mailbox {name}")).into());
-                }
-                let mut created = match with_parents {
-                    true => create_parents(ctx, &limits, account_id, &name)?,
-                    false => Vec::new(),
-                };
-                check_count(ctx, &limits, account_id, 1)?;
-                let id = create_mailbox(ctx, account_id, &name, role)?;
-                created.push(load(ctx, id)?);
-                Ok(created)
-            })
-            .await
+        let (name, limits) = (name.to_string(), self.limits);
+        self.write(move |ctx| {
+            require(actor, account_id, None, Rights::CREATE)?;
+            limits.check_name(&name)?;
+            if mailbox_id_by_name(ctx, account_id, &name)?.is_some() {
+                return Err(StoreError::AlreadyExists(format!("mailbox {name}")).into());
+            }
+            let mut created = match with_parents {
+                true => create_parents(ctx, &limits, account_id, &name)?,
+                false => Vec::new(),
+            };
+            check_count(ctx, &limits, account_id, 1)?;
+            let id = create_mailbox(ctx, account_id, &name, role)?;
+            created.push(load(ctx, id)?);
+            Ok(created)
+        })
+        .await
     }
 
     /// Renames a mailbox and its whole subtree to `to` in one transaction (RFC 9051 §6.3.6),
     /// creating missing parents of `to`. UIDVALIDITY and UIDs are kept: the messages did not
     /// change. Renaming INBOX creates `to`, moves INBOX's messages there and leaves INBOX (and
     /// its children) where they are.
-    pub async fn rename_mailbox_tree(
+    pub(super) async fn rename_mailbox_tree(
         &self,
+        actor: Actor,
         account_id: AccountId,
         id: MailboxId,
         to: &str,
     ) -> Result<TreeRename> {
-        let (to, limits, actor) = (to.to_string(), self.store.inner.limits, self.actor);
-        self.store.write(move |ctx| {
+        let (to, limits) = (to.to_string(), self.limits);
+        self.write(move |ctx| {
             let needed = Rights::DELETE_MAILBOX.union(Rights::CREATE);
             require_in_account(ctx.conn(), actor, account_id, id, needed)?;
             let from = load(ctx, id).ok().filter(|m| m.account_id == account_id);

@@ -2,10 +2,11 @@
 //! change bumps the account's modseq and is logged. Subscriptions are names, kept apart
 //! (`subscriptions.rs`): none of these touches them.
 
+use super::SqliteBackend;
 use super::access::{require_in_account, require_mailbox};
 use super::error::DbResult;
 use super::{WriteCtx, now};
-use crate::access::{Mail, Rights, rights};
+use crate::access::{Actor, Rights, rights};
 use crate::changes::{ChangeKind, ObjectKind};
 use crate::{AccountId, Mailbox, MailboxId, MailboxRole, Result, StoreError, Uid};
 use rusqlite::{OptionalExtension, Row, params};
@@ -77,93 +78,109 @@ pub(super) fn create_mailbox(
     Ok(id)
 }
 
-impl Mail {
+/// Whether the actor may see the mailbox at all (RFC 4314 `l`).
+fn sees(actor: Actor, mailbox: &Mailbox) -> bool {
+    rights(actor, mailbox.account_id, Some(mailbox.id)).contains(Rights::LOOKUP)
+}
+
+impl SqliteBackend {
     /// All mailboxes of an account the actor may see, by name.
-    pub fn mailboxes(&self, account_id: AccountId) -> Result<Vec<Mailbox>> {
-        self.store.read_checked(|c| {
+    pub(super) fn mailboxes(&self, actor: Actor, account_id: AccountId) -> Result<Vec<Mailbox>> {
+        self.read_checked(|c| {
             let all = c
                 .prepare_cached(&format!(
                     "SELECT {MAILBOX_COLUMNS} WHERE account_id = ?1 ORDER BY name"
                 ))?
                 .query_map([account_id], mailbox_from_row)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(all.into_iter().filter(|m| self.sees(m)).collect())
+            Ok(all.into_iter().filter(|m| sees(actor, m)).collect())
         })
     }
 
     /// A mailbox by id, if it exists and the actor may see it.
-    pub fn mailbox(&self, id: MailboxId) -> Result<Option<Mailbox>> {
+    pub(super) fn mailbox(&self, actor: Actor, id: MailboxId) -> Result<Option<Mailbox>> {
         self.find_mailbox(
+            actor,
             &format!("SELECT {MAILBOX_COLUMNS} WHERE id = ?1"),
             params![id],
         )
     }
 
-    pub fn mailbox_by_role(
+    pub(super) fn mailbox_by_role(
         &self,
+        actor: Actor,
         account_id: AccountId,
         role: MailboxRole,
     ) -> Result<Option<Mailbox>> {
         self.find_mailbox(
+            actor,
             &format!("SELECT {MAILBOX_COLUMNS} WHERE account_id = ?1 AND role = ?2"),
             params![account_id, role.as_str()],
         )
     }
 
     /// The mailbox with exactly this name (protocols normalise INBOX before asking).
-    pub fn mailbox_by_name(&self, account_id: AccountId, name: &str) -> Result<Option<Mailbox>> {
+    pub(super) fn mailbox_by_name(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        name: &str,
+    ) -> Result<Option<Mailbox>> {
         self.find_mailbox(
+            actor,
             &format!("SELECT {MAILBOX_COLUMNS} WHERE account_id = ?1 AND name = ?2"),
             params![account_id, name],
         )
     }
 
-    fn find_mailbox(&self, sql: &str, args: impl rusqlite::Params) -> Result<Option<Mailbox>> {
-        self.store.read_checked(|c| {
+    fn find_mailbox(
+        &self,
+        actor: Actor,
+        sql: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Option<Mailbox>> {
+        self.read_checked(|c| {
             let found = c
                 .prepare_cached(sql)?
                 .query_row(args, mailbox_from_row)
                 .optional()?;
-            Ok(found.filter(|m| self.sees(m)))
+            Ok(found.filter(|m| sees(actor, m)))
         })
-    }
-
-    /// Whether the actor may see the mailbox at all (RFC 4314 `l`).
-    fn sees(&self, mailbox: &Mailbox) -> bool {
-        rights(self.actor, mailbox.account_id, Some(mailbox.id)).contains(Rights::LOOKUP)
     }
 
     /// Claims the messages up to `up_to` that no read-write session has been told about
     /// (IMAP `\Recent`, RFC 3501 §2.3.2) and returns the highest UID claimed before: the
     /// caller's recent messages are those above it. Not a change to the mailbox (no modseq, no
     /// log entry); a claim lost in a crash only makes messages recent once more.
-    pub async fn claim_recent(&self, id: MailboxId, up_to: Uid) -> Result<Uid> {
-        let actor = self.actor;
-        self.store
-            .write(move |ctx| {
-                require_mailbox(ctx.conn(), actor, id, Rights::READ.union(Rights::SEEN))?;
-                let before: Uid = ctx
-                    .conn()
-                    .prepare_cached("SELECT recent_uid FROM mailboxes WHERE id = ?1")?
-                    .query_row([id], |r| r.get(0))
-                    .optional()?
-                    .ok_or_else(|| StoreError::NotFound(format!("mailbox {id}")))?;
-                if up_to > before {
-                    ctx.conn()
-                        .prepare_cached("UPDATE mailboxes SET recent_uid = ?2 WHERE id = ?1")?
-                        .execute(params![id, up_to])?;
-                }
-                Ok(before)
-            })
-            .await
+    pub(super) async fn claim_recent(
+        &self,
+        actor: Actor,
+        id: MailboxId,
+        up_to: Uid,
+    ) -> Result<Uid> {
+        self.write(move |ctx| {
+            require_mailbox(ctx.conn(), actor, id, Rights::READ.union(Rights::SEEN))?;
+            let before: Uid = ctx
+                .conn()
+                .prepare_cached("SELECT recent_uid FROM mailboxes WHERE id = ?1")?
+                .query_row([id], |r| r.get(0))
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound(format!("mailbox {id}")))?;
+            if up_to > before {
+                ctx.conn()
+                    .prepare_cached("UPDATE mailboxes SET recent_uid = ?2 WHERE id = ?1")?
+                    .execute(params![id, up_to])?;
+            }
+            Ok(before)
+        })
+        .await
     }
 
     /// How many messages of a mailbox no read-write session has claimed as `\Recent` yet
     /// (STATUS RECENT, RFC 3501 §6.3.10).
-    pub fn unclaimed_recent(&self, id: MailboxId) -> Result<u32> {
-        self.store.read_checked(|conn| {
-            self.store
-                .require_mailbox(conn, self.actor, id, Rights::READ)?;
+    pub(super) fn unclaimed_recent(&self, actor: Actor, id: MailboxId) -> Result<u32> {
+        self.read_checked(|conn| {
+            self.require_mailbox(conn, actor, id, Rights::READ)?;
             Ok(conn
                 .prepare_cached(
                     "SELECT COUNT(*) FROM memberships m JOIN mailboxes b ON b.id = m.mailbox_id \
@@ -174,10 +191,13 @@ impl Mail {
     }
 
     /// Deletes a mailbox and its messages (RFC 9051 §6.3.5). The INBOX cannot be deleted.
-    pub async fn delete_mailbox(&self, account_id: AccountId, id: MailboxId) -> Result<()> {
-        let actor = self.actor;
+    pub(super) async fn delete_mailbox(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        id: MailboxId,
+    ) -> Result<()> {
         let deleted = self
-            .store
             .write(move |ctx| {
                 require_in_account(ctx.conn(), actor, account_id, id, Rights::DELETE_MAILBOX)?;
                 let role: Option<Option<String>> = ctx
@@ -215,7 +235,7 @@ impl Mail {
             })
             .await;
         if deleted.is_ok() {
-            self.store.forget_mailbox(id);
+            self.forget_mailbox(id);
         }
         deleted
     }

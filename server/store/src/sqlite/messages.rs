@@ -7,10 +7,10 @@
 //! of its email: its `id` is the email's, the same in every mailbox it is filed in (RFC 8474
 //! EMAILID).
 
-use super::Store;
+use super::SqliteBackend;
 use super::access::require_in_account;
 use super::filing::{Added, Target, check_quota, insert_message};
-use crate::access::{Mail, Rights, require};
+use crate::access::{Actor, Rights, require};
 use crate::{
     AccountId, BlobHash, BlobRef, Delivered, Flags, IncomingMessage, MailboxId, MessageId,
     MessageMeta, MessageSummary, NewMessage, Result, StoreError, Uid,
@@ -63,18 +63,21 @@ pub(crate) fn normalize_keywords(keywords: &[String]) -> Vec<String> {
     out
 }
 
-impl Mail {
+impl SqliteBackend {
     /// The messages of a mailbox in UID order, without their bodies.
-    pub fn messages(&self, mailbox_id: MailboxId) -> Result<Vec<MessageSummary>> {
-        let total = self.store.read(|c| {
+    pub(super) fn messages(
+        &self,
+        actor: Actor,
+        mailbox_id: MailboxId,
+    ) -> Result<Vec<MessageSummary>> {
+        let total = self.read(|c| {
             c.prepare_cached("SELECT total FROM mailboxes WHERE id = ?1")?
                 .query_row([mailbox_id], |r| r.get::<_, i64>(0))
                 .optional()
         })?;
         let rows = total.unwrap_or(0).max(0) as usize;
-        self.store.read_sized_checked(rows, |c| {
-            self.store
-                .require_mailbox(c, self.actor, mailbox_id, Rights::READ)?;
+        self.read_sized_checked(rows, |c| {
+            self.require_mailbox(c, actor, mailbox_id, Rights::READ)?;
             Ok(c.prepare_cached(&format!(
                 "{SUMMARY_SELECT} WHERE m.mailbox_id = ?1 ORDER BY m.uid"
             ))?
@@ -85,14 +88,14 @@ impl Mail {
 
     /// Messages of a mailbox with a UID above `uid`, in UID order (what arrived since a view
     /// was last synchronised).
-    pub fn messages_after_uid(
+    pub(super) fn messages_after_uid(
         &self,
+        actor: Actor,
         mailbox_id: MailboxId,
         uid: Uid,
     ) -> Result<Vec<MessageSummary>> {
-        self.store.read_checked(|c| {
-            self.store
-                .require_mailbox(c, self.actor, mailbox_id, Rights::READ)?;
+        self.read_checked(|c| {
+            self.require_mailbox(c, actor, mailbox_id, Rights::READ)?;
             Ok(c.prepare_cached(&format!(
                 "{SUMMARY_SELECT} WHERE m.mailbox_id = ?1 AND m.uid > ?2 ORDER BY m.uid"
             ))?
@@ -103,14 +106,14 @@ impl Mail {
 
     /// The message with this UID in a mailbox, if it is still there (an IMAP URL's `;UID=`,
     /// RFC 5092).
-    pub fn message_by_uid(
+    pub(super) fn message_by_uid(
         &self,
+        actor: Actor,
         mailbox_id: MailboxId,
         uid: Uid,
     ) -> Result<Option<MessageSummary>> {
-        self.store.read_checked(|c| {
-            self.store
-                .require_mailbox(c, self.actor, mailbox_id, Rights::READ)?;
+        self.read_checked(|c| {
+            self.require_mailbox(c, actor, mailbox_id, Rights::READ)?;
             Ok(c.prepare_cached(&format!(
                 "{SUMMARY_SELECT} WHERE m.mailbox_id = ?1 AND m.uid = ?2"
             ))?
@@ -120,14 +123,14 @@ impl Mail {
     }
 
     /// The current summaries of the messages at these UIDs that are still in `mailbox_id`.
-    pub fn message_summaries(
+    pub(super) fn message_summaries(
         &self,
+        actor: Actor,
         mailbox_id: MailboxId,
         uids: &[Uid],
     ) -> Result<Vec<MessageSummary>> {
-        self.store.read_sized_checked(uids.len(), |c| {
-            self.store
-                .require_mailbox(c, self.actor, mailbox_id, Rights::READ)?;
+        self.read_sized_checked(uids.len(), |c| {
+            self.require_mailbox(c, actor, mailbox_id, Rights::READ)?;
             let mut stmt = c.prepare_cached(&format!(
                 "{SUMMARY_SELECT} WHERE m.mailbox_id = ?1 AND m.uid = ?2"
             ))?;
@@ -146,11 +149,15 @@ impl Mail {
 
     /// The metadata extracted from one of the account's emails when it was stored (also of an
     /// email expunged moments ago, until the collector removes it).
-    pub fn message_meta(&self, account_id: AccountId, id: MessageId) -> Result<MessageMeta> {
+    pub(super) fn message_meta(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        id: MessageId,
+    ) -> Result<MessageMeta> {
         let json: String = self
-            .store
             .read_checked(|c| {
-                require(self.actor, account_id, None, Rights::READ)?;
+                require(actor, account_id, None, Rights::READ)?;
                 Ok(c.prepare_cached(
                     "SELECT x.meta FROM email_meta x JOIN emails e ON e.id = x.email_id \
                      WHERE x.email_id = ?1 AND e.account_id = ?2",
@@ -164,53 +171,55 @@ impl Mail {
 
     /// Adds messages to chosen mailboxes in one transaction (IMAP APPEND and MULTIAPPEND,
     /// RFC 3502: all or none). Quota is enforced.
-    pub async fn append(&self, messages: Vec<NewMessage>) -> Result<Vec<Delivered>> {
+    pub(super) async fn append(
+        &self,
+        actor: Actor,
+        messages: Vec<NewMessage>,
+    ) -> Result<Vec<Delivered>> {
         let mut prepared = Vec::with_capacity(messages.len());
         for message in messages {
-            let (meta, json, keys) = self.store.prepare(&message.blob).await?;
+            let (meta, json, keys) = self.prepare(&message.blob).await?;
             prepared.push((message, meta, json, keys));
         }
-        let actor = self.actor;
-        self.store
-            .write(move |ctx| {
-                let mut delivered = Vec::with_capacity(prepared.len());
-                for (message, meta, meta_json, keys) in &prepared {
-                    require_in_account(
-                        ctx.conn(),
-                        actor,
-                        message.account_id,
-                        message.mailbox_id,
-                        Rights::INSERT,
-                    )?;
-                    check_quota(ctx, &[message.account_id], message.blob.size())?;
-                    ctx.acquire_blob(&message.blob, 1)?;
-                    let keywords = normalize_keywords(&message.keywords);
-                    let added = Added {
-                        blob: &message.blob,
-                        meta,
-                        meta_json,
-                        keys: keys.as_ref(),
-                        flags: message.flags,
-                        keywords: &keywords,
-                        internal_date: message.internal_date,
-                    };
-                    delivered.push(insert_message(
-                        ctx,
-                        message.account_id,
-                        Target::Mailbox(message.mailbox_id),
-                        &added,
-                    )?);
-                }
-                Ok(delivered)
-            })
-            .await
+        self.write(move |ctx| {
+            let mut delivered = Vec::with_capacity(prepared.len());
+            for (message, meta, meta_json, keys) in &prepared {
+                require_in_account(
+                    ctx.conn(),
+                    actor,
+                    message.account_id,
+                    message.mailbox_id,
+                    Rights::INSERT,
+                )?;
+                check_quota(ctx, &[message.account_id], message.blob.size())?;
+                ctx.acquire_blob(&message.blob, 1)?;
+                let keywords = normalize_keywords(&message.keywords);
+                let added = Added {
+                    blob: &message.blob,
+                    meta,
+                    meta_json,
+                    keys: keys.as_ref(),
+                    flags: message.flags,
+                    keywords: &keywords,
+                    internal_date: message.internal_date,
+                };
+                delivered.push(insert_message(
+                    ctx,
+                    message.account_id,
+                    Target::Mailbox(message.mailbox_id),
+                    &added,
+                )?);
+            }
+            Ok(delivered)
+        })
+        .await
     }
 }
 
-impl Store {
+impl SqliteBackend {
     /// Delivers a message into each recipient's INBOX, all in one transaction with one shared
     /// blob: the server's own act (SMTP, later Sieve), not a user's. The blob is stored (fsynced) first; the call returns once the commit is on disk.
-    pub async fn deliver(&self, message: IncomingMessage) -> Result<Vec<Delivered>> {
+    pub(super) async fn deliver(&self, message: IncomingMessage) -> Result<Vec<Delivered>> {
         let (meta, meta_json, keys) = self.prepare(&message.blob).await?;
         self.write(move |ctx| {
             let size = message.blob.size();

@@ -1,17 +1,23 @@
-//! The SQLite backend (rusqlite, bundled, WAL).
+//! The SQLite backend (rusqlite, bundled, WAL): [`SqliteBackend`]. Every rusqlite type and SQL
+//! statement of the store is in this module, and where the database and the blobs lie in the
+//! data directory (the blob files' own layout is [`crate::LocalBlobStore`]'s).
 //!
 //! - `migrate`: applies `schema/NNNN_*.sql` in order and records them.
 //! - `writer`: the one write connection, on its own thread, committing batches (group commit).
-//! - `directory`, `mailboxes`, `messages` (listing and adding), `edits` (flags, copy, move,
-//!   expunge), `changes` (the log), `queue`: the operations, as `impl Store` blocks by entity.
+//! - `directory`, `mailboxes`, `mailbox_tree`, `subscriptions`, `messages` (listing and
+//!   adding), `filing`, `flags`, `edits` (copy, move, expunge), `changes` (the log), `queue`,
+//!   `sort_keys`, `gc` (the collector): the operations, as `impl SqliteBackend` blocks by
+//!   entity; `backend` implements the [`crate::Backend`] traits with them.
+//! - `access`: whose a mailbox is, for the rights check (`crate::access` decides).
+//! - `error`: SQLite's errors inside the backend, turned into `StoreError` at its edge.
+//! - `watcher`: wakes listeners for commits made by other processes.
 //!
 //! Reads use a small pool of read-only connections and run on the caller's thread: short indexed
 //! lookups as they are, longer ones (a whole mailbox, the change log) after telling the async
 //! runtime (`read_long`). Writes go through the writer so that many sessions share one fsync.
-//! `sort_keys` keeps each email's search and sort keys (`crate::keys`).
-//! `watcher` wakes listeners for commits made by other processes; `gc` is the collector.
 
 mod access;
+mod backend;
 mod changes;
 mod directory;
 mod edits;
@@ -40,7 +46,6 @@ use error::{DbError, DbResult};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-
 use writer::WriteCtx;
 
 /// Tuning of the embedded store.
@@ -67,13 +72,9 @@ impl Default for StoreOptions {
     }
 }
 
-/// The store: cheap to clone, shared by every session.
-#[derive(Clone)]
-pub struct Store {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
+/// The SQLite backend: one database file and the blobs beside it, shared by every session
+/// through the [`crate::Store`] front.
+pub struct SqliteBackend {
     db_path: PathBuf,
     readers: Mutex<Vec<Connection>>,
     max_readers: usize,
@@ -85,18 +86,16 @@ struct Inner {
     owners: access::Owners,
     /// How emails' search and sort keys are computed, once installed (`sort_keys`).
     keys: std::sync::OnceLock<crate::keys::KeyExtractor>,
-    /// Tells this open store from others in the same process (tests open many).
-    instance: u64,
 }
 
-impl Store {
+impl SqliteBackend {
     /// Opens the store under `data_dir` (database `kantor.db`, blobs under `blobs/`), creating it
     /// and applying pending migrations.
-    pub fn open(data_dir: &Path, options: StoreOptions) -> Result<Store> {
+    pub fn open(data_dir: &Path, options: StoreOptions) -> Result<SqliteBackend> {
         Self::open_db(data_dir, options).map_err(DbError::into_store)
     }
 
-    fn open_db(data_dir: &Path, options: StoreOptions) -> DbResult<Store> {
+    fn open_db(data_dir: &Path, options: StoreOptions) -> DbResult<SqliteBackend> {
         std::fs::create_dir_all(data_dir)?;
         let db_path = data_dir.join("kantor.db");
         let mut conn = open_connection(&db_path, false)?;
@@ -106,38 +105,30 @@ impl Store {
         watcher::start(db_path.clone(), Arc::downgrade(&changes))?;
         let writer =
             writer::WriterHandle::start(conn, blobs.clone(), changes.clone(), options.max_batch)?;
-        Ok(Store {
-            inner: Arc::new(Inner {
-                db_path,
-                readers: Mutex::new(Vec::new()),
-                max_readers: options.read_connections.max(1),
-                writer,
-                blobs,
-                changes,
-                headers: HeaderCache::new(options.header_cache_bytes),
-                limits: options.mailbox_limits,
-                owners: access::Owners::default(),
-                keys: std::sync::OnceLock::new(),
-                instance: NEXT_INSTANCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-            }),
+        Ok(SqliteBackend {
+            db_path,
+            readers: Mutex::new(Vec::new()),
+            max_readers: options.read_connections.max(1),
+            writer,
+            blobs,
+            changes,
+            headers: HeaderCache::new(options.header_cache_bytes),
+            limits: options.mailbox_limits,
+            owners: access::Owners::default(),
+            keys: std::sync::OnceLock::new(),
         })
-    }
-
-    /// Identifies this open store within the process, for caches above it that key by its ids.
-    pub fn instance_id(&self) -> u64 {
-        self.inner.instance
     }
 
     /// Wakes after each commit that changes `account_id` (IDLE, NOTIFY, push): only that
     /// account's listeners are woken.
-    pub fn watch_account(&self, account_id: crate::AccountId) -> AccountChanges {
-        self.inner.changes.watch(account_id)
+    fn watch_account(&self, account_id: crate::AccountId) -> AccountChanges {
+        self.changes.watch(account_id)
     }
 
     /// Stores a blob durably (fsynced) unless it is already there. Call before the transaction
     /// that references it; runs on a blocking thread.
-    pub async fn put_blob(&self, blob: &crate::BlobRef) -> Result<()> {
-        let (blobs, blob) = (self.inner.blobs.clone(), blob.clone());
+    async fn put_blob(&self, blob: &crate::BlobRef) -> Result<()> {
+        let (blobs, blob) = (self.blobs.clone(), blob.clone());
         tokio::task::spawn_blocking(move || blobs.put(&blob.hash, &blob.data))
             .await
             .map_err(|e| StoreError::Io(std::io::Error::other(e)))?
@@ -145,18 +136,18 @@ impl Store {
     }
 
     /// Reads a whole blob.
-    pub fn read_blob(&self, hash: &crate::BlobHash) -> Result<Vec<u8>> {
-        Ok(self.inner.blobs.get(hash)?)
+    fn read_blob(&self, hash: &crate::BlobHash) -> Result<Vec<u8>> {
+        Ok(self.blobs.get(hash)?)
     }
 
     /// Reads a stored message's header only, up to and including its blank line (the whole
     /// message if it has none).
-    pub fn read_blob_header(&self, hash: &crate::BlobHash) -> Result<Vec<u8>> {
-        if let Some(header) = self.inner.headers.get(hash) {
+    fn read_blob_header(&self, hash: &crate::BlobHash) -> Result<Vec<u8>> {
+        if let Some(header) = self.headers.get(hash) {
             return Ok(header.to_vec());
         }
-        let header = self.inner.blobs.get_header(hash)?;
-        self.inner.headers.insert(hash, &header);
+        let header = self.blobs.get_header(hash)?;
+        self.headers.insert(hash, &header);
         Ok(header)
     }
 
@@ -164,12 +155,12 @@ impl Store {
     /// connection, telling the async runtime first (`block_in_place`): the worker's other
     /// sessions move to another thread instead of waiting for this one. The hand-over costs
     /// more than a short read (a third of the commands per second when every read did it), so
-    /// short reads stay on the caller's thread ([`Store::read_sized_checked`] decides).
+    /// short reads stay on the caller's thread ([`SqliteBackend::read_sized_checked`] decides).
     fn read_long<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
         self.read_long_checked(|c| Ok(f(c)?))
     }
 
-    /// [`Store::read_long`] for reads that fail with a store error of their own (a rights check).
+    /// [`SqliteBackend::read_long`] for reads that fail with a store error of their own (a rights check).
     fn read_long_checked<T>(&self, f: impl FnOnce(&Connection) -> DbResult<T>) -> Result<T> {
         use tokio::runtime::{Handle, RuntimeFlavor};
         match Handle::try_current().map(|h| h.runtime_flavor()) {
@@ -198,23 +189,23 @@ impl Store {
         mailbox: crate::MailboxId,
         needed: crate::Rights,
     ) -> DbResult<crate::AccountId> {
-        self.inner.owners.require(conn, actor, mailbox, needed)
+        self.owners.require(conn, actor, mailbox, needed)
     }
 
     /// Forgets a deleted mailbox's owner.
     fn forget_mailbox(&self, mailbox: crate::MailboxId) {
-        self.inner.owners.forget(mailbox);
+        self.owners.forget(mailbox);
     }
 
-    /// [`Store::read`] for reads that fail with a store error of their own (a rights check).
+    /// [`SqliteBackend::read`] for reads that fail with a store error of their own (a rights check).
     fn read_checked<T>(&self, f: impl FnOnce(&Connection) -> DbResult<T>) -> Result<T> {
-        let conn = match self.inner.readers.lock().expect("reader pool").pop() {
+        let conn = match self.readers.lock().expect("reader pool").pop() {
             Some(conn) => conn,
-            None => open_connection(&self.inner.db_path, true).map_err(DbError::into_store)?,
+            None => open_connection(&self.db_path, true).map_err(DbError::into_store)?,
         };
         let result = f(&conn);
-        let mut pool = self.inner.readers.lock().expect("reader pool");
-        if pool.len() < self.inner.max_readers {
+        let mut pool = self.readers.lock().expect("reader pool");
+        if pool.len() < self.max_readers {
             pool.push(conn);
         }
         result.map_err(DbError::into_store)
@@ -230,15 +221,12 @@ impl Store {
         &self,
         job: impl FnOnce(&mut WriteCtx<'_>) -> DbResult<T> + Send + 'static,
     ) -> Result<T> {
-        self.inner.writer.submit(job).await
+        self.writer.submit(job).await
     }
 }
 
 /// Rows past which a read leaves the async worker (a few milliseconds of SQLite work).
 const LONG_READ_ROWS: usize = 2000;
-
-/// The next [`Store::instance_id`].
-static NEXT_INSTANCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 fn open_connection(path: &Path, read_only: bool) -> DbResult<Connection> {
     let flags = if read_only {

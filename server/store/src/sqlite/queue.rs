@@ -2,14 +2,14 @@
 //! by the outbound sender (a later component) and listed for operators.
 
 use super::error::DbError;
-use super::{Store, now};
+use super::{SqliteBackend, now};
 use crate::{BlobHash, OutgoingMessage, QueueEntry, Result};
 use rusqlite::params;
 
-impl Store {
+impl SqliteBackend {
     /// Queues a submitted message for its remote recipients; returns the queue ids. The blob is
     /// stored first and the call returns once the queue rows are committed.
-    pub async fn enqueue(&self, message: OutgoingMessage) -> Result<Vec<i64>> {
+    pub(super) async fn enqueue(&self, message: OutgoingMessage) -> Result<Vec<i64>> {
         self.put_blob(&message.blob).await?;
         self.write(move |ctx| {
             ctx.acquire_blob(&message.blob, message.recipients.len() as u32)?;
@@ -37,7 +37,7 @@ impl Store {
     }
 
     /// Everything waiting in the outbound queue, oldest first.
-    pub fn queue_entries(&self) -> Result<Vec<QueueEntry>> {
+    pub(super) fn queue_entries(&self) -> Result<Vec<QueueEntry>> {
         self.read(|c| {
             c.prepare_cached(
                 "SELECT id, mail_from, rcpt_to, blob_hash, attempts, next_attempt_at FROM queue ORDER BY id",

@@ -1,10 +1,10 @@
 //! `email_keys`: the search, sort and threading keys of each email (`crate::keys`), written in
 //! the email's own transaction at delivery and APPEND, copied with an email COPY duplicates,
-//! computed for older emails by [`Store::backfill_keys`], and read a mailbox at a time.
+//! computed for older emails by [`crate::Store::backfill_keys`], and read a mailbox at a time.
 
 use super::error::DbResult;
-use super::{Store, WriteCtx};
-use crate::access::{Mail, Rights};
+use super::{SqliteBackend, WriteCtx};
+use crate::access::{Actor, Rights};
 use crate::keys::{EmailKeys, KeyColumn, KeyExtractor, MessageKeys};
 use crate::{MailboxId, MessageId, Result, StoreError};
 use rusqlite::types::ValueRef;
@@ -43,16 +43,17 @@ fn columns(column: KeyColumn) -> &'static [&'static str] {
     }
 }
 
-impl Mail {
+impl SqliteBackend {
     /// The keys of the messages of a mailbox that have keys of the installed version, in UID
     /// order, with only `wanted` filled in (one read; `complete` false for an email whose keys
     /// were too large to keep). Messages without such keys are left out: read them.
-    pub fn message_keys(
+    pub(super) fn message_keys(
         &self,
+        actor: Actor,
         mailbox_id: MailboxId,
         wanted: &[KeyColumn],
     ) -> Result<Vec<MessageKeys>> {
-        let Some(extractor) = self.store.key_extractor() else {
+        let Some(extractor) = self.key_extractor() else {
             return Ok(Vec::new());
         };
         let mut wanted = wanted.to_vec();
@@ -68,9 +69,8 @@ impl Mail {
             " FROM memberships m JOIN email_keys k ON k.email_id = m.email_id \
              WHERE m.mailbox_id = ?1 AND k.v = ?2 ORDER BY m.uid",
         );
-        self.store.read_long_checked(|c| {
-            self.store
-                .require_mailbox(c, self.actor, mailbox_id, Rights::READ)?;
+        self.read_long_checked(|c| {
+            self.require_mailbox(c, actor, mailbox_id, Rights::READ)?;
             let total: i64 = c
                 .prepare_cached("SELECT total FROM mailboxes WHERE id = ?1")?
                 .query_row([mailbox_id], |r| r.get(0))?;
@@ -87,23 +87,23 @@ impl Mail {
     }
 }
 
-impl Store {
+impl SqliteBackend {
     /// Installs how keys are computed (once; later calls are ignored). Emails stored from
-    /// then on get their keys at delivery; [`Store::backfill_keys`] gives them to the others.
-    pub fn install_key_extractor(&self, extractor: KeyExtractor) {
-        let _ = self.inner.keys.set(extractor);
+    /// then on get their keys at delivery; [`crate::Store::backfill_keys`] gives them to the others.
+    pub(super) fn install_key_extractor(&self, extractor: KeyExtractor) {
+        let _ = self.keys.set(extractor);
     }
 
     /// The installed key extractor.
     pub(super) fn key_extractor(&self) -> Option<KeyExtractor> {
-        self.inner.keys.get().copied()
+        self.keys.get().copied()
     }
 
     /// Computes the keys of every email that has none of the installed version (emails
     /// stored before the keys existed, or by another version), a batch per write job, and
     /// logs the progress. Returns how many emails it went through. Safe beside deliveries: a
     /// row is written only while its email exists.
-    pub async fn backfill_keys(&self) -> Result<u64> {
+    pub(super) async fn backfill_keys(&self) -> Result<u64> {
         let Some(extractor) = self.key_extractor() else {
             return Ok(0);
         };
@@ -140,12 +140,12 @@ impl Store {
             };
             after = last;
             done += batch.len() as u64;
-            let store = self.clone();
+            let blobs = self.blobs.clone();
             let computed = tokio::task::spawn_blocking(move || {
                 batch
                     .into_iter()
                     .filter_map(|(id, hash)| {
-                        let raw = store.read_blob(&crate::BlobHash::parse(&hash)?).ok()?;
+                        let raw = blobs.get(&crate::BlobHash::parse(&hash)?).ok()?;
                         Some((id, (extractor.extract)(&raw)))
                     })
                     .collect::<Vec<_>>()

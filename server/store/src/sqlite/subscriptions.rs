@@ -6,9 +6,10 @@
 //!
 //! Every change bumps the account's modseq and is logged as [`ObjectKind::Subscription`].
 
+use super::SqliteBackend;
 use super::WriteCtx;
 use super::error::DbResult;
-use crate::access::{Mail, Rights, require};
+use crate::access::{Actor, Rights, require};
 use crate::changes::{ChangeKind, ObjectKind};
 use crate::{AccountId, MailboxId, Result};
 use rusqlite::{OptionalExtension, params};
@@ -56,11 +57,11 @@ pub(super) fn set(
     Ok(changed)
 }
 
-impl Mail {
+impl SqliteBackend {
     /// The account's subscribed names, sorted; some may name no mailbox.
-    pub fn subscriptions(&self, account_id: AccountId) -> Result<Vec<String>> {
-        self.store.read_checked(|c| {
-            require(self.actor, account_id, None, Rights::LOOKUP)?;
+    pub(super) fn subscriptions(&self, actor: Actor, account_id: AccountId) -> Result<Vec<String>> {
+        self.read_checked(|c| {
+            require(actor, account_id, None, Rights::LOOKUP)?;
             Ok(c.prepare_cached(
                 "SELECT name FROM subscriptions WHERE account_id = ?1 ORDER BY name",
             )?
@@ -72,19 +73,19 @@ impl Mail {
     /// Subscribes (SUBSCRIBE, RFC 9051 §6.3.7) or unsubscribes (UNSUBSCRIBE, §6.3.8) a name,
     /// whether or not a mailbox has it. Returns whether the list changed: subscribing a
     /// subscribed name or unsubscribing one that is not is no change.
-    pub async fn set_subscribed(
+    pub(super) async fn set_subscribed(
         &self,
+        actor: Actor,
         account_id: AccountId,
         name: &str,
         subscribed: bool,
     ) -> Result<bool> {
-        let (name, actor) = (name.to_string(), self.actor);
-        self.store
-            .write(move |ctx| {
-                require(actor, account_id, None, Rights::LOOKUP)?;
-                set(ctx, account_id, &name, subscribed)
-            })
-            .await
+        let (name, actor) = (name.to_string(), actor);
+        self.write(move |ctx| {
+            require(actor, account_id, None, Rights::LOOKUP)?;
+            set(ctx, account_id, &name, subscribed)
+        })
+        .await
     }
 }
 

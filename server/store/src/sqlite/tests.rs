@@ -1,16 +1,19 @@
 //! The backend's own guarantees that the public API cannot reach: a panicking write job, and
 //! long reads that must not hold an async worker.
 
-use crate::StoreError;
-use crate::testing::store_with_alice;
+use super::SqliteBackend;
+use crate::testing::{store_with_alice, with_alice};
+use crate::{Store, StoreError, StoreOptions};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn a_panicking_write_job_fails_alone_and_the_writer_carries_on() {
     let dir = tempfile::tempdir().unwrap();
-    let (store, alice, _) = store_with_alice(dir.path()).await;
+    let backend = Arc::new(SqliteBackend::open(dir.path(), StoreOptions::default()).unwrap());
+    let (store, alice, _) = with_alice(Store::with_backend(backend.clone())).await;
     let (doomed, fine) = tokio::join!(
-        store.write(|ctx| -> super::DbResult<()> {
+        backend.write(|ctx| -> super::DbResult<()> {
             ctx.conn()
                 .execute("UPDATE accounts SET quota_bytes = 77", [])?;
             panic!("a bug in a write job")

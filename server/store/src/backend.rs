@@ -1,0 +1,252 @@
+//! What a storage backend implements: the [`Backend`] traits, one per concern. [`crate::Store`]
+//! and [`crate::Mail`] are the front every protocol uses; each of their operations forwards to
+//! the method of the same name here, whose meaning, rights and errors are the front's (read
+//! them there). SQLite ([`crate::SqliteBackend`]) is the embedded backend; a PostgreSQL one
+//! (blobs in an S3-compatible [`crate::BlobStore`], wake-ups by LISTEN/NOTIFY) implements the
+//! same traits, in this crate, so no protocol crate changes.
+//!
+//! Mail operations take the acting [`Actor`] and check its rights themselves, with
+//! [`crate::access::rights`] (inside their transaction for writes). Directory, queue and
+//! maintenance operations are the server's own acts. Reads answer on the caller's thread and
+//! leave the async worker themselves when they may take long (`block_in_place`); writes return
+//! a [`BoxFuture`] that resolves once the change is durable.
+
+use crate::changes::{AccountChanges, Change, ChangePage, ObjectKind};
+use crate::keys::{KeyColumn, KeyExtractor, MessageKeys};
+use crate::{
+    Account, AccountId, Actor, Alias, BlobHash, BlobRef, Delivered, Domain, FlagChange, FlagResult,
+    GcReport, Group, IncomingMessage, Mailbox, MailboxId, MailboxRole, MessageId, MessageMeta,
+    MessageSummary, Modseq, NewAccount, NewMessage, OutgoingMessage, QueueEntry, Result,
+    TreeRename, Uid,
+};
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+/// The future of a backend's asynchronous operation (`async fn` in a trait is not
+/// dyn-compatible).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A complete backend: every concern below. Implemented for any type that implements them all.
+pub trait Backend:
+    DirectoryBackend + MailBackend + QueueBackend + MaintenanceBackend + BlobBackend
+{
+}
+
+impl<T> Backend for T where
+    T: DirectoryBackend + MailBackend + QueueBackend + MaintenanceBackend + BlobBackend
+{
+}
+
+/// Domains, accounts, aliases and groups (the rules are `kantor-directory`'s).
+pub trait DirectoryBackend: Send + Sync + 'static {
+    fn domain(&self, name: &str) -> Result<Option<Domain>>;
+    fn domains(&self) -> Result<Vec<Domain>>;
+    fn add_domain<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Domain>>;
+    fn remove_domain<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<()>>;
+    fn account(&self, id: AccountId) -> Result<Option<Account>>;
+    fn account_by_address(&self, local: &str, domain: &str) -> Result<Option<Account>>;
+    fn accounts(&self, domain: Option<&str>) -> Result<Vec<Account>>;
+    fn create_account(&self, new: NewAccount) -> BoxFuture<'_, Result<Account>>;
+    fn set_password_hash(&self, id: AccountId, hash: String) -> BoxFuture<'_, Result<()>>;
+    fn set_quota(&self, id: AccountId, bytes: u64) -> BoxFuture<'_, Result<()>>;
+    fn remove_account(&self, id: AccountId) -> BoxFuture<'_, Result<()>>;
+    fn alias_targets(&self, local: &str, domain: &str) -> Result<Vec<String>>;
+    fn aliases(&self, domain: Option<&str>) -> Result<Vec<Alias>>;
+    fn add_alias(&self, alias: Alias) -> BoxFuture<'_, Result<()>>;
+    fn remove_alias<'a>(
+        &'a self,
+        local: &'a str,
+        domain: &'a str,
+        target: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<()>>;
+    fn group(&self, local: &str, domain: &str) -> Result<Option<Group>>;
+    fn groups(&self, domain: Option<&str>) -> Result<Vec<Group>>;
+    fn add_group<'a>(&'a self, local: &'a str, domain: &'a str) -> BoxFuture<'a, Result<()>>;
+    fn remove_group<'a>(&'a self, local: &'a str, domain: &'a str) -> BoxFuture<'a, Result<()>>;
+    fn add_group_member<'a>(
+        &'a self,
+        local: &'a str,
+        domain: &'a str,
+        member: &'a str,
+    ) -> BoxFuture<'a, Result<()>>;
+    fn remove_group_member<'a>(
+        &'a self,
+        local: &'a str,
+        domain: &'a str,
+        member: &'a str,
+    ) -> BoxFuture<'a, Result<()>>;
+    fn set_group_sender<'a>(
+        &'a self,
+        local: &'a str,
+        domain: &'a str,
+        account: AccountId,
+        allowed: bool,
+    ) -> BoxFuture<'a, Result<()>>;
+}
+
+/// An account's mail as an actor sees it: mailboxes, subscriptions, messages, flags, the
+/// change log and its wake-ups; and delivery, the server's own act.
+pub trait MailBackend: Send + Sync + 'static {
+    fn mailboxes(&self, actor: Actor, account_id: AccountId) -> Result<Vec<Mailbox>>;
+    fn mailbox(&self, actor: Actor, id: MailboxId) -> Result<Option<Mailbox>>;
+    fn mailbox_by_role(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        role: MailboxRole,
+    ) -> Result<Option<Mailbox>>;
+    fn mailbox_by_name(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        name: &str,
+    ) -> Result<Option<Mailbox>>;
+    fn create_mailbox_path<'a>(
+        &'a self,
+        actor: Actor,
+        account_id: AccountId,
+        name: &'a str,
+        role: Option<MailboxRole>,
+    ) -> BoxFuture<'a, Result<Vec<Mailbox>>>;
+    fn create_mailbox<'a>(
+        &'a self,
+        actor: Actor,
+        account_id: AccountId,
+        name: &'a str,
+        role: Option<MailboxRole>,
+    ) -> BoxFuture<'a, Result<Mailbox>>;
+    fn rename_mailbox_tree<'a>(
+        &'a self,
+        actor: Actor,
+        account_id: AccountId,
+        id: MailboxId,
+        to: &'a str,
+    ) -> BoxFuture<'a, Result<TreeRename>>;
+    fn delete_mailbox(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        id: MailboxId,
+    ) -> BoxFuture<'_, Result<()>>;
+    fn claim_recent(&self, actor: Actor, id: MailboxId, up_to: Uid) -> BoxFuture<'_, Result<Uid>>;
+    fn unclaimed_recent(&self, actor: Actor, id: MailboxId) -> Result<u32>;
+    fn subscriptions(&self, actor: Actor, account_id: AccountId) -> Result<Vec<String>>;
+    fn set_subscribed<'a>(
+        &'a self,
+        actor: Actor,
+        account_id: AccountId,
+        name: &'a str,
+        subscribed: bool,
+    ) -> BoxFuture<'a, Result<bool>>;
+    fn messages(&self, actor: Actor, mailbox_id: MailboxId) -> Result<Vec<MessageSummary>>;
+    fn messages_after_uid(
+        &self,
+        actor: Actor,
+        mailbox_id: MailboxId,
+        uid: Uid,
+    ) -> Result<Vec<MessageSummary>>;
+    fn message_by_uid(
+        &self,
+        actor: Actor,
+        mailbox_id: MailboxId,
+        uid: Uid,
+    ) -> Result<Option<MessageSummary>>;
+    fn message_summaries(
+        &self,
+        actor: Actor,
+        mailbox_id: MailboxId,
+        uids: &[Uid],
+    ) -> Result<Vec<MessageSummary>>;
+    fn message_meta(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        id: MessageId,
+    ) -> Result<MessageMeta>;
+    fn message_keys(
+        &self,
+        actor: Actor,
+        mailbox_id: MailboxId,
+        wanted: &[KeyColumn],
+    ) -> Result<Vec<MessageKeys>>;
+    fn append(
+        &self,
+        actor: Actor,
+        messages: Vec<NewMessage>,
+    ) -> BoxFuture<'_, Result<Vec<Delivered>>>;
+    /// The server's own act (SMTP, later Sieve): no actor.
+    fn deliver(&self, message: IncomingMessage) -> BoxFuture<'_, Result<Vec<Delivered>>>;
+    fn set_flags(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        mailbox_id: MailboxId,
+        uids: Vec<Uid>,
+        change: FlagChange,
+    ) -> BoxFuture<'_, Result<FlagResult>>;
+    fn copy_messages(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        from: MailboxId,
+        uids: Vec<Uid>,
+        to: MailboxId,
+    ) -> BoxFuture<'_, Result<Vec<(Uid, Uid)>>>;
+    fn move_messages(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        from: MailboxId,
+        uids: Vec<Uid>,
+        to: MailboxId,
+    ) -> BoxFuture<'_, Result<Vec<(Uid, Uid)>>>;
+    fn expunge(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        mailbox_id: MailboxId,
+        uids: Vec<Uid>,
+    ) -> BoxFuture<'_, Result<Vec<Uid>>>;
+    fn changes_since(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        since: Modseq,
+    ) -> Result<Vec<Change>>;
+    fn changes_page(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        since: Modseq,
+        max: usize,
+        objects: &[ObjectKind],
+    ) -> Result<ChangePage>;
+    /// Wakes after every commit to the account, this process's and any other's (SQLite: the
+    /// writer and a watcher of the log; PostgreSQL: LISTEN/NOTIFY).
+    fn watch_account(&self, account_id: AccountId) -> AccountChanges;
+}
+
+/// The outbound queue.
+pub trait QueueBackend: Send + Sync + 'static {
+    fn enqueue(&self, message: OutgoingMessage) -> BoxFuture<'_, Result<Vec<i64>>>;
+    fn queue_entries(&self) -> Result<Vec<QueueEntry>>;
+}
+
+/// Work in the background: the collector, pruning the log, search and sort keys.
+pub trait MaintenanceBackend: Send + Sync + 'static {
+    fn collect_garbage(&self, grace: Duration) -> BoxFuture<'_, Result<GcReport>>;
+    fn prune_changes(&self, max_age: Duration) -> BoxFuture<'_, Result<u64>>;
+    fn install_key_extractor(&self, extractor: KeyExtractor);
+    fn backfill_keys(&self) -> BoxFuture<'_, Result<u64>>;
+}
+
+/// Message bodies by content hash ([`crate::BlobStore`] underneath, as the backend keeps it).
+pub trait BlobBackend: Send + Sync + 'static {
+    fn put_blob<'a>(&'a self, blob: &'a BlobRef) -> BoxFuture<'a, Result<()>>;
+    fn read_blob(&self, hash: &BlobHash) -> Result<Vec<u8>>;
+    fn read_blob_header(&self, hash: &BlobHash) -> Result<Vec<u8>>;
+}
+
+/// The traits stay dyn-compatible: the front holds an `Arc<dyn Backend>`.
+const _: fn(&dyn Backend) = |_| {};

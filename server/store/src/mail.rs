@@ -1,0 +1,288 @@
+//! [`Mail`]: the store as one [`Actor`] sees it. Every mail operation is a method of this and
+//! names what it acts on (an account, a mailbox, messages by UID); the backend checks the
+//! actor's rights ([`crate::access::rights`]) inside the operation.
+
+use crate::backend::Backend;
+use crate::changes::{Change, ChangePage, ObjectKind};
+use crate::keys::{KeyColumn, MessageKeys};
+use crate::{
+    AccountId, Actor, Delivered, FlagChange, FlagResult, Mailbox, MailboxId, MailboxRole,
+    MessageId, MessageMeta, MessageSummary, Modseq, NewMessage, Result, Store, TreeRename, Uid,
+};
+
+/// The store as one actor sees it: every mail operation (mailboxes, messages, flags, the change
+/// log, subscriptions) is a method of this, checked against the actor's rights. Cheap to clone;
+/// dereferences to the [`Store`] for what is not an account's mail (blobs by content hash,
+/// wake-ups, the directory).
+#[derive(Clone)]
+pub struct Mail {
+    store: Store,
+    actor: Actor,
+}
+
+impl std::ops::Deref for Mail {
+    type Target = Store;
+
+    fn deref(&self) -> &Store {
+        &self.store
+    }
+}
+
+impl Mail {
+    pub(crate) fn new(store: Store, actor: Actor) -> Mail {
+        Mail { store, actor }
+    }
+
+    pub fn actor(&self) -> Actor {
+        self.actor
+    }
+
+    fn backend(&self) -> &dyn Backend {
+        &*self.store.backend
+    }
+
+    /// All mailboxes of an account the actor may see, by name.
+    pub fn mailboxes(&self, account_id: AccountId) -> Result<Vec<Mailbox>> {
+        self.backend().mailboxes(self.actor, account_id)
+    }
+
+    /// A mailbox by id, if it exists and the actor may see it.
+    pub fn mailbox(&self, id: MailboxId) -> Result<Option<Mailbox>> {
+        self.backend().mailbox(self.actor, id)
+    }
+
+    pub fn mailbox_by_role(
+        &self,
+        account_id: AccountId,
+        role: MailboxRole,
+    ) -> Result<Option<Mailbox>> {
+        self.backend().mailbox_by_role(self.actor, account_id, role)
+    }
+
+    /// The mailbox with exactly this name (protocols normalise INBOX before asking).
+    pub fn mailbox_by_name(&self, account_id: AccountId, name: &str) -> Result<Option<Mailbox>> {
+        self.backend().mailbox_by_name(self.actor, account_id, name)
+    }
+
+    /// Creates a mailbox and any missing parents, in one transaction (IMAP CREATE, RFC 9051
+    /// §6.3.4; with a special-use role, RFC 6154). Returns what was created, parents first and
+    /// the mailbox last.
+    pub async fn create_mailbox_path(
+        &self,
+        account_id: AccountId,
+        name: &str,
+        role: Option<MailboxRole>,
+    ) -> Result<Vec<Mailbox>> {
+        self.backend()
+            .create_mailbox_path(self.actor, account_id, name, role)
+            .await
+    }
+
+    /// Creates one mailbox whose parents exist or are not wanted (see
+    /// [`Mail::create_mailbox_path`]).
+    pub async fn create_mailbox(
+        &self,
+        account_id: AccountId,
+        name: &str,
+        role: Option<MailboxRole>,
+    ) -> Result<Mailbox> {
+        self.backend()
+            .create_mailbox(self.actor, account_id, name, role)
+            .await
+    }
+
+    /// Renames a mailbox and its whole subtree to `to` in one transaction (RFC 9051 §6.3.6),
+    /// creating missing parents of `to`. UIDVALIDITY and UIDs are kept: the messages did not
+    /// change. Renaming INBOX creates `to`, moves INBOX's messages there and leaves INBOX (and
+    /// its children) where they are.
+    pub async fn rename_mailbox_tree(
+        &self,
+        account_id: AccountId,
+        id: MailboxId,
+        to: &str,
+    ) -> Result<TreeRename> {
+        self.backend()
+            .rename_mailbox_tree(self.actor, account_id, id, to)
+            .await
+    }
+
+    /// Deletes a mailbox and its messages (RFC 9051 §6.3.5). The INBOX cannot be deleted.
+    pub async fn delete_mailbox(&self, account_id: AccountId, id: MailboxId) -> Result<()> {
+        self.backend()
+            .delete_mailbox(self.actor, account_id, id)
+            .await
+    }
+
+    /// Claims the messages up to `up_to` that no read-write session has been told about
+    /// (IMAP `\Recent`, RFC 3501 §2.3.2) and returns the highest UID claimed before: the
+    /// caller's recent messages are those above it. Not a change to the mailbox (no modseq, no
+    /// log entry); a claim lost in a crash only makes messages recent once more.
+    pub async fn claim_recent(&self, id: MailboxId, up_to: Uid) -> Result<Uid> {
+        self.backend().claim_recent(self.actor, id, up_to).await
+    }
+
+    /// How many messages of a mailbox no read-write session has claimed as `\Recent` yet
+    /// (STATUS RECENT, RFC 3501 §6.3.10).
+    pub fn unclaimed_recent(&self, id: MailboxId) -> Result<u32> {
+        self.backend().unclaimed_recent(self.actor, id)
+    }
+
+    /// The account's subscribed names, sorted; some may name no mailbox.
+    pub fn subscriptions(&self, account_id: AccountId) -> Result<Vec<String>> {
+        self.backend().subscriptions(self.actor, account_id)
+    }
+
+    /// Subscribes (SUBSCRIBE, RFC 9051 §6.3.7) or unsubscribes (UNSUBSCRIBE, §6.3.8) a name,
+    /// whether or not a mailbox has it. Returns whether the list changed: subscribing a
+    /// subscribed name or unsubscribing one that is not is no change.
+    pub async fn set_subscribed(
+        &self,
+        account_id: AccountId,
+        name: &str,
+        subscribed: bool,
+    ) -> Result<bool> {
+        self.backend()
+            .set_subscribed(self.actor, account_id, name, subscribed)
+            .await
+    }
+
+    /// The messages of a mailbox in UID order, without their bodies.
+    pub fn messages(&self, mailbox_id: MailboxId) -> Result<Vec<MessageSummary>> {
+        self.backend().messages(self.actor, mailbox_id)
+    }
+
+    /// Messages of a mailbox with a UID above `uid`, in UID order (what arrived since a view
+    /// was last synchronised).
+    pub fn messages_after_uid(
+        &self,
+        mailbox_id: MailboxId,
+        uid: Uid,
+    ) -> Result<Vec<MessageSummary>> {
+        self.backend()
+            .messages_after_uid(self.actor, mailbox_id, uid)
+    }
+
+    /// The message with this UID in a mailbox, if it is still there (an IMAP URL's `;UID=`,
+    /// RFC 5092).
+    pub fn message_by_uid(
+        &self,
+        mailbox_id: MailboxId,
+        uid: Uid,
+    ) -> Result<Option<MessageSummary>> {
+        self.backend().message_by_uid(self.actor, mailbox_id, uid)
+    }
+
+    /// The current summaries of the messages at these UIDs that are still in `mailbox_id`.
+    pub fn message_summaries(
+        &self,
+        mailbox_id: MailboxId,
+        uids: &[Uid],
+    ) -> Result<Vec<MessageSummary>> {
+        self.backend()
+            .message_summaries(self.actor, mailbox_id, uids)
+    }
+
+    /// The metadata extracted from one of the account's emails when it was stored (also of an
+    /// email expunged moments ago, until the collector removes it).
+    pub fn message_meta(&self, account_id: AccountId, id: MessageId) -> Result<MessageMeta> {
+        self.backend().message_meta(self.actor, account_id, id)
+    }
+
+    /// The keys of the messages of a mailbox that have keys of the installed version, in UID
+    /// order, with only `wanted` filled in (one read; `complete` false for an email whose keys
+    /// were too large to keep). Messages without such keys are left out: read them.
+    pub fn message_keys(
+        &self,
+        mailbox_id: MailboxId,
+        wanted: &[KeyColumn],
+    ) -> Result<Vec<MessageKeys>> {
+        self.backend().message_keys(self.actor, mailbox_id, wanted)
+    }
+
+    /// Adds messages to chosen mailboxes in one transaction (IMAP APPEND and MULTIAPPEND,
+    /// RFC 3502: all or none). Quota is enforced.
+    pub async fn append(&self, messages: Vec<NewMessage>) -> Result<Vec<Delivered>> {
+        self.backend().append(self.actor, messages).await
+    }
+
+    /// Changes flags and keywords of messages in a mailbox (RFC 9051 §6.4.6; UNCHANGEDSINCE,
+    /// RFC 7162 §3.1.3). Only messages whose flags really change get the new modseq. Flags other
+    /// than `\Deleted` belong to the email, so every mailbox it is filed in sees the change.
+    pub async fn set_flags(
+        &self,
+        account_id: AccountId,
+        mailbox_id: MailboxId,
+        uids: Vec<Uid>,
+        change: FlagChange,
+    ) -> Result<FlagResult> {
+        self.backend()
+            .set_flags(self.actor, account_id, mailbox_id, uids, change)
+            .await
+    }
+
+    /// Copies messages to another mailbox of the same account (RFC 9051 §6.4.7): each email is
+    /// filed in the destination too, with a new UID there (JMAP sees one email in two
+    /// mailboxes); an email already in the destination (a copy into its own mailbox) is
+    /// duplicated as a new email sharing the blob. Returns (source UID, new UID) pairs for
+    /// COPYUID (RFC 4315).
+    pub async fn copy_messages(
+        &self,
+        account_id: AccountId,
+        from: MailboxId,
+        uids: Vec<Uid>,
+        to: MailboxId,
+    ) -> Result<Vec<(Uid, Uid)>> {
+        self.backend()
+            .copy_messages(self.actor, account_id, from, uids, to)
+            .await
+    }
+
+    /// Moves messages to another mailbox (RFC 6851): each email keeps its id (RFC 8474 EMAILID)
+    /// and gets a new UID in the destination; the source sees it expunged. Returns (source UID,
+    /// new UID) pairs.
+    pub async fn move_messages(
+        &self,
+        account_id: AccountId,
+        from: MailboxId,
+        uids: Vec<Uid>,
+        to: MailboxId,
+    ) -> Result<Vec<(Uid, Uid)>> {
+        self.backend()
+            .move_messages(self.actor, account_id, from, uids, to)
+            .await
+    }
+
+    /// Removes messages from a mailbox (IMAP EXPUNGE, POP3 UPDATE state) in one transaction.
+    /// Returns the UIDs removed; UIDs not in the mailbox are skipped. An email removed from its
+    /// last mailbox becomes a tombstone: sessions that have not heard of the expunge can still
+    /// read it until the collector removes it after the grace period.
+    pub async fn expunge(
+        &self,
+        account_id: AccountId,
+        mailbox_id: MailboxId,
+        uids: Vec<Uid>,
+    ) -> Result<Vec<Uid>> {
+        self.backend()
+            .expunge(self.actor, account_id, mailbox_id, uids)
+            .await
+    }
+
+    /// The account's change log after `since` (exclusive), oldest first. Fails with
+    /// [`crate::StoreError::ChangesPruned`] when the log was pruned past `since`.
+    pub fn changes_since(&self, account_id: AccountId, since: Modseq) -> Result<Vec<Change>> {
+        self.backend().changes_since(self.actor, account_id, since)
+    }
+
+    /// At most `max` changes after `since` (more only when one modseq alone has more), of the
+    /// kinds in `objects` (all kinds when empty), oldest first.
+    pub fn changes_page(
+        &self,
+        account_id: AccountId,
+        since: Modseq,
+        max: usize,
+        objects: &[ObjectKind],
+    ) -> Result<ChangePage> {
+        self.backend()
+            .changes_page(self.actor, account_id, since, max, objects)
+    }
+}

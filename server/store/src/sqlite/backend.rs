@@ -1,0 +1,386 @@
+//! [`SqliteBackend`] as a [`crate::Backend`]: each trait method calls the inherent method of the
+//! same name (inherent methods take precedence), kept in the file of its entity.
+
+use super::SqliteBackend;
+use crate::backend::{
+    BlobBackend, BoxFuture, DirectoryBackend, MailBackend, MaintenanceBackend, QueueBackend,
+};
+use crate::changes::{AccountChanges, Change, ChangePage, ObjectKind};
+use crate::keys::{KeyColumn, KeyExtractor, MessageKeys};
+use crate::{
+    Account, AccountId, Actor, Alias, BlobHash, BlobRef, Delivered, Domain, FlagChange, FlagResult,
+    GcReport, Group, IncomingMessage, Mailbox, MailboxId, MailboxRole, MessageId, MessageMeta,
+    MessageSummary, Modseq, NewAccount, NewMessage, OutgoingMessage, QueueEntry, Result,
+    TreeRename, Uid,
+};
+use std::time::Duration;
+
+impl DirectoryBackend for SqliteBackend {
+    fn domain(&self, name: &str) -> Result<Option<Domain>> {
+        self.domain(name)
+    }
+
+    fn domains(&self) -> Result<Vec<Domain>> {
+        self.domains()
+    }
+
+    fn add_domain<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Domain>> {
+        Box::pin(self.add_domain(name))
+    }
+
+    fn remove_domain<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<()>> {
+        Box::pin(self.remove_domain(name))
+    }
+
+    fn account(&self, id: AccountId) -> Result<Option<Account>> {
+        self.account(id)
+    }
+
+    fn account_by_address(&self, local: &str, domain: &str) -> Result<Option<Account>> {
+        self.account_by_address(local, domain)
+    }
+
+    fn accounts(&self, domain: Option<&str>) -> Result<Vec<Account>> {
+        self.accounts(domain)
+    }
+
+    fn create_account(&self, new: NewAccount) -> BoxFuture<'_, Result<Account>> {
+        Box::pin(self.create_account(new))
+    }
+
+    fn set_password_hash(&self, id: AccountId, hash: String) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.set_password_hash(id, hash))
+    }
+
+    fn set_quota(&self, id: AccountId, bytes: u64) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.set_quota(id, bytes))
+    }
+
+    fn remove_account(&self, id: AccountId) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.remove_account(id))
+    }
+
+    fn alias_targets(&self, local: &str, domain: &str) -> Result<Vec<String>> {
+        self.alias_targets(local, domain)
+    }
+
+    fn aliases(&self, domain: Option<&str>) -> Result<Vec<Alias>> {
+        self.aliases(domain)
+    }
+
+    fn add_alias(&self, alias: Alias) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.add_alias(alias))
+    }
+
+    fn remove_alias<'a>(
+        &'a self,
+        local: &'a str,
+        domain: &'a str,
+        target: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(self.remove_alias(local, domain, target))
+    }
+
+    fn group(&self, local: &str, domain: &str) -> Result<Option<Group>> {
+        self.group(local, domain)
+    }
+
+    fn groups(&self, domain: Option<&str>) -> Result<Vec<Group>> {
+        self.groups(domain)
+    }
+
+    fn add_group<'a>(&'a self, local: &'a str, domain: &'a str) -> BoxFuture<'a, Result<()>> {
+        Box::pin(self.add_group(local, domain))
+    }
+
+    fn remove_group<'a>(&'a self, local: &'a str, domain: &'a str) -> BoxFuture<'a, Result<()>> {
+        Box::pin(self.remove_group(local, domain))
+    }
+
+    fn add_group_member<'a>(
+        &'a self,
+        local: &'a str,
+        domain: &'a str,
+        member: &'a str,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(self.add_group_member(local, domain, member))
+    }
+
+    fn remove_group_member<'a>(
+        &'a self,
+        local: &'a str,
+        domain: &'a str,
+        member: &'a str,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(self.remove_group_member(local, domain, member))
+    }
+
+    fn set_group_sender<'a>(
+        &'a self,
+        local: &'a str,
+        domain: &'a str,
+        account: AccountId,
+        allowed: bool,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(self.set_group_sender(local, domain, account, allowed))
+    }
+}
+
+impl MailBackend for SqliteBackend {
+    fn mailboxes(&self, actor: Actor, account_id: AccountId) -> Result<Vec<Mailbox>> {
+        self.mailboxes(actor, account_id)
+    }
+
+    fn mailbox(&self, actor: Actor, id: MailboxId) -> Result<Option<Mailbox>> {
+        self.mailbox(actor, id)
+    }
+
+    fn mailbox_by_role(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        role: MailboxRole,
+    ) -> Result<Option<Mailbox>> {
+        self.mailbox_by_role(actor, account_id, role)
+    }
+
+    fn mailbox_by_name(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        name: &str,
+    ) -> Result<Option<Mailbox>> {
+        self.mailbox_by_name(actor, account_id, name)
+    }
+
+    fn create_mailbox_path<'a>(
+        &'a self,
+        actor: Actor,
+        account_id: AccountId,
+        name: &'a str,
+        role: Option<MailboxRole>,
+    ) -> BoxFuture<'a, Result<Vec<Mailbox>>> {
+        Box::pin(self.create_mailbox_path(actor, account_id, name, role))
+    }
+
+    fn create_mailbox<'a>(
+        &'a self,
+        actor: Actor,
+        account_id: AccountId,
+        name: &'a str,
+        role: Option<MailboxRole>,
+    ) -> BoxFuture<'a, Result<Mailbox>> {
+        Box::pin(self.create_mailbox(actor, account_id, name, role))
+    }
+
+    fn rename_mailbox_tree<'a>(
+        &'a self,
+        actor: Actor,
+        account_id: AccountId,
+        id: MailboxId,
+        to: &'a str,
+    ) -> BoxFuture<'a, Result<TreeRename>> {
+        Box::pin(self.rename_mailbox_tree(actor, account_id, id, to))
+    }
+
+    fn delete_mailbox(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        id: MailboxId,
+    ) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.delete_mailbox(actor, account_id, id))
+    }
+
+    fn claim_recent(&self, actor: Actor, id: MailboxId, up_to: Uid) -> BoxFuture<'_, Result<Uid>> {
+        Box::pin(self.claim_recent(actor, id, up_to))
+    }
+
+    fn unclaimed_recent(&self, actor: Actor, id: MailboxId) -> Result<u32> {
+        self.unclaimed_recent(actor, id)
+    }
+
+    fn subscriptions(&self, actor: Actor, account_id: AccountId) -> Result<Vec<String>> {
+        self.subscriptions(actor, account_id)
+    }
+
+    fn set_subscribed<'a>(
+        &'a self,
+        actor: Actor,
+        account_id: AccountId,
+        name: &'a str,
+        subscribed: bool,
+    ) -> BoxFuture<'a, Result<bool>> {
+        Box::pin(self.set_subscribed(actor, account_id, name, subscribed))
+    }
+
+    fn messages(&self, actor: Actor, mailbox_id: MailboxId) -> Result<Vec<MessageSummary>> {
+        self.messages(actor, mailbox_id)
+    }
+
+    fn messages_after_uid(
+        &self,
+        actor: Actor,
+        mailbox_id: MailboxId,
+        uid: Uid,
+    ) -> Result<Vec<MessageSummary>> {
+        self.messages_after_uid(actor, mailbox_id, uid)
+    }
+
+    fn message_by_uid(
+        &self,
+        actor: Actor,
+        mailbox_id: MailboxId,
+        uid: Uid,
+    ) -> Result<Option<MessageSummary>> {
+        self.message_by_uid(actor, mailbox_id, uid)
+    }
+
+    fn message_summaries(
+        &self,
+        actor: Actor,
+        mailbox_id: MailboxId,
+        uids: &[Uid],
+    ) -> Result<Vec<MessageSummary>> {
+        self.message_summaries(actor, mailbox_id, uids)
+    }
+
+    fn message_meta(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        id: MessageId,
+    ) -> Result<MessageMeta> {
+        self.message_meta(actor, account_id, id)
+    }
+
+    fn message_keys(
+        &self,
+        actor: Actor,
+        mailbox_id: MailboxId,
+        wanted: &[KeyColumn],
+    ) -> Result<Vec<MessageKeys>> {
+        self.message_keys(actor, mailbox_id, wanted)
+    }
+
+    fn append(
+        &self,
+        actor: Actor,
+        messages: Vec<NewMessage>,
+    ) -> BoxFuture<'_, Result<Vec<Delivered>>> {
+        Box::pin(self.append(actor, messages))
+    }
+
+    fn deliver(&self, message: IncomingMessage) -> BoxFuture<'_, Result<Vec<Delivered>>> {
+        Box::pin(self.deliver(message))
+    }
+
+    fn set_flags(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        mailbox_id: MailboxId,
+        uids: Vec<Uid>,
+        change: FlagChange,
+    ) -> BoxFuture<'_, Result<FlagResult>> {
+        Box::pin(self.set_flags(actor, account_id, mailbox_id, uids, change))
+    }
+
+    fn copy_messages(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        from: MailboxId,
+        uids: Vec<Uid>,
+        to: MailboxId,
+    ) -> BoxFuture<'_, Result<Vec<(Uid, Uid)>>> {
+        Box::pin(self.copy_messages(actor, account_id, from, uids, to))
+    }
+
+    fn move_messages(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        from: MailboxId,
+        uids: Vec<Uid>,
+        to: MailboxId,
+    ) -> BoxFuture<'_, Result<Vec<(Uid, Uid)>>> {
+        Box::pin(self.move_messages(actor, account_id, from, uids, to))
+    }
+
+    fn expunge(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        mailbox_id: MailboxId,
+        uids: Vec<Uid>,
+    ) -> BoxFuture<'_, Result<Vec<Uid>>> {
+        Box::pin(self.expunge(actor, account_id, mailbox_id, uids))
+    }
+
+    fn changes_since(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        since: Modseq,
+    ) -> Result<Vec<Change>> {
+        self.changes_since(actor, account_id, since)
+    }
+
+    fn changes_page(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        since: Modseq,
+        max: usize,
+        objects: &[ObjectKind],
+    ) -> Result<ChangePage> {
+        self.changes_page(actor, account_id, since, max, objects)
+    }
+
+    fn watch_account(&self, account_id: AccountId) -> AccountChanges {
+        self.watch_account(account_id)
+    }
+}
+
+impl QueueBackend for SqliteBackend {
+    fn enqueue(&self, message: OutgoingMessage) -> BoxFuture<'_, Result<Vec<i64>>> {
+        Box::pin(self.enqueue(message))
+    }
+
+    fn queue_entries(&self) -> Result<Vec<QueueEntry>> {
+        self.queue_entries()
+    }
+}
+
+impl MaintenanceBackend for SqliteBackend {
+    fn collect_garbage(&self, grace: Duration) -> BoxFuture<'_, Result<GcReport>> {
+        Box::pin(self.collect_garbage(grace))
+    }
+
+    fn prune_changes(&self, max_age: Duration) -> BoxFuture<'_, Result<u64>> {
+        Box::pin(self.prune_changes(max_age))
+    }
+
+    fn install_key_extractor(&self, extractor: KeyExtractor) {
+        self.install_key_extractor(extractor)
+    }
+
+    fn backfill_keys(&self) -> BoxFuture<'_, Result<u64>> {
+        Box::pin(self.backfill_keys())
+    }
+}
+
+impl BlobBackend for SqliteBackend {
+    fn put_blob<'a>(&'a self, blob: &'a BlobRef) -> BoxFuture<'a, Result<()>> {
+        Box::pin(self.put_blob(blob))
+    }
+
+    fn read_blob(&self, hash: &BlobHash) -> Result<Vec<u8>> {
+        self.read_blob(hash)
+    }
+
+    fn read_blob_header(&self, hash: &BlobHash) -> Result<Vec<u8>> {
+        self.read_blob_header(hash)
+    }
+}

@@ -1,0 +1,121 @@
+//! The front of the store: [`Store`], what every protocol crate holds, forwarding each operation
+//! to the [`Backend`] behind it (SQLite unless told otherwise). The mail of one actor is
+//! [`crate::Mail`] (`Store::mail`); the rest is here: wake-ups, blobs, delivery (the server's own
+//! act), the outbound queue, maintenance, and the directory (`store/directory.rs`).
+
+mod directory;
+
+use crate::backend::Backend;
+use crate::keys::KeyExtractor;
+use crate::{
+    AccountChanges, AccountId, Actor, BlobHash, BlobRef, Delivered, GcReport, IncomingMessage,
+    Mail, OutgoingMessage, QueueEntry, Result, SqliteBackend, StoreOptions,
+};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// The store: cheap to clone, shared by every session.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) backend: Arc<dyn Backend>,
+    /// Tells this store from others in the same process (tests open many).
+    instance: u64,
+}
+
+/// The next [`Store::instance_id`].
+static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
+
+impl Store {
+    /// Opens the embedded store (SQLite) under `data_dir` (database `kantor.db`, blobs under
+    /// `blobs/`), creating it and applying pending migrations.
+    pub fn open(data_dir: &Path, options: StoreOptions) -> Result<Store> {
+        Ok(Store::with_backend(Arc::new(SqliteBackend::open(
+            data_dir, options,
+        )?)))
+    }
+
+    /// A store in front of `backend`.
+    pub fn with_backend(backend: Arc<dyn Backend>) -> Store {
+        Store {
+            backend,
+            instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    /// Identifies this store within the process, for caches above it that key by its ids.
+    pub fn instance_id(&self) -> u64 {
+        self.instance
+    }
+
+    /// The store as `actor` sees it.
+    pub fn mail(&self, actor: Actor) -> Mail {
+        Mail::new(self.clone(), actor)
+    }
+
+    /// Delivers a message into each recipient's INBOX, all in one transaction with one shared
+    /// blob: the server's own act (SMTP, later Sieve), not a user's. The blob is stored (fsynced) first; the call returns once the commit is on disk.
+    pub async fn deliver(&self, message: IncomingMessage) -> Result<Vec<Delivered>> {
+        self.backend.deliver(message).await
+    }
+
+    /// Wakes after each commit that changes `account_id` (IDLE, NOTIFY, push): only that
+    /// account's listeners are woken.
+    pub fn watch_account(&self, account_id: AccountId) -> AccountChanges {
+        self.backend.watch_account(account_id)
+    }
+
+    /// Stores a blob durably (fsynced) unless it is already there. Call before the transaction
+    /// that references it; runs on a blocking thread.
+    pub async fn put_blob(&self, blob: &BlobRef) -> Result<()> {
+        self.backend.put_blob(blob).await
+    }
+
+    /// Reads a whole blob.
+    pub fn read_blob(&self, hash: &BlobHash) -> Result<Vec<u8>> {
+        self.backend.read_blob(hash)
+    }
+
+    /// Reads a stored message's header only, up to and including its blank line (the whole
+    /// message if it has none).
+    pub fn read_blob_header(&self, hash: &BlobHash) -> Result<Vec<u8>> {
+        self.backend.read_blob_header(hash)
+    }
+
+    /// Queues a submitted message for its remote recipients; returns the queue ids. The blob is
+    /// stored first and the call returns once the queue rows are committed.
+    pub async fn enqueue(&self, message: OutgoingMessage) -> Result<Vec<i64>> {
+        self.backend.enqueue(message).await
+    }
+
+    /// Everything waiting in the outbound queue, oldest first.
+    pub fn queue_entries(&self) -> Result<Vec<QueueEntry>> {
+        self.backend.queue_entries()
+    }
+
+    /// Removes what was released more than `grace` ago (see the module documentation).
+    pub async fn collect_garbage(&self, grace: Duration) -> Result<GcReport> {
+        self.backend.collect_garbage(grace).await
+    }
+
+    /// Removes log rows older than `max_age`, account by account, whole modseqs at a time, and
+    /// raises each account's floor to match. Returns the rows removed.
+    pub async fn prune_changes(&self, max_age: Duration) -> Result<u64> {
+        self.backend.prune_changes(max_age).await
+    }
+
+    /// Installs how keys are computed (once; later calls are ignored). Emails stored from
+    /// then on get their keys at delivery; [`Store::backfill_keys`] gives them to the others.
+    pub fn install_key_extractor(&self, extractor: KeyExtractor) {
+        self.backend.install_key_extractor(extractor)
+    }
+
+    /// Computes the keys of every email that has none of the installed version (emails
+    /// stored before the keys existed, or by another version), a batch per write job, and
+    /// logs the progress. Returns how many emails it went through. Safe beside deliveries: a
+    /// row is written only while its email exists.
+    pub async fn backfill_keys(&self) -> Result<u64> {
+        self.backend.backfill_keys().await
+    }
+}
