@@ -12,7 +12,7 @@ use kantor_store::{Store, StoreOptions};
 use std::io::BufRead;
 
 pub fn run(args: AdminArgs) -> Result<()> {
-    if !args.data.join("kantor.db").exists() {
+    if !Store::exists_in(&args.data) {
         bail!(
             "no Kantor data in {} (start `kantor serve --data {0}` once, or pass --data)",
             args.data.display()

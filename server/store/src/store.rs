@@ -36,6 +36,12 @@ impl Store {
         )?)))
     }
 
+    /// Whether `data_dir` holds an embedded store (one `Store::open` has created), without
+    /// creating anything: for tools that must not start a new one by mistake.
+    pub fn exists_in(data_dir: &Path) -> bool {
+        SqliteBackend::exists_in(data_dir)
+    }
+
     /// A store in front of `backend`.
     pub fn with_backend(backend: Arc<dyn Backend>) -> Store {
         Store {

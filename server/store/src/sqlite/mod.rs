@@ -97,7 +97,7 @@ impl SqliteBackend {
 
     fn open_db(data_dir: &Path, options: StoreOptions) -> DbResult<SqliteBackend> {
         std::fs::create_dir_all(data_dir)?;
-        let db_path = data_dir.join("kantor.db");
+        let db_path = database_path(data_dir);
         let mut conn = open_connection(&db_path, false)?;
         migrate::apply(&mut conn)?;
         let blobs: Arc<dyn BlobStore> = Arc::new(LocalBlobStore::open(&data_dir.join("blobs"))?);
@@ -246,6 +246,18 @@ fn open_connection(path: &Path, read_only: bool) -> DbResult<Connection> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
+}
+
+/// The database file of the store under `data_dir`.
+fn database_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("kantor.db")
+}
+
+impl SqliteBackend {
+    /// Whether `data_dir` holds a database.
+    pub(crate) fn exists_in(data_dir: &Path) -> bool {
+        database_path(data_dir).exists()
+    }
 }
 
 /// Current time in unix seconds.
