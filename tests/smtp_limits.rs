@@ -175,3 +175,29 @@ fn quota_is_enforced_at_delivery() {
     );
     assert_eq!(count(&server), 0);
 }
+
+/// One recipient over quota loses only its own copy: the message, sent without SIZE (so RCPT
+/// could not tell), goes to the others, and the reply after DATA says who was left out.
+#[test]
+fn a_full_mailbox_does_not_refuse_the_message_for_everyone() {
+    let server = server();
+    let (alice, bob) = (format!("alice@{DOMAIN}"), format!("bob@{DOMAIN}"));
+    server.add_user(&bob);
+    server.admin_ok(&["user", "quota", &alice, "1K"], "");
+    let mut raw = session(&server);
+    raw.command("MAIL FROM:<s@remote.example>");
+    assert!(
+        raw.command(&format!("RCPT TO:<{alice}>"))
+            .starts_with("250")
+    );
+    assert!(raw.command(&format!("RCPT TO:<{bob}>")).starts_with("250"));
+    raw.command("DATA");
+    raw.send(format!("Subject: big\r\n\r\n{}\r\n.\r\n", "y".repeat(2000)).as_bytes());
+    let reply = raw.reply();
+    assert!(
+        reply.starts_with("250 2.0.0") && reply.contains(&format!("quota exceeded for {alice}")),
+        "{reply}"
+    );
+    assert_eq!(pop3_messages(&server, &bob).len(), 1, "bob has it");
+    assert_eq!(count(&server), 0, "alice's full mailbox was left out");
+}

@@ -64,6 +64,15 @@ impl Reply {
         Reply::ok(st(2, 0, 0), format!("OK: queued as {id}"))
     }
 
+    /// `250 2.0.0`: accepted, but not for the recipients whose mailboxes are full (RFC 5321
+    /// has one reply after DATA; those recipients are told by a bounce).
+    pub fn queued_except_full(id: &str, full: &[String]) -> Reply {
+        Reply::ok(
+            st(2, 0, 0),
+            format!("OK: queued as {id}; quota exceeded for {}", full.join(", ")),
+        )
+    }
+
     /// `250 2.0.0`: one BDAT chunk (not LAST) was received (RFC 3030 §2).
     pub fn chunk_ok(size: u64) -> Reply {
         Reply::ok(st(2, 0, 0), format!("{size} octets received"))

@@ -8,7 +8,7 @@ use crate::replies;
 use crate::session::{Session, Transaction};
 use chrono::Utc;
 use kantor_smtp_proto::{DsnRet, Reply};
-use kantor_store::{BlobRef, Flags, IncomingMessage, OutgoingMessage, StoreError};
+use kantor_store::{BlobRef, Flags, IncomingMessage, OutgoingMessage, QuotaRule, StoreError};
 use mail_parser::{HeaderName, MessageParser};
 use std::fmt::Write as _;
 use std::net::IpAddr;
@@ -124,16 +124,25 @@ impl Session {
             Err(reply) => return reply,
         };
         let store = self.ctx.directory.store();
+        let mut full = Vec::new();
         if !local.is_empty() {
             let incoming = IncomingMessage {
                 blob: blob.clone(),
-                recipients: local,
+                recipients: local.clone(),
                 flags: Flags::default(),
                 internal_date: Utc::now().timestamp(),
-                enforce_quota: true,
+                // A full mailbox loses only its own copy: the others get theirs.
+                quota: QuotaRule::SkipFull,
             };
-            if let Err(e) = store.deliver(incoming).await {
-                return store_error_reply(e, id);
+            match store.deliver(incoming).await {
+                Ok(delivered) => {
+                    full = local
+                        .iter()
+                        .filter(|&&a| !delivered.iter().any(|d| d.account_id == a))
+                        .map(|&a| self.address_of(a))
+                        .collect();
+                }
+                Err(e) => return store_error_reply(e, id),
             }
         }
         if !remote.is_empty() {
@@ -156,15 +165,30 @@ impl Session {
                 return store_error_reply(e, id);
             }
         }
+        for rcpt in &full {
+            // Left out after DATA: a bounce will tell the sender once outbound delivery exists.
+            tracing::warn!(id, %from, %rcpt, size, "recipient refused after DATA: quota exceeded");
+        }
         tracing::info!(
             id,
             %from,
-            local = local_count,
+            local = local_count - full.len(),
             remote = remote_count,
             size,
             "message accepted"
         );
-        Reply::queued(id)
+        match full.is_empty() {
+            true => Reply::queued(id),
+            false => Reply::queued_except_full(id, &full),
+        }
+    }
+
+    /// An account's address for a reply or a log line.
+    fn address_of(&self, account: kantor_store::AccountId) -> String {
+        match self.ctx.directory.store().account(account) {
+            Ok(Some(account)) => account.address(),
+            _ => format!("account {account}"),
+        }
     }
 
     /// RFC 6409 §8.1: every From address must be one the user may send as. A From field that

@@ -241,8 +241,20 @@ pub struct IncomingMessage {
     pub flags: Flags,
     /// Unix seconds; IMAP INTERNALDATE (RFC 9051 §2.3.3).
     pub internal_date: i64,
-    /// Refuse the whole delivery if it would take any recipient past its quota.
-    pub enforce_quota: bool,
+    /// What to do with recipients the message would take past their quota.
+    pub quota: QuotaRule,
+}
+
+/// How a delivery treats recipients without room for the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuotaRule {
+    /// Deliver to everyone regardless (the server's own messages).
+    Ignore,
+    /// Refuse the whole delivery (`StoreError::QuotaExceeded`) if any recipient lacks room.
+    RefuseAll,
+    /// Deliver to those with room and leave out the others (the caller sees who is missing
+    /// from the result, and bounces for them); `QuotaExceeded` only when nobody has room.
+    SkipFull,
 }
 
 /// One remote recipient of a submitted message, with its DSN parameters (RFC 3461).

@@ -23,7 +23,7 @@ async fn a_store_with_a_given_backend_delivers_and_reads_through_it() {
             recipients: vec![alice.id],
             flags: Flags::default(),
             internal_date: 1_700_000_000,
-            enforce_quota: true,
+            quota: QuotaRule::RefuseAll,
         })
         .await
         .unwrap();

@@ -37,7 +37,7 @@ fn incoming(blob: BlobRef, recipients: Vec<AccountId>) -> IncomingMessage {
         recipients,
         flags: Flags::default(),
         internal_date: 1_700_000_000,
-        enforce_quota: true,
+        quota: QuotaRule::RefuseAll,
     }
 }
 
@@ -219,6 +219,45 @@ async fn message_by_uid_finds_only_a_present_message_of_that_mailbox() {
         "expunged"
     );
     assert!(store.message_by_uid(alice_inbox.id, 1).unwrap().is_some());
+}
+
+/// `SkipFull`: a recipient over quota is left out, the others get the message; only when
+/// nobody has room is it refused.
+#[tokio::test]
+async fn a_full_mailbox_is_left_out_not_everyone() {
+    let (_dir, store, alice, bob) = setup().await;
+    store.set_quota(alice.id, 100).await.unwrap();
+    let skipping = |blob, to| IncomingMessage {
+        quota: QuotaRule::SkipFull,
+        ..incoming(blob, to)
+    };
+    let delivered = store
+        .deliver(skipping(
+            BlobRef::new(vec![b'x'; 200]),
+            vec![alice.id, bob.id],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        delivered.iter().map(|d| d.account_id).collect::<Vec<_>>(),
+        [bob.id],
+        "bob has it, alice was left out"
+    );
+    assert_eq!(store.account(alice.id).unwrap().unwrap().used_bytes, 0);
+    let err = store
+        .deliver(skipping(BlobRef::new(vec![b'y'; 200]), vec![alice.id]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::QuotaExceeded {
+                permanent: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! mailbox under the mailbox's next UID, with counters, quota usage and the change log. Delivery,
 //! APPEND, COPY and MOVE all file through here.
 
-use super::error::DbResult;
+use super::error::{DbError, DbResult};
 use super::messages::{Keys, keywords_to_column};
 use super::{WriteCtx, now};
 use crate::changes::{ChangeKind, ObjectKind};
@@ -226,6 +226,27 @@ pub(super) fn check_quota(ctx: &WriteCtx<'_>, accounts: &[AccountId], size: u64)
         }
         .into()),
     }
+}
+
+/// The accounts of `accounts` with room for `size` more bytes, in order; `QuotaExceeded` for
+/// all of them when none has (permanent when the message is larger than every quota).
+pub(super) fn with_room(
+    ctx: &WriteCtx<'_>,
+    accounts: &[AccountId],
+    size: u64,
+) -> DbResult<Vec<AccountId>> {
+    let mut room = Vec::with_capacity(accounts.len());
+    for &account_id in accounts {
+        match check_quota(ctx, &[account_id], size) {
+            Ok(()) => room.push(account_id),
+            Err(DbError::Store(StoreError::QuotaExceeded { .. })) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    if room.is_empty() && !accounts.is_empty() {
+        check_quota(ctx, accounts, size)?;
+    }
+    Ok(room)
 }
 
 /// The thread of the first referenced message this account has seen, if any.

@@ -9,11 +9,11 @@
 
 use super::SqliteBackend;
 use super::access::require_in_account;
-use super::filing::{Added, Target, check_quota, insert_message};
+use super::filing::{Added, Target, check_quota, insert_message, with_room};
 use crate::access::{Actor, Rights, require};
 use crate::{
     AccountId, BlobHash, BlobRef, Delivered, Flags, IncomingMessage, MailboxId, MessageId,
-    MessageMeta, MessageSummary, NewMessage, Result, StoreError, Uid,
+    MessageMeta, MessageSummary, NewMessage, QuotaRule, Result, StoreError, Uid,
 };
 use rusqlite::{OptionalExtension, Row, params};
 use std::sync::Arc;
@@ -223,10 +223,15 @@ impl SqliteBackend {
         let (meta, meta_json, keys) = self.prepare(&message.blob).await?;
         self.write(move |ctx| {
             let size = message.blob.size();
-            if message.enforce_quota {
-                check_quota(ctx, &message.recipients, size)?;
-            }
-            ctx.acquire_blob(&message.blob, message.recipients.len() as u32)?;
+            let recipients = match message.quota {
+                QuotaRule::Ignore => message.recipients.clone(),
+                QuotaRule::RefuseAll => {
+                    check_quota(ctx, &message.recipients, size)?;
+                    message.recipients.clone()
+                }
+                QuotaRule::SkipFull => with_room(ctx, &message.recipients, size)?,
+            };
+            ctx.acquire_blob(&message.blob, recipients.len() as u32)?;
             let added = Added {
                 blob: &message.blob,
                 meta: &meta,
@@ -236,8 +241,7 @@ impl SqliteBackend {
                 keywords: &[],
                 internal_date: message.internal_date,
             };
-            message
-                .recipients
+            recipients
                 .iter()
                 .map(|&account| insert_message(ctx, account, Target::Inbox, &added))
                 .collect()
