@@ -201,3 +201,59 @@ fn a_full_mailbox_does_not_refuse_the_message_for_everyone() {
     assert_eq!(pop3_messages(&server, &bob).len(), 1, "bob has it");
     assert_eq!(count(&server), 0, "alice's full mailbox was left out");
 }
+
+/// Unfinished messages on port 25 hold no memory: ten sessions each send 12 MB of DATA and stop
+/// before the end; the server grows by far less than the 120 MB they sent (it held all of it
+/// before). The eleventh sends a 3 MB message whole: spooled, it arrives intact.
+#[test]
+fn unfinished_messages_without_login_are_spooled_not_held() {
+    let server = TestServer::start("[smtp]\nmax_message_size = 20000000\n");
+    let alice = format!("alice@{DOMAIN}");
+    server.add_user(&alice);
+    let before = server.rss_kib();
+    let line = format!("{}\r\n", "z".repeat(998));
+    let chunk: String = line.repeat(1000);
+    let mut held = Vec::new();
+    for _ in 0..10 {
+        let mut raw = RawClient::connect(server.addr("smtp"));
+        raw.reply();
+        raw.command("EHLO client.example");
+        raw.command("MAIL FROM:<s@remote.example>");
+        raw.command(&format!("RCPT TO:<{alice}>"));
+        assert!(raw.command("DATA").starts_with("354"));
+        raw.send(b"Subject: unfinished\r\n\r\n");
+        for _ in 0..12 {
+            raw.send(chunk.as_bytes());
+        }
+        held.push(raw);
+    }
+    // Let the server read what was sent.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let grown_mib = server.rss_kib().saturating_sub(before) / 1024;
+    assert!(
+        grown_mib < 40,
+        "the server grew by {grown_mib} MiB holding 120 MB of DATA"
+    );
+
+    let mut raw = RawClient::connect(server.addr("smtp"));
+    raw.reply();
+    raw.command("EHLO client.example");
+    raw.command("MAIL FROM:<s@remote.example>");
+    raw.command(&format!("RCPT TO:<{alice}>"));
+    raw.command("DATA");
+    raw.send(b"Subject: whole\r\n\r\n");
+    for _ in 0..3 {
+        raw.send(chunk.as_bytes());
+    }
+    let reply = raw.command(".");
+    assert!(reply.starts_with("250"), "{reply}");
+    let messages = pop3_messages(&server, &alice);
+    assert_eq!(messages.len(), 1);
+    assert!(messages[0].contains("Subject: whole"));
+    assert_eq!(
+        messages[0].matches(&line).count(),
+        3000,
+        "every line arrived"
+    );
+    drop(held);
+}

@@ -97,6 +97,10 @@ impl Default for TlsConfig {
 pub struct SmtpConfig {
     /// Largest message accepted, in bytes (advertised with SIZE, RFC 1870).
     pub max_message_size: u64,
+    /// A message arriving without login (port 25) goes to a spool file past this many bytes,
+    /// instead of memory: an unfinished large message then holds no memory. The file becomes
+    /// the stored blob (written once).
+    pub spool_above_bytes: u64,
     /// Most recipients in one transaction (RFC 5321 §4.5.3.1.8 requires at least 100).
     pub max_recipients: usize,
     /// Longest command line, CRLF included (RFC 5321 §4.5.3.1.4: at least 512).
@@ -122,6 +126,7 @@ impl Default for SmtpConfig {
     fn default() -> Self {
         SmtpConfig {
             max_message_size: 50 * 1024 * 1024,
+            spool_above_bytes: 1024 * 1024,
             max_recipients: 100,
             max_command_line: 4096,
             max_data_line: 10_000,

@@ -2,17 +2,19 @@
 //!
 //! The message is built once, in one buffer that starts with the trace headers: the decoder
 //! (or the BDAT reader) appends the client's bytes after them, and that buffer becomes the
-//! stored blob. A message that is refused (bare CR or LF, line too long, too big) is dropped
+//! stored blob; without login, past `smtp.spool_above_bytes` it goes on in a spool file instead
+//! (`receiving`). A message that is refused (bare CR or LF, line too long, too big) is dropped
 //! whole, the transaction is reset and the session goes on.
 
 use crate::deliver::Layout;
+use crate::receiving::Received;
 use crate::replies;
 use crate::session::{End, Session};
 use kantor_smtp_proto::{Body, DataDecoder, DataError, Reply};
 
 /// A BDAT transfer in progress (RFC 3030 §2): the message so far and its checks.
 pub(crate) struct Chunks {
-    message: Vec<u8>,
+    message: Received,
     layout: Layout,
     id: String,
     /// Octets received in chunks so far (the size limit applies to their sum).
@@ -42,13 +44,16 @@ impl Session {
             return Ok(());
         }
         let id = crate::ids::new_id();
-        let (mut message, layout) = self.start_message(tx, &id);
+        let (message, layout) = self.start_message(tx, &id);
+        let mut message = Received::new(message, self.spool_above());
         self.reply(Reply::start_data());
         self.flush().await?;
         let max_line = self.ctx.config.max_data_line;
         let mut decoder = DataDecoder::new(self.max_size(), max_line);
+        let store = self.ctx.directory.store().clone();
         loop {
-            let progress = decoder.feed(&self.conn.buf[self.pos..], &mut message);
+            let progress = decoder.feed(&self.conn.buf[self.pos..], &mut message.memory);
+            message.spill(&store);
             self.pos += progress.consumed;
             if progress.done {
                 break;
@@ -125,6 +130,7 @@ impl Session {
         }
         let id = crate::ids::new_id();
         let (message, layout) = self.start_message(tx, &id);
+        let message = Received::new(message, self.spool_above());
         if let Some(tx) = self.tx.as_mut() {
             tx.chunks = Some(Chunks {
                 message,
@@ -155,7 +161,7 @@ impl Session {
                     chunks.bare = true;
                 }
                 if !chunks.bare {
-                    chunks.message.extend_from_slice(bytes);
+                    chunks.message.extend(self.ctx.directory.store(), bytes);
                 }
                 chunks.received += take as u64;
             }
@@ -166,6 +172,13 @@ impl Session {
             }
             self.fill(self.data_timeout()).await?;
         }
+    }
+
+    /// Where this session's messages go to a spool file: past `smtp.spool_above_bytes`, for a
+    /// session without login (a submission's header may still be completed in memory).
+    fn spool_above(&self) -> Option<usize> {
+        let above = usize::try_from(self.ctx.config.spool_above_bytes).unwrap_or(usize::MAX);
+        self.account.is_none().then_some(above)
     }
 
     /// Reads and drops `size` octets: the chunk of a refused BDAT.

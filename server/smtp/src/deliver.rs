@@ -4,6 +4,7 @@
 //! Durability: `250` is sent only once `Store::deliver` / `Store::enqueue` returned, that is
 //! after the blob and the transaction are fsynced.
 
+use crate::receiving::{Body, Received};
 use crate::replies;
 use crate::session::{Session, Transaction};
 use chrono::Utc;
@@ -96,20 +97,23 @@ impl Session {
     pub(crate) async fn deliver(
         &self,
         tx: Transaction,
-        mut message: Vec<u8>,
+        message: Received,
         layout: Layout,
         id: &str,
     ) -> Reply {
-        if let Some(account) = &self.account {
-            if let Err(reply) = self.check_from_header(account, &message[layout.body_start..]) {
-                return reply;
-            }
-            let missing = self.missing_fields(&message[layout.body_start..]);
-            if !missing.is_empty() {
-                let at = layout.body_start;
-                message.splice(at..at, missing.into_bytes());
-            }
-        }
+        let blob = match message.finish().await {
+            Ok(Body::Memory(message)) => match self.submitted(message, &layout) {
+                Ok(message) => blob_of(message.into()).await,
+                Err(reply) => Err(reply),
+            },
+            // Spooled: a session without login, whose message is stored as received.
+            Ok(Body::Spooled(blob)) => Ok(blob),
+            Err(reply) => Err(reply),
+        };
+        let blob = match blob {
+            Ok(blob) => blob,
+            Err(reply) => return reply,
+        };
         let Transaction {
             from,
             params,
@@ -118,11 +122,7 @@ impl Session {
             ..
         } = tx;
         let (local_count, remote_count) = (local.len(), remote.len());
-        let size = message.len();
-        let blob = match blob_of(message.into()).await {
-            Ok(blob) => blob,
-            Err(reply) => return reply,
-        };
+        let size = blob.size();
         let store = self.ctx.directory.store();
         let mut full = Vec::new();
         if !local.is_empty() {
@@ -181,6 +181,20 @@ impl Session {
             true => Reply::queued(id),
             false => Reply::queued_except_full(id, &full),
         }
+    }
+
+    /// A submission's message after its checks and fix-ups (RFC 6409 §8): the From addresses
+    /// must be the user's, and a missing Date or Message-ID is added. Unchanged without login.
+    fn submitted(&self, mut message: Vec<u8>, layout: &Layout) -> Result<Vec<u8>, Reply> {
+        if let Some(account) = &self.account {
+            self.check_from_header(account, &message[layout.body_start..])?;
+            let missing = self.missing_fields(&message[layout.body_start..]);
+            if !missing.is_empty() {
+                let at = layout.body_start;
+                message.splice(at..at, missing.into_bytes());
+            }
+        }
+        Ok(message)
     }
 
     /// An account's address for a reply or a log line.

@@ -27,6 +27,7 @@ mod ehlo;
 mod ids;
 mod mail;
 mod rcpt;
+mod receiving;
 mod replies;
 mod session;
 mod starttls;

@@ -246,6 +246,7 @@ pub trait BlobBackend: Send + Sync + 'static {
     fn put_blob<'a>(&'a self, blob: &'a BlobRef) -> BoxFuture<'a, Result<()>>;
     fn read_blob(&self, hash: &BlobHash) -> Result<Vec<u8>>;
     fn read_blob_header(&self, hash: &BlobHash) -> Result<Vec<u8>>;
+    fn spool(&self) -> Result<crate::Spool>;
 }
 
 /// The traits stay dyn-compatible: the front holds an `Arc<dyn Backend>`.

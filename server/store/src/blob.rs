@@ -7,7 +7,13 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
+
+use crate::spool::{Spool, SpoolFile};
+
+/// Files under `tmp/` older than this at start are leftovers of a crash (a spool of a DATA in
+/// progress is younger): younger ones may belong to a server running beside `kantor admin`.
+const STALE_TMP: Duration = Duration::from_secs(24 * 3600);
 
 /// The hex BLAKE3 hash of a blob's bytes, kept inline (no allocation: every message summary
 /// holds one).
@@ -48,11 +54,13 @@ impl std::fmt::Display for BlobHash {
     }
 }
 
-/// A blob in memory together with its hash, as handed to delivery and queueing.
+/// A blob in memory together with its hash, as handed to delivery and queueing; when it
+/// arrived through a [`crate::Spool`], also the file that already holds its bytes.
 #[derive(Debug, Clone)]
 pub struct BlobRef {
     pub hash: BlobHash,
     pub data: Arc<[u8]>,
+    spool: Option<Arc<SpoolFile>>,
 }
 
 impl BlobRef {
@@ -61,7 +69,20 @@ impl BlobRef {
         BlobRef {
             hash: BlobHash::of(&data),
             data,
+            spool: None,
         }
+    }
+
+    pub(crate) fn with_spool(data: Vec<u8>, spool: Arc<SpoolFile>) -> BlobRef {
+        BlobRef {
+            spool: Some(spool),
+            ..BlobRef::new(data)
+        }
+    }
+
+    /// The file already holding the bytes, if the blob was spooled.
+    pub(crate) fn spooled(&self) -> Option<&Path> {
+        self.spool.as_deref().map(SpoolFile::path)
     }
 
     pub fn size(&self) -> u64 {
@@ -73,6 +94,14 @@ impl BlobRef {
 pub trait BlobStore: Send + Sync + 'static {
     /// Stores `data` under `hash` durably; a blob that is already there is left alone.
     fn put(&self, hash: &BlobHash, data: &[u8]) -> io::Result<()>;
+    /// A file to receive a message as it arrives ([`crate::Spool`]).
+    fn spool(&self) -> io::Result<Spool>;
+    /// [`BlobStore::put`] for bytes a spool file (`file`) already holds: a store that keeps
+    /// blobs as files takes the file itself.
+    fn put_spooled(&self, hash: &BlobHash, data: &[u8], file: &Path) -> io::Result<()> {
+        let _ = file;
+        self.put(hash, data)
+    }
     /// Reads a whole blob.
     fn get(&self, hash: &BlobHash) -> io::Result<Vec<u8>>;
     /// Reads the start of a blob holding a message, up to and including the blank line that
@@ -119,9 +148,14 @@ impl LocalBlobStore {
         for prefix in 0..=255u8 {
             fs::create_dir_all(root.join(format!("{prefix:02x}")))?;
         }
-        // Leftovers of writes interrupted by a crash are never referenced: drop them.
-        for entry in fs::read_dir(root.join("tmp"))? {
-            let _ = fs::remove_file(entry?.path());
+        // Leftovers of writes interrupted by a crash are never referenced: drop them (not
+        // younger files: another process, the server beside `kantor admin`, may be writing).
+        let stale = SystemTime::now() - STALE_TMP;
+        for entry in fs::read_dir(root.join("tmp"))?.flatten() {
+            let modified = entry.metadata().and_then(|m| m.modified());
+            if modified.is_ok_and(|t| t < stale) {
+                let _ = fs::remove_file(entry.path());
+            }
         }
         Ok(LocalBlobStore {
             root: root.to_path_buf(),
@@ -136,6 +170,23 @@ impl LocalBlobStore {
     fn path_of(&self, hash: &BlobHash) -> PathBuf {
         self.dir_of(hash).join(hash.as_str())
     }
+
+    /// A fresh name under `tmp/`.
+    fn tmp_path(&self, what: &str) -> PathBuf {
+        let n = self.tmp_counter.fetch_add(1, Ordering::Relaxed);
+        self.root
+            .join("tmp")
+            .join(format!("{what}.{}.{n}", std::process::id()))
+    }
+
+    /// Makes the file at `tmp` (fully written) the blob `hash`: synced, renamed into place, and
+    /// the directory entry synced.
+    fn install(&self, hash: &BlobHash, tmp: &Path) -> io::Result<()> {
+        File::open(tmp)?.sync_all()?;
+        fs::rename(tmp, self.path_of(hash))?;
+        // The rename is durable only once the directory entry is.
+        File::open(self.dir_of(hash))?.sync_all()
+    }
 }
 
 impl BlobStore for LocalBlobStore {
@@ -144,11 +195,7 @@ impl BlobStore for LocalBlobStore {
         if path.exists() {
             return Ok(());
         }
-        let n = self.tmp_counter.fetch_add(1, Ordering::Relaxed);
-        let tmp = self
-            .root
-            .join("tmp")
-            .join(format!("{}.{}.{n}", hash, std::process::id()));
+        let tmp = self.tmp_path(hash.as_str());
         let mut file = File::create(&tmp)?;
         file.write_all(data)?;
         file.sync_all()?;
@@ -156,6 +203,21 @@ impl BlobStore for LocalBlobStore {
         fs::rename(&tmp, &path)?;
         // The rename is durable only once the directory entry is.
         File::open(self.dir_of(hash))?.sync_all()
+    }
+
+    fn spool(&self) -> io::Result<Spool> {
+        Spool::create(self.tmp_path("spool"))
+    }
+
+    fn put_spooled(&self, hash: &BlobHash, data: &[u8], file: &Path) -> io::Result<()> {
+        if self.path_of(hash).exists() {
+            return Ok(());
+        }
+        match self.install(hash, file) {
+            // Someone else took the file (a second delivery of the same blob): write anew.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => self.put(hash, data),
+            done => done,
+        }
     }
 
     fn get(&self, hash: &BlobHash) -> io::Result<Vec<u8>> {

@@ -78,6 +78,12 @@ impl Store {
         self.backend.put_blob(blob).await
     }
 
+    /// A file to receive a message that outgrows memory while it arrives (SMTP DATA): see
+    /// [`crate::Spool`]. Its bytes are written once: the file becomes the blob.
+    pub fn spool(&self) -> Result<crate::Spool> {
+        self.backend.spool()
+    }
+
     /// Reads a whole blob.
     pub fn read_blob(&self, hash: &BlobHash) -> Result<Vec<u8>> {
         self.backend.read_blob(hash)

@@ -318,3 +318,46 @@ fn walk_count(dir: &std::path::Path) -> usize {
         .map(|p| if p.is_dir() { walk_count(&p) } else { 1 })
         .sum()
 }
+
+/// A message spooled to a file while it arrived becomes its blob by a rename of that file (its
+/// bytes are written once), delivered and readable like any other; nothing is left in tmp/.
+#[tokio::test]
+async fn a_spooled_message_becomes_its_blob_without_a_second_write() {
+    use std::os::unix::fs::MetadataExt;
+    let (dir, store, alice, _) = setup().await;
+    let tmp = dir.path().join("blobs/tmp");
+    let mut spool = store.spool().unwrap();
+    spool.write(b"Subject: spooled\r\n\r\n").unwrap();
+    spool.write(&vec![b'x'; 300_000]).unwrap();
+    assert_eq!(spool.len(), 300_020);
+    let blob = tokio::task::spawn_blocking(move || spool.finish())
+        .await
+        .unwrap()
+        .unwrap();
+    let spooled: Vec<_> = std::fs::read_dir(&tmp).unwrap().flatten().collect();
+    assert_eq!(spooled.len(), 1, "the spool file");
+    let inode = spooled[0].metadata().unwrap().ino();
+    let hash = blob.hash.clone();
+    let delivered = store.deliver(incoming(blob, vec![alice.id])).await.unwrap();
+    assert_eq!(delivered.len(), 1);
+    let stored = dir
+        .path()
+        .join("blobs")
+        .join(&hash.as_str()[..2])
+        .join(hash.as_str());
+    assert_eq!(
+        std::fs::metadata(&stored).unwrap().ino(),
+        inode,
+        "the spool file itself became the blob"
+    );
+    assert_eq!(
+        std::fs::read_dir(&tmp).unwrap().count(),
+        0,
+        "nothing left in tmp/"
+    );
+    let read = store.read_blob(&hash).unwrap();
+    assert_eq!(
+        (read.len(), &read[..18]),
+        (300_020, &b"Subject: spooled\r\n"[..])
+    );
+}

@@ -383,4 +383,8 @@ impl BlobBackend for SqliteBackend {
     fn read_blob_header(&self, hash: &BlobHash) -> Result<Vec<u8>> {
         self.read_blob_header(hash)
     }
+
+    fn spool(&self) -> Result<crate::Spool> {
+        Ok(self.blobs.spool()?)
+    }
 }

@@ -129,10 +129,13 @@ impl SqliteBackend {
     /// that references it; runs on a blocking thread.
     async fn put_blob(&self, blob: &crate::BlobRef) -> Result<()> {
         let (blobs, blob) = (self.blobs.clone(), blob.clone());
-        tokio::task::spawn_blocking(move || blobs.put(&blob.hash, &blob.data))
-            .await
-            .map_err(|e| StoreError::Io(std::io::Error::other(e)))?
-            .map_err(StoreError::from)
+        tokio::task::spawn_blocking(move || match blob.spooled() {
+            Some(file) => blobs.put_spooled(&blob.hash, &blob.data, file),
+            None => blobs.put(&blob.hash, &blob.data),
+        })
+        .await
+        .map_err(|e| StoreError::Io(std::io::Error::other(e)))?
+        .map_err(StoreError::from)
     }
 
     /// Reads a whole blob.
