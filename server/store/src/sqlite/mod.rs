@@ -4,10 +4,11 @@
 //!
 //! - `migrate`: applies `schema/NNNN_*.sql` in order and records them.
 //! - `writer`: the one write connection, on its own thread, committing batches (group commit).
-//! - `directory`, `mailboxes`, `mailbox_tree`, `subscriptions`, `messages` (listing and
-//!   adding), `filing`, `flags`, `edits` (copy, move, expunge), `changes` (the log), `queue`,
-//!   `sort_keys`, `gc` (the collector): the operations, as `impl SqliteBackend` blocks by
-//!   entity; `backend` implements the [`crate::Backend`] traits with them.
+//! - `directory` (domains, aliases), `accounts`, `groups`, `mailboxes`, `mailbox_tree`,
+//!   `subscriptions`, `messages` (listing and adding), `filing`, `flags`, `edits` (copy, move,
+//!   expunge), `changes` (the log), `queue`, `sort_keys`, `gc` (the collector): the operations,
+//!   as `impl SqliteBackend` blocks by entity; `backend` implements the [`crate::Backend`]
+//!   traits with them.
 //! - `access`: whose a mailbox is, for the rights check (`crate::access` decides).
 //! - `error`: SQLite's errors inside the backend, turned into `StoreError` at its edge.
 //! - `watcher`: wakes listeners for commits made by other processes.
@@ -17,6 +18,7 @@
 //! runtime (`read_long`). Writes go through the writer so that many sessions share one fsync.
 
 mod access;
+mod accounts;
 mod backend;
 mod changes;
 mod directory;
@@ -25,6 +27,7 @@ mod error;
 mod filing;
 mod flags;
 mod gc;
+mod groups;
 mod mailbox_tree;
 mod mailboxes;
 mod messages;

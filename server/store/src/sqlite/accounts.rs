@@ -1,0 +1,178 @@
+//! Accounts: creating, finding, changing and removing them. The rules (address syntax, password
+//! hashing) live in the `kantor-directory` crate.
+
+use super::directory::{address_taken, domain_id};
+use super::{SqliteBackend, now};
+use crate::changes::{ChangeKind, ObjectKind};
+use crate::{Account, AccountId, MailboxRole, NewAccount, Result, StoreError};
+use rusqlite::{OptionalExtension, Row, params};
+
+const ACCOUNT_COLUMNS: &str = "a.id, a.local, d.name, a.password_hash, a.is_admin, a.quota_bytes, \
+                               a.used_bytes, a.modseq FROM accounts a JOIN domains d ON d.id = a.domain_id";
+
+fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
+    Ok(Account {
+        id: r.get(0)?,
+        local: r.get(1)?,
+        domain: r.get(2)?,
+        password_hash: r.get(3)?,
+        is_admin: r.get(4)?,
+        quota_bytes: r.get::<_, i64>(5)? as u64,
+        used_bytes: r.get::<_, i64>(6)? as u64,
+        modseq: r.get::<_, i64>(7)? as u64,
+    })
+}
+
+impl SqliteBackend {
+    pub(super) fn account(&self, id: AccountId) -> Result<Option<Account>> {
+        self.read(|c| {
+            c.prepare_cached(&format!("SELECT {ACCOUNT_COLUMNS} WHERE a.id = ?1"))?
+                .query_row([id], account_from_row)
+                .optional()
+        })
+    }
+
+    /// The account whose primary address is `local@domain` (case-insensitive).
+    pub(super) fn account_by_address(&self, local: &str, domain: &str) -> Result<Option<Account>> {
+        self.read(|c| {
+            c.prepare_cached(&format!(
+                "SELECT {ACCOUNT_COLUMNS} WHERE a.local = ?1 AND d.name = ?2"
+            ))?
+            .query_row([local, domain], account_from_row)
+            .optional()
+        })
+    }
+
+    /// All accounts, or those of one domain, ordered by address.
+    pub(super) fn accounts(&self, domain: Option<&str>) -> Result<Vec<Account>> {
+        self.read(|c| {
+            c.prepare_cached(&format!(
+                "SELECT {ACCOUNT_COLUMNS} WHERE ?1 IS NULL OR d.name = ?1 ORDER BY d.name, a.local"
+            ))?
+            .query_map([domain], account_from_row)?
+            .collect()
+        })
+    }
+
+    /// Creates an account with its special-use mailboxes (RFC 6154), subscribed, in one
+    /// transaction.
+    pub(super) async fn create_account(&self, new: NewAccount) -> Result<Account> {
+        self.write(move |ctx| {
+            let domain_id = domain_id(ctx.conn(), &new.domain)?;
+            if let Some(kind) = address_taken(ctx.conn(), domain_id, &new.local)? {
+                return Err(StoreError::AlreadyExists(format!(
+                    "{kind} {}@{}",
+                    new.local, new.domain
+                )).into());
+            }
+            let id: AccountId = ctx.conn().query_row(
+                "INSERT INTO accounts (domain_id, local, password_hash, is_admin, quota_bytes, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+                params![domain_id, new.local, new.password_hash, new.is_admin, new.quota_bytes as i64, now()],
+                |r| r.get(0),
+            )?;
+            for (role, name) in MailboxRole::DEFAULTS {
+                super::mailboxes::create_mailbox(ctx, id, name, Some(role))?;
+                // Clients expect the special-use mailboxes subscribed; CREATE subscribes nothing.
+                super::subscriptions::set(ctx, id, name, true)?;
+            }
+            ctx.conn()
+                .prepare_cached(&format!("SELECT {ACCOUNT_COLUMNS} WHERE a.id = ?1"))?
+                .query_row([id], account_from_row)
+                .map_err(Into::into)
+        })
+        .await
+    }
+
+    pub(super) async fn set_password_hash(&self, id: AccountId, hash: String) -> Result<()> {
+        self.update_account(
+            id,
+            "UPDATE accounts SET password_hash = ?2 WHERE id = ?1",
+            hash,
+        )
+        .await
+    }
+
+    /// Sets the account's quota in bytes (0 = unlimited).
+    pub(super) async fn set_quota(&self, id: AccountId, bytes: u64) -> Result<()> {
+        self.update_account(
+            id,
+            "UPDATE accounts SET quota_bytes = ?2 WHERE id = ?1",
+            bytes as i64,
+        )
+        .await
+    }
+
+    /// Changes one column of an account; the change is logged (an account change: quota,
+    /// settings) so JMAP and IMAP QUOTA listeners hear of it.
+    async fn update_account<V: rusqlite::ToSql + Send + 'static>(
+        &self,
+        id: AccountId,
+        sql: &'static str,
+        value: V,
+    ) -> Result<()> {
+        self.write(move |ctx| {
+            if ctx
+                .conn()
+                .prepare_cached(sql)?
+                .execute(params![id, value])?
+                == 0
+            {
+                return Err(StoreError::NotFound(format!("account {id}")).into());
+            }
+            let modseq = ctx.bump_modseq(id)?;
+            ctx.log_change(
+                id,
+                modseq,
+                ObjectKind::Account,
+                ChangeKind::Updated,
+                id,
+                None,
+                None,
+            )
+        })
+        .await
+    }
+
+    /// Removes an account with all its mail. Its blobs are released now (none of its sessions
+    /// can read on) and deleted by the collector once nothing else references them.
+    pub(super) async fn remove_account(&self, id: AccountId) -> Result<()> {
+        self.write(move |ctx| {
+            let hashes: Vec<String> = ctx
+                .conn()
+                .prepare("SELECT blob_hash FROM emails WHERE account_id = ?1")?
+                .query_map([id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            ctx.conn().execute(
+                "DELETE FROM memberships WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account_id = ?1)",
+                [id],
+            )?;
+            ctx.conn().execute(
+                "DELETE FROM email_meta WHERE email_id IN (SELECT id FROM emails WHERE account_id = ?1)",
+                [id],
+            )?;
+            ctx.conn()
+                .execute("DELETE FROM emails WHERE account_id = ?1", [id])?;
+            let released_at = now();
+            for hash in &hashes {
+                ctx.release_blob(hash, released_at)?;
+            }
+            for table in ["changes", "thread_refs"] {
+                ctx.conn()
+                    .execute(&format!("DELETE FROM {table} WHERE account_id = ?1"), [id])?;
+            }
+            ctx.conn().execute(
+                "UPDATE queue SET account_id = NULL WHERE account_id = ?1",
+                [id],
+            )?;
+            match ctx
+                .conn()
+                .execute("DELETE FROM accounts WHERE id = ?1", [id])?
+            {
+                0 => Err(StoreError::NotFound(format!("account {id}")).into()),
+                _ => Ok(()),
+            }
+        })
+        .await
+    }
+}
