@@ -14,10 +14,10 @@
 use crate::changes::{AccountChanges, Change, ChangePage, ObjectKind};
 use crate::keys::{KeyColumn, KeyExtractor, MessageKeys};
 use crate::{
-    Account, AccountId, Actor, Alias, BlobHash, BlobRef, Delivered, Domain, FlagChange, FlagResult,
-    GcReport, Group, IncomingMessage, Mailbox, MailboxId, MailboxRole, MessageId, MessageMeta,
-    MessageSummary, Modseq, NewAccount, NewMessage, OutgoingMessage, QueueEntry, Result,
-    TreeRename, Uid,
+    Account, AccountId, AccountState, Actor, Alias, BlobHash, BlobRef, Delivered, Domain,
+    FlagChange, FlagResult, GcReport, Group, IncomingMessage, Mailbox, MailboxId, MailboxRole,
+    MessageId, MessageMeta, MessageSummary, Modseq, NewAccount, NewMessage, OutgoingMessage,
+    QueueEntry, Renamed, Result, TreeRename, Uid,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -51,8 +51,19 @@ pub trait DirectoryBackend: Send + Sync + 'static {
     fn set_password_hash(&self, id: AccountId, hash: String) -> BoxFuture<'_, Result<()>>;
     fn set_quota(&self, id: AccountId, bytes: u64) -> BoxFuture<'_, Result<()>>;
     fn remove_account(&self, id: AccountId) -> BoxFuture<'_, Result<()>>;
+    fn account_state(&self, id: AccountId) -> Result<AccountState>;
+    fn set_disabled(&self, id: AccountId, disabled: bool) -> BoxFuture<'_, Result<()>>;
+    fn reset_auth(&self, id: AccountId) -> BoxFuture<'_, Result<u64>>;
+    fn record_login(&self, id: AccountId, at: i64) -> BoxFuture<'_, Result<()>>;
+    fn rename_account<'a>(
+        &'a self,
+        id: AccountId,
+        local: &'a str,
+        domain: &'a str,
+    ) -> BoxFuture<'a, Result<Renamed>>;
     fn alias_targets(&self, local: &str, domain: &str) -> Result<Vec<String>>;
     fn aliases(&self, domain: Option<&str>) -> Result<Vec<Alias>>;
+    fn aliases_to(&self, target: &str) -> Result<Vec<Alias>>;
     fn add_alias(&self, alias: Alias) -> BoxFuture<'_, Result<()>>;
     fn remove_alias<'a>(
         &'a self,
@@ -62,6 +73,7 @@ pub trait DirectoryBackend: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<()>>;
     fn group(&self, local: &str, domain: &str) -> Result<Option<Group>>;
     fn groups(&self, domain: Option<&str>) -> Result<Vec<Group>>;
+    fn groups_with_member(&self, member: &str) -> Result<Vec<Group>>;
     fn add_group<'a>(&'a self, local: &'a str, domain: &'a str) -> BoxFuture<'a, Result<()>>;
     fn remove_group<'a>(&'a self, local: &'a str, domain: &'a str) -> BoxFuture<'a, Result<()>>;
     fn add_group_member<'a>(

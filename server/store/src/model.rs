@@ -32,6 +32,13 @@ pub struct Account {
     pub quota_bytes: u64,
     pub used_bytes: u64,
     pub modseq: Modseq,
+    /// Refused at every login and ended at every session's next command; still receives mail.
+    pub disabled: bool,
+    /// The last successful login, in Unix seconds (to the minute); `None`: never.
+    pub last_login_at: Option<i64>,
+    /// Raised by an unlock: failed-login counters kept under an older generation no longer
+    /// count (`kantor-directory`'s throttle).
+    pub auth_generation: u64,
 }
 
 impl Account {
@@ -39,6 +46,25 @@ impl Account {
     pub fn address(&self) -> String {
         format!("{}@{}", self.local, self.domain)
     }
+}
+
+/// Whether an account may still be used, as an open session asks before each command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountState {
+    Active,
+    /// Disabled by an administrator: no logins, open sessions end.
+    Disabled,
+    /// Removed: it and its mail are gone.
+    Removed,
+}
+
+/// What renaming an account carried over to its new address.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Renamed {
+    /// Alias targets that named the old address.
+    pub alias_targets: u64,
+    /// Group memberships that named the old address.
+    pub group_memberships: u64,
 }
 
 /// What a new account is created with.

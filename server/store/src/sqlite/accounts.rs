@@ -4,11 +4,14 @@
 use super::directory::{address_taken, domain_id};
 use super::{SqliteBackend, now};
 use crate::changes::{ChangeKind, ObjectKind};
-use crate::{Account, AccountId, MailboxRole, NewAccount, Result, StoreError};
+use crate::{
+    Account, AccountId, AccountState, MailboxRole, NewAccount, Renamed, Result, StoreError,
+};
 use rusqlite::{OptionalExtension, Row, params};
 
 const ACCOUNT_COLUMNS: &str = "a.id, a.local, d.name, a.password_hash, a.is_admin, a.quota_bytes, \
-                               a.used_bytes, a.modseq FROM accounts a JOIN domains d ON d.id = a.domain_id";
+     a.used_bytes, a.modseq, a.disabled, a.last_login_at, a.auth_generation \
+     FROM accounts a JOIN domains d ON d.id = a.domain_id";
 
 fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
     Ok(Account {
@@ -20,6 +23,9 @@ fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
         quota_bytes: r.get::<_, i64>(5)? as u64,
         used_bytes: r.get::<_, i64>(6)? as u64,
         modseq: r.get::<_, i64>(7)? as u64,
+        disabled: r.get(8)?,
+        last_login_at: r.get(9)?,
+        auth_generation: r.get::<_, i64>(10)? as u64,
     })
 }
 
@@ -134,10 +140,133 @@ impl SqliteBackend {
         .await
     }
 
+    /// Whether the account may still be used: one indexed read, for open sessions to ask
+    /// before each command.
+    pub(super) fn account_state(&self, id: AccountId) -> Result<AccountState> {
+        let disabled: Option<bool> = self.read(|c| {
+            c.prepare_cached("SELECT disabled FROM accounts WHERE id = ?1")?
+                .query_row([id], |r| r.get(0))
+                .optional()
+        })?;
+        Ok(match disabled {
+            None => AccountState::Removed,
+            Some(true) => AccountState::Disabled,
+            Some(false) => AccountState::Active,
+        })
+    }
+
+    /// Disables (refuses its logins) or enables an account. Logged as an account change, so
+    /// its idling sessions wake and see it.
+    pub(super) async fn set_disabled(&self, id: AccountId, disabled: bool) -> Result<()> {
+        self.update_account(
+            id,
+            "UPDATE accounts SET disabled = ?2 WHERE id = ?1",
+            disabled,
+        )
+        .await
+    }
+
+    /// Raises the account's authentication generation (an unlock); returns the new one.
+    pub(super) async fn reset_auth(&self, id: AccountId) -> Result<u64> {
+        self.write(move |ctx| {
+            let generation: Option<i64> = ctx
+                .conn()
+                .prepare_cached(
+                    "UPDATE accounts SET auth_generation = auth_generation + 1 WHERE id = ?1
+                     RETURNING auth_generation",
+                )?
+                .query_row([id], |r| r.get(0))
+                .optional()?;
+            generation
+                .map(|g| g as u64)
+                .ok_or_else(|| StoreError::NotFound(format!("account {id}")).into())
+        })
+        .await
+    }
+
+    /// Notes a successful login at `at` (Unix seconds). Not an account change: nothing is
+    /// logged and nobody woken.
+    pub(super) async fn record_login(&self, id: AccountId, at: i64) -> Result<()> {
+        self.write(move |ctx| {
+            ctx.conn()
+                .prepare_cached("UPDATE accounts SET last_login_at = ?2 WHERE id = ?1")?
+                .execute(params![id, at])?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Gives the account a new address (in any local domain); it keeps its id, mail, password
+    /// and permitted-sender rights. Alias targets and group members naming the old address
+    /// name the new one from now on (a duplicate that would result is dropped).
+    pub(super) async fn rename_account(
+        &self,
+        id: AccountId,
+        local: &str,
+        domain: &str,
+    ) -> Result<Renamed> {
+        let (local, domain) = (local.to_string(), domain.to_string());
+        self.write(move |ctx| {
+            let old: Option<String> = ctx
+                .conn()
+                .prepare_cached(
+                    "SELECT a.local || '@' || d.name FROM accounts a
+                     JOIN domains d ON d.id = a.domain_id WHERE a.id = ?1",
+                )?
+                .query_row([id], |r| r.get(0))
+                .optional()?;
+            let old = old.ok_or_else(|| StoreError::NotFound(format!("account {id}")))?;
+            let domain_id = domain_id(ctx.conn(), &domain)?;
+            let new = format!("{local}@{domain}");
+            // The same address in another case is a change of spelling, not a clash.
+            if !old.eq_ignore_ascii_case(&new)
+                && let Some(kind) = address_taken(ctx.conn(), domain_id, &local)?
+            {
+                return Err(StoreError::AlreadyExists(format!("{kind} {new}")).into());
+            }
+            ctx.conn()
+                .prepare_cached("UPDATE accounts SET local = ?2, domain_id = ?3 WHERE id = ?1")?
+                .execute(params![id, local, domain_id])?;
+            let mut renamed = Renamed::default();
+            for (table, column, counter) in [
+                ("aliases", "target", &mut renamed.alias_targets),
+                ("group_members", "member", &mut renamed.group_memberships),
+            ] {
+                *counter = ctx.conn().execute(
+                    &format!("UPDATE OR IGNORE {table} SET {column} = ?2 WHERE {column} = ?1"),
+                    params![old, new],
+                )? as u64;
+                // A row left behind stayed because one naming the new address was there
+                // already: a duplicate (never after a change of case, which compares equal).
+                if !old.eq_ignore_ascii_case(&new) {
+                    *counter += ctx.conn().execute(
+                        &format!("DELETE FROM {table} WHERE {column} = ?1"),
+                        params![old],
+                    )? as u64;
+                }
+            }
+            let modseq = ctx.bump_modseq(id)?;
+            ctx.log_change(
+                id,
+                modseq,
+                ObjectKind::Account,
+                ChangeKind::Updated,
+                id,
+                None,
+                None,
+            )?;
+            Ok(renamed)
+        })
+        .await
+    }
+
     /// Removes an account with all its mail. Its blobs are released now (none of its sessions
-    /// can read on) and deleted by the collector once nothing else references them.
+    /// can read on) and deleted by the collector once nothing else references them. Of its
+    /// change log one row stays, the account's destruction, so that its listening sessions in
+    /// every process wake and end (the log's pruning removes it in time).
     pub(super) async fn remove_account(&self, id: AccountId) -> Result<()> {
         self.write(move |ctx| {
+            let modseq = ctx.bump_modseq(id)?;
             let hashes: Vec<String> = ctx
                 .conn()
                 .prepare("SELECT blob_hash FROM emails WHERE account_id = ?1")?
@@ -161,6 +290,15 @@ impl SqliteBackend {
                 ctx.conn()
                     .execute(&format!("DELETE FROM {table} WHERE account_id = ?1"), [id])?;
             }
+            ctx.log_change(
+                id,
+                modseq,
+                ObjectKind::Account,
+                ChangeKind::Destroyed,
+                id,
+                None,
+                None,
+            )?;
             ctx.conn().execute(
                 "UPDATE queue SET account_id = NULL WHERE account_id = ?1",
                 [id],

@@ -8,10 +8,10 @@ use crate::backend::{
 use crate::changes::{AccountChanges, Change, ChangePage, ObjectKind};
 use crate::keys::{KeyColumn, KeyExtractor, MessageKeys};
 use crate::{
-    Account, AccountId, Actor, Alias, BlobHash, BlobRef, Delivered, Domain, FlagChange, FlagResult,
-    GcReport, Group, IncomingMessage, Mailbox, MailboxId, MailboxRole, MessageId, MessageMeta,
-    MessageSummary, Modseq, NewAccount, NewMessage, OutgoingMessage, QueueEntry, Result,
-    TreeRename, Uid,
+    Account, AccountId, AccountState, Actor, Alias, BlobHash, BlobRef, Delivered, Domain,
+    FlagChange, FlagResult, GcReport, Group, IncomingMessage, Mailbox, MailboxId, MailboxRole,
+    MessageId, MessageMeta, MessageSummary, Modseq, NewAccount, NewMessage, OutgoingMessage,
+    QueueEntry, Renamed, Result, TreeRename, Uid,
 };
 use std::time::Duration;
 
@@ -60,12 +60,41 @@ impl DirectoryBackend for SqliteBackend {
         Box::pin(self.remove_account(id))
     }
 
+    fn account_state(&self, id: AccountId) -> Result<AccountState> {
+        self.account_state(id)
+    }
+
+    fn set_disabled(&self, id: AccountId, disabled: bool) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.set_disabled(id, disabled))
+    }
+
+    fn reset_auth(&self, id: AccountId) -> BoxFuture<'_, Result<u64>> {
+        Box::pin(self.reset_auth(id))
+    }
+
+    fn record_login(&self, id: AccountId, at: i64) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.record_login(id, at))
+    }
+
+    fn rename_account<'a>(
+        &'a self,
+        id: AccountId,
+        local: &'a str,
+        domain: &'a str,
+    ) -> BoxFuture<'a, Result<Renamed>> {
+        Box::pin(self.rename_account(id, local, domain))
+    }
+
     fn alias_targets(&self, local: &str, domain: &str) -> Result<Vec<String>> {
         self.alias_targets(local, domain)
     }
 
     fn aliases(&self, domain: Option<&str>) -> Result<Vec<Alias>> {
         self.aliases(domain)
+    }
+
+    fn aliases_to(&self, target: &str) -> Result<Vec<Alias>> {
+        self.aliases_to(target)
     }
 
     fn add_alias(&self, alias: Alias) -> BoxFuture<'_, Result<()>> {
@@ -87,6 +116,10 @@ impl DirectoryBackend for SqliteBackend {
 
     fn groups(&self, domain: Option<&str>) -> Result<Vec<Group>> {
         self.groups(domain)
+    }
+
+    fn groups_with_member(&self, member: &str) -> Result<Vec<Group>> {
+        self.groups_with_member(member)
     }
 
     fn add_group<'a>(&'a self, local: &'a str, domain: &'a str) -> BoxFuture<'a, Result<()>> {

@@ -130,6 +130,20 @@ impl SqliteBackend {
         })
     }
 
+    /// The aliases with a target naming `target` (case-insensitive), catch-alls included.
+    pub(super) fn aliases_to(&self, target: &str) -> Result<Vec<Alias>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT a.local, d.name, a.target FROM aliases a JOIN domains d ON d.id = a.domain_id
+                 WHERE a.target = ?1 ORDER BY d.name, a.local",
+            )?
+            .query_map([target], |r| {
+                Ok(Alias { local: r.get(0)?, domain: r.get(1)?, target: r.get(2)? })
+            })?
+            .collect()
+        })
+    }
+
     pub(super) async fn add_alias(&self, alias: Alias) -> Result<()> {
         self.write(move |ctx| {
             let domain_id = domain_id(ctx.conn(), &alias.domain)?;

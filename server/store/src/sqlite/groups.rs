@@ -48,6 +48,23 @@ impl SqliteBackend {
         })
     }
 
+    /// The groups that list `member` (case-insensitive) as a member.
+    pub(super) fn groups_with_member(&self, member: &str) -> Result<Vec<Group>> {
+        self.read(|c| {
+            let rows: Vec<(i64, String, String)> = c
+                .prepare_cached(
+                    "SELECT g.id, g.local, d.name FROM group_members m
+                     JOIN groups g ON g.id = m.group_id JOIN domains d ON d.id = g.domain_id
+                     WHERE m.member = ?1 ORDER BY d.name, g.local",
+                )?
+                .query_map([member], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            rows.into_iter()
+                .map(|(id, local, domain)| load_group(c, id, local, domain))
+                .collect()
+        })
+    }
+
     pub(super) async fn add_group(&self, local: &str, domain: &str) -> Result<()> {
         let (local, domain) = (local.to_string(), domain.to_string());
         self.write(move |ctx| {
@@ -67,26 +84,29 @@ impl SqliteBackend {
     pub(super) async fn remove_group(&self, local: &str, domain: &str) -> Result<()> {
         self.edit_group(local, domain, |ctx, id| {
             ctx.conn()
-                .execute("DELETE FROM groups WHERE id = ?1", [id])
-                .map(|_| true)
+                .execute("DELETE FROM groups WHERE id = ?1", [id])?;
+            Ok(())
         })
         .await
     }
 
+    /// Adds a member; one that is already there is an error of its own (`AlreadyExists`).
     pub(super) async fn add_group_member(
         &self,
         local: &str,
         domain: &str,
         member: &str,
     ) -> Result<()> {
-        let member = member.to_string();
+        let (member, group) = (member.to_string(), format!("{local}@{domain}"));
         self.edit_group(local, domain, move |ctx, id| {
-            ctx.conn()
-                .execute(
-                    "INSERT INTO group_members (group_id, member) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-                    params![id, member],
-                )
-                .map(|n| n > 0)
+            let added = ctx.conn().execute(
+                "INSERT INTO group_members (group_id, member) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                params![id, member],
+            )?;
+            match added {
+                0 => Err(StoreError::AlreadyExists(format!("member {member} of group {group}")).into()),
+                _ => Ok(()),
+            }
         })
         .await
     }
@@ -97,19 +117,22 @@ impl SqliteBackend {
         domain: &str,
         member: &str,
     ) -> Result<()> {
-        let member = member.to_string();
+        let (member, group) = (member.to_string(), format!("{local}@{domain}"));
         self.edit_group(local, domain, move |ctx, id| {
-            ctx.conn()
-                .execute(
-                    "DELETE FROM group_members WHERE group_id = ?1 AND member = ?2",
-                    params![id, member],
-                )
-                .map(|n| n > 0)
+            let removed = ctx.conn().execute(
+                "DELETE FROM group_members WHERE group_id = ?1 AND member = ?2",
+                params![id, member],
+            )?;
+            match removed {
+                0 => Err(StoreError::NotFound(format!("member {member} of group {group}")).into()),
+                _ => Ok(()),
+            }
         })
         .await
     }
 
-    /// Allows (or with `allowed = false`, stops) an account to send as the group.
+    /// Allows (or with `allowed = false`, stops) an account to send as the group; allowing
+    /// again or stopping someone not allowed is an error (`AlreadyExists`, `NotFound`).
     pub(super) async fn set_group_sender(
         &self,
         local: &str,
@@ -117,34 +140,43 @@ impl SqliteBackend {
         account: AccountId,
         allowed: bool,
     ) -> Result<()> {
+        let group = format!("{local}@{domain}");
         self.edit_group(local, domain, move |ctx, id| {
             let sql = if allowed {
                 "INSERT INTO group_senders (group_id, account_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING"
             } else {
                 "DELETE FROM group_senders WHERE group_id = ?1 AND account_id = ?2"
             };
-            ctx.conn().execute(sql, params![id, account]).map(|n| n > 0)
+            if ctx.conn().execute(sql, params![id, account])? > 0 {
+                return Ok(());
+            }
+            let sender: String = ctx.conn().query_row(
+                "SELECT a.local || '@' || d.name FROM accounts a JOIN domains d ON d.id = a.domain_id
+                 WHERE a.id = ?1",
+                [account],
+                |r| r.get(0),
+            )?;
+            let what = format!("permitted sender {sender} of group {group}");
+            Err(match allowed {
+                true => StoreError::AlreadyExists(what),
+                false => StoreError::NotFound(what),
+            }
+            .into())
         })
         .await
     }
 
-    /// Runs one edit on a group; `edit` returns whether it changed anything.
+    /// Runs one edit on the group `local@domain` (not found: an error), by its id.
     async fn edit_group(
         &self,
         local: &str,
         domain: &str,
-        edit: impl FnOnce(&mut WriteCtx<'_>, i64) -> rusqlite::Result<bool> + Send + 'static,
+        edit: impl FnOnce(&mut WriteCtx<'_>, i64) -> DbResult<()> + Send + 'static,
     ) -> Result<()> {
         let (local, domain) = (local.to_string(), domain.to_string());
         self.write(move |ctx| {
             let id = group_id(ctx.conn(), &local, &domain)?;
-            match edit(ctx, id)? {
-                true => Ok(()),
-                false => Err(StoreError::NotFound(format!(
-                    "no such change to group {local}@{domain}"
-                ))
-                .into()),
-            }
+            edit(ctx, id)
         })
         .await
     }

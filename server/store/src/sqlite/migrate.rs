@@ -41,6 +41,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0007_membership_listing",
         include_str!("../../../../schema/0007_membership_listing.sql"),
     ),
+    (
+        8,
+        "0008_account_admin",
+        include_str!("../../../../schema/0008_account_admin.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet recorded. Safe to run concurrently from several processes:

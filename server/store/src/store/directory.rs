@@ -3,7 +3,7 @@
 //! `kantor-directory`'s.
 
 use super::Store;
-use crate::{Account, AccountId, Alias, Domain, Group, NewAccount, Result};
+use crate::{Account, AccountId, AccountState, Alias, Domain, Group, NewAccount, Renamed, Result};
 
 impl Store {
     /// A local domain by name (case-insensitive).
@@ -59,6 +59,41 @@ impl Store {
         self.backend.remove_account(id).await
     }
 
+    /// Whether the account may still be used (an open session asks before each command): one
+    /// indexed read.
+    pub fn account_state(&self, id: AccountId) -> Result<AccountState> {
+        self.backend.account_state(id)
+    }
+
+    /// Disables (every login refused, open sessions ended at their next command; mail still
+    /// delivered) or enables an account. Logged as an account change.
+    pub async fn set_disabled(&self, id: AccountId, disabled: bool) -> Result<()> {
+        self.backend.set_disabled(id, disabled).await
+    }
+
+    /// Raises the account's authentication generation (`kantor admin user unlock`): failed-login
+    /// counters kept under an older one stop counting, in whatever process keeps them. Returns
+    /// the new generation.
+    pub async fn reset_auth(&self, id: AccountId) -> Result<u64> {
+        self.backend.reset_auth(id).await
+    }
+
+    /// Notes a successful login at `at` (Unix seconds); not an account change.
+    pub async fn record_login(&self, id: AccountId, at: i64) -> Result<()> {
+        self.backend.record_login(id, at).await
+    }
+
+    /// Gives the account the address `local@domain`: it keeps its id, mail, password and
+    /// "Send As" rights, and alias targets and group members naming the old address follow.
+    pub async fn rename_account(
+        &self,
+        id: AccountId,
+        local: &str,
+        domain: &str,
+    ) -> Result<Renamed> {
+        self.backend.rename_account(id, local, domain).await
+    }
+
     /// Targets of the alias `local@domain` (`local = ""` for the catch-all).
     pub fn alias_targets(&self, local: &str, domain: &str) -> Result<Vec<String>> {
         self.backend.alias_targets(local, domain)
@@ -66,6 +101,11 @@ impl Store {
 
     pub fn aliases(&self, domain: Option<&str>) -> Result<Vec<Alias>> {
         self.backend.aliases(domain)
+    }
+
+    /// The aliases (and catch-alls) with a target naming `target`.
+    pub fn aliases_to(&self, target: &str) -> Result<Vec<Alias>> {
+        self.backend.aliases_to(target)
     }
 
     pub async fn add_alias(&self, alias: Alias) -> Result<()> {
@@ -89,6 +129,11 @@ impl Store {
 
     pub fn groups(&self, domain: Option<&str>) -> Result<Vec<Group>> {
         self.backend.groups(domain)
+    }
+
+    /// The groups that list `member` among their members.
+    pub fn groups_with_member(&self, member: &str) -> Result<Vec<Group>> {
+        self.backend.groups_with_member(member)
     }
 
     pub async fn add_group(&self, local: &str, domain: &str) -> Result<()> {
