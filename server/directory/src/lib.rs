@@ -58,7 +58,14 @@ pub enum AuthOutcome {
     Failed,
     /// Too many recent failures from this IP or for this account: try again later.
     Throttled { retry_after: Duration },
+    /// The credentials are right, but an administrator has disabled the account: the client
+    /// is told so (the user should contact the administrator), not asked for a password again.
+    Disabled,
 }
+
+/// A successful login is written to the account at most this often (seconds): a client that
+/// logs in every few seconds must not cost a commit each time.
+pub const LOGIN_RECORD_INTERVAL: i64 = 60;
 
 /// The directory facade shared by every session.
 #[derive(Clone)]
@@ -95,34 +102,44 @@ impl Directory {
     /// per (account, source), per source and (slowed only) per account ([`throttle`]), and
     /// logged with both; the hash check is bounded and cached ([`verifier`]). A missing account
     /// costs the same hash work as a wrong password. The user name is normalised once
-    /// ([`login_key`]): the lookup, the throttle and the logs see the same form.
+    /// ([`login_key`]): the lookup, the throttle and the logs see the same form. The account
+    /// is read first: its authentication generation tells the throttle which counters still
+    /// count (an unlock by `kantor admin` raised it). A disabled account with the right
+    /// password is refused as such; a successful login is noted in the account (at most
+    /// every [`LOGIN_RECORD_INTERVAL`], without waiting for the write).
     pub async fn authenticate(&self, username: &str, password: &str, ip: IpAddr) -> AuthOutcome {
         let (key, address) = login_key(username);
-        if let Some(refused) = self.throttle.refused(ip, &key) {
-            tracing::warn!(%ip, user = %key, ?refused, "login refused: too many failures");
-            return AuthOutcome::Throttled {
-                retry_after: refused.retry_after(),
-            };
-        }
         let account = address.and_then(|a| {
             self.store
                 .account_by_address(&a.local, &a.domain)
                 .ok()
                 .flatten()
         });
+        let generation = account.as_ref().map_or(0, |a| a.auth_generation);
+        if let Some(refused) = self.throttle.refused(ip, &key, generation) {
+            tracing::warn!(%ip, user = %key, ?refused, "login refused: too many failures");
+            return AuthOutcome::Throttled {
+                retry_after: refused.retry_after(),
+            };
+        }
         let hash = account
             .as_ref()
             .map(|a| a.password_hash.clone())
             .unwrap_or_else(|| password::DUMMY_HASH.to_string());
         let verified = self.verifier.verify(password, &hash).await;
         match account {
+            Some(account) if verified && account.disabled => {
+                tracing::warn!(%ip, user = %key, "login refused: account disabled");
+                AuthOutcome::Disabled
+            }
             Some(account) if verified => {
                 self.throttle.succeeded(ip, &key);
                 tracing::info!(%ip, user = %key, "login succeeded");
+                self.note_login(&account);
                 AuthOutcome::Success(account)
             }
             _ => {
-                let delay = self.throttle.failed(ip, &key);
+                let delay = self.throttle.failed(ip, &key, generation);
                 tracing::warn!(%ip, user = %key, delay_ms = delay.as_millis() as u64, "login failed");
                 tokio::time::sleep(delay).await;
                 AuthOutcome::Failed
@@ -130,10 +147,24 @@ impl Directory {
         }
     }
 
-    /// Clears the failed-login counters and refusals of an account (`kantor admin user
-    /// unlock` in this process); true when there were any.
-    pub fn unlock(&self, username: &str) -> bool {
-        self.throttle.unlock(&login_key(username).0)
+    /// Writes the login's time to the account in the background, unless one was written in
+    /// the last [`LOGIN_RECORD_INTERVAL`] (the login does not wait for the commit).
+    fn note_login(&self, account: &Account) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        if account
+            .last_login_at
+            .is_some_and(|at| (0..LOGIN_RECORD_INTERVAL).contains(&(now - at)))
+        {
+            return;
+        }
+        let (store, id) = (self.store.clone(), account.id);
+        tokio::spawn(async move {
+            if let Err(e) = store.record_login(id, now).await {
+                tracing::warn!(account = id, error = %e, "cannot record the login time");
+            }
+        });
     }
 
     /// Whether `account` may use `address` as envelope sender and From (RFC 6409 §8.1): its own

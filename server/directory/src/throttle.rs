@@ -10,8 +10,11 @@
 //!   for addresses that have logged in to it successfully before: its owner still gets in.
 //!
 //! A success clears the pair and the account's counters (not the source's: one good account
-//! must not launder an address that is guessing others). [`AuthThrottle::unlock`] clears an
-//! account (`kantor admin user unlock`). Counters live in memory, bounded in number.
+//! must not launder an address that is guessing others). Counters live in memory, bounded in
+//! number. An account's counters are stamped with its authentication generation (a column of
+//! the account, raised by `kantor admin user unlock` from any process): counters of an older
+//! generation no longer count, so an unlock reaches the server at the account's next login
+//! attempt without any message between the processes.
 
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
@@ -58,6 +61,19 @@ struct Failures {
     count: u32,
     first: Instant,
     locked_until: Option<Instant>,
+    /// The account's authentication generation when counting started (0 for a source).
+    generation: u64,
+}
+
+impl Failures {
+    fn new(now: Instant, generation: u64) -> Failures {
+        Failures {
+            count: 0,
+            first: now,
+            locked_until: None,
+            generation,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -106,21 +122,24 @@ impl AuthThrottle {
         }
     }
 
-    /// Whether a login for `account` from `ip` is refused now, and for how long.
-    pub fn refused(&self, ip: IpAddr, account: &str) -> Option<Refused> {
+    /// Whether a login for `account` (at authentication `generation`) from `ip` is refused
+    /// now, and for how long.
+    pub fn refused(&self, ip: IpAddr, account: &str, generation: u64) -> Option<Refused> {
         let now = Instant::now();
         let state = self.state.lock().expect("throttle lock");
-        let remaining = |key: Key| {
-            let until = state.failures.get(&key)?.locked_until?;
-            (until > now).then(|| until - now)
+        let remaining = |key: Key, generation: u64| {
+            let failures = state.failures.get(&key)?;
+            let until = failures.locked_until?;
+            (until > now && failures.generation >= generation).then(|| until - now)
         };
-        remaining(Key::Pair(account.to_string(), ip))
+        remaining(Key::Pair(account.to_string(), ip), generation)
             .map(Refused::Pair)
-            .or_else(|| remaining(Key::Source(ip)).map(Refused::Source))
+            .or_else(|| remaining(Key::Source(ip), 0).map(Refused::Source))
     }
 
-    /// Records a failure; returns how long to wait before answering.
-    pub fn failed(&self, ip: IpAddr, account: &str) -> Duration {
+    /// Records a failure of `account` at authentication `generation` (0 for an unknown
+    /// account); returns how long to wait before answering.
+    pub fn failed(&self, ip: IpAddr, account: &str, generation: u64) -> Duration {
         let now = Instant::now();
         let p = &self.policy;
         let mut state = self.state.lock().expect("throttle lock");
@@ -134,27 +153,23 @@ impl AuthThrottle {
             (
                 Key::Pair(account.to_string(), ip),
                 Some(p.failures_before_lockout),
+                generation,
             ),
-            (Key::Source(ip), Some(p.source_failures_before_lockout)),
+            (Key::Source(ip), Some(p.source_failures_before_lockout), 0),
         ];
         if !trusted {
-            counted.push((Key::Account(account.to_string()), None));
+            counted.push((Key::Account(account.to_string()), None, generation));
         }
         let mut worst = 0;
-        for (key, lockout_at) in counted {
-            let entry = state.failures.entry(key).or_insert(Failures {
-                count: 0,
-                first: now,
-                locked_until: None,
-            });
-            if now.duration_since(entry.first) > p.window
-                && entry.locked_until.is_none_or(|u| u <= now)
-            {
-                *entry = Failures {
-                    count: 0,
-                    first: now,
-                    locked_until: None,
-                };
+        for (key, lockout_at, generation) in counted {
+            let entry = state
+                .failures
+                .entry(key)
+                .or_insert(Failures::new(now, generation));
+            let expired = now.duration_since(entry.first) > p.window
+                && entry.locked_until.is_none_or(|u| u <= now);
+            if expired || entry.generation < generation {
+                *entry = Failures::new(now, generation);
             }
             entry.count += 1;
             if lockout_at.is_some_and(|at| entry.count >= at) {
@@ -175,18 +190,6 @@ impl AuthThrottle {
             state.trusted.clear();
         }
         state.trusted.insert((account.to_string(), ip));
-    }
-
-    /// Clears every counter and refusal of `account` (not of the sources that failed on it);
-    /// returns whether there was any.
-    pub fn unlock(&self, account: &str) -> bool {
-        let mut state = self.state.lock().expect("throttle lock");
-        let before = state.failures.len();
-        state.failures.retain(|key, _| match key {
-            Key::Pair(a, _) | Key::Account(a) => a != account,
-            Key::Source(_) => true,
-        });
-        state.failures.len() != before
     }
 }
 
@@ -212,15 +215,19 @@ mod tests {
     #[test]
     fn a_source_guessing_one_account_is_refused_for_it_alone() {
         let t = AuthThrottle::new(policy());
-        assert_eq!(t.failed(ip(1), "a@x"), Duration::ZERO);
-        assert_eq!(t.failed(ip(1), "a@x"), Duration::ZERO);
-        assert_eq!(t.failed(ip(1), "a@x"), Duration::from_millis(100));
-        assert_eq!(t.refused(ip(1), "a@x"), None);
-        t.failed(ip(1), "a@x");
-        assert!(matches!(t.refused(ip(1), "a@x"), Some(Refused::Pair(_))));
-        assert_eq!(t.refused(ip(2), "a@x"), None, "the owner elsewhere gets in");
+        assert_eq!(t.failed(ip(1), "a@x", 0), Duration::ZERO);
+        assert_eq!(t.failed(ip(1), "a@x", 0), Duration::ZERO);
+        assert_eq!(t.failed(ip(1), "a@x", 0), Duration::from_millis(100));
+        assert_eq!(t.refused(ip(1), "a@x", 0), None);
+        t.failed(ip(1), "a@x", 0);
+        assert!(matches!(t.refused(ip(1), "a@x", 0), Some(Refused::Pair(_))));
         assert_eq!(
-            t.refused(ip(1), "b@x"),
+            t.refused(ip(2), "a@x", 0),
+            None,
+            "the owner elsewhere gets in"
+        );
+        assert_eq!(
+            t.refused(ip(1), "b@x", 0),
             None,
             "other accounts from there too"
         );
@@ -230,13 +237,13 @@ mod tests {
     fn a_source_guessing_many_accounts_is_refused_for_all() {
         let t = AuthThrottle::new(policy());
         for n in 0..6 {
-            t.failed(ip(1), &format!("user{n}@x"));
+            t.failed(ip(1), &format!("user{n}@x"), 0);
         }
         assert!(matches!(
-            t.refused(ip(1), "anyone@x"),
+            t.refused(ip(1), "anyone@x", 0),
             Some(Refused::Source(_))
         ));
-        assert_eq!(t.refused(ip(2), "anyone@x"), None);
+        assert_eq!(t.refused(ip(2), "anyone@x", 0), None);
     }
 
     #[test]
@@ -244,16 +251,16 @@ mod tests {
         let t = AuthThrottle::new(policy());
         t.succeeded(ip(9), "a@x");
         for n in 0..50 {
-            t.failed(ip(100 + n), "a@x");
+            t.failed(ip(100 + n), "a@x", 0);
         }
-        assert_eq!(t.refused(ip(200), "a@x"), None, "never refused");
-        assert_eq!(t.refused(ip(9), "a@x"), None);
+        assert_eq!(t.refused(ip(200), "a@x", 0), None, "never refused");
+        assert_eq!(t.refused(ip(9), "a@x", 0), None);
         assert!(
-            t.failed(ip(201), "a@x") >= Duration::from_millis(100),
+            t.failed(ip(201), "a@x", 0) >= Duration::from_millis(100),
             "a new address is slowed"
         );
         assert_eq!(
-            t.failed(ip(9), "a@x"),
+            t.failed(ip(9), "a@x", 0),
             Duration::ZERO,
             "the address that logged in before is not"
         );
@@ -263,26 +270,37 @@ mod tests {
     fn success_clears_the_account_not_the_source() {
         let t = AuthThrottle::new(policy());
         for _ in 0..3 {
-            t.failed(ip(1), "a@x");
+            t.failed(ip(1), "a@x", 0);
         }
         t.succeeded(ip(1), "a@x");
-        assert_eq!(t.failed(ip(3), "a@x"), Duration::ZERO);
+        assert_eq!(t.failed(ip(3), "a@x", 0), Duration::ZERO);
         assert_eq!(
-            t.failed(ip(1), "z@x"),
+            t.failed(ip(1), "z@x", 0),
             Duration::from_millis(200),
             "the source still counts 4"
         );
     }
 
     #[test]
-    fn unlock_clears_an_account() {
+    fn a_newer_generation_forgets_the_account_not_the_source() {
         let t = AuthThrottle::new(policy());
         for _ in 0..4 {
-            t.failed(ip(1), "a@x");
+            t.failed(ip(1), "a@x", 0);
         }
-        assert!(t.refused(ip(1), "a@x").is_some());
-        assert!(t.unlock("a@x"));
-        assert_eq!(t.refused(ip(1), "a@x"), None);
-        assert!(!t.unlock("a@x"), "nothing left");
+        assert!(t.refused(ip(1), "a@x", 0).is_some());
+        assert_eq!(t.refused(ip(1), "a@x", 1), None, "unlocked");
+        t.failed(ip(1), "a@x", 1);
+        assert_eq!(t.refused(ip(1), "a@x", 1), None, "counting starts again");
+        for _ in 0..4 {
+            t.failed(ip(3), "a@x", 1);
+        }
+        assert!(t.refused(ip(3), "a@x", 1).is_some(), "and locks again");
+        for n in 0..6 {
+            t.failed(ip(2), &format!("user{n}@x"), 0);
+        }
+        assert!(
+            matches!(t.refused(ip(2), "user0@x", 5), Some(Refused::Source(_))),
+            "an address guessing many accounts stays refused"
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! Resolution, send-as rules and login throttling against a real store.
 
+use kantor_directory::admin::Dangling;
 use kantor_directory::*;
 use std::time::Duration;
 
@@ -49,14 +50,14 @@ async fn resolves_users_aliases_groups_catch_all() {
         Recipient::Local(vec![carol])
     );
 
-    d.add_alias("sales@example.com", "bob@example.com")
+    d.add_alias("sales@example.com", "bob@example.com", Dangling::Refuse)
         .await
         .unwrap();
     assert_eq!(ids(&d, "sales@example.com"), Recipient::Local(vec![bob]));
 
     d.add_group("team@example.com").await.unwrap();
     for member in ["alice@example.com", "bob@example.com", "sales@example.com"] {
-        d.add_group_member("team@example.com", member)
+        d.add_group_member("team@example.com", member, Dangling::Refuse)
             .await
             .unwrap();
     }
@@ -66,7 +67,7 @@ async fn resolves_users_aliases_groups_catch_all() {
         Recipient::Local(vec![alice, bob])
     );
 
-    d.add_alias("@example.com", "carol@example.com")
+    d.add_alias("@example.com", "carol@example.com", Dangling::Refuse)
         .await
         .unwrap();
     assert_eq!(ids(&d, "nobody@example.com"), Recipient::Local(vec![carol]));
@@ -82,13 +83,13 @@ async fn group_loops_terminate() {
     let (_dir, d) = setup().await;
     d.add_group("a@example.com").await.unwrap();
     d.add_group("b@example.com").await.unwrap();
-    d.add_group_member("a@example.com", "b@example.com")
+    d.add_group_member("a@example.com", "b@example.com", Dangling::Refuse)
         .await
         .unwrap();
-    d.add_group_member("b@example.com", "a@example.com")
+    d.add_group_member("b@example.com", "a@example.com", Dangling::Refuse)
         .await
         .unwrap();
-    d.add_group_member("b@example.com", "alice@example.com")
+    d.add_group_member("b@example.com", "alice@example.com", Dangling::Refuse)
         .await
         .unwrap();
     assert_eq!(
@@ -104,7 +105,7 @@ async fn send_as_own_address_alias_and_permitted_group_only() {
     let may = |a: &str| d.may_send_as(&alice, &Address::parse(a).unwrap()).unwrap();
     assert!(may("Alice@Example.com"));
     assert!(!may("bob@example.com"));
-    d.add_alias("info@example.com", "alice@example.com")
+    d.add_alias("info@example.com", "alice@example.com", Dangling::Refuse)
         .await
         .unwrap();
     assert!(may("info@example.com"));
@@ -168,4 +169,152 @@ async fn admin_errors_are_clear() {
             .to_string()
             .contains("still has")
     );
+}
+
+#[tokio::test]
+async fn targets_and_members_must_name_something_unless_forced() {
+    let (_dir, d) = setup().await;
+    let typo = d
+        .add_alias("sales@example.com", "alcie@example.com", Dangling::Refuse)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        typo.to_string(),
+        "alias target alcie@example.com is no user, alias or group (use --force to add it anyway)"
+    );
+    assert!(
+        !d.add_alias("sales@example.com", "alcie@example.com", Dangling::Allow)
+            .await
+            .unwrap(),
+        "added, and said to name nothing"
+    );
+    for target in [
+        "alice+news@example.com",
+        "postmaster@example.com",
+        "sales@example.com",
+    ] {
+        assert!(
+            d.add_alias("info@example.com", target, Dangling::Refuse)
+                .await
+                .unwrap(),
+            "{target}"
+        );
+    }
+    d.add_group("team@example.com").await.unwrap();
+    let member = d
+        .add_group_member("team@example.com", "nobody@example.com", Dangling::Refuse)
+        .await
+        .unwrap_err();
+    assert!(
+        member
+            .to_string()
+            .starts_with("member nobody@example.com is no user"),
+        "{member}"
+    );
+    d.add_group_member("team@example.com", "Bob@Example.com", Dangling::Refuse)
+        .await
+        .unwrap();
+    let twice = d
+        .add_group_member("team@example.com", "bob@example.com", Dangling::Refuse)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        twice.to_string(),
+        "member bob@example.com of group team@example.com already exists"
+    );
+}
+
+#[tokio::test]
+async fn listing_an_unknown_domain_is_an_error() {
+    let (_dir, d) = setup().await;
+    for result in [
+        d.list_users(Some("nowhere.test")).map(|_| ()),
+        d.list_aliases(Some("nowhere.test")).map(|_| ()),
+        d.list_groups(Some("nowhere.test")).map(|_| ()),
+    ] {
+        assert_eq!(
+            result.unwrap_err().to_string(),
+            "domain nowhere.test not found"
+        );
+    }
+    assert_eq!(d.list_users(Some("EXAMPLE.com.")).unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn a_disabled_user_is_refused_with_the_right_password_only() {
+    let (_dir, d) = setup().await;
+    let ip = "198.51.100.7".parse().unwrap();
+    assert!(d.set_disabled("alice@example.com", true).await.unwrap());
+    assert!(
+        !d.set_disabled("alice@example.com", true).await.unwrap(),
+        "already"
+    );
+    assert!(matches!(
+        d.authenticate("alice@example.com", "secret", ip).await,
+        AuthOutcome::Disabled
+    ));
+    assert!(matches!(
+        d.authenticate("alice@example.com", "wrong", ip).await,
+        AuthOutcome::Failed
+    ));
+    d.set_disabled("alice@example.com", false).await.unwrap();
+    assert!(matches!(
+        d.authenticate("alice@example.com", "secret", ip).await,
+        AuthOutcome::Success(_)
+    ));
+}
+
+/// `kantor admin user unlock` is another process: it raises the account's generation in the
+/// store, and the server's counters of the older one stop counting.
+#[tokio::test]
+async fn an_unlock_from_another_process_reaches_the_counters() {
+    let (dir, d) = setup().await;
+    let ip = "198.51.100.7".parse().unwrap();
+    for _ in 0..3 {
+        d.authenticate("alice@example.com", "wrong", ip).await;
+    }
+    assert!(matches!(
+        d.authenticate("alice@example.com", "secret", ip).await,
+        AuthOutcome::Throttled { .. }
+    ));
+    let admin = Directory::new(
+        kantor_store::Store::open(dir.path(), Default::default()).unwrap(),
+        AuthPolicy::default(),
+    );
+    admin.unlock("alice@example.com").await.unwrap();
+    assert!(matches!(
+        d.authenticate("alice@example.com", "secret", ip).await,
+        AuthOutcome::Success(_)
+    ));
+}
+
+#[tokio::test]
+async fn a_login_is_noted_and_shown_with_what_names_the_user() {
+    let (_dir, d) = setup().await;
+    assert_eq!(d.user("bob@example.com").unwrap().last_login_at, None);
+    let ip = "198.51.100.7".parse().unwrap();
+    assert!(matches!(
+        d.authenticate("bob@example.com", "secret", ip).await,
+        AuthOutcome::Success(_)
+    ));
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while d.user("bob@example.com").unwrap().last_login_at.is_none() {
+        assert!(std::time::Instant::now() < deadline, "login time written");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    d.add_alias("sales@example.com", "bob@example.com", Dangling::Refuse)
+        .await
+        .unwrap();
+    d.add_group("team@example.com").await.unwrap();
+    d.add_group_member("team@example.com", "bob@example.com", Dangling::Refuse)
+        .await
+        .unwrap();
+    d.set_group_sender("team@example.com", "bob@example.com", true)
+        .await
+        .unwrap();
+    let shown = d.user_details("BOB@example.com").unwrap();
+    assert_eq!(shown.account.address(), "bob@example.com");
+    assert_eq!(shown.aliases.len(), 1);
+    assert_eq!(shown.groups.len(), 1);
+    assert_eq!(shown.send_as.len(), 1);
 }

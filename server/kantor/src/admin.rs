@@ -6,7 +6,7 @@ use crate::cli::{
     AdminArgs, AdminCommand, AliasCommand, DomainCommand, GroupCommand, QueueCommand, UserCommand,
 };
 use anyhow::{Context, Result, bail};
-use kantor_directory::admin::parse_size;
+use kantor_directory::admin::{Dangling, parse_size};
 use kantor_directory::{AuthPolicy, Directory, password};
 use kantor_store::{Store, StoreOptions};
 use std::io::BufRead;
@@ -54,7 +54,7 @@ async fn execute(d: &Directory, command: AdminCommand) -> Result<()> {
         AdminCommand::User(c) => user(d, c).await?,
         AdminCommand::Alias(c) => match c {
             AliasCommand::Add { alias, target } => {
-                d.add_alias(&alias, &target).await?;
+                d.add_alias(&alias, &target, Dangling::Refuse).await?;
                 println!("added alias {alias} -> {target}");
             }
             AliasCommand::List { domain } => {
@@ -159,7 +159,10 @@ async fn group(d: &Directory, command: GroupCommand) -> Result<()> {
     match command {
         GroupCommand::Add { address } => d.add_group(&address).await?,
         GroupCommand::Remove { address } => d.remove_group(&address).await?,
-        GroupCommand::AddMember { group, member } => d.add_group_member(&group, &member).await?,
+        GroupCommand::AddMember { group, member } => {
+            d.add_group_member(&group, &member, Dangling::Refuse)
+                .await?;
+        }
         GroupCommand::RemoveMember { group, member } => {
             d.remove_group_member(&group, &member).await?
         }

@@ -136,6 +136,14 @@ async fn login(session: &mut Session, username: &str, password: &str) {
             ));
             return;
         }
+        // RFC 3206 §5: [AUTH] covers an account that may not log in, not only a wrong password.
+        AuthOutcome::Disabled => {
+            session.error(Reply::err_with(
+                ResponseCode::Auth,
+                "account disabled, contact the administrator",
+            ));
+            return;
+        }
     };
     let Some(lock) = session.ctx.locks.try_lock(account.id) else {
         session.error(Reply::err_with(

@@ -9,6 +9,7 @@ use kantor_pop3_proto::{
     Command, LineError, Reply, ResponseCode, encode_multiline_lines, encode_multiline_message,
     parse_command, skip_line, take_line,
 };
+use kantor_store::AccountState;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -179,6 +180,11 @@ impl Session {
 
     async fn execute(&mut self, command: Command, timeout: Duration) -> Result<Next, ReadError> {
         let in_transaction = matches!(self.state, State::Transaction { .. });
+        if in_transaction && let Some(reply) = self.revoked() {
+            // Like a dropped connection: no UPDATE, the marked messages stay.
+            self.reply(reply);
+            return Ok(Next::Close);
+        }
         match command {
             Command::Capa => self.capa(),
             Command::Noop if in_transaction => self.reply(Reply::ok("")),
@@ -203,6 +209,32 @@ impl Session {
             }
         }
         Ok(Next::Continue)
+    }
+
+    /// The reply that ends the session when its account has been disabled or removed since
+    /// login, asked of the store with one indexed read before each command; `None` while it
+    /// may go on (and when the store cannot tell: a fault is logged, not a reason to end it).
+    fn revoked(&self) -> Option<Reply> {
+        let State::Transaction { maildrop, .. } = &self.state else {
+            return None;
+        };
+        let text = match self
+            .ctx
+            .directory
+            .store()
+            .account_state(maildrop.account_id)
+        {
+            Ok(AccountState::Active) => return None,
+            Ok(AccountState::Disabled) => "account disabled, contact the administrator",
+            Ok(AccountState::Removed) => "account removed, contact the administrator",
+            Err(e) => {
+                tracing::warn!(error = %e, "pop3: cannot read the account");
+                return None;
+            }
+        };
+        tracing::info!(account = maildrop.account_id, "pop3: session ended: {text}");
+        // RFC 3206 §5: [AUTH], the account may no longer be used.
+        Some(Reply::err_with(ResponseCode::Auth, text))
     }
 
     /// RFC 2449 §5 CAPA.

@@ -39,6 +39,7 @@ impl Session {
             }
             AuthOutcome::Failed => Reply::auth_failed(),
             AuthOutcome::Throttled { .. } => replies::auth_throttled(),
+            AuthOutcome::Disabled => replies::account_disabled(),
         };
         self.reply(reply);
         Ok(())

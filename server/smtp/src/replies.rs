@@ -80,6 +80,16 @@ pub(crate) fn auth_throttled() -> Reply {
     Reply::new(454, st(4, 7, 0), "Too many failed attempts, try later")
 }
 
+/// `525 5.7.13`: the credentials are right but the account is disabled (RFC 5248's
+/// registry of enhanced status codes: X.7.13 "User Account Disabled", basic code 525).
+pub(crate) fn account_disabled() -> Reply {
+    Reply::new(
+        525,
+        st(5, 7, 13),
+        "User account disabled, contact the administrator",
+    )
+}
+
 /// `553 5.7.1`: the envelope sender is not an address of the user (RFC 6409 §8.1).
 pub(crate) fn sender_not_owned() -> Reply {
     Reply::new(553, st(5, 7, 1), "Sender address not owned by user")
@@ -139,6 +149,7 @@ mod tests {
             (relay_denied(), true),
             (Reply::auth_failed(), true),
             (auth_throttled(), true),
+            (account_disabled(), true),
             (Reply::too_many_recipients(), false),
             (mailbox_full_transient(), false),
             (mailbox_full_permanent(), false),

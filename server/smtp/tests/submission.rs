@@ -89,7 +89,11 @@ async fn sender_must_be_owned() {
     let server = start(SmtpMode::Submissions).await;
     server
         .directory
-        .add_alias("sales@example.org", ALICE)
+        .add_alias(
+            "sales@example.org",
+            ALICE,
+            kantor_directory::admin::Dangling::Refuse,
+        )
         .await
         .unwrap();
     let mut c = logged_in(&server).await;
@@ -168,4 +172,28 @@ async fn existing_date_and_message_id_are_kept() {
     let stored = &server.inbox(BOB)[0];
     assert!(stored.ends_with(body.as_bytes()));
     assert!(!contains(stored, b"Message-ID:"));
+}
+
+/// A disabled user is told so at AUTH (525 5.7.13, RFC 5248's registry), not that its password
+/// is wrong; one disabled after AUTH can send no further message.
+#[tokio::test]
+async fn a_disabled_user_may_not_submit() {
+    let server = start(SmtpMode::Submissions).await;
+    let mut before = logged_in(&server).await;
+    server.directory.set_disabled(ALICE, true).await.unwrap();
+    let refused = before.expect("MAIL FROM:<alice@example.org>", 525).await;
+    assert_eq!(
+        refused.text(),
+        "5.7.13 User account disabled, contact the administrator"
+    );
+    before.expect("MAIL FROM:<alice@example.org>", 530).await;
+    let mut c = server.connect_tls().await;
+    c.ehlo().await;
+    c.expect(&format!("AUTH PLAIN {}", plain_auth(ALICE, PASSWORD)), 525)
+        .await;
+    c.expect(&format!("AUTH PLAIN {}", plain_auth(ALICE, "wrong")), 535)
+        .await;
+    server.directory.set_disabled(ALICE, false).await.unwrap();
+    c.expect(&format!("AUTH PLAIN {}", plain_auth(ALICE, PASSWORD)), 235)
+        .await;
 }

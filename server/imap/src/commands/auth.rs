@@ -129,6 +129,13 @@ async fn authenticate_user(session: &mut Session, username: &str, password: &str
                 "Too many failed logins, try again later",
             ));
         }
+        // RFC 5530 §3: CONTACTADMIN, the user must ask the administrator.
+        AuthOutcome::Disabled => {
+            return Err(Refusal::no_code(
+                Code::ContactAdmin,
+                "Account disabled, contact the administrator",
+            ));
+        }
     };
     tracing::debug!(user = %account.address(), "imap: logged in");
     session.state = State::Authenticated(User {

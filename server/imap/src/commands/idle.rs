@@ -3,7 +3,8 @@
 //! so an idle session holds no thread, never polls, and is not woken by other accounts' mail.
 //! A change to this account refreshes the view at once and the updates (EXISTS, EXPUNGE/VANISHED, FETCH FLAGS) are written immediately.
 //! Without input, the session ends with `* BYE Autologout` at `imap.idle_timeout_secs`
-//! (RFC 9051 §5.4; clients re-issue IDLE well before 30 minutes).
+//! (RFC 9051 §5.4; clients re-issue IDLE well before 30 minutes). A wake-up for an account
+//! that has been disabled or removed meanwhile ends the session with BYE.
 //!
 //! After NOTIFY, IDLE tells exactly what NOTIFY asked for (RFC 5465 §4), the selected mailbox's
 //! expunges included even with `selected-delayed`.
@@ -51,6 +52,11 @@ pub(crate) async fn idle(session: &mut Session) -> Result<Outcome, ReadError> {
             }
             Woke::Input(Err(e)) => return Err(e),
             Woke::Change(true) => {
+                if let Some(bye) = session.revoked() {
+                    session.out.push(bye);
+                    session.flush(true).await?;
+                    return Err(ReadError::Closed);
+                }
                 notify::deliver(session, Moment::Idle).await;
                 session.flush(true).await?;
             }

@@ -88,10 +88,16 @@ fn has_numbers(key: &SearchKey) -> bool {
     false
 }
 
-/// Runs one command: checks the state table, executes, announces mailbox changes, completes.
+/// Runs one command: ends the session instead if its account was disabled or removed since
+/// login (`Session::revoked`), checks the state table, executes, announces mailbox changes,
+/// completes.
 pub(crate) async fn execute(session: &mut Session, command: Command) -> Result<Flow, ReadError> {
     let Command { tag, body } = command;
     let name = body.name();
+    if let Some(bye) = session.revoked() {
+        session.out.push(bye);
+        return Ok(Flow::Close);
+    }
     if !body.allowed().permits(session.state.protocol()) {
         let outcome = Err(Refusal::bad(format!("{name} is not valid in this state")));
         return Ok(complete(session, tag, outcome, Flow::Continue));

@@ -40,6 +40,11 @@ impl Session {
             match woke {
                 Woke::Input(read) => return read,
                 Woke::Change(true) => {
+                    if let Some(bye) = self.revoked() {
+                        self.out.push(bye);
+                        self.flush(true).await?;
+                        return Err(ReadError::Closed);
+                    }
                     notify::deliver(self, Moment::Between).await;
                     self.flush(true).await?;
                 }

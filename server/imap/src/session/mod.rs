@@ -21,9 +21,10 @@ use crate::commands;
 use crate::notify::Notifier;
 use kantor_imap_proto::{
     Capability, Code, CommandError, CommandErrorKind, Limits, Parsed, ReadProgress, Response,
-    Resync, read_command, skip_line,
+    Resync, StatusKind, read_command, skip_line,
 };
 use kantor_net::{Connection, ReadError};
+use kantor_store::AccountState;
 use output::Output;
 use state::{Enabled, State};
 use std::net::SocketAddr;
@@ -143,6 +144,32 @@ impl Session {
             None => kantor_store::Actor::Anonymous,
         };
         self.ctx.directory.store().mail(actor)
+    }
+
+    /// The BYE that ends the session when its account has been disabled or removed since
+    /// login (RFC 9051 §7.1.5), asked of the store with one indexed read before each command
+    /// and when a commit to the account wakes IDLE or NOTIFY; `None` while the session may go
+    /// on, before login, and when the store cannot tell (a fault is logged, not a reason to
+    /// end the session).
+    pub fn revoked(&self) -> Option<Response> {
+        let user = self.state.user()?;
+        let text = match self.ctx.directory.store().account_state(user.account_id) {
+            Ok(AccountState::Active) => return None,
+            Ok(AccountState::Disabled) => "Account disabled, contact the administrator",
+            Ok(AccountState::Removed) => "Account removed, contact the administrator",
+            Err(e) => {
+                tracing::warn!(user = %user.address, error = %e, "imap: cannot read the account");
+                return None;
+            }
+        };
+        tracing::info!(user = %user.address, "imap: session ended: {text}");
+        // RFC 5530 §3: CONTACTADMIN.
+        Some(Response::status(
+            None,
+            StatusKind::Bye,
+            Some(Code::ContactAdmin),
+            text,
+        ))
     }
 
     /// The read timeout for the current state.

@@ -1,0 +1,21 @@
+//! Local domains.
+
+use super::Result;
+use crate::Directory;
+use crate::address::normalize_domain;
+use kantor_store::Domain;
+
+impl Directory {
+    pub async fn add_domain(&self, name: &str) -> Result<Domain> {
+        Ok(self.store().add_domain(&normalize_domain(name)?).await?)
+    }
+
+    /// Removes a domain that no longer holds users, aliases or groups.
+    pub async fn remove_domain(&self, name: &str) -> Result<()> {
+        Ok(self.store().remove_domain(&normalize_domain(name)?).await?)
+    }
+
+    pub fn list_domains(&self) -> Result<Vec<Domain>> {
+        Ok(self.store().domains()?)
+    }
+}
