@@ -3,7 +3,7 @@
 use super::Result;
 use crate::Directory;
 use crate::address::normalize_domain;
-use kantor_store::Domain;
+use kantor_store::{Domain, StoreError};
 
 impl Directory {
     pub async fn add_domain(&self, name: &str) -> Result<Domain> {
@@ -13,6 +13,14 @@ impl Directory {
     /// Removes a domain that no longer holds users, aliases or groups.
     pub async fn remove_domain(&self, name: &str) -> Result<()> {
         Ok(self.store().remove_domain(&normalize_domain(name)?).await?)
+    }
+
+    /// A local domain by name (in any spelling: case, trailing dot, IDNA).
+    pub fn domain(&self, name: &str) -> Result<Domain> {
+        let name = normalize_domain(name)?;
+        self.store()
+            .domain(&name)?
+            .ok_or_else(|| StoreError::NotFound(format!("domain {name}")).into())
     }
 
     pub fn list_domains(&self) -> Result<Vec<Domain>> {
