@@ -50,6 +50,8 @@ pub(crate) struct Session {
     /// NOTIFY's state (RFC 5465), once the client used it; `None` until then.
     pub notify: Option<Notifier>,
     errors: u32,
+    /// Commits to the logged-in account since its state was last read ([`Session::revoked`]).
+    account_changes: Option<kantor_store::AccountChanges>,
 }
 
 /// What the loop does after a command.
@@ -103,6 +105,7 @@ pub(crate) async fn run(
         progress: ReadProgress::default(),
         notify: None,
         errors: 0,
+        account_changes: None,
     };
     session.greet();
     match session.serve().await {
@@ -147,13 +150,25 @@ impl Session {
     }
 
     /// The BYE that ends the session when its account has been disabled or removed since
-    /// login (RFC 9051 §7.1.5), asked of the store with one indexed read before each command
-    /// and when a commit to the account wakes IDLE or NOTIFY; `None` while the session may go
-    /// on, before login, and when the store cannot tell (a fault is logged, not a reason to
-    /// end the session).
-    pub fn revoked(&self) -> Option<Response> {
+    /// login (RFC 9051 §7.1.5). The account's state is read (one indexed read) after login and
+    /// then only when a commit to the account has been announced since the last read (disabling
+    /// and removing are logged as account changes; another process's within a second, by the
+    /// store's watcher): a command costs an atomic check, not a read. `None` while the session
+    /// may go on, before login, and when the store cannot tell (a fault is logged, not a
+    /// reason to end the session).
+    pub fn revoked(&mut self) -> Option<Response> {
+        let account_id = self.state.user()?.account_id;
+        let store = self.ctx.directory.store();
+        match &mut self.account_changes {
+            Some(changes) => {
+                if !changes.take_changed() {
+                    return None;
+                }
+            }
+            None => self.account_changes = Some(store.watch_account(account_id)),
+        }
         let user = self.state.user()?;
-        let text = match self.ctx.directory.store().account_state(user.account_id) {
+        let text = match store.account_state(account_id) {
             Ok(AccountState::Active) => return None,
             Ok(AccountState::Disabled) => "Account disabled, contact the administrator",
             Ok(AccountState::Removed) => "Account removed, contact the administrator",
