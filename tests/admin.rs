@@ -498,3 +498,22 @@ fn the_generated_certificate_names_what_clients_use() {
         );
     }
 }
+
+/// A configuration error is printed once, with where it is, and the start fails.
+#[test]
+fn a_configuration_error_is_printed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bad.toml");
+    std::fs::write(&config, "[imap]\nmax_line = \"long\"\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kantor"))
+        .args(["serve", "--data"])
+        .arg(dir.path().join("data"))
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.matches("TOML parse error").count(), 1, "{stderr}");
+    assert!(stderr.contains("line 2"), "{stderr}");
+}
