@@ -388,8 +388,17 @@ fn logs_are_plain_text_and_name_the_session() {
     let dir = tempfile::tempdir().unwrap();
     let (mut server, addrs) = serve_with(
         dir.path(),
-        "[listeners]\nsmtp = \"\"\nsubmission = \"\"\nsubmissions = \"\"\npop3 = \"127.0.0.1:0\"\npop3s = \"\"\nimap = \"\"\nimaps = \"\"\n[pop3]\nallow_plaintext_auth = true\n",
+        "[listeners]\nsmtp = \"127.0.0.1:0\"\nsubmission = \"\"\nsubmissions = \"\"\npop3 = \"127.0.0.1:0\"\npop3s = \"\"\nimap = \"\"\nimaps = \"\"\n[pop3]\nallow_plaintext_auth = true\n",
     );
+    // An accepted message is logged with its sender, recipients, size and id.
+    let mut smtp = std::net::TcpStream::connect(addrs["smtp"]).unwrap();
+    smtp.write_all(b"EHLO c.test\r\nMAIL FROM:<s@c.test>\r\nRCPT TO:<admin@own.test>\r\nDATA\r\n")
+        .unwrap();
+    smtp.write_all(b"Subject: logged\r\n\r\nhi\r\n.\r\nQUIT\r\n")
+        .unwrap();
+    let mut replies = String::new();
+    std::io::Read::read_to_string(&mut smtp, &mut replies).unwrap();
+    assert!(replies.contains("250 2.0.0 OK: queued as"), "{replies}");
     let mut pop = std::net::TcpStream::connect(addrs["pop3"]).unwrap();
     let mut reader = BufReader::new(pop.try_clone().unwrap());
     let mut line = String::new();
@@ -414,6 +423,18 @@ fn logs_are_plain_text_and_name_the_session() {
         failed.contains("pop3{session=") && failed.contains("peer=127.0.0.1:"),
         "{failed}"
     );
+    let accepted = stderr
+        .lines()
+        .find(|l| l.contains("message accepted"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    for part in [
+        "from=<s@c.test>",
+        "rcpts=\"admin@own.test\"",
+        "size=",
+        "id=",
+    ] {
+        assert!(accepted.contains(part), "{part} in {accepted}");
+    }
 }
 
 /// `[::]:port` takes IPv4 and IPv6 clients alike (the defaults are dual-stack), an IPv6

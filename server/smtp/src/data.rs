@@ -65,7 +65,8 @@ impl Session {
         };
         let reply = match decoder.error() {
             Some(error) => {
-                tracing::warn!(from = %tx.from, size = decoder.size(), %error, "message refused");
+                let rcpts = tx.rcpts.join(",");
+                tracing::warn!(id, from = %tx.from, rcpts, size = decoder.size(), %error, "message refused");
                 error.reply()
             }
             None => self.deliver(tx, message, layout, &id).await,
@@ -89,7 +90,7 @@ impl Session {
         if let Some(reply) = refusal {
             self.discard(size).await?;
             if let Some(tx) = self.tx.take() {
-                tracing::warn!(from = %tx.from, %reply, "BDAT refused");
+                tracing::warn!(from = %tx.from, rcpts = tx.rcpts.join(","), %reply, "BDAT refused");
             }
             self.reply(reply);
             return Ok(());
@@ -103,7 +104,7 @@ impl Session {
             return Ok(());
         };
         if chunks.bare || (last && chunks.prev_cr) {
-            tracing::warn!(from = %tx.from, "message refused: bare CR or LF");
+            tracing::warn!(from = %tx.from, rcpts = tx.rcpts.join(","), "message refused: bare CR or LF");
             self.reply(DataError::BareLineEnding.reply());
             return Ok(());
         }

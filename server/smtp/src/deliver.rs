@@ -84,7 +84,7 @@ impl Session {
             let _ = write!(out, " ({tls})");
         }
         let _ = write!(out, "\r\n\tid {id}");
-        if let (1, Some(rcpt)) = (tx.accepted, &tx.first_rcpt) {
+        if let (1, Some(rcpt)) = (tx.accepted, tx.rcpts.first()) {
             let _ = write!(out, "\r\n\tfor <{rcpt}>");
         }
         let _ = write!(out, ";\r\n\t{}\r\n", Utc::now().to_rfc2822());
@@ -119,8 +119,10 @@ impl Session {
             params,
             local,
             remote,
+            rcpts,
             ..
         } = tx;
+        let rcpts = rcpts.join(",");
         let (local_count, remote_count) = (local.len(), remote.len());
         let size = blob.size();
         let store = self.ctx.directory.store();
@@ -142,7 +144,10 @@ impl Session {
                         .map(|&a| self.address_of(a))
                         .collect();
                 }
-                Err(e) => return store_error_reply(e, id),
+                Err(e) => {
+                    tracing::warn!(id, %from, rcpts, size, error = %e, "message refused");
+                    return store_error_reply(e, id);
+                }
             }
         }
         if !remote.is_empty() {
@@ -175,6 +180,7 @@ impl Session {
             local = local_count - full.len(),
             remote = remote_count,
             size,
+            rcpts,
             "message accepted"
         );
         match full.is_empty() {

@@ -149,9 +149,7 @@ impl Session {
     fn accepted(&mut self, to: &Mailbox) -> Reply {
         if let Some(tx) = self.tx.as_mut() {
             tx.accepted += 1;
-            if tx.first_rcpt.is_none() {
-                tx.first_rcpt = Some(to.to_string());
-            }
+            tx.rcpts.push(to.to_string());
         }
         tracing::debug!(rcpt = %to, "RCPT TO accepted");
         Reply::recipient_ok()

@@ -50,8 +50,9 @@ pub(crate) struct Transaction {
     pub remote: Vec<QueueRecipient>,
     /// RCPT commands accepted, for the recipient limit.
     pub accepted: usize,
-    /// The first accepted recipient, for `for <...>` in the Received header.
-    pub first_rcpt: Option<String>,
+    /// The accepted recipients as the client gave them (at most `smtp.max_recipients`): the
+    /// first for `for <...>` in the Received header, all of them for the log.
+    pub rcpts: Vec<String>,
     /// A BDAT transfer in progress (RFC 3030).
     pub chunks: Option<crate::data::Chunks>,
 }
@@ -64,7 +65,7 @@ impl Transaction {
             local: Vec::new(),
             remote: Vec::new(),
             accepted: 0,
-            first_rcpt: None,
+            rcpts: Vec::new(),
             chunks: None,
         }
     }
