@@ -10,11 +10,11 @@
 //! not UTF-8 (an 8-bit Subject would become NIL); here the first field counts and invalid octets
 //! become U+FFFD. The address lists are `address`'s.
 
-use crate::address::parse_list;
-use crate::encoded::downgrade;
-use crate::header::{self, Field};
-use crate::mime::Entity;
-use kantor_imap_proto::response::envelope::{Address, Envelope};
+use kantor_imap_proto::response::envelope::{Address, Envelope, MailboxAddress};
+use kantor_message::address::{self, parse_list};
+use kantor_message::encoded::downgrade;
+use kantor_message::header::{self, Field};
+use kantor_message::mime::Entity;
 
 /// The envelope of `entity` (the top-level message or an encapsulated one).
 pub(crate) fn envelope(raw: &[u8], entity: &Entity, utf8: bool) -> Envelope {
@@ -28,7 +28,7 @@ pub(crate) fn from_fields(fields: &[Field<'_>], utf8: bool) -> Envelope {
     let addresses = |name| -> Vec<Address> {
         let list = text(name).map(|v| parse_list(&v)).unwrap_or_default();
         list.into_iter()
-            .map(|a| downgrade_address(a, utf8))
+            .map(|a| downgrade_address(imap_address(a), utf8))
             .collect()
     };
     let from = addresses("From");
@@ -44,6 +44,26 @@ pub(crate) fn from_fields(fields: &[Field<'_>], utf8: bool) -> Envelope {
         in_reply_to: text("In-Reply-To"),
         message_id: text("Message-ID"),
         from,
+    }
+}
+
+/// An address as ENVELOPE carries it.
+pub(crate) fn imap_address(address: address::Address) -> Address {
+    match address {
+        address::Address::Mailbox(m) => Address::Mailbox(imap_mailbox(m)),
+        address::Address::Group { name, members } => Address::Group {
+            name,
+            members: members.into_iter().map(imap_mailbox).collect(),
+        },
+    }
+}
+
+fn imap_mailbox(m: address::Mailbox) -> MailboxAddress {
+    MailboxAddress {
+        name: m.name,
+        adl: m.route,
+        mailbox: m.local,
+        host: m.domain,
     }
 }
 
@@ -69,12 +89,12 @@ fn downgrade_address(address: Address, utf8: bool) -> Address {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kantor_imap_proto::response::envelope::MailboxAddress;
 
     #[test]
     fn defaults_and_downgrade() {
         let header = "From: J\u{f6}rg <j@x.test>\r\nSubject: Gr\u{fc}\u{df}e\r\nReply-To:\r\nIn-Reply-To:\r\n\r\n";
-        let fields = header::fields(header.as_bytes());
+        let entity = kantor_message::mime::parse_header(header.as_bytes());
+        let fields = entity.fields(header.as_bytes());
         let jorg = |name: &str| {
             vec![Address::Mailbox(MailboxAddress {
                 name: Some(name.into()),

@@ -7,16 +7,16 @@
 //! and TEXT sections of the message itself need only that).
 
 use crate::Message;
-use crate::decode::UnknownCte;
 use crate::envelope::envelope;
-use crate::mime::{self, Entity, slice};
 use crate::section::{binary, partial, section};
 use crate::structure::structure;
-use crate::text::preview;
 use kantor_imap_proto::command::fetch::{FetchAttribute, Section};
 use kantor_imap_proto::datetime::DateTime;
 use kantor_imap_proto::response::fetch::FetchItem;
 use kantor_imap_proto::types::{Flag, FlagFetch, ObjectId};
+use kantor_message::decode::UnknownCte;
+use kantor_message::mime::{self, Entity, slice};
+use kantor_message::text::preview;
 use kantor_store::{Flags, MessageSummary, Store, StoreError};
 use std::num::NonZeroU32;
 

@@ -10,14 +10,14 @@
 //! ([`Stored::load`]); a message whose keys are missing (stored before they existed and not yet
 //! backfilled, of another version, or too large to keep) is read as before.
 
-use crate::header::Field;
-use crate::mime;
+use crate::Message;
 use crate::search::{address_texts_of, field_texts};
 use crate::sort::text_value;
-use crate::threading::threading;
-use crate::{Message, date};
 use kantor_imap_proto::command::search::SearchKey;
 use kantor_imap_proto::command::sort::SortKey;
+use kantor_message::header::Field;
+use kantor_message::threading::threading;
+use kantor_message::{date, mime};
 use kantor_store::keys::{ADDRESS_FIELDS, SEARCH_FIELDS, TEXT_SEPARATOR};
 use kantor_store::{
     EmailKeys, KeyColumn, KeyExtractor, Mail, MailboxId, MessageKeys, SearchTexts, StoreError,

@@ -19,18 +19,17 @@
 //! A message's bytes are read only when a key needs them, at most once per message per call.
 
 use crate::Message;
-use crate::address;
-use crate::date::{self, SentDate};
-use crate::encoded::decode_words;
-use crate::header::Field;
-use crate::header::unfold;
 use crate::keys::{self, Stored};
-use crate::mime::{self, Entity};
-use crate::text::{body_text, header_text};
 use kantor_imap_proto::command::search::SearchKey;
 use kantor_imap_proto::datetime::Date;
-use kantor_imap_proto::response::envelope::{Address, MailboxAddress};
 use kantor_imap_proto::types::SequenceSet;
+use kantor_message::address::{self, Address, Mailbox};
+use kantor_message::date::{self, SentDate};
+use kantor_message::encoded::decode_words;
+use kantor_message::header::{Field, unfold};
+use kantor_message::mime::{self, Entity};
+pub(crate) use kantor_message::text::fold;
+use kantor_message::text::{body_text, header_text};
 use kantor_store::{EmailKeys, Flags, KeyColumn, Mail, MailboxId, MessageSummary, StoreError, Uid};
 use std::collections::HashSet;
 
@@ -143,6 +142,12 @@ impl Loaded {
     pub fn sent_date(&self) -> Option<SentDate> {
         date::sent(&self.root.fields(&self.raw))
     }
+
+    /// The Date header's calendar date as written (SENT* keys).
+    fn sent_day(&self) -> Option<Date> {
+        let d = self.sent_date()?.date;
+        Date::new(d.year, d.month, d.day)
+    }
 }
 
 /// A message under evaluation: its summary, its stored keys when the scan read them, and its
@@ -242,11 +247,6 @@ impl Env {
     }
 }
 
-/// Case folding for comparisons (RFC 9051 §6.4.4: case-insensitive matching).
-pub(crate) fn fold(s: &str) -> String {
-    s.to_uppercase()
-}
-
 /// The UTC calendar date of a unix time.
 fn utc_date(unix: i64) -> Option<Date> {
     Date::from_days_since_epoch(unix.div_euclid(86_400))
@@ -292,9 +292,9 @@ fn eval(key: &SearchKey, seq: u32, m: &mut Lazy<'_>, env: &Env) -> Result<bool, 
         K::ThreadId(id) => id.as_str() == format!("T{}", s.thread_id),
         K::Uid(set) => env.in_set(set, s.uid, env.largest_uid, s.uid),
         K::SequenceSet(set) => env.in_set(set, seq, env.largest_seq, s.uid),
-        K::SentBefore(d) => m.get()?.sent_date().is_some_and(|x| x.date < *d),
-        K::SentOn(d) => m.get()?.sent_date().is_some_and(|x| x.date == *d),
-        K::SentSince(d) => m.get()?.sent_date().is_some_and(|x| x.date >= *d),
+        K::SentBefore(d) => m.get()?.sent_day().is_some_and(|x| x < *d),
+        K::SentOn(d) => m.get()?.sent_day() == Some(*d),
+        K::SentSince(d) => m.get()?.sent_day().is_some_and(|x| x >= *d),
         K::From(v) => address_contains(m, "From", v)?,
         K::To(v) => address_contains(m, "To", v)?,
         K::Cc(v) => address_contains(m, "Cc", v)?,
@@ -422,8 +422,8 @@ fn address_texts(address: &Address) -> impl Iterator<Item = String> + '_ {
         .chain(members.iter().flat_map(mailbox_texts))
 }
 
-fn mailbox_texts(m: &MailboxAddress) -> impl Iterator<Item = String> + '_ {
-    let addr = match (&m.mailbox, m.host.as_deref()) {
+fn mailbox_texts(m: &Mailbox) -> impl Iterator<Item = String> + '_ {
+    let addr = match (&m.local, m.domain.as_deref()) {
         (Some(local), Some(host)) if !host.is_empty() => Some(format!("{local}@{host}")),
         (Some(local), _) => Some(local.clone()),
         (None, _) => None,

@@ -9,9 +9,9 @@
 //!   `TEXT` after a part number need a message/rfc822 part and refer to the message inside.
 //! - A section that does not exist is NIL.
 
-use crate::decode::{UnknownCte, transfer_decode};
-use crate::mime::{self, Entity, Kind, slice};
 use kantor_imap_proto::command::fetch::{Part, Partial, Section};
+use kantor_message::decode::{UnknownCte, transfer_decode};
+use kantor_message::mime::{self, Entity, Kind, slice};
 
 /// The octets of `section`; `None` when the message has no such section.
 pub(crate) fn section(raw: &[u8], root: &Entity, section: &Section) -> Option<Vec<u8>> {

@@ -11,15 +11,15 @@
 //! Strings compare case-insensitively (upper-cased, approximating i;unicode-casemap, RFC 5051).
 //! REVERSE flips one criterion; messages equal on every criterion stay in sequence order.
 
-use crate::encoded::decode_words;
 use crate::envelope::from_fields;
-use crate::intern::Interner;
 use crate::keys;
 use crate::search::{Lazy, SearchContext, SearchError, check_charset, fold, scan, scan_among};
-use crate::subject::base_subject;
 use kantor_imap_proto::command::search::SearchKey;
 use kantor_imap_proto::command::sort::{SortCriterion, SortKey};
 use kantor_imap_proto::response::envelope::{Address, Envelope, MailboxAddress};
+use kantor_message::encoded::decode_words;
+use kantor_message::intern::Interner;
+use kantor_message::subject::base_subject;
 use kantor_store::KeyColumn;
 use std::cmp::Ordering;
 

@@ -4,13 +4,13 @@
 //! values as written (RFC 2231 decoded). Text parts carry their lines, message/rfc822 and
 //! message/global parts their envelope, structure and lines; the encoding defaults to 7BIT.
 
-use crate::decode::count_lines;
-use crate::encoded::downgrade;
 use crate::envelope::envelope;
-use crate::mime::{Entity, Kind, Mime, slice};
 use kantor_imap_proto::response::body::{
     BodyStructure, Content, Disposition, MultiPart, SinglePart,
 };
+use kantor_message::decode::count_lines;
+use kantor_message::encoded::downgrade;
+use kantor_message::mime::{Entity, Kind, Mime, slice};
 
 /// The structure of `entity` and everything inside it.
 pub(crate) fn structure(raw: &[u8], entity: &Entity, utf8: bool) -> BodyStructure {

@@ -3,11 +3,12 @@
 //! number); subjects are base subjects (§2.1), compared case-insensitively.
 
 use crate::keys::{ORDERED_SUBJECT_COLUMNS, THREAD_COLUMNS};
+use crate::search::Lazy;
 use crate::search::{SearchContext, SearchError, check_charset, scan};
-use crate::threading::{Collect, Info, Threading, info};
 use kantor_imap_proto::command::search::SearchKey;
 use kantor_imap_proto::command::sort::ThreadAlgorithm;
 use kantor_imap_proto::response::data::ThreadNode;
+use kantor_message::threading::{Collect, Info, Threading, threading};
 use std::num::NonZeroU32;
 
 /// The threads of the messages matching `key`, with sequence numbers as node ids. An
@@ -44,6 +45,30 @@ pub fn thread(
     } else {
         ordered_subject(&threading.msgs)
     })
+}
+
+/// What THREAD reads of a message: its stored keys, or its header.
+fn info(m: &mut Lazy<'_>, collect: &mut Collect) -> Result<Info, SearchError> {
+    let internal = m.summary.internal_date;
+    if let Some(stored) = m.stored {
+        return Ok(collect.add(
+            stored.sent.unwrap_or(internal),
+            &stored.subject,
+            stored.reply,
+            stored.message_id.as_deref(),
+            stored.references.iter().map(String::as_str),
+        ));
+    }
+    let loaded = m.get()?;
+    let sent = loaded.sent_date().map_or(internal, |d| d.unix);
+    let (subject, reply, id, refs) = threading(&loaded.root.fields(&loaded.raw));
+    Ok(collect.add(
+        sent,
+        &subject,
+        reply,
+        id.as_deref(),
+        refs.iter().map(String::as_str),
+    ))
 }
 
 fn node(seq: u32, children: Vec<ThreadNode>) -> ThreadNode {
@@ -362,8 +387,8 @@ impl<'a> References<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::fold;
-    use crate::subject::base_subject;
+    use kantor_message::subject::base_subject;
+    use kantor_message::text::fold;
 
     /// A message sent `seq` minutes after the epoch.
     struct Msg {

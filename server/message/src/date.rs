@@ -2,28 +2,54 @@
 //! SENTBEFORE/SENTON/SENTSINCE (RFC 9051 §6.4.4: the date "disregarding time and timezone") and
 //! SORT DATE (RFC 5256 §2.2: the sent date and time, compared in UTC) need it.
 //!
-//! Hand-written here: mail-parser accepts dates that do not exist (31 Feb, hour 25); they are
-//! refused, as a Date header that does not parse.
+//! Hand-written here: mail-parser accepts dates that do not exist (31 Feb, hour 25) and years
+//! no protocol can write (past 9999); they are refused, as a Date header that does not parse.
 
-use kantor_imap_proto::datetime::Date;
 use mail_parser::DateTime;
 
 /// A parsed Date header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct SentDate {
-    /// The calendar date as written, in the header's own zone.
+pub struct SentDate {
+    /// The calendar date as written, in the header's own zone: a day that exists, in the
+    /// years 0 to 9999.
     pub date: Date,
     /// The instant, unix seconds.
     pub unix: i64,
 }
 
+/// A calendar date (proleptic Gregorian).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date {
+    pub year: u16,
+    /// 1 to 12.
+    pub month: u8,
+    /// 1 to the month's last day.
+    pub day: u8,
+}
+
+impl Date {
+    /// A date; `None` if the day does not exist or the year has more than four digits.
+    pub fn new(year: u16, month: u8, day: u8) -> Option<Date> {
+        let leap =
+            (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
+        let last = match month {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            1..=12 => 31,
+            _ => 0,
+        };
+        (year <= 9999 && (1..=last).contains(&day)).then_some(Date { year, month, day })
+    }
+}
+
 /// The first Date field of a header, parsed.
-pub(crate) fn sent(fields: &[crate::header::Field<'_>]) -> Option<SentDate> {
+pub fn sent(fields: &[crate::header::Field<'_>]) -> Option<SentDate> {
     crate::header::text(fields, "Date").and_then(|d| parse(&d))
 }
 
 /// Parses a date-time; `None` when it is not one.
-pub(crate) fn parse(value: &str) -> Option<SentDate> {
+pub fn parse(value: &str) -> Option<SentDate> {
     let parsed = DateTime::parse_rfc822(value)?;
     // A leap second (60) is allowed, as RFC 5322 §3.3 does.
     if parsed.hour > 23 || parsed.minute > 59 || parsed.second > 60 {
@@ -53,5 +79,7 @@ mod tests {
         assert!(parse("not a date").is_none());
         assert!(parse("31 Feb 2020 10:00:00 +0000").is_none());
         assert!(parse("").is_none());
+        assert!(parse("29 Feb 2000 10:00:00 +0000").is_some());
+        assert!(parse("29 Feb 1900 10:00:00 +0000").is_none());
     }
 }

@@ -10,7 +10,7 @@ use mail_parser::parsers::MessageStream;
 
 /// Converts `bytes` in `charset` to a string. UTF-8, US-ASCII and unknown charsets are read as
 /// UTF-8, with U+FFFD for invalid sequences.
-pub(crate) fn to_string(bytes: &[u8], charset: Option<&str>) -> String {
+pub fn to_string(bytes: &[u8], charset: Option<&str>) -> String {
     let charset = charset.map(str::trim).unwrap_or("");
     let utf8 = charset.is_empty()
         || charset.eq_ignore_ascii_case("utf-8")
@@ -25,7 +25,7 @@ pub(crate) fn to_string(bytes: &[u8], charset: Option<&str>) -> String {
 /// Decodes the RFC 2047 encoded-words in an unfolded header value with mail-parser's
 /// unstructured-field parser; white space between two adjacent encoded-words is dropped
 /// (RFC 2047 §6.2). Other text is read as UTF-8; without encoded-words the value is unchanged.
-pub(crate) fn decode_words(value: &str) -> String {
+pub fn decode_words(value: &str) -> String {
     if !value.contains("=?") {
         return value.to_string();
     }
@@ -43,7 +43,7 @@ pub(crate) fn decode_words(value: &str) -> String {
 
 /// `text` as one `=?utf-8?b?...?=` encoded-word when it is not ASCII and the client has not
 /// enabled UTF-8 (RFC 6857 §3 downgrade); unchanged otherwise.
-pub(crate) fn downgrade(text: String, utf8: bool) -> String {
+pub fn downgrade(text: String, utf8: bool) -> String {
     if utf8 || text.is_ascii() {
         return text;
     }

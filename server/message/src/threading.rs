@@ -1,17 +1,17 @@
-//! What THREAD (RFC 5256 §4) reads of each message, from its stored keys or its header, with
+//! What threading (RFC 5256 §4) reads of each message, from stored keys or its header, with
 //! message IDs and base subjects numbered once ([`Interner`]): links and merges then compare
 //! numbers, and subjects order by rank.
 
 use crate::header::{self, Field};
 use crate::intern::Interner;
 use crate::msgid::ids;
-use crate::search::{Lazy, SearchError, fold};
 use crate::subject::base_subject;
+use crate::text::fold;
 use std::ops::Range;
 
 /// What threading needs of a message, its strings numbered ([`Collect`]).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Info {
+pub struct Info {
     pub seq: u32,
     /// Sent date, unix seconds (RFC 5256 §2.2).
     pub sent: i64,
@@ -28,7 +28,7 @@ pub(crate) struct Info {
 }
 
 /// Numbers the IDs and subjects of the messages as they are scanned, each string kept once.
-pub(crate) struct Collect {
+pub struct Collect {
     /// Whether IDs and references are wanted (REFERENCES, not ORDEREDSUBJECT).
     references: bool,
     ids: Interner<Box<str>>,
@@ -37,7 +37,7 @@ pub(crate) struct Collect {
 }
 
 /// The messages to thread, with what their numbers stand for.
-pub(crate) struct Threading {
+pub struct Threading {
     pub msgs: Vec<Info>,
     /// The references of all messages, numbered, one stretch per message.
     pub refs: Vec<u32>,
@@ -102,33 +102,10 @@ impl Collect {
     }
 }
 
-pub(crate) fn info(m: &mut Lazy<'_>, collect: &mut Collect) -> Result<Info, SearchError> {
-    let internal = m.summary.internal_date;
-    if let Some(stored) = m.stored {
-        return Ok(collect.add(
-            stored.sent.unwrap_or(internal),
-            &stored.subject,
-            stored.reply,
-            stored.message_id.as_deref(),
-            stored.references.iter().map(String::as_str),
-        ));
-    }
-    let loaded = m.get()?;
-    let sent = loaded.sent_date().map_or(internal, |d| d.unix);
-    let (subject, reply, id, refs) = threading(&loaded.root.fields(&loaded.raw));
-    Ok(collect.add(
-        sent,
-        &subject,
-        reply,
-        id.as_deref(),
-        refs.iter().map(String::as_str),
-    ))
-}
-
 /// What threading reads of a header: the folded base subject and whether it marks a reply or
 /// forward, the Message ID, and the references (the References IDs, else the first
 /// In-Reply-To ID, RFC 5256 §4).
-pub(crate) fn threading(fields: &[Field<'_>]) -> (String, bool, Option<String>, Vec<String>) {
+pub fn threading(fields: &[Field<'_>]) -> (String, bool, Option<String>, Vec<String>) {
     let text = |name| header::text(fields, name).unwrap_or_default();
     let (subject, reply) = base_subject(&text("Subject"));
     let mut refs = ids(&text("References"));

@@ -20,7 +20,7 @@ use crate::encoded::decode_words;
 /// The base subject of a raw (unfolded) Subject value, and whether extracting it removed a
 /// subj-refwd, a "(fwd)" trailer or a subj-fwd-hdr/subj-fwd-trl pair (the message is then "a
 /// reply or forward", RFC 5256 §4).
-pub(crate) fn base_subject(raw: &str) -> (String, bool) {
+pub fn base_subject(raw: &str) -> (String, bool) {
     // (1) Decode encoded-words; tabs and continuations become spaces; runs of spaces one.
     let decoded = decode_words(raw);
     let mut s = String::with_capacity(decoded.len());

@@ -1,6 +1,7 @@
-//! Readable text of a message: decoded header values and text parts, for SEARCH BODY/TEXT
-//! (RFC 9051 §6.4.4) and PREVIEW (RFC 8970 §3). The decoding is mail-parser's (RFC 2047 words,
-//! transfer encodings, charsets, HTML to text); choosing what to show is IMAP's.
+//! Readable text of a message: decoded header values and text parts, for searching (IMAP
+//! SEARCH BODY/TEXT, RFC 9051 §6.4.4) and previews (IMAP PREVIEW, RFC 8970 §3; JMAP
+//! Email/preview, RFC 8621 §4.1.4). The decoding is mail-parser's (RFC 2047 words, transfer
+//! encodings, charsets, HTML to text); choosing what to show is hand-written.
 
 use crate::encoded::decode_words;
 use crate::header::unfold;
@@ -11,8 +12,14 @@ use mail_parser::decoders::html::html_to_text;
 /// characters").
 const PREVIEW_CHARS: usize = 200;
 
+/// Case folding for comparisons: upper case, approximating i;unicode-casemap (RFC 5051), as
+/// IMAP SEARCH and SORT (RFC 9051 §6.4.4, RFC 5256 §2.1) compare strings.
+pub fn fold(s: &str) -> String {
+    s.to_uppercase()
+}
+
 /// The decoded fields of a header, one `name: value` per line.
-pub(crate) fn header_text(raw: &[u8], entity: &Entity) -> String {
+pub fn header_text(raw: &[u8], entity: &Entity) -> String {
     let mut out = String::new();
     for field in entity.fields(raw) {
         out.push_str(&String::from_utf8_lossy(field.name));
@@ -35,7 +42,7 @@ fn leaf_text(entity: &Entity) -> String {
 
 /// The text a SEARCH BODY looks in: every text part, decoded, and the headers and text of
 /// attached messages. With `mime_headers`, the MIME headers of the parts too (for TEXT).
-pub(crate) fn body_text(raw: &[u8], root: &Entity, mime_headers: bool) -> String {
+pub fn body_text(raw: &[u8], root: &Entity, mime_headers: bool) -> String {
     let mut out = String::new();
     let mut stack = vec![(root, true)];
     while let Some((entity, top)) = stack.pop() {
@@ -62,7 +69,7 @@ pub(crate) fn body_text(raw: &[u8], root: &Entity, mime_headers: bool) -> String
 /// preferred over text/html in an alternative; attachments and attached messages skipped),
 /// white space collapsed, at most 200 characters. Empty when there is no text. The text comes
 /// decoded with the tree; the message's bytes are not needed.
-pub(crate) fn preview(_raw: &[u8], root: &Entity) -> String {
+pub fn preview(_raw: &[u8], root: &Entity) -> String {
     let Some(part) = main_text(root) else {
         return String::new();
     };

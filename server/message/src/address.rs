@@ -1,17 +1,43 @@
-//! Address lists (RFC 5322 §3.4, with the obsolete forms of §4.4) turned into the address
-//! structures of ENVELOPE (RFC 9051 §7.5.2): display name (the phrase as written, quotes
-//! removed, encoded-words kept), source route, mailbox (local part) and host; groups kept as
-//! groups. Lenient: whatever does not parse is skipped.
+//! Address lists (RFC 5322 §3.4, with the obsolete forms of §4.4) as written: display name
+//! (the phrase as written, quotes removed, encoded-words kept), source route, local part and
+//! domain; groups kept as groups. These are the address structures of IMAP's ENVELOPE
+//! (RFC 9051 §7.5.2) and, names decoded, JMAP's EmailAddress and EmailAddressGroup (RFC 8621
+//! §4.1.2.3). Lenient: whatever does not parse is skipped.
 //!
-//! Hand-written rather than mail-parser's address parser, which cannot give what ENVELOPE
-//! carries: it decodes RFC 2047 encoded-words in display names with no way back to the phrase
-//! as written (ENVELOPE sends header text undecoded, for clients to decode, and a client without
-//! UTF-8 cannot take decoded text), it leaves a source route inside the address
-//! (`@a,@b:u@c`), and it reads `"quoted local"@host` as a display name with the address
-//! `@host`. Its group form (`Address::Group`, with nameless groups for the mailboxes around
-//! real groups) would do; the test below pins these behaviours.
+//! Hand-written rather than mail-parser's address parser, which cannot give the addresses as
+//! written: it decodes RFC 2047 encoded-words in display names with no way back to the phrase
+//! (ENVELOPE sends header text undecoded, for clients to decode, and a client without UTF-8
+//! cannot take decoded text), it leaves a source route inside the address (`@a,@b:u@c`), and it
+//! reads `"quoted local"@host` as a display name with the address `@host`. Its group form
+//! (`Address::Group`, with nameless groups for the mailboxes around real groups) would do; the
+//! test below pins these behaviours.
 
-use kantor_imap_proto::response::envelope::{Address, MailboxAddress};
+/// One entry of an address list: a mailbox or a group of them (RFC 5322 §3.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Address {
+    /// A single mailbox.
+    Mailbox(Mailbox),
+    /// `name: members;`
+    Group {
+        /// The group's display name, as written.
+        name: String,
+        /// Its mailboxes (possibly none).
+        members: Vec<Mailbox>,
+    },
+}
+
+/// A mailbox (RFC 5322 §3.4 `mailbox`), its parts as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mailbox {
+    /// The display name (encoded-words not decoded), or the last comment when there is none.
+    pub name: Option<String>,
+    /// The obsolete source route (`@a,@b`, RFC 5322 §4.4); almost always `None`.
+    pub route: Option<String>,
+    /// The local part, unquoted.
+    pub local: Option<String>,
+    /// The domain; empty (not absent) for a mailbox without one.
+    pub domain: Option<String>,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
@@ -155,7 +181,7 @@ impl Parser {
     }
 
     /// `mailbox = name-addr / addr-spec`.
-    fn mailbox(&mut self, stops: &[char]) -> Option<MailboxAddress> {
+    fn mailbox(&mut self, stops: &[char]) -> Option<Mailbox> {
         let angle = self.next_of(&[stops, &['<']].concat()) == Some('<');
         let (name, local, domain, adl, comment) = if angle {
             let (name, comment) = self.phrase(&['<']);
@@ -189,18 +215,19 @@ impl Parser {
         if local.is_empty() && domain.as_deref().unwrap_or("").is_empty() && name.is_none() {
             return None;
         }
-        Some(MailboxAddress {
+        Some(Mailbox {
             name,
-            adl,
-            mailbox: Some(local),
-            // A mailbox without a domain gets an empty host: NIL would read as a group marker.
-            host: Some(domain.unwrap_or_default()),
+            route: adl,
+            local: Some(local),
+            // A mailbox without a domain gets an empty one: IMAP's NIL host would read as a
+            // group marker.
+            domain: Some(domain.unwrap_or_default()),
         })
     }
 }
 
 /// Parses an address list: `address *("," address)`, `address = mailbox / group`.
-pub(crate) fn parse_list(value: &str) -> Vec<Address> {
+pub fn parse_list(value: &str) -> Vec<Address> {
     let mut p = Parser {
         toks: tokenize(value),
         pos: 0,
@@ -240,11 +267,11 @@ mod tests {
     use super::*;
 
     fn mb(name: Option<&str>, mailbox: &str, host: &str) -> Address {
-        Address::Mailbox(MailboxAddress {
+        Address::Mailbox(Mailbox {
             name: name.map(Into::into),
-            adl: None,
-            mailbox: Some(mailbox.into()),
-            host: Some(host.into()),
+            route: None,
+            local: Some(mailbox.into()),
+            domain: Some(host.into()),
         })
     }
 
@@ -280,8 +307,8 @@ mod tests {
         let [Address::Mailbox(m)] = &parse_list("<@a.test,@b.test:u@c.test>")[..] else {
             panic!()
         };
-        assert_eq!(m.adl.as_deref(), Some("@a.test,@b.test"));
-        assert_eq!(m.mailbox.as_deref(), Some("u"));
+        assert_eq!(m.route.as_deref(), Some("@a.test,@b.test"));
+        assert_eq!(m.local.as_deref(), Some("u"));
         assert_eq!(
             parse_list("undisclosed-recipients:;, Team: a@x, B <b@y>;, c@z"),
             [
@@ -292,17 +319,17 @@ mod tests {
                 Address::Group {
                     name: "Team".into(),
                     members: vec![
-                        MailboxAddress {
+                        Mailbox {
                             name: None,
-                            adl: None,
-                            mailbox: Some("a".into()),
-                            host: Some("x".into())
+                            route: None,
+                            local: Some("a".into()),
+                            domain: Some("x".into())
                         },
-                        MailboxAddress {
+                        Mailbox {
                             name: Some("B".into()),
-                            adl: None,
-                            mailbox: Some("b".into()),
-                            host: Some("y".into())
+                            route: None,
+                            local: Some("b".into()),
+                            domain: Some("y".into())
                         },
                     ]
                 },
@@ -312,7 +339,7 @@ mod tests {
     }
 
     /// Why this parser is not mail-parser's (see the module comment): if this test starts to
-    /// fail, mail-parser may have learnt what ENVELOPE needs.
+    /// fail, mail-parser may have learnt to give addresses as written.
     #[test]
     fn mail_parser_addresses_lack_what_envelope_needs() {
         use mail_parser::parsers::MessageStream;

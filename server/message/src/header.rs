@@ -16,7 +16,7 @@ use std::ops::Range;
 
 /// One header field, as written.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Field<'a> {
+pub struct Field<'a> {
     /// The field name, without surrounding white space (empty for a line without a colon).
     pub name: &'a [u8],
     /// The raw value after the colon, still folded, without the final line break.
@@ -39,7 +39,7 @@ impl Field<'_> {
 
 /// Where a field lies in the message: byte ranges of its name, value and whole line(s).
 #[derive(Debug, Clone)]
-pub(crate) struct Span {
+pub struct Span {
     name: Range<usize>,
     value: Range<usize>,
     raw: Range<usize>,
@@ -60,12 +60,7 @@ impl Span {
 /// The fields of the header `raw[block]` (the blank line that ends it included, if any), from
 /// the `headers` mail-parser parsed in it; their offsets are `base` bytes into `raw`. Text between
 /// two fields, which mail-parser skipped as not being a field, becomes a nameless field.
-pub(crate) fn spans(
-    raw: &[u8],
-    block: Range<usize>,
-    headers: &[Header<'_>],
-    base: usize,
-) -> Vec<Span> {
+pub fn spans(raw: &[u8], block: Range<usize>, headers: &[Header<'_>], base: usize) -> Vec<Span> {
     let end = block.end.min(raw.len());
     let mut out = Vec::with_capacity(headers.len());
     let mut pos = block.start.min(end);
@@ -160,18 +155,18 @@ pub(crate) fn fields(header: &[u8]) -> Vec<Field<'_>> {
 }
 
 /// The first field called `name`.
-pub(crate) fn first<'a>(fields: &[Field<'a>], name: &str) -> Option<Field<'a>> {
+pub fn first<'a>(fields: &[Field<'a>], name: &str) -> Option<Field<'a>> {
     fields.iter().find(|f| f.is(name)).copied()
 }
 
 /// The unfolded, trimmed value of the first field called `name`.
-pub(crate) fn text(fields: &[Field<'_>], name: &str) -> Option<String> {
+pub fn text(fields: &[Field<'_>], name: &str) -> Option<String> {
     first(fields, name).map(|f| f.text())
 }
 
 /// Unfolds a raw value (removes the CRLFs of folding, keeping the white space after them) and
 /// trims it. Octets that are not UTF-8 become U+FFFD.
-pub(crate) fn unfold(value: &[u8]) -> String {
+pub fn unfold(value: &[u8]) -> String {
     let unfolded: Vec<u8> = value
         .trim_ascii()
         .iter()

@@ -40,7 +40,7 @@ const MAX_DEPTH: usize = 48;
 
 /// One MIME entity: a message, or a part of one.
 #[derive(Debug, Clone)]
-pub(crate) struct Entity {
+pub struct Entity {
     /// The header, including the blank line that ends it.
     pub header: Range<usize>,
     /// The body.
@@ -58,7 +58,7 @@ pub(crate) struct Entity {
 
 /// What an entity's body holds.
 #[derive(Debug, Clone)]
-pub(crate) enum Kind {
+pub enum Kind {
     /// Content.
     Leaf,
     /// The parts of a multipart.
@@ -69,7 +69,7 @@ pub(crate) enum Kind {
 
 /// The MIME fields of an entity (RFC 2045 §5-§8, RFC 2183, RFC 3282, RFC 2557, RFC 1864).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Mime {
+pub struct Mime {
     /// Lowercase top-level media type.
     pub media_type: String,
     /// Lowercase subtype.
@@ -121,7 +121,7 @@ impl Entity {
 }
 
 /// `raw[range]`, empty when out of bounds.
-pub(crate) fn slice<'a>(raw: &'a [u8], range: &Range<usize>) -> &'a [u8] {
+pub fn slice<'a>(raw: &'a [u8], range: &Range<usize>) -> &'a [u8] {
     raw.get(range.clone()).unwrap_or_default()
 }
 
@@ -160,7 +160,7 @@ fn parser() -> &'static MessageParser {
 }
 
 /// Parses a whole message.
-pub(crate) fn parse(raw: &[u8]) -> Entity {
+pub fn parse(raw: &[u8]) -> Entity {
     parse_range(raw, 0..raw.len(), 0)
 }
 
@@ -168,7 +168,7 @@ pub(crate) fn parse(raw: &[u8]) -> Entity {
 /// needs no more (ENVELOPE, HEADER and TEXT sections, header searches, SORT, THREAD) without
 /// decoding every part. The body is one leaf whose text is not decoded; use [`parse`] for the
 /// structure.
-pub(crate) fn parse_header(raw: &[u8]) -> Entity {
+pub fn parse_header(raw: &[u8]) -> Entity {
     let mut part = MessagePart::default();
     let mut stream = MessageStream::new(raw);
     stream.parse_headers(parser(), &mut part.headers);
@@ -386,7 +386,7 @@ fn raw_value(
 }
 
 /// The part a part number path names (RFC 9051 §6.4.5).
-pub(crate) fn find<'a>(root: &'a Entity, numbers: &[NonZeroU32]) -> Option<&'a Entity> {
+pub fn find<'a>(root: &'a Entity, numbers: &[NonZeroU32]) -> Option<&'a Entity> {
     let (first, rest) = numbers.split_first()?;
     let mut part = in_message(root, *first)?;
     for n in rest {

@@ -11,7 +11,7 @@ use mail_parser::ContentType;
 
 /// A parsed structured value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Structured {
+pub struct Structured {
     /// The main value (`text/plain`, `attachment`), in the case it was written in.
     pub value: String,
     /// The parameters: names lowercase, values decoded.
@@ -19,7 +19,7 @@ pub(crate) struct Structured {
 }
 
 /// The structured value mail-parser parsed from the raw (unfolded) field value `raw`.
-pub(crate) fn structured(parsed: &ContentType<'_>, raw: &str) -> Structured {
+pub fn structured(parsed: &ContentType<'_>, raw: &str) -> Structured {
     let lower = match parsed.subtype() {
         Some(subtype) => format!("{}/{subtype}", parsed.ctype()),
         None => parsed.ctype().to_string(),
@@ -36,7 +36,7 @@ pub(crate) fn structured(parsed: &ContentType<'_>, raw: &str) -> Structured {
 }
 
 /// The parameters of a parsed value, names lowercase (mail-parser lowercases them).
-pub(crate) fn params(parsed: &ContentType<'_>, raw: &str) -> Vec<(String, String)> {
+pub fn params(parsed: &ContentType<'_>, raw: &str) -> Vec<(String, String)> {
     let attributes = parsed.attributes().unwrap_or_default();
     let raw = raw.to_ascii_lowercase();
     attributes

@@ -9,7 +9,7 @@
 //! `x@y`) and accepts IDs without an `@`: not the normalisation RFC 5256 §4 asks for.
 
 /// The valid message IDs of a header value, in order, without angle brackets.
-pub(crate) fn ids(value: &str) -> Vec<String> {
+pub fn ids(value: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut chars = value.chars();
     let mut depth = 0u32;

@@ -16,11 +16,11 @@ use std::borrow::Cow;
 
 /// A Content-Transfer-Encoding this crate cannot undo (RFC 3516 §4.2: UNKNOWN-CTE).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct UnknownCte;
+pub struct UnknownCte;
 
 /// `body` with its transfer encoding removed. No encoding, `7bit`, `8bit` and `binary` are
 /// identities (RFC 2045 §6.2).
-pub(crate) fn transfer_decode<'a>(
+pub fn transfer_decode<'a>(
     body: &'a [u8],
     encoding: Option<&str>,
 ) -> Result<Cow<'a, [u8]>, UnknownCte> {
@@ -41,7 +41,7 @@ pub(crate) fn transfer_decode<'a>(
 }
 
 /// Decodes base64 (RFC 2045 §6.8), ignoring characters outside the alphabet.
-pub(crate) fn base64(text: &[u8]) -> Vec<u8> {
+pub fn base64(text: &[u8]) -> Vec<u8> {
     let alphabet = text
         .iter()
         .filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
@@ -51,7 +51,7 @@ pub(crate) fn base64(text: &[u8]) -> Vec<u8> {
 
 /// Decodes quoted-printable (RFC 2045 §6.7): soft line breaks are removed, trailing white space
 /// of each line is dropped (rule 3), line breaks become CRLF, and a malformed `=` is kept as is.
-pub(crate) fn quoted_printable(text: &[u8]) -> Vec<u8> {
+pub fn quoted_printable(text: &[u8]) -> Vec<u8> {
     let mut input = Vec::with_capacity(text.len() + 1);
     input.push(b'\r');
     input.extend_from_slice(text);
@@ -63,7 +63,7 @@ pub(crate) fn quoted_printable(text: &[u8]) -> Vec<u8> {
 /// Lines of a body, as BODYSTRUCTURE counts them (RFC 9051 §7.5.2 body-fld-lines): its line
 /// feeds, plus a last line without one (the CRLF before a boundary belongs to the boundary,
 /// RFC 2046 §5.1.1). The same rule as the store's extracted metadata.
-pub(crate) fn count_lines(bytes: &[u8]) -> u64 {
+pub fn count_lines(bytes: &[u8]) -> u64 {
     let feeds = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
     feeds + u64::from(bytes.last().is_some_and(|&b| b != b'\n'))
 }

@@ -8,7 +8,7 @@ use std::hash::Hash;
 /// Each distinct string kept once (as `S`: owned `Box<str>`, or borrowed `&str` when the
 /// strings outlive the interner) and numbered from 0 in order of first appearance. The hash
 /// is seeded per process: the strings come from mail anyone can send.
-pub(crate) struct Interner<S> {
+pub struct Interner<S> {
     numbers: HashMap<S, u32>,
 }
 
@@ -37,6 +37,11 @@ impl<S: Borrow<str> + Hash + Eq> Interner<S> {
     /// How many distinct strings there are.
     pub fn len(&self) -> usize {
         self.numbers.len()
+    }
+
+    /// Whether no string was numbered yet.
+    pub fn is_empty(&self) -> bool {
+        self.numbers.is_empty()
     }
 
     /// The number of `s`, when it was seen.

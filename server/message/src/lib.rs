@@ -1,0 +1,31 @@
+//! Kantor's one parser of messages: every protocol (IMAP, JMAP, POP3's TOP) and the store read a
+//! message's MIME structure, header fields, addresses and dates through this crate, so they
+//! agree on what a message holds. No I/O, no protocol types.
+//!
+//! Messages are parsed by mail-parser (MIME tree with offsets, header fields, Content-*
+//! parameters with RFC 2231, dates, RFC 2047 words, transfer encodings, charsets); each module
+//! says what it keeps hand-written and why. From the bytes up:
+//! - [`header`]: header fields as written, at mail-parser's offsets; unfolding (RFC 5322 §2.2).
+//! - [`encoded`]: charsets, RFC 2047 encoded-words, the UTF-8 downgrade (RFC 6857).
+//! - [`params`]: Content-Type / Content-Disposition values and RFC 2231 parameters.
+//! - [`mime`]: the MIME tree with exact byte ranges and part numbers (RFC 2045/2046).
+//! - [`decode`]: base64 and quoted-printable (RFC 2045 §6), line counts.
+//! - [`address`], [`date`]: RFC 5322 address lists (hand-written: they are wanted as written)
+//!   and dates.
+//! - [`text`]: decoded text (search) and previews.
+//! - [`subject`], [`msgid`]: base subject (RFC 5256 §2.1) and message-id lists (RFC 5256 §4).
+//! - [`threading`], [`intern`]: what threading reads of each message, with message IDs and
+//!   subjects numbered once (RFC 5256 §4).
+
+pub mod address;
+pub mod date;
+pub mod decode;
+pub mod encoded;
+pub mod header;
+pub mod intern;
+pub mod mime;
+pub mod msgid;
+pub mod params;
+pub mod subject;
+pub mod text;
+pub mod threading;
