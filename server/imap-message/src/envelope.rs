@@ -1,48 +1,49 @@
-//! ENVELOPE (RFC 9051 §7.5.2) of a message or of a message/rfc822 part, from its header.
+//! ENVELOPE (RFC 9051 §7.5.2) of a message or of a message/rfc822 part, from the envelope
+//! kantor-message extracts (stored with the message, or of its parsed header).
 //!
 //! Date, subject, in-reply-to and message-id are the raw header values (unfolded): NIL when
 //! the field is absent, the empty string when it is present but empty. The address lists are
 //! NIL when absent or empty; sender and reply-to default to from ("the server sets the
-//! corresponding member of the envelope to be the same value as the from member").
-//!
-//! The raw values come from the field positions mail-parser found (see `header`), not from its
-//! `header_raw`, which reads the last of repeated fields and gives nothing for a value that is
-//! not UTF-8 (an 8-bit Subject would become NIL); here the first field counts and invalid octets
-//! become U+FFFD. The address lists are `address`'s.
+//! corresponding member of the envelope to be the same value as the from member"). Without
+//! UTF8=ACCEPT, UTF-8 in the subject and display names goes out as encoded-words (RFC 6857).
 
 use kantor_imap_proto::response::envelope::{Address, Envelope, MailboxAddress};
-use kantor_message::address::{self, parse_list};
+use kantor_message::address;
 use kantor_message::encoded::downgrade;
-use kantor_message::header::{self, Field};
+use kantor_message::envelope::Envelope as Extracted;
+use kantor_message::header::Field;
 use kantor_message::mime::Entity;
 
 /// The envelope of `entity` (the top-level message or an encapsulated one).
 pub(crate) fn envelope(raw: &[u8], entity: &Entity, utf8: bool) -> Envelope {
-    let fields = entity.fields(raw);
-    from_fields(&fields, utf8)
+    from_fields(&entity.fields(raw), utf8)
 }
 
 /// The envelope of a header.
 pub(crate) fn from_fields(fields: &[Field<'_>], utf8: bool) -> Envelope {
-    let text = |name| header::text(fields, name);
-    let addresses = |name| -> Vec<Address> {
-        let list = text(name).map(|v| parse_list(&v)).unwrap_or_default();
-        list.into_iter()
-            .map(|a| downgrade_address(imap_address(a), utf8))
+    render(&Extracted::of(fields), utf8)
+}
+
+/// ENVELOPE as it goes out.
+pub(crate) fn render(extracted: &Extracted, utf8: bool) -> Envelope {
+    let addresses = |list: &Option<Vec<address::Address>>| -> Vec<Address> {
+        list.iter()
+            .flatten()
+            .map(|a| downgrade_address(imap_address(a.clone()), utf8))
             .collect()
     };
-    let from = addresses("From");
+    let from = addresses(&extracted.from);
     let or_from = |list: Vec<Address>| if list.is_empty() { from.clone() } else { list };
     Envelope {
-        date: text("Date"),
-        subject: text("Subject").map(|s| downgrade(s, utf8)),
-        sender: or_from(addresses("Sender")),
-        reply_to: or_from(addresses("Reply-To")),
-        to: addresses("To"),
-        cc: addresses("Cc"),
-        bcc: addresses("Bcc"),
-        in_reply_to: text("In-Reply-To"),
-        message_id: text("Message-ID"),
+        date: extracted.date.clone(),
+        subject: extracted.subject.clone().map(|s| downgrade(s, utf8)),
+        sender: or_from(addresses(&extracted.sender)),
+        reply_to: or_from(addresses(&extracted.reply_to)),
+        to: addresses(&extracted.to),
+        cc: addresses(&extracted.cc),
+        bcc: addresses(&extracted.bcc),
+        in_reply_to: extracted.in_reply_to.clone(),
+        message_id: extracted.message_id.clone(),
         from,
     }
 }

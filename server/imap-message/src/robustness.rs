@@ -1,9 +1,11 @@
 //! Generated malformed messages through every computation of the crate: nothing may panic,
-//! loop, or produce a section outside the message.
+//! loop, or produce a section outside the message; and what the store keeps of each
+//! (`MessageMeta`, through JSON) renders the ENVELOPE, BODY and BODYSTRUCTURE parsing it does.
 
 use crate::{envelope, section, structure};
 use kantor_imap_proto::command::fetch::{Part, Partial, Section};
-use kantor_message::{address, date, mime, msgid, subject, text};
+use kantor_message::structure::{BodyPart, Content};
+use kantor_message::{MessageMeta, address, date, mime, msgid, subject, text};
 use std::num::{NonZeroU32, NonZeroU64};
 
 /// Pieces that exercise the parsers' edge cases.
@@ -62,6 +64,7 @@ fn generated_messages_never_panic() {
         let _ = text::preview(&raw, &root);
         let _ = text::body_text(&raw, &root, true);
         let lossy = String::from_utf8_lossy(&raw);
+        stored_renders_as_parsed(&raw, &root);
         let _ = address::parse_list(&lossy);
         let _ = date::parse(&lossy);
         let _ = subject::base_subject(&lossy);
@@ -93,6 +96,38 @@ fn generated_messages_never_panic() {
             };
             let _ = section::partial(Some(raw.clone()), Some(range));
         }
+    }
+}
+
+/// The metadata of `raw`, through JSON as the store keeps it, renders what parsing renders.
+fn stored_renders_as_parsed(raw: &[u8], root: &mime::Entity) {
+    let extracted = MessageMeta::extract(raw);
+    let json = serde_json::to_string(&extracted).unwrap();
+    let stored: MessageMeta = serde_json::from_str(&json).unwrap();
+    assert_eq!(stored, extracted);
+    within(raw, &stored.structure);
+    for utf8 in [false, true] {
+        assert_eq!(
+            structure::render(&stored.structure, utf8),
+            structure::structure(raw, root, utf8),
+            "{raw:?}"
+        );
+        assert_eq!(
+            envelope::render(&stored.envelope, utf8),
+            envelope::envelope(raw, root, utf8),
+            "{raw:?}"
+        );
+    }
+    assert_eq!(stored.preview, text::preview(raw, root));
+}
+
+/// Every part's ranges lie inside the message, in order.
+fn within(raw: &[u8], part: &BodyPart) {
+    assert!(part.start <= part.body && part.body <= part.end && part.end <= raw.len() as u64);
+    match &part.content {
+        Content::Leaf => {}
+        Content::Multipart(children) => children.iter().for_each(|c| within(raw, c)),
+        Content::Message(inner) => within(raw, &inner.root),
     }
 }
 

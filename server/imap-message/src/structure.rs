@@ -1,69 +1,72 @@
-//! BODY and BODYSTRUCTURE (RFC 9051 §7.5.2) from the parsed MIME structure. Both come from the
-//! same value; the encoder leaves the extension data out for BODY. Types, subtypes, parameter
-//! names, encodings and disposition types are written in upper case as in the RFC's examples;
-//! values as written (RFC 2231 decoded). Text parts carry their lines, message/rfc822 and
-//! message/global parts their envelope, structure and lines; the encoding defaults to 7BIT.
+//! BODY and BODYSTRUCTURE (RFC 9051 §7.5.2) from the body structure kantor-message extracts
+//! (stored with the message, or of its parsed MIME tree). Both come from the same value; the
+//! encoder leaves the extension data out for BODY. Types, subtypes, parameter names, encodings
+//! and disposition types are written in upper case as in the RFC's examples; values as written
+//! (RFC 2231 decoded). Text parts carry their lines, message/rfc822 and message/global parts
+//! their envelope, structure and lines; the encoding defaults to 7BIT.
 
-use crate::envelope::envelope;
+use crate::envelope;
 use kantor_imap_proto::response::body::{
     BodyStructure, Content, Disposition, MultiPart, SinglePart,
 };
-use kantor_message::decode::count_lines;
 use kantor_message::encoded::downgrade;
-use kantor_message::mime::{Entity, Kind, Mime, slice};
+use kantor_message::mime::Entity;
+use kantor_message::params::Structured;
+use kantor_message::structure::{self, BodyPart};
 
 /// The structure of `entity` and everything inside it.
 pub(crate) fn structure(raw: &[u8], entity: &Entity, utf8: bool) -> BodyStructure {
-    let mime = &entity.mime;
+    render(&BodyPart::of(raw, entity), utf8)
+}
+
+/// BODYSTRUCTURE as it goes out.
+pub(crate) fn render(part: &BodyPart, utf8: bool) -> BodyStructure {
     let params = |list: &[(String, String)]| -> Vec<(String, String)> {
         list.iter()
             .map(|(k, v)| (k.to_ascii_uppercase(), downgrade(v.clone(), utf8)))
             .collect()
     };
-    let disposition = |mime: &Mime| {
-        mime.disposition.as_ref().map(|d| Disposition {
+    let disposition = |d: &Option<Structured>| {
+        d.as_ref().map(|d| Disposition {
             kind: d.value.to_ascii_uppercase(),
             params: params(&d.params),
         })
     };
-    if let Kind::Multipart(children) = &entity.kind {
+    if let structure::Content::Multipart(children) = &part.content {
         return BodyStructure::Multi(MultiPart {
-            parts: children.iter().map(|c| structure(raw, c, utf8)).collect(),
-            subtype: mime.subtype.to_ascii_uppercase(),
-            params: params(&mime.params),
-            disposition: disposition(mime),
-            language: mime.language.clone(),
-            location: mime.location.clone(),
+            parts: children.iter().map(|c| render(c, utf8)).collect(),
+            subtype: part.subtype.to_ascii_uppercase(),
+            params: params(&part.params),
+            disposition: disposition(&part.disposition),
+            language: part.language.clone(),
+            location: part.location.clone(),
         });
     }
-    let body = slice(raw, &entity.body);
-    let content = match &entity.kind {
-        Kind::Message(inner) => Content::Message {
-            envelope: Box::new(envelope(raw, inner, utf8)),
-            body: Box::new(structure(raw, inner, utf8)),
-            lines: count_lines(body),
+    let content = match &part.content {
+        structure::Content::Message(inner) => Content::Message {
+            envelope: Box::new(envelope::render(&inner.envelope, utf8)),
+            body: Box::new(render(&inner.root, utf8)),
+            lines: part.lines,
         },
-        _ if mime.media_type == "text" => Content::Text {
-            lines: count_lines(body),
-        },
+        _ if part.media_type == "text" => Content::Text { lines: part.lines },
         _ => Content::Basic {
-            media_type: mime.media_type.to_ascii_uppercase(),
+            media_type: part.media_type.to_ascii_uppercase(),
         },
     };
     BodyStructure::Single(SinglePart {
         content,
-        subtype: mime.subtype.to_ascii_uppercase(),
-        params: params(&mime.params),
-        id: mime.id.clone(),
-        description: mime.description.clone().map(|d| downgrade(d, utf8)),
-        encoding: mime
+        subtype: part.subtype.to_ascii_uppercase(),
+        params: params(&part.params),
+        id: part.id.clone(),
+        description: part.description.clone().map(|d| downgrade(d, utf8)),
+        encoding: part
             .encoding
             .as_deref()
             .map_or_else(|| "7BIT".to_string(), str::to_ascii_uppercase),
-        size: body.len() as u64,
-        md5: mime.md5.clone(),
-        disposition: disposition(mime),
-        language: mime.language.clone(),
-        location: mime.location.clone(),
+        size: part.size(),
+        md5: part.md5.clone(),
+        disposition: disposition(&part.disposition),
+        language: part.language.clone(),
+        location: part.location.clone(),
     })
 }

@@ -12,8 +12,11 @@
 //! (`Address::Group`, with nameless groups for the mailboxes around real groups) would do; the
 //! test below pins these behaviours.
 
+use serde::{Deserialize, Serialize};
+
 /// One entry of an address list: a mailbox or a group of them (RFC 5322 §3.4).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Address {
     /// A single mailbox.
     Mailbox(Mailbox),
@@ -27,15 +30,19 @@ pub enum Address {
 }
 
 /// A mailbox (RFC 5322 §3.4 `mailbox`), its parts as written.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mailbox {
     /// The display name (encoded-words not decoded), or the last comment when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The obsolete source route (`@a,@b`, RFC 5322 §4.4); almost always `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub route: Option<String>,
     /// The local part, unquoted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local: Option<String>,
     /// The domain; empty (not absent) for a mailbox without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
 }
 

@@ -16,16 +16,30 @@
 //! - [`subject`], [`msgid`]: base subject (RFC 5256 §2.1) and message-id lists (RFC 5256 §4).
 //! - [`threading`], [`intern`]: what threading reads of each message, with message IDs and
 //!   subjects numbered once (RFC 5256 §4).
+//!
+//! What is extracted once, when a message is stored, and read by every protocol:
+//! - [`envelope`]: the describing header fields, as written, addresses parsed.
+//! - [`structure`]: the body structure: every part's Content-* fields, byte ranges, lines and
+//!   sizes (IMAP BODYSTRUCTURE, JMAP EmailBodyPart).
+//! - [`bodies`]: text, HTML and attachment parts (RFC 8621 §4.1.4), hasAttachment.
+//! - [`meta`]: [`MessageMeta`], all of it together with the preview and references, as the
+//!   store keeps it.
 
 pub mod address;
+pub mod bodies;
 pub mod date;
 pub mod decode;
 pub mod encoded;
+pub mod envelope;
 pub mod header;
 pub mod intern;
+pub mod meta;
 pub mod mime;
 pub mod msgid;
 pub mod params;
+pub mod structure;
 pub mod subject;
 pub mod text;
 pub mod threading;
+
+pub use meta::{MAX_REFERENCES, META_VERSION, MessageMeta};

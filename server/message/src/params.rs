@@ -8,13 +8,15 @@
 //! as an extra parameter `title-language`, which the message does not have; it is dropped.
 
 use mail_parser::ContentType;
+use serde::{Deserialize, Serialize};
 
 /// A parsed structured value.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Structured {
     /// The main value (`text/plain`, `attachment`), in the case it was written in.
     pub value: String,
     /// The parameters: names lowercase, values decoded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub params: Vec<(String, String)>,
 }
 

@@ -1,0 +1,192 @@
+//! What is extracted from a message once, when it is stored, so that no reader parses it
+//! again to list or describe it: the envelope, the body structure, the sent date, a preview,
+//! whether it has attachments, and the IDs it refers to. The store keeps it (as JSON, with
+//! [`META_VERSION`]); IMAP renders FETCH ENVELOPE, BODY and BODYSTRUCTURE from it, and JMAP's
+//! Email/get can.
+
+use crate::bodies::Bodies;
+use crate::date;
+use crate::envelope::Envelope;
+use crate::header;
+use crate::mime;
+use crate::msgid::ids;
+use crate::structure::BodyPart;
+use crate::text::preview;
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// The layout of [`MessageMeta`]; bumped whenever it changes. A row of another version does not
+/// deserialize (so it is never read as this one): its message is parsed instead, and the store
+/// extracts it again.
+pub const META_VERSION: u8 = 2;
+
+/// The most entries of References kept for threading. A References field of 500,000 ids must
+/// not cost 500,000 rows per recipient; the thread root (the first) and the nearest ancestors
+/// (the last) are what threading needs (RFC 5322 §3.6.4 trims the same way).
+pub const MAX_REFERENCES: usize = 32;
+
+/// Extracted metadata of one message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageMeta {
+    /// [`META_VERSION`]; deserializing fails on any other.
+    #[serde(deserialize_with = "current_version")]
+    pub v: u8,
+    pub envelope: Envelope,
+    /// The Date header as unix seconds, when it is a date that exists (RFC 5322 §3.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<i64>,
+    pub structure: BodyPart,
+    /// The start of the main text, white space collapsed, at most 200 characters (IMAP
+    /// PREVIEW, RFC 8970 §3; JMAP Email/preview, RFC 8621 §4.1.4).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub preview: String,
+    /// Whether a part is offered for download (RFC 8621 §4.1.4 hasAttachment).
+    #[serde(default)]
+    pub has_attachment: bool,
+    /// The message IDs this one refers to, without angle brackets (RFC 5256 §4 normalisation):
+    /// In-Reply-To's, then at most [`MAX_REFERENCES`] of References, its first and its last;
+    /// what the store threads by.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+}
+
+fn current_version<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u8, D::Error> {
+    let v = u8::deserialize(deserializer)?;
+    if v == META_VERSION {
+        Ok(v)
+    } else {
+        Err(serde::de::Error::custom(format_args!(
+            "metadata of version {v}, not {META_VERSION}"
+        )))
+    }
+}
+
+impl MessageMeta {
+    /// Extracts the metadata of a raw RFC 5322 message. Never fails: what does not parse is
+    /// described as [`crate::mime`] describes it (a text/plain leaf).
+    pub fn extract(raw: &[u8]) -> MessageMeta {
+        let root = mime::parse(raw);
+        let fields = root.fields(raw);
+        let structure = BodyPart::of(raw, &root);
+        let text = |name| header::text(&fields, name).unwrap_or_default();
+        let mut references = ids(&text("In-Reply-To"));
+        references.extend(bounded(ids(&text("References"))));
+        references.dedup();
+        MessageMeta {
+            v: META_VERSION,
+            envelope: Envelope::of(&fields),
+            sent_at: date::sent(&fields).map(|d| d.unix),
+            has_attachment: Bodies::of(&structure).has_attachment(),
+            preview: preview(raw, &root),
+            structure,
+            references,
+        }
+    }
+
+    /// The message's own Message-ID, normalised as its references are.
+    pub fn message_id(&self) -> Option<String> {
+        ids(self.envelope.message_id.as_deref()?).into_iter().next()
+    }
+}
+
+fn bounded(mut ids: Vec<String>) -> Vec<String> {
+    if ids.len() > MAX_REFERENCES {
+        let tail = ids.len() - (MAX_REFERENCES - 1);
+        ids.drain(1..tail);
+    }
+    ids
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::structure::Content;
+
+    const MULTIPART: &[u8] = b"From: Alice <alice@example.com>\r\n\
+To: bob@example.com, Carol <carol@example.com>\r\n\
+Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n\
+Message-ID: <m1@example.com>\r\n\
+In-Reply-To: <m0@example.com>\r\n\
+Date: Mon, 23 Nov 2026 10:00:00 +0000\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"b1\"\r\n\
+\r\n\
+--b1\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\
+\r\n\
+Hello Bob,\r\nsee attached.\r\n\
+--b1\r\n\
+Content-Type: application/pdf; name=\"a.pdf\"\r\n\
+Content-Disposition: attachment; filename=\"a.pdf\"\r\n\
+Content-Transfer-Encoding: base64\r\n\
+\r\n\
+JVBERi0=\r\n\
+--b1--\r\n";
+
+    #[test]
+    fn references_are_bounded_to_the_first_and_the_last() {
+        let refs: Vec<String> = (0..1000).map(|i| format!("<r{i}@x>")).collect();
+        let raw = format!(
+            "Message-ID: <me@x>\r\nReferences: {}\r\nSubject: t\r\n\r\nbody\r\n",
+            refs.join(" ")
+        );
+        let meta = MessageMeta::extract(raw.as_bytes());
+        assert_eq!(meta.references.len(), MAX_REFERENCES);
+        assert_eq!(meta.references[0], "r0@x");
+        assert_eq!(
+            meta.references[1],
+            format!("r{}@x", 1000 - (MAX_REFERENCES - 1))
+        );
+        assert_eq!(meta.references.last().unwrap(), "r999@x");
+    }
+
+    #[test]
+    fn extracts_envelope_structure_and_references() {
+        let meta = MessageMeta::extract(MULTIPART);
+        assert_eq!(
+            meta.envelope.subject.as_deref(),
+            Some("=?utf-8?q?Gr=C3=BC=C3=9Fe?=")
+        );
+        assert_eq!(meta.envelope.to.as_ref().map(Vec::len), Some(2));
+        assert_eq!(meta.message_id().as_deref(), Some("m1@example.com"));
+        assert_eq!(meta.references, ["m0@example.com"]);
+        assert_eq!(meta.sent_at, Some(1795428000));
+        let s = &meta.structure;
+        assert_eq!(
+            (s.media_type.as_str(), s.subtype.as_str()),
+            ("multipart", "mixed")
+        );
+        let Content::Multipart(parts) = &s.content else {
+            panic!("two parts expected: {s:?}")
+        };
+        let [text, pdf] = &parts[..] else {
+            panic!("two parts expected: {s:?}")
+        };
+        assert_eq!((text.subtype.as_str(), text.lines), ("plain", 2));
+        assert!(MULTIPART[text.body_range()].starts_with(b"Hello Bob"));
+        assert_eq!(pdf.name(), Some("a.pdf"));
+        assert_eq!(pdf.encoding.as_deref(), Some("base64"));
+        assert!(meta.has_attachment);
+        assert_eq!(meta.preview, "Hello Bob, see attached.");
+    }
+
+    #[test]
+    fn round_trips_through_json_and_refuses_other_versions() {
+        let meta = MessageMeta::extract(MULTIPART);
+        let json = serde_json::to_string(&meta).unwrap();
+        assert!(json.starts_with("{\"v\":2,"), "{json}");
+        assert_eq!(serde_json::from_str::<MessageMeta>(&json).unwrap(), meta);
+        let old = json.replacen("{\"v\":2,", "{\"v\":1,", 1);
+        assert!(serde_json::from_str::<MessageMeta>(&old).is_err());
+        let v1 = r#"{"v":1,"envelope":{"date":null,"sent_at":null,"subject":"x","from":[],"sender":[],"reply_to":[],"to":[],"cc":[],"bcc":[],"in_reply_to":null,"message_id":null},"structure":{"content_type":"text","subtype":"plain","params":[],"id":null,"description":null,"encoding":null,"disposition":null,"disposition_params":[],"language":[],"location":null,"header_offset":0,"body_offset":12,"end_offset":14,"lines":1,"parts":[]},"preview":"","has_attachment":false,"references":[]}"#;
+        assert!(serde_json::from_str::<MessageMeta>(v1).is_err());
+    }
+
+    #[test]
+    fn garbage_still_gets_a_structure() {
+        let raw = b"\xff\xfe not a message";
+        let meta = MessageMeta::extract(raw);
+        assert_eq!(meta.structure.media_type, "text");
+        assert_eq!(meta.structure.end, raw.len() as u64);
+        assert_eq!(meta.envelope, Envelope::default());
+    }
+}
