@@ -481,7 +481,7 @@ mod tests {
     }
 
     /// mail-parser parses a message/rfc822 part in place: its parts' offsets are into the whole
-    /// message (the store's `meta.rs` adds the part's body offset to them, which counts it twice).
+    /// message (adding the part's body offset to them would count it twice).
     #[test]
     fn nested_message_offsets_are_into_the_whole_message() {
         let message = MessageParser::default().parse(NESTED).unwrap();

@@ -10,7 +10,8 @@
 //! - [`backend`]: the traits a backend implements, one per concern.
 //! - [`access`]: actors and rights, decided in one place ([`access::rights`]).
 //! - [`model`]: ids, accounts, domains, mailboxes, messages, flags (plain data).
-//! - [`meta`]: what is extracted from a message once at delivery (envelope, structure, preview).
+//! - [`meta`]: what is extracted from a message once at delivery (envelope, structure, preview),
+//!   by kantor-message, the one parser of messages.
 //! - [`keys`]: what SEARCH, SORT and THREAD read of an email, kept at delivery.
 //! - [`blob`]: content-addressed message bodies ([`BlobStore`], local files first).
 //! - [`changes`]: the per-account change counter, the log's rows, and the wake-ups after commits.
