@@ -57,7 +57,7 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
         .with_context(|| format!("cannot restrict access to {}", args.data.display()))?;
     collect_garbage_every(store.clone(), &config.store);
     store.install_key_extractor(kantor_imap_message::keys::EXTRACTOR);
-    backfill_keys(store.clone());
+    backfill(store.clone());
     let directory = Directory::new(store, auth_policy(&config));
 
     // Only once every port is ours does a first start create the administrator: one that cannot
@@ -259,10 +259,14 @@ async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// Gives the emails stored before the search and sort keys existed (or by another version of
-/// them) their keys, in the background: until then SEARCH, SORT and THREAD read those messages.
-fn backfill_keys(store: Store) {
+/// Extracts again the metadata of emails stored with an older layout of it, then gives the
+/// emails stored before the search and sort keys existed (or by another version of them) their
+/// keys, in the background: until then FETCH, and SEARCH, SORT and THREAD, parse those messages.
+fn backfill(store: Store) {
     tokio::spawn(async move {
+        if let Err(e) = store.backfill_meta().await {
+            tracing::warn!(error = %e, "store: extracting email metadata failed");
+        }
         if let Err(e) = store.backfill_keys().await {
             tracing::warn!(error = %e, "store: computing search and sort keys failed");
         }

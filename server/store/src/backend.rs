@@ -176,6 +176,12 @@ pub trait MailBackend: Send + Sync + 'static {
         account_id: AccountId,
         id: MessageId,
     ) -> Result<MessageMeta>;
+    fn message_metas(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        ids: &[MessageId],
+    ) -> Result<Vec<Option<MessageMeta>>>;
     fn message_keys(
         &self,
         actor: Actor,
@@ -245,12 +251,14 @@ pub trait QueueBackend: Send + Sync + 'static {
     fn queue_entries(&self) -> Result<Vec<QueueEntry>>;
 }
 
-/// Work in the background: the collector, pruning the log, search and sort keys.
+/// Work in the background: the collector, pruning the log, search and sort keys, metadata of
+/// older layouts.
 pub trait MaintenanceBackend: Send + Sync + 'static {
     fn collect_garbage(&self, grace: Duration) -> BoxFuture<'_, Result<GcReport>>;
     fn prune_changes(&self, max_age: Duration) -> BoxFuture<'_, Result<u64>>;
     fn install_key_extractor(&self, extractor: KeyExtractor);
     fn backfill_keys(&self) -> BoxFuture<'_, Result<u64>>;
+    fn backfill_meta(&self) -> BoxFuture<'_, Result<u64>>;
 }
 
 /// Message bodies by content hash ([`crate::BlobStore`] underneath, as the backend keeps it).

@@ -188,6 +188,18 @@ impl Mail {
         self.backend().message_meta(self.actor, account_id, id)
     }
 
+    /// The stored metadata of these emails of `account_id`, in the order asked, in one read
+    /// (also of an email expunged moments ago, until the collector removes it). `None` for an
+    /// email the account does not have, and for metadata of another layout
+    /// ([`crate::meta::META_VERSION`]): parse the message instead.
+    pub fn message_metas(
+        &self,
+        account_id: AccountId,
+        ids: &[MessageId],
+    ) -> Result<Vec<Option<MessageMeta>>> {
+        self.backend().message_metas(self.actor, account_id, ids)
+    }
+
     /// The keys of the messages of a mailbox that have keys of the installed version, in UID
     /// order, with only `wanted` filled in (one read; `complete` false for an email whose keys
     /// were too large to keep). Messages without such keys are left out: read them.

@@ -130,4 +130,12 @@ impl Store {
     pub async fn backfill_keys(&self) -> Result<u64> {
         self.backend.backfill_keys().await
     }
+
+    /// Extracts again the metadata of every email whose metadata was written with another
+    /// layout (an older [`crate::meta::META_VERSION`]), a batch per write job, and logs the
+    /// progress. Returns how many emails it extracted. Until it is done, readers parse those
+    /// emails instead. Safe beside deliveries.
+    pub async fn backfill_meta(&self) -> Result<u64> {
+        self.backend.backfill_meta().await
+    }
 }

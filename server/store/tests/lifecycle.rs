@@ -275,6 +275,11 @@ async fn a_user_reaches_no_other_account_by_id() {
         Err(StoreError::NotFound(_))
     ));
     assert!(as_bob.message_meta(alice.id, added[0].message_id).is_err());
+    assert!(
+        as_bob
+            .message_metas(alice.id, &[added[0].message_id])
+            .is_err()
+    );
     assert!(as_bob.changes_since(alice.id, 0).is_err());
     let ids = vec![added[0].uid];
     let change = FlagChange {

@@ -287,6 +287,15 @@ impl MailBackend for SqliteBackend {
         self.message_meta(actor, account_id, id)
     }
 
+    fn message_metas(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        ids: &[MessageId],
+    ) -> Result<Vec<Option<MessageMeta>>> {
+        self.message_metas(actor, account_id, ids)
+    }
+
     fn message_keys(
         &self,
         actor: Actor,
@@ -401,6 +410,10 @@ impl MaintenanceBackend for SqliteBackend {
 
     fn backfill_keys(&self) -> BoxFuture<'_, Result<u64>> {
         Box::pin(self.backfill_keys())
+    }
+
+    fn backfill_meta(&self) -> BoxFuture<'_, Result<u64>> {
+        Box::pin(self.backfill_meta())
     }
 }
 

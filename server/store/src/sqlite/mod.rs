@@ -6,7 +6,8 @@
 //! - `writer`: the one write connection, on its own thread, committing batches (group commit).
 //! - `directory` (domains, aliases), `accounts`, `groups`, `mailboxes`, `mailbox_tree`,
 //!   `subscriptions`, `messages` (listing and adding), `filing`, `flags`, `edits` (copy, move,
-//!   expunge), `changes` (the log), `queue`, `sort_keys`, `gc` (the collector): the operations,
+//!   expunge), `changes` (the log), `queue`, `sort_keys`, `email_meta` (the metadata a batch of
+//!   emails at a time, and extracting old layouts again), `gc` (the collector): the operations,
 //!   as `impl SqliteBackend` blocks by entity; `backend` implements the [`crate::Backend`]
 //!   traits with them.
 //! - `access`: whose a mailbox is, for the rights check (`crate::access` decides).
@@ -23,6 +24,7 @@ mod backend;
 mod changes;
 mod directory;
 mod edits;
+mod email_meta;
 mod error;
 mod filing;
 mod flags;
