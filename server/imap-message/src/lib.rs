@@ -2,7 +2,8 @@
 //! metadata, raw bytes) with no session state and no I/O beyond the store's reads.
 //!
 //! Public API:
-//! - [`fetch`]: FETCH data items (RFC 9051 §6.4.5, §7.5.2; BINARY RFC 3516; PREVIEW RFC 8970).
+//! - [`fetch`]: FETCH data items (RFC 9051 §6.4.5, §7.5.2; BINARY RFC 3516; PREVIEW RFC 8970);
+//!   ENVELOPE, BODY, BODYSTRUCTURE and PREVIEW from the metadata stored at delivery.
 //! - [`search`]: SEARCH keys (RFC 9051 §6.4.4, CONDSTORE, WITHIN, SAVEDATE, OBJECTID).
 //! - [`sort`]: SORT (RFC 5256), SORT=DISPLAY (RFC 5957).
 //! - [`thread`]: THREAD=REFERENCES and THREAD=ORDEREDSUBJECT (RFC 5256).
@@ -12,7 +13,9 @@
 //! Inside: messages are parsed by kantor-message (MIME tree, header fields, addresses, dates,
 //! encodings, decoded text, base subjects, message IDs, threading data), the one parser every
 //! protocol shares; this crate turns what it gives into IMAP's answers.
-//! - `envelope`, `structure`, `section`: ENVELOPE, BODYSTRUCTURE, BODY[...]/BINARY.
+//! - `envelope`, `structure`: ENVELOPE and BODY/BODYSTRUCTURE rendered from kantor-message's
+//!   envelope and body structure (stored, or of the parsed message: the same answer).
+//! - `section`: BODY[...] and BINARY[...] from the parsed message's byte ranges.
 //! - `search`, `sort`, `thread`: the commands, over stored keys or parsed headers; SORT ranks
 //!   its values, and THREAD numbers IDs and subjects, with kantor-message's interner.
 

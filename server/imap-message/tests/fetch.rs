@@ -13,8 +13,13 @@ use std::num::{NonZeroU32, NonZeroU64};
 
 const UTF8: FetchOptions = FetchOptions { utf8: true };
 
+/// One item, fetched from the message's bytes and with its stored metadata: both must agree.
 fn one(c: &Corpus, n: usize, attribute: A, options: FetchOptions) -> FetchItem {
-    let mut items = fetch(&c.store, c.message(n), &[attribute], options).unwrap();
+    let attributes = [attribute];
+    let mut items = fetch(&c.store, c.message(n), None, &attributes, options).unwrap();
+    let meta = c.meta(n);
+    let stored = fetch(&c.store, c.message(n), Some(&meta), &attributes, options).unwrap();
+    assert_eq!(stored, items, "message {n}, {:?}", attributes[0]);
     assert_eq!(items.len(), 1);
     items.remove(0)
 }
@@ -228,6 +233,7 @@ async fn rfc822_items_and_seen() {
     let items = fetch(
         &c.store,
         c.message(1),
+        None,
         &[A::Rfc822Header, A::Rfc822Text, A::Rfc822],
         UTF8,
     )
@@ -348,7 +354,7 @@ async fn binary_decodes_content() {
             part: Some(part("1")),
         },
     ] {
-        let result = fetch(&c.store, c.message(10), &[attribute], UTF8);
+        let result = fetch(&c.store, c.message(10), None, &[attribute], UTF8);
         assert!(matches!(result, Err(FetchError::UnknownCte)), "{result:?}");
     }
 }
@@ -476,6 +482,7 @@ async fn summary_items() {
     let items = fetch(
         &c.store,
         c.message(2),
+        Some(&c.meta(2)),
         &[
             A::Flags,
             A::Uid,
@@ -576,7 +583,11 @@ async fn every_item_of_every_message_without_panicking() {
         A::ThreadId,
     ];
     for n in 1..=12 {
-        let items = fetch(&c.store, c.message(n), &everything, FetchOptions::default()).unwrap();
+        let options = FetchOptions::default();
+        let items = fetch(&c.store, c.message(n), None, &everything, options).unwrap();
         assert_eq!(items.len(), everything.len(), "message {n}");
+        let meta = c.meta(n);
+        let stored = fetch(&c.store, c.message(n), Some(&meta), &everything, options).unwrap();
+        assert_eq!(stored, items, "message {n}");
     }
 }

@@ -174,6 +174,30 @@ In-Reply-To: <party-1@example.com> (Erin's message)\r\n\
 \r\n\
 I bring drinks.\r\n";
 
+/// Messages that make the header code work: encoded words (Q and B, adjacent, in names and
+/// subjects), missing and repeated fields, groups, comments, odd and missing dates, long and
+/// quoted References, reply and forward markers, 8-bit headers.
+pub const ODD: [&[u8]; 12] = [
+    b"From: =?utf-8?q?J=C3=B6rg?= <joerg@example.com>, Ann <ann@x.test>\r\n\
+To: undisclosed-recipients:;\r\nSubject: =?utf-8?b?R3LDvMOfZQ==?= =?utf-8?q?_aus_K=C3=B6ln?=\r\n\
+Date: 31 Feb 2024 10:00:00 +0000\r\nMessage-ID: <\"quoted id\"@x.test>\r\n\r\nbody\r\n",
+    b"From: <user (comment)@ domain.org>\r\nSubject: [list] Re: Fwd: Plan (fwd)\r\n\
+Date: Mon, 2 Feb 99 10:00:00 EST\r\nReferences: <\"quoted id\"@x.test> (a comment <c@d>)\r\n\r\nx\r\n",
+    b"Subject: no from, no date\r\nCc: Team: a@x.test, b@x.test;, solo@y.test\r\nBcc: hidden@z.test\r\n\r\nx\r\n",
+    b"From: first@x.test\r\nFrom: second@x.test\r\nSubject: Re: =?iso-8859-1?q?caf=E9?=\r\n\
+Date: 1 Jan 2020 23:30 +0200\r\nIn-Reply-To: <a@x.test> <b@x.test>\r\n\r\nx\r\n",
+    b"From: \"Doe, Jane\" <jane@example.com>\r\nSender: sec@example.com\r\nReply-To: r@example.com\r\n\
+To: Bob <bob@example.org>,\r\n carol@example.org\r\nSubject:\r\n\
+Date: Tue, 02 Jan 2024 10:00:00 +0000\r\nMessage-ID: <m5@x.test>\r\n\r\nx\r\n",
+    b"From: Caf\xc3\xa9 Owner <owner@caf\xc3\xa9.test>\r\nSubject: Gr\xc3\xbc\xc3\x9fe\r\nDate: not a date\r\n\r\nx\r\n",
+    b"Subject: [fwd: Re: hello]\r\nMessage-ID: <m7@x.test>\r\nReferences: <m5@x.test>\r\n\r\n",
+    b"Subject: RE: hello\r\nMessage-ID: <m8@x.test>\r\nReferences: <m7@x.test> <m5@x.test>\r\n\r\nx\r\n",
+    b"\xff\xfe not a message at all",
+    b"From: a@b.test\r\nSubject: Re: hello\r\nMessage-ID: <m10@x.test>\r\nIn-Reply-To: <m7@x.test>\r\n\r\nx\r\n",
+    b"From: Zed <zed@x.test>\r\nSubject: hello\r\nMessage-ID: <m7@x.test>\r\n\r\nduplicate id\r\n",
+    b"From: =?utf-8?q?=00nul?= <nul@x.test>\r\nSubject: =?utf-8?q?a=00b?=\r\n\r\nx\r\n",
+];
+
 /// 2024-01-01 00:00:00 UTC.
 pub const JAN_1_2024: i64 = 1_704_067_200;
 
@@ -214,6 +238,7 @@ fn flags(n: usize) -> (Flags, Vec<String>) {
 pub struct Corpus {
     _dir: tempfile::TempDir,
     pub store: Mail,
+    pub account: AccountId,
     pub inbox: MailboxId,
     pub summaries: Vec<MessageSummary>,
 }
@@ -228,6 +253,13 @@ impl Corpus {
         (1..=self.summaries.len())
             .map(|n| self.message(n))
             .collect()
+    }
+
+    /// The metadata the store kept of message `n`.
+    pub fn meta(&self, n: usize) -> MessageMeta {
+        let id = self.summaries[n - 1].id;
+        let mut metas = self.store.message_metas(self.account, &[id]).unwrap();
+        metas.remove(0).expect("stored metadata")
     }
 
     pub fn message(&self, n: usize) -> Message<'_> {
@@ -306,6 +338,7 @@ async fn store_all(messages: Vec<Stored>, keys: bool) -> Corpus {
     Corpus {
         _dir: dir,
         store,
+        account: account.id,
         inbox,
         summaries,
     }

@@ -1,12 +1,14 @@
 //! FETCH and UID FETCH (RFC 9051 §6.4.5, §6.4.9) with CHANGEDSINCE and VANISHED (RFC 7162
 //! §3.1.4.1, §3.2.6). The items themselves are rendered by `kantor-imap-message`; this module
-//! picks the messages, sets `\Seen` where a body is fetched without PEEK, and adds the items the
-//! RFCs make implicit (UID for UID FETCH, MODSEQ with CHANGEDSINCE or CONDSTORE, FLAGS when
-//! `\Seen` was just set).
+//! picks the messages, reads their stored metadata a batch at a time when an item is answered
+//! from it (ENVELOPE, BODY, BODYSTRUCTURE, PREVIEW), sets `\Seen` where a body is fetched
+//! without PEEK, and adds the items the RFCs make implicit (UID for UID FETCH, MODSEQ with
+//! CHANGEDSINCE or CONDSTORE, FLAGS when `\Seen` was just set).
 
 use crate::outcome::{Done, Outcome, Refusal};
 use crate::sequence;
 use crate::session::{FLUSH_AT, Session};
+use crate::view::Entry;
 use kantor_imap_message::fetch::{FetchError, FetchOptions};
 use kantor_imap_proto::command::fetch::{Fetch, FetchAttribute};
 use kantor_imap_proto::types::SeqList;
@@ -14,6 +16,9 @@ use kantor_imap_proto::{Code, Data, SequenceSet};
 use kantor_store::{FlagChange, FlagOperation, Flags};
 use std::collections::HashSet;
 use std::num::NonZeroU32;
+
+/// Messages whose stored metadata is read at once.
+const META_BATCH: usize = 100;
 
 pub(crate) async fn fetch(session: &mut Session, fetch: Fetch) -> Outcome {
     if fetch.vanished && !session.enabled.qresync {
@@ -101,31 +106,44 @@ pub(crate) async fn fetch(session: &mut Session, fetch: Fetch) -> Outcome {
     }
 
     let (mut unknown_cte, mut gone) = (false, false);
-    for seq in seqs {
-        let Some(entry) = selected.view.get(seq) else {
-            continue;
-        };
-        let attributes = if seen_now.contains(&seq) {
-            &with_flags
-        } else {
-            &attributes
-        };
-        let message = entry.at(seq);
-        match kantor_imap_message::fetch::fetch(store, message, attributes, options) {
-            Ok(items) => {
-                if let Some(seq) = NonZeroU32::new(seq) {
-                    session.out.data(Data::Fetch { seq, items });
-                }
+    let reads_meta = kantor_imap_message::fetch::reads_meta(&with_flags);
+    for chunk in seqs.chunks(META_BATCH) {
+        let view = &selected.view;
+        let entries: Vec<(u32, &Entry)> = chunk
+            .iter()
+            .filter_map(|&seq| Some((seq, view.get(seq)?)))
+            .collect();
+        let metas = match reads_meta {
+            true => {
+                let ids: Vec<_> = entries.iter().map(|(_, e)| e.message.id).collect();
+                store.message_metas(view.account_id, &ids)?
             }
-            Err(FetchError::UnknownCte) => unknown_cte = true,
-            Err(_) if entry.expunged => gone = true,
-            Err(FetchError::Store(e)) => return Err(e.into()),
+            false => Vec::new(),
+        };
+        for (i, &(seq, entry)) in entries.iter().enumerate() {
+            let attributes = if seen_now.contains(&seq) {
+                &with_flags
+            } else {
+                &attributes
+            };
+            let meta = metas.get(i).and_then(Option::as_ref);
+            let message = entry.at(seq);
+            match kantor_imap_message::fetch::fetch(store, message, meta, attributes, options) {
+                Ok(items) => {
+                    if let Some(seq) = NonZeroU32::new(seq) {
+                        session.out.data(Data::Fetch { seq, items });
+                    }
+                }
+                Err(FetchError::UnknownCte) => unknown_cte = true,
+                Err(_) if entry.expunged => gone = true,
+                Err(FetchError::Store(e)) => return Err(e.into()),
+            }
+            session
+                .out
+                .spill(&mut session.conn, FLUSH_AT)
+                .await
+                .map_err(|e| Refusal::Fault(format!("write failed: {e}")))?;
         }
-        session
-            .out
-            .spill(&mut session.conn, FLUSH_AT)
-            .await
-            .map_err(|e| Refusal::Fault(format!("write failed: {e}")))?;
     }
     if unknown_cte {
         // RFC 3516 §4.2.

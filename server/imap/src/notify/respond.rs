@@ -8,7 +8,7 @@ use super::translate::{ListNotice, Notice};
 use crate::names::DELIMITER;
 use crate::session::output::Output;
 use crate::session::state::Enabled;
-use crate::view::MailboxView;
+use crate::view::{Entry, MailboxView};
 use kantor_imap_message::fetch::FetchOptions;
 use kantor_imap_proto::Data;
 use kantor_imap_proto::command::fetch::FetchAttribute;
@@ -110,13 +110,23 @@ pub(super) fn new_messages(
             utf8: enabled.utf8_names(),
         };
         let first = view.entries().partition_point(|e| e.uid() <= before);
-        for (index, entry) in view.entries().iter().enumerate().skip(first) {
-            if notifier.own_arrivals.contains(&(mailbox_id, entry.uid())) {
-                continue;
+        let arrived: Vec<(u32, &Entry)> = (view.entries().iter().enumerate().skip(first))
+            .filter(|(_, e)| !notifier.own_arrivals.contains(&(mailbox_id, e.uid())))
+            .map(|(index, e)| (index as u32 + 1, e))
+            .collect();
+        let metas = match kantor_imap_message::fetch::reads_meta(&attributes) {
+            true => {
+                let ids: Vec<_> = arrived.iter().map(|(_, e)| e.message.id).collect();
+                store
+                    .message_metas(view.account_id, &ids)
+                    .unwrap_or_default()
             }
-            let seq = index as u32 + 1;
+            false => Vec::new(),
+        };
+        for (i, &(seq, entry)) in arrived.iter().enumerate() {
+            let meta = metas.get(i).and_then(Option::as_ref);
             let message = entry.at(seq);
-            match kantor_imap_message::fetch::fetch(store, message, &attributes, options) {
+            match kantor_imap_message::fetch::fetch(store, message, meta, &attributes, options) {
                 Ok(items) => {
                     if let Some(seq) = NonZeroU32::new(seq) {
                         out.data(Data::Fetch { seq, items });
