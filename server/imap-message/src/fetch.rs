@@ -3,7 +3,7 @@
 //!
 //! FLAGS, UID, sizes, dates, MODSEQ and object ids come from the summary; ENVELOPE, BODY,
 //! BODYSTRUCTURE and PREVIEW from the metadata the store extracted when the message arrived
-//! (`MessageMeta`, read for a batch of messages by the session, [`reads_meta`]). The message's
+//! (read for a batch of messages by the session: [`meta_need`], [`read_metas`]). The message's
 //! bytes are read (once) only when an item needs them, or when the metadata is missing (not yet
 //! extracted again after an upgrade): then ENVELOPE and the rest are rendered from the parsed
 //! message, through the same kantor-message description, so both ways answer alike. The bytes
@@ -12,14 +12,14 @@
 //! that).
 
 use crate::Message;
-use crate::envelope::{self, envelope};
+use crate::envelope::envelope;
 use crate::section::{binary, partial, section};
-use crate::structure::{self, structure};
+use crate::stored::{answers, item};
+use crate::structure::structure;
 use kantor_imap_proto::command::fetch::{FetchAttribute, Section};
 use kantor_imap_proto::datetime::DateTime;
 use kantor_imap_proto::response::fetch::FetchItem;
 use kantor_imap_proto::types::{Flag, FlagFetch, ObjectId};
-use kantor_message::MessageMeta;
 use kantor_message::decode::UnknownCte;
 use kantor_message::mime::{self, Entity, slice};
 use kantor_message::text::preview;
@@ -54,18 +54,20 @@ struct Loaded {
     root: Entity,
 }
 
+pub use crate::stored::{MetaNeed, StoredMeta, meta_need, read_metas};
+
 /// The items of `* n FETCH (...)` for `message`, in the order asked; `meta` is the message's
-/// stored metadata, when the caller read it (see [`reads_meta`]).
+/// stored metadata, when the caller read it (see [`meta_need`]).
 pub fn fetch(
     store: &Store,
     message: Message<'_>,
-    meta: Option<&MessageMeta>,
+    meta: Option<&StoredMeta>,
     attributes: &[FetchAttribute],
     options: FetchOptions,
 ) -> Result<Vec<FetchItem>, FetchError> {
     use FetchAttribute as A;
     let summary = message.summary;
-    let from_bytes = |a: &&FetchAttribute| meta.is_none() || !in_meta(a);
+    let from_bytes = |a: &&FetchAttribute| !meta.is_some_and(|m| answers(m, a));
     let loaded = if attributes.iter().filter(from_bytes).any(needs_content) {
         let raw = if attributes.iter().filter(from_bytes).all(header_only) {
             store.read_blob_header(&summary.blob)?
@@ -84,7 +86,7 @@ pub fn fetch(
     let utf8 = options.utf8;
     let mut items = Vec::with_capacity(attributes.len());
     for attribute in attributes {
-        if let Some(item) = meta.and_then(|m| stored(attribute, m, utf8)) {
+        if let Some(item) = meta.and_then(|m| item(attribute, m, utf8)) {
             items.push(item);
             continue;
         }
@@ -158,35 +160,6 @@ pub fn fetch(
         items.push(item);
     }
     Ok(items)
-}
-
-/// Whether stored metadata answers any of these attributes: the caller then reads it for the
-/// messages it fetches (`Mail::message_metas`, a batch at a time) and hands it to [`fetch`].
-pub fn reads_meta(attributes: &[FetchAttribute]) -> bool {
-    attributes.iter().any(in_meta)
-}
-
-/// Whether `attribute` is answered from the stored metadata.
-fn in_meta(attribute: &FetchAttribute) -> bool {
-    use FetchAttribute as A;
-    matches!(
-        attribute,
-        A::Envelope | A::Body | A::BodyStructure | A::Preview { .. }
-    )
-}
-
-/// `attribute` from the stored metadata, if it is answered from there.
-fn stored(attribute: &FetchAttribute, meta: &MessageMeta, utf8: bool) -> Option<FetchItem> {
-    use FetchAttribute as A;
-    Some(match attribute {
-        A::Envelope => FetchItem::Envelope(Box::new(envelope::render(&meta.envelope, utf8))),
-        A::Body => FetchItem::Body(Box::new(structure::render(&meta.structure, utf8))),
-        A::BodyStructure => {
-            FetchItem::BodyStructure(Box::new(structure::render(&meta.structure, utf8)))
-        }
-        A::Preview { .. } => FetchItem::Preview(Some(meta.preview.clone())),
-        _ => return None,
-    })
 }
 
 /// Whether fetching `attribute` needs the message's bytes.

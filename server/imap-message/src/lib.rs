@@ -27,6 +27,7 @@ mod robustness;
 pub mod search;
 mod section;
 pub mod sort;
+mod stored;
 mod structure;
 pub mod thread;
 

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use kantor_imap_message::fetch::{FetchError, FetchOptions, fetch, sets_seen};
+use kantor_imap_message::fetch::{FetchError, FetchOptions, MetaNeed, fetch, meta_need, sets_seen};
 use kantor_imap_proto::EncodeOptions;
 use kantor_imap_proto::command::fetch::{FetchAttribute as A, Part, Partial, Section};
 use kantor_imap_proto::response::fetch::FetchItem;
@@ -13,13 +13,18 @@ use std::num::{NonZeroU32, NonZeroU64};
 
 const UTF8: FetchOptions = FetchOptions { utf8: true };
 
-/// One item, fetched from the message's bytes and with its stored metadata: both must agree.
+/// One item, fetched from the message's bytes and with its stored metadata (all of it, and as
+/// much as a FETCH of it reads): they must agree.
 fn one(c: &Corpus, n: usize, attribute: A, options: FetchOptions) -> FetchItem {
     let attributes = [attribute];
     let mut items = fetch(&c.store, c.message(n), None, &attributes, options).unwrap();
-    let meta = c.meta(n);
-    let stored = fetch(&c.store, c.message(n), Some(&meta), &attributes, options).unwrap();
-    assert_eq!(stored, items, "message {n}, {:?}", attributes[0]);
+    for need in [MetaNeed::All, meta_need(&attributes)] {
+        if need != MetaNeed::Nothing {
+            let meta = c.meta(n, need);
+            let stored = fetch(&c.store, c.message(n), Some(&meta), &attributes, options);
+            assert_eq!(stored.unwrap(), items, "message {n}, {:?}", attributes[0]);
+        }
+    }
     assert_eq!(items.len(), 1);
     items.remove(0)
 }
@@ -482,7 +487,7 @@ async fn summary_items() {
     let items = fetch(
         &c.store,
         c.message(2),
-        Some(&c.meta(2)),
+        Some(&c.meta(2, MetaNeed::All)),
         &[
             A::Flags,
             A::Uid,
@@ -586,7 +591,7 @@ async fn every_item_of_every_message_without_panicking() {
         let options = FetchOptions::default();
         let items = fetch(&c.store, c.message(n), None, &everything, options).unwrap();
         assert_eq!(items.len(), everything.len(), "message {n}");
-        let meta = c.meta(n);
+        let meta = c.meta(n, meta_need(&everything));
         let stored = fetch(&c.store, c.message(n), Some(&meta), &everything, options).unwrap();
         assert_eq!(stored, items, "message {n}");
     }

@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use kantor_imap_message::fetch::{FetchOptions, fetch, reads_meta};
+use kantor_imap_message::fetch::{FetchOptions, MetaNeed, fetch, meta_need};
 use kantor_imap_proto::command::fetch::FetchAttribute as A;
 
 /// Structures that make the MIME code work: digests, RFC 2231 parameters, every extension
@@ -52,13 +52,15 @@ async fn stored_metadata_answers_as_the_parsed_message() {
         vec![A::Preview { lazy: false }],
         vec![A::Envelope, A::BodyStructure, A::Rfc822Size],
     ];
-    assert!(sets.iter().all(|s| reads_meta(s)));
-    assert!(!reads_meta(&[A::Flags, A::Rfc822Header]));
+    assert_eq!(meta_need(&sets[0]), MetaNeed::Envelope);
+    assert!(sets[1..].iter().all(|s| meta_need(s) == MetaNeed::All));
+    assert_eq!(meta_need(&[A::Flags, A::Rfc822Header]), MetaNeed::Nothing);
     for n in 1..=messages.len() {
-        let meta = c.meta(n);
         for utf8 in [false, true] {
             let options = FetchOptions { utf8 };
             for attributes in &sets {
+                // As the session reads it for this FETCH.
+                let meta = c.meta(n, meta_need(attributes));
                 let parsed = fetch(&c.store, c.message(n), None, attributes, options).unwrap();
                 let stored =
                     fetch(&c.store, c.message(n), Some(&meta), attributes, options).unwrap();

@@ -42,4 +42,4 @@ pub mod subject;
 pub mod text;
 pub mod threading;
 
-pub use meta::{MAX_REFERENCES, META_VERSION, MessageMeta};
+pub use meta::{MAX_REFERENCES, META_VERSION, MessageMeta, envelope_from_json};

@@ -1,8 +1,9 @@
 //! What is extracted from a message once, when it is stored, so that no reader parses it
 //! again to list or describe it: the envelope, the body structure, the sent date, a preview,
-//! whether it has attachments, and the IDs it refers to. The store keeps it (as JSON, with
-//! [`META_VERSION`]); IMAP renders FETCH ENVELOPE, BODY and BODYSTRUCTURE from it, and JMAP's
-//! Email/get can.
+//! whether it has attachments, and the IDs it refers to. The store keeps it as JSON
+//! ([`MessageMeta::to_json`], with [`META_VERSION`]); IMAP renders FETCH ENVELOPE, BODY and
+//! BODYSTRUCTURE from it, and JMAP's Email/get can. A message list reads the envelopes alone
+//! ([`envelope_from_json`]): the rest of each row is skipped without being built.
 
 use crate::bodies::Bodies;
 use crate::date;
@@ -82,10 +83,34 @@ impl MessageMeta {
         }
     }
 
+    /// The metadata as the store keeps it: JSON, `v` first.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Metadata the store kept; `None` when it is of another version or does not parse.
+    pub fn from_json(json: &[u8]) -> Option<MessageMeta> {
+        serde_json::from_slice(json).ok()
+    }
+
     /// The message's own Message-ID, normalised as its references are.
     pub fn message_id(&self) -> Option<String> {
         ids(self.envelope.message_id.as_deref()?).into_iter().next()
     }
+}
+
+/// The envelope alone of metadata the store kept; `None` when it is of another version or does
+/// not parse. The body structure and the rest are skipped, not built.
+pub fn envelope_from_json(json: &[u8]) -> Option<Envelope> {
+    #[derive(Deserialize)]
+    struct Head {
+        #[serde(rename = "v", deserialize_with = "current_version")]
+        _version: u8,
+        envelope: Envelope,
+    }
+    serde_json::from_slice::<Head>(json)
+        .ok()
+        .map(|h| h.envelope)
 }
 
 fn bounded(mut ids: Vec<String>) -> Vec<String> {
@@ -172,13 +197,16 @@ JVBERi0=\r\n\
     #[test]
     fn round_trips_through_json_and_refuses_other_versions() {
         let meta = MessageMeta::extract(MULTIPART);
-        let json = serde_json::to_string(&meta).unwrap();
+        let json = meta.to_json();
         assert!(json.starts_with("{\"v\":2,"), "{json}");
-        assert_eq!(serde_json::from_str::<MessageMeta>(&json).unwrap(), meta);
+        assert_eq!(MessageMeta::from_json(json.as_bytes()), Some(meta.clone()));
+        assert_eq!(envelope_from_json(json.as_bytes()), Some(meta.envelope));
         let old = json.replacen("{\"v\":2,", "{\"v\":1,", 1);
-        assert!(serde_json::from_str::<MessageMeta>(&old).is_err());
+        assert_eq!(MessageMeta::from_json(old.as_bytes()), None);
+        assert_eq!(envelope_from_json(old.as_bytes()), None);
         let v1 = r#"{"v":1,"envelope":{"date":null,"sent_at":null,"subject":"x","from":[],"sender":[],"reply_to":[],"to":[],"cc":[],"bcc":[],"in_reply_to":null,"message_id":null},"structure":{"content_type":"text","subtype":"plain","params":[],"id":null,"description":null,"encoding":null,"disposition":null,"disposition_params":[],"language":[],"location":null,"header_offset":0,"body_offset":12,"end_offset":14,"lines":1,"parts":[]},"preview":"","has_attachment":false,"references":[]}"#;
-        assert!(serde_json::from_str::<MessageMeta>(v1).is_err());
+        assert_eq!(MessageMeta::from_json(v1.as_bytes()), None);
+        assert_eq!(envelope_from_json(v1.as_bytes()), None);
     }
 
     #[test]

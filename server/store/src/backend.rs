@@ -182,6 +182,12 @@ pub trait MailBackend: Send + Sync + 'static {
         account_id: AccountId,
         ids: &[MessageId],
     ) -> Result<Vec<Option<MessageMeta>>>;
+    fn message_envelopes(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        ids: &[MessageId],
+    ) -> Result<Vec<Option<crate::meta::Envelope>>>;
     fn message_keys(
         &self,
         actor: Actor,

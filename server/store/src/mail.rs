@@ -200,6 +200,17 @@ impl Mail {
         self.backend().message_metas(self.actor, account_id, ids)
     }
 
+    /// [`Mail::message_metas`], the envelopes alone: the rest of each row is not built (a
+    /// message list).
+    pub fn message_envelopes(
+        &self,
+        account_id: AccountId,
+        ids: &[MessageId],
+    ) -> Result<Vec<Option<crate::meta::Envelope>>> {
+        self.backend()
+            .message_envelopes(self.actor, account_id, ids)
+    }
+
     /// The keys of the messages of a mailbox that have keys of the installed version, in UID
     /// order, with only `wanted` filled in (one read; `complete` false for an email whose keys
     /// were too large to keep). Messages without such keys are left out: read them.

@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 use kantor_imap_message::Message;
+use kantor_imap_message::fetch::{MetaNeed, StoredMeta, read_metas};
 use kantor_imap_message::search::SearchContext;
 use kantor_store::*;
 
@@ -255,10 +256,10 @@ impl Corpus {
             .collect()
     }
 
-    /// The metadata the store kept of message `n`.
-    pub fn meta(&self, n: usize) -> MessageMeta {
+    /// The metadata the store kept of message `n`, as much as `need` reads.
+    pub fn meta(&self, n: usize, need: MetaNeed) -> StoredMeta {
         let id = self.summaries[n - 1].id;
-        let mut metas = self.store.message_metas(self.account, &[id]).unwrap();
+        let mut metas = read_metas(&self.store, self.account, &[id], need).unwrap();
         metas.remove(0).expect("stored metadata")
     }
 

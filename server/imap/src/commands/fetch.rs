@@ -9,7 +9,7 @@ use crate::outcome::{Done, Outcome, Refusal};
 use crate::sequence;
 use crate::session::{FLUSH_AT, Session};
 use crate::view::Entry;
-use kantor_imap_message::fetch::{FetchError, FetchOptions};
+use kantor_imap_message::fetch::{FetchError, FetchOptions, read_metas};
 use kantor_imap_proto::command::fetch::{Fetch, FetchAttribute};
 use kantor_imap_proto::types::SeqList;
 use kantor_imap_proto::{Code, Data, SequenceSet};
@@ -106,20 +106,15 @@ pub(crate) async fn fetch(session: &mut Session, fetch: Fetch) -> Outcome {
     }
 
     let (mut unknown_cte, mut gone) = (false, false);
-    let reads_meta = kantor_imap_message::fetch::reads_meta(&with_flags);
+    let need = kantor_imap_message::fetch::meta_need(&with_flags);
     for chunk in seqs.chunks(META_BATCH) {
         let view = &selected.view;
         let entries: Vec<(u32, &Entry)> = chunk
             .iter()
             .filter_map(|&seq| Some((seq, view.get(seq)?)))
             .collect();
-        let metas = match reads_meta {
-            true => {
-                let ids: Vec<_> = entries.iter().map(|(_, e)| e.message.id).collect();
-                store.message_metas(view.account_id, &ids)?
-            }
-            false => Vec::new(),
-        };
+        let ids: Vec<_> = entries.iter().map(|(_, e)| e.message.id).collect();
+        let metas = read_metas(store, view.account_id, &ids, need)?;
         for (i, &(seq, entry)) in entries.iter().enumerate() {
             let attributes = if seen_now.contains(&seq) {
                 &with_flags

@@ -9,7 +9,7 @@ use crate::names::DELIMITER;
 use crate::session::output::Output;
 use crate::session::state::Enabled;
 use crate::view::{Entry, MailboxView};
-use kantor_imap_message::fetch::FetchOptions;
+use kantor_imap_message::fetch::{self, FetchOptions};
 use kantor_imap_proto::Data;
 use kantor_imap_proto::command::fetch::FetchAttribute;
 use kantor_imap_proto::response::data::{ListAttribute, ListItem, StatusValue};
@@ -114,19 +114,13 @@ pub(super) fn new_messages(
             .filter(|(_, e)| !notifier.own_arrivals.contains(&(mailbox_id, e.uid())))
             .map(|(index, e)| (index as u32 + 1, e))
             .collect();
-        let metas = match kantor_imap_message::fetch::reads_meta(&attributes) {
-            true => {
-                let ids: Vec<_> = arrived.iter().map(|(_, e)| e.message.id).collect();
-                store
-                    .message_metas(view.account_id, &ids)
-                    .unwrap_or_default()
-            }
-            false => Vec::new(),
-        };
+        let ids: Vec<_> = arrived.iter().map(|(_, e)| e.message.id).collect();
+        let need = fetch::meta_need(&attributes);
+        let metas = fetch::read_metas(store, view.account_id, &ids, need).unwrap_or_default();
         for (i, &(seq, entry)) in arrived.iter().enumerate() {
             let meta = metas.get(i).and_then(Option::as_ref);
             let message = entry.at(seq);
-            match kantor_imap_message::fetch::fetch(store, message, meta, &attributes, options) {
+            match fetch::fetch(store, message, meta, &attributes, options) {
                 Ok(items) => {
                     if let Some(seq) = NonZeroU32::new(seq) {
                         out.data(Data::Fetch { seq, items });

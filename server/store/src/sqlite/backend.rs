@@ -296,6 +296,15 @@ impl MailBackend for SqliteBackend {
         self.message_metas(actor, account_id, ids)
     }
 
+    fn message_envelopes(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        ids: &[MessageId],
+    ) -> Result<Vec<Option<crate::meta::Envelope>>> {
+        self.message_envelopes(actor, account_id, ids)
+    }
+
     fn message_keys(
         &self,
         actor: Actor,

@@ -1,12 +1,13 @@
 //! `email_meta`: the metadata kantor-message extracts from each email (`crate::meta`), written
 //! in the email's own transaction by `filing` and copied with it by COPY; read here a batch of
-//! emails at a time (FETCH of a message list), and extracted again by
-//! [`SqliteBackend::backfill_meta`] for the rows of another [`META_VERSION`].
+//! emails at a time (FETCH of a message list: all of it, or the envelopes alone), and extracted
+//! again by [`SqliteBackend::backfill_meta`] for the rows of another [`META_VERSION`].
 
 use super::SqliteBackend;
 use crate::access::{Actor, Rights, require};
-use crate::meta::{META_VERSION, MessageMeta};
+use crate::meta::{Envelope, META_VERSION, MessageMeta};
 use crate::{AccountId, BlobHash, MessageId, Result, StoreError};
+use kantor_message::envelope_from_json;
 use rusqlite::types::ValueRef;
 use rusqlite::{OptionalExtension, params};
 
@@ -25,6 +26,27 @@ impl SqliteBackend {
         account_id: AccountId,
         ids: &[MessageId],
     ) -> Result<Vec<Option<MessageMeta>>> {
+        self.read_metas(actor, account_id, ids, MessageMeta::from_json)
+    }
+
+    /// [`SqliteBackend::message_metas`], the envelopes alone: the rest of each row is not built
+    /// (a message list).
+    pub(super) fn message_envelopes(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        ids: &[MessageId],
+    ) -> Result<Vec<Option<Envelope>>> {
+        self.read_metas(actor, account_id, ids, envelope_from_json)
+    }
+
+    fn read_metas<T>(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        ids: &[MessageId],
+        parse: fn(&[u8]) -> Option<T>,
+    ) -> Result<Vec<Option<T>>> {
         self.read_sized_checked(ids.len(), |c| {
             require(actor, account_id, None, Rights::READ)?;
             let mut statement = c.prepare_cached(
@@ -37,7 +59,7 @@ impl SqliteBackend {
                 let meta = statement
                     .query_row(params![id, account_id], |r| {
                         Ok(match r.get_ref(0)? {
-                            ValueRef::Text(json) => serde_json::from_slice(json).ok(),
+                            ValueRef::Text(json) => parse(json),
                             _ => None,
                         })
                     })
@@ -85,9 +107,7 @@ impl SqliteBackend {
                     .into_iter()
                     .filter_map(|(id, hash)| {
                         let raw = blobs.get(&BlobHash::parse(&hash)?).ok()?;
-                        serde_json::to_string(&MessageMeta::extract(&raw))
-                            .ok()
-                            .map(|json| (id, json))
+                        Some((id, MessageMeta::extract(&raw).to_json()))
                     })
                     .collect::<Vec<_>>()
             })
@@ -154,6 +174,11 @@ mod tests {
         let fresh = RAW.map(|raw| Some(MessageMeta::extract(raw)));
         let expected = vec![fresh[0].clone(), None, fresh[1].clone()];
         assert_eq!(store.message_metas(alice.id, &ids).unwrap(), expected);
+        let envelopes = expected
+            .iter()
+            .map(|m| m.as_ref().map(|m| m.envelope.clone()));
+        let envelopes: Vec<_> = envelopes.collect();
+        assert_eq!(store.message_envelopes(alice.id, &ids).unwrap(), envelopes);
         assert_eq!(store.backfill_meta().await.unwrap(), 0);
 
         let first = added[0].message_id;
@@ -173,6 +198,7 @@ mod tests {
             vec![None, None, fresh[1].clone()],
             "a v1 row is not read"
         );
+        assert_eq!(store.message_envelopes(alice.id, &ids).unwrap()[0], None);
         assert_eq!(store.backfill_meta().await.unwrap(), 1);
         assert_eq!(store.message_metas(alice.id, &ids).unwrap(), expected);
         assert_eq!(store.backfill_meta().await.unwrap(), 0);
