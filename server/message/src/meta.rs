@@ -100,17 +100,37 @@ impl MessageMeta {
 }
 
 /// The envelope alone of metadata the store kept; `None` when it is of another version or does
-/// not parse. The body structure and the rest are skipped, not built.
+/// not parse. Rows are written `v` first, then the envelope (the order of [`MessageMeta`]'s
+/// fields): reading stops there, and the body structure and the rest are not even scanned.
 pub fn envelope_from_json(json: &[u8]) -> Option<Envelope> {
-    #[derive(Deserialize)]
-    struct Head {
-        #[serde(rename = "v", deserialize_with = "current_version")]
-        _version: u8,
-        envelope: Envelope,
+    let mut envelope = None;
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    // The visitor stops with an error once it holds the envelope (or finds another layout).
+    let _ = serde::Deserializer::deserialize_map(&mut deserializer, Head(&mut envelope));
+    envelope
+}
+
+/// Reads `"v"` and `"envelope"`, the first two entries of a stored row, into its slot.
+struct Head<'a>(&'a mut Option<Envelope>);
+
+impl<'de> serde::de::Visitor<'de> for Head<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("stored message metadata")
     }
-    serde_json::from_slice::<Head>(json)
-        .ok()
-        .map(|h| h.envelope)
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        use serde::de::Error;
+        if map.next_key::<&str>()? != Some("v") || map.next_value::<u8>()? != META_VERSION {
+            return Err(A::Error::custom("not metadata of this version"));
+        }
+        if map.next_key::<&str>()? != Some("envelope") {
+            return Err(A::Error::custom("no envelope"));
+        }
+        *self.0 = Some(map.next_value()?);
+        Err(A::Error::custom("the envelope is read; the rest is left"))
+    }
 }
 
 fn bounded(mut ids: Vec<String>) -> Vec<String> {
@@ -204,6 +224,9 @@ JVBERi0=\r\n\
         let old = json.replacen("{\"v\":2,", "{\"v\":1,", 1);
         assert_eq!(MessageMeta::from_json(old.as_bytes()), None);
         assert_eq!(envelope_from_json(old.as_bytes()), None);
+        assert_eq!(envelope_from_json(b"{\"v\":2}"), None);
+        let partial = envelope_from_json(b"{\"v\":2,\"envelope\":{\"subject\":\"x\"}");
+        assert_eq!(partial.and_then(|e| e.subject).as_deref(), Some("x"));
         let v1 = r#"{"v":1,"envelope":{"date":null,"sent_at":null,"subject":"x","from":[],"sender":[],"reply_to":[],"to":[],"cc":[],"bcc":[],"in_reply_to":null,"message_id":null},"structure":{"content_type":"text","subtype":"plain","params":[],"id":null,"description":null,"encoding":null,"disposition":null,"disposition_params":[],"language":[],"location":null,"header_offset":0,"body_offset":12,"end_offset":14,"lines":1,"parts":[]},"preview":"","has_attachment":false,"references":[]}"#;
         assert_eq!(MessageMeta::from_json(v1.as_bytes()), None);
         assert_eq!(envelope_from_json(v1.as_bytes()), None);
