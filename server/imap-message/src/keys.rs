@@ -1,104 +1,22 @@
-//! The keys the store keeps of each email for SEARCH, SORT and THREAD (`kantor_store::keys`),
-//! computed once when the email is stored ([`EXTRACTOR`], installed by the server) with the
-//! same functions that compute them from the message's bytes when no keys are kept: the base
-//! subject and reply mark (RFC 5256 §2.1, §4), the SORT values of the first From/To/Cc address
-//! (RFC 5256 §3) and display names (RFC 5957 §3), the sent date (RFC 5256 §2.2), the message
-//! ID and references (RFC 5256 §4), and the decoded texts header SEARCH keys match (RFC 9051
+//! Reading the keys the store keeps of each email for SEARCH, SORT and THREAD
+//! (`kantor_store::keys`): kantor-message's `keys` computes them when the email is stored, with
+//! the same functions that compute them from the message's bytes when no keys are kept (the
+//! base subject and reply mark, RFC 5256 §2.1, §4; the SORT values of the first From/To/Cc
+//! address, RFC 5256 §3, and display names, RFC 5957 §3; the sent date, RFC 5256 §2.2; the
+//! message ID and references, RFC 5256 §4; the decoded texts header SEARCH keys match, RFC 9051
 //! §6.4.4). So reading the keys and reading the message answer alike; the tests compare them.
+//! This module says which stored columns a command reads, and answers from them.
 //!
 //! A scan over most of a mailbox reads the keys of all its messages in one query
 //! ([`Stored::load`]); a message whose keys are missing (stored before they existed and not yet
 //! backfilled, of another version, or too large to keep) is read as before.
 
 use crate::Message;
-use crate::search::{address_texts_of, field_texts};
-use crate::sort::text_value;
 use kantor_imap_proto::command::search::SearchKey;
 use kantor_imap_proto::command::sort::SortKey;
-use kantor_message::header::Field;
-use kantor_message::threading::threading;
-use kantor_message::{date, mime};
 use kantor_store::keys::{ADDRESS_FIELDS, SEARCH_FIELDS, TEXT_SEPARATOR};
-use kantor_store::{
-    EmailKeys, KeyColumn, KeyExtractor, Mail, MailboxId, MessageKeys, SearchTexts, StoreError,
-};
+use kantor_store::{EmailKeys, KeyColumn, Mail, MailboxId, MessageKeys, StoreError};
 use std::cell::Cell;
-
-/// Bumped whenever what [`extract`] computes changes: older rows are then ignored and
-/// recomputed by the store's backfill.
-pub const VERSION: u32 = 1;
-
-/// What the server installs in the store (`Store::install_key_extractor`).
-pub const EXTRACTOR: KeyExtractor = KeyExtractor {
-    version: VERSION,
-    extract,
-};
-
-/// Most bytes of text kept per email; a message with more is read instead.
-const MAX_TEXT: usize = 64 * 1024;
-/// Most references kept per email; a message with more is read instead.
-const MAX_REFERENCES: usize = 512;
-
-/// The keys of a message, from its bytes.
-pub fn extract(raw: &[u8]) -> EmailKeys {
-    let root = mime::parse_header(raw);
-    from_fields(&root.fields(raw))
-}
-
-/// The keys of a header.
-pub(crate) fn from_fields(fields: &[Field<'_>]) -> EmailKeys {
-    let envelope = crate::envelope::from_fields(fields, true);
-    let (subject, reply, message_id, references) = threading(fields);
-    let joined =
-        |texts: Vec<String>| (!texts.is_empty()).then(|| texts.join(&TEXT_SEPARATOR.to_string()));
-    let keys = EmailKeys {
-        complete: true,
-        sent: date::sent(fields).map(|d| d.unix),
-        subject,
-        reply,
-        sort_from: text_value(SortKey::From, &envelope),
-        sort_to: text_value(SortKey::To, &envelope),
-        sort_cc: text_value(SortKey::Cc, &envelope),
-        display_from: text_value(SortKey::DisplayFrom, &envelope),
-        display_to: text_value(SortKey::DisplayTo, &envelope),
-        message_id,
-        references,
-        texts: Some(Box::new(SearchTexts {
-            fields: SEARCH_FIELDS.map(|name| joined(field_texts(fields, name))),
-            addresses: ADDRESS_FIELDS.map(|name| {
-                fields
-                    .iter()
-                    .any(|f| f.is(name))
-                    .then(|| address_texts_of(fields, name).join(&TEXT_SEPARATOR.to_string()))
-            }),
-        })),
-    };
-    let texts = keys.texts.as_deref().map_or(0, |t| {
-        t.fields
-            .iter()
-            .chain(&t.addresses)
-            .flatten()
-            .map(String::len)
-            .sum::<usize>()
-    });
-    let text: usize = texts
-        + [
-            &keys.subject,
-            &keys.sort_from,
-            &keys.sort_to,
-            &keys.sort_cc,
-            &keys.display_from,
-            &keys.display_to,
-        ]
-        .iter()
-        .map(|s| s.len())
-        .chain(keys.references.iter().map(String::len))
-        .sum::<usize>();
-    if text > MAX_TEXT || keys.references.len() > MAX_REFERENCES {
-        return EmailKeys::incomplete();
-    }
-    keys
-}
 
 /// The columns THREAD=REFERENCES reads (RFC 5256 §4).
 pub(crate) const THREAD_COLUMNS: [KeyColumn; 3] =
@@ -120,7 +38,7 @@ pub(crate) fn sort_column(key: SortKey) -> Option<KeyColumn> {
     })
 }
 
-/// The stored value of a SORT text key (folded, as [`text_value`] gives it).
+/// The stored value of a SORT text key (folded, as `sort::text_value` gives it).
 pub(crate) fn sort_text(keys: &EmailKeys, key: SortKey) -> &str {
     match key {
         SortKey::Subject => &keys.subject,

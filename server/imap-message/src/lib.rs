@@ -7,8 +7,6 @@
 //! - [`search`]: SEARCH keys (RFC 9051 §6.4.4, CONDSTORE, WITHIN, SAVEDATE, OBJECTID).
 //! - [`sort`]: SORT (RFC 5256), SORT=DISPLAY (RFC 5957).
 //! - [`thread`]: THREAD=REFERENCES and THREAD=ORDEREDSUBJECT (RFC 5256).
-//! - [`keys`]: what the store keeps of each email for those three, computed at delivery by the
-//!   same functions (the server installs [`keys::EXTRACTOR`] in the store).
 //!
 //! Inside: messages are parsed by kantor-message (MIME tree, header fields, addresses, dates,
 //! encodings, decoded text, base subjects, message IDs, threading data), the one parser every
@@ -18,10 +16,13 @@
 //! - `section`: BODY[...] and BINARY[...] from the parsed message's byte ranges.
 //! - `search`, `sort`, `thread`: the commands, over stored keys or parsed headers; SORT ranks
 //!   its values, and THREAD numbers IDs and subjects, with kantor-message's interner.
+//! - `keys`: which of the keys the store keeps of each email (kantor-message computes them at
+//!   delivery) those commands read, and answering from them.
+//! - `stored`: the FETCH items answered from the metadata stored at delivery.
 
 mod envelope;
 pub mod fetch;
-pub mod keys;
+mod keys;
 #[cfg(test)]
 mod robustness;
 pub mod search;

@@ -23,12 +23,10 @@ use crate::keys::{self, Stored};
 use kantor_imap_proto::command::search::SearchKey;
 use kantor_imap_proto::datetime::Date;
 use kantor_imap_proto::types::SequenceSet;
-use kantor_message::address::{self, Address, Mailbox};
 use kantor_message::date::{self, SentDate};
-use kantor_message::encoded::decode_words;
-use kantor_message::header::{Field, unfold};
+use kantor_message::keys::{address_texts, field_texts};
 use kantor_message::mime::{self, Entity};
-pub(crate) use kantor_message::text::fold;
+use kantor_message::text::fold;
 use kantor_message::text::{body_text, header_text};
 use kantor_store::{EmailKeys, Flags, KeyColumn, Mail, MailboxId, MessageSummary, StoreError, Uid};
 use std::collections::HashSet;
@@ -385,48 +383,7 @@ fn address_contains(m: &mut Lazy<'_>, name: &str, value: &[u8]) -> Result<bool, 
         return Ok(true);
     }
     let loaded = m.get()?;
-    Ok(address_texts_of(&loaded.root.fields(&loaded.raw), name)
+    Ok(address_texts(&loaded.root.fields(&loaded.raw), name)
         .iter()
         .any(|t| t.contains(&needle)))
-}
-
-/// The folded, decoded values of the fields called `name`, one per field, as header keys
-/// match them.
-pub(crate) fn field_texts(fields: &[Field<'_>], name: &str) -> Vec<String> {
-    fields
-        .iter()
-        .filter(|f| f.is(name))
-        .map(|f| fold(&decode_words(&unfold(f.value))))
-        .collect()
-}
-
-/// The folded texts of the addresses of the fields called `name`, as address keys match them.
-pub(crate) fn address_texts_of(fields: &[Field<'_>], name: &str) -> Vec<String> {
-    fields
-        .iter()
-        .filter(|f| f.is(name))
-        .flat_map(|f| address::parse_list(&unfold(f.value)))
-        .flat_map(|a| address_texts(&a).map(|t| fold(&t)).collect::<Vec<_>>())
-        .collect()
-}
-
-/// What an address is searched as: each mailbox's `mailbox@host` and decoded display name, and
-/// a group's decoded name.
-fn address_texts(address: &Address) -> impl Iterator<Item = String> + '_ {
-    let (group, members) = match address {
-        Address::Mailbox(one) => (None, std::slice::from_ref(one)),
-        Address::Group { name, members } => (Some(decode_words(name)), members.as_slice()),
-    };
-    group
-        .into_iter()
-        .chain(members.iter().flat_map(mailbox_texts))
-}
-
-fn mailbox_texts(m: &Mailbox) -> impl Iterator<Item = String> + '_ {
-    let addr = match (&m.local, m.domain.as_deref()) {
-        (Some(local), Some(host)) if !host.is_empty() => Some(format!("{local}@{host}")),
-        (Some(local), _) => Some(local.clone()),
-        (None, _) => None,
-    };
-    addr.into_iter().chain(m.name.as_deref().map(decode_words))
 }

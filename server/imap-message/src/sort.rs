@@ -11,15 +11,13 @@
 //! Strings compare case-insensitively (upper-cased, approximating i;unicode-casemap, RFC 5051).
 //! REVERSE flips one criterion; messages equal on every criterion stay in sequence order.
 
-use crate::envelope::from_fields;
 use crate::keys;
-use crate::search::{Lazy, SearchContext, SearchError, check_charset, fold, scan, scan_among};
+use crate::search::{Lazy, SearchContext, SearchError, check_charset, scan, scan_among};
 use kantor_imap_proto::command::search::SearchKey;
 use kantor_imap_proto::command::sort::{SortCriterion, SortKey};
-use kantor_imap_proto::response::envelope::{Address, Envelope, MailboxAddress};
-use kantor_message::encoded::decode_words;
+use kantor_message::envelope::Envelope;
 use kantor_message::intern::Interner;
-use kantor_message::subject::base_subject;
+use kantor_message::keys::{address_value, display_value, subject_value};
 use kantor_store::KeyColumn;
 use std::cmp::Ordering;
 
@@ -151,7 +149,7 @@ fn values(criteria: &[SortCriterion], m: &mut Lazy<'_>) -> Result<SortValues, Se
             (key, Some(stored)) => Value::Text(keys::sort_text(stored, key).to_owned()),
             (key, None) => {
                 let loaded = m.get()?;
-                let envelope = from_fields(&loaded.root.fields(&loaded.raw), true);
+                let envelope = Envelope::of(&loaded.root.fields(&loaded.raw));
                 Value::Text(text_value(key, &envelope))
             }
         };
@@ -161,51 +159,15 @@ fn values(criteria: &[SortCriterion], m: &mut Lazy<'_>) -> Result<SortValues, Se
 }
 
 /// The value of a text sort key (SUBJECT, FROM, TO, CC, DISPLAYFROM, DISPLAYTO), folded, from
-/// the message's ENVELOPE.
+/// the message's envelope: kantor-message's sort values, which the stored keys hold too.
 pub(crate) fn text_value(key: SortKey, envelope: &Envelope) -> String {
-    let text = match key {
-        SortKey::Subject => envelope
-            .subject
-            .as_ref()
-            .map(|s| base_subject(s).0)
-            .unwrap_or_default(),
-        SortKey::From => mailbox(&envelope.from),
-        SortKey::To => mailbox(&envelope.to),
-        SortKey::Cc => mailbox(&envelope.cc),
-        SortKey::DisplayFrom => display(&envelope.from),
-        _ => display(&envelope.to),
-    };
-    fold(&text)
-}
-
-/// The first address structure of an ENVELOPE list (a group's start marker for a group).
-fn first(list: &[Address]) -> Option<MailboxAddress> {
-    match list.first()? {
-        Address::Mailbox(m) => Some(m.clone()),
-        Address::Group { name, .. } => Some(MailboxAddress {
-            mailbox: Some(name.clone()),
-            ..MailboxAddress::default()
-        }),
-    }
-}
-
-fn mailbox(list: &[Address]) -> String {
-    first(list).and_then(|m| m.mailbox).unwrap_or_default()
-}
-
-/// The DISPLAY sort value of the first address (RFC 5957 §3).
-fn display(list: &[Address]) -> String {
-    let Some(m) = first(list) else {
-        return String::new();
-    };
-    let name = m.name.as_deref().map(decode_words).unwrap_or_default();
-    if !name.is_empty() {
-        return name;
-    }
-    match (m.mailbox, m.host) {
-        (Some(mailbox), Some(host)) if !host.is_empty() => format!("{mailbox}@{host}"),
-        (Some(mailbox), _) => mailbox,
-        _ => String::new(),
+    match key {
+        SortKey::Subject => subject_value(envelope.subject.as_deref()),
+        SortKey::From => address_value(&envelope.from),
+        SortKey::To => address_value(&envelope.to),
+        SortKey::Cc => address_value(&envelope.cc),
+        SortKey::DisplayFrom => display_value(&envelope.from),
+        _ => display_value(&envelope.to),
     }
 }
 

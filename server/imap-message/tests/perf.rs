@@ -137,7 +137,6 @@ fn time(name: &str, mut run: impl FnMut() -> Vec<u32>) {
 }
 
 async fn fill(store: &Mail, account_id: AccountId, inbox: MailboxId) {
-    store.install_key_extractor(kantor_imap_message::keys::EXTRACTOR);
     let started = Instant::now();
     for chunk in messages().chunks(1_000) {
         let batch = chunk
@@ -174,7 +173,6 @@ async fn header_search_sort_thread_100k() {
         fill(&store, account.id, inbox).await;
         (store, inbox)
     };
-    store.install_key_extractor(kantor_imap_message::keys::EXTRACTOR);
     let summaries = store.messages(inbox).unwrap();
     assert_eq!(summaries.len(), MESSAGES);
     let view: Vec<Message<'_>> = summaries

@@ -149,9 +149,6 @@ async fn stored_keys_answer_as_the_messages_do() {
 async fn backfilled_keys_answer_as_the_messages_do() {
     let all = messages();
     let later = corpus_keyed(&all, false).await;
-    later
-        .store
-        .install_key_extractor(kantor_imap_message::keys::EXTRACTOR);
     assert_eq!(later.store.backfill_keys().await.unwrap(), all.len() as u64);
     assert_eq!(
         later.store.backfill_keys().await.unwrap(),

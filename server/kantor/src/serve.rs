@@ -56,7 +56,6 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
     crate::process::restrict_data_dir(&args.data)
         .with_context(|| format!("cannot restrict access to {}", args.data.display()))?;
     collect_garbage_every(store.clone(), &config.store);
-    store.install_key_extractor(kantor_imap_message::keys::EXTRACTOR);
     backfill(store.clone());
     let directory = Directory::new(store, auth_policy(&config));
 

@@ -24,6 +24,8 @@
 //! - [`bodies`]: text, HTML and attachment parts (RFC 8621 §4.1.4), hasAttachment.
 //! - [`meta`]: [`MessageMeta`], all of it together with the preview and references, as the
 //!   store keeps it.
+//! - [`keys`]: what searching, sorting and threading read of a message (base subject, sort
+//!   values, sent date, message IDs, header texts), kept by the store too.
 
 pub mod address;
 pub mod bodies;
@@ -33,6 +35,7 @@ pub mod encoded;
 pub mod envelope;
 pub mod header;
 pub mod intern;
+pub mod keys;
 pub mod meta;
 pub mod mime;
 pub mod msgid;

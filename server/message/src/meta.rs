@@ -9,6 +9,7 @@ use crate::bodies::Bodies;
 use crate::date;
 use crate::envelope::Envelope;
 use crate::header;
+use crate::keys::EmailKeys;
 use crate::mime;
 use crate::msgid::ids;
 use crate::structure::BodyPart;
@@ -65,9 +66,20 @@ impl MessageMeta {
     /// Extracts the metadata of a raw RFC 5322 message. Never fails: what does not parse is
     /// described as [`crate::mime`] describes it (a text/plain leaf).
     pub fn extract(raw: &[u8]) -> MessageMeta {
+        MessageMeta::of(raw, &mime::parse(raw))
+    }
+
+    /// [`MessageMeta::extract`] and the message's search and sort keys ([`EmailKeys::extract`]),
+    /// from one parse: what the store computes when a message arrives.
+    pub fn extract_with_keys(raw: &[u8]) -> (MessageMeta, EmailKeys) {
         let root = mime::parse(raw);
+        let keys = EmailKeys::of(&root.fields(raw));
+        (MessageMeta::of(raw, &root), keys)
+    }
+
+    fn of(raw: &[u8], root: &mime::Entity) -> MessageMeta {
         let fields = root.fields(raw);
-        let structure = BodyPart::of(raw, &root);
+        let structure = BodyPart::of(raw, root);
         let text = |name| header::text(&fields, name).unwrap_or_default();
         let mut references = ids(&text("In-Reply-To"));
         references.extend(bounded(ids(&text("References"))));
@@ -77,7 +89,7 @@ impl MessageMeta {
             envelope: Envelope::of(&fields),
             sent_at: date::sent(&fields).map(|d| d.unix),
             has_attachment: Bodies::of(&structure).has_attachment(),
-            preview: preview(raw, &root),
+            preview: preview(raw, root),
             structure,
             references,
         }

@@ -12,7 +12,7 @@
 //! a [`BoxFuture`] that resolves once the change is durable.
 
 use crate::changes::{AccountChanges, Change, ChangePage, ObjectKind};
-use crate::keys::{KeyColumn, KeyExtractor, MessageKeys};
+use crate::keys::{KeyColumn, MessageKeys};
 use crate::{
     Account, AccountId, AccountState, Actor, Alias, BlobHash, BlobRef, Delivered, Domain,
     FlagChange, FlagResult, GcReport, Group, IncomingMessage, Mailbox, MailboxId, MailboxRole,
@@ -262,7 +262,6 @@ pub trait QueueBackend: Send + Sync + 'static {
 pub trait MaintenanceBackend: Send + Sync + 'static {
     fn collect_garbage(&self, grace: Duration) -> BoxFuture<'_, Result<GcReport>>;
     fn prune_changes(&self, max_age: Duration) -> BoxFuture<'_, Result<u64>>;
-    fn install_key_extractor(&self, extractor: KeyExtractor);
     fn backfill_keys(&self) -> BoxFuture<'_, Result<u64>>;
     fn backfill_meta(&self) -> BoxFuture<'_, Result<u64>>;
 }

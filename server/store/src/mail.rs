@@ -211,7 +211,7 @@ impl Mail {
             .message_envelopes(self.actor, account_id, ids)
     }
 
-    /// The keys of the messages of a mailbox that have keys of the installed version, in UID
+    /// The keys of the messages of a mailbox that have keys of the current version, in UID
     /// order, with only `wanted` filled in (one read; `complete` false for an email whose keys
     /// were too large to keep). Messages without such keys are left out: read them.
     pub fn message_keys(

@@ -6,7 +6,6 @@
 mod directory;
 
 use crate::backend::Backend;
-use crate::keys::KeyExtractor;
 use crate::{
     AccountChanges, AccountId, Actor, BlobHash, BlobRef, Delivered, GcReport, IncomingMessage,
     Mail, OutgoingMessage, QueueEntry, Result, SqliteBackend, StoreOptions,
@@ -117,15 +116,9 @@ impl Store {
         self.backend.prune_changes(max_age).await
     }
 
-    /// Installs how keys are computed (once; later calls are ignored). Emails stored from
-    /// then on get their keys at delivery; [`Store::backfill_keys`] gives them to the others.
-    pub fn install_key_extractor(&self, extractor: KeyExtractor) {
-        self.backend.install_key_extractor(extractor)
-    }
-
-    /// Computes the keys of every email that has none of the installed version (emails
-    /// stored before the keys existed, or by another version), a batch per write job, and
-    /// logs the progress. Returns how many emails it went through. Safe beside deliveries: a
+    /// Computes the keys of every email that has none of the current [`crate::keys::VERSION`]
+    /// (emails stored before the keys existed, or by another version), a batch per write job,
+    /// and logs the progress. Returns how many emails it went through. Safe beside deliveries: a
     /// row is written only while its email exists.
     pub async fn backfill_keys(&self) -> Result<u64> {
         self.backend.backfill_keys().await

@@ -5,6 +5,16 @@
 use crate::{Account, Actor, Mail, MailboxId, MailboxRole, NewAccount, Store, StoreOptions};
 use std::path::Path;
 
+/// Forgets the search and sort keys of every email of a SQLite store, as if they had been
+/// stored before the keys existed: readers then read the messages, and `Store::backfill_keys`
+/// computes them again.
+///
+/// # Panics
+/// When the store cannot do it: this is for tests.
+pub async fn forget_keys(backend: &crate::SqliteBackend) {
+    backend.forget_keys().await.expect("forget the keys");
+}
+
 /// A fresh store under `dir` with `alice@example.com`; returns it, the account and its INBOX.
 ///
 /// # Panics

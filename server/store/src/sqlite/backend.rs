@@ -6,7 +6,7 @@ use crate::backend::{
     BlobBackend, BoxFuture, DirectoryBackend, MailBackend, MaintenanceBackend, QueueBackend,
 };
 use crate::changes::{AccountChanges, Change, ChangePage, ObjectKind};
-use crate::keys::{KeyColumn, KeyExtractor, MessageKeys};
+use crate::keys::{KeyColumn, MessageKeys};
 use crate::{
     Account, AccountId, AccountState, Actor, Alias, BlobHash, BlobRef, Delivered, Domain,
     FlagChange, FlagResult, GcReport, Group, IncomingMessage, Mailbox, MailboxId, MailboxRole,
@@ -411,10 +411,6 @@ impl MaintenanceBackend for SqliteBackend {
 
     fn prune_changes(&self, max_age: Duration) -> BoxFuture<'_, Result<u64>> {
         Box::pin(self.prune_changes(max_age))
-    }
-
-    fn install_key_extractor(&self, extractor: KeyExtractor) {
-        self.install_key_extractor(extractor)
     }
 
     fn backfill_keys(&self) -> BoxFuture<'_, Result<u64>> {

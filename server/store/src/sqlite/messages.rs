@@ -256,10 +256,9 @@ impl SqliteBackend {
     ) -> Result<(MessageMeta, Arc<str>, Option<Keys>)> {
         self.put_blob(blob).await?;
         let blob = blob.clone();
-        let extractor = self.key_extractor();
         let (meta, keys) = tokio::task::spawn_blocking(move || {
-            let keys = extractor.map(|x| (x.version, (x.extract)(&blob.data)));
-            (MessageMeta::extract(&blob.data), keys)
+            let (meta, keys) = MessageMeta::extract_with_keys(&blob.data);
+            (meta, Some((crate::keys::VERSION, keys)))
         })
         .await
         .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;

@@ -89,8 +89,6 @@ pub struct SqliteBackend {
     headers: HeaderCache,
     limits: MailboxLimits,
     owners: access::Owners,
-    /// How emails' search and sort keys are computed, once installed (`sort_keys`).
-    keys: std::sync::OnceLock<crate::keys::KeyExtractor>,
 }
 
 impl SqliteBackend {
@@ -120,7 +118,6 @@ impl SqliteBackend {
             headers: HeaderCache::new(options.header_cache_bytes),
             limits: options.mailbox_limits,
             owners: access::Owners::default(),
-            keys: std::sync::OnceLock::new(),
         })
     }
 

@@ -5,7 +5,7 @@
 use super::error::DbResult;
 use super::{SqliteBackend, WriteCtx};
 use crate::access::{Actor, Rights};
-use crate::keys::{EmailKeys, KeyColumn, KeyExtractor, MessageKeys};
+use crate::keys::{EmailKeys, KeyColumn, MessageKeys, VERSION};
 use crate::{MailboxId, MessageId, Result, StoreError};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Row, params};
@@ -44,7 +44,7 @@ fn columns(column: KeyColumn) -> &'static [&'static str] {
 }
 
 impl SqliteBackend {
-    /// The keys of the messages of a mailbox that have keys of the installed version, in UID
+    /// The keys of the messages of a mailbox that have keys of the current [`VERSION`], in UID
     /// order, with only `wanted` filled in (one read; `complete` false for an email whose keys
     /// were too large to keep). Messages without such keys are left out: read them.
     pub(super) fn message_keys(
@@ -53,9 +53,6 @@ impl SqliteBackend {
         mailbox_id: MailboxId,
         wanted: &[KeyColumn],
     ) -> Result<Vec<MessageKeys>> {
-        let Some(extractor) = self.key_extractor() else {
-            return Ok(Vec::new());
-        };
         let mut wanted = wanted.to_vec();
         wanted.dedup();
         let mut select = String::from("SELECT m.uid, m.email_id, k.complete");
@@ -76,7 +73,7 @@ impl SqliteBackend {
                 .query_row([mailbox_id], |r| r.get(0))?;
             let mut out = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
             let mut statement = c.prepare_cached(&select)?;
-            let rows = statement.query_map(params![mailbox_id, extractor.version], |r| {
+            let rows = statement.query_map(params![mailbox_id, VERSION], |r| {
                 message_keys_row(r, &wanted)
             })?;
             for row in rows {
@@ -88,26 +85,12 @@ impl SqliteBackend {
 }
 
 impl SqliteBackend {
-    /// Installs how keys are computed (once; later calls are ignored). Emails stored from
-    /// then on get their keys at delivery; [`crate::Store::backfill_keys`] gives them to the others.
-    pub(super) fn install_key_extractor(&self, extractor: KeyExtractor) {
-        let _ = self.keys.set(extractor);
-    }
-
-    /// The installed key extractor.
-    pub(super) fn key_extractor(&self) -> Option<KeyExtractor> {
-        self.keys.get().copied()
-    }
-
-    /// Computes the keys of every email that has none of the installed version (emails
+    /// Computes the keys of every email that has none of the current [`VERSION`] (emails
     /// stored before the keys existed, or by another version), a batch per write job, and
     /// logs the progress. Returns how many emails it went through. Safe beside deliveries: a
     /// row is written only while its email exists.
     pub(super) async fn backfill_keys(&self) -> Result<u64> {
-        let Some(extractor) = self.key_extractor() else {
-            return Ok(0);
-        };
-        let version = extractor.version;
+        let version = VERSION;
         let missing: i64 = self.read_long(|c| {
             c.query_row(
                 "SELECT COUNT(*) FROM emails e LEFT JOIN email_keys k ON k.email_id = e.id \
@@ -146,7 +129,7 @@ impl SqliteBackend {
                     .into_iter()
                     .filter_map(|(id, hash)| {
                         let raw = blobs.get(&crate::BlobHash::parse(&hash)?).ok()?;
-                        Some((id, (extractor.extract)(&raw)))
+                        Some((id, EmailKeys::extract(&raw)))
                     })
                     .collect::<Vec<_>>()
             })
@@ -166,6 +149,18 @@ impl SqliteBackend {
         }
         tracing::info!(emails = done, "store: search and sort keys computed");
         Ok(done)
+    }
+}
+
+impl SqliteBackend {
+    /// Forgets every email's keys, as if they had all been stored before the keys existed (for
+    /// the tests of the readers' other path and of the backfill: `crate::testing::forget_keys`).
+    pub(crate) async fn forget_keys(&self) -> Result<()> {
+        self.write(|ctx| {
+            ctx.conn().execute("DELETE FROM email_keys", [])?;
+            Ok(())
+        })
+        .await
     }
 }
 
