@@ -1,9 +1,9 @@
 //! `imap-search`: times the commands that read every message of a big mailbox (header SEARCH,
-//! SORT, THREAD) beside SELECT and a FETCH of the newest envelopes, on each target in turn, on
-//! one session, each command several times. With `--prefill N` the INBOX is first filled to N
-//! messages with MULTIAPPEND (`imap_append`). Each command's result (its SEARCH, SORT or THREAD
-//! data) is digested, so that runs of two builds, or two servers, can be checked to answer the
-//! same.
+//! SORT, THREAD, FETCH of every envelope and body structure) beside SELECT and a FETCH of the
+//! newest envelopes, on each target in turn, on one session, each command several times. With
+//! `--prefill N` the INBOX is first filled to N messages with MULTIAPPEND (`imap_append`). Each
+//! command's result (its SEARCH, SORT or THREAD data) is digested, so that runs of two builds, or
+//! two servers, can be checked to answer the same.
 
 use std::time::Instant;
 
@@ -131,6 +131,10 @@ async fn measure(args: &ImapSearchArgs, index: usize) -> Result<SearchResult> {
         (
             "FETCH newest 50 ENVELOPE".to_owned(),
             format!("FETCH {lo}:{messages} (ENVELOPE)"),
+        ),
+        (
+            "FETCH 1:* (ENVELOPE BODYSTR.)".to_owned(),
+            "FETCH 1:* (ENVELOPE BODYSTRUCTURE)".to_owned(),
         ),
         (
             format!("SEARCH FROM {}", quote(&args.search_from)),

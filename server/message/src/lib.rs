@@ -1,4 +1,4 @@
-//! Kantor's one parser of messages: every protocol (IMAP, JMAP, POP3's TOP) and the store read a
+//! Kantor's one parser of messages: the store and IMAP (and JMAP, when it comes) read a
 //! message's MIME structure, header fields, addresses and dates through this crate, so they
 //! agree on what a message holds. No I/O, no protocol types.
 //!
