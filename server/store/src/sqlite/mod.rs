@@ -248,10 +248,20 @@ fn open_connection(path: &Path, read_only: bool) -> DbResult<Connection> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
     }
+    if read_only {
+        // Readers map the database instead of copying its pages through read(2) into a 2 MiB
+        // cache each: a SORT or THREAD of 100,000 messages spent a fifth of its time in those
+        // copies. The WAL is still read through SQLite; writes are unaffected.
+        conn.pragma_update(None, "mmap_size", READER_MMAP_BYTES)?;
+    }
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
+
+/// How much of the database a read connection maps (address space, not memory: the pages are
+/// the kernel's page cache, shared by every connection).
+const READER_MMAP_BYTES: i64 = 1 << 30;
 
 /// The database file of the store under `data_dir`.
 fn database_path(data_dir: &Path) -> PathBuf {
