@@ -2,7 +2,8 @@
 //! hashing) live in the `kantor-directory` crate.
 
 use super::directory::{address_taken, domain_id};
-use super::{SqliteBackend, now};
+use super::error::DbResult;
+use super::{SqliteBackend, WriteCtx, now};
 use crate::changes::{ChangeKind, ObjectKind};
 use crate::{
     Account, AccountId, AccountState, MailboxRole, NewAccount, Renamed, Result, StoreError,
@@ -126,16 +127,7 @@ impl SqliteBackend {
             {
                 return Err(StoreError::NotFound(format!("account {id}")).into());
             }
-            let modseq = ctx.bump_modseq(id)?;
-            ctx.log_change(
-                id,
-                modseq,
-                ObjectKind::Account,
-                ChangeKind::Updated,
-                id,
-                None,
-                None,
-            )
+            log_account_updated(ctx, id)
         })
         .await
     }
@@ -245,16 +237,7 @@ impl SqliteBackend {
                     )? as u64;
                 }
             }
-            let modseq = ctx.bump_modseq(id)?;
-            ctx.log_change(
-                id,
-                modseq,
-                ObjectKind::Account,
-                ChangeKind::Updated,
-                id,
-                None,
-                None,
-            )?;
+            log_account_updated(ctx, id)?;
             Ok(renamed)
         })
         .await
@@ -313,4 +296,19 @@ impl SqliteBackend {
         })
         .await
     }
+}
+
+/// Logs a change of the account itself (quota, state, address): JMAP and IMAP listeners of the
+/// account, in every process, hear of it.
+fn log_account_updated(ctx: &mut WriteCtx<'_>, id: AccountId) -> DbResult<()> {
+    let modseq = ctx.bump_modseq(id)?;
+    ctx.log_change(
+        id,
+        modseq,
+        ObjectKind::Account,
+        ChangeKind::Updated,
+        id,
+        None,
+        None,
+    )
 }
