@@ -39,18 +39,18 @@ pub(crate) fn resolve(
 /// it was parsed), so each number is produced once however many ranges name it.
 fn by_number(view: &MailboxView, list: &SeqList) -> Result<Vec<u32>, Refusal> {
     let len = view.len();
-    let (fixed, star) = list.split_intervals(len);
-    // `*` in an empty mailbox names nothing; any other number past the last is an error.
-    let star = star.filter(|_| len > 0);
-    let highest = fixed.last().map(|&(_, hi)| hi).max(star.map(|(_, hi)| hi));
-    if highest.is_some_and(|hi| hi > len) {
+    if len == 0 {
+        // `*` in an empty mailbox names nothing; any number is past the last.
+        return match list.split_intervals(0).0.is_empty() {
+            true => Ok(Vec::new()),
+            false => Err(Refusal::bad("Invalid message sequence number")),
+        };
+    }
+    let intervals = list.intervals(len);
+    if intervals.last().is_some_and(|&(_, hi)| hi > len) {
         return Err(Refusal::bad("Invalid message sequence number"));
     }
-    let mut seqs = Vec::new();
-    for (lo, hi) in merged(fixed, star) {
-        seqs.extend(lo..=hi);
-    }
-    Ok(seqs)
+    Ok(intervals.into_iter().flat_map(|(lo, hi)| lo..=hi).collect())
 }
 
 fn by_uid(view: &MailboxView, list: &SeqList) -> Vec<u32> {
@@ -62,21 +62,6 @@ fn by_uid(view: &MailboxView, list: &SeqList) -> Vec<u32> {
         seqs.extend((start..end).map(|i| i as u32 + 1));
     }
     seqs
-}
-
-/// `fixed` (ascending, disjoint) with `star` merged in.
-fn merged(fixed: &[(u32, u32)], star: Option<(u32, u32)>) -> Vec<(u32, u32)> {
-    let mut all = fixed.to_vec();
-    all.extend(star);
-    all.sort_unstable();
-    let mut out: Vec<(u32, u32)> = Vec::with_capacity(all.len());
-    for (lo, hi) in all {
-        match out.last_mut() {
-            Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
-            _ => out.push((lo, hi)),
-        }
-    }
-    out
 }
 
 /// The UIDs of a UID set that are at most `max` (for VANISHED (EARLIER), where `*` is the
