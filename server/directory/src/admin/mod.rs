@@ -33,6 +33,16 @@ pub enum Dangling {
     Allow,
 }
 
+impl Dangling {
+    /// `Allow` when the administrator forced it, else `Refuse`.
+    pub fn forced(force: bool) -> Dangling {
+        match force {
+            true => Dangling::Allow,
+            false => Dangling::Refuse,
+        }
+    }
+}
+
 impl Directory {
     /// Whether `address` names something mail can be delivered to without the domain's
     /// catch-all: a user, an alias or a group; a sub-address (`local+tag`) of one; or

@@ -13,16 +13,11 @@ pub(super) async fn run(d: &Directory, command: AliasCommand) -> Result<()> {
             target,
             force,
         } => {
-            let dangling = if force {
-                Dangling::Allow
-            } else {
-                Dangling::Refuse
-            };
-            let exists = d.add_alias(&alias, &target, dangling).await?;
+            let exists = d
+                .add_alias(&alias, &target, Dangling::forced(force))
+                .await?;
             println!("added alias {alias} -> {target}");
-            if !exists {
-                eprintln!("kantor: warning: {target} is no user, alias or group (yet)");
-            }
+            output::warn_if_dangling(&target, exists);
         }
         AliasCommand::List(args) => {
             let aliases = d.list_aliases(args.domain.as_deref())?;

@@ -21,16 +21,11 @@ pub(super) async fn run(d: &Directory, command: GroupCommand) -> Result<()> {
             member,
             force,
         } => {
-            let dangling = if force {
-                Dangling::Allow
-            } else {
-                Dangling::Refuse
-            };
-            let exists = d.add_group_member(&group, &member, dangling).await?;
+            let exists = d
+                .add_group_member(&group, &member, Dangling::forced(force))
+                .await?;
             println!("added member {member} to group {group}");
-            if !exists {
-                eprintln!("kantor: warning: {member} is no user, alias or group (yet)");
-            }
+            output::warn_if_dangling(&member, exists);
         }
         GroupCommand::RemoveMember { group, member } => {
             d.remove_group_member(&group, &member).await?;

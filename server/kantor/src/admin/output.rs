@@ -3,6 +3,13 @@
 use anyhow::Result;
 use kantor_directory::admin::format_size;
 
+/// After `--force` added an alias target or group member that names nothing: says so.
+pub(super) fn warn_if_dangling(name: &str, exists: bool) {
+    if !exists {
+        eprintln!("kantor: warning: {name} is no user, alias or group (yet)");
+    }
+}
+
 /// Prints `value` as indented JSON.
 pub(super) fn json(value: &serde_json::Value) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
