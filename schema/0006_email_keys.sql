@@ -21,7 +21,7 @@ CREATE TABLE email_keys (
     display_from  TEXT,               -- SORT DISPLAYFROM / DISPLAYTO values (RFC 5957)
     display_to    TEXT,
     message_id    TEXT,               -- first valid Message-ID, normalised (RFC 5256 §4)
-    refs          TEXT,               -- JSON array: the REFERENCES parents (RFC 5256 §4)
+    refs          TEXT,               -- the REFERENCES parents (RFC 5256 §4), NUL-separated (JSON in keys v1)
     -- SEARCH texts (RFC 9051 §6.4.4), case-folded, one per field occurrence joined by NUL; NULL
     -- when the message has no such field. h_*: the decoded field values; a_*: the addresses as
     -- parsed (mailbox@host, decoded display and group names).

@@ -7,16 +7,14 @@
 //! §6.4.4). So reading the keys and reading the message answer alike; the tests compare them.
 //! This module says which stored columns a command reads, and answers from them.
 //!
-//! A scan over most of a mailbox reads the keys of all its messages in one query
-//! ([`Stored::load`]); a message whose keys are missing (stored before they existed and not yet
-//! backfilled, of another version, or too large to keep) is read as before.
+//! A scan over most of a mailbox visits the keys of all its messages in one query
+//! ([`read_stored`], `search::scan_among`); a message whose keys are missing (stored before they
+//! existed and not yet backfilled, of another version, or too large to keep) is read as before.
 
-use crate::Message;
 use kantor_imap_proto::command::search::SearchKey;
 use kantor_imap_proto::command::sort::SortKey;
 use kantor_store::keys::{ADDRESS_FIELDS, SEARCH_FIELDS, TEXT_SEPARATOR};
-use kantor_store::{EmailKeys, KeyColumn, Mail, MailboxId, MessageKeys, StoreError};
-use std::cell::Cell;
+use kantor_store::{KeyColumn, KeysRef};
 
 /// The columns THREAD=REFERENCES reads (RFC 5256 §4).
 pub(crate) const THREAD_COLUMNS: [KeyColumn; 3] =
@@ -36,18 +34,6 @@ pub(crate) fn sort_column(key: SortKey) -> Option<KeyColumn> {
         SortKey::DisplayFrom => KeyColumn::DisplayFrom,
         SortKey::DisplayTo => KeyColumn::DisplayTo,
     })
-}
-
-/// The stored value of a SORT text key (folded, as `sort::text_value` gives it).
-pub(crate) fn sort_text(keys: &EmailKeys, key: SortKey) -> &str {
-    match key {
-        SortKey::Subject => &keys.subject,
-        SortKey::From => &keys.sort_from,
-        SortKey::To => &keys.sort_to,
-        SortKey::Cc => &keys.sort_cc,
-        SortKey::DisplayFrom => &keys.display_from,
-        _ => &keys.display_to,
-    }
 }
 
 /// Adds the columns the header keys of `key` can be answered from.
@@ -105,7 +91,7 @@ fn field_index(name: &str) -> Option<usize> {
 /// `addresses`, the parsed addresses of an address field count too. `None` when the keys
 /// cannot tell (the field is not kept, or the needle holds the separator).
 pub(crate) fn contains(
-    keys: &EmailKeys,
+    keys: KeysRef<'_>,
     name: &str,
     needle: &str,
     addresses: bool,
@@ -113,8 +99,7 @@ pub(crate) fn contains(
     if needle.contains(TEXT_SEPARATOR) {
         return None;
     }
-    let stored = keys.texts.as_deref()?;
-    let Some(texts) = &stored.fields[field_index(name)?] else {
+    let Some(texts) = keys.field(field_index(name)?)? else {
         return Some(false);
     };
     if needle.is_empty() || texts.contains(needle) {
@@ -126,51 +111,12 @@ pub(crate) fn contains(
     let i = ADDRESS_FIELDS
         .iter()
         .position(|f| f.eq_ignore_ascii_case(name))?;
-    Some(
-        stored.addresses[i]
-            .as_deref()
-            .is_some_and(|t| t.contains(needle)),
-    )
+    Some(keys.addresses(i)?.is_some_and(|t| t.contains(needle)))
 }
 
-/// The keys of a mailbox's messages, read once for a scan, with where the next message's keys
-/// probably are (a scan asks in UID order).
-#[derive(Default)]
-pub(crate) struct Stored {
-    keys: Vec<MessageKeys>,
-    next: Cell<usize>,
-}
-
-impl Stored {
-    /// Reads `columns` for every message of `mailbox` when the scan covers enough of it
-    /// (`candidates` of `messages`) for one read of the whole mailbox to beat reading the
-    /// candidates' headers; otherwise nothing.
-    pub fn load(
-        store: &Mail,
-        mailbox: MailboxId,
-        columns: &[KeyColumn],
-        candidates: usize,
-        messages: usize,
-    ) -> Result<Stored, StoreError> {
-        if columns.is_empty() || candidates == 0 || candidates * 8 < messages {
-            return Ok(Stored::default());
-        }
-        Ok(Stored {
-            keys: store.message_keys(mailbox, columns)?,
-            next: Cell::new(0),
-        })
-    }
-
-    /// A message's keys, when it has complete ones; found at once when asked in UID order.
-    pub fn get(&self, message: &Message<'_>) -> Option<&EmailKeys> {
-        let uid = message.summary.uid;
-        let hint = self.next.get();
-        let at = match self.keys.get(hint) {
-            Some(k) if k.uid == uid => hint,
-            _ => self.keys.binary_search_by_key(&uid, |k| k.uid).ok()?,
-        };
-        self.next.set(at + 1);
-        let found = &self.keys[at];
-        (found.email_id == message.summary.id && found.keys.complete).then_some(&found.keys)
-    }
+/// Whether a scan of `candidates` of the `messages` of a mailbox reads the stored `columns`
+/// of the whole mailbox: when it covers enough of it for one read of the mailbox to beat
+/// reading the candidates' headers.
+pub(crate) fn read_stored(columns: &[KeyColumn], candidates: usize, messages: usize) -> bool {
+    !columns.is_empty() && candidates > 0 && candidates * 8 >= messages
 }

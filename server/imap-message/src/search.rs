@@ -19,7 +19,7 @@
 //! A message's bytes are read only when a key needs them, at most once per message per call.
 
 use crate::Message;
-use crate::keys::{self, Stored};
+use crate::keys;
 use kantor_imap_proto::command::search::SearchKey;
 use kantor_imap_proto::datetime::Date;
 use kantor_imap_proto::types::SequenceSet;
@@ -28,7 +28,7 @@ use kantor_message::keys::{address_texts, field_texts};
 use kantor_message::mime::{self, Entity};
 use kantor_message::text::fold;
 use kantor_message::text::{body_text, header_text};
-use kantor_store::{EmailKeys, Flags, KeyColumn, Mail, MailboxId, MessageSummary, StoreError, Uid};
+use kantor_store::{Flags, KeyColumn, KeysRef, Mail, MailboxId, MessageSummary, StoreError, Uid};
 use std::collections::HashSet;
 
 /// What a search runs over.
@@ -64,13 +64,11 @@ pub fn search(
     if let Some(charset) = charset {
         check_charset(charset)?;
     }
-    Ok(scan(context, key, &[], |_| Ok(()))?
-        .into_iter()
-        .map(|(seq, ())| seq)
-        .collect())
+    scan(context, key, &[], |m| Ok(m.seq))
 }
 
-/// Sequence numbers (ascending) of those `candidates` that match `key`, the charset having
+/// Sequence numbers (ascending) of those `candidates` (in sequence order) that match `key`,
+/// the charset having
 /// been checked when the search was first run. Sequence sets, `*` and `$` still count in the
 /// whole view (`context.messages`): this re-evaluates a few changed messages against a search
 /// kept for updates (RFC 5267 §4.3, CONTEXT=SEARCH).
@@ -79,10 +77,7 @@ pub fn search_among(
     candidates: &[Message<'_>],
     key: &SearchKey,
 ) -> Result<Vec<u32>, SearchError> {
-    Ok(scan_among(context, candidates, key, &[], |_| Ok(()))?
-        .into_iter()
-        .map(|(seq, ())| seq)
-        .collect())
+    scan_among(context, candidates, key, &[], |m| Ok(m.seq))
 }
 
 /// Fails with [`SearchError::BadCharset`] unless `charset` is UTF-8 or US-ASCII.
@@ -152,9 +147,11 @@ impl Loaded {
 /// bytes once something needed them.
 pub(crate) struct Lazy<'a> {
     store: &'a kantor_store::Store,
+    /// The message's sequence number in the view.
+    pub seq: u32,
     pub summary: &'a MessageSummary,
     /// Complete keys with every column the scan needs (`keys::Stored`).
-    pub stored: Option<&'a EmailKeys>,
+    pub stored: Option<KeysRef<'a>>,
     recent: bool,
     loaded: Option<Loaded>,
 }
@@ -170,35 +167,34 @@ impl Lazy<'_> {
     }
 }
 
-/// Runs `key` over every message of the view; for each match, `extract` computes what the
-/// caller keeps (sort keys, thread data) while the message is at hand, from the stored
-/// `columns` when the message has them.
+/// Runs `key` over every message of the view; for each match, in sequence order, `extract`
+/// computes what the caller keeps (its sequence number, sort keys, thread data) while the
+/// message is at hand, from the stored `columns` when the message has them.
 pub(crate) fn scan<T>(
     context: &SearchContext<'_>,
     key: &SearchKey,
     columns: &[KeyColumn],
     extract: impl FnMut(&mut Lazy<'_>) -> Result<T, SearchError>,
-) -> Result<Vec<(u32, T)>, SearchError> {
+) -> Result<Vec<T>, SearchError> {
     scan_among(context, context.messages, key, columns, extract)
 }
 
-/// [`scan`] over `candidates` only, numbers and `*` still counting in the whole view.
+/// [`scan`] over `candidates` only (in sequence order), numbers and `*` still counting in the
+/// whole view.
+///
+/// When the scan covers enough of the mailbox ([`keys::read_stored`]), the stored keys are
+/// visited in UID order beside the candidates (in sequence order, so in UID order too), each
+/// message evaluated as its keys go by: nothing of the mailbox is gathered first. A candidate
+/// without keys is evaluated from its message.
 pub(crate) fn scan_among<T>(
     context: &SearchContext<'_>,
     candidates: &[Message<'_>],
     key: &SearchKey,
     columns: &[KeyColumn],
     mut extract: impl FnMut(&mut Lazy<'_>) -> Result<T, SearchError>,
-) -> Result<Vec<(u32, T)>, SearchError> {
+) -> Result<Vec<T>, SearchError> {
     let mut columns = columns.to_vec();
     keys::search_columns(key, &mut columns);
-    let stored = Stored::load(
-        context.store,
-        context.mailbox_id,
-        &columns,
-        candidates.len(),
-        context.messages.len(),
-    )?;
     let env = Env {
         largest_seq: context.messages.iter().map(|m| m.seq).max().unwrap_or(0),
         largest_uid: context
@@ -212,20 +208,51 @@ pub(crate) fn scan_among<T>(
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64),
     };
-    let mut out = Vec::new();
-    for message in candidates {
+    // Room for every candidate: pages a narrow search leaves untouched cost nothing.
+    let mut out = Vec::with_capacity(candidates.len());
+    let mut evaluate = |message: &Message<'_>, stored: Option<KeysRef<'_>>| {
         let mut lazy = Lazy {
             store: context.store,
+            seq: message.seq,
             summary: message.summary,
-            stored: stored.get(message),
+            stored: stored.filter(|k| k.row.email_id == message.summary.id && k.row.complete),
             recent: message.recent,
             loaded: None,
         };
         if eval(key, message.seq, &mut lazy, &env)? {
-            out.push((message.seq, extract(&mut lazy)?));
+            out.push(extract(&mut lazy)?);
+        }
+        Ok::<_, SearchError>(())
+    };
+    let mut next = 0;
+    if keys::read_stored(&columns, candidates.len(), context.messages.len()) {
+        let mut failed = None;
+        context
+            .store
+            .visit_message_keys(context.mailbox_id, &columns, &mut |stored| {
+                let uid = stored.row.uid;
+                let mut step = || {
+                    while let Some(m) = candidates.get(next).filter(|m| m.summary.uid <= uid) {
+                        next += 1;
+                        evaluate(m, (m.summary.uid == uid).then_some(stored))?;
+                    }
+                    Ok(())
+                };
+                match step() {
+                    Ok(()) => next < candidates.len(),
+                    Err(e) => {
+                        failed = Some(e);
+                        false
+                    }
+                }
+            })?;
+        if let Some(e) = failed {
+            return Err(e);
         }
     }
-    out.sort_by_key(|(seq, _)| *seq);
+    for message in &candidates[next..] {
+        evaluate(message, None)?;
+    }
     Ok(out)
 }
 

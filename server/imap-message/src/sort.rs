@@ -43,7 +43,9 @@ pub fn sorted(
     key: &SearchKey,
 ) -> Result<Vec<(u32, SortValues)>, SearchError> {
     check_charset(charset)?;
-    let rows = scan(context, key, &columns(criteria), |m| values(criteria, m))?;
+    let rows = scan(context, key, &columns(criteria), |m| {
+        Ok((m.seq, values(criteria, m)?))
+    })?;
     Ok(sort_rows(criteria, rows))
 }
 
@@ -55,7 +57,7 @@ fn sort_rows(criteria: &[SortCriterion], rows: Vec<(u32, SortValues)>) -> Vec<(u
     let width = criteria.len();
     let mut keys = vec![0u64; rows.len() * width];
     for (c, criterion) in criteria.iter().enumerate() {
-        let mut texts = Interner::<&str>::default();
+        let mut texts = Interner::default();
         for (r, (_, values)) in rows.iter().enumerate() {
             keys[r * width + c] = match &values.0[c] {
                 // Flipping the sign bit orders i64 as u64.
@@ -94,7 +96,7 @@ pub fn sort_among(
     key: &SearchKey,
 ) -> Result<Vec<(u32, SortValues)>, SearchError> {
     scan_among(context, candidates, key, &columns(criteria), |m| {
-        values(criteria, m)
+        Ok((m.seq, values(criteria, m)?))
     })
 }
 
@@ -140,13 +142,16 @@ fn values(criteria: &[SortCriterion], m: &mut Lazy<'_>) -> Result<SortValues, Se
             (SortKey::Arrival, _) => Value::Number(summary.internal_date),
             (SortKey::Size, _) => Value::Number(i64::try_from(summary.size).unwrap_or(i64::MAX)),
             (SortKey::Date, Some(stored)) => {
-                Value::Number(stored.sent.unwrap_or(summary.internal_date))
+                Value::Number(stored.row.sent.unwrap_or(summary.internal_date))
             }
             (SortKey::Date, None) => {
                 let sent = m.get()?.sent_date();
                 Value::Number(sent.map_or(summary.internal_date, |d| d.unix))
             }
-            (key, Some(stored)) => Value::Text(keys::sort_text(stored, key).to_owned()),
+            (key, Some(stored)) => {
+                let column = keys::sort_column(key).expect("a text key has a column");
+                Value::Text(stored.sort_text(column).to_owned())
+            }
             (key, None) => {
                 let loaded = m.get()?;
                 let envelope = Envelope::of(&loaded.root.fields(&loaded.raw));

@@ -7,7 +7,7 @@ use crate::search::Lazy;
 use crate::search::{SearchContext, SearchError, check_charset, scan};
 use kantor_imap_proto::command::search::SearchKey;
 use kantor_imap_proto::command::sort::ThreadAlgorithm;
-use kantor_imap_proto::response::data::ThreadNode;
+use kantor_imap_proto::response::data::{ThreadEntry, Threads};
 use kantor_message::threading::{Collect, Info, Threading, threading};
 use std::num::NonZeroU32;
 
@@ -19,26 +19,20 @@ pub fn thread(
     algorithm: ThreadAlgorithm,
     charset: &str,
     key: &SearchKey,
-) -> Result<Vec<ThreadNode>, SearchError> {
+) -> Result<Threads, SearchError> {
     check_charset(charset)?;
     let references = match algorithm {
         ThreadAlgorithm::OrderedSubject => false,
         ThreadAlgorithm::References => true,
-        ThreadAlgorithm::Other(_) => return Ok(Vec::new()),
+        ThreadAlgorithm::Other(_) => return Ok(Threads::default()),
     };
     let columns: &[_] = if references {
         &THREAD_COLUMNS
     } else {
         &ORDERED_SUBJECT_COLUMNS
     };
-    let mut collect = Collect::new(references);
-    let msgs: Vec<Info> = scan(context, key, columns, |m| info(m, &mut collect))?
-        .into_iter()
-        .map(|(seq, mut info)| {
-            info.seq = seq;
-            info
-        })
-        .collect();
+    let mut collect = Collect::new(references, context.messages.len());
+    let msgs = scan(context, key, columns, |m| info(m, &mut collect))?;
     let threading = collect.finish(msgs);
     Ok(if references {
         References::new(&threading).run()
@@ -49,14 +43,20 @@ pub fn thread(
 
 /// What THREAD reads of a message: its stored keys, or its header.
 fn info(m: &mut Lazy<'_>, collect: &mut Collect) -> Result<Info, SearchError> {
+    let mut info = stored_or_read(m, collect)?;
+    info.seq = m.seq;
+    Ok(info)
+}
+
+fn stored_or_read(m: &mut Lazy<'_>, collect: &mut Collect) -> Result<Info, SearchError> {
     let internal = m.summary.internal_date;
     if let Some(stored) = m.stored {
         return Ok(collect.add(
-            stored.sent.unwrap_or(internal),
-            &stored.subject,
-            stored.reply,
-            stored.message_id.as_deref(),
-            stored.references.iter().map(String::as_str),
+            stored.row.sent.unwrap_or(internal),
+            stored.subject(),
+            stored.row.reply,
+            stored.message_id(),
+            stored.references(),
         ));
     }
     let loaded = m.get()?;
@@ -71,43 +71,41 @@ fn info(m: &mut Lazy<'_>, collect: &mut Collect) -> Result<Info, SearchError> {
     ))
 }
 
-fn node(seq: u32, children: Vec<ThreadNode>) -> ThreadNode {
-    ThreadNode {
+fn entry(seq: u32, children: usize) -> ThreadEntry {
+    ThreadEntry {
         id: NonZeroU32::new(seq),
-        children,
+        children: u32::try_from(children).unwrap_or(u32::MAX),
     }
 }
 
 /// ORDEREDSUBJECT: sort by base subject then sent date, split into threads of one subject,
 /// first message at the root and the others its children, threads ordered by their first
 /// message's sent date.
-fn ordered_subject(msgs: &[Info]) -> Vec<ThreadNode> {
+fn ordered_subject(msgs: &[Info]) -> Threads {
     // Sequence numbers are distinct: no two keys are equal, so an unstable sort is exact.
     let mut sorted: Vec<&Info> = msgs.iter().collect();
     sorted.sort_unstable_by_key(|m| (m.subject, m.sent, m.seq));
-    let mut threads: Vec<Vec<&Info>> = Vec::new();
-    for m in sorted {
-        match threads.last_mut() {
-            Some(t) if t[0].subject == m.subject => t.push(m),
-            _ => threads.push(vec![m]),
-        }
-    }
+    let mut threads: Vec<&[&Info]> = sorted.chunk_by(|a, b| a.subject == b.subject).collect();
     threads.sort_unstable_by_key(|t| (t[0].sent, t[0].seq));
-    threads
-        .into_iter()
-        .map(|t| {
-            let children = t[1..].iter().map(|m| node(m.seq, Vec::new())).collect();
-            node(t[0].seq, children)
-        })
-        .collect()
+    let mut nodes = Vec::with_capacity(msgs.len());
+    for t in threads {
+        nodes.push(entry(t[0].seq, t.len() - 1));
+        nodes.extend(t[1..].iter().map(|m| entry(m.seq, 0)));
+    }
+    Threads { nodes }
 }
 
-/// One container of the REFERENCES algorithm: a message, or a dummy.
+/// A container's number: its place in [`References::nodes`] (32 bits: 100,000 messages make
+/// a few hundred thousand containers, written once each, and their size is what they cost).
+type Id = u32;
+
+/// One container of the REFERENCES algorithm: a message (its place in the messages), or a
+/// dummy.
 #[derive(Debug, Clone, Default)]
 struct Node {
-    msg: Option<usize>,
-    parent: Option<usize>,
-    children: Vec<usize>,
+    msg: Option<u32>,
+    parent: Option<Id>,
+    children: Vec<Id>,
 }
 
 struct References<'a> {
@@ -125,91 +123,99 @@ impl<'a> References<'a> {
         }
     }
 
-    fn add(&mut self, msg: Option<usize>) -> usize {
+    fn add(&mut self, msg: Option<u32>) -> Id {
         self.nodes.push(Node {
             msg,
             ..Node::default()
         });
-        self.nodes.len() - 1
+        (self.nodes.len() - 1) as Id
     }
 
     /// Whether making `parent` the parent of `child` would create a loop.
-    fn would_loop(&self, parent: usize, child: usize) -> bool {
+    fn would_loop(&self, parent: Id, child: Id) -> bool {
         let mut cur = Some(parent);
         while let Some(n) = cur {
             if n == child {
                 return true;
             }
-            cur = self.nodes[n].parent;
+            cur = self.nodes[n as usize].parent;
         }
         false
     }
 
-    fn link(&mut self, parent: usize, child: usize) {
-        self.nodes[child].parent = Some(parent);
-        self.nodes[parent].children.push(child);
+    fn link(&mut self, parent: Id, child: Id) {
+        self.nodes[child as usize].parent = Some(parent);
+        self.nodes[parent as usize].children.push(child);
     }
 
-    fn unlink(&mut self, child: usize) {
-        if let Some(parent) = self.nodes[child].parent.take() {
-            self.nodes[parent].children.retain(|&c| c != child);
+    fn unlink(&mut self, child: Id) {
+        if let Some(parent) = self.nodes[child as usize].parent.take() {
+            self.nodes[parent as usize].children.retain(|&c| c != child);
         }
     }
 
-    fn is_dummy(&self, n: usize) -> bool {
-        self.nodes[n].msg.is_none()
+    fn is_dummy(&self, n: Id) -> bool {
+        self.nodes[n as usize].msg.is_none()
     }
 
-    fn is_reply(&self, n: usize) -> bool {
-        self.nodes[n].msg.is_some_and(|i| self.msgs[i].reply)
+    fn is_reply(&self, n: Id) -> bool {
+        self.nodes[n as usize]
+            .msg
+            .is_some_and(|i| self.msgs[i as usize].reply)
     }
 
     /// The message standing for `n`: itself, or a dummy's first child.
-    fn first_msg(&self, n: usize) -> Option<&'a Info> {
+    fn first_msg(&self, n: Id) -> Option<&'a Info> {
         let mut cur = n;
         loop {
-            match self.nodes[cur].msg {
-                Some(i) => return Some(&self.msgs[i]),
-                None => cur = *self.nodes[cur].children.first()?,
+            match self.nodes[cur as usize].msg {
+                Some(i) => return Some(&self.msgs[i as usize]),
+                None => cur = *self.nodes[cur as usize].children.first()?,
             }
         }
     }
 
-    fn date_key(&self, n: usize) -> (i64, u32) {
+    fn date_key(&self, n: Id) -> (i64, u32) {
         self.first_msg(n)
             .map_or((i64::MAX, u32::MAX), |m| (m.sent, m.seq))
     }
 
     /// Nodes under `root` in post-order (children before their parent), `root` last.
-    fn post_order(&self, root: usize) -> Vec<usize> {
-        let mut out = Vec::new();
+    fn post_order(&self, root: Id) -> Vec<Id> {
+        let mut out = Vec::with_capacity(self.nodes.len());
         let mut stack = vec![(root, false)];
         while let Some((n, expanded)) = stack.pop() {
             if expanded {
                 out.push(n);
             } else {
                 stack.push((n, true));
-                stack.extend(self.nodes[n].children.iter().rev().map(|&c| (c, false)));
+                stack.extend(
+                    self.nodes[n as usize]
+                        .children
+                        .iter()
+                        .rev()
+                        .map(|&c| (c, false)),
+                );
             }
         }
         out
     }
 
-    fn sort_children(&mut self, n: usize) {
-        let mut children = std::mem::take(&mut self.nodes[n].children);
+    fn sort_children(&mut self, n: Id) {
+        let mut children = std::mem::take(&mut self.nodes[n as usize].children);
         children.sort_by_key(|&c| self.date_key(c));
-        self.nodes[n].children = children;
+        self.nodes[n as usize].children = children;
     }
 
-    fn run(mut self) -> Vec<ThreadNode> {
+    fn run(mut self) -> Threads {
         // (1) Link messages by their references; `table` holds the container of each ID.
         let (msgs, threading) = (self.msgs, self.threading);
-        let mut table: Vec<Option<usize>> = vec![None; threading.ids];
-        let mut refs: Vec<usize> = Vec::new();
-        for (i, msg) in msgs.iter().enumerate() {
+        let mut table: Vec<Option<Id>> = vec![None; threading.ids];
+        let mut refs: Vec<Id> = Vec::new();
+        for (i, msg) in (0..).zip(msgs) {
             let current = match msg.id.map(|id| (id as usize, table[id as usize])) {
                 Some((_, Some(n))) if self.is_dummy(n) => {
-                    self.nodes[n].msg = Some(i);
+                    self.nodes[n as usize].msg = Some(i);
                     n
                 }
                 Some((id, None)) => {
@@ -235,7 +241,7 @@ impl<'a> References<'a> {
             // (A) Each reference is the parent of the next, unless already parented or looping.
             for pair in refs.windows(2) {
                 let (parent, child) = (pair[0], pair[1]);
-                if self.nodes[child].parent.is_none() && !self.would_loop(parent, child) {
+                if self.nodes[child as usize].parent.is_none() && !self.would_loop(parent, child) {
                     self.link(parent, child);
                 }
             }
@@ -248,8 +254,8 @@ impl<'a> References<'a> {
             }
         }
         // (2) The parentless nodes go under a root.
-        let parentless: Vec<usize> = (0..self.nodes.len())
-            .filter(|&n| self.nodes[n].parent.is_none())
+        let parentless: Vec<Id> = (0..self.nodes.len() as Id)
+            .filter(|&n| self.nodes[n as usize].parent.is_none())
             .collect();
         let root = self.add(None);
         for &n in &parentless {
@@ -267,41 +273,41 @@ impl<'a> References<'a> {
     /// sent date (a dummy by its first child), deepest first, as each node's children are
     /// final once its subtree is pruned. Siblings never tie (no two stand for one message), so
     /// sorting a list before it is spliced into its parent's changes nothing.
-    fn prune_and_sort(&mut self, root: usize) {
+    fn prune_and_sort(&mut self, root: Id) {
         let mut kept = Vec::new();
         for n in self.post_order(root) {
-            let mut children = std::mem::take(&mut self.nodes[n].children);
+            let mut children = std::mem::take(&mut self.nodes[n as usize].children);
             kept.clear();
             for &c in &children {
-                let grandchildren = self.nodes[c].children.len();
+                let grandchildren = self.nodes[c as usize].children.len();
                 if !self.is_dummy(c) || (n == root && grandchildren > 1) {
                     kept.push(c);
                 } else if grandchildren > 0 {
-                    kept.append(&mut self.nodes[c].children);
+                    kept.append(&mut self.nodes[c as usize].children);
                 }
             }
             for &c in &kept {
-                self.nodes[c].parent = Some(n);
+                self.nodes[c as usize].parent = Some(n);
             }
             children.clear();
             children.extend_from_slice(&kept);
-            self.nodes[n].children = children;
+            self.nodes[n as usize].children = children;
             self.sort_children(n);
         }
     }
 
     /// (5) Gather the root's children that have the same base subject.
-    fn merge_subjects(&mut self, root: usize) {
+    fn merge_subjects(&mut self, root: Id) {
         // Subjects by rank; the empty subject takes part in no merge.
         let empty = self.threading.empty_subject;
-        let subject = |s: &Self, n: usize| {
+        let subject = |s: &Self, n: Id| {
             s.first_msg(n)
                 .map(|m| m.subject)
                 .filter(|&r| Some(r) != empty)
                 .map(|r| r as usize)
         };
-        let mut table: Vec<Option<usize>> = vec![None; self.threading.subjects];
-        let top = self.nodes[root].children.clone();
+        let mut table: Vec<Option<Id>> = vec![None; self.threading.subjects];
+        let top = self.nodes[root as usize].children.clone();
         // (B) One container per subject, preferring dummies, then non-replies.
         for &n in &top {
             let Some(subj) = subject(self, n) else {
@@ -320,7 +326,7 @@ impl<'a> References<'a> {
         }
         // (C) Merge threads with the same subject.
         for n in top {
-            if self.nodes[n].parent != Some(root) {
+            if self.nodes[n as usize].parent != Some(root) {
                 continue;
             }
             let Some(subj) = subject(self, n) else {
@@ -334,7 +340,7 @@ impl<'a> References<'a> {
             }
             let (n_dummy, t_dummy) = (self.is_dummy(n), self.is_dummy(t));
             if n_dummy && t_dummy {
-                let children = std::mem::take(&mut self.nodes[n].children);
+                let children = std::mem::take(&mut self.nodes[n as usize].children);
                 self.unlink(n);
                 for c in children {
                     self.link(t, c);
@@ -348,12 +354,16 @@ impl<'a> References<'a> {
                 table[subj] = Some(n);
             } else {
                 let dummy = self.add(None);
-                match self.nodes[root].children.iter().position(|&c| c == t) {
-                    Some(pos) => self.nodes[root].children[pos] = dummy,
-                    None => self.nodes[root].children.push(dummy),
+                match self.nodes[root as usize]
+                    .children
+                    .iter()
+                    .position(|&c| c == t)
+                {
+                    Some(pos) => self.nodes[root as usize].children[pos] = dummy,
+                    None => self.nodes[root as usize].children.push(dummy),
                 }
-                self.nodes[dummy].parent = Some(root);
-                self.nodes[t].parent = None;
+                self.nodes[dummy as usize].parent = Some(root);
+                self.nodes[t as usize].parent = None;
                 self.unlink(n);
                 self.link(dummy, t);
                 self.link(dummy, n);
@@ -363,24 +373,25 @@ impl<'a> References<'a> {
     }
 
     /// (6) Sorts every set of siblings, deepest first, and returns the tree under `root` as
-    /// THREAD response nodes, built bottom-up in the same pass.
-    fn into_threads(mut self, root: usize) -> Vec<ThreadNode> {
-        let mut built: Vec<Option<ThreadNode>> = Vec::new();
-        built.resize_with(self.nodes.len(), || None);
+    /// the THREAD response's nodes, in preorder.
+    fn into_threads(mut self, root: Id) -> Threads {
         for n in self.post_order(root) {
             self.sort_children(n);
-            let children = self.nodes[n]
-                .children
-                .iter()
-                .filter_map(|&c| built[c].take())
-                .collect();
-            let seq = self.nodes[n].msg.map_or(0, |i| self.msgs[i].seq);
-            built[n] = Some(node(seq, children));
         }
-        built[root]
-            .take()
-            .map(|mut r| std::mem::take(&mut r.children))
-            .unwrap_or_default()
+        let mut nodes = Vec::with_capacity(self.msgs.len());
+        let mut stack: Vec<Id> = self.nodes[root as usize]
+            .children
+            .iter()
+            .rev()
+            .copied()
+            .collect();
+        while let Some(n) = stack.pop() {
+            let node = &self.nodes[n as usize];
+            let seq = node.msg.map_or(0, |i| self.msgs[i as usize].seq);
+            nodes.push(entry(seq, node.children.len()));
+            stack.extend(node.children.iter().rev());
+        }
+        Threads { nodes }
     }
 }
 
@@ -413,7 +424,7 @@ mod tests {
     }
 
     fn collect(msgs: &[Msg], references: bool) -> Threading {
-        let mut collect = Collect::new(references);
+        let mut collect = Collect::new(references, msgs.len());
         let infos = msgs
             .iter()
             .map(|m| {
@@ -428,15 +439,21 @@ mod tests {
         collect.finish(infos)
     }
 
-    fn shape(nodes: &[ThreadNode]) -> String {
-        nodes
-            .iter()
-            .map(|n| {
-                let id = n.id.map_or("-".to_string(), |i| i.to_string());
-                format!("{id}[{}]", shape(&n.children))
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
+    /// The threads as `id[children]`, `-` for a dummy.
+    fn shape(threads: &Threads) -> String {
+        fn one(nodes: &[ThreadEntry], at: &mut usize) -> String {
+            let node = nodes[*at];
+            *at += 1;
+            let children: Vec<String> = (0..node.children).map(|_| one(nodes, at)).collect();
+            let id = node.id.map_or("-".to_string(), |i| i.to_string());
+            format!("{id}[{}]", children.join(" "))
+        }
+        let mut at = 0;
+        let mut out = Vec::new();
+        while at < threads.nodes.len() {
+            out.push(one(&threads.nodes, &mut at));
+        }
+        out.join(" ")
     }
 
     fn references(msgs: &[Msg]) -> String {

@@ -8,7 +8,7 @@ use kantor_imap_message::sort::sort;
 use kantor_imap_message::thread::thread;
 use kantor_imap_proto::command::search::SearchKey as K;
 use kantor_imap_proto::command::sort::{SortCriterion, SortKey, ThreadAlgorithm};
-use kantor_imap_proto::response::data::ThreadNode;
+use kantor_imap_proto::response::data::{ThreadEntry, Threads};
 use kantor_imap_proto::types::{Atom, SequenceSet};
 
 fn by(keys: &[(bool, SortKey)]) -> Vec<SortCriterion> {
@@ -94,12 +94,14 @@ async fn sort_criteria() {
 
 /// The THREAD response form of a list of threads (RFC 5256 §4): a single child continues
 /// its parent's list, several children are each parenthesised.
-fn render(threads: &[ThreadNode]) -> String {
-    fn node(n: &ThreadNode, out: &mut String) {
+fn render(threads: &Threads) -> String {
+    /// The subtree at `nodes[*at]`, as a list of its chain and nested lists.
+    fn node(nodes: &[ThreadEntry], at: &mut usize, out: &mut String) {
         out.push('(');
-        let mut cur = n;
         let mut first = true;
-        loop {
+        let children = loop {
+            let cur = nodes[*at];
+            *at += 1;
             if let Some(id) = cur.id {
                 if !first {
                     out.push(' ');
@@ -107,24 +109,24 @@ fn render(threads: &[ThreadNode]) -> String {
                 out.push_str(&id.to_string());
                 first = false;
             }
-            match cur.children.as_slice() {
-                [only] => cur = only,
-                _ => break,
+            if cur.children != 1 {
+                break cur.children;
             }
-        }
-        if cur.children.len() > 1 {
+        };
+        if children > 1 {
             if !first {
                 out.push(' ');
             }
-            for child in &cur.children {
-                node(child, out);
+            for _ in 0..children {
+                node(nodes, at, out);
             }
         }
         out.push(')');
     }
     let mut out = String::new();
-    for t in threads {
-        node(t, &mut out);
+    let mut at = 0;
+    while at < threads.nodes.len() {
+        node(&threads.nodes, &mut at, &mut out);
     }
     out
 }

@@ -135,7 +135,7 @@ async fn stored_keys_answer_as_the_messages_do() {
         .message_keys(keyed.inbox, &[KeyColumn::Threading])
         .unwrap();
     assert_eq!(kept.len(), all.len());
-    assert_eq!(kept.iter().filter(|k| !k.keys.complete).count(), 1);
+    assert_eq!(kept.rows().iter().filter(|r| !r.complete).count(), 1);
     assert!(
         read.store
             .message_keys(read.inbox, &[KeyColumn::Sent])
@@ -157,4 +157,54 @@ async fn backfilled_keys_answer_as_the_messages_do() {
     );
     let read = corpus_keyed(&all, false).await;
     compare(&later, &read);
+}
+
+/// Every string of a message's keys, as read with `columns`.
+fn strings(keys: kantor_store::KeysRef<'_>) -> Vec<Option<String>> {
+    let mut out = vec![keys.message_id().map(str::to_owned)];
+    out.push(Some(keys.references().collect::<Vec<_>>().join(" ")));
+    out.push(Some(keys.subject().to_owned()));
+    out.push(keys.field(0).flatten().map(str::to_owned));
+    out.push(keys.addresses(0).flatten().map(str::to_owned));
+    out
+}
+
+#[tokio::test]
+async fn a_copy_into_the_same_mailbox_keeps_the_keys_and_texts() {
+    // A COPY into a message's own mailbox makes a new email sharing the blob: its keys and
+    // search texts are copied with it (`email_keys` and `email_texts`).
+    let all = messages();
+    let c = corpus_keyed(&all, true).await;
+    let uids: Vec<u32> = c.summaries.iter().map(|s| s.uid).collect();
+    let pairs = c
+        .store
+        .copy_messages(c.account, c.inbox, uids, c.inbox)
+        .await
+        .unwrap();
+    assert_eq!(pairs.len(), all.len());
+    let columns = [
+        KeyColumn::Subject,
+        KeyColumn::Threading,
+        KeyColumn::Field(0),
+        KeyColumn::Addresses(0),
+    ];
+    let table = c.store.message_keys(c.inbox, &columns).unwrap();
+    assert_eq!(table.len(), 2 * all.len());
+    let mut with_texts = 0;
+    for (from, to) in pairs {
+        let at = |uid| table.get(table.find(uid).unwrap()).unwrap();
+        let (original, copy) = (at(from), at(to));
+        assert_ne!(original.row.email_id, copy.row.email_id);
+        assert_eq!(original.row.complete, copy.row.complete);
+        assert_eq!(
+            strings(original),
+            strings(copy),
+            "UID {from} copied to {to}"
+        );
+        with_texts += usize::from(copy.field(0).flatten().is_some());
+    }
+    assert!(
+        with_texts > all.len() / 2,
+        "{with_texts} copies have From texts"
+    );
 }

@@ -17,7 +17,7 @@ use crate::{date, mime};
 
 /// Bumped whenever what [`EmailKeys::of`] computes changes: the store then ignores older rows
 /// and computes them again.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// The header fields whose decoded values are kept for searching (IMAP `FROM`, `SUBJECT`,
 /// `HEADER Message-ID ...`), in the order of [`SearchTexts::fields`].
@@ -39,6 +39,10 @@ pub const ADDRESS_FIELDS: [&str; 4] = ["From", "To", "Cc", "Bcc"];
 /// Separates the texts of repeated fields in one search text: no search string containing it
 /// is answered from the keys.
 pub const TEXT_SEPARATOR: char = '\0';
+
+/// Separates the references of an email where they are kept as one text
+/// ([`EmailKeys::joined_references`]): an email whose IDs hold it keeps no keys.
+pub const REFERENCE_SEPARATOR: char = '\0';
 
 /// Most bytes of text kept per email; a message with more is read instead.
 const MAX_TEXT: usize = 64 * 1024;
@@ -125,10 +129,25 @@ impl EmailKeys {
                 }),
             })),
         };
-        if keys.text_len() > MAX_TEXT || keys.references.len() > MAX_REFERENCES {
+        let separated = |id: &String| id.contains(REFERENCE_SEPARATOR);
+        if keys.text_len() > MAX_TEXT
+            || keys.references.len() > MAX_REFERENCES
+            || keys
+                .references
+                .iter()
+                .chain(&keys.message_id)
+                .any(separated)
+        {
             return EmailKeys::incomplete();
         }
         keys
+    }
+
+    /// The references as one text, separated by [`REFERENCE_SEPARATOR`]; `None` when there
+    /// are none.
+    pub fn joined_references(&self) -> Option<String> {
+        (!self.references.is_empty())
+            .then(|| self.references.join(&REFERENCE_SEPARATOR.to_string()))
     }
 
     /// Bytes of text kept.
@@ -294,5 +313,15 @@ Date: Tue, 02 Jan 2024 10:00:00 +0000\r\nMessage-ID: <m@x.test>\r\nIn-Reply-To: 
         let refs: Vec<String> = (0..600).map(|i| format!("<r{i}@x>")).collect();
         let raw = format!("References: {}\r\n\r\nx", refs.join(" "));
         assert_eq!(EmailKeys::extract(raw.as_bytes()), EmailKeys::incomplete());
+    }
+
+    #[test]
+    fn an_id_holding_the_separator_is_not_kept() {
+        // A quoted NUL survives normalisation: the joined references could not be split back.
+        let raw = "Message-ID: <\"a\0b\"@x>\r\nReferences: <p@x> <q@x>\r\n\r\nx";
+        assert_eq!(EmailKeys::extract(raw.as_bytes()), EmailKeys::incomplete());
+        let raw = "References: <p@x> <q@x>\r\n\r\nx";
+        let keys = EmailKeys::extract(raw.as_bytes());
+        assert_eq!(keys.joined_references().as_deref(), Some("p@x\0q@x"));
     }
 }

@@ -15,8 +15,9 @@ pub struct Info {
     pub seq: u32,
     /// Sent date, unix seconds (RFC 5256 §2.2).
     pub sent: i64,
-    /// The folded base subject: its number while collecting, then its rank among the
-    /// subjects (so comparing ranks compares subjects).
+    /// The folded base subject: its number while collecting, then, for ORDEREDSUBJECT, its
+    /// rank among the subjects (so comparing ranks compares subjects). REFERENCES only asks
+    /// whether two subjects are the same and keeps the numbers.
     pub subject: u32,
     /// Whether the subject marks a reply or forward.
     pub reply: bool,
@@ -31,8 +32,8 @@ pub struct Info {
 pub struct Collect {
     /// Whether IDs and references are wanted (REFERENCES, not ORDEREDSUBJECT).
     references: bool,
-    ids: Interner<Box<str>>,
-    subjects: Interner<Box<str>>,
+    ids: Interner,
+    subjects: Interner,
     refs: Vec<u32>,
 }
 
@@ -45,17 +46,20 @@ pub struct Threading {
     pub ids: usize,
     /// How many distinct subjects there are.
     pub subjects: usize,
-    /// The rank of the empty subject, when a message has it.
+    /// The empty subject's value in [`Info::subject`], when a message has it.
     pub empty_subject: Option<u32>,
 }
 
 impl Collect {
-    pub fn new(references: bool) -> Collect {
+    /// Ready for about `messages` messages (REFERENCES when `references`).
+    pub fn new(references: bool, messages: usize) -> Collect {
+        // Most messages have an ID and one or two references of their own.
+        let ids = if references { messages * 2 } else { 0 };
         Collect {
             references,
-            ids: Interner::default(),
-            subjects: Interner::default(),
-            refs: Vec::new(),
+            ids: Interner::with_capacity(ids),
+            subjects: Interner::with_capacity(messages / 2),
+            refs: Vec::with_capacity(ids),
         }
     }
 
@@ -88,16 +92,20 @@ impl Collect {
     }
 
     pub fn finish(self, mut msgs: Vec<Info>) -> Threading {
-        let ranks = self.subjects.ranks();
-        for m in &mut msgs {
-            m.subject = ranks[m.subject as usize];
+        let mut empty_subject = self.subjects.get("");
+        if !self.references {
+            let ranks = self.subjects.ranks();
+            for m in &mut msgs {
+                m.subject = ranks[m.subject as usize];
+            }
+            empty_subject = empty_subject.map(|n| ranks[n as usize]);
         }
         Threading {
             msgs,
             refs: self.refs,
             ids: self.ids.len(),
-            subjects: ranks.len(),
-            empty_subject: self.subjects.get("").map(|n| ranks[n as usize]),
+            subjects: self.subjects.len(),
+            empty_subject,
         }
     }
 }

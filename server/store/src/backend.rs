@@ -12,7 +12,7 @@
 //! a [`BoxFuture`] that resolves once the change is durable.
 
 use crate::changes::{AccountChanges, Change, ChangePage, ObjectKind};
-use crate::keys::{KeyColumn, MessageKeys};
+use crate::keys::{KeyColumn, KeysRef};
 use crate::{
     Account, AccountId, AccountState, Actor, Alias, BlobHash, BlobRef, Delivered, Domain,
     FlagChange, FlagResult, GcReport, Group, IncomingMessage, Mailbox, MailboxId, MailboxRole,
@@ -188,12 +188,13 @@ pub trait MailBackend: Send + Sync + 'static {
         account_id: AccountId,
         ids: &[MessageId],
     ) -> Result<Vec<Option<crate::meta::Envelope>>>;
-    fn message_keys(
+    fn visit_message_keys(
         &self,
         actor: Actor,
         mailbox_id: MailboxId,
         wanted: &[KeyColumn],
-    ) -> Result<Vec<MessageKeys>>;
+        visit: &mut dyn FnMut(KeysRef<'_>) -> bool,
+    ) -> Result<()>;
     fn append(
         &self,
         actor: Actor,

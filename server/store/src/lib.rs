@@ -43,7 +43,7 @@ pub use backend::Backend;
 pub use blob::{BlobHash, BlobRef, BlobStore, LocalBlobStore};
 pub use changes::{AccountChanges, ChangeEvent, ChangePage};
 pub use error::{Result, StoreError};
-pub use keys::{EmailKeys, KeyColumn, MessageKeys, SearchTexts};
+pub use keys::{EmailKeys, KeyColumn, KeysRef, KeysRow, KeysTable, SearchTexts};
 pub use mail::Mail;
 pub use mailbox_tree::{HIERARCHY_DELIMITER, MailboxLimits, TreeRename, ancestors};
 pub use meta::MessageMeta;

@@ -4,7 +4,7 @@
 
 use crate::backend::Backend;
 use crate::changes::{Change, ChangePage, ObjectKind};
-use crate::keys::{KeyColumn, MessageKeys};
+use crate::keys::{KeyColumn, KeysRef, KeysTable};
 use crate::{
     AccountId, Actor, Delivered, FlagChange, FlagResult, Mailbox, MailboxId, MailboxRole,
     MessageId, MessageMeta, MessageSummary, Modseq, NewMessage, Result, Store, TreeRename, Uid,
@@ -212,14 +212,28 @@ impl Mail {
     }
 
     /// The keys of the messages of a mailbox that have keys of the current version, in UID
-    /// order, with only `wanted` filled in (one read; `complete` false for an email whose keys
+    /// order, with only `wanted` read (one read; `complete` false for an email whose keys
     /// were too large to keep). Messages without such keys are left out: read them.
-    pub fn message_keys(
+    pub fn message_keys(&self, mailbox_id: MailboxId, wanted: &[KeyColumn]) -> Result<KeysTable> {
+        let mut table = KeysTable::new(wanted, 0);
+        self.visit_message_keys(mailbox_id, wanted, &mut |keys| {
+            table.push_copy(keys);
+            true
+        })?;
+        Ok(table)
+    }
+
+    /// [`Mail::message_keys`] one message at a time, without gathering them: `visit` is called
+    /// for each, in UID order, until it returns false. It runs inside the read: it may read
+    /// blobs, not make other store calls.
+    pub fn visit_message_keys(
         &self,
         mailbox_id: MailboxId,
         wanted: &[KeyColumn],
-    ) -> Result<Vec<MessageKeys>> {
-        self.backend().message_keys(self.actor, mailbox_id, wanted)
+        visit: &mut dyn FnMut(KeysRef<'_>) -> bool,
+    ) -> Result<()> {
+        self.backend()
+            .visit_message_keys(self.actor, mailbox_id, wanted, visit)
     }
 
     /// Adds messages to chosen mailboxes in one transaction (IMAP APPEND and MULTIAPPEND,

@@ -50,7 +50,7 @@ pub enum Data {
         modseq: Option<u64>,
     },
     /// `* THREAD (...)...` (RFC 5256 §4): the thread roots.
-    Thread(Vec<ThreadNode>),
+    Thread(Threads),
     /// `* n EXISTS` (§7.4.1).
     Exists(u32),
     /// `* n RECENT` (RFC 3501 §7.3.2).
@@ -245,25 +245,21 @@ pub struct Esearch {
     pub remove_from: Vec<(u32, SeqList)>,
 }
 
-/// A node of a THREAD response: a message (or a missing parent, `None`)
-/// and its replies.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ThreadNode {
-    /// The message; `None` for a placeholder whose children are siblings.
-    pub id: Option<NonZeroU32>,
-    /// Replies, oldest first.
-    pub children: Vec<ThreadNode>,
+/// The threads of a THREAD response (RFC 5256 §4) as one forest in preorder: each node is
+/// followed by its children's subtrees, oldest first. Flat, so that 100,000 messages make
+/// one allocation, and no deep thread can exhaust the stack.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Threads {
+    pub nodes: Vec<ThreadEntry>,
 }
 
-impl Drop for ThreadNode {
-    /// Drops the tree iteratively, so a long reply chain cannot exhaust the
-    /// stack (the derived `Clone`, `Debug` and `PartialEq` do recurse).
-    fn drop(&mut self) {
-        let mut stack = std::mem::take(&mut self.children);
-        while let Some(mut node) = stack.pop() {
-            stack.append(&mut node.children);
-        }
-    }
+/// One node of [`Threads`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThreadEntry {
+    /// The message; `None` for a placeholder whose children are siblings.
+    pub id: Option<NonZeroU32>,
+    /// How many replies it has (the subtrees after it).
+    pub children: u32,
 }
 
 /// One NAMESPACE description: a prefix and its delimiter.
@@ -349,26 +345,20 @@ fn write_namespace(list: &[NamespaceDescr], opts: EncodeOptions, out: &mut Vec<u
     out.push(b')');
 }
 
-/// Writes `(...)` for one thread, iteratively so deep threads cannot
-/// exhaust the stack: a single reply continues the chain, several replies
-/// become nested lists (`thread-nested = 2*thread-list`).
-fn write_thread(root: &ThreadNode, out: &mut Vec<u8>) {
-    enum Step<'a> {
-        Open(&'a ThreadNode),
-        Close,
-    }
-    let mut stack = vec![Step::Open(root)];
-    while let Some(step) = stack.pop() {
-        let mut node = match step {
-            Step::Open(node) => node,
-            Step::Close => {
-                out.push(b')');
-                continue;
-            }
-        };
+/// Writes `(...)` for the thread at `nodes[*at]` and moves past it: a single reply continues
+/// the chain, several replies become nested lists (`thread-nested = 2*thread-list`). A node
+/// count running past the end closes what is open.
+fn write_thread(nodes: &[ThreadEntry], at: &mut usize, out: &mut Vec<u8>) {
+    // Per open list of replies, how many are still to be written.
+    let mut remaining: Vec<u32> = Vec::new();
+    loop {
         out.push(b'(');
         let mut wrote = false;
-        loop {
+        let children = loop {
+            let Some(node) = nodes.get(*at) else {
+                break 0;
+            };
+            *at += 1;
             if let Some(id) = node.id {
                 if wrote {
                     out.push(b' ');
@@ -376,17 +366,29 @@ fn write_thread(root: &ThreadNode, out: &mut Vec<u8>) {
                 put(out, &id.to_string());
                 wrote = true;
             }
-            match node.children.as_slice() {
-                [only] => node = only,
-                _ => break,
+            if node.children != 1 {
+                break node.children;
             }
-        }
-        stack.push(Step::Close);
-        if node.children.len() >= 2 {
+        };
+        if children >= 2 && *at < nodes.len() {
             if wrote {
                 out.push(b' ');
             }
-            stack.extend(node.children.iter().rev().map(Step::Open));
+            remaining.push(children);
+            continue;
+        }
+        out.push(b')');
+        // This chain was the last reply of every list it closes.
+        loop {
+            let Some(left) = remaining.last_mut() else {
+                return;
+            };
+            *left -= 1;
+            if *left > 0 && *at < nodes.len() {
+                break;
+            }
+            remaining.pop();
+            out.push(b')');
         }
     }
 }
@@ -475,13 +477,14 @@ impl Data {
                 put(out, "SORT");
                 write_ids(ids, *modseq, out);
             }
-            Data::Thread(roots) => {
+            Data::Thread(threads) => {
                 put(out, "THREAD");
-                if !roots.is_empty() {
+                if !threads.nodes.is_empty() {
                     out.push(b' ');
                 }
-                for root in roots {
-                    write_thread(root, out);
+                let mut at = 0;
+                while at < threads.nodes.len() {
+                    write_thread(&threads.nodes, &mut at, out);
                 }
             }
             Data::Exists(n) => put(out, &format!("{n} EXISTS")),

@@ -20,7 +20,6 @@ use kantor_imap_message::search::{SearchContext, SearchError};
 use kantor_imap_proto::command::search::{Search, SearchKey, SearchReturn};
 use kantor_imap_proto::command::sort::{Sort, Thread, ThreadAlgorithm};
 use kantor_imap_proto::response::StatusKind;
-use kantor_imap_proto::response::data::ThreadNode;
 use kantor_imap_proto::{Code, Data, Response, Tag};
 use kantor_store::{Mail, Uid};
 use ret::Found;
@@ -290,7 +289,7 @@ pub(crate) fn thread(session: &mut Session, thread: Thread) -> Outcome {
         .state
         .selected_mut()
         .ok_or_else(|| Refusal::bad("No mailbox selected"))?;
-    let mut roots = with_context(&mail, selected, reads_text(&thread.search), |c| {
+    let mut threads = with_context(&mail, selected, reads_text(&thread.search), |c| {
         kantor_imap_message::thread::thread(
             c,
             thread.algorithm.clone(),
@@ -299,14 +298,12 @@ pub(crate) fn thread(session: &mut Session, thread: Thread) -> Outcome {
         )
     })?;
     if thread.uid {
-        let mut stack: Vec<&mut ThreadNode> = roots.iter_mut().collect();
-        while let Some(node) = stack.pop() {
+        for node in &mut threads.nodes {
             if let Some(seq) = node.id {
                 node.id = NonZeroU32::new(uid_of(selected, seq.get()));
             }
-            stack.extend(node.children.iter_mut());
         }
     }
-    session.out.data(Data::Thread(roots));
+    session.out.data(Data::Thread(threads));
     Ok(Done::new("THREAD completed"))
 }

@@ -6,7 +6,7 @@ use crate::backend::{
     BlobBackend, BoxFuture, DirectoryBackend, MailBackend, MaintenanceBackend, QueueBackend,
 };
 use crate::changes::{AccountChanges, Change, ChangePage, ObjectKind};
-use crate::keys::{KeyColumn, MessageKeys};
+use crate::keys::{KeyColumn, KeysRef};
 use crate::{
     Account, AccountId, AccountState, Actor, Alias, BlobHash, BlobRef, Delivered, Domain,
     FlagChange, FlagResult, GcReport, Group, IncomingMessage, Mailbox, MailboxId, MailboxRole,
@@ -305,13 +305,14 @@ impl MailBackend for SqliteBackend {
         self.message_envelopes(actor, account_id, ids)
     }
 
-    fn message_keys(
+    fn visit_message_keys(
         &self,
         actor: Actor,
         mailbox_id: MailboxId,
         wanted: &[KeyColumn],
-    ) -> Result<Vec<MessageKeys>> {
-        self.message_keys(actor, mailbox_id, wanted)
+        visit: &mut dyn FnMut(KeysRef<'_>) -> bool,
+    ) -> Result<()> {
+        self.visit_message_keys(actor, mailbox_id, wanted, visit)
     }
 
     fn append(

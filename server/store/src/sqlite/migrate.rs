@@ -46,6 +46,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0008_account_admin",
         include_str!("../../../../schema/0008_account_admin.sql"),
     ),
+    (
+        9,
+        "0009_email_texts",
+        include_str!("../../../../schema/0009_email_texts.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet recorded. Safe to run concurrently from several processes:
@@ -105,6 +110,64 @@ fn check_foreign_keys(conn: &Connection, name: &str) -> DbResult<()> {
 
 #[cfg(test)]
 mod tests {
+    /// A database with the first `n` migrations applied and recorded.
+    fn applied_up_to(n: usize) -> rusqlite::Connection {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (
+                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);",
+        )
+        .unwrap();
+        for &(version, name, sql) in &super::MIGRATIONS[..n] {
+            conn.execute_batch(sql).unwrap();
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?1, ?2, 0)",
+                rusqlite::params![version, name],
+            )
+            .unwrap();
+        }
+        conn
+    }
+
+    /// The column names of `table`.
+    fn columns(conn: &rusqlite::Connection, table: &str) -> Vec<String> {
+        conn.prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    /// 0009 moves the search texts out of `email_keys` into `email_texts`, and forgets the
+    /// keys of version 1 (computed again at start).
+    #[test]
+    fn search_texts_get_a_table_of_their_own() {
+        let mut conn = applied_up_to(8);
+        conn.execute_batch(
+            "PRAGMA foreign_keys = OFF;
+             INSERT INTO email_keys (email_id, v, complete, subject, refs, h_from, a_from)
+                 VALUES (1, 1, 1, 'x', '[\"a@x\"]', 'alice', 'alice@x');
+             PRAGMA foreign_keys = ON;",
+        )
+        .unwrap();
+        super::apply(&mut conn).unwrap();
+        let kept: i64 = conn
+            .query_row("SELECT COUNT(*) FROM email_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept, 0);
+        let keys = columns(&conn, "email_keys");
+        assert!(keys.contains(&"refs".to_string()), "{keys:?}");
+        assert!(
+            !keys
+                .iter()
+                .any(|c| c.starts_with("h_") || c.starts_with("a_"))
+        );
+        let texts = columns(&conn, "email_texts");
+        assert_eq!(texts.len(), 13, "{texts:?}");
+        assert_eq!(texts[1], "h_from");
+    }
+
     #[test]
     fn migrations_apply_once() {
         let mut conn = rusqlite::Connection::open_in_memory().unwrap();
@@ -151,20 +214,7 @@ mod tests {
     /// membership, keeps `\Deleted` per membership, and keeps every other row and id.
     #[test]
     fn messages_become_emails_filed_in_mailboxes() {
-        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
-        conn.execute_batch(
-            "CREATE TABLE schema_migrations (
-                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);",
-        )
-        .unwrap();
-        for &(version, name, sql) in &super::MIGRATIONS[..4] {
-            conn.execute_batch(sql).unwrap();
-            conn.execute(
-                "INSERT INTO schema_migrations VALUES (?1, ?2, 0)",
-                rusqlite::params![version, name],
-            )
-            .unwrap();
-        }
+        let mut conn = applied_up_to(4);
         conn.execute_batch(
             "INSERT INTO domains (id, name, created_at) VALUES (1, 'example.com', 0);
              INSERT INTO accounts (id, domain_id, local, password_hash, used_bytes, modseq, created_at)

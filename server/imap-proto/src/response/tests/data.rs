@@ -7,6 +7,7 @@ use crate::response::data::*;
 use crate::response::fetch::FetchItem;
 use crate::response::{Data, Response};
 use crate::types::{Atom, Capability, Flag, FlagFetch, ObjectId, SeqList, SpecialUse};
+use std::num::NonZeroU32;
 
 #[test]
 fn simple_data() {
@@ -297,44 +298,48 @@ fn esearch_and_thread() {
         "* ESEARCH (TAG \"E01\") UID ALL 23765,23764,23763,23761\r\n"
     );
     // RFC 5256 §4: "* THREAD (2)(3 6 (4 23)(44 7 96))".
-    let leaf = |n| ThreadNode {
-        id: Some(nz(n)),
-        children: vec![],
+    let node = |id: u32, children| ThreadEntry {
+        id: NonZeroU32::new(id),
+        children,
     };
-    let chain = |ids: &[u32]| {
-        let mut node = leaf(*ids.last().unwrap());
-        for &id in ids.iter().rev().skip(1) {
-            node = ThreadNode {
-                id: Some(nz(id)),
-                children: vec![node],
-            };
-        }
-        node
-    };
+    let threads = |nodes: Vec<ThreadEntry>| data(Data::Thread(Threads { nodes }));
     let t = vec![
-        leaf(2),
-        ThreadNode {
-            id: Some(nz(3)),
-            children: vec![ThreadNode {
-                id: Some(nz(6)),
-                children: vec![chain(&[4, 23]), chain(&[44, 7, 96])],
-            }],
-        },
+        node(2, 0),
+        node(3, 1),
+        node(6, 2),
+        node(4, 1),
+        node(23, 0),
+        node(44, 1),
+        node(7, 1),
+        node(96, 0),
     ];
+    assert_eq!(threads(t), "* THREAD (2)(3 6 (4 23)(44 7 96))\r\n");
+    // A missing parent: "((3)(5))"; replies nested two deep, closed together.
     assert_eq!(
-        data(Data::Thread(t)),
-        "* THREAD (2)(3 6 (4 23)(44 7 96))\r\n"
+        threads(vec![node(0, 2), node(3, 0), node(5, 0)]),
+        "* THREAD ((3)(5))\r\n"
     );
-    // A missing parent: "((3)(5))".
-    let t = vec![ThreadNode {
-        id: None,
-        children: vec![leaf(3), leaf(5)],
-    }];
-    assert_eq!(data(Data::Thread(t)), "* THREAD ((3)(5))\r\n");
-    assert_eq!(data(Data::Thread(vec![])), "* THREAD\r\n");
+    let t = vec![
+        node(1, 2),
+        node(2, 2),
+        node(3, 0),
+        node(4, 0),
+        node(5, 0),
+        node(6, 0),
+    ];
+    assert_eq!(threads(t), "* THREAD (1 (2 (3)(4))(5))(6)\r\n");
+    assert_eq!(threads(vec![]), "* THREAD\r\n");
+    // Counts running past the end close what is open.
+    assert_eq!(
+        threads(vec![node(1, 3), node(2, 0)]),
+        "* THREAD (1 (2))\r\n"
+    );
+    assert_eq!(threads(vec![node(1, 2)]), "* THREAD (1)\r\n");
     // Very deep threads do not recurse.
-    let deep = chain(&(1..=100_000).collect::<Vec<_>>());
-    assert!(data(Data::Thread(vec![deep])).ends_with(" 100000)\r\n"));
+    let deep: Vec<_> = (1..=100_000)
+        .map(|i| node(i, u32::from(i < 100_000)))
+        .collect();
+    assert!(threads(deep).ends_with(" 100000)\r\n"));
 }
 
 #[test]
