@@ -287,10 +287,27 @@ fn unlock_reaches_the_running_server() {
     }
     let locked = imap.command(&format!("LOGIN {dave} {PASSWORD}"));
     assert!(locked[0].contains("NO [UNAVAILABLE]"), "{locked:?}");
+    // `user show` says who is locked out (the server records it in the background).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let shown = loop {
+        let shown = server.admin_ok(&["user", "show", &dave, "--json"], "");
+        let json: serde_json::Value = serde_json::from_str(&shown).unwrap();
+        if json["locked_out"].as_array().is_some_and(|l| !l.is_empty())
+            || std::time::Instant::now() > deadline
+        {
+            break json;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(shown["locked_out"][0]["source"], "127.0.0.1", "{shown}");
+    let text = server.admin_ok(&["user", "show", &dave], "");
+    assert!(text.contains("locked out  127.0.0.1 until "), "{text}");
     assert_eq!(
         server.admin_ok(&["user", "unlock", &dave], ""),
         format!("unlocked user {dave}: its failed logins are forgotten\n")
     );
+    let text = server.admin_ok(&["user", "show", &dave], "");
+    assert!(text.contains("locked out  none\n"), "{text}");
     let ok = imap.command(&format!("LOGIN {dave} {PASSWORD}"));
     assert!(ok.last().unwrap().contains(" OK "), "{ok:?}");
 }

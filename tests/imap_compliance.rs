@@ -45,7 +45,7 @@ fn encapsulated_multipart_text_includes_epilogue() {
     let (_server, mut imap) = login();
     let message = b"From: a@example.org\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\nContent-Type: multipart/digest; boundary=\"foo\"\r\n\r\nprologue\r\n--foo\r\n\r\nSubject: m1\r\n\r\nm1 body\r\n--foo--\r\n\r\nepilogue\r\n";
     let done = imap.append("INBOX", "", message);
-    assert!(done.last().unwrap().contains("OK"), "{done:?}");
+    assert_eq!(tagged_status(&done), "OK", "{done:?}");
     imap.ok("SELECT INBOX");
     let text =
         b"prologue\r\n--foo\r\n\r\nSubject: m1\r\n\r\nm1 body\r\n--foo--\r\n\r\nepilogue\r\n";
@@ -66,7 +66,7 @@ fn esearch_modseq_follows_min_and_max() {
     for body in ["a", "b", "c"] {
         let message = format!("Subject: {body}\r\n\r\n{body}\r\n");
         let done = imap.append("INBOX", "", message.as_bytes());
-        assert!(done.last().unwrap().contains("OK"), "{done:?}");
+        assert_eq!(tagged_status(&done), "OK", "{done:?}");
     }
     imap.ok("ENABLE CONDSTORE");
     imap.ok("SELECT INBOX");

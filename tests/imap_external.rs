@@ -33,7 +33,7 @@ fn python_imaplib_suite() {
         ("KANTOR_USER2", user2),
         ("KANTOR_PASSWORD", PASSWORD.to_string()),
     ];
-    run_python_suite("test_imap.py", &env, 10);
+    run_python_suite("test_imap.py", &env, 11);
 }
 
 /// Six imaplib sessions on one INBOX at once (tests/python/test_imap_shared.py).

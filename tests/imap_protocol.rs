@@ -36,7 +36,7 @@ fn login_is_refused_before_starttls() {
         "still not authenticated: {select:?}"
     );
     let tls = imap.command("STARTTLS");
-    assert!(tls[0].contains("OK"), "{tls:?}");
+    assert_eq!(tagged_status(&tls), "OK", "{tls:?}");
 }
 
 #[test]

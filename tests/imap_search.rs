@@ -94,7 +94,7 @@ fn setup() -> (TestServer, ImapClient) {
         imap.send(body.as_bytes());
         imap.send(b"\r\n");
         let done = imap.until_tagged(&tag);
-        assert!(done.last().unwrap().contains("OK"), "{done:?}");
+        assert_eq!(tagged_status(&done), "OK", "{done:?}");
     }
     imap.ok("SELECT INBOX");
     (server, imap)

@@ -536,6 +536,14 @@ impl ImapClient {
     }
 }
 
+/// The status (`OK`, `NO`, `BAD`) of the tagged response ending `responses`.
+pub fn tagged_status(responses: &[String]) -> &str {
+    responses
+        .last()
+        .and_then(|r| r.split_whitespace().nth(1))
+        .unwrap_or("")
+}
+
 /// The number after `key` in `text` (e.g. `UIDVALIDITY` in `* OK [UIDVALIDITY 3] ...`).
 pub fn number_after(text: &str, key: &str) -> Option<u64> {
     let start = text.find(key)? + key.len();

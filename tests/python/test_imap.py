@@ -200,4 +200,38 @@ def test_compress_deflate():
     raw.close()
 
 
+def test_nul_octets_never_reach_a_literal():
+    """RFC 9051 §4.3: a literal carries no NUL. A message with NULs in its header and binary
+    body, appended as a literal8 (RFC 3516), comes back with 0x80 in their place in ENVELOPE
+    and BODY[...]; BINARY[1] gives the octets as they are, in a literal8."""
+    message = (b"From: a@example.test\r\nSubject: nul\x00here\r\n"
+               b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n"
+               b"\r\nab\x00cd\r\n")
+    raw = CTX.wrap_socket(socket.create_connection((HOST, IMAPS), timeout=30), server_hostname="x")
+    reader = raw.makefile("rb")
+    assert reader.readline().startswith(b"* OK")
+    raw.sendall(f"a LOGIN {USER} {PASSWORD}\r\n".encode())
+    while not reader.readline().startswith(b"a OK"):
+        pass
+    raw.sendall(b"b APPEND INBOX ~{%d+}\r\n" % len(message) + message + b"\r\n")
+    line = reader.readline()
+    while line.startswith(b"*"):
+        line = reader.readline()
+    found = re.match(rb"b OK \[APPENDUID \d+ (\d+)\]", line)
+    assert found, line
+    uid = found.group(1).decode()
+    raw.close()
+    imap = login()
+    ok(imap.select("INBOX"))
+    for item in ("ENVELOPE", "BODY.PEEK[HEADER]", "BODY.PEEK[1]", "BODY.PEEK[]"):
+        data = ok(imap.uid("FETCH", uid, f"({item})"))
+        octets = b"".join(b"".join(d) if isinstance(d, tuple) else d for d in data)
+        assert b"\x00" not in octets, (item, octets)
+        assert b"nul\x80here" in octets or b"ab\x80cd" in octets, (item, octets)
+    data = ok(imap.uid("FETCH", uid, "(BINARY.PEEK[1])"))
+    assert data[0][0].endswith(b"~{7}"), data
+    assert data[0][1] == b"ab\x00cd\r\n", data
+    imap.logout()
+
+
 harness.run(globals())

@@ -138,21 +138,38 @@ impl Directory {
                 self.note_login(&account);
                 AuthOutcome::Success(account)
             }
-            _ => {
+            account => {
                 let delay = self.throttle.failed(ip, &key, generation);
                 tracing::warn!(%ip, user = %key, delay_ms = delay.as_millis() as u64, "login failed");
+                // A pair refused now was not before this failure (refused pairs stop above).
+                if let (Some(account), Some(throttle::Refused::Pair(left))) =
+                    (account, self.throttle.refused(ip, &key, generation))
+                {
+                    tracing::warn!(%ip, user = %key, secs = left.as_secs(), "login locked out");
+                    self.note_lockout(&account, ip, left);
+                }
                 tokio::time::sleep(delay).await;
                 AuthOutcome::Failed
             }
         }
     }
 
+    /// Records in the background that `ip` is locked out of the account for `left` (for
+    /// `kantor admin user show`; the throttle refuses it whether or not this is written).
+    fn note_lockout(&self, account: &Account, ip: IpAddr, left: std::time::Duration) {
+        let until = unix_now() + left.as_secs() as i64;
+        let (store, id) = (self.store.clone(), account.id);
+        tokio::spawn(async move {
+            if let Err(e) = store.record_lockout(id, ip.to_string(), until).await {
+                tracing::warn!(account = id, error = %e, "cannot record the lockout");
+            }
+        });
+    }
+
     /// Writes the login's time to the account in the background, unless one was written in
     /// the last [`LOGIN_RECORD_INTERVAL`] (the login does not wait for the commit).
     fn note_login(&self, account: &Account) {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
+        let now = unix_now();
         if account
             .last_login_at
             .is_some_and(|at| (0..LOGIN_RECORD_INTERVAL).contains(&(now - at)))
@@ -192,6 +209,13 @@ impl Directory {
             .group(&address.local, &address.domain)?
             .is_some_and(|g| g.senders.iter().any(|s| s.eq_ignore_ascii_case(&own))))
     }
+}
+
+/// Now, in Unix seconds.
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 #[cfg(test)]

@@ -89,8 +89,10 @@ pub(crate) fn partial(
     let Some(partial) = partial else {
         return (None, data);
     };
+    // The origin is echoed whenever it was asked for, also for a section that does not exist
+    // (RFC 9051 §7.5.2 `"BODY" section ["<" number ">"] SP nstring`).
     let Some(mut data) = data else {
-        return (None, None);
+        return (Some(partial.offset), None);
     };
     let start = usize::try_from(partial.offset).unwrap_or(usize::MAX);
     if start >= data.len() {

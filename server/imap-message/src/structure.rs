@@ -21,9 +21,21 @@ pub(crate) fn structure(raw: &[u8], entity: &Entity, utf8: bool) -> BodyStructur
 
 /// BODYSTRUCTURE as it goes out.
 pub(crate) fn render(part: &BodyPart, utf8: bool) -> BodyStructure {
+    // File names are shown to users: for a client without UTF-8 a non-ASCII one becomes an
+    // encoded-word, which mail clients decode there in practice. Other values (a charset, a
+    // boundary) are tokens, never encoded-words (RFC 2047 §5): a non-ASCII one, which can only
+    // be damage, goes out as it is, in a literal.
     let params = |list: &[(String, String)]| -> Vec<(String, String)> {
         list.iter()
-            .map(|(k, v)| (k.to_ascii_uppercase(), downgrade(v.clone(), utf8)))
+            .map(|(k, v)| {
+                let shown = k.eq_ignore_ascii_case("name") || k.eq_ignore_ascii_case("filename");
+                let v = if shown {
+                    downgrade(v.clone(), utf8)
+                } else {
+                    v.clone()
+                };
+                (k.to_ascii_uppercase(), v)
+            })
             .collect()
     };
     let disposition = |d: &Option<Structured>| {

@@ -228,8 +228,13 @@ async fn partials_echo_their_origin() {
         assert_eq!(origin, Some(offset), "{s:?}");
         assert_eq!(data.as_deref(), Some(expected.as_bytes()), "{s:?}");
     }
-    // A section that does not exist stays NIL.
-    assert_eq!(body(&c, 1, section("5"), partial(0, 5)), (None, None));
+    // A section that does not exist stays NIL, its origin echoed (RFC 9051 §7.5.2).
+    assert_eq!(body(&c, 1, section("5"), partial(0, 5)), (Some(0), None));
+    let far = partial(u64::from(u32::MAX), u64::from(u32::MAX));
+    assert_eq!(
+        body(&c, 3, section("1.2.3"), far),
+        (Some(u64::from(u32::MAX)), None)
+    );
 }
 
 #[tokio::test]
@@ -420,6 +425,26 @@ fn encoded_structure(c: &Corpus, n: usize, extended: bool) -> String {
     let mut out = Vec::new();
     b.encode(extended, EncodeOptions { utf8: true }, &mut out);
     String::from_utf8(out).unwrap()
+}
+
+#[tokio::test]
+async fn parameters_are_sent_as_written_except_file_names() {
+    // RFC 2047 §5: no encoded-word in a parameter. A damaged (non-UTF-8) charset goes out as
+    // it reads, in a literal; a non-ASCII file name becomes an encoded-word for a client
+    // without UTF-8, which is what mail clients show.
+    let raw: &'static [u8] =
+        b"Content-Type: text/plain; charset=\"\xff\"; name=\"caf\xc3\xa9.txt\"\r\n\r\nx\r\n";
+    let c = corpus_keyed(&[raw], true).await;
+    let FetchItem::BodyStructure(b) = one(&c, 1, A::BodyStructure, FetchOptions::default()) else {
+        panic!()
+    };
+    let mut out = Vec::new();
+    b.encode(true, EncodeOptions::default(), &mut out);
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.starts_with("(\"TEXT\" \"PLAIN\" (\"CHARSET\" {3}\r\n\u{fffd} \"NAME\" \"=?utf-8?b?Y2Fmw6kudHh0?=\")"),
+        "{text}"
+    );
 }
 
 #[tokio::test]

@@ -218,10 +218,11 @@ impl Parser {
             let (local, domain, comment) = self.addr_spec(stops);
             (None, local, domain, None, comment)
         };
-        let name = name.filter(|n| !n.is_empty()).or(comment);
-        if local.is_empty() && domain.as_deref().unwrap_or("").is_empty() && name.is_none() {
+        // A name or comment alone (`group: (foo) ;`, `John <>`) is no address.
+        if local.is_empty() && domain.as_deref().unwrap_or("").is_empty() {
             return None;
         }
+        let name = name.filter(|n| !n.is_empty()).or(comment);
         Some(Mailbox {
             name,
             route: adl,
@@ -343,6 +344,16 @@ mod tests {
                 mb(None, "c", "z"),
             ]
         );
+        // RFC 9051 §7.5.2: two empty groups, a comment being no member.
+        let empty = |name: &str| Address::Group {
+            name: name.into(),
+            members: vec![],
+        };
+        assert_eq!(
+            parse_list("group:;, group2: (foo) ;"),
+            [empty("group"), empty("group2")]
+        );
+        assert_eq!(parse_list("John <>, (just a comment)"), []);
     }
 
     /// Why this parser is not mail-parser's (see the module comment): if this test starts to

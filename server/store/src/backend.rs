@@ -55,6 +55,13 @@ pub trait DirectoryBackend: Send + Sync + 'static {
     fn set_disabled(&self, id: AccountId, disabled: bool) -> BoxFuture<'_, Result<()>>;
     fn reset_auth(&self, id: AccountId) -> BoxFuture<'_, Result<u64>>;
     fn record_login(&self, id: AccountId, at: i64) -> BoxFuture<'_, Result<()>>;
+    fn record_lockout(
+        &self,
+        id: AccountId,
+        source: String,
+        until: i64,
+    ) -> BoxFuture<'_, Result<()>>;
+    fn lockouts(&self, id: AccountId, now: i64) -> Result<Vec<crate::Lockout>>;
     fn rename_account<'a>(
         &'a self,
         id: AccountId,

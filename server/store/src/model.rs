@@ -58,6 +58,15 @@ pub enum AccountState {
     Removed,
 }
 
+/// A source address locked out of an account by the failed-login throttle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lockout {
+    /// The source address, as the logs write it.
+    pub source: String,
+    /// Refused until then (Unix seconds).
+    pub until: i64,
+}
+
 /// What renaming an account carried over to its new address.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Renamed {

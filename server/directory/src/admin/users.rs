@@ -14,6 +14,8 @@ pub struct UserDetails {
     pub groups: Vec<Group>,
     /// Groups the user may send as.
     pub send_as: Vec<Group>,
+    /// Source addresses the failed-login throttle refuses for this user now.
+    pub lockouts: Vec<kantor_store::Lockout>,
 }
 
 impl Directory {
@@ -62,6 +64,7 @@ impl Directory {
             .filter(|g| g.senders.iter().any(|s| s.eq_ignore_ascii_case(&own)))
             .collect();
         Ok(UserDetails {
+            lockouts: self.store().lockouts(account.id, crate::unix_now())?,
             aliases: self.store().aliases_to(&own)?,
             groups: self.store().groups_with_member(&own)?,
             send_as,

@@ -53,16 +53,27 @@ fn write_quoted(s: &[u8], out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
-/// Writes `{n}CRLF` and the data.
+/// Writes `{n}CRLF` and the data. A literal carries no NUL (`CHAR8`, RFC 9051 §4.3): each
+/// NUL is sent as 0x80, as Dovecot does, so sizes and offsets stay those of the message; a
+/// client wanting the octets as they are asks for BINARY (a `literal8`).
 pub fn write_literal(s: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(format!("{{{}}}\r\n", s.len()).as_bytes());
+    let start = out.len();
     out.extend_from_slice(s);
+    for b in &mut out[start..] {
+        if *b == 0 {
+            *b = NUL_IN_LITERAL;
+        }
+    }
 }
 
-/// Writes `~{n}CRLF` and the data (RFC 3516).
+/// What a NUL becomes in a literal.
+pub const NUL_IN_LITERAL: u8 = 0x80;
+
+/// Writes `~{n}CRLF` and the data as they are (RFC 3516).
 pub fn write_literal8(s: &[u8], out: &mut Vec<u8>) {
-    out.push(b'~');
-    write_literal(s, out);
+    out.extend_from_slice(format!("~{{{}}}\r\n", s.len()).as_bytes());
+    out.extend_from_slice(s);
 }
 
 /// `string`: quoted when possible, a literal otherwise.
@@ -163,7 +174,8 @@ mod tests {
             (b"", ASCII, "\"\""),
             (b"a\"b\\c", ASCII, "\"a\\\"b\\\\c\""),
             (b"line\r\nbreak", ASCII, "{11}\r\nline\r\nbreak"),
-            (b"nul\0", ASCII, "{4}\r\nnul\0"),
+            // The NUL goes out as 0x80 (shown here as U+FFFD).
+            (b"nul\0", ASCII, "{4}\r\nnul\u{fffd}"),
             ("Grüße".as_bytes(), ASCII, "{7}\r\nGrüße"),
             ("Grüße".as_bytes(), UTF8, "\"Grüße\""),
             (b"bad \xff utf8", UTF8, "{10}\r\nbad \u{fffd} utf8"),
@@ -200,6 +212,10 @@ mod tests {
         assert_eq!(s(|o| write_delimiter(Some('\\'), o)), "\"\\\\\"");
         assert_eq!(s(|o| write_delimiter(None, o)), "NIL");
         assert_eq!(s(|o| write_literal8(b"\0", o)), "~{1}\r\n\0");
+        // RFC 9051 §4.3: no NUL in a literal (CHAR8); the size stays.
+        let mut out = Vec::new();
+        write_string(b"a\0b", EncodeOptions::default(), &mut out);
+        assert_eq!(out, b"{3}\r\na\x80b");
     }
 
     #[test]

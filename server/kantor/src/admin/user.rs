@@ -119,6 +119,11 @@ fn details_json(details: &UserDetails) -> serde_json::Value {
     value["aliases"] = details.aliases.iter().map(output::alias_address).collect();
     value["groups"] = details.groups.iter().map(output::group_address).collect();
     value["send_as"] = details.send_as.iter().map(output::group_address).collect();
+    value["locked_out"] = details
+        .lockouts
+        .iter()
+        .map(|l| serde_json::json!({"source": l.source, "until": output::timestamp(l.until)}))
+        .collect();
     value
 }
 
@@ -151,8 +156,14 @@ fn print_details(details: &UserDetails) {
         true => "disabled (logins refused, mail still delivered)",
         false => "enabled",
     };
+    let locked = details
+        .lockouts
+        .iter()
+        .map(|l| format!("{} until {}", l.source, output::timestamp(l.until)))
+        .collect();
     println!("user        {}", a.address());
     println!("status      {status}");
+    println!("locked out  {}", list(locked));
     println!("admin       {}", if a.is_admin { "yes" } else { "no" });
     println!("quota       {usage}");
     println!(

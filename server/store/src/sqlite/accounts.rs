@@ -6,7 +6,7 @@ use super::error::DbResult;
 use super::{SqliteBackend, WriteCtx, now};
 use crate::changes::{ChangeKind, ObjectKind};
 use crate::{
-    Account, AccountId, AccountState, MailboxRole, NewAccount, Renamed, Result, StoreError,
+    Account, AccountId, AccountState, Lockout, MailboxRole, NewAccount, Renamed, Result, StoreError,
 };
 use rusqlite::{OptionalExtension, Row, params};
 
@@ -158,9 +158,13 @@ impl SqliteBackend {
         .await
     }
 
-    /// Raises the account's authentication generation (an unlock); returns the new one.
+    /// Raises the account's authentication generation (an unlock) and forgets its lockouts;
+    /// returns the new generation.
     pub(super) async fn reset_auth(&self, id: AccountId) -> Result<u64> {
         self.write(move |ctx| {
+            ctx.conn()
+                .prepare_cached("DELETE FROM auth_lockouts WHERE account_id = ?1")?
+                .execute([id])?;
             let generation: Option<i64> = ctx
                 .conn()
                 .prepare_cached(
@@ -186,6 +190,42 @@ impl SqliteBackend {
             Ok(())
         })
         .await
+    }
+
+    /// Notes that `source` is refused logins to the account until `until` (Unix seconds).
+    pub(super) async fn record_lockout(
+        &self,
+        id: AccountId,
+        source: String,
+        until: i64,
+    ) -> Result<()> {
+        self.write(move |ctx| {
+            ctx.conn()
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO auth_lockouts (account_id, source, until)
+                     SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?1)",
+                )?
+                .execute(params![id, source, until])?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The sources refused logins to the account at `now` (Unix seconds), soonest end first.
+    pub(super) fn lockouts(&self, id: AccountId, now: i64) -> Result<Vec<Lockout>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT source, until FROM auth_lockouts WHERE account_id = ?1 AND until > ?2
+                 ORDER BY until, source",
+            )?
+            .query_map(params![id, now], |r| {
+                Ok(Lockout {
+                    source: r.get(0)?,
+                    until: r.get(1)?,
+                })
+            })?
+            .collect()
+        })
     }
 
     /// Gives the account a new address (in any local domain); it keeps its id, mail, password

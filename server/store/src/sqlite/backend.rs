@@ -76,6 +76,19 @@ impl DirectoryBackend for SqliteBackend {
         Box::pin(self.record_login(id, at))
     }
 
+    fn record_lockout(
+        &self,
+        id: AccountId,
+        source: String,
+        until: i64,
+    ) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.record_lockout(id, source, until))
+    }
+
+    fn lockouts(&self, id: AccountId, now: i64) -> Result<Vec<crate::Lockout>> {
+        self.lockouts(id, now)
+    }
+
     fn rename_account<'a>(
         &'a self,
         id: AccountId,

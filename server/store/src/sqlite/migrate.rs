@@ -51,6 +51,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0009_email_texts",
         include_str!("../../../../schema/0009_email_texts.sql"),
     ),
+    (
+        10,
+        "0010_auth_lockouts",
+        include_str!("../../../../schema/0010_auth_lockouts.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet recorded. Safe to run concurrently from several processes:

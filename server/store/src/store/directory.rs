@@ -72,8 +72,8 @@ impl Store {
     }
 
     /// Raises the account's authentication generation (`kantor admin user unlock`): failed-login
-    /// counters kept under an older one stop counting, in whatever process keeps them. Returns
-    /// the new generation.
+    /// counters kept under an older one stop counting, in whatever process keeps them, and the
+    /// recorded lockouts are forgotten. Returns the new generation.
     pub async fn reset_auth(&self, id: AccountId) -> Result<u64> {
         self.backend.reset_auth(id).await
     }
@@ -81,6 +81,17 @@ impl Store {
     /// Notes a successful login at `at` (Unix seconds); not an account change.
     pub async fn record_login(&self, id: AccountId, at: i64) -> Result<()> {
         self.backend.record_login(id, at).await
+    }
+
+    /// Notes that the failed-login throttle refuses `source` logins to the account until
+    /// `until` (Unix seconds), for `kantor admin user show`; [`Store::reset_auth`] forgets it.
+    pub async fn record_lockout(&self, id: AccountId, source: String, until: i64) -> Result<()> {
+        self.backend.record_lockout(id, source, until).await
+    }
+
+    /// The sources refused logins to the account at `now` (Unix seconds).
+    pub fn lockouts(&self, id: AccountId, now: i64) -> Result<Vec<crate::Lockout>> {
+        self.backend.lockouts(id, now)
     }
 
     /// Gives the account the address `local@domain`: it keeps its id, mail, password and
