@@ -8,7 +8,11 @@
 //! - [`SmtpConfig`], [`Pop3Config`], [`ImapConfig`]: per-protocol limits and timeouts.
 //! - [`AuthConfig`]: failed-login throttling.
 //! - [`TlsConfig`], [`StoreConfig`]: certificate paths and store tuning.
+//! - [`HttpConfig`]: the HTTP front end (`http.rs`).
 
+mod http;
+
+pub use http::HttpConfig;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -24,6 +28,7 @@ pub struct Config {
     pub imap: ImapConfig,
     pub auth: AuthConfig,
     pub store: StoreConfig,
+    pub http: HttpConfig,
 }
 
 /// `[server]`: identity of this server.
@@ -53,6 +58,10 @@ pub struct Listeners {
     pub imap: String,
     /// IMAP over implicit TLS (RFC 8314).
     pub imaps: String,
+    /// HTTPS: JMAP (RFC 8620) and `/metrics`.
+    pub https: String,
+    /// Plain HTTP: `/metrics` and a redirect to HTTPS (see [`HttpConfig`]).
+    pub http: String,
 }
 
 impl Default for Listeners {
@@ -65,6 +74,8 @@ impl Default for Listeners {
             pop3s: "[::]:995".into(),
             imap: "[::]:143".into(),
             imaps: "[::]:993".into(),
+            https: "[::]:443".into(),
+            http: "[::]:8080".into(),
         }
     }
 }

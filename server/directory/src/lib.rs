@@ -118,6 +118,7 @@ impl Directory {
         let generation = account.as_ref().map_or(0, |a| a.auth_generation);
         if let Some(refused) = self.throttle.refused(ip, &key, generation) {
             tracing::warn!(%ip, user = %key, ?refused, "login refused: too many failures");
+            kantor_metrics::metrics().login("throttled");
             return AuthOutcome::Throttled {
                 retry_after: refused.retry_after(),
             };
@@ -130,17 +131,20 @@ impl Directory {
         match account {
             Some(account) if verified && account.disabled => {
                 tracing::warn!(%ip, user = %key, "login refused: account disabled");
+                kantor_metrics::metrics().login("disabled");
                 AuthOutcome::Disabled
             }
             Some(account) if verified => {
                 self.throttle.succeeded(ip, &key);
                 tracing::info!(%ip, user = %key, "login succeeded");
+                kantor_metrics::metrics().login("success");
                 self.note_login(&account);
                 AuthOutcome::Success(account)
             }
             account => {
                 let delay = self.throttle.failed(ip, &key, generation);
                 tracing::warn!(%ip, user = %key, delay_ms = delay.as_millis() as u64, "login failed");
+                kantor_metrics::metrics().login("failure");
                 // A pair refused now was not before this failure (refused pairs stop above).
                 if let (Some(account), Some(throttle::Refused::Pair(left))) =
                     (account, self.throttle.refused(ip, &key, generation))

@@ -86,6 +86,19 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
         handshake_timeout,
         config: config.imap.clone(),
     });
+    let https_port = listeners
+        .iter()
+        .find(|l| l.name == "https")
+        .and_then(|l| l.local_addr().ok())
+        .map(|a| a.port());
+    let http_ctx = Arc::new(kantor_http::HttpContext::new(
+        directory.clone(),
+        hostname.clone(),
+        tls.clone(),
+        handshake_timeout,
+        config.http.clone(),
+        https_port,
+    ));
     for listener in listeners {
         let addr = listener.local_addr()?;
         tracing::info!(listener = listener.name, %addr, "listening");
@@ -109,7 +122,9 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
             "pop3" => spawn(kantor_pop3::serve(listener, false, pop3_ctx.clone())),
             "pop3s" => spawn(kantor_pop3::serve(listener, true, pop3_ctx.clone())),
             "imap" => spawn(kantor_imap::serve(listener, false, imap_ctx.clone())),
-            _ => spawn(kantor_imap::serve(listener, true, imap_ctx.clone())),
+            "imaps" => spawn(kantor_imap::serve(listener, true, imap_ctx.clone())),
+            "https" => spawn(kantor_http::serve(listener, true, http_ctx.clone())),
+            _ => spawn(kantor_http::serve(listener, false, http_ctx.clone())),
         }
     }
     println!("kantor: ready (data in {})", args.data.display());
@@ -140,7 +155,7 @@ fn auth_policy(config: &Config) -> AuthPolicy {
 /// Binds every configured listener, or fails naming the first that cannot be bound.
 async fn bind_listeners(config: &Config) -> Result<Vec<Listener>> {
     let l = &config.listeners;
-    let (s, p, i) = (&config.smtp, &config.pop3, &config.imap);
+    let (s, p, i, h) = (&config.smtp, &config.pop3, &config.imap, &config.http);
     let wanted = [
         (
             "smtp",
@@ -174,6 +189,13 @@ async fn bind_listeners(config: &Config) -> Result<Vec<Listener>> {
             i.max_connections,
             i.max_connections_per_ip,
         ),
+        (
+            "https",
+            &l.https,
+            h.max_connections,
+            h.max_connections_per_ip,
+        ),
+        ("http", &l.http, h.max_connections, h.max_connections_per_ip),
     ];
     let mut listeners = Vec::new();
     for (name, address, total, per_ip) in wanted {

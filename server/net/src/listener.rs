@@ -99,11 +99,18 @@ impl Listener {
                 }
             };
             let _ = tcp.set_nodelay(true);
+            let metrics = kantor_metrics::metrics();
             match self.limiter.acquire(peer.ip()) {
                 Ok(guard) => {
-                    tokio::spawn(handle(tcp, peer, guard));
+                    let open = metrics.connection_opened(self.name);
+                    let session = handle(tcp, peer, guard);
+                    tokio::spawn(async move {
+                        session.await;
+                        drop(open);
+                    });
                 }
                 Err(limit) => {
+                    metrics.connection_refused(self.name);
                     tracing::warn!(listener = self.name, %peer, ?limit, "connection refused: limit reached");
                     tokio::spawn(refuse(tcp, limit));
                 }

@@ -67,6 +67,7 @@ impl Session {
             Some(error) => {
                 let rcpts = tx.rcpts.join(",");
                 tracing::warn!(id, from = %tx.from, rcpts, size = decoder.size(), %error, "message refused");
+                kantor_metrics::metrics().messages_refused.inc();
                 error.reply()
             }
             None => self.deliver(tx, message, layout, &id).await,

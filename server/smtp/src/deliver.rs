@@ -138,6 +138,9 @@ impl Session {
             };
             match store.deliver(incoming).await {
                 Ok(delivered) => {
+                    kantor_metrics::metrics()
+                        .messages_delivered
+                        .inc_by(delivered.len() as u64);
                     full = local
                         .iter()
                         .filter(|&&a| !delivered.iter().any(|d| d.account_id == a))
@@ -146,6 +149,7 @@ impl Session {
                 }
                 Err(e) => {
                     tracing::warn!(id, %from, rcpts, size, error = %e, "message refused");
+                    kantor_metrics::metrics().messages_refused.inc();
                     return store_error_reply(e, id);
                 }
             }
@@ -183,6 +187,7 @@ impl Session {
             rcpts,
             "message accepted"
         );
+        kantor_metrics::metrics().messages_received.inc();
         match full.is_empty() {
             true => Reply::queued(id),
             false => Reply::queued_except_full(id, &full),

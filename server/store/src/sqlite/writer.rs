@@ -236,7 +236,13 @@ fn writer_loop(
                 Err(_) => break,
             }
         }
+        let metrics = kantor_metrics::metrics();
+        metrics.store_batch_size.observe(batch.len() as f64);
+        let started = std::time::Instant::now();
         run_batch(&conn, blobs.as_ref(), &changes, batch);
+        metrics
+            .store_commit_seconds
+            .observe(started.elapsed().as_secs_f64());
         if wal_pages.load(Ordering::Relaxed) >= CHECKPOINT_PAGES {
             wal_pages.store(0, Ordering::Relaxed);
             if let Err(e) = conn.wal_checkpoint_v2(None::<&str>, CheckpointMode::PASSIVE) {

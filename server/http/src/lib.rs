@@ -1,0 +1,94 @@
+//! Kantor's HTTP front end: every HTTP service of the server behind the `https` and `http`
+//! listeners. JMAP (RFC 8620) and Prometheus `/metrics` now; DAV, autoconfig, the admin API and
+//! the web client later, as routes of the same router.
+//!
+//! - `conn`: one connection: TLS (ALPN h2 and http/1.1), HTTP/1.1 or HTTP/2 (hyper), the header
+//!   and request timeouts, the peer address handed to the routes.
+//! - `routes`: the router: what each listener serves, the body limit, `/metrics`, the redirect
+//!   of plain HTTP to HTTPS.
+//! - `auth`: HTTP Basic (RFC 7617) with the account's address and password, through the
+//!   directory's throttled login, with a cache of recent verifications so that a client sending
+//!   its password with every request does not pay a password hash each time.
+//! - `jmap`: the JMAP session resource and API endpoint.
+
+mod auth;
+mod conn;
+mod jmap;
+mod routes;
+
+use kantor_config::HttpConfig;
+use kantor_directory::Directory;
+use kantor_net::Listener;
+use std::sync::Arc;
+use std::time::Duration;
+use tracing::Instrument;
+
+use auth::Credentials;
+
+/// What every HTTP connection shares.
+pub struct HttpContext {
+    pub directory: Directory,
+    /// The server's host name (redirects, the session resource's URLs).
+    pub hostname: String,
+    /// The certificate, for the `https` listener (ALPN is added here).
+    pub tls: Arc<rustls::ServerConfig>,
+    pub handshake_timeout: Duration,
+    pub config: HttpConfig,
+    /// The `https` listener's port, for redirects from plain HTTP (None: not listening).
+    pub https_port: Option<u16>,
+    credentials: Credentials,
+}
+
+impl HttpContext {
+    pub fn new(
+        directory: Directory,
+        hostname: String,
+        tls: Arc<rustls::ServerConfig>,
+        handshake_timeout: Duration,
+        config: HttpConfig,
+        https_port: Option<u16>,
+    ) -> HttpContext {
+        let mut tls = (*tls).clone();
+        tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        HttpContext {
+            directory,
+            hostname,
+            tls: Arc::new(tls),
+            handshake_timeout,
+            config,
+            https_port,
+            credentials: Credentials::default(),
+        }
+    }
+}
+
+/// Serves `listener` (`https` when `secure`, else plain `http`) until the process ends.
+pub async fn serve(listener: Listener, secure: bool, ctx: Arc<HttpContext>) {
+    let name = listener.name;
+    listener
+        .serve(
+            move |tcp, peer, guard| {
+                let ctx = ctx.clone();
+                let span = tracing::info_span!("http", listener = name, %peer);
+                async move {
+                    conn::run(tcp, peer, secure, ctx).await;
+                    drop(guard);
+                }
+                .instrument(span)
+            },
+            // Over the limit: a plain client is told to come back; a TLS one is closed.
+            move |mut tcp, _limit| async move {
+                use tokio::io::AsyncWriteExt;
+                if secure {
+                    return;
+                }
+                let _ = tcp
+                    .write_all(
+                        b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\n\
+                          Content-Length: 0\r\nConnection: close\r\n\r\n",
+                    )
+                    .await;
+            },
+        )
+        .await;
+}
