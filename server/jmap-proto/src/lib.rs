@@ -1,10 +1,14 @@
 //! JMAP Core (RFC 8620) for Kantor: the protocol's types and the pure
 //! steps of processing an API request, with no I/O, no HTTP and no store.
 
+pub mod error;
 pub mod id;
+pub mod request;
 pub mod session;
 
+pub use error::{MethodError, MethodErrorType, SetError, SetErrorType};
 pub use id::{Id, IdError, IdRef, Int, UnsignedInt};
+pub use request::{Invocation, Request, RequestError, RequestLimits, Response, parse_request};
 pub use session::{Account, CoreCapability, CoreLimits, Session};
 
 /// Capability URIs (RFC 8620 §2, §9.4 registry).
