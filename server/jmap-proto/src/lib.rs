@@ -3,11 +3,13 @@
 
 pub mod error;
 pub mod id;
+pub mod reference;
 pub mod request;
 pub mod session;
 
 pub use error::{MethodError, MethodErrorType, SetError, SetErrorType};
 pub use id::{Id, IdError, IdRef, Int, UnsignedInt};
+pub use reference::{ResultReference, resolve_result_references};
 pub use request::{Invocation, Request, RequestError, RequestLimits, Response, parse_request};
 pub use session::{Account, CoreCapability, CoreLimits, Session};
 
