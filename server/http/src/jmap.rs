@@ -13,19 +13,27 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value, json};
+use kantor_jmap_proto::capability::CORE;
+use kantor_jmap_proto::session::{CoreCapability, CoreLimits, Session};
+use kantor_jmap_proto::{
+    Id, Invocation, MethodError, MethodErrorType, RequestError, RequestLimits,
+};
+use kantor_jmap_proto::{Response as JmapResponse, parse_request};
+use serde_json::Value;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// The core capability (RFC 8620 §2).
-const CORE: &str = "urn:ietf:params:jmap:core";
-/// Limits advertised in the core capability and enforced by the API.
-const MAX_CALLS_IN_REQUEST: usize = 16;
-const MAX_OBJECTS_IN_GET: u64 = 500;
-const MAX_OBJECTS_IN_SET: u64 = 500;
-const MAX_CONCURRENT_REQUESTS: u64 = 4;
-const MAX_SIZE_UPLOAD: u64 = 50_000_000;
-const MAX_CONCURRENT_UPLOAD: u64 = 4;
+/// The limits advertised in the core capability and enforced by the API: the RFC's suggested
+/// minimums, with `maxSizeRequest` from `[http] max_request_bytes`.
+fn core_limits(ctx: &HttpContext) -> CoreLimits {
+    CoreLimits {
+        max_size_request: ctx.config.max_request_bytes as u64,
+        ..CoreLimits::default()
+    }
+}
+
+/// Collations usable in comparators (RFC 8620 §5.5, RFC 4790).
+const COLLATIONS: [&str; 3] = ["i;ascii-numeric", "i;ascii-casemap", "i;unicode-casemap"];
 
 /// The JMAP id of an account.
 fn account_id(id: i64) -> String {
@@ -52,36 +60,34 @@ pub(crate) async fn session(
     headers: HeaderMap,
 ) -> Response {
     let base = base_url(&uri, &headers, &ctx);
-    let id = account_id(account.id);
-    let core = json!({
-        "maxSizeUpload": MAX_SIZE_UPLOAD,
-        "maxConcurrentUpload": MAX_CONCURRENT_UPLOAD,
-        "maxSizeRequest": ctx.config.max_request_bytes,
-        "maxConcurrentRequests": MAX_CONCURRENT_REQUESTS,
-        "maxCallsInRequest": MAX_CALLS_IN_REQUEST,
-        "maxObjectsInGet": MAX_OBJECTS_IN_GET,
-        "maxObjectsInSet": MAX_OBJECTS_IN_SET,
-        "collationAlgorithms": ["i;ascii-numeric", "i;ascii-casemap", "i;unicode-casemap"],
-    });
-    let session = json!({
-        "capabilities": { CORE: core },
-        "accounts": {
-            id.clone(): {
-                "name": account.address(),
-                "isPersonal": true,
-                "isReadOnly": false,
-                "accountCapabilities": {},
-            }
+    let Ok(id) = Id::new(account_id(account.id)) else {
+        return status(StatusCode::INTERNAL_SERVER_ERROR, "Bad account id.");
+    };
+    let mut session = Session::new(&CoreCapability::new(core_limits(&ctx), COLLATIONS));
+    session.accounts.insert(
+        id,
+        kantor_jmap_proto::session::Account {
+            name: account.address(),
+            is_personal: true,
+            is_read_only: false,
+            account_capabilities: Default::default(),
         },
-        "primaryAccounts": {},
-        "username": account.address(),
-        "apiUrl": format!("{base}/jmap/api"),
-        "downloadUrl": format!("{base}/jmap/download/{{accountId}}/{{blobId}}/{{name}}?accept={{type}}"),
-        "uploadUrl": format!("{base}/jmap/upload/{{accountId}}/"),
-        "eventSourceUrl": format!("{base}/jmap/eventsource?types={{types}}&closeafter={{closeafter}}&ping={{ping}}"),
-        "state": session_state(&account),
-    });
-    json_response(StatusCode::OK, &session)
+    );
+    session.username = account.address();
+    session.api_url = format!("{base}/jmap/api");
+    session.download_url =
+        format!("{base}/jmap/download/{{accountId}}/{{blobId}}/{{name}}?accept={{type}}");
+    session.upload_url = format!("{base}/jmap/upload/{{accountId}}/");
+    session.event_source_url =
+        format!("{base}/jmap/eventsource?types={{types}}&closeafter={{closeafter}}&ping={{ping}}");
+    session.state = session_state(&account);
+    match serde_json::to_value(&session) {
+        Ok(value) => json_response(StatusCode::OK, &value),
+        Err(_) => status(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Cannot encode the session.",
+        ),
+    }
 }
 
 /// The session's state: changes when what the session resource says changes (RFC 8620 §2).
@@ -92,7 +98,7 @@ fn session_state(account: &kantor_store::Account) -> String {
 
 /// POST /jmap/api: a request of method calls (RFC 8620 §3.3), answered in order (§3.4).
 pub(crate) async fn api(
-    State(_ctx): State<Arc<HttpContext>>,
+    State(ctx): State<Arc<HttpContext>>,
     Authenticated(account): Authenticated,
     headers: HeaderMap,
     body: Bytes,
@@ -105,109 +111,57 @@ pub(crate) async fn api(
                 .to_ascii_lowercase()
                 .starts_with("application/json")
         });
-    if !json_type {
-        return problem(
-            "notRequest",
+    let limits = RequestLimits::new(&core_limits(&ctx), [CORE]);
+    let parsed = match json_type {
+        true => parse_request(&body, &limits),
+        false => Err(RequestError::not_request(
             "The request's Content-Type must be application/json.",
-        );
-    }
-    let request: Value = match serde_json::from_slice(&body) {
-        Ok(value) => value,
-        Err(e) => return problem("notJSON", &format!("The request is not valid JSON: {e}.")),
+        )),
     };
-    let Some((using, calls)) = parse_request(&request) else {
-        return problem(
-            "notRequest",
-            "The request must be an object with \"using\" (an array of capability names) and \
-             \"methodCalls\" (an array of [name, arguments, call id] triples).",
-        );
+    let request = match parsed {
+        Ok(request) => request,
+        Err(error) => {
+            let code = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            return json_response(code, &error.problem());
+        }
     };
-    if let Some(unknown) = using.iter().find(|c| **c != CORE) {
-        return problem(
-            "unknownCapability",
-            &format!("The capability {unknown} is not supported by this server."),
-        );
-    }
-    if calls.len() > MAX_CALLS_IN_REQUEST {
-        let mut body = problem_body(
-            "limit",
-            &format!("At most {MAX_CALLS_IN_REQUEST} method calls are allowed in one request."),
-        );
-        body["limit"] = json!("maxCallsInRequest");
-        return json_response(StatusCode::BAD_REQUEST, &body);
-    }
-    let mut responses = Vec::with_capacity(calls.len());
-    for (name, arguments, call_id) in calls {
+    let mut responses = Vec::with_capacity(request.method_calls.len());
+    for invocation in request.method_calls {
         let started = Instant::now();
-        let (name, arguments) = call(&account, name, arguments);
-        kantor_metrics::metrics().jmap_call(&name, started.elapsed());
-        responses.push(json!([name, arguments, call_id]));
+        let response = call(&account, invocation);
+        kantor_metrics::metrics().jmap_call(&response.name, started.elapsed());
+        responses.push(response);
     }
-    json_response(
-        StatusCode::OK,
-        &json!({
-            "methodResponses": responses,
-            "sessionState": session_state(&account),
-        }),
-    )
-}
-
-/// One method call as sent: name, arguments, call id (RFC 8620 §3.2).
-type Call<'a> = (&'a str, &'a Map<String, Value>, &'a str);
-
-/// `using` and the method calls of a request, when it has the shape of one.
-fn parse_request(request: &Value) -> Option<(Vec<&str>, Vec<Call<'_>>)> {
-    let object = request.as_object()?;
-    let using = object
-        .get("using")?
-        .as_array()?
-        .iter()
-        .map(Value::as_str)
-        .collect::<Option<Vec<_>>>()?;
-    let calls = object
-        .get("methodCalls")?
-        .as_array()?
-        .iter()
-        .map(|c| match c.as_array()?.as_slice() {
-            [name, arguments, call_id] => {
-                Some((name.as_str()?, arguments.as_object()?, call_id.as_str()?))
-            }
-            _ => None,
-        })
-        .collect::<Option<Vec<_>>>()?;
-    Some((using, calls))
-}
-
-/// One method call: its response's name and arguments.
-fn call(
-    _account: &kantor_store::Account,
-    name: &str,
-    arguments: &Map<String, Value>,
-) -> (String, Value) {
-    match name {
-        // RFC 8620 §4.1: the arguments, unchanged.
-        "Core/echo" => (name.to_string(), Value::Object(arguments.clone())),
-        _ => (
-            "error".to_string(),
-            json!({
-                "type": "unknownMethod",
-                "description": format!("The method {name} is not supported by this server."),
-            }),
+    let response = JmapResponse {
+        method_responses: responses,
+        created_ids: request.created_ids,
+        session_state: session_state(&account),
+    };
+    match serde_json::to_value(&response) {
+        Ok(value) => json_response(StatusCode::OK, &value),
+        Err(_) => status(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Cannot encode the response.",
         ),
     }
 }
 
-/// A request-level error (RFC 8620 §3.6.1): an RFC 7807 problem, status 400.
-fn problem(kind: &str, detail: &str) -> Response {
-    json_response(StatusCode::BAD_REQUEST, &problem_body(kind, detail))
-}
-
-fn problem_body(kind: &str, detail: &str) -> Value {
-    json!({
-        "type": format!("urn:ietf:params:jmap:error:{kind}"),
-        "status": 400,
-        "detail": detail,
-    })
+/// One method call, answered: its response (or an error) under the same call id.
+fn call(_account: &kantor_store::Account, invocation: Invocation) -> Invocation {
+    let Invocation {
+        name,
+        arguments,
+        call_id,
+    } = invocation;
+    match name.as_str() {
+        // RFC 8620 §4.1: the arguments, unchanged.
+        "Core/echo" => Invocation::new(name, arguments, call_id),
+        _ => MethodError::with_description(
+            MethodErrorType::UnknownMethod,
+            format!("The method {name} is not supported by this server."),
+        )
+        .into_invocation(call_id),
+    }
 }
 
 fn json_response(code: StatusCode, value: &Value) -> Response {
