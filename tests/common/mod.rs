@@ -3,6 +3,7 @@
 //! nobody here wrote (lettre, Python's smtplib/poplib, swaks, curl).
 #![allow(dead_code)]
 
+pub mod curl;
 pub mod imap_model;
 
 use std::collections::HashMap;

@@ -195,6 +195,23 @@ pub trait MailBackend: Send + Sync + 'static {
         account_id: AccountId,
         ids: &[MessageId],
     ) -> Result<Vec<Option<crate::meta::Envelope>>>;
+    fn emails(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        ids: &[MessageId],
+    ) -> Result<Vec<Option<crate::EmailRecord>>>;
+    fn email_listing(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+    ) -> Result<Vec<crate::EmailListing>>;
+    fn thread_emails(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        thread_id: i64,
+    ) -> Result<Vec<MessageId>>;
     fn visit_message_keys(
         &self,
         actor: Actor,

@@ -211,6 +211,27 @@ impl Mail {
             .message_envelopes(self.actor, account_id, ids)
     }
 
+    /// The account's emails with these ids, in the order asked, each with the mailboxes it is
+    /// filed in (JMAP Email/get); `None` for an id the account does not have.
+    pub fn emails(
+        &self,
+        account_id: AccountId,
+        ids: &[MessageId],
+    ) -> Result<Vec<Option<crate::EmailRecord>>> {
+        self.backend().emails(self.actor, account_id, ids)
+    }
+
+    /// Every email of the account, newest first (JMAP Email/query without a mailbox).
+    pub fn email_listing(&self, account_id: AccountId) -> Result<Vec<crate::EmailListing>> {
+        self.backend().email_listing(self.actor, account_id)
+    }
+
+    /// The emails of a thread, oldest first (JMAP Thread/get, RFC 8621 §3).
+    pub fn thread_emails(&self, account_id: AccountId, thread_id: i64) -> Result<Vec<MessageId>> {
+        self.backend()
+            .thread_emails(self.actor, account_id, thread_id)
+    }
+
     /// The keys of the messages of a mailbox that have keys of the current version, in UID
     /// order, with only `wanted` read (one read; `complete` false for an email whose keys
     /// were too large to keep). Messages without such keys are left out: read them.

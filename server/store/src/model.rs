@@ -208,6 +208,32 @@ pub struct MessageSummary {
     pub thread_id: i64,
 }
 
+/// An email apart from any mailbox, with the mailboxes it is filed in (JMAP Email, RFC 8621
+/// §4.1.1): its id is the IMAP EMAILID's number, its thread the THREADID's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailRecord {
+    pub id: MessageId,
+    pub thread_id: i64,
+    pub blob: crate::BlobHash,
+    pub size: u64,
+    /// INTERNALDATE, unix seconds (JMAP `receivedAt`).
+    pub received_at: i64,
+    /// `\Seen`, `\Answered`, `\Flagged`, `\Draft` (`\Deleted` is per mailbox, IMAP's own).
+    pub flags: Flags,
+    pub keywords: Vec<String>,
+    /// The mailboxes it is filed in, by id.
+    pub mailboxes: Vec<MailboxId>,
+}
+
+/// What a query over all of an account's emails sorts and collapses by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmailListing {
+    pub id: MessageId,
+    pub thread_id: i64,
+    pub received_at: i64,
+    pub size: u64,
+}
+
 /// A message added to one mailbox by its owner (IMAP APPEND, JMAP Email/import).
 #[derive(Debug, Clone)]
 pub struct NewMessage {

@@ -235,6 +235,11 @@ async fn the_change_log_is_read_in_pages_by_kind_and_pruned_by_age() {
     let all = store.changes_page(alice.id, start, 100, &[]).unwrap();
     assert!(!all.has_more);
     assert_eq!(all.until, store.account(alice.id).unwrap().unwrap().modseq);
+    // "As many as there are" (usize::MAX) gives them all, not none.
+    let unbounded = store
+        .changes_page(alice.id, start, usize::MAX, &[])
+        .unwrap();
+    assert_eq!(unbounded.changes, all.changes);
 
     assert_eq!(
         store

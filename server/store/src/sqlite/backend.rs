@@ -318,6 +318,32 @@ impl MailBackend for SqliteBackend {
         self.message_envelopes(actor, account_id, ids)
     }
 
+    fn emails(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        ids: &[MessageId],
+    ) -> Result<Vec<Option<crate::EmailRecord>>> {
+        self.emails(actor, account_id, ids)
+    }
+
+    fn email_listing(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+    ) -> Result<Vec<crate::EmailListing>> {
+        self.email_listing(actor, account_id)
+    }
+
+    fn thread_emails(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        thread_id: i64,
+    ) -> Result<Vec<MessageId>> {
+        self.thread_emails(actor, account_id, thread_id)
+    }
+
     fn visit_message_keys(
         &self,
         actor: Actor,

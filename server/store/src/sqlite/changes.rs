@@ -81,6 +81,8 @@ impl SqliteBackend {
     ) -> Result<ChangePage> {
         let kinds: Vec<i64> = objects.iter().map(|&o| o as i64).collect();
         let kinds = serde_json::to_string(&kinds).unwrap_or_else(|_| "[]".into());
+        // A page is at most a million changes (SQLite's LIMIT is an i64: usize::MAX is not).
+        let max = max.clamp(1, 1_000_000);
         self.read_checked(|c| {
             require(actor, account_id, None, Rights::LOOKUP)?;
             check_floor(c, account_id, since)?;
@@ -91,15 +93,15 @@ impl SqliteBackend {
                      ORDER BY modseq, id LIMIT ?4"
                 ))?
                 .query_map(
-                    params![account_id, since as i64, kinds, max.max(1) as i64 + 1],
+                    params![account_id, since as i64, kinds, max as i64 + 1],
                     change_from_row,
                 )?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            let has_more = rows.len() > max.max(1);
+            let has_more = rows.len() > max;
             if has_more {
                 // Never split a modseq between two pages: drop the last one's rows, unless it is
                 // the only one, then take all of its rows.
-                let last = rows[max.max(1)].modseq;
+                let last = rows[max].modseq;
                 rows.retain(|r| r.modseq != last);
                 if rows.is_empty() {
                     rows = c

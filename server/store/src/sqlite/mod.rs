@@ -25,6 +25,7 @@ mod changes;
 mod directory;
 mod edits;
 mod email_meta;
+mod email_records;
 mod error;
 mod filing;
 mod flags;

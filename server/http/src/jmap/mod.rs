@@ -3,8 +3,16 @@
 //! Ids are the ones IMAP shows (RFC 8474): an account is `A` and its number, as a mailbox is
 //! `M…` and an email `E…`, so a client of both protocols sees one object under one id.
 //!
-//! The API runs `Core/echo` (§4); the mail methods (RFC 8621) come as the store's objects are
-//! wired in, each answering `unknownMethod` until then.
+//! - `call`: what every method call has (the user's store view, ids, states, errors);
+//! - `mailbox`: Mailbox/get and Mailbox/changes (RFC 8621 §2);
+//! - `email`: Email/query, Email/get and Thread/get (RFC 8621 §3, §4).
+//!
+//! `Core/echo` is answered here (§4.1). Other mail methods (`/set`, `/changes` of emails and
+//! threads, submission, upload and download) are not served yet: `unknownMethod`.
+
+mod call;
+mod email;
+mod mailbox;
 
 use crate::HttpContext;
 use crate::auth::Authenticated;
@@ -13,13 +21,17 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use kantor_jmap_proto::capability::CORE;
+use call::{Call, account_id, respond};
+use kantor_jmap_proto::capability::{CORE, MAIL};
+use kantor_jmap_proto::resolve_result_references;
 use kantor_jmap_proto::session::{CoreCapability, CoreLimits, Session};
 use kantor_jmap_proto::{
     Id, Invocation, MethodError, MethodErrorType, RequestError, RequestLimits,
 };
 use kantor_jmap_proto::{Response as JmapResponse, parse_request};
-use serde_json::Value;
+use kantor_store::Actor;
+use serde_json::Map;
+use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -33,12 +45,8 @@ fn core_limits(ctx: &HttpContext) -> CoreLimits {
 }
 
 /// Collations usable in comparators (RFC 8620 §5.5, RFC 4790).
-const COLLATIONS: [&str; 3] = ["i;ascii-numeric", "i;ascii-casemap", "i;unicode-casemap"];
-
-/// The JMAP id of an account.
-fn account_id(id: i64) -> String {
-    format!("A{id}")
-}
+pub(crate) const COLLATIONS: [&str; 3] =
+    ["i;ascii-numeric", "i;ascii-casemap", "i;unicode-casemap"];
 
 /// The base URL clients reached us by (HTTP/2's `:authority`, else the Host header), for the
 /// session's URLs.
@@ -64,13 +72,24 @@ pub(crate) async fn session(
         return status(StatusCode::INTERNAL_SERVER_ERROR, "Bad account id.");
     };
     let mut session = Session::new(&CoreCapability::new(core_limits(&ctx), COLLATIONS));
+    session.capabilities.insert(MAIL.into(), json!({}));
+    // RFC 8621 §1.3.1: the account's mail limits.
+    let mail = json!({
+        "maxMailboxesPerEmail": null,
+        "maxMailboxDepth": 32,
+        "maxSizeMailboxName": 512,
+        "maxSizeAttachmentsPerEmail": 50_000_000,
+        "emailQuerySortOptions": ["receivedAt", "size"],
+        "mayCreateTopLevelMailbox": true,
+    });
+    session.primary_accounts.insert(MAIL.into(), id.clone());
     session.accounts.insert(
         id,
         kantor_jmap_proto::session::Account {
             name: account.address(),
             is_personal: true,
             is_read_only: false,
-            account_capabilities: Default::default(),
+            account_capabilities: [(MAIL.to_string(), mail)].into_iter().collect(),
         },
     );
     session.username = account.address();
@@ -111,7 +130,8 @@ pub(crate) async fn api(
                 .to_ascii_lowercase()
                 .starts_with("application/json")
         });
-    let limits = RequestLimits::new(&core_limits(&ctx), [CORE]);
+    let core = core_limits(&ctx);
+    let limits = RequestLimits::new(&core, [CORE, MAIL]);
     let parsed = match json_type {
         true => parse_request(&body, &limits),
         false => Err(RequestError::not_request(
@@ -125,11 +145,24 @@ pub(crate) async fn api(
             return json_response(code, &error.problem());
         }
     };
-    let mut responses = Vec::with_capacity(request.method_calls.len());
-    for invocation in request.method_calls {
+    let context = Call {
+        mail: ctx.directory.store().mail(Actor::User(account.id)),
+        account: &account,
+        limits: &core,
+        using: &request.using,
+    };
+    let mut responses: Vec<Invocation> = Vec::with_capacity(request.method_calls.len());
+    for mut invocation in request.method_calls {
         let started = Instant::now();
-        let response = call(&account, invocation);
-        kantor_metrics::metrics().jmap_call(&response.name, started.elapsed());
+        let name = invocation.name.clone();
+        // RFC 8620 §3.7: `#name` arguments take earlier results.
+        let response = match resolve_result_references(&responses, &mut invocation.arguments) {
+            Ok(()) => dispatch(&context, invocation),
+            Err(error) => error.into_invocation(invocation.call_id),
+        };
+        let known = METHODS.contains(&name.as_str());
+        let label = if known { name.as_str() } else { "unknown" };
+        kantor_metrics::metrics().jmap_call(label, started.elapsed());
         responses.push(response);
     }
     let response = JmapResponse {
@@ -146,23 +179,48 @@ pub(crate) async fn api(
     }
 }
 
+/// The methods served, with the capability each needs in `using` (RFC 8620 §3.3).
+const METHODS: [&str; 6] = [
+    "Core/echo",
+    "Mailbox/get",
+    "Mailbox/changes",
+    "Email/query",
+    "Email/get",
+    "Thread/get",
+];
+
 /// One method call, answered: its response (or an error) under the same call id.
-fn call(_account: &kantor_store::Account, invocation: Invocation) -> Invocation {
+fn dispatch(call: &Call<'_>, invocation: Invocation) -> Invocation {
     let Invocation {
         name,
         arguments,
         call_id,
     } = invocation;
-    match name.as_str() {
+    let mail = call.using.iter().any(|c| c == MAIL);
+    let method: Option<MethodFn> = match name.as_str() {
         // RFC 8620 §4.1: the arguments, unchanged.
-        "Core/echo" => Invocation::new(name, arguments, call_id),
-        _ => MethodError::with_description(
+        "Core/echo" => return Invocation::new(name, arguments, call_id),
+        "Mailbox/get" if mail => Some(mailbox::get),
+        "Mailbox/changes" if mail => Some(mailbox::changes),
+        "Email/query" if mail => Some(email::query),
+        "Email/get" if mail => Some(email::get),
+        "Thread/get" if mail => Some(email::threads),
+        _ => None,
+    };
+    match method {
+        Some(method) => respond(&name, call_id, method(call, arguments)),
+        None => MethodError::with_description(
             MethodErrorType::UnknownMethod,
-            format!("The method {name} is not supported by this server."),
+            match METHODS.contains(&name.as_str()) {
+                true => format!("{name} needs {MAIL} in the request's \"using\"."),
+                false => format!("The method {name} is not supported by this server."),
+            },
         )
         .into_invocation(call_id),
     }
 }
+
+type MethodFn = fn(&Call<'_>, Map<String, Value>) -> Result<Value, MethodError>;
 
 fn json_response(code: StatusCode, value: &Value) -> Response {
     match serde_json::to_vec(value) {

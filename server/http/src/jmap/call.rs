@@ -1,0 +1,103 @@
+//! What every method call has at hand, and the pieces every method uses: the acting user's
+//! store view, the account a call names (only the user's own: `accountNotFound` for any
+//! other), ids in the IMAP forms (RFC 8474), states from the account's change counter.
+
+use kantor_jmap_proto::{Id, Invocation, MethodError, MethodErrorType};
+use kantor_store::{Account, AccountId, Mail, MailboxId, MessageId, StoreError};
+use serde::Serialize;
+use serde_json::Value;
+
+/// One request's context for its method calls.
+pub(crate) struct Call<'a> {
+    pub mail: Mail,
+    pub account: &'a Account,
+    pub limits: &'a kantor_jmap_proto::session::CoreLimits,
+    /// The capabilities the request declared in `using`.
+    pub using: &'a [String],
+}
+
+impl Call<'_> {
+    /// The account a call names: the user's own (shared accounts come with issue 13).
+    pub fn account(&self, id: &Id) -> Result<AccountId, MethodError> {
+        match id.as_str() == account_id(self.account.id) {
+            true => Ok(self.account.id),
+            false => Err(MethodError::with_description(
+                MethodErrorType::AccountNotFound,
+                format!("No account {id} here for {}.", self.account.address()),
+            )),
+        }
+    }
+
+    /// The account's state for every data type: its change counter (a state changes whenever
+    /// anything of the account does, which RFC 8620 §1.6.4 allows).
+    pub fn state(&self) -> Result<String, MethodError> {
+        let account = self.mail.account(self.account.id).map_err(store_error)?;
+        Ok(account.map_or(0, |a| a.modseq).to_string())
+    }
+}
+
+/// The JMAP id of an account.
+pub(crate) fn account_id(id: AccountId) -> String {
+    format!("A{id}")
+}
+
+/// A mailbox's id: its IMAP MAILBOXID (RFC 8474 §4).
+pub(crate) fn mailbox_id(id: MailboxId) -> Id {
+    numbered('M', id)
+}
+
+/// An email's id: its IMAP EMAILID (RFC 8474 §5.1).
+pub(crate) fn email_id(id: MessageId) -> Id {
+    numbered('M', id)
+}
+
+/// A thread's id: its IMAP THREADID (RFC 8474 §5.2).
+pub(crate) fn thread_id(id: i64) -> Id {
+    numbered('T', id)
+}
+
+fn numbered(prefix: char, n: i64) -> Id {
+    Id::new(format!("{prefix}{n}")).expect("a letter and digits are an Id")
+}
+
+/// The number of an id of the form `prefix` + digits.
+pub(crate) fn number_of(id: &Id, prefix: char) -> Option<i64> {
+    id.as_str().strip_prefix(prefix)?.parse().ok()
+}
+
+/// A store failure, as the method error it is.
+pub(crate) fn store_error(e: StoreError) -> MethodError {
+    match e {
+        StoreError::ChangesPruned { .. } => MethodError::with_description(
+            MethodErrorType::CannotCalculateChanges,
+            "The changes since that state are no longer kept: fetch the objects again.",
+        ),
+        StoreError::Forbidden(what) => {
+            MethodError::with_description(MethodErrorType::Forbidden, what)
+        }
+        other => {
+            tracing::error!(error = %other, "jmap: store failure");
+            MethodError::with_description(MethodErrorType::ServerFail, other.to_string())
+        }
+    }
+}
+
+/// A method's response, or its error, as the invocation to send.
+pub(crate) fn respond(
+    name: &str,
+    call_id: String,
+    result: Result<Value, MethodError>,
+) -> Invocation {
+    match result {
+        Ok(Value::Object(arguments)) => Invocation::new(name, arguments, call_id),
+        Ok(_) => MethodError::with_description(MethodErrorType::ServerFail, "bad response")
+            .into_invocation(call_id),
+        Err(error) => error.into_invocation(call_id),
+    }
+}
+
+/// A response object as JSON.
+pub(crate) fn to_json(value: &impl Serialize) -> Result<Value, MethodError> {
+    serde_json::to_value(value)
+        .map_err(|e| MethodError::with_description(MethodErrorType::ServerFail, e.to_string()))
+}

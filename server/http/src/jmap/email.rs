@@ -1,0 +1,430 @@
+//! Email/query and Email/get (RFC 8621 §4.4, §4.2), and Thread/get (§3.1).
+//!
+//! An email's metadata properties come from what the store extracted at delivery (envelope,
+//! preview, attachments, sent date), its mailboxes and keywords from the email itself, and
+//! `references` from its header (read through the store's header cache). The body properties
+//! (`bodyStructure`, `textBody`, `htmlBody`, `attachments`, `bodyValues`) are not served yet:
+//! asking for them is `invalidArguments`, saying so.
+
+use super::call::{Call, email_id, mailbox_id, number_of, store_error, thread_id, to_json};
+use kantor_jmap_proto::method::{
+    Arguments, Comparator, Filter, GetRequest, GetResponse, QueryRequest, QueryResponse,
+};
+use kantor_jmap_proto::{Id, MethodError, MethodErrorType};
+use kantor_message::address::{Address, Mailbox as AddressMailbox};
+use kantor_message::encoded::decode_words;
+use kantor_message::msgid::ids;
+use kantor_store::{EmailListing, EmailRecord, Flags, MessageMeta};
+use serde_json::{Map, Value, json};
+use std::collections::{HashMap, HashSet};
+
+/// Most ids one Email/query returns (its response's `limit` when the client asked for more).
+const MAX_QUERY_LIMIT: u64 = 1000;
+
+/// The properties served, in the order of RFC 8621 §4.1; all of them when none are asked for.
+const PROPERTIES: [&str; 20] = [
+    "id",
+    "blobId",
+    "threadId",
+    "mailboxIds",
+    "keywords",
+    "size",
+    "receivedAt",
+    "messageId",
+    "inReplyTo",
+    "references",
+    "sender",
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "replyTo",
+    "subject",
+    "sentAt",
+    "hasAttachment",
+    "preview",
+];
+
+/// Body properties of RFC 8621 §4.1.4 that are not served yet.
+const NOT_YET: [&str; 5] = [
+    "bodyStructure",
+    "bodyValues",
+    "textBody",
+    "htmlBody",
+    "attachments",
+];
+
+/// A filter condition served (RFC 8621 §4.4.1).
+enum Condition {
+    InMailbox(i64),
+    Before(i64),
+    After(i64),
+    MinSize(u64),
+    MaxSize(u64),
+}
+
+pub(crate) fn query(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Value, MethodError> {
+    let mut args = Arguments::new(arguments);
+    let request = QueryRequest::from_arguments(&mut args)?;
+    let collapse: bool = args.or_default("collapseThreads")?;
+    args.finish()?;
+    let account = call.account(&request.account_id)?;
+    let state = call.state()?;
+    let filter = request.parse_filter(condition)?;
+    let comparators = request.sort.clone().unwrap_or_default();
+    for c in &comparators {
+        c.check_collation(&super::COLLATIONS)?;
+        if !matches!(c.property.as_str(), "receivedAt" | "size" | "id") || !c.extra.is_empty() {
+            return Err(MethodError::with_description(
+                MethodErrorType::UnsupportedSort,
+                format!("Sorting by {:?} is not supported yet.", c.property),
+            ));
+        }
+    }
+    // Which emails each mailbox named in the filter holds.
+    let mut mailboxes: HashMap<i64, HashSet<i64>> = HashMap::new();
+    if let Some(filter) = &filter {
+        for mailbox in named_mailboxes(filter) {
+            let messages = call.mail.messages(mailbox).map_err(store_error)?;
+            mailboxes.insert(mailbox, messages.iter().map(|m| m.id).collect());
+        }
+    }
+    let mut emails: Vec<EmailListing> = call.mail.email_listing(account).map_err(store_error)?;
+    if let Some(filter) = &filter {
+        emails.retain(|e| filter.matches(&mut |c| matches(c, e, &mailboxes)));
+    }
+    sort(&mut emails, &comparators);
+    if collapse {
+        let mut seen = HashSet::new();
+        emails.retain(|e| seen.insert(e.thread_id));
+    }
+    let ids: Vec<Id> = emails.iter().map(|e| email_id(e.id)).collect();
+    let window = request.window(&ids, Some(MAX_QUERY_LIMIT))?;
+    to_json(&QueryResponse {
+        account_id: request.account_id,
+        query_state: state,
+        can_calculate_changes: false,
+        position: window.position,
+        ids: ids[window.start..window.end].to_vec(),
+        total: request.calculate_total.then_some(ids.len() as u64),
+        limit: window.limit,
+    })
+}
+
+fn condition(map: &Map<String, Value>) -> Result<Condition, MethodError> {
+    let mut found = None;
+    for (name, value) in map {
+        let parsed = match name.as_str() {
+            "inMailbox" => value
+                .as_str()
+                .and_then(|s| Id::new(s).ok())
+                .and_then(|id| number_of(&id, 'M'))
+                .map(Condition::InMailbox),
+            "before" => value.as_str().and_then(utc_date).map(Condition::Before),
+            "after" => value.as_str().and_then(utc_date).map(Condition::After),
+            "minSize" => value.as_u64().map(Condition::MinSize),
+            "maxSize" => value.as_u64().map(Condition::MaxSize),
+            other => {
+                return Err(MethodError::with_description(
+                    MethodErrorType::UnsupportedFilter,
+                    format!("Filtering by {other:?} is not supported yet."),
+                ));
+            }
+        };
+        let parsed = parsed.ok_or_else(|| {
+            MethodError::invalid_arguments(format!("The filter's {name} is not valid."))
+        })?;
+        if found.replace(parsed).is_some() {
+            // Several properties in one condition: all must hold (RFC 8621 §4.4.1); kept as
+            // one condition each by an AND the client can write.
+            return Err(MethodError::with_description(
+                MethodErrorType::UnsupportedFilter,
+                "Put each property in its own condition under an AND operator.",
+            ));
+        }
+    }
+    found.ok_or_else(|| MethodError::invalid_arguments("An empty filter condition."))
+}
+
+fn named_mailboxes(filter: &Filter<Condition>) -> Vec<i64> {
+    match filter {
+        Filter::Condition(Condition::InMailbox(m)) => vec![*m],
+        Filter::Condition(_) => Vec::new(),
+        Filter::Operator(_, conditions) => conditions.iter().flat_map(named_mailboxes).collect(),
+    }
+}
+
+fn matches(c: &Condition, e: &EmailListing, mailboxes: &HashMap<i64, HashSet<i64>>) -> bool {
+    match c {
+        Condition::InMailbox(m) => mailboxes.get(m).is_some_and(|ids| ids.contains(&e.id)),
+        Condition::Before(t) => e.received_at < *t,
+        Condition::After(t) => e.received_at >= *t,
+        Condition::MinSize(s) => e.size >= *s,
+        Condition::MaxSize(s) => e.size < *s,
+    }
+}
+
+/// Orders by the comparators, then by id (newest first without any), so that the order is
+/// stable (RFC 8620 §5.5).
+fn sort(emails: &mut [EmailListing], comparators: &[Comparator]) {
+    if comparators.is_empty() {
+        return; // The listing is newest first already.
+    }
+    emails.sort_by(|a, b| {
+        for c in comparators {
+            let order = match c.property.as_str() {
+                "receivedAt" => a.received_at.cmp(&b.received_at),
+                "size" => a.size.cmp(&b.size),
+                _ => a.id.cmp(&b.id),
+            };
+            let order = if c.is_ascending {
+                order
+            } else {
+                order.reverse()
+            };
+            if order.is_ne() {
+                return order;
+            }
+        }
+        b.id.cmp(&a.id)
+    });
+}
+
+/// A UTCDate (RFC 8620 §1.4) as unix seconds.
+fn utc_date(s: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .ok()
+        .filter(|_| s.ends_with('Z'))
+        .map(|d| d.timestamp())
+}
+
+fn date(unix: i64) -> Value {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .map(|d| json!(d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)))
+        .unwrap_or(Value::Null)
+}
+
+pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Value, MethodError> {
+    let mut args = Arguments::new(arguments);
+    let request = GetRequest::from_arguments(&mut args, call.limits)?;
+    // Accepted for the body values to come; nothing they govern is served yet.
+    for name in [
+        "bodyProperties",
+        "fetchTextBodyValues",
+        "fetchHTMLBodyValues",
+        "fetchAllBodyValues",
+        "maxBodyValueBytes",
+    ] {
+        let _: Option<Value> = args.optional(name)?;
+    }
+    args.finish()?;
+    let account = call.account(&request.account_id)?;
+    let properties = wanted(request.properties.as_deref())?;
+    let state = call.state()?;
+    let asked: Vec<Id> = match &request.ids {
+        Some(ids) => ids.clone(),
+        None => {
+            let all = call.mail.email_listing(account).map_err(store_error)?;
+            if all.len() as u64 > call.limits.max_objects_in_get {
+                return Err(MethodError::request_too_large(format!(
+                    "The account has {} emails: ask for at most {} by id.",
+                    all.len(),
+                    call.limits.max_objects_in_get
+                )));
+            }
+            all.iter().map(|e| email_id(e.id)).collect()
+        }
+    };
+    let numbers: Vec<i64> = asked
+        .iter()
+        .map(|id| number_of(id, 'M').unwrap_or(-1))
+        .collect();
+    let records = call.mail.emails(account, &numbers).map_err(store_error)?;
+    let metas = call
+        .mail
+        .message_metas(account, &numbers)
+        .map_err(store_error)?;
+    let mut list = Vec::new();
+    let mut not_found = Vec::new();
+    let mut seen = HashSet::new();
+    for ((id, record), meta) in asked.into_iter().zip(records).zip(metas) {
+        match record {
+            Some(record) if seen.insert(record.id) => {
+                list.push(object(call, &record, meta.as_ref(), &properties)?);
+            }
+            Some(_) => {}
+            None => not_found.push(id),
+        }
+    }
+    to_json(&GetResponse {
+        account_id: request.account_id,
+        state,
+        list,
+        not_found,
+    })
+}
+
+fn wanted(asked: Option<&[String]>) -> Result<HashSet<&'static str>, MethodError> {
+    let Some(asked) = asked else {
+        return Ok(PROPERTIES.into_iter().collect());
+    };
+    let mut out: HashSet<&'static str> = HashSet::from(["id"]);
+    for p in asked {
+        if let Some(known) = PROPERTIES.iter().find(|k| **k == p) {
+            out.insert(known);
+        } else if NOT_YET.contains(&p.as_str()) {
+            return Err(MethodError::invalid_arguments(format!(
+                "The Email property {p} is not served yet by this server."
+            )));
+        } else {
+            return Err(MethodError::invalid_arguments(format!(
+                "Email has no property {p:?}."
+            )));
+        }
+    }
+    Ok(out)
+}
+
+fn object(
+    call: &Call<'_>,
+    record: &EmailRecord,
+    meta: Option<&MessageMeta>,
+    properties: &HashSet<&'static str>,
+) -> Result<Map<String, Value>, MethodError> {
+    let envelope = meta.map(|m| &m.envelope);
+    let addresses = |list: Option<&Vec<Address>>| list.map(|l| json!(email_addresses(l)));
+    let mut out = Map::new();
+    for &property in properties {
+        let value = match property {
+            "id" => json!(email_id(record.id)),
+            "blobId" => json!(record.blob.to_string()),
+            "threadId" => json!(thread_id(record.thread_id)),
+            "mailboxIds" => Value::Object(
+                record
+                    .mailboxes
+                    .iter()
+                    .map(|&m| (mailbox_id(m).to_string(), Value::Bool(true)))
+                    .collect(),
+            ),
+            "keywords" => Value::Object(keywords(record)),
+            "size" => json!(record.size),
+            "receivedAt" => date(record.received_at),
+            "messageId" => message_ids(envelope.and_then(|e| e.message_id.as_deref())),
+            "inReplyTo" => message_ids(envelope.and_then(|e| e.in_reply_to.as_deref())),
+            "references" => references(call, record)?,
+            "sender" => addresses(envelope.and_then(|e| e.sender.as_ref())).unwrap_or(Value::Null),
+            "from" => addresses(envelope.and_then(|e| e.from.as_ref())).unwrap_or(Value::Null),
+            "to" => addresses(envelope.and_then(|e| e.to.as_ref())).unwrap_or(Value::Null),
+            "cc" => addresses(envelope.and_then(|e| e.cc.as_ref())).unwrap_or(Value::Null),
+            "bcc" => addresses(envelope.and_then(|e| e.bcc.as_ref())).unwrap_or(Value::Null),
+            "replyTo" => {
+                addresses(envelope.and_then(|e| e.reply_to.as_ref())).unwrap_or(Value::Null)
+            }
+            "subject" => envelope
+                .and_then(|e| e.subject.as_deref())
+                .map_or(Value::Null, |s| json!(decode_words(s))),
+            "sentAt" => meta.and_then(|m| m.sent_at).map_or(Value::Null, date),
+            "hasAttachment" => json!(meta.is_some_and(|m| m.has_attachment)),
+            "preview" => json!(meta.map_or("", |m| m.preview.as_str())),
+            _ => continue,
+        };
+        out.insert(property.to_string(), value);
+    }
+    Ok(out)
+}
+
+/// The keywords (RFC 8621 §4.1.1): the IMAP system flags as `$seen` and friends, the others
+/// lower-cased (keywords are case-insensitive).
+fn keywords(record: &EmailRecord) -> Map<String, Value> {
+    let flags = [
+        (Flags::SEEN, "$seen"),
+        (Flags::ANSWERED, "$answered"),
+        (Flags::FLAGGED, "$flagged"),
+        (Flags::DRAFT, "$draft"),
+    ];
+    let mut out: Map<String, Value> = flags
+        .iter()
+        .filter(|(flag, _)| record.flags.contains(*flag))
+        .map(|(_, name)| (name.to_string(), Value::Bool(true)))
+        .collect();
+    for keyword in &record.keywords {
+        out.insert(keyword.to_ascii_lowercase(), Value::Bool(true));
+    }
+    out
+}
+
+/// `header:...:asMessageIds` (RFC 8621 §4.1.2.4): the ids, or null when there are none.
+fn message_ids(value: Option<&str>) -> Value {
+    let list = value.map(ids).unwrap_or_default();
+    match list.is_empty() {
+        true => Value::Null,
+        false => json!(list),
+    }
+}
+
+/// The References header as message ids, read from the stored header.
+fn references(call: &Call<'_>, record: &EmailRecord) -> Result<Value, MethodError> {
+    let header = call
+        .mail
+        .read_blob_header(&record.blob)
+        .map_err(store_error)?;
+    let root = kantor_message::mime::parse_header(&header);
+    let fields = root.fields(&header);
+    Ok(message_ids(
+        kantor_message::header::text(&fields, "References").as_deref(),
+    ))
+}
+
+/// `asAddresses` (RFC 8621 §4.1.2.3): every mailbox, groups flattened, names decoded.
+fn email_addresses(list: &[Address]) -> Vec<Value> {
+    let one = |m: &AddressMailbox| {
+        let email = match (&m.local, &m.domain) {
+            (Some(l), Some(d)) if !d.is_empty() => format!("{l}@{d}"),
+            (Some(l), _) => l.clone(),
+            _ => String::new(),
+        };
+        json!({"name": m.name.as_deref().map(decode_words), "email": email})
+    };
+    list.iter()
+        .flat_map(|a| match a {
+            Address::Mailbox(m) => vec![one(m)],
+            Address::Group { members, .. } => members.iter().map(one).collect(),
+        })
+        .collect()
+}
+
+/// Thread/get (RFC 8621 §3.1): each thread's emails, oldest first.
+pub(crate) fn threads(
+    call: &Call<'_>,
+    arguments: Map<String, Value>,
+) -> Result<Value, MethodError> {
+    let request = GetRequest::parse(arguments, call.limits)?;
+    let account = call.account(&request.account_id)?;
+    let state = call.state()?;
+    let Some(ids) = request.ids else {
+        return Err(MethodError::request_too_large(
+            "Ask for threads by id (the ids Email/get gives as threadId).",
+        ));
+    };
+    let mut list = Vec::new();
+    let mut not_found = Vec::new();
+    for id in ids {
+        let emails = match number_of(&id, 'T') {
+            Some(n) => call.mail.thread_emails(account, n).map_err(store_error)?,
+            None => Vec::new(),
+        };
+        match emails.is_empty() {
+            true => not_found.push(id),
+            false => list.push(json!({
+                "id": id,
+                "emailIds": emails.into_iter().map(email_id).collect::<Vec<_>>(),
+            })),
+        }
+    }
+    to_json(&GetResponse {
+        account_id: request.account_id,
+        state,
+        list,
+        not_found,
+    })
+}

@@ -1,0 +1,112 @@
+//! Emails as JMAP sees them (RFC 8621 §4): apart from any mailbox, each with the mailboxes it
+//! is filed in, read by id, by thread, or all of an account for a query.
+
+use super::SqliteBackend;
+use crate::access::{Actor, Rights, require};
+use crate::{AccountId, BlobHash, EmailListing, EmailRecord, Flags, MessageId, Result};
+use rusqlite::{OptionalExtension, params};
+
+impl SqliteBackend {
+    /// The account's emails with these ids, in the order asked; `None` for an id the account
+    /// does not have (or no longer has: destroyed).
+    pub(super) fn emails(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        ids: &[MessageId],
+    ) -> Result<Vec<Option<EmailRecord>>> {
+        self.read_sized_checked(ids.len(), |c| {
+            require(actor, account_id, None, Rights::READ)?;
+            let mut email = c.prepare_cached(
+                "SELECT thread_id, blob_hash, size, internal_date, flags, keywords FROM emails \
+                 WHERE id = ?1 AND account_id = ?2 AND destroyed_at IS NULL",
+            )?;
+            let mut filed = c.prepare_cached(
+                "SELECT mailbox_id FROM memberships WHERE email_id = ?1 ORDER BY mailbox_id",
+            )?;
+            let mut out = Vec::with_capacity(ids.len());
+            for &id in ids {
+                let row = email
+                    .query_row(params![id, account_id], |r| {
+                        let keywords: Option<String> = r.get(5)?;
+                        let blob = BlobHash::parse(&r.get::<_, String>(1)?).ok_or_else(|| {
+                            rusqlite::Error::InvalidColumnType(
+                                1,
+                                "blob_hash".into(),
+                                rusqlite::types::Type::Text,
+                            )
+                        })?;
+                        Ok(EmailRecord {
+                            id,
+                            thread_id: r.get(0)?,
+                            blob,
+                            size: r.get::<_, i64>(2)? as u64,
+                            received_at: r.get(3)?,
+                            flags: Flags(r.get::<_, i64>(4)? as u32),
+                            keywords: keywords
+                                .and_then(|k| serde_json::from_str(&k).ok())
+                                .unwrap_or_default(),
+                            mailboxes: Vec::new(),
+                        })
+                    })
+                    .optional()?;
+                out.push(match row {
+                    Some(mut record) => {
+                        record.mailboxes = filed
+                            .query_map([id], |r| r.get(0))?
+                            .collect::<rusqlite::Result<_>>()?;
+                        Some(record)
+                    }
+                    None => None,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Every email of the account (not destroyed), newest first: what a query without a
+    /// mailbox sorts and filters.
+    pub(super) fn email_listing(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+    ) -> Result<Vec<EmailListing>> {
+        self.read_long_checked(|c| {
+            require(actor, account_id, None, Rights::READ)?;
+            c.prepare_cached(
+                "SELECT id, thread_id, internal_date, size FROM emails \
+                 WHERE account_id = ?1 AND destroyed_at IS NULL \
+                 ORDER BY internal_date DESC, id DESC",
+            )?
+            .query_map([account_id], |r| {
+                Ok(EmailListing {
+                    id: r.get(0)?,
+                    thread_id: r.get(1)?,
+                    received_at: r.get(2)?,
+                    size: r.get::<_, i64>(3)? as u64,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(Into::into)
+        })
+    }
+
+    /// The emails of one of the account's threads, oldest first (RFC 8621 §3).
+    pub(super) fn thread_emails(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        thread_id: i64,
+    ) -> Result<Vec<MessageId>> {
+        self.read_checked(|c| {
+            require(actor, account_id, None, Rights::READ)?;
+            c.prepare_cached(
+                "SELECT id FROM emails WHERE account_id = ?1 AND thread_id = ?2 \
+                 AND destroyed_at IS NULL ORDER BY internal_date, id",
+            )?
+            .query_map(params![account_id, thread_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(Into::into)
+        })
+    }
+}

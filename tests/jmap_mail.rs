@@ -1,0 +1,240 @@
+//! JMAP Mail (RFC 8621) over curl beside IMAP: Mailbox/get and /changes, Email/query with a
+//! result reference into Email/get, Thread/get; one object under one id in both protocols, a
+//! change made over IMAP seen by Mailbox/changes, and no other account reachable.
+
+mod common;
+use common::curl::*;
+use common::*;
+use serde_json::{Value, json};
+
+const USING: &str = r#"["urn:ietf:params:jmap:core","urn:ietf:params:jmap:mail"]"#;
+
+/// A request of `calls` (a JSON array of invocations), its method responses.
+fn calls(server: &TestServer, credentials: &str, calls: Value) -> Vec<Value> {
+    let body = format!(r#"{{"using":{USING},"methodCalls":{calls}}}"#);
+    let answer = api(server, credentials, &body);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.json()["methodResponses"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}", answer.body))
+        .clone()
+}
+
+fn message(subject: &str, id: &str, refs: &str) -> String {
+    format!(
+        "From: \"Ann Example\" <ann@example.org>\r\nTo: jo@{DOMAIN}, team: a@x.test, b@x.test;\r\n\
+         Subject: {subject}\r\nMessage-ID: <{id}>\r\n{refs}\
+         Date: Mon, 7 Feb 2026 21:52:25 -0800\r\n\r\nHello {subject}\r\n"
+    )
+}
+
+#[test]
+fn mailboxes_emails_and_threads_as_imap_sees_them() {
+    let server = TestServer::start("[imap]\nallow_plaintext_auth = true\n");
+    let credentials = user(&server);
+    let mut imap = ImapClient::login(server.addr("imap"), &format!("jo@{DOMAIN}"));
+    for (subject, id, refs) in [
+        ("first", "m1@x.test", String::new()),
+        (
+            "Re: first",
+            "m2@x.test",
+            "References: <m1@x.test>\r\n".to_string(),
+        ),
+        ("other", "m3@x.test", String::new()),
+    ] {
+        let done = imap.append("INBOX", "", message(subject, id, &refs).as_bytes());
+        assert_eq!(tagged_status(&done), "OK", "{done:?}");
+    }
+    let selected = imap.ok("SELECT INBOX");
+    let mailbox_id = selected
+        .iter()
+        .find_map(|l| l.split("MAILBOXID (").nth(1))
+        .and_then(|r| r.split(')').next())
+        .unwrap_or_else(|| panic!("{selected:?}"))
+        .to_string();
+    let fetched = imap.ok("FETCH 1:3 (EMAILID THREADID)");
+
+    let session = curl(&["-u", &credentials, &https(&server, "/jmap/session")]).json();
+    let account = session["primaryAccounts"]["urn:ietf:params:jmap:mail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let responses = calls(
+        &server,
+        &credentials,
+        json!([
+            ["Mailbox/get", {"accountId": account, "ids": null}, "m"],
+            ["Email/query", {
+                "accountId": account,
+                "filter": {"inMailbox": mailbox_id},
+                "sort": [{"property": "receivedAt", "isAscending": false}],
+                "calculateTotal": true
+            }, "q"],
+            ["Email/get", {
+                "accountId": account,
+                "#ids": {"resultOf": "q", "name": "Email/query", "path": "/ids"},
+                "properties": ["subject", "from", "to", "threadId", "mailboxIds", "keywords",
+                               "messageId", "references", "receivedAt", "preview"]
+            }, "g"]
+        ]),
+    );
+    // Mailbox/get: the INBOX under its MAILBOXID, with its counts.
+    let [mailboxes, query, emails] = &responses[..] else {
+        panic!("{responses:?}")
+    };
+    assert_eq!(mailboxes[0], "Mailbox/get", "{mailboxes}");
+    let inbox = mailboxes[1]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["role"] == "inbox")
+        .unwrap();
+    assert_eq!(inbox["id"], mailbox_id.as_str());
+    assert_eq!(inbox["name"], "INBOX");
+    assert_eq!(inbox["totalEmails"], 3);
+    assert_eq!(inbox["unreadEmails"], 3);
+    assert_eq!(
+        inbox["totalThreads"], 2,
+        "the reply joins its thread: {inbox}"
+    );
+    // Email/query: three ids, each the EMAILID IMAP shows.
+    assert_eq!(query[1]["total"], 3, "{query}");
+    let ids: Vec<&str> = query[1]["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3);
+    for id in &ids {
+        assert!(
+            fetched
+                .iter()
+                .any(|l| l.contains(&format!("EMAILID ({id})"))),
+            "{id} {fetched:?}"
+        );
+    }
+    // Email/get through the back-reference: the metadata, decoded.
+    let list = emails[1]["list"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{emails}"));
+    assert_eq!(list.len(), 3);
+    let reply = list.iter().find(|e| e["subject"] == "Re: first").unwrap();
+    assert_eq!(
+        reply["from"],
+        json!([{"name": "Ann Example", "email": "ann@example.org"}])
+    );
+    assert_eq!(
+        reply["to"],
+        json!([
+            {"name": null, "email": format!("jo@{DOMAIN}")},
+            {"name": null, "email": "a@x.test"},
+            {"name": null, "email": "b@x.test"}
+        ])
+    );
+    assert_eq!(reply["messageId"], json!(["m2@x.test"]));
+    assert_eq!(reply["references"], json!(["m1@x.test"]));
+    assert_eq!(reply["mailboxIds"], json!({ mailbox_id.clone(): true }));
+    assert_eq!(reply["keywords"], json!({}));
+    assert_eq!(reply["preview"], "Hello Re: first");
+    let first = list.iter().find(|e| e["subject"] == "first").unwrap();
+    assert_eq!(reply["threadId"], first["threadId"]);
+    let thread = first["threadId"].as_str().unwrap().to_string();
+    assert!(
+        fetched
+            .iter()
+            .any(|l| l.contains(&format!("THREADID ({thread})"))),
+        "{fetched:?}"
+    );
+
+    // Thread/get: both emails, oldest first; an unknown thread is not found.
+    let threads = calls(
+        &server,
+        &credentials,
+        json!([["Thread/get", {"accountId": account, "ids": [thread, "T999999"]}, "t"]]),
+    );
+    assert_eq!(
+        threads[0][1]["list"][0]["emailIds"],
+        json!([first["id"], reply["id"]])
+    );
+    assert_eq!(threads[0][1]["notFound"], json!(["T999999"]));
+
+    // A \Seen set over IMAP: the INBOX's counts changed, and Mailbox/changes says only those.
+    let state = mailboxes[1]["state"].as_str().unwrap().to_string();
+    imap.ok("STORE 1 +FLAGS (\\Seen)");
+    let changed = calls(
+        &server,
+        &credentials,
+        json!([
+            ["Mailbox/changes", {"accountId": account, "sinceState": state}, "c"],
+            ["Email/get", {"accountId": account, "ids": [first["id"]], "properties": ["keywords"]}, "k"]
+        ]),
+    );
+    assert_eq!(
+        changed[0][1]["updated"],
+        json!([mailbox_id]),
+        "{}",
+        changed[0]
+    );
+    assert_eq!(changed[0][1]["created"], json!([]));
+    assert_eq!(
+        changed[0][1]["updatedProperties"],
+        json!([
+            "totalEmails",
+            "unreadEmails",
+            "totalThreads",
+            "unreadThreads"
+        ])
+    );
+    assert_ne!(changed[0][1]["newState"], state.as_str());
+    assert_eq!(changed[1][1]["list"][0]["keywords"], json!({"$seen": true}));
+}
+
+#[test]
+fn other_accounts_and_undeclared_capabilities_are_refused() {
+    let server = TestServer::start("");
+    let credentials = user(&server);
+    server.add_user(&format!("kim@{DOMAIN}"));
+    let session = curl(&["-u", &credentials, &https(&server, "/jmap/session")]).json();
+    let own = session["primaryAccounts"]["urn:ietf:params:jmap:mail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let number: u64 = own[1..].parse().unwrap();
+    // Kim's account id is the next number: refused like one that does not exist.
+    let responses = calls(
+        &server,
+        &credentials,
+        json!([
+            ["Mailbox/get", {"accountId": format!("A{}", number + 1)}, "a"],
+            ["Email/get", {"accountId": "A999999", "ids": []}, "b"],
+            ["Email/query", {"accountId": own, "filter": {"text": "x"}}, "c"],
+            ["Email/get", {"accountId": own, "ids": [], "properties": ["textBody"]}, "d"],
+            ["Mailbox/changes", {"accountId": own, "sinceState": "not a state"}, "e"]
+        ]),
+    );
+    let kinds: Vec<&str> = responses
+        .iter()
+        .map(|r| r[1]["type"].as_str().unwrap_or("none"))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "accountNotFound",
+            "accountNotFound",
+            "unsupportedFilter",
+            "invalidArguments",
+            "cannotCalculateChanges"
+        ],
+        "{responses:?}"
+    );
+    // A mail method without the mail capability in "using" is unknown (RFC 8620 §3.3).
+    let body = format!(
+        r#"{{"using":["urn:ietf:params:jmap:core"],"methodCalls":[["Mailbox/get",{{"accountId":"{own}"}},"x"]]}}"#
+    );
+    let answer = api(&server, &credentials, &body).json();
+    assert_eq!(
+        answer["methodResponses"][0][1]["type"], "unknownMethod",
+        "{answer}"
+    );
+}
