@@ -238,3 +238,27 @@ fn other_accounts_and_undeclared_capabilities_are_refused() {
         "{answer}"
     );
 }
+
+/// The jmapc client (Python) against the server, verifying its certificate
+/// (tests/python/test_jmap.py).
+#[test]
+fn python_jmapc_suite() {
+    let server = TestServer::start("");
+    let address = format!("jo@{DOMAIN}");
+    server.add_user(&address);
+    let env = [
+        ("KANTOR_HTTPS", server.port("https").to_string()),
+        ("KANTOR_SMTP", server.port("smtp").to_string()),
+        (
+            "KANTOR_CA",
+            server
+                .data()
+                .join("data/tls/cert.pem")
+                .display()
+                .to_string(),
+        ),
+        ("KANTOR_USER", address),
+        ("KANTOR_PASSWORD", PASSWORD.to_string()),
+    ];
+    run_python_suite("test_jmap.py", &env, 3);
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs Kantor's whole test suite: installs the external clients the end-to-end tests drive
-# (swaks, curl, Python 3, mbsync from Debian's isync) and strace (tests/durability_fsync.rs traces
+# (swaks, curl, Python 3, mbsync from Debian's isync, the jmapc package from PyPI) and strace (tests/durability_fsync.rs traces
 # the server's fsyncs with it) when they are missing, then
 # `cargo test --workspace`.
 set -euo pipefail
@@ -17,6 +17,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -q >/dev/null
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}" >/dev/null
+fi
+
+# The JMAP client of tests/python/test_jmap.py, pinned.
+if ! python3 -c "import jmapc" >/dev/null 2>&1; then
+  echo "installing the Python JMAP client jmapc"
+  python3 -m pip install --quiet --disable-pip-version-check 'jmapc==0.2.23'
 fi
 
 cargo test --workspace --all-targets "$@"

@@ -74,7 +74,10 @@ pub(crate) fn query(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Va
     let comparators = request.sort.clone().unwrap_or_default();
     for c in &comparators {
         c.check_collation(&super::COLLATIONS)?;
-        if !matches!(c.property.as_str(), "receivedAt" | "size" | "id") || !c.extra.is_empty() {
+        // Email's own comparator properties (RFC 8621 §4.4.2) are not served yet; others are
+        // ignored (jmapc 0.2 sends query arguments inside each comparator).
+        let keyword = ["keyword"].iter().any(|k| c.extra.contains_key(*k));
+        if !matches!(c.property.as_str(), "receivedAt" | "size" | "id") || keyword {
             return Err(MethodError::with_description(
                 MethodErrorType::UnsupportedSort,
                 format!("Sorting by {:?} is not supported yet.", c.property),
