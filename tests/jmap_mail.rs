@@ -188,6 +188,40 @@ fn mailboxes_emails_and_threads_as_imap_sees_them() {
     );
     assert_ne!(changed[0][1]["newState"], state.as_str());
     assert_eq!(changed[1][1]["list"][0]["keywords"], json!({"$seen": true}));
+
+    // Email/changes and Thread/changes since that state: one new email (a new thread), the
+    // first one's keyword (its thread updated), the third expunged (its thread gone).
+    let done = imap.append("INBOX", "", message("later", "m4@x.test", "").as_bytes());
+    assert_eq!(tagged_status(&done), "OK", "{done:?}");
+    imap.ok("STORE 3 +FLAGS (\\Deleted)");
+    imap.ok("EXPUNGE");
+    let third = list.iter().find(|e| e["subject"] == "other").unwrap();
+    let changes = calls(
+        &server,
+        &credentials,
+        json!([
+            ["Email/changes", {"accountId": account, "sinceState": state}, "e"],
+            ["Thread/changes", {"accountId": account, "sinceState": state}, "t"],
+            ["Email/query", {"accountId": account, "filter": {"inMailbox": mailbox_id}}, "q"]
+        ]),
+    );
+    let (emails, threads) = (&changes[0][1], &changes[1][1]);
+    assert_eq!(emails["updated"], json!([first["id"]]), "{emails}");
+    assert_eq!(emails["destroyed"], json!([third["id"]]), "{emails}");
+    let created = emails["created"].as_array().unwrap();
+    assert_eq!(created.len(), 1, "{emails}");
+    assert!(!ids.contains(&created[0].as_str().unwrap()));
+    assert_eq!(threads["updated"], json!([first["threadId"]]), "{threads}");
+    assert_eq!(
+        threads["destroyed"],
+        json!([third["threadId"]]),
+        "{threads}"
+    );
+    assert_eq!(threads["created"].as_array().unwrap().len(), 1, "{threads}");
+    assert_eq!(emails["newState"], threads["newState"]);
+    let now: Vec<&Value> = changes[2][1]["ids"].as_array().unwrap().iter().collect();
+    assert_eq!(now.len(), 3);
+    assert!(now.contains(&&created[0]) && !now.contains(&&third["id"]));
 }
 
 #[test]

@@ -212,7 +212,8 @@ impl Mail {
     }
 
     /// The account's emails with these ids, in the order asked, each with the mailboxes it is
-    /// filed in (JMAP Email/get); `None` for an id the account does not have.
+    /// filed in (JMAP Email/get), tombstones marked `destroyed`; `None` for an id the account
+    /// does not have.
     pub fn emails(
         &self,
         account_id: AccountId,

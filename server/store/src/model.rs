@@ -221,8 +221,12 @@ pub struct EmailRecord {
     /// `\Seen`, `\Answered`, `\Flagged`, `\Draft` (`\Deleted` is per mailbox, IMAP's own).
     pub flags: Flags,
     pub keywords: Vec<String>,
-    /// The mailboxes it is filed in, by id.
+    /// The mailboxes it is filed in, by id (none once destroyed).
     pub mailboxes: Vec<MailboxId>,
+    /// The account's modseq when the email came to be (0: before JMAP existed).
+    pub created_modseq: Modseq,
+    /// A tombstone: taken out of its last mailbox (kept until the collector removes it).
+    pub destroyed: bool,
 }
 
 /// What a query over all of an account's emails sorts and collapses by.

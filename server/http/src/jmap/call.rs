@@ -36,6 +36,26 @@ impl Call<'_> {
     }
 }
 
+/// Most log entries one `/changes` call reads (a client asking for more gets
+/// `hasMoreChanges`).
+pub(crate) const MAX_CHANGES: usize = 10_000;
+
+/// A `/changes` call's `sinceState` as the modseq it is, and how many log entries to read.
+pub(crate) fn since(
+    request: &kantor_jmap_proto::method::ChangesRequest,
+) -> Result<(u64, usize), MethodError> {
+    let since = request.since_state.parse().map_err(|_| {
+        MethodError::with_description(
+            MethodErrorType::CannotCalculateChanges,
+            format!("{:?} is not a state this server gave.", request.since_state),
+        )
+    })?;
+    let max = request.max_changes.map_or(MAX_CHANGES, |m| {
+        usize::try_from(m).unwrap_or(MAX_CHANGES).min(MAX_CHANGES)
+    });
+    Ok((since, max))
+}
+
 /// The JMAP id of an account.
 pub(crate) fn account_id(id: AccountId) -> String {
     format!("A{id}")

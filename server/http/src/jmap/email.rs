@@ -251,7 +251,7 @@ pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Valu
     let mut not_found = Vec::new();
     let mut seen = HashSet::new();
     for ((id, record), meta) in asked.into_iter().zip(records).zip(metas) {
-        match record {
+        match record.filter(|r| !r.destroyed) {
             Some(record) if seen.insert(record.id) => {
                 list.push(object(call, &record, meta.as_ref(), &properties)?);
             }

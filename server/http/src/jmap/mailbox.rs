@@ -6,7 +6,7 @@
 //! log: a mailbox whose emails changed is updated (its counts did), with `updatedProperties`
 //! naming only the counts when nothing else of it changed.
 
-use super::call::{Call, mailbox_id, number_of, store_error, to_json};
+use super::call::{Call, mailbox_id, number_of, since, store_error, to_json};
 use kantor_jmap_proto::method::{ChangesRequest, ChangesResponse, GetRequest, GetResponse};
 use kantor_jmap_proto::{Id, MethodError};
 use kantor_store::changes::{ChangeKind, ObjectKind};
@@ -28,10 +28,6 @@ const PROPERTIES: [&str; 11] = [
     "myRights",
     "isSubscribed",
 ];
-
-/// Most log entries one Mailbox/changes reads (a client asking for more gets
-/// `hasMoreChanges`).
-const MAX_CHANGES: usize = 10_000;
 
 /// The properties that change when the mailbox's emails do.
 const COUNTS: [&str; 4] = [
@@ -181,15 +177,7 @@ pub(crate) fn changes(
 ) -> Result<Value, MethodError> {
     let request = ChangesRequest::parse(arguments)?;
     let account = call.account(&request.account_id)?;
-    let since: u64 = request.since_state.parse().map_err(|_| {
-        MethodError::with_description(
-            kantor_jmap_proto::MethodErrorType::CannotCalculateChanges,
-            format!("{:?} is not a state this server gave.", request.since_state),
-        )
-    })?;
-    let max = request.max_changes.map_or(MAX_CHANGES, |m| {
-        usize::try_from(m).unwrap_or(MAX_CHANGES).min(MAX_CHANGES)
-    });
+    let (since, max) = since(&request)?;
     let page = call
         .mail
         .changes_page(

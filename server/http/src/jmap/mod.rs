@@ -5,12 +5,14 @@
 //!
 //! - `call`: what every method call has (the user's store view, ids, states, errors);
 //! - `mailbox`: Mailbox/get and Mailbox/changes (RFC 8621 §2);
-//! - `email`: Email/query, Email/get and Thread/get (RFC 8621 §3, §4).
+//! - `email`: Email/query, Email/get and Thread/get (RFC 8621 §3, §4);
+//! - `changes`: Email/changes and Thread/changes from the change log.
 //!
-//! `Core/echo` is answered here (§4.1). Other mail methods (`/set`, `/changes` of emails and
-//! threads, submission, upload and download) are not served yet: `unknownMethod`.
+//! `Core/echo` is answered here (§4.1). Other mail methods (`/set`, `/queryChanges`, submission,
+//! upload and download) are not served yet: `unknownMethod`.
 
 mod call;
+mod changes;
 mod email;
 mod mailbox;
 
@@ -180,13 +182,15 @@ pub(crate) async fn api(
 }
 
 /// The methods served, with the capability each needs in `using` (RFC 8620 §3.3).
-const METHODS: [&str; 6] = [
+const METHODS: [&str; 8] = [
     "Core/echo",
     "Mailbox/get",
     "Mailbox/changes",
     "Email/query",
     "Email/get",
+    "Email/changes",
     "Thread/get",
+    "Thread/changes",
 ];
 
 /// One method call, answered: its response (or an error) under the same call id.
@@ -204,7 +208,9 @@ fn dispatch(call: &Call<'_>, invocation: Invocation) -> Invocation {
         "Mailbox/changes" if mail => Some(mailbox::changes),
         "Email/query" if mail => Some(email::query),
         "Email/get" if mail => Some(email::get),
+        "Email/changes" if mail => Some(changes::emails),
         "Thread/get" if mail => Some(email::threads),
+        "Thread/changes" if mail => Some(changes::threads),
         _ => None,
     };
     match method {

@@ -302,8 +302,9 @@ fn duplicate_email(
     let (new_id, hash, size): (MessageId, String, i64) = ctx
         .conn()
         .prepare_cached(
-            "INSERT INTO emails (account_id, blob_hash, size, internal_date, thread_id, flags, keywords, modseq)
-             SELECT account_id, blob_hash, size, internal_date, thread_id, flags, keywords, ?2
+            "INSERT INTO emails (account_id, blob_hash, size, internal_date, thread_id, flags, keywords, modseq,
+                                 created_modseq)
+             SELECT account_id, blob_hash, size, internal_date, thread_id, flags, keywords, ?2, ?2
              FROM emails WHERE id = ?1 RETURNING id, blob_hash, size",
         )?
         .query_row(params![email_id, modseq as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;

@@ -7,8 +7,9 @@ use crate::{AccountId, BlobHash, EmailListing, EmailRecord, Flags, MessageId, Re
 use rusqlite::{OptionalExtension, params};
 
 impl SqliteBackend {
-    /// The account's emails with these ids, in the order asked; `None` for an id the account
-    /// does not have (or no longer has: destroyed).
+    /// The account's emails with these ids, in the order asked, tombstones included (marked
+    /// `destroyed`) until the collector removes them; `None` for an id the account does not
+    /// have.
     pub(super) fn emails(
         &self,
         actor: Actor,
@@ -18,8 +19,9 @@ impl SqliteBackend {
         self.read_sized_checked(ids.len(), |c| {
             require(actor, account_id, None, Rights::READ)?;
             let mut email = c.prepare_cached(
-                "SELECT thread_id, blob_hash, size, internal_date, flags, keywords FROM emails \
-                 WHERE id = ?1 AND account_id = ?2 AND destroyed_at IS NULL",
+                "SELECT thread_id, blob_hash, size, internal_date, flags, keywords, \
+                 created_modseq, destroyed_at IS NOT NULL FROM emails \
+                 WHERE id = ?1 AND account_id = ?2",
             )?;
             let mut filed = c.prepare_cached(
                 "SELECT mailbox_id FROM memberships WHERE email_id = ?1 ORDER BY mailbox_id",
@@ -47,6 +49,8 @@ impl SqliteBackend {
                                 .and_then(|k| serde_json::from_str(&k).ok())
                                 .unwrap_or_default(),
                             mailboxes: Vec::new(),
+                            created_modseq: r.get::<_, i64>(6)? as u64,
+                            destroyed: r.get(7)?,
                         })
                     })
                     .optional()?;

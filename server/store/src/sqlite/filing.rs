@@ -48,7 +48,8 @@ pub(super) fn insert_message(
         .conn()
         .prepare_cached(
             "INSERT INTO emails (account_id, blob_hash, size, internal_date, thread_id, flags,
-             keywords, modseq) VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 0), ?6, ?7, ?8) RETURNING id",
+             keywords, modseq, created_modseq)
+             VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 0), ?6, ?7, ?8, ?8) RETURNING id",
         )?
         .query_row(
             params![

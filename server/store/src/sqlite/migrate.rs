@@ -56,6 +56,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0010_auth_lockouts",
         include_str!("../../../../schema/0010_auth_lockouts.sql"),
     ),
+    (
+        11,
+        "0011_email_created",
+        include_str!("../../../../schema/0011_email_created.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet recorded. Safe to run concurrently from several processes:
