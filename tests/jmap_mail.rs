@@ -296,3 +296,121 @@ fn python_jmapc_suite() {
     ];
     run_python_suite("test_jmap.py", &env, 3);
 }
+
+#[test]
+fn email_set_changes_keywords_and_mailboxes_as_imap_sees_them() {
+    let server = TestServer::start("[imap]\nallow_plaintext_auth = true\n");
+    let credentials = user(&server);
+    let mut imap = ImapClient::login(server.addr("imap"), &format!("jo@{DOMAIN}"));
+    for (subject, id) in [("keep", "k1@x.test"), ("drop", "d1@x.test")] {
+        let done = imap.append("INBOX", "", message(subject, id, "").as_bytes());
+        assert_eq!(tagged_status(&done), "OK", "{done:?}");
+    }
+    let session = curl(&["-u", &credentials, &https(&server, "/jmap/session")]).json();
+    let account = session["primaryAccounts"]["urn:ietf:params:jmap:mail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let found = calls(
+        &server,
+        &credentials,
+        json!([
+            ["Mailbox/get", {"accountId": account, "properties": ["role"]}, "m"],
+            ["Email/query", {"accountId": account}, "q"],
+            ["Email/get", {"accountId": account, "#ids": {"resultOf": "q", "name": "Email/query", "path": "/ids"}, "properties": ["subject"]}, "g"]
+        ]),
+    );
+    let role = |r: &str| {
+        found[0][1]["list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["role"] == r)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (inbox, archive) = (role("inbox"), role("archive"));
+    let id_of = |subject: &str| {
+        found[2][1]["list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["subject"] == subject)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (keep, drop) = (id_of("keep"), id_of("drop"));
+    let state = found[0][1]["state"].as_str().unwrap().to_string();
+    let set = |arguments: Value| {
+        let mut arguments = arguments;
+        arguments["accountId"] = json!(account);
+        calls(
+            &server,
+            &credentials,
+            json!([["Email/set", arguments, "s"]]),
+        )[0]
+        .clone()
+    };
+    // Keywords, one at a time: IMAP sees the flags.
+    let r = set(
+        json!({"update": {keep.clone(): {"keywords/$seen": true, "keywords/$flagged": true, "keywords/work": true}}}),
+    );
+    assert_eq!(r[1]["updated"], json!({ keep.clone(): null }), "{r}");
+    imap.ok("SELECT INBOX");
+    let flags = imap.ok("FETCH 1 (FLAGS)");
+    assert!(
+        flags[0].contains("\\Seen") && flags[0].contains("\\Flagged") && flags[0].contains("work"),
+        "{flags:?}"
+    );
+    // Moved to the archive, same id; then back in the INBOX too.
+    let r = set(json!({"update": {keep.clone(): {"mailboxIds": {archive.clone(): true}}}}));
+    assert_eq!(r[1]["updated"], json!({ keep.clone(): null }), "{r}");
+    let status = imap.ok("STATUS Archive (MESSAGES)");
+    assert!(status[0].contains("MESSAGES 1"), "{status:?}");
+    let r = set(json!({"update": {keep.clone(): {format!("mailboxIds/{inbox}"): true}}}));
+    assert_eq!(r[1]["updated"], json!({ keep.clone(): null }), "{r}");
+    let got = calls(
+        &server,
+        &credentials,
+        json!([["Email/get", {"accountId": account, "ids": [keep], "properties": ["mailboxIds", "keywords"]}, "g"]]),
+    );
+    assert_eq!(
+        got[0][1]["list"][0]["mailboxIds"],
+        json!({ inbox.clone(): true, archive.clone(): true })
+    );
+    assert_eq!(
+        got[0][1]["list"][0]["keywords"],
+        json!({"$seen": true, "$flagged": true, "work": true})
+    );
+    // What cannot change, a mailbox set left empty, a stale state.
+    let r = set(json!({"update": {drop.clone(): {"subject": "x"}}}));
+    assert_eq!(
+        r[1]["notUpdated"][&drop]["type"], "invalidProperties",
+        "{r}"
+    );
+    assert_eq!(r[1]["notUpdated"][&drop]["properties"], json!(["subject"]));
+    let r = set(json!({"update": {drop.clone(): {"mailboxIds": {}}}}));
+    assert_eq!(
+        r[1]["notUpdated"][&drop]["type"], "invalidProperties",
+        "{r}"
+    );
+    let r = set(json!({"ifInState": state, "destroy": [drop]}));
+    assert_eq!(r[1]["type"], "stateMismatch", "{r}");
+    // Destroyed: gone from Email/get and from the INBOX IMAP selects.
+    let r = set(json!({"destroy": [drop.clone(), "M999999"]}));
+    assert_eq!(r[1]["destroyed"], json!([drop]), "{r}");
+    assert_eq!(r[1]["notDestroyed"]["M999999"]["type"], "notFound", "{r}");
+    let got = calls(
+        &server,
+        &credentials,
+        json!([["Email/get", {"accountId": account, "ids": [drop], "properties": ["subject"]}, "g"]]),
+    );
+    assert_eq!(got[0][1]["notFound"], json!([drop]));
+    imap.ok("UNSELECT");
+    let selected = imap.ok("SELECT INBOX");
+    assert!(selected.iter().any(|l| l == "* 1 EXISTS\r\n"), "{selected:?}");
+}

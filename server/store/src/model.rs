@@ -221,8 +221,8 @@ pub struct EmailRecord {
     /// `\Seen`, `\Answered`, `\Flagged`, `\Draft` (`\Deleted` is per mailbox, IMAP's own).
     pub flags: Flags,
     pub keywords: Vec<String>,
-    /// The mailboxes it is filed in, by id (none once destroyed).
-    pub mailboxes: Vec<MailboxId>,
+    /// Where it is filed: each mailbox with the email's UID there (none once destroyed).
+    pub filed: Vec<(MailboxId, Uid)>,
     /// The account's modseq when the email came to be (0: before JMAP existed).
     pub created_modseq: Modseq,
     /// A tombstone: taken out of its last mailbox (kept until the collector removes it).

@@ -304,9 +304,9 @@ fn object(
             "threadId" => json!(thread_id(record.thread_id)),
             "mailboxIds" => Value::Object(
                 record
-                    .mailboxes
+                    .filed
                     .iter()
-                    .map(|&m| (mailbox_id(m).to_string(), Value::Bool(true)))
+                    .map(|&(m, _)| (mailbox_id(m).to_string(), Value::Bool(true)))
                     .collect(),
             ),
             "keywords" => Value::Object(keywords(record)),
@@ -338,7 +338,7 @@ fn object(
 
 /// The keywords (RFC 8621 §4.1.1): the IMAP system flags as `$seen` and friends, the others
 /// lower-cased (keywords are case-insensitive).
-fn keywords(record: &EmailRecord) -> Map<String, Value> {
+pub(crate) fn keywords(record: &EmailRecord) -> Map<String, Value> {
     let flags = [
         (Flags::SEEN, "$seen"),
         (Flags::ANSWERED, "$answered"),

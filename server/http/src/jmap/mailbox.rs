@@ -226,7 +226,7 @@ pub(crate) fn changes(
         .into_iter()
         .flatten()
     {
-        counts_only.extend(email.mailboxes);
+        counts_only.extend(email.filed.iter().map(|&(mailbox, _)| mailbox));
     }
     // RFC 8620 §5.2: created then destroyed in the window is neither; created then updated is
     // created only; updated then destroyed is destroyed only.

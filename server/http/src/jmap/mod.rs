@@ -6,15 +6,17 @@
 //! - `call`: what every method call has (the user's store view, ids, states, errors);
 //! - `mailbox`: Mailbox/get and Mailbox/changes (RFC 8621 §2);
 //! - `email`: Email/query, Email/get and Thread/get (RFC 8621 §3, §4);
-//! - `changes`: Email/changes and Thread/changes from the change log.
+//! - `changes`: Email/changes and Thread/changes from the change log;
+//! - `set`: Email/set (keywords, mailboxes, destroy).
 //!
-//! `Core/echo` is answered here (§4.1). Other mail methods (`/set`, `/queryChanges`, submission,
+//! `Core/echo` is answered here (§4.1). Other mail methods (Mailbox/set, `/queryChanges`, submission,
 //! upload and download) are not served yet: `unknownMethod`.
 
 mod call;
 mod changes;
 mod email;
 mod mailbox;
+mod set;
 
 use crate::HttpContext;
 use crate::auth::Authenticated;
@@ -159,7 +161,7 @@ pub(crate) async fn api(
         let name = invocation.name.clone();
         // RFC 8620 §3.7: `#name` arguments take earlier results.
         let response = match resolve_result_references(&responses, &mut invocation.arguments) {
-            Ok(()) => dispatch(&context, invocation),
+            Ok(()) => dispatch(&context, invocation).await,
             Err(error) => error.into_invocation(invocation.call_id),
         };
         let known = METHODS.contains(&name.as_str());
@@ -182,8 +184,9 @@ pub(crate) async fn api(
 }
 
 /// The methods served, with the capability each needs in `using` (RFC 8620 §3.3).
-const METHODS: [&str; 8] = [
+const METHODS: [&str; 9] = [
     "Core/echo",
+    "Email/set",
     "Mailbox/get",
     "Mailbox/changes",
     "Email/query",
@@ -194,7 +197,7 @@ const METHODS: [&str; 8] = [
 ];
 
 /// One method call, answered: its response (or an error) under the same call id.
-fn dispatch(call: &Call<'_>, invocation: Invocation) -> Invocation {
+async fn dispatch(call: &Call<'_>, invocation: Invocation) -> Invocation {
     let Invocation {
         name,
         arguments,
@@ -204,6 +207,7 @@ fn dispatch(call: &Call<'_>, invocation: Invocation) -> Invocation {
     let method: Option<MethodFn> = match name.as_str() {
         // RFC 8620 §4.1: the arguments, unchanged.
         "Core/echo" => return Invocation::new(name, arguments, call_id),
+        "Email/set" if mail => return respond(&name, call_id, set::set(call, arguments).await),
         "Mailbox/get" if mail => Some(mailbox::get),
         "Mailbox/changes" if mail => Some(mailbox::changes),
         "Email/query" if mail => Some(email::query),

@@ -24,7 +24,7 @@ impl SqliteBackend {
                  WHERE id = ?1 AND account_id = ?2",
             )?;
             let mut filed = c.prepare_cached(
-                "SELECT mailbox_id FROM memberships WHERE email_id = ?1 ORDER BY mailbox_id",
+                "SELECT mailbox_id, uid FROM memberships WHERE email_id = ?1 ORDER BY mailbox_id",
             )?;
             let mut out = Vec::with_capacity(ids.len());
             for &id in ids {
@@ -48,7 +48,7 @@ impl SqliteBackend {
                             keywords: keywords
                                 .and_then(|k| serde_json::from_str(&k).ok())
                                 .unwrap_or_default(),
-                            mailboxes: Vec::new(),
+                            filed: Vec::new(),
                             created_modseq: r.get::<_, i64>(6)? as u64,
                             destroyed: r.get(7)?,
                         })
@@ -56,8 +56,8 @@ impl SqliteBackend {
                     .optional()?;
                 out.push(match row {
                     Some(mut record) => {
-                        record.mailboxes = filed
-                            .query_map([id], |r| r.get(0))?
+                        record.filed = filed
+                            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
                             .collect::<rusqlite::Result<_>>()?;
                         Some(record)
                     }
