@@ -412,5 +412,87 @@ fn email_set_changes_keywords_and_mailboxes_as_imap_sees_them() {
     assert_eq!(got[0][1]["notFound"], json!([drop]));
     imap.ok("UNSELECT");
     let selected = imap.ok("SELECT INBOX");
-    assert!(selected.iter().any(|l| l == "* 1 EXISTS\r\n"), "{selected:?}");
+    assert!(
+        selected.iter().any(|l| l == "* 1 EXISTS\r\n"),
+        "{selected:?}"
+    );
+}
+
+/// EventSource push (RFC 8620 §7.3): the current state at once, then a StateChange within a
+/// second of a delivery over SMTP, and the end of the stream with closeafter=state.
+#[test]
+fn a_delivery_is_pushed_over_eventsource() {
+    use std::io::{BufRead, BufReader};
+    let server = TestServer::start("");
+    let credentials = user(&server);
+    let url = https(
+        &server,
+        "/jmap/eventsource?types=Email,Mailbox&closeafter=state&ping=0",
+    );
+    let mut curl = std::process::Command::new("curl")
+        .args(["-sk", "-N", "--max-time", "20", "-u", &credentials, &url])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("curl");
+    let mut events = BufReader::new(curl.stdout.take().unwrap());
+    let mut next_data = || {
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if events.read_line(&mut line).unwrap() == 0 {
+                return None;
+            }
+            if let Some(data) = line.strip_prefix("data:") {
+                return Some(serde_json::from_str::<Value>(data.trim()).unwrap());
+            }
+        }
+    };
+    let first = next_data().expect("the current state");
+    assert_eq!(first["@type"], "StateChange", "{first}");
+    let account = first["changed"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    let before = first["changed"][&account]["Email"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        first["changed"][&account].get("Thread").is_none(),
+        "{first}"
+    );
+    let mut smtp = RawClient::connect(server.addr("smtp"));
+    assert!(smtp.reply().starts_with("220"));
+    for line in [
+        "EHLO c.test",
+        "MAIL FROM:<s@c.test>",
+        &format!("RCPT TO:<jo@{DOMAIN}>"),
+        "DATA",
+    ] {
+        let reply = smtp.command(line);
+        assert!(
+            reply.starts_with('2') || reply.starts_with('3'),
+            "{line}: {reply}"
+        );
+    }
+    let accepted = smtp.command("Subject: pushed\r\n\r\nhi\r\n.");
+    assert!(accepted.starts_with("250"), "{accepted}");
+    let sent = std::time::Instant::now();
+    let pushed = next_data().expect("a StateChange after the delivery");
+    assert!(
+        sent.elapsed() < std::time::Duration::from_secs(1),
+        "{:?}",
+        sent.elapsed()
+    );
+    let after = pushed["changed"][&account]["Email"].as_str().unwrap();
+    assert!(
+        after.parse::<u64>().unwrap() > before.parse::<u64>().unwrap(),
+        "{pushed}"
+    );
+    // closeafter=state: the server ends the stream.
+    assert!(next_data().is_none());
+    assert!(curl.wait().unwrap().success());
 }

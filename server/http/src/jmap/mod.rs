@@ -1,21 +1,26 @@
 //! JMAP (RFC 8620): the session resource (§2) and the API endpoint (§3).
 //!
 //! Ids are the ones IMAP shows (RFC 8474): an account is `A` and its number, as a mailbox is
-//! `M…` and an email `E…`, so a client of both protocols sees one object under one id.
+//! `M…`, an email `M…` (its EMAILID) and a thread `T…`, so a client of both protocols sees one
+//! object under one id.
 //!
 //! - `call`: what every method call has (the user's store view, ids, states, errors);
 //! - `mailbox`: Mailbox/get and Mailbox/changes (RFC 8621 §2);
 //! - `email`: Email/query, Email/get and Thread/get (RFC 8621 §3, §4);
 //! - `changes`: Email/changes and Thread/changes from the change log;
-//! - `set`: Email/set (keywords, mailboxes, destroy).
+//! - `set`: Email/set (keywords, mailboxes, destroy);
+//! - `push`: EventSource push of state changes (RFC 8620 §7.3).
 //!
-//! `Core/echo` is answered here (§4.1). Other mail methods (Mailbox/set, `/queryChanges`, submission,
-//! upload and download) are not served yet: `unknownMethod`.
+//! `Core/echo` is answered here (§4.1). Other mail methods (Mailbox/set, `/queryChanges`,
+//! submission, upload and download) are not served yet: `unknownMethod`.
+
+pub(crate) use push::eventsource;
 
 mod call;
 mod changes;
 mod email;
 mod mailbox;
+mod push;
 mod set;
 
 use crate::HttpContext;
