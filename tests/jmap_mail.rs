@@ -243,7 +243,7 @@ fn other_accounts_and_undeclared_capabilities_are_refused() {
             ["Mailbox/get", {"accountId": format!("A{}", number + 1)}, "a"],
             ["Email/get", {"accountId": "A999999", "ids": []}, "b"],
             ["Email/query", {"accountId": own, "filter": {"text": "x"}}, "c"],
-            ["Email/get", {"accountId": own, "ids": [], "properties": ["textBody"]}, "d"],
+            ["Email/get", {"accountId": own, "ids": [], "properties": ["headers"]}, "d"],
             ["Mailbox/changes", {"accountId": own, "sinceState": "not a state"}, "e"]
         ]),
     );
@@ -495,4 +495,68 @@ fn a_delivery_is_pushed_over_eventsource() {
     // closeafter=state: the server ends the stream.
     assert!(next_data().is_none());
     assert!(curl.wait().unwrap().success());
+}
+
+#[test]
+fn bodies_are_listed_and_their_text_decoded() {
+    let server = TestServer::start("[imap]\nallow_plaintext_auth = true\n");
+    let credentials = user(&server);
+    let mut imap = ImapClient::login(server.addr("imap"), &format!("jo@{DOMAIN}"));
+    let message = "From: a@x.test\r\nSubject: parts\r\nMIME-Version: 1.0\r\n\
+        Content-Type: multipart/mixed; boundary=outer\r\n\r\n\
+        --outer\r\nContent-Type: multipart/alternative; boundary=alt\r\n\r\n\
+        --alt\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\
+        Content-Transfer-Encoding: quoted-printable\r\n\r\nCaf=E9 au lait\r\n\
+        --alt\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Caf\u{e9}</p>\r\n\
+        --alt--\r\n\
+        --outer\r\nContent-Type: application/pdf; name=\"r.pdf\"\r\n\
+        Content-Disposition: attachment; filename=\"report.pdf\"\r\n\
+        Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n\
+        --outer--\r\n";
+    let done = imap.append("INBOX", "", message.as_bytes());
+    assert_eq!(tagged_status(&done), "OK", "{done:?}");
+    let session = curl(&["-u", &credentials, &https(&server, "/jmap/session")]).json();
+    let account = session["primaryAccounts"]["urn:ietf:params:jmap:mail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let got = calls(
+        &server,
+        &credentials,
+        json!([
+            ["Email/query", {"accountId": account}, "q"],
+            ["Email/get", {
+                "accountId": account,
+                "#ids": {"resultOf": "q", "name": "Email/query", "path": "/ids"},
+                "properties": ["textBody", "htmlBody", "attachments", "bodyValues", "bodyStructure"],
+                "fetchTextBodyValues": true,
+                "fetchHTMLBodyValues": true,
+                "maxBodyValueBytes": 5
+            }, "g"]
+        ]),
+    );
+    let email = &got[1][1]["list"][0];
+    assert_eq!(email["textBody"][0]["partId"], "1.1", "{email}");
+    assert_eq!(email["textBody"][0]["type"], "text/plain");
+    assert_eq!(email["textBody"][0]["charset"], "iso-8859-1");
+    assert_eq!(email["htmlBody"][0]["partId"], "1.2");
+    let attachment = &email["attachments"][0];
+    assert_eq!(attachment["name"], "report.pdf");
+    assert_eq!(attachment["type"], "application/pdf");
+    assert_eq!(attachment["disposition"], "attachment");
+    assert_eq!(attachment["size"], 9, "decoded octets: {attachment}");
+    assert!(
+        attachment["blobId"].as_str().unwrap().ends_with("-2"),
+        "{attachment}"
+    );
+    // Decoded from quoted-printable and ISO-8859-1, cut at 5 bytes on a character boundary.
+    let text = &email["bodyValues"]["1.1"];
+    assert_eq!(text["value"], "Caf\u{e9}", "{email}");
+    assert_eq!(text["isTruncated"], true);
+    assert_eq!(text["isEncodingProblem"], false);
+    assert_eq!(email["bodyValues"]["1.2"]["value"], "<p>Ca");
+    let structure = &email["bodyStructure"];
+    assert_eq!(structure["type"], "multipart/mixed");
+    assert_eq!(structure["partId"], Value::Null);
+    assert_eq!(structure["subParts"][0]["subParts"][1]["partId"], "1.2");
 }

@@ -1,11 +1,11 @@
 //! Email/query and Email/get (RFC 8621 §4.4, §4.2), and Thread/get (§3.1).
 //!
 //! An email's metadata properties come from what the store extracted at delivery (envelope,
-//! preview, attachments, sent date), its mailboxes and keywords from the email itself, and
-//! `references` from its header (read through the store's header cache). The body properties
-//! (`bodyStructure`, `textBody`, `htmlBody`, `attachments`, `bodyValues`) are not served yet:
-//! asking for them is `invalidArguments`, saying so.
+//! preview, attachments, sent date, body structure), its mailboxes and keywords from the email
+//! itself, `references` from its header (read through the store's header cache), and
+//! `bodyValues` from the message (`body`).
 
+use super::body::{BodyOptions, DEFAULT_PART_PROPERTIES, Parts};
 use super::call::{Call, email_id, mailbox_id, number_of, store_error, thread_id, to_json};
 use kantor_jmap_proto::method::{
     Arguments, Comparator, Filter, GetRequest, GetResponse, QueryRequest, QueryResponse,
@@ -21,8 +21,8 @@ use std::collections::{HashMap, HashSet};
 /// Most ids one Email/query returns (its response's `limit` when the client asked for more).
 const MAX_QUERY_LIMIT: u64 = 1000;
 
-/// The properties served, in the order of RFC 8621 §4.1; all of them when none are asked for.
-const PROPERTIES: [&str; 20] = [
+/// The properties given when none are asked for (RFC 8621 §4.2).
+const PROPERTIES: [&str; 24] = [
     "id",
     "blobId",
     "threadId",
@@ -43,16 +43,14 @@ const PROPERTIES: [&str; 20] = [
     "sentAt",
     "hasAttachment",
     "preview",
-];
-
-/// Body properties of RFC 8621 §4.1.4 that are not served yet.
-const NOT_YET: [&str; 5] = [
-    "bodyStructure",
     "bodyValues",
     "textBody",
     "htmlBody",
     "attachments",
 ];
+
+/// Properties served only when asked for.
+const MORE: [&str; 1] = ["bodyStructure"];
 
 /// A filter condition served (RFC 8621 §4.4.1).
 enum Condition {
@@ -210,17 +208,20 @@ fn date(unix: i64) -> Value {
 pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Value, MethodError> {
     let mut args = Arguments::new(arguments);
     let request = GetRequest::from_arguments(&mut args, call.limits)?;
-    // Accepted for the body values to come; nothing they govern is served yet.
-    for name in [
-        "bodyProperties",
-        "fetchTextBodyValues",
-        "fetchHTMLBodyValues",
-        "fetchAllBodyValues",
-        "maxBodyValueBytes",
-    ] {
-        let _: Option<Value> = args.optional(name)?;
-    }
+    let body = BodyOptions {
+        properties: args.optional("bodyProperties")?.unwrap_or_else(|| {
+            DEFAULT_PART_PROPERTIES
+                .iter()
+                .map(|p| p.to_string())
+                .collect()
+        }),
+        fetch_text: args.or_default("fetchTextBodyValues")?,
+        fetch_html: args.or_default("fetchHTMLBodyValues")?,
+        fetch_all: args.or_default("fetchAllBodyValues")?,
+        max_bytes: args.or_default::<u64>("maxBodyValueBytes")? as usize,
+    };
     args.finish()?;
+    body.check().map_err(MethodError::invalid_arguments)?;
     let account = call.account(&request.account_id)?;
     let properties = wanted(request.properties.as_deref())?;
     let state = call.state()?;
@@ -253,7 +254,7 @@ pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Valu
     for ((id, record), meta) in asked.into_iter().zip(records).zip(metas) {
         match record.filter(|r| !r.destroyed) {
             Some(record) if seen.insert(record.id) => {
-                list.push(object(call, &record, meta.as_ref(), &properties)?);
+                list.push(object(call, &record, meta.as_ref(), &properties, &body)?);
             }
             Some(_) => {}
             None => not_found.push(id),
@@ -273,12 +274,8 @@ fn wanted(asked: Option<&[String]>) -> Result<HashSet<&'static str>, MethodError
     };
     let mut out: HashSet<&'static str> = HashSet::from(["id"]);
     for p in asked {
-        if let Some(known) = PROPERTIES.iter().find(|k| **k == p) {
+        if let Some(known) = PROPERTIES.iter().chain(&MORE).find(|k| **k == p) {
             out.insert(known);
-        } else if NOT_YET.contains(&p.as_str()) {
-            return Err(MethodError::invalid_arguments(format!(
-                "The Email property {p} is not served yet by this server."
-            )));
         } else {
             return Err(MethodError::invalid_arguments(format!(
                 "Email has no property {p:?}."
@@ -293,8 +290,11 @@ fn object(
     record: &EmailRecord,
     meta: Option<&MessageMeta>,
     properties: &HashSet<&'static str>,
+    body: &BodyOptions,
 ) -> Result<Map<String, Value>, MethodError> {
     let envelope = meta.map(|m| &m.envelope);
+    let parts = meta.map(|m| Parts::new(&m.structure, record.blob.to_string()));
+    let lists = parts.as_ref().map(|p| p.lists(body));
     let addresses = |list: Option<&Vec<Address>>| list.map(|l| json!(email_addresses(l)));
     let mut out = Map::new();
     for &property in properties {
@@ -329,6 +329,17 @@ fn object(
             "sentAt" => meta.and_then(|m| m.sent_at).map_or(Value::Null, date),
             "hasAttachment" => json!(meta.is_some_and(|m| m.has_attachment)),
             "preview" => json!(meta.map_or("", |m| m.preview.as_str())),
+            "bodyStructure" => parts.as_ref().map_or(Value::Null, |p| p.structure(body)),
+            "textBody" => lists.as_ref().map_or(Value::Null, |l| l.0.clone()),
+            "htmlBody" => lists.as_ref().map_or(Value::Null, |l| l.1.clone()),
+            "attachments" => lists.as_ref().map_or(Value::Null, |l| l.2.clone()),
+            "bodyValues" => match &parts {
+                Some(parts) if body.fetch_text || body.fetch_html || body.fetch_all => {
+                    let raw = call.mail.read_blob(&record.blob).map_err(store_error)?;
+                    parts.values(&raw, body)
+                }
+                _ => json!({}),
+            },
             _ => continue,
         };
         out.insert(property.to_string(), value);

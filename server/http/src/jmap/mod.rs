@@ -7,6 +7,7 @@
 //! - `call`: what every method call has (the user's store view, ids, states, errors);
 //! - `mailbox`: Mailbox/get and Mailbox/changes (RFC 8621 §2);
 //! - `email`: Email/query, Email/get and Thread/get (RFC 8621 §3, §4);
+//! - `body`: an email's body structure, text/HTML/attachment lists and body values;
 //! - `changes`: Email/changes and Thread/changes from the change log;
 //! - `set`: Email/set (keywords, mailboxes, destroy);
 //! - `push`: EventSource push of state changes (RFC 8620 §7.3).
@@ -16,6 +17,7 @@
 
 pub(crate) use push::eventsource;
 
+mod body;
 mod call;
 mod changes;
 mod email;
