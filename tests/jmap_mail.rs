@@ -559,4 +559,43 @@ fn bodies_are_listed_and_their_text_decoded() {
     assert_eq!(structure["type"], "multipart/mixed");
     assert_eq!(structure["partId"], Value::Null);
     assert_eq!(structure["subParts"][0]["subParts"][1]["partId"], "1.2");
+
+    // Download (RFC 8620 §6.2): the attachment decoded, under the type asked for.
+    let blob = attachment["blobId"].as_str().unwrap();
+    let url = |account: &str, blob: &str| {
+        https(
+            &server,
+            &format!("/jmap/download/{account}/{blob}/report.pdf?accept=application/pdf"),
+        )
+    };
+    let pdf = curl(&["-u", &credentials, &url(&account, blob)]);
+    assert_eq!(pdf.status, 200, "{}", pdf.body);
+    assert_eq!(pdf.body, "%PDF-1.4\n");
+    assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+    // The whole message under the email's blobId; nobody else's account, no made-up blob.
+    let whole = blob.split('-').next().unwrap();
+    let raw = curl(&["-u", &credentials, &url(&account, whole)]);
+    assert_eq!(raw.status, 200);
+    assert!(
+        raw.body.starts_with("From: a@x.test\r\nSubject: parts"),
+        "{}",
+        raw.body
+    );
+    server.add_user(&format!("kim@{DOMAIN}"));
+    let kim = format!("kim@{DOMAIN}:{PASSWORD}");
+    let kim_account = curl(&["-u", &kim, &https(&server, "/jmap/session")]).json()["primaryAccounts"]
+        ["urn:ietf:params:jmap:mail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(curl(&["-u", &kim, &url(&kim_account, blob)]).status, 404);
+    assert_eq!(curl(&["-u", &kim, &url(&account, blob)]).status, 404);
+    assert_eq!(
+        curl(&["-u", &credentials, &url(&account, &"0".repeat(64))]).status,
+        404
+    );
+    assert_eq!(
+        curl(&["-u", &credentials, &url(&account, &format!("{whole}-9"))]).status,
+        404
+    );
 }

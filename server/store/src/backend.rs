@@ -206,6 +206,12 @@ pub trait MailBackend: Send + Sync + 'static {
         actor: Actor,
         account_id: AccountId,
     ) -> Result<Vec<crate::EmailListing>>;
+    fn account_has_blob(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        blob: &crate::BlobHash,
+    ) -> Result<bool>;
     fn thread_emails(
         &self,
         actor: Actor,

@@ -227,6 +227,13 @@ impl Mail {
         self.backend().email_listing(self.actor, account_id)
     }
 
+    /// Whether one of the account's emails is made of `blob` (JMAP download, RFC 8620 §6.2):
+    /// only then may the account read it.
+    pub fn account_has_blob(&self, account_id: AccountId, blob: &crate::BlobHash) -> Result<bool> {
+        self.backend()
+            .account_has_blob(self.actor, account_id, blob)
+    }
+
     /// The emails of a thread, oldest first (JMAP Thread/get, RFC 8621 §3).
     pub fn thread_emails(&self, account_id: AccountId, thread_id: i64) -> Result<Vec<MessageId>> {
         self.backend()

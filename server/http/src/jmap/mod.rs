@@ -10,16 +10,19 @@
 //! - `body`: an email's body structure, text/HTML/attachment lists and body values;
 //! - `changes`: Email/changes and Thread/changes from the change log;
 //! - `set`: Email/set (keywords, mailboxes, destroy);
-//! - `push`: EventSource push of state changes (RFC 8620 §7.3).
+//! - `push`: EventSource push of state changes (RFC 8620 §7.3);
+//! - `download`: a message or one of its parts (RFC 8620 §6.2).
 //!
 //! `Core/echo` is answered here (§4.1). Other mail methods (Mailbox/set, `/queryChanges`,
-//! submission, upload and download) are not served yet: `unknownMethod`.
+//! submission, upload) are not served yet: `unknownMethod`.
 
+pub(crate) use download::download;
 pub(crate) use push::eventsource;
 
 mod body;
 mod call;
 mod changes;
+mod download;
 mod email;
 mod mailbox;
 mod push;

@@ -335,6 +335,15 @@ impl MailBackend for SqliteBackend {
         self.email_listing(actor, account_id)
     }
 
+    fn account_has_blob(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        blob: &crate::BlobHash,
+    ) -> Result<bool> {
+        self.account_has_blob(actor, account_id, blob)
+    }
+
     fn thread_emails(
         &self,
         actor: Actor,

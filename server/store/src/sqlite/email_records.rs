@@ -113,4 +113,23 @@ impl SqliteBackend {
             .map_err(Into::into)
         })
     }
+
+    /// Whether one of the account's emails (a tombstone included) is made of this blob: what
+    /// lets the account download it.
+    pub(super) fn account_has_blob(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        blob: &BlobHash,
+    ) -> Result<bool> {
+        self.read_checked(|c| {
+            require(actor, account_id, None, Rights::READ)?;
+            Ok(c.prepare_cached(
+                "SELECT 1 FROM emails WHERE blob_hash = ?1 AND account_id = ?2 LIMIT 1",
+            )?
+            .query_row(params![blob.as_str(), account_id], |_| Ok(()))
+            .optional()?
+            .is_some())
+        })
+    }
 }

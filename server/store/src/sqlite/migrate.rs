@@ -61,6 +61,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0011_email_created",
         include_str!("../../../../schema/0011_email_created.sql"),
     ),
+    (
+        12,
+        "0012_emails_by_blob",
+        include_str!("../../../../schema/0012_emails_by_blob.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet recorded. Safe to run concurrently from several processes:
