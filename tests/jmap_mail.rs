@@ -599,3 +599,77 @@ fn bodies_are_listed_and_their_text_decoded() {
         404
     );
 }
+
+#[test]
+fn mailbox_set_builds_the_tree_imap_lists() {
+    let server = TestServer::start("[imap]\nallow_plaintext_auth = true\n");
+    let credentials = user(&server);
+    let mut imap = ImapClient::login(server.addr("imap"), &format!("jo@{DOMAIN}"));
+    let session = curl(&["-u", &credentials, &https(&server, "/jmap/session")]).json();
+    let account = session["primaryAccounts"]["urn:ietf:params:jmap:mail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let set = |arguments: Value| {
+        let mut arguments = arguments;
+        arguments["accountId"] = json!(account);
+        calls(
+            &server,
+            &credentials,
+            json!([["Mailbox/set", arguments, "s"]]),
+        )[0][1]
+            .clone()
+    };
+    let r = set(json!({"create": {
+        "p": {"name": "Projects", "isSubscribed": true},
+        "y": {"name": "2026", "parentId": "#p"},
+        "bad": {"name": "x", "role": "inbox"}
+    }}));
+    let projects = r["created"]["p"]["id"].as_str().unwrap().to_string();
+    let year = r["created"]["y"]["id"].as_str().unwrap().to_string();
+    assert_eq!(r["notCreated"]["bad"]["type"], "invalidProperties", "{r}");
+    let list = imap.ok("LIST \"\" \"*\"");
+    assert!(
+        list.iter()
+            .any(|l| l.contains("\"Projects/2026\"") || l.contains(" Projects/2026")),
+        "{list:?}"
+    );
+    let lsub = imap.ok("LSUB \"\" \"Projects\"");
+    assert!(lsub.iter().any(|l| l.contains("Projects")), "{lsub:?}");
+    // A rename moves the subtree; a mailbox with a child stays.
+    let r = set(json!({"update": {projects.clone(): {"name": "Work"}}}));
+    assert_eq!(r["updated"], json!({ projects.clone(): null }), "{r}");
+    let list = imap.ok("LIST \"\" \"*\"");
+    assert!(list.iter().any(|l| l.contains("Work/2026")), "{list:?}");
+    let r = set(json!({"destroy": [projects.clone()]}));
+    assert_eq!(
+        r["notDestroyed"][&projects]["type"], "mailboxHasChild",
+        "{r}"
+    );
+    // With an email: refused unless onDestroyRemoveEmails.
+    let done = imap.append("Work/2026", "", message("filed", "f@x.test", "").as_bytes());
+    assert_eq!(tagged_status(&done), "OK", "{done:?}");
+    let r = set(json!({"destroy": [year.clone()]}));
+    assert_eq!(r["notDestroyed"][&year]["type"], "mailboxHasEmail", "{r}");
+    // The child first, then its parent, in one call.
+    let r =
+        set(json!({"destroy": [year.clone(), projects.clone()], "onDestroyRemoveEmails": true}));
+    assert_eq!(r["destroyed"], json!([year, projects]), "{r}");
+    let list = imap.ok("LIST \"\" \"*\"");
+    assert!(!list.iter().any(|l| l.contains("Work")), "{list:?}");
+    // The INBOX stays, and keeps its name.
+    let inbox = imap.ok("STATUS INBOX (MAILBOXID)");
+    let inbox_id = inbox[0]
+        .split("MAILBOXID (")
+        .nth(1)
+        .unwrap()
+        .split(')')
+        .next()
+        .unwrap();
+    let r = set(json!({"destroy": [inbox_id], "update": {inbox_id: {"name": "Old"}}}));
+    assert_eq!(r["notDestroyed"][inbox_id]["type"], "forbidden", "{r}");
+    assert_eq!(
+        r["notUpdated"][inbox_id]["type"], "invalidProperties",
+        "{r}"
+    );
+}

@@ -141,6 +141,17 @@ error_types! {
         Singleton => "singleton",
         /// /copy: the record already exists in the target account; `existingId` names it.
         AlreadyExists => "alreadyExists",
+        /// Mailbox/set destroy (RFC 8621 §2.5): the mailbox has children.
+        MailboxHasChild => "mailboxHasChild",
+        /// Mailbox/set destroy (RFC 8621 §2.5): the mailbox has emails and
+        /// `onDestroyRemoveEmails` is false.
+        MailboxHasEmail => "mailboxHasEmail",
+        /// Email/set create (RFC 8621 §4.6): a blob named does not exist.
+        BlobNotFound => "blobNotFound",
+        /// Email/set create (RFC 8621 §4.6): too many keywords.
+        TooManyKeywords => "tooManyKeywords",
+        /// Email/set create (RFC 8621 §4.6): in too many mailboxes.
+        TooManyMailboxes => "tooManyMailboxes",
     }
 }
 
@@ -363,7 +374,7 @@ mod tests {
         let back: SetError =
             serde_json::from_value(json!({"type": "willDestroy", "description": "x"})).unwrap();
         assert_eq!(back.kind, SetErrorType::WillDestroy);
-        assert_eq!(SetErrorType::ALL.len(), 10);
+        assert_eq!(SetErrorType::ALL.len(), 15);
         for t in SetErrorType::ALL {
             assert_eq!(SetErrorType::parse(t.as_str()), Some(*t));
         }

@@ -147,7 +147,7 @@ fn thread_counts(call: &Call<'_>, mailbox: &Mailbox) -> Result<(usize, usize), M
 }
 
 /// The role's name in the IANA registry (RFC 8457).
-fn role(role: MailboxRole) -> &'static str {
+pub(crate) fn role(role: MailboxRole) -> &'static str {
     match role {
         MailboxRole::Inbox => "inbox",
         MailboxRole::Drafts => "drafts",

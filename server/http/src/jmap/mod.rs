@@ -5,7 +5,7 @@
 //! object under one id.
 //!
 //! - `call`: what every method call has (the user's store view, ids, states, errors);
-//! - `mailbox`: Mailbox/get and Mailbox/changes (RFC 8621 §2);
+//! - `mailbox`: Mailbox/get and Mailbox/changes (RFC 8621 §2); `mailbox_set`: Mailbox/set;
 //! - `email`: Email/query, Email/get and Thread/get (RFC 8621 §3, §4);
 //! - `body`: an email's body structure, text/HTML/attachment lists and body values;
 //! - `changes`: Email/changes and Thread/changes from the change log;
@@ -13,7 +13,7 @@
 //! - `push`: EventSource push of state changes (RFC 8620 §7.3);
 //! - `download`: a message or one of its parts (RFC 8620 §6.2).
 //!
-//! `Core/echo` is answered here (§4.1). Other mail methods (Mailbox/set, `/queryChanges`,
+//! `Core/echo` is answered here (§4.1). Other mail methods (`/queryChanges`,
 //! submission, upload) are not served yet: `unknownMethod`.
 
 pub(crate) use download::download;
@@ -25,6 +25,7 @@ mod changes;
 mod download;
 mod email;
 mod mailbox;
+mod mailbox_set;
 mod push;
 mod set;
 
@@ -194,9 +195,10 @@ pub(crate) async fn api(
 }
 
 /// The methods served, with the capability each needs in `using` (RFC 8620 §3.3).
-const METHODS: [&str; 9] = [
+const METHODS: [&str; 10] = [
     "Core/echo",
     "Email/set",
+    "Mailbox/set",
     "Mailbox/get",
     "Mailbox/changes",
     "Email/query",
@@ -218,6 +220,9 @@ async fn dispatch(call: &Call<'_>, invocation: Invocation) -> Invocation {
         // RFC 8620 §4.1: the arguments, unchanged.
         "Core/echo" => return Invocation::new(name, arguments, call_id),
         "Email/set" if mail => return respond(&name, call_id, set::set(call, arguments).await),
+        "Mailbox/set" if mail => {
+            return respond(&name, call_id, mailbox_set::set(call, arguments).await);
+        }
         "Mailbox/get" if mail => Some(mailbox::get),
         "Mailbox/changes" if mail => Some(mailbox::changes),
         "Email/query" if mail => Some(email::query),
