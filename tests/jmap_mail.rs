@@ -147,6 +147,35 @@ fn mailboxes_emails_and_threads_as_imap_sees_them() {
         "{fetched:?}"
     );
 
+    // The date index (a mailbox alone) and the general path (the same filter under an AND)
+    // answer alike: collapsed threads, a page, the total.
+    let page = |filter: Value, position: u64| {
+        json!(["Email/query", {
+            "accountId": account, "filter": filter, "collapseThreads": true,
+            "sort": [{"property": "receivedAt", "isAscending": false}],
+            "position": position, "limit": 1, "calculateTotal": true
+        }, "p"])
+    };
+    let plain = json!({"inMailbox": mailbox_id});
+    let and = json!({"operator": "AND", "conditions": [plain]});
+    let pages = calls(
+        &server,
+        &credentials,
+        json!([
+            page(plain.clone(), 0),
+            page(and.clone(), 0),
+            page(plain, 1),
+            page(and, 1)
+        ]),
+    );
+    for (fast, general) in [(&pages[0][1], &pages[1][1]), (&pages[2][1], &pages[3][1])] {
+        assert_eq!(fast["ids"], general["ids"], "{fast} {general}");
+        assert_eq!(fast["total"], 2, "two threads: {fast}");
+        assert_eq!(general["total"], 2);
+        assert_eq!(fast["ids"].as_array().unwrap().len(), 1);
+    }
+    assert_ne!(pages[0][1]["ids"], pages[2][1]["ids"]);
+
     // Thread/get: both emails, oldest first; an unknown thread is not found.
     let threads = calls(
         &server,

@@ -206,6 +206,13 @@ pub trait MailBackend: Send + Sync + 'static {
         actor: Actor,
         account_id: AccountId,
     ) -> Result<Vec<crate::EmailListing>>;
+    fn visit_mailbox_by_date(
+        &self,
+        actor: Actor,
+        mailbox_id: MailboxId,
+        newest_first: bool,
+        visit: &mut dyn FnMut(crate::EmailListing) -> bool,
+    ) -> Result<()>;
     fn account_has_blob(
         &self,
         actor: Actor,

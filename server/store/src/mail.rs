@@ -227,6 +227,18 @@ impl Mail {
         self.backend().email_listing(self.actor, account_id)
     }
 
+    /// The emails of a mailbox by received date, newest first when `newest_first`, handed to
+    /// `visit` until it returns false (JMAP Email/query's first page reads only that page).
+    pub fn visit_mailbox_by_date(
+        &self,
+        mailbox_id: MailboxId,
+        newest_first: bool,
+        visit: &mut dyn FnMut(crate::EmailListing) -> bool,
+    ) -> Result<()> {
+        self.backend()
+            .visit_mailbox_by_date(self.actor, mailbox_id, newest_first, visit)
+    }
+
     /// Whether one of the account's emails is made of `blob` (JMAP download, RFC 8620 §6.2):
     /// only then may the account read it.
     pub fn account_has_blob(&self, account_id: AccountId, blob: &crate::BlobHash) -> Result<bool> {

@@ -82,6 +82,17 @@ pub(crate) fn query(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Va
             ));
         }
     }
+    if let Some(window) = by_date(call, &request, filter.as_ref(), &comparators, collapse)? {
+        return to_json(&QueryResponse {
+            account_id: request.account_id,
+            query_state: state,
+            can_calculate_changes: false,
+            position: window.position,
+            ids: window.ids,
+            total: window.total,
+            limit: window.limit,
+        });
+    }
     // Which emails each mailbox named in the filter holds.
     let mut mailboxes: HashMap<i64, HashSet<i64>> = HashMap::new();
     if let Some(filter) = &filter {
@@ -110,6 +121,61 @@ pub(crate) fn query(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Va
         total: request.calculate_total.then_some(ids.len() as u64),
         limit: window.limit,
     })
+}
+
+/// A page of a query answered by [`by_date`].
+struct Page {
+    position: u64,
+    ids: Vec<Id>,
+    total: Option<u64>,
+    limit: Option<u64>,
+}
+
+/// The common query of a message list, one mailbox newest (or oldest) first, answered from
+/// the store's date index as far as the page goes (the whole mailbox only for a total of
+/// collapsed threads); `None` for any other query.
+fn by_date(
+    call: &Call<'_>,
+    request: &QueryRequest,
+    filter: Option<&Filter<Condition>>,
+    comparators: &[Comparator],
+    collapse: bool,
+) -> Result<Option<Page>, MethodError> {
+    let Some(Filter::Condition(Condition::InMailbox(mailbox))) = filter else {
+        return Ok(None);
+    };
+    let newest_first = match comparators {
+        [] => true,
+        [c] if c.property == "receivedAt" => !c.is_ascending,
+        _ => return Ok(None),
+    };
+    if request.anchor.is_some() || request.position < 0 {
+        return Ok(None);
+    }
+    let position = request.position as u64;
+    let limit = request
+        .limit
+        .map_or(MAX_QUERY_LIMIT, |l| l.min(MAX_QUERY_LIMIT));
+    let mut threads = HashSet::new();
+    let (mut index, mut ids) = (0u64, Vec::new());
+    call.mail
+        .visit_mailbox_by_date(*mailbox, newest_first, &mut |email| {
+            if collapse && !threads.insert(email.thread_id) {
+                return true;
+            }
+            if index >= position && (ids.len() as u64) < limit {
+                ids.push(email_id(email.id));
+            }
+            index += 1;
+            request.calculate_total || (ids.len() as u64) < limit
+        })
+        .map_err(store_error)?;
+    Ok(Some(Page {
+        position,
+        ids,
+        total: request.calculate_total.then_some(index),
+        limit: (request.limit.is_none_or(|l| l > MAX_QUERY_LIMIT)).then_some(MAX_QUERY_LIMIT),
+    }))
 }
 
 fn condition(map: &Map<String, Value>) -> Result<Condition, MethodError> {

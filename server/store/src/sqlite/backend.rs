@@ -335,6 +335,16 @@ impl MailBackend for SqliteBackend {
         self.email_listing(actor, account_id)
     }
 
+    fn visit_mailbox_by_date(
+        &self,
+        actor: Actor,
+        mailbox_id: MailboxId,
+        newest_first: bool,
+        visit: &mut dyn FnMut(crate::EmailListing) -> bool,
+    ) -> Result<()> {
+        self.visit_mailbox_by_date(actor, mailbox_id, newest_first, visit)
+    }
+
     fn account_has_blob(
         &self,
         actor: Actor,

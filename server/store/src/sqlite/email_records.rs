@@ -3,7 +3,7 @@
 
 use super::SqliteBackend;
 use crate::access::{Actor, Rights, require};
-use crate::{AccountId, BlobHash, EmailListing, EmailRecord, Flags, MessageId, Result};
+use crate::{AccountId, BlobHash, EmailListing, EmailRecord, Flags, MailboxId, MessageId, Result};
 use rusqlite::{OptionalExtension, params};
 
 impl SqliteBackend {
@@ -130,6 +130,42 @@ impl SqliteBackend {
             .query_row(params![blob.as_str(), account_id], |_| Ok(()))
             .optional()?
             .is_some())
+        })
+    }
+
+    /// Calls `visit` with the emails of a mailbox by received date (newest first when
+    /// `newest_first`, ties by id the same way), until it returns false: one read of an index,
+    /// as far as the caller goes.
+    pub(super) fn visit_mailbox_by_date(
+        &self,
+        actor: Actor,
+        mailbox_id: MailboxId,
+        newest_first: bool,
+        visit: &mut dyn FnMut(EmailListing) -> bool,
+    ) -> Result<()> {
+        let order = if newest_first { "DESC" } else { "ASC" };
+        let select = format!(
+            "SELECT email_id, thread_id, internal_date, size FROM memberships \
+             INDEXED BY memberships_by_date WHERE mailbox_id = ?1 \
+             ORDER BY internal_date {order}, email_id {order}"
+        );
+        // Off the async worker: a visit may go through a whole mailbox.
+        self.read_long_checked(|c| {
+            self.require_mailbox(c, actor, mailbox_id, Rights::READ)?;
+            let mut statement = c.prepare_cached(&select)?;
+            let mut rows = statement.query([mailbox_id])?;
+            while let Some(row) = rows.next()? {
+                let listing = EmailListing {
+                    id: row.get(0)?,
+                    thread_id: row.get(1)?,
+                    received_at: row.get(2)?,
+                    size: row.get::<_, i64>(3)? as u64,
+                };
+                if !visit(listing) {
+                    break;
+                }
+            }
+            Ok(())
         })
     }
 }

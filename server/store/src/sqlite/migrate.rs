@@ -66,6 +66,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0012_emails_by_blob",
         include_str!("../../../../schema/0012_emails_by_blob.sql"),
     ),
+    (
+        13,
+        "0013_memberships_by_date",
+        include_str!("../../../../schema/0013_memberships_by_date.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet recorded. Safe to run concurrently from several processes:
