@@ -34,6 +34,9 @@ pub enum Command {
     /// Time header SEARCH, SORT, THREAD, SELECT and FETCH of envelopes on
     /// a big INBOX (filled with MULTIAPPEND), on each target in turn.
     ImapSearch(crate::imap_search::ImapSearchArgs),
+    /// Many JMAP clients of one user listing its INBOX (Email/query + Email/get) on each
+    /// target in turn; requests/s and latency side by side.
+    Jmap(crate::jmap::JmapArgs),
 }
 
 /// Options of `smtp`.

@@ -22,6 +22,8 @@
 //! | [`seq_model`] | a session's sequence number → UID map, and the responses that contradict it |
 //! | [`shared_tally`] | `imap-shared` figures: commands, errors by class and kind, merged counts |
 //! | [`imap_shared_report`] | `imap-shared`, one target measured; its text, table and JSON |
+//! | [`jmap`] | `jmap`: many clients listing one INBOX over JMAP (query + get), every answer checked |
+//! | [`http_client`] | HTTP/1.1 keep-alive GET/POST with Basic credentials, over TCP or TLS |
 //! | [`imap_client`] | tagged IMAP commands, pipelined or not, literals, IDLE (RFC 9051, RFC 2177) |
 //! | [`connector`] | loopback-only connections, implicit TLS, spread over source addresses |
 //! | [`limits`] | RLIMIT_NOFILE raised to the hard limit |
@@ -38,6 +40,7 @@ mod fake;
 #[cfg(test)]
 mod fake_imap;
 mod format;
+mod http_client;
 mod imap_append;
 mod imap_client;
 mod imap_idle;
@@ -48,6 +51,7 @@ mod imap_run;
 mod imap_search;
 mod imap_shared;
 mod imap_shared_report;
+mod jmap;
 mod limits;
 mod load;
 mod memory;
@@ -75,6 +79,7 @@ async fn main() -> Result<()> {
         Command::ImapIdle(args) => imap_idle(args).await,
         Command::ImapShared(args) => imap_shared(args).await,
         Command::ImapSearch(args) => imap_search::run(args).await,
+        Command::Jmap(args) => jmap::run(args).await,
     }
 }
 

@@ -92,6 +92,20 @@ impl Wire {
         self.next_line(false).await
     }
 
+    /// Reads exactly `n` bytes (an HTTP body).
+    pub async fn read_bytes(&mut self, n: usize) -> Result<Vec<u8>> {
+        while self.buf.len() - self.start < n {
+            if self.start > 0 {
+                self.buf.drain(..self.start);
+                self.start = 0;
+            }
+            self.fill(true).await?;
+        }
+        let out = self.buf[self.start..self.start + n].to_vec();
+        self.start += n;
+        Ok(out)
+    }
+
     /// Consumes `n` bytes (an IMAP literal) without keeping them.
     pub async fn skip(&mut self, n: u64) -> Result<()> {
         let mut left = n;

@@ -45,4 +45,4 @@ pub mod subject;
 pub mod text;
 pub mod threading;
 
-pub use meta::{MAX_REFERENCES, META_VERSION, MessageMeta, envelope_from_json};
+pub use meta::{MAX_REFERENCES, META_VERSION, MessageMeta, MetaListing, envelope_from_json};

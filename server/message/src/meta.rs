@@ -111,6 +111,28 @@ impl MessageMeta {
     }
 }
 
+/// What a message list shows of the stored metadata (JMAP Email/get without body properties):
+/// all of it but the body structure, which is skipped while reading, not built.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct MetaListing {
+    #[serde(deserialize_with = "current_version")]
+    pub v: u8,
+    pub envelope: Envelope,
+    #[serde(default)]
+    pub sent_at: Option<i64>,
+    #[serde(default)]
+    pub preview: String,
+    #[serde(default)]
+    pub has_attachment: bool,
+}
+
+impl MetaListing {
+    /// A stored row's listing; `None` when it is of another version or does not parse.
+    pub fn from_json(json: &[u8]) -> Option<MetaListing> {
+        serde_json::from_slice(json).ok()
+    }
+}
+
 /// The envelope alone of metadata the store kept; `None` when it is of another version or does
 /// not parse. Rows are written `v` first, then the envelope (the order of [`MessageMeta`]'s
 /// fields): reading stops there, and the body structure and the rest are not even scanned.

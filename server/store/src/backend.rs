@@ -189,6 +189,12 @@ pub trait MailBackend: Send + Sync + 'static {
         account_id: AccountId,
         ids: &[MessageId],
     ) -> Result<Vec<Option<MessageMeta>>>;
+    fn message_listings(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        ids: &[MessageId],
+    ) -> Result<Vec<Option<kantor_message::MetaListing>>>;
     fn message_envelopes(
         &self,
         actor: Actor,
@@ -211,6 +217,7 @@ pub trait MailBackend: Send + Sync + 'static {
         actor: Actor,
         mailbox_id: MailboxId,
         newest_first: bool,
+        expected_rows: usize,
         visit: &mut dyn FnMut(crate::EmailListing) -> bool,
     ) -> Result<()>;
     fn account_has_blob(

@@ -200,6 +200,16 @@ impl Mail {
         self.backend().message_metas(self.actor, account_id, ids)
     }
 
+    /// [`Mail::message_metas`] without the body structures (a message list: JMAP Email/get
+    /// of envelope properties, preview and attachment flag).
+    pub fn message_listings(
+        &self,
+        account_id: AccountId,
+        ids: &[MessageId],
+    ) -> Result<Vec<Option<kantor_message::MetaListing>>> {
+        self.backend().message_listings(self.actor, account_id, ids)
+    }
+
     /// [`Mail::message_metas`], the envelopes alone: the rest of each row is not built (a
     /// message list).
     pub fn message_envelopes(
@@ -228,15 +238,22 @@ impl Mail {
     }
 
     /// The emails of a mailbox by received date, newest first when `newest_first`, handed to
-    /// `visit` until it returns false (JMAP Email/query's first page reads only that page).
+    /// `visit` until it returns false (JMAP Email/query's first page reads only that page);
+    /// `expected_rows` says about how far the caller will go.
     pub fn visit_mailbox_by_date(
         &self,
         mailbox_id: MailboxId,
         newest_first: bool,
+        expected_rows: usize,
         visit: &mut dyn FnMut(crate::EmailListing) -> bool,
     ) -> Result<()> {
-        self.backend()
-            .visit_mailbox_by_date(self.actor, mailbox_id, newest_first, visit)
+        self.backend().visit_mailbox_by_date(
+            self.actor,
+            mailbox_id,
+            newest_first,
+            expected_rows,
+            visit,
+        )
     }
 
     /// Whether one of the account's emails is made of `blob` (JMAP download, RFC 8620 §6.2):

@@ -158,8 +158,16 @@ fn by_date(
         .map_or(MAX_QUERY_LIMIT, |l| l.min(MAX_QUERY_LIMIT));
     let mut threads = HashSet::new();
     let (mut index, mut ids) = (0u64, Vec::new());
+    // A page without a total stops early (collapsed threads take a few emails each); a total
+    // goes through the whole mailbox.
+    let page = (position + limit) as usize;
+    let expected = match (request.calculate_total, collapse) {
+        (true, _) => usize::MAX,
+        (false, true) => page.saturating_mul(8),
+        (false, false) => page,
+    };
     call.mail
-        .visit_mailbox_by_date(*mailbox, newest_first, &mut |email| {
+        .visit_mailbox_by_date(*mailbox, newest_first, expected, &mut |email| {
             if collapse && !threads.insert(email.thread_id) {
                 return true;
             }
@@ -310,17 +318,31 @@ pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Valu
         .map(|id| number_of(id, 'M').unwrap_or(-1))
         .collect();
     let records = call.mail.emails(account, &numbers).map_err(store_error)?;
-    let metas = call
-        .mail
-        .message_metas(account, &numbers)
-        .map_err(store_error)?;
+    // A message list needs no body structure: it is skipped while reading, not built.
+    let bodies = BODY_PROPERTIES.iter().any(|p| properties.contains(p));
+    let metas: Vec<Shown> = match bodies {
+        true => call
+            .mail
+            .message_metas(account, &numbers)
+            .map_err(store_error)?
+            .into_iter()
+            .map(|m| Shown::Meta(m.map(Box::new)))
+            .collect(),
+        false => call
+            .mail
+            .message_listings(account, &numbers)
+            .map_err(store_error)?
+            .into_iter()
+            .map(|l| Shown::Listing(l.map(Box::new)))
+            .collect(),
+    };
     let mut list = Vec::new();
     let mut not_found = Vec::new();
     let mut seen = HashSet::new();
     for ((id, record), meta) in asked.into_iter().zip(records).zip(metas) {
         match record.filter(|r| !r.destroyed) {
             Some(record) if seen.insert(record.id) => {
-                list.push(object(call, &record, meta.as_ref(), &properties, &body)?);
+                list.push(object(call, &record, &meta, &properties, &body)?);
             }
             Some(_) => {}
             None => not_found.push(id),
@@ -354,12 +376,14 @@ fn wanted(asked: Option<&[String]>) -> Result<HashSet<&'static str>, MethodError
 fn object(
     call: &Call<'_>,
     record: &EmailRecord,
-    meta: Option<&MessageMeta>,
+    shown: &Shown,
     properties: &HashSet<&'static str>,
     body: &BodyOptions,
 ) -> Result<Map<String, Value>, MethodError> {
-    let envelope = meta.map(|m| &m.envelope);
-    let parts = meta.map(|m| Parts::new(&m.structure, record.blob.to_string()));
+    let envelope = shown.envelope();
+    let parts = shown
+        .structure()
+        .map(|s| Parts::new(s, record.blob.to_string()));
     let lists = parts.as_ref().map(|p| p.lists(body));
     let addresses = |list: Option<&Vec<Address>>| list.map(|l| json!(email_addresses(l)));
     let mut out = Map::new();
@@ -392,9 +416,9 @@ fn object(
             "subject" => envelope
                 .and_then(|e| e.subject.as_deref())
                 .map_or(Value::Null, |s| json!(decode_words(s))),
-            "sentAt" => meta.and_then(|m| m.sent_at).map_or(Value::Null, date),
-            "hasAttachment" => json!(meta.is_some_and(|m| m.has_attachment)),
-            "preview" => json!(meta.map_or("", |m| m.preview.as_str())),
+            "sentAt" => shown.sent_at().map_or(Value::Null, date),
+            "hasAttachment" => json!(shown.has_attachment()),
+            "preview" => json!(shown.preview()),
             "bodyStructure" => parts.as_ref().map_or(Value::Null, |p| p.structure(body)),
             "textBody" => lists.as_ref().map_or(Value::Null, |l| l.0.clone()),
             "htmlBody" => lists.as_ref().map_or(Value::Null, |l| l.1.clone()),
@@ -411,6 +435,58 @@ fn object(
         out.insert(property.to_string(), value);
     }
     Ok(out)
+}
+
+/// The body properties: they need the stored body structure.
+const BODY_PROPERTIES: [&str; 5] = [
+    "bodyStructure",
+    "textBody",
+    "htmlBody",
+    "attachments",
+    "bodyValues",
+];
+
+/// An email's stored metadata, whole or without its body structure (a message list).
+enum Shown {
+    Meta(Option<Box<MessageMeta>>),
+    Listing(Option<Box<kantor_message::MetaListing>>),
+}
+
+impl Shown {
+    fn envelope(&self) -> Option<&kantor_message::envelope::Envelope> {
+        match self {
+            Shown::Meta(m) => m.as_ref().map(|m| &m.envelope),
+            Shown::Listing(l) => l.as_ref().map(|l| &l.envelope),
+        }
+    }
+
+    fn structure(&self) -> Option<&kantor_message::structure::BodyPart> {
+        match self {
+            Shown::Meta(m) => m.as_ref().map(|m| &m.structure),
+            Shown::Listing(_) => None,
+        }
+    }
+
+    fn sent_at(&self) -> Option<i64> {
+        match self {
+            Shown::Meta(m) => m.as_ref()?.sent_at,
+            Shown::Listing(l) => l.as_ref()?.sent_at,
+        }
+    }
+
+    fn has_attachment(&self) -> bool {
+        match self {
+            Shown::Meta(m) => m.as_ref().is_some_and(|m| m.has_attachment),
+            Shown::Listing(l) => l.as_ref().is_some_and(|l| l.has_attachment),
+        }
+    }
+
+    fn preview(&self) -> &str {
+        match self {
+            Shown::Meta(m) => m.as_ref().map_or("", |m| m.preview.as_str()),
+            Shown::Listing(l) => l.as_ref().map_or("", |l| l.preview.as_str()),
+        }
+    }
 }
 
 /// The keywords (RFC 8621 §4.1.1): the IMAP system flags as `$seen` and friends, the others

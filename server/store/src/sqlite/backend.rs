@@ -309,6 +309,15 @@ impl MailBackend for SqliteBackend {
         self.message_metas(actor, account_id, ids)
     }
 
+    fn message_listings(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        ids: &[MessageId],
+    ) -> Result<Vec<Option<kantor_message::MetaListing>>> {
+        self.message_listings(actor, account_id, ids)
+    }
+
     fn message_envelopes(
         &self,
         actor: Actor,
@@ -340,9 +349,10 @@ impl MailBackend for SqliteBackend {
         actor: Actor,
         mailbox_id: MailboxId,
         newest_first: bool,
+        expected_rows: usize,
         visit: &mut dyn FnMut(crate::EmailListing) -> bool,
     ) -> Result<()> {
-        self.visit_mailbox_by_date(actor, mailbox_id, newest_first, visit)
+        self.visit_mailbox_by_date(actor, mailbox_id, newest_first, expected_rows, visit)
     }
 
     fn account_has_blob(

@@ -40,6 +40,21 @@ impl SqliteBackend {
         self.read_metas(actor, account_id, ids, envelope_from_json)
     }
 
+    /// [`SqliteBackend::message_metas`] without the body structure (a message list).
+    pub(super) fn message_listings(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        ids: &[MessageId],
+    ) -> Result<Vec<Option<kantor_message::MetaListing>>> {
+        self.read_metas(
+            actor,
+            account_id,
+            ids,
+            kantor_message::MetaListing::from_json,
+        )
+    }
+
     fn read_metas<T>(
         &self,
         actor: Actor,

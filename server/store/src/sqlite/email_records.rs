@@ -135,12 +135,13 @@ impl SqliteBackend {
 
     /// Calls `visit` with the emails of a mailbox by received date (newest first when
     /// `newest_first`, ties by id the same way), until it returns false: one read of an index,
-    /// as far as the caller goes.
+    /// as far as the caller goes (about `expected_rows`, which decides where the read runs).
     pub(super) fn visit_mailbox_by_date(
         &self,
         actor: Actor,
         mailbox_id: MailboxId,
         newest_first: bool,
+        expected_rows: usize,
         visit: &mut dyn FnMut(EmailListing) -> bool,
     ) -> Result<()> {
         let order = if newest_first { "DESC" } else { "ASC" };
@@ -149,8 +150,8 @@ impl SqliteBackend {
              INDEXED BY memberships_by_date WHERE mailbox_id = ?1 \
              ORDER BY internal_date {order}, email_id {order}"
         );
-        // Off the async worker: a visit may go through a whole mailbox.
-        self.read_long_checked(|c| {
+        // A first page reads a few rows; a visit through a whole mailbox goes off the worker.
+        self.read_sized_checked(expected_rows, |c| {
             self.require_mailbox(c, actor, mailbox_id, Rights::READ)?;
             let mut statement = c.prepare_cached(&select)?;
             let mut rows = statement.query([mailbox_id])?;
