@@ -107,3 +107,31 @@ async fn the_wal_is_checkpointed_while_writes_go_on() {
     // 1,500 commits of several pages each would be well past 20 MB without checkpoints.
     assert!(wal < 8 << 20, "WAL grew to {wal} bytes");
 }
+
+#[test]
+fn cached_statements_are_not_compiled_again_at_each_use() {
+    // A join and a secondary-index equality: without the planner's stability guarantee, each
+    // use of the cached statement compiled it again (see `open_connection`).
+    let dir = tempfile::tempdir().unwrap();
+    SqliteBackend::open(dir.path(), StoreOptions::default()).unwrap();
+    let conn = super::open_connection(&dir.path().join("kantor.db"), true).unwrap();
+    for sql in [
+        "SELECT x.meta FROM email_meta x JOIN emails e ON e.id = x.email_id \
+         WHERE x.email_id = ?1 AND e.account_id = ?2",
+        "SELECT mailbox_id, uid FROM memberships WHERE email_id = ?1 ORDER BY mailbox_id",
+    ] {
+        for round in 0..3 {
+            let mut statement = conn.prepare_cached(sql).unwrap();
+            let params =
+                rusqlite::params_from_iter([1i64, 2].iter().take(statement.parameter_count()));
+            statement
+                .query_map(params, |_| Ok(()))
+                .unwrap()
+                .for_each(drop);
+            if round == 2 {
+                let recompiled = statement.get_status(rusqlite::StatementStatus::RePrepare);
+                assert_eq!(recompiled, 0, "{sql}");
+            }
+        }
+    }
+}
