@@ -6,7 +6,7 @@
 //!
 //! - `call`: what every method call has (the user's store view, ids, states, errors);
 //! - `mailbox`: Mailbox/get and Mailbox/changes (RFC 8621 §2); `mailbox_set`: Mailbox/set;
-//! - `email`: Email/query, Email/get and Thread/get (RFC 8621 §3, §4);
+//! - `query`: Email/query (RFC 8621 §4.4); `email`: Email/get and Thread/get (§3, §4.2);
 //! - `body`: an email's body structure, text/HTML/attachment lists and body values;
 //! - `changes`: Email/changes and Thread/changes from the change log;
 //! - `set`: Email/set (keywords, mailboxes, destroy);
@@ -27,6 +27,7 @@ mod email;
 mod mailbox;
 mod mailbox_set;
 mod push;
+mod query;
 mod set;
 
 use crate::HttpContext;
@@ -225,7 +226,7 @@ async fn dispatch(call: &Call<'_>, invocation: Invocation) -> Invocation {
         }
         "Mailbox/get" if mail => Some(mailbox::get),
         "Mailbox/changes" if mail => Some(mailbox::changes),
-        "Email/query" if mail => Some(email::query),
+        "Email/query" if mail => Some(query::query),
         "Email/get" if mail => Some(email::get),
         "Email/changes" if mail => Some(changes::emails),
         "Thread/get" if mail => Some(email::threads),
