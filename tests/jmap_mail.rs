@@ -702,3 +702,105 @@ fn mailbox_set_builds_the_tree_imap_lists() {
         "{r}"
     );
 }
+
+#[test]
+fn an_upload_is_imported_as_an_email_of_the_uploader_only() {
+    let server = TestServer::start("[imap]\nallow_plaintext_auth = true\n");
+    let credentials = user(&server);
+    let session = curl(&["-u", &credentials, &https(&server, "/jmap/session")]).json();
+    let account = session["primaryAccounts"]["urn:ietf:params:jmap:mail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let raw = message("imported", "i1@x.test", "");
+    let uploaded = curl(&[
+        "-u",
+        &credentials,
+        "-H",
+        "Content-Type: message/rfc822",
+        "--data-binary",
+        &raw,
+        &https(&server, &format!("/jmap/upload/{account}/")),
+    ]);
+    assert_eq!(uploaded.status, 201, "{}", uploaded.body);
+    let blob = uploaded.json();
+    assert_eq!(blob["type"], "message/rfc822");
+    assert_eq!(blob["size"], raw.len());
+    let blob_id = blob["blobId"].as_str().unwrap().to_string();
+    let found = calls(
+        &server,
+        &credentials,
+        json!([["Mailbox/get", {"accountId": account, "properties": ["role"]}, "m"]]),
+    );
+    let role = |r: &str| {
+        found[0][1]["list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["role"] == r)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (inbox, archive) = (role("inbox"), role("archive"));
+    let imported = calls(
+        &server,
+        &credentials,
+        json!([
+            ["Email/import", {"accountId": account, "emails": {
+                "e1": {"blobId": blob_id, "mailboxIds": {inbox.clone(): true, archive.clone(): true},
+                       "keywords": {"$seen": true}, "receivedAt": "2026-01-02T03:04:05Z"},
+                "e2": {"blobId": "0".repeat(64), "mailboxIds": {inbox.clone(): true}},
+                "e3": {"blobId": blob_id, "mailboxIds": {}}
+            }}, "i"],
+        ]),
+    );
+    let result = &imported[0][1];
+    assert_eq!(
+        result["notCreated"]["e2"]["type"], "blobNotFound",
+        "{result}"
+    );
+    assert_eq!(
+        result["notCreated"]["e3"]["type"], "invalidProperties",
+        "{result}"
+    );
+    assert!(result["created"]["e1"]["threadId"].is_string(), "{result}");
+    let got = calls(
+        &server,
+        &credentials,
+        json!([["Email/get", {"accountId": account, "ids": [result["created"]["e1"]["id"]],
+                              "properties": ["subject", "mailboxIds", "keywords", "receivedAt", "blobId"]}, "g"]]),
+    );
+    let email = &got[0][1]["list"][0];
+    assert_eq!(email["subject"], "imported", "{}", got[0]);
+    assert_eq!(email["mailboxIds"], json!({ inbox: true, archive: true }));
+    assert_eq!(email["keywords"], json!({"$seen": true}));
+    assert_eq!(email["receivedAt"], "2026-01-02T03:04:05Z");
+    assert_eq!(email["blobId"], blob_id.as_str());
+    // Over IMAP: in the archive, seen.
+    let mut imap = ImapClient::login(server.addr("imap"), &format!("jo@{DOMAIN}"));
+    let status = imap.ok("STATUS Archive (MESSAGES UNSEEN)");
+    assert!(
+        status[0].contains("MESSAGES 1") && status[0].contains("UNSEEN 0"),
+        "{status:?}"
+    );
+    // Another user can neither download nor import the upload.
+    server.add_user(&format!("kim@{DOMAIN}"));
+    let kim = format!("kim@{DOMAIN}:{PASSWORD}");
+    let kim_session = curl(&["-u", &kim, &https(&server, "/jmap/session")]).json();
+    let kim_account = kim_session["primaryAccounts"]["urn:ietf:params:jmap:mail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let url = format!("/jmap/download/{kim_account}/{blob_id}/m.eml");
+    assert_eq!(curl(&["-u", &kim, &https(&server, &url)]).status, 404);
+    let body = format!(
+        r#"{{"using":{USING},"methodCalls":[["Email/import",{{"accountId":"{kim_account}","emails":{{"x":{{"blobId":"{blob_id}","mailboxIds":{{}}}}}}}},"k"]]}}"#
+    );
+    let answer = api(&server, &kim, &body).json();
+    assert_eq!(
+        answer["methodResponses"][0][1]["notCreated"]["x"]["type"], "blobNotFound",
+        "{answer}"
+    );
+}

@@ -37,6 +37,8 @@ pub struct HttpContext {
     /// The `https` listener's port, for redirects from plain HTTP (None: not listening).
     pub https_port: Option<u16>,
     credentials: Credentials,
+    /// Slots of uploads being received at once (JMAP upload).
+    uploads: tokio::sync::Semaphore,
 }
 
 impl HttpContext {
@@ -58,6 +60,7 @@ impl HttpContext {
             config,
             https_port,
             credentials: Credentials::default(),
+            uploads: tokio::sync::Semaphore::new(jmap::MAX_CONCURRENT_UPLOADS),
         }
     }
 }

@@ -220,6 +220,19 @@ pub trait MailBackend: Send + Sync + 'static {
         expected_rows: usize,
         visit: &mut dyn FnMut(crate::EmailListing) -> bool,
     ) -> Result<()>;
+    fn record_upload(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        blob: crate::BlobRef,
+        media_type: String,
+    ) -> BoxFuture<'_, Result<crate::Upload>>;
+    fn upload(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        blob: &crate::BlobHash,
+    ) -> Result<Option<crate::Upload>>;
     fn account_has_blob(
         &self,
         actor: Actor,

@@ -256,6 +256,28 @@ impl Mail {
         )
     }
 
+    /// Stores an uploaded blob (fsynced) as the account's (JMAP upload, RFC 8620 §6.1): kept
+    /// for the collector's grace period unless an email is made of it.
+    pub async fn record_upload(
+        &self,
+        account_id: AccountId,
+        blob: crate::BlobRef,
+        media_type: String,
+    ) -> Result<crate::Upload> {
+        self.backend()
+            .record_upload(self.actor, account_id, blob, media_type)
+            .await
+    }
+
+    /// The account's upload of `blob`, if it has one (not yet collected).
+    pub fn upload(
+        &self,
+        account_id: AccountId,
+        blob: &crate::BlobHash,
+    ) -> Result<Option<crate::Upload>> {
+        self.backend().upload(self.actor, account_id, blob)
+    }
+
     /// Whether one of the account's emails is made of `blob` (JMAP download, RFC 8620 §6.2):
     /// only then may the account read it.
     pub fn account_has_blob(&self, account_id: AccountId, blob: &crate::BlobHash) -> Result<bool> {

@@ -229,6 +229,17 @@ pub struct EmailRecord {
     pub destroyed: bool,
 }
 
+/// A blob an account uploaded (JMAP upload, RFC 8620 §6.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    pub blob: crate::BlobHash,
+    pub size: u64,
+    /// The media type the client gave.
+    pub media_type: String,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
 /// What a query over all of an account's emails sorts and collapses by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EmailListing {

@@ -347,3 +347,30 @@ async fn a_user_reaches_no_other_account_by_id() {
         None
     );
 }
+
+#[tokio::test]
+async fn uploads_are_the_uploaders_and_expire_with_the_grace_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, alice, _inbox) = store_with_alice(dir.path()).await;
+    let blob = BlobRef::new(b"Subject: up\r\n\r\nx\r\n".to_vec());
+    let upload = store
+        .record_upload(alice.id, blob.clone(), "message/rfc822".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        (upload.size, upload.media_type.as_str()),
+        (blob.size(), "message/rfc822")
+    );
+    assert!(store.upload(alice.id, &blob.hash).unwrap().is_some());
+    assert!(store.read_blob(&blob.hash).is_ok());
+    // Kept within the grace period; the upload and its file gone after it.
+    store
+        .collect_garbage(Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert!(store.upload(alice.id, &blob.hash).unwrap().is_some());
+    let report = store.collect_garbage(Duration::ZERO).await.unwrap();
+    assert_eq!(report.orphan_files, 1);
+    assert!(store.upload(alice.id, &blob.hash).unwrap().is_none());
+    assert!(store.read_blob(&blob.hash).is_err());
+}

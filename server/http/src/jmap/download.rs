@@ -2,8 +2,8 @@
 //!
 //! A blob id is an email's blob (its hash: the whole message), or that blob and an IMAP section
 //! (`<hash>-1_2`, as Email/get gives each body part): the part's body, its transfer encoding
-//! undone. It is served only to an account with an email made of that blob; anything else is
-//! 404, so that nobody learns what blobs exist.
+//! undone. It is served only to an account with an email made of that blob, or that uploaded
+//! it; anything else is 404, so that nobody learns what blobs exist.
 
 use super::call::account_id;
 use crate::HttpContext;
@@ -43,7 +43,8 @@ pub(crate) async fn download(
         return not_found();
     };
     let mail = ctx.directory.store().mail(Actor::User(account.id));
-    if !mail.account_has_blob(account.id, &hash).unwrap_or(false) {
+    let uploaded = || mail.upload(account.id, &hash).ok().flatten().is_some();
+    if !mail.account_has_blob(account.id, &hash).unwrap_or(false) && !uploaded() {
         return not_found();
     }
     let raw = match mail.read_blob(&hash) {

@@ -9,26 +9,29 @@
 //! - `query`: Email/query (RFC 8621 §4.4); `email`: Email/get and Thread/get (§3, §4.2);
 //! - `body`: an email's body structure, text/HTML/attachment lists and body values;
 //! - `changes`: Email/changes and Thread/changes from the change log;
-//! - `set`: Email/set (keywords, mailboxes, destroy);
+//! - `set`: Email/set (keywords, mailboxes, destroy); `import`: Email/import;
 //! - `push`: EventSource push of state changes (RFC 8620 §7.3);
-//! - `download`: a message or one of its parts (RFC 8620 §6.2).
+//! - `download`: a message or one of its parts (RFC 8620 §6.2); `upload`: blobs (§6.1).
 //!
 //! `Core/echo` is answered here (§4.1). Other mail methods (`/queryChanges`,
 //! submission, upload) are not served yet: `unknownMethod`.
 
 pub(crate) use download::download;
 pub(crate) use push::eventsource;
+pub(crate) use upload::{MAX_CONCURRENT_UPLOADS, MAX_SIZE_UPLOAD, upload};
 
 mod body;
 mod call;
 mod changes;
 mod download;
 mod email;
+mod import;
 mod mailbox;
 mod mailbox_set;
 mod push;
 mod query;
 mod set;
+mod upload;
 
 use crate::HttpContext;
 use crate::auth::Authenticated;
@@ -196,8 +199,9 @@ pub(crate) async fn api(
 }
 
 /// The methods served, with the capability each needs in `using` (RFC 8620 §3.3).
-const METHODS: [&str; 10] = [
+const METHODS: [&str; 11] = [
     "Core/echo",
+    "Email/import",
     "Email/set",
     "Mailbox/set",
     "Mailbox/get",
@@ -221,6 +225,9 @@ async fn dispatch(call: &Call<'_>, invocation: Invocation) -> Invocation {
         // RFC 8620 §4.1: the arguments, unchanged.
         "Core/echo" => return Invocation::new(name, arguments, call_id),
         "Email/set" if mail => return respond(&name, call_id, set::set(call, arguments).await),
+        "Email/import" if mail => {
+            return respond(&name, call_id, import::import(call, arguments).await);
+        }
         "Mailbox/set" if mail => {
             return respond(&name, call_id, mailbox_set::set(call, arguments).await);
         }

@@ -182,6 +182,23 @@ fn keyword_set(value: &Value) -> Result<BTreeSet<String>, SetError> {
     Ok(out)
 }
 
+/// Keywords as IMAP has them: the system flags, and the other keywords.
+fn split<'a>(names: impl IntoIterator<Item = &'a String>) -> (Flags, Vec<String>) {
+    let (mut flags, mut other) = (Flags::default(), Vec::new());
+    for name in names {
+        match SYSTEM.iter().find(|(k, _)| k == name) {
+            Some((_, flag)) => flags = flags.with(*flag),
+            None => other.push(name.clone()),
+        }
+    }
+    (flags, other)
+}
+
+/// The IMAP flags and other keywords a JMAP `keywords` value stands for (Email/import).
+pub(crate) fn flags_and_keywords(value: &Value) -> Result<(Flags, Vec<String>), SetError> {
+    Ok(split(&keyword_set(value)?))
+}
+
 /// The mailboxes of a patched `mailboxIds` value: at least one, each of the account.
 fn mailbox_set(
     value: &Value,
@@ -223,17 +240,11 @@ async fn set_keywords(
         return Err(SetError::not_found());
     };
     let change = |operation, names: Vec<&String>| {
-        let (mut flags, mut other) = (Flags::default(), Vec::new());
-        for name in names {
-            match SYSTEM.iter().find(|(k, _)| k == name) {
-                Some((_, flag)) => flags = flags.with(*flag),
-                None => other.push(name.clone()),
-            }
-        }
+        let (flags, keywords) = split(names);
         FlagChange {
             operation,
             flags,
-            keywords: other,
+            keywords,
             unchanged_since: None,
         }
     };

@@ -355,6 +355,25 @@ impl MailBackend for SqliteBackend {
         self.visit_mailbox_by_date(actor, mailbox_id, newest_first, expected_rows, visit)
     }
 
+    fn record_upload(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        blob: crate::BlobRef,
+        media_type: String,
+    ) -> BoxFuture<'_, Result<crate::Upload>> {
+        Box::pin(self.record_upload(actor, account_id, blob, media_type))
+    }
+
+    fn upload(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        blob: &crate::BlobHash,
+    ) -> Result<Option<crate::Upload>> {
+        self.upload(actor, account_id, blob)
+    }
+
     fn account_has_blob(
         &self,
         actor: Actor,

@@ -6,8 +6,9 @@
 //! the collector removes, each in write jobs of at most [`BATCH`] rows:
 //! 1. tombstoned emails, releasing their blob references;
 //! 2. blobs whose last reference went before the cutoff (row and file);
-//! 3. blob files no row references at all, older than the cutoff: a delivery refused after its
-//!    blob was written (over quota), or a crash between writing a blob and committing.
+//! 3. uploads (JMAP) older than the cutoff, then blob files no row references at all, older
+//!    than the cutoff: an upload no email was made of, a delivery refused after its blob was
+//!    written (over quota), or a crash between writing a blob and committing.
 //!
 //! Files are deleted inside the write job, under the database write lock, and every job that
 //! takes a blob reference re-checks the file under that lock (`WriteCtx::acquire_blob`), so no
@@ -44,6 +45,15 @@ impl SqliteBackend {
                 break;
             }
         }
+        // Uploads no email was made of: their rows go with the grace period (their files are
+        // orphans below, unless an email now holds them).
+        self.write(move |ctx| {
+            ctx.conn()
+                .prepare_cached("DELETE FROM uploads WHERE created_at <= ?1")?
+                .execute([cutoff])?;
+            Ok(())
+        })
+        .await?;
         let blobs = self.blobs.clone();
         let before = SystemTime::now() - grace;
         let old = tokio::task::spawn_blocking(move || blobs.list_older_than(before))

@@ -71,6 +71,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0013_memberships_by_date",
         include_str!("../../../../schema/0013_memberships_by_date.sql"),
     ),
+    (
+        14,
+        "0014_uploads",
+        include_str!("../../../../schema/0014_uploads.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet recorded. Safe to run concurrently from several processes:

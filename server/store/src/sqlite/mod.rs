@@ -40,6 +40,7 @@ mod sort_keys;
 mod subscriptions;
 #[cfg(test)]
 mod tests;
+mod uploads;
 mod watcher;
 mod writer;
 
