@@ -804,3 +804,33 @@ fn an_upload_is_imported_as_an_email_of_the_uploader_only() {
         "{answer}"
     );
 }
+
+#[test]
+fn the_quota_is_the_accounts_and_query_changes_asks_for_a_new_query() {
+    let server = TestServer::start("");
+    let credentials = user(&server);
+    server.admin_ok(&["user", "quota", &format!("jo@{DOMAIN}"), "10M"], "");
+    let session = curl(&["-u", &credentials, &https(&server, "/jmap/session")]).json();
+    let account = session["primaryAccounts"]["urn:ietf:params:jmap:quota"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{session}"))
+        .to_string();
+    let body = format!(
+        r#"{{"using":["urn:ietf:params:jmap:core","urn:ietf:params:jmap:mail","urn:ietf:params:jmap:quota"],
+            "methodCalls":[["Quota/get",{{"accountId":"{account}","ids":null}},"q"],
+                           ["Quota/get",{{"accountId":"{account}","ids":["storage","nope"]}},"r"],
+                           ["Email/queryChanges",{{"accountId":"{account}","sinceQueryState":"1"}},"c"]]}}"#
+    );
+    let answer = api(&server, &credentials, &body).json();
+    let responses = &answer["methodResponses"];
+    let quota = &responses[0][1]["list"][0];
+    assert_eq!(quota["resourceType"], "octets", "{answer}");
+    assert_eq!(quota["hardLimit"], 10 * 1024 * 1024);
+    assert_eq!(quota["scope"], "account");
+    assert_eq!(quota["used"], 0);
+    assert_eq!(responses[1][1]["notFound"], json!(["nope"]));
+    assert_eq!(
+        responses[2][1]["type"], "cannotCalculateChanges",
+        "{answer}"
+    );
+}

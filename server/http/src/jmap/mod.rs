@@ -10,11 +10,12 @@
 //! - `body`: an email's body structure, text/HTML/attachment lists and body values;
 //! - `changes`: Email/changes and Thread/changes from the change log;
 //! - `set`: Email/set (keywords, mailboxes, destroy); `import`: Email/import;
+//! - `quota`: Quota/get and /changes (RFC 9425), Email/queryChanges;
 //! - `push`: EventSource push of state changes (RFC 8620 §7.3);
 //! - `download`: a message or one of its parts (RFC 8620 §6.2); `upload`: blobs (§6.1).
 //!
-//! `Core/echo` is answered here (§4.1). Other mail methods (`/queryChanges`,
-//! submission, upload) are not served yet: `unknownMethod`.
+//! `Core/echo` is answered here (§4.1). Submission (Identity, EmailSubmission), Email/parse,
+//! Email/copy, SearchSnippet and VacationResponse are not served yet: `unknownMethod`.
 
 pub(crate) use download::download;
 pub(crate) use push::eventsource;
@@ -30,6 +31,7 @@ mod mailbox;
 mod mailbox_set;
 mod push;
 mod query;
+mod quota;
 mod set;
 mod upload;
 
@@ -41,7 +43,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use call::{Call, account_id, respond};
-use kantor_jmap_proto::capability::{CORE, MAIL};
+use kantor_jmap_proto::capability::{CORE, MAIL, QUOTA};
 use kantor_jmap_proto::resolve_result_references;
 use kantor_jmap_proto::session::{CoreCapability, CoreLimits, Session};
 use kantor_jmap_proto::{
@@ -92,6 +94,7 @@ pub(crate) async fn session(
     };
     let mut session = Session::new(&CoreCapability::new(core_limits(&ctx), COLLATIONS));
     session.capabilities.insert(MAIL.into(), json!({}));
+    session.capabilities.insert(QUOTA.into(), json!({}));
     // RFC 8621 §1.3.1: the account's mail limits.
     let mail = json!({
         "maxMailboxesPerEmail": null,
@@ -102,13 +105,16 @@ pub(crate) async fn session(
         "mayCreateTopLevelMailbox": true,
     });
     session.primary_accounts.insert(MAIL.into(), id.clone());
+    session.primary_accounts.insert(QUOTA.into(), id.clone());
     session.accounts.insert(
         id,
         kantor_jmap_proto::session::Account {
             name: account.address(),
             is_personal: true,
             is_read_only: false,
-            account_capabilities: [(MAIL.to_string(), mail)].into_iter().collect(),
+            account_capabilities: [(MAIL.to_string(), mail), (QUOTA.to_string(), json!({}))]
+                .into_iter()
+                .collect(),
         },
     );
     session.username = account.address();
@@ -150,7 +156,7 @@ pub(crate) async fn api(
                 .starts_with("application/json")
         });
     let core = core_limits(&ctx);
-    let limits = RequestLimits::new(&core, [CORE, MAIL]);
+    let limits = RequestLimits::new(&core, [CORE, MAIL, QUOTA]);
     let parsed = match json_type {
         true => parse_request(&body, &limits),
         false => Err(RequestError::not_request(
@@ -199,7 +205,10 @@ pub(crate) async fn api(
 }
 
 /// The methods served, with the capability each needs in `using` (RFC 8620 §3.3).
-const METHODS: [&str; 11] = [
+const METHODS: [&str; 14] = [
+    "Email/queryChanges",
+    "Quota/get",
+    "Quota/changes",
     "Core/echo",
     "Email/import",
     "Email/set",
@@ -221,6 +230,7 @@ async fn dispatch(call: &Call<'_>, invocation: Invocation) -> Invocation {
         call_id,
     } = invocation;
     let mail = call.using.iter().any(|c| c == MAIL);
+    let quota = call.using.iter().any(|c| c == QUOTA);
     let method: Option<MethodFn> = match name.as_str() {
         // RFC 8620 §4.1: the arguments, unchanged.
         "Core/echo" => return Invocation::new(name, arguments, call_id),
@@ -238,6 +248,9 @@ async fn dispatch(call: &Call<'_>, invocation: Invocation) -> Invocation {
         "Email/changes" if mail => Some(changes::emails),
         "Thread/get" if mail => Some(email::threads),
         "Thread/changes" if mail => Some(changes::threads),
+        "Email/queryChanges" if mail => Some(quota::query_changes),
+        "Quota/get" if quota => Some(quota::get),
+        "Quota/changes" if quota => Some(quota::changes),
         _ => None,
     };
     match method {
@@ -245,7 +258,7 @@ async fn dispatch(call: &Call<'_>, invocation: Invocation) -> Invocation {
         None => MethodError::with_description(
             MethodErrorType::UnknownMethod,
             match METHODS.contains(&name.as_str()) {
-                true => format!("{name} needs {MAIL} in the request's \"using\"."),
+                true => format!("{name} needs its capability in the request's \"using\"."),
                 false => format!("The method {name} is not supported by this server."),
             },
         )
