@@ -834,3 +834,50 @@ fn the_quota_is_the_accounts_and_query_changes_asks_for_a_new_query() {
         "{answer}"
     );
 }
+
+#[test]
+fn the_vacation_response_is_stored_and_its_change_pushed_to_changes() {
+    let server = TestServer::start("");
+    let credentials = user(&server);
+    let session = curl(&["-u", &credentials, &https(&server, "/jmap/session")]).json();
+    let account = session["primaryAccounts"]["urn:ietf:params:jmap:vacationresponse"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{session}"))
+        .to_string();
+    let request = |calls: Value| {
+        let body = json!({
+            "using": ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:vacationresponse"],
+            "methodCalls": calls,
+        });
+        let answer = api(&server, &credentials, &body.to_string());
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        answer.json()["methodResponses"].clone()
+    };
+    let before = request(json!([["VacationResponse/get", {"accountId": account}, "g"]]));
+    assert_eq!(before[0][1]["list"][0]["isEnabled"], false, "{before}");
+    let state = before[0][1]["state"].clone();
+    let set = request(json!([
+        ["VacationResponse/set", {"accountId": account, "update": {"singleton": {
+            "isEnabled": true, "subject": "Away", "textBody": "Back on Monday.",
+            "fromDate": "2026-12-24T00:00:00Z", "toDate": null
+        }}, "destroy": ["singleton"]}, "s"],
+        ["VacationResponse/get", {"accountId": account, "ids": ["singleton", "other"]}, "g"]
+    ]));
+    assert_eq!(set[0][1]["updated"], json!({"singleton": null}), "{set}");
+    assert_eq!(set[0][1]["notDestroyed"]["singleton"]["type"], "singleton");
+    assert_ne!(set[0][1]["newState"], state);
+    let after = &set[1][1]["list"][0];
+    assert_eq!(after["isEnabled"], true);
+    assert_eq!(after["subject"], "Away");
+    assert_eq!(after["textBody"], "Back on Monday.");
+    assert_eq!(after["fromDate"], "2026-12-24T00:00:00Z");
+    assert_eq!(after["toDate"], Value::Null);
+    assert_eq!(set[1][1]["notFound"], json!(["other"]));
+    let bad = request(json!([
+        ["VacationResponse/set", {"accountId": account, "update": {"singleton": {"isEnabled": "yes"}}}, "s"]
+    ]));
+    assert_eq!(
+        bad[0][1]["notUpdated"]["singleton"]["type"], "invalidProperties",
+        "{bad}"
+    );
+}

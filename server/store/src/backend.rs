@@ -220,6 +220,13 @@ pub trait MailBackend: Send + Sync + 'static {
         expected_rows: usize,
         visit: &mut dyn FnMut(crate::EmailListing) -> bool,
     ) -> Result<()>;
+    fn vacation(&self, actor: Actor, account_id: AccountId) -> Result<crate::Vacation>;
+    fn set_vacation(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        vacation: crate::Vacation,
+    ) -> BoxFuture<'_, Result<()>>;
     fn record_upload(
         &self,
         actor: Actor,

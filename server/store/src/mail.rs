@@ -256,6 +256,22 @@ impl Mail {
         )
     }
 
+    /// The account's out-of-office reply (off when never set).
+    pub fn vacation(&self, account_id: AccountId) -> Result<crate::Vacation> {
+        self.backend().vacation(self.actor, account_id)
+    }
+
+    /// Replaces the account's out-of-office reply: an account change (logged, announced).
+    pub async fn set_vacation(
+        &self,
+        account_id: AccountId,
+        vacation: crate::Vacation,
+    ) -> Result<()> {
+        self.backend()
+            .set_vacation(self.actor, account_id, vacation)
+            .await
+    }
+
     /// Stores an uploaded blob (fsynced) as the account's (JMAP upload, RFC 8620 §6.1): kept
     /// for the collector's grace period unless an email is made of it.
     pub async fn record_upload(

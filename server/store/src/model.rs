@@ -229,6 +229,18 @@ pub struct EmailRecord {
     pub destroyed: bool,
 }
 
+/// An account's out-of-office reply (JMAP VacationResponse, RFC 8621 §8); dates in Unix
+/// seconds, UTC.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Vacation {
+    pub enabled: bool,
+    pub from_date: Option<i64>,
+    pub to_date: Option<i64>,
+    pub subject: Option<String>,
+    pub text_body: Option<String>,
+    pub html_body: Option<String>,
+}
+
 /// A blob an account uploaded (JMAP upload, RFC 8620 §6.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Upload {

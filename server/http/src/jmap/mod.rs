@@ -11,11 +11,12 @@
 //! - `changes`: Email/changes and Thread/changes from the change log;
 //! - `set`: Email/set (keywords, mailboxes, destroy); `import`: Email/import;
 //! - `quota`: Quota/get and /changes (RFC 9425), Email/queryChanges;
+//! - `vacation`: VacationResponse/get and /set (RFC 8621 §8), stored;
 //! - `push`: EventSource push of state changes (RFC 8620 §7.3);
 //! - `download`: a message or one of its parts (RFC 8620 §6.2); `upload`: blobs (§6.1).
 //!
 //! `Core/echo` is answered here (§4.1). Submission (Identity, EmailSubmission), Email/parse,
-//! Email/copy, SearchSnippet and VacationResponse are not served yet: `unknownMethod`.
+//! Email/copy and SearchSnippet are not served yet: `unknownMethod`.
 
 pub(crate) use download::download;
 pub(crate) use push::eventsource;
@@ -34,6 +35,7 @@ mod query;
 mod quota;
 mod set;
 mod upload;
+mod vacation;
 
 use crate::HttpContext;
 use crate::auth::Authenticated;
@@ -43,7 +45,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use call::{Call, account_id, respond};
-use kantor_jmap_proto::capability::{CORE, MAIL, QUOTA};
+use kantor_jmap_proto::capability::{CORE, MAIL, QUOTA, VACATION_RESPONSE};
 use kantor_jmap_proto::resolve_result_references;
 use kantor_jmap_proto::session::{CoreCapability, CoreLimits, Session};
 use kantor_jmap_proto::{
@@ -95,6 +97,9 @@ pub(crate) async fn session(
     let mut session = Session::new(&CoreCapability::new(core_limits(&ctx), COLLATIONS));
     session.capabilities.insert(MAIL.into(), json!({}));
     session.capabilities.insert(QUOTA.into(), json!({}));
+    session
+        .capabilities
+        .insert(VACATION_RESPONSE.into(), json!({}));
     // RFC 8621 §1.3.1: the account's mail limits.
     let mail = json!({
         "maxMailboxesPerEmail": null,
@@ -106,15 +111,22 @@ pub(crate) async fn session(
     });
     session.primary_accounts.insert(MAIL.into(), id.clone());
     session.primary_accounts.insert(QUOTA.into(), id.clone());
+    session
+        .primary_accounts
+        .insert(VACATION_RESPONSE.into(), id.clone());
     session.accounts.insert(
         id,
         kantor_jmap_proto::session::Account {
             name: account.address(),
             is_personal: true,
             is_read_only: false,
-            account_capabilities: [(MAIL.to_string(), mail), (QUOTA.to_string(), json!({}))]
-                .into_iter()
-                .collect(),
+            account_capabilities: [
+                (MAIL.to_string(), mail),
+                (QUOTA.to_string(), json!({})),
+                (VACATION_RESPONSE.to_string(), json!({})),
+            ]
+            .into_iter()
+            .collect(),
         },
     );
     session.username = account.address();
@@ -156,7 +168,7 @@ pub(crate) async fn api(
                 .starts_with("application/json")
         });
     let core = core_limits(&ctx);
-    let limits = RequestLimits::new(&core, [CORE, MAIL, QUOTA]);
+    let limits = RequestLimits::new(&core, [CORE, MAIL, QUOTA, VACATION_RESPONSE]);
     let parsed = match json_type {
         true => parse_request(&body, &limits),
         false => Err(RequestError::not_request(
@@ -205,7 +217,9 @@ pub(crate) async fn api(
 }
 
 /// The methods served, with the capability each needs in `using` (RFC 8620 §3.3).
-const METHODS: [&str; 14] = [
+const METHODS: [&str; 16] = [
+    "VacationResponse/get",
+    "VacationResponse/set",
     "Email/queryChanges",
     "Quota/get",
     "Quota/changes",
@@ -231,10 +245,14 @@ async fn dispatch(call: &Call<'_>, invocation: Invocation) -> Invocation {
     } = invocation;
     let mail = call.using.iter().any(|c| c == MAIL);
     let quota = call.using.iter().any(|c| c == QUOTA);
+    let vacation = call.using.iter().any(|c| c == VACATION_RESPONSE);
     let method: Option<MethodFn> = match name.as_str() {
         // RFC 8620 §4.1: the arguments, unchanged.
         "Core/echo" => return Invocation::new(name, arguments, call_id),
         "Email/set" if mail => return respond(&name, call_id, set::set(call, arguments).await),
+        "VacationResponse/set" if vacation => {
+            return respond(&name, call_id, vacation::set(call, arguments).await);
+        }
         "Email/import" if mail => {
             return respond(&name, call_id, import::import(call, arguments).await);
         }
@@ -250,6 +268,7 @@ async fn dispatch(call: &Call<'_>, invocation: Invocation) -> Invocation {
         "Thread/changes" if mail => Some(changes::threads),
         "Email/queryChanges" if mail => Some(quota::query_changes),
         "Quota/get" if quota => Some(quota::get),
+        "VacationResponse/get" if vacation => Some(vacation::get),
         "Quota/changes" if quota => Some(quota::changes),
         _ => None,
     };

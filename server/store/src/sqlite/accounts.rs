@@ -340,7 +340,7 @@ impl SqliteBackend {
 
 /// Logs a change of the account itself (quota, state, address): JMAP and IMAP listeners of the
 /// account, in every process, hear of it.
-fn log_account_updated(ctx: &mut WriteCtx<'_>, id: AccountId) -> DbResult<()> {
+pub(super) fn log_account_updated(ctx: &mut WriteCtx<'_>, id: AccountId) -> DbResult<()> {
     let modseq = ctx.bump_modseq(id)?;
     ctx.log_change(
         id,

@@ -355,6 +355,19 @@ impl MailBackend for SqliteBackend {
         self.visit_mailbox_by_date(actor, mailbox_id, newest_first, expected_rows, visit)
     }
 
+    fn vacation(&self, actor: Actor, account_id: AccountId) -> Result<crate::Vacation> {
+        self.vacation(actor, account_id)
+    }
+
+    fn set_vacation(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        vacation: crate::Vacation,
+    ) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.set_vacation(actor, account_id, vacation))
+    }
+
     fn record_upload(
         &self,
         actor: Actor,

@@ -76,6 +76,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0014_uploads",
         include_str!("../../../../schema/0014_uploads.sql"),
     ),
+    (
+        15,
+        "0015_vacation",
+        include_str!("../../../../schema/0015_vacation.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet recorded. Safe to run concurrently from several processes:

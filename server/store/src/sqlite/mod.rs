@@ -41,6 +41,7 @@ mod subscriptions;
 #[cfg(test)]
 mod tests;
 mod uploads;
+mod vacation;
 mod watcher;
 mod writer;
 
