@@ -881,3 +881,70 @@ fn the_vacation_response_is_stored_and_its_change_pushed_to_changes() {
         "{bad}"
     );
 }
+
+/// The `jmap-client` crate (Stalwart's) against the server: session discovery, mailboxes,
+/// a message list, keywords, a new folder and a move, each seen over IMAP too.
+#[tokio::test]
+async fn the_jmap_client_crate_reads_and_organises_mail() {
+    use jmap_client::client::Client;
+    use jmap_client::email::{Property, query::Filter};
+    use jmap_client::mailbox::Role;
+    let server = TestServer::start("[imap]\nallow_plaintext_auth = true\n");
+    let address = format!("jo@{DOMAIN}");
+    server.add_user(&address);
+    let mut imap = ImapClient::login(server.addr("imap"), &address);
+    let done = imap.append(
+        "INBOX",
+        "",
+        message("for the crate", "c1@x.test", "").as_bytes(),
+    );
+    assert_eq!(tagged_status(&done), "OK", "{done:?}");
+    let client = Client::new()
+        .credentials((address.as_str(), PASSWORD))
+        .accept_invalid_certs(true)
+        .follow_redirects(["127.0.0.1"])
+        .connect(&format!("https://127.0.0.1:{}", server.port("https")))
+        .await
+        .expect("session discovery");
+    let mut request = client.build();
+    request.get_mailbox();
+    let mailboxes = request.send_get_mailbox().await.unwrap();
+    let inbox = mailboxes
+        .list()
+        .iter()
+        .find(|m| m.role() == Role::Inbox)
+        .and_then(|m| m.id())
+        .expect("an INBOX")
+        .to_string();
+    let found = client
+        .email_query(Filter::in_mailbox(&inbox).into(), None::<Vec<_>>)
+        .await
+        .unwrap();
+    let [id] = found.ids() else {
+        panic!("{:?}", found.ids())
+    };
+    let email = client
+        .email_get(id, Some([Property::Subject, Property::MailboxIds]))
+        .await
+        .unwrap()
+        .expect("the email");
+    assert_eq!(email.subject(), Some("for the crate"));
+    client
+        .email_set_keyword(id, "$flagged", true)
+        .await
+        .unwrap();
+    let folder = client
+        .mailbox_create("From the crate", None::<String>, Role::None)
+        .await
+        .unwrap();
+    let folder = folder.id().unwrap().to_string();
+    client
+        .email_set_mailboxes(id, [folder.as_str()])
+        .await
+        .unwrap();
+    let status = imap.ok("STATUS \"From the crate\" (MESSAGES)");
+    assert!(status[0].contains("MESSAGES 1"), "{status:?}");
+    imap.ok("SELECT \"From the crate\"");
+    let flags = imap.ok("FETCH 1 (FLAGS)");
+    assert!(flags[0].contains("\\Flagged"), "{flags:?}");
+}

@@ -168,7 +168,12 @@ pub(crate) async fn api(
                 .starts_with("application/json")
         });
     let core = core_limits(&ctx);
-    let limits = RequestLimits::new(&core, [CORE, MAIL, QUOTA, VACATION_RESPONSE]);
+    let limits = RequestLimits::new(
+        &core,
+        [CORE, MAIL, QUOTA, VACATION_RESPONSE]
+            .into_iter()
+            .chain(REGISTERED_NOT_SERVED),
+    );
     let parsed = match json_type {
         true => parse_request(&body, &limits),
         false => Err(RequestError::not_request(
@@ -215,6 +220,23 @@ pub(crate) async fn api(
         ),
     }
 }
+
+/// Capabilities of the IANA JMAP registry this server does not serve (yet). A request naming
+/// them is taken, not refused with `unknownCapability`: some clients (the `jmap-client` crate)
+/// name every capability they know in every request; their methods are `unknownMethod`. A
+/// capability outside the registry is still `unknownCapability` (RFC 8620 §3.6.1).
+const REGISTERED_NOT_SERVED: [&str; 10] = [
+    "urn:ietf:params:jmap:submission",
+    "urn:ietf:params:jmap:websocket",
+    "urn:ietf:params:jmap:mdn",
+    "urn:ietf:params:jmap:smimeverify",
+    "urn:ietf:params:jmap:blob",
+    "urn:ietf:params:jmap:contacts",
+    "urn:ietf:params:jmap:calendars",
+    "urn:ietf:params:jmap:sieve",
+    "urn:ietf:params:jmap:principals",
+    "urn:ietf:params:jmap:principals:owner",
+];
 
 /// The methods served, with the capability each needs in `using` (RFC 8620 §3.3).
 const METHODS: [&str; 16] = [
