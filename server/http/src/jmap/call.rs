@@ -28,6 +28,19 @@ impl Call<'_> {
         }
     }
 
+    /// The state before a `/set`-like call: `stateMismatch` when the client's `ifInState`
+    /// (RFC 8620 §5.3) is another.
+    pub fn state_unless_changed(&self, if_in_state: Option<&str>) -> Result<String, MethodError> {
+        let state = self.state()?;
+        match if_in_state {
+            Some(expected) if expected != state => Err(MethodError::with_description(
+                MethodErrorType::StateMismatch,
+                format!("The state is {state}, not {expected}."),
+            )),
+            _ => Ok(state),
+        }
+    }
+
     /// The account's state for every data type: its change counter (a state changes whenever
     /// anything of the account does, which RFC 8620 §1.6.4 allows).
     pub fn state(&self) -> Result<String, MethodError> {
@@ -120,4 +133,12 @@ pub(crate) fn respond(
 pub(crate) fn to_json(value: &impl Serialize) -> Result<Value, MethodError> {
     serde_json::to_value(value)
         .map_err(|e| MethodError::with_description(MethodErrorType::ServerFail, e.to_string()))
+}
+
+/// A UTCDate (RFC 8620 §1.4) of unix seconds; null for none.
+pub(crate) fn utc_date(unix: Option<i64>) -> Value {
+    unix.and_then(|u| chrono::DateTime::from_timestamp(u, 0))
+        .map_or(Value::Null, |d| {
+            Value::String(d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        })
 }

@@ -6,7 +6,9 @@
 //! `bodyValues` from the message (`body`).
 
 use super::body::{BodyOptions, DEFAULT_PART_PROPERTIES, Parts};
-use super::call::{Call, email_id, mailbox_id, number_of, store_error, thread_id, to_json};
+use super::call::{
+    Call, email_id, mailbox_id, number_of, store_error, thread_id, to_json, utc_date,
+};
 use kantor_jmap_proto::method::{Arguments, GetRequest, GetResponse};
 use kantor_jmap_proto::{Id, MethodError};
 use kantor_message::address::{Address, Mailbox as AddressMailbox};
@@ -46,12 +48,6 @@ const PROPERTIES: [&str; 24] = [
 
 /// Properties served only when asked for.
 const MORE: [&str; 1] = ["bodyStructure"];
-
-fn date(unix: i64) -> Value {
-    chrono::DateTime::from_timestamp(unix, 0)
-        .map(|d| json!(d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)))
-        .unwrap_or(Value::Null)
-}
 
 pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Value, MethodError> {
     let mut args = Arguments::new(arguments);
@@ -175,7 +171,7 @@ fn object(
             ),
             "keywords" => Value::Object(keywords(record)),
             "size" => json!(record.size),
-            "receivedAt" => date(record.received_at),
+            "receivedAt" => utc_date(Some(record.received_at)),
             "messageId" => message_ids(envelope.and_then(|e| e.message_id.as_deref())),
             "inReplyTo" => message_ids(envelope.and_then(|e| e.in_reply_to.as_deref())),
             "references" => references(call, record)?,
@@ -190,7 +186,7 @@ fn object(
             "subject" => envelope
                 .and_then(|e| e.subject.as_deref())
                 .map_or(Value::Null, |s| json!(decode_words(s))),
-            "sentAt" => shown.sent_at().map_or(Value::Null, date),
+            "sentAt" => utc_date(shown.sent_at()),
             "hasAttachment" => json!(shown.has_attachment()),
             "preview" => json!(shown.preview()),
             "bodyStructure" => parts.as_ref().map_or(Value::Null, |p| p.structure(body)),

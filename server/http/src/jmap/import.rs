@@ -6,7 +6,7 @@
 use super::call::{Call, email_id, number_of, thread_id, to_json};
 use super::set::flags_and_keywords;
 use kantor_jmap_proto::method::Arguments;
-use kantor_jmap_proto::{Id, MethodError, MethodErrorType, SetError, SetErrorType};
+use kantor_jmap_proto::{Id, MethodError, SetError, SetErrorType};
 use kantor_store::{AccountId, BlobHash, BlobRef, MailboxId, NewMessage};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
@@ -27,15 +27,7 @@ pub(crate) async fn import(
         )));
     }
     let account = call.account(&account_arg)?;
-    let old_state = call.state()?;
-    if let Some(expected) = &if_in_state
-        && *expected != old_state
-    {
-        return Err(MethodError::with_description(
-            MethodErrorType::StateMismatch,
-            format!("The state is {old_state}, not {expected}."),
-        ));
-    }
+    let old_state = call.state_unless_changed(if_in_state.as_deref())?;
     let mailboxes: BTreeSet<MailboxId> = call
         .mail
         .mailboxes(account)

@@ -10,7 +10,7 @@
 
 use super::call::{Call, mailbox_id, number_of, to_json};
 use kantor_jmap_proto::method::{Arguments, SetRequest, SetResponse};
-use kantor_jmap_proto::{Id, IdRef, MethodError, MethodErrorType, SetError, SetErrorType};
+use kantor_jmap_proto::{Id, IdRef, MethodError, SetError, SetErrorType};
 use kantor_store::{AccountId, HIERARCHY_DELIMITER, Mailbox, MailboxRole, StoreError};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -24,15 +24,7 @@ pub(crate) async fn set(
     let remove_emails: bool = args.or_default("onDestroyRemoveEmails")?;
     args.finish()?;
     let account = call.account(&request.account_id)?;
-    let old_state = call.state()?;
-    if let Some(expected) = &request.if_in_state
-        && *expected != old_state
-    {
-        return Err(MethodError::with_description(
-            MethodErrorType::StateMismatch,
-            format!("The state is {old_state}, not {expected}."),
-        ));
-    }
+    let old_state = call.state_unless_changed(request.if_in_state.as_deref())?;
     let mut created: BTreeMap<Id, i64> = BTreeMap::new();
     let mut response = SetResponse::new(request.account_id.clone(), Some(old_state), "");
     for (creation, object) in request.create.unwrap_or_default() {

@@ -156,8 +156,14 @@ fn condition(map: &Map<String, Value>) -> Result<Condition, MethodError> {
                 .and_then(|s| Id::new(s).ok())
                 .and_then(|id| number_of(&id, 'M'))
                 .map(Condition::InMailbox),
-            "before" => value.as_str().and_then(utc_date).map(Condition::Before),
-            "after" => value.as_str().and_then(utc_date).map(Condition::After),
+            "before" => value
+                .as_str()
+                .and_then(parse_utc_date)
+                .map(Condition::Before),
+            "after" => value
+                .as_str()
+                .and_then(parse_utc_date)
+                .map(Condition::After),
             "minSize" => value.as_u64().map(Condition::MinSize),
             "maxSize" => value.as_u64().map(Condition::MaxSize),
             other => {
@@ -227,7 +233,7 @@ fn sort(emails: &mut [EmailListing], comparators: &[Comparator]) {
 }
 
 /// A UTCDate (RFC 8620 §1.4) as unix seconds.
-fn utc_date(s: &str) -> Option<i64> {
+fn parse_utc_date(s: &str) -> Option<i64> {
     chrono::DateTime::parse_from_rfc3339(s)
         .ok()
         .filter(|_| s.ends_with('Z'))

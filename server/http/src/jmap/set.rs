@@ -10,7 +10,7 @@
 use super::call::{Call, number_of, store_error, to_json};
 use super::email::keywords;
 use kantor_jmap_proto::method::{PatchObject, SetRequest, SetResponse};
-use kantor_jmap_proto::{IdRef, MethodError, MethodErrorType, SetError, SetErrorType};
+use kantor_jmap_proto::{IdRef, MethodError, SetError, SetErrorType};
 use kantor_store::{AccountId, EmailRecord, FlagChange, FlagOperation, Flags, MailboxId};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
@@ -29,15 +29,7 @@ pub(crate) async fn set(
 ) -> Result<Value, MethodError> {
     let request = SetRequest::parse(arguments, call.limits)?;
     let account = call.account(&request.account_id)?;
-    let old_state = call.state()?;
-    if let Some(expected) = &request.if_in_state
-        && *expected != old_state
-    {
-        return Err(MethodError::with_description(
-            MethodErrorType::StateMismatch,
-            format!("The state is {old_state}, not {expected}."),
-        ));
-    }
+    let old_state = call.state_unless_changed(request.if_in_state.as_deref())?;
     let mailboxes: BTreeSet<MailboxId> = call
         .mail
         .mailboxes(account)

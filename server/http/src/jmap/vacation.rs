@@ -2,27 +2,20 @@
 //! `singleton`. Stored now; sending it is Sieve's (RFC 5230), with the sharing and filtering
 //! issue. Setting it is an account change, so `/changes` and push see it.
 
-use super::call::{Call, store_error, to_json};
+use super::call::{Call, store_error, to_json, utc_date};
 use kantor_jmap_proto::method::{GetRequest, GetResponse, SetRequest, SetResponse};
-use kantor_jmap_proto::{IdRef, MethodError, MethodErrorType, SetError, SetErrorType};
+use kantor_jmap_proto::{IdRef, MethodError, SetError, SetErrorType};
 use kantor_store::Vacation;
 use serde_json::{Map, Value, json};
 
 const SINGLETON: &str = "singleton";
 
-fn date(unix: Option<i64>) -> Value {
-    unix.and_then(|u| chrono::DateTime::from_timestamp(u, 0))
-        .map_or(Value::Null, |d| {
-            json!(d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        })
-}
-
 fn object(v: &Vacation) -> Value {
     json!({
         "id": SINGLETON,
         "isEnabled": v.enabled,
-        "fromDate": date(v.from_date),
-        "toDate": date(v.to_date),
+        "fromDate": utc_date(v.from_date),
+        "toDate": utc_date(v.to_date),
         "subject": v.subject,
         "textBody": v.text_body,
         "htmlBody": v.html_body,
@@ -62,15 +55,7 @@ pub(crate) async fn set(
 ) -> Result<Value, MethodError> {
     let request = SetRequest::parse(arguments, call.limits)?;
     let account = call.account(&request.account_id)?;
-    let old_state = call.state()?;
-    if let Some(expected) = &request.if_in_state
-        && *expected != old_state
-    {
-        return Err(MethodError::with_description(
-            MethodErrorType::StateMismatch,
-            format!("The state is {old_state}, not {expected}."),
-        ));
-    }
+    let old_state = call.state_unless_changed(request.if_in_state.as_deref())?;
     let mut outcome: Vec<(IdRef, Result<(), SetError>, bool)> = Vec::new();
     for (creation, _) in request.create.unwrap_or_default() {
         outcome.push((
