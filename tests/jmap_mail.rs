@@ -20,6 +20,27 @@ fn calls(server: &TestServer, credentials: &str, calls: Value) -> Vec<Value> {
         .clone()
 }
 
+/// The session's primary account for a capability (RFC 8620 §2).
+fn primary_account(session: &Value, capability: &str) -> String {
+    session["primaryAccounts"][capability]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {capability} account in {session}"))
+        .to_string()
+}
+
+/// The id of the object in a `/get` response whose `property` is `value`.
+fn id_where(response: &Value, property: &str, value: &str) -> String {
+    response["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o[property] == value)
+        .unwrap_or_else(|| panic!("no {property} {value} in {response}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 fn message(subject: &str, id: &str, refs: &str) -> String {
     format!(
         "From: \"Ann Example\" <ann@example.org>\r\nTo: jo@{DOMAIN}, team: a@x.test, b@x.test;\r\n\
@@ -55,10 +76,7 @@ fn mailboxes_emails_and_threads_as_imap_sees_them() {
     let fetched = imap.ok("FETCH 1:3 (EMAILID THREADID)");
 
     let session = curl(&["-u", &credentials, &https(&server, "/jmap/session")]).json();
-    let account = session["primaryAccounts"]["urn:ietf:params:jmap:mail"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let account = primary_account(&session, "urn:ietf:params:jmap:mail");
     let responses = calls(
         &server,
         &credentials,
@@ -259,10 +277,7 @@ fn other_accounts_and_undeclared_capabilities_are_refused() {
     let credentials = user(&server);
     server.add_user(&format!("kim@{DOMAIN}"));
     let session = curl(&["-u", &credentials, &https(&server, "/jmap/session")]).json();
-    let own = session["primaryAccounts"]["urn:ietf:params:jmap:mail"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let own = primary_account(&session, "urn:ietf:params:jmap:mail");
     let number: u64 = own[1..].parse().unwrap();
     // Kim's account id is the next number: refused like one that does not exist.
     let responses = calls(
@@ -336,10 +351,7 @@ fn email_set_changes_keywords_and_mailboxes_as_imap_sees_them() {
         assert_eq!(tagged_status(&done), "OK", "{done:?}");
     }
     let session = curl(&["-u", &credentials, &https(&server, "/jmap/session")]).json();
-    let account = session["primaryAccounts"]["urn:ietf:params:jmap:mail"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let account = primary_account(&session, "urn:ietf:params:jmap:mail");
     let found = calls(
         &server,
         &credentials,
@@ -349,29 +361,9 @@ fn email_set_changes_keywords_and_mailboxes_as_imap_sees_them() {
             ["Email/get", {"accountId": account, "#ids": {"resultOf": "q", "name": "Email/query", "path": "/ids"}, "properties": ["subject"]}, "g"]
         ]),
     );
-    let role = |r: &str| {
-        found[0][1]["list"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["role"] == r)
-            .unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
+    let role = |r: &str| id_where(&found[0][1], "role", r);
     let (inbox, archive) = (role("inbox"), role("archive"));
-    let id_of = |subject: &str| {
-        found[2][1]["list"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["subject"] == subject)
-            .unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
+    let id_of = |subject: &str| id_where(&found[2][1], "subject", subject);
     let (keep, drop) = (id_of("keep"), id_of("drop"));
     let state = found[0][1]["state"].as_str().unwrap().to_string();
     let set = |arguments: Value| {
@@ -545,10 +537,7 @@ fn bodies_are_listed_and_their_text_decoded() {
     let done = imap.append("INBOX", "", message.as_bytes());
     assert_eq!(tagged_status(&done), "OK", "{done:?}");
     let session = curl(&["-u", &credentials, &https(&server, "/jmap/session")]).json();
-    let account = session["primaryAccounts"]["urn:ietf:params:jmap:mail"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let account = primary_account(&session, "urn:ietf:params:jmap:mail");
     let got = calls(
         &server,
         &credentials,
@@ -612,11 +601,10 @@ fn bodies_are_listed_and_their_text_decoded() {
     );
     server.add_user(&format!("kim@{DOMAIN}"));
     let kim = format!("kim@{DOMAIN}:{PASSWORD}");
-    let kim_account = curl(&["-u", &kim, &https(&server, "/jmap/session")]).json()["primaryAccounts"]
-        ["urn:ietf:params:jmap:mail"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let kim_account = primary_account(
+        &curl(&["-u", &kim, &https(&server, "/jmap/session")]).json(),
+        "urn:ietf:params:jmap:mail",
+    );
     assert_eq!(curl(&["-u", &kim, &url(&kim_account, blob)]).status, 404);
     assert_eq!(curl(&["-u", &kim, &url(&account, blob)]).status, 404);
     assert_eq!(
@@ -635,10 +623,7 @@ fn mailbox_set_builds_the_tree_imap_lists() {
     let credentials = user(&server);
     let mut imap = ImapClient::login(server.addr("imap"), &format!("jo@{DOMAIN}"));
     let session = curl(&["-u", &credentials, &https(&server, "/jmap/session")]).json();
-    let account = session["primaryAccounts"]["urn:ietf:params:jmap:mail"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let account = primary_account(&session, "urn:ietf:params:jmap:mail");
     let set = |arguments: Value| {
         let mut arguments = arguments;
         arguments["accountId"] = json!(account);
@@ -708,10 +693,7 @@ fn an_upload_is_imported_as_an_email_of_the_uploader_only() {
     let server = TestServer::start("[imap]\nallow_plaintext_auth = true\n");
     let credentials = user(&server);
     let session = curl(&["-u", &credentials, &https(&server, "/jmap/session")]).json();
-    let account = session["primaryAccounts"]["urn:ietf:params:jmap:mail"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let account = primary_account(&session, "urn:ietf:params:jmap:mail");
     let raw = message("imported", "i1@x.test", "");
     let uploaded = curl(&[
         "-u",
@@ -732,17 +714,7 @@ fn an_upload_is_imported_as_an_email_of_the_uploader_only() {
         &credentials,
         json!([["Mailbox/get", {"accountId": account, "properties": ["role"]}, "m"]]),
     );
-    let role = |r: &str| {
-        found[0][1]["list"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["role"] == r)
-            .unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
+    let role = |r: &str| id_where(&found[0][1], "role", r);
     let (inbox, archive) = (role("inbox"), role("archive"));
     let imported = calls(
         &server,
@@ -789,10 +761,7 @@ fn an_upload_is_imported_as_an_email_of_the_uploader_only() {
     server.add_user(&format!("kim@{DOMAIN}"));
     let kim = format!("kim@{DOMAIN}:{PASSWORD}");
     let kim_session = curl(&["-u", &kim, &https(&server, "/jmap/session")]).json();
-    let kim_account = kim_session["primaryAccounts"]["urn:ietf:params:jmap:mail"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let kim_account = primary_account(&kim_session, "urn:ietf:params:jmap:mail");
     let url = format!("/jmap/download/{kim_account}/{blob_id}/m.eml");
     assert_eq!(curl(&["-u", &kim, &https(&server, &url)]).status, 404);
     let body = format!(
@@ -811,10 +780,7 @@ fn the_quota_is_the_accounts_and_query_changes_asks_for_a_new_query() {
     let credentials = user(&server);
     server.admin_ok(&["user", "quota", &format!("jo@{DOMAIN}"), "10M"], "");
     let session = curl(&["-u", &credentials, &https(&server, "/jmap/session")]).json();
-    let account = session["primaryAccounts"]["urn:ietf:params:jmap:quota"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{session}"))
-        .to_string();
+    let account = primary_account(&session, "urn:ietf:params:jmap:quota");
     let body = format!(
         r#"{{"using":["urn:ietf:params:jmap:core","urn:ietf:params:jmap:mail","urn:ietf:params:jmap:quota"],
             "methodCalls":[["Quota/get",{{"accountId":"{account}","ids":null}},"q"],
@@ -840,10 +806,7 @@ fn the_vacation_response_is_stored_and_its_change_pushed_to_changes() {
     let server = TestServer::start("");
     let credentials = user(&server);
     let session = curl(&["-u", &credentials, &https(&server, "/jmap/session")]).json();
-    let account = session["primaryAccounts"]["urn:ietf:params:jmap:vacationresponse"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{session}"))
-        .to_string();
+    let account = primary_account(&session, "urn:ietf:params:jmap:vacationresponse");
     let request = |calls: Value| {
         let body = json!({
             "using": ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:vacationresponse"],
