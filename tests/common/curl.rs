@@ -1,6 +1,7 @@
 //! curl against the HTTP listeners, and JMAP requests over it.
 
 use super::*;
+use serde_json::Value;
 use std::process::Command;
 
 /// A curl answer: status, header block (lower-case names) and body.
@@ -70,4 +71,48 @@ pub fn api(server: &TestServer, credentials: &str, body: &str) -> Answer {
         body,
         &https(server, "/jmap/api"),
     ])
+}
+
+pub const USING: &str = r#"["urn:ietf:params:jmap:core","urn:ietf:params:jmap:mail"]"#;
+
+/// A request of `calls` (a JSON array of invocations), its method responses.
+pub fn calls(server: &TestServer, credentials: &str, calls: Value) -> Vec<Value> {
+    calls_using(server, credentials, USING, calls)
+}
+
+/// A request of `calls` declaring the capabilities `using` (a JSON array), its responses.
+pub fn calls_using(
+    server: &TestServer,
+    credentials: &str,
+    using: &str,
+    calls: Value,
+) -> Vec<Value> {
+    let body = format!(r#"{{"using":{using},"methodCalls":{calls}}}"#);
+    let answer = api(server, credentials, &body);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.json()["methodResponses"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}", answer.body))
+        .clone()
+}
+
+/// The session's primary account for a capability (RFC 8620 §2).
+pub fn primary_account(session: &Value, capability: &str) -> String {
+    session["primaryAccounts"][capability]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {capability} account in {session}"))
+        .to_string()
+}
+
+/// The id of the object in a `/get` response whose `property` is `value`.
+pub fn id_where(response: &Value, property: &str, value: &str) -> String {
+    response["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o[property] == value)
+        .unwrap_or_else(|| panic!("no {property} {value} in {response}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }

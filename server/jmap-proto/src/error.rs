@@ -152,6 +152,23 @@ error_types! {
         TooManyKeywords => "tooManyKeywords",
         /// Email/set create (RFC 8621 §4.6): in too many mailboxes.
         TooManyMailboxes => "tooManyMailboxes",
+        /// EmailSubmission/set (RFC 8621 §7.5): the user may not send from the envelope's
+        /// mailFrom.
+        ForbiddenMailFrom => "forbiddenMailFrom",
+        /// EmailSubmission/set: the user may not send with the email's From.
+        ForbiddenFrom => "forbiddenFrom",
+        /// EmailSubmission/set: the user may not send at all.
+        ForbiddenToSend => "forbiddenToSend",
+        /// EmailSubmission/set: the email is not valid to send.
+        InvalidEmail => "invalidEmail",
+        /// EmailSubmission/set: more recipients than the server allows.
+        TooManyRecipients => "tooManyRecipients",
+        /// EmailSubmission/set: the envelope has no recipients.
+        NoRecipients => "noRecipients",
+        /// EmailSubmission/set: recipients that cannot be sent to; `invalidRecipients` lists them.
+        InvalidRecipients => "invalidRecipients",
+        /// EmailSubmission/set update: the message can no longer be unsent.
+        CannotUnsend => "cannotUnsend",
     }
 }
 
@@ -255,6 +272,9 @@ pub struct SetError {
     /// `alreadyExists`: the id of the existing record (MUST be present).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub existing_id: Option<Id>,
+    /// `invalidRecipients` (RFC 8621 §7.5): the addresses refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invalid_recipients: Option<Vec<String>>,
 }
 
 impl fmt::Display for SetError {
@@ -280,6 +300,15 @@ impl SetError {
             description: None,
             properties: None,
             existing_id: None,
+            invalid_recipients: None,
+        }
+    }
+
+    /// `invalidRecipients` (RFC 8621 §7.5) listing the addresses refused.
+    pub fn invalid_recipients(addresses: Vec<String>) -> Self {
+        SetError {
+            invalid_recipients: Some(addresses),
+            ..SetError::new(SetErrorType::InvalidRecipients)
         }
     }
 
@@ -374,7 +403,11 @@ mod tests {
         let back: SetError =
             serde_json::from_value(json!({"type": "willDestroy", "description": "x"})).unwrap();
         assert_eq!(back.kind, SetErrorType::WillDestroy);
-        assert_eq!(SetErrorType::ALL.len(), 15);
+        assert_eq!(SetErrorType::ALL.len(), 23);
+        assert_eq!(
+            serde_json::to_value(SetError::invalid_recipients(vec!["a@b".into()])).unwrap(),
+            json!({"type": "invalidRecipients", "invalidRecipients": ["a@b"]})
+        );
         for t in SetErrorType::ALL {
             assert_eq!(SetErrorType::parse(t.as_str()), Some(*t));
         }

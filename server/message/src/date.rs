@@ -61,6 +61,14 @@ pub fn parse(value: &str) -> Option<SentDate> {
     })
 }
 
+/// A date-time as RFC 3339 with the header's own offset (JMAP's `Date`, RFC 8621 §4.1.2.6);
+/// `None` when it is not one.
+pub fn rfc3339(value: &str) -> Option<String> {
+    parse(value)?;
+    let parsed = DateTime::parse_rfc822(value)?;
+    Some(parsed.to_rfc3339())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,6 +85,10 @@ mod tests {
         assert_eq!(d.date, Date::new(1999, 2, 2).unwrap());
         assert_eq!(d.unix, 917_967_600);
         assert!(parse("not a date").is_none());
+        assert_eq!(
+            rfc3339("Wed, 17 Jul 1996 02:23:25 -0700 (PDT)").as_deref(),
+            Some("1996-07-17T02:23:25-07:00")
+        );
         assert!(parse("31 Feb 2020 10:00:00 +0000").is_none());
         assert!(parse("").is_none());
         assert!(parse("29 Feb 2000 10:00:00 +0000").is_some());

@@ -141,9 +141,8 @@ fn trim(raw: &[u8], range: Range<usize>) -> Range<usize> {
     range.start + start..range.start + end
 }
 
-/// The fields of a standalone header block, parsed by mail-parser.
-#[cfg(test)]
-pub(crate) fn fields(header: &[u8]) -> Vec<Field<'_>> {
+/// The fields of a standalone header block (a message's or a part's), parsed by mail-parser.
+pub fn fields(header: &[u8]) -> Vec<Field<'_>> {
     use mail_parser::{MessageParser, parsers::MessageStream};
     let mut headers = Vec::new();
     let mut stream = MessageStream::new(header);

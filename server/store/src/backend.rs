@@ -221,6 +221,17 @@ pub trait MailBackend: Send + Sync + 'static {
         visit: &mut dyn FnMut(crate::EmailListing) -> bool,
     ) -> Result<()>;
     fn vacation(&self, actor: Actor, account_id: AccountId) -> Result<crate::Vacation>;
+    fn record_submission(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        submission: crate::EmailSubmission,
+    ) -> BoxFuture<'_, Result<i64>>;
+    fn submissions(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+    ) -> Result<Vec<crate::EmailSubmission>>;
     fn set_vacation(
         &self,
         actor: Actor,

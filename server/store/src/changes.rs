@@ -115,6 +115,8 @@ pub enum ObjectKind {
     Subscription = 4,
     /// A thread (RFC 8621 §3): created with its first email; `object_id` is the thread id.
     Thread = 5,
+    /// A message sent over JMAP (RFC 8621 §7): `object_id` is the submission's id.
+    EmailSubmission = 6,
 }
 
 /// How it changed.
@@ -155,6 +157,7 @@ impl ObjectKind {
             3 => Some(ObjectKind::Account),
             4 => Some(ObjectKind::Subscription),
             5 => Some(ObjectKind::Thread),
+            6 => Some(ObjectKind::EmailSubmission),
             _ => None,
         }
     }

@@ -261,6 +261,22 @@ impl Mail {
         self.backend().vacation(self.actor, account_id)
     }
 
+    /// Records a message sent over JMAP (RFC 8621 §7), logged as a created submission; its id.
+    pub async fn record_submission(
+        &self,
+        account_id: AccountId,
+        submission: crate::EmailSubmission,
+    ) -> Result<i64> {
+        self.backend()
+            .record_submission(self.actor, account_id, submission)
+            .await
+    }
+
+    /// The account's recorded submissions, oldest first.
+    pub fn submissions(&self, account_id: AccountId) -> Result<Vec<crate::EmailSubmission>> {
+        self.backend().submissions(self.actor, account_id)
+    }
+
     /// Replaces the account's out-of-office reply: an account change (logged, announced).
     pub async fn set_vacation(
         &self,

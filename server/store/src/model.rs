@@ -229,6 +229,20 @@ pub struct EmailRecord {
     pub destroyed: bool,
 }
 
+/// A message sent over JMAP (RFC 8621 §7), as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailSubmission {
+    /// Global, never reused; 0 for one not recorded yet.
+    pub id: i64,
+    pub identity_id: String,
+    pub email_id: crate::MessageId,
+    pub thread_id: i64,
+    /// The SMTP envelope as JMAP's Envelope object (JSON).
+    pub envelope: String,
+    /// Unix seconds.
+    pub send_at: i64,
+}
+
 /// An account's out-of-office reply (JMAP VacationResponse, RFC 8621 §8); dates in Unix
 /// seconds, UTC.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -7,6 +7,9 @@
 //! The structure comes from what the store extracted at delivery; only `bodyValues` reads the
 //! message.
 
+use super::headers::{HeaderProperty, all_raw};
+use kantor_jmap_proto::MethodError;
+use kantor_jmap_proto::method::Arguments;
 use kantor_message::bodies::Bodies;
 use kantor_message::decode::transfer_decode;
 use kantor_message::encoded::{decode_words, to_string};
@@ -15,7 +18,7 @@ use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 
 /// The part properties given when `bodyProperties` is not (RFC 8621 §4.2).
-pub(crate) const DEFAULT_PART_PROPERTIES: [&str; 10] = [
+const DEFAULT_PART_PROPERTIES: [&str; 10] = [
     "partId",
     "blobId",
     "size",
@@ -27,8 +30,9 @@ pub(crate) const DEFAULT_PART_PROPERTIES: [&str; 10] = [
     "language",
     "location",
 ];
-/// Every part property served (`headers` and `header:*` forms are not yet).
-const PART_PROPERTIES: [&str; 11] = [
+/// Every part property served, besides the `header:*` forms.
+const PART_PROPERTIES: [&str; 12] = [
+    "headers",
     "partId",
     "blobId",
     "size",
@@ -54,16 +58,39 @@ pub(crate) struct BodyOptions {
 }
 
 impl BodyOptions {
+    /// Email/get's and Email/parse's body arguments (RFC 8621 §4.2).
+    pub fn from_arguments(args: &mut Arguments) -> Result<BodyOptions, MethodError> {
+        let options = BodyOptions {
+            properties: args.optional("bodyProperties")?.unwrap_or_else(|| {
+                DEFAULT_PART_PROPERTIES
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect()
+            }),
+            fetch_text: args.or_default("fetchTextBodyValues")?,
+            fetch_html: args.or_default("fetchHTMLBodyValues")?,
+            fetch_all: args.or_default("fetchAllBodyValues")?,
+            max_bytes: args.or_default::<u64>("maxBodyValueBytes")? as usize,
+        };
+        options.check().map_err(MethodError::invalid_arguments)?;
+        Ok(options)
+    }
+
     /// Checks `bodyProperties`: an unknown one is `invalidArguments`.
     pub fn check(&self) -> Result<(), String> {
-        match self
-            .properties
-            .iter()
-            .find(|p| !PART_PROPERTIES.contains(&p.as_str()))
-        {
-            Some(p) => Err(format!("EmailBodyPart has no property {p:?} served here.")),
-            None => Ok(()),
+        for p in &self.properties {
+            if !PART_PROPERTIES.contains(&p.as_str()) && HeaderProperty::parse(p)?.is_none() {
+                return Err(format!("EmailBodyPart has no property {p:?}."));
+            }
         }
+        Ok(())
+    }
+
+    /// Whether the parts' header fields are asked for: they are read from the message.
+    pub fn needs_raw(&self) -> bool {
+        self.properties
+            .iter()
+            .any(|p| p == "headers" || p.starts_with("header:"))
     }
 }
 
@@ -72,10 +99,12 @@ pub(crate) struct Parts<'a> {
     root: &'a BodyPart,
     paths: HashMap<*const BodyPart, String>,
     blob: String,
+    /// The message, when part headers are asked for.
+    raw: Option<&'a [u8]>,
 }
 
 impl<'a> Parts<'a> {
-    pub fn new(root: &'a BodyPart, blob: String) -> Parts<'a> {
+    pub fn new(root: &'a BodyPart, blob: String, raw: Option<&'a [u8]>) -> Parts<'a> {
         let mut paths = HashMap::new();
         match &root.content {
             Content::Multipart(children) => number(children, "", &mut paths),
@@ -83,7 +112,12 @@ impl<'a> Parts<'a> {
                 paths.insert(root as *const _, "1".to_string());
             }
         }
-        Parts { root, paths, blob }
+        Parts {
+            root,
+            paths,
+            blob,
+            raw,
+        }
     }
 
     fn path(&self, part: &BodyPart) -> Option<&str> {
@@ -119,7 +153,7 @@ impl<'a> Parts<'a> {
         for property in &options.properties {
             let value = match property.as_str() {
                 "partId" => json!(path),
-                "blobId" => json!(path.map(|p| format!("{}-{}", self.blob, p.replace('.', "_")))),
+                "blobId" => json!(path.map(|p| self.part_blob_id(p))),
                 "size" => json!(part.decoded_size),
                 "name" => json!(part.name().map(decode_words)),
                 "type" => json!(format!("{}/{}", part.media_type, part.subtype)),
@@ -135,6 +169,11 @@ impl<'a> Parts<'a> {
                     false => json!(part.language),
                 },
                 "location" => json!(part.location),
+                "headers" => all_raw(&self.fields(part)),
+                other if other.starts_with("header:") => match HeaderProperty::parse(other) {
+                    Ok(Some(header)) => header.value(&self.fields(part)),
+                    _ => continue,
+                },
                 "subParts" => match &part.content {
                     Content::Multipart(children) => {
                         children.iter().map(|c| self.part(c, options)).collect()
@@ -146,6 +185,24 @@ impl<'a> Parts<'a> {
             out.insert(property.clone(), value);
         }
         Value::Object(out)
+    }
+
+    /// A part's blob id: the message's and the part's section (`<hash>-1_2`); a part of a
+    /// message that is itself a part (Email/parse of `<hash>-3`) continues its section, as IMAP
+    /// numbers the parts of an attached message (`<hash>-3_1`).
+    fn part_blob_id(&self, path: &str) -> String {
+        let separator = if self.blob.contains('-') { '_' } else { '-' };
+        format!("{}{separator}{}", self.blob, path.replace('.', "_"))
+    }
+
+    /// A part's own header fields (empty when the message was not read).
+    fn fields(&self, part: &BodyPart) -> Vec<kantor_message::header::Field<'a>> {
+        match self.raw {
+            Some(raw) => {
+                kantor_message::header::fields(raw.get(part.header_range()).unwrap_or_default())
+            }
+            None => Vec::new(),
+        }
     }
 
     /// `bodyValues`: the decoded text of the text parts asked for, keyed by partId.

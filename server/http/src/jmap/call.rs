@@ -2,21 +2,59 @@
 //! store view, the account a call names (only the user's own: `accountNotFound` for any
 //! other), ids in the IMAP forms (RFC 8474), states from the account's change counter.
 
-use kantor_jmap_proto::{Id, Invocation, MethodError, MethodErrorType};
+use kantor_jmap_proto::{Id, IdRef, Invocation, MethodError, MethodErrorType};
 use kantor_store::{Account, AccountId, Mail, MailboxId, MessageId, StoreError};
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 /// One request's context for its method calls.
 pub(crate) struct Call<'a> {
     pub mail: Mail,
+    /// The directory: recipients and send-as rights (EmailSubmission).
+    pub directory: &'a kantor_directory::Directory,
     pub account: &'a Account,
     pub limits: &'a kantor_jmap_proto::session::CoreLimits,
     /// The capabilities the request declared in `using`.
     pub using: &'a [String],
+    /// The server's name (for the Message-IDs it makes).
+    pub hostname: &'a str,
+    /// Creation ids of the request so far, and the ids they became (RFC 8620 §3.3, §5.3).
+    pub created: Mutex<BTreeMap<Id, Id>>,
 }
 
 impl Call<'_> {
+    /// The id an `IdRef` names: itself, or what its creation id became earlier in the request.
+    pub fn resolve(&self, id: &IdRef) -> Option<Id> {
+        id.resolve(&self.created()).cloned()
+    }
+
+    /// The creation ids so far (a poisoned lock still holds them).
+    pub fn created(&self) -> std::sync::MutexGuard<'_, BTreeMap<Id, Id>> {
+        self.created.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records the ids a `/set`-like response created, for later calls' `#creationId`s.
+    pub fn record_created(&self, response: &Invocation) {
+        let Some(Value::Object(created)) = response.arguments.get("created") else {
+            return;
+        };
+        let mut map = self.created();
+        for (creation, object) in created {
+            let (Ok(creation), Some(id)) = (
+                Id::new(creation.as_str()),
+                object
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .and_then(|i| Id::new(i).ok()),
+            ) else {
+                continue;
+            };
+            map.insert(creation, id);
+        }
+    }
+
     /// The account a call names: the user's own (shared accounts come with issue 13).
     pub fn account(&self, id: &Id) -> Result<AccountId, MethodError> {
         match id.as_str() == account_id(self.account.id) {

@@ -1,9 +1,7 @@
 //! Download (RFC 8620 §6.2): `GET /jmap/download/{accountId}/{blobId}/{name}?accept={type}`.
 //!
-//! A blob id is an email's blob (its hash: the whole message), or that blob and an IMAP section
-//! (`<hash>-1_2`, as Email/get gives each body part): the part's body, its transfer encoding
-//! undone. It is served only to an account with an email made of that blob, or that uploaded
-//! it; anything else is 404, so that nobody learns what blobs exist.
+//! Blob ids are `blob`'s. A blob is served only to an account that may read it; anything else
+//! is 404, so that nobody learns what blobs exist.
 
 use super::call::account_id;
 use crate::HttpContext;
@@ -12,11 +10,8 @@ use crate::routes::status;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kantor_message::decode::transfer_decode;
-use kantor_message::structure::BodyPart;
-use kantor_store::{Actor, BlobHash};
+use kantor_store::Actor;
 use serde::Deserialize;
-use std::num::NonZeroU32;
 use std::sync::Arc;
 
 #[derive(Deserialize)]
@@ -35,31 +30,9 @@ pub(crate) async fn download(
     if account_name != account_id(account.id) {
         return not_found();
     }
-    let (hash, section) = match blob_id.split_once('-') {
-        Some((hash, section)) => (hash, Some(section)),
-        None => (blob_id.as_str(), None),
-    };
-    let Some(hash) = BlobHash::parse(hash) else {
-        return not_found();
-    };
     let mail = ctx.directory.store().mail(Actor::User(account.id));
-    let uploaded = || mail.upload(account.id, &hash).ok().flatten().is_some();
-    if !mail.account_has_blob(account.id, &hash).unwrap_or(false) && !uploaded() {
+    let Some(body) = super::blob::read(&mail, account.id, &blob_id) else {
         return not_found();
-    }
-    let raw = match mail.read_blob(&hash) {
-        Ok(raw) => raw,
-        Err(e) => {
-            tracing::warn!(error = %e, "jmap download: cannot read a blob");
-            return not_found();
-        }
-    };
-    let body = match section {
-        None => raw,
-        Some(section) => match part_body(&raw, section) {
-            Some(body) => body,
-            None => return not_found(),
-        },
     };
     let content_type = accept
         .accept
@@ -89,20 +62,4 @@ pub(crate) async fn download(
         HeaderValue::from_static("private, immutable, max-age=31536000"),
     );
     response
-}
-
-/// The body of the part at `section` (`1_2`) of a message, transfer-decoded.
-fn part_body(raw: &[u8], section: &str) -> Option<Vec<u8>> {
-    let numbers = section
-        .split('_')
-        .map(|n| n.parse::<NonZeroU32>().ok())
-        .collect::<Option<Vec<_>>>()?;
-    let root = BodyPart::of(raw, &kantor_message::mime::parse(raw));
-    let part = root.find(&numbers)?;
-    let body = raw.get(part.body_range())?;
-    Some(
-        transfer_decode(body, part.encoding.as_deref())
-            .map(|b| b.into_owned())
-            .unwrap_or_else(|_| body.to_vec()),
-    )
 }

@@ -5,21 +5,22 @@
 //! itself, `references` from its header (read through the store's header cache), and
 //! `bodyValues` from the message (`body`).
 
-use super::body::{BodyOptions, DEFAULT_PART_PROPERTIES, Parts};
+use super::body::{BodyOptions, Parts};
 use super::call::{
     Call, email_id, mailbox_id, number_of, store_error, thread_id, to_json, utc_date,
 };
+use super::headers::{HeaderProperty, addresses as email_addresses, all_raw, message_ids};
 use kantor_jmap_proto::method::{Arguments, GetRequest, GetResponse};
 use kantor_jmap_proto::{Id, MethodError};
-use kantor_message::address::{Address, Mailbox as AddressMailbox};
+use kantor_message::address::Address;
 use kantor_message::encoded::decode_words;
-use kantor_message::msgid::ids;
-use kantor_store::{EmailRecord, Flags, MessageMeta};
+use kantor_store::{BlobHash, EmailRecord, Flags, MessageMeta};
 use serde_json::{Map, Value, json};
+use std::cell::OnceCell;
 use std::collections::HashSet;
 
 /// The properties given when none are asked for (RFC 8621 §4.2).
-const PROPERTIES: [&str; 24] = [
+pub(crate) const PROPERTIES: [&str; 24] = [
     "id",
     "blobId",
     "threadId",
@@ -47,27 +48,15 @@ const PROPERTIES: [&str; 24] = [
 ];
 
 /// Properties served only when asked for.
-const MORE: [&str; 1] = ["bodyStructure"];
+const MORE: [&str; 2] = ["bodyStructure", "headers"];
 
 pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Value, MethodError> {
     let mut args = Arguments::new(arguments);
     let request = GetRequest::from_arguments(&mut args, call.limits)?;
-    let body = BodyOptions {
-        properties: args.optional("bodyProperties")?.unwrap_or_else(|| {
-            DEFAULT_PART_PROPERTIES
-                .iter()
-                .map(|p| p.to_string())
-                .collect()
-        }),
-        fetch_text: args.or_default("fetchTextBodyValues")?,
-        fetch_html: args.or_default("fetchHTMLBodyValues")?,
-        fetch_all: args.or_default("fetchAllBodyValues")?,
-        max_bytes: args.or_default::<u64>("maxBodyValueBytes")? as usize,
-    };
+    let body = BodyOptions::from_arguments(&mut args)?;
     args.finish()?;
-    body.check().map_err(MethodError::invalid_arguments)?;
     let account = call.account(&request.account_id)?;
-    let properties = wanted(request.properties.as_deref())?;
+    let properties = wanted(request.properties.as_deref(), &PROPERTIES)?;
     let state = call.state()?;
     let asked: Vec<Id> = match &request.ids {
         Some(ids) => ids.clone(),
@@ -89,7 +78,7 @@ pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Valu
         .collect();
     let records = call.mail.emails(account, &numbers).map_err(store_error)?;
     // A message list needs no body structure: it is skipped while reading, not built.
-    let bodies = BODY_PROPERTIES.iter().any(|p| properties.contains(p));
+    let bodies = properties.bodies();
     let metas: Vec<Shown> = match bodies {
         true => call
             .mail
@@ -126,14 +115,41 @@ pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Valu
     })
 }
 
-fn wanted(asked: Option<&[String]>) -> Result<HashSet<&'static str>, MethodError> {
+/// The properties asked for: named ones, and `header:` forms under the names asked.
+pub(crate) struct Wanted {
+    pub named: HashSet<&'static str>,
+    pub headers: Vec<(String, HeaderProperty)>,
+}
+
+impl Wanted {
+    /// Whether any property needs the stored body structure.
+    pub fn bodies(&self) -> bool {
+        BODY_PROPERTIES.iter().any(|p| self.named.contains(p))
+    }
+}
+
+/// The properties asked for (`defaults` when none are): an unknown one is `invalidArguments`.
+pub(crate) fn wanted(
+    asked: Option<&[String]>,
+    defaults: &[&'static str],
+) -> Result<Wanted, MethodError> {
     let Some(asked) = asked else {
-        return Ok(PROPERTIES.into_iter().collect());
+        return Ok(Wanted {
+            named: defaults.iter().copied().collect(),
+            headers: Vec::new(),
+        });
     };
-    let mut out: HashSet<&'static str> = HashSet::from(["id"]);
+    let mut out = Wanted {
+        named: HashSet::from(["id"]),
+        headers: Vec::new(),
+    };
     for p in asked {
         if let Some(known) = PROPERTIES.iter().chain(&MORE).find(|k| **k == p) {
-            out.insert(known);
+            out.named.insert(known);
+        } else if let Some(header) =
+            HeaderProperty::parse(p).map_err(MethodError::invalid_arguments)?
+        {
+            out.headers.push((p.clone(), header));
         } else {
             return Err(MethodError::invalid_arguments(format!(
                 "Email has no property {p:?}."
@@ -147,17 +163,11 @@ fn object(
     call: &Call<'_>,
     record: &EmailRecord,
     shown: &Shown,
-    properties: &HashSet<&'static str>,
+    wanted: &Wanted,
     body: &BodyOptions,
 ) -> Result<Map<String, Value>, MethodError> {
-    let envelope = shown.envelope();
-    let parts = shown
-        .structure()
-        .map(|s| Parts::new(s, record.blob.to_string()));
-    let lists = parts.as_ref().map(|p| p.lists(body));
-    let addresses = |list: Option<&Vec<Address>>| list.map(|l| json!(email_addresses(l)));
     let mut out = Map::new();
-    for &property in properties {
+    for &property in &wanted.named {
         let value = match property {
             "id" => json!(email_id(record.id)),
             "blobId" => json!(record.blob.to_string()),
@@ -172,9 +182,109 @@ fn object(
             "keywords" => Value::Object(keywords(record)),
             "size" => json!(record.size),
             "receivedAt" => utc_date(Some(record.received_at)),
+            _ => continue,
+        };
+        out.insert(property.to_string(), value);
+    }
+    let message = Message::stored(call, record.blob.clone());
+    content(&message, shown, wanted, body, &mut out)?;
+    Ok(out)
+}
+
+/// The message an email is made of: read from the store only as far as needed (the header
+/// alone, through the header cache, when no property needs the body), or given whole.
+pub(crate) struct Message<'c> {
+    call: &'c Call<'c>,
+    /// Its blob id, which its parts' blob ids extend.
+    blob_id: String,
+    /// Its stored blob (none for a message given whole).
+    blob: Option<BlobHash>,
+    raw: OnceCell<Vec<u8>>,
+    header: OnceCell<Vec<u8>>,
+}
+
+impl<'c> Message<'c> {
+    pub fn stored(call: &'c Call<'c>, blob: BlobHash) -> Message<'c> {
+        Message {
+            call,
+            blob_id: blob.to_string(),
+            blob: Some(blob),
+            raw: OnceCell::new(),
+            header: OnceCell::new(),
+        }
+    }
+
+    /// A message already read (Email/parse).
+    pub fn given(call: &'c Call<'c>, blob_id: String, raw: Vec<u8>) -> Message<'c> {
+        Message {
+            call,
+            blob_id,
+            blob: None,
+            raw: OnceCell::from(raw),
+            header: OnceCell::new(),
+        }
+    }
+
+    fn raw(&self) -> Result<&[u8], MethodError> {
+        if let Some(raw) = self.raw.get() {
+            return Ok(raw);
+        }
+        let blob = self.blob.as_ref().ok_or_else(no_blob)?;
+        let raw = self.call.mail.read_blob(blob).map_err(store_error)?;
+        Ok(self.raw.get_or_init(|| raw))
+    }
+
+    fn header(&self) -> Result<&[u8], MethodError> {
+        if let Some(raw) = self.raw.get() {
+            return Ok(raw);
+        }
+        if let Some(header) = self.header.get() {
+            return Ok(header);
+        }
+        let blob = self.blob.as_ref().ok_or_else(no_blob)?;
+        let header = self.call.mail.read_blob_header(blob).map_err(store_error)?;
+        Ok(self.header.get_or_init(|| header))
+    }
+}
+
+fn no_blob() -> MethodError {
+    MethodError::with_description(
+        kantor_jmap_proto::MethodErrorType::ServerFail,
+        "No message.",
+    )
+}
+
+/// The properties of an email's content, the same for a stored email and a parsed blob.
+pub(crate) fn content(
+    message: &Message<'_>,
+    shown: &Shown,
+    wanted: &Wanted,
+    body: &BodyOptions,
+    out: &mut Map<String, Value>,
+) -> Result<(), MethodError> {
+    let envelope = shown.envelope();
+    let part_raw = match body.needs_raw() {
+        true => Some(message.raw()?),
+        false => None,
+    };
+    let parts = shown
+        .structure()
+        .map(|s| Parts::new(s, message.blob_id.clone(), part_raw));
+    let lists = parts.as_ref().map(|p| p.lists(body));
+    let addresses = |list: Option<&Vec<Address>>| list.map(|l| json!(email_addresses(l)));
+    let header_fields = || -> Result<_, MethodError> {
+        let header = message.header()?;
+        let root = kantor_message::mime::parse_header(header);
+        Ok(root.fields(header))
+    };
+    for &property in &wanted.named {
+        let value = match property {
             "messageId" => message_ids(envelope.and_then(|e| e.message_id.as_deref())),
             "inReplyTo" => message_ids(envelope.and_then(|e| e.in_reply_to.as_deref())),
-            "references" => references(call, record)?,
+            "references" => message_ids(
+                kantor_message::header::text(&header_fields()?, "References").as_deref(),
+            ),
+            "headers" => all_raw(&header_fields()?),
             "sender" => addresses(envelope.and_then(|e| e.sender.as_ref())).unwrap_or(Value::Null),
             "from" => addresses(envelope.and_then(|e| e.from.as_ref())).unwrap_or(Value::Null),
             "to" => addresses(envelope.and_then(|e| e.to.as_ref())).unwrap_or(Value::Null),
@@ -195,8 +305,7 @@ fn object(
             "attachments" => lists.as_ref().map_or(Value::Null, |l| l.2.clone()),
             "bodyValues" => match &parts {
                 Some(parts) if body.fetch_text || body.fetch_html || body.fetch_all => {
-                    let raw = call.mail.read_blob(&record.blob).map_err(store_error)?;
-                    parts.values(&raw, body)
+                    parts.values(message.raw()?, body)
                 }
                 _ => json!({}),
             },
@@ -204,7 +313,13 @@ fn object(
         };
         out.insert(property.to_string(), value);
     }
-    Ok(out)
+    if !wanted.headers.is_empty() {
+        let fields = header_fields()?;
+        for (name, header) in &wanted.headers {
+            out.insert(name.clone(), header.value(&fields));
+        }
+    }
+    Ok(())
 }
 
 /// The body properties: they need the stored body structure.
@@ -217,7 +332,7 @@ const BODY_PROPERTIES: [&str; 5] = [
 ];
 
 /// An email's stored metadata, whole or without its body structure (a message list).
-enum Shown {
+pub(crate) enum Shown {
     Meta(Option<Box<MessageMeta>>),
     Listing(Option<Box<kantor_message::MetaListing>>),
 }
@@ -277,46 +392,6 @@ pub(crate) fn keywords(record: &EmailRecord) -> Map<String, Value> {
         out.insert(keyword.to_ascii_lowercase(), Value::Bool(true));
     }
     out
-}
-
-/// `header:...:asMessageIds` (RFC 8621 §4.1.2.4): the ids, or null when there are none.
-fn message_ids(value: Option<&str>) -> Value {
-    let list = value.map(ids).unwrap_or_default();
-    match list.is_empty() {
-        true => Value::Null,
-        false => json!(list),
-    }
-}
-
-/// The References header as message ids, read from the stored header.
-fn references(call: &Call<'_>, record: &EmailRecord) -> Result<Value, MethodError> {
-    let header = call
-        .mail
-        .read_blob_header(&record.blob)
-        .map_err(store_error)?;
-    let root = kantor_message::mime::parse_header(&header);
-    let fields = root.fields(&header);
-    Ok(message_ids(
-        kantor_message::header::text(&fields, "References").as_deref(),
-    ))
-}
-
-/// `asAddresses` (RFC 8621 §4.1.2.3): every mailbox, groups flattened, names decoded.
-fn email_addresses(list: &[Address]) -> Vec<Value> {
-    let one = |m: &AddressMailbox| {
-        let email = match (&m.local, &m.domain) {
-            (Some(l), Some(d)) if !d.is_empty() => format!("{l}@{d}"),
-            (Some(l), _) => l.clone(),
-            _ => String::new(),
-        };
-        json!({"name": m.name.as_deref().map(decode_words), "email": email})
-    };
-    list.iter()
-        .flat_map(|a| match a {
-            Address::Mailbox(m) => vec![one(m)],
-            Address::Group { members, .. } => members.iter().map(one).collect(),
-        })
-        .collect()
 }
 
 /// Thread/get (RFC 8621 §3.1): each thread's emails, oldest first.

@@ -7,7 +7,7 @@ use super::call::{Call, email_id, number_of, thread_id, to_json};
 use super::set::flags_and_keywords;
 use kantor_jmap_proto::method::Arguments;
 use kantor_jmap_proto::{Id, MethodError, SetError, SetErrorType};
-use kantor_store::{AccountId, BlobHash, BlobRef, MailboxId, NewMessage};
+use kantor_store::{AccountId, BlobHash, BlobRef, Flags, MailboxId, NewMessage};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 
@@ -112,7 +112,21 @@ async fn one(
         .mail
         .read_blob(&blob)
         .map_err(|_| SetError::new(SetErrorType::BlobNotFound))?;
+    file(call, account, raw, &targets, (flags, keywords), received_at).await
+}
+
+/// Files a message in `targets` (an APPEND into the first, a COPY into each other) with its
+/// keywords and `receivedAt`; the created email's server-set properties (RFC 8621 §4.6, §4.8).
+pub(crate) async fn file(
+    call: &Call<'_>,
+    account: AccountId,
+    raw: Vec<u8>,
+    targets: &[MailboxId],
+    (flags, keywords): (Flags, Vec<String>),
+    received_at: i64,
+) -> Result<Value, SetError> {
     let size = raw.len() as u64;
+    let blob = BlobHash::of(&raw);
     let refused = |e: kantor_store::StoreError| match e {
         kantor_store::StoreError::QuotaExceeded { .. } => SetError::new(SetErrorType::OverQuota),
         other => SetError::new(SetErrorType::Forbidden).with_description(other.to_string()),

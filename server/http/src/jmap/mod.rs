@@ -8,32 +8,45 @@
 //! - `mailbox`: Mailbox/get and Mailbox/changes (RFC 8621 §2); `mailbox_set`: Mailbox/set;
 //! - `query`: Email/query (RFC 8621 §4.4); `email`: Email/get and Thread/get (§3, §4.2);
 //! - `body`: an email's body structure, text/HTML/attachment lists and body values;
+//! - `headers`: `headers` and the `header:{name}:as{Form}` properties (§4.1.2-§4.1.3);
+//! - `blob`: what a blob id names and who may read it; `parse`: Email/parse (§4.9);
+//! - `create`: Email/set create, a message written from an Email object (§4.6);
+//! - `copy`: Email/copy and Blob/copy (only between accounts: refused until shared accounts);
+//! - `snippet`: SearchSnippet/get (§5), without highlighting until full-text search;
+//! - `submission`: Identity (§6) and EmailSubmission (§7): sending, local and queued;
 //! - `changes`: Email/changes and Thread/changes from the change log;
-//! - `set`: Email/set (keywords, mailboxes, destroy); `import`: Email/import;
+//! - `set`: Email/set (create, keywords, mailboxes, destroy); `import`: Email/import;
 //! - `quota`: Quota/get and /changes (RFC 9425), Email/queryChanges;
 //! - `vacation`: VacationResponse/get and /set (RFC 8621 §8), stored;
 //! - `push`: EventSource push of state changes (RFC 8620 §7.3);
 //! - `download`: a message or one of its parts (RFC 8620 §6.2); `upload`: blobs (§6.1).
 //!
-//! `Core/echo` is answered here (§4.1). Submission (Identity, EmailSubmission), Email/parse,
-//! Email/copy and SearchSnippet are not served yet: `unknownMethod`.
+//! `Core/echo` is answered here (§4.1). Creation ids (`#draft`) resolve across the calls of a
+//! request (RFC 8620 §5.3); EmailSubmission/set may answer twice (its implicit Email/set).
 
 pub(crate) use download::download;
 pub(crate) use push::eventsource;
 pub(crate) use upload::{MAX_CONCURRENT_UPLOADS, MAX_SIZE_UPLOAD, upload};
 
+mod blob;
 mod body;
 mod call;
 mod changes;
+mod copy;
+mod create;
 mod download;
 mod email;
+mod headers;
 mod import;
 mod mailbox;
 mod mailbox_set;
+mod parse;
 mod push;
 mod query;
 mod quota;
 mod set;
+mod snippet;
+mod submission;
 mod upload;
 mod vacation;
 
@@ -45,7 +58,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use call::{Call, account_id, respond};
-use kantor_jmap_proto::capability::{CORE, MAIL, QUOTA, VACATION_RESPONSE};
+use kantor_jmap_proto::capability::{CORE, MAIL, QUOTA, SUBMISSION, VACATION_RESPONSE};
 use kantor_jmap_proto::resolve_result_references;
 use kantor_jmap_proto::session::{CoreCapability, CoreLimits, Session};
 use kantor_jmap_proto::{
@@ -55,7 +68,7 @@ use kantor_jmap_proto::{Response as JmapResponse, parse_request};
 use kantor_store::Actor;
 use serde_json::Map;
 use serde_json::{Value, json};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// The limits advertised in the core capability and enforced by the API: the RFC's suggested
@@ -97,6 +110,7 @@ pub(crate) async fn session(
     let mut session = Session::new(&CoreCapability::new(core_limits(&ctx), COLLATIONS));
     session.capabilities.insert(MAIL.into(), json!({}));
     session.capabilities.insert(QUOTA.into(), json!({}));
+    session.capabilities.insert(SUBMISSION.into(), json!({}));
     session
         .capabilities
         .insert(VACATION_RESPONSE.into(), json!({}));
@@ -113,6 +127,9 @@ pub(crate) async fn session(
     session.primary_accounts.insert(QUOTA.into(), id.clone());
     session
         .primary_accounts
+        .insert(SUBMISSION.into(), id.clone());
+    session
+        .primary_accounts
         .insert(VACATION_RESPONSE.into(), id.clone());
     session.accounts.insert(
         id,
@@ -123,6 +140,11 @@ pub(crate) async fn session(
             account_capabilities: [
                 (MAIL.to_string(), mail),
                 (QUOTA.to_string(), json!({})),
+                // RFC 8621 §1.3.2: sending is immediate, with no SMTP extensions to choose.
+                (
+                    SUBMISSION.to_string(),
+                    json!({"maxDelayedSend": 0, "submissionExtensions": {}}),
+                ),
                 (VACATION_RESPONSE.to_string(), json!({})),
             ]
             .into_iter()
@@ -170,7 +192,7 @@ pub(crate) async fn api(
     let core = core_limits(&ctx);
     let limits = RequestLimits::new(
         &core,
-        [CORE, MAIL, QUOTA, VACATION_RESPONSE]
+        [CORE, MAIL, QUOTA, SUBMISSION, VACATION_RESPONSE]
             .into_iter()
             .chain(REGISTERED_NOT_SERVED),
     );
@@ -189,9 +211,12 @@ pub(crate) async fn api(
     };
     let context = Call {
         mail: ctx.directory.store().mail(Actor::User(account.id)),
+        directory: &ctx.directory,
         account: &account,
         limits: &core,
         using: &request.using,
+        hostname: &ctx.hostname,
+        created: Mutex::new(request.created_ids.clone().unwrap_or_default()),
     };
     let mut responses: Vec<Invocation> = Vec::with_capacity(request.method_calls.len());
     for mut invocation in request.method_calls {
@@ -200,16 +225,21 @@ pub(crate) async fn api(
         // RFC 8620 §3.7: `#name` arguments take earlier results.
         let response = match resolve_result_references(&responses, &mut invocation.arguments) {
             Ok(()) => dispatch(&context, invocation).await,
-            Err(error) => error.into_invocation(invocation.call_id),
+            Err(error) => vec![error.into_invocation(invocation.call_id)],
         };
         let known = METHODS.contains(&name.as_str());
         let label = if known { name.as_str() } else { "unknown" };
         kantor_metrics::metrics().jmap_call(label, started.elapsed());
-        responses.push(response);
+        for response in response {
+            context.record_created(&response);
+            responses.push(response);
+        }
     }
     let response = JmapResponse {
         method_responses: responses,
-        created_ids: request.created_ids,
+        created_ids: request
+            .created_ids
+            .map(|_| std::mem::take(&mut *context.created())),
         session_state: session_state(&account),
     };
     match serde_json::to_value(&response) {
@@ -225,8 +255,7 @@ pub(crate) async fn api(
 /// them is taken, not refused with `unknownCapability`: some clients (the `jmap-client` crate)
 /// name every capability they know in every request; their methods are `unknownMethod`. A
 /// capability outside the registry is still `unknownCapability` (RFC 8620 §3.6.1).
-const REGISTERED_NOT_SERVED: [&str; 10] = [
-    "urn:ietf:params:jmap:submission",
+const REGISTERED_NOT_SERVED: [&str; 9] = [
     "urn:ietf:params:jmap:websocket",
     "urn:ietf:params:jmap:mdn",
     "urn:ietf:params:jmap:smimeverify",
@@ -239,7 +268,18 @@ const REGISTERED_NOT_SERVED: [&str; 10] = [
 ];
 
 /// The methods served, with the capability each needs in `using` (RFC 8620 §3.3).
-const METHODS: [&str; 16] = [
+const METHODS: [&str; 27] = [
+    "Identity/get",
+    "Identity/changes",
+    "Identity/set",
+    "EmailSubmission/get",
+    "EmailSubmission/changes",
+    "EmailSubmission/query",
+    "EmailSubmission/set",
+    "SearchSnippet/get",
+    "Email/copy",
+    "Blob/copy",
+    "Email/parse",
     "VacationResponse/get",
     "VacationResponse/set",
     "Email/queryChanges",
@@ -258,8 +298,31 @@ const METHODS: [&str; 16] = [
     "Thread/changes",
 ];
 
-/// One method call, answered: its response (or an error) under the same call id.
-async fn dispatch(call: &Call<'_>, invocation: Invocation) -> Invocation {
+/// One method call, answered: its response (or an error) under the same call id, and the
+/// response of an implicit call it made (EmailSubmission/set's Email/set, RFC 8621 §7.5).
+async fn dispatch(call: &Call<'_>, invocation: Invocation) -> Vec<Invocation> {
+    let Invocation {
+        name,
+        arguments,
+        call_id,
+    } = invocation;
+    if name == "EmailSubmission/set" && call.using.iter().any(|c| c == SUBMISSION) {
+        return match submission::set(call, arguments).await {
+            Ok((first, second)) => {
+                let mut out = vec![respond(&name, call_id.clone(), Ok(first))];
+                if let Some(second) = second {
+                    out.push(respond("Email/set", call_id, Ok(second)));
+                }
+                out
+            }
+            Err(error) => vec![error.into_invocation(call_id)],
+        };
+    }
+    vec![dispatch_one(call, Invocation::new(name, arguments, call_id)).await]
+}
+
+/// One method call with one response.
+async fn dispatch_one(call: &Call<'_>, invocation: Invocation) -> Invocation {
     let Invocation {
         name,
         arguments,
@@ -268,6 +331,7 @@ async fn dispatch(call: &Call<'_>, invocation: Invocation) -> Invocation {
     let mail = call.using.iter().any(|c| c == MAIL);
     let quota = call.using.iter().any(|c| c == QUOTA);
     let vacation = call.using.iter().any(|c| c == VACATION_RESPONSE);
+    let submission = call.using.iter().any(|c| c == SUBMISSION);
     let method: Option<MethodFn> = match name.as_str() {
         // RFC 8620 §4.1: the arguments, unchanged.
         "Core/echo" => return Invocation::new(name, arguments, call_id),
@@ -285,11 +349,21 @@ async fn dispatch(call: &Call<'_>, invocation: Invocation) -> Invocation {
         "Mailbox/changes" if mail => Some(mailbox::changes),
         "Email/query" if mail => Some(query::query),
         "Email/get" if mail => Some(email::get),
+        "Email/parse" if mail => Some(parse::parse),
+        "SearchSnippet/get" if mail => Some(snippet::get),
+        "Email/copy" if mail => Some(copy::emails),
+        "Blob/copy" => Some(copy::blobs),
         "Email/changes" if mail => Some(changes::emails),
         "Thread/get" if mail => Some(email::threads),
         "Thread/changes" if mail => Some(changes::threads),
         "Email/queryChanges" if mail => Some(quota::query_changes),
         "Quota/get" if quota => Some(quota::get),
+        "Identity/get" if submission => Some(submission::identities),
+        "Identity/changes" if submission => Some(submission::identity_changes),
+        "Identity/set" if submission => Some(submission::set_identities),
+        "EmailSubmission/get" if submission => Some(submission::get),
+        "EmailSubmission/changes" if submission => Some(submission::changes),
+        "EmailSubmission/query" if submission => Some(submission::query),
         "VacationResponse/get" if vacation => Some(vacation::get),
         "Quota/changes" if quota => Some(quota::changes),
         _ => None,

@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 const MAX_QUERY_LIMIT: u64 = 1000;
 
 /// A filter condition served (RFC 8621 §4.4.1).
-enum Condition {
+pub(crate) enum Condition {
     InMailbox(i64),
     Before(i64),
     After(i64),
@@ -147,7 +147,8 @@ fn by_date(
     }))
 }
 
-fn condition(map: &Map<String, Value>) -> Result<Condition, MethodError> {
+/// One filter condition (RFC 8621 §4.4.1), as served.
+pub(crate) fn condition(map: &Map<String, Value>) -> Result<Condition, MethodError> {
     let mut found = None;
     for (name, value) in map {
         let parsed = match name.as_str() {

@@ -1,13 +1,15 @@
-//! Email/set (RFC 8621 §4.6): changing keywords and mailboxes, destroying.
+//! Email/set (RFC 8621 §4.6): creating, changing keywords and mailboxes, destroying.
 //!
 //! An update is a patch (RFC 8620 §5.3) of `keywords` and `mailboxIds`, whole or one entry at
 //! a time (`keywords/$seen`); every other property of an email is immutable. It is carried out
 //! with the operations IMAP uses, so both protocols see one change log: keywords as a flag
 //! change (flags are the email's, whatever mailbox the change goes through), a mailbox added as
 //! a MOVE or COPY (the email keeps its id), one taken away as an expunge of that copy.
-//! Destroying takes the email out of every mailbox. Creating emails (drafts) is not served yet.
+//! Destroying takes the email out of every mailbox. Creating (drafts) is `create`'s; an update or
+//! destroy may name an email created earlier in the request (`#creationId`).
 
 use super::call::{Call, number_of, store_error, to_json};
+use super::create::create;
 use super::email::keywords;
 use kantor_jmap_proto::method::{PatchObject, SetRequest, SetResponse};
 use kantor_jmap_proto::{IdRef, MethodError, SetError, SetErrorType};
@@ -38,12 +40,18 @@ pub(crate) async fn set(
         .map(|m| m.id)
         .collect();
     let mut outcome = Vec::new();
-    for (creation, _) in request.create.unwrap_or_default() {
-        outcome.push(Outcome::NotCreated(
-            creation,
-            SetError::new(SetErrorType::Forbidden)
-                .with_description("Creating emails over JMAP is not served yet."),
-        ));
+    for (creation, object) in request.create.unwrap_or_default() {
+        outcome.push(match create(call, account, &mailboxes, &object).await {
+            Ok(Value::Object(created)) => {
+                if let Some(id) = created.get("id").and_then(Value::as_str) {
+                    let id = kantor_jmap_proto::Id::new(id).expect("an email id is an Id");
+                    call.created().insert(creation.clone(), id);
+                }
+                Outcome::Created(creation, created)
+            }
+            Ok(_) => Outcome::NotCreated(creation, SetError::new(SetErrorType::Forbidden)),
+            Err(error) => Outcome::NotCreated(creation, error),
+        });
     }
     for (id, patch) in request.update.unwrap_or_default() {
         let result = match email(call, account, &id) {
@@ -68,12 +76,19 @@ pub(crate) async fn set(
     let mut response = SetResponse::new(request.account_id, Some(old_state), call.state()?);
     for result in outcome {
         match result {
+            Outcome::Created(id, created) => response.add_created(id, created),
             Outcome::NotCreated(id, e) => response.add_not_created(id, e),
-            Outcome::Updated(IdRef::Id(id)) => response.add_updated(id, None),
-            Outcome::Updated(_) => {}
+            Outcome::Updated(id) => {
+                if let Some(id) = call.resolve(&id) {
+                    response.add_updated(id, None);
+                }
+            }
             Outcome::NotUpdated(id, e) => response.add_not_updated(id, e),
-            Outcome::Destroyed(IdRef::Id(id)) => response.add_destroyed(id),
-            Outcome::Destroyed(_) => {}
+            Outcome::Destroyed(id) => {
+                if let Some(id) = call.resolve(&id) {
+                    response.add_destroyed(id);
+                }
+            }
             Outcome::NotDestroyed(id, e) => response.add_not_destroyed(id, e),
         }
     }
@@ -81,6 +96,7 @@ pub(crate) async fn set(
 }
 
 enum Outcome {
+    Created(kantor_jmap_proto::Id, Map<String, Value>),
     NotCreated(kantor_jmap_proto::Id, SetError),
     Updated(IdRef),
     NotUpdated(IdRef, SetError),
@@ -90,10 +106,10 @@ enum Outcome {
 
 /// The email an id names, if the account has it (and it is not destroyed).
 fn email(call: &Call<'_>, account: AccountId, id: &IdRef) -> Result<EmailRecord, SetError> {
-    let IdRef::Id(id) = id else {
-        return Err(SetError::not_found().with_description("No email was created in this call."));
+    let Some(id) = call.resolve(id) else {
+        return Err(SetError::not_found().with_description("No email was created by that id."));
     };
-    let number = number_of(id, 'M').ok_or_else(SetError::not_found)?;
+    let number = number_of(&id, 'M').ok_or_else(SetError::not_found)?;
     let records = call
         .mail
         .emails(account, &[number])
@@ -192,7 +208,7 @@ pub(crate) fn flags_and_keywords(value: &Value) -> Result<(Flags, Vec<String>), 
 }
 
 /// The mailboxes of a patched `mailboxIds` value: at least one, each of the account.
-fn mailbox_set(
+pub(crate) fn mailbox_set(
     value: &Value,
     mailboxes: &BTreeSet<MailboxId>,
 ) -> Result<BTreeSet<MailboxId>, SetError> {

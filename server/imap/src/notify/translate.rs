@@ -104,7 +104,10 @@ pub(crate) fn translate(
                 let notice = mailbox_updated(config, known, change.object_id, current);
                 notices.extend(notice.filter(|_| report));
             }
-            ObjectKind::Subscription | ObjectKind::Account | ObjectKind::Thread => {}
+            ObjectKind::Subscription
+            | ObjectKind::Account
+            | ObjectKind::Thread
+            | ObjectKind::EmailSubmission => {}
         }
     }
     notices

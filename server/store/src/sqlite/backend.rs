@@ -359,6 +359,23 @@ impl MailBackend for SqliteBackend {
         self.vacation(actor, account_id)
     }
 
+    fn record_submission(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        submission: crate::EmailSubmission,
+    ) -> BoxFuture<'_, Result<i64>> {
+        Box::pin(self.record_submission(actor, account_id, submission))
+    }
+
+    fn submissions(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+    ) -> Result<Vec<crate::EmailSubmission>> {
+        self.submissions(actor, account_id)
+    }
+
     fn set_vacation(
         &self,
         actor: Actor,

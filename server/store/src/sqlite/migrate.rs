@@ -81,6 +81,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0015_vacation",
         include_str!("../../../../schema/0015_vacation.sql"),
     ),
+    (
+        16,
+        "0016_email_submissions",
+        include_str!("../../../../schema/0016_email_submissions.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet recorded. Safe to run concurrently from several processes:

@@ -37,6 +37,7 @@ mod messages;
 mod migrate;
 mod queue;
 mod sort_keys;
+mod submissions;
 mod subscriptions;
 #[cfg(test)]
 mod tests;

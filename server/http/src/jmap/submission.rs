@@ -1,0 +1,546 @@
+//! Sending (RFC 8621 §6-§7): Identity/get and /changes, and EmailSubmission/get, /changes,
+//! /query and /set.
+//!
+//! A user has one identity, their own address (aliases and send-as rights come from the
+//! directory; Identity/set is refused: identities are the administrator's). A submission
+//! checks the email's From and the envelope's MAIL FROM against what the user may send as
+//! (the directory decides, as for SMTP submission), takes the Bcc field out, delivers to local
+//! recipients and queues remote ones (both durable before the answer), then records it in the
+//! change log. Sending is immediate: every submission's `undoStatus` is `final`.
+
+use super::call::{Call, email_id, number_of, store_error, thread_id, to_json, utc_date};
+use kantor_directory::{Address, Recipient};
+use kantor_jmap_proto::method::{Arguments, GetRequest, GetResponse, QueryRequest, SetRequest};
+use kantor_jmap_proto::method::{ChangesRequest, ChangesResponse, QueryResponse, SetResponse};
+use kantor_jmap_proto::{Id, IdRef, MethodError, SetError, SetErrorType};
+use kantor_store::changes::ObjectKind;
+use kantor_store::{
+    AccountId, BlobRef, EmailSubmission, Flags, IncomingMessage, OutgoingMessage, QueueRecipient,
+    QuotaRule,
+};
+use serde_json::{Map, Value, json};
+
+/// Most recipients of one submission.
+const MAX_RECIPIENTS: usize = 100;
+
+/// The user's identity id.
+fn identity_id(account: AccountId) -> Id {
+    Id::new(format!("I{account}")).expect("a letter and digits are an Id")
+}
+
+/// Identity/get (RFC 8621 §6.1).
+pub(crate) fn identities(
+    call: &Call<'_>,
+    arguments: Map<String, Value>,
+) -> Result<Value, MethodError> {
+    let request = GetRequest::parse(arguments, call.limits)?;
+    let account = call.account(&request.account_id)?;
+    let own = identity_id(account);
+    let identity = json!({
+        "id": own, "name": "", "email": call.account.address(), "replyTo": null, "bcc": null,
+        "textSignature": "", "htmlSignature": "", "mayDelete": false,
+    });
+    let (mut list, mut not_found) = (Vec::new(), Vec::new());
+    match request.ids {
+        None => list.push(identity),
+        Some(ids) => {
+            for id in ids {
+                match id == own {
+                    true if list.is_empty() => list.push(identity.clone()),
+                    true => {}
+                    false => not_found.push(id),
+                }
+            }
+        }
+    }
+    let list = list
+        .into_iter()
+        .map(|i| select(i, request.properties.as_deref()))
+        .collect();
+    to_json(&GetResponse {
+        account_id: request.account_id,
+        state: call.state()?,
+        list,
+        not_found,
+    })
+}
+
+/// Only the properties asked for (and `id`).
+fn select(object: Value, properties: Option<&[String]>) -> Map<String, Value> {
+    let Value::Object(map) = object else {
+        return Map::new();
+    };
+    match properties {
+        None => map,
+        Some(wanted) => map
+            .into_iter()
+            .filter(|(k, _)| k == "id" || wanted.iter().any(|w| w == k))
+            .collect(),
+    }
+}
+
+/// Identity/changes: the identity never changes; the state moves with the account.
+pub(crate) fn identity_changes(
+    call: &Call<'_>,
+    arguments: Map<String, Value>,
+) -> Result<Value, MethodError> {
+    let request = ChangesRequest::parse(arguments)?;
+    call.account(&request.account_id)?;
+    super::call::since(&request)?;
+    to_json(&ChangesResponse {
+        account_id: request.account_id,
+        old_state: request.since_state,
+        new_state: call.state()?,
+        has_more_changes: false,
+        created: Vec::new(),
+        updated: Vec::new(),
+        destroyed: Vec::new(),
+    })
+}
+
+/// Identity/set: identities come from the directory.
+pub(crate) fn set_identities(
+    call: &Call<'_>,
+    arguments: Map<String, Value>,
+) -> Result<Value, MethodError> {
+    let request = SetRequest::parse(arguments, call.limits)?;
+    call.account(&request.account_id)?;
+    let state = call.state_unless_changed(request.if_in_state.as_deref())?;
+    let refused = || {
+        SetError::new(SetErrorType::Forbidden)
+            .with_description("Identities are the addresses the administrator gave this user.")
+    };
+    let mut response = SetResponse::new(request.account_id, Some(state.clone()), state);
+    for (creation, _) in request.create.unwrap_or_default() {
+        response.add_not_created(creation, refused());
+    }
+    for (id, _) in request.update.unwrap_or_default() {
+        response.add_not_updated(id, refused());
+    }
+    for id in request.destroy.unwrap_or_default() {
+        response.add_not_destroyed(id, refused());
+    }
+    to_json(&response)
+}
+
+/// An EmailSubmission object (RFC 8621 §7).
+fn submission_object(s: &EmailSubmission) -> Value {
+    json!({
+        "id": format!("S{}", s.id),
+        "identityId": s.identity_id,
+        "emailId": email_id(s.email_id),
+        "threadId": thread_id(s.thread_id),
+        "envelope": serde_json::from_str::<Value>(&s.envelope).unwrap_or(Value::Null),
+        "sendAt": utc_date(Some(s.send_at)),
+        "undoStatus": "final",
+        "deliveryStatus": null,
+        "dsnBlobIds": [],
+        "mdnBlobIds": [],
+    })
+}
+
+/// EmailSubmission/get (§7.1).
+pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Value, MethodError> {
+    let request = GetRequest::parse(arguments, call.limits)?;
+    let account = call.account(&request.account_id)?;
+    let all = call.mail.submissions(account).map_err(store_error)?;
+    let (mut list, mut not_found) = (Vec::new(), Vec::new());
+    match &request.ids {
+        None => list.extend(all.iter().map(submission_object)),
+        Some(ids) => {
+            for id in ids {
+                match all.iter().find(|s| number_of(id, 'S') == Some(s.id)) {
+                    Some(s) => list.push(submission_object(s)),
+                    None => not_found.push(id.clone()),
+                }
+            }
+        }
+    }
+    let list = list
+        .into_iter()
+        .map(|o| select(o, request.properties.as_deref()))
+        .collect();
+    to_json(&GetResponse {
+        account_id: request.account_id,
+        state: call.state()?,
+        list,
+        not_found,
+    })
+}
+
+/// EmailSubmission/changes (§7.2): submissions are only ever created here.
+pub(crate) fn changes(
+    call: &Call<'_>,
+    arguments: Map<String, Value>,
+) -> Result<Value, MethodError> {
+    let request = ChangesRequest::parse(arguments)?;
+    let account = call.account(&request.account_id)?;
+    let (since, max) = super::call::since(&request)?;
+    let page = call
+        .mail
+        .changes_page(account, since, max, &[ObjectKind::EmailSubmission])
+        .map_err(store_error)?;
+    let created = page
+        .changes
+        .iter()
+        .map(|c| Id::new(format!("S{}", c.object_id)).expect("an Id"))
+        .collect();
+    to_json(&ChangesResponse {
+        account_id: request.account_id,
+        old_state: request.since_state,
+        new_state: page.until.max(since).to_string(),
+        has_more_changes: page.has_more,
+        created,
+        updated: Vec::new(),
+        destroyed: Vec::new(),
+    })
+}
+
+/// EmailSubmission/query (§7.3): filtered by email, thread, identity, undo status and date,
+/// sorted by `sentAt` (`sendAt`), `emailId` or `threadId`.
+pub(crate) fn query(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Value, MethodError> {
+    let request = QueryRequest::parse(arguments)?;
+    let account = call.account(&request.account_id)?;
+    let filter = request.parse_filter(|c| Ok(c.clone()))?;
+    let mut all = call.mail.submissions(account).map_err(store_error)?;
+    if let Some(filter) = &filter {
+        all.retain(|s| filter.matches(&mut |c| matches(c, s)));
+    }
+    for c in request.sort.iter().flatten().rev() {
+        if !matches!(c.property.as_str(), "sentAt" | "emailId" | "threadId") {
+            return Err(MethodError::with_description(
+                kantor_jmap_proto::MethodErrorType::UnsupportedSort,
+                format!("EmailSubmission cannot be sorted by {:?}.", c.property),
+            ));
+        }
+        all.sort_by(|a, b| {
+            let order = match c.property.as_str() {
+                "emailId" => a.email_id.cmp(&b.email_id),
+                "threadId" => a.thread_id.cmp(&b.thread_id),
+                _ => a.send_at.cmp(&b.send_at),
+            };
+            if c.is_ascending {
+                order
+            } else {
+                order.reverse()
+            }
+        });
+    }
+    let ids: Vec<Id> = all
+        .iter()
+        .map(|s| Id::new(format!("S{}", s.id)).expect("an Id"))
+        .collect();
+    let window = request.window(&ids, None)?;
+    to_json(&QueryResponse {
+        account_id: request.account_id,
+        query_state: call.state()?,
+        can_calculate_changes: false,
+        position: window.position,
+        ids: ids[window.start..window.end].to_vec(),
+        total: request.calculate_total.then_some(ids.len() as u64),
+        limit: window.limit,
+    })
+}
+
+/// One EmailSubmission filter condition (§7.3); an unknown property matches nothing.
+fn matches(condition: &Map<String, Value>, s: &EmailSubmission) -> bool {
+    let listed = |value: &Value, id: String| {
+        value
+            .as_array()
+            .is_some_and(|l| l.iter().any(|v| v.as_str() == Some(&id)))
+    };
+    let date = |v: &Value| {
+        v.as_str()
+            .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
+            .map(|d| d.timestamp())
+    };
+    condition.iter().all(|(name, value)| match name.as_str() {
+        "identityIds" => listed(value, s.identity_id.clone()),
+        "emailIds" => listed(value, email_id(s.email_id).to_string()),
+        "threadIds" => listed(value, thread_id(s.thread_id).to_string()),
+        "undoStatus" => value == "final",
+        "before" => date(value).is_some_and(|d| s.send_at < d),
+        "after" => date(value).is_some_and(|d| s.send_at >= d),
+        _ => false,
+    })
+}
+
+/// EmailSubmission/set (§7.5): creates send; then the implicit Email/set of
+/// `onSuccessUpdateEmail` and `onSuccessDestroyEmail`, whose response follows (its arguments
+/// are the second value).
+pub(crate) async fn set(
+    call: &Call<'_>,
+    arguments: Map<String, Value>,
+) -> Result<(Value, Option<Value>), MethodError> {
+    let mut args = Arguments::new(arguments);
+    let request = SetRequest::from_arguments(&mut args, call.limits)?;
+    let update_email: Option<Map<String, Value>> = args.optional("onSuccessUpdateEmail")?;
+    let destroy_email: Option<Vec<String>> = args.optional("onSuccessDestroyEmail")?;
+    args.finish()?;
+    let account = call.account(&request.account_id)?;
+    let old_state = call.state_unless_changed(request.if_in_state.as_deref())?;
+    let mut response = SetResponse::new(request.account_id.clone(), Some(old_state), "");
+    // Submission ids (and creation ids) to the emails they sent.
+    let mut sent: Vec<(String, Id)> = Vec::new();
+    for (creation, object) in request.create.unwrap_or_default() {
+        match send(call, account, &object).await {
+            Ok(submission) => {
+                let id = Id::new(format!("S{}", submission.id)).expect("an Id");
+                sent.push((format!("#{creation}"), email_id(submission.email_id)));
+                sent.push((id.to_string(), email_id(submission.email_id)));
+                call.created().insert(creation.clone(), id.clone());
+                let mut created = Map::new();
+                created.insert("id".into(), json!(id));
+                created.insert("threadId".into(), json!(thread_id(submission.thread_id)));
+                created.insert("sendAt".into(), utc_date(Some(submission.send_at)));
+                created.insert("undoStatus".into(), json!("final"));
+                response.add_created(creation, created);
+            }
+            Err(error) => response.add_not_created(creation, error),
+        }
+    }
+    for (id, _) in request.update.unwrap_or_default() {
+        response.add_not_updated(
+            id,
+            SetError::new(SetErrorType::CannotUnsend)
+                .with_description("Sent at once: nothing to cancel."),
+        );
+    }
+    for id in request.destroy.unwrap_or_default() {
+        response.add_not_destroyed(
+            id,
+            SetError::new(SetErrorType::Forbidden)
+                .with_description("The record of a sent message stays."),
+        );
+    }
+    response.new_state = call.state()?;
+    let first = to_json(&response)?;
+    let email_of = |key: &str| sent.iter().find(|(k, _)| k == key).map(|(_, e)| e.clone());
+    let mut update = Map::new();
+    for (key, patch) in update_email.unwrap_or_default() {
+        if let Some(email) = email_of(&key) {
+            update.insert(email.to_string(), patch);
+        }
+    }
+    let destroy: Vec<Id> = destroy_email
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|k| email_of(k))
+        .collect();
+    if update.is_empty() && destroy.is_empty() {
+        return Ok((first, None));
+    }
+    let mut implicit = Map::new();
+    implicit.insert("accountId".into(), json!(request.account_id));
+    if !update.is_empty() {
+        implicit.insert("update".into(), Value::Object(update));
+    }
+    if !destroy.is_empty() {
+        implicit.insert("destroy".into(), json!(destroy));
+    }
+    let second = super::set::set(call, implicit).await?;
+    Ok((first, Some(second)))
+}
+
+/// Sends one email as the creation asks; the recorded submission.
+async fn send(
+    call: &Call<'_>,
+    account: AccountId,
+    object: &Map<String, Value>,
+) -> Result<EmailSubmission, SetError> {
+    let invalid =
+        |p: &str, why: &str| SetError::invalid_properties([p]).with_description(why.to_string());
+    if let Some(p) = object
+        .keys()
+        .find(|k| !["identityId", "emailId", "envelope"].contains(&k.as_str()))
+    {
+        return Err(invalid(
+            p,
+            "Not a property a client sets on an EmailSubmission.",
+        ));
+    }
+    let identity = object
+        .get("identityId")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if identity != identity_id(account).as_str() {
+        return Err(invalid("identityId", "Not an identity of this account."));
+    }
+    let email = object
+        .get("emailId")
+        .and_then(Value::as_str)
+        .and_then(|s| IdRef::parse(s).ok())
+        .and_then(|r| call.resolve(&r))
+        .and_then(|id| number_of(&id, 'M'))
+        .and_then(|n| {
+            call.mail
+                .emails(account, &[n])
+                .ok()?
+                .into_iter()
+                .flatten()
+                .find(|r| !r.destroyed)
+        })
+        .ok_or_else(|| invalid("emailId", "No such email."))?;
+    let raw = call
+        .mail
+        .read_blob(&email.blob)
+        .map_err(|e| SetError::new(SetErrorType::InvalidEmail).with_description(e.to_string()))?;
+    let fields_of = |raw: &[u8], name: &str| -> Vec<String> {
+        let root = kantor_message::mime::parse_header(raw);
+        let fields = root.fields(raw);
+        fields
+            .iter()
+            .filter(|f| f.is(name))
+            .flat_map(|f| kantor_message::address::parse_list(&f.text()))
+            .flat_map(|a| match a {
+                kantor_message::address::Address::Mailbox(m) => vec![m],
+                kantor_message::address::Address::Group { members, .. } => members,
+            })
+            .filter_map(|m| Some(format!("{}@{}", m.local?, m.domain?)))
+            .collect()
+    };
+    let may_send = |address: &str| {
+        Address::parse(address).ok().is_some_and(|a| {
+            call.directory
+                .may_send_as(call.account, &a)
+                .unwrap_or(false)
+        })
+    };
+    let from = fields_of(&raw, "From");
+    if from.is_empty() || !from.iter().all(|a| may_send(a)) {
+        return Err(SetError::new(SetErrorType::ForbiddenFrom)
+            .with_description("The email's From must be addresses this user may send as."));
+    }
+    let (mail_from, rcpt_to) = match object.get("envelope").filter(|e| !e.is_null()) {
+        Some(envelope) => {
+            let address = |v: &Value| v["email"].as_str().map(str::to_string);
+            let mail_from = address(&envelope["mailFrom"])
+                .ok_or_else(|| invalid("envelope", "mailFrom is an Address."))?;
+            let rcpt_to = envelope["rcptTo"]
+                .as_array()
+                .ok_or_else(|| invalid("envelope", "rcptTo is a list of Addresses."))?
+                .iter()
+                .map(address)
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| invalid("envelope", "rcptTo is a list of Addresses."))?;
+            (mail_from, rcpt_to)
+        }
+        None => {
+            let sender = fields_of(&raw, "Sender");
+            let mail_from = sender
+                .first()
+                .or(from.first())
+                .cloned()
+                .unwrap_or_else(|| call.account.address());
+            let mut rcpt_to: Vec<String> = Vec::new();
+            for name in ["To", "Cc", "Bcc"] {
+                for a in fields_of(&raw, name) {
+                    if !rcpt_to.iter().any(|r| r.eq_ignore_ascii_case(&a)) {
+                        rcpt_to.push(a);
+                    }
+                }
+            }
+            (mail_from, rcpt_to)
+        }
+    };
+    if !may_send(&mail_from) {
+        return Err(
+            SetError::new(SetErrorType::ForbiddenMailFrom).with_description(format!(
+                "{mail_from} is not an address this user may send as."
+            )),
+        );
+    }
+    if rcpt_to.is_empty() {
+        return Err(SetError::new(SetErrorType::NoRecipients));
+    }
+    if rcpt_to.len() > MAX_RECIPIENTS {
+        return Err(SetError::new(SetErrorType::TooManyRecipients)
+            .with_description(format!("At most {MAX_RECIPIENTS} recipients.")));
+    }
+    let (mut local, mut remote, mut refused) = (Vec::new(), Vec::new(), Vec::new());
+    for rcpt in &rcpt_to {
+        match Address::parse(rcpt).map(|a| call.directory.resolve(&a)) {
+            Ok(Ok(Recipient::Local(accounts))) => local.extend(accounts),
+            Ok(Ok(Recipient::Remote)) => remote.push(QueueRecipient {
+                address: rcpt.clone(),
+                notify: None,
+                orcpt: None,
+            }),
+            _ => refused.push(rcpt.clone()),
+        }
+    }
+    if !refused.is_empty() {
+        return Err(SetError::invalid_recipients(refused));
+    }
+    local.sort_unstable();
+    local.dedup();
+    let blob = BlobRef::new(without_bcc(&raw));
+    let store = call.directory.store();
+    let now = chrono::Utc::now().timestamp();
+    let fail = |e: kantor_store::StoreError| {
+        SetError::new(SetErrorType::Forbidden).with_description(e.to_string())
+    };
+    if !local.is_empty() {
+        store
+            .deliver(IncomingMessage {
+                blob: blob.clone(),
+                recipients: local,
+                flags: Flags::default(),
+                internal_date: now,
+                quota: QuotaRule::SkipFull,
+            })
+            .await
+            .map_err(fail)?;
+    }
+    if !remote.is_empty() {
+        store
+            .enqueue(OutgoingMessage {
+                blob,
+                account_id: Some(account),
+                mail_from: mail_from.clone(),
+                recipients: remote,
+                envid: None,
+                ret: None,
+            })
+            .await
+            .map_err(fail)?;
+    }
+    let envelope = json!({
+        "mailFrom": {"email": mail_from, "parameters": null},
+        "rcptTo": rcpt_to.iter().map(|r| json!({"email": r, "parameters": null})).collect::<Vec<_>>(),
+    });
+    let mut submission = EmailSubmission {
+        id: 0,
+        identity_id: identity.to_string(),
+        email_id: email.id,
+        thread_id: email.thread_id,
+        envelope: envelope.to_string(),
+        send_at: now,
+    };
+    submission.id = call
+        .mail
+        .record_submission(account, submission.clone())
+        .await
+        .map_err(fail)?;
+    Ok(submission)
+}
+
+/// The message without its Bcc fields (RFC 5322 §3.6.3: recipients do not see them).
+fn without_bcc(raw: &[u8]) -> Vec<u8> {
+    let root = kantor_message::mime::parse_header(raw);
+    let fields = root.fields(raw);
+    if !fields.iter().any(|f| f.is("Bcc")) {
+        return raw.to_vec();
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let mut end = 0;
+    for field in &fields {
+        let start = field.raw.as_ptr() as usize - raw.as_ptr() as usize;
+        end = start + field.raw.len();
+        if !field.is("Bcc") {
+            out.extend_from_slice(field.raw);
+        }
+    }
+    out.extend_from_slice(&raw[end..]);
+    out
+}
