@@ -8,6 +8,7 @@ use axum::body::Body;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
+use kantor_net::ConnectionGuard;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
@@ -20,11 +21,25 @@ use tokio::net::TcpStream;
 use tokio::time::Sleep;
 use tower::ServiceExt;
 
-pub(crate) async fn run(tcp: TcpStream, peer: SocketAddr, secure: bool, ctx: Arc<HttpContext>) {
+/// A connection's slot of the listener's limit, in every request's extensions, so that a
+/// connection upgraded to WebSocket keeps it after hyper lets go of it.
+#[derive(Clone)]
+pub(crate) struct ConnectionSlot(#[allow(dead_code)] pub Arc<ConnectionGuard>);
+
+pub(crate) async fn run(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    secure: bool,
+    ctx: Arc<HttpContext>,
+    slot: Arc<ConnectionGuard>,
+) {
     let router = routes::router(ctx.clone(), secure);
     let request_timeout = Duration::from_secs(ctx.config.request_timeout_secs);
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(Peer(peer));
+        request
+            .extensions_mut()
+            .insert(ConnectionSlot(slot.clone()));
         let router = router.clone();
         async move {
             let response =

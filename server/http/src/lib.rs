@@ -9,7 +9,8 @@
 //! - `auth`: HTTP Basic (RFC 7617) with the account's address and password, through the
 //!   directory's throttled login, with a cache of recent verifications so that a client sending
 //!   its password with every request does not pay a password hash each time.
-//! - `jmap`: the JMAP session resource and API endpoint.
+//! - `jmap`: the JMAP session resource, API endpoint, push (EventSource and WebSocket, RFC
+//!   8887), uploads and downloads, with the concurrency limits per account.
 
 mod auth;
 mod conn;
@@ -37,8 +38,11 @@ pub struct HttpContext {
     /// The `https` listener's port, for redirects from plain HTTP (None: not listening).
     pub https_port: Option<u16>,
     credentials: Credentials,
-    /// Slots of uploads being received at once (JMAP upload).
-    uploads: tokio::sync::Semaphore,
+    /// Slots of uploads being received at once, server-wide (JMAP upload).
+    uploads: Arc<tokio::sync::Semaphore>,
+    /// Per account: API requests (HTTP and WebSocket) and uploads in progress (RFC 8620 §2).
+    request_slots: jmap::Slots,
+    upload_slots: jmap::Slots,
 }
 
 impl HttpContext {
@@ -60,7 +64,9 @@ impl HttpContext {
             config,
             https_port,
             credentials: Credentials::default(),
-            uploads: tokio::sync::Semaphore::new(jmap::MAX_CONCURRENT_UPLOADS),
+            uploads: Arc::new(tokio::sync::Semaphore::new(jmap::MAX_CONCURRENT_UPLOADS)),
+            request_slots: jmap::Slots::default(),
+            upload_slots: jmap::Slots::default(),
         }
     }
 }
@@ -74,8 +80,8 @@ pub async fn serve(listener: Listener, secure: bool, ctx: Arc<HttpContext>) {
                 let ctx = ctx.clone();
                 let span = tracing::info_span!("http", listener = name, %peer);
                 async move {
-                    conn::run(tcp, peer, secure, ctx).await;
-                    drop(guard);
+                    // Held until the connection ends, upgraded ones included (WebSocket).
+                    conn::run(tcp, peer, secure, ctx, Arc::new(guard)).await;
                 }
                 .instrument(span)
             },

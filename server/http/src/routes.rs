@@ -2,7 +2,7 @@
 //!
 //! - `https` (and plain `http` when `[http] allow_plaintext_auth` is on): `/metrics`,
 //!   `/.well-known/jmap` (RFC 8620 §2.2: redirects to the session resource), `/jmap/session`,
-//!   `/jmap/api`, `/jmap/eventsource`, `/jmap/download/...`, `/jmap/upload/...`.
+//!   `/jmap/api`, `/jmap/eventsource`, `/jmap/ws` (RFC 8887), `/jmap/download/...`, `/jmap/upload/...`.
 //! - plain `http`: `/metrics`, and every other request redirected to HTTPS (RFC 9110 §15.4.9,
 //!   308 keeps the method), so no password travels in clear.
 
@@ -28,6 +28,7 @@ pub(crate) fn router(ctx: Arc<HttpContext>, secure: bool) -> Router {
             .route("/jmap/session", get(jmap::session))
             .route("/jmap/api", post(jmap::api))
             .route("/jmap/eventsource", get(jmap::eventsource))
+            .route("/jmap/ws", get(jmap::websocket))
             .route(
                 "/jmap/download/{account}/{blob}/{name}",
                 get(jmap::download),

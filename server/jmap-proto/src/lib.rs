@@ -11,6 +11,8 @@
 //! | [`error`] | [`MethodError`] / [`MethodErrorType`], [`SetError`] / [`SetErrorType`] | §3.6.2, §5.1 to §5.6 |
 //! | [`method`] | argument and response types of `/get`, `/changes`, `/set`, `/copy`, `/query`, `/queryChanges`; [`method::PatchObject`]; filters and comparators | §5 |
 //! | [`session`] | [`Session`], [`Account`], [`CoreCapability`], and [`CoreLimits`], the one source of the limits | §2 |
+//! | [`push`] | [`StateChange`], what every push channel sends | §7.1 |
+//! | [`websocket`] | JMAP over WebSocket (RFC 8887): client messages read, answers and pushes written | RFC 8887 §4 |
 //!
 //! A server handles a POST to the API URL like this:
 //!
@@ -30,12 +32,15 @@
 pub mod error;
 pub mod id;
 pub mod method;
+pub mod push;
 pub mod reference;
 pub mod request;
 pub mod session;
+pub mod websocket;
 
 pub use error::{MethodError, MethodErrorType, SetError, SetErrorType};
 pub use id::{Id, IdError, IdRef, Int, UnsignedInt};
+pub use push::StateChange;
 pub use reference::{ResultReference, resolve_result_references};
 pub use request::{Invocation, Request, RequestError, RequestLimits, Response, parse_request};
 pub use session::{Account, CoreCapability, CoreLimits, Session};

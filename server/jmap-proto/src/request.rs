@@ -304,6 +304,12 @@ impl Serialize for RequestError {
 /// Parses and checks an API request body (RFC 8620 §3.3, §3.6.1); see the
 /// module documentation for the order of the checks.
 pub fn parse_request(body: &[u8], limits: &RequestLimits) -> Result<Request, RequestError> {
+    check_size(body, limits)?;
+    request_from_value(parse_i_json(body)?, limits)
+}
+
+/// `limit` / `maxSizeRequest` for a body over the limit.
+pub(crate) fn check_size(body: &[u8], limits: &RequestLimits) -> Result<(), RequestError> {
     if u64::try_from(body.len()).map_or(true, |n| n > limits.max_size_request) {
         return Err(RequestError::limit(
             limit::MAX_SIZE_REQUEST,
@@ -314,7 +320,15 @@ pub fn parse_request(body: &[u8], limits: &RequestLimits) -> Result<Request, Req
             ),
         ));
     }
-    let value = parse_i_json(body)?;
+    Ok(())
+}
+
+/// The checks of [`parse_request`] after the size and I-JSON ones, on a parsed body (a
+/// WebSocket message is parsed once for its `@type`, RFC 8887 §4.3).
+pub(crate) fn request_from_value(
+    value: Value,
+    limits: &RequestLimits,
+) -> Result<Request, RequestError> {
     let Value::Object(mut top) = value else {
         return Err(RequestError::not_request(format!(
             "The request is a JSON {}; a Request is an object with \"using\" and \"methodCalls\".",
@@ -484,7 +498,7 @@ pub(crate) fn kind(v: &Value) -> &'static str {
 }
 
 /// Parses I-JSON (RFC 7493) into a `Value`, as `notJSON` on failure.
-fn parse_i_json(body: &[u8]) -> Result<Value, RequestError> {
+pub(crate) fn parse_i_json(body: &[u8]) -> Result<Value, RequestError> {
     let text = std::str::from_utf8(body).map_err(|e| {
         RequestError::not_json(format!(
             "The request body is not UTF-8 (invalid octet at offset {}); JMAP requests are UTF-8 JSON.",

@@ -18,15 +18,21 @@
 //! - `set`: Email/set (create, keywords, mailboxes, destroy); `import`: Email/import;
 //! - `quota`: Quota/get and /changes (RFC 9425), Email/queryChanges;
 //! - `vacation`: VacationResponse/get and /set (RFC 8621 §8), stored;
-//! - `push`: EventSource push of state changes (RFC 8620 §7.3);
+//! - `request`: a Request answered, for the API endpoint (§3.3) and WebSocket alike;
+//! - `limits`: `maxConcurrentRequests` and `maxConcurrentUpload` per account (§2, §3.6.1);
+//! - `push`: push of state changes from the change log (§7), and EventSource (§7.3);
+//! - `ws`: JMAP over WebSocket (RFC 8887): requests and push on one connection;
 //! - `download`: a message or one of its parts (RFC 8620 §6.2); `upload`: blobs (§6.1).
 //!
 //! `Core/echo` is answered here (§4.1). Creation ids (`#draft`) resolve across the calls of a
 //! request (RFC 8620 §5.3); EmailSubmission/set may answer twice (its implicit Email/set).
 
 pub(crate) use download::download;
+pub(crate) use limits::Slots;
 pub(crate) use push::eventsource;
+pub(crate) use request::api;
 pub(crate) use upload::{MAX_CONCURRENT_UPLOADS, MAX_SIZE_UPLOAD, upload};
+pub(crate) use ws::websocket;
 
 mod blob;
 mod body;
@@ -38,38 +44,34 @@ mod download;
 mod email;
 mod headers;
 mod import;
+mod limits;
 mod mailbox;
 mod mailbox_set;
 mod parse;
 mod push;
 mod query;
 mod quota;
+mod request;
 mod set;
 mod snippet;
 mod submission;
 mod upload;
 mod vacation;
+mod ws;
 
 use crate::HttpContext;
 use crate::auth::Authenticated;
 use crate::routes::status;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use call::{Call, account_id, respond};
-use kantor_jmap_proto::capability::{CORE, MAIL, QUOTA, SUBMISSION, VACATION_RESPONSE};
-use kantor_jmap_proto::resolve_result_references;
+use kantor_jmap_proto::capability::{CORE, MAIL, QUOTA, SUBMISSION, VACATION_RESPONSE, WEBSOCKET};
 use kantor_jmap_proto::session::{CoreCapability, CoreLimits, Session};
-use kantor_jmap_proto::{
-    Id, Invocation, MethodError, MethodErrorType, RequestError, RequestLimits,
-};
-use kantor_jmap_proto::{Response as JmapResponse, parse_request};
-use kantor_store::Actor;
+use kantor_jmap_proto::{Id, Invocation, MethodError, MethodErrorType, RequestLimits};
 use serde_json::Map;
 use serde_json::{Value, json};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::Arc;
 
 /// The limits advertised in the core capability and enforced by the API: the RFC's suggested
 /// minimums, with `maxSizeRequest` from `[http] max_request_bytes`.
@@ -114,6 +116,9 @@ pub(crate) async fn session(
     session
         .capabilities
         .insert(VACATION_RESPONSE.into(), json!({}));
+    session
+        .capabilities
+        .insert(WEBSOCKET.into(), ws::capability(&base));
     // RFC 8621 §1.3.1: the account's mail limits.
     let mail = json!({
         "maxMailboxesPerEmail": null,
@@ -174,89 +179,18 @@ fn session_state(account: &kantor_store::Account) -> String {
     digest.to_hex()[..16].to_string()
 }
 
-/// POST /jmap/api: a request of method calls (RFC 8620 §3.3), answered in order (§3.4).
-pub(crate) async fn api(
-    State(ctx): State<Arc<HttpContext>>,
-    Authenticated(account): Authenticated,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let json_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("application/json")
-        });
-    let core = core_limits(&ctx);
-    let limits = RequestLimits::new(
-        &core,
-        [CORE, MAIL, QUOTA, SUBMISSION, VACATION_RESPONSE]
-            .into_iter()
-            .chain(REGISTERED_NOT_SERVED),
-    );
-    let parsed = match json_type {
-        true => parse_request(&body, &limits),
-        false => Err(RequestError::not_request(
-            "The request's Content-Type must be application/json.",
-        )),
-    };
-    let request = match parsed {
-        Ok(request) => request,
-        Err(error) => {
-            let code = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            return json_response(code, &error.problem());
-        }
-    };
-    let context = Call {
-        mail: ctx.directory.store().mail(Actor::User(account.id)),
-        directory: &ctx.directory,
-        account: &account,
-        limits: &core,
-        using: &request.using,
-        hostname: &ctx.hostname,
-        created: Mutex::new(request.created_ids.clone().unwrap_or_default()),
-    };
-    let mut responses: Vec<Invocation> = Vec::with_capacity(request.method_calls.len());
-    for mut invocation in request.method_calls {
-        let started = Instant::now();
-        let name = invocation.name.clone();
-        // RFC 8620 §3.7: `#name` arguments take earlier results.
-        let response = match resolve_result_references(&responses, &mut invocation.arguments) {
-            Ok(()) => dispatch(&context, invocation).await,
-            Err(error) => vec![error.into_invocation(invocation.call_id)],
-        };
-        let known = METHODS.contains(&name.as_str());
-        let label = if known { name.as_str() } else { "unknown" };
-        kantor_metrics::metrics().jmap_call(label, started.elapsed());
-        for response in response {
-            context.record_created(&response);
-            responses.push(response);
-        }
-    }
-    let response = JmapResponse {
-        method_responses: responses,
-        created_ids: request
-            .created_ids
-            .map(|_| std::mem::take(&mut *context.created())),
-        session_state: session_state(&account),
-    };
-    match serde_json::to_value(&response) {
-        Ok(value) => json_response(StatusCode::OK, &value),
-        Err(_) => status(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Cannot encode the response.",
-        ),
-    }
+/// What `parse_request` checks a request against: the core limits, and the capabilities
+/// served and merely registered in `using`.
+fn request_limits(core: &CoreLimits) -> RequestLimits {
+    let served = [CORE, MAIL, QUOTA, SUBMISSION, VACATION_RESPONSE, WEBSOCKET];
+    RequestLimits::new(core, served.into_iter().chain(REGISTERED_NOT_SERVED))
 }
 
 /// Capabilities of the IANA JMAP registry this server does not serve (yet). A request naming
 /// them is taken, not refused with `unknownCapability`: some clients (the `jmap-client` crate)
 /// name every capability they know in every request; their methods are `unknownMethod`. A
 /// capability outside the registry is still `unknownCapability` (RFC 8620 §3.6.1).
-const REGISTERED_NOT_SERVED: [&str; 9] = [
-    "urn:ietf:params:jmap:websocket",
+const REGISTERED_NOT_SERVED: [&str; 8] = [
     "urn:ietf:params:jmap:mdn",
     "urn:ietf:params:jmap:smimeverify",
     "urn:ietf:params:jmap:blob",

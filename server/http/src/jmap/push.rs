@@ -1,11 +1,12 @@
-//! Push over EventSource (RFC 8620 §7.3): `GET /jmap/eventsource?types=…&closeafter=…&ping=…`
-//! answers a `text/event-stream` of StateChange events (§7.1), fed by the store's wake-up for
-//! the account: the one change log every protocol writes, so a delivery over SMTP, a flag set
-//! over IMAP or an Email/set all push within moments of their commit.
+//! Push (RFC 8620 §7), fed by the store's wake-up for the account: the one change log every
+//! protocol writes, so a delivery over SMTP, a flag set over IMAP or an Email/set all push
+//! within moments of their commit. [`Watch`] turns those wake-ups into StateChanges (§7.1) for
+//! both push channels: EventSource here and WebSocket (`ws.rs`, RFC 8887 §4.3.5).
 //!
-//! The stream opens with the current state, then sends one event per commit (several commits
-//! may arrive as one), a `ping` after `ping` seconds without one, and ends after the first
-//! state change when `closeafter=state`.
+//! EventSource (§7.3): `GET /jmap/eventsource?types=…&closeafter=…&ping=…` answers a
+//! `text/event-stream` that opens with the current state, then sends one event per commit
+//! (several commits may arrive as one), a `ping` after `ping` seconds without one, and ends
+//! after the first state change when `closeafter=state`.
 
 use super::call::account_id;
 use crate::HttpContext;
@@ -14,9 +15,10 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
+use kantor_jmap_proto::StateChange;
 use kantor_store::{AccountChanges, AccountId, Store};
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::json;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +27,68 @@ use std::time::Duration;
 const TYPES: [&str; 3] = ["Email", "Mailbox", "Thread"];
 /// The shortest ping interval accepted (RFC 8620 §7.3: the server may raise it).
 const MIN_PING_SECS: u64 = 10;
+
+/// The pushed types among `names` (unknown names are ignored); `None`: all of them.
+pub(crate) fn select_types<S: AsRef<str>>(names: Option<&[S]>) -> Vec<&'static str> {
+    match names {
+        None => TYPES.to_vec(),
+        Some(names) => TYPES
+            .into_iter()
+            .filter(|t| names.iter().any(|n| n.as_ref().trim() == *t))
+            .collect(),
+    }
+}
+
+/// One account's changes as StateChanges of some types.
+pub(crate) struct Watch {
+    store: Store,
+    changes: AccountChanges,
+    account: AccountId,
+    types: Vec<&'static str>,
+    /// Whether StateChanges carry `pushState` (RFC 8887 §4.3.5.1: over WebSocket).
+    push_state: bool,
+}
+
+impl Watch {
+    /// Watches `account` from now on: no commit after this returns is missed.
+    pub(crate) fn new(store: Store, account: AccountId, types: Vec<&'static str>) -> Watch {
+        Watch {
+            changes: store.watch_account(account),
+            store,
+            account,
+            types,
+            push_state: false,
+        }
+    }
+
+    /// StateChanges with `pushState`: the account's state, which covers everything the user
+    /// sees (RFC 8887 §4.3.5.1).
+    pub(crate) fn with_push_state(mut self) -> Watch {
+        self.push_state = true;
+        self
+    }
+
+    /// Waits for the next commit to the account; `None` once the store has shut down.
+    pub(crate) async fn changed(&mut self) -> Option<StateChange> {
+        self.changes.changed().await?;
+        Some(self.current())
+    }
+
+    /// The account's state, the same for every type: its change counter (`call.rs`).
+    pub(crate) fn state(&self) -> String {
+        let account = self.store.account(self.account).ok().flatten();
+        account.map_or(0, |a| a.modseq).to_string()
+    }
+
+    /// A StateChange with the account's current state for each watched type.
+    pub(crate) fn current(&self) -> StateChange {
+        let state = self.state();
+        let mut change =
+            StateChange::of_account(account_id(self.account), self.types.iter().copied(), &state);
+        change.push_state = self.push_state.then_some(state);
+        change
+    }
+}
 
 #[derive(Deserialize)]
 pub(crate) struct Params {
@@ -44,12 +108,9 @@ pub(crate) async fn eventsource(
     Authenticated(account): Authenticated,
     Query(params): Query<Params>,
 ) -> Response {
-    let types: Vec<&'static str> = match params.types.as_deref() {
-        None | Some("*") | Some("") => TYPES.to_vec(),
-        Some(list) => TYPES
-            .into_iter()
-            .filter(|t| list.split(',').any(|w| w.trim() == *t))
-            .collect(),
+    let types = match params.types.as_deref() {
+        None | Some("*") | Some("") => select_types::<&str>(None),
+        Some(list) => select_types(Some(&list.split(',').collect::<Vec<_>>())),
     };
     let close_after_state = match params.closeafter.as_deref() {
         None | Some("no") => false,
@@ -65,12 +126,8 @@ pub(crate) async fn eventsource(
         .ping
         .filter(|&p| p > 0)
         .map(|p| Duration::from_secs(p.max(MIN_PING_SECS)));
-    let store = ctx.directory.store().clone();
     let stream = Stream {
-        changes: store.watch_account(account.id),
-        store,
-        account: account.id,
-        types,
+        watch: Watch::new(ctx.directory.store().clone(), account.id, types),
         ping,
         close_after_state,
         first: true,
@@ -80,10 +137,7 @@ pub(crate) async fn eventsource(
 }
 
 struct Stream {
-    store: Store,
-    changes: AccountChanges,
-    account: AccountId,
-    types: Vec<&'static str>,
+    watch: Watch,
     ping: Option<Duration>,
     close_after_state: bool,
     first: bool,
@@ -100,7 +154,7 @@ impl Stream {
             return Some((Ok(self.state_event()), self));
         }
         let changed = match self.ping {
-            Some(interval) => match tokio::time::timeout(interval, self.changes.changed()).await {
+            Some(interval) => match tokio::time::timeout(interval, self.watch.changed()).await {
                 Ok(changed) => changed,
                 Err(_) => {
                     let interval = interval.as_secs();
@@ -110,32 +164,21 @@ impl Stream {
                     return Some((Ok(ping), self));
                 }
             },
-            None => self.changes.changed().await,
+            None => self.watch.changed().await,
         };
         // None: the store shut down; the stream ends.
-        changed?;
+        let change = changed?;
         self.done = self.close_after_state;
-        Some((Ok(self.state_event()), self))
+        Some((Ok(state_event(&change)), self))
     }
 
-    /// A StateChange (RFC 8620 §7.1) with the account's state for each type asked for.
     fn state_event(&self) -> Event {
-        let modseq = self
-            .store
-            .account(self.account)
-            .ok()
-            .flatten()
-            .map_or(0, |a| a.modseq)
-            .to_string();
-        let states: Map<String, Value> = self
-            .types
-            .iter()
-            .map(|t| (t.to_string(), Value::String(modseq.clone())))
-            .collect();
-        let change = json!({
-            "@type": "StateChange",
-            "changed": { account_id(self.account): states },
-        });
-        Event::default().event("state").data(change.to_string())
+        state_event(&self.watch.current())
     }
+}
+
+/// A StateChange (RFC 8620 §7.1) as a `state` event (§7.3).
+fn state_event(change: &StateChange) -> Event {
+    let data = serde_json::to_string(change).unwrap_or_default();
+    Event::default().event("state").data(data)
 }

@@ -2,41 +2,52 @@
 //! account (fsynced before the answer) and answers its id, type and size (201). An upload is
 //! kept for the collector's grace period unless an email is made of it (Email/import). At most
 //! [`MAX_SIZE_UPLOAD`] octets, refused before they are read; at most
-//! [`MAX_CONCURRENT_UPLOADS`] at once in the whole server, so uploads cannot fill memory.
+//! `maxConcurrentUpload` at once per account (RFC 8620 §2; over it, the `limit` error) and
+//! [`MAX_CONCURRENT_UPLOADS`] in the whole server, so uploads cannot fill memory: both slots
+//! are taken before the body is read (`limits.rs`).
 
 use super::call::account_id;
+use super::limits::UploadCaller;
 use crate::HttpContext;
-use crate::auth::Authenticated;
 use crate::routes::status;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 use kantor_store::{Actor, BlobRef};
 use serde_json::json;
 use std::sync::Arc;
 
 /// Largest upload, in octets (the session's `maxSizeUpload`).
 pub(crate) const MAX_SIZE_UPLOAD: usize = 50_000_000;
-/// Uploads being received at once, server-wide.
+/// Uploads being received at once, server-wide (per account: `maxConcurrentUpload`).
 pub(crate) const MAX_CONCURRENT_UPLOADS: usize = 16;
 
 pub(crate) async fn upload(
     State(ctx): State<Arc<HttpContext>>,
-    Authenticated(account): Authenticated,
+    caller: UploadCaller,
     Path(account_name): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
+    let account = caller.account;
+    let _slots = match caller.slots {
+        Ok(slots) => slots,
+        Err(refused) => {
+            drain(body).await;
+            return refused;
+        }
+    };
+    let Ok(body) = axum::body::to_bytes(body, MAX_SIZE_UPLOAD).await else {
+        return status(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The upload is larger than maxSizeUpload, or was cut short.",
+        );
+    };
     if account_name != account_id(account.id) {
         return status(StatusCode::NOT_FOUND, "No such account.");
     }
-    let Ok(_slot) = ctx.uploads.try_acquire() else {
-        return status(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many uploads at once: try again in a moment.",
-        );
-    };
     let media_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -68,4 +79,11 @@ pub(crate) async fn upload(
             )
         }
     }
+}
+
+/// Reads a body to its end (at most the route's limit), keeping nothing: a refusal sent while
+/// the client still sends would race its sending, and the connection's reset can lose it.
+async fn drain(body: Body) {
+    let mut stream = body.into_data_stream();
+    while let Some(Ok(_)) = stream.next().await {}
 }
