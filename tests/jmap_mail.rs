@@ -252,7 +252,7 @@ fn other_accounts_and_undeclared_capabilities_are_refused() {
         json!([
             ["Mailbox/get", {"accountId": format!("A{}", number + 1)}, "a"],
             ["Email/get", {"accountId": "A999999", "ids": []}, "b"],
-            ["Email/query", {"accountId": own, "filter": {"text": "x"}}, "c"],
+            ["Email/query", {"accountId": own, "filter": {"colour": "x"}}, "c"],
             ["Email/get", {"accountId": own, "ids": [], "properties": ["notAProperty"]}, "d"],
             ["Mailbox/changes", {"accountId": own, "sinceState": "not a state"}, "e"]
         ]),
@@ -741,7 +741,7 @@ fn an_upload_is_imported_as_an_email_of_the_uploader_only() {
 }
 
 #[test]
-fn the_quota_is_the_accounts_and_query_changes_asks_for_a_new_query() {
+fn the_quota_is_the_accounts_and_found_by_quota_query() {
     let server = TestServer::start("");
     let credentials = user(&server);
     server.admin_ok(&["user", "quota", &format!("jo@{DOMAIN}"), "10M"], "");
@@ -751,7 +751,9 @@ fn the_quota_is_the_accounts_and_query_changes_asks_for_a_new_query() {
         r#"{{"using":["urn:ietf:params:jmap:core","urn:ietf:params:jmap:mail","urn:ietf:params:jmap:quota"],
             "methodCalls":[["Quota/get",{{"accountId":"{account}","ids":null}},"q"],
                            ["Quota/get",{{"accountId":"{account}","ids":["storage","nope"]}},"r"],
-                           ["Email/queryChanges",{{"accountId":"{account}","sinceQueryState":"1"}},"c"]]}}"#
+                           ["Email/queryChanges",{{"accountId":"{account}","sinceQueryState":"x1"}},"c"],
+                           ["Quota/query",{{"accountId":"{account}","filter":{{"resourceType":"octets","type":"Email"}}}},"f"],
+                           ["Quota/query",{{"accountId":"{account}","filter":{{"scope":"domain"}}}},"g"]]}}"#
     );
     let answer = api(&server, &credentials, &body).json();
     let responses = &answer["methodResponses"];
@@ -765,6 +767,8 @@ fn the_quota_is_the_accounts_and_query_changes_asks_for_a_new_query() {
         responses[2][1]["type"], "cannotCalculateChanges",
         "{answer}"
     );
+    assert_eq!(responses[3][1]["ids"], json!(["storage"]), "{answer}");
+    assert_eq!(responses[4][1]["ids"], json!([]), "{answer}");
 }
 
 #[test]

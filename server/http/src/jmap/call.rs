@@ -180,3 +180,23 @@ pub(crate) fn utc_date(unix: Option<i64>) -> Value {
             Value::String(d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         })
 }
+
+/// A `/query` response (RFC 8620 §5.5): the window of `ids` the request asks for.
+pub(crate) fn query_page(
+    request: kantor_jmap_proto::method::QueryRequest,
+    ids: &[Id],
+    query_state: String,
+    can_calculate_changes: bool,
+    max_limit: Option<u64>,
+) -> Result<Value, MethodError> {
+    let window = request.window(ids, max_limit)?;
+    to_json(&kantor_jmap_proto::method::QueryResponse {
+        account_id: request.account_id,
+        query_state,
+        can_calculate_changes,
+        position: window.position,
+        ids: ids[window.start..window.end].to_vec(),
+        total: request.calculate_total.then_some(ids.len() as u64),
+        limit: window.limit,
+    })
+}

@@ -16,7 +16,8 @@
 //! - `submission`: Identity (§6) and EmailSubmission (§7): sending, local and queued;
 //! - `changes`: Email/changes and Thread/changes from the change log;
 //! - `set`: Email/set (create, keywords, mailboxes, destroy); `import`: Email/import;
-//! - `quota`: Quota/get and /changes (RFC 9425), Email/queryChanges;
+//! - `quota`: Quota/get and /changes (RFC 9425); `query_changes`: Email/queryChanges (§4.5);
+//! - `filter`: Email/query's filter conditions and sorts (§4.4.1-§4.4.2);
 //! - `vacation`: VacationResponse/get and /set (RFC 8621 §8), stored;
 //! - `request`: a Request answered, for the API endpoint (§3.3) and WebSocket alike;
 //! - `limits`: `maxConcurrentRequests` and `maxConcurrentUpload` per account (§2, §3.6.1);
@@ -42,6 +43,7 @@ mod copy;
 mod create;
 mod download;
 mod email;
+mod filter;
 mod headers;
 mod import;
 mod limits;
@@ -50,6 +52,7 @@ mod mailbox_set;
 mod parse;
 mod push;
 mod query;
+mod query_changes;
 mod quota;
 mod request;
 mod set;
@@ -202,7 +205,8 @@ const REGISTERED_NOT_SERVED: [&str; 8] = [
 ];
 
 /// The methods served, with the capability each needs in `using` (RFC 8620 §3.3).
-const METHODS: [&str; 27] = [
+const METHODS: [&str; 28] = [
+    "Quota/query",
     "Identity/get",
     "Identity/changes",
     "Identity/set",
@@ -290,8 +294,9 @@ async fn dispatch_one(call: &Call<'_>, invocation: Invocation) -> Invocation {
         "Email/changes" if mail => Some(changes::emails),
         "Thread/get" if mail => Some(email::threads),
         "Thread/changes" if mail => Some(changes::threads),
-        "Email/queryChanges" if mail => Some(quota::query_changes),
+        "Email/queryChanges" if mail => Some(query_changes::emails),
         "Quota/get" if quota => Some(quota::get),
+        "Quota/query" if quota => Some(quota::query),
         "Identity/get" if submission => Some(submission::identities),
         "Identity/changes" if submission => Some(submission::identity_changes),
         "Identity/set" if submission => Some(submission::set_identities),

@@ -1,29 +1,30 @@
 //! Quotas (RFC 9425): the account's storage quota, the one the administrator sets with `kantor
 //! admin user quota` and IMAP QUOTA shows, as one Quota object (`octets`, scope `account`,
 //! for emails). An account without a limit has no quota object. `Quota/get` and
-//! `Quota/changes` (the object changes whenever the account's state does).
-//!
-//! Also `Email/queryChanges` (RFC 8620 §5.6): queries are not tracked, so it answers
-//! `cannotCalculateChanges` (its `canCalculateChanges` was false), and the client queries again.
+//! `Quota/changes` (the object changes whenever the account's state does), `Quota/query`
+//! (RFC 9425 §4.4: filters `name`, `scope`, `resourceType`, `type`; sorts `name`, `used`).
 
-use super::call::{Call, since, store_error, to_json};
-use kantor_jmap_proto::method::{ChangesRequest, ChangesResponse, GetRequest, GetResponse};
+use super::call::{Call, query_page, since, store_error, to_json};
+use kantor_jmap_proto::method::{
+    ChangesRequest, ChangesResponse, GetRequest, GetResponse, QueryRequest,
+};
 use kantor_jmap_proto::{Id, MethodError, MethodErrorType};
 use serde_json::{Map, Value, json};
 
 /// The id of the account's storage quota.
 const STORAGE: &str = "storage";
 
-pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Value, MethodError> {
-    let request = GetRequest::parse(arguments, call.limits)?;
-    let account = call.account(&request.account_id)?;
-    let state = call.state()?;
+/// The account's quota object, if it has a limit.
+fn storage(
+    call: &Call<'_>,
+    account: kantor_store::AccountId,
+) -> Result<Option<Value>, MethodError> {
     let current = call
         .mail
         .account(account)
         .map_err(store_error)?
         .ok_or_else(|| MethodError::with_description(MethodErrorType::AccountNotFound, "gone"))?;
-    let quota = (current.quota_bytes > 0).then(|| {
+    Ok((current.quota_bytes > 0).then(|| {
         json!({
             "id": STORAGE,
             "resourceType": "octets",
@@ -33,7 +34,14 @@ pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Valu
             "name": format!("Mail storage of {}", current.address()),
             "types": ["Email"],
         })
-    });
+    }))
+}
+
+pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Value, MethodError> {
+    let request = GetRequest::parse(arguments, call.limits)?;
+    let account = call.account(&request.account_id)?;
+    let state = call.state()?;
+    let quota = storage(call, account)?;
     let (list, not_found): (Vec<Value>, Vec<Id>) = match (&request.ids, quota) {
         (None, quota) => (quota.into_iter().collect(), Vec::new()),
         (Some(ids), quota) => {
@@ -85,19 +93,49 @@ pub(crate) fn changes(
     })
 }
 
-/// `Email/queryChanges`: queries are not tracked (RFC 8620 §5.6).
-pub(crate) fn query_changes(
-    call: &Call<'_>,
-    arguments: Map<String, Value>,
-) -> Result<Value, MethodError> {
-    let account: Option<Id> = arguments
-        .get("accountId")
-        .and_then(|v| serde_json::from_value(v.clone()).ok());
-    let account = account
-        .ok_or_else(|| MethodError::invalid_arguments("Email/queryChanges needs an accountId."))?;
-    call.account(&account)?;
-    Err(MethodError::with_description(
-        MethodErrorType::CannotCalculateChanges,
-        "Query results are not tracked: run the query again.",
-    ))
+/// Quota/query (RFC 9425 §4.4): the account's one quota, or none, by the filter.
+pub(crate) fn query(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Value, MethodError> {
+    let request = QueryRequest::parse(arguments)?;
+    let account = call.account(&request.account_id)?;
+    let filter = request.parse_filter(|c| {
+        for (name, value) in c {
+            let known = ["name", "scope", "resourceType", "type"].contains(&name.as_str());
+            if !known || !value.is_string() {
+                return Err(MethodError::with_description(
+                    MethodErrorType::UnsupportedFilter,
+                    format!("Quota has no filter {name:?} of that value."),
+                ));
+            }
+        }
+        Ok(c.clone())
+    })?;
+    for c in request.sort.iter().flatten() {
+        if !["name", "used"].contains(&c.property.as_str()) {
+            return Err(MethodError::with_description(
+                MethodErrorType::UnsupportedSort,
+                format!("Quotas cannot be sorted by {:?}.", c.property),
+            ));
+        }
+    }
+    let quota = storage(call, account)?.filter(|q| {
+        filter.as_ref().is_none_or(|f| {
+            f.matches(&mut |c| {
+                c.iter().all(|(name, value)| {
+                    let wanted = value.as_str().unwrap_or_default();
+                    match name.as_str() {
+                        "name" => q["name"].as_str().is_some_and(|n| n.contains(wanted)),
+                        "type" => q["types"]
+                            .as_array()
+                            .is_some_and(|t| t.iter().any(|t| t == wanted)),
+                        other => q[other] == wanted,
+                    }
+                })
+            })
+        })
+    });
+    let ids: Vec<Id> = quota
+        .iter()
+        .map(|_| Id::new(STORAGE).expect("a valid id"))
+        .collect();
+    query_page(request, &ids, call.state()?, false, None)
 }

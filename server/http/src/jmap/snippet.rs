@@ -23,7 +23,7 @@ pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Valu
         )));
     }
     if let Some(filter) = &filter {
-        Filter::parse(filter, &mut super::query::condition)?;
+        Filter::parse(filter, &mut super::filter::condition)?;
     }
     let numbers: Vec<i64> = email_ids
         .iter()

@@ -8,10 +8,12 @@
 //! recipients and queues remote ones (both durable before the answer), then records it in the
 //! change log. Sending is immediate: every submission's `undoStatus` is `final`.
 
-use super::call::{Call, email_id, number_of, store_error, thread_id, to_json, utc_date};
+use super::call::{
+    Call, email_id, number_of, query_page, store_error, thread_id, to_json, utc_date,
+};
 use kantor_directory::{Address, Recipient};
 use kantor_jmap_proto::method::{Arguments, GetRequest, GetResponse, QueryRequest, SetRequest};
-use kantor_jmap_proto::method::{ChangesRequest, ChangesResponse, QueryResponse, SetResponse};
+use kantor_jmap_proto::method::{ChangesRequest, ChangesResponse, SetResponse};
 use kantor_jmap_proto::{Id, IdRef, MethodError, SetError, SetErrorType};
 use kantor_store::changes::ObjectKind;
 use kantor_store::{
@@ -230,16 +232,7 @@ pub(crate) fn query(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Va
         .iter()
         .map(|s| Id::new(format!("S{}", s.id)).expect("an Id"))
         .collect();
-    let window = request.window(&ids, None)?;
-    to_json(&QueryResponse {
-        account_id: request.account_id,
-        query_state: call.state()?,
-        can_calculate_changes: false,
-        position: window.position,
-        ids: ids[window.start..window.end].to_vec(),
-        total: request.calculate_total.then_some(ids.len() as u64),
-        limit: window.limit,
-    })
+    query_page(request, &ids, call.state()?, false, None)
 }
 
 /// One EmailSubmission filter condition (§7.3); an unknown property matches nothing.
