@@ -297,3 +297,76 @@ fn parse_copy_snippets_and_refusals() {
     );
     assert_eq!(bad[0][1]["type"], "invalidArguments", "{bad:?}");
 }
+
+#[tokio::test]
+async fn the_jmap_client_crate_writes_and_sends_mail() {
+    use jmap_client::client::Client;
+    use jmap_client::email::EmailBodyPart;
+    use jmap_client::mailbox::Role;
+    let server = TestServer::start("[imap]\nallow_plaintext_auth = true\n");
+    let address = format!("jo@{DOMAIN}");
+    let ann = format!("ann@{DOMAIN}");
+    server.add_user(&address);
+    server.add_user(&ann);
+    let client = Client::new()
+        .credentials((address.as_str(), PASSWORD))
+        .accept_invalid_certs(true)
+        .follow_redirects(["127.0.0.1"])
+        .connect(&format!("https://127.0.0.1:{}", server.port("https")))
+        .await
+        .expect("session discovery");
+    let mut request = client.build();
+    request.get_mailbox();
+    let mailboxes = request.send_get_mailbox().await.unwrap();
+    let drafts = mailboxes
+        .list()
+        .iter()
+        .find(|m| m.role() == Role::Drafts)
+        .and_then(|m| m.id())
+        .expect("Drafts")
+        .to_string();
+    let mut request = client.build();
+    request.get_identity();
+    let identities = request.send_get_identity().await.unwrap();
+    let identity = identities.list()[0].id().unwrap().to_string();
+    assert_eq!(identities.list()[0].email(), Some(address.as_str()));
+
+    let mut request = client.build();
+    let set = request.set_email();
+    let draft = "draft".to_string();
+    set.create_with_id(&draft)
+        .mailbox_ids([drafts.as_str()])
+        .keywords(["$draft"])
+        .from([address.as_str()])
+        .to([ann.as_str()])
+        .subject("From the crate")
+        .text_body(EmailBodyPart::new().part_id("t").content_type("text/plain"))
+        .body_value("t".to_string(), "Sent by jmap-client.");
+    let email = request
+        .send_set_email()
+        .await
+        .unwrap()
+        .created(&draft)
+        .expect("the draft");
+    let email_id = email.id().unwrap().to_string();
+    let submission = client
+        .email_submission_create(&email_id, &identity)
+        .await
+        .expect("sent");
+    let submission_id = submission.id().unwrap().to_string();
+    let recorded = client
+        .email_submission_get(&submission_id, None)
+        .await
+        .unwrap()
+        .expect("the submission");
+    assert_eq!(recorded.email_id(), Some(email_id.as_str()));
+
+    // Ann reads it over IMAP.
+    let mut imap = ImapClient::login(server.addr("imap"), &ann);
+    imap.ok("SELECT INBOX");
+    let fetched = imap.ok("FETCH 1 (BODY.PEEK[HEADER.FIELDS (SUBJECT FROM)] BODY.PEEK[TEXT])");
+    let text = fetched.join("\n");
+    assert!(text.contains("Subject: From the crate"), "{text}");
+    assert!(text.contains(&address), "{text}");
+    assert!(text.contains("Sent by jmap-client."), "{text}");
+}
