@@ -370,3 +370,102 @@ async fn the_jmap_client_crate_writes_and_sends_mail() {
     assert!(text.contains(&address), "{text}");
     assert!(text.contains("Sent by jmap-client."), "{text}");
 }
+
+#[test]
+fn identities_are_the_addresses_a_user_may_send_as() {
+    let server = TestServer::start("");
+    let credentials = user(&server);
+    let sales = format!("sales@{DOMAIN}");
+    server.admin_ok(&["alias", "add", &sales, &format!("jo@{DOMAIN}")], "");
+    server.add_user(&format!("ann@{DOMAIN}"));
+    let session = curl(&["-u", &credentials, &https(&server, "/jmap/session")]).json();
+    let account = primary_account(&session, "urn:ietf:params:jmap:submission");
+    let first = send(
+        &server,
+        &credentials,
+        json!([["Identity/get", {"accountId": account}, "i"]]),
+    );
+    let primary = first[0][1]["list"][0].clone();
+    let state = first[0][1]["state"].as_str().unwrap().to_string();
+    assert_eq!(primary["mayDelete"], false, "{primary}");
+    let primary_id = primary["id"].as_str().unwrap().to_string();
+    let responses = send(
+        &server,
+        &credentials,
+        json!([
+            ["Identity/set", {"accountId": account, "create": {
+                "s": {"email": &sales, "name": "Sales team", "textSignature": "-- Sales"},
+                "x": {"email": "boss@elsewhere.test"},
+                "y": {"email": &sales, "mayDelete": true}
+            }, "update": {&primary_id: {"name": "Jo Example", "htmlSignature": "<b>Jo</b>"}},
+               "destroy": [&primary_id]}, "s"],
+            ["Identity/changes", {"accountId": account, "sinceState": &state}, "c"],
+            ["Identity/get", {"accountId": account, "properties": ["name", "email", "textSignature", "mayDelete"]}, "g"],
+        ]),
+    );
+    let set = &responses[0][1];
+    let created = set["created"]["s"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{set}"))
+        .to_string();
+    assert_eq!(set["notCreated"]["x"]["type"], "forbiddenFrom", "{set}");
+    assert_eq!(set["notCreated"]["y"]["type"], "invalidProperties", "{set}");
+    assert!(set["updated"].get(&primary_id).is_some(), "{set}");
+    assert_eq!(
+        set["notDestroyed"][&primary_id]["type"], "forbidden",
+        "{set}"
+    );
+    let changes = &responses[1][1];
+    assert_eq!(changes["created"], json!([&created]), "{changes}");
+    assert_eq!(changes["updated"], json!([&primary_id]), "{changes}");
+    let list = responses[2][1]["list"].as_array().unwrap();
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert_eq!(list[0]["name"], "Jo Example");
+    assert_eq!(
+        list[1],
+        json!({"id": &created, "name": "Sales team", "email": &sales,
+                               "textSignature": "-- Sales", "mayDelete": true})
+    );
+
+    // Sending as the alias with its identity; then the identity goes.
+    let found = send(
+        &server,
+        &credentials,
+        json!([["Mailbox/get", {"accountId": account, "properties": ["role"]}, "m"]]),
+    );
+    let drafts = id_where(&found[0][1], "role", "drafts");
+    let responses = send(
+        &server,
+        &credentials,
+        json!([
+            ["Email/set", {"accountId": account, "create": {"d": {
+                "mailboxIds": {&drafts: true}, "from": [{"name": "Sales team", "email": &sales}],
+                "to": [{"email": format!("ann@{DOMAIN}")}], "subject": "Offer",
+                "bodyStructure": {"partId": "b", "type": "text/plain"}, "bodyValues": {"b": {"value": "Hi"}}}}}, "e"],
+            ["EmailSubmission/set", {"accountId": account, "create": {"s": {"identityId": &created, "emailId": "#d"}},
+                "onSuccessDestroyEmail": ["#s"]}, "s"],
+            ["Identity/set", {"accountId": account, "destroy": [&created]}, "x"],
+            ["EmailSubmission/set", {"accountId": account, "create": {"t": {"identityId": &created, "emailId": "#d"}}}, "t"],
+        ]),
+    );
+    assert_eq!(
+        responses[1][1]["created"]["s"]["undoStatus"], "final",
+        "{responses:?}"
+    );
+    // onSuccessDestroyEmail: the draft is gone once sent.
+    assert_eq!(responses[2][0], "Email/set", "{responses:?}");
+    assert_eq!(
+        responses[2][1]["destroyed"].as_array().map(Vec::len),
+        Some(1),
+        "{responses:?}"
+    );
+    assert_eq!(
+        responses[3][1]["destroyed"],
+        json!([&created]),
+        "{responses:?}"
+    );
+    assert_eq!(
+        responses[4][1]["notCreated"]["t"]["type"], "invalidProperties",
+        "{responses:?}"
+    );
+}

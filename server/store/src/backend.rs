@@ -221,6 +221,19 @@ pub trait MailBackend: Send + Sync + 'static {
         visit: &mut dyn FnMut(crate::EmailListing) -> bool,
     ) -> Result<()>;
     fn vacation(&self, actor: Actor, account_id: AccountId) -> Result<crate::Vacation>;
+    fn identities(&self, actor: Actor, account_id: AccountId) -> Result<Vec<crate::Identity>>;
+    fn put_identity(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        identity: crate::Identity,
+    ) -> BoxFuture<'_, Result<i64>>;
+    fn destroy_identity(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        id: i64,
+    ) -> BoxFuture<'_, Result<()>>;
     fn record_submission(
         &self,
         actor: Actor,

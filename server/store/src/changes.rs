@@ -117,6 +117,8 @@ pub enum ObjectKind {
     Thread = 5,
     /// A message sent over JMAP (RFC 8621 §7): `object_id` is the submission's id.
     EmailSubmission = 6,
+    /// A sending identity (RFC 8621 §6): `object_id` is the identity's id.
+    Identity = 7,
 }
 
 /// How it changed.
@@ -158,6 +160,7 @@ impl ObjectKind {
             4 => Some(ObjectKind::Subscription),
             5 => Some(ObjectKind::Thread),
             6 => Some(ObjectKind::EmailSubmission),
+            7 => Some(ObjectKind::Identity),
             _ => None,
         }
     }

@@ -261,6 +261,29 @@ impl Mail {
         self.backend().vacation(self.actor, account_id)
     }
 
+    /// The account's sending identities (RFC 8621 §6), the primary one first.
+    pub fn identities(&self, account_id: AccountId) -> Result<Vec<crate::Identity>> {
+        self.backend().identities(self.actor, account_id)
+    }
+
+    /// Creates (id 0) or updates an identity, logged; its id. The caller checked the address.
+    pub async fn put_identity(
+        &self,
+        account_id: AccountId,
+        identity: crate::Identity,
+    ) -> Result<i64> {
+        self.backend()
+            .put_identity(self.actor, account_id, identity)
+            .await
+    }
+
+    /// Destroys an identity other than the primary one, logged.
+    pub async fn destroy_identity(&self, account_id: AccountId, id: i64) -> Result<()> {
+        self.backend()
+            .destroy_identity(self.actor, account_id, id)
+            .await
+    }
+
     /// Records a message sent over JMAP (RFC 8621 §7), logged as a created submission; its id.
     pub async fn record_submission(
         &self,

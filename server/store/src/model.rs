@@ -229,6 +229,22 @@ pub struct EmailRecord {
     pub destroyed: bool,
 }
 
+/// Who a user sends as (JMAP Identity, RFC 8621 §6).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Identity {
+    /// Global, never reused; 0 for one not created yet.
+    pub id: i64,
+    /// The address; `None` for the primary identity, whose address is the account's.
+    pub email: Option<String>,
+    pub name: String,
+    /// EmailAddress[] as JSON, or none.
+    pub reply_to: Option<String>,
+    /// EmailAddress[] as JSON, or none.
+    pub bcc: Option<String>,
+    pub text_signature: String,
+    pub html_signature: String,
+}
+
 /// A message sent over JMAP (RFC 8621 §7), as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmailSubmission {

@@ -13,7 +13,8 @@
 //! - `create`: Email/set create, a message written from an Email object (§4.6);
 //! - `copy`: Email/copy and Blob/copy (only between accounts: refused until shared accounts);
 //! - `snippet`: SearchSnippet/get (§5), without highlighting until full-text search;
-//! - `submission`: Identity (§6) and EmailSubmission (§7): sending, local and queued;
+//! - `identity`: Identity (§6), stored; `submission`: EmailSubmission (§7): sending, local
+//!   and queued;
 //! - `changes`: Email/changes and Thread/changes from the change log;
 //! - `set`: Email/set (create, keywords, mailboxes, destroy); `import`: Email/import;
 //! - `quota`: Quota/get and /changes (RFC 9425); `query_changes`: Email/queryChanges (§4.5);
@@ -45,6 +46,7 @@ mod download;
 mod email;
 mod filter;
 mod headers;
+mod identity;
 mod import;
 mod limits;
 mod mailbox;
@@ -277,6 +279,9 @@ async fn dispatch_one(call: &Call<'_>, invocation: Invocation) -> Invocation {
         "VacationResponse/set" if vacation => {
             return respond(&name, call_id, vacation::set(call, arguments).await);
         }
+        "Identity/set" if submission => {
+            return respond(&name, call_id, identity::set(call, arguments).await);
+        }
         "Email/import" if mail => {
             return respond(&name, call_id, import::import(call, arguments).await);
         }
@@ -297,9 +302,8 @@ async fn dispatch_one(call: &Call<'_>, invocation: Invocation) -> Invocation {
         "Email/queryChanges" if mail => Some(query_changes::emails),
         "Quota/get" if quota => Some(quota::get),
         "Quota/query" if quota => Some(quota::query),
-        "Identity/get" if submission => Some(submission::identities),
-        "Identity/changes" if submission => Some(submission::identity_changes),
-        "Identity/set" if submission => Some(submission::set_identities),
+        "Identity/get" if submission => Some(identity::get),
+        "Identity/changes" if submission => Some(identity::changes),
         "EmailSubmission/get" if submission => Some(submission::get),
         "EmailSubmission/changes" if submission => Some(submission::changes),
         "EmailSubmission/query" if submission => Some(submission::query),

@@ -1,8 +1,7 @@
-//! Sending (RFC 8621 §6-§7): Identity/get and /changes, and EmailSubmission/get, /changes,
-//! /query and /set.
+//! Sending (RFC 8621 §7): EmailSubmission/get, /changes, /query and /set, with an identity of
+//! the user (`identity`).
 //!
-//! A user has one identity, their own address (aliases and send-as rights come from the
-//! directory; Identity/set is refused: identities are the administrator's). A submission
+//! A submission
 //! checks the email's From and the envelope's MAIL FROM against what the user may send as
 //! (the directory decides, as for SMTP submission), takes the Bcc field out, delivers to local
 //! recipients and queues remote ones (both durable before the answer), then records it in the
@@ -25,48 +24,6 @@ use serde_json::{Map, Value, json};
 /// Most recipients of one submission.
 const MAX_RECIPIENTS: usize = 100;
 
-/// The user's identity id.
-fn identity_id(account: AccountId) -> Id {
-    Id::new(format!("I{account}")).expect("a letter and digits are an Id")
-}
-
-/// Identity/get (RFC 8621 §6.1).
-pub(crate) fn identities(
-    call: &Call<'_>,
-    arguments: Map<String, Value>,
-) -> Result<Value, MethodError> {
-    let request = GetRequest::parse(arguments, call.limits)?;
-    let account = call.account(&request.account_id)?;
-    let own = identity_id(account);
-    let identity = json!({
-        "id": own, "name": "", "email": call.account.address(), "replyTo": null, "bcc": null,
-        "textSignature": "", "htmlSignature": "", "mayDelete": false,
-    });
-    let (mut list, mut not_found) = (Vec::new(), Vec::new());
-    match request.ids {
-        None => list.push(identity),
-        Some(ids) => {
-            for id in ids {
-                match id == own {
-                    true if list.is_empty() => list.push(identity.clone()),
-                    true => {}
-                    false => not_found.push(id),
-                }
-            }
-        }
-    }
-    let list = list
-        .into_iter()
-        .map(|i| select(i, request.properties.as_deref()))
-        .collect();
-    to_json(&GetResponse {
-        account_id: request.account_id,
-        state: call.state()?,
-        list,
-        not_found,
-    })
-}
-
 /// Only the properties asked for (and `id`).
 fn select(object: Value, properties: Option<&[String]>) -> Map<String, Value> {
     let Value::Object(map) = object else {
@@ -79,50 +36,6 @@ fn select(object: Value, properties: Option<&[String]>) -> Map<String, Value> {
             .filter(|(k, _)| k == "id" || wanted.iter().any(|w| w == k))
             .collect(),
     }
-}
-
-/// Identity/changes: the identity never changes; the state moves with the account.
-pub(crate) fn identity_changes(
-    call: &Call<'_>,
-    arguments: Map<String, Value>,
-) -> Result<Value, MethodError> {
-    let request = ChangesRequest::parse(arguments)?;
-    call.account(&request.account_id)?;
-    super::call::since(&request)?;
-    to_json(&ChangesResponse {
-        account_id: request.account_id,
-        old_state: request.since_state,
-        new_state: call.state()?,
-        has_more_changes: false,
-        created: Vec::new(),
-        updated: Vec::new(),
-        destroyed: Vec::new(),
-    })
-}
-
-/// Identity/set: identities come from the directory.
-pub(crate) fn set_identities(
-    call: &Call<'_>,
-    arguments: Map<String, Value>,
-) -> Result<Value, MethodError> {
-    let request = SetRequest::parse(arguments, call.limits)?;
-    call.account(&request.account_id)?;
-    let state = call.state_unless_changed(request.if_in_state.as_deref())?;
-    let refused = || {
-        SetError::new(SetErrorType::Forbidden)
-            .with_description("Identities are the addresses the administrator gave this user.")
-    };
-    let mut response = SetResponse::new(request.account_id, Some(state.clone()), state);
-    for (creation, _) in request.create.unwrap_or_default() {
-        response.add_not_created(creation, refused());
-    }
-    for (id, _) in request.update.unwrap_or_default() {
-        response.add_not_updated(id, refused());
-    }
-    for id in request.destroy.unwrap_or_default() {
-        response.add_not_destroyed(id, refused());
-    }
-    to_json(&response)
 }
 
 /// An EmailSubmission object (RFC 8621 §7).
@@ -356,7 +269,9 @@ async fn send(
         .get("identityId")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    if identity != identity_id(account).as_str() {
+    let known = super::identity::find(call, account, identity)
+        .map_err(|e| invalid("identityId", &e.to_string()))?;
+    if known.is_none() {
         return Err(invalid("identityId", "Not an identity of this account."));
     }
     let email = object

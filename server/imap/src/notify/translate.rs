@@ -107,7 +107,8 @@ pub(crate) fn translate(
             ObjectKind::Subscription
             | ObjectKind::Account
             | ObjectKind::Thread
-            | ObjectKind::EmailSubmission => {}
+            | ObjectKind::EmailSubmission
+            | ObjectKind::Identity => {}
         }
     }
     notices

@@ -78,6 +78,10 @@ impl SqliteBackend {
                 params![domain_id, new.local, new.password_hash, new.is_admin, new.quota_bytes as i64, now()],
                 |r| r.get(0),
             )?;
+            // The primary identity (JMAP, RFC 8621 §6): the account's own address.
+            ctx.conn()
+                .prepare_cached("INSERT INTO identities (account_id) VALUES (?1)")?
+                .execute([id])?;
             for (role, name) in MailboxRole::DEFAULTS {
                 super::mailboxes::create_mailbox(ctx, id, name, Some(role))?;
                 // Clients expect the special-use mailboxes subscribed; CREATE subscribes nothing.

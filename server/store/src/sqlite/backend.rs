@@ -359,6 +359,28 @@ impl MailBackend for SqliteBackend {
         self.vacation(actor, account_id)
     }
 
+    fn identities(&self, actor: Actor, account_id: AccountId) -> Result<Vec<crate::Identity>> {
+        self.identities(actor, account_id)
+    }
+
+    fn put_identity(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        identity: crate::Identity,
+    ) -> BoxFuture<'_, Result<i64>> {
+        Box::pin(self.put_identity(actor, account_id, identity))
+    }
+
+    fn destroy_identity(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        id: i64,
+    ) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.destroy_identity(actor, account_id, id))
+    }
+
     fn record_submission(
         &self,
         actor: Actor,

@@ -86,6 +86,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0016_email_submissions",
         include_str!("../../../../schema/0016_email_submissions.sql"),
     ),
+    (
+        17,
+        "0017_identities",
+        include_str!("../../../../schema/0017_identities.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet recorded. Safe to run concurrently from several processes:

@@ -31,6 +31,7 @@ mod filing;
 mod flags;
 mod gc;
 mod groups;
+mod identities;
 mod mailbox_tree;
 mod mailboxes;
 mod messages;
