@@ -10,15 +10,17 @@
 //! - `body`: an email's body structure, text/HTML/attachment lists and body values;
 //! - `headers`: `headers` and the `header:{name}:as{Form}` properties (§4.1.2-§4.1.3);
 //! - `blob`: what a blob id names and who may read it; `parse`: Email/parse (§4.9);
-//! - `create`: Email/set create, a message written from an Email object (§4.6);
+//! - `create`: Email/set create, a message written from an Email object (§4.6), its body
+//!   by `create_body`;
 //! - `copy`: Email/copy and Blob/copy (only between accounts: refused until shared accounts);
 //! - `snippet`: SearchSnippet/get (§5), without highlighting until full-text search;
-//! - `identity`: Identity (§6), stored; `submission`: EmailSubmission (§7): sending, local
-//!   and queued;
+//! - `identity`: Identity (§6), stored; `submission`: EmailSubmission/set (§7.5): sending,
+//!   local and queued; `submission_read`: EmailSubmission/get, /changes, /query;
 //! - `changes`: Email/changes and Thread/changes from the change log;
 //! - `set`: Email/set (create, keywords, mailboxes, destroy); `import`: Email/import;
 //! - `quota`: Quota/get and /changes (RFC 9425); `query_changes`: Email/queryChanges (§4.5);
-//! - `filter`: Email/query's filter conditions and sorts (§4.4.1-§4.4.2);
+//! - `filter`: Email/query's filter conditions and sorts (§4.4.1-§4.4.2), parsed;
+//!   `candidates`: the account's emails as a query reads, filters and sorts them;
 //! - `vacation`: VacationResponse/get and /set (RFC 8621 §8), stored;
 //! - `request`: a Request answered, for the API endpoint (§3.3) and WebSocket alike;
 //! - `limits`: `maxConcurrentRequests` and `maxConcurrentUpload` per account (§2, §3.6.1);
@@ -39,9 +41,11 @@ pub(crate) use ws::websocket;
 mod blob;
 mod body;
 mod call;
+mod candidates;
 mod changes;
 mod copy;
 mod create;
+mod create_body;
 mod download;
 mod email;
 mod filter;
@@ -60,6 +64,7 @@ mod request;
 mod set;
 mod snippet;
 mod submission;
+mod submission_read;
 mod upload;
 mod vacation;
 mod ws;
@@ -304,9 +309,9 @@ async fn dispatch_one(call: &Call<'_>, invocation: Invocation) -> Invocation {
         "Quota/query" if quota => Some(quota::query),
         "Identity/get" if submission => Some(identity::get),
         "Identity/changes" if submission => Some(identity::changes),
-        "EmailSubmission/get" if submission => Some(submission::get),
-        "EmailSubmission/changes" if submission => Some(submission::changes),
-        "EmailSubmission/query" if submission => Some(submission::query),
+        "EmailSubmission/get" if submission => Some(submission_read::get),
+        "EmailSubmission/changes" if submission => Some(submission_read::changes),
+        "EmailSubmission/query" if submission => Some(submission_read::query),
         "VacationResponse/get" if vacation => Some(vacation::get),
         "Quota/changes" if quota => Some(quota::changes),
         _ => None,

@@ -4,7 +4,8 @@
 //! emails, reading of each only what its filter and sort need.
 
 use super::call::{Call, email_id, query_page, store_error, to_json};
-use super::filter::{Condition, Emails, Needs, condition, filter_needs, sort_needs};
+use super::candidates::Emails;
+use super::filter::{Condition, Needs, condition, filter_needs, sort_needs};
 use kantor_jmap_proto::method::{Arguments, Comparator, Filter, QueryRequest, QueryResponse};
 use kantor_jmap_proto::{Id, MethodError};
 use serde_json::{Map, Value};

@@ -7,14 +7,10 @@
 //! recipients and queues remote ones (both durable before the answer), then records it in the
 //! change log. Sending is immediate: every submission's `undoStatus` is `final`.
 
-use super::call::{
-    Call, email_id, number_of, query_page, store_error, thread_id, to_json, utc_date,
-};
+use super::call::{Call, email_id, number_of, thread_id, to_json, utc_date};
 use kantor_directory::{Address, Recipient};
-use kantor_jmap_proto::method::{Arguments, GetRequest, GetResponse, QueryRequest, SetRequest};
-use kantor_jmap_proto::method::{ChangesRequest, ChangesResponse, SetResponse};
+use kantor_jmap_proto::method::{Arguments, SetRequest, SetResponse};
 use kantor_jmap_proto::{Id, IdRef, MethodError, SetError, SetErrorType};
-use kantor_store::changes::ObjectKind;
 use kantor_store::{
     AccountId, BlobRef, EmailSubmission, Flags, IncomingMessage, OutgoingMessage, QueueRecipient,
     QuotaRule,
@@ -23,153 +19,6 @@ use serde_json::{Map, Value, json};
 
 /// Most recipients of one submission.
 const MAX_RECIPIENTS: usize = 100;
-
-/// Only the properties asked for (and `id`).
-fn select(object: Value, properties: Option<&[String]>) -> Map<String, Value> {
-    let Value::Object(map) = object else {
-        return Map::new();
-    };
-    match properties {
-        None => map,
-        Some(wanted) => map
-            .into_iter()
-            .filter(|(k, _)| k == "id" || wanted.iter().any(|w| w == k))
-            .collect(),
-    }
-}
-
-/// An EmailSubmission object (RFC 8621 §7).
-fn submission_object(s: &EmailSubmission) -> Value {
-    json!({
-        "id": format!("S{}", s.id),
-        "identityId": s.identity_id,
-        "emailId": email_id(s.email_id),
-        "threadId": thread_id(s.thread_id),
-        "envelope": serde_json::from_str::<Value>(&s.envelope).unwrap_or(Value::Null),
-        "sendAt": utc_date(Some(s.send_at)),
-        "undoStatus": "final",
-        "deliveryStatus": null,
-        "dsnBlobIds": [],
-        "mdnBlobIds": [],
-    })
-}
-
-/// EmailSubmission/get (§7.1).
-pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Value, MethodError> {
-    let request = GetRequest::parse(arguments, call.limits)?;
-    let account = call.account(&request.account_id)?;
-    let all = call.mail.submissions(account).map_err(store_error)?;
-    let (mut list, mut not_found) = (Vec::new(), Vec::new());
-    match &request.ids {
-        None => list.extend(all.iter().map(submission_object)),
-        Some(ids) => {
-            for id in ids {
-                match all.iter().find(|s| number_of(id, 'S') == Some(s.id)) {
-                    Some(s) => list.push(submission_object(s)),
-                    None => not_found.push(id.clone()),
-                }
-            }
-        }
-    }
-    let list = list
-        .into_iter()
-        .map(|o| select(o, request.properties.as_deref()))
-        .collect();
-    to_json(&GetResponse {
-        account_id: request.account_id,
-        state: call.state()?,
-        list,
-        not_found,
-    })
-}
-
-/// EmailSubmission/changes (§7.2): submissions are only ever created here.
-pub(crate) fn changes(
-    call: &Call<'_>,
-    arguments: Map<String, Value>,
-) -> Result<Value, MethodError> {
-    let request = ChangesRequest::parse(arguments)?;
-    let account = call.account(&request.account_id)?;
-    let (since, max) = super::call::since(&request)?;
-    let page = call
-        .mail
-        .changes_page(account, since, max, &[ObjectKind::EmailSubmission])
-        .map_err(store_error)?;
-    let created = page
-        .changes
-        .iter()
-        .map(|c| Id::new(format!("S{}", c.object_id)).expect("an Id"))
-        .collect();
-    to_json(&ChangesResponse {
-        account_id: request.account_id,
-        old_state: request.since_state,
-        new_state: page.until.max(since).to_string(),
-        has_more_changes: page.has_more,
-        created,
-        updated: Vec::new(),
-        destroyed: Vec::new(),
-    })
-}
-
-/// EmailSubmission/query (§7.3): filtered by email, thread, identity, undo status and date,
-/// sorted by `sentAt` (`sendAt`), `emailId` or `threadId`.
-pub(crate) fn query(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Value, MethodError> {
-    let request = QueryRequest::parse(arguments)?;
-    let account = call.account(&request.account_id)?;
-    let filter = request.parse_filter(|c| Ok(c.clone()))?;
-    let mut all = call.mail.submissions(account).map_err(store_error)?;
-    if let Some(filter) = &filter {
-        all.retain(|s| filter.matches(&mut |c| matches(c, s)));
-    }
-    for c in request.sort.iter().flatten().rev() {
-        if !matches!(c.property.as_str(), "sentAt" | "emailId" | "threadId") {
-            return Err(MethodError::with_description(
-                kantor_jmap_proto::MethodErrorType::UnsupportedSort,
-                format!("EmailSubmission cannot be sorted by {:?}.", c.property),
-            ));
-        }
-        all.sort_by(|a, b| {
-            let order = match c.property.as_str() {
-                "emailId" => a.email_id.cmp(&b.email_id),
-                "threadId" => a.thread_id.cmp(&b.thread_id),
-                _ => a.send_at.cmp(&b.send_at),
-            };
-            if c.is_ascending {
-                order
-            } else {
-                order.reverse()
-            }
-        });
-    }
-    let ids: Vec<Id> = all
-        .iter()
-        .map(|s| Id::new(format!("S{}", s.id)).expect("an Id"))
-        .collect();
-    query_page(request, &ids, call.state()?, false, None)
-}
-
-/// One EmailSubmission filter condition (§7.3); an unknown property matches nothing.
-fn matches(condition: &Map<String, Value>, s: &EmailSubmission) -> bool {
-    let listed = |value: &Value, id: String| {
-        value
-            .as_array()
-            .is_some_and(|l| l.iter().any(|v| v.as_str() == Some(&id)))
-    };
-    let date = |v: &Value| {
-        v.as_str()
-            .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
-            .map(|d| d.timestamp())
-    };
-    condition.iter().all(|(name, value)| match name.as_str() {
-        "identityIds" => listed(value, s.identity_id.clone()),
-        "emailIds" => listed(value, email_id(s.email_id).to_string()),
-        "threadIds" => listed(value, thread_id(s.thread_id).to_string()),
-        "undoStatus" => value == "final",
-        "before" => date(value).is_some_and(|d| s.send_at < d),
-        "after" => date(value).is_some_and(|d| s.send_at >= d),
-        _ => false,
-    })
-}
 
 /// EmailSubmission/set (§7.5): creates send; then the implicit Email/set of
 /// `onSuccessUpdateEmail` and `onSuccessDestroyEmail`, whose response follows (its arguments
