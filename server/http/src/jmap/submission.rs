@@ -238,7 +238,7 @@ async fn send(
         SetError::new(SetErrorType::Forbidden).with_description(e.to_string())
     };
     if !local.is_empty() {
-        store
+        let delivered = store
             .deliver(IncomingMessage {
                 blob: blob.clone(),
                 recipients: local,
@@ -248,6 +248,9 @@ async fn send(
             })
             .await
             .map_err(fail)?;
+        kantor_metrics::metrics()
+            .messages_delivered
+            .inc_by(delivered.len() as u64);
     }
     if !remote.is_empty() {
         store
@@ -279,6 +282,14 @@ async fn send(
         .record_submission(account, submission.clone())
         .await
         .map_err(fail)?;
+    kantor_metrics::metrics().messages_received.inc();
+    tracing::info!(
+        account,
+        submission = submission.id,
+        from = %mail_from,
+        rcpts = rcpt_to.len(),
+        "jmap: message submitted"
+    );
     Ok(submission)
 }
 
