@@ -287,3 +287,97 @@ fn query_changes_turn_the_old_results_into_the_new() {
         "{responses:?}"
     );
 }
+
+#[test]
+fn mailbox_query_filters_and_sorts_as_a_tree() {
+    let server = TestServer::start("[imap]\nallow_plaintext_auth = true\n");
+    let credentials = user(&server);
+    let mut imap = ImapClient::login(server.addr("imap"), &format!("jo@{DOMAIN}"));
+    for name in ["Projects", "Projects/2026", "Projects/2025", "Zoo"] {
+        imap.ok(&format!("CREATE {name}"));
+    }
+    imap.ok("SUBSCRIBE Zoo");
+    let session = curl(&["-u", &credentials, &https(&server, "/jmap/session")]).json();
+    let account = primary_account(&session, "urn:ietf:params:jmap:mail");
+    let found = calls(
+        &server,
+        &credentials,
+        json!([["Mailbox/get", {"accountId": account, "properties": ["name", "role"]}, "m"]]),
+    );
+    let name_of = |id: &Value| {
+        found[0][1]["list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| &m["id"] == id)
+            .unwrap()["name"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let projects = id_where(&found[0][1], "name", "Projects");
+    let query = |arguments: Value| -> Vec<String> {
+        let mut arguments = arguments;
+        arguments["accountId"] = json!(account);
+        let r = calls(
+            &server,
+            &credentials,
+            json!([["Mailbox/query", arguments, "q"]]),
+        );
+        assert_eq!(r[0][0], "Mailbox/query", "{r:?}");
+        r[0][1]["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(name_of)
+            .collect()
+    };
+    let by_name = json!([{"property": "name"}]);
+    assert_eq!(query(json!({"filter": {"role": "inbox"}})), ["INBOX"]);
+    assert_eq!(
+        query(json!({"filter": {"hasAnyRole": false}, "sort": by_name})),
+        ["2025", "2026", "Projects", "Zoo"]
+    );
+    assert_eq!(
+        query(json!({"filter": {"parentId": &projects}, "sort": by_name})),
+        ["2025", "2026"]
+    );
+    assert_eq!(query(json!({"filter": {"name": "PROJ"}})), ["Projects"]);
+    assert_eq!(
+        query(json!({"filter": {"isSubscribed": true, "hasAnyRole": false}})),
+        ["Zoo"]
+    );
+    assert_eq!(
+        query(json!({"filter": {"hasAnyRole": false}, "sort": by_name, "sortAsTree": true})),
+        ["Projects", "2025", "2026", "Zoo"]
+    );
+    assert_eq!(
+        query(json!({"filter": {"name": "20"}, "filterAsTree": true})),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        query(json!({"filter": {"name": "20"}, "sort": by_name})),
+        ["2025", "2026"]
+    );
+    let errors = calls(
+        &server,
+        &credentials,
+        json!([
+            ["Mailbox/query", {"accountId": account, "filter": {"colour": 1}}, "a"],
+            ["Mailbox/query", {"accountId": account, "sort": [{"property": "totalEmails"}]}, "b"],
+            ["Mailbox/queryChanges", {"accountId": account, "sinceQueryState": "1"}, "c"],
+        ]),
+    );
+    let kinds: Vec<&str> = errors
+        .iter()
+        .map(|r| r[1]["type"].as_str().unwrap_or("none"))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "unsupportedFilter",
+            "unsupportedSort",
+            "cannotCalculateChanges"
+        ]
+    );
+}

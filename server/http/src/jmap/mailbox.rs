@@ -90,7 +90,8 @@ fn wanted(asked: Option<&[String]>) -> Result<HashSet<&'static str>, MethodError
     Ok(out)
 }
 
-fn object(
+/// A Mailbox object with the properties asked for.
+pub(crate) fn object(
     call: &Call<'_>,
     mailbox: &Mailbox,
     by_name: &HashMap<&str, &Mailbox>,

@@ -5,7 +5,8 @@
 //! object under one id.
 //!
 //! - `call`: what every method call has (the user's store view, ids, states, errors);
-//! - `mailbox`: Mailbox/get and Mailbox/changes (RFC 8621 §2); `mailbox_set`: Mailbox/set;
+//! - `mailbox`: Mailbox/get and Mailbox/changes (RFC 8621 §2); `mailbox_query`: Mailbox/query
+//!   and /queryChanges (§2.3-§2.4); `mailbox_set`: Mailbox/set;
 //! - `query`: Email/query (RFC 8621 §4.4); `email`: Email/get and Thread/get (§3, §4.2);
 //! - `body`: an email's body structure, text/HTML/attachment lists and body values;
 //! - `headers`: `headers` and the `header:{name}:as{Form}` properties (§4.1.2-§4.1.3);
@@ -54,6 +55,7 @@ mod identity;
 mod import;
 mod limits;
 mod mailbox;
+mod mailbox_query;
 mod mailbox_set;
 mod parse;
 mod push;
@@ -212,7 +214,9 @@ const REGISTERED_NOT_SERVED: [&str; 8] = [
 ];
 
 /// The methods served, with the capability each needs in `using` (RFC 8620 §3.3).
-const METHODS: [&str; 28] = [
+const METHODS: [&str; 30] = [
+    "Mailbox/query",
+    "Mailbox/queryChanges",
     "Quota/query",
     "Identity/get",
     "Identity/changes",
@@ -295,6 +299,8 @@ async fn dispatch_one(call: &Call<'_>, invocation: Invocation) -> Invocation {
         }
         "Mailbox/get" if mail => Some(mailbox::get),
         "Mailbox/changes" if mail => Some(mailbox::changes),
+        "Mailbox/query" if mail => Some(mailbox_query::query),
+        "Mailbox/queryChanges" if mail => Some(mailbox_query::query_changes),
         "Email/query" if mail => Some(query::query),
         "Email/get" if mail => Some(email::get),
         "Email/parse" if mail => Some(parse::parse),
