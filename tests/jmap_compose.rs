@@ -289,6 +289,16 @@ fn parse_copy_snippets_and_refusals() {
     );
     assert_eq!(responses[3][1]["notFound"], json!(["M999999"]));
 
+    let untracked = send(
+        &server,
+        &credentials,
+        json!([["EmailSubmission/queryChanges", {"accountId": account, "sinceQueryState": "1"}, "q"]]),
+    );
+    assert_eq!(
+        untracked[0][1]["type"], "cannotCalculateChanges",
+        "{untracked:?}"
+    );
+
     // A header form the RFC does not allow for a field is invalidArguments.
     let bad = calls(
         &server,

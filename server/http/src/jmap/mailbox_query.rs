@@ -167,10 +167,24 @@ pub(crate) fn query_changes(
     let _: Option<bool> = args.optional("sortAsTree")?;
     let _: Option<bool> = args.optional("filterAsTree")?;
     args.finish()?;
-    call.account(&request.account_id)?;
     request.parse_filter(condition)?;
+    not_tracked(call, &request)
+}
+
+/// The answer of a `/queryChanges` whose `/query` said `canCalculateChanges: false`
+/// (RFC 8620 §5.6): `cannotCalculateChanges`, once the account is checked.
+fn not_tracked(call: &Call<'_>, request: &QueryChangesRequest) -> Result<Value, MethodError> {
+    call.account(&request.account_id)?;
     Err(MethodError::with_description(
         MethodErrorType::CannotCalculateChanges,
-        "Mailbox queries are not tracked: run Mailbox/query again.",
+        "These query results are not tracked: run the query again.",
     ))
+}
+
+/// EmailSubmission/queryChanges and Quota/queryChanges: not tracked either.
+pub(crate) fn other_query_changes(
+    call: &Call<'_>,
+    arguments: Map<String, Value>,
+) -> Result<Value, MethodError> {
+    not_tracked(call, &QueryChangesRequest::parse(arguments)?)
 }

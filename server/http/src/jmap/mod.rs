@@ -214,7 +214,9 @@ const REGISTERED_NOT_SERVED: [&str; 8] = [
 ];
 
 /// The methods served, with the capability each needs in `using` (RFC 8620 §3.3).
-const METHODS: [&str; 30] = [
+const METHODS: [&str; 32] = [
+    "Quota/queryChanges",
+    "EmailSubmission/queryChanges",
     "Mailbox/query",
     "Mailbox/queryChanges",
     "Quota/query",
@@ -313,6 +315,8 @@ async fn dispatch_one(call: &Call<'_>, invocation: Invocation) -> Invocation {
         "Email/queryChanges" if mail => Some(query_changes::emails),
         "Quota/get" if quota => Some(quota::get),
         "Quota/query" if quota => Some(quota::query),
+        "Quota/queryChanges" if quota => Some(mailbox_query::other_query_changes),
+        "EmailSubmission/queryChanges" if submission => Some(mailbox_query::other_query_changes),
         "Identity/get" if submission => Some(identity::get),
         "Identity/changes" if submission => Some(identity::changes),
         "EmailSubmission/get" if submission => Some(submission_read::get),
