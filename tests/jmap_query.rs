@@ -381,3 +381,59 @@ fn mailbox_query_filters_and_sorts_as_a_tree() {
         ]
     );
 }
+
+#[test]
+fn object_and_upload_limits_are_enforced() {
+    let server = TestServer::start("");
+    let credentials = user(&server);
+    let session = curl(&["-u", &credentials, &https(&server, "/jmap/session")]).json();
+    let account = primary_account(&session, "urn:ietf:params:jmap:mail");
+    let core = &session["capabilities"]["urn:ietf:params:jmap:core"];
+    let (max_get, max_set) = (
+        core["maxObjectsInGet"].as_u64().unwrap(),
+        core["maxObjectsInSet"].as_u64().unwrap(),
+    );
+    let ids: Vec<String> = (0..=max_get).map(|i| format!("M{i}")).collect();
+    let destroy: Vec<String> = (0..=max_set).map(|i| format!("M{i}")).collect();
+    let responses = calls(
+        &server,
+        &credentials,
+        json!([
+            ["Email/get", {"accountId": account, "ids": ids, "properties": ["id"]}, "g"],
+            ["Email/get", {"accountId": account, "ids": &ids[..max_get as usize], "properties": ["id"]}, "h"],
+            ["Email/set", {"accountId": account, "destroy": destroy}, "s"],
+        ]),
+    );
+    assert_eq!(
+        responses[0][1]["type"], "requestTooLarge",
+        "{:?}",
+        responses[0]
+    );
+    assert_eq!(
+        responses[1][1]["notFound"].as_array().map(Vec::len),
+        Some(max_get as usize)
+    );
+    assert_eq!(
+        responses[2][1]["type"], "requestTooLarge",
+        "{:?}",
+        responses[2]
+    );
+    // An upload declaring more than maxSizeUpload is refused before its body is read (HTTP/1.1:
+    // over HTTP/2, a body shorter than its Content-Length is a stream error of the client's).
+    let max_upload = core["maxSizeUpload"].as_u64().unwrap();
+    let refused = curl(&[
+        "--http1.1",
+        "-u",
+        &credentials,
+        "-H",
+        "Content-Type: application/octet-stream",
+        "-H",
+        &format!("Content-Length: {}", max_upload + 1),
+        "--data-binary",
+        "short",
+        "--max-time",
+        "10",
+        &https(&server, &format!("/jmap/upload/{account}/")),
+    ]);
+    assert_eq!(refused.status, 413, "{}", refused.body);
+}

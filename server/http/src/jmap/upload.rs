@@ -32,6 +32,16 @@ pub(crate) async fn upload(
     body: Body,
 ) -> Response {
     let account = caller.account;
+    // A declared length over the limit is refused at once, without waiting for the body.
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_SIZE_UPLOAD as u64) {
+        return status(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The upload is larger than maxSizeUpload.",
+        );
+    }
     let _slots = match caller.slots {
         Ok(slots) => slots,
         Err(refused) => {
