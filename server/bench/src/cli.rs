@@ -37,6 +37,9 @@ pub enum Command {
     /// Many JMAP clients of one user listing its INBOX (Email/query + Email/get) on each
     /// target in turn; requests/s and latency side by side.
     Jmap(crate::jmap::JmapArgs),
+    /// Hold many idle JMAP push connections (EventSource, WebSocket) on one server and
+    /// report its memory per connection.
+    PushIdle(crate::push_idle::PushIdleArgs),
 }
 
 /// Options of `smtp`.

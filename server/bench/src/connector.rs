@@ -24,7 +24,7 @@ use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_rustls::TlsConnector;
 
-use crate::wire::Wire;
+use crate::wire::{Stream, Wire};
 
 /// Most source addresses used: 127.0.0.1..127.0.0.64.
 pub const MAX_SOURCE_IPS: usize = 64;
@@ -75,22 +75,28 @@ impl Connector {
     /// Connects (TCP, then the TLS handshake if any), each step within the
     /// timeout.
     pub async fn connect(&self) -> Result<Wire> {
+        let mut wire = Wire::new(self.connect_stream().await?, self.timeout);
+        // IMAP response lines outside literals: SEARCH results of a big
+        // mailbox, long CAPABILITY lists.
+        wire.set_max_line(1 << 20);
+        Ok(wire)
+    }
+
+    /// [`Connector::connect`] without the line buffering: the stream itself (for a WebSocket
+    /// client).
+    pub async fn connect_stream(&self) -> Result<Box<dyn Stream>> {
         let tcp = self.connect_tcp().await?;
-        let mut wire = match &self.tls {
-            None => Wire::new(Box::new(tcp), self.timeout),
+        match &self.tls {
+            None => Ok(Box::new(tcp)),
             Some(tls) => {
                 let name = ServerName::IpAddress(self.addr.ip().into());
                 let stream = tokio::time::timeout(self.timeout, tls.connect(name, tcp))
                     .await
                     .context("TLS handshake: timed out")?
                     .context("TLS handshake")?;
-                Wire::new(Box::new(stream), self.timeout)
+                Ok(Box::new(stream))
             }
-        };
-        // IMAP response lines outside literals: SEARCH results of a big
-        // mailbox, long CAPABILITY lists.
-        wire.set_max_line(1 << 20);
-        Ok(wire)
+        }
     }
 
     async fn connect_tcp(&self) -> Result<TcpStream> {

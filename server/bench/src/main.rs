@@ -23,6 +23,7 @@
 //! | [`shared_tally`] | `imap-shared` figures: commands, errors by class and kind, merged counts |
 //! | [`imap_shared_report`] | `imap-shared`, one target measured; its text, table and JSON |
 //! | [`jmap`] | `jmap`: many clients listing one INBOX over JMAP (query + get), every answer checked |
+//! | [`push_idle`] | `push-idle`: N idle EventSource and WebSocket (RFC 8887) push connections, memory per connection |
 //! | [`http_client`] | HTTP/1.1 keep-alive GET/POST with Basic credentials, over TCP or TLS |
 //! | [`imap_client`] | tagged IMAP commands, pipelined or not, literals, IDLE (RFC 9051, RFC 2177) |
 //! | [`connector`] | loopback-only connections, implicit TLS, spread over source addresses |
@@ -58,6 +59,7 @@ mod memory;
 mod message;
 mod pop3_probe;
 mod prefill;
+mod push_idle;
 mod report;
 mod run;
 mod seq_model;
@@ -80,6 +82,7 @@ async fn main() -> Result<()> {
         Command::ImapShared(args) => imap_shared(args).await,
         Command::ImapSearch(args) => imap_search::run(args).await,
         Command::Jmap(args) => jmap::run(args).await,
+        Command::PushIdle(args) => push_idle::run(args).await,
     }
 }
 
@@ -176,7 +179,7 @@ where
 }
 
 /// Raises the open-file limit and checks that `needed` descriptors fit.
-fn check_nofile(needed: u64) -> Result<()> {
+pub(crate) fn check_nofile(needed: u64) -> Result<()> {
     match limits::raise_nofile() {
         Some(limit) if limit < needed => bail!(
             "the open-file limit is {limit}, and this run needs about {needed}: raise the hard limit (ulimit -Hn)"
