@@ -2,6 +2,7 @@
 //! address goes. Persistence is the store's; the rules live here.
 //!
 //! - [`address`]: parsing and normalising `local@domain` and domain names.
+//! - [`app_password`]: app passwords (a secret per client, revocable), Bearer tokens.
 //! - [`password`]: argon2id hashing and verification, generated passwords.
 //! - [`resolve`]: recipient resolution (user, alias, catch-all, group, sub-address, postmaster).
 //! - [`throttle`]: slowing, then refusing, repeated failed logins per IP and per account.
@@ -11,6 +12,7 @@
 
 pub mod address;
 pub mod admin;
+pub mod app_password;
 pub mod password;
 pub mod resolve;
 pub mod throttle;
@@ -106,7 +108,8 @@ impl Directory {
     /// is read first: its authentication generation tells the throttle which counters still
     /// count (an unlock by `kantor admin` raised it). A disabled account with the right
     /// password is refused as such; a successful login is noted in the account (at most
-    /// every [`LOGIN_RECORD_INTERVAL`], without waiting for the write).
+    /// every [`LOGIN_RECORD_INTERVAL`], without waiting for the write). One of the account's
+    /// app passwords is as good as its password ([`app_password`]).
     pub async fn authenticate(&self, username: &str, password: &str, ip: IpAddr) -> AuthOutcome {
         let (key, address) = login_key(username);
         let account = address.and_then(|a| {
@@ -122,6 +125,12 @@ impl Directory {
             return AuthOutcome::Throttled {
                 retry_after: refused.retry_after(),
             };
+        }
+        // An app password is found by its hash, without argon2 (app_password.rs).
+        if let Some(account) = account.as_ref()
+            && let Some(app) = self.app_password_of(account, password)
+        {
+            return self.logged_in_with(&app, account.clone(), ip, &key);
         }
         let hash = account
             .as_ref()

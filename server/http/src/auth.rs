@@ -1,4 +1,6 @@
-//! HTTP Basic authentication (RFC 7617) with the account's address and password.
+//! HTTP Basic authentication (RFC 7617) with the account's address and its password or one of
+//! its app passwords, and Bearer (RFC 6750 §2.1) with an app password (kantor-directory's
+//! `app_password`: found by a hash, not remembered here, so a revocation holds at once).
 //!
 //! A login goes through the directory's `authenticate`, with its throttle (the same counters as
 //! IMAP, POP3 and SMTP) and its argon2 verification. JMAP clients send the password with every
@@ -15,7 +17,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use base64::Engine;
-use kantor_directory::{AuthOutcome, login_key};
+use kantor_directory::{AuthOutcome, app_password, login_key};
 use kantor_store::Account;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -88,17 +90,24 @@ impl FromRequestParts<Arc<HttpContext>> for Authenticated {
         parts: &mut Parts,
         ctx: &Arc<HttpContext>,
     ) -> Result<Self, Self::Rejection> {
-        let Some((user, password)) = basic(parts) else {
-            return Err(challenge("Authentication required."));
-        };
         let peer = parts
             .extensions
             .get::<Peer>()
             .map(|p| p.0.ip())
             .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
+        if let Some(token) = bearer(parts) {
+            let outcome = ctx.directory.authenticate_bearer(&token, peer).await;
+            return admitted(outcome).map(Authenticated);
+        }
+        let Some((user, password)) = basic(parts) else {
+            return Err(challenge("Authentication required."));
+        };
+        // App passwords are not remembered: their check is cheap, and a revoked one must fail
+        // at once.
+        let remember = !app_password::looks_like(&password);
         let (login, address) = login_key(&user);
         let digest = ctx.credentials.digest(&login, &password);
-        let known = address.and_then(|a| {
+        let known = address.filter(|_| remember).and_then(|a| {
             ctx.directory
                 .store()
                 .account_by_address(&a.local, &a.domain)
@@ -111,26 +120,41 @@ impl FromRequestParts<Arc<HttpContext>> for Authenticated {
             }
             return Ok(Authenticated(account));
         }
-        match ctx.directory.authenticate(&user, &password, peer).await {
-            AuthOutcome::Success(account) => {
-                ctx.credentials.remember(digest, &account);
-                Ok(Authenticated(account))
+        let account = admitted(ctx.directory.authenticate(&user, &password, peer).await)?;
+        if remember {
+            ctx.credentials.remember(digest, &account);
+        }
+        Ok(Authenticated(account))
+    }
+}
+
+/// The account of a successful login, or the response refusing it.
+fn admitted(outcome: AuthOutcome) -> Result<Account, Response> {
+    match outcome {
+        AuthOutcome::Success(account) => Ok(account),
+        AuthOutcome::Failed => Err(challenge("Wrong user name or password.")),
+        AuthOutcome::Disabled => Err(disabled()),
+        AuthOutcome::Throttled { retry_after } => {
+            let mut response = status(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many failed logins: try again later.",
+            );
+            let secs = retry_after.as_secs().max(1).to_string();
+            if let Ok(value) = HeaderValue::from_str(&secs) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
             }
-            AuthOutcome::Failed => Err(challenge("Wrong user name or password.")),
-            AuthOutcome::Disabled => Err(disabled()),
-            AuthOutcome::Throttled { retry_after } => {
-                let mut response = status(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "Too many failed logins: try again later.",
-                );
-                let secs = retry_after.as_secs().max(1).to_string();
-                if let Ok(value) = HeaderValue::from_str(&secs) {
-                    response.headers_mut().insert(header::RETRY_AFTER, value);
-                }
-                Err(response)
-            }
+            Err(response)
         }
     }
+}
+
+/// The token of an `Authorization: Bearer` header (RFC 6750 §2.1): an app password.
+fn bearer(parts: &Parts) -> Option<String> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
 }
 
 /// The user name and password of an `Authorization: Basic` header (RFC 7617 §2: UTF-8).
@@ -148,12 +172,18 @@ fn basic(parts: &Parts) -> Option<(String, String)> {
     Some((user.to_string(), password.to_string()))
 }
 
-/// 401 with the Basic challenge (RFC 7617 §2.1: UTF-8 announced).
+/// 401 with the Basic challenge (RFC 7617 §2.1: UTF-8 announced), then the Bearer one (RFC
+/// 6750 §3: app passwords).
 fn challenge(text: &str) -> Response {
     let mut response = status(StatusCode::UNAUTHORIZED, text);
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.insert(
         header::WWW_AUTHENTICATE,
         HeaderValue::from_static("Basic realm=\"Kantor\", charset=\"UTF-8\""),
+    );
+    headers.append(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"Kantor\""),
     );
     response
 }

@@ -62,6 +62,15 @@ pub trait DirectoryBackend: Send + Sync + 'static {
         until: i64,
     ) -> BoxFuture<'_, Result<()>>;
     fn lockouts(&self, id: AccountId, now: i64) -> Result<Vec<crate::Lockout>>;
+    fn add_app_password(
+        &self,
+        new: crate::NewAppPassword,
+    ) -> BoxFuture<'_, Result<crate::AppPassword>>;
+    fn app_passwords(&self, account_id: AccountId) -> Result<Vec<crate::AppPassword>>;
+    fn app_password_by_hash(&self, hash: &[u8]) -> Result<Option<crate::AppPassword>>;
+    fn remove_app_password(&self, account_id: AccountId, name: String)
+    -> BoxFuture<'_, Result<()>>;
+    fn record_app_password_use(&self, id: i64, at: i64) -> BoxFuture<'_, Result<()>>;
     fn rename_account<'a>(
         &'a self,
         id: AccountId,

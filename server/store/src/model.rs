@@ -67,6 +67,28 @@ pub struct Lockout {
     pub until: i64,
 }
 
+/// An app password of an account (migration 0020), without its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppPassword {
+    pub id: i64,
+    pub account_id: AccountId,
+    /// The name the user gave it, unique in the account.
+    pub name: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds, to within the directory's recording interval; `None`: never used.
+    pub last_used_at: Option<i64>,
+}
+
+/// What the store is given to add an app password: the hash of its secret, never the secret.
+#[derive(Debug, Clone)]
+pub struct NewAppPassword {
+    pub account_id: AccountId,
+    pub name: String,
+    pub secret_hash: Vec<u8>,
+    pub created_at: i64,
+}
+
 /// What renaming an account carried over to its new address.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Renamed {

@@ -26,6 +26,10 @@ pub enum AdminCommand {
     /// Groups (distribution lists).
     #[command(subcommand)]
     Group(GroupCommand),
+    /// App passwords: a secret per client, usable where the password is (and as an HTTP
+    /// Bearer token), revocable one by one.
+    #[command(subcommand)]
+    AppPassword(AppPasswordCommand),
     /// The outbound queue.
     #[command(subcommand)]
     Queue(QueueCommand),
@@ -239,5 +243,32 @@ pub enum GroupCommand {
         group: String,
         /// The user's address.
         user: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AppPasswordCommand {
+    /// Make an app password; its secret is printed once, and not kept.
+    Add {
+        /// The user's address.
+        user: String,
+        /// A name for it, unique for the user (default: app- and a few random characters).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List a user's app passwords: name, created, last used (to within five minutes).
+    List {
+        /// The user's address.
+        user: String,
+        /// Print a JSON array instead of lines, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke an app password: it fails from its next use on.
+    Revoke {
+        /// The user's address.
+        user: String,
+        /// The app password's name.
+        name: String,
     },
 }

@@ -89,6 +89,33 @@ impl DirectoryBackend for SqliteBackend {
         self.lockouts(id, now)
     }
 
+    fn add_app_password(
+        &self,
+        new: crate::NewAppPassword,
+    ) -> BoxFuture<'_, Result<crate::AppPassword>> {
+        Box::pin(self.add_app_password(new))
+    }
+
+    fn app_passwords(&self, account_id: AccountId) -> Result<Vec<crate::AppPassword>> {
+        self.app_passwords(account_id)
+    }
+
+    fn app_password_by_hash(&self, hash: &[u8]) -> Result<Option<crate::AppPassword>> {
+        self.app_password_by_hash(hash)
+    }
+
+    fn remove_app_password(
+        &self,
+        account_id: AccountId,
+        name: String,
+    ) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.remove_app_password(account_id, name))
+    }
+
+    fn record_app_password_use(&self, id: i64, at: i64) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.record_app_password_use(id, at))
+    }
+
     fn rename_account<'a>(
         &'a self,
         id: AccountId,

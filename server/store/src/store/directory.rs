@@ -94,6 +94,32 @@ impl Store {
         self.backend.lockouts(id, now)
     }
 
+    /// Adds an app password (its secret's hash only); `AlreadyExists` for a name the account
+    /// already uses.
+    pub async fn add_app_password(&self, new: crate::NewAppPassword) -> Result<crate::AppPassword> {
+        self.backend.add_app_password(new).await
+    }
+
+    /// The account's app passwords, by name.
+    pub fn app_passwords(&self, account_id: AccountId) -> Result<Vec<crate::AppPassword>> {
+        self.backend.app_passwords(account_id)
+    }
+
+    /// The app password whose secret hashes to `hash`.
+    pub fn app_password_by_hash(&self, hash: &[u8]) -> Result<Option<crate::AppPassword>> {
+        self.backend.app_password_by_hash(hash)
+    }
+
+    /// Revokes the account's app password `name`; `NotFound` when there is none.
+    pub async fn remove_app_password(&self, account_id: AccountId, name: String) -> Result<()> {
+        self.backend.remove_app_password(account_id, name).await
+    }
+
+    /// Notes when app password `id` was last used (Unix seconds).
+    pub async fn record_app_password_use(&self, id: i64, at: i64) -> Result<()> {
+        self.backend.record_app_password_use(id, at).await
+    }
+
     /// Gives the account the address `local@domain`: it keeps its id, mail, password and
     /// "Send As" rights, and alias targets and group members naming the old address follow.
     pub async fn rename_account(
