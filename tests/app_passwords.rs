@@ -32,7 +32,7 @@ fn bearer(server: &TestServer, token: &str) -> Answer {
 #[test]
 fn app_passwords_work_where_the_password_does_until_revoked() {
     let server = TestServer::start(
-        "[imap]\nallow_plaintext_auth = true\n[auth]\nfailures_before_delay = 100\nfailures_before_lockout = 3\n",
+        "[imap]\nallow_plaintext_auth = true\n[auth]\nfailures_before_delay = 100\nfailures_before_lockout = 3\nsource_failures_before_lockout = 5\n",
     );
     let credentials = user(&server);
     let jo = format!("jo@{DOMAIN}");
@@ -104,8 +104,9 @@ fn app_passwords_work_where_the_password_does_until_revoked() {
     let (ok, _, err) = server.admin(&["app-password", "revoke", &jo, "phone"], "");
     assert!(!ok && err.contains("not found"), "{err}");
 
-    // Wrong tokens are throttled like wrong passwords: after three (the revoked one above was
-    // the first), even a good one waits.
+    // Wrong tokens are throttled like wrong passwords: after five failures from this address
+    // (three above: ann's, the revoked token, jo's revoked password), it is refused, and even
+    // a good token waits.
     for token in ["kapp_nope", "not even the form"] {
         assert_eq!(bearer(&server, token).status, 401);
     }

@@ -12,8 +12,11 @@
 //! hashing cost, which a client that sends it with every HTTP request needs.
 //!
 //! Failed attempts go through the login throttle as passwords do: a wrong app password in
-//! Basic or a login is a wrong password; a wrong Bearer token counts against its source
-//! address (under the key [`BEARER_KEY`]). Use is written at most every
+//! Basic or a login is a wrong password; a wrong Bearer token names no account, so it counts
+//! as a failure of an account nobody has (one per token, [`bearer_key`]): slowed, and its
+//! source address refused after `source_failures_before_lockout` as for one guessing many
+//! accounts, without one address's bad tokens locking out every other client behind it
+//! sooner than that. Use is written at most every
 //! [`USE_RECORD_INTERVAL`] seconds per app password, without waiting for the write.
 
 use crate::{AuthOutcome, Directory, DirectoryError, unix_now};
@@ -26,8 +29,12 @@ pub const PREFIX: &str = "kapp_";
 const SECRET_BYTES: usize = 32;
 /// Characters after the prefix: 32 bytes in unpadded base64url.
 const ENCODED_LEN: usize = 43;
-/// The throttle's key for Bearer tokens, which name no user.
-pub const BEARER_KEY: &str = "(bearer token)";
+/// The throttle's key for a Bearer token, which names no user: its hash, shortened.
+fn bearer_key(token: &str) -> String {
+    let digest = blake3::derive_key("kantor 2026 bearer throttle key", token.as_bytes());
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("(bearer {hex})")
+}
 /// Seconds between two writes of an app password's last use.
 pub const USE_RECORD_INTERVAL: i64 = 300;
 /// Longest name.
@@ -133,7 +140,8 @@ impl Directory {
 
     /// Checks an HTTP Bearer token (RFC 6750 §2.1): an app password, of whichever account.
     pub async fn authenticate_bearer(&self, token: &str, ip: IpAddr) -> AuthOutcome {
-        if let Some(refused) = self.throttle.refused(ip, BEARER_KEY, 0) {
+        let key = bearer_key(token);
+        if let Some(refused) = self.throttle.refused(ip, &key, 0) {
             tracing::warn!(%ip, ?refused, "bearer token refused: too many failures");
             kantor_metrics::metrics().login("throttled");
             return AuthOutcome::Throttled {
@@ -153,11 +161,11 @@ impl Directory {
             .and_then(|p| self.store().account(p.account_id).ok().flatten());
         match (found, account) {
             (Some(password), Some(account)) => {
-                let key = account.address();
-                self.logged_in_with(&password, account, ip, &key)
+                let user = account.address();
+                self.logged_in_with(&password, account, ip, &user)
             }
             _ => {
-                let delay = self.throttle.failed(ip, BEARER_KEY, 0);
+                let delay = self.throttle.failed(ip, &key, 0);
                 tracing::warn!(%ip, delay_ms = delay.as_millis() as u64, "bearer token refused");
                 kantor_metrics::metrics().login("failure");
                 tokio::time::sleep(delay).await;
