@@ -31,9 +31,9 @@ pub(crate) async fn run(
     peer: SocketAddr,
     secure: bool,
     ctx: Arc<HttpContext>,
+    router: axum::Router,
     slot: Arc<ConnectionGuard>,
 ) {
-    let router = routes::router(ctx.clone(), secure);
     let request_timeout = Duration::from_secs(ctx.config.request_timeout_secs);
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(Peer(peer));

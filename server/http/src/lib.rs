@@ -74,14 +74,18 @@ impl HttpContext {
 /// Serves `listener` (`https` when `secure`, else plain `http`) until the process ends.
 pub async fn serve(listener: Listener, secure: bool, ctx: Arc<HttpContext>) {
     let name = listener.name;
+    // One router per listener, shared by its connections (an axum Router is reference-counted:
+    // built per connection, its tables cost about 9 KiB of every connection).
+    let router = routes::router(ctx.clone(), secure);
     listener
         .serve(
             move |tcp, peer, guard| {
                 let ctx = ctx.clone();
+                let router = router.clone();
                 let span = tracing::info_span!("http", listener = name, %peer);
                 async move {
                     // Held until the connection ends, upgraded ones included (WebSocket).
-                    conn::run(tcp, peer, secure, ctx, Arc::new(guard)).await;
+                    conn::run(tcp, peer, secure, ctx, router, Arc::new(guard)).await;
                 }
                 .instrument(span)
             },
