@@ -49,6 +49,11 @@ pub struct JmapArgs {
     /// Seconds any connect, read or write may take.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub io_timeout: u64,
+
+    /// Milliseconds each client waits after an answer before its next request (a user's
+    /// think time); 0, the default, sends the next at once (the server's most).
+    #[arg(long, default_value_t = 0)]
+    pub think_ms: u64,
 }
 
 /// One JMAP server.
@@ -100,8 +105,8 @@ pub async fn run(args: JmapArgs) -> Result<()> {
         outcomes.push(measure(&args, target).await?);
     }
     println!(
-        "jmap: {} clients, Email/query (newest {} in the INBOX, threads collapsed) + Email/get, {} s per target",
-        args.clients, args.limit, args.duration
+        "jmap: {} clients, Email/query (newest {} in the INBOX, threads collapsed) + Email/get, {} s per target, {} ms think time",
+        args.clients, args.limit, args.duration, args.think_ms
     );
     println!(
         "{:<10} {:>10} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7}",
@@ -162,11 +167,12 @@ async fn measure(args: &JmapArgs, target: &JmapTarget) -> Result<Outcome> {
     let mut tasks = Vec::new();
     for _ in 0..args.clients {
         let (connector, found) = (Arc::clone(&connector), found.clone());
-        let (addr, user, password, limit) = (
+        let (addr, user, password, limit, think) = (
             target.addr.clone(),
             user.clone(),
             password.clone(),
             args.limit,
+            Duration::from_millis(args.think_ms),
         );
         tasks.push(tokio::spawn(async move {
             let mut samples = Vec::new();
@@ -178,7 +184,12 @@ async fn measure(args: &JmapArgs, target: &JmapTarget) -> Result<Outcome> {
             while Instant::now() < deadline {
                 let began = Instant::now();
                 match page(&mut client, &found, limit).await {
-                    Ok(()) => samples.push(micros(began.elapsed())),
+                    Ok(()) => {
+                        samples.push(micros(began.elapsed()));
+                        if !think.is_zero() {
+                            tokio::time::sleep(think).await;
+                        }
+                    }
                     Err(e) => {
                         errors.0 += 1;
                         errors.1.get_or_insert(e.to_string());
