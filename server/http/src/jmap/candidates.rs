@@ -1,31 +1,53 @@
-//! The account's emails as Email/query goes through them (RFC 8621 §4.4): what a query needs
-//! is read once for all of them and only when asked for: the email's record (mailboxes,
-//! keywords), its stored listing (envelope, sent date, attachments), the keywords of its whole
-//! thread, and, for `text`, `body` and `header`, the message itself (a scan until full-text
-//! search comes with issue 12), after the cheap properties.
+//! The account's emails as Email/query goes through them (RFC 8621 §4.4), [`CHUNK`] at a time:
+//! of each chunk only what the query needs is read (the emails' records for mailboxes and
+//! keywords, their stored listings for envelopes, sent dates and attachments), the filter
+//! applied, and of the emails taken only their sort keys kept; the chunk is then dropped. So a
+//! query over 100,000 emails holds a chunk and the keys of its results, not the account.
+//! Thread keywords are gathered in a first pass; `text`, `body` and `header` read the message
+//! itself (a scan until full-text search comes with issue 12), after the cheap properties.
 
 use super::call::{Call, store_error};
 use super::email::keywords;
 use super::filter::{Condition, Needs};
-use kantor_jmap_proto::method::Comparator;
+use kantor_jmap_proto::method::{Comparator, Filter};
 use kantor_jmap_proto::{MethodError, MethodErrorType};
 use kantor_message::MetaListing;
 use kantor_message::address::Address;
 use kantor_message::encoded::decode_words;
+use kantor_message::envelope::Envelope;
 use kantor_message::text::fold;
 use kantor_store::{AccountId, EmailListing, EmailRecord};
 use serde_json::Value;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
-/// The account's emails with what the query needs of each.
+/// Emails read at once.
+const CHUNK: usize = 1000;
+
+/// Per thread: the keywords all its emails have, and those some have.
+type ThreadKeywords = HashMap<i64, (HashSet<String>, HashSet<String>)>;
+
+/// The account's emails, listed; what else a query needs is read a chunk at a time.
 pub(crate) struct Emails<'c> {
     call: &'c Call<'c>,
+    account: AccountId,
+    needs: Needs,
     pub listing: Vec<EmailListing>,
-    records: Vec<Option<EmailRecord>>,
-    metas: Vec<Option<MetaListing>>,
-    /// Per thread: the keywords all its emails have, and those some have.
-    threads: HashMap<i64, (HashSet<String>, HashSet<String>)>,
+    threads: ThreadKeywords,
+}
+
+/// An email taken by the filter, with its keys for each comparator.
+pub(crate) struct Selected {
+    pub index: usize,
+    keys: Vec<Key>,
+}
+
+/// One sort key; `None` (a missing value) sorts first.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Key {
+    Int(Option<i64>),
+    Text(String),
+    Flag(bool),
 }
 
 impl<'c> Emails<'c> {
@@ -35,93 +57,229 @@ impl<'c> Emails<'c> {
         needs: Needs,
     ) -> Result<Emails<'c>, MethodError> {
         let listing = call.mail.email_listing(account).map_err(store_error)?;
-        let ids: Vec<i64> = listing.iter().map(|e| e.id).collect();
-        let records = match needs.record {
-            true => call.mail.emails(account, &ids).map_err(store_error)?,
-            false => Vec::new(),
+        let mut emails = Emails {
+            call,
+            account,
+            needs,
+            listing,
+            threads: HashMap::new(),
         };
-        let metas = match needs.meta {
-            true => call
-                .mail
-                .message_listings(account, &ids)
-                .map_err(store_error)?,
-            false => Vec::new(),
-        };
-        let mut threads: HashMap<i64, (HashSet<String>, HashSet<String>)> = HashMap::new();
-        if needs.threads {
-            for record in records.iter().flatten() {
-                let have: HashSet<String> = keywords(record).into_iter().map(|(k, _)| k).collect();
-                match threads.get_mut(&record.thread_id) {
-                    Some((all, some)) => {
-                        all.retain(|k| have.contains(k));
-                        some.extend(have);
-                    }
-                    None => {
-                        threads.insert(record.thread_id, (have.clone(), have));
+        if needs.threads() {
+            for start in (0..emails.listing.len()).step_by(CHUNK) {
+                let chunk = emails.chunk(start)?;
+                for record in chunk.records.iter().flatten() {
+                    let have: HashSet<String> =
+                        keywords(record).into_iter().map(|(k, _)| k).collect();
+                    match emails.threads.get_mut(&record.thread_id) {
+                        Some((all, some)) => {
+                            all.retain(|k| have.contains(k));
+                            some.extend(have);
+                        }
+                        None => {
+                            emails
+                                .threads
+                                .insert(record.thread_id, (have.clone(), have));
+                        }
                     }
                 }
             }
         }
-        Ok(Emails {
-            call,
-            listing,
-            records,
-            metas,
-            threads,
+        Ok(emails)
+    }
+
+    /// What the query needs of the emails from `start`, up to [`CHUNK`] of them.
+    fn chunk(&self, start: usize) -> Result<Chunk, MethodError> {
+        let end = (start + CHUNK).min(self.listing.len());
+        let ids: Vec<i64> = self.listing[start..end].iter().map(|e| e.id).collect();
+        let mail = &self.call.mail;
+        Ok(Chunk {
+            start,
+            records: match self.needs.record {
+                true => mail.emails(self.account, &ids).map_err(store_error)?,
+                false => Vec::new(),
+            },
+            metas: match self.needs.meta {
+                true => mail
+                    .message_listings(self.account, &ids)
+                    .map_err(store_error)?,
+                false => Vec::new(),
+            },
         })
     }
 
-    fn keyword(&self, i: usize, keyword: &str) -> bool {
-        self.records
-            .get(i)
-            .and_then(Option::as_ref)
+    /// The emails the filter takes, each with its sort keys.
+    pub fn select(
+        &self,
+        filter: Option<&Filter<Condition>>,
+        comparators: &[Comparator],
+    ) -> Result<Vec<Selected>, MethodError> {
+        let mut out = Vec::new();
+        for start in (0..self.listing.len()).step_by(CHUNK) {
+            let chunk = self.chunk(start)?;
+            let end = (start + CHUNK).min(self.listing.len());
+            for index in start..end {
+                let email = One {
+                    emails: self,
+                    chunk: &chunk,
+                    index,
+                };
+                let mut failure = None;
+                let taken = filter.is_none_or(|f| {
+                    f.matches(&mut |c| {
+                        email.matches(c).unwrap_or_else(|e| {
+                            failure.get_or_insert(e);
+                            false
+                        })
+                    })
+                });
+                if let Some(error) = failure {
+                    return Err(error);
+                }
+                if taken {
+                    let keys = comparators.iter().map(|c| email.key(c)).collect();
+                    out.push(Selected { index, keys });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Orders the selected emails by the comparators, then newest first (a stable order, RFC
+    /// 8620 §5.5); without comparators they stay newest first, as listed.
+    pub fn sort(&self, selected: &mut [Selected], comparators: &[Comparator]) {
+        if comparators.is_empty() {
+            return;
+        }
+        selected.sort_by(|a, b| {
+            for (i, c) in comparators.iter().enumerate() {
+                let order = a.keys[i].cmp(&b.keys[i]);
+                let order = if c.is_ascending {
+                    order
+                } else {
+                    order.reverse()
+                };
+                if order != Ordering::Equal {
+                    return order;
+                }
+            }
+            self.listing[b.index].id.cmp(&self.listing[a.index].id)
+        });
+    }
+}
+
+/// A chunk's records and listings, aligned with the account's listing from `start`.
+struct Chunk {
+    start: usize,
+    records: Vec<Option<EmailRecord>>,
+    metas: Vec<Option<MetaListing>>,
+}
+
+/// One email of a chunk.
+struct One<'a, 'c> {
+    emails: &'a Emails<'c>,
+    chunk: &'a Chunk,
+    index: usize,
+}
+
+impl One<'_, '_> {
+    fn listed(&self) -> &EmailListing {
+        &self.emails.listing[self.index]
+    }
+
+    fn record(&self) -> Option<&EmailRecord> {
+        self.chunk
+            .records
+            .get(self.index - self.chunk.start)?
+            .as_ref()
+    }
+
+    fn meta(&self) -> Option<&MetaListing> {
+        self.chunk
+            .metas
+            .get(self.index - self.chunk.start)?
+            .as_ref()
+    }
+
+    fn keyword(&self, keyword: &str) -> bool {
+        self.record()
             .is_some_and(|r| keywords(r).contains_key(keyword))
     }
 
-    fn thread(&self, i: usize) -> Option<&(HashSet<String>, HashSet<String>)> {
-        self.threads.get(&self.listing[i].thread_id)
-    }
-
-    fn meta(&self, i: usize) -> Option<&MetaListing> {
-        self.metas.get(i).and_then(Option::as_ref)
+    fn thread(&self) -> Option<&(HashSet<String>, HashSet<String>)> {
+        self.emails.threads.get(&self.listed().thread_id)
     }
 
     /// The folded text of an address field: names (decoded) and addresses.
-    fn addresses(
-        &self,
-        i: usize,
-        field: fn(&kantor_message::envelope::Envelope) -> Option<&Vec<Address>>,
-    ) -> String {
-        let Some(list) = self.meta(i).and_then(|m| field(&m.envelope)) else {
+    fn addresses(&self, field: fn(&Envelope) -> Option<&Vec<Address>>) -> String {
+        let Some(list) = self.meta().and_then(|m| field(&m.envelope)) else {
             return String::new();
         };
-        fold(
-            &super::headers::addresses(list)
-                .iter()
-                .map(|a| {
-                    format!(
-                        "{} <{}>",
-                        a["name"].as_str().unwrap_or(""),
-                        a["email"].as_str().unwrap_or("")
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(", "),
-        )
+        let shown: Vec<String> = super::headers::addresses(list)
+            .iter()
+            .map(|a| {
+                let name = a["name"].as_str().unwrap_or("");
+                format!("{name} <{}>", a["email"].as_str().unwrap_or(""))
+            })
+            .collect();
+        fold(&shown.join(", "))
     }
 
-    fn subject(&self, i: usize) -> String {
-        self.meta(i)
+    /// The first address of a field as RFC 8621 §4.4.2 sorts it: its name, else its email.
+    fn first_address(&self, field: fn(&Envelope) -> Option<&Vec<Address>>) -> String {
+        self.meta()
+            .and_then(|m| field(&m.envelope))
+            .and_then(|l| super::headers::addresses(l).into_iter().next())
+            .map(|a| {
+                let name = a["name"].as_str().filter(|n| !n.is_empty());
+                fold(name.unwrap_or(a["email"].as_str().unwrap_or("")))
+            })
+            .unwrap_or_default()
+    }
+
+    fn subject(&self) -> String {
+        self.meta()
             .and_then(|m| m.envelope.subject.as_deref())
             .map(decode_words)
             .unwrap_or_default()
     }
 
-    /// Whether email `i` meets the condition.
-    pub fn matches(&self, i: usize, c: &Condition) -> Result<bool, MethodError> {
-        let e = &self.listing[i];
-        let record = self.records.get(i).and_then(Option::as_ref);
+    /// The email's key for one comparator.
+    fn key(&self, c: &Comparator) -> Key {
+        let keyword = c
+            .extra
+            .get("keyword")
+            .and_then(Value::as_str)
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        let e = self.listed();
+        match c.property.as_str() {
+            "receivedAt" => Key::Int(Some(e.received_at)),
+            "size" => Key::Int(Some(e.size as i64)),
+            "from" => Key::Text(self.first_address(|e| e.from.as_ref())),
+            "to" => Key::Text(self.first_address(|e| e.to.as_ref())),
+            "subject" => Key::Text(fold(
+                &kantor_message::subject::base_subject(&self.subject()).0,
+            )),
+            "sentAt" => Key::Int(self.meta().and_then(|m| m.sent_at)),
+            "hasKeyword" => Key::Flag(self.keyword(&keyword)),
+            "allInThreadHaveKeyword" => {
+                Key::Flag(self.thread().is_some_and(|t| t.0.contains(&keyword)))
+            }
+            "someInThreadHaveKeyword" => {
+                Key::Flag(self.thread().is_some_and(|t| t.1.contains(&keyword)))
+            }
+            _ => Key::Int(Some(e.id)),
+        }
+    }
+
+    /// Whether the email meets the condition.
+    fn matches(&self, c: &Condition) -> Result<bool, MethodError> {
+        let e = self.listed();
+        let record = self.record();
         let in_mailbox = |m: i64| record.is_some_and(|r| r.filed.iter().any(|&(f, _)| f == m));
+        let contains = |field: fn(&Envelope) -> Option<&Vec<Address>>, s: &String| {
+            self.addresses(field).contains(s.as_str())
+        };
         let holds = [
             c.in_mailbox.is_none_or(in_mailbox),
             c.in_mailbox_other_than.as_ref().is_none_or(|not| {
@@ -131,62 +289,57 @@ impl<'c> Emails<'c> {
             c.after.is_none_or(|t| e.received_at >= t),
             c.min_size.is_none_or(|s| e.size >= s),
             c.max_size.is_none_or(|s| e.size < s),
-            c.has_keyword.as_ref().is_none_or(|k| self.keyword(i, k)),
-            c.not_keyword.as_ref().is_none_or(|k| !self.keyword(i, k)),
+            c.has_keyword.as_ref().is_none_or(|k| self.keyword(k)),
+            c.not_keyword.as_ref().is_none_or(|k| !self.keyword(k)),
             c.all_in_thread
                 .as_ref()
-                .is_none_or(|k| self.thread(i).is_some_and(|t| t.0.contains(k))),
+                .is_none_or(|k| self.thread().is_some_and(|t| t.0.contains(k))),
             c.some_in_thread
                 .as_ref()
-                .is_none_or(|k| self.thread(i).is_some_and(|t| t.1.contains(k))),
+                .is_none_or(|k| self.thread().is_some_and(|t| t.1.contains(k))),
             c.none_in_thread
                 .as_ref()
-                .is_none_or(|k| self.thread(i).is_none_or(|t| !t.1.contains(k))),
+                .is_none_or(|k| self.thread().is_none_or(|t| !t.1.contains(k))),
             c.has_attachment
-                .is_none_or(|h| self.meta(i).is_some_and(|m| m.has_attachment) == h),
+                .is_none_or(|h| self.meta().is_some_and(|m| m.has_attachment) == h),
             c.from
                 .as_ref()
-                .is_none_or(|s| self.addresses(i, |e| e.from.as_ref()).contains(s)),
-            c.to.as_ref()
-                .is_none_or(|s| self.addresses(i, |e| e.to.as_ref()).contains(s)),
-            c.cc.as_ref()
-                .is_none_or(|s| self.addresses(i, |e| e.cc.as_ref()).contains(s)),
+                .is_none_or(|s| contains(|e| e.from.as_ref(), s)),
+            c.to.as_ref().is_none_or(|s| contains(|e| e.to.as_ref(), s)),
+            c.cc.as_ref().is_none_or(|s| contains(|e| e.cc.as_ref(), s)),
             c.bcc
                 .as_ref()
-                .is_none_or(|s| self.addresses(i, |e| e.bcc.as_ref()).contains(s)),
+                .is_none_or(|s| contains(|e| e.bcc.as_ref(), s)),
             c.subject
                 .as_ref()
-                .is_none_or(|s| fold(&self.subject(i)).contains(s)),
+                .is_none_or(|s| fold(&self.subject()).contains(s.as_str())),
         ];
         if holds.contains(&false) {
             return Ok(false);
         }
         // The message itself, last: the cheap properties may already have said no.
         if let Some(needle) = &c.text {
-            let fields = [
-                self.addresses(i, |e| e.from.as_ref()),
-                self.addresses(i, |e| e.to.as_ref()),
-                self.addresses(i, |e| e.cc.as_ref()),
-                self.addresses(i, |e| e.bcc.as_ref()),
-                fold(&self.subject(i)),
-            ];
-            if !fields.iter().any(|f| f.contains(needle.as_str()))
-                && !self.body(i)?.contains(needle.as_str())
-            {
+            let in_header = [
+                self.addresses(|e| e.from.as_ref()),
+                self.addresses(|e| e.to.as_ref()),
+                self.addresses(|e| e.cc.as_ref()),
+                self.addresses(|e| e.bcc.as_ref()),
+                fold(&self.subject()),
+            ]
+            .iter()
+            .any(|f| f.contains(needle.as_str()));
+            if !in_header && !self.body()?.contains(needle.as_str()) {
                 return Ok(false);
             }
         }
         if let Some(needle) = &c.body
-            && !self.body(i)?.contains(needle.as_str())
+            && !self.body()?.contains(needle.as_str())
         {
             return Ok(false);
         }
         if let Some((name, value)) = &c.header {
-            let header = self
-                .call
-                .mail
-                .read_blob_header(&self.blob(i)?)
-                .map_err(store_error)?;
+            let mail = &self.emails.call.mail;
+            let header = mail.read_blob_header(&self.blob()?).map_err(store_error)?;
             let root = kantor_message::mime::parse_header(&header);
             let found = root.fields(&header).iter().any(|f| {
                 f.is(name)
@@ -201,14 +354,13 @@ impl<'c> Emails<'c> {
         Ok(true)
     }
 
-    fn blob(&self, i: usize) -> Result<kantor_store::BlobHash, MethodError> {
-        if let Some(record) = self.records.get(i).and_then(Option::as_ref) {
+    fn blob(&self) -> Result<kantor_store::BlobHash, MethodError> {
+        if let Some(record) = self.record() {
             return Ok(record.blob.clone());
         }
-        let records = self
-            .call
-            .mail
-            .emails(self.call.account.id, &[self.listing[i].id])
+        let mail = &self.emails.call.mail;
+        let records = mail
+            .emails(self.emails.account, &[self.listed().id])
             .map_err(store_error)?;
         records
             .into_iter()
@@ -224,79 +376,14 @@ impl<'c> Emails<'c> {
     }
 
     /// The folded text of the message's text parts (HTML reduced to text).
-    fn body(&self, i: usize) -> Result<String, MethodError> {
+    fn body(&self) -> Result<String, MethodError> {
         let raw = self
+            .emails
             .call
             .mail
-            .read_blob(&self.blob(i)?)
+            .read_blob(&self.blob()?)
             .map_err(store_error)?;
         let root = kantor_message::mime::parse(&raw);
         Ok(fold(&kantor_message::text::body_text(&raw, &root, false)))
-    }
-
-    /// Orders the emails at `order` by the comparators, then newest first (a stable order,
-    /// RFC 8620 §5.5).
-    pub fn sort(&self, order: &mut [usize], comparators: &[Comparator]) {
-        if comparators.is_empty() {
-            return; // The listing is newest first already.
-        }
-        let first_address =
-            |i: usize, field: fn(&kantor_message::envelope::Envelope) -> Option<&Vec<Address>>| {
-                self.meta(i)
-                    .and_then(|m| field(&m.envelope))
-                    .and_then(|l| super::headers::addresses(l).into_iter().next())
-                    .map(|a| {
-                        let name = a["name"].as_str().filter(|n| !n.is_empty());
-                        fold(name.unwrap_or(a["email"].as_str().unwrap_or("")))
-                    })
-                    .unwrap_or_default()
-            };
-        order.sort_by(|&a, &b| {
-            for c in comparators {
-                let keyword = c
-                    .extra
-                    .get("keyword")
-                    .and_then(Value::as_str)
-                    .map(str::to_ascii_lowercase);
-                let keyword = keyword.as_deref().unwrap_or("");
-                let (x, y) = (&self.listing[a], &self.listing[b]);
-                let order = match c.property.as_str() {
-                    "receivedAt" => x.received_at.cmp(&y.received_at),
-                    "size" => x.size.cmp(&y.size),
-                    "from" => first_address(a, |e| e.from.as_ref())
-                        .cmp(&first_address(b, |e| e.from.as_ref())),
-                    "to" => first_address(a, |e| e.to.as_ref())
-                        .cmp(&first_address(b, |e| e.to.as_ref())),
-                    "subject" => {
-                        let base =
-                            |i| fold(&kantor_message::subject::base_subject(&self.subject(i)).0);
-                        base(a).cmp(&base(b))
-                    }
-                    "sentAt" => self
-                        .meta(a)
-                        .and_then(|m| m.sent_at)
-                        .cmp(&self.meta(b).and_then(|m| m.sent_at)),
-                    "hasKeyword" => self.keyword(a, keyword).cmp(&self.keyword(b, keyword)),
-                    "allInThreadHaveKeyword" => {
-                        let all = |i| self.thread(i).is_some_and(|t| t.0.contains(keyword));
-                        all(a).cmp(&all(b))
-                    }
-                    "someInThreadHaveKeyword" => {
-                        let some = |i| self.thread(i).is_some_and(|t| t.1.contains(keyword));
-                        some(a).cmp(&some(b))
-                    }
-                    _ => x.id.cmp(&y.id),
-                };
-                let order = if c.is_ascending {
-                    order
-                } else {
-                    order.reverse()
-                };
-                if order != Ordering::Equal {
-                    return order;
-                }
-            }
-            self.listing[b].id.cmp(&self.listing[a].id)
-        });
     }
 }

@@ -57,23 +57,9 @@ pub(crate) fn results(
 ) -> Result<Vec<Id>, MethodError> {
     let needs = filter.map(filter_needs).unwrap_or_default().or(sort_needs);
     let emails = Emails::load(call, account, needs)?;
-    let mut failure = None;
-    let mut order: Vec<usize> = (0..emails.listing.len())
-        .filter(|&i| match filter {
-            None => true,
-            Some(filter) => filter.matches(&mut |c| match emails.matches(i, c) {
-                Ok(yes) => yes,
-                Err(e) => {
-                    failure.get_or_insert(e);
-                    false
-                }
-            }),
-        })
-        .collect();
-    if let Some(error) = failure {
-        return Err(error);
-    }
-    emails.sort(&mut order, comparators);
+    let mut selected = emails.select(filter, comparators)?;
+    emails.sort(&mut selected, comparators);
+    let mut order: Vec<usize> = selected.into_iter().map(|s| s.index).collect();
     if collapse {
         let mut seen = HashSet::new();
         order.retain(|&i| seen.insert(emails.listing[i].thread_id));
