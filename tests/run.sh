@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs Kantor's whole test suite: installs the external clients the end-to-end tests drive
-# (swaks, curl, Python 3, mbsync from Debian's isync, the jmapc package from PyPI) and strace (tests/durability_fsync.rs traces
+# (swaks, curl, Python 3, mbsync from Debian's isync, dnsmasq, the jmapc package from PyPI) and strace (tests/durability_fsync.rs traces
 # the server's fsyncs with it) when they are missing, then
 # `cargo test --workspace`.
 set -euo pipefail
@@ -10,8 +10,9 @@ missing=()
 for tool in swaks curl python3 strace; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
-# mbsync comes in the isync package.
+# mbsync comes in the isync package; dnsmasq (a DNS server for the outbound tests) in dnsmasq-base.
 command -v mbsync >/dev/null 2>&1 || missing+=(isync)
+command -v dnsmasq >/dev/null 2>&1 || missing+=(dnsmasq-base)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing test clients: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -9,10 +9,13 @@
 //! - [`AuthConfig`]: failed-login throttling.
 //! - [`TlsConfig`], [`StoreConfig`]: certificate paths and store tuning.
 //! - [`HttpConfig`]: the HTTP front end (`http.rs`).
+//! - [`ResolverConfig`], [`OutboundConfig`]: DNS and delivery to other servers (`outbound.rs`).
 
 mod http;
+mod outbound;
 
 pub use http::HttpConfig;
+pub use outbound::{OutboundConfig, ResolverConfig};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -29,6 +32,8 @@ pub struct Config {
     pub auth: AuthConfig,
     pub store: StoreConfig,
     pub http: HttpConfig,
+    pub resolver: ResolverConfig,
+    pub outbound: OutboundConfig,
 }
 
 /// `[server]`: identity of this server.

@@ -1,0 +1,56 @@
+//! `[resolver]`: where DNS questions go; `[outbound]`: delivering mail to other servers (RFC
+//! 5321 §4-§5: MX lookup, retries, bounces).
+
+use serde::Deserialize;
+
+/// `[resolver]`: the DNS servers asked for MX, A/AAAA, TXT (SPF, DKIM, DMARC) and TLSA
+/// records.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ResolverConfig {
+    /// `"IP:PORT"` or `"IP"` (port 53) of each server, asked over UDP and TCP; empty (the
+    /// default): the system's (`/etc/resolv.conf`).
+    pub nameservers: Vec<String>,
+}
+
+/// `[outbound]`: the delivery of queued mail to remote servers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutboundConfig {
+    /// Port used to reach remote MX hosts (25; tests use another).
+    pub smtp_port: u16,
+    /// Seconds to wait before each retry after a temporary failure, in order; the last one
+    /// repeats until `max_age_secs`.
+    pub retry_schedule_secs: Vec<u64>,
+    /// Seconds after which an undelivered message is bounced (RFC 5321 §4.5.4.1: 4-5 days).
+    pub max_age_secs: u64,
+    /// Seconds after which the sender is told their message is delayed (once); 0: never.
+    pub delay_warning_secs: u64,
+    /// Seconds to connect to a remote server.
+    pub connect_timeout_secs: u64,
+    /// Seconds to wait for each reply (RFC 5321 §4.5.3.2 suggests 5 minutes for most).
+    pub command_timeout_secs: u64,
+    /// Connections at once to one destination domain.
+    pub max_connections_per_domain: usize,
+    /// Deliveries at once, all destinations together.
+    pub max_concurrent_deliveries: usize,
+    /// Messages sent over one connection before it is closed.
+    pub max_messages_per_connection: usize,
+}
+
+impl Default for OutboundConfig {
+    fn default() -> Self {
+        OutboundConfig {
+            smtp_port: 25,
+            // About 5 days in all: soon at first, then hourly, then every few hours.
+            retry_schedule_secs: vec![60, 300, 900, 1800, 3600, 7200, 14400],
+            max_age_secs: 5 * 24 * 3600,
+            delay_warning_secs: 4 * 3600,
+            connect_timeout_secs: 30,
+            command_timeout_secs: 300,
+            max_connections_per_domain: 4,
+            max_concurrent_deliveries: 64,
+            max_messages_per_connection: 50,
+        }
+    }
+}
