@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod curl;
+pub mod dns;
 pub mod imap_model;
 
 use std::collections::HashMap;

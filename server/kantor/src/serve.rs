@@ -127,6 +127,17 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
             _ => spawn(kantor_http::serve(listener, false, http_ctx.clone())),
         }
     }
+    // Mail to other servers: the queue's worker, with the one resolver.
+    let dns = kantor_dns::Dns::new(&config.resolver).context("cannot set up DNS ([resolver])")?;
+    spawn(
+        kantor_outbound::Outbound::new(
+            directory.clone(),
+            dns,
+            config.outbound.clone(),
+            hostname.clone(),
+        )
+        .run(),
+    );
     println!("kantor: ready (data in {})", args.data.display());
     shutdown_signal().await;
     tracing::info!("shutting down");

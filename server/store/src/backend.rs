@@ -353,6 +353,13 @@ pub trait MailBackend: Send + Sync + 'static {
 pub trait QueueBackend: Send + Sync + 'static {
     fn enqueue(&self, message: OutgoingMessage) -> BoxFuture<'_, Result<Vec<i64>>>;
     fn queue_entries(&self) -> Result<Vec<QueueEntry>>;
+    fn due_queue_entries(&self, now: i64, limit: usize) -> Result<Vec<QueueEntry>>;
+    fn record_queue_outcome(
+        &self,
+        id: i64,
+        outcome: crate::QueueOutcome,
+    ) -> BoxFuture<'_, Result<bool>>;
+    fn delete_queue_entry(&self, id: i64) -> BoxFuture<'_, Result<bool>>;
 }
 
 /// Work in the background: the collector, pruning the log, search and sort keys, metadata of

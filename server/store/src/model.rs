@@ -416,15 +416,83 @@ pub struct OutgoingMessage {
     pub ret: Option<String>,
 }
 
-/// A queued outbound delivery, as listed for operators.
+/// One recipient of a queued outbound message: what the delivery worker needs, and where its
+/// delivery stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueEntry {
     pub id: i64,
+    /// The submitting account (none for mail relayed without login).
+    pub account_id: Option<AccountId>,
+    /// The envelope sender; empty for a bounce (RFC 5321 §4.5.5).
     pub mail_from: String,
     pub rcpt_to: String,
     pub blob: crate::BlobHash,
+    /// DSN parameters given at submission (RFC 3461).
+    pub envid: Option<String>,
+    pub ret: Option<String>,
+    pub notify: Option<String>,
+    pub orcpt: Option<String>,
+    /// Unix seconds.
+    pub created_at: i64,
     pub attempts: u32,
     pub next_attempt_at: i64,
+    pub status: QueueStatus,
+    pub last_error: Option<String>,
+    /// The remote server's reply when delivered.
+    pub remote_reply: Option<String>,
+    /// Whether the sender was told of a delay.
+    pub warned: bool,
+}
+
+/// Where a queued recipient's delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueStatus {
+    Queued,
+    Deferred,
+    Delivered,
+    Bounced,
+}
+
+impl QueueStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueStatus::Queued => "queued",
+            QueueStatus::Deferred => "deferred",
+            QueueStatus::Delivered => "delivered",
+            QueueStatus::Bounced => "bounced",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<QueueStatus> {
+        [
+            QueueStatus::Queued,
+            QueueStatus::Deferred,
+            QueueStatus::Delivered,
+            QueueStatus::Bounced,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+
+    /// Delivered or bounced: nothing more will be tried.
+    pub fn is_final(self) -> bool {
+        matches!(self, QueueStatus::Delivered | QueueStatus::Bounced)
+    }
+}
+
+/// What one delivery attempt of a queued recipient came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueueOutcome {
+    /// Accepted by the remote server, with its reply.
+    Delivered(String),
+    /// A temporary failure: tried again at `retry_at` (unix seconds).
+    Deferred { error: String, retry_at: i64 },
+    /// A permanent failure, or expiry: the sender is told.
+    Bounced(String),
+    /// The sender was told of the delay (the status is unchanged).
+    Warned,
+    /// An operator asked for it to be tried now.
+    RetryNow,
 }
 
 /// What one collection removed.

@@ -105,6 +105,25 @@ impl Store {
         self.backend.queue_entries()
     }
 
+    /// Queued recipients due for an attempt at `now`, soonest first, at most `limit`.
+    pub fn due_queue_entries(&self, now: i64, limit: usize) -> Result<Vec<QueueEntry>> {
+        self.backend.due_queue_entries(now, limit)
+    }
+
+    /// Records what a delivery attempt came to (false: no such recipient, or already final).
+    pub async fn record_queue_outcome(
+        &self,
+        id: i64,
+        outcome: crate::QueueOutcome,
+    ) -> Result<bool> {
+        self.backend.record_queue_outcome(id, outcome).await
+    }
+
+    /// Removes a recipient from the queue (false: no such recipient).
+    pub async fn delete_queue_entry(&self, id: i64) -> Result<bool> {
+        self.backend.delete_queue_entry(id).await
+    }
+
     /// Removes what was released more than `grace` ago (see the module documentation).
     pub async fn collect_garbage(&self, grace: Duration) -> Result<GcReport> {
         self.backend.collect_garbage(grace).await

@@ -18,8 +18,11 @@ pub(super) fn queue(d: &Directory, command: QueueCommand) -> Result<()> {
                     "id": q.id,
                     "from": q.mail_from,
                     "to": q.rcpt_to,
+                    "status": q.status.as_str(),
                     "attempts": q.attempts,
                     "next_attempt": output::timestamp(q.next_attempt_at),
+                    "last_error": q.last_error,
+                    "remote_reply": q.remote_reply,
                     "blob": q.blob.to_string(),
                 })
             })
@@ -27,9 +30,18 @@ pub(super) fn queue(d: &Directory, command: QueueCommand) -> Result<()> {
         return output::json(&entries.into());
     }
     for q in entries {
+        let detail = match (&q.remote_reply, &q.last_error) {
+            (Some(reply), _) => reply.clone(),
+            (None, Some(error)) => error.clone(),
+            (None, None) => String::new(),
+        };
         println!(
-            "{}  from <{}> to <{}>  attempts {}  blob {}",
-            q.id, q.mail_from, q.rcpt_to, q.attempts, q.blob
+            "{}  {}  from <{}> to <{}>  attempts {}  {detail}",
+            q.id,
+            q.status.as_str(),
+            q.mail_from,
+            q.rcpt_to,
+            q.attempts
         );
     }
     Ok(())

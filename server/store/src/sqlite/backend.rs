@@ -569,6 +569,22 @@ impl QueueBackend for SqliteBackend {
     fn queue_entries(&self) -> Result<Vec<QueueEntry>> {
         self.queue_entries()
     }
+
+    fn due_queue_entries(&self, now: i64, limit: usize) -> Result<Vec<QueueEntry>> {
+        self.due_queue_entries(now, limit)
+    }
+
+    fn record_queue_outcome(
+        &self,
+        id: i64,
+        outcome: crate::QueueOutcome,
+    ) -> BoxFuture<'_, Result<bool>> {
+        Box::pin(self.record_queue_outcome(id, outcome))
+    }
+
+    fn delete_queue_entry(&self, id: i64) -> BoxFuture<'_, Result<bool>> {
+        Box::pin(self.delete_queue_entry(id))
+    }
 }
 
 impl MaintenanceBackend for SqliteBackend {

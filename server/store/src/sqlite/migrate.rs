@@ -91,8 +91,13 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0017_identities",
         include_str!("../../../../schema/0017_identities.sql"),
     ),
-    // 0018 and 0019 are kept for migrations being written beside this one; each migration is
-    // applied by its own version, so the gap is harmless.
+    (
+        18,
+        "0018_queue_status",
+        include_str!("../../../../schema/0018_queue_status.sql"),
+    ),
+    // 0019 is kept for a migration being written beside this one; each migration is applied
+    // by its own version, so the gap is harmless.
     (
         20,
         "0020_app_passwords",

@@ -1,0 +1,231 @@
+//! The SMTP client side of one connection to a remote server (RFC 5321 §3-§4): the greeting,
+//! EHLO (HELO when EHLO is refused), STARTTLS when offered (RFC 3207), then MAIL, RCPT and DATA
+//! for each message, every reply read with a timeout. Replies are parsed into [`Reply`]; what
+//! to do with them is `delivery`'s.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+
+/// Longest reply line read (RFC 5321 §4.5.3.1.5: 512 octets; a margin for long texts).
+const MAX_REPLY_LINE: usize = 4096;
+/// Most lines of one reply.
+const MAX_REPLY_LINES: usize = 100;
+
+/// A server's reply: its code and text lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Reply {
+    pub code: u16,
+    pub lines: Vec<String>,
+}
+
+impl Reply {
+    pub fn is_positive(&self) -> bool {
+        (200..400).contains(&self.code)
+    }
+
+    /// A 5yz reply: the server will never accept this (RFC 5321 §4.2.1).
+    pub fn is_permanent(&self) -> bool {
+        self.code >= 500
+    }
+
+    /// The reply as one line, `code text`.
+    pub fn text(&self) -> String {
+        format!("{} {}", self.code, self.lines.join(" "))
+    }
+}
+
+/// A failure of the connection itself (not a reply): worth trying another host.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ClientError {
+    #[error("cannot connect to {0}: {1}")]
+    Connect(SocketAddr, String),
+    #[error("{0} did not answer in time")]
+    Timeout(String),
+    #[error("connection to {0} failed: {1}")]
+    Io(String, String),
+    #[error("{0} sent a malformed reply: {1:?}")]
+    Malformed(String, String),
+}
+
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
+
+/// An open SMTP connection.
+pub(crate) struct Client {
+    stream: BufReader<Box<dyn Stream>>,
+    peer: String,
+    timeout: Duration,
+    /// The extensions the last EHLO listed (upper case keywords with their parameters).
+    pub extensions: Vec<String>,
+    pub tls: bool,
+}
+
+impl Client {
+    /// Connects and reads the greeting.
+    pub async fn connect(
+        addr: SocketAddr,
+        connect_timeout: Duration,
+        command_timeout: Duration,
+    ) -> Result<(Client, Reply), ClientError> {
+        let tcp = match timeout(connect_timeout, TcpStream::connect(addr)).await {
+            Ok(Ok(tcp)) => tcp,
+            Ok(Err(e)) => return Err(ClientError::Connect(addr, e.to_string())),
+            Err(_) => return Err(ClientError::Connect(addr, "timed out".into())),
+        };
+        let stream: Box<dyn Stream> = Box::new(tcp);
+        let mut client = Client {
+            stream: BufReader::new(stream),
+            peer: addr.to_string(),
+            timeout: command_timeout,
+            extensions: Vec::new(),
+            tls: false,
+        };
+        let greeting = client.reply().await?;
+        Ok((client, greeting))
+    }
+
+    /// Whether the last EHLO listed `keyword`.
+    pub fn has(&self, keyword: &str) -> bool {
+        self.extensions.iter().any(|e| {
+            e.split(' ')
+                .next()
+                .is_some_and(|k| k.eq_ignore_ascii_case(keyword))
+        })
+    }
+
+    /// EHLO, and HELO when the server does not know EHLO (RFC 5321 §3.2).
+    pub async fn hello(&mut self, name: &str) -> Result<Reply, ClientError> {
+        let reply = self.command(&format!("EHLO {name}")).await?;
+        if reply.is_positive() {
+            self.extensions = reply
+                .lines
+                .iter()
+                .skip(1)
+                .map(|l| l.to_ascii_uppercase())
+                .collect();
+            return Ok(reply);
+        }
+        self.extensions.clear();
+        self.command(&format!("HELO {name}")).await
+    }
+
+    /// STARTTLS (RFC 3207 §4) and the TLS handshake; the caller says EHLO again.
+    pub async fn start_tls(
+        mut self,
+        config: std::sync::Arc<rustls::ClientConfig>,
+        host: &str,
+    ) -> Result<Result<Client, Reply>, ClientError> {
+        let reply = self.command("STARTTLS").await?;
+        if reply.code != 220 {
+            return Ok(Err(reply));
+        }
+        let name = rustls::pki_types::ServerName::try_from(host.to_string()).unwrap_or_else(|_| {
+            rustls::pki_types::ServerName::try_from("invalid.invalid").expect("a name")
+        });
+        let inner = self.stream.into_inner();
+        let connector = tokio_rustls::TlsConnector::from(config);
+        let tls = match timeout(self.timeout, connector.connect(name, inner)).await {
+            Ok(Ok(tls)) => tls,
+            Ok(Err(e)) => return Err(ClientError::Io(self.peer, format!("TLS: {e}"))),
+            Err(_) => return Err(ClientError::Timeout(self.peer)),
+        };
+        let stream: Box<dyn Stream> = Box::new(tls);
+        Ok(Ok(Client {
+            stream: BufReader::new(stream),
+            peer: self.peer,
+            timeout: self.timeout,
+            extensions: Vec::new(),
+            tls: true,
+        }))
+    }
+
+    /// Sends one command line and reads its reply.
+    pub async fn command(&mut self, line: &str) -> Result<Reply, ClientError> {
+        self.write(format!("{line}\r\n").as_bytes()).await?;
+        self.reply().await
+    }
+
+    /// Sends a message after a 354 (RFC 5321 §4.5.2: lines starting with a dot doubled, the
+    /// end marked by a line with a dot), then reads the reply.
+    pub async fn data(&mut self, message: &[u8]) -> Result<Reply, ClientError> {
+        let mut out = Vec::with_capacity(message.len() + message.len() / 50 + 5);
+        let mut at_line_start = true;
+        for &b in message {
+            if at_line_start && b == b'.' {
+                out.push(b'.');
+            }
+            out.push(b);
+            at_line_start = b == b'\n';
+        }
+        if !message.is_empty() && !message.ends_with(b"\r\n") {
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(b".\r\n");
+        self.write(&out).await?;
+        self.reply().await
+    }
+
+    pub async fn quit(mut self) {
+        let _ = self.command("QUIT").await;
+    }
+
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), ClientError> {
+        let stream = self.stream.get_mut();
+        match timeout(self.timeout, async {
+            stream.write_all(bytes).await?;
+            stream.flush().await
+        })
+        .await
+        {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(ClientError::Io(self.peer.clone(), e.to_string())),
+            Err(_) => Err(ClientError::Timeout(self.peer.clone())),
+        }
+    }
+
+    /// Reads one reply: lines `code-text` then `code text` (RFC 5321 §4.2).
+    async fn reply(&mut self) -> Result<Reply, ClientError> {
+        let mut lines = Vec::new();
+        loop {
+            let mut line = Vec::new();
+            let read = timeout(
+                self.timeout,
+                (&mut self.stream)
+                    .take(MAX_REPLY_LINE as u64)
+                    .read_until(b'\n', &mut line),
+            )
+            .await;
+            match read {
+                Ok(Ok(0)) => {
+                    return Err(ClientError::Io(
+                        self.peer.clone(),
+                        "connection closed".into(),
+                    ));
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => return Err(ClientError::Io(self.peer.clone(), e.to_string())),
+                Err(_) => return Err(ClientError::Timeout(self.peer.clone())),
+            }
+            let text = String::from_utf8_lossy(&line)
+                .trim_end_matches(['\r', '\n'])
+                .to_string();
+            let malformed = || ClientError::Malformed(self.peer.clone(), text.clone());
+            let code: u16 = text
+                .get(..3)
+                .and_then(|c| c.parse().ok())
+                .filter(|c| (200..600).contains(c))
+                .ok_or_else(malformed)?;
+            let more = text.as_bytes().get(3) == Some(&b'-');
+            lines.push(text.get(4..).unwrap_or("").to_string());
+            if lines.len() > MAX_REPLY_LINES {
+                return Err(malformed());
+            }
+            if !more {
+                return Ok(Reply { code, lines });
+            }
+        }
+    }
+}

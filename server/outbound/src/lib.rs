@@ -1,0 +1,259 @@
+//! Outbound delivery (RFC 5321 §4.5.4, §5): a worker drains the store's durable queue. Each
+//! round takes the recipients due, groups them by message, sender and destination domain,
+//! delivers each group over one connection (`delivery`, with `client`), at most
+//! `max_connections_per_domain` at once per domain and `max_concurrent_deliveries` in all, and
+//! records every recipient's outcome: delivered, deferred to the next retry of
+//! `retry_schedule_secs`, or bounced (a permanent failure, or older than `max_age_secs`), the
+//! sender then getting a delivery status notification (`dsn`) in their INBOX (a local sender)
+//! or by mail. A sender is warned once when a message is still waiting after
+//! `delay_warning_secs`. Nothing is lost: a recipient leaves the queue's pending set only with
+//! a final status, so a kill at any moment delivers it again at most once more.
+
+mod client;
+mod delivery;
+mod dsn;
+mod tls;
+
+use delivery::{Attempt, Route};
+use kantor_config::OutboundConfig;
+use kantor_directory::{Address, Directory, Recipient};
+use kantor_dns::Dns;
+use kantor_store::{
+    BlobRef, Flags, IncomingMessage, OutgoingMessage, QueueEntry, QueueOutcome, QueueRecipient,
+    QuotaRule,
+};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// Recipients taken per round.
+const BATCH: usize = 500;
+/// How often an idle worker looks for due recipients (new mail is found within this).
+const POLL: Duration = Duration::from_millis(500);
+
+/// The outbound worker's context.
+pub struct Outbound {
+    directory: Directory,
+    dns: Dns,
+    config: OutboundConfig,
+    hostname: String,
+    tls: Arc<rustls::ClientConfig>,
+}
+
+impl Outbound {
+    pub fn new(
+        directory: Directory,
+        dns: Dns,
+        config: OutboundConfig,
+        hostname: String,
+    ) -> Outbound {
+        Outbound {
+            directory,
+            dns,
+            config,
+            hostname,
+            tls: tls::opportunistic(),
+        }
+    }
+
+    /// Runs the worker until the process ends.
+    pub async fn run(self) {
+        let this = Arc::new(self);
+        loop {
+            let now = chrono::Utc::now().timestamp();
+            match this.directory.store().due_queue_entries(now, BATCH) {
+                Ok(due) if !due.is_empty() => this.round(due).await,
+                Ok(_) => tokio::time::sleep(POLL).await,
+                Err(e) => {
+                    tracing::error!(error = %e, "outbound: cannot read the queue");
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                }
+            }
+        }
+    }
+
+    /// Delivers one batch of due recipients, grouped, with the concurrency limits.
+    async fn round(self: &Arc<Self>, due: Vec<QueueEntry>) {
+        let mut groups: BTreeMap<(String, String, String), Vec<QueueEntry>> = BTreeMap::new();
+        for entry in due {
+            let domain = entry
+                .rcpt_to
+                .rsplit_once('@')
+                .map_or("", |(_, d)| d)
+                .to_ascii_lowercase();
+            let key = (domain, entry.mail_from.clone(), entry.blob.to_string());
+            groups.entry(key).or_default().push(entry);
+        }
+        let all = Arc::new(Semaphore::new(self.config.max_concurrent_deliveries.max(1)));
+        let mut per_domain: HashMap<String, Arc<Semaphore>> = HashMap::new();
+        let mut tasks = Vec::new();
+        for ((domain, _, _), entries) in groups {
+            let domain_slots = per_domain
+                .entry(domain.clone())
+                .or_insert_with(|| {
+                    Arc::new(Semaphore::new(
+                        self.config.max_connections_per_domain.max(1),
+                    ))
+                })
+                .clone();
+            let (this, all) = (Arc::clone(self), Arc::clone(&all));
+            tasks.push(tokio::spawn(async move {
+                let _slot = all.acquire_owned().await;
+                let _domain_slot = domain_slots.acquire_owned().await;
+                this.deliver_group(&domain, entries).await;
+            }));
+        }
+        for task in tasks {
+            let _ = task.await;
+        }
+    }
+
+    /// One message to its recipients at one domain, and what follows from each outcome.
+    async fn deliver_group(&self, domain: &str, entries: Vec<QueueEntry>) {
+        let store = self.directory.store();
+        let message = match store.read_blob(&entries[0].blob) {
+            Ok(message) => message,
+            Err(e) => {
+                tracing::error!(error = %e, blob = %entries[0].blob, "outbound: the queued message is unreadable");
+                return;
+            }
+        };
+        let route = Route {
+            dns: &self.dns,
+            hostname: &self.hostname,
+            port: self.config.smtp_port,
+            connect_timeout: Duration::from_secs(self.config.connect_timeout_secs),
+            command_timeout: Duration::from_secs(self.config.command_timeout_secs),
+            tls: Arc::clone(&self.tls),
+        };
+        let recipients: Vec<String> = entries.iter().map(|e| e.rcpt_to.clone()).collect();
+        let attempts =
+            delivery::deliver(&route, domain, &entries[0].mail_from, &recipients, &message).await;
+        let now = chrono::Utc::now().timestamp();
+        let (mut failed, mut delayed) = (Vec::new(), Vec::new());
+        for (entry, attempt) in entries.iter().zip(attempts) {
+            let age = now - entry.created_at;
+            let outcome = match attempt {
+                Attempt::Delivered(reply) => {
+                    tracing::info!(id = entry.id, to = %entry.rcpt_to, %reply, "outbound: delivered");
+                    kantor_metrics::metrics().messages_delivered.inc();
+                    QueueOutcome::Delivered(reply)
+                }
+                Attempt::Permanent(why) => {
+                    tracing::info!(id = entry.id, to = %entry.rcpt_to, %why, "outbound: bounced");
+                    failed.push((entry, why.clone()));
+                    QueueOutcome::Bounced(why)
+                }
+                Attempt::Temporary(why) if age >= self.config.max_age_secs as i64 => {
+                    let why = format!("5.4.7 delivery time expired; last error: {why}");
+                    tracing::info!(id = entry.id, to = %entry.rcpt_to, %why, "outbound: expired");
+                    failed.push((entry, why.clone()));
+                    QueueOutcome::Bounced(why)
+                }
+                Attempt::Temporary(why) => {
+                    let delay = self.retry_delay(entry.attempts);
+                    tracing::info!(id = entry.id, to = %entry.rcpt_to, %why, retry_in = delay, "outbound: deferred");
+                    let warn = self.config.delay_warning_secs > 0
+                        && age >= self.config.delay_warning_secs as i64
+                        && !entry.warned;
+                    if warn {
+                        delayed.push((entry, why.clone()));
+                    }
+                    QueueOutcome::Deferred {
+                        error: why,
+                        retry_at: now + delay as i64,
+                    }
+                }
+            };
+            if let Err(e) = store.record_queue_outcome(entry.id, outcome).await {
+                tracing::error!(id = entry.id, error = %e, "outbound: cannot record an outcome");
+            }
+        }
+        self.notify(&failed, dsn::Action::Failed, &message).await;
+        if !delayed.is_empty() {
+            self.notify(&delayed, dsn::Action::Delayed, &message).await;
+            for (entry, _) in &delayed {
+                let _ = store
+                    .record_queue_outcome(entry.id, QueueOutcome::Warned)
+                    .await;
+            }
+        }
+    }
+
+    /// The wait before the retry after `attempts` earlier attempts.
+    fn retry_delay(&self, attempts: u32) -> u64 {
+        let schedule = &self.config.retry_schedule_secs;
+        match schedule.is_empty() {
+            true => 3600,
+            false => schedule[(attempts as usize).min(schedule.len() - 1)],
+        }
+    }
+
+    /// Tells the sender, if they asked, with a DSN: into their INBOX when they are ours, else
+    /// queued to them with an empty MAIL FROM (so that it is never bounced in turn).
+    async fn notify(
+        &self,
+        entries: &[(&QueueEntry, String)],
+        action: dsn::Action,
+        original: &[u8],
+    ) {
+        let wanted: Vec<(&QueueEntry, String)> = entries
+            .iter()
+            .filter(|(e, _)| dsn::wanted(e, action))
+            .cloned()
+            .collect();
+        if wanted.is_empty() {
+            return;
+        }
+        let sender = wanted[0].0.mail_from.clone();
+        let report = match dsn::report(&self.hostname, &wanted, action, original) {
+            Ok(report) => report,
+            Err(e) => {
+                tracing::error!(error = %e, "outbound: cannot write a DSN");
+                return;
+            }
+        };
+        let store = self.directory.store();
+        let local = Address::parse(&sender)
+            .ok()
+            .map(|a| self.directory.resolve(&a));
+        let result = match local {
+            Some(Ok(Recipient::Local(accounts))) => store
+                .deliver(IncomingMessage {
+                    blob: BlobRef::new(report),
+                    recipients: accounts,
+                    flags: Flags::default(),
+                    internal_date: chrono::Utc::now().timestamp(),
+                    quota: QuotaRule::Ignore,
+                })
+                .await
+                .map(|_| ()),
+            Some(Ok(Recipient::Remote)) => store
+                .enqueue(OutgoingMessage {
+                    blob: BlobRef::new(report),
+                    account_id: None,
+                    mail_from: String::new(),
+                    recipients: vec![QueueRecipient {
+                        address: sender.clone(),
+                        notify: None,
+                        orcpt: None,
+                    }],
+                    envid: None,
+                    ret: None,
+                })
+                .await
+                .map(|_| ()),
+            _ => {
+                tracing::warn!(%sender, "outbound: a DSN has nowhere to go");
+                Ok(())
+            }
+        };
+        match result {
+            Ok(()) => {
+                tracing::info!(%sender, action = ?action, recipients = wanted.len(), "outbound: DSN sent")
+            }
+            Err(e) => tracing::error!(%sender, error = %e, "outbound: cannot deliver a DSN"),
+        }
+    }
+}
