@@ -228,3 +228,75 @@ fn mail_goes_out_and_failures_come_back() {
         "{all:?}"
     );
 }
+
+#[test]
+fn the_queue_is_shown_retried_bounced_and_deleted() {
+    let dns = Dnsmasq::start(&records("127.0.0.5"));
+    let a = TestServer::start(&format!(
+        "[imap]\nallow_plaintext_auth = true\n{}[outbound]\nsmtp_port = 9\n\
+         retry_schedule_secs = [3600]\nconnect_timeout_secs = 2\n",
+        dns.resolver_config()
+    ));
+    a.admin_ok(&["domain", "add", "one.test"], "");
+    let jo = "jo@one.test";
+    a.add_user(jo);
+    submit(&a, jo, "y@later.test", "to bounce");
+    submit(&a, jo, "z@later.test", "to delete");
+    let json = |args: &[&str]| -> serde_json::Value {
+        serde_json::from_str(&a.admin_ok(args, "")).unwrap()
+    };
+    let listed = eventually(10, "two deferrals", || {
+        let q = json(&["queue", "list", "--json"]);
+        let all_deferred = q
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["status"] == "deferred");
+        (q.as_array().unwrap().len() == 2 && all_deferred).then(|| q.to_string())
+    });
+    let q: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let id_of = |to: &str| {
+        q.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["to"] == to)
+            .unwrap()["id"]
+            .to_string()
+    };
+    let (bounce, delete) = (id_of("y@later.test"), id_of("z@later.test"));
+    let shown = a.admin_ok(&["queue", "show", &bounce], "");
+    assert!(shown.contains("status:       deferred"), "{shown}");
+    assert!(shown.contains("last error:   4.4.1"), "{shown}");
+    // Retry: tried again at once (the schedule says an hour).
+    a.admin_ok(&["queue", "retry", &bounce], "");
+    eventually(10, "a second attempt", || {
+        let e = json(&["queue", "show", &bounce, "--json"]);
+        (e["attempts"] == 2).then(|| e.to_string())
+    });
+    a.admin_ok(&["queue", "bounce", &bounce], "");
+    assert_eq!(
+        json(&["queue", "show", &bounce, "--json"])["status"],
+        "bounced"
+    );
+    let dsn = eventually(5, "the administrator's bounce", || {
+        inbox(&a, jo)
+            .into_iter()
+            .find(|m| m.contains("Undelivered Mail"))
+    });
+    assert!(
+        dsn.contains("returned to the sender by the administrator"),
+        "{dsn}"
+    );
+    assert!(
+        dsn.contains("Final-Recipient: rfc822; y@later.test"),
+        "{dsn}"
+    );
+    // Delete: gone, and the sender is not told.
+    a.admin_ok(&["queue", "delete", &delete], "");
+    let (ok, _, err) = a.admin(&["queue", "show", &delete], "");
+    assert!(!ok && err.contains("no queue entry"), "{err}");
+    let (ok, _, err) = a.admin(&["queue", "retry", &bounce], "");
+    assert!(!ok && err.contains("no longer waiting"), "{err}");
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(inbox(&a, jo).len(), 1, "one DSN only");
+}

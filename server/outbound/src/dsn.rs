@@ -11,7 +11,7 @@ use mail_builder::mime::{BodyPart, MimePart};
 
 /// What the report says of the recipients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Action {
+pub enum Action {
     Failed,
     Delayed,
 }

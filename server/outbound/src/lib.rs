@@ -14,6 +14,8 @@ mod delivery;
 mod dsn;
 mod tls;
 
+pub use dsn::Action as DsnAction;
+
 use delivery::{Attempt, Route};
 use kantor_config::OutboundConfig;
 use kantor_directory::{Address, Directory, Recipient};
@@ -170,9 +172,23 @@ impl Outbound {
                 tracing::error!(id = entry.id, error = %e, "outbound: cannot record an outcome");
             }
         }
-        self.notify(&failed, dsn::Action::Failed, &message).await;
+        notify_sender(
+            &self.directory,
+            &self.hostname,
+            &failed,
+            DsnAction::Failed,
+            &message,
+        )
+        .await;
         if !delayed.is_empty() {
-            self.notify(&delayed, dsn::Action::Delayed, &message).await;
+            notify_sender(
+                &self.directory,
+                &self.hostname,
+                &delayed,
+                DsnAction::Delayed,
+                &message,
+            )
+            .await;
             for (entry, _) in &delayed {
                 let _ = store
                     .record_queue_outcome(entry.id, QueueOutcome::Warned)
@@ -189,71 +205,69 @@ impl Outbound {
             false => schedule[(attempts as usize).min(schedule.len() - 1)],
         }
     }
+}
 
-    /// Tells the sender, if they asked, with a DSN: into their INBOX when they are ours, else
-    /// queued to them with an empty MAIL FROM (so that it is never bounced in turn).
-    async fn notify(
-        &self,
-        entries: &[(&QueueEntry, String)],
-        action: dsn::Action,
-        original: &[u8],
-    ) {
-        let wanted: Vec<(&QueueEntry, String)> = entries
-            .iter()
-            .filter(|(e, _)| dsn::wanted(e, action))
-            .cloned()
-            .collect();
-        if wanted.is_empty() {
+/// Tells the sender of `entries` (recipients of one message), if they asked, with a DSN
+/// (RFC 3464): into their INBOX when they are ours, else queued to them with an empty MAIL FROM
+/// (so that it is never bounced in turn). Used by the worker and by `kantor admin queue bounce`.
+pub async fn notify_sender(
+    directory: &Directory,
+    hostname: &str,
+    entries: &[(&QueueEntry, String)],
+    action: DsnAction,
+    original: &[u8],
+) {
+    let wanted: Vec<(&QueueEntry, String)> = entries
+        .iter()
+        .filter(|(e, _)| dsn::wanted(e, action))
+        .cloned()
+        .collect();
+    if wanted.is_empty() {
+        return;
+    }
+    let sender = wanted[0].0.mail_from.clone();
+    let report = match dsn::report(hostname, &wanted, action, original) {
+        Ok(report) => report,
+        Err(e) => {
+            tracing::error!(error = %e, "outbound: cannot write a DSN");
             return;
         }
-        let sender = wanted[0].0.mail_from.clone();
-        let report = match dsn::report(&self.hostname, &wanted, action, original) {
-            Ok(report) => report,
-            Err(e) => {
-                tracing::error!(error = %e, "outbound: cannot write a DSN");
-                return;
-            }
-        };
-        let store = self.directory.store();
-        let local = Address::parse(&sender)
-            .ok()
-            .map(|a| self.directory.resolve(&a));
-        let result = match local {
-            Some(Ok(Recipient::Local(accounts))) => store
-                .deliver(IncomingMessage {
-                    blob: BlobRef::new(report),
-                    recipients: accounts,
-                    flags: Flags::default(),
-                    internal_date: chrono::Utc::now().timestamp(),
-                    quota: QuotaRule::Ignore,
-                })
-                .await
-                .map(|_| ()),
-            Some(Ok(Recipient::Remote)) => store
-                .enqueue(OutgoingMessage {
-                    blob: BlobRef::new(report),
-                    account_id: None,
-                    mail_from: String::new(),
-                    recipients: vec![QueueRecipient {
-                        address: sender.clone(),
-                        notify: None,
-                        orcpt: None,
-                    }],
-                    envid: None,
-                    ret: None,
-                })
-                .await
-                .map(|_| ()),
-            _ => {
-                tracing::warn!(%sender, "outbound: a DSN has nowhere to go");
-                Ok(())
-            }
-        };
-        match result {
-            Ok(()) => {
-                tracing::info!(%sender, action = ?action, recipients = wanted.len(), "outbound: DSN sent")
-            }
-            Err(e) => tracing::error!(%sender, error = %e, "outbound: cannot deliver a DSN"),
+    };
+    let store = directory.store();
+    let local = Address::parse(&sender).ok().map(|a| directory.resolve(&a));
+    let result = match local {
+        Some(Ok(Recipient::Local(accounts))) => store
+            .deliver(IncomingMessage {
+                blob: BlobRef::new(report),
+                recipients: accounts,
+                flags: Flags::default(),
+                internal_date: chrono::Utc::now().timestamp(),
+                quota: QuotaRule::Ignore,
+            })
+            .await
+            .map(|_| ()),
+        Some(Ok(Recipient::Remote)) => store
+            .enqueue(OutgoingMessage {
+                blob: BlobRef::new(report),
+                account_id: None,
+                mail_from: String::new(),
+                recipients: vec![QueueRecipient {
+                    address: sender.clone(),
+                    notify: None,
+                    orcpt: None,
+                }],
+                envid: None,
+                ret: None,
+            })
+            .await
+            .map(|_| ()),
+        _ => {
+            tracing::warn!(%sender, "outbound: a DSN has nowhere to go");
+            Ok(())
         }
+    };
+    match result {
+        Ok(()) => tracing::info!(%sender, ?action, recipients = wanted.len(), "outbound: DSN sent"),
+        Err(e) => tracing::error!(%sender, error = %e, "outbound: cannot deliver a DSN"),
     }
 }

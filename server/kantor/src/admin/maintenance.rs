@@ -2,31 +2,47 @@
 
 use super::output;
 use crate::cli::admin::QueueCommand;
-use anyhow::Result;
+use anyhow::{Result, bail};
 use kantor_directory::Directory;
 use kantor_directory::admin::format_size;
+use kantor_store::{QueueEntry, QueueOutcome};
 use std::time::Duration;
 
-pub(super) fn queue(d: &Directory, command: QueueCommand) -> Result<()> {
-    let QueueCommand::List(args) = command;
+pub(super) async fn queue(d: &Directory, command: QueueCommand) -> Result<()> {
+    match command {
+        QueueCommand::List(args) => list(d, args.json),
+        QueueCommand::Show { id, json } => show(d, id, json),
+        QueueCommand::Retry { id } => act(d, id, QueueOutcome::RetryNow, "will be tried now").await,
+        QueueCommand::Delete { id } => match d.store().delete_queue_entry(id).await? {
+            true => {
+                println!("deleted queue entry {id}");
+                Ok(())
+            }
+            false => bail!("no queue entry {id}"),
+        },
+        QueueCommand::Bounce { id } => bounce(d, id).await,
+    }
+}
+
+fn entry_json(q: &QueueEntry) -> serde_json::Value {
+    serde_json::json!({
+        "id": q.id,
+        "from": q.mail_from,
+        "to": q.rcpt_to,
+        "status": q.status.as_str(),
+        "attempts": q.attempts,
+        "queued": output::timestamp(q.created_at),
+        "next_attempt": output::timestamp(q.next_attempt_at),
+        "last_error": q.last_error,
+        "remote_reply": q.remote_reply,
+        "blob": q.blob.to_string(),
+    })
+}
+
+fn list(d: &Directory, json: bool) -> Result<()> {
     let entries = d.store().queue_entries()?;
-    if args.json {
-        let entries: Vec<_> = entries
-            .iter()
-            .map(|q| {
-                serde_json::json!({
-                    "id": q.id,
-                    "from": q.mail_from,
-                    "to": q.rcpt_to,
-                    "status": q.status.as_str(),
-                    "attempts": q.attempts,
-                    "next_attempt": output::timestamp(q.next_attempt_at),
-                    "last_error": q.last_error,
-                    "remote_reply": q.remote_reply,
-                    "blob": q.blob.to_string(),
-                })
-            })
-            .collect();
+    if json {
+        let entries: Vec<_> = entries.iter().map(entry_json).collect();
         return output::json(&entries.into());
     }
     for q in entries {
@@ -44,6 +60,69 @@ pub(super) fn queue(d: &Directory, command: QueueCommand) -> Result<()> {
             q.attempts
         );
     }
+    Ok(())
+}
+
+fn find(d: &Directory, id: i64) -> Result<QueueEntry> {
+    d.store()
+        .queue_entries()?
+        .into_iter()
+        .find(|q| q.id == id)
+        .ok_or_else(|| anyhow::anyhow!("no queue entry {id}"))
+}
+
+fn show(d: &Directory, id: i64, json: bool) -> Result<()> {
+    let q = find(d, id)?;
+    if json {
+        return output::json(&entry_json(&q));
+    }
+    println!("id:           {}", q.id);
+    println!("from:         <{}>", q.mail_from);
+    println!("to:           <{}>", q.rcpt_to);
+    println!("status:       {}", q.status.as_str());
+    println!("attempts:     {}", q.attempts);
+    println!("queued:       {}", output::timestamp(q.created_at));
+    if !q.status.is_final() {
+        println!("next attempt: {}", output::timestamp(q.next_attempt_at));
+    }
+    if let Some(reply) = &q.remote_reply {
+        println!("reply:        {reply}");
+    }
+    if let Some(error) = &q.last_error {
+        println!("last error:   {error}");
+    }
+    Ok(())
+}
+
+async fn act(d: &Directory, id: i64, outcome: QueueOutcome, done: &str) -> Result<()> {
+    find(d, id)?;
+    match d.store().record_queue_outcome(id, outcome).await? {
+        true => {
+            println!("queue entry {id} {done}");
+            Ok(())
+        }
+        false => bail!("queue entry {id} is no longer waiting"),
+    }
+}
+
+/// Bounces a waiting recipient: the sender gets a DSN, as after a permanent failure.
+async fn bounce(d: &Directory, id: i64) -> Result<()> {
+    let q = find(d, id)?;
+    let why = "5.0.0 returned to the sender by the administrator".to_string();
+    act(d, id, QueueOutcome::Bounced(why.clone()), "bounced").await?;
+    let original = d.store().read_blob(&q.blob)?;
+    let hostname = hostname::get()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "localhost".into());
+    kantor_outbound::notify_sender(
+        d,
+        &hostname,
+        &[(&q, why)],
+        kantor_outbound::DsnAction::Failed,
+        &original,
+    )
+    .await;
     Ok(())
 }
 

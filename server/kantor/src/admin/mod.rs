@@ -53,7 +53,7 @@ async fn execute(d: &Directory, command: AdminCommand) -> Result<()> {
         AdminCommand::Alias(c) => alias::run(d, c).await,
         AdminCommand::Group(c) => group::run(d, c).await,
         AdminCommand::AppPassword(c) => app_password::run(d, c).await,
-        AdminCommand::Queue(c) => maintenance::queue(d, c),
+        AdminCommand::Queue(c) => maintenance::queue(d, c).await,
         AdminCommand::Gc {
             grace,
             change_log_days,

@@ -69,8 +69,20 @@ pub struct JsonArg {
 
 #[derive(Subcommand)]
 pub enum QueueCommand {
-    /// List messages waiting for outbound delivery.
+    /// List queued recipients: waiting (queued, deferred) and, as history, delivered or bounced.
     List(JsonArg),
+    /// Show one queued recipient: its envelope, status, attempts and last reply or error.
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Try a waiting recipient now.
+    Retry { id: i64 },
+    /// Remove a recipient from the queue without telling the sender.
+    Delete { id: i64 },
+    /// Give up on a waiting recipient now: bounced, and the sender gets a DSN.
+    Bounce { id: i64 },
 }
 
 #[derive(Subcommand)]
