@@ -66,6 +66,15 @@ fn eventually(secs: u64, what: &str, mut check: impl FnMut() -> Option<String>) 
     }
 }
 
+/// The message in a `FETCH BODY[]` response: its literal.
+fn literal(response: &str) -> &str {
+    let open = response.find('{').expect("a literal");
+    let close = open + response[open..].find('}').unwrap();
+    let size: usize = response[open + 1..close].parse().unwrap();
+    let start = close + 3;
+    &response[start..start + size]
+}
+
 /// The INBOX of `user` on `server`, every message in full.
 fn inbox(server: &TestServer, user: &str) -> Vec<String> {
     let mut imap = ImapClient::login(server.addr("imap"), user);
@@ -113,6 +122,48 @@ fn mail_goes_out_and_failures_come_back() {
             .find(|m| m.contains("Subject: across"))
     });
     assert!(arrived.contains("Sent across."), "{arrived}");
+    // Signed with one.test's keys (RFC 6376, RFC 8463): dkimpy verifies both signatures with
+    // the records `kantor admin domain dns` prints; a changed body fails.
+    let zone = a.admin_ok(
+        &["domain", "dns", "one.test", "--hostname", "mx.one.test"],
+        "",
+    );
+    assert!(
+        zone.contains("one.test.\t3600\tIN\tMX\t10 mx.one.test."),
+        "{zone}"
+    );
+    assert!(zone.contains("_dmarc.one.test."), "{zone}");
+    let dir = tempfile::tempdir().unwrap();
+    let (message, zone_file) = (dir.path().join("message.eml"), dir.path().join("zone.txt"));
+    std::fs::write(&zone_file, &zone).unwrap();
+    let raw = literal(&arrived);
+    std::fs::write(&message, raw).unwrap();
+    let verify = |path: &std::path::Path| {
+        run_status(
+            "python3",
+            &[
+                concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../../tests/python/verify_dkim.py"
+                ),
+                path.to_str().unwrap(),
+                zone_file.to_str().unwrap(),
+            ],
+        )
+    };
+    let (ok, out) = verify(&message);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("d=one.test s=kantor-rsa a=rsa-sha256 pass"),
+        "{out}"
+    );
+    assert!(
+        out.contains("d=one.test s=kantor-ed25519 a=ed25519-sha256 pass"),
+        "{out}"
+    );
+    std::fs::write(&message, raw.replace("Sent across.", "Sent acrosz.")).unwrap();
+    let (ok, out) = verify(&message);
+    assert!(!ok && out.contains("fail"), "{out}");
 
     // The unknown recipient and the null MX bounce: DSNs in jo's INBOX (RFC 3464).
     let bounces = eventually(15, "two bounces", || {

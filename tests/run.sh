@@ -26,4 +26,11 @@ if ! python3 -c "import jmapc" >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check 'jmapc==0.2.23'
 fi
 
+# dkimpy (with PyNaCl for Ed25519) verifies the DKIM signatures of outbound mail in
+# tests/outbound.rs, independently of mail-auth; pinned.
+if ! python3 -c "import dkim, nacl" >/dev/null 2>&1; then
+  echo "installing the Python DKIM verifier dkimpy"
+  python3 -m pip install --quiet --disable-pip-version-check 'dkimpy==1.1.8' 'pynacl==1.5.0'
+fi
+
 cargo test --workspace --all-targets "$@"

@@ -13,6 +13,7 @@
 pub mod address;
 pub mod admin;
 pub mod app_password;
+pub mod dkim;
 pub mod password;
 pub mod resolve;
 pub mod throttle;

@@ -127,6 +127,10 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
             _ => spawn(kantor_http::serve(listener, false, http_ctx.clone())),
         }
     }
+    // DKIM keys for domains added before keys were made with them.
+    for domain in directory.list_domains()? {
+        directory.ensure_dkim_keys(&domain.name).await?;
+    }
     // Mail to other servers: the queue's worker, with the one resolver.
     let dns = kantor_dns::Dns::new(&config.resolver).context("cannot set up DNS ([resolver])")?;
     spawn(

@@ -12,6 +12,7 @@
 mod client;
 mod delivery;
 mod dsn;
+mod sign;
 mod tls;
 
 pub use dsn::Action as DsnAction;
@@ -130,8 +131,9 @@ impl Outbound {
             tls: Arc::clone(&self.tls),
         };
         let recipients: Vec<String> = entries.iter().map(|e| e.rcpt_to.clone()).collect();
+        let signed = sign::sign(&self.directory, &entries[0].mail_from, &message);
         let attempts =
-            delivery::deliver(&route, domain, &entries[0].mail_from, &recipients, &message).await;
+            delivery::deliver(&route, domain, &entries[0].mail_from, &recipients, &signed).await;
         let now = chrono::Utc::now().timestamp();
         let (mut failed, mut delayed) = (Vec::new(), Vec::new());
         for (entry, attempt) in entries.iter().zip(attempts) {

@@ -353,6 +353,8 @@ pub trait MailBackend: Send + Sync + 'static {
 pub trait QueueBackend: Send + Sync + 'static {
     fn enqueue(&self, message: OutgoingMessage) -> BoxFuture<'_, Result<Vec<i64>>>;
     fn queue_entries(&self) -> Result<Vec<QueueEntry>>;
+    fn dkim_keys(&self, domain: &str) -> Result<Vec<crate::DkimKey>>;
+    fn add_dkim_key(&self, domain: String, key: crate::DkimKey) -> BoxFuture<'_, Result<()>>;
     fn due_queue_entries(&self, now: i64, limit: usize) -> Result<Vec<QueueEntry>>;
     fn record_queue_outcome(
         &self,

@@ -20,6 +20,19 @@ pub struct Domain {
     pub name: String,
 }
 
+/// A DKIM signing key of a domain (RFC 6376 §3.6, RFC 8463).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DkimKey {
+    pub selector: String,
+    /// `rsa-sha256` or `ed25519-sha256`.
+    pub algorithm: String,
+    /// PKCS#8 DER.
+    pub private_key: Vec<u8>,
+    /// The base64 of the DNS record's `p=`.
+    pub public_key: String,
+    pub created_at: i64,
+}
+
 /// A user or shared mailbox account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {

@@ -105,6 +105,16 @@ impl Store {
         self.backend.queue_entries()
     }
 
+    /// The DKIM keys of a local domain, oldest first.
+    pub fn dkim_keys(&self, domain: &str) -> Result<Vec<crate::DkimKey>> {
+        self.backend.dkim_keys(domain)
+    }
+
+    /// Adds a DKIM key to a local domain.
+    pub async fn add_dkim_key(&self, domain: &str, key: crate::DkimKey) -> Result<()> {
+        self.backend.add_dkim_key(domain.to_string(), key).await
+    }
+
     /// Queued recipients due for an attempt at `now`, soonest first, at most `limit`.
     pub fn due_queue_entries(&self, now: i64, limit: usize) -> Result<Vec<QueueEntry>> {
         self.backend.due_queue_entries(now, limit)

@@ -6,8 +6,11 @@ use crate::address::normalize_domain;
 use kantor_store::{Domain, StoreError};
 
 impl Directory {
+    /// Adds a local domain with its DKIM keys.
     pub async fn add_domain(&self, name: &str) -> Result<Domain> {
-        Ok(self.store().add_domain(&normalize_domain(name)?).await?)
+        let domain = self.store().add_domain(&normalize_domain(name)?).await?;
+        self.ensure_dkim_keys(&domain.name).await?;
+        Ok(domain)
     }
 
     /// Removes a domain that no longer holds users, aliases or groups.

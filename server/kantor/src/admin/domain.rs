@@ -10,6 +10,17 @@ pub(super) async fn run(d: &Directory, command: DomainCommand) -> Result<()> {
         DomainCommand::Add { name } => {
             println!("added domain {}", d.add_domain(&name).await?.name);
         }
+        DomainCommand::Dns { name, hostname } => {
+            let hostname = hostname.unwrap_or_else(|| {
+                hostname::get()
+                    .ok()
+                    .and_then(|h| h.into_string().ok())
+                    .unwrap_or_else(|| "localhost".into())
+            });
+            for line in d.dns_records(&name, &hostname).await? {
+                println!("{line}");
+            }
+        }
         DomainCommand::List(args) => {
             let domains = d.list_domains()?;
             if args.json {

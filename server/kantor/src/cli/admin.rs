@@ -94,6 +94,15 @@ pub enum DomainCommand {
     },
     /// List the local domains.
     List(JsonArg),
+    /// Print every DNS record the domain needs (MX, SPF, DKIM, DMARC, TLS-RPT, SRV), as
+    /// zone-file lines ready to paste.
+    Dns {
+        /// The domain name.
+        name: String,
+        /// The mail server's host name (default: this machine's).
+        #[arg(long)]
+        hostname: Option<String>,
+    },
     /// Stop receiving mail for a domain; only once it has no users, aliases or groups left.
     Remove {
         /// The domain name.

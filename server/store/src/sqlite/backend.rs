@@ -570,6 +570,14 @@ impl QueueBackend for SqliteBackend {
         self.queue_entries()
     }
 
+    fn dkim_keys(&self, domain: &str) -> Result<Vec<crate::DkimKey>> {
+        self.dkim_keys(domain)
+    }
+
+    fn add_dkim_key(&self, domain: String, key: crate::DkimKey) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.add_dkim_key(domain, key))
+    }
+
     fn due_queue_entries(&self, now: i64, limit: usize) -> Result<Vec<QueueEntry>> {
         self.due_queue_entries(now, limit)
     }

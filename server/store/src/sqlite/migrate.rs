@@ -103,6 +103,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0020_app_passwords",
         include_str!("../../../../schema/0020_app_passwords.sql"),
     ),
+    (
+        21,
+        "0021_dkim_keys",
+        include_str!("../../../../schema/0021_dkim_keys.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet recorded. Safe to run concurrently from several processes:

@@ -24,6 +24,7 @@ mod app_passwords;
 mod backend;
 mod changes;
 mod directory;
+mod dkim;
 mod edits;
 mod email_meta;
 mod email_records;

@@ -1,0 +1,135 @@
+//! DKIM signing of outgoing mail (RFC 6376 §5, RFC 8463): a message whose From (or, failing
+//! that, envelope sender) is at a local domain is signed with each of that domain's keys (an
+//! Ed25519 signature and an RSA one, so that verifiers that know only RSA still find one), the
+//! signatures prepended to the message as sent. A message that cannot be signed goes unsigned,
+//! with a warning: a signature is a help to its delivery, never a reason to hold it.
+
+use kantor_directory::Directory;
+use kantor_store::DkimKey;
+use mail_auth::common::crypto::{Ed25519Key, RsaKey, Sha256};
+use mail_auth::common::headers::HeaderWriter;
+use mail_auth::dkim::DkimSigner;
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+
+/// The header fields signed (RFC 6376 §5.4.1), each listed once more than it may appear, so
+/// that none can be added afterwards.
+const SIGNED: [&str; 12] = [
+    "From",
+    "From",
+    "To",
+    "Cc",
+    "Subject",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "In-Reply-To",
+    "References",
+    "MIME-Version",
+    "Content-Type",
+];
+
+/// The message with its DKIM-Signature fields first, or as it is when its domain has no keys.
+pub(crate) fn sign(directory: &Directory, mail_from: &str, message: &[u8]) -> Vec<u8> {
+    let Some(domain) = signing_domain(directory, mail_from, message) else {
+        return message.to_vec();
+    };
+    let mut signatures = String::new();
+    let mut keys = directory.dkim_keys(&domain);
+    // Ed25519 first: RFC 8463 §3 lets a verifier stop at the first good signature.
+    keys.sort_by_key(|k| !k.algorithm.starts_with("ed25519"));
+    for key in &keys {
+        match signature(key, &domain, message) {
+            Ok(header) => signatures.push_str(&header),
+            Err(e) => {
+                tracing::warn!(%domain, selector = %key.selector, error = %e, "outbound: cannot sign")
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(signatures.len() + message.len());
+    out.extend_from_slice(signatures.as_bytes());
+    out.extend_from_slice(message);
+    out
+}
+
+fn signature(key: &DkimKey, domain: &str, message: &[u8]) -> mail_auth::Result<String> {
+    let header = match key.algorithm.as_str() {
+        "ed25519-sha256" => DkimSigner::from_key(Ed25519Key::from_pkcs8_der(&key.private_key)?)
+            .domain(domain)
+            .selector(&key.selector)
+            .headers(SIGNED)
+            .sign(message)?
+            .to_header(),
+        _ => DkimSigner::from_key(RsaKey::<Sha256>::from_key_der(PrivateKeyDer::Pkcs8(
+            PrivatePkcs8KeyDer::from(key.private_key.as_slice()),
+        ))?)
+        .domain(domain)
+        .selector(&key.selector)
+        .headers(SIGNED)
+        .sign(message)?
+        .to_header(),
+    };
+    Ok(header)
+}
+
+/// The local domain a message is signed for: its From address's, else its sender's.
+fn signing_domain(directory: &Directory, mail_from: &str, message: &[u8]) -> Option<String> {
+    let from = from_domain(message);
+    let sender = mail_from
+        .rsplit_once('@')
+        .map(|(_, d)| d.to_ascii_lowercase());
+    [from, sender]
+        .into_iter()
+        .flatten()
+        .find(|d| directory.is_local_domain(d).unwrap_or(false))
+}
+
+/// The domain of the first address in the From field.
+fn from_domain(message: &[u8]) -> Option<String> {
+    let end = message
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(message.len());
+    let header = String::from_utf8_lossy(&message[..end]);
+    let mut value = None;
+    for line in header.split("\r\n") {
+        if let Some(v) = value.as_mut().filter(|_| line.starts_with([' ', '\t'])) {
+            let v: &mut String = v;
+            v.push_str(line);
+            continue;
+        }
+        if value.is_some() {
+            break;
+        }
+        if let Some((name, rest)) = line.split_once(':')
+            && name.trim().eq_ignore_ascii_case("from")
+        {
+            value = Some(rest.to_string());
+        }
+    }
+    let value = value?;
+    let address = match value.rfind('<') {
+        Some(start) => value[start + 1..].split('>').next()?.to_string(),
+        None => value.trim().to_string(),
+    };
+    address
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim().to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::from_domain;
+
+    #[test]
+    fn the_from_domain_is_found_in_folded_and_plain_forms() {
+        assert_eq!(
+            from_domain(b"To: a@b\r\nFrom: \"Jo\"\r\n <jo@One.Test>\r\n\r\nx").as_deref(),
+            Some("one.test")
+        );
+        assert_eq!(
+            from_domain(b"From: jo@two.test\r\n\r\n").as_deref(),
+            Some("two.test")
+        );
+        assert_eq!(from_domain(b"Subject: none\r\n\r\n"), None);
+    }
+}
