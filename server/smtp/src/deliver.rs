@@ -9,7 +9,9 @@ use crate::replies;
 use crate::session::{Session, Transaction};
 use chrono::Utc;
 use kantor_smtp_proto::{DsnRet, Reply};
-use kantor_store::{BlobRef, Flags, IncomingMessage, OutgoingMessage, QuotaRule, StoreError};
+use kantor_store::{
+    BlobRef, Flags, IncomingMessage, MailboxRole, OutgoingMessage, QuotaRule, StoreError,
+};
 use mail_parser::{HeaderName, MessageParser};
 use std::fmt::Write as _;
 use std::net::IpAddr;
@@ -114,6 +116,14 @@ impl Session {
             Ok(blob) => blob,
             Err(reply) => return reply,
         };
+        // Port 25: SPF, DKIM, ARC and DMARC, then policy (`inbound`).
+        let (blob, mailbox) = match self.checks_inbound() {
+            true => match self.authenticate(&tx, blob, &layout, id).await {
+                Ok(checked) => checked,
+                Err(reply) => return reply,
+            },
+            false => (blob, MailboxRole::Inbox),
+        };
         let Transaction {
             from,
             params,
@@ -135,6 +145,7 @@ impl Session {
                 internal_date: Utc::now().timestamp(),
                 // A full mailbox loses only its own copy: the others get theirs.
                 quota: QuotaRule::SkipFull,
+                mailbox,
             };
             match store.deliver(incoming).await {
                 Ok(delivered) => {
@@ -273,7 +284,7 @@ impl Session {
 const HASH_OFF_THREAD: usize = 1 << 20;
 
 /// The blob for `data`, hashed (BLAKE3) off the async threads when it is large.
-async fn blob_of(data: Arc<[u8]>) -> Result<BlobRef, Reply> {
+pub(crate) async fn blob_of(data: Arc<[u8]>) -> Result<BlobRef, Reply> {
     if data.len() < HASH_OFF_THREAD {
         return Ok(BlobRef::new(data));
     }
