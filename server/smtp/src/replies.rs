@@ -105,6 +105,15 @@ pub(crate) fn from_not_owned() -> Reply {
     Reply::new(553, st(5, 7, 1), "From header address not owned by user")
 }
 
+/// `553 5.7.1`: a Sender or Resent-From address is not the user's (RFC 6409 §8.1, as for From).
+pub(crate) fn sender_header_not_owned(field: &str) -> Reply {
+    Reply::new(
+        553,
+        st(5, 7, 1),
+        format!("{field} header address not owned by user"),
+    )
+}
+
 /// `550 5.7.1`: the message fails the DMARC policy `p=reject` of its From domain (RFC 7489
 /// §6.6.2, §7.3 suggests 5.7.1).
 pub(crate) fn dmarc_reject(domain: &str) -> Reply {
