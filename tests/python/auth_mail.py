@@ -2,7 +2,7 @@
 parses Authentication-Results fields with authres (authheaders' parser), independently of the
 server's own code.
 
-  auth_mail.py send HOST PORT SOURCE_IP HELO MAIL_FROM RCPT FROM_HEADER SUBJECT [--sign DOMAIN SELECTOR KEYFILE] [--tamper]
+  auth_mail.py send HOST PORT SOURCE_IP HELO MAIL_FROM RCPT FROM_HEADER SUBJECT [--sign DOMAIN SELECTOR KEYFILE] [--tamper] [--forge]
       prints the server's reply to the end of data: "CODE TEXT"
   auth_mail.py results
       reads a message's header from stdin; prints "authserv-id ID", then "METHOD RESULT" per result
@@ -44,6 +44,9 @@ def send(args):
             include_headers=[b"from", b"to", b"subject", b"date", b"message-id"],
         )
         message = signature + message
+    if "--forge" in rest:
+        # Claims the receiving server's verdicts (RFC 8601 §5 says the server removes these).
+        message = b"Authentication-Results: mail.example.test; dmarc=pass header.from=pass.test\r\n" + message
     if "--tamper" in rest:
         message = message.replace(b"This is", b"This was")
     client = smtplib.SMTP(host, int(port), local_hostname=helo, source_address=(source, 0), timeout=60)

@@ -80,4 +80,18 @@ mod tests {
         assert!(with(&["a..b"]).problem().is_some());
         assert!(with(&[""]).problem().is_some());
     }
+
+    #[test]
+    fn the_section_parses_and_is_validated() {
+        let config = crate::Config::parse(
+            "[inbound]\nreject_forged_local = false\ndnsbl = [\"zen.example\"]\n",
+        )
+        .unwrap();
+        assert!(!config.inbound.reject_forged_local);
+        assert!(config.inbound.dmarc_reject);
+        assert_eq!(config.inbound.dnsbl, ["zen.example"]);
+        let err = crate::Config::parse("[inbound]\ndns_timeout_secs = 0\n").unwrap_err();
+        assert!(err.to_string().contains("dns_timeout_secs"), "{err}");
+        assert!(crate::Config::parse("[inbound]\ndnsbl = [\"a b\"]\n").is_err());
+    }
 }

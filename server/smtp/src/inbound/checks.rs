@@ -171,10 +171,13 @@ pub(crate) async fn check(
     if !dmarc.domain().is_empty() {
         results = results.with_dmarc_result(&dmarc);
     }
-    Checked {
-        header: results.to_header(),
-        findings,
+    let mut header = results.to_header();
+    if dkim.is_empty() {
+        // RFC 8601 §2.7.1: "none", the message was not signed (mail-auth writes nothing).
+        header.truncate(header.trim_end().len());
+        header.push_str(";\r\n\tdkim=none\r\n");
     }
+    Checked { header, findings }
 }
 
 /// `work`, or what `cut_off` says when the deadline comes first.
