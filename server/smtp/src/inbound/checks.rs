@@ -111,7 +111,7 @@ pub(crate) async fn check(
         dmarc_policy: DmarcPolicy::None,
         dmarc_domain: String::new(),
     };
-    let Some(parsed) = AuthenticatedMessage::parse(message) else {
+    let Some(parsed) = parse(message) else {
         // No header section to check: SPF is all there is to say.
         return Checked {
             header: results.to_header(),
@@ -178,6 +178,21 @@ pub(crate) async fn check(
         header.push_str(";\r\n\tdkim=none\r\n");
     }
     Checked { header, findings }
+}
+
+/// Messages from this size on are parsed (and their DKIM body hashes computed) telling the
+/// runtime first, so that the session's worker thread hands its other sessions over.
+const PARSE_IN_PLACE: usize = 1 << 20;
+
+/// The message as mail-auth checks it; `None` for one without a header section.
+fn parse(message: &[u8]) -> Option<AuthenticatedMessage<'_>> {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    let multi_thread =
+        Handle::try_current().is_ok_and(|h| h.runtime_flavor() == RuntimeFlavor::MultiThread);
+    match message.len() >= PARSE_IN_PLACE && multi_thread {
+        true => tokio::task::block_in_place(|| AuthenticatedMessage::parse(message)),
+        false => AuthenticatedMessage::parse(message),
+    }
 }
 
 /// `work`, or what `cut_off` says when the deadline comes first.
