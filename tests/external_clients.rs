@@ -110,6 +110,14 @@ fn curl_smtp_urls_upload_mail() {
     )
     .unwrap();
     let file = file.to_str().unwrap();
+    // From outside (port 25) the From is the outside sender's: one of ours would be a forged
+    // local sender, refused (`[inbound] reject_forged_local`).
+    let inbound = server.data().join("inbound.txt");
+    std::fs::write(
+        &inbound,
+        format!("From: s@remote.example\r\nTo: {user}\r\nSubject: curl upload\r\n\r\nhello from curl\r\n"),
+    )
+    .unwrap();
     run(
         "curl",
         &[
@@ -122,7 +130,7 @@ fn curl_smtp_urls_upload_mail() {
             "--mail-rcpt",
             &user,
             "-T",
-            file,
+            inbound.to_str().unwrap(),
         ],
     );
     let url = format!("smtp://127.0.0.1:{}", server.port("submission"));

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Runs Kantor's whole test suite: installs the external clients the end-to-end tests drive
-# (swaks, curl, Python 3, mbsync from Debian's isync, dnsmasq, the jmapc package from PyPI) and strace (tests/durability_fsync.rs traces
+# (swaks, curl, Python 3, openssl (test DKIM keys), mbsync from Debian's isync, dnsmasq, the jmapc, dkimpy and authheaders packages from PyPI) and strace (tests/durability_fsync.rs traces
 # the server's fsyncs with it) when they are missing, then
 # `cargo test --workspace`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for tool in swaks curl python3 strace; do
+for tool in swaks curl python3 strace openssl; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 # mbsync comes in the isync package; dnsmasq (a DNS server for the outbound tests) in dnsmasq-base.
@@ -18,6 +18,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -q >/dev/null
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}" >/dev/null
+fi
+
+# DKIM signing (dkimpy) and Authentication-Results parsing (authheaders, with authres) for
+# tests/smtp_auth_checks.rs, pinned.
+if ! python3 -c "import dkim, authres" >/dev/null 2>&1; then
+  echo "installing the Python DKIM signer dkimpy and authheaders"
+  python3 -m pip install --quiet --disable-pip-version-check 'dkimpy==1.1.8' 'authheaders==0.16.3'
 fi
 
 # The JMAP client of tests/python/test_jmap.py, pinned.

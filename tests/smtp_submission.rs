@@ -178,3 +178,45 @@ async fn wrong_passwords_fail_then_are_throttled() {
         "locked out even with the right password: {err}"
     );
 }
+
+/// RFC 6409 §8.1 for every author field: Sender and Resent-From, like From, may hold only
+/// addresses the user may send as; a submitted message is not checked like port 25's (no
+/// Authentication-Results).
+#[tokio::test]
+async fn sender_and_resent_from_must_be_owned_too() {
+    let (server, alice, bob) = setup();
+    let mailer = submission(&server, &alice, PASSWORD);
+    let envelope =
+        lettre::address::Envelope::new(Some(alice.parse().unwrap()), vec![bob.parse().unwrap()])
+            .unwrap();
+    let raw = |field: &str, subject: &str| {
+        format!("From: {alice}\r\n{field}To: {bob}\r\nSubject: {subject}\r\n\r\nHello.\r\n")
+    };
+    for field in [
+        format!("Sender: {bob}\r\n"),
+        format!("Resent-From: {alice}, {bob}\r\n"),
+        "Sender: undisclosed:;\r\n".to_string(),
+    ] {
+        let err = mailer
+            .send_raw(&envelope, raw(&field, "spoof").as_bytes())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("5.7.1"), "{field}: {err}");
+    }
+    assert!(pop3_messages(&server, &bob).is_empty());
+
+    server.admin_ok(&["alias", "add", &format!("info@{DOMAIN}"), &alice], "");
+    let owned = format!("Sender: info@{DOMAIN}\r\nResent-From: {alice}\r\n");
+    mailer
+        .send_raw(&envelope, raw(&owned, "owned").as_bytes())
+        .await
+        .unwrap();
+    let delivered = pop3_messages(&server, &bob);
+    assert_eq!(delivered.len(), 1);
+    assert!(delivered[0].contains("Subject: owned"));
+    assert!(
+        !delivered[0].contains("Authentication-Results:"),
+        "{}",
+        delivered[0]
+    );
+}

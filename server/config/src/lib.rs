@@ -10,11 +10,14 @@
 //! - [`TlsConfig`], [`StoreConfig`]: certificate paths and store tuning.
 //! - [`HttpConfig`]: the HTTP front end (`http.rs`).
 //! - [`ResolverConfig`], [`OutboundConfig`]: DNS and delivery to other servers (`outbound.rs`).
+//! - [`InboundConfig`]: the checks and policies of mail from other servers (`inbound.rs`).
 
 mod http;
+mod inbound;
 mod outbound;
 
 pub use http::HttpConfig;
+pub use inbound::InboundConfig;
 pub use outbound::{OutboundConfig, ResolverConfig};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -34,6 +37,7 @@ pub struct Config {
     pub http: HttpConfig,
     pub resolver: ResolverConfig,
     pub outbound: OutboundConfig,
+    pub inbound: InboundConfig,
 }
 
 /// `[server]`: identity of this server.
@@ -422,8 +426,11 @@ impl Config {
                 "tls.certificate and tls.private_key must be set together",
             ),
         ];
-        match checks.iter().find(|(ok, _)| !ok) {
-            Some((_, message)) => Err(ConfigError::Invalid((*message).into())),
+        if let Some((_, message)) = checks.iter().find(|(ok, _)| !ok) {
+            return Err(ConfigError::Invalid((*message).into()));
+        }
+        match self.inbound.problem() {
+            Some(problem) => Err(ConfigError::Invalid(problem)),
             None => Ok(()),
         }
     }

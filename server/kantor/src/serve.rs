@@ -71,6 +71,8 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
         tls: tls.clone(),
         handshake_timeout,
         config: config.smtp.clone(),
+        dns: kantor_dns::Dns::new(&config.resolver).context("[resolver]")?,
+        inbound: config.inbound.clone(),
     });
     let pop3_ctx = Arc::new(kantor_pop3::Pop3Context::new(
         directory.clone(),

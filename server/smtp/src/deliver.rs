@@ -9,7 +9,9 @@ use crate::replies;
 use crate::session::{Session, Transaction};
 use chrono::Utc;
 use kantor_smtp_proto::{DsnRet, Reply};
-use kantor_store::{BlobRef, Flags, IncomingMessage, OutgoingMessage, QuotaRule, StoreError};
+use kantor_store::{
+    BlobRef, Flags, IncomingMessage, MailboxRole, OutgoingMessage, QuotaRule, StoreError,
+};
 use mail_parser::{HeaderName, MessageParser};
 use std::fmt::Write as _;
 use std::net::IpAddr;
@@ -114,6 +116,14 @@ impl Session {
             Ok(blob) => blob,
             Err(reply) => return reply,
         };
+        // Port 25: SPF, DKIM, ARC and DMARC, then policy (`inbound`).
+        let (blob, mailbox) = match self.checks_inbound() {
+            true => match self.authenticate(&tx, blob, &layout, id).await {
+                Ok(checked) => checked,
+                Err(reply) => return reply,
+            },
+            false => (blob, MailboxRole::Inbox),
+        };
         let Transaction {
             from,
             params,
@@ -135,6 +145,7 @@ impl Session {
                 internal_date: Utc::now().timestamp(),
                 // A full mailbox loses only its own copy: the others get theirs.
                 quota: QuotaRule::SkipFull,
+                mailbox,
             };
             match store.deliver(incoming).await {
                 Ok(delivered) => {
@@ -216,34 +227,49 @@ impl Session {
         }
     }
 
-    /// RFC 6409 §8.1: every From address must be one the user may send as. A From field that
-    /// holds no address is refused too, as it cannot be checked; a message without From passes.
+    /// RFC 6409 §8.1: every address of the author fields, From, Sender and Resent-From
+    /// (RFC 5322 §3.6.2, §3.6.6), must be one the user may send as (its own, an alias, a
+    /// group it may send as). A field that holds no address is refused too, as it cannot be
+    /// checked; a message without them passes.
     fn check_from_header(&self, account: &kantor_store::Account, body: &[u8]) -> Result<(), Reply> {
         static PARSER: OnceLock<MessageParser> = OnceLock::new();
         let parser = PARSER.get_or_init(|| {
             MessageParser::new()
                 .header_address(HeaderName::From)
+                .header_address(HeaderName::Sender)
+                .header_address(HeaderName::ResentFrom)
                 .default_header_ignore()
         });
         let Some(parsed) = parser.parse_headers(body) else {
             return Ok(());
         };
-        for value in parsed.header_values(HeaderName::From) {
-            let mut addresses = value.as_address().into_iter().flat_map(|a| a.iter());
-            let all_owned = addresses.try_fold(0usize, |n, addr| {
-                let text = addr.address().unwrap_or_default();
-                let (local, domain) = text.rsplit_once('@').ok_or_else(replies::from_not_owned)?;
-                match self.owns_address(account, local, domain)? {
-                    true => Ok(n + 1),
-                    false => Err(replies::from_not_owned()),
-                }
-            });
-            match all_owned {
-                Ok(0) => return Err(replies::from_not_owned()),
-                Ok(_) => {}
-                Err(reply) => {
-                    tracing::warn!(user = %account.address(), %reply, "From header refused");
-                    return Err(reply);
+        let fields = [
+            (HeaderName::From, replies::from_not_owned as fn() -> Reply),
+            (HeaderName::Sender, || {
+                replies::sender_header_not_owned("Sender")
+            }),
+            (HeaderName::ResentFrom, || {
+                replies::sender_header_not_owned("Resent-From")
+            }),
+        ];
+        for (name, refusal) in fields {
+            for value in parsed.header_values(name) {
+                let mut addresses = value.as_address().into_iter().flat_map(|a| a.iter());
+                let all_owned = addresses.try_fold(0usize, |n, addr| {
+                    let text = addr.address().unwrap_or_default();
+                    let (local, domain) = text.rsplit_once('@').ok_or_else(refusal)?;
+                    match self.owns_address(account, local, domain)? {
+                        true => Ok(n + 1),
+                        false => Err(refusal()),
+                    }
+                });
+                match all_owned {
+                    Ok(0) => return Err(refusal()),
+                    Ok(_) => {}
+                    Err(reply) => {
+                        tracing::warn!(user = %account.address(), %reply, "author field refused");
+                        return Err(reply);
+                    }
                 }
             }
         }
@@ -273,7 +299,7 @@ impl Session {
 const HASH_OFF_THREAD: usize = 1 << 20;
 
 /// The blob for `data`, hashed (BLAKE3) off the async threads when it is large.
-async fn blob_of(data: Arc<[u8]>) -> Result<BlobRef, Reply> {
+pub(crate) async fn blob_of(data: Arc<[u8]>) -> Result<BlobRef, Reply> {
     if data.len() < HASH_OFF_THREAD {
         return Ok(BlobRef::new(data));
     }

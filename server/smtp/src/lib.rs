@@ -14,6 +14,7 @@
 //! | `rcpt`      | RCPT TO: recipient resolution, relay control, quota (RFC 5321 §4.1.1.3) |
 //! | `data`      | receiving the message: DATA (§4.1.1.4) and BDAT (RFC 3030) |
 //! | `deliver`   | trace headers, submission fix-ups (RFC 6409 §8), store calls, reply mapping |
+//! | `inbound`   | port 25's checks: SPF, DKIM, ARC, DMARC, Authentication-Results, reverse DNS, DNSBL |
 //! | `replies`   | the replies this crate names itself, beside those of `kantor-smtp-proto` |
 //! | `ids`       | random identifiers for queue ids and Message-IDs |
 //!
@@ -25,6 +26,7 @@ mod data;
 mod deliver;
 mod ehlo;
 mod ids;
+mod inbound;
 mod mail;
 mod rcpt;
 mod receiving;
@@ -32,7 +34,7 @@ mod replies;
 mod session;
 mod starttls;
 
-use kantor_config::SmtpConfig;
+use kantor_config::{InboundConfig, SmtpConfig};
 use kantor_directory::Directory;
 use kantor_net::Listener;
 use std::sync::Arc;
@@ -48,6 +50,17 @@ pub struct SmtpContext {
     /// handshake_timeout_secs`): a client that never starts one is not held longer.
     pub handshake_timeout: std::time::Duration,
     pub config: SmtpConfig,
+    /// The resolver the inbound checks ask (SPF, DKIM, DMARC, ARC, reverse DNS, DNSBL).
+    pub dns: kantor_dns::Dns,
+    /// What port 25 checks and refuses (`[inbound]`).
+    pub inbound: InboundConfig,
+}
+
+impl SmtpContext {
+    /// How long the DNS work of the inbound checks may take, per message or per connection.
+    pub(crate) fn inbound_deadline(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.inbound.dns_timeout_secs)
+    }
 }
 
 /// What a listener is for; decides TLS, AUTH and relay rules.

@@ -17,6 +17,10 @@ impl Session {
         let Some(tx) = &self.tx else {
             return replies::mail_first();
         };
+        // Reverse DNS or a DNS blocklist refused the client (`inbound::client`).
+        if let Some(refusal) = &self.screening.refusal {
+            return refusal.clone();
+        }
         // RFC 6531 §3.4: non-ASCII addresses only with SMTPUTF8 on MAIL.
         if !tx.params.smtputf8 && !to.is_ascii() {
             return Reply::smtputf8_required();

@@ -105,6 +105,72 @@ pub(crate) fn from_not_owned() -> Reply {
     Reply::new(553, st(5, 7, 1), "From header address not owned by user")
 }
 
+/// `553 5.7.1`: a Sender or Resent-From address is not the user's (RFC 6409 §8.1, as for From).
+pub(crate) fn sender_header_not_owned(field: &str) -> Reply {
+    Reply::new(
+        553,
+        st(5, 7, 1),
+        format!("{field} header address not owned by user"),
+    )
+}
+
+/// `550 5.7.1`: the message fails the DMARC policy `p=reject` of its From domain (RFC 7489
+/// §6.6.2, §7.3 suggests 5.7.1).
+pub(crate) fn dmarc_reject(domain: &str) -> Reply {
+    Reply::new(
+        550,
+        st(5, 7, 1),
+        format!("Message refused: it fails the DMARC policy of {domain} (p=reject)"),
+    )
+}
+
+/// `550 5.7.1`: a message from outside claims one of our domains without SPF or DKIM for it.
+pub(crate) fn forged_local_sender(domain: &str) -> Reply {
+    Reply::new(
+        550,
+        st(5, 7, 1),
+        format!(
+            "Sender domain {domain} is local, but this message is not authenticated by SPF or DKIM for it"
+        ),
+    )
+}
+
+/// `451 4.4.3`: whether a message claiming one of our domains is authentic cannot be told while
+/// DNS fails (RFC 3463 X.4.3: directory server failure); the sender retries.
+pub(crate) fn sender_unverifiable(domain: &str) -> Reply {
+    Reply::new(
+        451,
+        st(4, 4, 3),
+        format!("Cannot verify the sender domain {domain} now (DNS failure), try again later"),
+    )
+}
+
+/// `550 5.7.25` / `450 4.7.25`: the client's address has no PTR name resolving back to it
+/// (RFC 7372 §3.3: reverse DNS validation failed), or DNS failed.
+pub(crate) fn no_reverse_dns(ip: std::net::IpAddr, temporary: bool) -> Reply {
+    match temporary {
+        true => Reply::new(
+            450,
+            st(4, 7, 25),
+            format!("Cannot check the reverse DNS of {ip} now, try again later"),
+        ),
+        false => Reply::new(
+            550,
+            st(5, 7, 25),
+            format!("Client address {ip} has no reverse DNS name that resolves back to it"),
+        ),
+    }
+}
+
+/// `554 5.7.1`: the client's address is on a DNS blocklist (RFC 5782).
+pub(crate) fn dnsbl_listed(ip: std::net::IpAddr, zone: &str) -> Reply {
+    Reply::new(
+        554,
+        st(5, 7, 1),
+        format!("Client address {ip} is listed by {zone}"),
+    )
+}
+
 /// `452 4.2.2`: the mailbox is full for now (RFC 3463 X.2.2).
 pub(crate) fn mailbox_full_transient() -> Reply {
     Reply::new(452, st(4, 2, 2), "Mailbox full, try again later")

@@ -92,6 +92,9 @@ pub(crate) struct Session {
     pub tx: Option<Transaction>,
     /// Replies that count against `max_errors` (0 in the configuration: no limit).
     errors: u32,
+    /// What the checks of the client found (port 25 only): a refusal for every RCPT, and
+    /// its reverse DNS result.
+    pub screening: crate::inbound::client::Screening,
 }
 
 /// Runs a session on an accepted socket until it ends.
@@ -106,6 +109,17 @@ pub(crate) async fn run(tcp: TcpStream, peer: SocketAddr, mode: SmtpMode, ctx: A
     };
     tracing::debug!("session started");
     let mut session = Session::new(ctx, mode, conn);
+    if mode == SmtpMode::Mx {
+        let ctx = &session.ctx;
+        let deadline = tokio::time::Instant::now() + ctx.inbound_deadline();
+        session.screening = crate::inbound::client::screen(
+            ctx.dns.authenticator(),
+            &ctx.inbound,
+            peer.ip(),
+            deadline,
+        )
+        .await;
+    }
     session.reply(replies::greeting(&session.ctx.hostname));
     loop {
         match session.serve().await {
@@ -131,6 +145,7 @@ impl Session {
             account: None,
             tx: None,
             errors: 0,
+            screening: Default::default(),
         }
     }
 

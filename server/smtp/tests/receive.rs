@@ -65,10 +65,18 @@ async fn delivers_to_local_user_with_trace_headers() {
     let id = reply.text().rsplit(' ').next().unwrap().to_string();
     assert_eq!(server.inbox_total(ALICE), 1);
     let stored = &server.inbox(ALICE)[0];
-    assert!(stored.starts_with(
-        b"Return-Path: <sender@remote.example>\r\nReceived: from client.example ([127.0.0.1])"
-    ));
     let text = String::from_utf8_lossy(stored);
+    // Return-Path, then our verdicts (RFC 8601 §5), then Received.
+    assert!(
+        text.starts_with(
+            "Return-Path: <sender@remote.example>\r\nAuthentication-Results: mx.example.org;"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("\r\nReceived: from client.example ([127.0.0.1])"),
+        "{text}"
+    );
     assert!(
         text.contains("by mx.example.org (Kantor) with ESMTP\r\n"),
         "{text}"

@@ -385,8 +385,8 @@ pub struct Delivered {
     pub modseq: Modseq,
 }
 
-/// A message for local delivery to one or more accounts (each gets its own copy in its INBOX,
-/// all sharing one blob).
+/// A message for local delivery to one or more accounts (each gets its own copy, all sharing
+/// one blob), in each recipient's INBOX or another mailbox found by its role.
 #[derive(Debug, Clone)]
 pub struct IncomingMessage {
     pub blob: crate::BlobRef,
@@ -396,6 +396,10 @@ pub struct IncomingMessage {
     pub internal_date: i64,
     /// What to do with recipients the message would take past their quota.
     pub quota: QuotaRule,
+    /// The special-use mailbox each copy is filed in (`Junk` for mail that failed its
+    /// sender's DMARC policy, RFC 7489 §6.3 "quarantine"); a recipient without a mailbox of that
+    /// role gets it in its INBOX.
+    pub mailbox: MailboxRole,
 }
 
 /// How a delivery treats recipients without room for the message.

@@ -24,6 +24,7 @@ async fn a_store_with_a_given_backend_delivers_and_reads_through_it() {
             flags: Flags::default(),
             internal_date: 1_700_000_000,
             quota: QuotaRule::RefuseAll,
+            mailbox: kantor_store::MailboxRole::Inbox,
         })
         .await
         .unwrap();

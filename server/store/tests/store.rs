@@ -38,6 +38,7 @@ fn incoming(blob: BlobRef, recipients: Vec<AccountId>) -> IncomingMessage {
         flags: Flags::default(),
         internal_date: 1_700_000_000,
         quota: QuotaRule::RefuseAll,
+        mailbox: kantor_store::MailboxRole::Inbox,
     }
 }
 
@@ -360,4 +361,37 @@ async fn a_spooled_message_becomes_its_blob_without_a_second_write() {
         (read.len(), &read[..18]),
         (300_020, &b"Subject: spooled\r\n"[..])
     );
+}
+
+/// `mailbox: Junk` files each copy in the recipient's Junk mailbox (RFC 7489 §6.3
+/// quarantine); a recipient who deleted theirs gets it in the INBOX.
+#[tokio::test]
+async fn delivery_to_junk_falls_back_to_the_inbox() {
+    let (_dir, store, alice, bob) = setup().await;
+    let bob_junk = store
+        .mailbox_by_role(bob.id, MailboxRole::Junk)
+        .unwrap()
+        .unwrap();
+    store.delete_mailbox(bob.id, bob_junk.id).await.unwrap();
+    let delivered = store
+        .deliver(IncomingMessage {
+            mailbox: MailboxRole::Junk,
+            ..incoming(
+                BlobRef::new(b"Subject: spam\r\n\r\nx\r\n".to_vec()),
+                vec![alice.id, bob.id],
+            )
+        })
+        .await
+        .unwrap();
+    let total = |account, role| {
+        store
+            .mailbox_by_role(account, role)
+            .unwrap()
+            .map(|m: Mailbox| (m.id, m.total))
+    };
+    let (alice_junk, junk_total) = total(alice.id, MailboxRole::Junk).unwrap();
+    assert_eq!(junk_total, 1);
+    assert_eq!(total(alice.id, MailboxRole::Inbox).unwrap().1, 0);
+    assert_eq!(total(bob.id, MailboxRole::Inbox).unwrap().1, 1);
+    assert_eq!(delivered[0].mailbox_id, alice_junk);
 }

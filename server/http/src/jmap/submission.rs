@@ -245,6 +245,7 @@ async fn send(
                 flags: Flags::default(),
                 internal_date: now,
                 quota: QuotaRule::SkipFull,
+                mailbox: kantor_store::MailboxRole::Inbox,
             })
             .await
             .map_err(fail)?;

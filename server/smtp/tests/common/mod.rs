@@ -66,6 +66,10 @@ pub async fn start_with(mode: SmtpMode, config: SmtpConfig, limiter: ConnectionL
         tls,
         handshake_timeout: std::time::Duration::from_secs(10),
         config,
+        // The system's resolver: the checks of mail from the test domains end in `none`
+        // (tests/smtp_auth_checks.rs checks them against a DNS server of its own).
+        dns: kantor_dns::Dns::new(&kantor_config::ResolverConfig::default()).unwrap(),
+        inbound: kantor_config::InboundConfig::default(),
     });
     let listener = kantor_net::bind("smtp", "127.0.0.1:0", limiter)
         .await

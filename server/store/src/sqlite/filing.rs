@@ -7,14 +7,16 @@ use super::messages::{Keys, keywords_to_column};
 use super::{WriteCtx, now};
 use crate::changes::{ChangeKind, ObjectKind};
 use crate::{
-    AccountId, BlobRef, Delivered, Flags, MailboxId, MessageId, MessageMeta, Modseq, StoreError,
-    Uid,
+    AccountId, BlobRef, Delivered, Flags, MailboxId, MailboxRole, MessageId, MessageMeta, Modseq,
+    StoreError, Uid,
 };
 use rusqlite::{OptionalExtension, params};
 
 /// Where a new message goes.
 pub(super) enum Target {
     Inbox,
+    /// The account's mailbox with this role, or its INBOX when it has none.
+    Role(MailboxRole),
     Mailbox(MailboxId),
 }
 
@@ -41,6 +43,7 @@ pub(super) fn insert_message(
     let modseq = ctx.bump_modseq(account_id)?;
     let mailbox_key = match target {
         Target::Inbox => None,
+        Target::Role(role) => role_mailbox(ctx, account_id, role)?,
         Target::Mailbox(id) => Some(id),
     };
     let thread_id = find_thread(ctx, account_id, &added.meta.references)?;
@@ -133,6 +136,19 @@ pub(super) fn file_in(
         Some(uid),
     )?;
     Ok((mailbox_id, uid))
+}
+
+/// The account's mailbox with `role`, if it has one.
+fn role_mailbox(
+    ctx: &WriteCtx<'_>,
+    account_id: AccountId,
+    role: MailboxRole,
+) -> DbResult<Option<MailboxId>> {
+    Ok(ctx
+        .conn()
+        .prepare_cached("SELECT id FROM mailboxes WHERE account_id = ?1 AND role = ?2")?
+        .query_row(params![account_id, role.as_str()], |r| r.get(0))
+        .optional()?)
 }
 
 /// Adds `delta` bytes (negative: removes) to the account's quota usage.

@@ -12,8 +12,8 @@ use super::access::require_in_account;
 use super::filing::{Added, Target, check_quota, insert_message, with_room};
 use crate::access::{Actor, Rights, require};
 use crate::{
-    AccountId, BlobHash, BlobRef, Delivered, Flags, IncomingMessage, MailboxId, MessageId,
-    MessageMeta, MessageSummary, NewMessage, QuotaRule, Result, StoreError, Uid,
+    AccountId, BlobHash, BlobRef, Delivered, Flags, IncomingMessage, MailboxId, MailboxRole,
+    MessageId, MessageMeta, MessageSummary, NewMessage, QuotaRule, Result, StoreError, Uid,
 };
 use rusqlite::{OptionalExtension, Row, params};
 use std::sync::Arc;
@@ -243,7 +243,13 @@ impl SqliteBackend {
             };
             recipients
                 .iter()
-                .map(|&account| insert_message(ctx, account, Target::Inbox, &added))
+                .map(|&account| {
+                    let target = match message.mailbox {
+                        MailboxRole::Inbox => Target::Inbox,
+                        role => Target::Role(role),
+                    };
+                    insert_message(ctx, account, target, &added)
+                })
                 .collect()
         })
         .await

@@ -1,0 +1,97 @@
+//! `[inbound]`: what port 25 checks of mail from other servers (SPF RFC 7208, DKIM RFC 6376,
+//! DMARC RFC 7489, ARC RFC 8617) and what it refuses. Authenticated sessions are never checked.
+
+use serde::Deserialize;
+
+/// `[inbound]`: the policies of the MX listener.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InboundConfig {
+    /// Refuse (`550 5.7.1`) a message whose MAIL FROM or From domain is one of our own domains
+    /// unless it passes SPF or aligned DKIM for that domain.
+    pub reject_forged_local: bool,
+    /// Refuse (`550 5.7.1`) a message failing DMARC whose domain publishes `p=reject`.
+    pub dmarc_reject: bool,
+    /// File a message failing DMARC whose domain publishes `p=quarantine` in the recipient's
+    /// Junk mailbox (and with `p=reject` when `dmarc_reject` is off).
+    pub dmarc_quarantine: bool,
+    /// Refuse clients whose address has no PTR name that resolves back to it (`550 5.7.25`,
+    /// RFC 7372; `450 4.7.25` while DNS fails).
+    pub require_reverse_dns: bool,
+    /// DNS blocklists (RFC 5782) asked about each client: listed is `554 5.7.1` at RCPT.
+    pub dnsbl: Vec<String>,
+    /// Seconds all the DNS work for one message, or for one connection's checks, may take;
+    /// what is not answered by then counts as `temperror` (the message is still delivered).
+    pub dns_timeout_secs: u64,
+}
+
+impl Default for InboundConfig {
+    fn default() -> Self {
+        InboundConfig {
+            reject_forged_local: true,
+            dmarc_reject: true,
+            dmarc_quarantine: true,
+            require_reverse_dns: false,
+            dnsbl: Vec::new(),
+            dns_timeout_secs: 20,
+        }
+    }
+}
+
+impl InboundConfig {
+    /// What is wrong with these values, if anything.
+    pub(crate) fn problem(&self) -> Option<String> {
+        if self.dns_timeout_secs == 0 {
+            return Some("inbound.dns_timeout_secs must be at least 1".into());
+        }
+        self.dnsbl
+            .iter()
+            .find(|zone| !is_zone(zone))
+            .map(|zone| format!("inbound.dnsbl: {zone:?} is not a DNS zone name"))
+    }
+}
+
+/// A DNS name of letters, digits, hyphens and dots, with no empty label.
+fn is_zone(name: &str) -> bool {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zones_are_checked() {
+        let with = |zones: &[&str]| InboundConfig {
+            dnsbl: zones.iter().map(|z| z.to_string()).collect(),
+            ..InboundConfig::default()
+        };
+        assert_eq!(with(&["zen.example", "bl.example."]).problem(), None);
+        assert!(with(&["bad zone"]).problem().is_some());
+        assert!(with(&["a..b"]).problem().is_some());
+        assert!(with(&[""]).problem().is_some());
+    }
+
+    #[test]
+    fn the_section_parses_and_is_validated() {
+        let config = crate::Config::parse(
+            "[inbound]\nreject_forged_local = false\ndnsbl = [\"zen.example\"]\n",
+        )
+        .unwrap();
+        assert!(!config.inbound.reject_forged_local);
+        assert!(config.inbound.dmarc_reject);
+        assert_eq!(config.inbound.dnsbl, ["zen.example"]);
+        let err = crate::Config::parse("[inbound]\ndns_timeout_secs = 0\n").unwrap_err();
+        assert!(err.to_string().contains("dns_timeout_secs"), "{err}");
+        assert!(crate::Config::parse("[inbound]\ndnsbl = [\"a b\"]\n").is_err());
+    }
+}
