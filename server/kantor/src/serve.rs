@@ -65,13 +65,15 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
     bootstrap(&directory, args.domain.as_deref().unwrap_or(&hostname)).await?;
     let tls = tls_config(&config, &args, &hostname, &directory, &listeners)?;
     let handshake_timeout = Duration::from_secs(config.tls.handshake_timeout_secs);
+    // The one resolver: inbound checks and outbound delivery share it (and its cache).
+    let dns = kantor_dns::Dns::new(&config.resolver).context("cannot set up DNS ([resolver])")?;
     let smtp_ctx = Arc::new(kantor_smtp::SmtpContext {
         directory: directory.clone(),
         hostname: hostname.clone(),
         tls: tls.clone(),
         handshake_timeout,
         config: config.smtp.clone(),
-        dns: kantor_dns::Dns::new(&config.resolver).context("[resolver]")?,
+        dns: dns.clone(),
         inbound: config.inbound.clone(),
     });
     let pop3_ctx = Arc::new(kantor_pop3::Pop3Context::new(
@@ -133,8 +135,7 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
     for domain in directory.list_domains()? {
         directory.ensure_dkim_keys(&domain.name).await?;
     }
-    // Mail to other servers: the queue's worker, with the one resolver.
-    let dns = kantor_dns::Dns::new(&config.resolver).context("cannot set up DNS ([resolver])")?;
+    // Mail to other servers: the queue's worker.
     spawn(
         kantor_outbound::Outbound::new(
             directory.clone(),

@@ -22,8 +22,8 @@ use kantor_config::OutboundConfig;
 use kantor_directory::{Address, Directory, Recipient};
 use kantor_dns::Dns;
 use kantor_store::{
-    BlobRef, Flags, IncomingMessage, OutgoingMessage, QueueEntry, QueueOutcome, QueueRecipient,
-    QuotaRule,
+    BlobRef, Flags, IncomingMessage, MailboxRole, OutgoingMessage, QueueEntry, QueueOutcome,
+    QueueRecipient, QuotaRule,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -245,6 +245,7 @@ pub async fn notify_sender(
                 flags: Flags::default(),
                 internal_date: chrono::Utc::now().timestamp(),
                 quota: QuotaRule::Ignore,
+                mailbox: MailboxRole::Inbox,
             })
             .await
             .map(|_| ()),
