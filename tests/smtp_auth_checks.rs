@@ -6,10 +6,11 @@
 //! senders, reverse DNS, DNSBL (RFC 5782), and a DNS server that does not answer.
 
 mod common;
+use common::dns::Dnsmasq;
 use common::*;
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const SCRIPT: &str = concat!(
@@ -19,17 +20,9 @@ const SCRIPT: &str = concat!(
 
 /// dnsmasq serving the test zones, stopped on drop.
 struct Dns {
-    child: Child,
-    port: u16,
+    server: Dnsmasq,
     /// Holds the DKIM private key of `signed.test` (selector `sel`).
     dir: tempfile::TempDir,
-}
-
-impl Drop for Dns {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Dns {
@@ -44,7 +37,6 @@ impl Dns {
             .map(|c| String::from_utf8_lossy(c).into_owned())
             .collect();
         let txt = |name: &str, text: &str| format!("--txt-record={name},{text}");
-        let port = free_udp_port();
         let records = [
             txt("pass.test", "v=spf1 ip4:127.0.0.1 -all"),
             txt("fail.test", "v=spf1 ip4:192.0.2.1 -all"),
@@ -67,23 +59,10 @@ impl Dns {
             // bl.test lists 127.0.0.2 (RFC 5782 §2.1).
             "--address=/2.0.0.127.bl.test/127.0.0.2".into(),
         ];
-        let child = Command::new("dnsmasq")
-            .args([
-                format!("--port={port}"),
-                "--listen-address=127.0.0.1".into(),
-                "--bind-interfaces".into(),
-                "--no-resolv".into(),
-                "--no-hosts".into(),
-                "--keep-in-foreground".into(),
-                "--pid-file=".into(),
-                "--local=/test/".into(),
-                "--local=/0.0.127.in-addr.arpa/".into(),
-            ])
-            .args(records)
-            .spawn()
-            .expect("dnsmasq (Debian dnsmasq-base; tests/run.sh installs it)");
-        std::thread::sleep(Duration::from_millis(300));
-        Dns { child, port, dir }
+        let mut records = records.to_vec();
+        records.push("--local=/0.0.127.in-addr.arpa/".into());
+        let server = Dnsmasq::start(&records);
+        Dns { server, dir }
     }
 
     fn key(&self) -> PathBuf {
@@ -93,19 +72,10 @@ impl Dns {
     /// The server's configuration for this resolver, with `inbound` under `[inbound]`.
     fn config(&self, inbound: &str) -> String {
         format!(
-            "[resolver]\nnameservers = [\"127.0.0.1:{}\"]\n[imap]\nallow_plaintext_auth = true\n[inbound]\n{inbound}\n",
-            self.port
+            "{}[imap]\nallow_plaintext_auth = true\n[inbound]\n{inbound}\n",
+            self.server.resolver_config()
         )
     }
-}
-
-/// A free UDP port on loopback for dnsmasq (taken back just before it starts).
-fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Generates an RSA-2048 key in `dir/dkim.pem`; returns the public key as DKIM's `p=` wants it

@@ -7,6 +7,7 @@
 //! - [`limits`]: [`ConnectionLimiter`], concurrent connections in total and per IP.
 //! - [`listener`]: binding with a one-line error naming the address, and the accept loop.
 
+pub mod client_tls;
 pub mod compress;
 pub mod connection;
 pub mod limits;

@@ -13,7 +13,6 @@ mod client;
 mod delivery;
 mod dsn;
 mod sign;
-mod tls;
 
 pub use dsn::Action as DsnAction;
 
@@ -56,7 +55,7 @@ impl Outbound {
             dns,
             config,
             hostname,
-            tls: tls::opportunistic(),
+            tls: kantor_net::client_tls::any_certificate(),
         }
     }
 

@@ -200,3 +200,42 @@ pub(crate) fn query_page(
         limit: window.limit,
     })
 }
+
+/// A `/get` response (RFC 8620 §5.1) over records of one kind numbered `prefix` + digits: the
+/// ones asked for (all when `ids` is null) as `object` shows them, only the properties asked
+/// for (and `id`), and the ids not found.
+pub(crate) fn get_by_number<T>(
+    call: &Call<'_>,
+    request: kantor_jmap_proto::method::GetRequest,
+    all: &[T],
+    prefix: char,
+    number: impl Fn(&T) -> i64,
+    object: impl Fn(&T) -> serde_json::Map<String, Value>,
+) -> Result<Value, MethodError> {
+    let (mut list, mut not_found) = (Vec::new(), Vec::new());
+    match &request.ids {
+        None => list.extend(all.iter().map(&object)),
+        Some(ids) => {
+            for id in ids {
+                match all
+                    .iter()
+                    .find(|r| number_of(id, prefix) == Some(number(r)))
+                {
+                    Some(record) => list.push(object(record)),
+                    None => not_found.push(id.clone()),
+                }
+            }
+        }
+    }
+    if let Some(wanted) = &request.properties {
+        for object in &mut list {
+            object.retain(|k, _| k == "id" || wanted.contains(k));
+        }
+    }
+    to_json(&kantor_jmap_proto::method::GetResponse {
+        account_id: request.account_id,
+        state: call.state()?,
+        list,
+        not_found,
+    })
+}

@@ -3,9 +3,9 @@
 //! send as (an alias, a shared mailbox: `forbiddenFrom` otherwise) and set each one's name,
 //! Reply-To, Bcc and signatures. Changes are logged, so Identity/changes and push see them.
 
-use super::call::{Call, number_of, since, store_error, to_json};
+use super::call::{Call, get_by_number, number_of, since, store_error, to_json};
 use kantor_directory::Address;
-use kantor_jmap_proto::method::{ChangesRequest, ChangesResponse, GetRequest, GetResponse};
+use kantor_jmap_proto::method::{ChangesRequest, ChangesResponse, GetRequest};
 use kantor_jmap_proto::method::{PatchObject, SetRequest, SetResponse};
 use kantor_jmap_proto::{Id, IdRef, MethodError, SetError, SetErrorType};
 use kantor_store::changes::{ChangeKind, ObjectKind};
@@ -76,29 +76,7 @@ pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Valu
         )));
     }
     let all = call.mail.identities(account).map_err(store_error)?;
-    let (mut list, mut not_found) = (Vec::new(), Vec::new());
-    match &request.ids {
-        None => list.extend(all.iter().map(|i| object(call, i))),
-        Some(ids) => {
-            for id in ids {
-                match all.iter().find(|i| number_of(id, 'I') == Some(i.id)) {
-                    Some(i) => list.push(object(call, i)),
-                    None => not_found.push(id.clone()),
-                }
-            }
-        }
-    }
-    if let Some(wanted) = &request.properties {
-        for object in &mut list {
-            object.retain(|k, _| k == "id" || wanted.contains(k));
-        }
-    }
-    to_json(&GetResponse {
-        account_id: request.account_id,
-        state: call.state()?,
-        list,
-        not_found,
-    })
+    get_by_number(call, request, &all, 'I', |i| i.id, |i| object(call, i))
 }
 
 /// Identity/changes (§6.2), from the change log.

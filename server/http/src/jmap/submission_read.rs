@@ -2,29 +2,13 @@
 //! log) and /query. Every submission is `final`: sending is immediate.
 
 use super::call::{
-    Call, email_id, number_of, query_page, store_error, thread_id, to_json, utc_date,
+    Call, email_id, get_by_number, query_page, store_error, thread_id, to_json, utc_date,
 };
-use kantor_jmap_proto::method::{
-    ChangesRequest, ChangesResponse, GetRequest, GetResponse, QueryRequest,
-};
+use kantor_jmap_proto::method::{ChangesRequest, ChangesResponse, GetRequest, QueryRequest};
 use kantor_jmap_proto::{Id, MethodError};
 use kantor_store::EmailSubmission;
 use kantor_store::changes::ObjectKind;
 use serde_json::{Map, Value, json};
-
-/// Only the properties asked for (and `id`).
-fn select(object: Value, properties: Option<&[String]>) -> Map<String, Value> {
-    let Value::Object(map) = object else {
-        return Map::new();
-    };
-    match properties {
-        None => map,
-        Some(wanted) => map
-            .into_iter()
-            .filter(|(k, _)| k == "id" || wanted.iter().any(|w| w == k))
-            .collect(),
-    }
-}
 
 /// An EmailSubmission object (RFC 8621 §7).
 fn submission_object(s: &EmailSubmission) -> Value {
@@ -47,28 +31,17 @@ pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Valu
     let request = GetRequest::parse(arguments, call.limits)?;
     let account = call.account(&request.account_id)?;
     let all = call.mail.submissions(account).map_err(store_error)?;
-    let (mut list, mut not_found) = (Vec::new(), Vec::new());
-    match &request.ids {
-        None => list.extend(all.iter().map(submission_object)),
-        Some(ids) => {
-            for id in ids {
-                match all.iter().find(|s| number_of(id, 'S') == Some(s.id)) {
-                    Some(s) => list.push(submission_object(s)),
-                    None => not_found.push(id.clone()),
-                }
-            }
-        }
-    }
-    let list = list
-        .into_iter()
-        .map(|o| select(o, request.properties.as_deref()))
-        .collect();
-    to_json(&GetResponse {
-        account_id: request.account_id,
-        state: call.state()?,
-        list,
-        not_found,
-    })
+    get_by_number(
+        call,
+        request,
+        &all,
+        'S',
+        |s| s.id,
+        |s| match submission_object(s) {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        },
+    )
 }
 
 /// EmailSubmission/changes (§7.2): submissions are only ever created here.

@@ -1,7 +1,8 @@
-//! TLS for outbound SMTP: opportunistic (RFC 3207, RFC 7435). A server that offers STARTTLS
-//! gets an encrypted session whatever its certificate, since refusing an unverifiable one would
-//! only send the message in clear instead; domains that publish MTA-STS or DANE policies, which
-//! require a verified certificate, are for a later step (issue 10).
+//! TLS on the client side without certificate checks: outbound SMTP's opportunistic TLS (RFC
+//! 3207, RFC 7435: a server that offers STARTTLS gets an encrypted session whatever its
+//! certificate, since refusing an unverifiable one would only send the message in clear;
+//! domains that publish MTA-STS or DANE policies, which require a verified certificate, are for
+//! a later step of issue 10), and the load tool against test certificates.
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::WebPkiSupportedAlgorithms;
@@ -9,8 +10,8 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 use std::sync::Arc;
 
-/// The client configuration of opportunistic TLS: any certificate, but a real handshake.
-pub(crate) fn opportunistic() -> Arc<ClientConfig> {
+/// A client configuration that accepts any certificate, with a real handshake.
+pub fn any_certificate() -> Arc<ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = Arc::new(AnyCertificate(provider.signature_verification_algorithms));
     let config = ClientConfig::builder_with_provider(provider)
