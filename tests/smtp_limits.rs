@@ -200,6 +200,16 @@ fn a_full_mailbox_does_not_refuse_the_message_for_everyone() {
     );
     assert_eq!(pop3_messages(&server, &bob).len(), 1, "bob has it");
     assert_eq!(count(&server), 0, "alice's full mailbox was left out");
+    // The sender is told (RFC 5321 §3.3): a DSN queued to them with an empty MAIL FROM.
+    let queue: serde_json::Value =
+        serde_json::from_str(&server.admin_ok(&["queue", "list", "--json"], "")).unwrap();
+    let dsn = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["to"] == "s@remote.example")
+        .unwrap_or_else(|| panic!("no DSN queued: {queue}"));
+    assert_eq!(dsn["from"], "", "{dsn}");
 }
 
 /// Unfinished messages on port 25 hold no memory: ten sessions each send 12 MB of DATA and stop

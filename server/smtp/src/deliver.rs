@@ -137,6 +137,12 @@ impl Session {
         let size = blob.size();
         let store = self.ctx.directory.store();
         let mut full = Vec::new();
+        // Kept for a DSN to the sender should a local recipient lack room.
+        let (original, sender) = (blob.data.clone(), from.mailbox().map(|m| m.to_string()));
+        let (envid, ret) = (
+            params.envid.clone(),
+            params.ret.map(|r| ret_text(r).to_owned()),
+        );
         if !local.is_empty() {
             let incoming = IncomingMessage {
                 blob: blob.clone(),
@@ -178,16 +184,20 @@ impl Session {
                 account_id: self.account.as_ref().map(|a| a.id),
                 mail_from: from.mailbox().map(|m| m.to_string()).unwrap_or_default(),
                 recipients: remote,
-                envid: params.envid,
-                ret: params.ret.map(|r| ret_text(r).to_owned()),
+                envid: envid.clone(),
+                ret: ret.clone(),
             };
             if let Err(e) = store.enqueue(outgoing).await {
                 return store_error_reply(e, id);
             }
         }
         for rcpt in &full {
-            // Left out after DATA: a bounce will tell the sender once outbound delivery exists.
             tracing::warn!(id, %from, %rcpt, size, "recipient refused after DATA: quota exceeded");
+        }
+        if let Some(sender) = sender.filter(|_| !full.is_empty()) {
+            // RFC 5321 §3.3: the message was accepted for all; those left out get a DSN.
+            self.bounce_full(&sender, &full, &original, envid, ret)
+                .await;
         }
         tracing::info!(
             id,
@@ -203,6 +213,50 @@ impl Session {
             true => Reply::queued(id),
             false => Reply::queued_except_full(id, &full),
         }
+    }
+
+    /// Tells `sender` that the local recipients in `full` could not take the message (their
+    /// mailbox is over quota) with a delivery status notification (RFC 3464).
+    async fn bounce_full(
+        &self,
+        sender: &str,
+        full: &[String],
+        original: &[u8],
+        envid: Option<String>,
+        ret: Option<String>,
+    ) {
+        let entries: Vec<kantor_store::QueueEntry> = full
+            .iter()
+            .map(|rcpt| kantor_store::QueueEntry {
+                id: 0,
+                account_id: self.account.as_ref().map(|a| a.id),
+                mail_from: sender.to_string(),
+                rcpt_to: rcpt.clone(),
+                blob: kantor_store::BlobHash::of(original),
+                envid: envid.clone(),
+                ret: ret.clone(),
+                notify: None,
+                orcpt: None,
+                created_at: Utc::now().timestamp(),
+                attempts: 1,
+                next_attempt_at: 0,
+                status: kantor_store::QueueStatus::Bounced,
+                last_error: None,
+                remote_reply: None,
+                warned: false,
+            })
+            .collect();
+        let why = "5.2.2 the recipient's mailbox is full".to_string();
+        let reasons: Vec<(&kantor_store::QueueEntry, String)> =
+            entries.iter().map(|e| (e, why.clone())).collect();
+        kantor_outbound::notify_sender(
+            &self.ctx.directory,
+            &self.ctx.hostname,
+            &reasons,
+            kantor_outbound::DsnAction::Failed,
+            original,
+        )
+        .await;
     }
 
     /// A submission's message after its checks and fix-ups (RFC 6409 §8): the From addresses
