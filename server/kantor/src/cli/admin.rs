@@ -73,16 +73,27 @@ pub enum QueueCommand {
     List(JsonArg),
     /// Show one queued recipient: its envelope, status, attempts and last reply or error.
     Show {
+        /// The recipient's queue id (`queue list` shows it).
         id: i64,
+        /// Print JSON instead of lines, for scripts.
         #[arg(long)]
         json: bool,
     },
     /// Try a waiting recipient now.
-    Retry { id: i64 },
+    Retry {
+        /// The recipient's queue id.
+        id: i64,
+    },
     /// Remove a recipient from the queue without telling the sender.
-    Delete { id: i64 },
+    Delete {
+        /// The recipient's queue id.
+        id: i64,
+    },
     /// Give up on a waiting recipient now: bounced, and the sender gets a DSN.
-    Bounce { id: i64 },
+    Bounce {
+        /// The recipient's queue id.
+        id: i64,
+    },
 }
 
 #[derive(Subcommand)]
