@@ -29,6 +29,10 @@ fn records(soon_at: &str) -> Vec<String> {
 
 /// Submits a message on A's submission port with swaks (STARTTLS, AUTH PLAIN).
 fn submit(server: &TestServer, from: &str, to: &str, subject: &str) {
+    submit_body(server, from, to, subject, "Sent across.");
+}
+
+fn submit_body(server: &TestServer, from: &str, to: &str, subject: &str, body: &str) {
     let out = run(
         "swaks",
         &[
@@ -48,7 +52,7 @@ fn submit(server: &TestServer, from: &str, to: &str, subject: &str) {
             "--header",
             &format!("Subject: {subject}"),
             "--body",
-            "Sent across.",
+            body,
         ],
     );
     assert!(out.contains("250"), "{out}");
@@ -110,6 +114,8 @@ fn mail_goes_out_and_failures_come_back() {
     a.add_user(jo);
 
     submit(&a, jo, "bob@two.test", "across");
+    // 8-bit text: sent with BODY=8BITMIME (RFC 6152) to a server that offers it, unchanged.
+    submit_body(&a, jo, "bob@two.test", "eight bits", "Grüße aus Köln");
     submit(&a, jo, "nobody@two.test", "to nobody");
     submit(&a, jo, "x@null.test", "to a null MX");
     submit(&a, jo, "y@later.test", "to a dead host");
@@ -122,6 +128,12 @@ fn mail_goes_out_and_failures_come_back() {
             .find(|m| m.contains("Subject: across"))
     });
     assert!(arrived.contains("Sent across."), "{arrived}");
+    let eight = eventually(15, "the 8-bit message", || {
+        inbox(&b, "bob@two.test")
+            .into_iter()
+            .find(|m| m.contains("Subject: eight bits"))
+    });
+    assert!(eight.contains("Grüße aus Köln"), "{eight}");
     // Signed with one.test's keys (RFC 6376, RFC 8463): dkimpy verifies both signatures with
     // the records `kantor admin domain dns` prints; a changed body fails.
     let zone = a.admin_ok(

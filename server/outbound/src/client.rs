@@ -148,6 +148,25 @@ impl Client {
         self.reply().await
     }
 
+    /// Sends command lines and reads one reply for each, in order: in one write when the
+    /// server offers PIPELINING (RFC 2920 §3: MAIL and RCPT may be grouped), else one at a time.
+    pub async fn commands(&mut self, lines: &[String]) -> Result<Vec<Reply>, ClientError> {
+        if !self.has("PIPELINING") {
+            let mut replies = Vec::with_capacity(lines.len());
+            for line in lines {
+                replies.push(self.command(line).await?);
+            }
+            return Ok(replies);
+        }
+        let batch: String = lines.iter().map(|l| format!("{l}\r\n")).collect();
+        self.write(batch.as_bytes()).await?;
+        let mut replies = Vec::with_capacity(lines.len());
+        for _ in lines {
+            replies.push(self.reply().await?);
+        }
+        Ok(replies)
+    }
+
     /// Sends a message after a 354 (RFC 5321 §4.5.2: lines starting with a dot doubled, the
     /// end marked by a line with a dot), then reads the reply.
     pub async fn data(&mut self, message: &[u8]) -> Result<Reply, ClientError> {

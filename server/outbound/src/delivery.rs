@@ -144,27 +144,44 @@ async fn session(
             }
         };
     }
-    let size = match client.has("SIZE") {
-        true => format!(" SIZE={}", message.len()),
-        false => String::new(),
-    };
-    let mail = client
-        .command(&format!("MAIL FROM:<{mail_from}>{size}"))
-        .await?;
+    // The MAIL parameters the message needs and the server knows (RFC 1870, RFC 6152, RFC
+    // 6531). Addresses beyond ASCII need SMTPUTF8: without it, the message cannot go there.
+    let utf8 = !mail_from.is_ascii() || pending.iter().any(|&i| !recipients[i].is_ascii());
+    if utf8 && !client.has("SMTPUTF8") {
+        client.quit().await;
+        return Ok(everyone(Attempt::Permanent(format!(
+            "5.6.7 {host} does not take internationalised addresses (no SMTPUTF8, RFC 6531)"
+        ))));
+    }
+    let mut parameters = String::new();
+    if client.has("SIZE") {
+        parameters.push_str(&format!(" SIZE={}", message.len()));
+    }
+    if !message.is_ascii() && client.has("8BITMIME") {
+        parameters.push_str(" BODY=8BITMIME");
+    }
+    if utf8 {
+        parameters.push_str(" SMTPUTF8");
+    }
+    let mut lines = vec![format!("MAIL FROM:<{mail_from}>{parameters}")];
+    lines.extend(
+        pending
+            .iter()
+            .map(|&i| format!("RCPT TO:<{}>", recipients[i])),
+    );
+    let replies = client.commands(&lines).await?;
+    let mail = &replies[0];
     if !mail.is_positive() {
-        let outcome = by_server(&mail, " to MAIL FROM");
+        let outcome = by_server(mail, " to MAIL FROM");
         client.quit().await;
         return Ok(everyone(outcome));
     }
     let mut out = Vec::new();
     let mut accepted = Vec::new();
-    for &i in pending {
-        let reply = client
-            .command(&format!("RCPT TO:<{}>", recipients[i]))
-            .await?;
+    for (&i, reply) in pending.iter().zip(&replies[1..]) {
         match reply.is_positive() {
             true => accepted.push(i),
-            false => out.push((i, by_server(&reply, " to RCPT TO"))),
+            false => out.push((i, by_server(reply, " to RCPT TO"))),
         }
     }
     if accepted.is_empty() {
