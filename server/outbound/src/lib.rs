@@ -24,14 +24,16 @@ use kantor_store::{
     BlobRef, Flags, IncomingMessage, MailboxRole, OutgoingMessage, QueueEntry, QueueOutcome,
     QueueRecipient, QuotaRule,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
-/// Recipients taken per round.
+/// Recipients read per look at the queue (those already being delivered included).
 const BATCH: usize = 500;
-/// How often an idle worker looks for due recipients (new mail is found within this).
+/// How often the worker looks for due recipients (new mail is found within this, whatever
+/// deliveries are still under way).
 const POLL: Duration = Duration::from_millis(500);
 
 /// The outbound worker's context.
@@ -41,6 +43,12 @@ pub struct Outbound {
     config: OutboundConfig,
     hostname: String,
     tls: Arc<rustls::ClientConfig>,
+    /// Queue ids being delivered now: not taken again until their attempt is recorded.
+    in_flight: Mutex<HashSet<i64>>,
+    /// Deliveries at once, all destinations together.
+    all: Arc<Semaphore>,
+    /// Connections at once per destination domain (only domains with deliveries under way).
+    per_domain: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
 
 impl Outbound {
@@ -53,32 +61,42 @@ impl Outbound {
         Outbound {
             directory,
             dns,
+            all: Arc::new(Semaphore::new(config.max_concurrent_deliveries.max(1))),
             config,
             hostname,
             tls: kantor_net::client_tls::any_certificate(),
+            in_flight: Mutex::new(HashSet::new()),
+            per_domain: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Runs the worker until the process ends.
+    /// Runs the worker until the process ends: every `POLL`, the due recipients not already
+    /// under way are grouped and their deliveries started, so a slow server delays only its own
+    /// mail.
     pub async fn run(self) {
         let this = Arc::new(self);
         loop {
             let now = chrono::Utc::now().timestamp();
             match this.directory.store().due_queue_entries(now, BATCH) {
-                Ok(due) if !due.is_empty() => this.round(due).await,
-                Ok(_) => tokio::time::sleep(POLL).await,
+                Ok(due) => this.start(due),
                 Err(e) => {
                     tracing::error!(error = %e, "outbound: cannot read the queue");
                     tokio::time::sleep(Duration::from_secs(5)).await;
                 }
             }
+            tokio::time::sleep(POLL).await;
         }
     }
 
-    /// Delivers one batch of due recipients, grouped, with the concurrency limits.
-    async fn round(self: &Arc<Self>, due: Vec<QueueEntry>) {
+    /// Starts the deliveries of due recipients not under way yet, grouped by domain, sender and
+    /// message, within the concurrency limits.
+    fn start(self: &Arc<Self>, due: Vec<QueueEntry>) {
+        let mut in_flight = lock(&self.in_flight);
         let mut groups: BTreeMap<(String, String, String), Vec<QueueEntry>> = BTreeMap::new();
         for entry in due {
+            if !in_flight.insert(entry.id) {
+                continue;
+            }
             let domain = entry
                 .rcpt_to
                 .rsplit_once('@')
@@ -87,9 +105,10 @@ impl Outbound {
             let key = (domain, entry.mail_from.clone(), entry.blob.to_string());
             groups.entry(key).or_default().push(entry);
         }
-        let all = Arc::new(Semaphore::new(self.config.max_concurrent_deliveries.max(1)));
-        let mut per_domain: HashMap<String, Arc<Semaphore>> = HashMap::new();
-        let mut tasks = Vec::new();
+        drop(in_flight);
+        let mut per_domain = lock(&self.per_domain);
+        // Semaphores of domains with nothing under way are dropped (each task holds a clone).
+        per_domain.retain(|_, slots| Arc::strong_count(slots) > 1);
         for ((domain, _, _), entries) in groups {
             let domain_slots = per_domain
                 .entry(domain.clone())
@@ -99,15 +118,16 @@ impl Outbound {
                     ))
                 })
                 .clone();
-            let (this, all) = (Arc::clone(self), Arc::clone(&all));
-            tasks.push(tokio::spawn(async move {
-                let _slot = all.acquire_owned().await;
+            let this = Arc::clone(self);
+            tokio::spawn(async move {
+                let _slot = Arc::clone(&this.all).acquire_owned().await;
                 let _domain_slot = domain_slots.acquire_owned().await;
+                let _under_way = UnderWay {
+                    outbound: Arc::clone(&this),
+                    ids: entries.iter().map(|e| e.id).collect(),
+                };
                 this.deliver_group(&domain, entries).await;
-            }));
-        }
-        for task in tasks {
-            let _ = task.await;
+            });
         }
     }
 
@@ -272,4 +292,24 @@ pub async fn notify_sender(
         Ok(()) => tracing::info!(%sender, ?action, recipients = wanted.len(), "outbound: DSN sent"),
         Err(e) => tracing::error!(%sender, error = %e, "outbound: cannot deliver a DSN"),
     }
+}
+
+/// Queue ids under way, released when their delivery ends, however it ends.
+struct UnderWay {
+    outbound: Arc<Outbound>,
+    ids: Vec<i64>,
+}
+
+impl Drop for UnderWay {
+    fn drop(&mut self) {
+        let mut in_flight = lock(&self.outbound.in_flight);
+        for id in &self.ids {
+            in_flight.remove(id);
+        }
+    }
+}
+
+/// A lock that a panicked holder did not poison for good (the sets stay usable).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
