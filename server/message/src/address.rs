@@ -234,6 +234,14 @@ impl Parser {
     }
 }
 
+/// Every mailbox of a list, the members of each group in its place.
+pub fn mailboxes(list: &[Address]) -> impl Iterator<Item = &Mailbox> {
+    list.iter().flat_map(|a| match a {
+        Address::Mailbox(m) => std::slice::from_ref(m),
+        Address::Group { members, .. } => members.as_slice(),
+    })
+}
+
 /// Parses an address list: `address *("," address)`, `address = mailbox / group`.
 pub fn parse_list(value: &str) -> Vec<Address> {
     let mut p = Parser {

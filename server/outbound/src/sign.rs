@@ -85,35 +85,15 @@ fn signing_domain(directory: &Directory, mail_from: &str, message: &[u8]) -> Opt
 
 /// The domain of the first address in the From field.
 fn from_domain(message: &[u8]) -> Option<String> {
-    let end = message
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or(message.len());
-    let header = String::from_utf8_lossy(&message[..end]);
-    let mut value = None;
-    for line in header.split("\r\n") {
-        if let Some(v) = value.as_mut().filter(|_| line.starts_with([' ', '\t'])) {
-            let v: &mut String = v;
-            v.push_str(line);
-            continue;
-        }
-        if value.is_some() {
-            break;
-        }
-        if let Some((name, rest)) = line.split_once(':')
-            && name.trim().eq_ignore_ascii_case("from")
-        {
-            value = Some(rest.to_string());
-        }
-    }
-    let value = value?;
-    let address = match value.rfind('<') {
-        Some(start) => value[start + 1..].split('>').next()?.to_string(),
-        None => value.trim().to_string(),
-    };
-    address
-        .rsplit_once('@')
-        .map(|(_, d)| d.trim().to_ascii_lowercase())
+    let root = kantor_message::mime::parse_header(message);
+    let fields = root.fields(message);
+    let list = kantor_message::address::parse_list(&kantor_message::header::text(&fields, "From")?);
+    let first = kantor_message::address::mailboxes(&list).next()?;
+    first
+        .domain
+        .as_deref()
+        .filter(|d| !d.is_empty())
+        .map(str::to_ascii_lowercase)
 }
 
 #[cfg(test)]

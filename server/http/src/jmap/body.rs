@@ -30,21 +30,8 @@ const DEFAULT_PART_PROPERTIES: [&str; 10] = [
     "language",
     "location",
 ];
-/// Every part property served, besides the `header:*` forms.
-const PART_PROPERTIES: [&str; 12] = [
-    "headers",
-    "partId",
-    "blobId",
-    "size",
-    "name",
-    "type",
-    "charset",
-    "disposition",
-    "cid",
-    "language",
-    "location",
-    "subParts",
-];
+/// The part properties served only when asked for, besides the `header:*` forms.
+const MORE_PART_PROPERTIES: [&str; 2] = ["headers", "subParts"];
 
 /// What Email/get asked of the bodies.
 #[derive(Debug, Clone, Default)]
@@ -79,7 +66,11 @@ impl BodyOptions {
     /// Checks `bodyProperties`: an unknown one is `invalidArguments`.
     pub fn check(&self) -> Result<(), String> {
         for p in &self.properties {
-            if !PART_PROPERTIES.contains(&p.as_str()) && HeaderProperty::parse(p)?.is_none() {
+            let known = DEFAULT_PART_PROPERTIES
+                .iter()
+                .chain(&MORE_PART_PROPERTIES)
+                .any(|k| k == p);
+            if !known && HeaderProperty::parse(p)?.is_none() {
                 return Err(format!("EmailBodyPart has no property {p:?}."));
             }
         }

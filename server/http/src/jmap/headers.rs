@@ -3,7 +3,7 @@
 //! email and for each body part. The parsing itself is kantor-message's (unfolding, encoded
 //! words, address lists, message ids, dates); this module chooses and shapes it.
 
-use kantor_message::address::{Address, Mailbox as AddressMailbox, parse_list};
+use kantor_message::address::{Address, Mailbox as AddressMailbox, mailboxes, parse_list};
 use kantor_message::date::rfc3339;
 use kantor_message::encoded::decode_words;
 use kantor_message::header::{Field, unfold};
@@ -193,12 +193,7 @@ fn address(m: &AddressMailbox) -> Value {
 
 /// `asAddresses` (§4.1.2.3): every mailbox, groups flattened.
 pub(crate) fn addresses(list: &[Address]) -> Vec<Value> {
-    list.iter()
-        .flat_map(|a| match a {
-            Address::Mailbox(m) => vec![address(m)],
-            Address::Group { members, .. } => members.iter().map(address).collect(),
-        })
-        .collect()
+    mailboxes(list).map(address).collect()
 }
 
 /// `asGroupedAddresses` (§4.1.2.4): the groups, with the mailboxes outside any group gathered

@@ -142,18 +142,19 @@ async fn send(
         .mail
         .read_blob(&email.blob)
         .map_err(|e| SetError::new(SetErrorType::InvalidEmail).with_description(e.to_string()))?;
-    let fields_of = |raw: &[u8], name: &str| -> Vec<String> {
-        let root = kantor_message::mime::parse_header(raw);
-        let fields = root.fields(raw);
-        fields
+    // The header is parsed once; each address field read from it as needed.
+    let root = kantor_message::mime::parse_header(&raw);
+    let fields = root.fields(&raw);
+    let fields_of = |name: &str| -> Vec<String> {
+        let lists: Vec<_> = fields
             .iter()
             .filter(|f| f.is(name))
-            .flat_map(|f| kantor_message::address::parse_list(&f.text()))
-            .flat_map(|a| match a {
-                kantor_message::address::Address::Mailbox(m) => vec![m],
-                kantor_message::address::Address::Group { members, .. } => members,
-            })
-            .filter_map(|m| Some(format!("{}@{}", m.local?, m.domain?)))
+            .map(|f| kantor_message::address::parse_list(&f.text()))
+            .collect();
+        lists
+            .iter()
+            .flat_map(|l| kantor_message::address::mailboxes(l))
+            .filter_map(|m| Some(format!("{}@{}", m.local.as_ref()?, m.domain.as_ref()?)))
             .collect()
     };
     let may_send = |address: &str| {
@@ -163,7 +164,7 @@ async fn send(
                 .unwrap_or(false)
         })
     };
-    let from = fields_of(&raw, "From");
+    let from = fields_of("From");
     if from.is_empty() || !from.iter().all(|a| may_send(a)) {
         return Err(SetError::new(SetErrorType::ForbiddenFrom)
             .with_description("The email's From must be addresses this user may send as."));
@@ -183,7 +184,7 @@ async fn send(
             (mail_from, rcpt_to)
         }
         None => {
-            let sender = fields_of(&raw, "Sender");
+            let sender = fields_of("Sender");
             let mail_from = sender
                 .first()
                 .or(from.first())
@@ -191,7 +192,7 @@ async fn send(
                 .unwrap_or_else(|| call.account.address());
             let mut rcpt_to: Vec<String> = Vec::new();
             for name in ["To", "Cc", "Bcc"] {
-                for a in fields_of(&raw, name) {
+                for a in fields_of(name) {
                     if !rcpt_to.iter().any(|r| r.eq_ignore_ascii_case(&a)) {
                         rcpt_to.push(a);
                     }
