@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs Kantor's whole test suite: installs the external clients the end-to-end tests drive
-# (swaks, curl, Python 3, openssl (test DKIM keys), mbsync from Debian's isync, dnsmasq, the jmapc, dkimpy and authheaders packages from PyPI) and strace (tests/durability_fsync.rs traces
+# (swaks, curl, Python 3, openssl (test DKIM keys), mbsync from Debian's isync, dnsmasq, the jmapc, dkimpy, authheaders and aiosmtpd packages from PyPI) and strace (tests/durability_fsync.rs traces
 # the server's fsyncs with it) when they are missing, then
 # `cargo test --workspace`.
 set -euo pipefail
@@ -38,6 +38,13 @@ fi
 if ! python3 -c "import dkim, nacl" >/dev/null 2>&1; then
   echo "installing the Python DKIM verifier dkimpy"
   python3 -m pip install --quiet --disable-pip-version-check 'dkimpy==1.1.8' 'pynacl==1.5.0'
+fi
+
+# aiosmtpd: the remote SMTP server of tests/outbound_peers.rs (tests/python/smtp_peer.py: a server
+# without 8BITMIME, one that cuts a connection or stalls after a message); pinned.
+if ! python3 -c "import aiosmtpd" >/dev/null 2>&1; then
+  echo "installing the Python SMTP server aiosmtpd"
+  python3 -m pip install --quiet --disable-pip-version-check 'aiosmtpd==1.4.6'
 fi
 
 cargo test --workspace --all-targets "$@"

@@ -10,15 +10,18 @@
 //! - [`TlsConfig`], [`StoreConfig`]: certificate paths and store tuning.
 //! - [`HttpConfig`]: the HTTP front end (`http.rs`).
 //! - [`ResolverConfig`], [`OutboundConfig`]: DNS and delivery to other servers (`outbound.rs`).
+//! - [`RelayConfig`]: a smarthost for remote mail (`relay.rs`).
 //! - [`InboundConfig`]: the checks and policies of mail from other servers (`inbound.rs`).
 
 mod http;
 mod inbound;
 mod outbound;
+mod relay;
 
 pub use http::HttpConfig;
 pub use inbound::InboundConfig;
 pub use outbound::{OutboundConfig, ResolverConfig};
+pub use relay::{RelayConfig, RelayTls};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -37,6 +40,7 @@ pub struct Config {
     pub http: HttpConfig,
     pub resolver: ResolverConfig,
     pub outbound: OutboundConfig,
+    pub relay: RelayConfig,
     pub inbound: InboundConfig,
 }
 
