@@ -47,4 +47,11 @@ if ! python3 -c "import aiosmtpd" >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check 'aiosmtpd==1.4.6'
 fi
 
+# Postfix and Dovecot beside the checkout (../shared/peers/peers.sh): tests/outbound_postfix.rs
+# delivers to that Postfix. Started here so that its first use (installing the Debian packages)
+# is not inside a test's time; the test skips, saying so, when peers.sh is not there.
+if [ -f ../shared/peers/peers.sh ]; then
+  bash ../shared/peers/peers.sh >/dev/null
+fi
+
 cargo test --workspace --all-targets "$@"
