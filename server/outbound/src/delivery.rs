@@ -10,6 +10,7 @@
 use crate::relay::Relay;
 use crate::session;
 use kantor_dns::{Dns, MailHosts};
+use kantor_store::BlobHash;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,21 +35,21 @@ pub(crate) struct Route<'a> {
     pub connect_timeout: Duration,
     pub command_timeout: Duration,
     pub tls: Arc<rustls::ClientConfig>,
-    /// Signs a message of the given envelope sender (DKIM): used again on a message converted
-    /// for a server without 8BITMIME.
+    /// Signs a message of the given envelope sender (DKIM), as it goes out (converted for a
+    /// server without 8BITMIME).
     pub sign: &'a (dyn Fn(&str, &[u8]) -> Vec<u8> + Sync),
+    /// Reads a queued message.
+    pub load: &'a (dyn Fn(&BlobHash) -> Result<Vec<u8>, String> + Sync),
     /// The smarthost this mail goes through instead of the domain's MX hosts.
     pub relay: Option<&'a Relay>,
 }
 
-/// One message to send: its envelope and content.
+/// One message to send: its envelope and where its content is (read when its transaction
+/// starts, so a batch holds one message in memory at a time).
 pub(crate) struct Envelope {
     pub mail_from: String,
     pub recipients: Vec<String>,
-    /// As queued.
-    pub original: Vec<u8>,
-    /// As it goes out (signed).
-    pub message: Vec<u8>,
+    pub blob: BlobHash,
 }
 
 /// A message whose every recipient has its outcome for this attempt, in their order.

@@ -28,8 +28,8 @@ use kantor_config::OutboundConfig;
 use kantor_directory::{Address, Directory, Recipient};
 use kantor_dns::Dns;
 use kantor_store::{
-    BlobRef, Flags, IncomingMessage, MailboxRole, OutgoingMessage, QueueEntry, QueueRecipient,
-    QuotaRule,
+    BlobHash, BlobRef, Flags, IncomingMessage, MailboxRole, OutgoingMessage, QueueEntry,
+    QueueRecipient, QuotaRule,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -39,6 +39,8 @@ use tokio::sync::Semaphore;
 
 /// Recipients read per look at the queue (those already being delivered included).
 const BATCH: usize = 500;
+/// The destination of mail sent through the `[relay]`, in place of a domain.
+const RELAYED: &str = "[relay]";
 /// How often the worker looks for due recipients (new mail is found within this, whatever
 /// deliveries are still under way).
 const POLL: Duration = Duration::from_millis(500);
@@ -115,6 +117,11 @@ impl Outbound {
                 .rsplit_once('@')
                 .map_or("", |(_, d)| d)
                 .to_ascii_lowercase();
+            // Mail through the relay goes together, whatever its destination.
+            let domain = match &self.relay {
+                Some(relay) if relay.serves(&domain) => RELAYED.to_string(),
+                _ => domain,
+            };
             let message = (entry.mail_from.clone(), entry.blob.to_string());
             domains
                 .entry(domain)
@@ -162,25 +169,15 @@ impl Outbound {
     /// each message's outcomes recorded as soon as they are known.
     async fn deliver_batch(&self, domain: &str, batch: Vec<Vec<QueueEntry>>) {
         let store = self.directory.store();
-        let mut messages = Vec::with_capacity(batch.len());
-        let mut envelopes = Vec::with_capacity(batch.len());
-        for entries in batch {
-            let original = match store.read_blob(&entries[0].blob) {
-                Ok(message) => message,
-                Err(e) => {
-                    tracing::error!(error = %e, blob = %entries[0].blob, "outbound: the queued message is unreadable");
-                    continue;
-                }
-            };
-            let mail_from = entries[0].mail_from.clone();
-            envelopes.push(Envelope {
-                message: sign::sign(&self.directory, &mail_from, &original),
-                original,
-                mail_from,
+        let envelopes: Vec<Envelope> = batch
+            .iter()
+            .map(|entries| Envelope {
+                mail_from: entries[0].mail_from.clone(),
                 recipients: entries.iter().map(|e| e.rcpt_to.clone()).collect(),
-            });
-            messages.push(entries);
-        }
+                blob: entries[0].blob.clone(),
+            })
+            .collect();
+        let load = |blob: &BlobHash| store.read_blob(blob).map_err(|e| e.to_string());
         let sign =
             |mail_from: &str, message: &[u8]| sign::sign(&self.directory, mail_from, message);
         let route = Route {
@@ -191,14 +188,13 @@ impl Outbound {
             command_timeout: Duration::from_secs(self.config.command_timeout_secs),
             tls: Arc::clone(&self.tls),
             sign: &sign,
-            relay: self.relay.as_ref().filter(|r| r.serves(domain)),
+            load: &load,
+            relay: self.relay.as_ref().filter(|_| domain == RELAYED),
         };
         let (out, mut settled) = tokio::sync::mpsc::unbounded_channel::<Settled>();
         let record = async {
             while let Some(done) = settled.recv().await {
-                let original = &envelopes[done.message].original;
-                self.settle(&messages[done.message], original, done.attempts)
-                    .await;
+                self.settle(&batch[done.message], done.attempts).await;
             }
         };
         tokio::join!(delivery::deliver(&route, domain, &envelopes, out), record);

@@ -1,8 +1,9 @@
 //! One SMTP session with one server, carrying every pending message in turn (RFC 5321 §3.3,
-//! §4.1.1.5): the greeting, EHLO and STARTTLS once, then for each message a mail transaction
-//! (MAIL, RCPT for its pending recipients, DATA), with RSET after a transaction that ended
-//! without DATA; 8-bit content converted for a server without 8BITMIME (`downgrade`). Each message is reported as soon as its recipients are settled; when the
-//! connection breaks, what the server did not acknowledge stays pending.
+//! §4.1.1.5): the greeting, EHLO, STARTTLS (and a relay's AUTH) once, then for each message a
+//! mail transaction (MAIL, RCPT for its pending recipients, DATA), with RSET after a
+//! transaction left open. Each message is read and signed when its turn comes, converted first
+//! for a server without 8BITMIME (`downgrade`), and reported as soon as its recipients are
+//! settled; when the connection breaks, what the server did not acknowledge stays pending.
 
 use crate::client::{Client, ClientError, Reply};
 use crate::delivery::{Attempt, Envelope, Progress, Route};
@@ -131,16 +132,19 @@ async fn transaction(
         );
         return Ok(everyone(Attempt::Permanent(why), false));
     }
-    // 8-bit content for a server without 8BITMIME: converted to 7 bits and signed again, or
-    // refused when it cannot be (RFC 6152 §3).
-    let converted;
-    let message: &[u8] = match !envelope.message.is_ascii() && !client.has("8BITMIME") {
-        false => &envelope.message,
-        true => match downgrade::to_seven_bit(&envelope.original) {
-            Ok(seven) => {
-                converted = (route.sign)(mail_from, &seven);
-                &converted
-            }
+    let original = match (route.load)(&envelope.blob) {
+        Ok(original) => original,
+        Err(why) => {
+            let why = format!("4.3.0 the queued message cannot be read: {why}");
+            return Ok(everyone(Attempt::Temporary(why), false));
+        }
+    };
+    // Signed as it goes out: 8-bit content for a server without 8BITMIME converted to 7 bits
+    // first, or refused when it cannot be (RFC 6152 §3).
+    let message = match !original.is_ascii() && !client.has("8BITMIME") {
+        false => (route.sign)(mail_from, &original),
+        true => match downgrade::to_seven_bit(&original) {
+            Ok(seven) => (route.sign)(mail_from, &seven),
             Err(why) => {
                 let why = format!(
                     "5.6.3 {host} does not take 8-bit content (no 8BITMIME, RFC 6152) and the \
@@ -150,6 +154,7 @@ async fn transaction(
             }
         },
     };
+    drop(original);
     let mut parameters = String::new();
     if client.has("SIZE") {
         parameters.push_str(&format!(" SIZE={}", message.len()));
@@ -195,7 +200,7 @@ async fn transaction(
             open: true,
         });
     }
-    let done = client.data(message).await?;
+    let done = client.data(&message).await?;
     let outcome = match done.is_positive() {
         true => Attempt::Delivered(format!(
             "{host} ({addr}{}) said {}",

@@ -8,14 +8,14 @@ use crate::{DsnAction, Outbound, notify_sender};
 use kantor_store::{QueueEntry, QueueOutcome};
 
 impl Outbound {
-    /// Records the `attempts` (one per entry, in order) of the message `original`.
-    pub(crate) async fn settle(
-        &self,
-        entries: &[QueueEntry],
-        original: &[u8],
-        attempts: Vec<Attempt>,
-    ) {
+    /// Records the `attempts` (one per entry, in order) of one message.
+    pub(crate) async fn settle(&self, entries: &[QueueEntry], attempts: Vec<Attempt>) {
         let store = self.directory.store();
+        // The message, for the sender's DSN: read before an outcome can release it.
+        let original = match attempts.iter().all(|a| matches!(a, Attempt::Delivered(_))) {
+            true => Vec::new(),
+            false => store.read_blob(&entries[0].blob).unwrap_or_default(),
+        };
         let now = chrono::Utc::now().timestamp();
         let (mut failed, mut delayed) = (Vec::new(), Vec::new());
         for (entry, attempt) in entries.iter().zip(attempts) {
@@ -61,7 +61,7 @@ impl Outbound {
             &self.hostname,
             &failed,
             DsnAction::Failed,
-            original,
+            &original,
         )
         .await;
         if !delayed.is_empty() {
@@ -70,7 +70,7 @@ impl Outbound {
                 &self.hostname,
                 &delayed,
                 DsnAction::Delayed,
-                original,
+                &original,
             )
             .await;
             for (entry, _) in &delayed {
