@@ -49,6 +49,8 @@ pub struct Outbound {
     all: Arc<Semaphore>,
     /// Connections at once per destination domain (only domains with deliveries under way).
     per_domain: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// The local domains' DKIM keys, parsed.
+    signers: sign::Signers,
 }
 
 impl Outbound {
@@ -67,6 +69,7 @@ impl Outbound {
             tls: kantor_net::client_tls::any_certificate(),
             in_flight: Mutex::new(HashSet::new()),
             per_domain: Mutex::new(HashMap::new()),
+            signers: sign::Signers::default(),
         }
     }
 
@@ -77,26 +80,39 @@ impl Outbound {
         let this = Arc::new(self);
         loop {
             let now = chrono::Utc::now().timestamp();
-            match this.directory.store().due_queue_entries(now, BATCH) {
+            match this.take_due(now) {
                 Ok(due) => this.start(due),
                 Err(e) => {
                     tracing::error!(error = %e, "outbound: cannot read the queue");
                     tokio::time::sleep(Duration::from_secs(5)).await;
                 }
             }
-            tokio::time::sleep(POLL).await;
+            // New mail starts at once; retries and other processes' changes at the next poll.
+            tokio::select! {
+                () = tokio::time::sleep(POLL) => {}
+                () = this.directory.store().mail_queued() => {}
+            }
         }
     }
 
-    /// Starts the deliveries of due recipients not under way yet, grouped by domain, sender and
-    /// message, within the concurrency limits.
-    fn start(self: &Arc<Self>, due: Vec<QueueEntry>) {
+    /// The due recipients not under way yet, marked as under way. The queue is read with the
+    /// in-flight set locked: a delivery records its outcome before it leaves the set, so a
+    /// recipient read as due while its delivery was finishing is still found in the set (and
+    /// never delivered twice).
+    fn take_due(&self, now: i64) -> kantor_store::Result<Vec<QueueEntry>> {
         let mut in_flight = lock(&self.in_flight);
+        let due = self.directory.store().due_queue_entries(now, BATCH)?;
+        Ok(due
+            .into_iter()
+            .filter(|entry| in_flight.insert(entry.id))
+            .collect())
+    }
+
+    /// Starts the deliveries of `due` recipients, grouped by domain, sender and message, within
+    /// the concurrency limits.
+    fn start(self: &Arc<Self>, due: Vec<QueueEntry>) {
         let mut groups: BTreeMap<(String, String, String), Vec<QueueEntry>> = BTreeMap::new();
         for entry in due {
-            if !in_flight.insert(entry.id) {
-                continue;
-            }
             let domain = entry
                 .rcpt_to
                 .rsplit_once('@')
@@ -105,7 +121,6 @@ impl Outbound {
             let key = (domain, entry.mail_from.clone(), entry.blob.to_string());
             groups.entry(key).or_default().push(entry);
         }
-        drop(in_flight);
         let mut per_domain = lock(&self.per_domain);
         // Semaphores of domains with nothing under way are dropped (each task holds a clone).
         per_domain.retain(|_, slots| Arc::strong_count(slots) > 1);
@@ -150,7 +165,9 @@ impl Outbound {
             tls: Arc::clone(&self.tls),
         };
         let recipients: Vec<String> = entries.iter().map(|e| e.rcpt_to.clone()).collect();
-        let signed = sign::sign(&self.directory, &entries[0].mail_from, &message);
+        let signed = self
+            .signers
+            .sign(&self.directory, &entries[0].mail_from, &message);
         let attempts =
             delivery::deliver(&route, domain, &entries[0].mail_from, &recipients, &signed).await;
         let now = chrono::Utc::now().timestamp();
