@@ -60,6 +60,8 @@ mod message;
 mod pop3_probe;
 mod prefill;
 mod push_idle;
+mod relay;
+mod relay_sink;
 mod report;
 mod run;
 mod seq_model;
@@ -83,6 +85,7 @@ async fn main() -> Result<()> {
         Command::ImapSearch(args) => imap_search::run(args).await,
         Command::Jmap(args) => jmap::run(args).await,
         Command::PushIdle(args) => push_idle::run(args).await,
+        Command::Relay(args) => relay::run(args).await,
     }
 }
 
