@@ -35,6 +35,8 @@ const BATCH: usize = 500;
 /// How often the worker looks for due recipients (new mail is found within this, whatever
 /// deliveries are still under way).
 const POLL: Duration = Duration::from_millis(500);
+/// How long the worker waits, once woken by new mail, for more to be queued with it.
+const COALESCE: Duration = Duration::from_millis(10);
 
 /// The outbound worker's context.
 pub struct Outbound {
@@ -90,7 +92,8 @@ impl Outbound {
             // New mail starts at once; retries and other processes' changes at the next poll.
             tokio::select! {
                 () = tokio::time::sleep(POLL) => {}
-                () = this.directory.store().mail_queued() => {}
+                // A burst of submissions is read in one go, not one query per message.
+                () = this.directory.store().mail_queued() => tokio::time::sleep(COALESCE).await,
             }
         }
     }
