@@ -138,8 +138,10 @@ impl Outbound {
                 .clone();
             let this = Arc::clone(self);
             tokio::spawn(async move {
-                let _slot = Arc::clone(&this.all).acquire_owned().await;
+                // The destination's slot first: deliveries waiting for a busy (or dead)
+                // destination must not hold the global slots other destinations need.
                 let _domain_slot = domain_slots.acquire_owned().await;
+                let _slot = Arc::clone(&this.all).acquire_owned().await;
                 let _under_way = UnderWay {
                     outbound: Arc::clone(&this),
                     ids: entries.iter().map(|e| e.id).collect(),
