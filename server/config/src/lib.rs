@@ -17,7 +17,7 @@ mod inbound;
 mod outbound;
 
 pub use http::HttpConfig;
-pub use inbound::InboundConfig;
+pub use inbound::{DomainPolicy, InboundConfig, Policy as InboundPolicy};
 pub use outbound::{OutboundConfig, ResolverConfig};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
