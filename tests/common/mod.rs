@@ -41,24 +41,17 @@ impl TestServer {
     /// `["strace", "-f", "-o", FILE]`). The wrapper must run the server as its child and pass
     /// stdout through; `kill9` kills that child and then waits for the wrapper to exit by itself.
     pub fn start_wrapped(wrapper: &[&str], extra_config: &str) -> TestServer {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let mut server = TestServer {
-            dir,
-            child: None,
-            addrs: HashMap::new(),
-            admin_password: None,
-            extra_config: extra_config.to_string(),
-            smtp_listener: None,
-            wrapper: wrapper.iter().map(|s| s.to_string()).collect(),
-        };
-        server.spawn();
-        server
+        TestServer::launch(wrapper, extra_config, None)
     }
 
     /// Like `start`, with the SMTP listener (port 25's role) on `smtp`, e.g. `127.0.0.2:2525`:
     /// for servers that reach each other through MX records, each on its own loopback address
     /// and the same port.
     pub fn start_with_smtp_at(smtp: &str, extra_config: &str) -> TestServer {
+        TestServer::launch(&[], extra_config, Some(smtp))
+    }
+
+    fn launch(wrapper: &[&str], extra_config: &str, smtp: Option<&str>) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut server = TestServer {
             dir,
@@ -66,8 +59,8 @@ impl TestServer {
             addrs: HashMap::new(),
             admin_password: None,
             extra_config: extra_config.to_string(),
-            smtp_listener: Some(smtp.to_string()),
-            wrapper: Vec::new(),
+            smtp_listener: smtp.map(str::to_string),
+            wrapper: wrapper.iter().map(|s| s.to_string()).collect(),
         };
         server.spawn();
         server

@@ -55,6 +55,7 @@ mod imap_shared_report;
 mod jmap;
 mod limits;
 mod load;
+mod login_target;
 mod memory;
 mod message;
 mod pop3_probe;

@@ -22,6 +22,7 @@ use clap::Args;
 use tokio::sync::Mutex;
 
 use crate::connector::{Connector, resolve_loopback};
+use crate::login_target::LoginTarget;
 use crate::message::MessageFactory;
 use crate::relay_sink::{self, MARK, SinkState};
 use crate::smtp_client::{Outcome, SmtpConnection};
@@ -33,8 +34,8 @@ pub struct RelayArgs {
     /// A server to measure, as NAME=HOST:PORT (where it takes submissions, on loopback), with
     /// ,tls for implicit TLS (certificate not verified) and ,user=A,password=P for AUTH PLAIN.
     /// Repeat to compare: targets are measured one after another, the first is the reference.
-    #[arg(long = "target", value_name = "NAME=HOST:PORT[,tls][,user=A][,password=P]", required = true, value_parser = parse_target)]
-    pub targets: Vec<RelayTarget>,
+    #[arg(long = "target", value_name = "NAME=HOST:PORT[,tls][,user=A][,password=P]", required = true, value_parser = crate::login_target::parse)]
+    pub targets: Vec<LoginTarget>,
 
     /// Where the tool's sink listens: the address the servers under test deliver to.
     #[arg(long, default_value = "127.0.0.1:2600")]
@@ -84,39 +85,6 @@ pub struct RelayArgs {
     /// Also print one JSON line per target.
     #[arg(long)]
     pub json: bool,
-}
-
-/// One server under test.
-#[derive(Debug, Clone)]
-pub struct RelayTarget {
-    pub name: String,
-    pub addr: String,
-    pub tls: bool,
-    pub user: Option<String>,
-    pub password: Option<String>,
-}
-
-fn parse_target(spec: &str) -> Result<RelayTarget> {
-    let Some((name, rest)) = spec.split_once('=') else {
-        bail!("expected NAME=HOST:PORT[,tls][,user=A][,password=P]");
-    };
-    let mut parts = rest.split(',');
-    let mut target = RelayTarget {
-        name: name.to_string(),
-        addr: parts.next().unwrap_or_default().to_string(),
-        tls: false,
-        user: None,
-        password: None,
-    };
-    for part in parts {
-        match part.split_once('=') {
-            None if part == "tls" => target.tls = true,
-            Some(("user", u)) => target.user = Some(u.to_string()),
-            Some(("password", p)) => target.password = Some(p.to_string()),
-            _ => bail!("unexpected {part:?} after the address"),
-        }
-    }
-    Ok(target)
 }
 
 /// What one target did.
@@ -187,7 +155,7 @@ fn relayed_rate(o: &RelayOutcome) -> Option<f64> {
 
 async fn measure(
     args: &RelayArgs,
-    target: &RelayTarget,
+    target: &LoginTarget,
     index: usize,
     sink: &SinkState,
 ) -> Result<RelayOutcome> {
@@ -267,7 +235,7 @@ async fn measure(
 /// One submission connection: takes message numbers until all are taken.
 async fn submit(
     args: &RelayArgs,
-    target: &RelayTarget,
+    target: &LoginTarget,
     run_id: &str,
     connector: &Connector,
     factory: &MessageFactory,
