@@ -19,7 +19,7 @@ mod outbound;
 mod relay;
 
 pub use http::HttpConfig;
-pub use inbound::InboundConfig;
+pub use inbound::{DomainPolicy, InboundConfig, Policy as InboundPolicy};
 pub use outbound::{OutboundConfig, ResolverConfig};
 pub use relay::{RelayConfig, RelayTls};
 use serde::Deserialize;

@@ -44,6 +44,8 @@ const RELAYED: &str = "[relay]";
 /// How often the worker looks for due recipients (new mail is found within this, whatever
 /// deliveries are still under way).
 const POLL: Duration = Duration::from_millis(500);
+/// How long the worker waits, once woken by new mail, for more to be queued with it.
+const COALESCE: Duration = Duration::from_millis(10);
 
 /// The outbound worker's context.
 pub struct Outbound {
@@ -60,6 +62,8 @@ pub struct Outbound {
     all: Arc<Semaphore>,
     /// Connections at once per destination domain (only domains with deliveries under way).
     per_domain: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// The local domains' DKIM keys, parsed.
+    signers: sign::Signers,
 }
 
 impl Outbound {
@@ -80,6 +84,7 @@ impl Outbound {
             tls: kantor_net::client_tls::any_certificate(),
             in_flight: Mutex::new(HashSet::new()),
             per_domain: Mutex::new(HashMap::new()),
+            signers: sign::Signers::default(),
         }
     }
 
@@ -90,28 +95,41 @@ impl Outbound {
         let this = Arc::new(self);
         loop {
             let now = chrono::Utc::now().timestamp();
-            match this.directory.store().due_queue_entries(now, BATCH) {
+            match this.take_due(now) {
                 Ok(due) => this.start(due),
                 Err(e) => {
                     tracing::error!(error = %e, "outbound: cannot read the queue");
                     tokio::time::sleep(Duration::from_secs(5)).await;
                 }
             }
-            tokio::time::sleep(POLL).await;
+            // New mail starts at once; retries and other processes' changes at the next poll.
+            tokio::select! {
+                () = tokio::time::sleep(POLL) => {}
+                // A burst of submissions is read in one go, not one query per message.
+                () = this.directory.store().mail_queued() => tokio::time::sleep(COALESCE).await,
+            }
         }
     }
 
-    /// Starts the deliveries of due recipients not under way yet: grouped by destination domain
-    /// and message, at most `max_messages_per_connection` messages a connection, within the
-    /// concurrency limits.
-    fn start(self: &Arc<Self>, due: Vec<QueueEntry>) {
+    /// The due recipients not under way yet, marked as under way. The queue is read with the
+    /// in-flight set locked: a delivery records its outcome before it leaves the set, so a
+    /// recipient read as due while its delivery was finishing is still found in the set (and
+    /// never delivered twice).
+    fn take_due(&self, now: i64) -> kantor_store::Result<Vec<QueueEntry>> {
         let mut in_flight = lock(&self.in_flight);
+        let due = self.directory.store().due_queue_entries(now, BATCH)?;
+        Ok(due
+            .into_iter()
+            .filter(|entry| in_flight.insert(entry.id))
+            .collect())
+    }
+
+    /// Starts the deliveries of `due` recipients: grouped by destination domain and message, at
+    /// most `max_messages_per_connection` messages a connection, within the concurrency limits.
+    fn start(self: &Arc<Self>, due: Vec<QueueEntry>) {
         let mut domains: BTreeMap<String, BTreeMap<(String, String), Vec<QueueEntry>>> =
             BTreeMap::new();
         for entry in due {
-            if !in_flight.insert(entry.id) {
-                continue;
-            }
             let domain = entry
                 .rcpt_to
                 .rsplit_once('@')
@@ -130,7 +148,6 @@ impl Outbound {
                 .or_default()
                 .push(entry);
         }
-        drop(in_flight);
         let mut per_domain = lock(&self.per_domain);
         // Semaphores of domains with nothing under way are dropped (each task holds a clone).
         per_domain.retain(|_, slots| Arc::strong_count(slots) > 1);
@@ -153,8 +170,10 @@ impl Outbound {
                 let (this, domain, domain_slots) =
                     (Arc::clone(self), domain.clone(), Arc::clone(&domain_slots));
                 tokio::spawn(async move {
-                    let _slot = Arc::clone(&this.all).acquire_owned().await;
+                    // The destination's slot first: deliveries waiting for a busy (or dead)
+                    // destination must not hold the global slots other destinations need.
                     let _domain_slot = domain_slots.acquire_owned().await;
+                    let _slot = Arc::clone(&this.all).acquire_owned().await;
                     let _under_way = UnderWay {
                         outbound: Arc::clone(&this),
                         ids: batch.iter().flatten().map(|e| e.id).collect(),
@@ -178,8 +197,9 @@ impl Outbound {
             })
             .collect();
         let load = |blob: &BlobHash| store.read_blob(blob).map_err(|e| e.to_string());
-        let sign =
-            |mail_from: &str, message: &[u8]| sign::sign(&self.directory, mail_from, message);
+        let sign = |mail_from: &str, message: &[u8]| {
+            self.signers.sign(&self.directory, mail_from, message)
+        };
         let route = Route {
             dns: &self.dns,
             hostname: &self.hostname,

@@ -111,6 +111,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0021_dkim_keys",
         include_str!("../../../../schema/0021_dkim_keys.sql"),
     ),
+    (
+        29,
+        "0029_queue_fresh_first",
+        include_str!("../../../../schema/0029_queue_fresh_first.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet recorded. Safe to run concurrently from several processes:

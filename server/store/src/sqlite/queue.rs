@@ -50,14 +50,26 @@ impl SqliteBackend {
     /// Recipients due for an attempt at `now` (queued or deferred), soonest first, at most
     /// `limit`.
     pub(super) fn due_queue_entries(&self, now: i64, limit: usize) -> Result<Vec<QueueEntry>> {
+        // Recipients never tried first, then retries (migration 0029): a backlog of deferred
+        // mail never holds new mail back.
         self.read(|c| {
-            let sql = format!(
-                "SELECT {QUEUE_COLUMNS} FROM queue WHERE status IN ('queued', 'deferred')
-                 AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2"
-            );
-            c.prepare_cached(&sql)?
-                .query_map(params![now, limit as i64], entry_from_row)?
-                .collect()
+            let mut due = Vec::new();
+            for status in ["queued", "deferred"] {
+                let left = limit.saturating_sub(due.len());
+                if left == 0 {
+                    break;
+                }
+                let sql = format!(
+                    "SELECT {QUEUE_COLUMNS} FROM queue WHERE status = '{status}'
+                     AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2"
+                );
+                let rows = c
+                    .prepare_cached(&sql)?
+                    .query_map(params![now, left as i64], entry_from_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                due.extend(rows);
+            }
+            Ok(due)
         })
     }
 
