@@ -88,3 +88,25 @@ impl RelayConfig {
                 }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Config;
+
+    #[test]
+    fn a_relay_serves_its_domains_and_their_subdomains_only() {
+        let config = Config::parse(
+            "[relay]\nhost = \"smtp.provider.example\"\ntls = \"implicit\"\nport = 465\n\
+             domains = [\"Partner.example\"]\n",
+        )
+        .unwrap();
+        let relay = &config.relay;
+        assert_eq!(relay.tls, crate::RelayTls::Implicit);
+        assert!(relay.serves("partner.example"));
+        assert!(relay.serves("mx.PARTNER.example"));
+        assert!(!relay.serves("notpartner.example"));
+        assert!(!relay.serves("other.example"));
+        assert!(!Config::default().relay.serves("partner.example"));
+        assert!(Config::parse("[relay]\ntls = \"sometimes\"\n").is_err());
+    }
+}
