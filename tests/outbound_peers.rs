@@ -61,7 +61,7 @@ fn messages_to_one_domain_share_a_connection() {
     send(&a, "ben@batch.test", "m4", &[]);
     send(&a, "ann@batch.test", "m5", &[]);
     send(&a, "ben@batch.test", "m6", &[]);
-    eventually(15, "seven deferrals", || {
+    eventually(30, "seven deferrals", || {
         let q = queue(&a);
         (q.len() == 7 && q.iter().all(|e| e["status"] == "deferred")).then_some(())
     });
@@ -73,7 +73,7 @@ fn messages_to_one_domain_share_a_connection() {
     a.restart();
 
     let subjects = ["m1", "m3", "m4", "m5", "m6"];
-    eventually(20, "five messages at the peer", || {
+    eventually(30, "five messages at the peer", || {
         let found = subjects
             .iter()
             .all(|s| !peer.with(&format!("Subject: {s}\r\n")).is_empty());
@@ -145,7 +145,7 @@ fn eight_bit_mail_is_converted_for_a_server_without_8bitmime() {
     // An 8-bit header field cannot be made 7-bit without rewriting it: bounced (5.6.3).
     submit(port, JO, "ben@old.test", "Grüße im Betreff", "Köln", &mime);
 
-    let found = eventually(15, "the converted message", || {
+    let found = eventually(30, "the converted message", || {
         peer.with("Subject: umlauts\r\n").pop()
     });
     let content = found["content"].as_str().unwrap();
@@ -183,7 +183,7 @@ fn eight_bit_mail_is_converted_for_a_server_without_8bitmime() {
     );
     assert!(ok && out.contains("a=rsa-sha256 pass"), "{out}");
 
-    let q = eventually(15, "the bounce", || {
+    let q = eventually(30, "the bounce", || {
         let q = queue(&a);
         q.iter()
             .find(|e| e["to"] == "ben@old.test" && e["status"] == "bounced")
@@ -209,13 +209,13 @@ fn a_kill_while_the_server_is_slow_delivers_at_least_once_and_at_most_twice() {
         "Wait for it.",
         &["X-Test: stall"],
     );
-    eventually(15, "the message at the peer", || {
+    eventually(30, "the message at the peer", || {
         (!peer.with("Subject: slow\r\n").is_empty()).then_some(())
     });
     // Killed before the reply: nothing was recorded, so the restarted server sends it again.
     a.kill9();
     a.restart();
-    eventually(15, "delivery after the restart", || {
+    eventually(30, "delivery after the restart", || {
         let q = queue(&a);
         q.iter()
             .any(|e| e["to"] == "ann@slow.test" && e["status"] == "delivered")
