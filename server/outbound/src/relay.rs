@@ -50,6 +50,11 @@ impl Relay {
         self.config.tls == RelayTls::Implicit
     }
 
+    /// `tls = "none"`: not even STARTTLS when offered.
+    pub(crate) fn without_tls(&self) -> bool {
+        self.config.tls == RelayTls::None
+    }
+
     pub(crate) fn requires_starttls(&self) -> bool {
         self.config.tls == RelayTls::Starttls
     }

@@ -48,7 +48,7 @@ pub(crate) async fn run(
         client.quit().await;
         return Ok(());
     }
-    if client.has("STARTTLS") && !client.tls {
+    if client.has("STARTTLS") && !client.tls && !relay.is_some_and(|r| r.without_tls()) {
         let tls = relay.map_or_else(|| route.tls.clone(), |r| r.tls.clone());
         client = match client.start_tls(tls, host).await? {
             Ok(mut secured) => {
