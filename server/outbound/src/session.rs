@@ -1,8 +1,8 @@
 //! One SMTP session with one server, carrying every pending message in turn (RFC 5321 §3.3,
 //! §4.1.1.5): the greeting, EHLO, STARTTLS (and a relay's AUTH) once, then for each message a
 //! mail transaction (MAIL, RCPT for its pending recipients, DATA), with RSET after a
-//! transaction left open. Each message is read and signed when its turn comes, converted first
-//! for a server without 8BITMIME (`downgrade`), and reported as soon as its recipients are
+//! transaction left open. Each message is read when its turn comes, converted first for a
+//! server without 8BITMIME (`downgrade`), signed once a recipient is accepted, and reported as soon as its recipients are
 //! settled; when the connection breaks, what the server did not acknowledge stays pending.
 
 use crate::client::{Client, ClientError, Reply};
@@ -109,6 +109,10 @@ struct Transaction {
     open: bool,
 }
 
+/// Octets added to a message's size in `SIZE=` for the DKIM-Signature fields not yet added
+/// (an Ed25519 and an RSA-2048 signature take about 900).
+const SIGNATURES_ALLOWANCE: usize = 2048;
+
 /// One mail transaction (RFC 5321 §3.3): `message` to its `pending` recipients.
 async fn transaction(
     client: &mut Client,
@@ -139,12 +143,13 @@ async fn transaction(
             return Ok(everyone(Attempt::Temporary(why), false));
         }
     };
-    // Signed as it goes out: 8-bit content for a server without 8BITMIME converted to 7 bits
-    // first, or refused when it cannot be (RFC 6152 §3).
-    let message = match !original.is_ascii() && !client.has("8BITMIME") {
-        false => (route.sign)(mail_from, &original),
+    // 8-bit content for a server without 8BITMIME is converted to 7 bits first, or refused
+    // when it cannot be (RFC 6152 §3). It is signed once a recipient is accepted: a retry that
+    // is refused again costs no signature.
+    let unsigned = match !original.is_ascii() && !client.has("8BITMIME") {
+        false => original,
         true => match downgrade::to_seven_bit(&original) {
-            Ok(seven) => (route.sign)(mail_from, &seven),
+            Ok(seven) => seven,
             Err(why) => {
                 let why = format!(
                     "5.6.3 {host} does not take 8-bit content (no 8BITMIME, RFC 6152) and the \
@@ -154,12 +159,13 @@ async fn transaction(
             }
         },
     };
-    drop(original);
     let mut parameters = String::new();
     if client.has("SIZE") {
-        parameters.push_str(&format!(" SIZE={}", message.len()));
+        // An estimate (RFC 1870 §3): the signatures to come are counted generously.
+        let size = unsigned.len() + SIGNATURES_ALLOWANCE;
+        parameters.push_str(&format!(" SIZE={size}"));
     }
-    if !message.is_ascii() && client.has("8BITMIME") {
+    if !unsigned.is_ascii() && client.has("8BITMIME") {
         parameters.push_str(" BODY=8BITMIME");
     }
     if utf8 {
@@ -191,6 +197,8 @@ async fn transaction(
             open: true,
         });
     }
+    let message = (route.sign)(mail_from, &unsigned);
+    drop(unsigned);
     let go = client.command("DATA").await?;
     if go.code != 354 {
         let outcome = by_server(host, &go, " to DATA");
