@@ -11,13 +11,16 @@
 //! - [`HttpConfig`]: the HTTP front end (`http.rs`).
 //! - [`ResolverConfig`], [`OutboundConfig`]: DNS and delivery to other servers (`outbound.rs`).
 //! - [`InboundConfig`]: the checks and policies of mail from other servers (`inbound.rs`).
+//! - [`MtaStsConfig`]: the MTA-STS policy our own domains publish (`mta_sts.rs`).
 
 mod http;
 mod inbound;
+mod mta_sts;
 mod outbound;
 
 pub use http::HttpConfig;
 pub use inbound::InboundConfig;
+pub use mta_sts::{MtaStsConfig, StsMode};
 pub use outbound::{OutboundConfig, ResolverConfig};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -38,6 +41,7 @@ pub struct Config {
     pub resolver: ResolverConfig,
     pub outbound: OutboundConfig,
     pub inbound: InboundConfig,
+    pub mta_sts: MtaStsConfig,
 }
 
 /// `[server]`: identity of this server.

@@ -123,6 +123,34 @@ impl Dns {
             }),
         }
     }
+
+    /// The TXT records at `name`, each one's strings joined (RFC 7208 §3.3 style); empty when
+    /// there are none or the name does not exist. For the MTA-STS (`_mta-sts.DOMAIN`, RFC 8461
+    /// §3.1) and TLS-RPT (`_smtp._tls.DOMAIN`, RFC 8460 §3) records.
+    pub async fn txt(&self, name: &str) -> Result<Vec<String>, DnsError> {
+        let fqdn = format!("{}.", name.trim_end_matches('.'));
+        let resolver = self.authenticator.resolver();
+        match resolver.txt_lookup(fqdn.as_str()).await {
+            Ok(lookup) => Ok(lookup
+                .answers()
+                .iter()
+                .filter_map(|r| match &r.data {
+                    RData::TXT(txt) => Some(
+                        txt.txt_data
+                            .iter()
+                            .map(|part| String::from_utf8_lossy(part))
+                            .collect::<String>(),
+                    ),
+                    _ => None,
+                })
+                .collect()),
+            Err(e) if e.is_no_records_found() || e.is_nx_domain() => Ok(Vec::new()),
+            Err(e) => Err(DnsError::Temporary {
+                name: name.to_string(),
+                why: e.to_string(),
+            }),
+        }
+    }
 }
 
 /// A `[resolver]` entry: `IP` or `IP:PORT`.

@@ -5,9 +5,9 @@
 //! connection moves on to the next address, and is the temporary result once none is left.
 
 use crate::client::{Client, ClientError, Reply};
+use crate::tls_policy::DomainPolicy;
 use kantor_dns::{Dns, MailHosts};
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// What an attempt came to for one recipient.
@@ -28,7 +28,8 @@ pub(crate) struct Route<'a> {
     pub port: u16,
     pub connect_timeout: Duration,
     pub command_timeout: Duration,
-    pub tls: Arc<rustls::ClientConfig>,
+    /// The destination's TLS policy (MTA-STS): which hosts, and what their TLS must be.
+    pub policy: DomainPolicy,
 }
 
 /// Delivers `message` from `mail_from` to `recipients` (all at `domain`); one attempt per
@@ -55,6 +56,10 @@ pub(crate) async fn deliver(
             )));
         }
         Err(e) => return all(Attempt::Temporary(format!("4.4.3 {e}"))),
+    };
+    let hosts = match route.policy.hosts(hosts) {
+        Ok(hosts) => hosts,
+        Err(why) => return all(Attempt::Temporary(why)),
     };
     let mut results: Vec<Option<Attempt>> = vec![None; recipients.len()];
     let mut last_error = format!("4.4.1 no server of {domain} could be reached");
@@ -127,8 +132,9 @@ async fn session(
     if !hello.is_positive() {
         return Ok(everyone(by_server(&hello, " to EHLO")));
     }
+    let probe = route.policy.probe();
     if client.has("STARTTLS") {
-        client = match client.start_tls(route.tls.clone(), host).await? {
+        client = match client.start_tls(probe.config(), host).await? {
             Ok(mut secured) => {
                 let again = secured.hello(route.hostname).await?;
                 if !again.is_positive() {
@@ -143,6 +149,15 @@ async fn session(
                 ))));
             }
         };
+    }
+    // The destination's policy decides whether this session may carry the message.
+    if let Err(why) = route
+        .policy
+        .check(host, &addr.ip().to_string(), client.tls, &probe)
+        .await
+    {
+        client.quit().await;
+        return Ok(everyone(Attempt::Temporary(why)));
     }
     // The MAIL parameters the message needs and the server knows (RFC 1870, RFC 6152, RFC
     // 6531). Addresses beyond ASCII need SMTPUTF8: without it, the message cannot go there.

@@ -8,13 +8,20 @@
 //! or by mail. A sender is warned once when a message is still waiting after
 //! `delay_warning_secs`. Nothing is lost: a recipient leaves the queue's pending set only with
 //! a final status, so a kill at any moment delivers it again at most once more.
+//!
+//! Destinations that publish an MTA-STS policy get their mail only as it requires
+//! (`tls_policy`), and every session's TLS result is counted for the daily TLS-RPT reports,
+//! which the worker sends once a day has ended (`tls_policy::tls_rpt`).
 
 mod client;
 mod delivery;
 mod dsn;
 mod sign;
+mod tls_policy;
 
 pub use dsn::Action as DsnAction;
+pub use tls_policy::Policies;
+pub use tls_policy::tls_rpt::{Sent, send_reports};
 
 use delivery::{Attempt, Route};
 use kantor_config::OutboundConfig;
@@ -42,7 +49,7 @@ pub struct Outbound {
     dns: Dns,
     config: OutboundConfig,
     hostname: String,
-    tls: Arc<rustls::ClientConfig>,
+    policies: Policies,
     /// Queue ids being delivered now: not taken again until their attempt is recorded.
     in_flight: Mutex<HashSet<i64>>,
     /// Deliveries at once, all destinations together.
@@ -52,22 +59,24 @@ pub struct Outbound {
 }
 
 impl Outbound {
+    /// The worker; Err when the trusted roots (`tls_ca_file`) cannot be read.
     pub fn new(
         directory: Directory,
         dns: Dns,
         config: OutboundConfig,
         hostname: String,
-    ) -> Outbound {
-        Outbound {
+    ) -> Result<Outbound, String> {
+        let policies = Policies::new(directory.store().clone(), dns.clone(), &config)?;
+        Ok(Outbound {
             directory,
             dns,
             all: Arc::new(Semaphore::new(config.max_concurrent_deliveries.max(1))),
             config,
             hostname,
-            tls: kantor_net::client_tls::any_certificate(),
+            policies,
             in_flight: Mutex::new(HashSet::new()),
             per_domain: Mutex::new(HashMap::new()),
-        }
+        })
     }
 
     /// Runs the worker until the process ends: every `POLL`, the due recipients not already
@@ -75,6 +84,9 @@ impl Outbound {
     /// mail.
     pub async fn run(self) {
         let this = Arc::new(self);
+        if this.config.tls_reports {
+            tokio::spawn(Arc::clone(&this).report_daily());
+        }
         loop {
             let now = chrono::Utc::now().timestamp();
             match this.directory.store().due_queue_entries(now, BATCH) {
@@ -85,6 +97,28 @@ impl Outbound {
                 }
             }
             tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Sends the TLS-RPT reports of the days that have ended and were not reported yet (RFC
+    /// 8460 §4.1: daily), looking every hour.
+    async fn report_daily(self: Arc<Self>) {
+        loop {
+            let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+            let days = self.directory.store().unreported_tls_days(&today);
+            for day in days.unwrap_or_default() {
+                let Some(from) = report_sender(&self.directory, &self.config) else {
+                    break;
+                };
+                match send_reports(&self.policies, &from, &self.hostname, &day).await {
+                    Ok(sent) => sent
+                        .lines
+                        .iter()
+                        .for_each(|l| tracing::info!(%day, "outbound: TLS report: {l}")),
+                    Err(e) => tracing::warn!(%day, error = %e, "outbound: TLS reports not sent"),
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(3600)).await;
         }
     }
 
@@ -147,7 +181,7 @@ impl Outbound {
             port: self.config.smtp_port,
             connect_timeout: Duration::from_secs(self.config.connect_timeout_secs),
             command_timeout: Duration::from_secs(self.config.command_timeout_secs),
-            tls: Arc::clone(&self.tls),
+            policy: self.policies.for_domain(domain).await,
         };
         let recipients: Vec<String> = entries.iter().map(|e| e.rcpt_to.clone()).collect();
         let signed = sign::sign(&self.directory, &entries[0].mail_from, &message);
@@ -292,6 +326,16 @@ pub async fn notify_sender(
         Ok(()) => tracing::info!(%sender, ?action, recipients = wanted.len(), "outbound: DSN sent"),
         Err(e) => tracing::error!(%sender, error = %e, "outbound: cannot deliver a DSN"),
     }
+}
+
+/// The From address of TLS reports: `tls_report_from`, else `postmaster@` the first local
+/// domain (None without any).
+pub fn report_sender(directory: &Directory, config: &OutboundConfig) -> Option<String> {
+    if let Some(from) = &config.tls_report_from {
+        return Some(from.clone());
+    }
+    let domains = directory.list_domains().ok()?;
+    domains.first().map(|d| format!("postmaster@{}", d.name))
 }
 
 /// Queue ids under way, released when their delivery ends, however it ends.

@@ -108,6 +108,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0021_dkim_keys",
         include_str!("../../../../schema/0021_dkim_keys.sql"),
     ),
+    (
+        22,
+        "0022_tls_policy",
+        include_str!("../../../../schema/0022_tls_policy.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet recorded. Safe to run concurrently from several processes:

@@ -1,0 +1,437 @@
+//! Outbound TLS policies between two real Kantor servers, with a real DNS server (dnsmasq) and
+//! a test certificate authority made with openssl: B serves its domains' MTA-STS policies (RFC
+//! 8461) over HTTPS and receives on port 25 with a certificate of that CA; A, trusting the CA
+//! (`[outbound] tls_ca_file`), fetches the policies and delivers as they require. An enforced
+//! domain whose MX certificate does not name the MX host gets nothing (deferred with the
+//! reason); one whose MX host is valid gets its mail over TLS, and its MX host the policy does
+//! not name is skipped; a testing domain gets its mail and the failure is counted. The TLS-RPT
+//! reports (RFC 8460) A then sends arrive in a mailbox on B, and Python's email, gzip and json
+//! modules read their counts.
+
+mod common;
+use common::dns::Dnsmasq;
+use common::*;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A CA, and a certificate of it for B naming the MX and policy hosts of the test domains,
+/// but not `mx.bad.test` (bad.test's MX is then not authenticated) nor `mx.try.test`.
+fn certificates(dir: &Path) {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &[
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=Kantor test CA",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[
+            &["req"][..],
+            &ec,
+            &[
+                "-keyout",
+                "b.key",
+                "-out",
+                "b.csr",
+                "-subj",
+                "/CN=mx.sts.test",
+            ],
+        ]
+        .concat(),
+    );
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=DNS:mx.sts.test,DNS:mx-other.sts.test,DNS:mta-sts.sts.test,\
+         DNS:mta-sts.bad.test,DNS:mta-sts.try.test\nbasicConstraints=CA:FALSE\n\
+         keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "b.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "b.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+}
+
+/// sts.test (enforce): MX mx-other.sts.test (preferred, not in the policy) and mx.sts.test;
+/// bad.test (enforce) and try.test (testing): an MX the certificate does not name. All at B.
+fn records() -> Vec<String> {
+    let mut records: Vec<String> = [
+        "--mx-host=sts.test,mx-other.sts.test,5",
+        "--mx-host=sts.test,mx.sts.test,10",
+        "--mx-host=bad.test,mx.bad.test,10",
+        "--mx-host=try.test,mx.try.test,10",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for host in [
+        "mx.sts.test",
+        "mx-other.sts.test",
+        "mx.bad.test",
+        "mx.try.test",
+        "mta-sts.sts.test",
+        "mta-sts.bad.test",
+        "mta-sts.try.test",
+    ] {
+        records.push(format!("--host-record={host},127.0.0.1"));
+    }
+    for domain in ["sts.test", "bad.test", "try.test"] {
+        // Unquoted: dnsmasq would keep the quotes in the record.
+        records.push(format!(
+            "--txt-record=_mta-sts.{domain},v=STSv1; id=20261206"
+        ));
+        records.push(format!(
+            "--txt-record=_smtp._tls.{domain},v=TLSRPTv1; rua=mailto:reports@sts.test"
+        ));
+    }
+    records
+}
+
+fn submit(server: &TestServer, from: &str, to: &str, subject: &str) {
+    let out = run(
+        "swaks",
+        &[
+            "--server",
+            &format!("127.0.0.1:{}", server.port("submission")),
+            "--tls",
+            "--auth",
+            "PLAIN",
+            "--auth-user",
+            from,
+            "--auth-password",
+            PASSWORD,
+            "--from",
+            from,
+            "--to",
+            to,
+            "--header",
+            &format!("Subject: {subject}"),
+            "--body",
+            "Policy permitting.",
+        ],
+    );
+    assert!(out.contains("250"), "{out}");
+}
+
+/// Polls `check` every 200 ms for up to `secs`.
+fn eventually<T>(secs: u64, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(found) = check() {
+            return found;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The messages in `user`'s INBOX on `server`, in full.
+fn inbox(server: &TestServer, user: &str) -> Vec<String> {
+    let mut imap = ImapClient::login(server.addr("imap"), user);
+    let selected = imap.ok("SELECT INBOX");
+    let count = selected
+        .iter()
+        .find_map(|l| l.trim_end().strip_prefix("* ")?.strip_suffix(" EXISTS"))
+        .and_then(|n| n.parse::<u32>().ok())
+        .unwrap_or(0);
+    (1..=count)
+        .map(|n| {
+            let response = imap.ok(&format!("FETCH {n} BODY.PEEK[]")).join("\n");
+            let open = response.find('{').expect("a literal");
+            let close = open + response[open..].find('}').unwrap();
+            let size: usize = response[open + 1..close].parse().unwrap();
+            response[close + 3..close + 3 + size].to_string()
+        })
+        .collect()
+}
+
+/// The queue entry of `to` on `server` (`kantor admin queue list --json`).
+fn queued(server: &TestServer, to: &str) -> serde_json::Value {
+    let list: serde_json::Value =
+        serde_json::from_str(&server.admin_ok(&["queue", "list", "--json"], "")).unwrap();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["to"] == to)
+        .cloned()
+        .unwrap_or(serde_json::Value::Null)
+}
+
+/// A TLS-RPT report mail read by Python's email, gzip and json: its headers and JSON.
+fn read_report(message: &str) -> serde_json::Value {
+    let script = r#"
+import email, email.policy, gzip, json, sys
+m = email.message_from_bytes(sys.stdin.buffer.read(), policy=email.policy.default)
+assert m.get_content_type() == "multipart/report", m.get_content_type()
+assert m.get_param("report-type") == "tlsrpt"
+parts = [p for p in m.walk() if p.get_content_type() == "application/tlsrpt+gzip"]
+assert len(parts) == 1
+assert parts[0].get_filename().endswith(".json.gz"), parts[0].get_filename()
+report = json.loads(gzip.decompress(parts[0].get_payload(decode=True)))
+print(json.dumps({"domain": m["TLS-Report-Domain"], "submitter": m["TLS-Report-Submitter"],
+                  "subject": str(m["Subject"]), "report": report}))
+"#;
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(message.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{message}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn mta_sts_policies_are_enforced_and_reported() {
+    let certs = tempfile::tempdir().unwrap();
+    certificates(certs.path());
+    let dns = Dnsmasq::start(&records());
+    let b = TestServer::start(&format!(
+        "[imap]\nallow_plaintext_auth = true\n\
+         [tls]\ncertificate = \"{0}/b.pem\"\nprivate_key = \"{0}/b.key\"\n\
+         [mta_sts]\nmode = \"enforce\"\nmx = [\"mx.sts.test\", \"mx.bad.test\", \"*.try.test\"]\n\
+         domain_modes = {{ \"try.test\" = \"testing\" }}\n",
+        certs.path().display()
+    ));
+    for domain in ["sts.test", "bad.test", "try.test"] {
+        b.admin_ok(&["domain", "add", domain], "");
+    }
+    for user in [
+        "alice@sts.test",
+        "reports@sts.test",
+        "bob@bad.test",
+        "carol@try.test",
+    ] {
+        b.add_user(user);
+    }
+    let a = TestServer::start(&format!(
+        "[imap]\nallow_plaintext_auth = true\n{}[outbound]\nsmtp_port = {}\nmta_sts_port = {}\n\
+         tls_ca_file = \"{}/ca.pem\"\nretry_schedule_secs = [1]\nconnect_timeout_secs = 2\n\
+         command_timeout_secs = 10\ntls_report_from = \"tls-reports@one.test\"\n",
+        dns.resolver_config(),
+        b.port("smtp"),
+        b.port("https"),
+        certs.path().display()
+    ));
+    a.admin_ok(&["domain", "add", "one.test"], "");
+    let jo = "jo@one.test";
+    a.add_user(jo);
+
+    // B publishes what `domain dns` prints: the policy's id and the policy itself.
+    let zone = b.admin_ok(
+        &[
+            "domain",
+            "dns",
+            "sts.test",
+            "--hostname",
+            "mx.sts.test",
+            "--config",
+            b.dir.path().join("kantor.toml").to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(
+        zone.contains("_mta-sts.sts.test.\t3600\tIN\tTXT\t\"v=STSv1; id="),
+        "{zone}"
+    );
+    assert!(zone.contains(";   mode: enforce"), "{zone}");
+    assert!(
+        zone.contains("_smtp._tls.sts.test.\t3600\tIN\tTXT\t\"v=TLSRPTv1;"),
+        "{zone}"
+    );
+    let (ok, policy) = run_status(
+        "curl",
+        &[
+            "-sS",
+            "--cacert",
+            certs.path().join("ca.pem").to_str().unwrap(),
+            "--resolve",
+            &format!("mta-sts.try.test:{}:127.0.0.1", b.port("https")),
+            &format!(
+                "https://mta-sts.try.test:{}/.well-known/mta-sts.txt",
+                b.port("https")
+            ),
+        ],
+    );
+    assert!(ok, "{policy}");
+    assert!(
+        policy.starts_with("version: STSv1\r\nmode: testing\r\n"),
+        "{policy}"
+    );
+
+    submit(&a, jo, "bob@bad.test", "held");
+    submit(&a, jo, "alice@sts.test", "enforced");
+    submit(&a, jo, "carol@try.test", "testing");
+
+    // sts.test: over TLS to mx.sts.test, its preferred MX (not in the policy) skipped.
+    let alice = eventually(20, "alice's message", || {
+        inbox(&b, "alice@sts.test")
+            .into_iter()
+            .find(|m| m.contains("Subject: enforced"))
+    });
+    assert!(alice.contains("Policy permitting."), "{alice}");
+    let entry = queued(&a, "alice@sts.test");
+    let reply = entry["remote_reply"].as_str().unwrap_or("");
+    assert!(
+        reply.starts_with("mx.sts.test (") && reply.contains(", TLS)"),
+        "{entry}"
+    );
+    // try.test: delivered, although its MX's certificate does not name it (testing).
+    eventually(20, "carol's message", || {
+        inbox(&b, "carol@try.test")
+            .into_iter()
+            .find(|m| m.contains("Subject: testing"))
+    });
+    // bad.test: deferred with the reason, attempt after attempt, and never delivered.
+    let held = eventually(20, "bob's message to be deferred twice", || {
+        let entry = queued(&a, "bob@bad.test");
+        (entry["status"] == "deferred" && entry["attempts"].as_u64().unwrap_or(0) >= 2)
+            .then_some(entry)
+    });
+    let error = held["last_error"].as_str().unwrap_or("");
+    assert!(
+        error.contains(
+            "mx.bad.test fails the MTA-STS policy of bad.test (certificate-host-mismatch)"
+        ),
+        "{held}"
+    );
+    assert!(inbox(&b, "bob@bad.test").is_empty());
+
+    // The day's reports, sent now, arrive at reports@sts.test.
+    let sent = a.admin_ok(
+        &[
+            "tls-report",
+            "send",
+            "--date",
+            "today",
+            "--config",
+            a.dir.path().join("kantor.toml").to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(
+        sent.matches("sent to mailto:reports@sts.test").count(),
+        3,
+        "{sent}"
+    );
+    let reports = eventually(20, "three reports", || {
+        let all = inbox(&b, "reports@sts.test");
+        (all.len() >= 3).then_some(all)
+    });
+    let reports: Vec<serde_json::Value> = reports.iter().map(|m| read_report(m)).collect();
+    let of = |domain: &str| {
+        let found = reports
+            .iter()
+            .find(|r| r["domain"] == domain)
+            .expect(domain);
+        assert_eq!(found["submitter"], "mail.example.test");
+        let subject = found["subject"].as_str().unwrap();
+        assert!(
+            subject.starts_with(&format!(
+                "Report Domain: {domain} Submitter: mail.example.test Report-ID: <"
+            )),
+            "{subject}"
+        );
+        let report = &found["report"];
+        assert_eq!(report["organization-name"], "mail.example.test");
+        assert!(report["report-id"].as_str().unwrap().contains(domain));
+        let policies = report["policies"].as_array().unwrap();
+        assert_eq!(policies.len(), 1, "{report}");
+        assert_eq!(policies[0]["policy"]["policy-type"], "sts", "{report}");
+        assert_eq!(policies[0]["policy"]["policy-domain"], domain, "{report}");
+        policies[0].clone()
+    };
+    let sts = of("sts.test");
+    assert!(
+        sts["summary"]["total-successful-session-count"]
+            .as_u64()
+            .unwrap()
+            >= 1,
+        "{sts}"
+    );
+    assert_eq!(sts["summary"]["total-failure-session-count"], 0, "{sts}");
+    assert_eq!(sts["policy"]["mx-host"][0], "mx.sts.test", "{sts}");
+    let try_ = of("try.test");
+    assert_eq!(
+        try_["summary"]["total-successful-session-count"], 0,
+        "{try_}"
+    );
+    assert_eq!(try_["summary"]["total-failure-session-count"], 1, "{try_}");
+    let detail = &try_["failure-details"][0];
+    assert_eq!(detail["result-type"], "certificate-host-mismatch", "{try_}");
+    assert_eq!(detail["receiving-mx-hostname"], "mx.try.test", "{try_}");
+    assert_eq!(detail["receiving-ip"], "127.0.0.1", "{try_}");
+    let bad = of("bad.test");
+    assert_eq!(bad["summary"]["total-successful-session-count"], 0, "{bad}");
+    let failures = bad["summary"]["total-failure-session-count"]
+        .as_u64()
+        .unwrap();
+    assert!(failures >= 2, "{bad}");
+    assert_eq!(
+        bad["failure-details"][0]["result-type"],
+        "certificate-host-mismatch"
+    );
+    // Still held, and still never delivered.
+    assert_eq!(queued(&a, "bob@bad.test")["status"], "deferred");
+    assert!(inbox(&b, "bob@bad.test").is_empty());
+}
