@@ -76,7 +76,7 @@ fn certificates(dir: &Path) {
     std::fs::write(
         dir.join("ext.cnf"),
         "subjectAltName=DNS:mx.sts.test,DNS:mx-other.sts.test,DNS:mta-sts.sts.test,\
-         DNS:mta-sts.bad.test,DNS:mta-sts.try.test\nbasicConstraints=CA:FALSE\n\
+         DNS:mta-sts.bad.test,DNS:mta-sts.try.test,DNS:reports.sts.test\nbasicConstraints=CA:FALSE\n\
          keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
     )
     .unwrap();
@@ -101,7 +101,9 @@ fn certificates(dir: &Path) {
 
 /// sts.test (enforce): MX mx-other.sts.test (preferred, not in the policy) and mx.sts.test;
 /// bad.test (enforce) and try.test (testing): an MX the certificate does not name. All at B.
-fn records() -> Vec<String> {
+/// TLS reports: by mail to reports@sts.test, try.test's by HTTPS to `https://reports.sts.test`
+/// on `report_port`.
+fn records(report_port: u16) -> Vec<String> {
     let mut records: Vec<String> = [
         "--mx-host=sts.test,mx-other.sts.test,5",
         "--mx-host=sts.test,mx.sts.test,10",
@@ -119,18 +121,25 @@ fn records() -> Vec<String> {
         "mta-sts.sts.test",
         "mta-sts.bad.test",
         "mta-sts.try.test",
+        "reports.sts.test",
     ] {
         records.push(format!("--host-record={host},127.0.0.1"));
     }
+    // Unquoted (dnsmasq would keep the quotes in the record), and without commas (dnsmasq
+    // splits strings there).
     for domain in ["sts.test", "bad.test", "try.test"] {
-        // Unquoted: dnsmasq would keep the quotes in the record.
         records.push(format!(
             "--txt-record=_mta-sts.{domain},v=STSv1; id=20261206"
         ));
+    }
+    for domain in ["sts.test", "bad.test"] {
         records.push(format!(
             "--txt-record=_smtp._tls.{domain},v=TLSRPTv1; rua=mailto:reports@sts.test"
         ));
     }
+    records.push(format!(
+        "--txt-record=_smtp._tls.try.test,v=TLSRPTv1; rua=https://reports.sts.test:{report_port}/tlsrpt"
+    ));
     records
 }
 
@@ -199,7 +208,7 @@ fn queued(server: &TestServer, to: &str) -> serde_json::Value {
     list.as_array()
         .unwrap()
         .iter()
-        .find(|q| q["to"] == to)
+        .rfind(|q| q["to"] == to)
         .cloned()
         .unwrap_or(serde_json::Value::Null)
 }
@@ -241,11 +250,50 @@ print(json.dumps({"domain": m["TLS-Report-Domain"], "submitter": m["TLS-Report-S
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// Python's HTTPS server, taking one POST of a report: its port; when it is done, the request's
+/// path, Content-Type and body are in `dir/posted.{path,type,body}`.
+fn report_server(dir: &Path) -> (std::process::Child, u16) {
+    let script = r#"
+import http.server, ssl, sys
+d = sys.argv[1]
+class Report(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        open(d + "/posted.body", "wb").write(body)
+        open(d + "/posted.type", "w").write(self.headers["Content-Type"])
+        open(d + "/posted.path", "w").write(self.path)
+        self.send_response(201)
+        self.end_headers()
+server = http.server.HTTPServer(("127.0.0.1", 0), Report)
+tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+tls.load_cert_chain(d + "/b.pem", d + "/b.key")
+server.socket = tls.wrap_socket(server.socket, server_side=True)
+print(server.server_address[1], flush=True)
+server.timeout = 60
+server.handle_request()
+"#;
+    let mut child = Command::new("python3")
+        .args(["-c", script, dir.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    use std::io::BufRead;
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (
+        child,
+        line.trim().parse().expect("the report server's port"),
+    )
+}
+
 #[test]
 fn mta_sts_policies_are_enforced_and_reported() {
     let certs = tempfile::tempdir().unwrap();
     certificates(certs.path());
-    let dns = Dnsmasq::start(&records());
+    let (mut report_server, report_port) = report_server(certs.path());
+    let mut dns = Dnsmasq::start(&records(report_port));
     let b = TestServer::start(&format!(
         "[imap]\nallow_plaintext_auth = true\n\
          [tls]\ncertificate = \"{0}/b.pem\"\nprivate_key = \"{0}/b.key\"\n\
@@ -264,7 +312,7 @@ fn mta_sts_policies_are_enforced_and_reported() {
     ] {
         b.add_user(user);
     }
-    let a = TestServer::start(&format!(
+    let mut a = TestServer::start(&format!(
         "[imap]\nallow_plaintext_auth = true\n{}[outbound]\nsmtp_port = {}\nmta_sts_port = {}\n\
          tls_ca_file = \"{}/ca.pem\"\nretry_schedule_secs = [1]\nconnect_timeout_secs = 2\n\
          command_timeout_secs = 10\ntls_report_from = \"tls-reports@one.test\"\n",
@@ -371,14 +419,39 @@ fn mta_sts_policies_are_enforced_and_reported() {
     );
     assert_eq!(
         sent.matches("sent to mailto:reports@sts.test").count(),
-        3,
+        2,
         "{sent}"
     );
-    let reports = eventually(20, "three reports", || {
+    let https = format!("sent to https://reports.sts.test:{report_port}/tlsrpt");
+    assert!(sent.contains(&https), "{sent}");
+    let reports = eventually(20, "two reports", || {
         let all = inbox(&b, "reports@sts.test");
-        (all.len() >= 3).then_some(all)
+        (all.len() >= 2).then_some(all)
     });
-    let reports: Vec<serde_json::Value> = reports.iter().map(|m| read_report(m)).collect();
+    let mut reports: Vec<serde_json::Value> = reports.iter().map(|m| read_report(m)).collect();
+    // try.test's, posted (RFC 8460 §5.4), read by Python's gzip and json.
+    report_server.wait().unwrap();
+    let posted = |what: &str| certs.path().join(format!("posted.{what}"));
+    assert_eq!(
+        std::fs::read_to_string(posted("type")).unwrap(),
+        "application/tlsrpt+gzip"
+    );
+    assert_eq!(std::fs::read_to_string(posted("path")).unwrap(), "/tlsrpt");
+    let json = run(
+        "python3",
+        &[
+            "-c",
+            "import gzip, json, sys; print(json.dumps(json.load(gzip.open(sys.argv[1]))))",
+            posted("body").to_str().unwrap(),
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    reports.push(serde_json::json!({
+        "domain": "try.test",
+        "submitter": "mail.example.test",
+        "subject": "Report Domain: try.test Submitter: mail.example.test Report-ID: <(posted)>",
+        "report": report,
+    }));
     let of = |domain: &str| {
         let found = reports
             .iter()
@@ -434,4 +507,32 @@ fn mta_sts_policies_are_enforced_and_reported() {
     // Still held, and still never delivered.
     assert_eq!(queued(&a, "bob@bad.test")["status"], "deferred");
     assert!(inbox(&b, "bob@bad.test").is_empty());
+
+    // sts.test's policy is cached in A's store (RFC 8461 §5.1): with A restarted, the policy
+    // host gone and the TXT record announcing a new policy that cannot be fetched, the cached
+    // one still applies.
+    let later: Vec<String> = records(report_port)
+        .into_iter()
+        .filter(|r| !r.starts_with("--host-record=mta-sts.sts.test"))
+        .map(|r| {
+            r.replace(
+                "_mta-sts.sts.test,v=STSv1; id=20261206",
+                "_mta-sts.sts.test,v=STSv1; id=20261207",
+            )
+        })
+        .collect();
+    dns.replace(&later);
+    a.restart();
+    submit(&a, jo, "alice@sts.test", "cached");
+    eventually(20, "alice's second message", || {
+        inbox(&b, "alice@sts.test")
+            .into_iter()
+            .find(|m| m.contains("Subject: cached"))
+    });
+    let entry = queued(&a, "alice@sts.test");
+    let reply = entry["remote_reply"].as_str().unwrap_or("");
+    assert!(
+        reply.starts_with("mx.sts.test (") && reply.contains(", TLS)"),
+        "{entry}"
+    );
 }

@@ -288,7 +288,7 @@ async fn post(policies: &Policies, url: &str, gz: &[u8]) -> Result<(), String> {
             host,
             path,
             Some(("application/tlsrpt+gzip", gz.to_vec())),
-            64 * 1024,
+            0,
         )
         .await?;
     match (200..300).contains(&response.status) {
