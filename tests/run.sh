@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs Kantor's whole test suite: installs the external clients the end-to-end tests drive
-# (swaks, curl, Python 3, openssl (test DKIM keys), mbsync from Debian's isync, dnsmasq, the jmapc, dkimpy and authheaders packages from PyPI) and strace (tests/durability_fsync.rs traces
+# (swaks, curl, Python 3, openssl (test DKIM keys, the test CA of tests/outbound_tls_policy.rs), mbsync from Debian's isync, dnsmasq, the jmapc, dkimpy and authheaders packages from PyPI) and strace (tests/durability_fsync.rs traces
 # the server's fsyncs with it) when they are missing, then
 # `cargo test --workspace`.
 set -euo pipefail
