@@ -5,8 +5,9 @@
 //! domain whose MX certificate does not name the MX host gets nothing (deferred with the
 //! reason); one whose MX host is valid gets its mail over TLS, and its MX host the policy does
 //! not name is skipped; a testing domain gets its mail and the failure is counted. The TLS-RPT
-//! reports (RFC 8460) A then sends arrive in a mailbox on B, and Python's email, gzip and json
-//! modules read their counts.
+//! reports (RFC 8460) A then sends arrive in a mailbox on B (or at Python's HTTPS server), and
+//! Python's email, gzip and json modules read their counts. DANE (RFC 7672): with a zone Knot
+//! signs, TLSA records decide.
 
 mod common;
 use common::dns::Dnsmasq;
@@ -264,6 +265,8 @@ class Report(http.server.BaseHTTPRequestHandler):
         open(d + "/posted.path", "w").write(self.path)
         self.send_response(201)
         self.end_headers()
+    def log_message(self, *args):
+        pass
 server = http.server.HTTPServer(("127.0.0.1", 0), Report)
 tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 tls.load_cert_chain(d + "/b.pem", d + "/b.key")
@@ -534,5 +537,124 @@ fn mta_sts_policies_are_enforced_and_reported() {
     assert!(
         reply.starts_with("mx.sts.test (") && reply.contains(", TLS)"),
         "{entry}"
+    );
+}
+
+/// The SHA-256 of the SubjectPublicKeyInfo of a PEM certificate, in hex (a `3 1 1` TLSA
+/// record's data), by openssl.
+fn spki_sha256(pem: &Path) -> String {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "openssl x509 -in '{}' -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r",
+            pem.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// DANE (RFC 7672) with a zone Knot signs and A validates (`[resolver] trust_anchor`): B's
+/// self-signed certificate (no Web PKI name or issuer) is accepted for dane.test, whose TLSA
+/// record (DANE-EE, SPKI, SHA-256) matches it; tlsa-bad.test, whose record matches nothing,
+/// gets nothing, and its TLS report says `tlsa-invalid`.
+#[test]
+fn dane_tlsa_records_decide() {
+    let b = TestServer::start("[imap]\nallow_plaintext_auth = true\n");
+    for domain in ["dane.test", "tlsa-bad.test"] {
+        b.admin_ok(&["domain", "add", domain], "");
+    }
+    for user in ["alice@dane.test", "reports@dane.test", "bob@tlsa-bad.test"] {
+        b.add_user(user);
+    }
+    let port = b.port("smtp");
+    let hash = spki_sha256(&b.data().join("data/tls/cert.pem"));
+    let knot = common::knot::Knot::start(&[
+        "dane.test. MX 10 mx.dane.test.".into(),
+        "mx.dane.test. A 127.0.0.1".into(),
+        format!("_{port}._tcp.mx.dane.test. TLSA 3 1 1 {hash}"),
+        "tlsa-bad.test. MX 10 mx.tlsa-bad.test.".into(),
+        "mx.tlsa-bad.test. A 127.0.0.1".into(),
+        format!(
+            "_{port}._tcp.mx.tlsa-bad.test. TLSA 3 1 1 {}",
+            "ab".repeat(32)
+        ),
+        "_smtp._tls.tlsa-bad.test. TXT \"v=TLSRPTv1; rua=mailto:reports@dane.test\"".into(),
+    ]);
+    let a = TestServer::start(&format!(
+        "[imap]\nallow_plaintext_auth = true\n{}[outbound]\nsmtp_port = {port}\n\
+         retry_schedule_secs = [1]\nconnect_timeout_secs = 2\ncommand_timeout_secs = 10\n\
+         tls_report_from = \"tls-reports@one.test\"\n",
+        knot.resolver_config(),
+    ));
+    a.admin_ok(&["domain", "add", "one.test"], "");
+    let jo = "jo@one.test";
+    a.add_user(jo);
+
+    submit(&a, jo, "bob@tlsa-bad.test", "mismatched");
+    submit(&a, jo, "alice@dane.test", "authenticated");
+    eventually(20, "alice's message", || {
+        inbox(&b, "alice@dane.test")
+            .into_iter()
+            .find(|m| m.contains("Subject: authenticated"))
+    });
+    let entry = queued(&a, "alice@dane.test");
+    let reply = entry["remote_reply"].as_str().unwrap_or("");
+    assert!(
+        reply.starts_with("mx.dane.test (") && reply.contains(", TLS)"),
+        "{entry}"
+    );
+    let held = eventually(20, "bob's message to be deferred twice", || {
+        let entry = queued(&a, "bob@tlsa-bad.test");
+        (entry["status"] == "deferred" && entry["attempts"].as_u64().unwrap_or(0) >= 2)
+            .then_some(entry)
+    });
+    let error = held["last_error"].as_str().unwrap_or("");
+    assert!(
+        error.contains("mx.tlsa-bad.test fails its DANE TLSA records (tlsa-invalid)"),
+        "{held}"
+    );
+    assert!(inbox(&b, "bob@tlsa-bad.test").is_empty());
+
+    let sent = a.admin_ok(
+        &[
+            "tls-report",
+            "send",
+            "--date",
+            "today",
+            "--config",
+            a.dir.path().join("kantor.toml").to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(sent.contains("sent to mailto:reports@dane.test"), "{sent}");
+    let report = eventually(20, "the report", || {
+        inbox(&b, "reports@dane.test").into_iter().next()
+    });
+    let report = read_report(&report);
+    assert_eq!(report["domain"], "tlsa-bad.test");
+    let policy = &report["report"]["policies"][0];
+    assert_eq!(policy["policy"]["policy-type"], "tlsa", "{report}");
+    assert_eq!(
+        policy["policy"]["policy-string"][0],
+        format!("3 1 1 {}", "ab".repeat(32)),
+        "{report}"
+    );
+    assert_eq!(
+        policy["summary"]["total-successful-session-count"], 0,
+        "{report}"
+    );
+    assert_eq!(
+        policy["failure-details"][0]["result-type"], "tlsa-invalid",
+        "{report}"
+    );
+    assert_eq!(
+        policy["failure-details"][0]["receiving-mx-hostname"], "mx.tlsa-bad.test",
+        "{report}"
     );
 }

@@ -13,6 +13,8 @@ done
 # mbsync comes in the isync package; dnsmasq (a DNS server for the outbound tests) in dnsmasq-base.
 command -v mbsync >/dev/null 2>&1 || missing+=(isync)
 command -v dnsmasq >/dev/null 2>&1 || missing+=(dnsmasq-base)
+# knot (knotd and keymgr): a DNSSEC-signed zone for DANE in tests/outbound_tls_policy.rs.
+command -v knotd >/dev/null 2>&1 || missing+=(knot)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing test clients: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -6,6 +6,7 @@
 pub mod curl;
 pub mod dns;
 pub mod imap_model;
+pub mod knot;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};

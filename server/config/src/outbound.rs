@@ -12,6 +12,14 @@ pub struct ResolverConfig {
     /// `"IP:PORT"` or `"IP"` (port 53) of each server, asked over UDP and TCP; empty (the
     /// default): the system's (`/etc/resolv.conf`).
     pub nameservers: Vec<String>,
+    /// Validate DNSSEC (RFC 4035) for DANE's lookups (MX and TLSA, RFC 7672 §2.1), by this
+    /// server itself through the nameservers above, which must pass DNSSEC records on (a
+    /// recursive resolver does; one that does not answer for the root's keys slows every
+    /// delivery by its timeouts). Off: no DANE.
+    pub dnssec: bool,
+    /// A file of DNSKEY records (zone-file lines) trusted as DNSSEC trust anchors; unset: the
+    /// root zone's keys (built in). For a private signed zone, and for tests.
+    pub trust_anchor: Option<PathBuf>,
 }
 
 /// `[outbound]`: the delivery of queued mail to remote servers.

@@ -132,7 +132,10 @@ async fn session(
     if !hello.is_positive() {
         return Ok(everyone(by_server(&hello, " to EHLO")));
     }
-    let probe = route.policy.probe();
+    let probe = match route.policy.probe(host, addr.port()).await {
+        Ok(probe) => probe,
+        Err(why) => return Ok(everyone(Attempt::Temporary(why))),
+    };
     if client.has("STARTTLS") {
         client = match client.start_tls(probe.config(), host).await? {
             Ok(mut secured) => {

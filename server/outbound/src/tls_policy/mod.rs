@@ -1,6 +1,7 @@
 //! Outbound TLS policies: what a destination domain requires of the TLS of its MX hosts, and
 //! the record of how each session went.
 //!
+//! - `dane`: DANE (RFC 7672): a certificate matched against the MX host's TLSA records.
 //! - `mta_sts`: MTA-STS (RFC 8461): the policy found, fetched and cached, and its MX patterns.
 //! - `verify`: the trusted roots and the certificate check of one connection (`Probe`).
 //! - `https`: the HTTPS requests of policy fetches and report uploads.
@@ -9,8 +10,12 @@
 //! Delivery asks [`Policies::for_domain`] once per attempt, keeps the MX hosts the policy
 //! allows ([`DomainPolicy::hosts`]), and after STARTTLS asks [`DomainPolicy::check`] whether
 //! the session may carry the message: in `enforce` mode only over TLS with a certificate valid
-//! for the MX host, else the message is deferred, never sent in clear.
+//! for the MX host, else the message is deferred, never sent in clear. DANE takes precedence
+//! (RFC 8461 §2): an MX host with DNSSEC-authenticated MX and usable TLSA records gets mail only
+//! over TLS with a certificate matching them, whatever the MTA-STS policy says of its
+//! certificate.
 
+mod dane;
 mod https;
 pub(crate) mod mta_sts;
 pub mod tls_rpt;
@@ -67,23 +72,34 @@ impl Policies {
             Found::Policy(_) | Found::None => None,
             Found::Failed(result, why) => {
                 tracing::warn!(%domain, %result, %why, "outbound: MTA-STS policy unavailable");
-                self.record(&domain, None, "", "", result).await;
+                self.record(&domain, None, None, "", "", result).await;
                 None
             }
         };
+        let dane = self.dns.mx_is_secure(&domain).await;
         DomainPolicy {
             policies: self.clone(),
             domain,
             sts,
+            dane,
         }
     }
 
     /// Counts one session's result for TLS-RPT.
-    async fn record(&self, domain: &str, sts: Option<&Policy>, mx: &str, ip: &str, result: &str) {
-        let (policy_type, policy_string) = match sts {
-            Some(policy) => ("sts", policy.lines.join("\n")),
-            None if result.starts_with("sts-") => ("sts", String::new()),
-            None => ("no-policy-found", String::new()),
+    async fn record(
+        &self,
+        domain: &str,
+        sts: Option<&Policy>,
+        tlsa: Option<&[kantor_dns::Tlsa]>,
+        mx: &str,
+        ip: &str,
+        result: &str,
+    ) {
+        let (policy_type, policy_string) = match (tlsa, sts) {
+            (Some(records), _) => ("tlsa", tlsa_lines(records)),
+            (None, Some(policy)) => ("sts", policy.lines.join("\n")),
+            (None, None) if result.starts_with("sts-") => ("sts", String::new()),
+            (None, None) => ("no-policy-found", String::new()),
         };
         let entry = TlsResult {
             day: chrono::Utc::now().format("%Y-%m-%d").to_string(),
@@ -100,11 +116,26 @@ impl Policies {
     }
 }
 
+/// TLSA records as TLS-RPT's `policy-string` quotes them (RFC 8460 §4.4): presentation form.
+fn tlsa_lines(records: &[kantor_dns::Tlsa]) -> String {
+    records
+        .iter()
+        .map(|r| {
+            let hex: String = r.data.iter().map(|b| format!("{b:02x}")).collect();
+            format!("{} {} {} {hex}", r.usage, r.selector, r.matching)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The policy of one destination domain for one delivery attempt.
 pub(crate) struct DomainPolicy {
     policies: Policies,
     domain: String,
     sts: Option<Policy>,
+    /// The MX records are DNSSEC-authenticated: TLSA records of the hosts count (RFC 7672
+    /// §2.2.1).
+    dane: bool,
 }
 
 impl DomainPolicy {
@@ -128,15 +159,25 @@ impl DomainPolicy {
         }
     }
 
-    /// A certificate check for one connection (its client configuration: `Probe::config`).
-    pub fn probe(&self) -> Arc<Probe> {
-        Probe::new(self.policies.webpki.clone())
+    /// A certificate check for one connection to `host` (its client configuration:
+    /// `Probe::config`), with the host's usable TLSA records when DANE applies; Err (a
+    /// temporary failure) when they cannot be looked up now (RFC 7672 §2.1.1).
+    pub async fn probe(&self, host: &str, port: u16) -> Result<Arc<Probe>, String> {
+        let dane = match self.dane {
+            true => match self.policies.dns.tlsa(host, port).await {
+                Ok(records) => records.map(dane::usable).filter(|r| !r.is_empty()),
+                Err(e) => return Err(format!("4.4.3 {e} (DANE, RFC 7672 §2.1.1)")),
+            },
+            false => None,
+        };
+        Ok(Probe::new(self.policies.webpki.clone(), dane))
     }
 
     /// After STARTTLS (or without it): whether the session with `host` at `ip` may carry the
     /// message, recording the result. Err with why (a temporary failure) when an enforced
     /// policy is not met: no TLS, a certificate not valid for the host (RFC 8461 §4.2), or a
-    /// host the policy does not name.
+    /// host the policy does not name; or, whatever the MTA-STS policy, when the host has usable
+    /// TLSA records and no TLS or a certificate matching none (RFC 7672 §2.2).
     pub async fn check(
         &self,
         host: &str,
@@ -146,20 +187,23 @@ impl DomainPolicy {
     ) -> Result<(), String> {
         let failure = match (tls, &self.sts) {
             (false, _) => Some("starttls-not-supported"),
+            (true, _) if probe.dane.is_some() => probe.failure(),
             (true, None) => None,
             (true, Some(policy)) => probe
                 .failure()
                 .or_else(|| (!policy.allows(host)).then_some("validation-failure")),
         };
+        let tlsa = probe.dane.as_deref();
+        let sts = self.sts.as_ref().filter(|_| tlsa.is_none());
+        let result = failure.unwrap_or("success");
         self.policies
-            .record(
-                &self.domain,
-                self.sts.as_ref(),
-                host,
-                ip,
-                failure.unwrap_or("success"),
-            )
+            .record(&self.domain, sts, tlsa, host, ip, result)
             .await;
+        if let (Some(failure), Some(_)) = (failure, tlsa) {
+            return Err(format!(
+                "4.7.5 {host} fails its DANE TLSA records ({failure}): not sent (RFC 7672 §2.2)"
+            ));
+        }
         match (failure, self.enforced()) {
             (Some(failure), Some(_)) => Err(format!(
                 "4.7.5 {host} fails the MTA-STS policy of {} ({failure}): not sent (RFC 8461 §5)",

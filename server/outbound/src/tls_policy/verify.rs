@@ -59,16 +59,22 @@ pub(crate) fn webpki(roots: Arc<RootCertStore>) -> Result<Arc<WebPkiServerVerifi
 
 /// Verifies a server's certificate and records the verdict, accepting the handshake whatever it
 /// is (its signatures are still checked). One per connection.
+/// With DANE's usable TLSA records of the host, they decide instead of the Web PKI.
 #[derive(Debug)]
 pub(crate) struct Probe {
     inner: Arc<WebPkiServerVerifier>,
+    pub dane: Option<Vec<kantor_dns::Tlsa>>,
     verdict: Mutex<Option<Result<(), rustls::Error>>>,
 }
 
 impl Probe {
-    pub fn new(inner: Arc<WebPkiServerVerifier>) -> Arc<Probe> {
+    pub fn new(
+        inner: Arc<WebPkiServerVerifier>,
+        dane: Option<Vec<kantor_dns::Tlsa>>,
+    ) -> Arc<Probe> {
         Arc::new(Probe {
             inner,
+            dane,
             verdict: Mutex::new(None),
         })
     }
@@ -113,6 +119,7 @@ fn result_type(error: &rustls::Error) -> &'static str {
             }
             _ => "validation-failure",
         },
+        rustls::Error::General(e) if e == "tlsa-invalid" => "tlsa-invalid",
         _ => "validation-failure",
     }
 }
@@ -126,10 +133,15 @@ impl ServerCertVerifier for Probe {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let verdict = self
-            .inner
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-            .map(|_| ());
+        let verdict = match &self.dane {
+            Some(records) => {
+                super::dane::verify(records, end_entity, intermediates, server_name, now)
+            }
+            None => self
+                .inner
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+                .map(|_| ()),
+        };
         *self.verdict.lock().unwrap_or_else(|e| e.into_inner()) = Some(verdict);
         Ok(ServerCertVerified::assertion())
     }
