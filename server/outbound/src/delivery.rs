@@ -28,7 +28,7 @@ pub(crate) struct Route<'a> {
     pub port: u16,
     pub connect_timeout: Duration,
     pub command_timeout: Duration,
-    /// The destination's TLS policy (MTA-STS): which hosts, and what their TLS must be.
+    /// The destination's TLS policy (MTA-STS, DANE): which hosts, and what their TLS must be.
     pub policy: DomainPolicy,
 }
 
