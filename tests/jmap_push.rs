@@ -274,6 +274,10 @@ async fn push_follows_deliveries_stops_when_disabled_and_resumes_from_push_state
         "only the types asked for: {change}"
     );
     let first_state = change["pushState"].as_str().expect("pushState").to_string();
+    // One delivery is one commit, pushed once (a second wake-up of the same state is not a
+    // change, RFC 8620 §7.1).
+    let extra = next_within(&mut socket, Duration::from_millis(700)).await;
+    assert!(extra.is_none(), "one delivery pushed twice: {extra:?}");
 
     // Disabled: a delivery pushes nothing.
     send(&mut socket, json!({"@type": "WebSocketPushDisable"})).await;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs Kantor's whole test suite: installs the external clients the end-to-end tests drive
-# (swaks, curl, Python 3, openssl (test DKIM keys, the test CA of tests/outbound_tls_policy.rs), mbsync from Debian's isync, dnsmasq, the jmapc, dkimpy and authheaders packages from PyPI) and strace (tests/durability_fsync.rs traces
+# (swaks, curl, Python 3, openssl (test DKIM keys, the test CA of tests/outbound_tls_policy.rs), mbsync from Debian's isync, dnsmasq, the jmapc, dkimpy, authheaders and aiosmtpd packages from PyPI) and strace (tests/durability_fsync.rs traces
 # the server's fsyncs with it) when they are missing, then
 # `cargo test --workspace`.
 set -euo pipefail
@@ -40,6 +40,20 @@ fi
 if ! python3 -c "import dkim, nacl" >/dev/null 2>&1; then
   echo "installing the Python DKIM verifier dkimpy"
   python3 -m pip install --quiet --disable-pip-version-check 'dkimpy==1.1.8' 'pynacl==1.5.0'
+fi
+
+# aiosmtpd: the remote SMTP server of tests/outbound_peers.rs (tests/python/smtp_peer.py: a server
+# without 8BITMIME, one that cuts a connection or stalls after a message); pinned.
+if ! python3 -c "import aiosmtpd" >/dev/null 2>&1; then
+  echo "installing the Python SMTP server aiosmtpd"
+  python3 -m pip install --quiet --disable-pip-version-check 'aiosmtpd==1.4.6'
+fi
+
+# Postfix and Dovecot beside the checkout (../shared/peers/peers.sh): tests/outbound_postfix.rs
+# delivers to that Postfix. Started here so that its first use (installing the Debian packages)
+# is not inside a test's time; the test skips, saying so, when peers.sh is not there.
+if [ -f ../shared/peers/peers.sh ]; then
+  bash ../shared/peers/peers.sh >/dev/null
 fi
 
 cargo test --workspace --all-targets "$@"

@@ -7,6 +7,7 @@ pub mod curl;
 pub mod dns;
 pub mod imap_model;
 pub mod knot;
+pub mod peer;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -24,6 +25,8 @@ pub struct TestServer {
     pub addrs: HashMap<String, SocketAddr>,
     pub admin_password: Option<String>,
     extra_config: String,
+    /// The SMTP (port 25) listener's address, when not 127.0.0.1:0.
+    smtp_listener: Option<String>,
     /// A program and its arguments that `kantor serve ...` runs under (e.g. strace); empty
     /// for none.
     wrapper: Vec<String>,
@@ -40,6 +43,17 @@ impl TestServer {
     /// `["strace", "-f", "-o", FILE]`). The wrapper must run the server as its child and pass
     /// stdout through; `kill9` kills that child and then waits for the wrapper to exit by itself.
     pub fn start_wrapped(wrapper: &[&str], extra_config: &str) -> TestServer {
+        TestServer::launch(wrapper, extra_config, None)
+    }
+
+    /// Like `start`, with the SMTP listener (port 25's role) on `smtp`, e.g. `127.0.0.2:2525`:
+    /// for servers that reach each other through MX records, each on its own loopback address
+    /// and the same port.
+    pub fn start_with_smtp_at(smtp: &str, extra_config: &str) -> TestServer {
+        TestServer::launch(&[], extra_config, Some(smtp))
+    }
+
+    fn launch(wrapper: &[&str], extra_config: &str, smtp: Option<&str>) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut server = TestServer {
             dir,
@@ -47,6 +61,7 @@ impl TestServer {
             addrs: HashMap::new(),
             admin_password: None,
             extra_config: extra_config.to_string(),
+            smtp_listener: smtp.map(str::to_string),
             wrapper: wrapper.iter().map(|s| s.to_string()).collect(),
         };
         server.spawn();
@@ -62,7 +77,10 @@ impl TestServer {
     }
 
     fn spawn(&mut self) {
-        let listeners = "[listeners]\nsmtp = \"127.0.0.1:0\"\nsubmission = \"127.0.0.1:0\"\nsubmissions = \"127.0.0.1:0\"\npop3 = \"127.0.0.1:0\"\npop3s = \"127.0.0.1:0\"\nimap = \"127.0.0.1:0\"\nimaps = \"127.0.0.1:0\"\nhttps = \"127.0.0.1:0\"\nhttp = \"127.0.0.1:0\"\n";
+        let smtp = self.smtp_listener.as_deref().unwrap_or("127.0.0.1:0");
+        let listeners = format!(
+            "[listeners]\nsmtp = \"{smtp}\"\nsubmission = \"127.0.0.1:0\"\nsubmissions = \"127.0.0.1:0\"\npop3 = \"127.0.0.1:0\"\npop3s = \"127.0.0.1:0\"\nimap = \"127.0.0.1:0\"\nimaps = \"127.0.0.1:0\"\nhttps = \"127.0.0.1:0\"\nhttp = \"127.0.0.1:0\"\n"
+        );
         let config = format!(
             "[server]\nhostname = \"mail.example.test\"\n{listeners}{}",
             self.extra_config

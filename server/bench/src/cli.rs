@@ -40,6 +40,9 @@ pub enum Command {
     /// Hold many idle JMAP push connections (EventSource, WebSocket) on one server and
     /// report its memory per connection.
     PushIdle(crate::push_idle::PushIdleArgs),
+    /// Submit mail for remote recipients to each target in turn and time it from submission
+    /// to the remote peer's acceptance (the tool's own SMTP sink plays that peer).
+    Relay(crate::relay::RelayArgs),
 }
 
 /// Options of `smtp`.

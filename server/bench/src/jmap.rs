@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 use crate::connector::{Connector, resolve_loopback};
 use crate::http_client::HttpClient;
+use crate::login_target::LoginTarget;
 use crate::stats::{Latency, micros, rate};
 
 /// Options of `jmap`.
@@ -24,8 +25,8 @@ pub struct JmapArgs {
     /// A server to measure, as NAME=HOST:PORT (its JMAP HTTP listener, on loopback), with ,tls
     /// for HTTPS (certificate not verified), ,user=ADDRESS and ,password=P when they differ
     /// from --user and --password. Repeat to compare.
-    #[arg(long = "target", value_name = "NAME=HOST:PORT[,tls][,user=A][,password=P]", required = true, value_parser = parse_target)]
-    pub targets: Vec<JmapTarget>,
+    #[arg(long = "target", value_name = "NAME=HOST:PORT[,tls][,user=A][,password=P]", required = true, value_parser = crate::login_target::parse)]
+    pub targets: Vec<LoginTarget>,
 
     /// The user whose INBOX is listed.
     #[arg(long, default_value = "u200@bench.test")]
@@ -54,39 +55,6 @@ pub struct JmapArgs {
     /// think time); 0, the default, sends the next at once (the server's most).
     #[arg(long, default_value_t = 0)]
     pub think_ms: u64,
-}
-
-/// One JMAP server.
-#[derive(Debug, Clone)]
-pub struct JmapTarget {
-    pub name: String,
-    pub addr: String,
-    pub tls: bool,
-    pub user: Option<String>,
-    pub password: Option<String>,
-}
-
-fn parse_target(spec: &str) -> Result<JmapTarget> {
-    let Some((name, rest)) = spec.split_once('=') else {
-        bail!("expected NAME=HOST:PORT[,tls][,user=A][,password=P]");
-    };
-    let mut parts = rest.split(',');
-    let mut target = JmapTarget {
-        name: name.to_string(),
-        addr: parts.next().unwrap_or_default().to_string(),
-        tls: false,
-        user: None,
-        password: None,
-    };
-    for part in parts {
-        match part.split_once('=') {
-            None if part == "tls" => target.tls = true,
-            Some(("user", u)) => target.user = Some(u.to_string()),
-            Some(("password", p)) => target.password = Some(p.to_string()),
-            _ => bail!("unexpected {part:?} after the address"),
-        }
-    }
-    Ok(target)
 }
 
 /// What one target did.
@@ -149,7 +117,7 @@ struct Found {
     inbox: String,
 }
 
-async fn measure(args: &JmapArgs, target: &JmapTarget) -> Result<Outcome> {
+async fn measure(args: &JmapArgs, target: &LoginTarget) -> Result<Outcome> {
     let addr = resolve_loopback(&target.addr).await?;
     let timeout = Duration::from_secs(args.io_timeout);
     let connector = Connector::new(addr, target.tls, timeout, 1)?;

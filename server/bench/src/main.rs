@@ -55,11 +55,14 @@ mod imap_shared_report;
 mod jmap;
 mod limits;
 mod load;
+mod login_target;
 mod memory;
 mod message;
 mod pop3_probe;
 mod prefill;
 mod push_idle;
+mod relay;
+mod relay_sink;
 mod report;
 mod run;
 mod seq_model;
@@ -83,6 +86,7 @@ async fn main() -> Result<()> {
         Command::ImapSearch(args) => imap_search::run(args).await,
         Command::Jmap(args) => jmap::run(args).await,
         Command::PushIdle(args) => push_idle::run(args).await,
+        Command::Relay(args) => relay::run(args).await,
     }
 }
 

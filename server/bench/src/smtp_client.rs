@@ -68,7 +68,17 @@ impl SmtpConnection {
         timeout: Duration,
         allow_pipelining: bool,
     ) -> Result<SmtpConnection> {
-        let mut wire = Wire::connect(addr, timeout).await?;
+        let wire = Wire::connect(addr, timeout).await?;
+        SmtpConnection::greet(wire, ehlo, allow_pipelining).await
+    }
+
+    /// [`SmtpConnection::open`] over a connection already made (plain or implicit TLS, RFC
+    /// 8314): reads the greeting and says EHLO.
+    pub async fn greet(
+        mut wire: Wire,
+        ehlo: &str,
+        allow_pipelining: bool,
+    ) -> Result<SmtpConnection> {
         let greeting = read_reply(&mut wire).await.context("greeting")?;
         if greeting.code != 220 {
             bail!("greeting: {}", greeting.summary());
@@ -96,6 +106,18 @@ impl SmtpConnection {
             pipelining: pipelining && allow_pipelining,
             batch: Vec::with_capacity(512),
         })
+    }
+
+    /// AUTH PLAIN with an initial response (RFC 4954 §4, RFC 4616): submission as `user`.
+    pub async fn auth_plain(&mut self, user: &str, password: &str) -> Result<()> {
+        use base64::Engine;
+        let token =
+            base64::engine::general_purpose::STANDARD.encode(format!("\0{user}\0{password}"));
+        let reply = self.command(&format!("AUTH PLAIN {token}\r\n")).await?;
+        if reply.code != 235 {
+            bail!("AUTH PLAIN as {user}: {}", reply.summary());
+        }
+        Ok(())
     }
 
     /// Whether transactions on this connection are pipelined.

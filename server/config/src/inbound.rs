@@ -1,6 +1,8 @@
 //! `[inbound]`: what port 25 checks of mail from other servers (SPF RFC 7208, DKIM RFC 6376,
 //! DMARC RFC 7489, ARC RFC 8617) and what it refuses. Authenticated sessions are never checked.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 /// `[inbound]`: the policies of the MX listener.
@@ -23,6 +25,31 @@ pub struct InboundConfig {
     /// Seconds all the DNS work for one message, or for one connection's checks, may take;
     /// what is not answered by then counts as `temperror` (the message is still delivered).
     pub dns_timeout_secs: u64,
+    /// `[inbound.domains."corp.example"]`: one local domain's own choice of the three policies
+    /// above (each key optional; what is not given is the server-wide value).
+    pub domains: BTreeMap<String, DomainPolicy>,
+}
+
+/// One local domain's overrides (`[inbound.domains."DOMAIN"]`). `reject_forged_local` protects
+/// the domain's name: mail from outside claiming it. `dmarc_reject` and `dmarc_quarantine` are
+/// the domain's treatment of mail to its recipients.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DomainPolicy {
+    /// As `[inbound] reject_forged_local`, for mail claiming this domain.
+    pub reject_forged_local: Option<bool>,
+    /// As `[inbound] dmarc_reject`, for mail to this domain's recipients.
+    pub dmarc_reject: Option<bool>,
+    /// As `[inbound] dmarc_quarantine`, for mail to this domain's recipients.
+    pub dmarc_quarantine: Option<bool>,
+}
+
+/// The policies in force for one domain, overrides applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    pub reject_forged_local: bool,
+    pub dmarc_reject: bool,
+    pub dmarc_quarantine: bool,
 }
 
 impl Default for InboundConfig {
@@ -34,15 +61,37 @@ impl Default for InboundConfig {
             require_reverse_dns: false,
             dnsbl: Vec::new(),
             dns_timeout_secs: 20,
+            domains: BTreeMap::new(),
         }
     }
 }
 
 impl InboundConfig {
+    /// The policies for `domain` (a local domain; any other gets the server-wide ones).
+    pub fn policy_for(&self, domain: &str) -> Policy {
+        let own = self
+            .domains
+            .iter()
+            .find(|(name, _)| name.trim_end_matches('.').eq_ignore_ascii_case(domain))
+            .map(|(_, policy)| policy);
+        let pick = |own: Option<bool>, default: bool| own.unwrap_or(default);
+        Policy {
+            reject_forged_local: pick(
+                own.and_then(|p| p.reject_forged_local),
+                self.reject_forged_local,
+            ),
+            dmarc_reject: pick(own.and_then(|p| p.dmarc_reject), self.dmarc_reject),
+            dmarc_quarantine: pick(own.and_then(|p| p.dmarc_quarantine), self.dmarc_quarantine),
+        }
+    }
+
     /// What is wrong with these values, if anything.
     pub(crate) fn problem(&self) -> Option<String> {
         if self.dns_timeout_secs == 0 {
             return Some("inbound.dns_timeout_secs must be at least 1".into());
+        }
+        if let Some(domain) = self.domains.keys().find(|d| !is_zone(d)) {
+            return Some(format!("inbound.domains: {domain:?} is not a domain name"));
         }
         self.dnsbl
             .iter()
@@ -93,5 +142,19 @@ mod tests {
         let err = crate::Config::parse("[inbound]\ndns_timeout_secs = 0\n").unwrap_err();
         assert!(err.to_string().contains("dns_timeout_secs"), "{err}");
         assert!(crate::Config::parse("[inbound]\ndnsbl = [\"a b\"]\n").is_err());
+    }
+
+    #[test]
+    fn a_domain_overrides_some_policies() {
+        let config = crate::Config::parse(
+            "[inbound]\ndmarc_reject = false\n[inbound.domains.\"Strict.Example\"]\ndmarc_reject = true\nreject_forged_local = false\n",
+        )
+        .unwrap();
+        let strict = config.inbound.policy_for("strict.example");
+        assert!(strict.dmarc_reject && !strict.reject_forged_local && strict.dmarc_quarantine);
+        let other = config.inbound.policy_for("other.example");
+        assert!(!other.dmarc_reject && other.reject_forged_local);
+        assert!(crate::Config::parse("[inbound.domains.\"a b\"]\n").is_err());
+        assert!(crate::Config::parse("[inbound.domains.\"x.example\"]\nspam = 1\n").is_err());
     }
 }

@@ -10,6 +10,7 @@
 //! - [`TlsConfig`], [`StoreConfig`]: certificate paths and store tuning.
 //! - [`HttpConfig`]: the HTTP front end (`http.rs`).
 //! - [`ResolverConfig`], [`OutboundConfig`]: DNS and delivery to other servers (`outbound.rs`).
+//! - [`RelayConfig`]: a smarthost for remote mail (`relay.rs`).
 //! - [`InboundConfig`]: the checks and policies of mail from other servers (`inbound.rs`).
 //! - [`MtaStsConfig`]: the MTA-STS policy our own domains publish (`mta_sts.rs`).
 
@@ -17,11 +18,13 @@ mod http;
 mod inbound;
 mod mta_sts;
 mod outbound;
+mod relay;
 
 pub use http::HttpConfig;
-pub use inbound::InboundConfig;
+pub use inbound::{DomainPolicy, InboundConfig, Policy as InboundPolicy};
 pub use mta_sts::{MtaStsConfig, StsMode};
 pub use outbound::{OutboundConfig, ResolverConfig};
+pub use relay::{RelayConfig, RelayTls};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -40,6 +43,7 @@ pub struct Config {
     pub http: HttpConfig,
     pub resolver: ResolverConfig,
     pub outbound: OutboundConfig,
+    pub relay: RelayConfig,
     pub inbound: InboundConfig,
     pub mta_sts: MtaStsConfig,
 }

@@ -138,11 +138,13 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
         directory.ensure_dkim_keys(&domain.name).await?;
     }
     // Mail to other servers: the queue's worker.
+    let relay = kantor_outbound::Relay::new(&config.relay).map_err(anyhow::Error::msg)?;
     spawn(
         kantor_outbound::Outbound::new(
             directory.clone(),
             dns,
             config.outbound.clone(),
+            relay,
             hostname.clone(),
         )
         .map_err(anyhow::Error::msg)

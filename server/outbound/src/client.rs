@@ -53,6 +53,29 @@ pub(crate) enum ClientError {
 trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
 
+/// The TLS handshake on `stream` with `host`, whose name is checked when `config` checks
+/// certificates.
+async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
+    config: std::sync::Arc<rustls::ClientConfig>,
+    host: &str,
+    stream: S,
+    limit: Duration,
+    peer: &str,
+) -> Result<tokio_rustls::client::TlsStream<S>, ClientError> {
+    let name = match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => rustls::pki_types::ServerName::IpAddress(ip.into()),
+        Err(_) => rustls::pki_types::ServerName::try_from(host.to_string()).unwrap_or_else(|_| {
+            rustls::pki_types::ServerName::try_from("invalid.invalid").expect("a name")
+        }),
+    };
+    let connector = tokio_rustls::TlsConnector::from(config);
+    match timeout(limit, connector.connect(name, stream)).await {
+        Ok(Ok(tls)) => Ok(tls),
+        Ok(Err(e)) => Err(ClientError::Io(peer.to_string(), format!("TLS: {e}"))),
+        Err(_) => Err(ClientError::Timeout(peer.to_string())),
+    }
+}
+
 /// An open SMTP connection.
 pub(crate) struct Client {
     stream: BufReader<Box<dyn Stream>>,
@@ -64,24 +87,33 @@ pub(crate) struct Client {
 }
 
 impl Client {
-    /// Connects and reads the greeting.
+    /// Connects (with TLS from the first byte when `implicit_tls` gives its configuration and
+    /// the server's name, RFC 8314) and reads the greeting.
     pub async fn connect(
         addr: SocketAddr,
         connect_timeout: Duration,
         command_timeout: Duration,
+        implicit_tls: Option<(std::sync::Arc<rustls::ClientConfig>, &str)>,
     ) -> Result<(Client, Reply), ClientError> {
         let tcp = match timeout(connect_timeout, TcpStream::connect(addr)).await {
             Ok(Ok(tcp)) => tcp,
             Ok(Err(e)) => return Err(ClientError::Connect(addr, e.to_string())),
             Err(_) => return Err(ClientError::Connect(addr, "timed out".into())),
         };
-        let stream: Box<dyn Stream> = Box::new(tcp);
+        let secured = implicit_tls.is_some();
+        let stream: Box<dyn Stream> = match implicit_tls {
+            None => Box::new(tcp),
+            Some((config, host)) => {
+                let tls = handshake(config, host, tcp, command_timeout, &addr.to_string()).await?;
+                Box::new(tls)
+            }
+        };
         let mut client = Client {
             stream: BufReader::new(stream),
             peer: addr.to_string(),
             timeout: command_timeout,
             extensions: Vec::new(),
-            tls: false,
+            tls: secured,
         };
         let greeting = client.reply().await?;
         Ok((client, greeting))
@@ -122,16 +154,8 @@ impl Client {
         if reply.code != 220 {
             return Ok(Err(reply));
         }
-        let name = rustls::pki_types::ServerName::try_from(host.to_string()).unwrap_or_else(|_| {
-            rustls::pki_types::ServerName::try_from("invalid.invalid").expect("a name")
-        });
         let inner = self.stream.into_inner();
-        let connector = tokio_rustls::TlsConnector::from(config);
-        let tls = match timeout(self.timeout, connector.connect(name, inner)).await {
-            Ok(Ok(tls)) => tls,
-            Ok(Err(e)) => return Err(ClientError::Io(self.peer, format!("TLS: {e}"))),
-            Err(_) => return Err(ClientError::Timeout(self.peer)),
-        };
+        let tls = handshake(config, host, inner, self.timeout, &self.peer).await?;
         let stream: Box<dyn Stream> = Box::new(tls);
         Ok(Ok(Client {
             stream: BufReader::new(stream),
@@ -191,7 +215,7 @@ impl Client {
         let _ = self.command("QUIT").await;
     }
 
-    async fn write(&mut self, bytes: &[u8]) -> Result<(), ClientError> {
+    pub(crate) async fn write(&mut self, bytes: &[u8]) -> Result<(), ClientError> {
         let stream = self.stream.get_mut();
         match timeout(self.timeout, async {
             stream.write_all(bytes).await?;
@@ -206,7 +230,7 @@ impl Client {
     }
 
     /// Reads one reply: lines `code-text` then `code text` (RFC 5321 §4.2).
-    async fn reply(&mut self) -> Result<Reply, ClientError> {
+    pub(crate) async fn reply(&mut self) -> Result<Reply, ClientError> {
         let mut lines = Vec::new();
         loop {
             let mut line = Vec::new();

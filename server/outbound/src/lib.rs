@@ -1,34 +1,41 @@
 //! Outbound delivery (RFC 5321 §4.5.4, §5): a worker drains the store's durable queue. Each
-//! round takes the recipients due, groups them by message, sender and destination domain,
-//! delivers each group over one connection (`delivery`, with `client`), at most
-//! `max_connections_per_domain` at once per domain and `max_concurrent_deliveries` in all, and
-//! records every recipient's outcome: delivered, deferred to the next retry of
+//! round takes the recipients due, groups them by destination domain and message, and delivers
+//! up to `max_messages_per_connection` messages of one domain over one connection (`delivery`,
+//! `session`, with `client`), at most `max_connections_per_domain` at once per domain and
+//! `max_concurrent_deliveries` in all. Every recipient's outcome is recorded as soon as its
+//! message is settled (`settle`): delivered, deferred to the next retry of
 //! `retry_schedule_secs`, or bounced (a permanent failure, or older than `max_age_secs`), the
 //! sender then getting a delivery status notification (`dsn`) in their INBOX (a local sender)
 //! or by mail. A sender is warned once when a message is still waiting after
 //! `delay_warning_secs`. Nothing is lost: a recipient leaves the queue's pending set only with
 //! a final status, so a kill at any moment delivers it again at most once more.
 //!
-//! Destinations that publish an MTA-STS policy get their mail only as it requires
-//! (`tls_policy`), and every session's TLS result is counted for the daily TLS-RPT reports,
-//! which the worker sends once a day has ended (`tls_policy::tls_rpt`).
+//! Destinations that publish an MTA-STS policy or DANE TLSA records get their mail only as
+//! these require (`tls_policy`), and every session's TLS result is counted for the daily
+//! TLS-RPT reports, which the worker sends once a day has ended (`tls_policy::tls_rpt`).
 
+mod auth;
 mod client;
 mod delivery;
+mod downgrade;
 mod dsn;
+mod relay;
+mod session;
+mod settle;
 mod sign;
 mod tls_policy;
 
 pub use dsn::Action as DsnAction;
+pub use relay::Relay;
 pub use tls_policy::Policies;
 pub use tls_policy::tls_rpt::{Sent, send_reports};
 
-use delivery::{Attempt, Route};
+use delivery::{Envelope, Route, Settled};
 use kantor_config::OutboundConfig;
 use kantor_directory::{Address, Directory, Recipient};
 use kantor_dns::Dns;
 use kantor_store::{
-    BlobRef, Flags, IncomingMessage, MailboxRole, OutgoingMessage, QueueEntry, QueueOutcome,
+    BlobHash, BlobRef, Flags, IncomingMessage, MailboxRole, OutgoingMessage, QueueEntry,
     QueueRecipient, QuotaRule,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -39,9 +46,13 @@ use tokio::sync::Semaphore;
 
 /// Recipients read per look at the queue (those already being delivered included).
 const BATCH: usize = 500;
+/// The destination of mail sent through the `[relay]`, in place of a domain.
+const RELAYED: &str = "[relay]";
 /// How often the worker looks for due recipients (new mail is found within this, whatever
 /// deliveries are still under way).
 const POLL: Duration = Duration::from_millis(500);
+/// How long the worker waits, once woken by new mail, for more to be queued with it.
+const COALESCE: Duration = Duration::from_millis(10);
 
 /// The outbound worker's context.
 pub struct Outbound {
@@ -49,13 +60,19 @@ pub struct Outbound {
     dns: Dns,
     config: OutboundConfig,
     hostname: String,
+    tls: Arc<rustls::ClientConfig>,
+    /// MTA-STS, DANE and TLS-RPT (`tls_policy`).
     policies: Policies,
+    /// The smarthost remote mail goes through, when `[relay]` names one.
+    relay: Option<Relay>,
     /// Queue ids being delivered now: not taken again until their attempt is recorded.
     in_flight: Mutex<HashSet<i64>>,
     /// Deliveries at once, all destinations together.
     all: Arc<Semaphore>,
     /// Connections at once per destination domain (only domains with deliveries under way).
     per_domain: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// The local domains' DKIM keys, parsed.
+    signers: sign::Signers,
 }
 
 impl Outbound {
@@ -64,18 +81,22 @@ impl Outbound {
         directory: Directory,
         dns: Dns,
         config: OutboundConfig,
+        relay: Option<Relay>,
         hostname: String,
     ) -> Result<Outbound, String> {
         let policies = Policies::new(directory.store().clone(), dns.clone(), &config)?;
         Ok(Outbound {
+            policies,
             directory,
+            relay,
             dns,
             all: Arc::new(Semaphore::new(config.max_concurrent_deliveries.max(1))),
             config,
             hostname,
-            policies,
+            tls: kantor_net::client_tls::any_certificate(),
             in_flight: Mutex::new(HashSet::new()),
             per_domain: Mutex::new(HashMap::new()),
+            signers: sign::Signers::default(),
         })
     }
 
@@ -89,14 +110,19 @@ impl Outbound {
         }
         loop {
             let now = chrono::Utc::now().timestamp();
-            match this.directory.store().due_queue_entries(now, BATCH) {
+            match this.take_due(now) {
                 Ok(due) => this.start(due),
                 Err(e) => {
                     tracing::error!(error = %e, "outbound: cannot read the queue");
                     tokio::time::sleep(Duration::from_secs(5)).await;
                 }
             }
-            tokio::time::sleep(POLL).await;
+            // New mail starts at once; retries and other processes' changes at the next poll.
+            tokio::select! {
+                () = tokio::time::sleep(POLL) => {}
+                // A burst of submissions is read in one go, not one query per message.
+                () = this.directory.store().mail_queued() => tokio::time::sleep(COALESCE).await,
+            }
         }
     }
 
@@ -122,28 +148,48 @@ impl Outbound {
         }
     }
 
-    /// Starts the deliveries of due recipients not under way yet, grouped by domain, sender and
-    /// message, within the concurrency limits.
-    fn start(self: &Arc<Self>, due: Vec<QueueEntry>) {
+    /// The due recipients not under way yet, marked as under way. The queue is read with the
+    /// in-flight set locked: a delivery records its outcome before it leaves the set, so a
+    /// recipient read as due while its delivery was finishing is still found in the set (and
+    /// never delivered twice).
+    fn take_due(&self, now: i64) -> kantor_store::Result<Vec<QueueEntry>> {
         let mut in_flight = lock(&self.in_flight);
-        let mut groups: BTreeMap<(String, String, String), Vec<QueueEntry>> = BTreeMap::new();
+        let due = self.directory.store().due_queue_entries(now, BATCH)?;
+        Ok(due
+            .into_iter()
+            .filter(|entry| in_flight.insert(entry.id))
+            .collect())
+    }
+
+    /// Starts the deliveries of `due` recipients: grouped by destination domain and message, at
+    /// most `max_messages_per_connection` messages a connection, within the concurrency limits.
+    fn start(self: &Arc<Self>, due: Vec<QueueEntry>) {
+        let mut domains: BTreeMap<String, BTreeMap<(String, String), Vec<QueueEntry>>> =
+            BTreeMap::new();
         for entry in due {
-            if !in_flight.insert(entry.id) {
-                continue;
-            }
             let domain = entry
                 .rcpt_to
                 .rsplit_once('@')
                 .map_or("", |(_, d)| d)
                 .to_ascii_lowercase();
-            let key = (domain, entry.mail_from.clone(), entry.blob.to_string());
-            groups.entry(key).or_default().push(entry);
+            // Mail through the relay goes together, whatever its destination.
+            let domain = match &self.relay {
+                Some(relay) if relay.serves(&domain) => RELAYED.to_string(),
+                _ => domain,
+            };
+            let message = (entry.mail_from.clone(), entry.blob.to_string());
+            domains
+                .entry(domain)
+                .or_default()
+                .entry(message)
+                .or_default()
+                .push(entry);
         }
-        drop(in_flight);
         let mut per_domain = lock(&self.per_domain);
         // Semaphores of domains with nothing under way are dropped (each task holds a clone).
         per_domain.retain(|_, slots| Arc::strong_count(slots) > 1);
-        for ((domain, _, _), entries) in groups {
+        let per_connection = self.config.max_messages_per_connection.max(1);
+        for (domain, messages) in domains {
             let domain_slots = per_domain
                 .entry(domain.clone())
                 .or_insert_with(|| {
@@ -152,28 +198,49 @@ impl Outbound {
                     ))
                 })
                 .clone();
-            let this = Arc::clone(self);
-            tokio::spawn(async move {
-                let _slot = Arc::clone(&this.all).acquire_owned().await;
-                let _domain_slot = domain_slots.acquire_owned().await;
-                let _under_way = UnderWay {
-                    outbound: Arc::clone(&this),
-                    ids: entries.iter().map(|e| e.id).collect(),
-                };
-                this.deliver_group(&domain, entries).await;
-            });
+            // Oldest first.
+            let mut messages: Vec<Vec<QueueEntry>> = messages.into_values().collect();
+            messages.sort_by_key(|entries| entries[0].id);
+            while !messages.is_empty() {
+                let rest = messages.split_off(per_connection.min(messages.len()));
+                let batch = std::mem::replace(&mut messages, rest);
+                let (this, domain, domain_slots) =
+                    (Arc::clone(self), domain.clone(), Arc::clone(&domain_slots));
+                tokio::spawn(async move {
+                    // The destination's slot first: deliveries waiting for a busy (or dead)
+                    // destination must not hold the global slots other destinations need.
+                    let _domain_slot = domain_slots.acquire_owned().await;
+                    let _slot = Arc::clone(&this.all).acquire_owned().await;
+                    let _under_way = UnderWay {
+                        outbound: Arc::clone(&this),
+                        ids: batch.iter().flatten().map(|e| e.id).collect(),
+                    };
+                    this.deliver_batch(&domain, batch).await;
+                });
+            }
         }
     }
 
-    /// One message to its recipients at one domain, and what follows from each outcome.
-    async fn deliver_group(&self, domain: &str, entries: Vec<QueueEntry>) {
+    /// Messages (each its recipients at `domain`) over one connection where the server allows,
+    /// each message's outcomes recorded as soon as they are known.
+    async fn deliver_batch(&self, domain: &str, batch: Vec<Vec<QueueEntry>>) {
         let store = self.directory.store();
-        let message = match store.read_blob(&entries[0].blob) {
-            Ok(message) => message,
-            Err(e) => {
-                tracing::error!(error = %e, blob = %entries[0].blob, "outbound: the queued message is unreadable");
-                return;
-            }
+        let envelopes: Vec<Envelope> = batch
+            .iter()
+            .map(|entries| Envelope {
+                mail_from: entries[0].mail_from.clone(),
+                recipients: entries.iter().map(|e| e.rcpt_to.clone()).collect(),
+                blob: entries[0].blob.clone(),
+            })
+            .collect();
+        let load = |blob: &BlobHash| store.read_blob(blob).map_err(|e| e.to_string());
+        let sign = |mail_from: &str, message: &[u8]| {
+            self.signers.sign(&self.directory, mail_from, message)
+        };
+        let relay = self.relay.as_ref().filter(|_| domain == RELAYED);
+        let policy = match relay {
+            Some(_) => None,
+            None => Some(self.policies.for_domain(domain).await),
         };
         let route = Route {
             dns: &self.dns,
@@ -181,84 +248,19 @@ impl Outbound {
             port: self.config.smtp_port,
             connect_timeout: Duration::from_secs(self.config.connect_timeout_secs),
             command_timeout: Duration::from_secs(self.config.command_timeout_secs),
-            policy: self.policies.for_domain(domain).await,
+            tls: Arc::clone(&self.tls),
+            sign: &sign,
+            load: &load,
+            relay,
+            policy,
         };
-        let recipients: Vec<String> = entries.iter().map(|e| e.rcpt_to.clone()).collect();
-        let signed = sign::sign(&self.directory, &entries[0].mail_from, &message);
-        let attempts =
-            delivery::deliver(&route, domain, &entries[0].mail_from, &recipients, &signed).await;
-        let now = chrono::Utc::now().timestamp();
-        let (mut failed, mut delayed) = (Vec::new(), Vec::new());
-        for (entry, attempt) in entries.iter().zip(attempts) {
-            let age = now - entry.created_at;
-            let outcome = match attempt {
-                Attempt::Delivered(reply) => {
-                    tracing::info!(id = entry.id, to = %entry.rcpt_to, %reply, "outbound: delivered");
-                    kantor_metrics::metrics().messages_delivered.inc();
-                    QueueOutcome::Delivered(reply)
-                }
-                Attempt::Permanent(why) => {
-                    tracing::info!(id = entry.id, to = %entry.rcpt_to, %why, "outbound: bounced");
-                    failed.push((entry, why.clone()));
-                    QueueOutcome::Bounced(why)
-                }
-                Attempt::Temporary(why) if age >= self.config.max_age_secs as i64 => {
-                    let why = format!("5.4.7 delivery time expired; last error: {why}");
-                    tracing::info!(id = entry.id, to = %entry.rcpt_to, %why, "outbound: expired");
-                    failed.push((entry, why.clone()));
-                    QueueOutcome::Bounced(why)
-                }
-                Attempt::Temporary(why) => {
-                    let delay = self.retry_delay(entry.attempts);
-                    tracing::info!(id = entry.id, to = %entry.rcpt_to, %why, retry_in = delay, "outbound: deferred");
-                    let warn = self.config.delay_warning_secs > 0
-                        && age >= self.config.delay_warning_secs as i64
-                        && !entry.warned;
-                    if warn {
-                        delayed.push((entry, why.clone()));
-                    }
-                    QueueOutcome::Deferred {
-                        error: why,
-                        retry_at: now + delay as i64,
-                    }
-                }
-            };
-            if let Err(e) = store.record_queue_outcome(entry.id, outcome).await {
-                tracing::error!(id = entry.id, error = %e, "outbound: cannot record an outcome");
+        let (out, mut settled) = tokio::sync::mpsc::unbounded_channel::<Settled>();
+        let record = async {
+            while let Some(done) = settled.recv().await {
+                self.settle(&batch[done.message], done.attempts).await;
             }
-        }
-        notify_sender(
-            &self.directory,
-            &self.hostname,
-            &failed,
-            DsnAction::Failed,
-            &message,
-        )
-        .await;
-        if !delayed.is_empty() {
-            notify_sender(
-                &self.directory,
-                &self.hostname,
-                &delayed,
-                DsnAction::Delayed,
-                &message,
-            )
-            .await;
-            for (entry, _) in &delayed {
-                let _ = store
-                    .record_queue_outcome(entry.id, QueueOutcome::Warned)
-                    .await;
-            }
-        }
-    }
-
-    /// The wait before the retry after `attempts` earlier attempts.
-    fn retry_delay(&self, attempts: u32) -> u64 {
-        let schedule = &self.config.retry_schedule_secs;
-        match schedule.is_empty() {
-            true => 3600,
-            false => schedule[(attempts as usize).min(schedule.len() - 1)],
-        }
+        };
+        tokio::join!(delivery::deliver(&route, domain, &envelopes, out), record);
     }
 }
 

@@ -4,11 +4,15 @@
 //! signatures prepended to the message as sent. A message that cannot be signed goes unsigned,
 //! with a warning: a signature is a help to its delivery, never a reason to hold it.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
 use kantor_directory::Directory;
 use kantor_store::DkimKey;
 use mail_auth::common::crypto::{Ed25519Key, RsaKey, Sha256};
 use mail_auth::common::headers::HeaderWriter;
-use mail_auth::dkim::DkimSigner;
+use mail_auth::dkim::{DkimSigner, Done};
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
 /// The header fields signed (RFC 6376 §5.4.1), each listed once more than it may appear, so
@@ -28,47 +32,100 @@ const SIGNED: [&str; 12] = [
     "Content-Type",
 ];
 
-/// The message with its DKIM-Signature fields first, or as it is when its domain has no keys.
-pub(crate) fn sign(directory: &Directory, mail_from: &str, message: &[u8]) -> Vec<u8> {
-    let Some(domain) = signing_domain(directory, mail_from, message) else {
-        return message.to_vec();
-    };
-    let mut signatures = String::new();
-    let mut keys = directory.dkim_keys(&domain);
-    // Ed25519 first: RFC 8463 §3 lets a verifier stop at the first good signature.
-    keys.sort_by_key(|k| !k.algorithm.starts_with("ed25519"));
-    for key in &keys {
-        match signature(key, &domain, message) {
-            Ok(header) => signatures.push_str(&header),
-            Err(e) => {
-                tracing::warn!(%domain, selector = %key.selector, error = %e, "outbound: cannot sign")
-            }
-        }
-    }
-    let mut out = Vec::with_capacity(signatures.len() + message.len());
-    out.extend_from_slice(signatures.as_bytes());
-    out.extend_from_slice(message);
-    out
+/// How long a domain's parsed keys are reused before the directory is read again (a key
+/// added or rotated is used from then on).
+const KEYS_FRESH_FOR: Duration = Duration::from_secs(60);
+
+/// One parsed key, ready to sign.
+enum Signer {
+    Ed25519(DkimSigner<Ed25519Key, Done>),
+    Rsa(DkimSigner<RsaKey<Sha256>, Done>),
 }
 
-fn signature(key: &DkimKey, domain: &str, message: &[u8]) -> mail_auth::Result<String> {
-    let header = match key.algorithm.as_str() {
-        "ed25519-sha256" => DkimSigner::from_key(Ed25519Key::from_pkcs8_der(&key.private_key)?)
-            .domain(domain)
-            .selector(&key.selector)
-            .headers(SIGNED)
-            .sign(message)?
-            .to_header(),
-        _ => DkimSigner::from_key(RsaKey::<Sha256>::from_key_der(PrivateKeyDer::Pkcs8(
-            PrivatePkcs8KeyDer::from(key.private_key.as_slice()),
-        ))?)
-        .domain(domain)
-        .selector(&key.selector)
-        .headers(SIGNED)
-        .sign(message)?
-        .to_header(),
-    };
-    Ok(header)
+impl Signer {
+    fn new(key: &DkimKey, domain: &str) -> mail_auth::Result<Signer> {
+        Ok(match key.algorithm.as_str() {
+            "ed25519-sha256" => Signer::Ed25519(
+                DkimSigner::from_key(Ed25519Key::from_pkcs8_der(&key.private_key)?)
+                    .domain(domain)
+                    .selector(&key.selector)
+                    .headers(SIGNED),
+            ),
+            _ => Signer::Rsa(
+                DkimSigner::from_key(RsaKey::<Sha256>::from_key_der(PrivateKeyDer::Pkcs8(
+                    PrivatePkcs8KeyDer::from(key.private_key.as_slice()),
+                ))?)
+                .domain(domain)
+                .selector(&key.selector)
+                .headers(SIGNED),
+            ),
+        })
+    }
+
+    /// The DKIM-Signature field for `message`.
+    fn sign(&self, message: &[u8]) -> mail_auth::Result<String> {
+        Ok(match self {
+            Signer::Ed25519(signer) => signer.sign(message)?.to_header(),
+            Signer::Rsa(signer) => signer.sign(message)?.to_header(),
+        })
+    }
+}
+
+/// The signing keys of local domains, parsed once and kept for [`KEYS_FRESH_FOR`]: parsing and
+/// checking an RSA key costs more than signing with it.
+#[derive(Default)]
+pub(crate) struct Signers {
+    by_domain: Mutex<HashMap<String, Parsed>>,
+}
+
+/// A domain's signers and when they were read.
+type Parsed = (Instant, Arc<Vec<Signer>>);
+
+impl Signers {
+    /// The message with its DKIM-Signature fields first, or as it is when its domain has no
+    /// keys.
+    pub(crate) fn sign(&self, directory: &Directory, mail_from: &str, message: &[u8]) -> Vec<u8> {
+        let Some(domain) = signing_domain(directory, mail_from, message) else {
+            return message.to_vec();
+        };
+        let mut signatures = String::new();
+        for signer in self.for_domain(directory, &domain).iter() {
+            match signer.sign(message) {
+                Ok(header) => signatures.push_str(&header),
+                Err(e) => tracing::warn!(%domain, error = %e, "outbound: cannot sign"),
+            }
+        }
+        let mut out = Vec::with_capacity(signatures.len() + message.len());
+        out.extend_from_slice(signatures.as_bytes());
+        out.extend_from_slice(message);
+        out
+    }
+
+    fn for_domain(&self, directory: &Directory, domain: &str) -> Arc<Vec<Signer>> {
+        let now = Instant::now();
+        let mut cache = self.by_domain.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((at, signers)) = cache.get(domain)
+            && now.duration_since(*at) < KEYS_FRESH_FOR
+        {
+            return Arc::clone(signers);
+        }
+        let mut keys = directory.dkim_keys(domain);
+        // Ed25519 first: RFC 8463 §3 lets a verifier stop at the first good signature.
+        keys.sort_by_key(|k| !k.algorithm.starts_with("ed25519"));
+        let signers: Vec<Signer> = keys
+            .iter()
+            .filter_map(|key| match Signer::new(key, domain) {
+                Ok(signer) => Some(signer),
+                Err(e) => {
+                    tracing::warn!(%domain, selector = %key.selector, error = %e, "outbound: unusable DKIM key");
+                    None
+                }
+            })
+            .collect();
+        let signers = Arc::new(signers);
+        cache.insert(domain.to_string(), (now, Arc::clone(&signers)));
+        signers
+    }
 }
 
 /// The local domain a message is signed for: its From address's, else its sender's.

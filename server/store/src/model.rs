@@ -320,6 +320,22 @@ pub struct EmailSubmission {
     pub envelope: String,
     /// Unix seconds.
     pub send_at: i64,
+    /// The queue ids of its remote recipients (when recording it: linked to it).
+    pub queue_ids: Vec<i64>,
+    /// Where each remote recipient's delivery stands (when read).
+    pub delivery: Vec<SubmissionDelivery>,
+}
+
+/// A remote recipient of a submission and its delivery, from the queue (RFC 8621 §7
+/// `deliveryStatus`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmissionDelivery {
+    pub address: String,
+    pub status: QueueStatus,
+    /// The last temporary or the permanent error.
+    pub last_error: Option<String>,
+    /// The accepting server's reply.
+    pub remote_reply: Option<String>,
 }
 
 /// An account's out-of-office reply (JMAP VacationResponse, RFC 8621 §8); dates in Unix

@@ -21,6 +21,9 @@ pub struct Store {
     pub(crate) backend: Arc<dyn Backend>,
     /// Tells this store from others in the same process (tests open many).
     instance: u64,
+    /// Signalled after each commit of new queue rows, so the outbound worker starts at once
+    /// instead of at its next poll.
+    queued: Arc<tokio::sync::Notify>,
 }
 
 /// The next [`Store::instance_id`].
@@ -46,6 +49,7 @@ impl Store {
         Store {
             backend,
             instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
+            queued: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
@@ -97,7 +101,15 @@ impl Store {
     /// Queues a submitted message for its remote recipients; returns the queue ids. The blob is
     /// stored first and the call returns once the queue rows are committed.
     pub async fn enqueue(&self, message: OutgoingMessage) -> Result<Vec<i64>> {
-        self.backend.enqueue(message).await
+        let ids = self.backend.enqueue(message).await?;
+        self.queued.notify_one();
+        Ok(ids)
+    }
+
+    /// Returns when this process has queued mail since the last call (the outbound worker's
+    /// wake-up; mail queued by another process is found by the worker's poll).
+    pub async fn mail_queued(&self) {
+        self.queued.notified().await
     }
 
     /// Everything waiting in the outbound queue, oldest first.

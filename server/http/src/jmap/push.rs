@@ -47,18 +47,24 @@ pub(crate) struct Watch {
     types: Vec<&'static str>,
     /// Whether StateChanges carry `pushState` (RFC 8887 §4.3.5.1: over WebSocket).
     push_state: bool,
+    /// The state when the watch began or was last reported: a wake-up that finds it unchanged
+    /// (one commit can wake a watcher twice) is not a change (RFC 8620 §7.1).
+    seen: String,
 }
 
 impl Watch {
     /// Watches `account` from now on: no commit after this returns is missed.
     pub(crate) fn new(store: Store, account: AccountId, types: Vec<&'static str>) -> Watch {
-        Watch {
+        let mut watch = Watch {
             changes: store.watch_account(account),
             store,
             account,
             types,
             push_state: false,
-        }
+            seen: String::new(),
+        };
+        watch.seen = watch.state();
+        watch
     }
 
     /// StateChanges with `pushState`: the account's state, which covers everything the user
@@ -70,8 +76,14 @@ impl Watch {
 
     /// Waits for the next commit to the account; `None` once the store has shut down.
     pub(crate) async fn changed(&mut self) -> Option<StateChange> {
-        self.changes.changed().await?;
-        Some(self.current())
+        loop {
+            self.changes.changed().await?;
+            let state = self.state();
+            if state != self.seen {
+                self.seen = state;
+                return Some(self.current());
+            }
+        }
     }
 
     /// The account's state, the same for every type: its change counter (`call.rs`).

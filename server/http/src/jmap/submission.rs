@@ -254,8 +254,9 @@ async fn send(
             .messages_delivered
             .inc_by(delivered.len() as u64);
     }
+    let mut queue_ids = Vec::new();
     if !remote.is_empty() {
-        store
+        queue_ids = store
             .enqueue(OutgoingMessage {
                 blob,
                 account_id: Some(account),
@@ -278,6 +279,8 @@ async fn send(
         thread_id: email.thread_id,
         envelope: envelope.to_string(),
         send_at: now,
+        queue_ids,
+        delivery: Vec::new(),
     };
     submission.id = call
         .mail

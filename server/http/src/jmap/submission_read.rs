@@ -1,17 +1,19 @@
 //! Reading what was sent (RFC 8621 §7.1-§7.3): EmailSubmission/get, /changes (from the change
-//! log) and /query. Every submission is `final`: sending is immediate.
+//! log: created, and updated as its queued recipients' delivery changes) and /query. Every
+//! submission is `final`: sending is immediate; `deliveryStatus` comes from the queue.
 
 use super::call::{
     Call, email_id, get_by_number, query_page, store_error, thread_id, to_json, utc_date,
 };
+use kantor_directory::{Address, Recipient};
 use kantor_jmap_proto::method::{ChangesRequest, ChangesResponse, GetRequest, QueryRequest};
 use kantor_jmap_proto::{Id, MethodError};
-use kantor_store::EmailSubmission;
-use kantor_store::changes::ObjectKind;
+use kantor_store::changes::{ChangeKind, ObjectKind};
+use kantor_store::{EmailSubmission, QueueStatus};
 use serde_json::{Map, Value, json};
 
 /// An EmailSubmission object (RFC 8621 §7).
-fn submission_object(s: &EmailSubmission) -> Value {
+fn submission_object(call: &Call<'_>, s: &EmailSubmission) -> Value {
     json!({
         "id": format!("S{}", s.id),
         "identityId": s.identity_id,
@@ -20,10 +22,51 @@ fn submission_object(s: &EmailSubmission) -> Value {
         "envelope": serde_json::from_str::<Value>(&s.envelope).unwrap_or(Value::Null),
         "sendAt": utc_date(Some(s.send_at)),
         "undoStatus": "final",
-        "deliveryStatus": null,
+        "deliveryStatus": delivery_status(call, s),
         "dsnBlobIds": [],
         "mdnBlobIds": [],
     })
+}
+
+/// `deliveryStatus` (§7): each envelope recipient's delivery. Remote recipients from the queue:
+/// `queued` while waiting (with the last error as `smtpReply` once deferred), `yes` with the
+/// accepting server's reply, `no` with the error once bounced; local ones were delivered at
+/// submission (`yes`). Whether a message was displayed is never known here (`unknown`).
+fn delivery_status(call: &Call<'_>, s: &EmailSubmission) -> Value {
+    let mut status = Map::new();
+    let envelope = serde_json::from_str::<Value>(&s.envelope).unwrap_or(Value::Null);
+    let recipients = envelope["rcptTo"].as_array().cloned().unwrap_or_default();
+    for rcpt in recipients.iter().filter_map(|r| r["email"].as_str()) {
+        let queued = s
+            .delivery
+            .iter()
+            .find(|d| d.address.eq_ignore_ascii_case(rcpt));
+        let (reply, delivered) = match queued {
+            Some(d) => match d.status {
+                QueueStatus::Queued => ("250 2.1.5 queued".to_string(), "queued"),
+                QueueStatus::Deferred => (d.last_error.clone().unwrap_or_default(), "queued"),
+                QueueStatus::Delivered => (d.remote_reply.clone().unwrap_or_default(), "yes"),
+                QueueStatus::Bounced => (d.last_error.clone().unwrap_or_default(), "no"),
+            },
+            None => match local(call, rcpt) {
+                true => ("250 2.0.0 delivered locally".to_string(), "yes"),
+                false => ("250 2.0.0 sent".to_string(), "unknown"),
+            },
+        };
+        status.insert(
+            rcpt.to_string(),
+            json!({"smtpReply": reply, "delivered": delivered, "displayed": "unknown"}),
+        );
+    }
+    Value::Object(status)
+}
+
+/// Whether `address` is one of ours.
+fn local(call: &Call<'_>, address: &str) -> bool {
+    Address::parse(address)
+        .ok()
+        .and_then(|a| call.directory.resolve(&a).ok())
+        .is_some_and(|r| matches!(r, Recipient::Local(_)))
 }
 
 /// EmailSubmission/get (§7.1).
@@ -37,7 +80,7 @@ pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Valu
         &all,
         'S',
         |s| s.id,
-        |s| match submission_object(s) {
+        |s| match submission_object(call, s) {
             Value::Object(map) => map,
             _ => Map::new(),
         },
@@ -56,18 +99,27 @@ pub(crate) fn changes(
         .mail
         .changes_page(account, since, max, &[ObjectKind::EmailSubmission])
         .map_err(store_error)?;
-    let created = page
-        .changes
-        .iter()
-        .map(|c| Id::new(format!("S{}", c.object_id)).expect("an Id"))
-        .collect();
+    // Created in the window: listed as created only (RFC 8620 §5.2); delivery status changes
+    // of older ones: updated.
+    let (mut created, mut updated) = (Vec::new(), Vec::new());
+    for change in &page.changes {
+        let id = Id::new(format!("S{}", change.object_id)).expect("an Id");
+        match change.kind {
+            ChangeKind::Created => created.push(id),
+            _ => updated.push(id),
+        }
+    }
+    updated.retain(|id| !created.contains(id));
+    updated.dedup();
+    let mut seen = std::collections::HashSet::new();
+    updated.retain(|id| seen.insert(id.clone()));
     to_json(&ChangesResponse {
         account_id: request.account_id,
         old_state: request.since_state,
         new_state: page.until.max(since).to_string(),
         has_more_changes: page.has_more,
         created,
-        updated: Vec::new(),
+        updated,
         destroyed: Vec::new(),
     })
 }

@@ -49,7 +49,12 @@ impl Session {
         let iprev = self.screening.iprev.as_ref();
         let checked = checks::check(authenticator, &envelope, client, iprev, deadline).await;
         let local = self.local_domains(&checked.findings)?;
-        let verdict = policy::decide(&checked.findings, &local, &self.ctx.inbound);
+        let verdict = policy::decide(
+            &checked.findings,
+            &local,
+            &recipient_domains(&tx.rcpts),
+            &self.ctx.inbound,
+        );
         let results = checked.header.trim_end().replace("\r\n\t", " ");
         let mailbox = match verdict {
             Verdict::Inbox => MailboxRole::Inbox,
@@ -96,4 +101,16 @@ impl Session {
         }
         Ok(local)
     }
+}
+
+/// The distinct domains of the recipients (lower-cased), for their domains' policies.
+fn recipient_domains(rcpts: &[String]) -> Vec<String> {
+    let mut domains: Vec<String> = rcpts
+        .iter()
+        .filter_map(|r| r.rsplit_once('@'))
+        .map(|(_, d)| d.trim_end_matches('>').to_ascii_lowercase())
+        .collect();
+    domains.sort();
+    domains.dedup();
+    domains
 }

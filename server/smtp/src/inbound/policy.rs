@@ -8,9 +8,13 @@
 //! - DMARC (RFC 7489 §6.6.2, §6.7): a message failing its domain's DMARC with `p=reject` is
 //!   refused, with `p=quarantine` filed in Junk (with `p=reject` too when `dmarc_reject` is
 //!   off and `dmarc_quarantine` on). A DMARC `temperror` delivers as usual (§6.6.3).
+//! - Each local domain may choose its own (`[inbound.domains."D"]`): the claimed domain's
+//!   `reject_forged_local`, the recipients' domains' DMARC treatment. When the recipients'
+//!   domains disagree, a refusal by some becomes Junk for all (never a refusal of mail others
+//!   accept, never a bounce after accepting it).
 
 use crate::replies;
-use kantor_config::InboundConfig;
+use kantor_config::{InboundConfig, InboundPolicy};
 use kantor_smtp_proto::Reply;
 
 /// A result as far as policy goes (RFC 8601 §2.7).
@@ -58,23 +62,51 @@ pub(crate) enum Verdict {
     Refuse(Reply),
 }
 
-/// Decides. `local` are the domains among the MAIL FROM and From domains that are ours.
-pub(crate) fn decide(findings: &Findings, local: &[String], config: &InboundConfig) -> Verdict {
-    if config.reject_forged_local {
-        for domain in local {
-            if let Some(reply) = forged(findings, domain) {
-                return Verdict::Refuse(reply);
-            }
+/// Decides. `local` are the domains among the MAIL FROM and From domains that are ours;
+/// `recipient_domains` those of the accepted recipients.
+pub(crate) fn decide(
+    findings: &Findings,
+    local: &[String],
+    recipient_domains: &[String],
+    config: &InboundConfig,
+) -> Verdict {
+    for domain in local {
+        if config.policy_for(domain).reject_forged_local
+            && let Some(reply) = forged(findings, domain)
+        {
+            return Verdict::Refuse(reply);
         }
     }
     if findings.dmarc != Outcome::Fail {
         return Verdict::Inbox;
     }
+    let server_wide = [String::new()];
+    let domains = match recipient_domains {
+        [] => &server_wide[..],
+        some => some,
+    };
+    let verdicts: Vec<Verdict> = domains
+        .iter()
+        .map(|d| dmarc_verdict(findings, config.policy_for(d)))
+        .collect();
+    if let Some(refusal) = verdicts.iter().find(|v| matches!(v, Verdict::Refuse(_)))
+        && verdicts.iter().all(|v| matches!(v, Verdict::Refuse(_)))
+    {
+        return refusal.clone();
+    }
+    if verdicts.iter().any(|v| *v != Verdict::Inbox) {
+        return Verdict::Junk;
+    }
+    Verdict::Inbox
+}
+
+/// What a DMARC failure comes to under one domain's policy.
+fn dmarc_verdict(findings: &Findings, policy: InboundPolicy) -> Verdict {
     match findings.dmarc_policy {
-        DmarcPolicy::Reject if config.dmarc_reject => {
+        DmarcPolicy::Reject if policy.dmarc_reject => {
             Verdict::Refuse(replies::dmarc_reject(&findings.dmarc_domain))
         }
-        DmarcPolicy::Reject | DmarcPolicy::Quarantine if config.dmarc_quarantine => Verdict::Junk,
+        DmarcPolicy::Reject | DmarcPolicy::Quarantine if policy.dmarc_quarantine => Verdict::Junk,
         _ => Verdict::Inbox,
     }
 }
@@ -254,9 +286,39 @@ mod tests {
             ),
         ];
         for (i, (f, local, config, want)) in cases.iter().enumerate() {
-            let got = code(&decide(f, local, config));
+            let got = code(&decide(f, local, &[], config));
             assert!(got.starts_with(want), "case {i}: {got} (wanted {want})");
         }
+    }
+
+    #[test]
+    fn each_domain_applies_its_own_policy() {
+        let config = kantor_config::Config::parse(
+            "[inbound.domains.\"lenient.test\"]\ndmarc_reject = false\ndmarc_quarantine = false\n\
+             [inbound.domains.\"example.org\"]\nreject_forged_local = false\n",
+        )
+        .unwrap()
+        .inbound;
+        let mut rejected = findings();
+        rejected.dmarc = Outcome::Fail;
+        rejected.dmarc_policy = DmarcPolicy::Reject;
+        let domains = |list: &[&str]| list.iter().map(|d| d.to_string()).collect::<Vec<_>>();
+        let strict = domains(&["strict.test"]);
+        let lenient = domains(&["lenient.test"]);
+        let both = domains(&["strict.test", "lenient.test"]);
+        assert!(code(&decide(&rejected, &[], &strict, &config)).starts_with("550 5.7.1"));
+        assert_eq!(code(&decide(&rejected, &[], &lenient, &config)), "inbox");
+        assert_eq!(code(&decide(&rejected, &[], &both, &config)), "junk");
+        // example.org lets mail claiming it through; another local domain does not.
+        let local = domains(&["example.org"]);
+        assert_eq!(
+            code(&decide(&findings(), &local, &strict, &config)),
+            "inbox"
+        );
+        let other = domains(&["other.test"]);
+        let mut claims_other = findings();
+        claims_other.mail_from_domain = Some("other.test".into());
+        assert!(code(&decide(&claims_other, &other, &strict, &config)).starts_with("550 5.7.1"));
     }
 
     #[test]

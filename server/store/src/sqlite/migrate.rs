@@ -96,8 +96,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0018_queue_status",
         include_str!("../../../../schema/0018_queue_status.sql"),
     ),
-    // 0019 is kept for a migration being written beside this one; each migration is applied
-    // by its own version, so the gap is harmless.
+    (
+        19,
+        "0019_queue_submission",
+        include_str!("../../../../schema/0019_queue_submission.sql"),
+    ),
     (
         20,
         "0020_app_passwords",
@@ -112,6 +115,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         22,
         "0022_tls_policy",
         include_str!("../../../../schema/0022_tls_policy.sql"),
+    ),
+    (
+        29,
+        "0029_queue_fresh_first",
+        include_str!("../../../../schema/0029_queue_fresh_first.sql"),
     ),
 ];
 

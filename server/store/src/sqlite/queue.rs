@@ -3,6 +3,7 @@
 
 use super::error::DbError;
 use super::{SqliteBackend, now};
+use crate::changes::{ChangeKind, ObjectKind};
 use crate::{BlobHash, OutgoingMessage, QueueEntry, QueueOutcome, QueueStatus, Result};
 use rusqlite::{OptionalExtension, params};
 
@@ -49,14 +50,26 @@ impl SqliteBackend {
     /// Recipients due for an attempt at `now` (queued or deferred), soonest first, at most
     /// `limit`.
     pub(super) fn due_queue_entries(&self, now: i64, limit: usize) -> Result<Vec<QueueEntry>> {
+        // Recipients never tried first, then retries (migration 0029): a backlog of deferred
+        // mail never holds new mail back.
         self.read(|c| {
-            let sql = format!(
-                "SELECT {QUEUE_COLUMNS} FROM queue WHERE status IN ('queued', 'deferred')
-                 AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2"
-            );
-            c.prepare_cached(&sql)?
-                .query_map(params![now, limit as i64], entry_from_row)?
-                .collect()
+            let mut due = Vec::new();
+            for status in ["queued", "deferred"] {
+                let left = limit.saturating_sub(due.len());
+                if left == 0 {
+                    break;
+                }
+                let sql = format!(
+                    "SELECT {QUEUE_COLUMNS} FROM queue WHERE status = '{status}'
+                     AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2"
+                );
+                let rows = c
+                    .prepare_cached(&sql)?
+                    .query_map(params![now, left as i64], entry_from_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                due.extend(rows);
+            }
+            Ok(due)
         })
     }
 
@@ -68,12 +81,14 @@ impl SqliteBackend {
         outcome: QueueOutcome,
     ) -> Result<bool> {
         self.write(move |ctx| {
-            let found: Option<(String, String)> = ctx
+            let found: Option<(String, String, Option<i64>, Option<i64>)> = ctx
                 .conn()
-                .prepare_cached("SELECT status, blob_hash FROM queue WHERE id = ?1")?
-                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .prepare_cached(
+                    "SELECT status, blob_hash, account_id, submission_id FROM queue WHERE id = ?1",
+                )?
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
                 .optional()?;
-            let Some((status, hash)) = found else {
+            let Some((status, hash, account, submission)) = found else {
                 return Ok(false);
             };
             if QueueStatus::parse(&status).is_some_and(QueueStatus::is_final) {
@@ -114,6 +129,23 @@ impl SqliteBackend {
             }
             if matches!(outcome, QueueOutcome::Delivered(_) | QueueOutcome::Bounced(_)) {
                 ctx.release_blob(&hash, at)?;
+            }
+            // A JMAP submission's deliveryStatus changed: an update in its account's change log.
+            let status_changed = matches!(
+                outcome,
+                QueueOutcome::Delivered(_) | QueueOutcome::Bounced(_) | QueueOutcome::Deferred { .. }
+            );
+            if let (true, Some(account), Some(submission)) = (status_changed, account, submission) {
+                let modseq = ctx.bump_modseq(account)?;
+                ctx.log_change(
+                    account,
+                    modseq,
+                    ObjectKind::EmailSubmission,
+                    ChangeKind::Updated,
+                    submission,
+                    None,
+                    None,
+                )?;
             }
             Ok(true)
         })

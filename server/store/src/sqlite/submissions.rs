@@ -1,12 +1,15 @@
 //! Messages sent over JMAP (EmailSubmission, RFC 8621 §7): recorded once the message is
-//! delivered locally or queued, in one transaction that logs the submission as created, so
-//! `EmailSubmission/changes` and push see it.
+//! delivered locally or queued, in one transaction that logs the submission as created (so
+//! `EmailSubmission/changes` and push see it) and links its queued recipients to it; read with
+//! each queued recipient's status (its `deliveryStatus`), whose changes the queue logs as
+//! updates of the submission.
 
 use super::SqliteBackend;
 use crate::access::{Actor, Rights, require};
 use crate::changes::{ChangeKind, ObjectKind};
-use crate::{AccountId, EmailSubmission, Result};
+use crate::{AccountId, EmailSubmission, QueueStatus, Result, SubmissionDelivery};
 use rusqlite::params;
+use std::collections::HashMap;
 
 impl SqliteBackend {
     /// Records a submission; its id.
@@ -36,6 +39,13 @@ impl SqliteBackend {
                     ],
                     |r| r.get(0),
                 )?;
+            let mut link = ctx.conn().prepare_cached(
+                "UPDATE queue SET submission_id = ?1 WHERE id = ?2 AND account_id = ?3",
+            )?;
+            for queue_id in &submission.queue_ids {
+                link.execute(params![id, queue_id, account_id])?;
+            }
+            drop(link);
             let modseq = ctx.bump_modseq(account_id)?;
             ctx.log_change(
                 account_id,
@@ -71,9 +81,34 @@ impl SqliteBackend {
                     thread_id: r.get(3)?,
                     envelope: r.get(4)?,
                     send_at: r.get(5)?,
+                    queue_ids: Vec::new(),
+                    delivery: Vec::new(),
                 })
             })?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            let mut all = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+            // Each remote recipient's status, from the queue rows linked to the submissions.
+            let mut stmt = c.prepare_cached(
+                "SELECT submission_id, id, rcpt_to, status, last_error, remote_reply FROM queue
+                 WHERE account_id = ?1 AND submission_id IS NOT NULL ORDER BY id",
+            )?;
+            let mut rows = stmt.query([account_id])?;
+            let by_id: HashMap<i64, usize> =
+                all.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
+            while let Some(r) = rows.next()? {
+                let submission: i64 = r.get(0)?;
+                let Some(&i) = by_id.get(&submission) else {
+                    continue;
+                };
+                let status: String = r.get(3)?;
+                all[i].queue_ids.push(r.get(1)?);
+                all[i].delivery.push(SubmissionDelivery {
+                    address: r.get(2)?,
+                    status: QueueStatus::parse(&status).unwrap_or(QueueStatus::Queued),
+                    last_error: r.get(4)?,
+                    remote_reply: r.get(5)?,
+                });
+            }
+            Ok(all)
         })
     }
 }
