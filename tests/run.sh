@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs Kantor's whole test suite: installs the external clients the end-to-end tests drive
-# (swaks, curl, Python 3, openssl (test DKIM keys), mbsync from Debian's isync, dnsmasq, the jmapc, dkimpy, authheaders and aiosmtpd packages from PyPI) and strace (tests/durability_fsync.rs traces
+# (swaks, curl, Python 3, openssl (test DKIM keys, the test CA of tests/outbound_tls_policy.rs), mbsync from Debian's isync, dnsmasq, the jmapc, dkimpy, authheaders and aiosmtpd packages from PyPI) and strace (tests/durability_fsync.rs traces
 # the server's fsyncs with it) when they are missing, then
 # `cargo test --workspace`.
 set -euo pipefail
@@ -13,6 +13,8 @@ done
 # mbsync comes in the isync package; dnsmasq (a DNS server for the outbound tests) in dnsmasq-base.
 command -v mbsync >/dev/null 2>&1 || missing+=(isync)
 command -v dnsmasq >/dev/null 2>&1 || missing+=(dnsmasq-base)
+# knot (knotd and keymgr): a DNSSEC-signed zone for DANE in tests/outbound_tls_policy.rs.
+command -v knotd >/dev/null 2>&1 || missing+=(knot)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing test clients: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

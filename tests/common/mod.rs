@@ -6,6 +6,7 @@
 pub mod curl;
 pub mod dns;
 pub mod imap_model;
+pub mod knot;
 pub mod peer;
 
 use std::collections::HashMap;

@@ -12,14 +12,17 @@
 //! - [`ResolverConfig`], [`OutboundConfig`]: DNS and delivery to other servers (`outbound.rs`).
 //! - [`RelayConfig`]: a smarthost for remote mail (`relay.rs`).
 //! - [`InboundConfig`]: the checks and policies of mail from other servers (`inbound.rs`).
+//! - [`MtaStsConfig`]: the MTA-STS policy our own domains publish (`mta_sts.rs`).
 
 mod http;
 mod inbound;
+mod mta_sts;
 mod outbound;
 mod relay;
 
 pub use http::HttpConfig;
 pub use inbound::{DomainPolicy, InboundConfig, Policy as InboundPolicy};
+pub use mta_sts::{MtaStsConfig, StsMode};
 pub use outbound::{OutboundConfig, ResolverConfig};
 pub use relay::{RelayConfig, RelayTls};
 use serde::Deserialize;
@@ -42,6 +45,7 @@ pub struct Config {
     pub outbound: OutboundConfig,
     pub relay: RelayConfig,
     pub inbound: InboundConfig,
+    pub mta_sts: MtaStsConfig,
 }
 
 /// `[server]`: identity of this server.

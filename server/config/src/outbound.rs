@@ -2,6 +2,7 @@
 //! 5321 §4-§5: MX lookup, retries, bounces).
 
 use serde::Deserialize;
+use std::path::PathBuf;
 
 /// `[resolver]`: the DNS servers asked for MX, A/AAAA, TXT (SPF, DKIM, DMARC) and TLSA
 /// records.
@@ -11,6 +12,14 @@ pub struct ResolverConfig {
     /// `"IP:PORT"` or `"IP"` (port 53) of each server, asked over UDP and TCP; empty (the
     /// default): the system's (`/etc/resolv.conf`).
     pub nameservers: Vec<String>,
+    /// Validate DNSSEC (RFC 4035) for DANE's lookups (MX and TLSA, RFC 7672 §2.1), by this
+    /// server itself through the nameservers above, which must pass DNSSEC records on (a
+    /// recursive resolver does; one that does not answer for the root's keys slows every
+    /// delivery by its timeouts). Off: no DANE.
+    pub dnssec: bool,
+    /// A file of DNSKEY records (zone-file lines) trusted as DNSSEC trust anchors; unset: the
+    /// root zone's keys (built in). For a private signed zone, and for tests.
+    pub trust_anchor: Option<PathBuf>,
 }
 
 /// `[outbound]`: the delivery of queued mail to remote servers.
@@ -36,6 +45,21 @@ pub struct OutboundConfig {
     pub max_concurrent_deliveries: usize,
     /// Messages sent over one connection before it is closed.
     pub max_messages_per_connection: usize,
+    /// A PEM file of extra certificate authorities trusted, besides the Web PKI roots (Mozilla's,
+    /// built in), when a policy requires a valid certificate (MTA-STS: the MX hosts' and the
+    /// policy hosts' certificates). For a private CA, and for tests.
+    pub tls_ca_file: Option<PathBuf>,
+    /// Port of the HTTPS server asked for MTA-STS policies (RFC 8461 §3.3: 443). A test hook:
+    /// only tests use another.
+    pub mta_sts_port: u16,
+    /// Seconds an MTA-STS policy fetch may take, connection included (RFC 8461 §3.3 suggests
+    /// no more than a minute).
+    pub mta_sts_fetch_timeout_secs: u64,
+    /// Send the daily TLS-RPT aggregate reports (RFC 8460) to the domains that ask for them.
+    pub tls_reports: bool,
+    /// The From address of TLS-RPT reports (it must be of a local domain, so that they are
+    /// DKIM-signed, RFC 8460 §5.3); unset: `postmaster@` the first local domain.
+    pub tls_report_from: Option<String>,
 }
 
 impl Default for OutboundConfig {
@@ -51,6 +75,11 @@ impl Default for OutboundConfig {
             max_connections_per_domain: 4,
             max_concurrent_deliveries: 64,
             max_messages_per_connection: 50,
+            tls_ca_file: None,
+            mta_sts_port: 443,
+            mta_sts_fetch_timeout_secs: 30,
+            tls_reports: true,
+            tls_report_from: None,
         }
     }
 }

@@ -80,11 +80,14 @@ impl Directory {
             .unwrap_or_default()
     }
 
-    /// Every DNS record `domain` needs for mail served by `hostname`, as zone-file lines.
+    /// Every DNS record `domain` needs for mail served by `hostname`, as zone-file lines;
+    /// `mta_sts` is the MTA-STS policy the server publishes for it (RFC 8461 §3) and its id,
+    /// which the `_mta-sts` record announces (it must change with the policy).
     pub async fn dns_records(
         &self,
         domain: &str,
         hostname: &str,
+        mta_sts: (&str, &str),
     ) -> Result<Vec<String>, DirectoryError> {
         let keys = self.ensure_dkim_keys(domain).await?;
         let domain = self.domain(domain)?.name;
@@ -108,13 +111,18 @@ impl Directory {
         }
         lines.extend([
             format!("_dmarc.{domain}.\t3600\tIN\tTXT\t\"v=DMARC1; p=quarantine; rua=mailto:postmaster@{domain}\""),
+            // RFC 8461 §3: the policy host (its certificate must name it) and the policy's id.
+            format!("mta-sts.{domain}.\t3600\tIN\tCNAME\t{hostname}."),
+            format!("_mta-sts.{domain}.\t3600\tIN\tTXT\t\"v=STSv1; id={}\"", mta_sts.1),
             format!("_smtp._tls.{domain}.\t3600\tIN\tTXT\t\"v=TLSRPTv1; rua=mailto:postmaster@{domain}\""),
             format!("_submissions._tcp.{domain}.\t3600\tIN\tSRV\t0 1 465 {hostname}."),
             format!("_submission._tcp.{domain}.\t3600\tIN\tSRV\t0 1 587 {hostname}."),
             format!("_imaps._tcp.{domain}.\t3600\tIN\tSRV\t0 1 993 {hostname}."),
             format!("_pop3s._tcp.{domain}.\t3600\tIN\tSRV\t10 1 995 {hostname}."),
             format!("_jmap._tcp.{domain}.\t3600\tIN\tSRV\t0 1 443 {hostname}."),
+            format!("; served at https://mta-sts.{domain}/.well-known/mta-sts.txt ([mta_sts]):"),
         ]);
+        lines.extend(mta_sts.0.lines().map(|l| format!(";   {l}")));
         Ok(lines)
     }
 }

@@ -3,6 +3,7 @@
 //! `MessageAuthenticator`, which wraps the same hickory resolver and its cache).
 
 use hickory_resolver::config::{NameServerConfig, ResolverConfig as HickoryConfig, ResolverOpts};
+use hickory_resolver::proto::dnssec::TrustAnchors;
 use hickory_resolver::proto::rr::RData;
 use kantor_config::ResolverConfig;
 use mail_auth::MessageAuthenticator;
@@ -33,17 +34,32 @@ pub enum MailHosts {
     NoSuchDomain,
 }
 
+/// A TLSA record (RFC 6698 §2.1): how a server's certificate is to be matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tlsa {
+    /// 0 PKIX-TA, 1 PKIX-EE, 2 DANE-TA, 3 DANE-EE.
+    pub usage: u8,
+    /// 0 the full certificate, 1 its SubjectPublicKeyInfo.
+    pub selector: u8,
+    /// 0 exact, 1 SHA-256, 2 SHA-512.
+    pub matching: u8,
+    pub data: Vec<u8>,
+}
+
 /// The server's resolver.
 #[derive(Clone)]
 pub struct Dns {
     authenticator: Arc<MessageAuthenticator>,
+    /// The same nameservers with DNSSEC validation, for DANE (`[resolver] dnssec`).
+    secure: Option<Arc<hickory_resolver::TokioResolver>>,
 }
 
 impl Dns {
     /// The resolver `[resolver]` describes: its nameservers, or the system's.
     pub fn new(config: &ResolverConfig) -> Result<Dns, DnsError> {
-        let authenticator = match config.nameservers.is_empty() {
-            true => MessageAuthenticator::new_system_conf(),
+        let setup = |e: &dyn std::fmt::Display| DnsError::Setup(e.to_string());
+        let (servers, mut options) = match config.nameservers.is_empty() {
+            true => hickory_resolver::system_conf::read_system_conf().map_err(|e| setup(&e))?,
             false => {
                 let servers = config
                     .nameservers
@@ -52,13 +68,84 @@ impl Dns {
                     .collect::<Result<Vec<_>, _>>()?;
                 let mut options = ResolverOpts::default();
                 options.attempts = 2;
-                MessageAuthenticator::new(HickoryConfig::from_name_servers(servers), options)
+                (HickoryConfig::from_name_servers(servers), options)
             }
-        }
-        .map_err(|e| DnsError::Setup(e.to_string()))?;
+        };
+        let authenticator =
+            MessageAuthenticator::new(servers.clone(), options.clone()).map_err(|e| setup(&e))?;
+        let secure = match config.dnssec {
+            true => {
+                options.validate = true;
+                let mut builder = hickory_resolver::Resolver::builder_with_config(
+                    servers,
+                    hickory_resolver::net::runtime::TokioRuntimeProvider::default(),
+                )
+                .with_options(options);
+                if let Some(path) = &config.trust_anchor {
+                    let anchors = TrustAnchors::from_file(path)
+                        .map_err(|e| setup(&format!("{}: {e}", path.display())))?;
+                    builder = builder.with_trust_anchor(Arc::new(anchors));
+                }
+                Some(Arc::new(builder.build().map_err(|e| setup(&e))?))
+            }
+            false => None,
+        };
         Ok(Dns {
             authenticator: Arc::new(authenticator),
+            secure,
         })
+    }
+
+    /// Whether the MX records of `domain` are DNSSEC-authenticated (RFC 7672 §2.2.1); false
+    /// without validation, or when they are not (insecure, bogus, or the lookup failed).
+    pub async fn mx_is_secure(&self, domain: &str) -> bool {
+        let Some(secure) = &self.secure else {
+            return false;
+        };
+        let fqdn = format!("{}.", domain.trim_end_matches('.'));
+        match secure.mx_lookup(fqdn.as_str()).await {
+            Ok(lookup) => {
+                let answers = lookup.answers();
+                !answers.is_empty() && answers.iter().all(|r| r.proof.is_secure())
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// The DNSSEC-authenticated TLSA records of `host`'s `port` over TCP (`_PORT._tcp.HOST`,
+    /// RFC 7672 §2.2); None when there are none or they are not authenticated (no DANE then),
+    /// Err when the lookup failed for now (RFC 7672 §2.1.1: deliver later).
+    pub async fn tlsa(&self, host: &str, port: u16) -> Result<Option<Vec<Tlsa>>, DnsError> {
+        let Some(secure) = &self.secure else {
+            return Ok(None);
+        };
+        let name = format!("_{port}._tcp.{}.", host.trim_end_matches('.'));
+        match secure.tlsa_lookup(name.as_str()).await {
+            Ok(lookup) => {
+                let answers = lookup.answers();
+                if answers.is_empty() || !answers.iter().all(|r| r.proof.is_secure()) {
+                    return Ok(None);
+                }
+                let records: Vec<Tlsa> = answers
+                    .iter()
+                    .filter_map(|r| match &r.data {
+                        RData::TLSA(t) => Some(Tlsa {
+                            usage: t.cert_usage.into(),
+                            selector: t.selector.into(),
+                            matching: t.matching.into(),
+                            data: t.cert_data.clone(),
+                        }),
+                        _ => None,
+                    })
+                    .collect();
+                Ok((!records.is_empty()).then_some(records))
+            }
+            Err(e) if e.is_no_records_found() || e.is_nx_domain() => Ok(None),
+            Err(e) => Err(DnsError::Temporary {
+                name,
+                why: e.to_string(),
+            }),
+        }
     }
 
     /// mail-auth's authenticator over this resolver, for SPF, DKIM, DMARC and ARC.
@@ -119,6 +206,34 @@ impl Dns {
             Err(e) if e.is_no_records_found() || e.is_nx_domain() => Ok(Vec::new()),
             Err(e) => Err(DnsError::Temporary {
                 name: host.to_string(),
+                why: e.to_string(),
+            }),
+        }
+    }
+
+    /// The TXT records at `name`, each one's strings joined (RFC 7208 §3.3 style); empty when
+    /// there are none or the name does not exist. For the MTA-STS (`_mta-sts.DOMAIN`, RFC 8461
+    /// §3.1) and TLS-RPT (`_smtp._tls.DOMAIN`, RFC 8460 §3) records.
+    pub async fn txt(&self, name: &str) -> Result<Vec<String>, DnsError> {
+        let fqdn = format!("{}.", name.trim_end_matches('.'));
+        let resolver = self.authenticator.resolver();
+        match resolver.txt_lookup(fqdn.as_str()).await {
+            Ok(lookup) => Ok(lookup
+                .answers()
+                .iter()
+                .filter_map(|r| match &r.data {
+                    RData::TXT(txt) => Some(
+                        txt.txt_data
+                            .iter()
+                            .map(|part| String::from_utf8_lossy(part))
+                            .collect::<String>(),
+                    ),
+                    _ => None,
+                })
+                .collect()),
+            Err(e) if e.is_no_records_found() || e.is_nx_domain() => Ok(Vec::new()),
+            Err(e) => Err(DnsError::Temporary {
+                name: name.to_string(),
                 why: e.to_string(),
             }),
         }

@@ -45,6 +45,7 @@ async fn mx_null_mx_implicit_mx_and_addresses() {
     let _server = dnsmasq(port);
     let dns = Dns::new(&ResolverConfig {
         nameservers: vec![format!("127.0.0.1:{port}")],
+        ..ResolverConfig::default()
     })
     .unwrap();
     assert_eq!(

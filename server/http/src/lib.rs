@@ -37,6 +37,9 @@ pub struct HttpContext {
     pub config: HttpConfig,
     /// The `https` listener's port, for redirects from plain HTTP (None: not listening).
     pub https_port: Option<u16>,
+    /// The MTA-STS policy our domains publish (`/.well-known/mta-sts.txt`); the defaults
+    /// unless set after `new`.
+    pub mta_sts: kantor_config::MtaStsConfig,
     credentials: Credentials,
     /// Slots of uploads being received at once, server-wide (JMAP upload).
     uploads: Arc<tokio::sync::Semaphore>,
@@ -63,6 +66,7 @@ impl HttpContext {
             handshake_timeout,
             config,
             https_port,
+            mta_sts: kantor_config::MtaStsConfig::default(),
             credentials: Credentials::default(),
             uploads: Arc::new(tokio::sync::Semaphore::new(jmap::MAX_CONCURRENT_UPLOADS)),
             request_slots: jmap::Slots::default(),

@@ -3,6 +3,8 @@
 //! - `https` (and plain `http` when `[http] allow_plaintext_auth` is on): `/metrics`,
 //!   `/.well-known/jmap` (RFC 8620 §2.2: redirects to the session resource), `/jmap/session`,
 //!   `/jmap/api`, `/jmap/eventsource`, `/jmap/ws` (RFC 8887), `/jmap/download/...`, `/jmap/upload/...`.
+//! - `https` only: `/.well-known/mta-sts.txt` for `mta-sts.DOMAIN` of a local domain (RFC 8461
+//!   §3.3: the policy of `[mta_sts]`).
 //! - plain `http`: `/metrics`, and every other request redirected to HTTPS (RFC 9110 §15.4.9,
 //!   308 keeps the method), so no password travels in clear.
 
@@ -22,6 +24,10 @@ pub(crate) struct Peer(pub SocketAddr);
 
 pub(crate) fn router(ctx: Arc<HttpContext>, secure: bool) -> Router {
     let metrics = Router::new().route("/metrics", get(metrics));
+    let metrics = match secure {
+        true => metrics.route("/.well-known/mta-sts.txt", get(mta_sts_policy)),
+        false => metrics,
+    };
     let routes = if secure || ctx.config.allow_plaintext_auth {
         metrics
             .route("/.well-known/jmap", get(well_known_jmap))
@@ -76,6 +82,31 @@ async fn metrics(State(ctx): State<Arc<HttpContext>>, request: Request) -> Respo
         kantor_metrics::render(),
     )
         .into_response()
+}
+
+/// RFC 8461 §3.3: the MTA-STS policy of a local domain, asked for at `mta-sts.DOMAIN`.
+async fn mta_sts_policy(State(ctx): State<Arc<HttpContext>>, request: Request) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| request.uri().host())
+        .unwrap_or("");
+    // Without the port (and a trailing dot).
+    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    let domain = host
+        .trim_end_matches('.')
+        .to_ascii_lowercase()
+        .strip_prefix("mta-sts.")
+        .map(str::to_string);
+    match domain.filter(|d| ctx.directory.domain(d).is_ok()) {
+        Some(domain) => (
+            [(header::CONTENT_TYPE, "text/plain")],
+            ctx.mta_sts.policy(&domain, &ctx.hostname),
+        )
+            .into_response(),
+        None => not_found().await,
+    }
 }
 
 /// RFC 8620 §2.2: the well-known URL redirects to the session resource.

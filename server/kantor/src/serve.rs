@@ -95,14 +95,16 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
         .find(|l| l.name == "https")
         .and_then(|l| l.local_addr().ok())
         .map(|a| a.port());
-    let http_ctx = Arc::new(kantor_http::HttpContext::new(
+    let mut http_ctx = kantor_http::HttpContext::new(
         directory.clone(),
         hostname.clone(),
         tls.clone(),
         handshake_timeout,
         config.http.clone(),
         https_port,
-    ));
+    );
+    http_ctx.mta_sts = config.mta_sts.clone();
+    let http_ctx = Arc::new(http_ctx);
     for listener in listeners {
         let addr = listener.local_addr()?;
         tracing::info!(listener = listener.name, %addr, "listening");
@@ -145,6 +147,8 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
             relay,
             hostname.clone(),
         )
+        .map_err(anyhow::Error::msg)
+        .context("cannot set up outbound delivery ([outbound] tls_ca_file)")?
         .run(),
     );
     println!("kantor: ready (data in {})", args.data.display());

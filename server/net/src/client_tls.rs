@@ -1,8 +1,6 @@
-//! TLS on the client side without certificate checks: outbound SMTP's opportunistic TLS (RFC
-//! 3207, RFC 7435: a server that offers STARTTLS gets an encrypted session whatever its
-//! certificate, since refusing an unverifiable one would only send the message in clear;
-//! domains that publish MTA-STS or DANE policies, which require a verified certificate, are for
-//! a later step of issue 10), and the load tool against test certificates.
+//! TLS on the client side without certificate checks: the load tool against test certificates.
+//! (Outbound SMTP's opportunistic TLS, RFC 7435, accepts any certificate too, but checks it on
+//! the side for MTA-STS and TLS-RPT: kantor-outbound's `tls_policy`.)
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::WebPkiSupportedAlgorithms;

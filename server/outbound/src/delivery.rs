@@ -9,6 +9,7 @@
 
 use crate::relay::Relay;
 use crate::session;
+use crate::tls_policy::DomainPolicy;
 use kantor_dns::{Dns, MailHosts};
 use kantor_store::BlobHash;
 use std::net::{IpAddr, SocketAddr};
@@ -42,6 +43,9 @@ pub(crate) struct Route<'a> {
     pub load: &'a (dyn Fn(&BlobHash) -> Result<Vec<u8>, String> + Sync),
     /// The smarthost this mail goes through instead of the domain's MX hosts.
     pub relay: Option<&'a Relay>,
+    /// The destination's TLS policy (MTA-STS, DANE): which MX hosts, and what their TLS must
+    /// be. None through the relay.
+    pub policy: Option<DomainPolicy>,
 }
 
 /// One message to send: its envelope and where its content is (read when its transaction
@@ -160,6 +164,11 @@ pub(crate) async fn deliver(
             Ok(hosts) => (hosts, route.port),
             Err(attempt) => return everything(&mut progress, attempt),
         },
+    };
+    let hosts = match route.policy.as_ref().map(|p| p.hosts(hosts.clone())) {
+        None => hosts,
+        Some(Ok(allowed)) => allowed,
+        Some(Err(why)) => return everything(&mut progress, Attempt::Temporary(why)),
     };
     'hosts: for host in &hosts {
         let addresses = match host.parse::<IpAddr>() {

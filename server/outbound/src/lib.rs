@@ -9,6 +9,10 @@
 //! or by mail. A sender is warned once when a message is still waiting after
 //! `delay_warning_secs`. Nothing is lost: a recipient leaves the queue's pending set only with
 //! a final status, so a kill at any moment delivers it again at most once more.
+//!
+//! Destinations that publish an MTA-STS policy or DANE TLSA records get their mail only as
+//! these require (`tls_policy`), and every session's TLS result is counted for the daily
+//! TLS-RPT reports, which the worker sends once a day has ended (`tls_policy::tls_rpt`).
 
 mod auth;
 mod client;
@@ -19,9 +23,12 @@ mod relay;
 mod session;
 mod settle;
 mod sign;
+mod tls_policy;
 
 pub use dsn::Action as DsnAction;
 pub use relay::Relay;
+pub use tls_policy::Policies;
+pub use tls_policy::tls_rpt::{Sent, send_reports};
 
 use delivery::{Envelope, Route, Settled};
 use kantor_config::OutboundConfig;
@@ -54,6 +61,8 @@ pub struct Outbound {
     config: OutboundConfig,
     hostname: String,
     tls: Arc<rustls::ClientConfig>,
+    /// MTA-STS, DANE and TLS-RPT (`tls_policy`).
+    policies: Policies,
     /// The smarthost remote mail goes through, when `[relay]` names one.
     relay: Option<Relay>,
     /// Queue ids being delivered now: not taken again until their attempt is recorded.
@@ -67,14 +76,17 @@ pub struct Outbound {
 }
 
 impl Outbound {
+    /// The worker; Err when the trusted roots (`tls_ca_file`) cannot be read.
     pub fn new(
         directory: Directory,
         dns: Dns,
         config: OutboundConfig,
         relay: Option<Relay>,
         hostname: String,
-    ) -> Outbound {
-        Outbound {
+    ) -> Result<Outbound, String> {
+        let policies = Policies::new(directory.store().clone(), dns.clone(), &config)?;
+        Ok(Outbound {
+            policies,
             directory,
             relay,
             dns,
@@ -85,7 +97,7 @@ impl Outbound {
             in_flight: Mutex::new(HashSet::new()),
             per_domain: Mutex::new(HashMap::new()),
             signers: sign::Signers::default(),
-        }
+        })
     }
 
     /// Runs the worker until the process ends: every `POLL`, the due recipients not already
@@ -93,6 +105,9 @@ impl Outbound {
     /// mail.
     pub async fn run(self) {
         let this = Arc::new(self);
+        if this.config.tls_reports {
+            tokio::spawn(Arc::clone(&this).report_daily());
+        }
         loop {
             let now = chrono::Utc::now().timestamp();
             match this.take_due(now) {
@@ -108,6 +123,28 @@ impl Outbound {
                 // A burst of submissions is read in one go, not one query per message.
                 () = this.directory.store().mail_queued() => tokio::time::sleep(COALESCE).await,
             }
+        }
+    }
+
+    /// Sends the TLS-RPT reports of the days that have ended and were not reported yet (RFC
+    /// 8460 §4.1: daily), looking every hour.
+    async fn report_daily(self: Arc<Self>) {
+        loop {
+            let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+            let days = self.directory.store().unreported_tls_days(&today);
+            for day in days.unwrap_or_default() {
+                let Some(from) = report_sender(&self.directory, &self.config) else {
+                    break;
+                };
+                match send_reports(&self.policies, &from, &self.hostname, &day).await {
+                    Ok(sent) => sent
+                        .lines
+                        .iter()
+                        .for_each(|l| tracing::info!(%day, "outbound: TLS report: {l}")),
+                    Err(e) => tracing::warn!(%day, error = %e, "outbound: TLS reports not sent"),
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(3600)).await;
         }
     }
 
@@ -200,6 +237,11 @@ impl Outbound {
         let sign = |mail_from: &str, message: &[u8]| {
             self.signers.sign(&self.directory, mail_from, message)
         };
+        let relay = self.relay.as_ref().filter(|_| domain == RELAYED);
+        let policy = match relay {
+            Some(_) => None,
+            None => Some(self.policies.for_domain(domain).await),
+        };
         let route = Route {
             dns: &self.dns,
             hostname: &self.hostname,
@@ -209,7 +251,8 @@ impl Outbound {
             tls: Arc::clone(&self.tls),
             sign: &sign,
             load: &load,
-            relay: self.relay.as_ref().filter(|_| domain == RELAYED),
+            relay,
+            policy,
         };
         let (out, mut settled) = tokio::sync::mpsc::unbounded_channel::<Settled>();
         let record = async {
@@ -285,6 +328,16 @@ pub async fn notify_sender(
         Ok(()) => tracing::info!(%sender, ?action, recipients = wanted.len(), "outbound: DSN sent"),
         Err(e) => tracing::error!(%sender, error = %e, "outbound: cannot deliver a DSN"),
     }
+}
+
+/// The From address of TLS reports: `tls_report_from`, else `postmaster@` the first local
+/// domain (None without any).
+pub fn report_sender(directory: &Directory, config: &OutboundConfig) -> Option<String> {
+    if let Some(from) = &config.tls_report_from {
+        return Some(from.clone());
+    }
+    let domains = directory.list_domains().ok()?;
+    domains.first().map(|d| format!("postmaster@{}", d.name))
 }
 
 /// Queue ids under way, released when their delivery ends, however it ends.

@@ -48,8 +48,24 @@ pub(crate) async fn run(
         client.quit().await;
         return Ok(());
     }
+    // The destination's TLS policy (MTA-STS, DANE) checks the certificate (`tls_policy`).
+    let probe = match &route.policy {
+        Some(policy) => match policy.probe(host, addr.port()).await {
+            Ok(probe) => Some(probe),
+            Err(why) => {
+                everyone(progress, Attempt::Temporary(why));
+                client.quit().await;
+                return Ok(());
+            }
+        },
+        None => None,
+    };
     if client.has("STARTTLS") && !client.tls && !relay.is_some_and(|r| r.without_tls()) {
-        let tls = relay.map_or_else(|| route.tls.clone(), |r| r.tls.clone());
+        let tls = match (relay, &probe) {
+            (Some(r), _) => r.tls.clone(),
+            (None, Some(probe)) => probe.config(),
+            (None, None) => route.tls.clone(),
+        };
         client = match client.start_tls(tls, host).await? {
             Ok(mut secured) => {
                 let again = secured.hello(route.hostname).await?;
@@ -67,6 +83,15 @@ pub(crate) async fn run(
                 return Ok(());
             }
         };
+    }
+    // The destination's policy decides whether this session may carry the messages.
+    if let (Some(policy), Some(probe)) = (&route.policy, &probe) {
+        let ip = addr.ip().to_string();
+        if let Err(why) = policy.check(host, &ip, client.tls, probe).await {
+            everyone(progress, Attempt::Temporary(why));
+            client.quit().await;
+            return Ok(());
+        }
     }
     // The relay's AUTH (RFC 4954): a refusal holds the mail, with the relay's reply.
     if let Some((user, password)) = relay.and_then(|r| r.credentials.as_ref()) {

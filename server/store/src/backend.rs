@@ -362,6 +362,12 @@ pub trait QueueBackend: Send + Sync + 'static {
         outcome: crate::QueueOutcome,
     ) -> BoxFuture<'_, Result<bool>>;
     fn delete_queue_entry(&self, id: i64) -> BoxFuture<'_, Result<bool>>;
+    fn sts_policy(&self, domain: &str) -> Result<Option<crate::CachedStsPolicy>>;
+    fn put_sts_policy(&self, policy: crate::CachedStsPolicy) -> BoxFuture<'_, Result<()>>;
+    fn record_tls_result(&self, result: crate::TlsResult) -> BoxFuture<'_, Result<()>>;
+    fn tls_results(&self, day: &str) -> Result<Vec<(crate::TlsResult, u64)>>;
+    fn unreported_tls_days(&self, before: &str) -> Result<Vec<String>>;
+    fn mark_tls_day_reported(&self, day: String) -> BoxFuture<'_, Result<()>>;
 }
 
 /// Work in the background: the collector, pruning the log, search and sort keys, metadata of

@@ -33,6 +33,34 @@ pub struct DkimKey {
     pub created_at: i64,
 }
 
+/// An MTA-STS policy as cached for a destination domain (RFC 8461 §5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedStsPolicy {
+    pub domain: String,
+    /// The `id=` of the `_mta-sts` TXT record the policy was fetched with.
+    pub id: String,
+    /// The policy text as fetched.
+    pub policy: String,
+    pub fetched_at: i64,
+    pub expires_at: i64,
+}
+
+/// One outbound TLS session's result, as TLS-RPT counts it (RFC 8460 §4).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TlsResult {
+    /// The UTC day, `YYYY-MM-DD`.
+    pub day: String,
+    pub domain: String,
+    /// `sts`, `tlsa` or `no-policy-found` (§4.4).
+    pub policy_type: String,
+    /// The policy's lines joined by newlines (empty for none).
+    pub policy_string: String,
+    pub mx_host: String,
+    pub receiving_ip: String,
+    /// `success`, or a result type of §4.3 (`certificate-host-mismatch`, ...).
+    pub result: String,
+}
+
 /// A user or shared mailbox account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {

@@ -127,6 +127,36 @@ impl Store {
         self.backend.add_dkim_key(domain.to_string(), key).await
     }
 
+    /// The MTA-STS policy cached for a destination domain (RFC 8461 §5).
+    pub fn sts_policy(&self, domain: &str) -> Result<Option<crate::CachedStsPolicy>> {
+        self.backend.sts_policy(domain)
+    }
+
+    /// Caches a destination domain's MTA-STS policy, replacing the one before.
+    pub async fn put_sts_policy(&self, policy: crate::CachedStsPolicy) -> Result<()> {
+        self.backend.put_sts_policy(policy).await
+    }
+
+    /// Counts one outbound TLS session's result for TLS-RPT (RFC 8460 §4).
+    pub async fn record_tls_result(&self, result: crate::TlsResult) -> Result<()> {
+        self.backend.record_tls_result(result).await
+    }
+
+    /// The TLS results of a UTC day (`YYYY-MM-DD`) with their counts.
+    pub fn tls_results(&self, day: &str) -> Result<Vec<(crate::TlsResult, u64)>> {
+        self.backend.tls_results(day)
+    }
+
+    /// Days before `before` with TLS results whose reports have not been sent.
+    pub fn unreported_tls_days(&self, before: &str) -> Result<Vec<String>> {
+        self.backend.unreported_tls_days(before)
+    }
+
+    /// Records that a day's TLS reports have been sent.
+    pub async fn mark_tls_day_reported(&self, day: &str) -> Result<()> {
+        self.backend.mark_tls_day_reported(day.to_string()).await
+    }
+
     /// Queued recipients due for an attempt at `now`, soonest first, at most `limit`.
     pub fn due_queue_entries(&self, now: i64, limit: usize) -> Result<Vec<QueueEntry>> {
         self.backend.due_queue_entries(now, limit)

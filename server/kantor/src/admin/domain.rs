@@ -10,14 +10,26 @@ pub(super) async fn run(d: &Directory, command: DomainCommand) -> Result<()> {
         DomainCommand::Add { name } => {
             println!("added domain {}", d.add_domain(&name).await?.name);
         }
-        DomainCommand::Dns { name, hostname } => {
-            let hostname = hostname.unwrap_or_else(|| {
-                hostname::get()
-                    .ok()
-                    .and_then(|h| h.into_string().ok())
-                    .unwrap_or_else(|| "localhost".into())
-            });
-            for line in d.dns_records(&name, &hostname).await? {
+        DomainCommand::Dns {
+            name,
+            hostname,
+            config,
+        } => {
+            let config = match &config {
+                Some(path) => kantor_config::Config::load(path)?,
+                None => kantor_config::Config::default(),
+            };
+            let hostname = hostname
+                .or(config.server.hostname.clone())
+                .unwrap_or_else(|| {
+                    hostname::get()
+                        .ok()
+                        .and_then(|h| h.into_string().ok())
+                        .unwrap_or_else(|| "localhost".into())
+                });
+            let policy = config.mta_sts.policy(&name, &hostname);
+            let id = kantor_config::MtaStsConfig::policy_id(&policy);
+            for line in d.dns_records(&name, &hostname, (&policy, &id)).await? {
                 println!("{line}");
             }
         }

@@ -13,6 +13,7 @@ mod domain;
 mod group;
 mod maintenance;
 mod output;
+mod tls_report;
 mod user;
 
 use crate::cli::admin::{AdminArgs, AdminCommand};
@@ -54,6 +55,7 @@ async fn execute(d: &Directory, command: AdminCommand) -> Result<()> {
         AdminCommand::Group(c) => group::run(d, c).await,
         AdminCommand::AppPassword(c) => app_password::run(d, c).await,
         AdminCommand::Queue(c) => maintenance::queue(d, c).await,
+        AdminCommand::TlsReport(c) => tls_report::run(d, c).await,
         AdminCommand::Gc {
             grace,
             change_log_days,

@@ -33,6 +33,9 @@ pub enum AdminCommand {
     /// The outbound queue.
     #[command(subcommand)]
     Queue(QueueCommand),
+    /// TLS-RPT reports (RFC 8460) of outbound TLS sessions.
+    #[command(subcommand)]
+    TlsReport(TlsReportCommand),
     /// Delete what nothing references any more: expunged emails and their blobs, and blob
     /// files left by refused deliveries, once older than the grace period. The server does
     /// this by itself every `store.gc_interval_secs`.
@@ -97,6 +100,22 @@ pub enum QueueCommand {
 }
 
 #[derive(Subcommand)]
+pub enum TlsReportCommand {
+    /// Send a day's reports now to the domains that ask for them (`_smtp._tls` TXT): mail is
+    /// queued for the running server's worker, HTTPS reports are posted at once. The server
+    /// sends each ended day's reports by itself.
+    Send {
+        /// The UTC day (YYYY-MM-DD), or `today`. Default: yesterday.
+        #[arg(long)]
+        date: Option<String>,
+        /// The server's configuration file (for `[server] hostname`, `[resolver]` and
+        /// `[outbound]`). Default: the embedded defaults.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
 pub enum DomainCommand {
     /// Receive mail for a new domain.
     Add {
@@ -105,14 +124,19 @@ pub enum DomainCommand {
     },
     /// List the local domains.
     List(JsonArg),
-    /// Print every DNS record the domain needs (MX, SPF, DKIM, DMARC, TLS-RPT, SRV), as
+    /// Print every DNS record the domain needs (MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, SRV), as
     /// zone-file lines ready to paste.
     Dns {
         /// The domain name.
         name: String,
-        /// The mail server's host name (default: this machine's).
+        /// The mail server's host name (default: `[server] hostname` of `--config`, else this
+        /// machine's).
         #[arg(long)]
         hostname: Option<String>,
+        /// The server's configuration file, for the MTA-STS policy it serves (`[mta_sts]`).
+        /// Default: the embedded defaults.
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// Stop receiving mail for a domain; only once it has no users, aliases or groups left.
     Remove {

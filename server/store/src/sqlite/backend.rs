@@ -593,6 +593,30 @@ impl QueueBackend for SqliteBackend {
     fn delete_queue_entry(&self, id: i64) -> BoxFuture<'_, Result<bool>> {
         Box::pin(self.delete_queue_entry(id))
     }
+
+    fn sts_policy(&self, domain: &str) -> Result<Option<crate::CachedStsPolicy>> {
+        self.sts_policy(domain)
+    }
+
+    fn put_sts_policy(&self, policy: crate::CachedStsPolicy) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.put_sts_policy(policy))
+    }
+
+    fn record_tls_result(&self, result: crate::TlsResult) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.record_tls_result(result))
+    }
+
+    fn tls_results(&self, day: &str) -> Result<Vec<(crate::TlsResult, u64)>> {
+        self.tls_results(day)
+    }
+
+    fn unreported_tls_days(&self, before: &str) -> Result<Vec<String>> {
+        self.unreported_tls_days(before)
+    }
+
+    fn mark_tls_day_reported(&self, day: String) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.mark_tls_day_reported(day))
+    }
 }
 
 impl MaintenanceBackend for SqliteBackend {

@@ -112,6 +112,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("../../../../schema/0021_dkim_keys.sql"),
     ),
     (
+        22,
+        "0022_tls_policy",
+        include_str!("../../../../schema/0022_tls_policy.sql"),
+    ),
+    (
         29,
         "0029_queue_fresh_first",
         include_str!("../../../../schema/0029_queue_fresh_first.sql"),

@@ -6,7 +6,7 @@
 //! - `writer`: the one write connection, on its own thread, committing batches (group commit).
 //! - `directory` (domains, aliases), `accounts`, `groups`, `mailboxes`, `mailbox_tree`,
 //!   `subscriptions`, `messages` (listing and adding), `filing`, `flags`, `edits` (copy, move,
-//!   expunge), `changes` (the log), `queue`, `sort_keys`, `email_meta` (the metadata a batch of
+//!   expunge), `changes` (the log), `queue`, `tls_policy` (MTA-STS cache, TLS-RPT counts), `sort_keys`, `email_meta` (the metadata a batch of
 //!   emails at a time, and extracting old layouts again), `gc` (the collector): the operations,
 //!   as `impl SqliteBackend` blocks by entity; `backend` implements the [`crate::Backend`]
 //!   traits with them.
@@ -44,6 +44,7 @@ mod submissions;
 mod subscriptions;
 #[cfg(test)]
 mod tests;
+mod tls_policy;
 mod uploads;
 mod vacation;
 mod watcher;

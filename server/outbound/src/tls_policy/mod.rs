@@ -1,0 +1,219 @@
+//! Outbound TLS policies: what a destination domain requires of the TLS of its MX hosts, and
+//! the record of how each session went.
+//!
+//! - `dane`: DANE (RFC 7672): a certificate matched against the MX host's TLSA records.
+//! - `mta_sts`: MTA-STS (RFC 8461): the policy found, fetched and cached, and its MX patterns.
+//! - `verify`: the trusted roots and the certificate check of one connection (`Probe`).
+//! - `https`: the HTTPS requests of policy fetches and report uploads.
+//! - `tls_rpt`: TLS-RPT (RFC 8460): the daily aggregate reports of the sessions recorded here.
+//!
+//! Delivery asks [`Policies::for_domain`] once per attempt, keeps the MX hosts the policy
+//! allows ([`DomainPolicy::hosts`]), and after STARTTLS asks [`DomainPolicy::check`] whether
+//! the session may carry the message: in `enforce` mode only over TLS with a certificate valid
+//! for the MX host, else the message is deferred, never sent in clear. DANE takes precedence
+//! (RFC 8461 §2): an MX host with DNSSEC-authenticated MX and usable TLSA records gets mail only
+//! over TLS with a certificate matching them, whatever the MTA-STS policy says of its
+//! certificate.
+
+mod dane;
+mod https;
+pub(crate) mod mta_sts;
+pub mod tls_rpt;
+mod verify;
+
+use kantor_config::OutboundConfig;
+use kantor_dns::Dns;
+use kantor_store::{Store, TlsResult};
+use mta_sts::{Found, Mode, Policy};
+use rustls::client::WebPkiServerVerifier;
+use std::sync::Arc;
+use std::time::Duration;
+pub(crate) use verify::Probe;
+
+/// What policies need: the store (cache, results), the resolver, the trusted roots.
+#[derive(Clone)]
+pub struct Policies {
+    store: Store,
+    dns: Dns,
+    webpki: Arc<WebPkiServerVerifier>,
+    https_tls: Arc<rustls::ClientConfig>,
+    port: u16,
+    timeout: Duration,
+}
+
+impl Policies {
+    pub fn new(store: Store, dns: Dns, config: &OutboundConfig) -> Result<Policies, String> {
+        let roots = verify::roots(config.tls_ca_file.as_deref())?;
+        Ok(Policies {
+            store,
+            dns,
+            webpki: verify::webpki(roots.clone())?,
+            https_tls: verify::verifying(roots),
+            port: config.mta_sts_port,
+            timeout: Duration::from_secs(config.mta_sts_fetch_timeout_secs.max(1)),
+        })
+    }
+
+    fn https(&self) -> https::Https<'_> {
+        https::Https {
+            dns: &self.dns,
+            tls: self.https_tls.clone(),
+            port: self.port,
+            timeout: self.timeout,
+        }
+    }
+
+    /// The policy in force for mail to `domain` (RFC 8461 §5.1); a failed fetch is recorded
+    /// for TLS-RPT (RFC 8460 §4.3.2.2).
+    pub(crate) async fn for_domain(&self, domain: &str) -> DomainPolicy {
+        let domain = domain.to_ascii_lowercase();
+        let sts = match mta_sts::policy_for(&self.store, &self.https(), &domain).await {
+            Found::Policy(policy) if policy.mode != Mode::None => Some(policy),
+            Found::Policy(_) | Found::None => None,
+            Found::Failed(result, why) => {
+                tracing::warn!(%domain, %result, %why, "outbound: MTA-STS policy unavailable");
+                self.record(&domain, None, None, "", "", result).await;
+                None
+            }
+        };
+        let dane = self.dns.mx_is_secure(&domain).await;
+        DomainPolicy {
+            policies: self.clone(),
+            domain,
+            sts,
+            dane,
+        }
+    }
+
+    /// Counts one session's result for TLS-RPT.
+    async fn record(
+        &self,
+        domain: &str,
+        sts: Option<&Policy>,
+        tlsa: Option<&[kantor_dns::Tlsa]>,
+        mx: &str,
+        ip: &str,
+        result: &str,
+    ) {
+        let (policy_type, policy_string) = match (tlsa, sts) {
+            (Some(records), _) => ("tlsa", tlsa_lines(records)),
+            (None, Some(policy)) => ("sts", policy.lines.join("\n")),
+            (None, None) if result.starts_with("sts-") => ("sts", String::new()),
+            (None, None) => ("no-policy-found", String::new()),
+        };
+        let entry = TlsResult {
+            day: chrono::Utc::now().format("%Y-%m-%d").to_string(),
+            domain: domain.to_string(),
+            policy_type: policy_type.into(),
+            policy_string,
+            mx_host: mx.to_string(),
+            receiving_ip: ip.to_string(),
+            result: result.to_string(),
+        };
+        if let Err(e) = self.store.record_tls_result(entry).await {
+            tracing::warn!(%domain, error = %e, "outbound: cannot record a TLS result");
+        }
+    }
+}
+
+/// TLSA records as TLS-RPT's `policy-string` quotes them (RFC 8460 §4.4): presentation form.
+fn tlsa_lines(records: &[kantor_dns::Tlsa]) -> String {
+    records
+        .iter()
+        .map(|r| {
+            let hex: String = r.data.iter().map(|b| format!("{b:02x}")).collect();
+            format!("{} {} {} {hex}", r.usage, r.selector, r.matching)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The policy of one destination domain for one delivery attempt.
+pub(crate) struct DomainPolicy {
+    policies: Policies,
+    domain: String,
+    sts: Option<Policy>,
+    /// The MX records are DNSSEC-authenticated: TLSA records of the hosts count (RFC 7672
+    /// §2.2.1).
+    dane: bool,
+}
+
+impl DomainPolicy {
+    fn enforced(&self) -> Option<&Policy> {
+        self.sts.as_ref().filter(|p| p.mode == Mode::Enforce)
+    }
+
+    /// The MX hosts mail may go to, in order (RFC 8461 §4.1: under `enforce`, only those the
+    /// policy names); Err with why when the policy leaves none.
+    pub fn hosts(&self, hosts: Vec<String>) -> Result<Vec<String>, String> {
+        let Some(policy) = self.enforced() else {
+            return Ok(hosts);
+        };
+        let allowed: Vec<String> = hosts.into_iter().filter(|h| policy.allows(h)).collect();
+        match allowed.is_empty() {
+            true => Err(format!(
+                "4.7.5 no MX host of {} matches its MTA-STS policy (RFC 8461 §4.1)",
+                self.domain
+            )),
+            false => Ok(allowed),
+        }
+    }
+
+    /// A certificate check for one connection to `host` (its client configuration:
+    /// `Probe::config`), with the host's usable TLSA records when DANE applies; Err (a
+    /// temporary failure) when they cannot be looked up now (RFC 7672 §2.1.1).
+    pub async fn probe(&self, host: &str, port: u16) -> Result<Arc<Probe>, String> {
+        let dane = match self.dane {
+            true => match self.policies.dns.tlsa(host, port).await {
+                Ok(records) => records.map(dane::usable).filter(|r| !r.is_empty()),
+                Err(e) => return Err(format!("4.4.3 {e} (DANE, RFC 7672 §2.1.1)")),
+            },
+            false => None,
+        };
+        Ok(Probe::new(self.policies.webpki.clone(), dane))
+    }
+
+    /// After STARTTLS (or without it): whether the session with `host` at `ip` may carry the
+    /// message, recording the result. Err with why (a temporary failure) when an enforced
+    /// policy is not met: no TLS, a certificate not valid for the host (RFC 8461 §4.2), or a
+    /// host the policy does not name; or, whatever the MTA-STS policy, when the host has usable
+    /// TLSA records and no TLS or a certificate matching none (RFC 7672 §2.2).
+    pub async fn check(
+        &self,
+        host: &str,
+        ip: &str,
+        tls: bool,
+        probe: &Probe,
+    ) -> Result<(), String> {
+        let failure = match (tls, &self.sts) {
+            (false, _) => Some("starttls-not-supported"),
+            (true, _) if probe.dane.is_some() => probe.failure(),
+            (true, None) => None,
+            (true, Some(policy)) => probe
+                .failure()
+                .or_else(|| (!policy.allows(host)).then_some("validation-failure")),
+        };
+        let tlsa = probe.dane.as_deref();
+        let sts = self.sts.as_ref().filter(|_| tlsa.is_none());
+        let result = failure.unwrap_or("success");
+        self.policies
+            .record(&self.domain, sts, tlsa, host, ip, result)
+            .await;
+        if let (Some(failure), Some(_)) = (failure, tlsa) {
+            return Err(format!(
+                "4.7.5 {host} fails its DANE TLSA records ({failure}): not sent (RFC 7672 §2.2)"
+            ));
+        }
+        match (failure, self.enforced()) {
+            (Some(failure), Some(_)) => Err(format!(
+                "4.7.5 {host} fails the MTA-STS policy of {} ({failure}): not sent (RFC 8461 §5)",
+                self.domain
+            )),
+            (Some(failure), None) if self.sts.is_some() => {
+                tracing::info!(domain = %self.domain, %host, %failure, "outbound: MTA-STS testing: the policy would fail");
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+}

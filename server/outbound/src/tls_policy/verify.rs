@@ -1,0 +1,170 @@
+//! Certificate checks for policies that require authenticated TLS (RFC 8461 §4.2: the Web PKI,
+//! the name being the MX host): the trusted roots (Mozilla's, and `[outbound] tls_ca_file`),
+//! and a verifier that records whether a server's certificate is valid without failing the
+//! handshake, so that one connection serves every mode: `enforce` then sends nothing when it is
+//! not, `testing` sends and reports (RFC 8460 §4.3).
+
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// The Web PKI roots and those of `ca_file` (PEM), if any.
+pub(crate) fn roots(ca_file: Option<&Path>) -> Result<Arc<RootCertStore>, String> {
+    let mut roots = RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = ca_file {
+        let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut found = 0;
+        for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
+            let cert = cert.map_err(|e| format!("{}: {e}", path.display()))?;
+            roots
+                .add(cert)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            found += 1;
+        }
+        if found == 0 {
+            return Err(format!("{}: no certificate in it", path.display()));
+        }
+    }
+    Ok(Arc::new(roots))
+}
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// A client configuration that verifies servers against `roots` (HTTPS: policy fetches and
+/// report uploads).
+pub(crate) fn verifying(roots: Arc<RootCertStore>) -> Arc<ClientConfig> {
+    let mut config = ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default TLS versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Arc::new(config)
+}
+
+/// The verifier of the Web PKI over `roots`.
+pub(crate) fn webpki(roots: Arc<RootCertStore>) -> Result<Arc<WebPkiServerVerifier>, String> {
+    WebPkiServerVerifier::builder_with_provider(roots, provider())
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// Verifies a server's certificate and records the verdict, accepting the handshake whatever it
+/// is (its signatures are still checked). One per connection.
+/// With DANE's usable TLSA records of the host, they decide instead of the Web PKI.
+#[derive(Debug)]
+pub(crate) struct Probe {
+    inner: Arc<WebPkiServerVerifier>,
+    pub dane: Option<Vec<kantor_dns::Tlsa>>,
+    verdict: Mutex<Option<Result<(), rustls::Error>>>,
+}
+
+impl Probe {
+    pub fn new(
+        inner: Arc<WebPkiServerVerifier>,
+        dane: Option<Vec<kantor_dns::Tlsa>>,
+    ) -> Arc<Probe> {
+        Arc::new(Probe {
+            inner,
+            dane,
+            verdict: Mutex::new(None),
+        })
+    }
+
+    /// A client configuration for one connection through this probe (a fresh one, so that no
+    /// session is resumed and the certificate is always seen).
+    pub fn config(self: &Arc<Self>) -> Arc<ClientConfig> {
+        let config = ClientConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()
+            .expect("ring supports the default TLS versions")
+            .dangerous()
+            .with_custom_certificate_verifier(self.clone())
+            .with_no_client_auth();
+        Arc::new(config)
+    }
+
+    /// The certificate's verdict: None when valid, else the TLS-RPT result type (RFC 8460
+    /// §4.3.2) of the failure; a connection without a certificate seen is a failure.
+    pub fn failure(&self) -> Option<&'static str> {
+        let verdict = self.verdict.lock().unwrap_or_else(|e| e.into_inner());
+        match &*verdict {
+            Some(Ok(())) => None,
+            Some(Err(e)) => Some(result_type(e)),
+            None => Some("validation-failure"),
+        }
+    }
+}
+
+/// The RFC 8460 §4.3.2 result type of a certificate error.
+fn result_type(error: &rustls::Error) -> &'static str {
+    match error {
+        rustls::Error::InvalidCertificate(e) => match e {
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                "certificate-host-mismatch"
+            }
+            CertificateError::Expired
+            | CertificateError::ExpiredContext { .. }
+            | CertificateError::NotValidYet
+            | CertificateError::NotValidYetContext { .. } => "certificate-expired",
+            CertificateError::UnknownIssuer | CertificateError::BadSignature => {
+                "certificate-not-trusted"
+            }
+            _ => "validation-failure",
+        },
+        rustls::Error::General(e) if e == "tlsa-invalid" => "tlsa-invalid",
+        _ => "validation-failure",
+    }
+}
+
+impl ServerCertVerifier for Probe {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let verdict = match &self.dane {
+            Some(records) => {
+                super::dane::verify(records, end_entity, intermediates, server_name, now)
+            }
+            None => self
+                .inner
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+                .map(|_| ()),
+        };
+        *self.verdict.lock().unwrap_or_else(|e| e.into_inner()) = Some(verdict);
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
