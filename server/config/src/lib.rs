@@ -11,14 +11,17 @@
 //! - [`HttpConfig`]: the HTTP front end (`http.rs`).
 //! - [`ResolverConfig`], [`OutboundConfig`]: DNS and delivery to other servers (`outbound.rs`).
 //! - [`InboundConfig`]: the checks and policies of mail from other servers (`inbound.rs`).
+//! - [`SearchConfig`]: the full-text index (`search.rs`).
 
 mod http;
 mod inbound;
 mod outbound;
+mod search;
 
 pub use http::HttpConfig;
 pub use inbound::InboundConfig;
 pub use outbound::{OutboundConfig, ResolverConfig};
+pub use search::SearchConfig;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -38,6 +41,7 @@ pub struct Config {
     pub resolver: ResolverConfig,
     pub outbound: OutboundConfig,
     pub inbound: InboundConfig,
+    pub search: SearchConfig,
 }
 
 /// `[server]`: identity of this server.

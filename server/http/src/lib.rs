@@ -37,6 +37,9 @@ pub struct HttpContext {
     pub config: HttpConfig,
     /// The `https` listener's port, for redirects from plain HTTP (None: not listening).
     pub https_port: Option<u16>,
+    /// The full-text index (kantor-search), when the server keeps one: Email/query's `text`
+    /// and `body` read only the messages it names as candidates.
+    pub search: Option<Arc<kantor_search::SearchIndex>>,
     credentials: Credentials,
     /// Slots of uploads being received at once, server-wide (JMAP upload).
     uploads: Arc<tokio::sync::Semaphore>,
@@ -63,6 +66,7 @@ impl HttpContext {
             handshake_timeout,
             config,
             https_port,
+            search: None,
             credentials: Credentials::default(),
             uploads: Arc::new(tokio::sync::Semaphore::new(jmap::MAX_CONCURRENT_UPLOADS)),
             request_slots: jmap::Slots::default(),

@@ -13,6 +13,7 @@ mod domain;
 mod group;
 mod maintenance;
 mod output;
+mod search;
 mod user;
 
 use crate::cli::admin::{AdminArgs, AdminCommand};
@@ -58,6 +59,8 @@ async fn execute(d: &Directory, command: AdminCommand) -> Result<()> {
             grace,
             change_log_days,
         } => maintenance::gc(d, grace, change_log_days).await,
+        AdminCommand::Reindex { account } => search::reindex(d, account),
+        AdminCommand::IndexStatus(args) => search::status(d, args.json),
     }
 }
 
