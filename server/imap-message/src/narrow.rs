@@ -11,11 +11,10 @@ use kantor_message::text::fold;
 use kantor_search::{Candidates, SearchIndex, TextField};
 use kantor_store::{AccountId, MessageId};
 
-/// The full-text index of the server, and the account that owns the mailbox searched.
+/// The full-text index of the server.
 #[derive(Clone, Copy)]
 pub struct TextIndex<'a> {
     pub index: &'a SearchIndex,
-    pub account_id: AccountId,
 }
 
 /// Which emails may match.
@@ -35,12 +34,19 @@ impl Narrow {
     }
 }
 
-/// The candidates of `key`, or `None` when every message is one.
-pub(crate) fn narrow(index: TextIndex<'_>, key: &SearchKey) -> Option<Narrow> {
+/// The candidates of `key` among the emails of `owner` (the account that owns the mailbox
+/// searched: documents carry the account of their email, which is the session's own today and
+/// another one's once mailboxes are shared), or `None` when every message is one. `owner` is
+/// asked only if a key needs the index.
+pub(crate) fn narrow(
+    index: TextIndex<'_>,
+    owner: &dyn Fn() -> Option<AccountId>,
+    key: &SearchKey,
+) -> Option<Narrow> {
     use SearchKey as K;
     let ask = |field: TextField, value: &[u8]| {
         let needle = fold(&String::from_utf8_lossy(value));
-        match index.index.candidates(index.account_id, field, &needle) {
+        match index.index.candidates(owner()?, field, &needle) {
             Ok(found) => found.map(Narrow::Index),
             Err(e) => {
                 tracing::warn!(error = %e, "search index lookup failed: scanning");
@@ -68,12 +74,15 @@ pub(crate) fn narrow(index: TextIndex<'_>, key: &SearchKey) -> Option<Narrow> {
             ask(field, v)
         }
         K::And(keys) => {
-            let list: Vec<Narrow> = keys.iter().filter_map(|k| narrow(index, k)).collect();
+            let list: Vec<Narrow> = keys
+                .iter()
+                .filter_map(|k| narrow(index, owner, k))
+                .collect();
             (!list.is_empty()).then_some(Narrow::All(list))
         }
         K::Or(a, b) => Some(Narrow::Either(
-            Box::new(narrow(index, a)?),
-            Box::new(narrow(index, b)?),
+            Box::new(narrow(index, owner, a)?),
+            Box::new(narrow(index, owner, b)?),
         )),
         _ => None,
     }

@@ -180,7 +180,14 @@ pub(crate) fn scan<T>(
     columns: &[KeyColumn],
     extract: impl FnMut(&mut Lazy<'_>) -> Result<T, SearchError>,
 ) -> Result<Vec<T>, SearchError> {
-    match context.index.and_then(|index| narrow(index, key)) {
+    let owner = std::cell::OnceCell::new();
+    let owner = || {
+        *owner.get_or_init(|| {
+            let mailbox = context.store.mailbox(context.mailbox_id).ok().flatten();
+            mailbox.map(|m| m.account_id)
+        })
+    };
+    match context.index.and_then(|index| narrow(index, &owner, key)) {
         Some(narrow) => {
             let candidates: Vec<Message<'_>> = context
                 .messages

@@ -99,10 +99,7 @@ fn with_context<T>(
         mailbox_id: selected.view.mailbox_id,
         messages: &messages,
         saved: &selected.saved,
-        index: index.map(|index| TextIndex {
-            index,
-            account_id: selected.view.account_id,
-        }),
+        index: index.map(|index| TextIndex { index }),
     };
     let long = heavy || messages.len() > LONG_SCAN;
     let result = match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
