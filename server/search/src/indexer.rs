@@ -56,7 +56,19 @@ impl Indexer {
             }
             Err(e) => return Err(e.into()),
         };
-        let checkpoint = read_checkpoint(&index.index).unwrap_or_default();
+        let mut checkpoint = read_checkpoint(&index.index).unwrap_or_default();
+        // Rows the index never applied were pruned from the log (an index left behind longer
+        // than `store.change_log_days`, or restored from an old copy): only a rebuild knows
+        // what they did.
+        let first = store.first_change_id()?;
+        if checkpoint.version == VERSION && !checkpoint.building && first > checkpoint.change + 1 {
+            tracing::warn!(
+                checkpoint = checkpoint.change,
+                first,
+                "search: the change log was pruned past the index; rebuilding it"
+            );
+            checkpoint.version = 0;
+        }
         Ok(Indexer {
             store,
             index,

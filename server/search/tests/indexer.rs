@@ -145,3 +145,37 @@ async fn deliveries_are_found_expunges_leave_and_accounts_stay_apart() {
     assert!(found.may_match(late) && found.len() == 1);
     assert_eq!(index.stats().documents, 3);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_log_pruned_past_the_index_makes_it_rebuild() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mail, alice, _) = kantor_store::testing::store_with_alice(dir.path()).await;
+    let store: Store = (*mail).clone();
+    let first = deliver(&store, alice.id, message("one", "first of the two")).await;
+    let index = SearchIndex::open(&store.search_index_dir()).unwrap();
+    let mut writer = indexer(&store, &index);
+    catch_up(&mut writer);
+    drop(writer);
+    // Delivered while no indexer ran, then pruned from the log before one came back.
+    let second = deliver(&store, alice.id, message("two", "second of the two")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert!(
+        store
+            .prune_changes(std::time::Duration::ZERO)
+            .await
+            .unwrap()
+            > 0
+    );
+    let mut writer = indexer(&store, &index);
+    catch_up(&mut writer);
+    let found = index
+        .candidates(alice.id, TextField::Body, "OF THE TWO")
+        .unwrap()
+        .unwrap();
+    assert!(found.may_match(first) && found.may_match(second));
+    assert_eq!(
+        found.len(),
+        2,
+        "both indexed, not merely above the checkpoint"
+    );
+}

@@ -373,6 +373,7 @@ pub trait MaintenanceBackend: Send + Sync + 'static {
     fn backfill_meta(&self) -> BoxFuture<'_, Result<u64>>;
     fn search_index_dir(&self) -> std::path::PathBuf;
     fn last_change_id(&self) -> Result<i64>;
+    fn first_change_id(&self) -> Result<i64>;
     fn index_feed(&self, after: i64, max: usize) -> Result<crate::FeedPage>;
     fn index_emails(&self, ids: &[MessageId]) -> Result<Vec<crate::IndexEmail>>;
     fn live_emails_after(

@@ -172,6 +172,12 @@ impl Store {
         self.backend.last_change_id()
     }
 
+    /// The lowest id still in the change log (when it is empty, the next id it will give):
+    /// an indexer whose checkpoint is below it has missed pruned rows and must rebuild.
+    pub fn first_change_id(&self) -> Result<i64> {
+        self.backend.first_change_id()
+    }
+
     /// At most `max` rows of the change log after the global id `after` (the full-text
     /// indexer's queue), those that concern the index kept; `until` is where the next read
     /// starts.

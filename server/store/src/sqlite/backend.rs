@@ -620,6 +620,10 @@ impl MaintenanceBackend for SqliteBackend {
         self.last_change_id()
     }
 
+    fn first_change_id(&self) -> Result<i64> {
+        self.first_change_id()
+    }
+
     fn index_feed(&self, after: i64, max: usize) -> Result<crate::FeedPage> {
         self.index_feed(after, max)
     }

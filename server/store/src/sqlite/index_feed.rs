@@ -35,6 +35,18 @@ impl SqliteBackend {
         })
     }
 
+    /// The lowest id of the change log; when it is empty, the id the next row will get (its
+    /// ids are AUTOINCREMENT: never reused); 0 for a log that never had a row.
+    pub(super) fn first_change_id(&self) -> Result<i64> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT COALESCE((SELECT MIN(id) FROM changes),
+                                 (SELECT seq + 1 FROM sqlite_sequence WHERE name = 'changes'), 0)",
+            )?
+            .query_row([], |r| r.get(0))
+        })
+    }
+
     /// At most `max` rows of the log after `after`, those about emails created or destroyed
     /// and accounts destroyed kept.
     pub(super) fn index_feed(&self, after: i64, max: usize) -> Result<FeedPage> {
