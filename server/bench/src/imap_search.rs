@@ -46,6 +46,14 @@ pub struct ImapSearchArgs {
     /// The string of `SEARCH SUBJECT`.
     #[arg(long, default_value = "report 13")]
     pub search_subject: String,
+
+    /// The string of `SEARCH BODY` (the full-text index's candidates, then the exact match).
+    #[arg(long, default_value = "of message 4242 about")]
+    pub search_body: String,
+
+    /// The string of `SEARCH TEXT` (headers and body).
+    #[arg(long, default_value = "message 77777 ")]
+    pub search_text: String,
 }
 
 /// One command's timings on one target.
@@ -143,6 +151,14 @@ async fn measure(args: &ImapSearchArgs, index: usize) -> Result<SearchResult> {
         (
             format!("SEARCH SUBJECT {}", quote(&args.search_subject)),
             format!("SEARCH SUBJECT {}", quote(&args.search_subject)),
+        ),
+        (
+            format!("SEARCH BODY {}", quote(&args.search_body)),
+            format!("SEARCH BODY {}", quote(&args.search_body)),
+        ),
+        (
+            format!("SEARCH TEXT {}", quote(&args.search_text)),
+            format!("SEARCH TEXT {}", quote(&args.search_text)),
         ),
         ("SORT (SUBJECT)".into(), "SORT (SUBJECT) UTF-8 ALL".into()),
         ("SORT (DATE)".into(), "SORT (DATE) UTF-8 ALL".into()),

@@ -13,18 +13,21 @@
 //! - [`RelayConfig`]: a smarthost for remote mail (`relay.rs`).
 //! - [`InboundConfig`]: the checks and policies of mail from other servers (`inbound.rs`).
 //! - [`MtaStsConfig`]: the MTA-STS policy our own domains publish (`mta_sts.rs`).
+//! - [`SearchConfig`]: the full-text index (`search.rs`).
 
 mod http;
 mod inbound;
 mod mta_sts;
 mod outbound;
 mod relay;
+mod search;
 
 pub use http::HttpConfig;
 pub use inbound::{DomainPolicy, InboundConfig, Policy as InboundPolicy};
 pub use mta_sts::{MtaStsConfig, StsMode};
 pub use outbound::{OutboundConfig, ResolverConfig};
 pub use relay::{RelayConfig, RelayTls};
+pub use search::SearchConfig;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -46,6 +49,7 @@ pub struct Config {
     pub relay: RelayConfig,
     pub inbound: InboundConfig,
     pub mta_sts: MtaStsConfig,
+    pub search: SearchConfig,
 }
 
 /// `[server]`: identity of this server.

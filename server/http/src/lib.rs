@@ -40,6 +40,9 @@ pub struct HttpContext {
     /// The MTA-STS policy our domains publish (`/.well-known/mta-sts.txt`); the defaults
     /// unless set after `new`.
     pub mta_sts: kantor_config::MtaStsConfig,
+    /// The full-text index (kantor-search), when the server keeps one: Email/query's `text`
+    /// and `body` read only the messages it names as candidates.
+    pub search: Option<Arc<kantor_search::SearchIndex>>,
     credentials: Credentials,
     /// Slots of uploads being received at once, server-wide (JMAP upload).
     uploads: Arc<tokio::sync::Semaphore>,
@@ -67,6 +70,7 @@ impl HttpContext {
             config,
             https_port,
             mta_sts: kantor_config::MtaStsConfig::default(),
+            search: None,
             credentials: Credentials::default(),
             uploads: Arc::new(tokio::sync::Semaphore::new(jmap::MAX_CONCURRENT_UPLOADS)),
             request_slots: jmap::Slots::default(),

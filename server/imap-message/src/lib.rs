@@ -23,6 +23,7 @@
 mod envelope;
 pub mod fetch;
 mod keys;
+pub mod narrow;
 #[cfg(test)]
 mod robustness;
 pub mod search;

@@ -20,6 +20,7 @@
 
 use crate::Message;
 use crate::keys;
+use crate::narrow::narrow;
 use kantor_imap_proto::command::search::SearchKey;
 use kantor_imap_proto::datetime::Date;
 use kantor_imap_proto::types::SequenceSet;
@@ -40,6 +41,9 @@ pub struct SearchContext<'a> {
     pub messages: &'a [Message<'a>],
     /// The saved result `$` (RFC 5182), as UIDs.
     pub saved: &'a [Uid],
+    /// The full-text index, when the server has one: text keys then read only the messages it
+    /// names as candidates (`narrow.rs`).
+    pub index: Option<crate::narrow::TextIndex<'a>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -176,7 +180,25 @@ pub(crate) fn scan<T>(
     columns: &[KeyColumn],
     extract: impl FnMut(&mut Lazy<'_>) -> Result<T, SearchError>,
 ) -> Result<Vec<T>, SearchError> {
-    scan_among(context, context.messages, key, columns, extract)
+    let owner = std::cell::OnceCell::new();
+    let owner = || {
+        *owner.get_or_init(|| {
+            let mailbox = context.store.mailbox(context.mailbox_id).ok().flatten();
+            mailbox.map(|m| m.account_id)
+        })
+    };
+    match context.index.and_then(|index| narrow(index, &owner, key)) {
+        Some(narrow) => {
+            let candidates: Vec<Message<'_>> = context
+                .messages
+                .iter()
+                .filter(|m| narrow.may_match(m.summary.id))
+                .copied()
+                .collect();
+            scan_among(context, &candidates, key, columns, extract)
+        }
+        None => scan_among(context, context.messages, key, columns, extract),
+    }
 }
 
 /// [`scan`] over `candidates` only (in sequence order), numbers and `*` still counting in the

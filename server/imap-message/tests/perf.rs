@@ -189,6 +189,7 @@ async fn header_search_sort_thread_100k() {
         mailbox_id: inbox,
         messages: &view,
         saved: &[],
+        index: None,
     };
     let context = &context;
     let by = |key| {

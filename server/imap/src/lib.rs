@@ -47,6 +47,9 @@ pub struct ImapContext {
     /// handshake_timeout_secs`): a client that never starts one is not held longer.
     pub handshake_timeout: std::time::Duration,
     pub config: ImapConfig,
+    /// The full-text index (kantor-search), when the server keeps one: SEARCH, SORT and THREAD
+    /// read only the candidates it names for their text keys.
+    pub search: Option<std::sync::Arc<kantor_search::SearchIndex>>,
 }
 
 /// Serves an IMAP listener (`implicit_tls` for port 993, RFC 8314) until the process ends.

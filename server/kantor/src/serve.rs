@@ -7,9 +7,10 @@
 use crate::cli::ServeArgs;
 use crate::logging;
 use anyhow::{Context, Result};
-use kantor_config::Config;
+use kantor_config::{Config, SearchConfig};
 use kantor_directory::{AuthPolicy, Directory, password};
 use kantor_net::{ConnectionLimiter, Listener, bind};
+use kantor_search::{IndexLimits, Indexer, SearchIndex};
 use kantor_store::{MailboxLimits, Store, StoreOptions};
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,6 +58,7 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
         .with_context(|| format!("cannot restrict access to {}", args.data.display()))?;
     collect_garbage_every(store.clone(), &config.store);
     backfill(store.clone());
+    let search = start_search(&store, &config.search);
     let directory = Directory::new(store, auth_policy(&config));
 
     // Only once every port is ours does a first start create the administrator: one that cannot
@@ -89,6 +91,7 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
         tls: tls.clone(),
         handshake_timeout,
         config: config.imap.clone(),
+        search: search.clone(),
     });
     let https_port = listeners
         .iter()
@@ -104,6 +107,7 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
         https_port,
     );
     http_ctx.mta_sts = config.mta_sts.clone();
+    http_ctx.search = search;
     let http_ctx = Arc::new(http_ctx);
     for listener in listeners {
         let addr = listener.local_addr()?;
@@ -158,6 +162,44 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
     // the sender, and anything acknowledged is already on disk.
     tokio::time::sleep(Duration::from_millis(100)).await;
     Ok(())
+}
+
+/// The full-text index under the data directory and its indexer, a thread of its own that
+/// follows the change log (`[search]`; kantor-search). Without it (disabled, or held by a
+/// `kantor admin reindex` running now) every text search scans, as it did before the index.
+fn start_search(store: &Store, config: &SearchConfig) -> Option<Arc<SearchIndex>> {
+    if !config.enabled {
+        return None;
+    }
+    let start = || -> Result<Arc<SearchIndex>, kantor_search::SearchError> {
+        let index = SearchIndex::open(&store.search_index_dir())?;
+        let indexer = Indexer::new(
+            store.clone(),
+            index.clone(),
+            index_limits(config),
+            config.writer_memory_mib << 20,
+        )?;
+        let poll = Duration::from_millis(config.poll_ms.max(10));
+        std::thread::Builder::new()
+            .name("kantor-indexer".into())
+            .spawn(move || indexer.run(poll))?;
+        Ok(index)
+    };
+    match start() {
+        Ok(index) => Some(index),
+        Err(e) => {
+            tracing::error!(error = %e, "no full-text index: text searches will scan");
+            None
+        }
+    }
+}
+
+/// What is indexed of one message (`[search]`).
+pub(crate) fn index_limits(config: &SearchConfig) -> IndexLimits {
+    IndexLimits {
+        max_field_bytes: config.max_field_kib << 10,
+        max_message_bytes: config.max_message_mib << 20,
+    }
 }
 
 fn spawn(server: impl std::future::Future<Output = ()> + Send + 'static) {

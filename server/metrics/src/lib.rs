@@ -67,6 +67,14 @@ pub struct Metrics {
     pub jmap_calls: Family<MethodLabel, Counter>,
     /// Seconds a JMAP method call took, by method.
     pub jmap_call_seconds: Family<MethodLabel, Histogram>,
+    /// Emails added to the full-text index (kantor-search).
+    pub search_indexed: Counter,
+    /// Documents in the full-text index, as of its last commit.
+    pub search_documents: Gauge,
+    /// Bytes of the full-text index on disk, as of its last commit.
+    pub search_index_bytes: Gauge,
+    /// Change-log rows the full-text index has not applied yet (its lag), as last seen.
+    pub search_lag_changes: Gauge,
 }
 
 fn latency() -> Histogram {
@@ -94,6 +102,10 @@ static PROCESS: LazyLock<Process> = LazyLock::new(|| {
         http_requests: Family::default(),
         jmap_calls: Family::default(),
         jmap_call_seconds: Family::new_with_constructor(latency),
+        search_indexed: Counter::default(),
+        search_documents: Gauge::default(),
+        search_index_bytes: Gauge::default(),
+        search_lag_changes: Gauge::default(),
     };
     let mut registry = Registry::with_prefix("kantor");
     let m = &metrics;
@@ -149,6 +161,26 @@ static PROCESS: LazyLock<Process> = LazyLock::new(|| {
         "jmap_call_seconds",
         "Seconds a JMAP method call took",
         m.jmap_call_seconds.clone(),
+    );
+    registry.register(
+        "search_indexed",
+        "Emails added to the full-text index",
+        m.search_indexed.clone(),
+    );
+    registry.register(
+        "search_documents",
+        "Documents in the full-text index",
+        m.search_documents.clone(),
+    );
+    registry.register(
+        "search_index_bytes",
+        "Bytes of the full-text index on disk",
+        m.search_index_bytes.clone(),
+    );
+    registry.register(
+        "search_lag_changes",
+        "Change-log rows the full-text index has not applied yet",
+        m.search_lag_changes.clone(),
     );
     Process { registry, metrics }
 });

@@ -377,6 +377,18 @@ pub trait MaintenanceBackend: Send + Sync + 'static {
     fn prune_changes(&self, max_age: Duration) -> BoxFuture<'_, Result<u64>>;
     fn backfill_keys(&self) -> BoxFuture<'_, Result<u64>>;
     fn backfill_meta(&self) -> BoxFuture<'_, Result<u64>>;
+    fn search_index_dir(&self) -> std::path::PathBuf;
+    fn last_change_id(&self) -> Result<i64>;
+    fn first_change_id(&self) -> Result<i64>;
+    fn index_feed(&self, after: i64, max: usize) -> Result<crate::FeedPage>;
+    fn index_emails(&self, ids: &[MessageId]) -> Result<Vec<crate::IndexEmail>>;
+    fn live_emails_after(
+        &self,
+        account: Option<AccountId>,
+        after: MessageId,
+        max: usize,
+    ) -> Result<Vec<crate::IndexEmail>>;
+    fn count_live_emails(&self, account: Option<AccountId>) -> Result<u64>;
 }
 
 /// Message bodies by content hash ([`crate::BlobStore`] underneath, as the backend keeps it).

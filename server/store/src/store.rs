@@ -8,7 +8,7 @@ mod directory;
 use crate::backend::Backend;
 use crate::{
     AccountChanges, AccountId, Actor, BlobHash, BlobRef, Delivered, GcReport, IncomingMessage,
-    Mail, OutgoingMessage, QueueEntry, Result, SqliteBackend, StoreOptions,
+    Mail, MessageId, OutgoingMessage, QueueEntry, Result, SqliteBackend, StoreOptions,
 };
 use std::path::Path;
 use std::sync::Arc;
@@ -201,5 +201,50 @@ impl Store {
     /// emails instead. Safe beside deliveries.
     pub async fn backfill_meta(&self) -> Result<u64> {
         self.backend.backfill_meta().await
+    }
+
+    /// Where the full-text index lives (kantor-search): `DATA/search/` for the embedded store.
+    pub fn search_index_dir(&self) -> std::path::PathBuf {
+        self.backend.search_index_dir()
+    }
+
+    /// The highest id of the change log's global sequence (0 when empty): how far an indexer
+    /// following it has to go.
+    pub fn last_change_id(&self) -> Result<i64> {
+        self.backend.last_change_id()
+    }
+
+    /// The lowest id still in the change log (when it is empty, the next id it will give):
+    /// an indexer whose checkpoint is below it has missed pruned rows and must rebuild.
+    pub fn first_change_id(&self) -> Result<i64> {
+        self.backend.first_change_id()
+    }
+
+    /// At most `max` rows of the change log after the global id `after` (the full-text
+    /// indexer's queue), those that concern the index kept; `until` is where the next read
+    /// starts.
+    pub fn index_feed(&self, after: i64, max: usize) -> Result<crate::FeedPage> {
+        self.backend.index_feed(after, max)
+    }
+
+    /// Those of `ids` that are live emails (not tombstones), in id order.
+    pub fn index_emails(&self, ids: &[MessageId]) -> Result<Vec<crate::IndexEmail>> {
+        self.backend.index_emails(ids)
+    }
+
+    /// At most `max` live emails with ids above `after`, of `account` or of every account, in
+    /// id order (building the index from scratch).
+    pub fn live_emails_after(
+        &self,
+        account: Option<AccountId>,
+        after: MessageId,
+        max: usize,
+    ) -> Result<Vec<crate::IndexEmail>> {
+        self.backend.live_emails_after(account, after, max)
+    }
+
+    /// How many live emails there are, of `account` or of every account.
+    pub fn count_live_emails(&self, account: Option<AccountId>) -> Result<u64> {
+        self.backend.count_live_emails(account)
     }
 }

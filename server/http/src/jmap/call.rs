@@ -20,6 +20,8 @@ pub(crate) struct Call<'a> {
     pub using: &'a [String],
     /// The server's name (for the Message-IDs it makes).
     pub hostname: &'a str,
+    /// The full-text index, if any.
+    pub search: Option<&'a kantor_search::SearchIndex>,
     /// Creation ids of the request so far, and the ids they became (RFC 8620 §3.3, §5.3).
     pub created: Mutex<BTreeMap<Id, Id>>,
 }

@@ -4,7 +4,8 @@
 //! applied, and of the emails taken only their sort keys kept; the chunk is then dropped. So a
 //! query over 100,000 emails holds a chunk and the keys of its results, not the account.
 //! Thread keywords are gathered in a first pass; `text`, `body` and `header` read the message
-//! itself (a scan until full-text search comes with issue 12), after the cheap properties.
+//! itself, after the cheap properties, and only for the emails the full-text index names as
+//! candidates for the needle (kantor-search; emails it has not reached yet stay candidates).
 
 use super::call::{Call, store_error};
 use super::email::keywords;
@@ -16,6 +17,7 @@ use kantor_message::address::Address;
 use kantor_message::encoded::decode_words;
 use kantor_message::envelope::Envelope;
 use kantor_message::text::fold;
+use kantor_search::{Candidates, TextField};
 use kantor_store::{AccountId, EmailListing, EmailRecord};
 use serde_json::Value;
 use std::cmp::Ordering;
@@ -34,6 +36,8 @@ pub(crate) struct Emails<'c> {
     needs: Needs,
     pub listing: Vec<EmailListing>,
     threads: ThreadKeywords,
+    /// Per needle of `text` and `body`: the emails whose text parts may contain it.
+    bodies: HashMap<String, Candidates>,
 }
 
 /// An email taken by the filter, with its keys for each comparator.
@@ -55,6 +59,7 @@ impl<'c> Emails<'c> {
         call: &'c Call<'c>,
         account: AccountId,
         needs: Needs,
+        filter: Option<&Filter<Condition>>,
     ) -> Result<Emails<'c>, MethodError> {
         let listing = call.mail.email_listing(account).map_err(store_error)?;
         let mut emails = Emails {
@@ -63,7 +68,21 @@ impl<'c> Emails<'c> {
             needs,
             listing,
             threads: HashMap::new(),
+            bodies: HashMap::new(),
         };
+        if let (Some(index), Some(filter)) = (call.search, filter) {
+            let mut needles = Vec::new();
+            body_needles(filter, &mut needles);
+            for needle in needles {
+                match index.candidates(account, TextField::Body, &needle) {
+                    Ok(Some(found)) => {
+                        emails.bodies.insert(needle, found);
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "search index lookup failed: scanning"),
+                }
+            }
+        }
         if needs.threads() {
             for start in (0..emails.listing.len()).step_by(CHUNK) {
                 let chunk = emails.chunk(start)?;
@@ -164,6 +183,14 @@ impl<'c> Emails<'c> {
             }
             self.listing[b.index].id.cmp(&self.listing[a.index].id)
         });
+    }
+}
+
+/// The needles of the filter's `text` and `body` conditions.
+fn body_needles(filter: &Filter<Condition>, out: &mut Vec<String>) {
+    match filter {
+        Filter::Condition(c) => out.extend(c.text.iter().chain(&c.body).cloned()),
+        Filter::Operator(_, list) => list.iter().for_each(|f| body_needles(f, out)),
     }
 }
 
@@ -328,12 +355,12 @@ impl One<'_, '_> {
             ]
             .iter()
             .any(|f| f.contains(needle.as_str()));
-            if !in_header && !self.body()?.contains(needle.as_str()) {
+            if !in_header && !self.body_contains(needle)? {
                 return Ok(false);
             }
         }
         if let Some(needle) = &c.body
-            && !self.body()?.contains(needle.as_str())
+            && !self.body_contains(needle)?
         {
             return Ok(false);
         }
@@ -373,6 +400,18 @@ impl One<'_, '_> {
                     "An email without its record.",
                 )
             })
+    }
+
+    /// Whether the message's text parts contain `needle` (folded): not when the index says it
+    /// cannot, else as read from the message.
+    fn body_contains(&self, needle: &str) -> Result<bool, MethodError> {
+        let id = self.listed().id;
+        if let Some(candidates) = self.emails.bodies.get(needle)
+            && !candidates.may_match(id)
+        {
+            return Ok(false);
+        }
+        Ok(self.body()?.contains(needle))
     }
 
     /// The folded text of the message's text parts (HTML reduced to text).

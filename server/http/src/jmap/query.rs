@@ -56,7 +56,7 @@ pub(crate) fn results(
     collapse: bool,
 ) -> Result<Vec<Id>, MethodError> {
     let needs = filter.map(filter_needs).unwrap_or_default().or(sort_needs);
-    let emails = Emails::load(call, account, needs)?;
+    let emails = Emails::load(call, account, needs, filter)?;
     let mut selected = emails.select(filter, comparators)?;
     emails.sort(&mut selected, comparators);
     let mut order: Vec<usize> = selected.into_iter().map(|s| s.index).collect();

@@ -277,6 +277,7 @@ impl Corpus {
             mailbox_id: self.inbox,
             messages: view,
             saved,
+            index: None,
         }
     }
 }

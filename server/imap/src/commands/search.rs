@@ -16,11 +16,13 @@ use crate::search_context::{self, Order, Row};
 use crate::session::Session;
 use crate::session::state::Selected;
 use crate::view::MailboxView;
+use kantor_imap_message::narrow::TextIndex;
 use kantor_imap_message::search::{SearchContext, SearchError};
 use kantor_imap_proto::command::search::{Search, SearchKey, SearchReturn};
 use kantor_imap_proto::command::sort::{Sort, Thread, ThreadAlgorithm};
 use kantor_imap_proto::response::StatusKind;
 use kantor_imap_proto::{Code, Data, Response, Tag};
+use kantor_search::SearchIndex;
 use kantor_store::{Mail, Uid};
 use ret::Found;
 use std::num::NonZeroU32;
@@ -86,6 +88,7 @@ fn reads_text(key: &SearchKey) -> bool {
 /// sessions move elsewhere meanwhile.
 fn with_context<T>(
     store: &Mail,
+    index: Option<&SearchIndex>,
     selected: &Selected,
     heavy: bool,
     run: impl FnOnce(&SearchContext<'_>) -> Result<T, SearchError>,
@@ -96,6 +99,7 @@ fn with_context<T>(
         mailbox_id: selected.view.mailbox_id,
         messages: &messages,
         saved: &selected.saved,
+        index: index.map(|index| TextIndex { index }),
     };
     let long = heavy || messages.len() > LONG_SCAN;
     let result = match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
@@ -132,13 +136,14 @@ pub(crate) fn search(session: &mut Session, search: Search, tag: &Tag) -> Outcom
         super::select::enable_condstore(session);
     }
     let mail = session.store();
+    let index = session.ctx.search.clone();
     let rev2 = session.enabled.rev2;
     let selected = session
         .state
         .selected_mut()
         .ok_or_else(|| Refusal::bad("No mailbox selected"))?;
     let heavy = reads_text(&search.criteria);
-    let found = with_context(&mail, selected, heavy, |c| {
+    let found = with_context(&mail, index.as_deref(), selected, heavy, |c| {
         kantor_imap_message::search::search(c, search.charset.as_deref(), &search.criteria)
     });
     let seqs = match found {
@@ -198,13 +203,18 @@ pub(crate) fn search(session: &mut Session, search: Search, tag: &Tag) -> Outcom
 pub(crate) fn sort(session: &mut Session, sort: Sort, tag: &Tag) -> Outcome {
     let ret = check_return(session, &sort.ret, tag)?;
     let mail = session.store();
+    let index = session.ctx.search.clone();
     let selected = session
         .state
         .selected_mut()
         .ok_or_else(|| Refusal::bad("No mailbox selected"))?;
-    let rows = with_context(&mail, selected, reads_text(&sort.search), |c| {
-        kantor_imap_message::sort::sorted(c, &sort.criteria, &sort.charset, &sort.search)
-    })?;
+    let rows = with_context(
+        &mail,
+        index.as_deref(),
+        selected,
+        reads_text(&sort.search),
+        |c| kantor_imap_message::sort::sorted(c, &sort.criteria, &sort.charset, &sort.search),
+    )?;
     let uids: Vec<Uid> = rows.iter().map(|&(s, _)| uid_of(selected, s)).collect();
     let ids = if sort.uid {
         uids.clone()
@@ -285,18 +295,25 @@ pub(crate) fn thread(session: &mut Session, thread: Thread) -> Outcome {
         return Err(Refusal::bad(format!("Unknown threading algorithm {name}")));
     }
     let mail = session.store();
+    let index = session.ctx.search.clone();
     let selected = session
         .state
         .selected_mut()
         .ok_or_else(|| Refusal::bad("No mailbox selected"))?;
-    let mut threads = with_context(&mail, selected, reads_text(&thread.search), |c| {
-        kantor_imap_message::thread::thread(
-            c,
-            thread.algorithm.clone(),
-            &thread.charset,
-            &thread.search,
-        )
-    })?;
+    let mut threads = with_context(
+        &mail,
+        index.as_deref(),
+        selected,
+        reads_text(&thread.search),
+        |c| {
+            kantor_imap_message::thread::thread(
+                c,
+                thread.algorithm.clone(),
+                &thread.charset,
+                &thread.search,
+            )
+        },
+    )?;
     if thread.uid {
         for node in &mut threads.nodes {
             if let Some(seq) = node.id {

@@ -159,6 +159,7 @@ impl Contexts {
             mailbox_id: view.mailbox_id,
             messages: &messages,
             saved,
+            index: None,
         };
         let mut gone: Vec<Uid> = gone.to_vec();
         gone.sort_unstable();

@@ -260,6 +260,7 @@ async fn sort_contexts_place_results_in_sort_order() {
         mailbox_id: view.mailbox_id,
         messages: &messages,
         saved: &[],
+        index: None,
     };
     let sorted =
         kantor_imap_message::sort::sorted(&search, &criteria, "UTF-8", &SearchKey::Unseen).unwrap();

@@ -13,6 +13,7 @@ mod domain;
 mod group;
 mod maintenance;
 mod output;
+mod search;
 mod tls_report;
 mod user;
 
@@ -60,6 +61,8 @@ async fn execute(d: &Directory, command: AdminCommand) -> Result<()> {
             grace,
             change_log_days,
         } => maintenance::gc(d, grace, change_log_days).await,
+        AdminCommand::Reindex { account } => search::reindex(d, account),
+        AdminCommand::IndexStatus(args) => search::status(d, args.json),
     }
 }
 

@@ -49,6 +49,16 @@ pub enum AdminCommand {
         #[arg(long)]
         change_log_days: Option<u64>,
     },
+    /// Rebuild the full-text index (under DATA/search/) from the stored mail, with progress,
+    /// or index one account's mail again. Stop the server first: it holds the index (and
+    /// rebuilds a missing one by itself at start).
+    Reindex {
+        /// Only this user's mail (an address), instead of the whole index.
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// The full-text index: documents, size on disk, and how far it is behind the change log.
+    IndexStatus(JsonArg),
 }
 
 /// A listing's options: which domain, and in which form.

@@ -635,6 +635,39 @@ impl MaintenanceBackend for SqliteBackend {
     fn backfill_meta(&self) -> BoxFuture<'_, Result<u64>> {
         Box::pin(self.backfill_meta())
     }
+
+    fn search_index_dir(&self) -> std::path::PathBuf {
+        self.search_index_dir()
+    }
+
+    fn last_change_id(&self) -> Result<i64> {
+        self.last_change_id()
+    }
+
+    fn first_change_id(&self) -> Result<i64> {
+        self.first_change_id()
+    }
+
+    fn index_feed(&self, after: i64, max: usize) -> Result<crate::FeedPage> {
+        self.index_feed(after, max)
+    }
+
+    fn index_emails(&self, ids: &[MessageId]) -> Result<Vec<crate::IndexEmail>> {
+        self.index_emails(ids)
+    }
+
+    fn live_emails_after(
+        &self,
+        account: Option<AccountId>,
+        after: MessageId,
+        max: usize,
+    ) -> Result<Vec<crate::IndexEmail>> {
+        self.live_emails_after(account, after, max)
+    }
+
+    fn count_live_emails(&self, account: Option<AccountId>) -> Result<u64> {
+        self.count_live_emails(account)
+    }
 }
 
 impl BlobBackend for SqliteBackend {

@@ -34,6 +34,7 @@ mod flags;
 mod gc;
 mod groups;
 mod identities;
+mod index_feed;
 mod mailbox_tree;
 mod mailboxes;
 mod messages;

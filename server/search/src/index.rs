@@ -1,0 +1,301 @@
+//! The index on disk and the lookups the protocols make. A search reads the [`Snapshot`]
+//! published after the last commit: the searcher and the [`Checkpoint`] of that same commit
+//! (kept in the commit's payload), so it knows exactly which emails the index answers for.
+
+use crate::SearchError;
+use crate::schema::{self, Fields};
+use kantor_store::{AccountId, MessageId};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocId, Index, IndexReader, ReloadPolicy, Score, Searcher, SegmentReader, Term};
+
+/// The layout of documents and payload: an index of another version is rebuilt.
+pub const VERSION: u32 = 1;
+
+/// Most trigrams of one needle looked up (any subset selects a superset).
+const MAX_GRAMS: usize = 16;
+
+/// How far the index goes, written in each commit's payload.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub version: u32,
+    /// The last change-log id applied (the store's global sequence).
+    pub change: i64,
+    /// Every live email with an id up to this one is in the index; above it, none is known.
+    pub email: MessageId,
+    /// A build from scratch is under way (it resumes after `email`); `change` is where the log
+    /// is followed from once it is done.
+    #[serde(default)]
+    pub building: bool,
+}
+
+/// The searcher of the last commit and what it covers.
+#[derive(Clone)]
+struct Snapshot {
+    searcher: Searcher,
+    checkpoint: Option<Checkpoint>,
+}
+
+/// A text field of the index, as the protocols' criteria name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TextField {
+    From,
+    To,
+    Cc,
+    Bcc,
+    Subject,
+    /// The text parts (IMAP BODY, JMAP `body`).
+    Body,
+    /// Headers and text parts (IMAP TEXT).
+    Text,
+    AttachmentName,
+}
+
+/// What the index says about one needle in one account: the emails that may contain it.
+#[derive(Debug, Clone, Default)]
+pub struct Candidates {
+    ids: HashSet<MessageId>,
+    /// Emails above this id are not known to the index: they may match.
+    covered: MessageId,
+}
+
+impl Candidates {
+    /// Whether the email may contain the needle (then the exact matcher decides).
+    pub fn may_match(&self, email: MessageId) -> bool {
+        email > self.covered || self.ids.contains(&email)
+    }
+
+    /// How many indexed emails were found.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}
+
+/// Figures for `/metrics` and `kantor admin status`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IndexStats {
+    pub documents: u64,
+    pub bytes: u64,
+    pub checkpoint: Option<Checkpoint>,
+}
+
+/// The full-text index of a server, shared by the indexer and every session.
+pub struct SearchIndex {
+    pub(crate) index: Index,
+    pub(crate) fields: Fields,
+    reader: IndexReader,
+    snapshot: RwLock<Snapshot>,
+    dir: PathBuf,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it (and the directory) when absent. An index whose
+    /// schema is not this version's is removed and created anew (the indexer then rebuilds it).
+    pub fn open(dir: &Path) -> Result<Arc<SearchIndex>, SearchError> {
+        std::fs::create_dir_all(dir)?;
+        let (schema, fields) = Fields::schema();
+        let index = match tantivy::directory::MmapDirectory::open(dir)
+            .map_err(tantivy::TantivyError::from)
+            .and_then(|d| Index::open_or_create(d, schema.clone()))
+        {
+            Ok(index) => index,
+            Err(e) => {
+                tracing::warn!(error = %e, dir = %dir.display(), "search index unreadable: rebuilding it");
+                std::fs::remove_dir_all(dir)?;
+                std::fs::create_dir_all(dir)?;
+                Index::create_in_dir(dir, schema)?
+            }
+        };
+        schema::register(&index)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let checkpoint = read_checkpoint(&index);
+        let snapshot = RwLock::new(Snapshot {
+            searcher: reader.searcher(),
+            checkpoint,
+        });
+        Ok(Arc::new(SearchIndex {
+            index,
+            fields,
+            reader,
+            snapshot,
+            dir: dir.to_path_buf(),
+        }))
+    }
+
+    /// The checkpoint of the last commit searches see (`None`: not built yet).
+    pub fn checkpoint(&self) -> Option<Checkpoint> {
+        self.current().checkpoint
+    }
+
+    fn current(&self) -> Snapshot {
+        self.snapshot
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Makes the last commit visible to searches, with its checkpoint.
+    pub(crate) fn publish(&self, checkpoint: Option<Checkpoint>) -> Result<(), SearchError> {
+        self.reader.reload()?;
+        let snapshot = Snapshot {
+            searcher: self.reader.searcher(),
+            checkpoint,
+        };
+        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = snapshot;
+        Ok(())
+    }
+
+    /// The emails of `account` that may contain `needle` (already folded, as the matchers fold)
+    /// in `field`; `None` when the index cannot tell (a needle under three characters, or no
+    /// index built yet): then every email may.
+    pub fn candidates(
+        &self,
+        account: AccountId,
+        field: TextField,
+        needle: &str,
+    ) -> Result<Option<Candidates>, SearchError> {
+        let snapshot = self.current();
+        let Some(checkpoint) = snapshot.checkpoint else {
+            return Ok(None);
+        };
+        let Some(grams) = schema::needle_grams(needle, MAX_GRAMS) else {
+            return Ok(None);
+        };
+        let f = self.field(field);
+        let all_grams: Vec<(Occur, Box<dyn Query>)> = grams
+            .iter()
+            .map(|g| (Occur::Must, term(Term::from_field_text(f, g))))
+            .collect();
+        let text = BooleanQuery::new(vec![
+            (Occur::Should, Box::new(BooleanQuery::new(all_grams))),
+            (
+                Occur::Should,
+                term(Term::from_field_u64(self.fields.truncated, 1)),
+            ),
+        ]);
+        let query = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                term(Term::from_field_u64(self.fields.account, account as u64)),
+            ),
+            (Occur::Must, Box::new(text)),
+        ]);
+        let ids = snapshot.searcher.search(&query, &EmailIds)?;
+        Ok(Some(Candidates {
+            ids,
+            covered: checkpoint.email,
+        }))
+    }
+
+    pub(crate) fn field(&self, field: TextField) -> tantivy::schema::Field {
+        let f = &self.fields;
+        match field {
+            TextField::From => f.from,
+            TextField::To => f.to,
+            TextField::Cc => f.cc,
+            TextField::Bcc => f.bcc,
+            TextField::Subject => f.subject,
+            TextField::Body => f.body,
+            TextField::Text => f.text,
+            TextField::AttachmentName => f.attachments,
+        }
+    }
+
+    /// Documents, bytes on disk and checkpoint.
+    pub fn stats(&self) -> IndexStats {
+        let snapshot = self.current();
+        IndexStats {
+            documents: snapshot.searcher.num_docs(),
+            bytes: dir_size(&self.dir),
+            checkpoint: snapshot.checkpoint,
+        }
+    }
+
+    /// Where the index lives.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+fn term(t: Term) -> Box<dyn Query> {
+    Box::new(TermQuery::new(t, IndexRecordOption::Basic))
+}
+
+/// The checkpoint in the last commit's payload, when it is of this version.
+pub(crate) fn read_checkpoint(index: &Index) -> Option<Checkpoint> {
+    let payload = index.load_metas().ok()?.payload?;
+    serde_json::from_str::<Checkpoint>(&payload)
+        .ok()
+        .filter(|c| c.version == VERSION)
+}
+
+/// Bytes of the files directly in `dir` (tantivy keeps its segments flat).
+fn dir_size(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok()?.metadata().ok())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// Collects the `email` fast field of the matching documents.
+struct EmailIds;
+
+struct SegmentEmailIds {
+    column: tantivy::columnar::Column<u64>,
+    ids: Vec<MessageId>,
+}
+
+impl Collector for EmailIds {
+    type Fruit = HashSet<MessageId>;
+    type Child = SegmentEmailIds;
+
+    fn for_segment(
+        &self,
+        _segment: tantivy::SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<SegmentEmailIds> {
+        Ok(SegmentEmailIds {
+            column: reader.fast_fields().u64("email")?,
+            ids: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<MessageId>>) -> tantivy::Result<HashSet<MessageId>> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+impl SegmentCollector for SegmentEmailIds {
+    type Fruit = Vec<MessageId>;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        if let Some(id) = self.column.first(doc) {
+            self.ids.push(id as MessageId);
+        }
+    }
+
+    fn harvest(self) -> Vec<MessageId> {
+        self.ids
+    }
+}

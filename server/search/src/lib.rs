@@ -1,0 +1,42 @@
+//! Kantor's full-text index (issue 12): a tantivy index of every live email, fed from the
+//! store's change log, used by IMAP SEARCH and JMAP Email/query to find *candidates* that the
+//! exact matchers then confirm, so answers are those of a scan, only faster.
+//!
+//! - [`schema`]: the fields (one index per server, the account in every document) and the
+//!   trigram analyzer.
+//! - [`extract`]: what is indexed of a message: the very texts the scans match (kantor-message's
+//!   `body_text`, `header_text`, `field_texts`, `address_texts`, folded), capped in size.
+//! - [`index`]: [`SearchIndex`], the index on disk with its checkpoint (the last change-log id
+//!   applied, kept in the commit's payload so index and checkpoint move atomically), and
+//!   [`Candidates`] lookups.
+//! - [`indexer`]: the task `kantor serve` starts: builds the index at first start, then follows
+//!   the log from the checkpoint, in batches, one commit each.
+//!
+//! Substring semantics (RFC 9051 §6.4.4): every text is indexed as the set of its trigrams
+//! (three characters, any script: CJK needs no segmentation); a needle of three characters or
+//! more maps to the documents holding all of its trigrams, a superset of those containing it.
+//! Shorter needles, and emails the index has not reached yet, are left to the scan.
+
+pub mod extract;
+pub mod index;
+pub mod indexer;
+pub mod schema;
+
+pub use extract::{IndexLimits, Texts};
+pub use index::{Candidates, Checkpoint, IndexStats, SearchIndex, TextField};
+pub use indexer::Indexer;
+
+/// What can go wrong with the index.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("search index: {0}")]
+    Store(#[from] kantor_store::StoreError),
+    #[error("search index: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(
+        "the search index in {0} is in use by another process (a running server): stop it first"
+    )]
+    Busy(String),
+}

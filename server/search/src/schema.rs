@@ -1,0 +1,111 @@
+//! The index's fields. One index per server, with the account in every document: a search
+//! filters on `account` and the protocols then intersect with the mailbox's own messages, so
+//! no search can reach another account (docs/architecture.md, "Full-text search", says why
+//! one index rather than one per account).
+
+use tantivy::schema::{
+    FAST, INDEXED, IndexRecordOption, Schema, SchemaBuilder, TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::{NgramTokenizer, TextAnalyzer};
+
+/// The analyzer of every text field: all trigrams, nothing else (texts come folded).
+pub const TRIGRAMS: &str = "kantor_trigrams";
+
+/// Length of the n-grams: a needle needs at least this many characters to use the index.
+pub const GRAM: usize = 3;
+
+/// The schema's fields.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub account: tantivy::schema::Field,
+    pub email: tantivy::schema::Field,
+    /// 1 when some text was cut at the size limit: such a document is always a candidate.
+    pub truncated: tantivy::schema::Field,
+    pub from: tantivy::schema::Field,
+    pub to: tantivy::schema::Field,
+    pub cc: tantivy::schema::Field,
+    pub bcc: tantivy::schema::Field,
+    pub subject: tantivy::schema::Field,
+    /// The text parts (HTML reduced to text; attached text files and messages included).
+    pub body: tantivy::schema::Field,
+    /// Everything IMAP SEARCH TEXT looks at: headers, MIME headers and text parts.
+    pub text: tantivy::schema::Field,
+    /// File names of the parts.
+    pub attachments: tantivy::schema::Field,
+}
+
+impl Fields {
+    pub fn schema() -> (Schema, Fields) {
+        let mut b = SchemaBuilder::new();
+        let grams = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(TRIGRAMS)
+                .set_index_option(IndexRecordOption::Basic)
+                .set_fieldnorms(false),
+        );
+        let text = |b: &mut SchemaBuilder, name| b.add_text_field(name, grams.clone());
+        let fields = Fields {
+            account: b.add_u64_field("account", INDEXED),
+            email: b.add_u64_field("email", INDEXED | FAST),
+            truncated: b.add_u64_field("truncated", INDEXED),
+            from: text(&mut b, "from"),
+            to: text(&mut b, "to"),
+            cc: text(&mut b, "cc"),
+            bcc: text(&mut b, "bcc"),
+            subject: text(&mut b, "subject"),
+            body: text(&mut b, "body"),
+            text: text(&mut b, "text"),
+            attachments: text(&mut b, "attachments"),
+        };
+        (b.build(), fields)
+    }
+}
+
+/// Registers [`TRIGRAMS`] with an index.
+pub fn register(index: &tantivy::Index) -> tantivy::Result<()> {
+    let grams = NgramTokenizer::all_ngrams(GRAM, GRAM)?;
+    index
+        .tokenizers()
+        .register(TRIGRAMS, TextAnalyzer::builder(grams).build());
+    Ok(())
+}
+
+/// The distinct trigrams of a (folded) needle, at most `max` of them spread over it (any
+/// subset still selects a superset of the documents containing the needle); `None` when the
+/// needle is too short for the index.
+pub fn needle_grams(needle: &str, max: usize) -> Option<Vec<String>> {
+    let chars: Vec<char> = needle.chars().collect();
+    if chars.len() < GRAM {
+        return None;
+    }
+    let mut grams: Vec<String> = Vec::new();
+    for w in chars.windows(GRAM) {
+        let g: String = w.iter().collect();
+        if !grams.contains(&g) {
+            grams.push(g);
+        }
+    }
+    if grams.len() > max {
+        let step = grams.len() as f64 / max as f64;
+        grams = (0..max)
+            .map(|i| grams[(i as f64 * step) as usize].clone())
+            .collect();
+    }
+    Some(grams)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn needles_become_distinct_trigrams() {
+        assert_eq!(needle_grams("AB", 8), None);
+        assert_eq!(needle_grams("ABAB", 8).unwrap(), vec!["ABA", "BAB"]);
+        assert_eq!(
+            needle_grams("東京都庁", 8).unwrap(),
+            vec!["東京都", "京都庁"]
+        );
+        assert_eq!(needle_grams("ABCDEFGHIJ", 4).unwrap().len(), 4);
+    }
+}

@@ -1,0 +1,181 @@
+//! The indexer over a real store: deliveries are found by their substrings, an expunged email
+//! leaves the index, another account's mail is never a candidate, and an index reopened (as
+//! after a kill) goes on from its checkpoint, with the emails it has not reached left to scans.
+
+use kantor_search::{IndexLimits, Indexer, SearchIndex, TextField};
+use kantor_store::{BlobRef, Flags, IncomingMessage, MailboxRole, NewAccount, QuotaRule, Store};
+
+fn message(subject: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: Sender <sender@example.org>\r\nTo: alice@example.com\r\nSubject: {subject}\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    )
+    .into_bytes()
+}
+
+async fn deliver(store: &Store, to: i64, raw: Vec<u8>) -> i64 {
+    let delivered = store
+        .deliver(IncomingMessage {
+            blob: BlobRef::new(raw),
+            recipients: vec![to],
+            flags: Flags::default(),
+            internal_date: 1_700_000_000,
+            quota: QuotaRule::Ignore,
+            mailbox: MailboxRole::Inbox,
+        })
+        .await
+        .expect("deliver");
+    delivered[0].message_id
+}
+
+fn indexer(store: &Store, index: &std::sync::Arc<SearchIndex>) -> Indexer {
+    Indexer::new(
+        store.clone(),
+        index.clone(),
+        IndexLimits::default(),
+        20 << 20,
+    )
+    .expect("writer")
+}
+
+fn catch_up(indexer: &mut Indexer) {
+    while indexer.step().expect("index") {}
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deliveries_are_found_expunges_leave_and_accounts_stay_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mail, alice, inbox) = kantor_store::testing::store_with_alice(dir.path()).await;
+    let store: Store = (*mail).clone();
+    let bob = mail
+        .create_account(NewAccount {
+            local: "bob".into(),
+            domain: "example.com".into(),
+            password_hash: "x".into(),
+            is_admin: false,
+            quota_bytes: 0,
+        })
+        .await
+        .unwrap();
+    // Before the index exists: the first start builds it from the stored mail.
+    let old = deliver(
+        &store,
+        alice.id,
+        message("Quarterly report", "Umsatzsteuer 2026"),
+    )
+    .await;
+    let index = SearchIndex::open(&store.search_index_dir()).unwrap();
+    assert!(
+        index
+            .candidates(alice.id, TextField::Body, "UMSATZ")
+            .unwrap()
+            .is_none()
+    );
+    let mut writer = indexer(&store, &index);
+    catch_up(&mut writer);
+    let found = index
+        .candidates(alice.id, TextField::Body, "SATZSTEUER")
+        .unwrap()
+        .expect("the index answers");
+    assert!(found.may_match(old));
+    // Then it follows the log.
+    let cjk = deliver(&store, alice.id, message("会议", "明天下午三点在东京开会")).await;
+    let bobs = deliver(&store, bob.id, message("Umsatzsteuer", "Umsatzsteuer")).await;
+    let found = index
+        .candidates(alice.id, TextField::Body, "东京开")
+        .unwrap()
+        .unwrap();
+    assert!(found.may_match(cjk), "not indexed yet: a candidate");
+    catch_up(&mut writer);
+    let found = index
+        .candidates(alice.id, TextField::Body, "东京开")
+        .unwrap()
+        .unwrap();
+    assert!(found.may_match(cjk) && !found.may_match(old));
+    assert_eq!(found.len(), 1);
+    let subject = index
+        .candidates(alice.id, TextField::Subject, "TERLY REP")
+        .unwrap()
+        .unwrap();
+    assert!(subject.may_match(old) && !subject.may_match(cjk));
+    // Bob's copy is not Alice's candidate, and hers not his.
+    let hers = index
+        .candidates(alice.id, TextField::Body, "UMSATZSTEUER")
+        .unwrap()
+        .unwrap();
+    assert!(!hers.may_match(bobs) && hers.may_match(old));
+    let his = index
+        .candidates(bob.id, TextField::Body, "UMSATZSTEUER")
+        .unwrap()
+        .unwrap();
+    assert!(his.may_match(bobs) && !his.may_match(old));
+    // Expunged: gone from the index.
+    let uid = mail.messages(inbox).unwrap()[0].uid;
+    mail.expunge(alice.id, inbox, vec![uid]).await.unwrap();
+    catch_up(&mut writer);
+    let hers = index
+        .candidates(alice.id, TextField::Body, "UMSATZSTEUER")
+        .unwrap()
+        .unwrap();
+    assert!(!hers.may_match(old));
+    assert!(hers.is_empty());
+
+    // A writer dropped mid-way (as by a kill): what was committed stays, the rest comes from
+    // the log once a new writer starts from the payload's checkpoint.
+    let before = index.checkpoint().unwrap();
+    let late = deliver(&store, alice.id, message("late", "zwischen den Jahren")).await;
+    drop(writer);
+    drop(index);
+    let index = SearchIndex::open(&store.search_index_dir()).unwrap();
+    assert_eq!(index.checkpoint().unwrap(), before);
+    let found = index
+        .candidates(alice.id, TextField::Body, "ZWISCHEN")
+        .unwrap()
+        .unwrap();
+    assert!(
+        found.may_match(late),
+        "above the checkpoint: left to the scan"
+    );
+    let mut writer = indexer(&store, &index);
+    catch_up(&mut writer);
+    let found = index
+        .candidates(alice.id, TextField::Body, "ZWISCHEN")
+        .unwrap()
+        .unwrap();
+    assert!(found.may_match(late) && found.len() == 1);
+    assert_eq!(index.stats().documents, 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_log_pruned_past_the_index_makes_it_rebuild() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mail, alice, _) = kantor_store::testing::store_with_alice(dir.path()).await;
+    let store: Store = (*mail).clone();
+    let first = deliver(&store, alice.id, message("one", "first of the two")).await;
+    let index = SearchIndex::open(&store.search_index_dir()).unwrap();
+    let mut writer = indexer(&store, &index);
+    catch_up(&mut writer);
+    drop(writer);
+    // Delivered while no indexer ran, then pruned from the log before one came back.
+    let second = deliver(&store, alice.id, message("two", "second of the two")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert!(
+        store
+            .prune_changes(std::time::Duration::ZERO)
+            .await
+            .unwrap()
+            > 0
+    );
+    let mut writer = indexer(&store, &index);
+    catch_up(&mut writer);
+    let found = index
+        .candidates(alice.id, TextField::Body, "OF THE TWO")
+        .unwrap()
+        .unwrap();
+    assert!(found.may_match(first) && found.may_match(second));
+    assert_eq!(
+        found.len(),
+        2,
+        "both indexed, not merely above the checkpoint"
+    );
+}
