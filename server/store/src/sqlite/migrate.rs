@@ -108,6 +108,16 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0021_dkim_keys",
         include_str!("../../../../schema/0021_dkim_keys.sql"),
     ),
+    (
+        27,
+        "0027_sieve_scripts",
+        include_str!("../../../../schema/0027_sieve_scripts.sql"),
+    ),
+    (
+        28,
+        "0028_sieve_replies",
+        include_str!("../../../../schema/0028_sieve_replies.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet recorded. Safe to run concurrently from several processes:
