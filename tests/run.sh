@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs Kantor's whole test suite: installs the external clients the end-to-end tests drive
-# (swaks, curl, Python 3, openssl (test DKIM keys), mbsync from Debian's isync, dnsmasq, the jmapc, dkimpy and authheaders packages from PyPI) and strace (tests/durability_fsync.rs traces
+# (swaks, curl, Python 3, openssl (test DKIM keys), mbsync from Debian's isync, dnsmasq, sieve-connect, the jmapc, dkimpy, authheaders and sievelib packages from PyPI) and strace (tests/durability_fsync.rs traces
 # the server's fsyncs with it) when they are missing, then
 # `cargo test --workspace`.
 set -euo pipefail
@@ -13,6 +13,8 @@ done
 # mbsync comes in the isync package; dnsmasq (a DNS server for the outbound tests) in dnsmasq-base.
 command -v mbsync >/dev/null 2>&1 || missing+=(isync)
 command -v dnsmasq >/dev/null 2>&1 || missing+=(dnsmasq-base)
+# sieve-connect: a ManageSieve client nobody here wrote, for tests/managesieve.rs.
+command -v sieve-connect >/dev/null 2>&1 || missing+=(sieve-connect)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing test clients: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -38,6 +40,12 @@ fi
 if ! python3 -c "import dkim, nacl" >/dev/null 2>&1; then
   echo "installing the Python DKIM verifier dkimpy"
   python3 -m pip install --quiet --disable-pip-version-check 'dkimpy==1.1.8' 'pynacl==1.5.0'
+fi
+
+# The ManageSieve client library of tests/python/test_sieve.py (tests/sieve.rs), pinned.
+if ! python3 -c "import sievelib" >/dev/null 2>&1; then
+  echo "installing the Python ManageSieve client sievelib"
+  python3 -m pip install --quiet --disable-pip-version-check 'sievelib==1.6.0'
 fi
 
 cargo test --workspace --all-targets "$@"

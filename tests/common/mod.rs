@@ -61,7 +61,7 @@ impl TestServer {
     }
 
     fn spawn(&mut self) {
-        let listeners = "[listeners]\nsmtp = \"127.0.0.1:0\"\nsubmission = \"127.0.0.1:0\"\nsubmissions = \"127.0.0.1:0\"\npop3 = \"127.0.0.1:0\"\npop3s = \"127.0.0.1:0\"\nimap = \"127.0.0.1:0\"\nimaps = \"127.0.0.1:0\"\nhttps = \"127.0.0.1:0\"\nhttp = \"127.0.0.1:0\"\n";
+        let listeners = "[listeners]\nsmtp = \"127.0.0.1:0\"\nsubmission = \"127.0.0.1:0\"\nsubmissions = \"127.0.0.1:0\"\npop3 = \"127.0.0.1:0\"\npop3s = \"127.0.0.1:0\"\nimap = \"127.0.0.1:0\"\nimaps = \"127.0.0.1:0\"\nhttps = \"127.0.0.1:0\"\nhttp = \"127.0.0.1:0\"\nmanagesieve = \"127.0.0.1:0\"\n";
         let config = format!(
             "[server]\nhostname = \"mail.example.test\"\n{listeners}{}",
             self.extra_config

@@ -11,15 +11,18 @@
 //! - [`HttpConfig`]: the HTTP front end (`http.rs`).
 //! - [`ResolverConfig`], [`OutboundConfig`]: DNS and delivery to other servers (`outbound.rs`).
 //! - [`InboundConfig`]: the checks and policies of mail from other servers (`inbound.rs`).
+//! - [`SieveConfig`]: Sieve at delivery and ManageSieve's script limits (`sieve.rs`).
 
 mod http;
 mod inbound;
 mod outbound;
+mod sieve;
 
 pub use http::HttpConfig;
 pub use inbound::InboundConfig;
 pub use outbound::{OutboundConfig, ResolverConfig};
 use serde::Deserialize;
+pub use sieve::SieveConfig;
 use std::path::{Path, PathBuf};
 
 /// The whole configuration file.
@@ -38,6 +41,7 @@ pub struct Config {
     pub resolver: ResolverConfig,
     pub outbound: OutboundConfig,
     pub inbound: InboundConfig,
+    pub sieve: SieveConfig,
 }
 
 /// `[server]`: identity of this server.
@@ -71,6 +75,8 @@ pub struct Listeners {
     pub https: String,
     /// Plain HTTP: `/metrics` and a redirect to HTTPS (see [`HttpConfig`]).
     pub http: String,
+    /// ManageSieve (RFC 5804): users manage their Sieve scripts; STARTTLS, then AUTHENTICATE.
+    pub managesieve: String,
 }
 
 impl Default for Listeners {
@@ -85,6 +91,7 @@ impl Default for Listeners {
             imaps: "[::]:993".into(),
             https: "[::]:443".into(),
             http: "[::]:8080".into(),
+            managesieve: "[::]:4190".into(),
         }
     }
 }

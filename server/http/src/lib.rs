@@ -37,6 +37,8 @@ pub struct HttpContext {
     pub config: HttpConfig,
     /// The `https` listener's port, for redirects from plain HTTP (None: not listening).
     pub https_port: Option<u16>,
+    /// The rules of local delivery (Sieve), for EmailSubmission to local recipients.
+    pub rules: Arc<kantor_sieve::Rules>,
     credentials: Credentials,
     /// Slots of uploads being received at once, server-wide (JMAP upload).
     uploads: Arc<tokio::sync::Semaphore>,
@@ -53,6 +55,7 @@ impl HttpContext {
         handshake_timeout: Duration,
         config: HttpConfig,
         https_port: Option<u16>,
+        rules: Arc<kantor_sieve::Rules>,
     ) -> HttpContext {
         let mut tls = (*tls).clone();
         tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
@@ -63,6 +66,7 @@ impl HttpContext {
             handshake_timeout,
             config,
             https_port,
+            rules,
             credentials: Credentials::default(),
             uploads: Arc::new(tokio::sync::Semaphore::new(jmap::MAX_CONCURRENT_UPLOADS)),
             request_slots: jmap::Slots::default(),

@@ -20,6 +20,8 @@ pub(crate) struct Call<'a> {
     pub using: &'a [String],
     /// The server's name (for the Message-IDs it makes).
     pub hostname: &'a str,
+    /// The rules local delivery goes through (EmailSubmission to local recipients).
+    pub rules: &'a kantor_sieve::Rules,
     /// Creation ids of the request so far, and the ids they became (RFC 8620 §3.3, §5.3).
     pub created: Mutex<BTreeMap<Id, Id>>,
 }

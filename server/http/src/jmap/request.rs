@@ -70,6 +70,7 @@ pub(crate) async fn answer(ctx: &HttpContext, account: &Account, request: Reques
         limits: &core,
         using: &request.using,
         hostname: &ctx.hostname,
+        rules: &ctx.rules,
         created: Mutex::new(request.created_ids.clone().unwrap_or_default()),
     };
     let mut responses: Vec<Invocation> = Vec::with_capacity(request.method_calls.len());
