@@ -238,7 +238,7 @@ fn admin_without_data_and_busy_port_fail_with_one_line() {
     let config = dir.path().join("busy.toml");
     std::fs::write(
         &config,
-        format!("[listeners]\nsmtp = \"{addr}\"\nsubmission = \"\"\nsubmissions = \"\"\npop3 = \"\"\npop3s = \"\"\nhttps = \"\"\nhttp = \"\"\n"),
+        format!("[listeners]\nsmtp = \"{addr}\"\nsubmission = \"\"\nsubmissions = \"\"\npop3 = \"\"\npop3s = \"\"\nhttps = \"\"\nhttp = \"\"\nmanagesieve = \"\"\n"),
     )
     .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_kantor"))
@@ -388,7 +388,7 @@ fn logs_are_plain_text_and_name_the_session() {
     let dir = tempfile::tempdir().unwrap();
     let (mut server, addrs) = serve_with(
         dir.path(),
-        "[listeners]\nsmtp = \"127.0.0.1:0\"\nsubmission = \"\"\nsubmissions = \"\"\npop3 = \"127.0.0.1:0\"\npop3s = \"\"\nimap = \"\"\nimaps = \"\"\nhttps = \"\"\nhttp = \"\"\n[pop3]\nallow_plaintext_auth = true\n",
+        "[listeners]\nsmtp = \"127.0.0.1:0\"\nsubmission = \"\"\nsubmissions = \"\"\npop3 = \"127.0.0.1:0\"\npop3s = \"\"\nimap = \"\"\nimaps = \"\"\nhttps = \"\"\nhttp = \"\"\nmanagesieve = \"\"\n[pop3]\nallow_plaintext_auth = true\n",
     );
     // An accepted message is logged with its sender, recipients, size and id.
     let mut smtp = std::net::TcpStream::connect(addrs["smtp"]).unwrap();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs Kantor's whole test suite: installs the external clients the end-to-end tests drive
 # (swaks, curl, Python 3, openssl (test DKIM keys, the test CA of tests/outbound_tls_policy.rs), mbsync from Debian's isync, dnsmasq, the jmapc, dkimpy, authheaders and aiosmtpd packages from PyPI) and strace (tests/durability_fsync.rs traces
+# (swaks, curl, Python 3, openssl (test DKIM keys), mbsync from Debian's isync, dnsmasq, sieve-connect, the jmapc, dkimpy, authheaders and sievelib packages from PyPI) and strace (tests/durability_fsync.rs traces
 # the server's fsyncs with it) when they are missing, then
 # `cargo test --workspace`.
 set -euo pipefail
@@ -15,6 +16,8 @@ command -v mbsync >/dev/null 2>&1 || missing+=(isync)
 command -v dnsmasq >/dev/null 2>&1 || missing+=(dnsmasq-base)
 # knot (knotd and keymgr): a DNSSEC-signed zone for DANE in tests/outbound_tls_policy.rs.
 command -v knotd >/dev/null 2>&1 || missing+=(knot)
+# sieve-connect: a ManageSieve client nobody here wrote, for tests/managesieve.rs.
+command -v sieve-connect >/dev/null 2>&1 || missing+=(sieve-connect)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing test clients: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -54,6 +57,10 @@ fi
 # is not inside a test's time; the test skips, saying so, when peers.sh is not there.
 if [ -f ../shared/peers/peers.sh ]; then
   bash ../shared/peers/peers.sh >/dev/null
+# The ManageSieve client library of tests/python/test_sieve.py (tests/sieve.rs), pinned.
+if ! python3 -c "import sievelib" >/dev/null 2>&1; then
+  echo "installing the Python ManageSieve client sievelib"
+  python3 -m pip install --quiet --disable-pip-version-check 'sievelib==1.6.0'
 fi
 
 cargo test --workspace --all-targets "$@"

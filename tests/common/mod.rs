@@ -79,7 +79,7 @@ impl TestServer {
     fn spawn(&mut self) {
         let smtp = self.smtp_listener.as_deref().unwrap_or("127.0.0.1:0");
         let listeners = format!(
-            "[listeners]\nsmtp = \"{smtp}\"\nsubmission = \"127.0.0.1:0\"\nsubmissions = \"127.0.0.1:0\"\npop3 = \"127.0.0.1:0\"\npop3s = \"127.0.0.1:0\"\nimap = \"127.0.0.1:0\"\nimaps = \"127.0.0.1:0\"\nhttps = \"127.0.0.1:0\"\nhttp = \"127.0.0.1:0\"\n"
+            "[listeners]\nsmtp = \"{smtp}\"\nsubmission = \"127.0.0.1:0\"\nsubmissions = \"127.0.0.1:0\"\npop3 = \"127.0.0.1:0\"\npop3s = \"127.0.0.1:0\"\nimap = \"127.0.0.1:0\"\nimaps = \"127.0.0.1:0\"\nhttps = \"127.0.0.1:0\"\nhttp = \"127.0.0.1:0\"\nmanagesieve = \"127.0.0.1:0\"\n"
         );
         let config = format!(
             "[server]\nhostname = \"mail.example.test\"\n{listeners}{}",

@@ -14,6 +14,7 @@
 //! - [`InboundConfig`]: the checks and policies of mail from other servers (`inbound.rs`).
 //! - [`MtaStsConfig`]: the MTA-STS policy our own domains publish (`mta_sts.rs`).
 //! - [`SearchConfig`]: the full-text index (`search.rs`).
+//! - [`SieveConfig`]: Sieve at delivery and ManageSieve's script limits (`sieve.rs`).
 
 mod http;
 mod inbound;
@@ -21,6 +22,7 @@ mod mta_sts;
 mod outbound;
 mod relay;
 mod search;
+mod sieve;
 
 pub use http::HttpConfig;
 pub use inbound::{DomainPolicy, InboundConfig, Policy as InboundPolicy};
@@ -29,6 +31,7 @@ pub use outbound::{OutboundConfig, ResolverConfig};
 pub use relay::{RelayConfig, RelayTls};
 pub use search::SearchConfig;
 use serde::Deserialize;
+pub use sieve::SieveConfig;
 use std::path::{Path, PathBuf};
 
 /// The whole configuration file.
@@ -50,6 +53,7 @@ pub struct Config {
     pub inbound: InboundConfig,
     pub mta_sts: MtaStsConfig,
     pub search: SearchConfig,
+    pub sieve: SieveConfig,
 }
 
 /// `[server]`: identity of this server.
@@ -83,6 +87,8 @@ pub struct Listeners {
     pub https: String,
     /// Plain HTTP: `/metrics` and a redirect to HTTPS (see [`HttpConfig`]).
     pub http: String,
+    /// ManageSieve (RFC 5804): users manage their Sieve scripts; STARTTLS, then AUTHENTICATE.
+    pub managesieve: String,
 }
 
 impl Default for Listeners {
@@ -97,6 +103,7 @@ impl Default for Listeners {
             imaps: "[::]:993".into(),
             https: "[::]:443".into(),
             http: "[::]:8080".into(),
+            managesieve: "[::]:4190".into(),
         }
     }
 }

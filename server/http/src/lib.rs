@@ -43,6 +43,8 @@ pub struct HttpContext {
     /// The full-text index (kantor-search), when the server keeps one: Email/query's `text`
     /// and `body` read only the messages it names as candidates.
     pub search: Option<Arc<kantor_search::SearchIndex>>,
+    /// The rules of local delivery (Sieve), for EmailSubmission to local recipients.
+    pub rules: Arc<kantor_sieve::Rules>,
     credentials: Credentials,
     /// Slots of uploads being received at once, server-wide (JMAP upload).
     uploads: Arc<tokio::sync::Semaphore>,
@@ -59,6 +61,7 @@ impl HttpContext {
         handshake_timeout: Duration,
         config: HttpConfig,
         https_port: Option<u16>,
+        rules: Arc<kantor_sieve::Rules>,
     ) -> HttpContext {
         let mut tls = (*tls).clone();
         tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
@@ -71,6 +74,7 @@ impl HttpContext {
             https_port,
             mta_sts: kantor_config::MtaStsConfig::default(),
             search: None,
+            rules,
             credentials: Credentials::default(),
             uploads: Arc::new(tokio::sync::Semaphore::new(jmap::MAX_CONCURRENT_UPLOADS)),
             request_slots: jmap::Slots::default(),

@@ -69,6 +69,8 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
     let handshake_timeout = Duration::from_secs(config.tls.handshake_timeout_secs);
     // The one resolver: inbound checks and outbound delivery share it (and its cache).
     let dns = kantor_dns::Dns::new(&config.resolver).context("cannot set up DNS ([resolver])")?;
+    // The one rule engine of local delivery (Sieve): SMTP and JMAP submission share it.
+    let rules = Arc::new(kantor_sieve::Rules::new(&config.sieve, &hostname));
     let smtp_ctx = Arc::new(kantor_smtp::SmtpContext {
         directory: directory.clone(),
         hostname: hostname.clone(),
@@ -77,6 +79,7 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
         config: config.smtp.clone(),
         dns: dns.clone(),
         inbound: config.inbound.clone(),
+        rules: rules.clone(),
     });
     let pop3_ctx = Arc::new(kantor_pop3::Pop3Context::new(
         directory.clone(),
@@ -105,10 +108,18 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
         handshake_timeout,
         config.http.clone(),
         https_port,
+        rules.clone(),
     );
     http_ctx.mta_sts = config.mta_sts.clone();
     http_ctx.search = search;
     let http_ctx = Arc::new(http_ctx);
+    let sieve_ctx = Arc::new(kantor_managesieve::ManageSieveContext {
+        directory: directory.clone(),
+        tls: tls.clone(),
+        handshake_timeout,
+        config: config.sieve.clone(),
+        rules: rules.clone(),
+    });
     for listener in listeners {
         let addr = listener.local_addr()?;
         tracing::info!(listener = listener.name, %addr, "listening");
@@ -134,6 +145,7 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
             "imap" => spawn(kantor_imap::serve(listener, false, imap_ctx.clone())),
             "imaps" => spawn(kantor_imap::serve(listener, true, imap_ctx.clone())),
             "https" => spawn(kantor_http::serve(listener, true, http_ctx.clone())),
+            "managesieve" => spawn(kantor_managesieve::serve(listener, sieve_ctx.clone())),
             _ => spawn(kantor_http::serve(listener, false, http_ctx.clone())),
         }
     }
@@ -262,6 +274,13 @@ async fn bind_listeners(config: &Config) -> Result<Vec<Listener>> {
             h.max_connections_per_ip,
         ),
         ("http", &l.http, h.max_connections, h.max_connections_per_ip),
+        // ManageSieve sessions are few and short: IMAP's connection limits bound them.
+        (
+            "managesieve",
+            &l.managesieve,
+            i.max_connections,
+            i.max_connections_per_ip,
+        ),
     ];
     let mut listeners = Vec::new();
     for (name, address, total, per_ip) in wanted {

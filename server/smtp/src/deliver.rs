@@ -128,6 +128,7 @@ impl Session {
             from,
             params,
             local,
+            local_rcpts,
             remote,
             rcpts,
             ..
@@ -137,6 +138,7 @@ impl Session {
         let size = blob.size();
         let store = self.ctx.directory.store();
         let mut full = Vec::new();
+        let mut rejected = Vec::new();
         // Kept for a DSN to the sender should a local recipient lack room.
         let (original, sender) = (blob.data.clone(), from.mailbox().map(|m| m.to_string()));
         let (envid, ret) = (
@@ -153,15 +155,25 @@ impl Session {
                 quota: QuotaRule::SkipFull,
                 mailbox,
             };
-            match store.deliver(incoming).await {
-                Ok(delivered) => {
+            let delivery = kantor_sieve::Delivery {
+                message: incoming,
+                mail_from: sender.clone().unwrap_or_default(),
+                rcpt_to: local_rcpts,
+            };
+            match self.ctx.rules.deliver(&self.ctx.directory, delivery).await {
+                Ok(outcome) => {
                     kantor_metrics::metrics()
                         .messages_delivered
-                        .inc_by(delivered.len() as u64);
+                        .inc_by(outcome.filed as u64);
                     full = local
                         .iter()
-                        .filter(|&&a| !delivered.iter().any(|d| d.account_id == a))
+                        .filter(|a| !outcome.handled.contains(a))
                         .map(|&a| self.address_of(a))
+                        .collect();
+                    rejected = outcome
+                        .rejected
+                        .into_iter()
+                        .map(|(a, why)| (self.address_of(a), why))
                         .collect();
                 }
                 Err(e) => {
@@ -170,6 +182,12 @@ impl Session {
                     return store_error_reply(e, id);
                 }
             }
+        }
+        // RFC 5429 §2.1: refused in the protocol when every recipient's script rejected it.
+        if !rejected.is_empty() && rejected.len() == local_count && remote.is_empty() {
+            let reasons: Vec<&str> = rejected.iter().map(|(_, why)| why.as_str()).collect();
+            tracing::info!(id, %from, rcpts, "message rejected by the recipients' rules");
+            return replies::rejected_by_rules(&reasons.join("; "));
         }
         if !remote.is_empty() {
             let queued = match layout.return_path_len {
@@ -193,6 +211,12 @@ impl Session {
         }
         for rcpt in &full {
             tracing::warn!(id, %from, %rcpt, size, "recipient refused after DATA: quota exceeded");
+        }
+        if let Some(sender) = sender.as_deref().filter(|_| !rejected.is_empty()) {
+            self.ctx
+                .rules
+                .notify_rejected(&self.ctx.directory, sender, &rejected, &original)
+                .await;
         }
         if let Some(sender) = sender.filter(|_| !full.is_empty()) {
             // RFC 5321 §3.3: the message was accepted for all; those left out get a DSN.

@@ -54,6 +54,8 @@ pub struct SmtpContext {
     pub dns: kantor_dns::Dns,
     /// What port 25 checks and refuses (`[inbound]`).
     pub inbound: InboundConfig,
+    /// The rules every local delivery goes through (Sieve, RFC 5228).
+    pub rules: Arc<kantor_sieve::Rules>,
 }
 
 impl SmtpContext {

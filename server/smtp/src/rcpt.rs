@@ -125,6 +125,7 @@ impl Session {
         for id in accounts {
             if !tx.local.contains(&id) {
                 tx.local.push(id);
+                tx.local_rcpts.push((id, to.to_string()));
             }
         }
         self.accepted(to)

@@ -176,6 +176,17 @@ pub(crate) fn mailbox_full_transient() -> Reply {
     Reply::new(452, st(4, 2, 2), "Mailbox full, try again later")
 }
 
+/// `550 5.7.1`: the recipients' Sieve scripts rejected the message (RFC 5429 §2.1).
+pub(crate) fn rejected_by_rules(reason: &str) -> Reply {
+    // One line of printable text: the reason comes from a user's script.
+    let reason: String = reason
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(400)
+        .collect();
+    Reply::new(550, st(5, 7, 1), format!("Rejected: {reason}"))
+}
+
 /// `552 5.2.2`: the message can never fit the mailbox (RFC 3463 X.2.2).
 pub(crate) fn mailbox_full_permanent() -> Reply {
     Reply::new(552, st(5, 2, 2), "Mailbox full")

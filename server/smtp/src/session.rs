@@ -46,6 +46,8 @@ pub(crate) struct Transaction {
     pub params: MailParams,
     /// Local accounts to deliver to, each once.
     pub local: Vec<AccountId>,
+    /// The address each local account was first reached by (Sieve's envelope "to").
+    pub local_rcpts: Vec<(AccountId, String)>,
     /// Remote recipients (submission only), each once, with their DSN parameters.
     pub remote: Vec<QueueRecipient>,
     /// RCPT commands accepted, for the recipient limit.
@@ -63,6 +65,7 @@ impl Transaction {
             from,
             params,
             local: Vec::new(),
+            local_rcpts: Vec::new(),
             remote: Vec::new(),
             accepted: 0,
             rcpts: Vec::new(),

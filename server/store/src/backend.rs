@@ -260,6 +260,54 @@ pub trait MailBackend: Send + Sync + 'static {
         account_id: AccountId,
         vacation: crate::Vacation,
     ) -> BoxFuture<'_, Result<()>>;
+    fn sieve_scripts(&self, actor: Actor, account_id: AccountId)
+    -> Result<Vec<crate::SieveScript>>;
+    fn active_sieve_script(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+    ) -> Result<Option<crate::SieveScript>>;
+    fn put_sieve_script(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        name: String,
+        content: String,
+        max_scripts: u32,
+    ) -> BoxFuture<'_, Result<()>>;
+    fn activate_sieve_script(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        name: Option<String>,
+    ) -> BoxFuture<'_, Result<()>>;
+    fn rename_sieve_script(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        old: String,
+        new: String,
+    ) -> BoxFuture<'_, Result<()>>;
+    fn delete_sieve_script(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        name: String,
+    ) -> BoxFuture<'_, Result<()>>;
+    fn sieve_replied(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        key: &str,
+        now: i64,
+    ) -> Result<bool>;
+    fn record_sieve_reply(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        key: String,
+        expires_at: i64,
+    ) -> BoxFuture<'_, Result<()>>;
     fn record_upload(
         &self,
         actor: Actor,

@@ -119,6 +119,9 @@ pub enum ObjectKind {
     EmailSubmission = 6,
     /// A sending identity (RFC 8621 §6): `object_id` is the identity's id.
     Identity = 7,
+    /// A Sieve script (RFC 5228, stored as ManageSieve names it): `object_id` is the script's
+    /// id; activating one updates it (and the one it replaced).
+    SieveScript = 8,
 }
 
 /// How it changed.
@@ -161,6 +164,7 @@ impl ObjectKind {
             5 => Some(ObjectKind::Thread),
             6 => Some(ObjectKind::EmailSubmission),
             7 => Some(ObjectKind::Identity),
+            8 => Some(ObjectKind::SieveScript),
             _ => None,
         }
     }

@@ -311,6 +311,78 @@ impl Mail {
             .await
     }
 
+    /// The account's Sieve scripts (RFC 5228) in name order.
+    pub fn sieve_scripts(&self, account_id: AccountId) -> Result<Vec<crate::SieveScript>> {
+        self.backend().sieve_scripts(self.actor, account_id)
+    }
+
+    /// The account's active Sieve script, the one delivery runs.
+    pub fn active_sieve_script(&self, account_id: AccountId) -> Result<Option<crate::SieveScript>> {
+        self.backend().active_sieve_script(self.actor, account_id)
+    }
+
+    /// Stores a script (its content replaced if the name exists, else added while the account
+    /// has fewer than `max_scripts`), logged. The caller checked that it compiles.
+    pub async fn put_sieve_script(
+        &self,
+        account_id: AccountId,
+        name: String,
+        content: String,
+        max_scripts: u32,
+    ) -> Result<()> {
+        self.backend()
+            .put_sieve_script(self.actor, account_id, name, content, max_scripts)
+            .await
+    }
+
+    /// Makes the named script the active one, or deactivates all with `None`, logged.
+    pub async fn activate_sieve_script(
+        &self,
+        account_id: AccountId,
+        name: Option<String>,
+    ) -> Result<()> {
+        self.backend()
+            .activate_sieve_script(self.actor, account_id, name)
+            .await
+    }
+
+    /// Renames a script, logged (`AlreadyExists` when the new name is taken).
+    pub async fn rename_sieve_script(
+        &self,
+        account_id: AccountId,
+        old: String,
+        new: String,
+    ) -> Result<()> {
+        self.backend()
+            .rename_sieve_script(self.actor, account_id, old, new)
+            .await
+    }
+
+    /// Deletes a script, logged (`InUse` for the active one).
+    pub async fn delete_sieve_script(&self, account_id: AccountId, name: String) -> Result<()> {
+        self.backend()
+            .delete_sieve_script(self.actor, account_id, name)
+            .await
+    }
+
+    /// Whether the account's vacation answered under `key` and may not yet answer again.
+    pub fn sieve_replied(&self, account_id: AccountId, key: &str, now: i64) -> Result<bool> {
+        self.backend()
+            .sieve_replied(self.actor, account_id, key, now)
+    }
+
+    /// Records a vacation answer under `key`, not to be repeated before `expires_at`.
+    pub async fn record_sieve_reply(
+        &self,
+        account_id: AccountId,
+        key: String,
+        expires_at: i64,
+    ) -> Result<()> {
+        self.backend()
+            .record_sieve_reply(self.actor, account_id, key, expires_at)
+            .await
+    }
+
     /// Stores an uploaded blob (fsynced) as the account's (JMAP upload, RFC 8620 §6.1): kept
     /// for the collector's grace period unless an email is made of it.
     pub async fn record_upload(

@@ -350,6 +350,16 @@ pub struct Vacation {
     pub html_body: Option<String>,
 }
 
+/// One of an account's Sieve scripts (RFC 5228), named as ManageSieve names it (RFC 5804).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SieveScript {
+    pub id: i64,
+    pub name: String,
+    pub content: String,
+    /// The one script run at delivery (at most one per account).
+    pub active: bool,
+}
+
 /// A blob an account uploaded (JMAP upload, RFC 8620 §6.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Upload {

@@ -22,6 +22,8 @@ pub(crate) struct Call<'a> {
     pub hostname: &'a str,
     /// The full-text index, if any.
     pub search: Option<&'a kantor_search::SearchIndex>,
+    /// The rules local delivery goes through (EmailSubmission to local recipients).
+    pub rules: &'a kantor_sieve::Rules,
     /// Creation ids of the request so far, and the ids they became (RFC 8620 §3.3, §5.3).
     pub created: Mutex<BTreeMap<Id, Id>>,
 }

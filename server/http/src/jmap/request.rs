@@ -71,6 +71,7 @@ pub(crate) async fn answer(ctx: &HttpContext, account: &Account, request: Reques
         using: &request.using,
         hostname: &ctx.hostname,
         search: ctx.search.as_deref(),
+        rules: &ctx.rules,
         created: Mutex::new(request.created_ids.clone().unwrap_or_default()),
     };
     let mut responses: Vec<Invocation> = Vec::with_capacity(request.method_calls.len());

@@ -239,20 +239,35 @@ async fn send(
         SetError::new(SetErrorType::Forbidden).with_description(e.to_string())
     };
     if !local.is_empty() {
-        let delivered = store
-            .deliver(IncomingMessage {
+        let delivery = kantor_sieve::Delivery {
+            message: IncomingMessage {
                 blob: blob.clone(),
                 recipients: local,
                 flags: Flags::default(),
                 internal_date: now,
                 quota: QuotaRule::SkipFull,
                 mailbox: kantor_store::MailboxRole::Inbox,
-            })
+            },
+            mail_from: mail_from.clone(),
+            rcpt_to: Vec::new(),
+        };
+        let outcome = call
+            .rules
+            .deliver(call.directory, delivery)
             .await
             .map_err(fail)?;
         kantor_metrics::metrics()
             .messages_delivered
-            .inc_by(delivered.len() as u64);
+            .inc_by(outcome.filed as u64);
+        let mut rejected = Vec::new();
+        for (account, why) in outcome.rejected {
+            if let Ok(Some(a)) = store.account(account) {
+                rejected.push((a.address(), why));
+            }
+        }
+        call.rules
+            .notify_rejected(call.directory, &mail_from, &rejected, &blob.data)
+            .await;
     }
     let mut queue_ids = Vec::new();
     if !remote.is_empty() {

@@ -108,7 +108,8 @@ pub(crate) fn translate(
             | ObjectKind::Account
             | ObjectKind::Thread
             | ObjectKind::EmailSubmission
-            | ObjectKind::Identity => {}
+            | ObjectKind::Identity
+            | ObjectKind::SieveScript => {}
         }
     }
     notices

@@ -70,6 +70,10 @@ pub async fn start_with(mode: SmtpMode, config: SmtpConfig, limiter: ConnectionL
         // (tests/smtp_auth_checks.rs checks them against a DNS server of its own).
         dns: kantor_dns::Dns::new(&kantor_config::ResolverConfig::default()).unwrap(),
         inbound: kantor_config::InboundConfig::default(),
+        rules: Arc::new(kantor_sieve::Rules::new(
+            &kantor_config::SieveConfig::default(),
+            "mx.example.org",
+        )),
     });
     let listener = kantor_net::bind("smtp", "127.0.0.1:0", limiter)
         .await

@@ -434,6 +434,81 @@ impl MailBackend for SqliteBackend {
         Box::pin(self.set_vacation(actor, account_id, vacation))
     }
 
+    fn sieve_scripts(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+    ) -> Result<Vec<crate::SieveScript>> {
+        self.sieve_scripts(actor, account_id)
+    }
+
+    fn active_sieve_script(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+    ) -> Result<Option<crate::SieveScript>> {
+        self.active_sieve_script(actor, account_id)
+    }
+
+    fn put_sieve_script(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        name: String,
+        content: String,
+        max_scripts: u32,
+    ) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.put_sieve_script(actor, account_id, name, content, max_scripts))
+    }
+
+    fn activate_sieve_script(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        name: Option<String>,
+    ) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.activate_sieve_script(actor, account_id, name))
+    }
+
+    fn rename_sieve_script(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        old: String,
+        new: String,
+    ) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.rename_sieve_script(actor, account_id, old, new))
+    }
+
+    fn delete_sieve_script(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        name: String,
+    ) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.delete_sieve_script(actor, account_id, name))
+    }
+
+    fn sieve_replied(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        key: &str,
+        now: i64,
+    ) -> Result<bool> {
+        self.sieve_replied(actor, account_id, key, now)
+    }
+
+    fn record_sieve_reply(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        key: String,
+        expires_at: i64,
+    ) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.record_sieve_reply(actor, account_id, key, expires_at))
+    }
+
     fn record_upload(
         &self,
         actor: Actor,

@@ -117,6 +117,16 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("../../../../schema/0022_tls_policy.sql"),
     ),
     (
+        27,
+        "0027_sieve_scripts",
+        include_str!("../../../../schema/0027_sieve_scripts.sql"),
+    ),
+    (
+        28,
+        "0028_sieve_replies",
+        include_str!("../../../../schema/0028_sieve_replies.sql"),
+    ),
+    (
         29,
         "0029_queue_fresh_first",
         include_str!("../../../../schema/0029_queue_fresh_first.sql"),

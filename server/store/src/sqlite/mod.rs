@@ -40,6 +40,7 @@ mod mailboxes;
 mod messages;
 mod migrate;
 mod queue;
+mod sieve;
 mod sort_keys;
 mod submissions;
 mod subscriptions;
