@@ -6,6 +6,7 @@
 //! senders, reverse DNS, DNSBL (RFC 5782), and a DNS server that does not answer.
 
 mod common;
+use common::curl::{api, curl, https, primary_account};
 use common::dns::Dnsmasq;
 use common::*;
 use std::net::UdpSocket;
@@ -101,6 +102,8 @@ struct Mail<'a> {
     tamper: bool,
     /// Adds an `Authentication-Results` field claiming the server's authserv-id.
     forge: bool,
+    /// The recipient, when not alice.
+    rcpt: Option<&'a str>,
 }
 
 impl<'a> Mail<'a> {
@@ -113,6 +116,7 @@ impl<'a> Mail<'a> {
             sign: false,
             tamper: false,
             forge: false,
+            rcpt: None,
         }
     }
 }
@@ -120,7 +124,9 @@ impl<'a> Mail<'a> {
 /// Sends `mail` to alice on port 25; returns the server's last reply ("CODE TEXT").
 fn send(server: &TestServer, dns: &Dns, mail: &Mail) -> String {
     let port = server.port("smtp").to_string();
-    let rcpt = format!("alice@{DOMAIN}");
+    let rcpt = mail
+        .rcpt
+        .map_or_else(|| format!("alice@{DOMAIN}"), str::to_string);
     let key = dns.key();
     let mut args = vec![
         SCRIPT,
@@ -260,6 +266,31 @@ fn dmarc_reject_is_refused_and_quarantine_goes_to_junk() {
     let fetched = imap.ok("FETCH 1 BODY.PEEK[HEADER]").join("");
     assert!(fetched.contains("Subject: quarantined"), "{fetched}");
     assert!(fetched.contains("policy.dmarc=quarantine"), "{fetched}");
+
+    // A recipient whose delivery runs Sieve (here the JMAP VacationResponse): the implicit
+    // keep files quarantined mail in Junk too, not in the INBOX.
+    let away = format!("away@{DOMAIN}");
+    server.add_user(&away);
+    let credentials = format!("{away}:{PASSWORD}");
+    let session = curl(&["-u", &credentials, &https(&server, "/jmap/session")]).json();
+    let account = primary_account(&session, "urn:ietf:params:jmap:vacationresponse");
+    let body = serde_json::json!({
+        "using": ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:vacationresponse"],
+        "methodCalls": [["VacationResponse/set", {"accountId": account, "update": {"singleton": {
+            "isEnabled": true, "subject": "Away", "textBody": "Back soon."
+        }}}, "v"]],
+    });
+    assert_eq!(api(&server, &credentials, &body.to_string()).status, 200);
+    let to_away = Mail {
+        rcpt: Some(&away),
+        ..Mail::new("a@quarantine.test", "quarantined for a scripted user")
+    };
+    accepted(&send(&server, &dns, &to_away));
+    let mut imap = ImapClient::login(server.addr("imap"), &away);
+    let junk = imap.ok("STATUS Junk (MESSAGES)").join("");
+    assert_eq!(number_after(&junk, "MESSAGES"), Some(1), "{junk}");
+    let inbox = imap.ok("STATUS INBOX (MESSAGES)").join("");
+    assert_eq!(number_after(&inbox, "MESSAGES"), Some(0), "{inbox}");
 
     // With both policies off, the failing messages are delivered like any other.
     let lenient = self::server(&dns, "dmarc_reject = false\ndmarc_quarantine = false");

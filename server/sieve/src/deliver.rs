@@ -249,7 +249,17 @@ impl Rules {
         } in &plan.files
         {
             let name = folder.as_deref().unwrap_or("INBOX");
-            let mut mailbox = find_mailbox(mail, account, name);
+            // The implicit (or explicit) keep files where delivery would have: the Junk
+            // mailbox for mail quarantined by its sender's DMARC policy, else the INBOX.
+            let mut mailbox = match folder {
+                None => mail
+                    .mailbox_by_role(account, message.mailbox)
+                    .ok()
+                    .flatten()
+                    .map(|m| m.id)
+                    .or_else(|| find_mailbox(mail, account, "INBOX")),
+                Some(name) => find_mailbox(mail, account, name),
+            };
             if mailbox.is_none() && *create {
                 mailbox = mail
                     .create_mailbox_path(account, name, None)
