@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Prepares `kantor-bench relay` (docs/benchmarks.md, "Relay"): the DNS and routing that send mail
 # for remote.test and deferred.test to the load tool's sink on 127.0.0.1:2600.
-#   - dnsmasq on 127.0.0.1:5354 (Kantor's [resolver] in server/bench/kantor-relay.toml): MX of
-#     remote.test and deferred.test -> mx.remote.test -> 127.0.0.1, and SPF for corp.test;
+#   - server/bench/dns.sh: dnsmasq on 127.0.0.1:5354 (Kantor's [resolver]): MX of remote.test and
+#     deferred.test -> mx.remote.test -> 127.0.0.1, and SPF for corp.test;
 #   - the sender corp.test with sender@corp.test / pass in Kantor's data directory (DKIM keys are
 #     made when the domain is added);
 #   - Postfix of ../shared/peers/peers.sh (if running): transport_maps sending both domains to
@@ -13,8 +13,7 @@ set -euo pipefail
 
 data="" kantor="${KANTOR:-./target/release/kantor}"
 if [ "${1:-}" = stop ]; then
-  [ -f /tmp/kantor-relay-dnsmasq.pid ] && kill "$(cat /tmp/kantor-relay-dnsmasq.pid)" 2>/dev/null || true
-  rm -f /tmp/kantor-relay-dnsmasq.pid
+  bash "$(dirname "$0")/dns.sh" stop
   if command -v postconf >/dev/null && [ -n "$(postconf -h transport_maps 2>/dev/null)" ]; then
     postconf -e "transport_maps =" && postfix reload >/dev/null 2>&1 || true
   fi
@@ -29,12 +28,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$data" ] || { echo "relay-setup.sh: --data DIR is required" >&2; exit 2; }
 
-[ -f /tmp/kantor-relay-dnsmasq.pid ] && kill "$(cat /tmp/kantor-relay-dnsmasq.pid)" 2>/dev/null || true
-dnsmasq --port=5354 --listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts \
-  --pid-file=/tmp/kantor-relay-dnsmasq.pid --local=/test/ \
-  --mx-host=remote.test,mx.remote.test,10 --mx-host=deferred.test,mx.remote.test,10 \
-  --host-record=mx.remote.test,127.0.0.1 \
-  --txt-record=corp.test,"v=spf1 ip4:127.0.0.0/8 -all"
+bash "$(dirname "$0")/dns.sh" >/dev/null
 
 admin() { "$kantor" admin --data "$data" "$@"; }
 admin domain list 2>/dev/null | grep -qw corp.test || admin domain add corp.test
@@ -46,4 +40,4 @@ if command -v postconf >/dev/null && [ -f /var/spool/postfix/pid/master.pid ]; t
   postfix reload >/dev/null 2>&1
   echo "postfix: remote.test and deferred.test go to [127.0.0.1]:2600"
 fi
-echo "dnsmasq on 127.0.0.1:5354; sender@corp.test / pass in $data"
+echo "dnsmasq on 127.0.0.1:5354 (server/bench/dns.sh); sender@corp.test / pass in $data"

@@ -75,7 +75,7 @@ pub struct SmtpArgs {
     pub domain: String,
 
     /// Envelope sender and From address.
-    #[arg(long, default_value = "sender@bench.test")]
+    #[arg(long, default_value = "sender@remote.test")]
     pub from: String,
 
     /// POP3 password of every recipient.
@@ -171,7 +171,7 @@ pub struct ImapCommon {
     pub password: String,
 
     /// Envelope sender and From address of the mail sent over SMTP.
-    #[arg(long, default_value = "sender@bench.test")]
+    #[arg(long, default_value = "sender@remote.test")]
     pub from: String,
 
     /// Name sent with EHLO.
