@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs Kantor's whole test suite: installs the external clients the end-to-end tests drive
-# (swaks, curl, Python 3, openssl (test DKIM keys, the test CA of tests/outbound_tls_policy.rs), mbsync from Debian's isync, dnsmasq, the jmapc, dkimpy, authheaders and aiosmtpd packages from PyPI) and strace (tests/durability_fsync.rs traces
-# (swaks, curl, Python 3, openssl (test DKIM keys), mbsync from Debian's isync, dnsmasq, sieve-connect, the jmapc, dkimpy, authheaders and sievelib packages from PyPI) and strace (tests/durability_fsync.rs traces
-# the server's fsyncs with it) when they are missing, then
-# `cargo test --workspace`.
+# (swaks, curl, Python 3, openssl (test DKIM keys, the test CA of tests/outbound_tls_policy.rs),
+# mbsync from Debian's isync, dnsmasq, knot, sieve-connect, the jmapc, dkimpy, authheaders,
+# aiosmtpd and sievelib packages from PyPI) and strace (tests/durability_fsync.rs traces the
+# server's fsyncs with it) when they are missing, starts the Postfix and Dovecot peers
+# (../shared/peers/peers.sh), then `cargo test --workspace`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,6 +58,8 @@ fi
 # is not inside a test's time; the test skips, saying so, when peers.sh is not there.
 if [ -f ../shared/peers/peers.sh ]; then
   bash ../shared/peers/peers.sh >/dev/null
+fi
+
 # The ManageSieve client library of tests/python/test_sieve.py (tests/sieve.rs), pinned.
 if ! python3 -c "import sievelib" >/dev/null 2>&1; then
   echo "installing the Python ManageSieve client sievelib"
