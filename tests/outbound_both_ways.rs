@@ -69,29 +69,7 @@ fn dkim_records(zone: &str) -> Vec<String> {
 }
 
 fn submit(server: &TestServer, from: &str, to: &str, subject: &str) {
-    let out = run(
-        "swaks",
-        &[
-            "--server",
-            &format!("127.0.0.1:{}", server.port("submission")),
-            "--tls",
-            "--auth",
-            "PLAIN",
-            "--auth-user",
-            from,
-            "--auth-password",
-            PASSWORD,
-            "--from",
-            from,
-            "--to",
-            to,
-            "--header",
-            &format!("Subject: {subject}"),
-            "--body",
-            "Across the internet.",
-        ],
-    );
-    assert!(out.contains("250"), "{out}");
+    swaks_submit(server, from, to, subject, "Across the internet.");
 }
 
 /// The message with `subject` in `user`'s INBOX, waited for up to 20 s.

@@ -145,29 +145,7 @@ fn records(report_port: u16) -> Vec<String> {
 }
 
 fn submit(server: &TestServer, from: &str, to: &str, subject: &str) {
-    let out = run(
-        "swaks",
-        &[
-            "--server",
-            &format!("127.0.0.1:{}", server.port("submission")),
-            "--tls",
-            "--auth",
-            "PLAIN",
-            "--auth-user",
-            from,
-            "--auth-password",
-            PASSWORD,
-            "--from",
-            from,
-            "--to",
-            to,
-            "--header",
-            &format!("Subject: {subject}"),
-            "--body",
-            "Policy permitting.",
-        ],
-    );
-    assert!(out.contains("250"), "{out}");
+    swaks_submit(server, from, to, subject, "Policy permitting.");
 }
 
 /// Polls `check` every 200 ms for up to `secs`.
@@ -409,17 +387,7 @@ fn mta_sts_policies_are_enforced_and_reported() {
     assert!(inbox(&b, "bob@bad.test").is_empty());
 
     // The day's reports, sent now, arrive at reports@sts.test.
-    let sent = a.admin_ok(
-        &[
-            "tls-report",
-            "send",
-            "--date",
-            "today",
-            "--config",
-            a.dir.path().join("kantor.toml").to_str().unwrap(),
-        ],
-        "",
-    );
+    let sent = send_todays_reports(&a);
     assert_eq!(
         sent.matches("sent to mailto:reports@sts.test").count(),
         2,
@@ -621,17 +589,7 @@ fn dane_tlsa_records_decide() {
     );
     assert!(inbox(&b, "bob@tlsa-bad.test").is_empty());
 
-    let sent = a.admin_ok(
-        &[
-            "tls-report",
-            "send",
-            "--date",
-            "today",
-            "--config",
-            a.dir.path().join("kantor.toml").to_str().unwrap(),
-        ],
-        "",
-    );
+    let sent = send_todays_reports(&a);
     assert!(sent.contains("sent to mailto:reports@dane.test"), "{sent}");
     let report = eventually(20, "the report", || {
         inbox(&b, "reports@dane.test").into_iter().next()
@@ -657,4 +615,20 @@ fn dane_tlsa_records_decide() {
         policy["failure-details"][0]["receiving-mx-hostname"], "mx.tlsa-bad.test",
         "{report}"
     );
+}
+
+/// `kantor admin tls-report send --date today` on `server` (with its configuration), its output.
+fn send_todays_reports(server: &TestServer) -> String {
+    let config = server.dir.path().join("kantor.toml");
+    server.admin_ok(
+        &[
+            "tls-report",
+            "send",
+            "--date",
+            "today",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        "",
+    )
 }

@@ -252,6 +252,34 @@ fn children_of(parent: u32) -> Vec<u32> {
 }
 
 /// Runs an external program; panics with its output unless it exits successfully.
+/// Submits a message with swaks on `server`'s submission port (STARTTLS, AUTH PLAIN as `from`
+/// with the test password) and asserts it was accepted.
+pub fn swaks_submit(server: &TestServer, from: &str, to: &str, subject: &str, body: &str) {
+    let out = run(
+        "swaks",
+        &[
+            "--server",
+            &format!("127.0.0.1:{}", server.port("submission")),
+            "--tls",
+            "--auth",
+            "PLAIN",
+            "--auth-user",
+            from,
+            "--auth-password",
+            PASSWORD,
+            "--from",
+            from,
+            "--to",
+            to,
+            "--header",
+            &format!("Subject: {subject}"),
+            "--body",
+            body,
+        ],
+    );
+    assert!(out.contains("250"), "{out}");
+}
+
 pub fn run(program: &str, args: &[&str]) -> String {
     let out = Command::new(program)
         .args(args)
