@@ -206,21 +206,7 @@ report = json.loads(gzip.decompress(parts[0].get_payload(decode=True)))
 print(json.dumps({"domain": m["TLS-Report-Domain"], "submitter": m["TLS-Report-Submitter"],
                   "subject": str(m["Subject"]), "report": report}))
 "#;
-    let mut child = Command::new("python3")
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(message.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = run_with_input("python3", &["-c", script], message.as_bytes());
     assert!(
         out.status.success(),
         "{}\n{message}",

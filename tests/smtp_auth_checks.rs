@@ -11,7 +11,6 @@ use common::dns::Dnsmasq;
 use common::*;
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 const SCRIPT: &str = concat!(
@@ -155,20 +154,7 @@ fn send(server: &TestServer, dns: &Dns, mail: &Mail) -> String {
 /// The results of the `Authentication-Results` field of `message`, parsed by authres: the
 /// authserv-id and `method result` lines.
 fn parsed_results(message: &str) -> Vec<String> {
-    let mut child = Command::new("python3")
-        .args([SCRIPT, "results"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(message.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = run_with_input("python3", &[SCRIPT, "results"], message.as_bytes());
     assert!(out.status.success());
     String::from_utf8_lossy(&out.stdout)
         .lines()

@@ -297,6 +297,24 @@ pub fn run(program: &str, args: &[&str]) -> String {
 }
 
 /// Runs an external program and returns (success, stdout + stderr) without judging.
+/// Runs `program` with `input` on its standard input; its exit status and output.
+pub fn run_with_input(program: &str, args: &[&str], input: &[u8]) -> std::process::Output {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    // Written from another thread, so that a large input and output cannot block each other.
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    out
+}
+
 pub fn run_status(program: &str, args: &[&str]) -> (bool, String) {
     let out = Command::new(program)
         .args(args)

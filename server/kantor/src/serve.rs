@@ -33,13 +33,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
 }
 
 async fn serve(args: ServeArgs, config: Config) -> Result<()> {
-    let hostname = config
-        .server
-        .hostname
-        .clone()
-        .or_else(|| hostname::get().ok().and_then(|h| h.into_string().ok()))
-        .unwrap_or_else(|| "localhost".into())
-        .to_lowercase();
+    let hostname = server_hostname(&config);
     let store = Store::open(
         &args.data,
         StoreOptions {
@@ -207,6 +201,18 @@ fn start_search(store: &Store, config: &SearchConfig) -> Option<Arc<SearchIndex>
 }
 
 /// What is indexed of one message (`[search]`).
+/// The name this server goes by (greetings, EHLO, Received, reports): `[server] hostname`, else
+/// the machine's host name, lower-cased.
+pub(crate) fn server_hostname(config: &Config) -> String {
+    config
+        .server
+        .hostname
+        .clone()
+        .or_else(|| hostname::get().ok().and_then(|h| h.into_string().ok()))
+        .unwrap_or_else(|| "localhost".into())
+        .to_lowercase()
+}
+
 pub(crate) fn index_limits(config: &SearchConfig) -> IndexLimits {
     IndexLimits {
         max_field_bytes: config.max_field_kib << 10,

@@ -22,13 +22,7 @@ pub(super) async fn run(d: &Directory, command: TlsReportCommand) -> Result<()> 
             .format("%Y-%m-%d")
             .to_string(),
     };
-    let hostname = config
-        .server
-        .hostname
-        .clone()
-        .or_else(|| hostname::get().ok().and_then(|h| h.into_string().ok()))
-        .unwrap_or_else(|| "localhost".into())
-        .to_lowercase();
+    let hostname = crate::serve::server_hostname(&config);
     let Some(from) = kantor_outbound::report_sender(d, &config.outbound) else {
         bail!("no local domain to send TLS reports from (set [outbound] tls_report_from)");
     };
