@@ -520,10 +520,15 @@ fn spki_sha256(pem: &Path) -> String {
 #[test]
 fn dane_tlsa_records_decide() {
     let b = TestServer::start("[imap]\nallow_plaintext_auth = true\n");
-    for domain in ["dane.test", "tlsa-bad.test"] {
+    for domain in ["dane.test", "tlsa-bad.test", "nomx.test"] {
         b.admin_ok(&["domain", "add", domain], "");
     }
-    for user in ["alice@dane.test", "reports@dane.test", "bob@tlsa-bad.test"] {
+    for user in [
+        "alice@dane.test",
+        "reports@dane.test",
+        "bob@tlsa-bad.test",
+        "carl@nomx.test",
+    ] {
         b.add_user(user);
     }
     let port = b.port("smtp");
@@ -539,6 +544,9 @@ fn dane_tlsa_records_decide() {
             "ab".repeat(32)
         ),
         "_smtp._tls.tlsa-bad.test. TXT \"v=TLSRPTv1; rua=mailto:reports@dane.test\"".into(),
+        // No MX: the domain is its own mail host, and its own TLSA records count (§2.2.2).
+        "nomx.test. A 127.0.0.1".into(),
+        format!("_{port}._tcp.nomx.test. TLSA 3 1 1 {}", "cd".repeat(32)),
     ]);
     let a = TestServer::start(&format!(
         "[imap]\nallow_plaintext_auth = true\n{}[outbound]\nsmtp_port = {port}\n\
@@ -551,6 +559,7 @@ fn dane_tlsa_records_decide() {
     a.add_user(jo);
 
     submit(&a, jo, "bob@tlsa-bad.test", "mismatched");
+    submit(&a, jo, "carl@nomx.test", "implicit MX");
     submit(&a, jo, "alice@dane.test", "authenticated");
     eventually(20, "alice's message", || {
         inbox(&b, "alice@dane.test")
@@ -574,6 +583,16 @@ fn dane_tlsa_records_decide() {
         "{held}"
     );
     assert!(inbox(&b, "bob@tlsa-bad.test").is_empty());
+    let held = eventually(20, "carl's message to be deferred", || {
+        let entry = queued(&a, "carl@nomx.test");
+        (entry["status"] == "deferred").then_some(entry)
+    });
+    let error = held["last_error"].as_str().unwrap_or("");
+    assert!(
+        error.contains("nomx.test fails its DANE TLSA records (tlsa-invalid)"),
+        "{held}"
+    );
+    assert!(inbox(&b, "carl@nomx.test").is_empty());
 
     let sent = send_todays_reports(&a);
     assert!(sent.contains("sent to mailto:reports@dane.test"), "{sent}");
@@ -617,4 +636,46 @@ fn send_todays_reports(server: &TestServer) -> String {
         ],
         "",
     )
+}
+
+/// A bogus DNSSEC answer (here: every answer, for a validator whose trust anchor is not the
+/// zone's key) defers the mail instead of sending it without DANE (RFC 7672 §2.1.1).
+#[test]
+fn bogus_dnssec_answers_hold_the_mail() {
+    let b = TestServer::start("[imap]\nallow_plaintext_auth = true\n");
+    b.admin_ok(&["domain", "add", "dane.test"], "");
+    b.add_user("alice@dane.test");
+    let port = b.port("smtp");
+    let hash = spki_sha256(&b.data().join("data/tls/cert.pem"));
+    let knot = common::knot::Knot::start(&[
+        "dane.test. MX 10 mx.dane.test.".into(),
+        "mx.dane.test. A 127.0.0.1".into(),
+        format!("_{port}._tcp.mx.dane.test. TLSA 3 1 1 {hash}"),
+    ]);
+    // The anchor with one bit of the key changed: a key this zone is not signed with.
+    let anchor = std::fs::read_to_string(knot.trust_anchor()).unwrap();
+    let key_start = anchor.rfind(' ').unwrap() + 1;
+    let mut wrong = anchor.into_bytes();
+    let i = key_start + 10;
+    wrong[i] = if wrong[i] == b'A' { b'B' } else { b'A' };
+    std::fs::write(knot.trust_anchor(), wrong).unwrap();
+    let a = TestServer::start(&format!(
+        "[imap]\nallow_plaintext_auth = true\n{}[outbound]\nsmtp_port = {port}\n\
+         retry_schedule_secs = [1]\nconnect_timeout_secs = 2\ncommand_timeout_secs = 10\n",
+        knot.resolver_config(),
+    ));
+    a.admin_ok(&["domain", "add", "one.test"], "");
+    a.add_user("jo@one.test");
+    submit(&a, "jo@one.test", "alice@dane.test", "bogus");
+    let held = eventually(20, "the message to be deferred twice", || {
+        let entry = queued(&a, "alice@dane.test");
+        (entry["status"] == "deferred" && entry["attempts"].as_u64().unwrap_or(0) >= 2)
+            .then_some(entry)
+    });
+    let error = held["last_error"].as_str().unwrap_or("");
+    assert!(
+        error.contains("bogus") && error.contains("RFC 7672"),
+        "{held}"
+    );
+    assert!(inbox(&b, "alice@dane.test").is_empty());
 }
