@@ -520,7 +520,7 @@ fn spki_sha256(pem: &Path) -> String {
 #[test]
 fn dane_tlsa_records_decide() {
     let b = TestServer::start("[imap]\nallow_plaintext_auth = true\n");
-    for domain in ["dane.test", "tlsa-bad.test", "nomx.test"] {
+    for domain in ["dane.test", "tlsa-bad.test", "nomx.test", "cname.test"] {
         b.admin_ok(&["domain", "add", domain], "");
     }
     for user in [
@@ -528,6 +528,7 @@ fn dane_tlsa_records_decide() {
         "reports@dane.test",
         "bob@tlsa-bad.test",
         "carl@nomx.test",
+        "dan@cname.test",
     ] {
         b.add_user(user);
     }
@@ -547,6 +548,11 @@ fn dane_tlsa_records_decide() {
         // No MX: the domain is its own mail host, and its own TLSA records count (§2.2.2).
         "nomx.test. A 127.0.0.1".into(),
         format!("_{port}._tcp.nomx.test. TLSA 3 1 1 {}", "cd".repeat(32)),
+        // An MX host that is an alias: TLSA at the name it leads to counts first (§2.2.2).
+        "cname.test. MX 10 mx.cname.test.".into(),
+        "mx.cname.test. CNAME real.cname.test.".into(),
+        "real.cname.test. A 127.0.0.1".into(),
+        format!("_{port}._tcp.real.cname.test. TLSA 3 1 1 {}", "ef".repeat(32)),
     ]);
     let a = TestServer::start(&format!(
         "[imap]\nallow_plaintext_auth = true\n{}[outbound]\nsmtp_port = {port}\n\
@@ -560,6 +566,7 @@ fn dane_tlsa_records_decide() {
 
     submit(&a, jo, "bob@tlsa-bad.test", "mismatched");
     submit(&a, jo, "carl@nomx.test", "implicit MX");
+    submit(&a, jo, "dan@cname.test", "aliased MX");
     submit(&a, jo, "alice@dane.test", "authenticated");
     eventually(20, "alice's message", || {
         inbox(&b, "alice@dane.test")
@@ -593,6 +600,16 @@ fn dane_tlsa_records_decide() {
         "{held}"
     );
     assert!(inbox(&b, "carl@nomx.test").is_empty());
+    let held = eventually(20, "dan's message to be deferred", || {
+        let entry = queued(&a, "dan@cname.test");
+        (entry["status"] == "deferred").then_some(entry)
+    });
+    let error = held["last_error"].as_str().unwrap_or("");
+    assert!(
+        error.contains("mx.cname.test fails its DANE TLSA records (tlsa-invalid)"),
+        "{held}"
+    );
+    assert!(inbox(&b, "dan@cname.test").is_empty());
 
     let sent = send_todays_reports(&a);
     assert!(sent.contains("sent to mailto:reports@dane.test"), "{sent}");

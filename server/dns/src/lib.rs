@@ -120,6 +120,32 @@ impl Dns {
         }
     }
 
+    /// The names whose TLSA records count for the mail host `host`, in the order to try them
+    /// (RFC 7672 §2.2.2): none (None) unless its address records are authenticated; the name
+    /// its CNAME aliases lead to, when they do and are authenticated too, then `host` itself.
+    /// Err when the answer is bogus (§2.1.1).
+    pub async fn tlsa_names(&self, host: &str) -> Result<Option<Vec<String>>, DnsError> {
+        let Some(secure) = &self.secure else {
+            return Ok(None);
+        };
+        let fqdn = format!("{}.", host.trim_end_matches('.'));
+        let lookup = match secure.lookup_ip(fqdn.as_str()).await {
+            Ok(lookup) => lookup,
+            Err(e) => return denial(&fqdn, &e).map(|_| None),
+        };
+        let answers = lookup.as_lookup().answers();
+        if !verdict(&fqdn, answers)? {
+            return Ok(None);
+        }
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        let expanded = answers
+            .iter()
+            .find(|r| matches!(r.data, RData::A(_) | RData::AAAA(_)))
+            .map(|r| r.name.to_ascii().trim_end_matches('.').to_ascii_lowercase())
+            .filter(|name| *name != host);
+        Ok(Some(expanded.into_iter().chain([host]).collect()))
+    }
+
     /// The DNSSEC-authenticated TLSA records of `host`'s `port` over TCP (`_PORT._tcp.HOST`,
     /// RFC 7672 §2.2); None when there are none or they are insecure (no DANE then), Err when
     /// they are bogus or the lookup failed for now (RFC 7672 §2.1.1: deliver later).

@@ -173,7 +173,7 @@ impl DomainPolicy {
     /// temporary failure) when they cannot be looked up now (RFC 7672 §2.1.1).
     pub async fn probe(&self, host: &str, port: u16) -> Result<Arc<Probe>, String> {
         let dane = match self.dane.clone()? {
-            true => match self.policies.dns.tlsa(host, port).await {
+            true => match self.tlsa(host, port).await {
                 Ok(records) => records.map(dane::usable).filter(|r| !r.is_empty()),
                 Err(e) => {
                     // RFC 8460 §4.3.1: a TLSA answer that failed validation.
@@ -186,6 +186,23 @@ impl DomainPolicy {
             false => None,
         };
         Ok(Probe::new(self.policies.webpki.clone(), dane))
+    }
+
+    /// The TLSA records of `host` (RFC 7672 §2.2.2): at the name its authenticated CNAME
+    /// aliases lead to first, then at its own name; none when its addresses are not
+    /// authenticated.
+    async fn tlsa(
+        &self,
+        host: &str,
+        port: u16,
+    ) -> Result<Option<Vec<kantor_dns::Tlsa>>, kantor_dns::DnsError> {
+        let dns = &self.policies.dns;
+        for name in dns.tlsa_names(host).await?.unwrap_or_default() {
+            if let Some(records) = dns.tlsa(&name, port).await? {
+                return Ok(Some(records));
+            }
+        }
+        Ok(None)
     }
 
     /// After STARTTLS (or without it): whether the session with `host` at `ip` may carry the
