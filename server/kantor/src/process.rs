@@ -59,6 +59,23 @@ pub fn raise_open_file_limit() {
 #[cfg(not(unix))]
 pub fn raise_open_file_limit() {}
 
+/// Lowers the calling thread's CPU priority to `nice` (on Linux nice is per thread, and the
+/// threads it makes inherit it): for background work such as the full-text indexer. A failure
+/// is only logged.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+pub fn lower_this_threads_priority(nice: i32) {
+    // SAFETY: gettid cannot fail; setpriority reads and writes no memory of ours.
+    let done = unsafe { libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, nice) };
+    if done != 0 {
+        let e = std::io::Error::last_os_error();
+        tracing::warn!(error = %e, nice, "cannot lower a background thread's CPU priority");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn lower_this_threads_priority(_nice: i32) {}
+
 /// Makes every file and directory created from now on private to the server's user.
 #[cfg(unix)]
 #[allow(unsafe_code)]

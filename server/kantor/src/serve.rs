@@ -180,16 +180,31 @@ fn start_search(store: &Store, config: &SearchConfig) -> Option<Arc<SearchIndex>
     }
     let start = || -> Result<Arc<SearchIndex>, kantor_search::SearchError> {
         let index = SearchIndex::open(&store.search_index_dir())?;
-        let indexer = Indexer::new(
-            store.clone(),
-            index.clone(),
-            index_limits(config),
+        let (store, shared, limits) = (store.clone(), index.clone(), index_limits(config));
+        let (memory, poll) = (
             config.writer_memory_mib << 20,
-        )?;
-        let poll = Duration::from_millis(config.poll_ms.max(10));
+            Duration::from_millis(config.poll_ms.max(10)),
+        );
+        // The indexer is made on its own thread, at a lower priority that tantivy's threads
+        // (made with the writer) inherit; the first error comes back here.
+        let (ready, made) = std::sync::mpsc::sync_channel(1);
         std::thread::Builder::new()
             .name("kantor-indexer".into())
-            .spawn(move || indexer.run(poll))?;
+            .spawn(move || {
+                crate::process::lower_this_threads_priority(INDEXER_NICE);
+                match Indexer::new(store, shared, limits, memory) {
+                    Ok(indexer) => {
+                        let _ = ready.send(Ok(()));
+                        indexer.run(poll);
+                    }
+                    Err(e) => {
+                        let _ = ready.send(Err(e));
+                    }
+                }
+            })?;
+        made.recv().map_err(|_| {
+            kantor_search::SearchError::Io(std::io::Error::other("the indexer thread ended"))
+        })??;
         Ok(index)
     };
     match start() {
@@ -200,6 +215,11 @@ fn start_search(store: &Store, config: &SearchConfig) -> Option<Arc<SearchIndex>
         }
     }
 }
+
+/// The indexer's CPU priority (nice): below the sessions' 0, so that when the machine is busy
+/// deliveries and searches go first and the index catches up after (deliveries never wait
+/// for it; a search of messages not yet indexed scans them).
+const INDEXER_NICE: i32 = 10;
 
 /// What is indexed of one message (`[search]`).
 /// The name this server goes by (greetings, EHLO, Received, reports): `[server] hostname`, else

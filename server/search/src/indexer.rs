@@ -27,8 +27,13 @@ const FEED_PAGE: usize = 2000;
 const BUILD_BATCH: usize = 2000;
 /// Emails asked of the store at once.
 const READ_BATCH: usize = 200;
-/// The longest a checkpoint that moved only past rows of no concern waits for a commit.
-const IDLE_COMMIT: Duration = Duration::from_secs(10);
+/// The least time between two commits while the log keeps moving (once it stops, the rest is
+/// committed at once). A commit writes and fsyncs
+/// segment files (and starts merges): committed per page under a burst of deliveries, it took
+/// the disk and the cores from the deliveries themselves (5,000 deliveries of 10 KiB: 0.41x
+/// the rate without the index). Emails the index has not reached are scanned, so a later
+/// commit costs only the speed of searching the newest mail.
+const COMMIT_EVERY: Duration = Duration::from_secs(1);
 
 /// The index's writer and where it stands.
 pub struct Indexer {
@@ -38,6 +43,8 @@ pub struct Indexer {
     limits: IndexLimits,
     checkpoint: Checkpoint,
     committed: Instant,
+    /// The checkpoint moved since the last commit.
+    uncommitted: bool,
 }
 
 impl Indexer {
@@ -76,6 +83,7 @@ impl Indexer {
             limits,
             checkpoint,
             committed: Instant::now(),
+            uncommitted: false,
         })
     }
 
@@ -198,7 +206,11 @@ impl Indexer {
     fn follow(&mut self) -> Result<bool, SearchError> {
         let page = self.store.index_feed(self.checkpoint.change, FEED_PAGE)?;
         if page.until <= self.checkpoint.change {
-            kantor_metrics::metrics().search_lag_changes.set(0);
+            // Caught up: the burst (if any) is over, so what it left is committed now.
+            if self.uncommitted {
+                self.commit()?;
+                self.show_lag()?;
+            }
             return Ok(false);
         }
         let (mut created, mut destroyed, mut accounts) = (Vec::new(), Vec::new(), Vec::new());
@@ -226,17 +238,24 @@ impl Indexer {
             self.writer
                 .delete_term(Term::from_field_u64(fields.account, account as u64));
         }
-        let moved = !page.entries.is_empty();
         self.checkpoint.change = page.until;
         if let Some(&last) = created.last() {
             self.checkpoint.email = self.checkpoint.email.max(last);
         }
-        if moved || self.committed.elapsed() > IDLE_COMMIT {
+        self.uncommitted = true;
+        if self.committed.elapsed() >= COMMIT_EVERY {
             self.commit()?;
         }
-        let lag = self.store.last_change_id()? - self.checkpoint.change;
-        kantor_metrics::metrics().search_lag_changes.set(lag.max(0));
+        self.show_lag()?;
         Ok(true)
+    }
+
+    /// How far searches' view of the index (the last commit) is behind the log, in `/metrics`.
+    fn show_lag(&self) -> Result<(), SearchError> {
+        let visible = self.index.checkpoint().map_or(0, |c| c.change);
+        let lag = self.store.last_change_id()? - visible;
+        kantor_metrics::metrics().search_lag_changes.set(lag.max(0));
+        Ok(())
     }
 
     /// Adds one email's document (replacing any of the same id).
@@ -284,6 +303,7 @@ impl Indexer {
         prepared.set_payload(&payload);
         prepared.commit()?;
         self.committed = Instant::now();
+        self.uncommitted = false;
         self.index.publish(Some(self.checkpoint))?;
         self.show_stats();
         Ok(())
