@@ -4,37 +4,9 @@
 
 mod common;
 
-use common::{DOMAIN, PASSWORD, TestServer};
+use common::{DOMAIN, TestServer, sieve_connect};
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
 use std::time::Duration;
-
-/// Runs sieve-connect as `user` with `args`; (success, stdout + stderr).
-fn sieve_connect(server: &TestServer, user: &str, args: &[&str]) -> (bool, String) {
-    let port = server.port("managesieve").to_string();
-    let mut child = Command::new("sieve-connect")
-        .args(["--server", "127.0.0.1", "--port", &port, "--user", user])
-        .args(["--passwordfd", "0", "--notlsverify", "--authmech", "PLAIN"])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("sieve-connect (Debian package sieve-connect; tests/run.sh installs it)");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
 
 #[test]
 fn sieve_connect_manages_scripts() {

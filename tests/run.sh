@@ -17,7 +17,8 @@ command -v mbsync >/dev/null 2>&1 || missing+=(isync)
 command -v dnsmasq >/dev/null 2>&1 || missing+=(dnsmasq-base)
 # knot (knotd and keymgr): a DNSSEC-signed zone for DANE in tests/outbound_tls_policy.rs.
 command -v knotd >/dev/null 2>&1 || missing+=(knot)
-# sieve-connect: a ManageSieve client nobody here wrote, for tests/managesieve.rs.
+# sieve-connect: a ManageSieve client nobody here wrote, for tests/managesieve.rs and
+# tests/jmap_sieve.rs.
 command -v sieve-connect >/dev/null 2>&1 || missing+=(sieve-connect)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing test clients: ${missing[*]}"

@@ -169,6 +169,11 @@ error_types! {
         InvalidRecipients => "invalidRecipients",
         /// EmailSubmission/set update: the message can no longer be unsent.
         CannotUnsend => "cannotUnsend",
+        /// SieveScript/set create, update and SieveScript/validate (RFC 9661 §2.4, §2.6):
+        /// the script is not valid Sieve; the description says why.
+        InvalidSieve => "invalidSieve",
+        /// SieveScript/set destroy (RFC 9661 §2.4): the script is the active one.
+        SieveIsActive => "sieveIsActive",
     }
 }
 
@@ -403,7 +408,7 @@ mod tests {
         let back: SetError =
             serde_json::from_value(json!({"type": "willDestroy", "description": "x"})).unwrap();
         assert_eq!(back.kind, SetErrorType::WillDestroy);
-        assert_eq!(SetErrorType::ALL.len(), 23);
+        assert_eq!(SetErrorType::ALL.len(), 25);
         assert_eq!(
             serde_json::to_value(SetError::invalid_recipients(vec!["a@b".into()])).unwrap(),
             json!({"type": "invalidRecipients", "invalidRecipients": ["a@b"]})

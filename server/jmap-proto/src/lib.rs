@@ -59,6 +59,8 @@ pub mod capability {
     pub const QUOTA: &str = "urn:ietf:params:jmap:quota";
     /// JMAP over WebSocket (RFC 8887).
     pub const WEBSOCKET: &str = "urn:ietf:params:jmap:websocket";
+    /// Sieve scripts (RFC 9661).
+    pub const SIEVE: &str = "urn:ietf:params:jmap:sieve";
 }
 
 pub use capability::{

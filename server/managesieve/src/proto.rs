@@ -196,12 +196,10 @@ fn bytes(arg: Arg) -> Result<Vec<u8>, String> {
     }
 }
 
-/// A script name (RFC 5804 §1.6): not empty, no control characters, at most 512 characters.
+/// A script name (RFC 5804 §1.6), by the rule JMAP's SieveScript names follow too.
 fn name(arg: Arg) -> Result<String, String> {
     let name = text(arg)?;
-    if name.is_empty() || name.chars().count() > 512 || name.chars().any(char::is_control) {
-        return Err("invalid script name".into());
-    }
+    kantor_sieve::check_script_name(&name).map_err(|_| "invalid script name".to_string())?;
     Ok(name)
 }
 

@@ -34,6 +34,28 @@ pub const EXTENSIONS: &str = "fileinto reject ereject envelope encoded-character
      variables body mailbox date index ihave duplicate editheader environment mime \
      foreverypart extracttext fcc";
 
+/// Longest script name, in octets, over ManageSieve and JMAP alike (RFC 9661 §1.2.1 wants at
+/// least 512, RFC 5804 §1.6 at least 128 characters).
+pub const MAX_SCRIPT_NAME: usize = 512;
+
+/// Whether `name` may name a script (RFC 5804 §1.6): not empty, at most [`MAX_SCRIPT_NAME`]
+/// octets, without control characters or the line and paragraph separators; why not if not.
+pub fn check_script_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("a script name is not empty".into());
+    }
+    if name.len() > MAX_SCRIPT_NAME {
+        return Err(format!("script names are at most {MAX_SCRIPT_NAME} octets"));
+    }
+    if name
+        .chars()
+        .any(|c| c.is_control() || c == '\u{2028}' || c == '\u{2029}')
+    {
+        return Err("a script name has no control characters".into());
+    }
+    Ok(())
+}
+
 /// Capabilities sieve-rs has whose actions this server does not carry out.
 const WITHHELD: [Capability; 14] = [
     Capability::Enotify,
@@ -125,5 +147,21 @@ impl Rules {
         }
         cache.insert(script.id, (script.content.clone(), compiled.clone()));
         Ok(compiled)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_script_name;
+
+    #[test]
+    fn script_names_follow_rfc_5804() {
+        assert!(check_script_name("rules").is_ok());
+        assert!(check_script_name("Régles d'été").is_ok());
+        assert!(check_script_name(&"é".repeat(256)).is_ok());
+        assert!(check_script_name(&"é".repeat(257)).is_err());
+        for bad in ["", "a\u{7}b", "a\nb", "a\u{85}b", "a\u{2028}b"] {
+            assert!(check_script_name(bad).is_err(), "{bad:?}");
+        }
     }
 }

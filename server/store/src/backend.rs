@@ -275,6 +275,22 @@ pub trait MailBackend: Send + Sync + 'static {
         content: String,
         max_scripts: u32,
     ) -> BoxFuture<'_, Result<()>>;
+    fn create_sieve_script(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        name: String,
+        content: String,
+        max_scripts: u32,
+    ) -> BoxFuture<'_, Result<i64>>;
+    fn update_sieve_script(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        id: i64,
+        name: Option<String>,
+        content: Option<String>,
+    ) -> BoxFuture<'_, Result<()>>;
     fn activate_sieve_script(
         &self,
         actor: Actor,

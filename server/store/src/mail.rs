@@ -335,6 +335,34 @@ impl Mail {
             .await
     }
 
+    /// Adds a script under a new name (`AlreadyExists` if taken) while the account has fewer
+    /// than `max_scripts`, logged; its id. The caller checked that it compiles.
+    pub async fn create_sieve_script(
+        &self,
+        account_id: AccountId,
+        name: String,
+        content: String,
+        max_scripts: u32,
+    ) -> Result<i64> {
+        self.backend()
+            .create_sieve_script(self.actor, account_id, name, content, max_scripts)
+            .await
+    }
+
+    /// Renames and/or rewrites the script `id` in one logged change (`AlreadyExists` when
+    /// another script has the name). The caller checked that the content compiles.
+    pub async fn update_sieve_script(
+        &self,
+        account_id: AccountId,
+        id: i64,
+        name: Option<String>,
+        content: Option<String>,
+    ) -> Result<()> {
+        self.backend()
+            .update_sieve_script(self.actor, account_id, id, name, content)
+            .await
+    }
+
     /// Makes the named script the active one, or deactivates all with `None`, logged.
     pub async fn activate_sieve_script(
         &self,

@@ -87,6 +87,62 @@ async fn scripts_are_named_logged_and_one_is_active() {
     );
 }
 
+/// JMAP's operations (RFC 9661 §2.4): a create never replaces, an update by id renames and
+/// rewrites in one logged change.
+#[tokio::test(flavor = "multi_thread")]
+async fn scripts_are_created_and_updated_by_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, alice, _) = store_with_alice(dir.path()).await;
+    let a = alice.id;
+    let one = store
+        .create_sieve_script(a, "one".into(), "keep;".into(), 2)
+        .await
+        .unwrap();
+    let again = store
+        .create_sieve_script(a, "one".into(), "discard;".into(), 2)
+        .await;
+    assert!(
+        matches!(again, Err(StoreError::AlreadyExists(_))),
+        "{again:?}"
+    );
+    let two = store
+        .create_sieve_script(a, "two".into(), "keep;".into(), 2)
+        .await
+        .unwrap();
+    let over = store
+        .create_sieve_script(a, "three".into(), "keep;".into(), 2)
+        .await;
+    assert!(matches!(over, Err(StoreError::Limit(_))), "{over:?}");
+    let taken = store
+        .update_sieve_script(a, two, Some("one".into()), None)
+        .await;
+    assert!(
+        matches!(taken, Err(StoreError::AlreadyExists(_))),
+        "{taken:?}"
+    );
+    store
+        .update_sieve_script(a, one, Some("uno".into()), Some("stop;".into()))
+        .await
+        .unwrap();
+    let missing = store.update_sieve_script(a, 999, None, None).await;
+    assert!(
+        matches!(missing, Err(StoreError::NotFound(_))),
+        "{missing:?}"
+    );
+    let scripts = store.sieve_scripts(a).unwrap();
+    let uno = scripts.iter().find(|s| s.id == one).unwrap();
+    assert_eq!((uno.name.as_str(), uno.content.as_str()), ("uno", "stop;"));
+    let changes: Vec<(i64, ChangeKind)> = store
+        .changes_since(a, 0)
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.object == ObjectKind::SieveScript)
+        .map(|c| (c.object_id, c.kind))
+        .collect();
+    use ChangeKind::*;
+    assert_eq!(changes, [(one, Created), (two, Created), (one, Updated)]);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn vacation_answers_are_remembered_until_they_expire() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,7 +1,8 @@
 //! Blob ids (RFC 8620 §6): an email's blob (its hash: the whole message), an upload, or a
 //! message's blob and an IMAP section (`<hash>-1_2`, as Email/get gives each body part): that
-//! part's body, its transfer encoding undone. A blob is an account's only when one of its
-//! emails is made of it or it uploaded it; to anyone else it does not exist.
+//! part's body, its transfer encoding undone; or a Sieve script's content (its hash, RFC 9661
+//! §2.2). A blob is an account's only when one of its emails is made of it, it uploaded it or
+//! one of its scripts is that text; to anyone else it does not exist.
 
 use kantor_message::decode::transfer_decode;
 use kantor_message::structure::BodyPart;
@@ -16,7 +17,10 @@ pub(crate) fn read(mail: &Mail, account: AccountId, blob_id: &str) -> Option<Vec
     };
     let hash = BlobHash::parse(hash)?;
     if !readable(mail, account, &hash) {
-        return None;
+        return match section {
+            None => script(mail, account, &hash).map(String::into_bytes),
+            Some(_) => None,
+        };
     }
     let raw = match mail.read_blob(&hash) {
         Ok(raw) => raw,
@@ -35,6 +39,15 @@ pub(crate) fn read(mail: &Mail, account: AccountId, blob_id: &str) -> Option<Vec
 pub(crate) fn readable(mail: &Mail, account: AccountId, hash: &BlobHash) -> bool {
     mail.account_has_blob(account, hash).unwrap_or(false)
         || mail.upload(account, hash).ok().flatten().is_some()
+}
+
+/// The content of the account's script whose blob is `hash`, if it has one.
+pub(crate) fn script(mail: &Mail, account: AccountId, hash: &BlobHash) -> Option<String> {
+    let scripts = mail.sieve_scripts(account).ok()?;
+    let script = scripts
+        .into_iter()
+        .find(|s| BlobHash::of(s.content.as_bytes()) == *hash)?;
+    Some(script.content)
 }
 
 /// The body of the part at `section` (`1_2`) of a message, transfer-decoded.

@@ -111,6 +111,31 @@ pub(crate) fn since(
     Ok((since, max))
 }
 
+/// A `/changes` call (RFC 8620 §5.2) parsed, its account, its `sinceState` as a modseq, and
+/// the page of the account's log of `kinds` after it.
+pub(crate) fn log_page(
+    call: &Call<'_>,
+    arguments: serde_json::Map<String, Value>,
+    kinds: &[kantor_store::changes::ObjectKind],
+) -> Result<
+    (
+        kantor_jmap_proto::method::ChangesRequest,
+        AccountId,
+        u64,
+        kantor_store::ChangePage,
+    ),
+    MethodError,
+> {
+    let request = kantor_jmap_proto::method::ChangesRequest::parse(arguments)?;
+    let account = call.account(&request.account_id)?;
+    let (since, max) = since(&request)?;
+    let page = call
+        .mail
+        .changes_page(account, since, max, kinds)
+        .map_err(store_error)?;
+    Ok((request, account, since, page))
+}
+
 /// The JMAP id of an account.
 pub(crate) fn account_id(id: AccountId) -> String {
     format!("A{id}")
@@ -203,6 +228,43 @@ pub(crate) fn query_page(
         total: request.calculate_total.then_some(ids.len() as u64),
         limit: window.limit,
     })
+}
+
+/// `invalidArguments` when a `/get` asks for a property `kind` objects do not have (RFC 8620
+/// §5.1).
+pub(crate) fn known_properties(
+    request: &kantor_jmap_proto::method::GetRequest,
+    known: &[&str],
+    kind: &str,
+) -> Result<(), MethodError> {
+    match request
+        .properties
+        .iter()
+        .flatten()
+        .find(|p| !known.contains(&p.as_str()))
+    {
+        Some(p) => Err(MethodError::invalid_arguments(format!(
+            "{kind} has no property {p:?}."
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// `invalidProperties` when a patch changed one of the server-set `properties` of an object
+/// (RFC 8620 §5.3: they may only be given with their current value).
+pub(crate) fn server_set_unchanged(
+    before: &serde_json::Map<String, Value>,
+    after: &serde_json::Map<String, Value>,
+    properties: &[&str],
+) -> Result<(), kantor_jmap_proto::SetError> {
+    match properties
+        .iter()
+        .find(|p| after.get(**p) != before.get(**p))
+    {
+        Some(p) => Err(kantor_jmap_proto::SetError::invalid_properties([*p])
+            .with_description(format!("{p} is set by the server."))),
+        None => Ok(()),
+    }
 }
 
 /// A `/get` response (RFC 8620 §5.1) over records of one kind numbered `prefix` + digits: the

@@ -1,12 +1,14 @@
 //! Email/changes and Thread/changes (RFC 8621 §4.3, §3.2; RFC 8620 §5.2), read from the
 //! account's change log: the emails the log names since the client's state, each created (it
 //! came to be after that state), updated, or destroyed (a tombstone now); their threads
-//! likewise. An object created and destroyed within the window is left out.
+//! likewise. An object created and destroyed within the window is left out. [`logged`] does
+//! the same for the kinds whose log entries say what happened to each object (Identity,
+//! SieveScript).
 
-use super::call::{Call, email_id, since, store_error, thread_id, to_json};
-use kantor_jmap_proto::MethodError;
+use super::call::{Call, email_id, log_page, store_error, thread_id, to_json};
 use kantor_jmap_proto::method::{ChangesRequest, ChangesResponse};
-use kantor_store::changes::ObjectKind;
+use kantor_jmap_proto::{Id, MethodError};
+use kantor_store::changes::{ChangeKind, ObjectKind};
 use kantor_store::{EmailRecord, MessageId};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,13 +25,7 @@ struct Window {
 }
 
 fn window(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Window, MethodError> {
-    let request = ChangesRequest::parse(arguments)?;
-    let account = call.account(&request.account_id)?;
-    let (since, max) = since(&request)?;
-    let page = call
-        .mail
-        .changes_page(account, since, max, &[ObjectKind::Email])
-        .map_err(store_error)?;
+    let (request, account, since, page) = log_page(call, arguments, &[ObjectKind::Email])?;
     let ids: Vec<MessageId> = page
         .changes
         .iter()
@@ -121,4 +117,43 @@ pub(crate) fn threads(
         }
     }
     respond(window, created, updated, destroyed)
+}
+
+/// A `/changes` (RFC 8620 §5.2) of the objects of one `kind`, each logged as created, updated
+/// or destroyed: each object once, by what happened to it over the whole window (created and
+/// destroyed in it: left out), its id made by `id`.
+pub(crate) fn logged(
+    call: &Call<'_>,
+    arguments: Map<String, Value>,
+    kind: ObjectKind,
+    id: fn(i64) -> Id,
+) -> Result<Value, MethodError> {
+    let (request, _, since, page) = log_page(call, arguments, &[kind])?;
+    let mut seen: Vec<(i64, bool, bool)> = Vec::new(); // (id, created in it, destroyed in it)
+    for change in &page.changes {
+        let created = change.kind == ChangeKind::Created;
+        let destroyed = change.kind == ChangeKind::Destroyed;
+        match seen.iter_mut().find(|(id, ..)| *id == change.object_id) {
+            Some(entry) => entry.2 |= destroyed,
+            None => seen.push((change.object_id, created, destroyed)),
+        }
+    }
+    let (mut created, mut updated, mut destroyed) = (Vec::new(), Vec::new(), Vec::new());
+    for (number, new, gone) in seen {
+        match (new, gone) {
+            (true, true) => {}
+            (_, true) => destroyed.push(id(number)),
+            (true, false) => created.push(id(number)),
+            (false, false) => updated.push(id(number)),
+        }
+    }
+    to_json(&ChangesResponse {
+        account_id: request.account_id,
+        old_state: request.since_state,
+        new_state: page.until.max(since).to_string(),
+        has_more_changes: page.has_more,
+        created,
+        updated,
+        destroyed,
+    })
 }

@@ -3,12 +3,14 @@
 //! send as (an alias, a shared mailbox: `forbiddenFrom` otherwise) and set each one's name,
 //! Reply-To, Bcc and signatures. Changes are logged, so Identity/changes and push see them.
 
-use super::call::{Call, get_by_number, number_of, since, store_error, to_json};
+use super::call::{
+    Call, get_by_number, known_properties, number_of, server_set_unchanged, store_error, to_json,
+};
 use kantor_directory::Address;
-use kantor_jmap_proto::method::{ChangesRequest, ChangesResponse, GetRequest};
+use kantor_jmap_proto::method::GetRequest;
 use kantor_jmap_proto::method::{PatchObject, SetRequest, SetResponse};
 use kantor_jmap_proto::{Id, IdRef, MethodError, SetError, SetErrorType};
-use kantor_store::changes::{ChangeKind, ObjectKind};
+use kantor_store::changes::ObjectKind;
 use kantor_store::{AccountId, Identity};
 use serde_json::{Map, Value, json};
 
@@ -65,16 +67,7 @@ pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Valu
         "htmlSignature",
         "mayDelete",
     ];
-    if let Some(p) = request
-        .properties
-        .iter()
-        .flatten()
-        .find(|p| !PROPERTIES.contains(&p.as_str()))
-    {
-        return Err(MethodError::invalid_arguments(format!(
-            "Identity has no property {p:?}."
-        )));
-    }
+    known_properties(&request, &PROPERTIES, "Identity")?;
     let all = call.mail.identities(account).map_err(store_error)?;
     get_by_number(call, request, &all, 'I', |i| i.id, |i| object(call, i))
 }
@@ -84,41 +77,7 @@ pub(crate) fn changes(
     call: &Call<'_>,
     arguments: Map<String, Value>,
 ) -> Result<Value, MethodError> {
-    let request = ChangesRequest::parse(arguments)?;
-    let account = call.account(&request.account_id)?;
-    let (since, max) = since(&request)?;
-    let page = call
-        .mail
-        .changes_page(account, since, max, &[ObjectKind::Identity])
-        .map_err(store_error)?;
-    // Each identity once, by what happened to it over the whole window.
-    let mut seen: Vec<(i64, bool, bool)> = Vec::new(); // (id, created in it, destroyed in it)
-    for change in &page.changes {
-        let created = change.kind == ChangeKind::Created;
-        let destroyed = change.kind == ChangeKind::Destroyed;
-        match seen.iter_mut().find(|(id, ..)| *id == change.object_id) {
-            Some(entry) => entry.2 |= destroyed,
-            None => seen.push((change.object_id, created, destroyed)),
-        }
-    }
-    let (mut created, mut updated, mut destroyed) = (Vec::new(), Vec::new(), Vec::new());
-    for (id, new, gone) in seen {
-        match (new, gone) {
-            (true, true) => {}
-            (_, true) => destroyed.push(identity_id(id)),
-            (true, false) => created.push(identity_id(id)),
-            (false, false) => updated.push(identity_id(id)),
-        }
-    }
-    to_json(&ChangesResponse {
-        account_id: request.account_id,
-        old_state: request.since_state,
-        new_state: page.until.max(since).to_string(),
-        has_more_changes: page.has_more,
-        created,
-        updated,
-        destroyed,
-    })
+    super::changes::logged(call, arguments, ObjectKind::Identity, identity_id)
 }
 
 /// The properties a client may give, and those only the server sets.
@@ -268,11 +227,7 @@ async fn update(
         return Err(SetError::invalid_properties(["email"])
             .with_description("An identity's email cannot change."));
     }
-    for server_set in ["id", "mayDelete"] {
-        if after.get(server_set) != before.get(server_set) {
-            return Err(SetError::invalid_properties([server_set]));
-        }
-    }
+    server_set_unchanged(&before, &after, &["id", "mayDelete"])?;
     let mut settable = after;
     settable.retain(|k, _| SETTABLE.contains(&k.as_str()) && k != "email");
     let updated = from_object(&settable, current)?;

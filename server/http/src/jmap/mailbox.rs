@@ -6,8 +6,8 @@
 //! log: a mailbox whose emails changed is updated (its counts did), with `updatedProperties`
 //! naming only the counts when nothing else of it changed.
 
-use super::call::{Call, mailbox_id, number_of, since, store_error, to_json};
-use kantor_jmap_proto::method::{ChangesRequest, ChangesResponse, GetRequest, GetResponse};
+use super::call::{Call, mailbox_id, number_of, store_error, to_json};
+use kantor_jmap_proto::method::{ChangesResponse, GetRequest, GetResponse};
 use kantor_jmap_proto::{Id, MethodError};
 use kantor_store::changes::{ChangeKind, ObjectKind};
 use kantor_store::{Flags, HIERARCHY_DELIMITER, Mailbox, MailboxRole};
@@ -176,18 +176,8 @@ pub(crate) fn changes(
     call: &Call<'_>,
     arguments: Map<String, Value>,
 ) -> Result<Value, MethodError> {
-    let request = ChangesRequest::parse(arguments)?;
-    let account = call.account(&request.account_id)?;
-    let (since, max) = since(&request)?;
-    let page = call
-        .mail
-        .changes_page(
-            account,
-            since,
-            max,
-            &[ObjectKind::Mailbox, ObjectKind::Email],
-        )
-        .map_err(store_error)?;
+    let kinds = [ObjectKind::Mailbox, ObjectKind::Email];
+    let (request, account, since, page) = super::call::log_page(call, arguments, &kinds)?;
     let (mut created, mut updated, mut destroyed) =
         (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     let mut counts_only = BTreeSet::new();

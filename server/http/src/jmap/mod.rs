@@ -23,6 +23,8 @@
 //! - `filter`: Email/query's filter conditions and sorts (§4.4.1-§4.4.2), parsed;
 //!   `candidates`: the account's emails as a query reads, filters and sorts them;
 //! - `vacation`: VacationResponse/get and /set (RFC 8621 §8), stored;
+//! - `sieve`: the Sieve capability and SieveScript/get, /changes, /query and /validate
+//!   (RFC 9661), ManageSieve's scripts; `sieve_set`: SieveScript/set;
 //! - `request`: a Request answered, for the API endpoint (§3.3) and WebSocket alike;
 //! - `limits`: `maxConcurrentRequests` and `maxConcurrentUpload` per account (§2, §3.6.1);
 //! - `push`: push of state changes from the change log (§7), and EventSource (§7.3);
@@ -64,6 +66,8 @@ mod query_changes;
 mod quota;
 mod request;
 mod set;
+mod sieve;
+mod sieve_set;
 mod snippet;
 mod submission;
 mod submission_read;
@@ -78,7 +82,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use call::{Call, account_id, respond};
-use kantor_jmap_proto::capability::{CORE, MAIL, QUOTA, SUBMISSION, VACATION_RESPONSE, WEBSOCKET};
+use kantor_jmap_proto::capability::{
+    CORE, MAIL, QUOTA, SIEVE, SUBMISSION, VACATION_RESPONSE, WEBSOCKET,
+};
 use kantor_jmap_proto::session::{CoreCapability, CoreLimits, Session};
 use kantor_jmap_proto::{Id, Invocation, MethodError, MethodErrorType, RequestLimits};
 use serde_json::Map;
@@ -131,6 +137,9 @@ pub(crate) async fn session(
     session
         .capabilities
         .insert(WEBSOCKET.into(), ws::capability(&base));
+    session
+        .capabilities
+        .insert(SIEVE.into(), sieve::capability());
     // RFC 8621 §1.3.1: the account's mail limits.
     let mail = json!({
         "maxMailboxesPerEmail": null,
@@ -148,6 +157,7 @@ pub(crate) async fn session(
     session
         .primary_accounts
         .insert(VACATION_RESPONSE.into(), id.clone());
+    session.primary_accounts.insert(SIEVE.into(), id.clone());
     session.accounts.insert(
         id,
         kantor_jmap_proto::session::Account {
@@ -163,6 +173,10 @@ pub(crate) async fn session(
                     json!({"maxDelayedSend": 0, "submissionExtensions": {}}),
                 ),
                 (VACATION_RESPONSE.to_string(), json!({})),
+                (
+                    SIEVE.to_string(),
+                    sieve::account_capability(ctx.rules.config()),
+                ),
             ]
             .into_iter()
             .collect(),
@@ -194,7 +208,15 @@ fn session_state(account: &kantor_store::Account) -> String {
 /// What `parse_request` checks a request against: the core limits, and the capabilities
 /// served and merely registered in `using`.
 fn request_limits(core: &CoreLimits) -> RequestLimits {
-    let served = [CORE, MAIL, QUOTA, SUBMISSION, VACATION_RESPONSE, WEBSOCKET];
+    let served = [
+        CORE,
+        MAIL,
+        QUOTA,
+        SUBMISSION,
+        VACATION_RESPONSE,
+        WEBSOCKET,
+        SIEVE,
+    ];
     RequestLimits::new(core, served.into_iter().chain(REGISTERED_NOT_SERVED))
 }
 
@@ -202,19 +224,24 @@ fn request_limits(core: &CoreLimits) -> RequestLimits {
 /// them is taken, not refused with `unknownCapability`: some clients (the `jmap-client` crate)
 /// name every capability they know in every request; their methods are `unknownMethod`. A
 /// capability outside the registry is still `unknownCapability` (RFC 8620 §3.6.1).
-const REGISTERED_NOT_SERVED: [&str; 8] = [
+const REGISTERED_NOT_SERVED: [&str; 7] = [
     "urn:ietf:params:jmap:mdn",
     "urn:ietf:params:jmap:smimeverify",
     "urn:ietf:params:jmap:blob",
     "urn:ietf:params:jmap:contacts",
     "urn:ietf:params:jmap:calendars",
-    "urn:ietf:params:jmap:sieve",
     "urn:ietf:params:jmap:principals",
     "urn:ietf:params:jmap:principals:owner",
 ];
 
 /// The methods served, with the capability each needs in `using` (RFC 8620 §3.3).
-const METHODS: [&str; 32] = [
+const METHODS: [&str; 38] = [
+    "SieveScript/get",
+    "SieveScript/changes",
+    "SieveScript/set",
+    "SieveScript/query",
+    "SieveScript/queryChanges",
+    "SieveScript/validate",
     "Quota/queryChanges",
     "EmailSubmission/queryChanges",
     "Mailbox/query",
@@ -283,12 +310,16 @@ async fn dispatch_one(call: &Call<'_>, invocation: Invocation) -> Invocation {
     let quota = call.using.iter().any(|c| c == QUOTA);
     let vacation = call.using.iter().any(|c| c == VACATION_RESPONSE);
     let submission = call.using.iter().any(|c| c == SUBMISSION);
+    let sieve = call.using.iter().any(|c| c == SIEVE);
     let method: Option<MethodFn> = match name.as_str() {
         // RFC 8620 §4.1: the arguments, unchanged.
         "Core/echo" => return Invocation::new(name, arguments, call_id),
         "Email/set" if mail => return respond(&name, call_id, set::set(call, arguments).await),
         "VacationResponse/set" if vacation => {
             return respond(&name, call_id, vacation::set(call, arguments).await);
+        }
+        "SieveScript/set" if sieve => {
+            return respond(&name, call_id, sieve_set::set(call, arguments).await);
         }
         "Identity/set" if submission => {
             return respond(&name, call_id, identity::set(call, arguments).await);
@@ -324,6 +355,11 @@ async fn dispatch_one(call: &Call<'_>, invocation: Invocation) -> Invocation {
         "EmailSubmission/query" if submission => Some(submission_read::query),
         "VacationResponse/get" if vacation => Some(vacation::get),
         "Quota/changes" if quota => Some(quota::changes),
+        "SieveScript/get" if sieve => Some(sieve::get),
+        "SieveScript/changes" if sieve => Some(sieve::changes),
+        "SieveScript/query" if sieve => Some(sieve::query),
+        "SieveScript/queryChanges" if sieve => Some(mailbox_query::other_query_changes),
+        "SieveScript/validate" if sieve => Some(sieve::validate),
         _ => None,
     };
     match method {

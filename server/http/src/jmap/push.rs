@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The data types whose state a StateChange carries (all share the account's counter).
-const TYPES: [&str; 3] = ["Email", "Mailbox", "Thread"];
+const TYPES: [&str; 4] = ["Email", "Mailbox", "Thread", "SieveScript"];
 /// The shortest ping interval accepted (RFC 8620 §7.3: the server may raise it).
 const MIN_PING_SECS: u64 = 10;
 

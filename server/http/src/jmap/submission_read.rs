@@ -6,7 +6,7 @@ use super::call::{
     Call, email_id, get_by_number, query_page, store_error, thread_id, to_json, utc_date,
 };
 use kantor_directory::{Address, Recipient};
-use kantor_jmap_proto::method::{ChangesRequest, ChangesResponse, GetRequest, QueryRequest};
+use kantor_jmap_proto::method::{ChangesResponse, GetRequest, QueryRequest};
 use kantor_jmap_proto::{Id, MethodError};
 use kantor_store::changes::{ChangeKind, ObjectKind};
 use kantor_store::{EmailSubmission, QueueStatus};
@@ -92,13 +92,8 @@ pub(crate) fn changes(
     call: &Call<'_>,
     arguments: Map<String, Value>,
 ) -> Result<Value, MethodError> {
-    let request = ChangesRequest::parse(arguments)?;
-    let account = call.account(&request.account_id)?;
-    let (since, max) = super::call::since(&request)?;
-    let page = call
-        .mail
-        .changes_page(account, since, max, &[ObjectKind::EmailSubmission])
-        .map_err(store_error)?;
+    let kinds = [ObjectKind::EmailSubmission];
+    let (request, _, since, page) = super::call::log_page(call, arguments, &kinds)?;
     // Created in the window: listed as created only (RFC 8620 §5.2); delivery status changes
     // of older ones: updated.
     let (mut created, mut updated) = (Vec::new(), Vec::new());

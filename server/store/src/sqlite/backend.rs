@@ -461,6 +461,28 @@ impl MailBackend for SqliteBackend {
         Box::pin(self.put_sieve_script(actor, account_id, name, content, max_scripts))
     }
 
+    fn create_sieve_script(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        name: String,
+        content: String,
+        max_scripts: u32,
+    ) -> BoxFuture<'_, Result<i64>> {
+        Box::pin(self.create_sieve_script(actor, account_id, name, content, max_scripts))
+    }
+
+    fn update_sieve_script(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        id: i64,
+        name: Option<String>,
+        content: Option<String>,
+    ) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.update_sieve_script(actor, account_id, id, name, content))
+    }
+
     fn activate_sieve_script(
         &self,
         actor: Actor,

@@ -43,6 +43,32 @@ fn id_of(ctx: &WriteCtx<'_>, account_id: AccountId, name: &str) -> DbResult<Opti
         .optional()?)
 }
 
+/// Adds a script, logged as created, while the account has fewer than `max_scripts`; its id.
+fn insert(
+    ctx: &mut WriteCtx<'_>,
+    account_id: AccountId,
+    name: &str,
+    content: &str,
+    max_scripts: u32,
+) -> DbResult<i64> {
+    let count: u32 = ctx
+        .conn()
+        .prepare_cached("SELECT COUNT(*) FROM sieve_scripts WHERE account_id = ?1")?
+        .query_row([account_id], |r| r.get(0))?;
+    if count >= max_scripts {
+        return Err(StoreError::Limit(format!("at most {max_scripts} scripts per account")).into());
+    }
+    let id: i64 = ctx
+        .conn()
+        .prepare_cached(
+            "INSERT INTO sieve_scripts (account_id, name, content) VALUES (?1, ?2, ?3)
+             RETURNING id",
+        )?
+        .query_row(params![account_id, name, content], |r| r.get(0))?;
+    log(ctx, account_id, id, ChangeKind::Created)?;
+    Ok(id)
+}
+
 fn not_found(name: &str) -> StoreError {
     StoreError::NotFound(format!("script \"{name}\""))
 }
@@ -97,24 +123,66 @@ impl SqliteBackend {
                     .execute(params![id, content])?;
                 return log(ctx, account_id, id, ChangeKind::Updated);
             }
-            let count: u32 = ctx
-                .conn()
-                .prepare_cached("SELECT COUNT(*) FROM sieve_scripts WHERE account_id = ?1")?
-                .query_row([account_id], |r| r.get(0))?;
-            if count >= max_scripts {
-                return Err(StoreError::Limit(format!(
-                    "at most {max_scripts} scripts per account"
-                ))
-                .into());
+            insert(ctx, account_id, &name, &content, max_scripts).map(|_| ())
+        })
+        .await
+    }
+
+    /// Adds a script under a name no other script has (`AlreadyExists` otherwise), refused
+    /// past `max_scripts` scripts (RFC 9661 §2.4 create); its id.
+    pub(super) async fn create_sieve_script(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        name: String,
+        content: String,
+        max_scripts: u32,
+    ) -> Result<i64> {
+        require(actor, account_id, None, Rights::WRITE)?;
+        self.write(move |ctx| {
+            if id_of(ctx, account_id, &name)?.is_some() {
+                return Err(StoreError::AlreadyExists(format!("script \"{name}\"")).into());
             }
-            let id: i64 = ctx
+            insert(ctx, account_id, &name, &content, max_scripts)
+        })
+        .await
+    }
+
+    /// Changes the name and/or the content of the script `id` in one logged change (RFC 9661
+    /// §2.4 update); `AlreadyExists` when another script has the new name.
+    pub(super) async fn update_sieve_script(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        id: i64,
+        name: Option<String>,
+        content: Option<String>,
+    ) -> Result<()> {
+        require(actor, account_id, None, Rights::WRITE)?;
+        self.write(move |ctx| {
+            let exists: bool = ctx
                 .conn()
                 .prepare_cached(
-                    "INSERT INTO sieve_scripts (account_id, name, content) VALUES (?1, ?2, ?3)
-                     RETURNING id",
+                    "SELECT EXISTS(SELECT 1 FROM sieve_scripts WHERE id = ?1 AND account_id = ?2)",
                 )?
-                .query_row(params![account_id, name, content], |r| r.get(0))?;
-            log(ctx, account_id, id, ChangeKind::Created)
+                .query_row(params![id, account_id], |r| r.get(0))?;
+            if !exists {
+                return Err(StoreError::NotFound(format!("script {id}")).into());
+            }
+            if let Some(name) = name {
+                if id_of(ctx, account_id, &name)?.is_some_and(|other| other != id) {
+                    return Err(StoreError::AlreadyExists(format!("script \"{name}\"")).into());
+                }
+                ctx.conn()
+                    .prepare_cached("UPDATE sieve_scripts SET name = ?2 WHERE id = ?1")?
+                    .execute(params![id, name])?;
+            }
+            if let Some(content) = content {
+                ctx.conn()
+                    .prepare_cached("UPDATE sieve_scripts SET content = ?2 WHERE id = ?1")?
+                    .execute(params![id, content])?;
+            }
+            log(ctx, account_id, id, ChangeKind::Updated)
         })
         .await
     }
