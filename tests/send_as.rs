@@ -1,10 +1,13 @@
 //! Sending for others ("Send As", "Send on Behalf", RFC 5322 §3.6.2; RFC 6409 §8.1) over the
 //! real submission port: Python's smtplib and imaplib (tests/python/test_send_as.py) for the
 //! rule and the Sent copies, swaks for revocation taking effect on the next message, and the
-//! `kantor admin send-rights` commands.
+//! `kantor admin send-rights` commands; JMAP EmailSubmission (RFC 8621 §7.5) under the same
+//! rule, with curl.
 
 mod common;
+use common::curl::{calls_using, curl, https, id_where, primary_account};
 use common::*;
+use serde_json::json;
 
 /// A server with the users and grants test_send_as.py expects, and their addresses.
 fn setup() -> (TestServer, Vec<(&'static str, String)>) {
@@ -164,4 +167,68 @@ fn revocation_takes_effect_on_the_next_message() {
     assert!(!ok && err.contains("nobody@example.test"), "{err}");
     let (ok, _, err) = server.admin(&["send-rights", "grant", &boss, &boss, "--level", "as"], "");
     assert!(!ok && err.contains("itself"), "{err}");
+}
+
+/// JMAP EmailSubmission applies the rule SMTP submission does (`forbiddenFrom` naming the
+/// address), and a message sent on behalf over JMAP is copied to the grantor's Sent.
+#[test]
+fn jmap_email_submission_applies_the_same_rule() {
+    let (server, _) = setup();
+    let (boss, ann) = (format!("boss@{DOMAIN}"), format!("ann@{DOMAIN}"));
+    let credentials = format!("{ann}:{PASSWORD}");
+    let using = r#"["urn:ietf:params:jmap:core","urn:ietf:params:jmap:mail","urn:ietf:params:jmap:submission"]"#;
+    let session = curl(&["-u", &credentials, &https(&server, "/jmap/session")]).json();
+    let account = primary_account(&session, "urn:ietf:params:jmap:mail");
+    let found = calls_using(
+        &server,
+        &credentials,
+        using,
+        json!([["Mailbox/get", {"accountId": account, "properties": ["role"]}, "m"],
+               ["Identity/get", {"accountId": account, "properties": ["email"]}, "i"]]),
+    );
+    let drafts = id_where(&found[0][1], "role", "drafts");
+    let identity = found[1][1]["list"][0]["id"].as_str().unwrap().to_string();
+    let draft = |subject: &str, sender: bool| {
+        let mut email = json!({"mailboxIds": {&drafts: true},
+            "from": [{"email": &boss}], "to": [{"email": format!("rcpt@{DOMAIN}")}],
+            "subject": subject,
+            "bodyStructure": {"partId": "b", "type": "text/plain"},
+            "bodyValues": {"b": {"value": "hi"}}});
+        if sender {
+            email["sender"] = json!([{"email": &ann}]);
+        }
+        email
+    };
+    let responses = calls_using(
+        &server,
+        &credentials,
+        using,
+        json!([
+            ["Email/set", {"accountId": account, "create": {
+                "alone": draft("jmap alone", false), "behalf": draft("jmap behalf", true)}}, "c"],
+            ["EmailSubmission/set", {"accountId": account, "create": {
+                "s1": {"identityId": &identity, "emailId": "#alone"},
+                "s2": {"identityId": &identity, "emailId": "#behalf"}}}, "s"],
+        ]),
+    );
+    let submitted = &responses[1][1];
+    let refused = &submitted["notCreated"]["s1"];
+    assert_eq!(refused["type"], "forbiddenFrom", "{submitted}");
+    let description = refused["description"].as_str().unwrap();
+    assert!(
+        description.contains(&format!("on behalf of <{boss}>")),
+        "{description}"
+    );
+    assert!(submitted["created"]["s2"]["id"].is_string(), "{submitted}");
+
+    // The boss's Sent holds the copy, read back with imaplib's peer: curl's imaps:// URL.
+    let url = format!(
+        "imaps://127.0.0.1:{}/Sent?SUBJECT%20%22jmap%20behalf%22",
+        server.port("imaps")
+    );
+    let out = run(
+        "curl",
+        &["-sk", "--user", &format!("{boss}:{PASSWORD}"), &url],
+    );
+    assert!(out.trim().starts_with("* SEARCH 1"), "{out}");
 }
