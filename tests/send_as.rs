@@ -64,26 +64,9 @@ fn python_smtplib_and_imaplib_suite() {
 /// swaks sending as `user` with `header` (the author fields) and MAIL FROM `from`: whether it
 /// was accepted, and swaks's transcript.
 fn swaks(server: &TestServer, user: &str, from: &str, header: &str) -> (bool, String) {
-    run_status(
-        "swaks",
-        &[
-            "--server",
-            &format!("127.0.0.1:{}", server.port("submission")),
-            "--tls",
-            "--auth",
-            "PLAIN",
-            "--auth-user",
-            user,
-            "--auth-password",
-            PASSWORD,
-            "--from",
-            from,
-            "--to",
-            &format!("rcpt@{DOMAIN}"),
-            "--data",
-            &format!("{header}Subject: swaks\r\n\r\nhello\r\n"),
-        ],
-    )
+    let data = format!("{header}Subject: swaks\r\n\r\nhello\r\n");
+    let rcpt = format!("rcpt@{DOMAIN}");
+    swaks_submission(server, user, from, &rcpt, &["--data", &data])
 }
 
 /// A revoked grant refuses the very next message (the directory is read at each message);
