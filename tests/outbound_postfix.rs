@@ -3,8 +3,7 @@
 //! server (dnsmasq: bench.test's MX at 127.0.0.1) with `[outbound] smtp_port = 10025`: the
 //! message lands in the user's Maildir, and dkimpy verifies Kantor's DKIM signatures on what
 //! Postfix delivered. Skipped, saying so, when peers.sh is not beside the checkout.
-//! (Postfix delivering to Kantor would need a transport map in the shared Postfix's
-//! configuration, which other tests and the load tool use as it is: not done here.)
+//! The other way, Postfix delivering to Kantor, is tests/inbound_postfix.rs.
 
 mod common;
 use common::dns::Dnsmasq;

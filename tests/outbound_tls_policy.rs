@@ -358,11 +358,7 @@ fn mta_sts_policies_are_enforced_and_reported() {
             .find(|m| m.contains("Subject: testing"))
     });
     // bad.test: deferred with the reason, attempt after attempt, and never delivered.
-    let held = eventually(20, "bob's message to be deferred twice", || {
-        let entry = queued(&a, "bob@bad.test");
-        (entry["status"] == "deferred" && entry["attempts"].as_u64().unwrap_or(0) >= 2)
-            .then_some(entry)
-    });
+    let held = held_twice(&a, "bob@bad.test");
     let error = held["last_error"].as_str().unwrap_or("");
     assert!(
         error.contains(
@@ -516,14 +512,22 @@ fn spki_sha256(pem: &Path) -> String {
 /// DANE (RFC 7672) with a zone Knot signs and A validates (`[resolver] trust_anchor`): B's
 /// self-signed certificate (no Web PKI name or issuer) is accepted for dane.test, whose TLSA
 /// record (DANE-EE, SPKI, SHA-256) matches it; tlsa-bad.test, whose record matches nothing,
-/// gets nothing, and its TLS report says `tlsa-invalid`.
+/// gets nothing, and its TLS report says `tlsa-invalid`; so do nomx.test (no MX: its own TLSA
+/// records) and cname.test (an aliased MX host: TLSA at the alias target). C, whose trust
+/// anchor is not the zone's key, gets only bogus answers and holds its mail for dane.test.
 #[test]
 fn dane_tlsa_records_decide() {
     let b = TestServer::start("[imap]\nallow_plaintext_auth = true\n");
-    for domain in ["dane.test", "tlsa-bad.test"] {
+    for domain in ["dane.test", "tlsa-bad.test", "nomx.test", "cname.test"] {
         b.admin_ok(&["domain", "add", domain], "");
     }
-    for user in ["alice@dane.test", "reports@dane.test", "bob@tlsa-bad.test"] {
+    for user in [
+        "alice@dane.test",
+        "reports@dane.test",
+        "bob@tlsa-bad.test",
+        "carl@nomx.test",
+        "dan@cname.test",
+    ] {
         b.add_user(user);
     }
     let port = b.port("smtp");
@@ -539,18 +543,43 @@ fn dane_tlsa_records_decide() {
             "ab".repeat(32)
         ),
         "_smtp._tls.tlsa-bad.test. TXT \"v=TLSRPTv1; rua=mailto:reports@dane.test\"".into(),
+        // No MX: the domain is its own mail host, and its own TLSA records count (§2.2.2).
+        "nomx.test. A 127.0.0.1".into(),
+        format!("_{port}._tcp.nomx.test. TLSA 3 1 1 {}", "cd".repeat(32)),
+        // An MX host that is an alias: TLSA at the name it leads to counts first (§2.2.2).
+        "cname.test. MX 10 mx.cname.test.".into(),
+        "mx.cname.test. CNAME real.cname.test.".into(),
+        "real.cname.test. A 127.0.0.1".into(),
+        format!(
+            "_{port}._tcp.real.cname.test. TLSA 3 1 1 {}",
+            "ef".repeat(32)
+        ),
     ]);
-    let a = TestServer::start(&format!(
-        "[imap]\nallow_plaintext_auth = true\n{}[outbound]\nsmtp_port = {port}\n\
-         retry_schedule_secs = [1]\nconnect_timeout_secs = 2\ncommand_timeout_secs = 10\n\
-         tls_report_from = \"tls-reports@one.test\"\n",
-        knot.resolver_config(),
-    ));
-    a.admin_ok(&["domain", "add", "one.test"], "");
+    let a = dane_sender(&knot.resolver_config(), port);
     let jo = "jo@one.test";
-    a.add_user(jo);
+    // C validates with a trust anchor that is not the zone's key: every answer is bogus.
+    let anchor = std::fs::read_to_string(knot.trust_anchor()).unwrap();
+    let key_start = anchor.rfind(' ').unwrap() + 1;
+    let mut wrong = anchor.into_bytes();
+    wrong[key_start + 10] = if wrong[key_start + 10] == b'A' {
+        b'B'
+    } else {
+        b'A'
+    };
+    let wrong_anchor = knot.dir().join("wrong-anchor.zone");
+    std::fs::write(&wrong_anchor, wrong).unwrap();
+    let c = dane_sender(
+        &knot.resolver_config().replace(
+            knot.trust_anchor().to_str().unwrap(),
+            wrong_anchor.to_str().unwrap(),
+        ),
+        port,
+    );
+    submit(&c, jo, "alice@dane.test", "bogus");
 
     submit(&a, jo, "bob@tlsa-bad.test", "mismatched");
+    submit(&a, jo, "carl@nomx.test", "implicit MX");
+    submit(&a, jo, "dan@cname.test", "aliased MX");
     submit(&a, jo, "alice@dane.test", "authenticated");
     eventually(20, "alice's message", || {
         inbox(&b, "alice@dane.test")
@@ -563,17 +592,33 @@ fn dane_tlsa_records_decide() {
         reply.starts_with("mx.dane.test (") && reply.contains(", TLS)"),
         "{entry}"
     );
-    let held = eventually(20, "bob's message to be deferred twice", || {
-        let entry = queued(&a, "bob@tlsa-bad.test");
-        (entry["status"] == "deferred" && entry["attempts"].as_u64().unwrap_or(0) >= 2)
-            .then_some(entry)
-    });
+    // A bogus answer holds the mail instead of sending it without DANE (RFC 7672 §2.1.1).
+    let held = held_twice(&c, "alice@dane.test");
     let error = held["last_error"].as_str().unwrap_or("");
     assert!(
-        error.contains("mx.tlsa-bad.test fails its DANE TLSA records (tlsa-invalid)"),
+        error.contains("bogus") && error.contains("RFC 7672"),
         "{held}"
     );
-    assert!(inbox(&b, "bob@tlsa-bad.test").is_empty());
+    assert!(
+        !inbox(&b, "alice@dane.test")
+            .iter()
+            .any(|m| m.contains("Subject: bogus"))
+    );
+    for (to, host) in [
+        ("bob@tlsa-bad.test", "mx.tlsa-bad.test"),
+        ("carl@nomx.test", "nomx.test"),
+        ("dan@cname.test", "mx.cname.test"),
+    ] {
+        let held = held_twice(&a, to);
+        let error = held["last_error"].as_str().unwrap_or("");
+        assert!(
+            error.contains(&format!(
+                "{host} fails its DANE TLSA records (tlsa-invalid)"
+            )),
+            "{held}"
+        );
+        assert!(inbox(&b, to).is_empty());
+    }
 
     let sent = send_todays_reports(&a);
     assert!(sent.contains("sent to mailto:reports@dane.test"), "{sent}");
@@ -601,6 +646,31 @@ fn dane_tlsa_records_decide() {
         policy["failure-details"][0]["receiving-mx-hostname"], "mx.tlsa-bad.test",
         "{report}"
     );
+}
+
+/// A sender for the DANE tests: one.test with jo, delivering to `port`, retrying every second.
+fn dane_sender(resolver: &str, port: u16) -> TestServer {
+    let server = TestServer::start(&format!(
+        "[imap]\nallow_plaintext_auth = true\n{resolver}[outbound]\nsmtp_port = {port}\n\
+         retry_schedule_secs = [1]\nconnect_timeout_secs = 2\ncommand_timeout_secs = 10\n\
+         tls_report_from = \"tls-reports@one.test\"\n",
+    ));
+    server.admin_ok(&["domain", "add", "one.test"], "");
+    server.add_user("jo@one.test");
+    server
+}
+
+/// The queue entry of `to` once it has been deferred twice (tried, held, tried again).
+fn held_twice(server: &TestServer, to: &str) -> serde_json::Value {
+    eventually(
+        20,
+        &format!("the message to {to} to be deferred twice"),
+        || {
+            let entry = queued(server, to);
+            (entry["status"] == "deferred" && entry["attempts"].as_u64().unwrap_or(0) >= 2)
+                .then_some(entry)
+        },
+    )
 }
 
 /// `kantor admin tls-report send --date today` on `server` (with its configuration), its output.

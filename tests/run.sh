@@ -54,7 +54,8 @@ if ! python3 -c "import aiosmtpd" >/dev/null 2>&1; then
 fi
 
 # Postfix and Dovecot beside the checkout (../shared/peers/peers.sh): tests/outbound_postfix.rs
-# delivers to that Postfix. Started here so that its first use (installing the Debian packages)
+# delivers to that Postfix, and tests/inbound_postfix.rs runs a private Postfix instance of the
+# same package (common/postfix.rs) that delivers to Kantor. Started here so that its first use (installing the Debian packages)
 # is not inside a test's time; the test skips, saying so, when peers.sh is not there.
 if [ -f ../shared/peers/peers.sh ]; then
   bash ../shared/peers/peers.sh >/dev/null

@@ -25,7 +25,7 @@ fn sieve_actions_with_sievelib_smtplib_and_imaplib() {
         ("KANTOR_USER3", user3),
         ("KANTOR_PASSWORD", PASSWORD.to_string()),
     ];
-    run_python_suite("test_sieve.py", &env, 5);
+    run_python_suite("test_sieve.py", &env, 6);
 }
 
 /// The JMAP VacationResponse (RFC 8621 §8) answers at delivery as Sieve's vacation does: once

@@ -8,6 +8,7 @@ pub mod dns;
 pub mod imap_model;
 pub mod knot;
 pub mod peer;
+pub mod postfix;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};

@@ -21,14 +21,14 @@ PASSWORD = os.environ["KANTOR_PASSWORD"]
 LOCAL, DOMAIN = USER.split("@")
 
 
-def sieve_client():
+def sieve_client(user=USER):
     client = managesieve.Client(HOST, int(os.environ["KANTOR_SIEVE"]))
-    assert client.connect(USER, PASSWORD, starttls=True, authmech="PLAIN"), client.errmsg
+    assert client.connect(user, PASSWORD, starttls=True, authmech="PLAIN"), client.errmsg
     return client
 
 
-def activate(name, script):
-    client = sieve_client()
+def activate(name, script, user=USER):
+    client = sieve_client(user)
     assert client.putscript(name, script), client.errmsg
     assert client.setactive(name), client.errmsg
     client.logout()
@@ -44,7 +44,7 @@ def send(mail_from, to, subject, body="hello\r\n", headers="", rcpt=None, login=
         if login:
             smtp.starttls(context=CTX)
             smtp.login(mail_from, PASSWORD)
-        smtp.sendmail(mail_from, [rcpt or to], message)
+        smtp.sendmail(mail_from, rcpt if isinstance(rcpt, list) else [rcpt or to], message)
 
 
 def imap(user=USER):
@@ -195,6 +195,24 @@ def test_runtime_error_keeps_the_message():
     activate("failing", 'require "enotify";\nnotify "mailto:x@example.test";\ndiscard;\n')
     send("sender@remote.example", USER, "fails 1")
     assert wait_for("INBOX", "fails 1")
+
+
+def test_bounces_to_a_local_sender_go_through_its_rules():
+    # USER files the server's delivery status notifications (null reverse-path) in Bounces.
+    activate("bounces", """require ["fileinto", "envelope", "mailbox"];
+if envelope :is "from" "" { fileinto :create "Bounces"; }
+""")
+    # USER3's script refuses the message, USER2 takes it: accepted, and USER gets a DSN.
+    activate("refuse", """require "reject";
+if header :contains "subject" "dsn" { reject "no thanks"; }
+""", user=USER3)
+    send(USER, USER2, "dsn 1", login=True, rcpt=[USER2, USER3])
+    assert wait_for("INBOX", "dsn 1", user=USER2)
+    bounces = wait_for("Bounces", "Undelivered Mail Returned")
+    assert len(bounces) == 1, bounces
+    (_, header), = bounces
+    assert b"multipart/report" in header, header
+    assert not found("INBOX", "Undelivered Mail Returned"), "the DSN went around USER's rules"
 
 
 run(globals())

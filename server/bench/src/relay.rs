@@ -101,6 +101,8 @@ struct RelayOutcome {
     relay_elapsed: Duration,
     latency: Latency,
     memory: Option<crate::memory::Memory>,
+    /// CPU seconds the `--pid` processes spent from the first submission to the last arrival.
+    cpu: Option<f64>,
 }
 
 /// Runs every target in turn and prints the comparison.
@@ -144,6 +146,21 @@ pub async fn run(args: RelayArgs) -> Result<()> {
                 crate::format::ratio(relayed_rate(o), base)
             );
         }
+        if outcomes.iter().all(|o| o.cpu.is_some()) {
+            let base = cpu_ms_per_message(&outcomes[0]);
+            println!(
+                "\ncomparison (server CPU ms per message, ratio to {}: below 1 is cheaper):",
+                outcomes[0].name
+            );
+            for o in &outcomes {
+                println!(
+                    "  {:<12} {:>9.3}  {}",
+                    o.name,
+                    cpu_ms_per_message(o).unwrap_or(0.0),
+                    crate::format::ratio(cpu_ms_per_message(o), base)
+                );
+            }
+        }
     }
     println!("sink: {} recipients deferred in all", sink.deferred_rcpts());
     Ok(())
@@ -168,6 +185,8 @@ async fn measure(
         &args.domain,
         args.size as usize,
     ));
+    let pids = pids_of(&args.pids, &target.name)?;
+    let cpu_before = crate::memory::cpu_seconds(&pids);
     let next = Arc::new(AtomicU64::new(0));
     let acked: Arc<Mutex<Vec<Option<Instant>>>> =
         Arc::new(Mutex::new(vec![None; args.messages as usize]));
@@ -216,7 +235,10 @@ async fn measure(
             Some(micros(at.saturating_duration_since(acked_at)))
         })
         .collect();
-    let pids = pids_of(&args.pids, &target.name)?;
+    let cpu = match (cpu_before, crate::memory::cpu_seconds(&pids)) {
+        (Some(before), Some(after)) => Some(after - before),
+        _ => None,
+    };
     Ok(RelayOutcome {
         name: target.name.clone(),
         submitted,
@@ -229,6 +251,7 @@ async fn measure(
         relay_elapsed: last.map_or(Duration::ZERO, |l| l.saturating_duration_since(start)),
         latency: Latency::from_micros(&mut samples),
         memory: crate::memory::sample(&pids),
+        cpu,
     })
 }
 
@@ -316,6 +339,18 @@ fn print_block(o: &RelayOutcome, submit_only: bool) {
     if let Some(m) = o.memory {
         println!("  memory         {}", crate::format::memory_text(m));
     }
+    if let Some(cpu) = o.cpu {
+        println!(
+            "  cpu            {cpu:.1} s, {:.3} ms per message submitted (the --pid processes)",
+            cpu_ms_per_message(o).unwrap_or(0.0)
+        );
+    }
+}
+
+/// The server's CPU per message (submission and relaying together: both are its work).
+fn cpu_ms_per_message(o: &RelayOutcome) -> Option<f64> {
+    let cpu = o.cpu?;
+    (o.submitted > 0).then(|| cpu * 1000.0 / o.submitted as f64)
 }
 
 fn json_line(o: &RelayOutcome) -> String {
@@ -332,6 +367,8 @@ fn json_line(o: &RelayOutcome) -> String {
         "latency_ms": {"p50": o.latency.p50, "p99": o.latency.p99, "max": o.latency.max},
         "rss_kib": o.memory.map(|m| m.rss_kib),
         "pss_kib": o.memory.map(|m| m.pss_kib),
+        "cpu_secs": o.cpu,
+        "cpu_ms_per_message": cpu_ms_per_message(o),
     })
     .to_string()
 }

@@ -3,8 +3,9 @@
 //! `MessageAuthenticator`, which wraps the same hickory resolver and its cache).
 
 use hickory_resolver::config::{NameServerConfig, ResolverConfig as HickoryConfig, ResolverOpts};
+use hickory_resolver::net::{DnsError as NetDnsError, NetError};
 use hickory_resolver::proto::dnssec::TrustAnchors;
-use hickory_resolver::proto::rr::RData;
+use hickory_resolver::proto::rr::{RData, Record};
 use kantor_config::ResolverConfig;
 use mail_auth::MessageAuthenticator;
 use std::net::{IpAddr, SocketAddr};
@@ -96,25 +97,58 @@ impl Dns {
         })
     }
 
-    /// Whether the MX records of `domain` are DNSSEC-authenticated (RFC 7672 §2.2.1); false
-    /// without validation, or when they are not (insecure, bogus, or the lookup failed).
-    pub async fn mx_is_secure(&self, domain: &str) -> bool {
+    /// Whether the destination of `domain` is DNSSEC-authenticated, so that the TLSA records
+    /// of its hosts count (RFC 7672 §2.2.1): its MX records, or, when it has none (the domain
+    /// is its own implicit MX, §2.2.2), the domain's own addresses. False without validation or
+    /// when the answer is insecure; Err when it is bogus (§2.1.1: deliver later, never in
+    /// clear).
+    pub async fn destination_is_secure(&self, domain: &str) -> Result<bool, DnsError> {
         let Some(secure) = &self.secure else {
-            return false;
+            return Ok(false);
         };
         let fqdn = format!("{}.", domain.trim_end_matches('.'));
         match secure.mx_lookup(fqdn.as_str()).await {
-            Ok(lookup) => {
-                let answers = lookup.answers();
-                !answers.is_empty() && answers.iter().all(|r| r.proof.is_secure())
+            Ok(lookup) => verdict(&fqdn, lookup.answers()),
+            Err(e) if e.is_no_records_found() && !e.is_nx_domain() => {
+                match secure.lookup_ip(fqdn.as_str()).await {
+                    Ok(lookup) => verdict(&fqdn, lookup.as_lookup().answers()),
+                    Err(e) => denial(&fqdn, &e).map(|_| false),
+                }
             }
-            Err(_) => false,
+            // A failure here fails the plain MX lookup too, which defers the mail by itself.
+            Err(e) => denial(&fqdn, &e).map(|_| false),
         }
     }
 
+    /// The names whose TLSA records count for the mail host `host`, in the order to try them
+    /// (RFC 7672 §2.2.2): none (None) unless its address records are authenticated; the name
+    /// its CNAME aliases lead to, when they do and are authenticated too, then `host` itself.
+    /// Err when the answer is bogus (§2.1.1).
+    pub async fn tlsa_names(&self, host: &str) -> Result<Option<Vec<String>>, DnsError> {
+        let Some(secure) = &self.secure else {
+            return Ok(None);
+        };
+        let fqdn = format!("{}.", host.trim_end_matches('.'));
+        let lookup = match secure.lookup_ip(fqdn.as_str()).await {
+            Ok(lookup) => lookup,
+            Err(e) => return denial(&fqdn, &e).map(|_| None),
+        };
+        let answers = lookup.as_lookup().answers();
+        if !verdict(&fqdn, answers)? {
+            return Ok(None);
+        }
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        let expanded = answers
+            .iter()
+            .find(|r| matches!(r.data, RData::A(_) | RData::AAAA(_)))
+            .map(|r| r.name.to_ascii().trim_end_matches('.').to_ascii_lowercase())
+            .filter(|name| *name != host);
+        Ok(Some(expanded.into_iter().chain([host]).collect()))
+    }
+
     /// The DNSSEC-authenticated TLSA records of `host`'s `port` over TCP (`_PORT._tcp.HOST`,
-    /// RFC 7672 §2.2); None when there are none or they are not authenticated (no DANE then),
-    /// Err when the lookup failed for now (RFC 7672 §2.1.1: deliver later).
+    /// RFC 7672 §2.2); None when there are none or they are insecure (no DANE then), Err when
+    /// they are bogus or the lookup failed for now (RFC 7672 §2.1.1: deliver later).
     pub async fn tlsa(&self, host: &str, port: u16) -> Result<Option<Vec<Tlsa>>, DnsError> {
         let Some(secure) = &self.secure else {
             return Ok(None);
@@ -123,7 +157,7 @@ impl Dns {
         match secure.tlsa_lookup(name.as_str()).await {
             Ok(lookup) => {
                 let answers = lookup.answers();
-                if answers.is_empty() || !answers.iter().all(|r| r.proof.is_secure()) {
+                if !verdict(&name, answers)? {
                     return Ok(None);
                 }
                 let records: Vec<Tlsa> = answers
@@ -140,11 +174,14 @@ impl Dns {
                     .collect();
                 Ok((!records.is_empty()).then_some(records))
             }
-            Err(e) if e.is_no_records_found() || e.is_nx_domain() => Ok(None),
-            Err(e) => Err(DnsError::Temporary {
-                name,
-                why: e.to_string(),
-            }),
+            Err(e) if e.is_no_records_found() => Ok(None),
+            Err(e) => match denial(&name, &e)? {
+                true => Ok(None),
+                false => Err(DnsError::Temporary {
+                    name,
+                    why: e.to_string(),
+                }),
+            },
         }
     }
 
@@ -237,6 +274,33 @@ impl Dns {
                 why: e.to_string(),
             }),
         }
+    }
+}
+
+/// DNSSEC's verdict on an answer: true when every record is authenticated (secure), false when
+/// there are none or some are insecure or indeterminate, Err when one is bogus.
+fn verdict(name: &str, answers: &[Record]) -> Result<bool, DnsError> {
+    if answers.iter().any(|r| r.proof.is_bogus()) {
+        return Err(bogus(name));
+    }
+    Ok(!answers.is_empty() && answers.iter().all(|r| r.proof.is_secure()))
+}
+
+/// DNSSEC's verdict on a failed lookup: Err when the answer was bogus, true when it was an
+/// unauthenticated (insecure) denial, false for any other failure.
+fn denial(name: &str, error: &NetError) -> Result<bool, DnsError> {
+    match error {
+        NetError::Dns(NetDnsError::DnssecBogus) => Err(bogus(name)),
+        NetError::Dns(NetDnsError::Nsec { proof, .. }) if proof.is_bogus() => Err(bogus(name)),
+        NetError::Dns(NetDnsError::Nsec { .. }) => Ok(true),
+        _ => Ok(false),
+    }
+}
+
+fn bogus(name: &str) -> DnsError {
+    DnsError::Temporary {
+        name: name.to_string(),
+        why: "DNSSEC validation failed (bogus)".to_string(),
     }
 }
 

@@ -155,6 +155,7 @@ async fn serve(args: ServeArgs, config: Config) -> Result<()> {
             dns,
             config.outbound.clone(),
             relay,
+            rules.clone(),
             hostname.clone(),
         )
         .map_err(anyhow::Error::msg)

@@ -65,6 +65,8 @@ pub struct Outbound {
     policies: Policies,
     /// The smarthost remote mail goes through, when `[relay]` names one.
     relay: Option<Relay>,
+    /// Where DSNs to local senders are filed: the server's local delivery.
+    local: Arc<dyn LocalDelivery>,
     /// Queue ids being delivered now: not taken again until their attempt is recorded.
     in_flight: Mutex<HashSet<i64>>,
     /// Deliveries at once, all destinations together.
@@ -82,6 +84,7 @@ impl Outbound {
         dns: Dns,
         config: OutboundConfig,
         relay: Option<Relay>,
+        local: Arc<dyn LocalDelivery>,
         hostname: String,
     ) -> Result<Outbound, String> {
         let policies = Policies::new(directory.store().clone(), dns.clone(), &config)?;
@@ -89,6 +92,7 @@ impl Outbound {
             policies,
             directory,
             relay,
+            local,
             dns,
             all: Arc::new(Semaphore::new(config.max_concurrent_deliveries.max(1))),
             config,
@@ -264,11 +268,26 @@ impl Outbound {
     }
 }
 
+/// The server's one local delivery path, for the DSNs this crate writes to local senders: the
+/// binary hands in kantor-sieve's rules (which depend on this crate), so a sender's script sees
+/// its bounces as any other mail (RFC 5228 §2.10.6: no vacation answer to them, RFC 3834).
+pub trait LocalDelivery: Send + Sync {
+    /// Files `message` for its recipients, reached at `rcpt_to`, from the null reverse-path.
+    fn deliver_local<'a>(
+        &'a self,
+        directory: &'a Directory,
+        message: IncomingMessage,
+        rcpt_to: &'a str,
+    ) -> futures::future::BoxFuture<'a, Result<(), kantor_store::StoreError>>;
+}
+
 /// Tells the sender of `entries` (recipients of one message), if they asked, with a DSN
-/// (RFC 3464): into their INBOX when they are ours, else queued to them with an empty MAIL FROM
-/// (so that it is never bounced in turn). Used by the worker and by `kantor admin queue bounce`.
+/// (RFC 3464): through `local` (their rules, then their INBOX) when they are ours, else queued
+/// to them with an empty MAIL FROM (so that it is never bounced in turn). Used by the worker,
+/// by local delivery (over quota, Sieve rejections) and by `kantor admin queue bounce`.
 pub async fn notify_sender(
     directory: &Directory,
+    local: &dyn LocalDelivery,
     hostname: &str,
     entries: &[(&QueueEntry, String)],
     action: DsnAction,
@@ -291,19 +310,19 @@ pub async fn notify_sender(
         }
     };
     let store = directory.store();
-    let local = Address::parse(&sender).ok().map(|a| directory.resolve(&a));
-    let result = match local {
-        Some(Ok(Recipient::Local(accounts))) => store
-            .deliver(IncomingMessage {
+    let resolved = Address::parse(&sender).ok().map(|a| directory.resolve(&a));
+    let result = match resolved {
+        Some(Ok(Recipient::Local(accounts))) => {
+            let message = IncomingMessage {
                 blob: BlobRef::new(report),
                 recipients: accounts,
                 flags: Flags::default(),
                 internal_date: chrono::Utc::now().timestamp(),
                 quota: QuotaRule::Ignore,
                 mailbox: MailboxRole::Inbox,
-            })
-            .await
-            .map(|_| ()),
+            };
+            local.deliver_local(directory, message, &sender).await
+        }
         Some(Ok(Recipient::Remote)) => store
             .enqueue(OutgoingMessage {
                 blob: BlobRef::new(report),

@@ -58,6 +58,7 @@ impl Outbound {
         }
         notify_sender(
             &self.directory,
+            self.local.as_ref(),
             &self.hostname,
             &failed,
             DsnAction::Failed,
@@ -67,6 +68,7 @@ impl Outbound {
         if !delayed.is_empty() {
             notify_sender(
                 &self.directory,
+                self.local.as_ref(),
                 &self.hostname,
                 &delayed,
                 DsnAction::Delayed,

@@ -336,3 +336,27 @@ impl Plan {
         self.answered.extend(other.answered);
     }
 }
+
+/// DSNs to local senders go through the rules too (kantor-outbound writes them).
+impl kantor_outbound::LocalDelivery for Rules {
+    fn deliver_local<'a>(
+        &'a self,
+        directory: &'a Directory,
+        message: IncomingMessage,
+        rcpt_to: &'a str,
+    ) -> futures::future::BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let rcpt_to = message
+                .recipients
+                .iter()
+                .map(|&account| (account, rcpt_to.to_string()))
+                .collect();
+            let delivery = Delivery {
+                message,
+                mail_from: String::new(),
+                rcpt_to,
+            };
+            self.deliver(directory, delivery).await.map(|_| ())
+        })
+    }
+}

@@ -114,6 +114,7 @@ impl Rules {
             entries.iter().map(|(e, why)| (e, why.clone())).collect();
         kantor_outbound::notify_sender(
             directory,
+            self,
             &self.hostname,
             &reasons,
             DsnAction::Failed,

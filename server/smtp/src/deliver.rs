@@ -281,6 +281,7 @@ impl Session {
             entries.iter().map(|e| (e, why.clone())).collect();
         kantor_outbound::notify_sender(
             &self.ctx.directory,
+            self.ctx.rules.as_ref(),
             &self.ctx.hostname,
             &reasons,
             kantor_outbound::DsnAction::Failed,

@@ -115,8 +115,12 @@ async fn bounce(d: &Directory, id: i64) -> Result<()> {
         .ok()
         .and_then(|h| h.into_string().ok())
         .unwrap_or_else(|| "localhost".into());
+    // The DSN goes through the sender's rules, as the server's own DSNs do (with the default
+    // `[sieve]` limits: this command reads no configuration file).
+    let rules = kantor_sieve::Rules::new(&kantor_config::SieveConfig::default(), &hostname);
     kantor_outbound::notify_sender(
         d,
+        &rules,
         &hostname,
         &[(&q, why)],
         kantor_outbound::DsnAction::Failed,

@@ -76,7 +76,15 @@ impl Policies {
                 None
             }
         };
-        let dane = self.dns.mx_is_secure(&domain).await;
+        let dane = match self.dns.destination_is_secure(&domain).await {
+            Ok(secure) => Ok(secure),
+            Err(e) => {
+                tracing::warn!(%domain, error = %e, "outbound: DNSSEC answer for the destination unusable");
+                self.record(&domain, None, None, "", "", "dnssec-invalid")
+                    .await;
+                Err(format!("4.4.3 {e} (DANE, RFC 7672 §2.1.1)"))
+            }
+        };
         DomainPolicy {
             policies: self.clone(),
             domain,
@@ -133,9 +141,10 @@ pub(crate) struct DomainPolicy {
     policies: Policies,
     domain: String,
     sts: Option<Policy>,
-    /// The MX records are DNSSEC-authenticated: TLSA records of the hosts count (RFC 7672
-    /// §2.2.1).
-    dane: bool,
+    /// The MX records (or, without any, the domain's addresses) are DNSSEC-authenticated: TLSA
+    /// records of the hosts count (RFC 7672 §2.2.1). Err (why) when the answer was bogus:
+    /// nothing is sent (§2.1.1).
+    dane: Result<bool, String>,
 }
 
 impl DomainPolicy {
@@ -163,14 +172,37 @@ impl DomainPolicy {
     /// `Probe::config`), with the host's usable TLSA records when DANE applies; Err (a
     /// temporary failure) when they cannot be looked up now (RFC 7672 §2.1.1).
     pub async fn probe(&self, host: &str, port: u16) -> Result<Arc<Probe>, String> {
-        let dane = match self.dane {
-            true => match self.policies.dns.tlsa(host, port).await {
+        let dane = match self.dane.clone()? {
+            true => match self.tlsa(host, port).await {
                 Ok(records) => records.map(dane::usable).filter(|r| !r.is_empty()),
-                Err(e) => return Err(format!("4.4.3 {e} (DANE, RFC 7672 §2.1.1)")),
+                Err(e) => {
+                    // RFC 8460 §4.3.1: a TLSA answer that failed validation.
+                    self.policies
+                        .record(&self.domain, None, None, host, "", "dnssec-invalid")
+                        .await;
+                    return Err(format!("4.4.3 {e} (DANE, RFC 7672 §2.1.1)"));
+                }
             },
             false => None,
         };
         Ok(Probe::new(self.policies.webpki.clone(), dane))
+    }
+
+    /// The TLSA records of `host` (RFC 7672 §2.2.2): at the name its authenticated CNAME
+    /// aliases lead to first, then at its own name; none when its addresses are not
+    /// authenticated.
+    async fn tlsa(
+        &self,
+        host: &str,
+        port: u16,
+    ) -> Result<Option<Vec<kantor_dns::Tlsa>>, kantor_dns::DnsError> {
+        let dns = &self.policies.dns;
+        for name in dns.tlsa_names(host).await?.unwrap_or_default() {
+            if let Some(records) = dns.tlsa(&name, port).await? {
+                return Ok(Some(records));
+            }
+        }
+        Ok(None)
     }
 
     /// After STARTTLS (or without it): whether the session with `host` at `ip` may carry the
