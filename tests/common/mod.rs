@@ -283,29 +283,40 @@ pub fn sieve_connect(server: &TestServer, user: &str, args: &[&str]) -> (bool, S
 /// Submits a message with swaks on `server`'s submission port (STARTTLS, AUTH PLAIN as `from`
 /// with the test password) and asserts it was accepted.
 pub fn swaks_submit(server: &TestServer, from: &str, to: &str, subject: &str, body: &str) {
-    let out = run(
-        "swaks",
-        &[
-            "--server",
-            &format!("127.0.0.1:{}", server.port("submission")),
-            "--tls",
-            "--auth",
-            "PLAIN",
-            "--auth-user",
-            from,
-            "--auth-password",
-            PASSWORD,
-            "--from",
-            from,
-            "--to",
-            to,
-            "--header",
-            &format!("Subject: {subject}"),
-            "--body",
-            body,
-        ],
-    );
-    assert!(out.contains("250"), "{out}");
+    let subject = format!("Subject: {subject}");
+    let message = ["--header", &subject, "--body", body];
+    let (ok, out) = swaks_submission(server, from, from, to, &message);
+    assert!(ok && out.contains("250"), "{out}");
+}
+
+/// swaks on `server`'s submission port (STARTTLS, AUTH PLAIN as `user` with the test password),
+/// MAIL FROM `from`, RCPT TO `to`, the message given by `message` (swaks's `--header`, `--body`
+/// or `--data`): whether swaks succeeded, and its transcript.
+pub fn swaks_submission(
+    server: &TestServer,
+    user: &str,
+    from: &str,
+    to: &str,
+    message: &[&str],
+) -> (bool, String) {
+    let server_address = format!("127.0.0.1:{}", server.port("submission"));
+    let mut args = vec![
+        "--server",
+        &server_address,
+        "--tls",
+        "--auth",
+        "PLAIN",
+        "--auth-user",
+        user,
+        "--auth-password",
+        PASSWORD,
+        "--from",
+        from,
+        "--to",
+        to,
+    ];
+    args.extend_from_slice(message);
+    run_status("swaks", &args)
 }
 
 pub fn run(program: &str, args: &[&str]) -> String {

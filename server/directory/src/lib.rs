@@ -5,6 +5,8 @@
 //! - [`app_password`]: app passwords (a secret per client, revocable), Bearer tokens.
 //! - [`password`]: argon2id hashing and verification, generated passwords.
 //! - [`resolve`]: recipient resolution (user, alias, catch-all, group, sub-address, postmaster).
+//! - [`sending`]: who may send what (own addresses, Send As, Send on Behalf), one rule for
+//!   SMTP submission and JMAP.
 //! - [`throttle`]: slowing, then refusing, repeated failed logins per IP and per account.
 //! - [`verifier`]: bounded, cached argon2id checks.
 //! - [`admin`]: the validated operations behind `kantor admin` and the future admin API.
@@ -16,6 +18,7 @@ pub mod app_password;
 pub mod dkim;
 pub mod password;
 pub mod resolve;
+pub mod sending;
 pub mod throttle;
 pub mod verifier;
 
@@ -25,6 +28,7 @@ use std::time::Duration;
 
 pub use address::{Address, AddressError};
 pub use resolve::Recipient;
+pub use sending::{Accepted, Refusal, SendRight};
 pub use throttle::{AuthPolicy, AuthThrottle};
 
 /// A login name in the one form used for the lookup, the throttle and the logs: the address
@@ -196,32 +200,6 @@ impl Directory {
                 tracing::warn!(account = id, error = %e, "cannot record the login time");
             }
         });
-    }
-
-    /// Whether `account` may use `address` as envelope sender and From (RFC 6409 §8.1): its own
-    /// address, an alias that points at it, or a group that lists it as a permitted sender.
-    pub fn may_send_as(
-        &self,
-        account: &Account,
-        address: &Address,
-    ) -> Result<bool, DirectoryError> {
-        if address.local.eq_ignore_ascii_case(&account.local)
-            && address.domain.eq_ignore_ascii_case(&account.domain)
-        {
-            return Ok(true);
-        }
-        if !self.is_local_domain(&address.domain)? || address.local.is_empty() {
-            return Ok(false);
-        }
-        let own = account.address();
-        let alias_targets = self.store.alias_targets(&address.local, &address.domain)?;
-        if alias_targets.iter().any(|t| t.eq_ignore_ascii_case(&own)) {
-            return Ok(true);
-        }
-        Ok(self
-            .store
-            .group(&address.local, &address.domain)?
-            .is_some_and(|g| g.senders.iter().any(|s| s.eq_ignore_ascii_case(&own))))
     }
 }
 

@@ -28,6 +28,7 @@
 //!   values, sent date, message IDs, header texts), kept by the store too.
 
 pub mod address;
+pub mod authors;
 pub mod bodies;
 pub mod date;
 pub mod decode;

@@ -12,10 +12,9 @@ use kantor_smtp_proto::{DsnRet, Reply};
 use kantor_store::{
     BlobRef, Flags, IncomingMessage, MailboxRole, OutgoingMessage, QuotaRule, StoreError,
 };
-use mail_parser::{HeaderName, MessageParser};
 use std::fmt::Write as _;
 use std::net::IpAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 /// Where the parts of a message being received lie in its buffer.
 pub(crate) struct Layout {
@@ -103,9 +102,14 @@ impl Session {
         layout: Layout,
         id: &str,
     ) -> Reply {
+        // Accounts that keep a copy of what the user sent for them (`authors`).
+        let mut sent_copies = Vec::new();
         let blob = match message.finish().await {
             Ok(Body::Memory(message)) => match self.submitted(message, &layout) {
-                Ok(message) => blob_of(message.into()).await,
+                Ok((message, copies)) => {
+                    sent_copies = copies;
+                    blob_of(message.into()).await
+                }
                 Err(reply) => Err(reply),
             },
             // Spooled: a session without login, whose message is stored as received.
@@ -212,6 +216,8 @@ impl Session {
         for rcpt in &full {
             tracing::warn!(id, %from, %rcpt, size, "recipient refused after DATA: quota exceeded");
         }
+        let submitted = original.get(layout.body_start..).unwrap_or_default();
+        self.copy_to_sent(&sent_copies, submitted, id).await;
         if let Some(sender) = sender.as_deref().filter(|_| !rejected.is_empty()) {
             self.ctx
                 .rules
@@ -284,18 +290,24 @@ impl Session {
         .await;
     }
 
-    /// A submission's message after its checks and fix-ups (RFC 6409 §8): the From addresses
-    /// must be the user's, and a missing Date or Message-ID is added. Unchanged without login.
-    fn submitted(&self, mut message: Vec<u8>, layout: &Layout) -> Result<Vec<u8>, Reply> {
+    /// A submission's message after its checks and fix-ups (RFC 6409 §8): the author fields
+    /// must be the user's to use (`authors`), and a missing Date or Message-ID is added.
+    /// Unchanged without login. With it, the accounts that want a copy in their Sent.
+    fn submitted(
+        &self,
+        mut message: Vec<u8>,
+        layout: &Layout,
+    ) -> Result<(Vec<u8>, Vec<kantor_store::AccountId>), Reply> {
+        let mut copies = Vec::new();
         if let Some(account) = &self.account {
-            self.check_from_header(account, &message[layout.body_start..])?;
+            copies = self.check_authors(account, &message[layout.body_start..])?;
             let missing = self.missing_fields(&message[layout.body_start..]);
             if !missing.is_empty() {
                 let at = layout.body_start;
                 message.splice(at..at, missing.into_bytes());
             }
         }
-        Ok(message)
+        Ok((message, copies))
     }
 
     /// An account's address for a reply or a log line.
@@ -304,55 +316,6 @@ impl Session {
             Ok(Some(account)) => account.address(),
             _ => format!("account {account}"),
         }
-    }
-
-    /// RFC 6409 §8.1: every address of the author fields, From, Sender and Resent-From
-    /// (RFC 5322 §3.6.2, §3.6.6), must be one the user may send as (its own, an alias, a
-    /// group it may send as). A field that holds no address is refused too, as it cannot be
-    /// checked; a message without them passes.
-    fn check_from_header(&self, account: &kantor_store::Account, body: &[u8]) -> Result<(), Reply> {
-        static PARSER: OnceLock<MessageParser> = OnceLock::new();
-        let parser = PARSER.get_or_init(|| {
-            MessageParser::new()
-                .header_address(HeaderName::From)
-                .header_address(HeaderName::Sender)
-                .header_address(HeaderName::ResentFrom)
-                .default_header_ignore()
-        });
-        let Some(parsed) = parser.parse_headers(body) else {
-            return Ok(());
-        };
-        let fields = [
-            (HeaderName::From, replies::from_not_owned as fn() -> Reply),
-            (HeaderName::Sender, || {
-                replies::sender_header_not_owned("Sender")
-            }),
-            (HeaderName::ResentFrom, || {
-                replies::sender_header_not_owned("Resent-From")
-            }),
-        ];
-        for (name, refusal) in fields {
-            for value in parsed.header_values(name) {
-                let mut addresses = value.as_address().into_iter().flat_map(|a| a.iter());
-                let all_owned = addresses.try_fold(0usize, |n, addr| {
-                    let text = addr.address().unwrap_or_default();
-                    let (local, domain) = text.rsplit_once('@').ok_or_else(refusal)?;
-                    match self.owns_address(account, local, domain)? {
-                        true => Ok(n + 1),
-                        false => Err(refusal()),
-                    }
-                });
-                match all_owned {
-                    Ok(0) => return Err(refusal()),
-                    Ok(_) => {}
-                    Err(reply) => {
-                        tracing::warn!(user = %account.address(), %reply, "author field refused");
-                        return Err(reply);
-                    }
-                }
-            }
-        }
-        Ok(())
     }
 
     /// `Date:` and `Message-ID:` fields to add, when the client left them out (RFC 6409 §8.2,

@@ -22,6 +22,7 @@
 //! message to disk.
 
 mod auth;
+mod authors;
 mod data;
 mod deliver;
 mod ehlo;

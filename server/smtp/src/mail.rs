@@ -37,7 +37,8 @@ impl Session {
                 Ok(true) => {}
                 Ok(false) => {
                     tracing::warn!(user = %account.address(), sender = %from, "sender not owned");
-                    return replies::sender_not_owned();
+                    let address = from.mailbox().map(|m| m.to_string()).unwrap_or_default();
+                    return replies::sender_not_owned(&address);
                 }
                 Err(reply) => return reply,
             }
@@ -59,30 +60,21 @@ impl Session {
         }
     }
 
-    /// Whether `account` may use `mailbox` as sender (its address, an alias of it, or a group it
-    /// may send as). `Err` carries the reply for a directory failure.
-    pub(crate) fn owns(&self, account: &Account, mailbox: &Mailbox) -> Result<bool, Reply> {
-        self.owns_address(account, &mailbox.local, &mailbox.domain)
-    }
-
-    /// As [`Session::owns`] for a `local` and `domain` pair; a domain that is not a valid domain
-    /// name (an address literal, say) is never owned.
-    pub(crate) fn owns_address(
-        &self,
-        account: &Account,
-        local: &str,
-        domain: &str,
-    ) -> Result<bool, Reply> {
-        let Ok(domain) = normalize_domain(domain) else {
+    /// Whether `account` may use `mailbox` as envelope sender: an address it may send as or
+    /// on behalf of (`kantor_directory::sending`). `Err` carries the reply for a directory
+    /// failure; a domain that is not a valid domain name (an address literal, say) is never
+    /// the user's.
+    fn owns(&self, account: &Account, mailbox: &Mailbox) -> Result<bool, Reply> {
+        let Ok(domain) = normalize_domain(&mailbox.domain) else {
             return Ok(false);
         };
         let address = Address {
-            local: local.to_owned(),
+            local: mailbox.local.clone(),
             domain,
         };
         self.ctx
             .directory
-            .may_send_as(account, &address)
+            .may_use_as_envelope(account, &address)
             .map_err(|e| {
                 tracing::error!(error = %e, "directory lookup failed");
                 Reply::local_error()

@@ -91,8 +91,12 @@ pub(crate) fn account_disabled() -> Reply {
 }
 
 /// `553 5.7.1`: the envelope sender is not an address of the user (RFC 6409 §8.1).
-pub(crate) fn sender_not_owned() -> Reply {
-    Reply::new(553, st(5, 7, 1), "Sender address not owned by user")
+pub(crate) fn sender_not_owned(address: &str) -> Reply {
+    Reply::new(
+        553,
+        st(5, 7, 1),
+        format!("Sender address <{address}> not owned by user"),
+    )
 }
 
 /// `553 5.7.1`: the null reverse-path is for bounces, never for submission (RFC 6409 §8.1).
@@ -100,18 +104,10 @@ pub(crate) fn null_sender_not_allowed() -> Reply {
     Reply::new(553, st(5, 7, 1), "Null sender not allowed for submission")
 }
 
-/// `553 5.7.1`: a From header address is not the user's (RFC 6409 §8.1).
-pub(crate) fn from_not_owned() -> Reply {
-    Reply::new(553, st(5, 7, 1), "From header address not owned by user")
-}
-
-/// `553 5.7.1`: a Sender or Resent-From address is not the user's (RFC 6409 §8.1, as for From).
-pub(crate) fn sender_header_not_owned(field: &str) -> Reply {
-    Reply::new(
-        553,
-        st(5, 7, 1),
-        format!("{field} header address not owned by user"),
-    )
+/// `550 5.7.1`: an author field (From, Sender, Resent-From, Resent-Sender) names what the
+/// user may not send as (RFC 6409 §8.1, RFC 5322 §3.6.2); the text says which and why.
+pub(crate) fn authors_refused(refusal: &kantor_directory::Refusal) -> Reply {
+    Reply::new(550, st(5, 7, 1), refusal.to_string())
 }
 
 /// `550 5.7.1`: the message fails the DMARC policy `p=reject` of its From domain (RFC 7489

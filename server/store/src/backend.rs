@@ -17,7 +17,7 @@ use crate::{
     Account, AccountId, AccountState, Actor, Alias, BlobHash, BlobRef, Delivered, Domain,
     FlagChange, FlagResult, GcReport, Group, IncomingMessage, Mailbox, MailboxId, MailboxRole,
     MessageId, MessageMeta, MessageSummary, Modseq, NewAccount, NewMessage, OutgoingMessage,
-    QueueEntry, Renamed, Result, TreeRename, Uid,
+    Principal, QueueEntry, Renamed, Result, SendGrant, SendLevel, TreeRename, Uid,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -111,6 +111,16 @@ pub trait DirectoryBackend: Send + Sync + 'static {
         account: AccountId,
         allowed: bool,
     ) -> BoxFuture<'a, Result<()>>;
+    fn send_grants(&self, grantor: Option<Principal>) -> Result<Vec<SendGrant>>;
+    fn send_grants_to(&self, account: AccountId, groups: &[i64]) -> Result<Vec<SendGrant>>;
+    fn set_send_grant(
+        &self,
+        grantor: Principal,
+        grantee: Principal,
+        level: Option<SendLevel>,
+    ) -> BoxFuture<'_, Result<()>>;
+    fn copies_to_sent(&self, account: AccountId) -> Result<bool>;
+    fn set_copies_to_sent(&self, account: AccountId, on: bool) -> BoxFuture<'_, Result<()>>;
 }
 
 /// An account's mail as an actor sees it: mailboxes, subscriptions, messages, flags, the

@@ -169,6 +169,42 @@ pub struct Group {
     pub senders: Vec<String>,
 }
 
+/// Who grants, or is granted, a right to send for others: an account or a group (by id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Principal {
+    Account(AccountId),
+    Group(i64),
+}
+
+/// How a grantee may send with a grantor's address (RFC 5322 §3.6.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SendLevel {
+    /// "Send on Behalf": From is the grantor, Sender the grantee's own address.
+    OnBehalf,
+    /// "Send As": From is the grantor, and nothing need say who sent it.
+    As,
+}
+
+impl SendLevel {
+    /// The level as stored and shown (`as`, `on-behalf`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SendLevel::As => "as",
+            SendLevel::OnBehalf => "on-behalf",
+        }
+    }
+}
+
+/// A right to send for others: `grantee` may send with `grantor`'s address at `level`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendGrant {
+    pub grantor: Principal,
+    pub grantor_address: String,
+    pub grantee: Principal,
+    pub grantee_address: String,
+    pub level: SendLevel,
+}
+
 /// The special-use role of a mailbox (RFC 6154; JMAP Mailbox/role).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MailboxRole {

@@ -1,7 +1,7 @@
 //! The directory's administrative operations, validated: what `kantor admin` (and later the
 //! admin API and web console) call. Each returns a one-line error on wrong input.
 //!
-//! - `domains`, `users`, `aliases`, `groups`: the operations, by entity.
+//! - `domains`, `users`, `aliases`, `groups`, `sending`: the operations, by entity.
 //! - [`size`]: sizes as people write and read them (`1.5G`, `500 MiB`; `1.0 MiB`).
 //!
 //! Rules shared by all: an address is parsed and normalised once ([`Address`]); a filter
@@ -12,6 +12,7 @@
 mod aliases;
 mod domains;
 mod groups;
+mod sending;
 pub mod size;
 mod users;
 

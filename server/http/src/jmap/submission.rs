@@ -11,6 +11,7 @@ use super::call::{Call, email_id, number_of, thread_id, to_json, utc_date};
 use kantor_directory::{Address, Recipient};
 use kantor_jmap_proto::method::{Arguments, SetRequest, SetResponse};
 use kantor_jmap_proto::{Id, IdRef, MethodError, SetError, SetErrorType};
+use kantor_message::authors::Authors;
 use kantor_store::{
     AccountId, BlobRef, EmailSubmission, Flags, IncomingMessage, OutgoingMessage, QueueRecipient,
     QuotaRule,
@@ -157,17 +158,23 @@ async fn send(
             .filter_map(|m| Some(format!("{}@{}", m.local.as_ref()?, m.domain.as_ref()?)))
             .collect()
     };
-    let may_send = |address: &str| {
-        Address::parse(address).ok().is_some_and(|a| {
-            call.directory
-                .may_send_as(call.account, &a)
-                .unwrap_or(false)
-        })
+    // RFC 8621 §7.5 forbiddenFrom: the directory's one rule, as for SMTP submission.
+    let authors = Authors::of(&raw);
+    let copies = match call.directory.check_authors(call.account, &authors) {
+        Ok(Ok(accepted)) => accepted.copy_to_sent,
+        Ok(Err(refusal)) => {
+            return Err(
+                SetError::new(SetErrorType::ForbiddenFrom).with_description(format!("{refusal}."))
+            );
+        }
+        Err(e) => {
+            return Err(SetError::new(SetErrorType::Forbidden).with_description(e.to_string()));
+        }
     };
-    let from = fields_of("From");
-    if from.is_empty() || !from.iter().all(|a| may_send(a)) {
+    let from = authors.from.clone().unwrap_or_default();
+    if from.is_empty() {
         return Err(SetError::new(SetErrorType::ForbiddenFrom)
-            .with_description("The email's From must be addresses this user may send as."));
+            .with_description("The email has no From address."));
     }
     let (mail_from, rcpt_to) = match object.get("envelope").filter(|e| !e.is_null()) {
         Some(envelope) => {
@@ -184,9 +191,10 @@ async fn send(
             (mail_from, rcpt_to)
         }
         None => {
-            let sender = fields_of("Sender");
-            let mail_from = sender
-                .first()
+            let mail_from = authors
+                .sender
+                .as_deref()
+                .and_then(<[String]>::first)
                 .or(from.first())
                 .cloned()
                 .unwrap_or_else(|| call.account.address());
@@ -201,7 +209,12 @@ async fn send(
             (mail_from, rcpt_to)
         }
     };
-    if !may_send(&mail_from) {
+    let may_use = Address::parse(&mail_from).ok().is_some_and(|a| {
+        call.directory
+            .may_use_as_envelope(call.account, &a)
+            .unwrap_or(false)
+    });
+    if !may_use {
         return Err(
             SetError::new(SetErrorType::ForbiddenMailFrom).with_description(format!(
                 "{mail_from} is not an address this user may send as."
@@ -282,6 +295,13 @@ async fn send(
             })
             .await
             .map_err(fail)?;
+    }
+    // Sent, the message is copied to those it was sent for who asked (`kantor_directory::sending`).
+    if !copies.is_empty() {
+        let copy = BlobRef::new(raw.clone());
+        call.directory
+            .file_sent_copies(&copies, copy, &format!("jmap:{account}"))
+            .await;
     }
     let envelope = json!({
         "mailFrom": {"email": mail_from, "parameters": null},

@@ -2,7 +2,7 @@
 //! as the running server (SQLite handles the concurrency) and the server reads the directory on
 //! every lookup, so a change takes effect at once without a restart.
 //!
-//! One file per entity (`domain`, `user`, `alias`, `group`, `app_password`, `maintenance` for the queue and
+//! One file per entity (`domain`, `user`, `alias`, `group`, `send_rights`, `app_password`, `maintenance` for the queue and
 //! the collector); `output` prints. Every command that changes something prints one line
 //! saying what it did; listings print one line per entry, or JSON with `--json`; errors are
 //! one line on standard error (exit code 1).
@@ -14,6 +14,7 @@ mod group;
 mod maintenance;
 mod output;
 mod search;
+mod send_rights;
 mod tls_report;
 mod user;
 
@@ -54,6 +55,7 @@ async fn execute(d: &Directory, command: AdminCommand) -> Result<()> {
         AdminCommand::User(c) => user::run(d, c).await,
         AdminCommand::Alias(c) => alias::run(d, c).await,
         AdminCommand::Group(c) => group::run(d, c).await,
+        AdminCommand::SendRights(c) => send_rights::run(d, c).await,
         AdminCommand::AppPassword(c) => app_password::run(d, c).await,
         AdminCommand::Queue(c) => maintenance::queue(d, c).await,
         AdminCommand::TlsReport(c) => tls_report::run(d, c).await,

@@ -26,6 +26,10 @@ pub enum AdminCommand {
     /// Groups (distribution lists).
     #[command(subcommand)]
     Group(GroupCommand),
+    /// Rights to send for others, "Send As" and "Send on Behalf" (RFC 5322 §3.6.2), checked at
+    /// submission, and the Sent copies of such mail.
+    #[command(subcommand)]
+    SendRights(SendRightsCommand),
     /// App passwords: a secret per client, usable where the password is (and as an HTTP
     /// Bearer token), revocable one by one.
     #[command(subcommand)]
@@ -310,6 +314,53 @@ pub enum GroupCommand {
         /// The user's address.
         user: String,
     },
+}
+
+#[derive(Subcommand)]
+pub enum SendRightsCommand {
+    /// Let GRANTEE send with GRANTOR's address in From (replacing a grant of another level).
+    Grant {
+        /// Whose address may be used: a user, a shared mailbox or a group.
+        grantor: String,
+        /// Who may use it: a user, or a group (each of its members).
+        grantee: String,
+        /// `as`: From GRANTOR, nothing else needed; `on-behalf`: From GRANTOR with `Sender:`
+        /// the grantee's own address.
+        #[arg(long, value_enum)]
+        level: SendLevelArg,
+    },
+    /// Take back what GRANTOR granted GRANTEE; the next message is checked without it.
+    Revoke {
+        /// The user, shared mailbox or group that granted it.
+        grantor: String,
+        /// The user or group it was granted to.
+        grantee: String,
+    },
+    /// List grants: grantor, grantee, level.
+    List {
+        /// Only this grantor's grants (a user, shared mailbox or group).
+        grantor: Option<String>,
+        /// Print a JSON array instead of lines, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Keep a copy of what others send as USER, or on its behalf, in USER's Sent mailbox.
+    CopyToSent {
+        /// The user or shared mailbox whose Sent mailbox gets the copies.
+        user: String,
+        /// Stop keeping copies.
+        #[arg(long)]
+        off: bool,
+    },
+}
+
+/// How a grantee may use a grantor's address.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum SendLevelArg {
+    /// "Send As": From is the grantor; nothing says who sent it.
+    As,
+    /// "Send on Behalf": From is the grantor, Sender the grantee's own address.
+    OnBehalf,
 }
 
 #[derive(Subcommand)]

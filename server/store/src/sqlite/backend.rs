@@ -11,7 +11,7 @@ use crate::{
     Account, AccountId, AccountState, Actor, Alias, BlobHash, BlobRef, Delivered, Domain,
     FlagChange, FlagResult, GcReport, Group, IncomingMessage, Mailbox, MailboxId, MailboxRole,
     MessageId, MessageMeta, MessageSummary, Modseq, NewAccount, NewMessage, OutgoingMessage,
-    QueueEntry, Renamed, Result, TreeRename, Uid,
+    Principal, QueueEntry, Renamed, Result, SendGrant, SendLevel, TreeRename, Uid,
 };
 use std::time::Duration;
 
@@ -196,6 +196,31 @@ impl DirectoryBackend for SqliteBackend {
         allowed: bool,
     ) -> BoxFuture<'a, Result<()>> {
         Box::pin(self.set_group_sender(local, domain, account, allowed))
+    }
+
+    fn send_grants(&self, grantor: Option<Principal>) -> Result<Vec<SendGrant>> {
+        self.send_grants(grantor)
+    }
+
+    fn send_grants_to(&self, account: AccountId, groups: &[i64]) -> Result<Vec<SendGrant>> {
+        self.send_grants_to(account, groups)
+    }
+
+    fn set_send_grant(
+        &self,
+        grantor: Principal,
+        grantee: Principal,
+        level: Option<SendLevel>,
+    ) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.set_send_grant(grantor, grantee, level))
+    }
+
+    fn copies_to_sent(&self, account: AccountId) -> Result<bool> {
+        self.copies_to_sent(account)
+    }
+
+    fn set_copies_to_sent(&self, account: AccountId, on: bool) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.set_copies_to_sent(account, on))
     }
 }
 

@@ -142,10 +142,13 @@ impl SqliteBackend {
     ) -> Result<()> {
         let group = format!("{local}@{domain}");
         self.edit_group(local, domain, move |ctx, id| {
+            // A group's permitted senders are its `as` grants (migration 0025).
             let sql = if allowed {
-                "INSERT INTO group_senders (group_id, account_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING"
+                "INSERT INTO send_grants (grantor_group, grantee_account, level)
+                 VALUES (?1, ?2, 'as') ON CONFLICT DO NOTHING"
             } else {
-                "DELETE FROM group_senders WHERE group_id = ?1 AND account_id = ?2"
+                "DELETE FROM send_grants
+                 WHERE grantor_group = ?1 AND grantee_account = ?2 AND level = 'as'"
             };
             if ctx.conn().execute(sql, params![id, account])? > 0 {
                 return Ok(());
@@ -189,9 +192,9 @@ fn load_group(c: &Connection, id: i64, local: String, domain: String) -> rusqlit
         .collect::<rusqlite::Result<_>>()?;
     let senders = c
         .prepare_cached(
-            "SELECT a.local || '@' || d.name FROM group_senders s
-             JOIN accounts a ON a.id = s.account_id JOIN domains d ON d.id = a.domain_id
-             WHERE s.group_id = ?1 ORDER BY 1",
+            "SELECT a.local || '@' || d.name FROM send_grants s
+             JOIN accounts a ON a.id = s.grantee_account JOIN domains d ON d.id = a.domain_id
+             WHERE s.grantor_group = ?1 AND s.level = 'as' ORDER BY 1",
         )?
         .query_map([id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;

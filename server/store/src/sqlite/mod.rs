@@ -40,6 +40,7 @@ mod mailboxes;
 mod messages;
 mod migrate;
 mod queue;
+mod send_grants;
 mod sieve;
 mod sort_keys;
 mod submissions;

@@ -3,7 +3,10 @@
 //! `kantor-directory`'s.
 
 use super::Store;
-use crate::{Account, AccountId, AccountState, Alias, Domain, Group, NewAccount, Renamed, Result};
+use crate::{
+    Account, AccountId, AccountState, Alias, Domain, Group, NewAccount, Principal, Renamed, Result,
+    SendGrant, SendLevel,
+};
 
 impl Store {
     /// A local domain by name (case-insensitive).
@@ -202,5 +205,35 @@ impl Store {
         self.backend
             .set_group_sender(local, domain, account, allowed)
             .await
+    }
+
+    /// Every right to send for others, or those `grantor` gave.
+    pub fn send_grants(&self, grantor: Option<Principal>) -> Result<Vec<SendGrant>> {
+        self.backend.send_grants(grantor)
+    }
+
+    /// The rights to send for others given to `account` itself or to one of `groups`.
+    pub fn send_grants_to(&self, account: AccountId, groups: &[i64]) -> Result<Vec<SendGrant>> {
+        self.backend.send_grants_to(account, groups)
+    }
+
+    /// Grants `grantee` the right to send for `grantor` at `level` (replacing another level),
+    /// or revokes it with `None`.
+    pub async fn set_send_grant(
+        &self,
+        grantor: Principal,
+        grantee: Principal,
+        level: Option<SendLevel>,
+    ) -> Result<()> {
+        self.backend.set_send_grant(grantor, grantee, level).await
+    }
+
+    /// Whether mail others send as `account`, or on its behalf, is copied to its Sent.
+    pub fn copies_to_sent(&self, account: AccountId) -> Result<bool> {
+        self.backend.copies_to_sent(account)
+    }
+
+    pub async fn set_copies_to_sent(&self, account: AccountId, on: bool) -> Result<()> {
+        self.backend.set_copies_to_sent(account, on).await
     }
 }
