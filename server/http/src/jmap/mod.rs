@@ -51,6 +51,7 @@ mod download;
 mod email;
 mod filter;
 mod headers;
+mod highlight;
 mod identity;
 mod import;
 mod limits;
