@@ -62,6 +62,14 @@ if [ -f ../shared/peers/peers.sh ]; then
   bash ../shared/peers/peers.sh >/dev/null
 fi
 
+# The libraries that write the office documents of tests/python/office_mail.py
+# (tests/search_attachments.rs: the attachments' text in the full-text index), pinned.
+if ! python3 -c "import docx, openpyxl, pptx, odf, fpdf" >/dev/null 2>&1; then
+  echo "installing python-docx, openpyxl, python-pptx, odfpy and fpdf2"
+  python3 -m pip install --quiet --disable-pip-version-check 'python-docx==1.1.2' \
+    'openpyxl==3.1.5' 'python-pptx==1.0.2' 'odfpy==1.4.1' 'fpdf2==2.8.1'
+fi
+
 # The ManageSieve client library of tests/python/test_sieve.py (tests/sieve.rs), pinned.
 if ! python3 -c "import sievelib" >/dev/null 2>&1; then
   echo "installing the Python ManageSieve client sievelib"

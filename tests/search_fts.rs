@@ -6,10 +6,9 @@
 //! rebuilds the index of a stopped server.
 
 mod common;
-use common::curl::*;
+use common::fts::*;
 use common::*;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
 
 const JO: &str = "jo@example.test";
 const KIM: &str = "kim@example.test";
@@ -85,67 +84,6 @@ Another lighthouse message, with the budget.\r\n"
     ]
 }
 
-fn python(args: &[&str]) -> String {
-    let script = format!("{}/../../tests/python/fts.py", env!("CARGO_MANIFEST_DIR"));
-    let mut all = vec![script.as_str()];
-    all.extend_from_slice(args);
-    run("python3", &all)
-}
-
-fn deliver(server: &TestServer, messages: &[(&str, String)]) {
-    let file = server.data().join("corpus.json");
-    let list: Vec<Value> = messages
-        .iter()
-        .map(|(to, raw)| json!({"to": to, "raw": raw}))
-        .collect();
-    std::fs::write(&file, serde_json::to_string(&list).unwrap()).unwrap();
-    python(&[
-        "deliver",
-        &server.port("smtp").to_string(),
-        file.to_str().unwrap(),
-    ]);
-}
-
-/// UID SEARCH of each query in `user`'s INBOX, through imaplib.
-fn search(server: &TestServer, user: &str, queries: &[(&str, Option<&str>)]) -> Vec<Vec<u32>> {
-    let file = server.data().join("queries.json");
-    std::fs::write(&file, serde_json::to_string(&queries).unwrap()).unwrap();
-    let out = python(&[
-        "search",
-        &server.port("imaps").to_string(),
-        user,
-        PASSWORD,
-        file.to_str().unwrap(),
-    ]);
-    serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"))
-}
-
-/// A metric's value from `/metrics` on the plain HTTP listener.
-fn metric(server: &TestServer, name: &str) -> Option<i64> {
-    let answer = curl(&[&format!("http://127.0.0.1:{}/metrics", server.port("http"))]);
-    answer.body.lines().find_map(|l| {
-        let (n, v) = l.split_once(' ')?;
-        (n == name).then(|| v.trim().parse().ok())?
-    })
-}
-
-/// Waits until the index holds `documents` and has no lag.
-fn wait_indexed(server: &TestServer, documents: i64) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let docs = metric(server, "kantor_search_documents");
-        let lag = metric(server, "kantor_search_lag_changes");
-        if docs == Some(documents) && lag == Some(0) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "index not caught up: {docs:?} documents, lag {lag:?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 #[test]
 fn known_answers_through_imap_and_jmap_isolation_and_expunge() {
     let server = TestServer::start("[imap]\nallow_plaintext_auth = true\n");
@@ -191,28 +129,8 @@ fn known_answers_through_imap_and_jmap_isolation_and_expunge() {
     assert_eq!(kims, vec![vec![1], vec![]]);
 
     // JMAP Email/query, the same answers.
-    let credentials = format!("{JO}:{PASSWORD}");
-    let session = curl(&["-u", &credentials, &https(&server, "/jmap/session")]).json();
-    let account = primary_account(&session, "urn:ietf:params:jmap:mail");
-    let subjects = |filter: Value| {
-        let found = calls(
-            &server,
-            &credentials,
-            json!([
-                ["Email/query", {"accountId": &account, "filter": filter}, "q"],
-                ["Email/get", {"accountId": &account, "properties": ["subject"],
-                    "#ids": {"resultOf": "q", "name": "Email/query", "path": "/ids"}}, "g"]
-            ]),
-        );
-        let mut list: Vec<String> = found[1][1]["list"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["subject"].as_str().unwrap_or("").to_string())
-            .collect();
-        list.sort();
-        list
-    };
+    let jmap = Jmap::new(&server, JO);
+    let subjects = |filter: Value| jmap.subjects(filter);
     assert_eq!(
         subjects(json!({"text": "lighthouse"})),
         ["Quarterly budget review"]
@@ -230,6 +148,43 @@ fn known_answers_through_imap_and_jmap_isolation_and_expunge() {
         ["Meeting", "Quarterly budget review"]
     );
     assert!(subjects(json!({"text": "nonexistentword"})).is_empty());
+
+    // SearchSnippet/get (RFC 8621 §5.1) over what Email/query found: matches marked,
+    // the rest escaped, null where nothing matches.
+    let snippets = |filter: Value| {
+        let answer = jmap.calls(json!([
+            ["Email/query", {"accountId": &jmap.account, "filter": &filter}, "q"],
+            ["SearchSnippet/get", {"accountId": &jmap.account, "filter": &filter,
+                "#emailIds": {"resultOf": "q", "name": "Email/query", "path": "/ids"}}, "s"]
+        ]));
+        let list = answer[1][1]["list"].as_array().cloned().unwrap_or_default();
+        list.iter()
+            .map(|s| (s["subject"].clone(), s["preview"].clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        snippets(json!({"text": "budget"})),
+        [(
+            json!("Quarterly <mark>budget</mark> review"),
+            json!("The <mark>budget</mark> for the lighthouse project is approved.")
+        )]
+    );
+    assert_eq!(
+        snippets(json!({"body": "北京开会"})),
+        [(
+            Value::Null,
+            json!("明天下午三点在<mark>北京开会</mark>，请准时参加。")
+        )]
+    );
+    assert_eq!(
+        snippets(
+            json!({"operator": "AND", "conditions": [{"subject": "invoice"}, {"body": "inv-4711"}]})
+        ),
+        [(
+            json!("Your <mark>invoice</mark>"),
+            json!("Your invoice number <mark>INV-4711</mark> is ready.")
+        )]
+    );
 
     // Expunged: gone from the results (and from the index).
     let mut imap = ImapClient::login(server.addr("imap"), JO);

@@ -5,6 +5,7 @@
 
 pub mod curl;
 pub mod dns;
+pub mod fts;
 pub mod imap_model;
 pub mod knot;
 pub mod peer;

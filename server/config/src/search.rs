@@ -16,6 +16,16 @@ pub struct SearchConfig {
     pub max_field_kib: usize,
     /// MiB of a message past which only its header fields are indexed (the same rule).
     pub max_message_mib: usize,
+    /// MiB of one attachment (decoded) past which its text is not read: it is indexed by name.
+    pub attachment_max_mib: usize,
+    /// MiB one attachment may unpack to (zip entries of DOCX/XLSX/PPTX/OpenDocument, PDF
+    /// streams): past it the attachment is indexed by name (a zip bomb stops here).
+    pub attachment_unpacked_mib: u64,
+    /// KiB of text kept of one attachment.
+    pub attachment_text_kib: usize,
+    /// Milliseconds one attachment's text may take to read; past it the attachment is indexed
+    /// by name and the failure logged.
+    pub attachment_timeout_ms: u64,
     /// Milliseconds between two looks at the change log once the index has caught up.
     pub poll_ms: u64,
 }
@@ -27,6 +37,10 @@ impl Default for SearchConfig {
             writer_memory_mib: 64,
             max_field_kib: 1024,
             max_message_mib: 64,
+            attachment_max_mib: 32,
+            attachment_unpacked_mib: 64,
+            attachment_text_kib: 1024,
+            attachment_timeout_ms: 10_000,
             poll_ms: 250,
         }
     }

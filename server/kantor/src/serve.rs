@@ -238,6 +238,12 @@ pub(crate) fn index_limits(config: &SearchConfig) -> IndexLimits {
     IndexLimits {
         max_field_bytes: config.max_field_kib << 10,
         max_message_bytes: config.max_message_mib << 20,
+        attachments: kantor_search::AttachmentLimits {
+            max_bytes: config.attachment_max_mib << 20,
+            max_unpacked_bytes: config.attachment_unpacked_mib << 20,
+            max_text_bytes: config.attachment_text_kib << 10,
+            timeout: Duration::from_millis(config.attachment_timeout_ms),
+        },
     }
 }
 

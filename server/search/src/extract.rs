@@ -2,8 +2,11 @@
 //! kantor-imap-message, JMAP Email/query's `body`), computed by the same kantor-message
 //! functions and folded the same way, so that a needle contained in a text always has all its
 //! trigrams in the text's field. Each text is capped ([`IndexLimits`]); a message with a text
-//! cut short is marked `truncated` and stays a candidate of every search.
+//! cut short is marked `truncated` and stays a candidate of every search. The text of office
+//! attachments ([`crate::attachments`]) has a field of its own: no IMAP matcher reads it, and
+//! JMAP's confirms it by reading the attachments again with the same limits.
 
+use crate::attachments::{self, AttachmentLimits};
 use kantor_message::encoded::decode_words;
 use kantor_message::keys::{address_texts, field_texts};
 use kantor_message::mime::{self, Entity, Kind};
@@ -17,6 +20,8 @@ pub struct IndexLimits {
     /// Messages larger than this are indexed by their header fields only (and marked
     /// truncated): their bodies are left to the scan.
     pub max_message_bytes: usize,
+    /// Bounds on reading the text of one attachment.
+    pub attachments: AttachmentLimits,
 }
 
 impl Default for IndexLimits {
@@ -24,6 +29,7 @@ impl Default for IndexLimits {
         IndexLimits {
             max_field_bytes: 1 << 20,
             max_message_bytes: 64 << 20,
+            attachments: AttachmentLimits::default(),
         }
     }
 }
@@ -39,6 +45,8 @@ pub struct Texts {
     pub body: String,
     pub text: String,
     pub attachments: String,
+    /// The text of office attachments (PDF, DOCX, XLSX, PPTX, OpenDocument).
+    pub attachment_text: String,
     pub truncated: bool,
 }
 
@@ -71,6 +79,7 @@ impl Texts {
             texts.body = fold(&body_text(raw, &tree, false));
             texts.text = fold(&(header_text(raw, &root) + &body_text(raw, &tree, true)));
             texts.attachments = fold(&attachment_names(&tree).join("\n"));
+            texts.attachment_text = attachment_text(raw, &tree, limits);
         }
         for t in [
             &mut texts.from,
@@ -82,17 +91,37 @@ impl Texts {
             &mut texts.text,
             &mut texts.attachments,
         ] {
-            if t.len() > limits.max_field_bytes {
-                let mut end = limits.max_field_bytes;
-                while !t.is_char_boundary(end) {
-                    end -= 1;
-                }
-                t.truncate(end);
+            if cut(t, limits.max_field_bytes) {
                 texts.truncated = true;
             }
         }
         texts
     }
+}
+
+/// The folded text of a message's office attachments, cut at the field's cap: what the index
+/// holds, and what an exact check compares with.
+pub fn attachment_text(raw: &[u8], tree: &Entity, limits: &IndexLimits) -> String {
+    let mut text = fold(&attachments::attachment_text(
+        raw,
+        tree,
+        &limits.attachments,
+    ));
+    cut(&mut text, limits.max_field_bytes);
+    text
+}
+
+/// Cuts `t` to at most `max` bytes at a character boundary; whether it was longer.
+fn cut(t: &mut String, max: usize) -> bool {
+    if t.len() <= max {
+        return false;
+    }
+    let mut end = max;
+    while !t.is_char_boundary(end) {
+        end -= 1;
+    }
+    t.truncate(end);
+    true
 }
 
 /// The file names of a message's parts (Content-Disposition `filename`, else Content-Type
@@ -101,13 +130,7 @@ fn attachment_names(root: &Entity) -> Vec<String> {
     let mut names = Vec::new();
     let mut stack = vec![root];
     while let Some(entity) = stack.pop() {
-        let filename = entity.mime.disposition.as_ref().and_then(|d| {
-            d.params
-                .iter()
-                .find(|(n, _)| n == "filename")
-                .map(|(_, v)| v.as_str())
-        });
-        if let Some(name) = filename.or_else(|| entity.mime.param("name")) {
+        if let Some(name) = attachments::file_name(entity) {
             names.push(decode_words(name));
         }
         match &entity.kind {

@@ -3,6 +3,7 @@
 //! (kept in the commit's payload), so it knows exactly which emails the index answers for.
 
 use crate::SearchError;
+use crate::extract::IndexLimits;
 use crate::schema::{self, Fields};
 use kantor_store::{AccountId, MessageId};
 use serde::{Deserialize, Serialize};
@@ -15,7 +16,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, Index, IndexReader, ReloadPolicy, Score, Searcher, SegmentReader, Term};
 
 /// The layout of documents and payload: an index of another version is rebuilt.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Most trigrams of one needle looked up (any subset selects a superset).
 const MAX_GRAMS: usize = 16;
@@ -54,6 +55,8 @@ pub enum TextField {
     /// Headers and text parts (IMAP TEXT).
     Text,
     AttachmentName,
+    /// The text of office attachments (JMAP `text` and `body`).
+    AttachmentText,
 }
 
 /// What the index says about one needle in one account: the emails that may contain it.
@@ -95,6 +98,8 @@ pub struct SearchIndex {
     reader: IndexReader,
     snapshot: RwLock<Snapshot>,
     dir: PathBuf,
+    /// What the indexer reads of a message, for exact checks to read the same.
+    limits: RwLock<IndexLimits>,
 }
 
 impl SearchIndex {
@@ -131,6 +136,7 @@ impl SearchIndex {
             reader,
             snapshot,
             dir: dir.to_path_buf(),
+            limits: RwLock::new(IndexLimits::default()),
         }))
     }
 
@@ -210,6 +216,7 @@ impl SearchIndex {
             TextField::Body => f.body,
             TextField::Text => f.text,
             TextField::AttachmentName => f.attachments,
+            TextField::AttachmentText => f.attachment_text,
         }
     }
 
@@ -221,6 +228,16 @@ impl SearchIndex {
             bytes: dir_size(&self.dir),
             checkpoint: snapshot.checkpoint,
         }
+    }
+
+    /// The limits the indexer reads messages with (an exact check of the attachments' text
+    /// reads them with the same).
+    pub fn limits(&self) -> IndexLimits {
+        *self.limits.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn set_limits(&self, limits: IndexLimits) {
+        *self.limits.write().unwrap_or_else(|e| e.into_inner()) = limits;
     }
 
     /// Where the index lives.

@@ -63,6 +63,7 @@ impl Indexer {
             }
             Err(e) => return Err(e.into()),
         };
+        index.set_limits(limits);
         let mut checkpoint = read_checkpoint(&index.index).unwrap_or_default();
         // Rows the index never applied were pruned from the log (an index left behind longer
         // than `store.change_log_days`, or restored from an old copy): only a rebuild knows
@@ -286,6 +287,7 @@ impl Indexer {
             (TextField::Body, &texts.body),
             (TextField::Text, &texts.text),
             (TextField::AttachmentName, &texts.attachments),
+            (TextField::AttachmentText, &texts.attachment_text),
         ] {
             if !text.is_empty() {
                 doc.add_text(self.index.field(field), text);

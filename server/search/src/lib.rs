@@ -6,6 +6,8 @@
 //!   trigram analyzer.
 //! - [`extract`]: what is indexed of a message: the very texts the scans match (kantor-message's
 //!   `body_text`, `header_text`, `field_texts`, `address_texts`, folded), capped in size.
+//! - [`attachments`]: the text of office attachments (PDF, DOCX, XLSX, PPTX, OpenDocument),
+//!   bounded in size, unpacked bytes and time.
 //! - [`index`]: [`SearchIndex`], the index on disk with its checkpoint (the last change-log id
 //!   applied, kept in the commit's payload so index and checkpoint move atomically), and
 //!   [`Candidates`] lookups.
@@ -17,11 +19,13 @@
 //! more maps to the documents holding all of its trigrams, a superset of those containing it.
 //! Shorter needles, and emails the index has not reached yet, are left to the scan.
 
+pub mod attachments;
 pub mod extract;
 pub mod index;
 pub mod indexer;
 pub mod schema;
 
+pub use attachments::AttachmentLimits;
 pub use extract::{IndexLimits, Texts};
 pub use index::{Candidates, Checkpoint, IndexStats, SearchIndex, TextField};
 pub use indexer::Indexer;

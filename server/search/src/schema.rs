@@ -32,6 +32,8 @@ pub struct Fields {
     pub text: tantivy::schema::Field,
     /// File names of the parts.
     pub attachments: tantivy::schema::Field,
+    /// The text of office attachments (PDF, DOCX, XLSX, PPTX, OpenDocument).
+    pub attachment_text: tantivy::schema::Field,
 }
 
 impl Fields {
@@ -56,6 +58,7 @@ impl Fields {
             body: text(&mut b, "body"),
             text: text(&mut b, "text"),
             attachments: text(&mut b, "attachments"),
+            attachment_text: text(&mut b, "attachment_text"),
         };
         (b.build(), fields)
     }

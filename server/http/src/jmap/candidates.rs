@@ -6,6 +6,9 @@
 //! Thread keywords are gathered in a first pass; `text`, `body` and `header` read the message
 //! itself, after the cheap properties, and only for the emails the full-text index names as
 //! candidates for the needle (kantor-search; emails it has not reached yet stay candidates).
+//! `text` and `body` also look in the text of office attachments (PDF, DOCX, XLSX, PPTX,
+//! OpenDocument; RFC 8621 §4.4.1 "other body parts that may be converted to text"), read again
+//! with the indexer's limits only for the emails the index names for it.
 
 use super::call::{Call, store_error};
 use super::email::keywords;
@@ -38,6 +41,8 @@ pub(crate) struct Emails<'c> {
     threads: ThreadKeywords,
     /// Per needle of `text` and `body`: the emails whose text parts may contain it.
     bodies: HashMap<String, Candidates>,
+    /// Per needle of `text` and `body`: the emails whose office attachments may contain it.
+    attached: HashMap<String, Candidates>,
 }
 
 /// An email taken by the filter, with its keys for each comparator.
@@ -69,17 +74,25 @@ impl<'c> Emails<'c> {
             listing,
             threads: HashMap::new(),
             bodies: HashMap::new(),
+            attached: HashMap::new(),
         };
         if let (Some(index), Some(filter)) = (call.search, filter) {
             let mut needles = Vec::new();
             body_needles(filter, &mut needles);
             for needle in needles {
-                match index.candidates(account, TextField::Body, &needle) {
-                    Ok(Some(found)) => {
-                        emails.bodies.insert(needle, found);
+                for (field, found) in [
+                    (TextField::Body, &mut emails.bodies),
+                    (TextField::AttachmentText, &mut emails.attached),
+                ] {
+                    match index.candidates(account, field, &needle) {
+                        Ok(Some(candidates)) => {
+                            found.insert(needle.clone(), candidates);
+                        }
+                        Ok(None) => {}
+                        Err(e) => {
+                            tracing::warn!(error = %e, "search index lookup failed: scanning")
+                        }
                     }
-                    Ok(None) => {}
-                    Err(e) => tracing::warn!(error = %e, "search index lookup failed: scanning"),
                 }
             }
         }
@@ -402,20 +415,16 @@ impl One<'_, '_> {
             })
     }
 
-    /// Whether the message's text parts contain `needle` (folded): not when the index says it
-    /// cannot, else as read from the message.
+    /// Whether the message's text parts or office attachments contain `needle` (folded): not
+    /// where the index says they cannot, else as read from the message.
     fn body_contains(&self, needle: &str) -> Result<bool, MethodError> {
         let id = self.listed().id;
-        if let Some(candidates) = self.emails.bodies.get(needle)
-            && !candidates.may_match(id)
-        {
+        let may =
+            |found: &HashMap<String, Candidates>| found.get(needle).is_none_or(|c| c.may_match(id));
+        let (in_text, in_attachments) = (may(&self.emails.bodies), may(&self.emails.attached));
+        if !in_text && !in_attachments {
             return Ok(false);
         }
-        Ok(self.body()?.contains(needle))
-    }
-
-    /// The folded text of the message's text parts (HTML reduced to text).
-    fn body(&self) -> Result<String, MethodError> {
         let raw = self
             .emails
             .call
@@ -423,6 +432,18 @@ impl One<'_, '_> {
             .read_blob(&self.blob()?)
             .map_err(store_error)?;
         let root = kantor_message::mime::parse(&raw);
-        Ok(fold(&kantor_message::text::body_text(&raw, &root, false)))
+        if in_text && fold(&kantor_message::text::body_text(&raw, &root, false)).contains(needle) {
+            return Ok(true);
+        }
+        if !in_attachments || !kantor_search::attachments::has_readable(&root) {
+            return Ok(false);
+        }
+        let limits = self
+            .emails
+            .call
+            .search
+            .map(|s| s.limits())
+            .unwrap_or_default();
+        Ok(kantor_search::extract::attachment_text(&raw, &root, &limits).contains(needle))
     }
 }

@@ -53,6 +53,7 @@ mod download;
 mod email;
 mod filter;
 mod headers;
+mod highlight;
 mod identity;
 mod import;
 mod limits;
