@@ -2,7 +2,8 @@
 //! as the running server (SQLite handles the concurrency) and the server reads the directory on
 //! every lookup, so a change takes effect at once without a restart.
 //!
-//! One file per entity (`domain`, `user`, `alias`, `group`, `app_password`, `maintenance` for the queue and
+//! One file per entity (`domain`, `user`, `alias`, `group`, `sharing` for shared mailboxes and
+//! ACLs, `app_password`, `maintenance` for the queue and
 //! the collector); `output` prints. Every command that changes something prints one line
 //! saying what it did; listings print one line per entry, or JSON with `--json`; errors are
 //! one line on standard error (exit code 1).
@@ -14,6 +15,7 @@ mod group;
 mod maintenance;
 mod output;
 mod search;
+mod sharing;
 mod tls_report;
 mod user;
 
@@ -54,6 +56,8 @@ async fn execute(d: &Directory, command: AdminCommand) -> Result<()> {
         AdminCommand::User(c) => user::run(d, c).await,
         AdminCommand::Alias(c) => alias::run(d, c).await,
         AdminCommand::Group(c) => group::run(d, c).await,
+        AdminCommand::Shared(c) => sharing::shared(d, c).await,
+        AdminCommand::Acl(c) => sharing::acl(d, c).await,
         AdminCommand::AppPassword(c) => app_password::run(d, c).await,
         AdminCommand::Queue(c) => maintenance::queue(d, c).await,
         AdminCommand::TlsReport(c) => tls_report::run(d, c).await,
