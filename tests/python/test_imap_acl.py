@@ -197,13 +197,20 @@ def test_rights_matrix():
     imap.logout()
 
 
-def test_revocation_reaches_an_open_session():
+def shared_folder(name, rights):
+    """The owner's new folder `name` with one message, shared with the member; both logged in,
+    the member with the folder selected."""
     owner = login(OWNER)
-    ok(owner.create("Revoked"))
-    append_message(owner, "Revoked", "soon gone")
-    ok(owner.setacl("Revoked", MEMBER, "lrs"))
+    ok(owner.create(name))
+    append_message(owner, name, f"in {name}")
+    ok(owner.setacl(name, MEMBER, rights))
     member = login(MEMBER)
-    ok(member.select(q(other("Revoked"))))
+    ok(member.select(q(other(name))))
+    return owner, member
+
+
+def test_revocation_reaches_an_open_session():
+    owner, member = shared_folder("Revoked", "lrs")
     ok(member.fetch("1", "(FLAGS)"))
     ok(owner.deleteacl("Revoked", MEMBER))
     # The next command of the open session is refused.
@@ -215,13 +222,8 @@ def test_revocation_reaches_an_open_session():
 
 
 def test_member_changes_reach_the_owners_session():
-    owner = login(OWNER)
-    ok(owner.create("Together"))
-    append_message(owner, "Together", "shared work")
-    ok(owner.setacl("Together", MEMBER, "lrsw"))
+    owner, member = shared_folder("Together", "lrsw")
     ok(owner.select("Together"))
-    member = login(MEMBER)
-    ok(member.select(q(other("Together"))))
     ok(member.store("1", "+FLAGS", "\\Flagged"))
     member.logout()
     ok(owner.noop())

@@ -7,6 +7,15 @@ use anyhow::{Result, bail};
 use kantor_directory::{Address, Directory};
 use kantor_store::{Account, Actor, Mail, Mailbox, Rights};
 
+/// ACL entries as a JSON object, grantee to rights string.
+fn entries_json(entries: &[kantor_store::AclEntry]) -> serde_json::Value {
+    entries
+        .iter()
+        .map(|e| (e.grantee.clone(), e.rights.to_string().into()))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
 fn rights(text: &str) -> Result<Rights> {
     Rights::parse(text)
         .map_err(|c| anyhow::anyhow!("unknown right {c:?} (RFC 4314 letters: lrswipkxtea)"))
@@ -93,11 +102,7 @@ pub(super) async fn shared(d: &Directory, command: SharedCommand) -> Result<()> 
                 let value: Vec<_> = listed
                     .iter()
                     .map(|(address, entries)| {
-                        let members: serde_json::Map<_, _> = entries
-                            .iter()
-                            .map(|e| (e.grantee.clone(), e.rights.to_string().into()))
-                            .collect();
-                        serde_json::json!({"shared": address, "members": members})
+                        serde_json::json!({"shared": address, "members": entries_json(entries)})
                     })
                     .collect();
                 return output::json(&value.into());
@@ -159,11 +164,7 @@ pub(super) async fn acl(d: &Directory, command: AclCommand) -> Result<()> {
                 let value: Vec<_> = listed
                     .iter()
                     .map(|(name, entries)| {
-                        let rights: serde_json::Map<_, _> = entries
-                            .iter()
-                            .map(|e| (e.grantee.clone(), e.rights.to_string().into()))
-                            .collect();
-                        serde_json::json!({"mailbox": name, "rights": rights})
+                        serde_json::json!({"mailbox": name, "rights": entries_json(entries)})
                     })
                     .collect();
                 return output::json(&value.into());

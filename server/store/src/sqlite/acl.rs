@@ -316,24 +316,25 @@ impl SqliteBackend {
                 }
                 grants
             };
-            let mut mailbox_statement =
-                c.prepare_cached(&format!("SELECT {MAILBOX_COLUMNS} WHERE id = ?1"))?;
+            // Every granted mailbox in one query (not one per mailbox: 1,000 shared folders).
+            let mailboxes: Vec<crate::Mailbox> = c
+                .prepare_cached(&format!(
+                    "{PRINCIPALS} SELECT {MAILBOX_COLUMNS} WHERE id IN \
+                     (SELECT a.mailbox_id FROM mailbox_acl a WHERE a.account_id <> ?1 AND {MATCHES})"
+                ))?
+                .query_map([user], mailbox_from_row)?
+                .collect::<rusqlite::Result<_>>()?;
             let mut owner_statement = c.prepare_cached(
                 "SELECT a.local || '@' || d.name, a.shared FROM accounts a \
                  JOIN domains d ON d.id = a.domain_id WHERE a.id = ?1",
             )?;
             let mut owners: HashMap<AccountId, (String, bool)> = HashMap::new();
             let mut out = Vec::new();
-            for (id, rights) in grants {
+            for mailbox in mailboxes {
+                let rights = grants.get(&mailbox.id).copied().unwrap_or(Rights::NONE);
                 if !rights.contains(Rights::LOOKUP) {
                     continue;
                 }
-                let Some(mailbox) = mailbox_statement
-                    .query_row([id], mailbox_from_row)
-                    .optional()?
-                else {
-                    continue;
-                };
                 let (owner, owner_shared) = match owners.get(&mailbox.account_id) {
                     Some(known) => known.clone(),
                     None => {
