@@ -3,18 +3,8 @@
 //! an ACL; what a member may and may not do with another account's mailbox; a member's change
 //! landing in the owner's change log.
 
-use kantor_store::testing::store_with_alice;
+use kantor_store::testing::{new_account, store_with_alice};
 use kantor_store::*;
-
-fn new_account(local: &str) -> NewAccount {
-    NewAccount {
-        local: local.into(),
-        domain: "example.com".into(),
-        password_hash: "x".into(),
-        is_admin: false,
-        quota_bytes: 0,
-    }
-}
 
 fn message(account_id: AccountId, mailbox_id: MailboxId) -> NewMessage {
     NewMessage {
