@@ -169,7 +169,7 @@ def test_uidvalidity_is_new_when_a_mailbox_is_deleted_and_created_again():
 def test_namespace_quota_id_status():
     imap = login()
     namespace = ok(imap.namespace())[0]
-    assert namespace == b'(("" "/")) NIL NIL', namespace
+    assert namespace == b'(("" "/")) (("Other Users/" "/")) (("Shared Folders/" "/"))', namespace
     typ, data = imap.getquotaroot("INBOX")
     assert typ == "OK", data
     status = ok(imap.status("INBOX", "(MESSAGES UIDNEXT UIDVALIDITY UNSEEN SIZE)"))[0]

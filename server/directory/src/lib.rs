@@ -117,11 +117,14 @@ impl Directory {
     /// app passwords is as good as its password ([`app_password`]).
     pub async fn authenticate(&self, username: &str, password: &str, ip: IpAddr) -> AuthOutcome {
         let (key, address) = login_key(username);
+        // A shared mailbox account is nobody's login: as if it did not exist (whatever password
+        // or app password it was given), its members reach it with their own.
         let account = address.and_then(|a| {
             self.store
                 .account_by_address(&a.local, &a.domain)
                 .ok()
                 .flatten()
+                .filter(|a| !a.shared)
         });
         let generation = account.as_ref().map_or(0, |a| a.auth_generation);
         if let Some(refused) = self.throttle.refused(ip, &key, generation) {

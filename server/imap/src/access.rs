@@ -1,11 +1,17 @@
-//! From the mailbox names a client sends to mailboxes of an account (RFC 9051 §5.1, §5.1.2).
+//! From the mailbox names a client sends to mailboxes of an account (RFC 9051 §5.1, §5.1.2),
+//! and back.
 //!
-//! Every name lives in a namespace (RFC 9051 §6.3.10). Today there is one: the personal
-//! namespace, prefix `""` and delimiter `/`, holding the logged-in account's own mailboxes.
-//! Shared mailboxes (IMAP ACL, RFC 4314) will add "Other Users/" and "Shared/": [`resolve`] will
-//! then map a prefixed name to another account (with the rights the owner granted), NAMESPACE
-//! lists them through [`namespaces`], and LIST adds their names; the commands themselves only
-//! ever see a [`Target`] and do not change.
+//! Every name lives in a namespace (RFC 9051 §6.3.10, RFC 2342), all with the delimiter `/`:
+//! - personal, prefix `""`: the logged-in account's own mailboxes;
+//! - other users, prefix `Other Users/`: `Other Users/alice@corp.test/INBOX` is alice's INBOX,
+//!   for a user she shared it with (RFC 4314 `l`); the second level is always the owner's
+//!   address, so two owners never collide and the name says whose it is;
+//! - shared, prefix `Shared Folders/`: the mailboxes of shared mailbox accounts, named the
+//!   same way (`Shared Folders/sales@corp.test/INBOX`).
+//!
+//! [`resolve`] maps a name to a [`Target`] (the owning account and the name there); the
+//! commands act on the target and the store decides, with the rights the owner granted, what
+//! they may do. LIST shows what [`visible`] returns.
 
 use crate::names::{self, DELIMITER};
 use crate::outcome::Refusal;
@@ -13,11 +19,32 @@ use kantor_imap_proto::response::data::{NamespaceDescr, Namespaces};
 use kantor_imap_proto::{Code, Mailbox};
 use kantor_store::{AccountId, Mail};
 
+/// The top level of other users' mailboxes.
+pub(crate) const OTHER_USERS: &str = "Other Users";
+/// The top level of shared mailbox accounts' mailboxes.
+pub(crate) const SHARED: &str = "Shared Folders";
+
 /// Which namespace a name is in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Namespace {
     /// The user's own mailboxes, no prefix.
     Personal,
+    /// Another account's: `Other Users/` (a user) or `Shared Folders/` (a shared mailbox
+    /// account), then its address.
+    Other { owner: String, shared: bool },
+}
+
+impl Namespace {
+    /// The prefix of this namespace's names, ending with the delimiter (empty for personal).
+    pub fn prefix(&self) -> String {
+        match self {
+            Namespace::Personal => String::new(),
+            Namespace::Other { owner, shared } => {
+                let top = if *shared { SHARED } else { OTHER_USERS };
+                format!("{top}{DELIMITER}{owner}{DELIMITER}")
+            }
+        }
+    }
 }
 
 /// A mailbox name resolved to the account that holds it.
@@ -30,16 +57,14 @@ pub(crate) struct Target {
 }
 
 impl Target {
-    /// The store's mailbox of this name, if it exists.
+    /// The store's mailbox of this name, if it exists (and the user may see it).
     pub fn find(&self, store: &Mail) -> Result<Option<kantor_store::Mailbox>, Refusal> {
         Ok(store.mailbox_by_name(self.account_id, &self.name)?)
     }
 
-    /// The name as the client sees it (the namespace prefix included, once there are others).
-    pub fn display(&self) -> &str {
-        match self.namespace {
-            Namespace::Personal => &self.name,
-        }
+    /// The name as the client sees it, the namespace prefix included.
+    pub fn display(&self) -> String {
+        format!("{}{}", self.namespace.prefix(), self.name)
     }
 
     pub fn is_inbox(&self) -> bool {
@@ -50,6 +75,7 @@ impl Target {
 /// Resolves a mailbox name from a command. `utf8` is whether the client sends UTF-8 names
 /// (IMAP4rev2, UTF8=ACCEPT) rather than modified UTF-7 (RFC 3501 §5.1.3).
 pub(crate) fn resolve(
+    store: &Mail,
     account_id: AccountId,
     mailbox: &Mailbox,
     utf8: bool,
@@ -62,28 +88,80 @@ pub(crate) fn resolve(
             "No such mailbox: the name is not valid modified UTF-7",
         )
     })?;
-    Ok(resolve_name(account_id, &name))
+    resolve_name(store, account_id, &name)
 }
 
-/// Resolves a mailbox name already in UTF-8 (an IMAP URL's, RFC 5092).
-pub(crate) fn resolve_name(account_id: AccountId, name: &str) -> Target {
-    Target {
+/// Resolves a mailbox name already in UTF-8 (an IMAP URL's, RFC 5092). A name under another
+/// namespace whose owner does not exist, is the user, or is of the other kind, names nothing.
+pub(crate) fn resolve_name(
+    store: &Mail,
+    account_id: AccountId,
+    name: &str,
+) -> Result<Target, Refusal> {
+    let personal = || Target {
         account_id,
         name: names::normalize(name),
         namespace: Namespace::Personal,
-    }
+    };
+    let Some((top, rest)) = name.split_once(DELIMITER) else {
+        return Ok(personal());
+    };
+    let shared = match top {
+        OTHER_USERS => false,
+        SHARED => true,
+        _ => return Ok(personal()),
+    };
+    let missing = || Refusal::no_code(Code::NonExistent, "No such mailbox");
+    let (owner, inner) = rest.split_once(DELIMITER).unwrap_or((rest, ""));
+    let (local, domain) = owner.rsplit_once('@').ok_or_else(missing)?;
+    let account = store
+        .account_by_address(local, domain)?
+        .filter(|a| a.id != account_id && a.shared == shared)
+        .ok_or_else(missing)?;
+    Ok(Target {
+        account_id: account.id,
+        name: names::normalize(inner),
+        namespace: Namespace::Other {
+            owner: account.address(),
+            shared,
+        },
+    })
 }
 
-/// The NAMESPACE response (RFC 9051 §6.3.10): personal `""` with `/`; no other users' or shared
-/// namespaces yet.
+/// Every mailbox the user may see, under the name the client sees it by: their own, then
+/// other accounts' with `l` (RFC 4314) under their namespace's prefix. Other accounts'
+/// mailboxes carry no special use (the user's Sent is theirs).
+pub(crate) fn visible(
+    store: &Mail,
+    account_id: AccountId,
+) -> Result<Vec<kantor_store::Mailbox>, Refusal> {
+    let mut all = store.mailboxes(account_id)?;
+    for shared in store.shared_mailboxes()? {
+        let namespace = Namespace::Other {
+            owner: shared.owner,
+            shared: shared.owner_shared,
+        };
+        let mut mailbox = shared.mailbox;
+        mailbox.name = format!("{}{}", namespace.prefix(), mailbox.name);
+        mailbox.role = None;
+        all.push(mailbox);
+    }
+    Ok(all)
+}
+
+/// The NAMESPACE response (RFC 9051 §6.3.10, RFC 2342 §5): personal `""`, other users
+/// `Other Users/`, shared `Shared Folders/`, all with `/`.
 pub(crate) fn namespaces() -> Namespaces {
-    Namespaces {
-        personal: vec![NamespaceDescr {
-            prefix: String::new(),
+    let one = |prefix: String| {
+        vec![NamespaceDescr {
+            prefix,
             delimiter: Some(DELIMITER),
-        }],
-        other_users: Vec::new(),
-        shared: Vec::new(),
+        }]
+    };
+    Namespaces {
+        personal: one(String::new()),
+        other_users: one(format!("{OTHER_USERS}{DELIMITER}")),
+        shared: one(format!("{SHARED}{DELIMITER}")),
     }
 }
 

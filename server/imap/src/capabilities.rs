@@ -54,6 +54,8 @@ const ALWAYS: &[&str] = &[
     "OBJECTID",
     "PREVIEW",
     "NOTIFY",
+    "ACL",
+    "RIGHTS=texk",
 ];
 
 fn atom(name: &str) -> Capability {

@@ -9,7 +9,7 @@
 //! | `session` | the connection loop: literals, pipelining, timeouts, error counting (`session/mod.rs`); the protocol state (`state.rs`); queued output and mailbox updates (`output.rs`) |
 //! | `commands` | one module per command family, named like the proto crate's; `commands/mod.rs` is the command table (states, and what a command may announce) and the dispatch |
 //! | `capabilities` | what CAPABILITY lists, depending on TLS and state |
-//! | `access` | from a client's mailbox name to a mailbox of an account (the personal namespace today; other users' and shared namespaces slot in here) |
+//! | `access` | from a client's mailbox name to a mailbox of an account and back: the personal, other users' (`Other Users/OWNER/`) and shared (`Shared Folders/ADDRESS/`) namespaces, what LIST shows |
 //! | `search_context` | searches kept for `RETURN (UPDATE)` (RFC 5267 CONTEXT=SEARCH/SORT): their results, and the ADDTO / REMOVEFROM that follow the view's changes |
 //! | `sequence` | sequence sets (numbers, UIDs, `$`) against the selected view |
 //! | `flags` | IMAP flags ⇄ the store's flags and keywords |

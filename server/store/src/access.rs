@@ -2,10 +2,11 @@
 //! the store as one [`Actor`] sees it. Rights are decided in one place, [`rights`], and checked
 //! by the operation itself (inside its transaction for writes), never by the protocols.
 //!
-//! Today an account's owner (and the server itself) may do everything with it and nobody else
-//! anything. Shared mailboxes (IMAP ACL, RFC 4314) and delegation will grant rights here, per
-//! mailbox; the rights are already RFC 4314's. Per-user state on a shared mailbox (each
-//! member's own `\Seen`) will be keyed by the acting user, which every operation now knows.
+//! An account's owner (and the server itself) may do everything with it. Other users hold what
+//! the mailbox's access control list grants them (IMAP ACL, RFC 4314: entries per mailbox for
+//! a user, a group or `anyone`, `mailbox_acl`), read at every check, so a right withdrawn
+//! takes effect at the next operation of every open session. The account itself (settings,
+//! scripts, identities, creating a top-level mailbox) is its owner's alone.
 
 use crate::{AccountId, MailboxId, Result, StoreError};
 
@@ -46,7 +47,9 @@ impl Rights {
     pub const EXPUNGE: Rights = Rights(1 << 8);
     /// `a`: administer (change rights).
     pub const ADMINISTER: Rights = Rights(1 << 9);
-    pub const ALL: Rights = Rights((1 << 10) - 1);
+    /// `p`: post to the mailbox's submission address (kept and shown; nothing posts yet).
+    pub const POST: Rights = Rights(1 << 10);
+    pub const ALL: Rights = Rights((1 << 11) - 1);
 
     pub const fn union(self, other: Rights) -> Rights {
         Rights(self.0 | other.0)
@@ -55,38 +58,146 @@ impl Rights {
     pub fn contains(self, other: Rights) -> bool {
         self.0 & other.0 == other.0
     }
-}
 
-/// The rights `actor` has on `owner`'s account, or on one of its mailboxes: the one place
-/// where rights are decided.
-pub fn rights(actor: Actor, owner: AccountId, _mailbox: Option<MailboxId>) -> Rights {
-    match actor {
-        Actor::System => Rights::ALL,
-        Actor::User(user) if user == owner => Rights::ALL,
-        Actor::User(_) | Actor::Anonymous => Rights::NONE,
+    pub const fn without(self, other: Rights) -> Rights {
+        Rights(self.0 & !other.0)
+    }
+
+    pub const fn intersection(self, other: Rights) -> Rights {
+        Rights(self.0 & other.0)
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The bit set as stored.
+    pub fn bits(self) -> u16 {
+        self.0
+    }
+
+    /// A stored bit set (bits past `a` ignored).
+    pub fn from_bits(bits: u16) -> Rights {
+        Rights(bits & Rights::ALL.0)
+    }
+
+    /// Parses an RFC 4314 rights string (§2.1): the letters `lrswipkxtea`, and the obsolete
+    /// `c` (the create class, `k` and `x`) and `d` (the delete class, `x`, `t` and `e`,
+    /// §2.1.1). Returns the offending character otherwise.
+    pub fn parse(text: &str) -> std::result::Result<Rights, char> {
+        text.chars().try_fold(Rights::NONE, |rights, c| {
+            let add = match c {
+                'c' => Rights::CREATE.union(Rights::DELETE_MAILBOX),
+                'a' => Rights::ADMINISTER,
+                'd' => Rights::DELETE_MAILBOX
+                    .union(Rights::DELETE_MESSAGES)
+                    .union(Rights::EXPUNGE),
+                c => LETTERS
+                    .iter()
+                    .find(|(letter, _)| *letter == c)
+                    .map(|(_, r)| *r)
+                    .ok_or(c)?,
+            };
+            Ok(rights.union(add))
+        })
     }
 }
 
-/// Checks that `actor` holds `needed` on `owner`'s account (or mailbox). Without even the right
-/// to see it, the object does not exist for the actor (`NotFound`, as for an unknown id: ids
-/// do not leak); seen but not allowed, `Forbidden`.
+/// The RFC 4314 letters, in the order rights strings are written.
+const LETTERS: [(char, Rights); 10] = [
+    ('l', Rights::LOOKUP),
+    ('r', Rights::READ),
+    ('s', Rights::SEEN),
+    ('w', Rights::WRITE),
+    ('i', Rights::INSERT),
+    ('p', Rights::POST),
+    ('k', Rights::CREATE),
+    ('x', Rights::DELETE_MAILBOX),
+    ('t', Rights::DELETE_MESSAGES),
+    ('e', Rights::EXPUNGE),
+];
+
+impl std::fmt::Display for Rights {
+    /// The rights string (RFC 4314 §2.1), `a` last.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (letter, right) in LETTERS {
+            if self.contains(right) {
+                write!(f, "{letter}")?;
+            }
+        }
+        if self.contains(Rights::ADMINISTER) {
+            write!(f, "a")?;
+        }
+        Ok(())
+    }
+}
+
+/// The rights `actor` has on a mailbox of `owner`'s account: the one place where rights are
+/// decided. The owner and the server hold every right; another user holds what the mailbox's
+/// ACL grants them (`granted`, asked only for them: the union of the entries naming them, a
+/// group they are in, or `anyone`, RFC 4314 §2); nobody authenticated holds none.
+pub fn rights<E>(
+    actor: Actor,
+    owner: AccountId,
+    granted: impl FnOnce(AccountId) -> std::result::Result<Rights, E>,
+) -> std::result::Result<Rights, E> {
+    match actor {
+        Actor::System => Ok(Rights::ALL),
+        Actor::User(user) if user == owner => Ok(Rights::ALL),
+        Actor::User(user) => granted(user),
+        Actor::Anonymous => Ok(Rights::NONE),
+    }
+}
+
+/// Checks that `actor` holds `needed` on `owner`'s account itself (its settings, scripts,
+/// identities, top-level mailboxes): only the owner and the server do, whatever the ACLs.
 pub(crate) fn require(
     actor: Actor,
     owner: AccountId,
     mailbox: Option<MailboxId>,
     needed: Rights,
 ) -> Result<()> {
-    let held = rights(actor, owner, mailbox);
+    let held = rights(actor, owner, |_| Ok::<_, StoreError>(Rights::NONE))?;
+    check(held, needed, owner, mailbox)
+}
+
+/// Whether `held` covers `needed`. Without even the right to see the object, it does not exist
+/// for the actor (`NotFound`, as for an unknown id: ids do not leak); seen but not allowed,
+/// `Forbidden`.
+pub(crate) fn check(
+    held: Rights,
+    needed: Rights,
+    owner: AccountId,
+    mailbox: Option<MailboxId>,
+) -> Result<()> {
+    let what = || mailbox.map_or(format!("account {owner}"), |m| format!("mailbox {m}"));
     if held.contains(needed) {
         Ok(())
     } else if held.contains(Rights::LOOKUP) {
-        Err(StoreError::Forbidden(format!(
-            "not allowed on {}",
-            mailbox.map_or(format!("account {owner}"), |m| format!("mailbox {m}"))
-        )))
+        Err(StoreError::Forbidden(format!("not allowed on {}", what())))
     } else {
-        Err(StoreError::NotFound(
-            mailbox.map_or(format!("account {owner}"), |m| format!("mailbox {m}")),
-        ))
+        Err(StoreError::NotFound(what()))
     }
+}
+
+/// An entry of a mailbox's access control list (RFC 4314 §2): who, and the rights granted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AclEntry {
+    /// A user's or a group's address, or [`ANYONE`].
+    pub grantee: String,
+    pub rights: Rights,
+}
+
+/// The identifier every authenticated user matches (RFC 4314 §2).
+pub const ANYONE: &str = "anyone";
+
+/// A mailbox of another account that the actor may see (`l`), with what it holds there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedMailbox {
+    pub mailbox: crate::Mailbox,
+    /// The owning account's address.
+    pub owner: String,
+    /// Whether the owner is a shared mailbox account (no one's personal mail).
+    pub owner_shared: bool,
+    pub rights: Rights,
 }

@@ -48,6 +48,11 @@ pub trait DirectoryBackend: Send + Sync + 'static {
     fn account_by_address(&self, local: &str, domain: &str) -> Result<Option<Account>>;
     fn accounts(&self, domain: Option<&str>) -> Result<Vec<Account>>;
     fn create_account(&self, new: NewAccount) -> BoxFuture<'_, Result<Account>>;
+    fn create_shared_account<'a>(
+        &'a self,
+        local: &'a str,
+        domain: &'a str,
+    ) -> BoxFuture<'a, Result<Account>>;
     fn set_password_hash(&self, id: AccountId, hash: String) -> BoxFuture<'_, Result<()>>;
     fn set_quota(&self, id: AccountId, bytes: u64) -> BoxFuture<'_, Result<()>>;
     fn remove_account(&self, id: AccountId) -> BoxFuture<'_, Result<()>>;
@@ -127,6 +132,16 @@ pub trait DirectoryBackend: Send + Sync + 'static {
 /// change log and its wake-ups; and delivery, the server's own act.
 pub trait MailBackend: Send + Sync + 'static {
     fn mailboxes(&self, actor: Actor, account_id: AccountId) -> Result<Vec<Mailbox>>;
+    fn shared_mailboxes(&self, actor: Actor) -> Result<Vec<crate::SharedMailbox>>;
+    fn my_rights(&self, actor: Actor, mailbox: MailboxId) -> Result<crate::Rights>;
+    fn acl(&self, actor: Actor, mailbox: MailboxId) -> Result<Vec<crate::AclEntry>>;
+    fn set_acl<'a>(
+        &'a self,
+        actor: Actor,
+        mailbox: MailboxId,
+        identifier: &'a str,
+        rights: Option<crate::Rights>,
+    ) -> BoxFuture<'a, Result<()>>;
     fn mailbox(&self, actor: Actor, id: MailboxId) -> Result<Option<Mailbox>>;
     fn mailbox_by_role(
         &self,

@@ -39,7 +39,7 @@ mod sqlite;
 mod store;
 pub mod testing;
 
-pub use access::{Actor, Rights};
+pub use access::{ANYONE, AclEntry, Actor, Rights, SharedMailbox};
 pub use backend::Backend;
 pub use blob::{BlobHash, BlobRef, BlobStore, LocalBlobStore};
 pub use changes::{AccountChanges, ChangeEvent, ChangePage};

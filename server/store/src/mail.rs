@@ -46,6 +46,38 @@ impl Mail {
         self.backend().mailboxes(self.actor, account_id)
     }
 
+    /// Every mailbox of other accounts the actor may see (RFC 4314 `l`), with its owner and the
+    /// rights held, by owner and name.
+    pub fn shared_mailboxes(&self) -> Result<Vec<crate::SharedMailbox>> {
+        self.backend().shared_mailboxes(self.actor)
+    }
+
+    /// The actor's rights on a mailbox (RFC 4314 §3.7 MYRIGHTS): every right for its owner,
+    /// else its ACL's grants; `NotFound` when none at all. Decided anew at every call.
+    pub fn my_rights(&self, mailbox: MailboxId) -> Result<crate::Rights> {
+        self.backend().my_rights(self.actor, mailbox)
+    }
+
+    /// A mailbox's ACL entries (RFC 4314 §3.3 GETACL; the owner's implicit rights are not
+    /// among them). Needs `a`.
+    pub fn acl(&self, mailbox: MailboxId) -> Result<Vec<crate::AclEntry>> {
+        self.backend().acl(self.actor, mailbox)
+    }
+
+    /// Sets (SETACL, RFC 4314 §3.1) or with `None` removes (DELETEACL, §3.2) the rights of a
+    /// user or group (by address) or `anyone` on a mailbox, logged as a mailbox update in the
+    /// owner's change log. Needs `a`; the owner's own rights are no entry.
+    pub async fn set_acl(
+        &self,
+        mailbox: MailboxId,
+        identifier: &str,
+        rights: Option<crate::Rights>,
+    ) -> Result<()> {
+        self.backend()
+            .set_acl(self.actor, mailbox, identifier, rights)
+            .await
+    }
+
     /// A mailbox by id, if it exists and the actor may see it.
     pub fn mailbox(&self, id: MailboxId) -> Result<Option<Mailbox>> {
         self.backend().mailbox(self.actor, id)

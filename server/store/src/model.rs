@@ -80,6 +80,9 @@ pub struct Account {
     /// Raised by an unlock: failed-login counters kept under an older generation no longer
     /// count (`kantor-directory`'s throttle).
     pub auth_generation: u64,
+    /// A shared mailbox account (`kantor admin shared add`): nobody logs in to it; its members
+    /// reach it through its mailboxes' ACLs.
+    pub shared: bool,
 }
 
 impl Account {

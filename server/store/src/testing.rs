@@ -15,6 +15,17 @@ pub async fn forget_keys(backend: &crate::SqliteBackend) {
     backend.forget_keys().await.expect("forget the keys");
 }
 
+/// A new account `local@example.com` (password hash `x`, no quota) for `create_account`.
+pub fn new_account(local: &str) -> NewAccount {
+    NewAccount {
+        local: local.into(),
+        domain: "example.com".into(),
+        password_hash: "x".into(),
+        is_admin: false,
+        quota_bytes: 0,
+    }
+}
+
 /// A fresh store under `dir` with `alice@example.com`; returns it, the account and its INBOX.
 ///
 /// # Panics
@@ -36,13 +47,7 @@ pub async fn with_alice(store: Store) -> (Mail, Account, MailboxId) {
         .await
         .expect("add the domain");
     let account = store
-        .create_account(NewAccount {
-            local: "alice".into(),
-            domain: "example.com".into(),
-            password_hash: "x".into(),
-            is_admin: false,
-            quota_bytes: 0,
-        })
+        .create_account(new_account("alice"))
         .await
         .expect("create alice");
     let inbox = store

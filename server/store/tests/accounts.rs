@@ -2,19 +2,9 @@
 //! enable, unlock (the authentication generation), the last login, rename, what names an
 //! address, group edits that change nothing, and removal waking the account's listeners.
 
-use kantor_store::testing::store_with_alice;
+use kantor_store::testing::{new_account, store_with_alice};
 use kantor_store::*;
 use std::time::Duration;
-
-fn new_account(local: &str) -> NewAccount {
-    NewAccount {
-        local: local.into(),
-        domain: "example.com".into(),
-        password_hash: "x".into(),
-        is_admin: false,
-        quota_bytes: 0,
-    }
-}
 
 fn alias(local: &str, target: &str) -> Alias {
     Alias {

@@ -2,20 +2,10 @@
 //! never repeats, expunged mail stays readable until the collector's grace period is over,
 //! refused deliveries never grow the disk, and commits by another process wake listeners.
 
-use kantor_store::testing::store_with_alice;
+use kantor_store::testing::{new_account, store_with_alice};
 use kantor_store::*;
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-fn new_account(local: &str) -> NewAccount {
-    NewAccount {
-        local: local.into(),
-        domain: "example.com".into(),
-        password_hash: "x".into(),
-        is_admin: false,
-        quota_bytes: 0,
-    }
-}
 
 fn new_message(account: AccountId, mailbox: MailboxId, subject: &str) -> NewMessage {
     NewMessage {

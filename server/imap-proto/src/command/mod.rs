@@ -20,8 +20,9 @@
 //! authenticated, plus COMPRESS), [`mailbox`] (SELECT, CREATE, ...),
 //! [`list`], [`status`], [`append`], [`idle`], [`quota`], [`notify`],
 //! [`selected`] (CLOSE, EXPUNGE, COPY, MOVE, ...), [`search`], [`fetch`],
-//! [`store`] and [`sort`] (SORT, THREAD).
+//! [`store`] and [`sort`] (SORT, THREAD), [`acl`] (RFC 4314).
 
+pub mod acl;
 pub mod any;
 pub mod append;
 pub mod auth;
@@ -111,6 +112,16 @@ pub enum CommandBody {
     SetQuota(quota::SetQuota),
     /// `NOTIFY` (RFC 5465 §3).
     Notify(notify::Notify),
+    /// `SETACL` (RFC 4314 §3.1).
+    SetAcl(acl::SetAcl),
+    /// `DELETEACL` (RFC 4314 §3.2).
+    DeleteAcl(acl::MailboxIdentifier),
+    /// `GETACL` (RFC 4314 §3.3).
+    GetAcl(Mailbox),
+    /// `LISTRIGHTS` (RFC 4314 §3.4).
+    ListRights(acl::MailboxIdentifier),
+    /// `MYRIGHTS` (RFC 4314 §3.5).
+    MyRights(Mailbox),
     /// `CHECK` (RFC 3501 §6.4.1; removed in RFC 9051, acts as NOOP).
     Check,
     /// `CLOSE` (RFC 9051 §6.4.1).
@@ -222,6 +233,11 @@ impl CommandBody {
             C::GetQuotaRoot(_) => ("GETQUOTAROOT", Authenticated),
             C::SetQuota(_) => ("SETQUOTA", Authenticated),
             C::Notify(_) => ("NOTIFY", Authenticated),
+            C::SetAcl(_) => ("SETACL", Authenticated),
+            C::DeleteAcl(_) => ("DELETEACL", Authenticated),
+            C::GetAcl(_) => ("GETACL", Authenticated),
+            C::ListRights(_) => ("LISTRIGHTS", Authenticated),
+            C::MyRights(_) => ("MYRIGHTS", Authenticated),
             C::Check => ("CHECK", Selected),
             C::Close => ("CLOSE", Selected),
             C::Unselect => ("UNSELECT", Selected),
@@ -281,6 +297,11 @@ fn dispatch(p: &mut Parser<'_>, name: &str) -> Result<CommandBody, CommandErrorK
         "GETQUOTAROOT" => quota::parse_getquotaroot(p).map_err(syntax)?,
         "SETQUOTA" => quota::parse_setquota(p).map_err(syntax)?,
         "NOTIFY" => notify::parse_notify(p).map_err(syntax)?,
+        "SETACL" => acl::parse_setacl(p).map_err(syntax)?,
+        "DELETEACL" => acl::parse_deleteacl(p).map_err(syntax)?,
+        "GETACL" => acl::parse_getacl(p).map_err(syntax)?,
+        "LISTRIGHTS" => acl::parse_listrights(p).map_err(syntax)?,
+        "MYRIGHTS" => acl::parse_myrights(p).map_err(syntax)?,
         "CHECK" => CommandBody::Check,
         "CLOSE" => CommandBody::Close,
         "UNSELECT" => CommandBody::Unselect,

@@ -82,6 +82,29 @@ pub enum Data {
         /// Usage and limit per resource.
         resources: Vec<QuotaUsage>,
     },
+    /// `* ACL mailbox (identifier rights)...` (RFC 4314 §3.6).
+    Acl {
+        /// The mailbox, UTF-8.
+        mailbox: String,
+        /// Identifier and rights string, per entry.
+        entries: Vec<(String, String)>,
+    },
+    /// `* LISTRIGHTS mailbox identifier required optional...` (RFC 4314 §3.7).
+    ListRights {
+        /// The mailbox, UTF-8.
+        mailbox: String,
+        identifier: String,
+        /// Rights always granted to the identifier (may be empty).
+        required: String,
+        /// Groups of rights that can be granted, each on its own.
+        optional: Vec<String>,
+    },
+    /// `* MYRIGHTS mailbox rights` (RFC 4314 §3.8).
+    MyRights {
+        /// The mailbox, UTF-8.
+        mailbox: String,
+        rights: String,
+    },
     /// `* QUOTAROOT mailbox root...` (RFC 9208 §5.2).
     QuotaRoot {
         /// The mailbox asked about, UTF-8.
@@ -538,6 +561,39 @@ impl Data {
                     .map(|r| format!("{} {} {}", r.resource, r.usage, r.limit))
                     .collect();
                 put(out, &format!(" ({})", list.join(" ")));
+            }
+            Data::Acl { mailbox, entries } => {
+                put(out, "ACL ");
+                write_mailbox(mailbox, opts, out);
+                for (identifier, rights) in entries {
+                    out.push(b' ');
+                    write_astring(identifier.as_bytes(), opts, out);
+                    out.push(b' ');
+                    write_astring(rights.as_bytes(), opts, out);
+                }
+            }
+            Data::ListRights {
+                mailbox,
+                identifier,
+                required,
+                optional,
+            } => {
+                put(out, "LISTRIGHTS ");
+                write_mailbox(mailbox, opts, out);
+                out.push(b' ');
+                write_astring(identifier.as_bytes(), opts, out);
+                out.push(b' ');
+                write_astring(required.as_bytes(), opts, out);
+                for rights in optional {
+                    out.push(b' ');
+                    write_astring(rights.as_bytes(), opts, out);
+                }
+            }
+            Data::MyRights { mailbox, rights } => {
+                put(out, "MYRIGHTS ");
+                write_mailbox(mailbox, opts, out);
+                out.push(b' ');
+                write_astring(rights.as_bytes(), opts, out);
             }
             Data::QuotaRoot { mailbox, roots } => {
                 put(out, "QUOTAROOT ");

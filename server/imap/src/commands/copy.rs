@@ -9,6 +9,7 @@ use crate::access;
 use crate::outcome::{Done, Outcome, Refusal};
 use crate::sequence;
 use crate::session::Session;
+use crate::view::MailboxView;
 use kantor_imap_proto::command::selected::CopyMove;
 use kantor_imap_proto::types::SeqList;
 use kantor_imap_proto::{Code, Response, StatusKind};
@@ -18,6 +19,11 @@ pub(crate) async fn copy(session: &mut Session, command: CopyMove, moving: bool)
     let utf8 = session.enabled.utf8_names();
     let mail = session.store();
     let store = &mail;
+    let user = session
+        .state
+        .user()
+        .map(|u| u.account_id)
+        .ok_or_else(|| Refusal::bad("Not logged in"))?;
     let selected = session
         .state
         .selected_mut()
@@ -26,7 +32,7 @@ pub(crate) async fn copy(session: &mut Session, command: CopyMove, moving: bool)
     if moving && view.read_only {
         return Err(Refusal::no_code(Code::ReadOnly, "Mailbox is read-only"));
     }
-    let target = access::resolve(view.account_id, &command.mailbox, utf8)?;
+    let target = access::resolve(store, user, &command.mailbox, utf8)?;
     let Some(destination) = target.find(store)? else {
         return Err(Refusal::no_code(
             Code::TryCreate,
@@ -53,7 +59,20 @@ pub(crate) async fn copy(session: &mut Session, command: CopyMove, moving: bool)
     if uids.is_empty() {
         return nothing_left(verb, command.uid, expunged_meanwhile);
     }
-    let pairs = if moving {
+    let pairs = if destination.account_id != view.account_id {
+        // Between accounts (a shared mailbox and the user's own): filed anew in the other
+        // account, then for MOVE expunged here; each step checked by the store.
+        if moving {
+            across::may_remove(store, view)?;
+        }
+        let pairs = across::copy(store, view, uids.clone(), &destination).await?;
+        if moving {
+            store
+                .expunge(view.account_id, view.mailbox_id, uids)
+                .await?;
+        }
+        pairs
+    } else if moving {
         store
             .move_messages(view.account_id, view.mailbox_id, uids, destination.id)
             .await?
@@ -83,6 +102,54 @@ pub(crate) async fn copy(session: &mut Session, command: CopyMove, moving: bool)
         Some(code) => Done::with_code(code, "COPY completed"),
         None => Done::new("COPY completed"),
     })
+}
+
+/// COPY and MOVE between two accounts' mailboxes.
+mod across {
+    use super::MailboxView;
+    use crate::outcome::Refusal;
+    use kantor_store::{BlobRef, Flags, Mail, Mailbox, NewMessage, Rights};
+
+    /// Files a copy of each message in `destination` (APPEND's `i`, RFC 4314 §4); returns the
+    /// (source, new) UID pairs.
+    pub(super) async fn copy(
+        store: &Mail,
+        view: &MailboxView,
+        uids: Vec<u32>,
+        destination: &Mailbox,
+    ) -> Result<Vec<(u32, u32)>, Refusal> {
+        let summaries = store.message_summaries(view.mailbox_id, &uids)?;
+        let mut messages = Vec::with_capacity(summaries.len());
+        for summary in &summaries {
+            messages.push(NewMessage {
+                account_id: destination.account_id,
+                mailbox_id: destination.id,
+                blob: BlobRef::new(store.read_blob(&summary.blob)?),
+                flags: summary.flags.without(Flags::DELETED),
+                keywords: summary.keywords.clone(),
+                internal_date: summary.internal_date,
+            });
+        }
+        let delivered = store.append(messages).await?;
+        Ok(summaries
+            .iter()
+            .zip(&delivered)
+            .map(|(from, to)| (from.uid, to.uid))
+            .collect())
+    }
+
+    /// Whether MOVE may remove the messages from the source: `t` and `e` there (RFC 4314 §4),
+    /// asked before anything is copied.
+    pub(super) fn may_remove(store: &Mail, view: &MailboxView) -> Result<(), Refusal> {
+        let needed = Rights::DELETE_MESSAGES.union(Rights::EXPUNGE);
+        match store.my_rights(view.mailbox_id)?.contains(needed) {
+            true => Ok(()),
+            false => Err(Refusal::no_code(
+                kantor_imap_proto::Code::NoPerm,
+                "No right to remove messages from this mailbox",
+            )),
+        }
+    }
 }
 
 /// The answer when none of the messages named is left to copy or move. By UID, a message no

@@ -27,9 +27,8 @@ enum Woke {
 pub(crate) async fn idle(session: &mut Session) -> Result<Outcome, ReadError> {
     // Subscribe before the first refresh, so nothing committed in between is missed.
     let mut changes = session
-        .state
-        .user()
-        .map(|u| session.store().watch_account(u.account_id));
+        .watched_account()
+        .map(|account| session.store().watch_account(account));
     notify::deliver(session, Moment::Idle).await;
     session.out.push(Response::Continue("idling".into()));
     session.flush(true).await?;

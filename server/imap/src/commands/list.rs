@@ -5,7 +5,9 @@
 //! DELETE of `a`) are listed `\Noselect` (RFC 9051 §6.3.5 example). Subscriptions are names
 //! (`Store::subscriptions`): LIST (SUBSCRIBED) also lists those no mailbox has, `\NonExistent`
 //! (RFC 9051 §6.3.9.1, §6.3.9.6 table 3). Child and special-use attributes are always
-//! included: cheap here, and what CHILDREN and SPECIAL-USE servers may do unasked.
+//! included: cheap here, and what CHILDREN and SPECIAL-USE servers may do unasked. Other
+//! accounts' mailboxes the user may see are listed under `Other Users/` and `Shared Folders/`
+//! (`access::visible`), those levels `\Noselect`.
 
 use crate::names::{self, DELIMITER};
 use crate::outcome::{Done, Outcome, Refusal};
@@ -98,7 +100,8 @@ pub(crate) fn list(session: &mut Session, list: List) -> Outcome {
         .state
         .user()
         .ok_or_else(|| Refusal::bad("Not logged in"))?;
-    let mailboxes = session.store().mailboxes(user.account_id)?;
+    // The user's own and, under their namespace's prefix, other accounts' with `l`.
+    let mailboxes = crate::access::visible(&session.store(), user.account_id)?;
     let all = hierarchy(&mailboxes);
     let subscriptions: BTreeSet<String> = session
         .store()
@@ -173,7 +176,12 @@ pub(crate) fn list(session: &mut Session, list: List) -> Outcome {
                 mailbox,
                 items,
                 session.ctx.config.max_literal,
-            )?;
+            );
+            // Another account's mailbox seen (`l`) but not readable (`r`): no STATUS for it.
+            let values = match values {
+                Err(_) if mailbox.account_id != user.account_id => continue,
+                values => values?,
+            };
             responses.push(Data::Status {
                 mailbox: name.to_string(),
                 items: values,
@@ -207,9 +215,7 @@ pub(crate) fn lsub(session: &mut Session, lsub: Lsub) -> Outcome {
         .state
         .user()
         .ok_or_else(|| Refusal::bad("Not logged in"))?;
-    let mailboxes: BTreeSet<String> = session
-        .store()
-        .mailboxes(user.account_id)?
+    let mailboxes: BTreeSet<String> = crate::access::visible(&session.store(), user.account_id)?
         .into_iter()
         .map(|m| m.name)
         .collect();

@@ -15,7 +15,12 @@ fn target(session: &Session, mailbox: &Mailbox) -> Result<Target, Refusal> {
         .state
         .user()
         .ok_or_else(|| Refusal::bad("Not logged in"))?;
-    access::resolve(user.account_id, mailbox, session.enabled.utf8_names())
+    access::resolve(
+        &session.store(),
+        user.account_id,
+        mailbox,
+        session.enabled.utf8_names(),
+    )
 }
 
 /// A name a mailbox cannot be created under is `NO [CANNOT]`, not "no such mailbox".
@@ -135,6 +140,12 @@ pub(crate) async fn rename(session: &mut Session, from: Mailbox, to: Mailbox) ->
     let to_target = target(session, &to).map_err(cannot_create)?;
     let to = valid_name(&to_target)?;
     let account_id = from.account_id;
+    if to_target.account_id != account_id {
+        return Err(Refusal::no_code(
+            Code::Cannot,
+            "Cannot rename a mailbox into another account",
+        ));
+    }
     if to == "INBOX" {
         return Err(Refusal::no_code(Code::AlreadyExists, "INBOX always exists"));
     }
@@ -174,7 +185,7 @@ pub(crate) async fn rename(session: &mut Session, from: Mailbox, to: Mailbox) ->
             .iter()
             .find(|(id, _)| *id == selected.view.mailbox_id)
     {
-        selected.name = name.clone();
+        selected.name = format!("{}{name}", from.namespace.prefix());
     }
     Ok(Done::new("RENAME completed"))
 }
@@ -196,8 +207,15 @@ pub(crate) async fn subscribe(
         Err(_) => target.name.clone(),
     };
     let store = session.store();
+    // The user's own subscriptions, under the name they see (another account's mailboxes
+    // with their namespace's prefix).
+    let user = session
+        .state
+        .user()
+        .ok_or_else(|| Refusal::bad("Not logged in"))?;
+    let listed = format!("{}{name}", target.namespace.prefix());
     store
-        .set_subscribed(target.account_id, &name, subscribed)
+        .set_subscribed(user.account_id, &listed, subscribed)
         .await?;
     // Not reported back by NOTIFY (RFC 5465 §5): this client knows.
     if let Some(found) = store.mailbox_by_name(target.account_id, &name)?

@@ -18,6 +18,7 @@
 //! CANCELUPDATE), `copy` (COPY, MOVE), `expunge`, `append`, `idle`, `notify`, `quota`,
 //! `namespace`.
 
+mod acl;
 mod any;
 mod append;
 mod auth;
@@ -88,6 +89,28 @@ fn has_numbers(key: &SearchKey) -> bool {
     false
 }
 
+/// Whether the user may still read the selected mailbox when it is another account's (RFC 4314
+/// `r`, decided by the store at every command): a right withdrawn meanwhile refuses the next
+/// command on it, which would otherwise answer from what the view already holds (message
+/// bodies are read by content hash). The user's own mailbox costs nothing here.
+fn still_readable(session: &Session) -> Result<(), Refusal> {
+    let (Some(user), Some(selected)) = (session.state.user(), session.state.selected()) else {
+        return Ok(());
+    };
+    if selected.view.account_id == user.account_id {
+        return Ok(());
+    }
+    let rights = session.store().my_rights(selected.view.mailbox_id);
+    match rights {
+        Ok(rights) if rights.contains(kantor_store::Rights::READ) => Ok(()),
+        Ok(_) | Err(kantor_store::StoreError::NotFound(_)) => Err(Refusal::no_code(
+            kantor_imap_proto::Code::NoPerm,
+            "No longer allowed to read this mailbox",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Runs one command: ends the session instead if its account was disabled or removed since
 /// login (`Session::revoked`), checks the state table, executes, announces mailbox changes,
 /// completes.
@@ -101,6 +124,11 @@ pub(crate) async fn execute(session: &mut Session, command: Command) -> Result<F
     if !body.allowed().permits(session.state.protocol()) {
         let outcome = Err(Refusal::bad(format!("{name} is not valid in this state")));
         return Ok(complete(session, tag, outcome, Flow::Continue));
+    }
+    if body.allowed() == kantor_imap_proto::Allowed::Selected
+        && let Err(refusal) = still_readable(session)
+    {
+        return Ok(complete(session, tag, Err(refusal), Flow::Continue));
     }
     tracing::trace!(command = name, "imap: command");
     let announce = announce(&body);
@@ -151,6 +179,11 @@ pub(crate) async fn execute(session: &mut Session, command: Command) -> Result<F
         CommandBody::GetQuotaRoot(m) => quota::get_quota_root(session, m),
         CommandBody::SetQuota(_) => quota::set_quota(session),
         CommandBody::Notify(n) => notify::notify(session, n).await,
+        CommandBody::GetAcl(m) => acl::get_acl(session, m),
+        CommandBody::SetAcl(s) => acl::set_acl(session, s).await,
+        CommandBody::DeleteAcl(d) => acl::delete_acl(session, d).await,
+        CommandBody::ListRights(l) => acl::list_rights(session, l),
+        CommandBody::MyRights(m) => acl::my_rights(session, m),
         CommandBody::CancelUpdate(tags) => search::cancel_update(session, &tags),
         CommandBody::Expunge => expunge::expunge(session, None).await,
         CommandBody::UidExpunge(set) => expunge::expunge(session, Some(set)).await,

@@ -1,5 +1,5 @@
-//! NAMESPACE (RFC 9051 §6.3.10): the namespaces come from `access`, which is where "Other
-//! Users" and "Shared" will be added with shared mailboxes.
+//! NAMESPACE (RFC 9051 §6.3.10, RFC 2342): personal, other users' and shared namespaces, from
+//! `access`.
 
 use crate::access;
 use crate::outcome::{Done, Outcome};

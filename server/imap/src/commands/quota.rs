@@ -48,13 +48,18 @@ pub(crate) fn get_quota_root(session: &mut Session, mailbox: Mailbox) -> Outcome
         .state
         .user()
         .ok_or_else(|| Refusal::bad("Not logged in"))?;
-    let target = access::resolve(user.account_id, &mailbox, session.enabled.utf8_names())?;
+    let target = access::resolve(
+        &session.store(),
+        user.account_id,
+        &mailbox,
+        session.enabled.utf8_names(),
+    )?;
     if target.find(&session.store())?.is_none() {
         return Err(Refusal::no_code(Code::NonExistent, "No such mailbox"));
     }
     let usage = storage(session)?;
     session.out.data(Data::QuotaRoot {
-        mailbox: target.display().to_string(),
+        mailbox: target.display(),
         roots: usage.iter().map(|_| ROOT.to_string()).collect(),
     });
     if let Some(usage) = usage {

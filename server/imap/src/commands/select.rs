@@ -14,7 +14,7 @@ use kantor_imap_proto::response::fetch::FetchItem;
 use kantor_imap_proto::types::SeqList;
 use kantor_imap_proto::{Code, Data};
 use kantor_store::changes::{ChangeKind, ObjectKind};
-use kantor_store::{Flags, Mail};
+use kantor_store::{Flags, Mail, Rights};
 use std::num::NonZeroU32;
 
 /// Turns CONDSTORE on (RFC 7162 §3.1: a "CONDSTORE enabling command"). The first one with a
@@ -41,6 +41,20 @@ fn deselect_announced(session: &mut Session) -> Option<MailboxView> {
     Some(previous.view)
 }
 
+/// Whether rights allow nothing but reading: SELECT then opens read-only (RFC 4314 §4: without
+/// `s`, `w`, `i`, `t` and `e` a session can change nothing in the mailbox).
+fn read_only_rights(rights: Rights) -> bool {
+    [
+        Rights::SEEN,
+        Rights::WRITE,
+        Rights::INSERT,
+        Rights::DELETE_MESSAGES,
+        Rights::EXPUNGE,
+    ]
+    .iter()
+    .all(|r| !rights.contains(*r))
+}
+
 pub(crate) async fn select(session: &mut Session, select: Select, read_only: bool) -> Outcome {
     if select.qresync.is_some() && !session.enabled.qresync {
         // RFC 7162 §3.2.5: checked before anything else; the selection stays as it was.
@@ -55,31 +69,44 @@ pub(crate) async fn select(session: &mut Session, select: Select, read_only: boo
         .user()
         .cloned()
         .ok_or_else(|| Refusal::bad("Not logged in"))?;
+    let mail = session.store();
+    let store = &mail;
     let target = access::resolve(
+        store,
         user.account_id,
         &select.mailbox,
         session.enabled.utf8_names(),
     )?;
-    let mail = session.store();
-    let store = &mail;
     let Some(mailbox) = target.find(store)? else {
         return Err(Refusal::no_code(Code::NonExistent, "No such mailbox"));
     };
+    // RFC 4314 §4: SELECT and EXAMINE need `r`; with nothing to change, read-only.
+    let rights = store.my_rights(mailbox.id)?;
+    if !rights.contains(Rights::READ) {
+        return Err(Refusal::no_code(
+            Code::NoPerm,
+            "No right to read this mailbox",
+        ));
+    }
+    let read_only = read_only || read_only_rights(rights);
     let recent = match (session.enabled.rev2, read_only) {
         (true, _) => RecentMode::Off,
+        // Claiming \Recent writes the mailbox: only with `s` (RFC 4314 §4).
         (false, true) => RecentMode::Peek,
+        (false, false) if !rights.contains(Rights::SEEN) => RecentMode::Peek,
         (false, false) => RecentMode::Claim,
     };
     let mut view = match previous.filter(|v| v.mailbox_id == mailbox.id) {
         // Selected again (clients do, to resynchronise): the log brings it up to date.
         Some(previous) => previous.reopen(store, read_only, recent)?,
-        None => MailboxView::open(store, user.account_id, mailbox.id, read_only, recent)?
+        None => MailboxView::open(store, mailbox.account_id, mailbox.id, read_only, recent)?
             .ok_or_else(|| Refusal::no_code(Code::NonExistent, "No such mailbox"))?,
     };
     view.settle_recent(store).await?;
     // Read after the view, so UIDNEXT is above every UID it holds.
     let mailbox = store.mailbox(mailbox.id)?.unwrap_or(mailbox);
-    describe(session, &view, &mailbox);
+    let name = target.display();
+    describe(session, &view, &mailbox, &name);
     if let Some(qresync) = &select.qresync
         && qresync.uid_validity.get() == view.uidvalidity
     {
@@ -87,7 +114,7 @@ pub(crate) async fn select(session: &mut Session, select: Select, read_only: boo
     }
     session.state.select(Selected {
         view,
-        name: mailbox.name,
+        name,
         saved: Vec::new(),
         contexts: Default::default(),
     });
@@ -100,7 +127,12 @@ pub(crate) async fn select(session: &mut Session, select: Select, read_only: boo
 
 /// The untagged responses every SELECT/EXAMINE sends (RFC 9051 §6.3.2, RFC 3501 §6.3.1 for
 /// IMAP4rev1 clients, RFC 7162 §3.1.2.1, RFC 8474 §4.1).
-fn describe(session: &mut Session, view: &MailboxView, mailbox: &kantor_store::Mailbox) {
+fn describe(
+    session: &mut Session,
+    view: &MailboxView,
+    mailbox: &kantor_store::Mailbox,
+    name: &str,
+) {
     let out = &mut session.out;
     let rev2 = session.enabled.rev2;
     out.data(Data::Exists(view.len()));
@@ -126,7 +158,7 @@ fn describe(session: &mut Session, view: &MailboxView, mailbox: &kantor_store::M
         out.data(Data::List(ListItem {
             attributes: list_attributes(mailbox),
             delimiter: Some(DELIMITER),
-            mailbox: mailbox.name.clone(),
+            mailbox: name.to_string(),
             child_info_subscribed: false,
             old_name: None,
         }));
@@ -241,8 +273,12 @@ pub(crate) async fn close(session: &mut Session) -> Outcome {
         return Ok(Done::new("CLOSE completed"));
     };
     let view = &selected.view;
-    if !view.read_only {
-        let store = session.store();
+    let store = session.store();
+    // Without `e` (RFC 4314 §4), CLOSE only leaves the mailbox.
+    let may_expunge = store
+        .my_rights(view.mailbox_id)
+        .is_ok_and(|r| r.contains(Rights::EXPUNGE));
+    if !view.read_only && may_expunge {
         let deleted: Vec<u32> = store
             .messages(view.mailbox_id)?
             .iter()

@@ -17,6 +17,7 @@ pub(crate) fn status(session: &mut Session, status: Status) -> Outcome {
         .user()
         .ok_or_else(|| Refusal::bad("Not logged in"))?;
     let target = access::resolve(
+        &session.store(),
         user.account_id,
         &status.mailbox,
         session.enabled.utf8_names(),
@@ -34,7 +35,7 @@ pub(crate) fn status(session: &mut Session, status: Status) -> Outcome {
         session.ctx.config.max_literal,
     )?;
     session.out.data(Data::Status {
-        mailbox: mailbox.name,
+        mailbox: target.display(),
         items,
     });
     Ok(Done::new("STATUS completed"))

@@ -26,9 +26,8 @@ impl Session {
         let deadline = Instant::now() + timeout;
         // Subscribe before catching up, so nothing committed in between is missed.
         let mut changes = self
-            .state
-            .user()
-            .map(|u| self.store().watch_account(u.account_id));
+            .watched_account()
+            .map(|account| self.store().watch_account(account));
         notify::deliver(self, Moment::Between).await;
         self.flush(true).await?;
         loop {

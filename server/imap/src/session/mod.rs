@@ -149,6 +149,13 @@ impl Session {
         self.ctx.directory.store().mail(actor)
     }
 
+    /// The account whose commits wake IDLE and NOTIFY's wait: the selected mailbox's (another
+    /// account's, for a shared mailbox), else the user's own.
+    pub(crate) fn watched_account(&self) -> Option<kantor_store::AccountId> {
+        let own = self.state.user()?.account_id;
+        Some(self.state.selected().map_or(own, |s| s.view.account_id))
+    }
+
     /// The BYE that ends the session when its account has been disabled or removed since
     /// login (RFC 9051 §7.1.5). The account's state is read (one indexed read) after login and
     /// then only when a commit to the account has been announced since the last read (disabling

@@ -8,6 +8,9 @@ use kantor_directory::Directory;
 pub(super) async fn run(d: &Directory, command: AppPasswordCommand) -> Result<()> {
     match command {
         AppPasswordCommand::Add { user, name } => {
+            if d.user(&user)?.shared {
+                anyhow::bail!("{user} is a shared mailbox: nobody logs in to it");
+            }
             let (added, secret) = d.add_app_password(&user, name.as_deref()).await?;
             eprintln!(
                 "added app password {:?} for {user}; its secret (shown only once):",

@@ -2,7 +2,8 @@
 //! as the running server (SQLite handles the concurrency) and the server reads the directory on
 //! every lookup, so a change takes effect at once without a restart.
 //!
-//! One file per entity (`domain`, `user`, `alias`, `group`, `send_rights`, `app_password`, `maintenance` for the queue and
+//! One file per entity (`domain`, `user`, `alias`, `group`, `send_rights`, `sharing` for shared
+//! mailboxes and ACLs, `app_password`, `maintenance` for the queue and
 //! the collector); `output` prints. Every command that changes something prints one line
 //! saying what it did; listings print one line per entry, or JSON with `--json`; errors are
 //! one line on standard error (exit code 1).
@@ -15,6 +16,7 @@ mod maintenance;
 mod output;
 mod search;
 mod send_rights;
+mod sharing;
 mod tls_report;
 mod user;
 
@@ -56,6 +58,8 @@ async fn execute(d: &Directory, command: AdminCommand) -> Result<()> {
         AdminCommand::Alias(c) => alias::run(d, c).await,
         AdminCommand::Group(c) => group::run(d, c).await,
         AdminCommand::SendRights(c) => send_rights::run(d, c).await,
+        AdminCommand::Shared(c) => sharing::shared(d, c).await,
+        AdminCommand::Acl(c) => sharing::acl(d, c).await,
         AdminCommand::AppPassword(c) => app_password::run(d, c).await,
         AdminCommand::Queue(c) => maintenance::queue(d, c).await,
         AdminCommand::TlsReport(c) => tls_report::run(d, c).await,

@@ -30,6 +30,12 @@ pub enum AdminCommand {
     /// submission, and the Sent copies of such mail.
     #[command(subcommand)]
     SendRights(SendRightsCommand),
+    /// Shared mailboxes: accounts nobody logs in to, read by their members.
+    #[command(subcommand)]
+    Shared(crate::cli::sharing::SharedCommand),
+    /// Rights on mailboxes (IMAP ACL, RFC 4314), for any account.
+    #[command(subcommand)]
+    Acl(crate::cli::sharing::AclCommand),
     /// App passwords: a secret per client, usable where the password is (and as an HTTP
     /// Bearer token), revocable one by one.
     #[command(subcommand)]

@@ -2,6 +2,7 @@
 //! argument has a help text (a test walks the tree).
 
 pub mod admin;
+pub mod sharing;
 
 pub use admin::AdminArgs;
 use clap::{Args, Parser, Subcommand, ValueEnum};

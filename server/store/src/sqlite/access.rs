@@ -1,8 +1,9 @@
-//! Rights checks that need the database: whose a mailbox is. The decision itself is
-//! [`crate::access::rights`]; this only finds the owner to decide on.
+//! Rights checks that need the database: whose a mailbox is, and what its ACL grants another
+//! user (`acl.rs`). The decision itself is [`crate::access::rights`].
 
+use super::acl::granted;
 use super::error::DbResult;
-use crate::access::{Actor, Rights, require};
+use crate::access::{Actor, Rights, check, rights};
 use crate::{AccountId, MailboxId, StoreError};
 use rusqlite::{Connection, OptionalExtension};
 
@@ -23,8 +24,20 @@ pub(super) fn require_mailbox(
 ) -> DbResult<AccountId> {
     let owner = mailbox_owner(conn, mailbox)?
         .ok_or_else(|| StoreError::NotFound(format!("mailbox {mailbox}")))?;
-    require(actor, owner, Some(mailbox), needed)?;
+    require_of(conn, actor, owner, mailbox, needed)?;
     Ok(owner)
+}
+
+/// Checks `needed` on a mailbox of `owner`: the owner's own, else the ACL's grants.
+fn require_of(
+    conn: &Connection,
+    actor: Actor,
+    owner: AccountId,
+    mailbox: MailboxId,
+    needed: Rights,
+) -> DbResult<()> {
+    let held = rights(actor, owner, |user| granted(conn, user, mailbox))?;
+    Ok(check(held, needed, owner, Some(mailbox))?)
 }
 
 /// Checks `needed` on a mailbox that the caller says belongs to `account`.
@@ -67,7 +80,7 @@ impl Owners {
                 owner
             }
         };
-        require(actor, owner, Some(mailbox), needed)?;
+        require_of(conn, actor, owner, mailbox, needed)?;
         Ok(owner)
     }
 

@@ -10,8 +10,11 @@ use crate::{
 };
 use rusqlite::{OptionalExtension, Row, params};
 
+/// The password hash of a shared mailbox account: not a PHC string, so it verifies no password.
+const SHARED_PASSWORD_HASH: &str = "!shared";
+
 const ACCOUNT_COLUMNS: &str = "a.id, a.local, d.name, a.password_hash, a.is_admin, a.quota_bytes, \
-     a.used_bytes, a.modseq, a.disabled, a.last_login_at, a.auth_generation \
+     a.used_bytes, a.modseq, a.disabled, a.last_login_at, a.auth_generation, a.shared \
      FROM accounts a JOIN domains d ON d.id = a.domain_id";
 
 fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
@@ -27,6 +30,7 @@ fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
         disabled: r.get(8)?,
         last_login_at: r.get(9)?,
         auth_generation: r.get::<_, i64>(10)? as u64,
+        shared: r.get(11)?,
     })
 }
 
@@ -64,6 +68,23 @@ impl SqliteBackend {
     /// Creates an account with its special-use mailboxes (RFC 6154), subscribed, in one
     /// transaction.
     pub(super) async fn create_account(&self, new: NewAccount) -> Result<Account> {
+        self.add_account(new, false).await
+    }
+
+    /// Creates a shared mailbox account (migration 0023): its password hash is no PHC string,
+    /// so no password opens it; it gets the special-use mailboxes like any account.
+    pub(super) async fn create_shared_account(&self, local: &str, domain: &str) -> Result<Account> {
+        let new = NewAccount {
+            local: local.to_string(),
+            domain: domain.to_string(),
+            password_hash: SHARED_PASSWORD_HASH.to_string(),
+            is_admin: false,
+            quota_bytes: 0,
+        };
+        self.add_account(new, true).await
+    }
+
+    async fn add_account(&self, new: NewAccount, shared: bool) -> Result<Account> {
         self.write(move |ctx| {
             let domain_id = domain_id(ctx.conn(), &new.domain)?;
             if let Some(kind) = address_taken(ctx.conn(), domain_id, &new.local)? {
@@ -73,9 +94,9 @@ impl SqliteBackend {
                 )).into());
             }
             let id: AccountId = ctx.conn().query_row(
-                "INSERT INTO accounts (domain_id, local, password_hash, is_admin, quota_bytes, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
-                params![domain_id, new.local, new.password_hash, new.is_admin, new.quota_bytes as i64, now()],
+                "INSERT INTO accounts (domain_id, local, password_hash, is_admin, quota_bytes, created_at, shared)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+                params![domain_id, new.local, new.password_hash, new.is_admin, new.quota_bytes as i64, now(), shared],
                 |r| r.get(0),
             )?;
             // The primary identity (JMAP, RFC 8621 §6): the account's own address.

@@ -48,6 +48,14 @@ impl DirectoryBackend for SqliteBackend {
         Box::pin(self.create_account(new))
     }
 
+    fn create_shared_account<'a>(
+        &'a self,
+        local: &'a str,
+        domain: &'a str,
+    ) -> BoxFuture<'a, Result<Account>> {
+        Box::pin(self.create_shared_account(local, domain))
+    }
+
     fn set_password_hash(&self, id: AccountId, hash: String) -> BoxFuture<'_, Result<()>> {
         Box::pin(self.set_password_hash(id, hash))
     }
@@ -227,6 +235,28 @@ impl DirectoryBackend for SqliteBackend {
 impl MailBackend for SqliteBackend {
     fn mailboxes(&self, actor: Actor, account_id: AccountId) -> Result<Vec<Mailbox>> {
         self.mailboxes(actor, account_id)
+    }
+
+    fn shared_mailboxes(&self, actor: Actor) -> Result<Vec<crate::SharedMailbox>> {
+        self.shared_mailboxes(actor)
+    }
+
+    fn my_rights(&self, actor: Actor, mailbox: MailboxId) -> Result<crate::Rights> {
+        self.my_rights(actor, mailbox)
+    }
+
+    fn acl(&self, actor: Actor, mailbox: MailboxId) -> Result<Vec<crate::AclEntry>> {
+        self.acl(actor, mailbox)
+    }
+
+    fn set_acl<'a>(
+        &'a self,
+        actor: Actor,
+        mailbox: MailboxId,
+        identifier: &'a str,
+        rights: Option<crate::Rights>,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(self.set_acl(actor, mailbox, identifier, rights))
     }
 
     fn mailbox(&self, actor: Actor, id: MailboxId) -> Result<Option<Mailbox>> {

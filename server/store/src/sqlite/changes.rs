@@ -8,7 +8,7 @@
 
 use super::error::{DbError, DbResult};
 use super::{SqliteBackend, WriteCtx, now};
-use crate::access::{Actor, Rights, require};
+use crate::access::{Actor, Rights};
 use crate::changes::{Change, ChangeKind, ChangePage, ObjectKind};
 use crate::{AccountId, Modseq, Result, StoreError};
 use rusqlite::{Connection, Row, params};
@@ -59,7 +59,7 @@ impl SqliteBackend {
         since: Modseq,
     ) -> Result<Vec<Change>> {
         self.read_checked(|c| {
-            require(actor, account_id, None, Rights::LOOKUP)?;
+            super::acl::require_account_read(c, actor, account_id, Rights::LOOKUP)?;
             check_floor(c, account_id, since)?;
             Ok(c.prepare_cached(&format!(
                 "SELECT {CHANGE_COLUMNS} WHERE account_id = ?1 AND modseq > ?2 ORDER BY modseq, id"
@@ -84,7 +84,7 @@ impl SqliteBackend {
         // A page is at most a million changes (SQLite's LIMIT is an i64: usize::MAX is not).
         let max = max.clamp(1, 1_000_000);
         self.read_checked(|c| {
-            require(actor, account_id, None, Rights::LOOKUP)?;
+            super::acl::require_account_read(c, actor, account_id, Rights::LOOKUP)?;
             check_floor(c, account_id, since)?;
             let mut rows = c
                 .prepare_cached(&format!(

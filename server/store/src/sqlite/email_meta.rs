@@ -4,7 +4,7 @@
 //! again by [`SqliteBackend::backfill_meta`] for the rows of another [`META_VERSION`].
 
 use super::SqliteBackend;
-use crate::access::{Actor, Rights, require};
+use crate::access::{Actor, Rights};
 use crate::meta::{Envelope, META_VERSION, MessageMeta};
 use crate::{AccountId, BlobHash, MessageId, Result, StoreError};
 use kantor_message::envelope_from_json;
@@ -63,7 +63,7 @@ impl SqliteBackend {
         parse: fn(&[u8]) -> Option<T>,
     ) -> Result<Vec<Option<T>>> {
         self.read_sized_checked(ids.len(), |c| {
-            require(actor, account_id, None, Rights::READ)?;
+            super::acl::require_account_read(c, actor, account_id, Rights::READ)?;
             let mut statement = c.prepare_cached(
                 "SELECT x.meta FROM email_meta x JOIN emails e ON e.id = x.email_id \
                  WHERE x.email_id = ?1 AND e.account_id = ?2",

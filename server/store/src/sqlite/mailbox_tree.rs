@@ -77,6 +77,32 @@ fn create_parents(
         .collect()
 }
 
+/// CREATE's rights (RFC 4314 §4): `k` on the parent mailbox of the new name (the nearest
+/// existing one above it), or, at the top of the account, being its owner.
+fn require_create(
+    conn: &rusqlite::Connection,
+    actor: Actor,
+    account_id: AccountId,
+    name: &str,
+) -> DbResult<()> {
+    let parent = ancestors(name)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .map(|p| {
+            conn.prepare_cached("SELECT id FROM mailboxes WHERE account_id = ?1 AND name = ?2")?
+                .query_row(rusqlite::params![account_id, p], |r| {
+                    r.get::<_, MailboxId>(0)
+                })
+                .optional()
+        })
+        .find_map(|found| found.transpose());
+    match parent {
+        Some(id) => require_in_account(conn, actor, account_id, id?, Rights::CREATE),
+        None => Ok(require(actor, account_id, None, Rights::CREATE)?),
+    }
+}
+
 impl SqliteBackend {
     /// Creates a mailbox and any missing parents, in one transaction (IMAP CREATE, RFC 9051
     /// §6.3.4; with a special-use role, RFC 6154). Returns what was created, parents first and
@@ -116,7 +142,7 @@ impl SqliteBackend {
     ) -> Result<Vec<Mailbox>> {
         let (name, limits) = (name.to_string(), self.limits);
         self.write(move |ctx| {
-            require(actor, account_id, None, Rights::CREATE)?;
+            require_create(ctx.conn(), actor, account_id, &name)?;
             limits.check_name(&name)?;
             if mailbox_id_by_name(ctx, account_id, &name)?.is_some() {
                 return Err(StoreError::AlreadyExists(format!("mailbox {name}")).into());

@@ -75,12 +75,16 @@ pub(super) fn create_mailbox(
         None,
         None,
     )?;
+    super::acl::inherit(ctx.conn(), account_id, id, name)?;
     Ok(id)
 }
 
 /// Whether the actor may see the mailbox at all (RFC 4314 `l`).
-fn sees(actor: Actor, mailbox: &Mailbox) -> bool {
-    rights(actor, mailbox.account_id, Some(mailbox.id)).contains(Rights::LOOKUP)
+fn sees(conn: &rusqlite::Connection, actor: Actor, mailbox: &Mailbox) -> DbResult<bool> {
+    let held = rights(actor, mailbox.account_id, |user| {
+        super::acl::granted(conn, user, mailbox.id)
+    })?;
+    Ok(held.contains(Rights::LOOKUP))
 }
 
 impl SqliteBackend {
@@ -93,7 +97,11 @@ impl SqliteBackend {
                 ))?
                 .query_map([account_id], mailbox_from_row)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(all.into_iter().filter(|m| sees(actor, m)).collect())
+            let held = super::acl::rights_by_mailbox(c, actor, account_id)?;
+            Ok(all
+                .into_iter()
+                .filter(|m| held.of(m.id).contains(Rights::LOOKUP))
+                .collect())
         })
     }
 
@@ -144,7 +152,10 @@ impl SqliteBackend {
                 .prepare_cached(sql)?
                 .query_row(args, mailbox_from_row)
                 .optional()?;
-            Ok(found.filter(|m| sees(actor, m)))
+            match found {
+                Some(m) if sees(c, actor, &m)? => Ok(Some(m)),
+                _ => Ok(None),
+            }
         })
     }
 

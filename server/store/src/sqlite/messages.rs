@@ -10,7 +10,7 @@
 use super::SqliteBackend;
 use super::access::require_in_account;
 use super::filing::{Added, Target, check_quota, insert_message, with_room};
-use crate::access::{Actor, Rights, require};
+use crate::access::{Actor, Rights};
 use crate::{
     AccountId, BlobHash, BlobRef, Delivered, Flags, IncomingMessage, MailboxId, MailboxRole,
     MessageId, MessageMeta, MessageSummary, NewMessage, QuotaRule, Result, StoreError, Uid,
@@ -157,7 +157,7 @@ impl SqliteBackend {
     ) -> Result<MessageMeta> {
         let json: String = self
             .read_checked(|c| {
-                require(actor, account_id, None, Rights::READ)?;
+                super::acl::require_account_read(c, actor, account_id, Rights::READ)?;
                 Ok(c.prepare_cached(
                     "SELECT x.meta FROM email_meta x JOIN emails e ON e.id = x.email_id \
                      WHERE x.email_id = ?1 AND e.account_id = ?2",

@@ -117,6 +117,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("../../../../schema/0022_tls_policy.sql"),
     ),
     (
+        23,
+        "0023_mailbox_acl",
+        include_str!("../../../../schema/0023_mailbox_acl.sql"),
+    ),
+    (
         25,
         "0025_send_grants",
         include_str!("../../../../schema/0025_send_grants.sql"),

@@ -20,6 +20,7 @@
 
 mod access;
 mod accounts;
+mod acl;
 mod app_passwords;
 mod backend;
 mod changes;

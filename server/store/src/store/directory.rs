@@ -47,6 +47,12 @@ impl Store {
         self.backend.create_account(new).await
     }
 
+    /// Creates a shared mailbox account (`kantor admin shared add`): no password opens it;
+    /// members reach its mailboxes through their ACLs.
+    pub async fn create_shared_account(&self, local: &str, domain: &str) -> Result<Account> {
+        self.backend.create_shared_account(local, domain).await
+    }
+
     pub async fn set_password_hash(&self, id: AccountId, hash: String) -> Result<()> {
         self.backend.set_password_hash(id, hash).await
     }

@@ -40,7 +40,14 @@ pub(crate) async fn append(session: &mut Session, append: Append) -> Outcome {
         .iter()
         .map(|m| flags::split(&m.flags).map_err(Refusal::bad))
         .collect::<Result<Vec<_>, _>>()?;
-    let target = access::resolve(account_id, &append.mailbox, session.enabled.utf8_names())?;
+    let target = access::resolve(
+        &session.store(),
+        account_id,
+        &append.mailbox,
+        session.enabled.utf8_names(),
+    )?;
+    // Into another account's mailbox (RFC 4314 `i`): the message is that account's.
+    let account_id = target.account_id;
     let Some(mailbox) = target.find(&session.store())? else {
         return Err(Refusal::no_code(Code::TryCreate, "No such mailbox"));
     };

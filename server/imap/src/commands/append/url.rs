@@ -36,7 +36,7 @@ pub(super) fn fetch(session: &Session, url: &str, room: u64) -> Result<Vec<u8>, 
         return Err(bad("The URL is not for this server and user"));
     }
     let store = session.store();
-    let mailbox = access::resolve_name(user.account_id, &target.mailbox)
+    let mailbox = access::resolve_name(&store, user.account_id, &target.mailbox)?
         .find(&store)?
         .ok_or_else(|| bad("No such mailbox"))?;
     if target
