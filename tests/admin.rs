@@ -446,7 +446,7 @@ fn listeners_are_dual_stack() {
     let dir = tempfile::tempdir().unwrap();
     let (mut server, addrs) = serve_with(
         dir.path(),
-        "[listeners]\nsmtp = \"[::]:0\"\nsubmission = \"[::1]:0\"\nsubmissions = \"\"\npop3 = \"\"\npop3s = \"\"\nimap = \"[::]:0\"\nimaps = \"\"\n[imap]\nallow_plaintext_auth = true\n",
+        "[listeners]\nsmtp = \"[::]:0\"\nsubmission = \"[::1]:0\"\nsubmissions = \"\"\npop3 = \"\"\npop3s = \"\"\nimap = \"[::]:0\"\nimaps = \"\"\nmanagesieve = \"\"\n[imap]\nallow_plaintext_auth = true\n",
     );
     let greet = |addr: std::net::SocketAddr| {
         let tcp = std::net::TcpStream::connect(addr).unwrap();

@@ -103,6 +103,35 @@ fn admin_shared_and_acl_commands() {
     server.admin_ok(&["acl", "delete", &ann, &ben], "");
     let list = imap.ok("LIST \"\" \"Other Users/*\"");
     assert!(!list.iter().any(|l| l.contains("Other Users/")), "{list:?}");
+    // Delegation: ben reads, files and sends on behalf of ann, then has nothing again.
+    server.admin_ok(
+        &["delegate", "grant", &ann, &ben, "--level", "send-on-behalf"],
+        "",
+    );
+    let sends = server.admin_ok(&["send-rights", "list", &ann, "--json"], "");
+    assert!(
+        sends.contains(&ben) && sends.contains("\"on-behalf\""),
+        "{sends}"
+    );
+    let rights = imap.ok(&format!("MYRIGHTS \"Other Users/{ann}/INBOX\""));
+    assert!(
+        rights.iter().any(|l| l.trim_end().ends_with(" lrswipkxte")),
+        "{rights:?}"
+    );
+    server.admin_ok(&["delegate", "grant", &ann, &ben, "--level", "read"], "");
+    let sends = server.admin_ok(&["send-rights", "list", &ann, "--json"], "");
+    assert!(
+        !sends.contains(&ben),
+        "read takes the send right back: {sends}"
+    );
+    let rights = imap.ok(&format!("MYRIGHTS \"Other Users/{ann}/INBOX\""));
+    assert!(
+        rights.iter().any(|l| l.trim_end().ends_with(" lr")),
+        "{rights:?}"
+    );
+    server.admin_ok(&["delegate", "revoke", &ann, &ben], "");
+    let list = imap.ok("LIST \"\" \"Other Users/*\"");
+    assert!(!list.iter().any(|l| l.contains("Other Users/")), "{list:?}");
     // Nobody logs in to the shared mailbox, whatever it is given.
     let (ok, _, err) = server.admin(&["app-password", "add", &support], "");
     assert!(!ok && err.contains("shared mailbox"), "{err}");

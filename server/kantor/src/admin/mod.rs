@@ -60,6 +60,7 @@ async fn execute(d: &Directory, command: AdminCommand) -> Result<()> {
         AdminCommand::SendRights(c) => send_rights::run(d, c).await,
         AdminCommand::Shared(c) => sharing::shared(d, c).await,
         AdminCommand::Acl(c) => sharing::acl(d, c).await,
+        AdminCommand::Delegate(c) => sharing::delegate(d, c).await,
         AdminCommand::AppPassword(c) => app_password::run(d, c).await,
         AdminCommand::Queue(c) => maintenance::queue(d, c).await,
         AdminCommand::TlsReport(c) => tls_report::run(d, c).await,

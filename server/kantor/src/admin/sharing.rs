@@ -2,7 +2,9 @@
 //! itself (`Actor::System`), which holds every right on every mailbox.
 
 use super::output;
-use crate::cli::sharing::{AclCommand, MemberCommand, SharedCommand};
+use crate::cli::sharing::{
+    AclCommand, DEFAULT_MEMBER_RIGHTS, DelegateCommand, DelegateLevel, MemberCommand, SharedCommand,
+};
 use anyhow::{Result, bail};
 use kantor_directory::{Address, Directory};
 use kantor_store::{Account, Actor, Mail, Mailbox, Rights};
@@ -210,6 +212,56 @@ pub(super) async fn acl(d: &Directory, command: AclCommand) -> Result<()> {
                 owner.address(),
                 boxes.len()
             );
+        }
+    }
+    Ok(())
+}
+
+/// `kantor admin delegate`: mailbox rights and send rights set together, at a level.
+pub(super) async fn delegate(d: &Directory, command: DelegateCommand) -> Result<()> {
+    let mail = d.store().mail(Actor::System);
+    match command {
+        DelegateCommand::Grant {
+            owner,
+            delegate,
+            level,
+            mailbox,
+        } => {
+            let owner_account = account(d, &owner)?;
+            let boxes = mailboxes(&mail, &owner_account, mailbox.as_deref())?;
+            let granted = match level {
+                DelegateLevel::Read => rights("lr")?,
+                _ => rights(DEFAULT_MEMBER_RIGHTS)?,
+            };
+            set_all(&mail, &boxes, &delegate, Some(granted)).await?;
+            let send = match level {
+                DelegateLevel::SendOnBehalf => Some(kantor_store::SendLevel::OnBehalf),
+                DelegateLevel::SendAs => Some(kantor_store::SendLevel::As),
+                DelegateLevel::Read | DelegateLevel::ReadWrite => None,
+            };
+            // A lower level takes back a send right an earlier delegation gave.
+            match send {
+                Some(level) => d.grant_send(&owner, &delegate, level).await?,
+                None => {
+                    let _ = d.revoke_send(&owner, &delegate).await;
+                }
+            }
+            let sends = match send {
+                Some(kantor_store::SendLevel::As) => ", and send as it",
+                Some(kantor_store::SendLevel::OnBehalf) => ", and send on its behalf",
+                None => "",
+            };
+            println!(
+                "{delegate} may {granted} on {owner} ({} mailboxes){sends}",
+                boxes.len()
+            );
+        }
+        DelegateCommand::Revoke { owner, delegate } => {
+            let owner_account = account(d, &owner)?;
+            let boxes = mailboxes(&mail, &owner_account, None)?;
+            set_all(&mail, &boxes, &delegate, None).await?;
+            let _ = d.revoke_send(&owner, &delegate).await;
+            println!("{delegate} no longer has access to {owner}'s mail");
         }
     }
     Ok(())

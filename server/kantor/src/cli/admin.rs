@@ -36,6 +36,10 @@ pub enum AdminCommand {
     /// Rights on mailboxes (IMAP ACL, RFC 4314), for any account.
     #[command(subcommand)]
     Acl(crate::cli::sharing::AclCommand),
+    /// Delegation: an assistant or deputy reads, files or sends another user's mail, at a
+    /// level (mailbox rights and send rights set together).
+    #[command(subcommand)]
+    Delegate(crate::cli::sharing::DelegateCommand),
     /// App passwords: a secret per client, usable where the password is (and as an HTTP
     /// Bearer token), revocable one by one.
     #[command(subcommand)]

@@ -98,3 +98,42 @@ pub enum AclCommand {
         mailbox: Option<String>,
     },
 }
+
+/// What a delegate may do with the owner's mail (Exchange's delegate levels).
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum DelegateLevel {
+    /// Read the mailboxes (`lr`).
+    Read,
+    /// Read, file, flag, delete and create folders (`lrswipkxte`, all but `a`).
+    ReadWrite,
+    /// Read-write, and send with `From:` the owner and `Sender:` the delegate.
+    SendOnBehalf,
+    /// Read-write, and send as the owner.
+    SendAs,
+}
+
+#[derive(Subcommand)]
+pub enum DelegateCommand {
+    /// Give DELEGATE access to OWNER's mail at a level: mailbox rights (IMAP ACL, RFC 4314) on
+    /// every mailbox, or one, and for the send levels the right to send for OWNER.
+    Grant {
+        /// The address of the user (or shared mailbox) whose mail is delegated.
+        owner: String,
+        /// The user (or group) who gets access.
+        delegate: String,
+        /// How much the delegate may do.
+        #[arg(long, value_enum)]
+        level: DelegateLevel,
+        /// Only this mailbox (its name in the owner's account); default: every mailbox.
+        #[arg(long)]
+        mailbox: Option<String>,
+    },
+    /// Take a delegation back: DELEGATE's rights on every mailbox of OWNER and any right to
+    /// send for OWNER.
+    Revoke {
+        /// The address of the user (or shared mailbox) whose mail was delegated.
+        owner: String,
+        /// The user (or group) who had access.
+        delegate: String,
+    },
+}
