@@ -305,10 +305,21 @@ async fn push_follows_deliveries_stops_when_disabled_and_resumes_from_push_state
         .values()
         .next()
         .unwrap();
-    assert!(
-        types["Thread"].is_string(),
-        "null dataTypes: every type: {resumed}"
-    );
+    for data_type in [
+        "Email",
+        "Mailbox",
+        "Thread",
+        "EmailSubmission",
+        "Identity",
+        "VacationResponse",
+        "Quota",
+        "SieveScript",
+    ] {
+        assert!(
+            types[data_type].is_string(),
+            "null dataTypes: every type, {data_type} too: {resumed}"
+        );
+    }
     // Up to date: enabling with the current pushState pushes nothing.
     send(
         &mut socket,

@@ -23,8 +23,18 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The data types whose state a StateChange carries (all share the account's counter).
-const TYPES: [&str; 4] = ["Email", "Mailbox", "Thread", "SieveScript"];
+/// The data types whose state a StateChange carries: every type this server serves, since all
+/// share the account's change counter (a commit changes the state of each, RFC 8620 §7.1).
+const TYPES: [&str; 8] = [
+    "Email",
+    "Mailbox",
+    "Thread",
+    "EmailSubmission",
+    "Identity",
+    "VacationResponse",
+    "Quota",
+    "SieveScript",
+];
 /// The shortest ping interval accepted (RFC 8620 §7.3: the server may raise it).
 const MIN_PING_SECS: u64 = 10;
 
