@@ -148,6 +148,16 @@ def test_rights_matrix():
         ok(imap.store("1", "+FLAGS", flag))
         ok(imap.store("1", "-FLAGS", flag))
         imap.logout()
+    # A STORE of flags some of which the user may change changes those, and does not fail
+    # (RFC 4314 §4: a tagged NO to STORE is handled badly by clients).
+    imap = with_rights("lrs")
+    ok(imap.select(name))
+    typ, data = imap.store("1", "+FLAGS", "(\\Seen \\Flagged)")
+    assert typ == "OK", (typ, data)
+    typ, data = imap.fetch("1", "(FLAGS)")
+    assert typ == "OK" and b"\\Seen" in data[0] and b"\\Flagged" not in data[0], data
+    ok(imap.store("1", "-FLAGS", "\\Seen"))
+    imap.logout()
     # i: APPEND and COPY into.
     imap = with_rights("lr")
     no(imap.append(name, None, None, b"Subject: no\r\n\r\nx\r\n"), "NOPERM")

@@ -40,6 +40,19 @@ fn require_of(
     Ok(check(held, needed, owner, Some(mailbox))?)
 }
 
+/// The rights `actor` holds on a mailbox that the caller says belongs to `account`, once it
+/// holds at least `least` there (else the error `require_in_account` gives).
+pub(super) fn rights_in_account(
+    conn: &Connection,
+    actor: Actor,
+    account: AccountId,
+    mailbox: MailboxId,
+    least: Rights,
+) -> DbResult<Rights> {
+    require_in_account(conn, actor, account, mailbox, least)?;
+    rights(actor, account, |user| granted(conn, user, mailbox))
+}
+
 /// Checks `needed` on a mailbox that the caller says belongs to `account`.
 pub(super) fn require_in_account(
     conn: &Connection,

@@ -5,7 +5,7 @@
 
 use super::SqliteBackend;
 use super::WriteCtx;
-use super::access::require_in_account;
+use super::access::{require_in_account, rights_in_account};
 use super::edits::filed;
 use super::error::DbResult;
 use super::messages::{keywords_to_column, normalize_keywords};
@@ -30,14 +30,19 @@ impl SqliteBackend {
         change: FlagChange,
     ) -> Result<FlagResult> {
         self.write(move |ctx| {
-            require_in_account(
-                ctx.conn(),
-                actor,
-                account_id,
-                mailbox_id,
-                rights_to_flag(&change),
-            )?;
-            let keywords = normalize_keywords(&change.keywords);
+            let held =
+                rights_in_account(ctx.conn(), actor, account_id, mailbox_id, Rights::LOOKUP)?;
+            let allowed = allowed_flags(held);
+            let needed = rights_to_flag(&change);
+            // RFC 4314 §4: a STORE SHOULD NOT fail when the user may change at least one of its
+            // flags; the others are left as they are. With none of them: NO.
+            if !needed.is_empty() && needed.intersection(held).is_empty() {
+                require_in_account(ctx.conn(), actor, account_id, mailbox_id, needed)?;
+            }
+            let keywords = match held.contains(Rights::WRITE) {
+                true => normalize_keywords(&change.keywords),
+                false => Vec::new(),
+            };
             let mut result = FlagResult::default();
             let mut modseq = None;
             for uid in uids {
@@ -52,13 +57,19 @@ impl SqliteBackend {
                     result.modified.push(filed.uid);
                     continue;
                 }
-                let (flags, new_keywords) = apply(
+                let (applied, applied_keywords) = apply(
                     change.operation,
                     filed.flags,
                     &filed.keywords,
                     change.flags,
                     &keywords,
                 );
+                // Flags the user may not change keep their value (RFC 4314 §4).
+                let flags = Flags((applied.0 & allowed.0) | (filed.flags.0 & !allowed.0));
+                let new_keywords = match held.contains(Rights::WRITE) {
+                    true => applied_keywords,
+                    false => filed.keywords.clone(),
+                };
                 let email_changed = flags.without(Flags::DELETED)
                     != filed.flags.without(Flags::DELETED)
                     || !same_keywords(&new_keywords, &filed.keywords);
@@ -94,6 +105,21 @@ impl SqliteBackend {
         })
         .await
     }
+}
+
+/// The flags `held` lets a user change (RFC 4314 §4).
+fn allowed_flags(held: Rights) -> Flags {
+    let mut allowed = Flags::default();
+    if held.contains(Rights::SEEN) {
+        allowed = allowed.with(Flags::SEEN);
+    }
+    if held.contains(Rights::DELETE_MESSAGES) {
+        allowed = allowed.with(Flags::DELETED);
+    }
+    if held.contains(Rights::WRITE) {
+        allowed = allowed.with(Flags::ANSWERED.with(Flags::FLAGGED).with(Flags::DRAFT));
+    }
+    allowed
 }
 
 /// The rights a flag change needs (RFC 4314 §4: `s` for `\Seen`, `t` for `\Deleted`, `w` for
