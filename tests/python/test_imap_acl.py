@@ -182,6 +182,15 @@ def test_rights_matrix():
     ok(owner.setacl(q("Matrix/Sub"), MEMBER, "lrx"))
     owner.logout()
     ok(imap.delete(q(other("Matrix/Sub"))))
+    # RENAME: x on the mailbox and k where the new name goes (the top of another's account is
+    # its owner's alone).
+    owner = login(OWNER)
+    ok(owner.create(q("Matrix/Old")))
+    owner.logout()
+    ok(imap.rename(q(other("Matrix/Old")), q(other("Matrix/New"))))
+    assert other("Matrix/New") in listed(imap), listed(imap)
+    no(imap.rename(q(other("Matrix/New")), q(other("Top"))))
+    ok(imap.delete(q(other("Matrix/New"))))
     imap.logout()
     # e: EXPUNGE (with t to mark first).
     imap = with_rights("lrt")

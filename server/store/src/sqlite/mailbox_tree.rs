@@ -172,8 +172,9 @@ impl SqliteBackend {
     ) -> Result<TreeRename> {
         let (to, limits) = (to.to_string(), self.limits);
         self.write(move |ctx| {
-            let needed = Rights::DELETE_MAILBOX.union(Rights::CREATE);
-            require_in_account(ctx.conn(), actor, account_id, id, needed)?;
+            // RFC 4314 §4: `x` on the mailbox, `k` where the new name goes.
+            require_in_account(ctx.conn(), actor, account_id, id, Rights::DELETE_MAILBOX)?;
+            require_create(ctx.conn(), actor, account_id, &to)?;
             let from = load(ctx, id).ok().filter(|m| m.account_id == account_id);
             let from = from.ok_or_else(|| StoreError::NotFound(format!("mailbox {id}")))?;
             let prefix = format!("{}{HIERARCHY_DELIMITER}", from.name);
