@@ -176,8 +176,21 @@ impl SearchIndex {
         let Some(checkpoint) = snapshot.checkpoint else {
             return Ok(None);
         };
-        let Some(grams) = schema::needle_grams(needle, MAX_GRAMS) else {
+        let Some(mut grams) = schema::needle_grams(needle, MAX_GRAMS) else {
             return Ok(None);
+        };
+        // The body is not indexed apart: its text is in `text` (every line of it, the parts'
+        // MIME header lines between them), so a body match has each of its trigrams there but
+        // those spanning a line break, which may join lines `text` keeps apart.
+        let field = match field {
+            TextField::Body => {
+                grams.retain(|g| !g.contains('\n'));
+                if grams.is_empty() {
+                    return Ok(None);
+                }
+                TextField::Text
+            }
+            other => other,
         };
         let f = self.field(field);
         let all_grams: Vec<(Occur, Box<dyn Query>)> = grams

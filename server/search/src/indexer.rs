@@ -284,7 +284,6 @@ impl Indexer {
             (TextField::Cc, &texts.cc),
             (TextField::Bcc, &texts.bcc),
             (TextField::Subject, &texts.subject),
-            (TextField::Body, &texts.body),
             (TextField::Text, &texts.text),
             (TextField::AttachmentName, &texts.attachments),
             (TextField::AttachmentText, &texts.attachment_text),

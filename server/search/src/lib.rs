@@ -3,7 +3,8 @@
 //! exact matchers then confirm, so answers are those of a scan, only faster.
 //!
 //! - [`schema`]: the fields (one index per server, the account in every document) and the
-//!   trigram analyzer.
+//!   trigram analyzer. The body has no field of its own: BODY is answered from `text`, which
+//!   holds every line of it (so each message's body is cut into trigrams once, not twice).
 //! - [`extract`]: what is indexed of a message: the very texts the scans match (kantor-message's
 //!   `body_text`, `header_text`, `field_texts`, `address_texts`, folded), capped in size.
 //! - [`attachments`]: the text of office attachments (PDF, DOCX, XLSX, PPTX, OpenDocument),

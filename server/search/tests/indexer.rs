@@ -179,3 +179,38 @@ async fn a_log_pruned_past_the_index_makes_it_rebuild() {
         "both indexed, not merely above the checkpoint"
     );
 }
+
+/// BODY is answered from the `text` field (the body is not indexed apart): a body match that
+/// spans the end of one text part and the start of the next (joined by a line break in the
+/// body, but with the next part's MIME header lines between them in `text`) is still a
+/// candidate, as the exact matcher would find it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_match_across_two_parts_is_a_candidate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mail, alice, _) = kantor_store::testing::store_with_alice(dir.path()).await;
+    let store: Store = (*mail).clone();
+    let raw = b"From: s@example.org\r\nTo: alice@example.com\r\nSubject: parts\r\n\
+Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n\
+first part ends alpha\r\n--b\r\nContent-Type: text/plain\r\n\r\nbravo starts the second\r\n\
+--b--\r\n"
+        .to_vec();
+    let id = deliver(&store, alice.id, raw.clone()).await;
+    let other = deliver(
+        &store,
+        alice.id,
+        message("alpha", "bravo, but not after alpha"),
+    )
+    .await;
+    let index = SearchIndex::open(&store.search_index_dir()).unwrap();
+    let mut writer = indexer(&store, &index);
+    catch_up(&mut writer);
+    let tree = kantor_message::mime::parse(&raw);
+    let body = kantor_message::text::fold(&kantor_message::text::body_text(&raw, &tree, false));
+    assert!(body.contains("ALPHA\nBRAVO"), "{body:?}");
+    let found = index
+        .candidates(alice.id, TextField::Body, "ENDS ALPHA\nBRAVO STARTS")
+        .unwrap()
+        .expect("the index answers");
+    assert!(found.may_match(id));
+    assert!(!found.may_match(other));
+}
