@@ -40,8 +40,8 @@ fn require_of(
     Ok(check(held, needed, owner, Some(mailbox))?)
 }
 
-/// The rights `actor` holds on a mailbox that the caller says belongs to `account`, once it
-/// holds at least `least` there (else the error `require_in_account` gives).
+/// The rights `actor` holds on a mailbox that the caller says belongs to `account` (its ACL read
+/// once), provided they include `least`.
 pub(super) fn rights_in_account(
     conn: &Connection,
     actor: Actor,
@@ -49,8 +49,12 @@ pub(super) fn rights_in_account(
     mailbox: MailboxId,
     least: Rights,
 ) -> DbResult<Rights> {
-    require_in_account(conn, actor, account, mailbox, least)?;
-    rights(actor, account, |user| granted(conn, user, mailbox))
+    if mailbox_owner(conn, mailbox)? != Some(account) {
+        return Err(StoreError::NotFound(format!("mailbox {mailbox}")).into());
+    }
+    let held = rights(actor, account, |user| granted(conn, user, mailbox))?;
+    check(held, least, account, Some(mailbox))?;
+    Ok(held)
 }
 
 /// Checks `needed` on a mailbox that the caller says belongs to `account`.

@@ -5,11 +5,11 @@
 
 use super::SqliteBackend;
 use super::WriteCtx;
-use super::access::{require_in_account, rights_in_account};
+use super::access::rights_in_account;
 use super::edits::filed;
 use super::error::DbResult;
 use super::messages::{keywords_to_column, normalize_keywords};
-use crate::access::{Actor, Rights};
+use crate::access::{Actor, Rights, check};
 use crate::changes::{ChangeKind, ObjectKind};
 use crate::{
     AccountId, FlagChange, FlagOperation, FlagResult, FlagState, Flags, MailboxId, Modseq, Result,
@@ -37,7 +37,7 @@ impl SqliteBackend {
             // RFC 4314 §4: a STORE SHOULD NOT fail when the user may change at least one of its
             // flags; the others are left as they are. With none of them: NO.
             if !needed.is_empty() && needed.intersection(held).is_empty() {
-                require_in_account(ctx.conn(), actor, account_id, mailbox_id, needed)?;
+                check(held, needed, account_id, Some(mailbox_id))?;
             }
             let keywords = match held.contains(Rights::WRITE) {
                 true => normalize_keywords(&change.keywords),
