@@ -35,7 +35,7 @@ fn python_imaplib_acl_suite() {
         ("KANTOR_SHARED", shared),
         ("KANTOR_PASSWORD", PASSWORD.to_string()),
     ];
-    run_python_suite("test_imap_acl.py", &env, 6);
+    run_python_suite("test_imap_acl.py", &env, 8);
 }
 
 /// `kantor admin shared` and `kantor admin acl`: members and rights as the administrator sets

@@ -291,5 +291,70 @@ def test_shared_mailbox_delivery_and_two_members():
     outsider.logout()
 
 
+
+def flags_of(imap, n):
+    return re.search(r"FLAGS \(([^)]*)\)", ok(imap.fetch(n, "(FLAGS)"))[0].decode()).group(1).split()
+
+
+def unseen_count(user, mailbox):
+    imap = login(user)
+    line = ok(imap.status(mailbox, "(UNSEEN)"))[0].decode()
+    imap.logout()
+    return int(re.search(r"UNSEEN (\d+)", line).group(1))
+
+
+def test_each_member_has_their_own_seen_in_a_shared_mailbox():
+    """In a shared mailbox \\Seen is each member's own; other flags are shared."""
+    inbox = q(f"Shared Folders/{SHARED}/INBOX")
+    deliver(SHARED, "read state one")
+    deliver(SHARED, "read state two")
+    unseen = {user: unseen_count(user, inbox) for user in (OWNER, MEMBER)}
+    first, again, second = login(OWNER), login(OWNER), login(MEMBER)
+    for imap in (first, again, second):
+        ok(imap.select(inbox))
+    one = ok(first.search(None, "SUBJECT", '"read state one"'))[0].split()[-1]
+    two = ok(first.search(None, "SUBJECT", '"read state two"'))[0].split()[-1]
+    ok(first.store(one, "+FLAGS", "(\\Seen \\Flagged)"))
+    # The first member's other session hears of both; the second sees only \\Flagged.
+    ok(again.noop())
+    assert {"\\Seen", "\\Flagged"} <= set(flags_of(again, one)), flags_of(again, one)
+    ok(second.noop())
+    assert "\\Flagged" in flags_of(second, one) and "\\Seen" not in flags_of(second, one)
+    assert one in ok(second.search(None, "UNSEEN"))[0].split()
+    assert one not in ok(first.search(None, "UNSEEN"))[0].split()
+    assert unseen_count(OWNER, inbox) == unseen[OWNER] - 1
+    assert unseen_count(MEMBER, inbox) == unseen[MEMBER]
+    # Reading a body (not PEEK) sets the reader's own \\Seen (RFC 9051 §6.4.5), nobody else's.
+    ok(second.fetch(two, "(BODY[])"))
+    assert "\\Seen" in flags_of(second, two)
+    assert "\\Seen" not in flags_of(first, two)
+    assert unseen_count(MEMBER, inbox) == unseen[MEMBER] - 1
+    # Taking it back is the member's own too.
+    ok(first.store(one, "-FLAGS", "(\\Seen)"))
+    assert "\\Seen" not in flags_of(first, one) and "\\Flagged" in flags_of(first, one)
+    # APPEND with \\Seen: seen by who filed it only.
+    ok(first.append(inbox, "(\\Seen)", None, b"Subject: filed read\r\n\r\nbody\r\n"))
+    ok(second.noop())
+    filed = ok(second.search(None, "SUBJECT", '"filed read"'))[0].split()[-1]
+    assert "\\Seen" not in flags_of(second, filed)
+    ok(first.noop())
+    assert "\\Seen" in flags_of(first, filed)
+    for imap in (first, again, second):
+        imap.logout()
+
+
+def test_a_delegate_shares_the_owners_seen():
+    """In a personal folder shared with a delegate, \\Seen is the owner's (as Exchange's
+    delegates read the boss's mail): what the delegate reads is read for the owner."""
+    owner, member = shared_folder("Delegated", "lrs")
+    ok(owner.select("Delegated"))
+    assert "\\Seen" not in flags_of(owner, "1")
+    ok(member.store("1", "+FLAGS", "(\\Seen)"))
+    ok(owner.noop())
+    assert "\\Seen" in flags_of(owner, "1")
+    member.logout()
+    owner.logout()
+
+
 if __name__ == "__main__":
     harness.run(globals())

@@ -47,7 +47,8 @@ impl Mail {
     }
 
     /// Every mailbox of other accounts the actor may see (RFC 4314 `l`), with its owner and the
-    /// rights held, by owner and name.
+    /// rights held, by owner and name. Their unseen counts are the emails' own `\Seen`, not a
+    /// shared account member's (LIST does not count them): [`Mail::mailbox`] gives those.
     pub fn shared_mailboxes(&self) -> Result<Vec<crate::SharedMailbox>> {
         self.backend().shared_mailboxes(self.actor)
     }

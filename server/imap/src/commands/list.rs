@@ -171,9 +171,14 @@ pub(crate) fn list(session: &mut Session, list: List) -> Outcome {
         }));
         // Example 11 of §6.3.9.8: no STATUS for a name listed only for its children.
         if let (Some(items), Some(mailbox), true) = (&list.ret.status, mailbox, selected) {
+            // Another account's mailbox read again: a shared account member's UNSEEN is their own.
+            let reread = match mailbox.account_id != user.account_id {
+                true => session.store().mailbox(mailbox.id)?,
+                false => None,
+            };
             let values = super::status::values(
                 &session.store(),
-                mailbox,
+                reread.as_ref().unwrap_or(mailbox),
                 items,
                 session.ctx.config.max_literal,
             );

@@ -2,6 +2,7 @@
 //! is filed in, read by id, by thread, or all of an account for a query.
 
 use super::SqliteBackend;
+use super::member_seen;
 use crate::access::{Actor, Rights, require};
 use crate::{AccountId, BlobHash, EmailListing, EmailRecord, Flags, MailboxId, MessageId, Result};
 use rusqlite::{OptionalExtension, params};
@@ -63,6 +64,12 @@ impl SqliteBackend {
                     }
                     None => None,
                 });
+            }
+            if let Some(member) = member_seen::member(c, actor, account_id)? {
+                let seen = member_seen::seen_among(c, member, account_id, ids)?;
+                for record in out.iter_mut().flatten() {
+                    record.flags = member_seen::shown(record.flags, seen.contains(&record.id));
+                }
             }
             Ok(out)
         })

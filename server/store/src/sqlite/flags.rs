@@ -1,13 +1,15 @@
 //! Flag and keyword changes (IMAP STORE, RFC 9051 §6.4.6; UNCHANGEDSINCE, RFC 7162 §3.1.3).
 //! Flags other than `\Deleted` and keywords belong to the email, so every mailbox it is filed
 //! in sees a change (each of its memberships gets the new modseq and its listing copy);
-//! `\Deleted` belongs to the membership.
+//! `\Deleted` belongs to the membership. In a shared account a member's `\Seen` is their own
+//! (`member_seen.rs`): the email keeps its own and the change still gets a modseq.
 
 use super::SqliteBackend;
 use super::WriteCtx;
 use super::access::rights_in_account;
 use super::edits::filed;
 use super::error::DbResult;
+use super::member_seen;
 use super::messages::{keywords_to_column, normalize_keywords};
 use crate::access::{Actor, Rights, check};
 use crate::changes::{ChangeKind, ObjectKind};
@@ -43,6 +45,8 @@ impl SqliteBackend {
                 true => normalize_keywords(&change.keywords),
                 false => Vec::new(),
             };
+            // In a shared account a member's \Seen is their own (`member_seen.rs`).
+            let member = member_seen::member(ctx.conn(), actor, account_id)?;
             let mut result = FlagResult::default();
             let mut modseq = None;
             for uid in uids {
@@ -57,23 +61,44 @@ impl SqliteBackend {
                     result.modified.push(filed.uid);
                     continue;
                 }
+                let member_had = match member {
+                    Some(member) => Some(
+                        member_seen::seen_among(ctx.conn(), member, account_id, &[id])?
+                            .contains(&id),
+                    ),
+                    None => None,
+                };
+                let before = match member_had {
+                    Some(seen) => member_seen::shown(filed.flags, seen),
+                    None => filed.flags,
+                };
                 let (applied, applied_keywords) = apply(
                     change.operation,
-                    filed.flags,
+                    before,
                     &filed.keywords,
                     change.flags,
                     &keywords,
                 );
                 // Flags the user may not change keep their value (RFC 4314 §4).
-                let flags = Flags((applied.0 & allowed.0) | (filed.flags.0 & !allowed.0));
+                let flags = Flags((applied.0 & allowed.0) | (before.0 & !allowed.0));
                 let new_keywords = match held.contains(Rights::WRITE) {
                     true => applied_keywords,
                     false => filed.keywords.clone(),
                 };
-                let email_changed = flags.without(Flags::DELETED)
+                // What the email keeps: a member's \Seen goes to their own row instead.
+                let (stored, member_seen_now) = match member_had {
+                    Some(had) => {
+                        let now = flags.contains(Flags::SEEN);
+                        let stored = member_seen::shown(flags, filed.flags.contains(Flags::SEEN));
+                        (stored, (now != had).then_some(now))
+                    }
+                    None => (flags, None),
+                };
+                let email_changed = stored.without(Flags::DELETED)
                     != filed.flags.without(Flags::DELETED)
-                    || !same_keywords(&new_keywords, &filed.keywords);
-                let changed = email_changed || flags != filed.flags;
+                    || !same_keywords(&new_keywords, &filed.keywords)
+                    || member_seen_now.is_some();
+                let changed = email_changed || stored != filed.flags;
                 let mut state = FlagState {
                     id,
                     uid: filed.uid,
@@ -88,11 +113,18 @@ impl SqliteBackend {
                         Some(modseq) => modseq,
                         None => *modseq.insert(ctx.bump_modseq(account_id)?),
                     };
+                    if let (Some(member), Some(seen)) = (member, member_seen_now) {
+                        member_seen::set_seen(ctx.conn(), member, account_id, id, seen)?;
+                    }
+                    let stored = FlagState {
+                        flags: stored,
+                        ..state.clone()
+                    };
                     write_flags(
                         ctx,
                         account_id,
                         mailbox_id,
-                        &state,
+                        &stored,
                         filed.flags,
                         email_changed,
                         modseq,

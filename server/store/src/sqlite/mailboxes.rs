@@ -98,10 +98,12 @@ impl SqliteBackend {
                 .query_map([account_id], mailbox_from_row)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let held = super::acl::rights_by_mailbox(c, actor, account_id)?;
-            Ok(all
+            let mut seen: Vec<Mailbox> = all
                 .into_iter()
                 .filter(|m| held.of(m.id).contains(Rights::LOOKUP))
-                .collect())
+                .collect();
+            super::member_seen::show_in_mailboxes(c, actor, seen.iter_mut())?;
+            Ok(seen)
         })
     }
 
@@ -153,7 +155,10 @@ impl SqliteBackend {
                 .query_row(args, mailbox_from_row)
                 .optional()?;
             match found {
-                Some(m) if sees(c, actor, &m)? => Ok(Some(m)),
+                Some(mut m) if sees(c, actor, &m)? => {
+                    super::member_seen::show_in_mailboxes(c, actor, [&mut m])?;
+                    Ok(Some(m))
+                }
                 _ => Ok(None),
             }
         })

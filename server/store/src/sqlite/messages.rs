@@ -10,6 +10,7 @@
 use super::SqliteBackend;
 use super::access::require_in_account;
 use super::filing::{Added, Target, check_quota, insert_message, with_room};
+use super::member_seen;
 use crate::access::{Actor, Rights};
 use crate::{
     AccountId, BlobHash, BlobRef, Delivered, Flags, IncomingMessage, MailboxId, MailboxRole,
@@ -77,12 +78,15 @@ impl SqliteBackend {
         })?;
         let rows = total.unwrap_or(0).max(0) as usize;
         self.read_sized_checked(rows, |c| {
-            self.require_mailbox(c, actor, mailbox_id, Rights::READ)?;
-            Ok(c.prepare_cached(&format!(
-                "{SUMMARY_SELECT} WHERE m.mailbox_id = ?1 ORDER BY m.uid"
-            ))?
-            .query_map([mailbox_id], summary_from_row)?
-            .collect::<rusqlite::Result<_>>()?)
+            let owner = self.require_mailbox(c, actor, mailbox_id, Rights::READ)?;
+            let mut summaries: Vec<MessageSummary> = c
+                .prepare_cached(&format!(
+                    "{SUMMARY_SELECT} WHERE m.mailbox_id = ?1 ORDER BY m.uid"
+                ))?
+                .query_map([mailbox_id], summary_from_row)?
+                .collect::<rusqlite::Result<_>>()?;
+            member_seen::show_in_summaries(c, actor, owner, &mut summaries)?;
+            Ok(summaries)
         })
     }
 
@@ -95,12 +99,15 @@ impl SqliteBackend {
         uid: Uid,
     ) -> Result<Vec<MessageSummary>> {
         self.read_checked(|c| {
-            self.require_mailbox(c, actor, mailbox_id, Rights::READ)?;
-            Ok(c.prepare_cached(&format!(
-                "{SUMMARY_SELECT} WHERE m.mailbox_id = ?1 AND m.uid > ?2 ORDER BY m.uid"
-            ))?
-            .query_map(params![mailbox_id, uid], summary_from_row)?
-            .collect::<rusqlite::Result<_>>()?)
+            let owner = self.require_mailbox(c, actor, mailbox_id, Rights::READ)?;
+            let mut summaries: Vec<MessageSummary> = c
+                .prepare_cached(&format!(
+                    "{SUMMARY_SELECT} WHERE m.mailbox_id = ?1 AND m.uid > ?2 ORDER BY m.uid"
+                ))?
+                .query_map(params![mailbox_id, uid], summary_from_row)?
+                .collect::<rusqlite::Result<_>>()?;
+            member_seen::show_in_summaries(c, actor, owner, &mut summaries)?;
+            Ok(summaries)
         })
     }
 
@@ -113,12 +120,15 @@ impl SqliteBackend {
         uid: Uid,
     ) -> Result<Option<MessageSummary>> {
         self.read_checked(|c| {
-            self.require_mailbox(c, actor, mailbox_id, Rights::READ)?;
-            Ok(c.prepare_cached(&format!(
-                "{SUMMARY_SELECT} WHERE m.mailbox_id = ?1 AND m.uid = ?2"
-            ))?
-            .query_row(params![mailbox_id, uid], summary_from_row)
-            .optional()?)
+            let owner = self.require_mailbox(c, actor, mailbox_id, Rights::READ)?;
+            let mut summary = c
+                .prepare_cached(&format!(
+                    "{SUMMARY_SELECT} WHERE m.mailbox_id = ?1 AND m.uid = ?2"
+                ))?
+                .query_row(params![mailbox_id, uid], summary_from_row)
+                .optional()?;
+            member_seen::show_in_summaries(c, actor, owner, summary.as_mut_slice())?;
+            Ok(summary)
         })
     }
 
@@ -130,7 +140,7 @@ impl SqliteBackend {
         uids: &[Uid],
     ) -> Result<Vec<MessageSummary>> {
         self.read_sized_checked(uids.len(), |c| {
-            self.require_mailbox(c, actor, mailbox_id, Rights::READ)?;
+            let owner = self.require_mailbox(c, actor, mailbox_id, Rights::READ)?;
             let mut stmt = c.prepare_cached(&format!(
                 "{SUMMARY_SELECT} WHERE m.mailbox_id = ?1 AND m.uid = ?2"
             ))?;
@@ -143,6 +153,7 @@ impl SqliteBackend {
                     out.push(summary);
                 }
             }
+            member_seen::show_in_summaries(c, actor, owner, &mut out)?;
             Ok(out)
         })
     }
@@ -194,21 +205,37 @@ impl SqliteBackend {
                 check_quota(ctx, &[message.account_id], message.blob.size())?;
                 ctx.acquire_blob(&message.blob, 1)?;
                 let keywords = normalize_keywords(&message.keywords);
+                // A member appending to a shared account keeps \Seen as their own.
+                let member = member_seen::member(ctx.conn(), actor, message.account_id)?;
+                let member_saw = member.filter(|_| message.flags.contains(Flags::SEEN));
                 let added = Added {
                     blob: &message.blob,
                     meta,
                     meta_json,
                     keys: keys.as_ref(),
-                    flags: message.flags,
+                    flags: match member {
+                        Some(_) => message.flags.without(Flags::SEEN),
+                        None => message.flags,
+                    },
                     keywords: &keywords,
                     internal_date: message.internal_date,
                 };
-                delivered.push(insert_message(
+                let filed = insert_message(
                     ctx,
                     message.account_id,
                     Target::Mailbox(message.mailbox_id),
                     &added,
-                )?);
+                )?;
+                if let Some(member) = member_saw {
+                    member_seen::set_seen(
+                        ctx.conn(),
+                        member,
+                        message.account_id,
+                        filed.message_id,
+                        true,
+                    )?;
+                }
+                delivered.push(filed);
             }
             Ok(delivered)
         })

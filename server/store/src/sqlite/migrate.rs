@@ -122,6 +122,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         include_str!("../../../../schema/0023_mailbox_acl.sql"),
     ),
     (
+        24,
+        "0024_member_seen",
+        include_str!("../../../../schema/0024_member_seen.sql"),
+    ),
+    (
         25,
         "0025_send_grants",
         include_str!("../../../../schema/0025_send_grants.sql"),

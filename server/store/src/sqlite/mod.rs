@@ -11,6 +11,7 @@
 //!   as `impl SqliteBackend` blocks by entity; `backend` implements the [`crate::Backend`]
 //!   traits with them.
 //! - `access`: whose a mailbox is, for the rights check (`crate::access` decides).
+//! - `member_seen`: each member's own `\Seen` in shared accounts, over what the reads list.
 //! - `error`: SQLite's errors inside the backend, turned into `StoreError` at its edge.
 //! - `watcher`: wakes listeners for commits made by other processes.
 //!
@@ -38,6 +39,7 @@ mod identities;
 mod index_feed;
 mod mailbox_tree;
 mod mailboxes;
+mod member_seen;
 mod messages;
 mod migrate;
 mod queue;

@@ -1,0 +1,209 @@
+//! `\Seen` per member in a shared account (migration 0024) through the store's public API:
+//! each member's own read state in listings, unseen counts and flag changes; other flags
+//! shared; a member's change still in the account's change log; a delegate in a personal
+//! account sharing the owner's `\Seen`; an expunged email taking its members' rows with it.
+
+use kantor_store::testing::{new_account, store_with_alice};
+use kantor_store::*;
+
+fn message(account_id: AccountId, mailbox_id: MailboxId, flags: Flags) -> NewMessage {
+    NewMessage {
+        account_id,
+        mailbox_id,
+        blob: BlobRef::new(b"Subject: hi\r\n\r\nbody\r\n".to_vec()),
+        flags,
+        keywords: vec![],
+        internal_date: 0,
+    }
+}
+
+fn change(operation: FlagOperation, flags: Flags) -> FlagChange {
+    FlagChange {
+        operation,
+        flags,
+        keywords: vec![],
+        unchanged_since: None,
+    }
+}
+
+fn seen(mail: &Mail, mailbox: MailboxId, uid: Uid) -> bool {
+    let summary = mail.message_by_uid(mailbox, uid).unwrap().unwrap();
+    summary.flags.contains(Flags::SEEN)
+}
+
+#[tokio::test]
+async fn each_member_of_a_shared_account_has_their_own_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, alice, _) = store_with_alice(dir.path()).await;
+    let bob = store.create_account(new_account("bob")).await.unwrap();
+    let sales = store
+        .create_shared_account("sales", "example.com")
+        .await
+        .unwrap();
+    let inbox = store
+        .mailbox_by_role(sales.id, MailboxRole::Inbox)
+        .unwrap()
+        .unwrap()
+        .id;
+    for member in ["alice@example.com", "bob@example.com"] {
+        store
+            .set_acl(inbox, member, Some(Rights::parse("lrswite").unwrap()))
+            .await
+            .unwrap();
+    }
+    let delivered = store
+        .append(vec![
+            message(sales.id, inbox, Flags::default()),
+            message(sales.id, inbox, Flags::default()),
+        ])
+        .await
+        .unwrap();
+    let (one, two) = (delivered[0].uid, delivered[1].uid);
+    let as_alice = store.mail(Actor::User(alice.id));
+    let as_bob = store.mail(Actor::User(bob.id));
+    let before = store.mailbox(inbox).unwrap().unwrap().highest_modseq;
+
+    // alice reads one and flags it.
+    let result = as_alice
+        .set_flags(
+            sales.id,
+            inbox,
+            vec![one],
+            change(FlagOperation::Add, Flags::SEEN.with(Flags::FLAGGED)),
+        )
+        .await
+        .unwrap();
+    assert!(result.states[0].changed);
+    assert!(result.states[0].flags.contains(Flags::SEEN));
+    assert!(seen(&as_alice, inbox, one));
+    assert!(!seen(&as_bob, inbox, one), "bob has not read it");
+    assert!(
+        !seen(&store, inbox, one),
+        "the email's own \\Seen is untouched"
+    );
+    let bob_view = as_bob.message_by_uid(inbox, one).unwrap().unwrap();
+    assert!(
+        bob_view.flags.contains(Flags::FLAGGED),
+        "other flags are shared"
+    );
+    // Whole listings and unseen counts are each member's own.
+    let listed = as_alice.messages(inbox).unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .filter(|m| m.flags.contains(Flags::SEEN))
+            .count(),
+        1
+    );
+    assert_eq!(as_alice.mailbox(inbox).unwrap().unwrap().unseen, 1);
+    assert_eq!(as_bob.mailbox(inbox).unwrap().unwrap().unseen, 2);
+    let shared = as_bob.shared_mailboxes().unwrap();
+    assert_eq!(shared[0].mailbox.unseen, 2);
+
+    // bob reads only his \Seen: a change with a new modseq in the account's log.
+    let result = as_bob
+        .set_flags(
+            sales.id,
+            inbox,
+            vec![two],
+            change(FlagOperation::Add, Flags::SEEN),
+        )
+        .await
+        .unwrap();
+    assert!(result.states[0].changed && result.states[0].modseq > before);
+    assert!(seen(&as_bob, inbox, two) && !seen(&as_alice, inbox, two));
+    let logged = store.changes_since(sales.id, before).unwrap();
+    assert!(
+        logged.len() >= 2,
+        "each member's read is in the account's change log: {logged:?}"
+    );
+    // Setting what is already set changes nothing.
+    let again = as_bob
+        .set_flags(
+            sales.id,
+            inbox,
+            vec![two],
+            change(FlagOperation::Add, Flags::SEEN),
+        )
+        .await
+        .unwrap();
+    assert!(!again.states[0].changed);
+    // Taking it back.
+    as_alice
+        .set_flags(
+            sales.id,
+            inbox,
+            vec![one],
+            change(FlagOperation::Remove, Flags::SEEN),
+        )
+        .await
+        .unwrap();
+    assert!(!seen(&as_alice, inbox, one));
+    assert!(
+        as_alice
+            .message_by_uid(inbox, one)
+            .unwrap()
+            .unwrap()
+            .flags
+            .contains(Flags::FLAGGED)
+    );
+
+    // APPEND with \Seen: the appending member's own.
+    let filed = as_alice
+        .append(vec![message(sales.id, inbox, Flags::SEEN)])
+        .await
+        .unwrap()[0]
+        .uid;
+    assert!(seen(&as_alice, inbox, filed) && !seen(&as_bob, inbox, filed));
+    assert!(!seen(&store, inbox, filed));
+
+    // An expunged email takes the members' rows with it (the collector may then remove it).
+    as_bob
+        .set_flags(
+            sales.id,
+            inbox,
+            vec![filed],
+            change(FlagOperation::Add, Flags::SEEN.with(Flags::DELETED)),
+        )
+        .await
+        .unwrap();
+    as_bob.expunge(sales.id, inbox, vec![filed]).await.unwrap();
+    store
+        .collect_garbage(std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    assert!(as_alice.message_by_uid(inbox, filed).unwrap().is_none());
+    assert_eq!(as_alice.mailbox(inbox).unwrap().unwrap().unseen, 2);
+}
+
+#[tokio::test]
+async fn a_delegate_in_a_personal_account_shares_the_owners_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, alice, inbox) = store_with_alice(dir.path()).await;
+    let bob = store.create_account(new_account("bob")).await.unwrap();
+    store
+        .set_acl(
+            inbox,
+            "bob@example.com",
+            Some(Rights::parse("lrs").unwrap()),
+        )
+        .await
+        .unwrap();
+    let uid = store
+        .append(vec![message(alice.id, inbox, Flags::default())])
+        .await
+        .unwrap()[0]
+        .uid;
+    let as_bob = store.mail(Actor::User(bob.id));
+    as_bob
+        .set_flags(
+            alice.id,
+            inbox,
+            vec![uid],
+            change(FlagOperation::Add, Flags::SEEN),
+        )
+        .await
+        .unwrap();
+    assert!(seen(&store.mail(Actor::User(alice.id)), inbox, uid));
+    assert_eq!(store.mailbox(inbox).unwrap().unwrap().unseen, 0);
+}
