@@ -41,6 +41,7 @@ mod mailboxes;
 mod messages;
 mod migrate;
 mod queue;
+mod readable;
 mod send_grants;
 mod sieve;
 mod sort_keys;
