@@ -510,8 +510,22 @@ fn emails_of_unreadable_mailboxes_stay_hidden_and_keywords_need_rights() {
     // A revocation counts at the next request: the INBOX and its emails are gone for Mark,
     // then the whole account.
     let (olivia, mark) = (format!("olivia@{DOMAIN}"), format!("mark@{DOMAIN}"));
+    let mailbox_state = ok(
+        server,
+        &setup.mark,
+        "Mailbox/get",
+        json!({"accountId": setup.account, "ids": []}),
+    )["state"]
+        .clone();
     server.admin_ok(&["acl", "delete", &olivia, &mark, "--mailbox", "INBOX"], "");
     assert!(subjects(server, &setup.mark, &setup.account).is_empty());
+    let changes = ok(
+        server,
+        &setup.mark,
+        "Mailbox/changes",
+        json!({"accountId": setup.account, "sinceState": mailbox_state}),
+    );
+    assert_eq!(changes["destroyed"], json!([setup.inbox]), "{changes}");
     let got = ok(
         server,
         &setup.mark,
