@@ -470,6 +470,27 @@ fn emails_of_unreadable_mailboxes_stay_hidden_and_keywords_need_rights() {
         "{filed}"
     );
     assert_eq!(subjects(server, &setup.olivia, &setup.account).len(), 4);
+    // Creating an email in the INBOX needs `i` there.
+    let create = || {
+        ok(
+            server,
+            &setup.mark,
+            "Email/set",
+            json!({"accountId": setup.account, "create": {"n": {
+                "mailboxIds": {setup.inbox.clone(): true},
+                "subject": "note from mark",
+                "textBody": [{"partId": "t", "type": "text/plain"}],
+                "bodyValues": {"t": {"value": "noted"}}
+            }}}),
+        )
+    };
+    let refused = create();
+    assert_eq!(refused["notCreated"]["n"]["type"], "forbidden", "{refused}");
+    setup.grant("mark", "lrswi", "INBOX");
+    let created = create();
+    assert!(created["created"]["n"]["id"].is_string(), "{created}");
+    let theirs = subjects(server, &setup.olivia, &setup.account);
+    assert!(names(&theirs).contains(&"note from mark"), "{theirs:?}");
 
     // Email/changes: a move into Private is, for Mark, the email gone; the secret never shows.
     let state = ok(
