@@ -16,6 +16,7 @@
 //! - [`blob`]: content-addressed message bodies ([`BlobStore`], local files first).
 //! - [`changes`]: the per-account change counter, the log's rows, and the wake-ups after commits.
 //! - `mailbox_tree`: mailbox names as a tree and the limits on an account's tree.
+//! - `shared`: other users' accounts as the actor reaches them through ACLs (JMAP sharing).
 //! - `sqlite`: the SQLite backend: migrations from `schema/`, read pool, the group-commit writer,
 //!   the watcher of other processes' commits, and every operation in SQL.
 //!
@@ -34,6 +35,7 @@ mod mail;
 mod mailbox_tree;
 pub mod meta;
 pub mod model;
+mod shared;
 mod spool;
 mod sqlite;
 mod store;
@@ -50,6 +52,7 @@ pub use mail::Mail;
 pub use mailbox_tree::{HIERARCHY_DELIMITER, MailboxLimits, TreeRename, ancestors};
 pub use meta::MessageMeta;
 pub use model::*;
+pub use shared::{MailboxRights, SharedAccount};
 pub use spool::Spool;
 pub use sqlite::{SqliteBackend, StoreOptions};
 pub use store::Store;

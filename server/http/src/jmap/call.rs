@@ -1,6 +1,7 @@
 //! What every method call has at hand, and the pieces every method uses: the acting user's
-//! store view, the account a call names (only the user's own: `accountNotFound` for any
-//! other), ids in the IMAP forms (RFC 8474), states from the account's change counter.
+//! store view, the account a call names (the user's own, or another in which they may see a
+//! mailbox: `accountNotFound` for any other), ids in the IMAP forms (RFC 8474), states from the
+//! account's change counter.
 
 use kantor_jmap_proto::{Id, IdRef, Invocation, MethodError, MethodErrorType};
 use kantor_store::{Account, AccountId, Mail, MailboxId, MessageId, StoreError};
@@ -59,21 +60,59 @@ impl Call<'_> {
         }
     }
 
-    /// The account a call names: the user's own (shared accounts come with issue 13).
+    /// The account a call names: the user's own, or another one in which the store says they
+    /// may see a mailbox (RFC 8620 §1.6.2; asked at every call, so a revoked right counts at
+    /// once). Whatever the method then does there, the store checks per mailbox.
     pub fn account(&self, id: &Id) -> Result<AccountId, MethodError> {
-        match id.as_str() == account_id(self.account.id) {
-            true => Ok(self.account.id),
-            false => Err(MethodError::with_description(
-                MethodErrorType::AccountNotFound,
-                format!("No account {id} here for {}.", self.account.address()),
+        if id.as_str() == account_id(self.account.id) {
+            return Ok(self.account.id);
+        }
+        let shared = number_of(id, 'A')
+            .map(|n| {
+                self.mail
+                    .shared_accounts()
+                    .map(|s| s.iter().any(|a| a.id == n))
+            })
+            .transpose()
+            .map_err(store_error)?;
+        match (number_of(id, 'A'), shared) {
+            (Some(n), Some(true)) => Ok(n),
+            _ => Err(self.not_found(id)),
+        }
+    }
+
+    /// The account of a method that only makes sense in the user's own account (its settings:
+    /// VacationResponse, SieveScript, Identity, EmailSubmission, Quota): another account they
+    /// may reach is `accountNotSupportedByMethod` (RFC 8620 §3.6.2), as its accountCapabilities
+    /// in the session say; any other `accountNotFound`.
+    pub fn personal_account(&self, id: &Id) -> Result<AccountId, MethodError> {
+        match self.account(id)? {
+            own if own == self.account.id => Ok(own),
+            _ => Err(MethodError::with_description(
+                MethodErrorType::AccountNotSupportedByMethod,
+                format!(
+                    "{id} is shared with {}: this method serves only its owner.",
+                    self.account.address()
+                ),
             )),
         }
     }
 
+    fn not_found(&self, id: &Id) -> MethodError {
+        MethodError::with_description(
+            MethodErrorType::AccountNotFound,
+            format!("No account {id} here for {}.", self.account.address()),
+        )
+    }
+
     /// The state before a `/set`-like call: `stateMismatch` when the client's `ifInState`
     /// (RFC 8620 §5.3) is another.
-    pub fn state_unless_changed(&self, if_in_state: Option<&str>) -> Result<String, MethodError> {
-        let state = self.state()?;
+    pub fn state_unless_changed(
+        &self,
+        account: AccountId,
+        if_in_state: Option<&str>,
+    ) -> Result<String, MethodError> {
+        let state = self.state(account)?;
         match if_in_state {
             Some(expected) if expected != state => Err(MethodError::with_description(
                 MethodErrorType::StateMismatch,
@@ -85,8 +124,8 @@ impl Call<'_> {
 
     /// The account's state for every data type: its change counter (a state changes whenever
     /// anything of the account does, which RFC 8620 §1.6.4 allows).
-    pub fn state(&self) -> Result<String, MethodError> {
-        let account = self.mail.account(self.account.id).map_err(store_error)?;
+    pub fn state(&self, account: AccountId) -> Result<String, MethodError> {
+        let account = self.mail.account(account).map_err(store_error)?;
         Ok(account.map_or(0, |a| a.modseq).to_string())
     }
 }
@@ -112,11 +151,13 @@ pub(crate) fn since(
 }
 
 /// A `/changes` call (RFC 8620 §5.2) parsed, its account, its `sinceState` as a modseq, and
-/// the page of the account's log of `kinds` after it.
+/// the page of the account's log of `kinds` after it, as far as the user may see it; with
+/// `personal_only`, of the user's own account only ([`Call::personal_account`]).
 pub(crate) fn log_page(
     call: &Call<'_>,
     arguments: serde_json::Map<String, Value>,
     kinds: &[kantor_store::changes::ObjectKind],
+    personal_only: bool,
 ) -> Result<
     (
         kantor_jmap_proto::method::ChangesRequest,
@@ -127,11 +168,14 @@ pub(crate) fn log_page(
     MethodError,
 > {
     let request = kantor_jmap_proto::method::ChangesRequest::parse(arguments)?;
-    let account = call.account(&request.account_id)?;
+    let account = match personal_only {
+        true => call.personal_account(&request.account_id)?,
+        false => call.account(&request.account_id)?,
+    };
     let (since, max) = since(&request)?;
     let page = call
         .mail
-        .changes_page(account, since, max, kinds)
+        .visible_changes_page(account, since, max, kinds)
         .map_err(store_error)?;
     Ok((request, account, since, page))
 }
@@ -299,8 +343,8 @@ pub(crate) fn get_by_number<T>(
         }
     }
     to_json(&kantor_jmap_proto::method::GetResponse {
+        state: call.state(call.account(&request.account_id)?)?,
         account_id: request.account_id,
-        state: call.state()?,
         list,
         not_found,
     })

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The emails the log names after the state, as they are now, and where the page ends.
 struct Window {
     request: ChangesRequest,
+    account: kantor_store::AccountId,
     since: u64,
     until: u64,
     has_more: bool,
@@ -25,7 +26,7 @@ struct Window {
 }
 
 fn window(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Window, MethodError> {
-    let (request, account, since, page) = log_page(call, arguments, &[ObjectKind::Email])?;
+    let (request, account, since, page) = log_page(call, arguments, &[ObjectKind::Email], false)?;
     let ids: Vec<MessageId> = page
         .changes
         .iter()
@@ -44,6 +45,7 @@ fn window(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Window, Meth
     }
     Ok(Window {
         request,
+        account,
         since,
         until: page.until.max(since),
         has_more: page.has_more,
@@ -90,7 +92,7 @@ pub(crate) fn threads(
     arguments: Map<String, Value>,
 ) -> Result<Value, MethodError> {
     let window = window(call, arguments)?;
-    let account = call.account.id;
+    let account = window.account;
     // The threads of the changed emails, with whether each of those emails is new.
     let mut touched: BTreeMap<i64, bool> = BTreeMap::new();
     for email in &window.emails {
@@ -128,7 +130,7 @@ pub(crate) fn logged(
     kind: ObjectKind,
     id: fn(i64) -> Id,
 ) -> Result<Value, MethodError> {
-    let (request, _, since, page) = log_page(call, arguments, &[kind])?;
+    let (request, _, since, page) = log_page(call, arguments, &[kind], true)?;
     let mut seen: Vec<(i64, bool, bool)> = Vec::new(); // (id, created in it, destroyed in it)
     for change in &page.changes {
         let created = change.kind == ChangeKind::Created;

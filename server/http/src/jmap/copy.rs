@@ -1,8 +1,8 @@
 //! Email/copy (RFC 8621 §4.7, RFC 8620 §5.4) and Blob/copy (RFC 8620 §6.3): copies between
-//! two accounts. A user has one account until shared accounts come (issue 13), and a copy
-//! within one account is not a copy (§5.4: `fromAccountId` MUST differ from `accountId`; moving
-//! within an account is Email/set on `mailboxIds`): every other account is
-//! `fromAccountNotFound`, so no user reads another's mail through a copy.
+//! two accounts. Copies between the user's own account and the accounts shared with them are
+//! not done yet (`fromAccountNotSupportedByMethod`); a copy within one account is not a copy
+//! (§5.4: `fromAccountId` MUST differ from `accountId`; moving within an account is Email/set
+//! on `mailboxIds`); any other account is `fromAccountNotFound`.
 
 use super::call::Call;
 use kantor_jmap_proto::method::{Arguments, CopyRequest};
@@ -33,10 +33,20 @@ pub(crate) fn blobs(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Va
 }
 
 fn from_account_not_found(call: &Call<'_>, from: &Id) -> MethodError {
+    // An account the user reaches (their own, or one shared with them): copies between
+    // accounts are not done (yet), which RFC 8620 §5.4 says so.
+    if call.account(from).is_ok() {
+        return MethodError::with_description(
+            MethodErrorType::FromAccountNotSupportedByMethod,
+            format!(
+                "Copying from {from} into another account is not supported: file the email with Email/set or Email/import."
+            ),
+        );
+    }
     MethodError::with_description(
         MethodErrorType::FromAccountNotFound,
         format!(
-            "No account {from} to copy from: {} has only its own account.",
+            "No account {from} to copy from for {}.",
             call.account.address()
         ),
     )

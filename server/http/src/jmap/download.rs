@@ -27,11 +27,17 @@ pub(crate) async fn download(
     Query(accept): Query<Accept>,
 ) -> Response {
     let not_found = || status(StatusCode::NOT_FOUND, "No such blob.");
-    if account_name != account_id(account.id) {
+    // The user's own account or one shared with them: the store answers only for a blob of an
+    // email the user may read there (RFC 4314 `r` on one of its mailboxes).
+    let Some(owner) = account_name
+        .strip_prefix('A')
+        .and_then(|n| n.parse::<kantor_store::AccountId>().ok())
+        .filter(|n| account_id(*n) == account_name)
+    else {
         return not_found();
-    }
+    };
     let mail = ctx.directory.store().mail(Actor::User(account.id));
-    let Some(body) = super::blob::read(&mail, account.id, &blob_id) else {
+    let Some(body) = super::blob::read(&mail, owner, &blob_id) else {
         return not_found();
     };
     let content_type = accept

@@ -57,7 +57,7 @@ pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Valu
     args.finish()?;
     let account = call.account(&request.account_id)?;
     let properties = wanted(request.properties.as_deref(), &PROPERTIES)?;
-    let state = call.state()?;
+    let state = call.state(account)?;
     let asked: Vec<Id> = match &request.ids {
         Some(ids) => ids.clone(),
         None => {
@@ -77,9 +77,19 @@ pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Valu
         .map(|id| number_of(id, 'M').unwrap_or(-1))
         .collect();
     let records = call.mail.emails(account, &numbers).map_err(store_error)?;
+    // The metadata only of the emails the user may read (in a shared account, those of the
+    // mailboxes they may read: the others are `notFound`).
+    let numbers: Vec<i64> = numbers
+        .iter()
+        .zip(&records)
+        .map(|(&n, r)| if r.is_some() { n } else { -1 })
+        .collect();
     // A message list needs no body structure: it is skipped while reading, not built.
     let bodies = properties.bodies();
     let metas: Vec<Shown> = match bodies {
+        _ if records.iter().all(Option::is_none) => {
+            numbers.iter().map(|_| Shown::Listing(None)).collect()
+        }
         true => call
             .mail
             .message_metas(account, &numbers)
@@ -401,7 +411,7 @@ pub(crate) fn threads(
 ) -> Result<Value, MethodError> {
     let request = GetRequest::parse(arguments, call.limits)?;
     let account = call.account(&request.account_id)?;
-    let state = call.state()?;
+    let state = call.state(account)?;
     let Some(ids) = request.ids else {
         return Err(MethodError::request_too_large(
             "Ask for threads by id (the ids Email/get gives as threadId).",

@@ -56,7 +56,7 @@ fn object(call: &Call<'_>, identity: &Identity) -> Map<String, Value> {
 /// Identity/get (§6.1).
 pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Value, MethodError> {
     let request = GetRequest::parse(arguments, call.limits)?;
-    let account = call.account(&request.account_id)?;
+    let account = call.personal_account(&request.account_id)?;
     const PROPERTIES: [&str; 8] = [
         "id",
         "name",
@@ -96,8 +96,8 @@ pub(crate) async fn set(
     arguments: Map<String, Value>,
 ) -> Result<Value, MethodError> {
     let request = SetRequest::parse(arguments, call.limits)?;
-    let account = call.account(&request.account_id)?;
-    let old_state = call.state_unless_changed(request.if_in_state.as_deref())?;
+    let account = call.personal_account(&request.account_id)?;
+    let old_state = call.state_unless_changed(account, request.if_in_state.as_deref())?;
     let mut response = SetResponse::new(request.account_id.clone(), Some(old_state), "");
     for (creation, object) in request.create.unwrap_or_default() {
         match create(call, account, &object).await {
@@ -142,7 +142,7 @@ pub(crate) async fn set(
             (Err(error), _) => response.add_not_destroyed(id, error),
         }
     }
-    response.new_state = call.state()?;
+    response.new_state = call.state(account)?;
     to_json(&response)
 }
 

@@ -27,7 +27,7 @@ pub(crate) async fn import(
         )));
     }
     let account = call.account(&account_arg)?;
-    let old_state = call.state_unless_changed(if_in_state.as_deref())?;
+    let old_state = call.state_unless_changed(account, if_in_state.as_deref())?;
     let mailboxes: BTreeSet<MailboxId> = call
         .mail
         .mailboxes(account)
@@ -49,7 +49,7 @@ pub(crate) async fn import(
     Ok(json!({
         "accountId": account_arg,
         "oldState": old_state,
-        "newState": call.state()?,
+        "newState": call.state(account)?,
         "created": if created.is_empty() { Value::Null } else { Value::Object(created) },
         "notCreated": if not_created.is_empty() { Value::Null } else { Value::Object(not_created) },
     }))

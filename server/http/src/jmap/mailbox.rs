@@ -5,12 +5,17 @@
 //! thread counts from its messages' threads. Its changes are read from the account's change
 //! log: a mailbox whose emails changed is updated (its counts did), with `updatedProperties`
 //! naming only the counts when nothing else of it changed.
+//!
+//! In another user's account (shared through IMAP ACLs, RFC 4314) only the mailboxes the user
+//! may see (`l`) exist; `myRights` says what the ACL grants there ([`my_rights`]), and a mailbox
+//! the user may see but not read (`r`) shows no counts.
 
 use super::call::{Call, mailbox_id, number_of, store_error, to_json};
+use super::shared::View;
 use kantor_jmap_proto::method::{ChangesResponse, GetRequest, GetResponse};
 use kantor_jmap_proto::{Id, MethodError};
 use kantor_store::changes::{ChangeKind, ObjectKind};
-use kantor_store::{Flags, HIERARCHY_DELIMITER, Mailbox, MailboxRole};
+use kantor_store::{Flags, HIERARCHY_DELIMITER, Mailbox, MailboxRole, Rights};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -41,8 +46,9 @@ pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Valu
     let request = GetRequest::parse(arguments, call.limits)?;
     let account = call.account(&request.account_id)?;
     let properties = wanted(request.properties.as_deref())?;
-    let state = call.state()?;
+    let state = call.state(account)?;
     let mailboxes = call.mail.mailboxes(account).map_err(store_error)?;
+    let view = View::of(call, account)?;
     let by_name: HashMap<&str, &Mailbox> = mailboxes.iter().map(|m| (m.name.as_str(), m)).collect();
     let found = |id: &Id| {
         let n = number_of(id, 'M')?;
@@ -65,7 +71,7 @@ pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Valu
     };
     let mut list = Vec::with_capacity(chosen.len());
     for mailbox in chosen {
-        list.push(object(call, mailbox, &by_name, &properties)?);
+        list.push(object(call, mailbox, &by_name, &view, &properties)?);
     }
     to_json(&GetResponse {
         account_id: request.account_id,
@@ -95,13 +101,18 @@ pub(crate) fn object(
     call: &Call<'_>,
     mailbox: &Mailbox,
     by_name: &HashMap<&str, &Mailbox>,
+    view: &View,
     properties: &HashSet<&'static str>,
 ) -> Result<Map<String, Value>, MethodError> {
+    let held = view.rights.of(mailbox.id);
+    // Without `r` the mailbox's content is not the user's to count (IMAP STATUS needs it too).
+    let readable = held.contains(Rights::READ);
     let (parent, name) = match mailbox.name.rsplit_once(HIERARCHY_DELIMITER) {
         Some((parent, name)) => (by_name.get(parent).map(|p| mailbox_id(p.id)), name),
         None => (None, mailbox.name.as_str()),
     };
-    let threads = if properties.contains("totalThreads") || properties.contains("unreadThreads") {
+    let wants_threads = properties.contains("totalThreads") || properties.contains("unreadThreads");
+    let threads = if wants_threads && readable {
         Some(thread_counts(call, mailbox)?)
     } else {
         None
@@ -114,24 +125,36 @@ pub(crate) fn object(
             "parentId" => json!(parent),
             "role" => json!(mailbox.role.map(role)),
             "sortOrder" => json!(sort_order(mailbox.role)),
-            "totalEmails" => json!(mailbox.total),
-            "unreadEmails" => json!(mailbox.unseen),
+            "totalEmails" => json!(if readable { mailbox.total } else { 0 }),
+            "unreadEmails" => json!(if readable { mailbox.unseen } else { 0 }),
             "totalThreads" => json!(threads.map_or(0, |t| t.0)),
             "unreadThreads" => json!(threads.map_or(0, |t| t.1)),
-            // The owner may do everything (shared mailboxes come with issue 13).
-            "myRights" => json!({
-                "mayReadItems": true, "mayAddItems": true, "mayRemoveItems": true,
-                "maySetSeen": true, "maySetKeywords": true, "mayCreateChild": true,
-                "mayRename": mailbox.role != Some(MailboxRole::Inbox),
-                "mayDelete": mailbox.role != Some(MailboxRole::Inbox),
-                "maySubmit": true,
-            }),
-            "isSubscribed" => json!(mailbox.subscribed),
+            "myRights" => my_rights(held, mailbox.role),
+            "isSubscribed" => json!(view.subscribed(mailbox)),
             _ => continue,
         };
         out.insert(property.to_string(), value);
     }
     Ok(out)
+}
+
+/// `myRights` (RFC 8621 §2) from the RFC 4314 rights held (the owner holds all of them): `r`
+/// reads, `i` adds, `t` and `e` remove, `s` sets $seen, `w` the other keywords, `k` creates a
+/// child, `x` renames and deletes (never the INBOX), `p` submits.
+fn my_rights(held: Rights, role: Option<MailboxRole>) -> Value {
+    let has = |r: Rights| held.contains(r);
+    let not_inbox = role != Some(MailboxRole::Inbox);
+    json!({
+        "mayReadItems": has(Rights::READ),
+        "mayAddItems": has(Rights::INSERT),
+        "mayRemoveItems": has(Rights::DELETE_MESSAGES.union(Rights::EXPUNGE)),
+        "maySetSeen": has(Rights::SEEN),
+        "maySetKeywords": has(Rights::WRITE),
+        "mayCreateChild": has(Rights::CREATE),
+        "mayRename": has(Rights::DELETE_MAILBOX) && not_inbox,
+        "mayDelete": has(Rights::DELETE_MAILBOX) && not_inbox,
+        "maySubmit": has(Rights::POST),
+    })
 }
 
 /// Threads with an email in the mailbox, and those with an unread one there (RFC 8621 §2:
@@ -177,7 +200,7 @@ pub(crate) fn changes(
     arguments: Map<String, Value>,
 ) -> Result<Value, MethodError> {
     let kinds = [ObjectKind::Mailbox, ObjectKind::Email];
-    let (request, account, since, page) = super::call::log_page(call, arguments, &kinds)?;
+    let (request, account, since, page) = super::call::log_page(call, arguments, &kinds, false)?;
     let (mut created, mut updated, mut destroyed) =
         (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     let mut counts_only = BTreeSet::new();

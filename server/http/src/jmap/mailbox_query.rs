@@ -41,13 +41,14 @@ pub(crate) fn query(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Va
             ));
         }
     }
-    let state = call.state()?;
+    let state = call.state(account)?;
     let mailboxes = call.mail.mailboxes(account).map_err(store_error)?;
+    let view = super::shared::View::of(call, account)?;
     let by_name = mailboxes.iter().map(|m| (m.name.as_str(), m)).collect();
     let needed: HashSet<&'static str> = NEEDED.into_iter().collect();
     let objects: Vec<Map<String, Value>> = mailboxes
         .iter()
-        .map(|m| object(call, m, &by_name, &needed))
+        .map(|m| object(call, m, &by_name, &view, &needed))
         .collect::<Result<_, _>>()?;
     let by_id: HashMap<&Value, &Map<String, Value>> =
         objects.iter().map(|o| (&o["id"], o)).collect();

@@ -24,7 +24,7 @@ pub(crate) async fn set(
     let remove_emails: bool = args.or_default("onDestroyRemoveEmails")?;
     args.finish()?;
     let account = call.account(&request.account_id)?;
-    let old_state = call.state_unless_changed(request.if_in_state.as_deref())?;
+    let old_state = call.state_unless_changed(account, request.if_in_state.as_deref())?;
     let mut created: BTreeMap<Id, i64> = BTreeMap::new();
     let mut response = SetResponse::new(request.account_id.clone(), Some(old_state), "");
     for (creation, object) in request.create.unwrap_or_default() {
@@ -70,7 +70,7 @@ pub(crate) async fn set(
         }
     }
     let mut value = to_json(&response)?;
-    value["newState"] = json!(call.state()?);
+    value["newState"] = json!(call.state(account)?);
     Ok(value)
 }
 
@@ -152,8 +152,9 @@ async fn create(
         .await
         .map_err(refused)?;
     if object.get("isSubscribed") == Some(&Value::Bool(true)) {
+        let (owner, name) = super::shared::subscription(call, account, &full).map_err(refused)?;
         call.mail
-            .set_subscribed(account, &full, true)
+            .set_subscribed(owner, &name, true)
             .await
             .map_err(refused)?;
     }
@@ -225,8 +226,10 @@ async fn update(
         current = full;
     }
     if let Some(subscribed) = subscribed {
+        let (owner, name) =
+            super::shared::subscription(call, account, &current).map_err(refused)?;
         call.mail
-            .set_subscribed(account, &current, subscribed)
+            .set_subscribed(owner, &name, subscribed)
             .await
             .map_err(refused)?;
     }

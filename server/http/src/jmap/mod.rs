@@ -13,7 +13,7 @@
 //! - `blob`: what a blob id names and who may read it; `parse`: Email/parse (§4.9);
 //! - `create`: Email/set create, a message written from an Email object (§4.6), its body
 //!   by `create_body`;
-//! - `copy`: Email/copy and Blob/copy (only between accounts: refused until shared accounts);
+//! - `copy`: Email/copy and Blob/copy (only between accounts: not supported yet);
 //! - `snippet`: SearchSnippet/get (§5), without highlighting until full-text search;
 //! - `identity`: Identity (§6), stored; `submission`: EmailSubmission/set (§7.5): sending,
 //!   local and queued; `submission_read`: EmailSubmission/get, /changes, /query;
@@ -23,6 +23,8 @@
 //! - `filter`: Email/query's filter conditions and sorts (§4.4.1-§4.4.2), parsed;
 //!   `candidates`: the account's emails as a query reads, filters and sorts them;
 //! - `vacation`: VacationResponse/get and /set (RFC 8621 §8), stored;
+//! - `shared`: accounts shared with the user through IMAP ACLs (RFC 8620 §1.6.2): the
+//!   session's entries, the rights and subscriptions Mailbox/get shows;
 //! - `sieve`: the Sieve capability and SieveScript/get, /changes, /query and /validate
 //!   (RFC 9661), ManageSieve's scripts; `sieve_set`: SieveScript/set;
 //! - `request`: a Request answered, for the API endpoint (§3.3) and WebSocket alike;
@@ -67,6 +69,7 @@ mod query_changes;
 mod quota;
 mod request;
 mod set;
+mod shared;
 mod sieve;
 mod sieve_set;
 mod snippet;
@@ -141,15 +144,6 @@ pub(crate) async fn session(
     session
         .capabilities
         .insert(SIEVE.into(), sieve::capability());
-    // RFC 8621 §1.3.1: the account's mail limits.
-    let mail = json!({
-        "maxMailboxesPerEmail": null,
-        "maxMailboxDepth": 32,
-        "maxSizeMailboxName": 512,
-        "maxSizeAttachmentsPerEmail": 50_000_000,
-        "emailQuerySortOptions": ["receivedAt", "size"],
-        "mayCreateTopLevelMailbox": true,
-    });
     session.primary_accounts.insert(MAIL.into(), id.clone());
     session.primary_accounts.insert(QUOTA.into(), id.clone());
     session
@@ -166,7 +160,7 @@ pub(crate) async fn session(
             is_personal: true,
             is_read_only: false,
             account_capabilities: [
-                (MAIL.to_string(), mail),
+                (MAIL.to_string(), shared::mail_capability(true)),
                 (QUOTA.to_string(), json!({})),
                 // RFC 8621 §1.3.2: sending is immediate, with no SMTP extensions to choose.
                 (
@@ -183,6 +177,15 @@ pub(crate) async fn session(
             .collect(),
         },
     );
+    // RFC 8620 §1.6.2: the accounts shared with the user, beside the personal one.
+    let mail = ctx
+        .directory
+        .store()
+        .mail(kantor_store::Actor::User(account.id));
+    let shared = shared::session_accounts(&mail);
+    for (id, entry, _) in &shared {
+        session.accounts.insert(id.clone(), entry.clone());
+    }
     session.username = account.address();
     session.api_url = format!("{base}/jmap/api");
     session.download_url =
@@ -190,7 +193,7 @@ pub(crate) async fn session(
     session.upload_url = format!("{base}/jmap/upload/{{accountId}}/");
     session.event_source_url =
         format!("{base}/jmap/eventsource?types={{types}}&closeafter={{closeafter}}&ping={{ping}}");
-    session.state = session_state(&account);
+    session.state = session_state(&account, shared.iter().map(|(_, _, s)| s));
     match serde_json::to_value(&session) {
         Ok(value) => json_response(StatusCode::OK, &value),
         Err(_) => status(
@@ -200,10 +203,17 @@ pub(crate) async fn session(
     }
 }
 
-/// The session's state: changes when what the session resource says changes (RFC 8620 §2).
-fn session_state(account: &kantor_store::Account) -> String {
-    let digest = blake3::hash(format!("{}\0{}", account.id, account.address()).as_bytes());
-    digest.to_hex()[..16].to_string()
+/// The session's state: changes when what the session resource says changes (RFC 8620 §2),
+/// the accounts shared with the user and whether each is read-only among it.
+fn session_state<'a>(
+    account: &kantor_store::Account,
+    shared: impl Iterator<Item = &'a kantor_store::SharedAccount>,
+) -> String {
+    let mut text = format!("{}\0{}", account.id, account.address());
+    for s in shared {
+        text.push_str(&format!("\0{}:{}:{}", s.id, s.address, s.is_read_only()));
+    }
+    blake3::hash(text.as_bytes()).to_hex()[..16].to_string()
 }
 
 /// What `parse_request` checks a request against: the core limits, and the capabilities

@@ -1,6 +1,7 @@
-//! Push (RFC 8620 §7), fed by the store's wake-up for the account: the one change log every
-//! protocol writes, so a delivery over SMTP, a flag set over IMAP or an Email/set all push
-//! within moments of their commit. [`Watch`] turns those wake-ups into StateChanges (§7.1) for
+//! Push (RFC 8620 §7), fed by the store's wake-ups for the user's account and the accounts
+//! shared with them: the one change log every protocol writes, so a delivery over SMTP, a flag
+//! set over IMAP or an Email/set (a member's in a shared account included) all push within
+//! moments of their commit. [`Watch`] turns those wake-ups into StateChanges (§7.1) for
 //! both push channels: EventSource here and WebSocket (`ws.rs`, RFC 8887 §4.3.5).
 //!
 //! EventSource (§7.3): `GET /jmap/eventsource?types=…&closeafter=…&ping=…` answers a
@@ -16,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use kantor_jmap_proto::StateChange;
-use kantor_store::{AccountChanges, AccountId, Store};
+use kantor_store::{AccountChanges, AccountId, Actor, Store};
 use serde::Deserialize;
 use serde_json::json;
 use std::convert::Infallible;
@@ -49,67 +50,149 @@ pub(crate) fn select_types<S: AsRef<str>>(names: Option<&[S]>) -> Vec<&'static s
     }
 }
 
-/// One account's changes as StateChanges of some types.
+/// The types pushed for an account shared with the user: only the mail types are served there.
+const SHARED_TYPES: [&str; 3] = ["Email", "Mailbox", "Thread"];
+
+/// The changes of the user's account and of the accounts shared with them (RFC 8620 §7.1: a
+/// StateChange names every account that changed) as StateChanges of some types.
 pub(crate) struct Watch {
     store: Store,
-    changes: AccountChanges,
-    account: AccountId,
+    user: AccountId,
+    /// The user's own account first, then those shared with them when the watch began.
+    accounts: Vec<Watched>,
     types: Vec<&'static str>,
     /// Whether StateChanges carry `pushState` (RFC 8887 §4.3.5.1: over WebSocket).
     push_state: bool,
+}
+
+/// One watched account.
+struct Watched {
+    id: AccountId,
+    changes: AccountChanges,
     /// The state when the watch began or was last reported: a wake-up that finds it unchanged
     /// (one commit can wake a watcher twice) is not a change (RFC 8620 §7.1).
     seen: String,
 }
 
 impl Watch {
-    /// Watches `account` from now on: no commit after this returns is missed.
-    pub(crate) fn new(store: Store, account: AccountId, types: Vec<&'static str>) -> Watch {
-        let mut watch = Watch {
-            changes: store.watch_account(account),
+    /// Watches the user's account and those the store says are shared with them (a right to
+    /// see a mailbox there), from now on: no commit after this returns is missed.
+    pub(crate) fn new(store: Store, user: AccountId, types: Vec<&'static str>) -> Watch {
+        let shared = store
+            .mail(Actor::User(user))
+            .shared_accounts()
+            .unwrap_or_default();
+        let accounts = std::iter::once(user)
+            .chain(shared.iter().map(|s| s.id))
+            .map(|id| Watched {
+                id,
+                changes: store.watch_account(id),
+                seen: state_of(&store, id),
+            })
+            .collect();
+        Watch {
             store,
-            account,
+            user,
+            accounts,
             types,
             push_state: false,
-            seen: String::new(),
-        };
-        watch.seen = watch.state();
-        watch
+        }
     }
 
-    /// StateChanges with `pushState`: the account's state, which covers everything the user
-    /// sees (RFC 8887 §4.3.5.1).
+    /// StateChanges with `pushState`: the states of every watched account, which cover
+    /// everything the user sees (RFC 8887 §4.3.5.1).
     pub(crate) fn with_push_state(mut self) -> Watch {
         self.push_state = true;
         self
     }
 
-    /// Waits for the next commit to the account; `None` once the store has shut down.
+    /// Waits for the next commit to a watched account that changed its state; `None` once the
+    /// store has shut down.
     pub(crate) async fn changed(&mut self) -> Option<StateChange> {
         loop {
-            self.changes.changed().await?;
-            let state = self.state();
-            if state != self.seen {
-                self.seen = state;
-                return Some(self.current());
+            let (woken, index) = {
+                let wakes = self
+                    .accounts
+                    .iter_mut()
+                    .map(|a| Box::pin(a.changes.changed()));
+                let (woken, index, _others) = futures::future::select_all(wakes).await;
+                (woken, index)
+            };
+            woken?;
+            if index > 0 {
+                self.forget_revoked();
+            }
+            let mut changed = Vec::new();
+            for account in &mut self.accounts {
+                let state = state_of(&self.store, account.id);
+                if state != account.seen {
+                    account.seen = state;
+                    changed.push(account.id);
+                }
+            }
+            let change = self.change_of(&changed);
+            // A change of none of the types watched there (a shared account's) is no change.
+            if !change.changed.is_empty() {
+                return Some(change);
             }
         }
     }
 
-    /// The account's state, the same for every type: its change counter (`call.rs`).
-    pub(crate) fn state(&self) -> String {
-        let account = self.store.account(self.account).ok().flatten();
-        account.map_or(0, |a| a.modseq).to_string()
+    /// Stops watching the shared accounts in which the user can no longer see any mailbox (a
+    /// revoked right): nothing more is pushed for them.
+    fn forget_revoked(&mut self) {
+        let Ok(shared) = self.store.mail(Actor::User(self.user)).shared_accounts() else {
+            return;
+        };
+        let user = self.user;
+        self.accounts
+            .retain(|a| a.id == user || shared.iter().any(|s| s.id == a.id));
     }
 
-    /// A StateChange with the account's current state for each watched type.
+    /// The push state: the user's account's state alone, or with the states of the shared
+    /// accounts (`A7:12`) after it.
+    pub(crate) fn state(&self) -> String {
+        let mut out = String::new();
+        for (i, account) in self.accounts.iter().enumerate() {
+            let state = state_of(&self.store, account.id);
+            match i {
+                0 => out.push_str(&state),
+                _ => out.push_str(&format!(",{}:{state}", account_id(account.id))),
+            }
+        }
+        out
+    }
+
+    /// A StateChange with the current state of every watched account, for each watched type.
     pub(crate) fn current(&self) -> StateChange {
-        let state = self.state();
-        let mut change =
-            StateChange::of_account(account_id(self.account), self.types.iter().copied(), &state);
-        change.push_state = self.push_state.then_some(state);
+        let all: Vec<AccountId> = self.accounts.iter().map(|a| a.id).collect();
+        self.change_of(&all)
+    }
+
+    /// A StateChange of `accounts`, each with the watched types it serves.
+    fn change_of(&self, accounts: &[AccountId]) -> StateChange {
+        let mut change = StateChange::default();
+        for &id in accounts {
+            let state = state_of(&self.store, id);
+            let types = self
+                .types
+                .iter()
+                .filter(|t| id == self.user || SHARED_TYPES.contains(t));
+            let states: std::collections::BTreeMap<String, String> =
+                types.map(|t| (t.to_string(), state.clone())).collect();
+            if id == self.user || !states.is_empty() {
+                change.changed.insert(account_id(id), states);
+            }
+        }
+        change.push_state = self.push_state.then(|| self.state());
         change
     }
+}
+
+/// An account's state, the same for every type: its change counter (`call.rs`).
+fn state_of(store: &Store, account: AccountId) -> String {
+    let account = store.account(account).ok().flatten();
+    account.map_or(0, |a| a.modseq).to_string()
 }
 
 #[derive(Deserialize)]

@@ -8,6 +8,7 @@ use super::candidates::Emails;
 use super::filter::{Condition, Needs, condition, filter_needs, sort_needs};
 use kantor_jmap_proto::method::{Arguments, Comparator, Filter, QueryRequest, QueryResponse};
 use kantor_jmap_proto::{Id, MethodError};
+use kantor_store::StoreError;
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 
@@ -20,7 +21,7 @@ pub(crate) fn query(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Va
     let collapse: bool = args.or_default("collapseThreads")?;
     args.finish()?;
     let account = call.account(&request.account_id)?;
-    let state = call.state()?;
+    let state = call.state(account)?;
     let filter = request.parse_filter(condition)?;
     let comparators = request.sort.clone().unwrap_or_default();
     let sort_needs = sort_needs(&comparators)?;
@@ -116,7 +117,8 @@ fn by_date(
         (false, true) => page.saturating_mul(8),
         (false, false) => page,
     };
-    call.mail
+    let visited = call
+        .mail
         .visit_mailbox_by_date(mailbox, newest_first, expected, &mut |email| {
             if collapse && !threads.insert(email.thread_id) {
                 return true;
@@ -126,8 +128,14 @@ fn by_date(
             }
             index += 1;
             request.calculate_total || (ids.len() as u64) < limit
-        })
-        .map_err(store_error)?;
+        });
+    match visited {
+        Ok(()) => {}
+        // A mailbox the user may not read (or none): the general query, which finds no email
+        // in it (RFC 8621 §4.4.1 `inMailbox`), rather than an error that says it exists.
+        Err(StoreError::NotFound(_) | StoreError::Forbidden(_)) => return Ok(None),
+        Err(e) => return Err(store_error(e)),
+    }
     Ok(Some(Page {
         position,
         ids,

@@ -37,13 +37,13 @@ pub(crate) fn emails(call: &Call<'_>, arguments: Map<String, Value>) -> Result<V
             .map(filter_needs)
             .is_some_and(|n| n.threads());
     // The state first: a change after it and before the results is told again next time.
-    let state = call.state()?;
+    let state = call.state(account)?;
     let max = request
         .max_changes
         .map_or(MAX_CHANGES, |m| (m as usize).min(MAX_CHANGES));
     let page = call
         .mail
-        .changes_page(account, since, MAX_CHANGES, &[ObjectKind::Email])
+        .visible_changes_page(account, since, MAX_CHANGES, &[ObjectKind::Email])
         .map_err(store_error)?;
     if page.has_more {
         return Err(too_many(MAX_CHANGES));

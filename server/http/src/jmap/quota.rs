@@ -39,8 +39,8 @@ fn storage(
 
 pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Value, MethodError> {
     let request = GetRequest::parse(arguments, call.limits)?;
-    let account = call.account(&request.account_id)?;
-    let state = call.state()?;
+    let account = call.personal_account(&request.account_id)?;
+    let state = call.state(account)?;
     let quota = storage(call, account)?;
     let (list, not_found): (Vec<Value>, Vec<Id>) = match (&request.ids, quota) {
         (None, quota) => (quota.into_iter().collect(), Vec::new()),
@@ -69,9 +69,9 @@ pub(crate) fn changes(
     arguments: Map<String, Value>,
 ) -> Result<Value, MethodError> {
     let request = ChangesRequest::parse(arguments)?;
-    let account = call.account(&request.account_id)?;
+    let account = call.personal_account(&request.account_id)?;
     let (since, _) = since(&request)?;
-    let state = call.state()?;
+    let state = call.state(account)?;
     let now: u64 = state.parse().unwrap_or(since);
     let has_quota = call
         .mail
@@ -96,7 +96,7 @@ pub(crate) fn changes(
 /// Quota/query (RFC 9425 §4.4): the account's one quota, or none, by the filter.
 pub(crate) fn query(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Value, MethodError> {
     let request = QueryRequest::parse(arguments)?;
-    let account = call.account(&request.account_id)?;
+    let account = call.personal_account(&request.account_id)?;
     let filter = request.parse_filter(|c| {
         for (name, value) in c {
             let known = ["name", "scope", "resourceType", "type"].contains(&name.as_str());
@@ -137,5 +137,5 @@ pub(crate) fn query(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Va
         .iter()
         .map(|_| Id::new(STORAGE).expect("a valid id"))
         .collect();
-    query_page(request, &ids, call.state()?, false, None)
+    query_page(request, &ids, call.state(account)?, false, None)
 }

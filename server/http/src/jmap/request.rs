@@ -96,6 +96,9 @@ pub(crate) async fn answer(ctx: &HttpContext, account: &Account, request: Reques
         created_ids: request
             .created_ids
             .map(|_| std::mem::take(&mut *context.created())),
-        session_state: session_state(account),
+        session_state: session_state(
+            account,
+            context.mail.shared_accounts().unwrap_or_default().iter(),
+        ),
     }
 }

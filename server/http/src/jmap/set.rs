@@ -13,7 +13,7 @@ use super::create::create;
 use super::email::keywords;
 use kantor_jmap_proto::method::{PatchObject, SetRequest, SetResponse};
 use kantor_jmap_proto::{IdRef, MethodError, SetError, SetErrorType};
-use kantor_store::{AccountId, EmailRecord, FlagChange, FlagOperation, Flags, MailboxId};
+use kantor_store::{AccountId, EmailRecord, FlagChange, FlagOperation, Flags, MailboxId, Rights};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 
@@ -31,7 +31,7 @@ pub(crate) async fn set(
 ) -> Result<Value, MethodError> {
     let request = SetRequest::parse(arguments, call.limits)?;
     let account = call.account(&request.account_id)?;
-    let old_state = call.state_unless_changed(request.if_in_state.as_deref())?;
+    let old_state = call.state_unless_changed(account, request.if_in_state.as_deref())?;
     let mailboxes: BTreeSet<MailboxId> = call
         .mail
         .mailboxes(account)
@@ -73,7 +73,7 @@ pub(crate) async fn set(
             Err(error) => Outcome::NotDestroyed(id, error),
         });
     }
-    let mut response = SetResponse::new(request.account_id, Some(old_state), call.state()?);
+    let mut response = SetResponse::new(request.account_id, Some(old_state), call.state(account)?);
     for result in outcome {
         match result {
             Outcome::Created(id, created) => response.add_created(id, created),
@@ -244,8 +244,33 @@ async fn set_keywords(
     wanted: &BTreeSet<String>,
 ) -> Result<(), SetError> {
     let have: BTreeSet<String> = keywords(record).keys().cloned().collect();
-    let Some(&(mailbox, uid)) = record.filed.first() else {
-        return Err(SetError::not_found());
+    // RFC 4314 §4: `s` for $seen, `w` for every other keyword. Where IMAP's STORE leaves the
+    // flags it may not change as they are, an Email/set is all or nothing: the change goes
+    // through a mailbox of the email where the user holds every right it needs, or is
+    // refused (the store checks again, in the change's transaction).
+    let needed = wanted
+        .symmetric_difference(&have)
+        .fold(Rights::NONE, |needed, keyword| {
+            needed.union(match keyword.as_str() {
+                "$seen" => Rights::SEEN,
+                _ => Rights::WRITE,
+            })
+        });
+    let rights = call
+        .mail
+        .mailbox_rights(account)
+        .map_err(|e| server_fail(&e.to_string()))?;
+    let Some(&(mailbox, uid)) = record
+        .filed
+        .iter()
+        .find(|(m, _)| rights.of(*m).contains(needed))
+    else {
+        return Err(match record.filed.is_empty() {
+            true => SetError::not_found(),
+            false => SetError::new(SetErrorType::Forbidden).with_description(format!(
+                "Changing these keywords needs the rights \"{needed}\" on a mailbox of the email."
+            )),
+        });
     };
     let change = |operation, names: Vec<&String>| {
         let (flags, keywords) = split(names);

@@ -92,7 +92,7 @@ pub(crate) fn content(
 /// SieveScript/get (§2.3).
 pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Value, MethodError> {
     let request = GetRequest::parse(arguments, call.limits)?;
-    let account = call.account(&request.account_id)?;
+    let account = call.personal_account(&request.account_id)?;
     const PROPERTIES: [&str; 4] = ["id", "name", "blobId", "isActive"];
     known_properties(&request, &PROPERTIES, "SieveScript")?;
     let all = call.mail.sieve_scripts(account).map_err(store_error)?;
@@ -149,7 +149,7 @@ impl Condition {
 /// SieveScript/query (§2.5): filtered by `name` and `isActive`, sorted by them.
 pub(crate) fn query(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Value, MethodError> {
     let request = QueryRequest::parse(arguments)?;
-    let account = call.account(&request.account_id)?;
+    let account = call.personal_account(&request.account_id)?;
     let filter = request.parse_filter(Condition::parse)?;
     let mut all = call.mail.sieve_scripts(account).map_err(store_error)?;
     if let Some(filter) = &filter {
@@ -176,7 +176,7 @@ pub(crate) fn query(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Va
         });
     }
     let ids: Vec<Id> = all.iter().map(|s| script_id(s.id)).collect();
-    query_page(request, &ids, call.state()?, false, None)
+    query_page(request, &ids, call.state(account)?, false, None)
 }
 
 /// SieveScript/validate (§2.6): whether a blob is a script this server takes, without
@@ -190,7 +190,7 @@ pub(crate) fn validate(
     let account_id: Id = args.required("accountId")?;
     let blob_id: String = args.required("blobId")?;
     args.finish()?;
-    let account = call.account(&account_id)?;
+    let account = call.personal_account(&account_id)?;
     let error = content(call, account, &blob_id).err();
     to_json(&json!({"accountId": account_id, "error": error}))
 }

@@ -37,8 +37,8 @@ pub(crate) async fn set(
         (None, true) => Activation::Deactivate,
         (None, false) => Activation::Keep,
     };
-    let account = call.account(&request.account_id)?;
-    let old_state = call.state_unless_changed(request.if_in_state.as_deref())?;
+    let account = call.personal_account(&request.account_id)?;
+    let old_state = call.state_unless_changed(account, request.if_in_state.as_deref())?;
     let mut response = SetResponse::new(request.account_id.clone(), Some(old_state), "");
     let mut failed = false;
     for (creation, object) in request.create.unwrap_or_default() {
@@ -81,7 +81,7 @@ pub(crate) async fn set(
     if !failed {
         activate_on_success(call, account, activation, &mut response).await?;
     }
-    response.new_state = call.state()?;
+    response.new_state = call.state(account)?;
     to_json(&response)
 }
 

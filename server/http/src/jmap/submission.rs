@@ -33,8 +33,8 @@ pub(crate) async fn set(
     let update_email: Option<Map<String, Value>> = args.optional("onSuccessUpdateEmail")?;
     let destroy_email: Option<Vec<String>> = args.optional("onSuccessDestroyEmail")?;
     args.finish()?;
-    let account = call.account(&request.account_id)?;
-    let old_state = call.state_unless_changed(request.if_in_state.as_deref())?;
+    let account = call.personal_account(&request.account_id)?;
+    let old_state = call.state_unless_changed(account, request.if_in_state.as_deref())?;
     let mut response = SetResponse::new(request.account_id.clone(), Some(old_state), "");
     // Submission ids (and creation ids) to the emails they sent.
     let mut sent: Vec<(String, Id)> = Vec::new();
@@ -69,7 +69,7 @@ pub(crate) async fn set(
                 .with_description("The record of a sent message stays."),
         );
     }
-    response.new_state = call.state()?;
+    response.new_state = call.state(account)?;
     let first = to_json(&response)?;
     let email_of = |key: &str| sent.iter().find(|(k, _)| k == key).map(|(_, e)| e.clone());
     let mut update = Map::new();

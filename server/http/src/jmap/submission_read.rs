@@ -72,7 +72,7 @@ fn local(call: &Call<'_>, address: &str) -> bool {
 /// EmailSubmission/get (§7.1).
 pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Value, MethodError> {
     let request = GetRequest::parse(arguments, call.limits)?;
-    let account = call.account(&request.account_id)?;
+    let account = call.personal_account(&request.account_id)?;
     let all = call.mail.submissions(account).map_err(store_error)?;
     get_by_number(
         call,
@@ -93,7 +93,7 @@ pub(crate) fn changes(
     arguments: Map<String, Value>,
 ) -> Result<Value, MethodError> {
     let kinds = [ObjectKind::EmailSubmission];
-    let (request, _, since, page) = super::call::log_page(call, arguments, &kinds)?;
+    let (request, _, since, page) = super::call::log_page(call, arguments, &kinds, true)?;
     // Created in the window: listed as created only (RFC 8620 §5.2); delivery status changes
     // of older ones: updated.
     let (mut created, mut updated) = (Vec::new(), Vec::new());
@@ -123,7 +123,7 @@ pub(crate) fn changes(
 /// sorted by `sentAt` (`sendAt`), `emailId` or `threadId`.
 pub(crate) fn query(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Value, MethodError> {
     let request = QueryRequest::parse(arguments)?;
-    let account = call.account(&request.account_id)?;
+    let account = call.personal_account(&request.account_id)?;
     let filter = request.parse_filter(|c| Ok(c.clone()))?;
     let mut all = call.mail.submissions(account).map_err(store_error)?;
     if let Some(filter) = &filter {
@@ -153,7 +153,7 @@ pub(crate) fn query(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Va
         .iter()
         .map(|s| Id::new(format!("S{}", s.id)).expect("an Id"))
         .collect();
-    query_page(request, &ids, call.state()?, false, None)
+    query_page(request, &ids, call.state(account)?, false, None)
 }
 
 /// One EmailSubmission filter condition (§7.3); an unknown property matches nothing.

@@ -24,8 +24,8 @@ fn object(v: &Vacation) -> Value {
 
 pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Value, MethodError> {
     let request = GetRequest::parse(arguments, call.limits)?;
-    let account = call.account(&request.account_id)?;
-    let state = call.state()?;
+    let account = call.personal_account(&request.account_id)?;
+    let state = call.state(account)?;
     let current = object(&call.mail.vacation(account).map_err(store_error)?);
     let (list, not_found) = match &request.ids {
         None => (vec![current], Vec::new()),
@@ -54,8 +54,8 @@ pub(crate) async fn set(
     arguments: Map<String, Value>,
 ) -> Result<Value, MethodError> {
     let request = SetRequest::parse(arguments, call.limits)?;
-    let account = call.account(&request.account_id)?;
-    let old_state = call.state_unless_changed(request.if_in_state.as_deref())?;
+    let account = call.personal_account(&request.account_id)?;
+    let old_state = call.state_unless_changed(account, request.if_in_state.as_deref())?;
     let mut outcome: Vec<(IdRef, Result<(), SetError>, bool)> = Vec::new();
     for (creation, _) in request.create.unwrap_or_default() {
         outcome.push((
@@ -76,7 +76,7 @@ pub(crate) async fn set(
         };
         outcome.push((id, result, false));
     }
-    let mut response = SetResponse::new(request.account_id, Some(old_state), call.state()?);
+    let mut response = SetResponse::new(request.account_id, Some(old_state), call.state(account)?);
     for (id, result, creating) in outcome {
         match (id, result, creating) {
             (IdRef::Creation(c), Err(e), true) => response.add_not_created(c, e),

@@ -100,7 +100,9 @@ impl AccountRights {
 /// Checks `needed` for what the account as a whole lets a reader of its shared mailboxes do:
 /// read its change log and the metadata of its emails (as IMAP does for a selected shared
 /// mailbox). A user other than the owner gets `l` and `r` here when they may read at least one
-/// of its mailboxes; the account's other business stays its owner's ([`crate::access::require`]).
+/// of its mailboxes, `l` alone when they may only see one (JMAP's `/changes` of an account
+/// whose mailboxes they only see); the account's other business stays its owner's
+/// ([`crate::access::require`]).
 pub(super) fn require_account_read(
     conn: &Connection,
     actor: Actor,
@@ -108,13 +110,18 @@ pub(super) fn require_account_read(
     needed: Rights,
 ) -> DbResult<()> {
     let held = rights(actor, owner, |user| -> DbResult<Rights> {
-        let reads = granted_by_mailbox(conn, user, owner)?
-            .values()
-            .any(|r| r.contains(Rights::LOOKUP.union(Rights::READ)));
-        Ok(match reads {
-            true => Rights::LOOKUP.union(Rights::READ),
-            false => Rights::NONE,
-        })
+        let granted = granted_by_mailbox(conn, user, owner)?;
+        let held = |needed: Rights| granted.values().any(|r| r.contains(needed));
+        Ok(
+            match (
+                held(Rights::LOOKUP.union(Rights::READ)),
+                held(Rights::LOOKUP),
+            ) {
+                (true, _) => Rights::LOOKUP.union(Rights::READ),
+                (false, true) => Rights::LOOKUP,
+                (false, false) => Rights::NONE,
+            },
+        )
     })?;
     Ok(check(held, needed, owner, None)?)
 }

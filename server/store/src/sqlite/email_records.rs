@@ -1,9 +1,12 @@
 //! Emails as JMAP sees them (RFC 8621 §4): apart from any mailbox, each with the mailboxes it
-//! is filed in, read by id, by thread, or all of an account for a query.
+//! is filed in, read by id, by thread, or all of an account for a query. Another user than the
+//! owner sees only what [`Readable`] lets them read: the emails of the mailboxes they may read
+//! (`r`), each with only those mailboxes.
 
 use super::SqliteBackend;
 use super::member_seen;
-use crate::access::{Actor, Rights, require};
+use super::readable::Readable;
+use crate::access::{Actor, Rights};
 use crate::{AccountId, BlobHash, EmailListing, EmailRecord, Flags, MailboxId, MessageId, Result};
 use rusqlite::{OptionalExtension, params};
 
@@ -18,7 +21,7 @@ impl SqliteBackend {
         ids: &[MessageId],
     ) -> Result<Vec<Option<EmailRecord>>> {
         self.read_sized_checked(ids.len(), |c| {
-            require(actor, account_id, None, Rights::READ)?;
+            let readable = Readable::of(c, actor, account_id)?;
             let mut email = c.prepare_cached(
                 "SELECT thread_id, blob_hash, size, internal_date, flags, keywords, \
                  created_modseq, destroyed_at IS NOT NULL FROM emails \
@@ -60,7 +63,9 @@ impl SqliteBackend {
                         record.filed = filed
                             .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
                             .collect::<rusqlite::Result<_>>()?;
-                        Some(record)
+                        readable.filter_filed(&mut record.filed);
+                        // Nothing left that the user may read: no such email for them.
+                        (readable.is_all() || !record.filed.is_empty()).then_some(record)
                     }
                     None => None,
                 });
@@ -83,7 +88,9 @@ impl SqliteBackend {
         account_id: AccountId,
     ) -> Result<Vec<EmailListing>> {
         self.read_long_checked(|c| {
-            require(actor, account_id, None, Rights::READ)?;
+            if let Readable::Only(mailboxes) = Readable::of(c, actor, account_id)? {
+                return listing_of(c, &mailboxes);
+            }
             c.prepare_cached(
                 "SELECT id, thread_id, internal_date, size FROM emails \
                  WHERE account_id = ?1 AND destroyed_at IS NULL \
@@ -110,14 +117,21 @@ impl SqliteBackend {
         thread_id: i64,
     ) -> Result<Vec<MessageId>> {
         self.read_checked(|c| {
-            require(actor, account_id, None, Rights::READ)?;
-            c.prepare_cached(
-                "SELECT id FROM emails WHERE account_id = ?1 AND thread_id = ?2 \
-                 AND destroyed_at IS NULL ORDER BY internal_date, id",
-            )?
-            .query_map(params![account_id, thread_id], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(Into::into)
+            let readable = Readable::of(c, actor, account_id)?;
+            let all = c
+                .prepare_cached(
+                    "SELECT id FROM emails WHERE account_id = ?1 AND thread_id = ?2 \
+                     AND destroyed_at IS NULL ORDER BY internal_date, id",
+                )?
+                .query_map(params![account_id, thread_id], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<MessageId>>>()?;
+            let mut out = Vec::with_capacity(all.len());
+            for id in all {
+                if readable.email(c, id)? {
+                    out.push(id);
+                }
+            }
+            Ok(out)
         })
     }
 
@@ -130,13 +144,29 @@ impl SqliteBackend {
         blob: &BlobHash,
     ) -> Result<bool> {
         self.read_checked(|c| {
-            require(actor, account_id, None, Rights::READ)?;
-            Ok(c.prepare_cached(
-                "SELECT 1 FROM emails WHERE blob_hash = ?1 AND account_id = ?2 LIMIT 1",
-            )?
-            .query_row(params![blob.as_str(), account_id], |_| Ok(()))
-            .optional()?
-            .is_some())
+            let readable = Readable::of(c, actor, account_id)?;
+            if readable.is_all() {
+                return Ok(c
+                    .prepare_cached(
+                        "SELECT 1 FROM emails WHERE blob_hash = ?1 AND account_id = ?2 LIMIT 1",
+                    )?
+                    .query_row(params![blob.as_str(), account_id], |_| Ok(()))
+                    .optional()?
+                    .is_some());
+            }
+            let mut statement = c.prepare_cached(
+                "SELECT m.mailbox_id FROM emails e JOIN memberships m ON m.email_id = e.id \
+                 WHERE e.blob_hash = ?1 AND e.account_id = ?2",
+            )?;
+            let mailboxes = statement.query_map(params![blob.as_str(), account_id], |r| {
+                r.get::<_, MailboxId>(0)
+            })?;
+            for mailbox in mailboxes {
+                if readable.may_read(mailbox?) {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
         })
     }
 
@@ -176,4 +206,35 @@ impl SqliteBackend {
             Ok(())
         })
     }
+}
+
+/// The emails filed in `mailboxes` (each once, however many of them hold it), newest first as
+/// [`SqliteBackend::email_listing`] gives them: what a member of the account may list.
+fn listing_of(
+    conn: &rusqlite::Connection,
+    mailboxes: &std::collections::HashSet<MailboxId>,
+) -> super::error::DbResult<Vec<EmailListing>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT email_id, thread_id, internal_date, size FROM memberships WHERE mailbox_id = ?1",
+    )?;
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for &mailbox in mailboxes {
+        let rows = statement.query_map([mailbox], |r| {
+            Ok(EmailListing {
+                id: r.get(0)?,
+                thread_id: r.get(1)?,
+                received_at: r.get(2)?,
+                size: r.get::<_, i64>(3)? as u64,
+            })
+        })?;
+        for row in rows {
+            let row = row?;
+            if seen.insert(row.id) {
+                out.push(row);
+            }
+        }
+    }
+    out.sort_by_key(|e| std::cmp::Reverse((e.received_at, e.id)));
+    Ok(out)
 }

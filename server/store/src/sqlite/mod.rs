@@ -43,6 +43,7 @@ mod member_seen;
 mod messages;
 mod migrate;
 mod queue;
+mod readable;
 mod send_grants;
 mod sieve;
 mod sort_keys;
