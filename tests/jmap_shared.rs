@@ -4,7 +4,7 @@
 //! the rights say; Mailbox/get shows the mailboxes they may see with `myRights` as granted;
 //! Email/query, /get and /changes show nothing of a mailbox without `r`; Email/set keywords
 //! need `w` ($seen `s`); a revocation counts at the next request; a member's EventSource hears
-//! of a change in the shared account.
+//! of a change in the shared account. In a shared account `$seen` is each member's own.
 
 mod common;
 use common::curl::*;
@@ -455,6 +455,11 @@ fn emails_of_unreadable_mailboxes_stay_hidden_and_keywords_need_rights() {
         json!({"$seen": true, "$flagged": true})
     );
     assert_eq!(keywords(&setup.olivia)["$flagged"], true);
+    assert_eq!(
+        keywords(&setup.olivia)["$seen"],
+        true,
+        "in a personal account a delegate's $seen is the owner's"
+    );
     // Filing into a mailbox without `i`, and destroying without `t` and `e`: refused.
     let filed = ok(
         server,
@@ -627,4 +632,80 @@ fn a_change_in_a_shared_account_is_pushed() {
         json!({"accountId": setup.account, "ids": []}),
     );
     assert_eq!(got["state"], after);
+}
+
+/// In a shared account (`kantor admin shared add`) `$seen` is each member's own: one member
+/// reading a message leaves it unread for the other, in Email/get and in the INBOX's
+/// `unreadEmails`; `$flagged` is shared. In Olivia's personal account a delegate's `$seen` is
+/// hers (see `emails_of_unreadable_mailboxes_stay_hidden_and_keywords_need_rights`).
+#[test]
+fn members_of_a_shared_account_keep_their_own_seen() {
+    let server = TestServer::start("");
+    let address = |name: &str| format!("{name}@{DOMAIN}");
+    for name in ["ann", "ben"] {
+        server.add_user(&address(name));
+    }
+    let sales = address("sales");
+    server.admin_ok(
+        &[
+            "shared",
+            "add",
+            &sales,
+            "--member",
+            &address("ann"),
+            "--member",
+            &address("ben"),
+        ],
+        "",
+    );
+    swaks_submit(&server, &address("ann"), &sales, "for the team", "hello");
+    let (ann, ben) = (credentials(&address("ann")), credentials(&address("ben")));
+    let account = account_named(&session(&server, &ann), &sales).expect("ann sees sales");
+    assert_eq!(
+        account_named(&session(&server, &ben), &sales),
+        Some(account.clone())
+    );
+    let one = id_of(&subjects(&server, &ann, &account), "for the team");
+    let keywords = |who: &str| {
+        ok(
+            &server,
+            who,
+            "Email/get",
+            json!({"accountId": account, "ids": [one], "properties": ["keywords"]}),
+        )["list"][0]["keywords"]
+            .clone()
+    };
+    let unread = |who: &str| {
+        let got = ok(
+            &server,
+            who,
+            "Mailbox/get",
+            json!({"accountId": account, "ids": null, "properties": ["role", "unreadEmails"]}),
+        );
+        let inbox = got["list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["role"] == "inbox")
+            .cloned()
+            .unwrap_or_else(|| panic!("no inbox in {got}"));
+        inbox["unreadEmails"].as_u64().unwrap()
+    };
+    assert_eq!((unread(&ann), unread(&ben)), (1, 1));
+    let done = ok(
+        &server,
+        &ann,
+        "Email/set",
+        json!({"accountId": account, "update": {one.clone(): {
+            "keywords/$seen": true, "keywords/$flagged": true
+        }}}),
+    );
+    assert!(done["updated"].get(&one).is_some(), "{done}");
+    assert_eq!(keywords(&ann), json!({"$seen": true, "$flagged": true}));
+    assert_eq!(
+        keywords(&ben),
+        json!({"$flagged": true}),
+        "ben has not read it"
+    );
+    assert_eq!((unread(&ann), unread(&ben)), (0, 1));
 }
