@@ -1,7 +1,7 @@
 //! IMAP with clients nobody here wrote: Python's imaplib (tests/python/test_imap.py, and
 //! test_imap_shared.py with sessions on one INBOX at once), curl's
 //! imap:// and imaps:// URLs, and mbsync (isync) syncing a whole account both ways, then again
-//! with nothing to do.
+//! with nothing to do, and a member's mbsync syncing a shared mailbox's folder.
 
 mod common;
 use common::*;
@@ -253,5 +253,63 @@ fn mbsync_syncs_both_ways_then_transfers_nothing() {
     assert!(
         transfers(&last).is_empty(),
         "nothing to do after a full sync: {last:?}"
+    );
+}
+
+/// A member's mbsync (isync) finds a shared mailbox's INBOX under `Shared Folders/` (RFC 2342
+/// namespaces, no configuration beyond `Patterns *`), syncs its mail, and a message read
+/// locally is read for that member only: another member still sees it unread (curl).
+#[test]
+fn mbsync_syncs_a_shared_folder_and_its_reads_stay_the_members() {
+    let server = TestServer::start("");
+    let (ann, ben, sales) = (
+        format!("ann@{DOMAIN}"),
+        format!("ben@{DOMAIN}"),
+        format!("sales@{DOMAIN}"),
+    );
+    server.add_user(&ann);
+    server.add_user(&ben);
+    server.admin_ok(
+        &["shared", "add", &sales, "--member", &ann, "--member", &ben],
+        "",
+    );
+    deliver(&server, &sales, "for the team");
+    let dir = tempfile::tempdir().unwrap();
+    let config = mbsync_config(&server, &ann, dir.path());
+    let mail = dir.path().join("mail");
+    mbsync(&config);
+    let folder = format!("Shared Folders/{sales}/INBOX/");
+    let files = maildir_files(&mail);
+    let shared: Vec<&String> = files.iter().filter(|f| f.starts_with(&folder)).collect();
+    assert_eq!(shared.len(), 1, "{files:?}");
+
+    // Read locally, synced: mbsync stores \Seen in the shared folder.
+    let file = mail.join(shared[0]);
+    let name = file.file_name().unwrap().to_string_lossy().into_owned();
+    let cur = mail.join(&folder).join("cur");
+    std::fs::create_dir_all(&cur).unwrap();
+    let read = match name.contains(":2,") {
+        true => format!("{}S", name.trim_end_matches('S')),
+        false => format!("{name}:2,S"),
+    };
+    std::fs::rename(&file, cur.join(read)).unwrap();
+    let sync = mbsync(&config);
+    assert!(
+        sync.iter()
+            .any(|c| c.contains("STORE") && c.contains("\\Seen")),
+        "{sync:?}"
+    );
+
+    let url = format!(
+        "imaps://127.0.0.1:{}/Shared%20Folders/{}/INBOX",
+        server.port("imaps"),
+        sales.replace('@', "%40")
+    );
+    let flags = |user: &str| curl(user, &["-X", "FETCH 1 (FLAGS)"], &url);
+    assert!(flags(&ann).contains("\\Seen"), "{}", flags(&ann));
+    let bens = flags(&ben);
+    assert!(
+        bens.contains("FLAGS (") && !bens.contains("\\Seen"),
+        "{bens}"
     );
 }
