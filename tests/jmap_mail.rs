@@ -409,32 +409,14 @@ fn email_set_changes_keywords_and_mailboxes_as_imap_sees_them() {
 /// second of a delivery over SMTP, and the end of the stream with closeafter=state.
 #[test]
 fn a_delivery_is_pushed_over_eventsource() {
-    use std::io::{BufRead, BufReader};
     let server = TestServer::start("");
     let credentials = user(&server);
     let url = https(
         &server,
         "/jmap/eventsource?types=Email,Mailbox&closeafter=state&ping=0",
     );
-    let mut curl = std::process::Command::new("curl")
-        .args(["-sk", "-N", "--max-time", "20", "-u", &credentials, &url])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("curl");
-    let mut events = BufReader::new(curl.stdout.take().unwrap());
-    let mut next_data = || {
-        let mut line = String::new();
-        loop {
-            line.clear();
-            if events.read_line(&mut line).unwrap() == 0 {
-                return None;
-            }
-            if let Some(data) = line.strip_prefix("data:") {
-                return Some(serde_json::from_str::<Value>(data.trim()).unwrap());
-            }
-        }
-    };
-    let first = next_data().expect("the current state");
+    let mut events = EventSource::open(&credentials, &url);
+    let first = events.next_data().expect("the current state");
     assert_eq!(first["@type"], "StateChange", "{first}");
     let account = first["changed"]
         .as_object()
@@ -468,7 +450,9 @@ fn a_delivery_is_pushed_over_eventsource() {
     let accepted = smtp.command("Subject: pushed\r\n\r\nhi\r\n.");
     assert!(accepted.starts_with("250"), "{accepted}");
     let sent = std::time::Instant::now();
-    let pushed = next_data().expect("a StateChange after the delivery");
+    let pushed = events
+        .next_data()
+        .expect("a StateChange after the delivery");
     assert!(
         sent.elapsed() < std::time::Duration::from_secs(1),
         "{:?}",
@@ -480,8 +464,8 @@ fn a_delivery_is_pushed_over_eventsource() {
         "{pushed}"
     );
     // closeafter=state: the server ends the stream.
-    assert!(next_data().is_none());
-    assert!(curl.wait().unwrap().success());
+    assert!(events.next_data().is_none());
+    assert!(events.finished());
 }
 
 #[test]

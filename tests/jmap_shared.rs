@@ -574,7 +574,6 @@ fn emails_of_unreadable_mailboxes_stay_hidden_and_keywords_need_rights() {
 /// that account to the member.
 #[test]
 fn a_change_in_a_shared_account_is_pushed() {
-    use std::io::{BufRead, BufReader};
     let setup = Setup::new();
     let server = &setup.server;
     setup.grant("mark", "lr", "INBOX");
@@ -582,25 +581,8 @@ fn a_change_in_a_shared_account_is_pushed() {
         server,
         "/jmap/eventsource?types=Email,Mailbox&closeafter=no&ping=0",
     );
-    let mut curl = std::process::Command::new("curl")
-        .args(["-sk", "-N", "--max-time", "20", "-u", &setup.mark, &url])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("curl");
-    let mut events = BufReader::new(curl.stdout.take().unwrap());
-    let mut next_data = || {
-        let mut line = String::new();
-        loop {
-            line.clear();
-            if events.read_line(&mut line).unwrap() == 0 {
-                return None;
-            }
-            if let Some(data) = line.strip_prefix("data:") {
-                return Some(serde_json::from_str::<Value>(data.trim()).unwrap());
-            }
-        }
-    };
-    let first = next_data().expect("the current state");
+    let mut events = EventSource::open(&setup.mark, &url);
+    let first = events.next_data().expect("the current state");
     let before = first["changed"][&setup.account]["Email"]
         .as_str()
         .unwrap_or_else(|| panic!("the shared account is watched: {first}"))
@@ -612,9 +594,8 @@ fn a_change_in_a_shared_account_is_pushed() {
         "pushed",
         "hi",
     );
-    let change = next_data().expect("a StateChange");
-    let _ = curl.kill();
-    let _ = curl.wait();
+    let change = events.next_data().expect("a StateChange");
+    drop(events);
     let after = change["changed"][&setup.account]["Email"]
         .as_str()
         .unwrap_or_else(|| panic!("the shared account changed: {change}"));

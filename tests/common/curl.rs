@@ -116,3 +116,49 @@ pub fn id_where(response: &Value, property: &str, value: &str) -> String {
         .unwrap()
         .to_string()
 }
+
+/// A JMAP EventSource (RFC 8620 §7.3) read by curl: each event's `data:` as JSON.
+pub struct EventSource {
+    curl: std::process::Child,
+    events: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl EventSource {
+    /// Opens `url` (an `/jmap/eventsource?...` address) as `credentials`.
+    pub fn open(credentials: &str, url: &str) -> EventSource {
+        let mut curl = Command::new("curl")
+            .args(["-sk", "-N", "--max-time", "20", "-u", credentials, url])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("curl");
+        let events = std::io::BufReader::new(curl.stdout.take().unwrap());
+        EventSource { curl, events }
+    }
+
+    /// The next event's data; `None` once the server closed the stream.
+    pub fn next_data(&mut self) -> Option<Value> {
+        use std::io::BufRead;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if self.events.read_line(&mut line).unwrap() == 0 {
+                return None;
+            }
+            if let Some(data) = line.strip_prefix("data:") {
+                return Some(serde_json::from_str::<Value>(data.trim()).unwrap());
+            }
+        }
+    }
+
+    /// Waits for curl to end; whether it ended well.
+    pub fn finished(mut self) -> bool {
+        self.curl.wait().unwrap().success()
+    }
+}
+
+impl Drop for EventSource {
+    fn drop(&mut self) {
+        let _ = self.curl.kill();
+        let _ = self.curl.wait();
+    }
+}
