@@ -185,6 +185,12 @@ impl TestServer {
         self.spawn();
     }
 
+    /// Starts the server again on the same data directory with another `extra_config`.
+    pub fn restart_with(&mut self, extra_config: &str) {
+        self.extra_config = extra_config.to_string();
+        self.restart();
+    }
+
     /// Runs `kantor admin --data DIR args...` with `stdin`; returns (success, stdout, stderr).
     pub fn admin(&self, args: &[&str], stdin: &str) -> (bool, String, String) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_kantor"))

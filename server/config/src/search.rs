@@ -26,6 +26,11 @@ pub struct SearchConfig {
     /// Milliseconds one attachment's text may take to read; past it the attachment is indexed
     /// by name and the failure logged.
     pub attachment_timeout_ms: u64,
+    /// Detect each message's language and index its words stemmed in that language, so that
+    /// JMAP Email/query's `text`, `body` and `subject` also find other forms of a word
+    /// ("running" finds "runs" in English mail) besides substrings (IMAP SEARCH stays
+    /// substrings only). Changing it rebuilds the index at the next start.
+    pub stemming: bool,
     /// Milliseconds between two looks at the change log once the index has caught up.
     pub poll_ms: u64,
 }
@@ -41,6 +46,7 @@ impl Default for SearchConfig {
             attachment_unpacked_mib: 64,
             attachment_text_kib: 1024,
             attachment_timeout_ms: 10_000,
+            stemming: true,
             poll_ms: 250,
         }
     }

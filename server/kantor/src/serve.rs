@@ -244,6 +244,7 @@ pub(crate) fn index_limits(config: &SearchConfig) -> IndexLimits {
             max_text_bytes: config.attachment_text_kib << 10,
             timeout: Duration::from_millis(config.attachment_timeout_ms),
         },
+        stemming: config.stemming,
     }
 }
 

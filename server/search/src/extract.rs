@@ -22,6 +22,9 @@ pub struct IndexLimits {
     pub max_message_bytes: usize,
     /// Bounds on reading the text of one attachment.
     pub attachments: AttachmentLimits,
+    /// Detect each message's language and index its words, stemmed in that language
+    /// ([`crate::language`]), for JMAP's word matches.
+    pub stemming: bool,
 }
 
 impl Default for IndexLimits {
@@ -30,6 +33,7 @@ impl Default for IndexLimits {
             max_field_bytes: 1 << 20,
             max_message_bytes: 64 << 20,
             attachments: AttachmentLimits::default(),
+            stemming: true,
         }
     }
 }

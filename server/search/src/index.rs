@@ -4,6 +4,7 @@
 
 use crate::SearchError;
 use crate::extract::IndexLimits;
+use crate::language;
 use crate::schema::{self, Fields};
 use kantor_store::{AccountId, MessageId};
 use serde::{Deserialize, Serialize};
@@ -15,8 +16,9 @@ use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, Index, IndexReader, ReloadPolicy, Score, Searcher, SegmentReader, Term};
 
-/// The layout of documents and payload: an index of another version is rebuilt.
-pub const VERSION: u32 = 2;
+/// The layout of documents and payload: an index of another version is rebuilt (3: the
+/// message's language and its words).
+pub const VERSION: u32 = 3;
 
 /// Most trigrams of one needle looked up (any subset selects a superset).
 const MAX_GRAMS: usize = 16;
@@ -33,6 +35,10 @@ pub struct Checkpoint {
     /// is followed from once it is done.
     #[serde(default)]
     pub building: bool,
+    /// The documents have their language and words (`[search] stemming`; the indexer
+    /// rebuilds the index when the setting changes).
+    #[serde(default)]
+    pub stemming: bool,
 }
 
 /// The searcher of the last commit and what it covers.
@@ -57,6 +63,15 @@ pub enum TextField {
     AttachmentName,
     /// The text of office attachments (JMAP `text` and `body`).
     AttachmentText,
+}
+
+/// The words of a message JMAP matches in its language ([`SearchIndex::word_matches`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WordField {
+    /// The text parts (JMAP `text` and `body`).
+    Body,
+    /// The subject (JMAP `text` and `subject`).
+    Subject,
 }
 
 /// What the index says about one needle in one account: the emails that may contain it.
@@ -216,6 +231,59 @@ impl SearchIndex {
             ids,
             covered: checkpoint.email,
         }))
+    }
+
+    /// The emails of `account` holding every word of `needle` in `field`, words analysed in
+    /// each email's language ([`crate::language`]: stemmed where it has a stemmer): these match
+    /// JMAP's `text`, `body` and `subject` besides the substring matches (RFC 8621 §4.4.1 "the
+    /// server MAY use stemming"). Exact as it stands: the emails the index has not reached
+    /// are found by their substrings only until it does. `None` when the index has no words
+    /// (`[search] stemming` off, not built yet) or the needle none.
+    pub fn word_matches(
+        &self,
+        account: AccountId,
+        field: WordField,
+        needle: &str,
+    ) -> Result<Option<HashSet<MessageId>>, SearchError> {
+        let snapshot = self.current();
+        if !snapshot.checkpoint.is_some_and(|c| c.stemming) {
+            return Ok(None);
+        }
+        let f = match field {
+            WordField::Body => self.fields.body_words,
+            WordField::Subject => self.fields.subject_words,
+        };
+        let language = |code: &str| term(Term::from_field_text(self.fields.language, code));
+        let all_words = |stemmer| {
+            let words = language::query_words(stemmer, needle);
+            let clauses: Vec<(Occur, Box<dyn Query>)> = words
+                .iter()
+                .map(|w| (Occur::Must, term(Term::from_field_text(f, w))))
+                .collect();
+            clauses
+        };
+        // Each stemmer's words among the emails of its language; the plain words among the
+        // others (no language, or one without a stemmer).
+        let mut plain = all_words(None);
+        if plain.is_empty() {
+            return Ok(None);
+        }
+        let mut by_language: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (lang, stemmer) in language::STEMMED {
+            let mut clauses = all_words(Some(stemmer));
+            clauses.push((Occur::Must, language(lang.code())));
+            by_language.push((Occur::Should, Box::new(BooleanQuery::new(clauses))));
+            plain.push((Occur::MustNot, language(lang.code())));
+        }
+        by_language.push((Occur::Should, Box::new(BooleanQuery::new(plain))));
+        let query = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                term(Term::from_field_u64(self.fields.account, account as u64)),
+            ),
+            (Occur::Must, Box::new(BooleanQuery::new(by_language))),
+        ]);
+        Ok(Some(snapshot.searcher.search(&query, &EmailIds)?))
     }
 
     pub(crate) fn field(&self, field: TextField) -> tantivy::schema::Field {

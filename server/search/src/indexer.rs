@@ -15,6 +15,7 @@
 
 use crate::extract::{IndexLimits, Texts};
 use crate::index::{Checkpoint, SearchIndex, VERSION, read_checkpoint};
+use crate::language::{self, Analyzers};
 use crate::{SearchError, TextField};
 use kantor_store::{AccountId, FeedAction, IndexEmail, Store};
 use std::sync::Arc;
@@ -41,6 +42,8 @@ pub struct Indexer {
     index: Arc<SearchIndex>,
     writer: IndexWriter<TantivyDocument>,
     limits: IndexLimits,
+    /// The analysers of the messages' words, built once.
+    words: Analyzers,
     checkpoint: Checkpoint,
     committed: Instant,
     /// The checkpoint moved since the last commit.
@@ -77,11 +80,19 @@ impl Indexer {
             );
             checkpoint.version = 0;
         }
+        if checkpoint.version == VERSION && checkpoint.stemming != limits.stemming {
+            tracing::info!(
+                stemming = limits.stemming,
+                "search: [search] stemming changed; rebuilding the index"
+            );
+            checkpoint.version = 0;
+        }
         Ok(Indexer {
             store,
             index,
             writer,
             limits,
+            words: Analyzers::default(),
             checkpoint,
             committed: Instant::now(),
             uncommitted: false,
@@ -131,6 +142,7 @@ impl Indexer {
             change: self.store.last_change_id()?,
             email: 0,
             building: true,
+            stemming: self.limits.stemming,
         };
         tracing::info!(
             emails = self.store.count_live_emails(None)?,
@@ -290,6 +302,23 @@ impl Indexer {
         ] {
             if !text.is_empty() {
                 doc.add_text(self.index.field(field), text);
+            }
+        }
+        if self.limits.stemming {
+            // The body analysed once more, into words: the trigrams of `text` cannot tell a
+            // word's other forms.
+            let lang = language::detect(&texts.body, &texts.subject);
+            doc.add_text(
+                f.language,
+                lang.map_or(language::UNDETERMINED, |l| l.code()),
+            );
+            for (field, text) in [
+                (f.body_words, &texts.body),
+                (f.subject_words, &texts.subject),
+            ] {
+                if !text.is_empty() {
+                    doc.add_pre_tokenized_text(field, self.words.words(lang, text));
+                }
             }
         }
         self.writer.add_document(doc)?;

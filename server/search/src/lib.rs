@@ -12,6 +12,9 @@
 //! - [`index`]: [`SearchIndex`], the index on disk with its checkpoint (the last change-log id
 //!   applied, kept in the commit's payload so index and checkpoint move atomically), and
 //!   [`Candidates`] lookups.
+//! - [`language`]: the language of each message (whatlang) and its words as JMAP matches them:
+//!   stemmed with tantivy's stemmer for that language where there is one, lower-cased and
+//!   ASCII-folded ([`SearchIndex::word_matches`]).
 //! - [`indexer`]: the task `kantor serve` starts: builds the index at first start, then follows
 //!   the log from the checkpoint, in batches, one commit each.
 //!
@@ -19,16 +22,23 @@
 //! (three characters, any script: CJK needs no segmentation); a needle of three characters or
 //! more maps to the documents holding all of its trigrams, a superset of those containing it.
 //! Shorter needles, and emails the index has not reached yet, are left to the scan.
+//!
+//! Words (RFC 8621 §4.4.1 "the server MAY use stemming"): JMAP Email/query's `text`, `body`
+//! and `subject` also take the emails with every word of the needle among the words of the
+//! message in its language ("running" finds "runs" in English mail), *in addition to* the
+//! substring matches, so no substring match is ever lost. IMAP SEARCH keeps to substrings only:
+//! RFC 9051 §6.4.4 defines its text criteria as substring matches.
 
 pub mod attachments;
 pub mod extract;
 pub mod index;
 pub mod indexer;
+pub mod language;
 pub mod schema;
 
 pub use attachments::AttachmentLimits;
 pub use extract::{IndexLimits, Texts};
-pub use index::{Candidates, Checkpoint, IndexStats, SearchIndex, TextField};
+pub use index::{Candidates, Checkpoint, IndexStats, SearchIndex, TextField, WordField};
 pub use indexer::Indexer;
 
 /// What can go wrong with the index.

@@ -4,7 +4,7 @@
 //! one index rather than one per account).
 
 use tantivy::schema::{
-    FAST, INDEXED, IndexRecordOption, Schema, SchemaBuilder, TextFieldIndexing, TextOptions,
+    FAST, INDEXED, IndexRecordOption, STRING, Schema, SchemaBuilder, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{NgramTokenizer, TextAnalyzer};
 
@@ -34,6 +34,13 @@ pub struct Fields {
     pub attachments: tantivy::schema::Field,
     /// The text of office attachments (PDF, DOCX, XLSX, PPTX, OpenDocument).
     pub attachment_text: tantivy::schema::Field,
+    /// The message's language ([`crate::language::detect`]): ISO 639-3, or `und`.
+    pub language: tantivy::schema::Field,
+    /// The words of the text parts, in the message's language ([`crate::language`]): added
+    /// already analysed, one term per word.
+    pub body_words: tantivy::schema::Field,
+    /// The words of the subject, the same way.
+    pub subject_words: tantivy::schema::Field,
 }
 
 impl Fields {
@@ -46,6 +53,13 @@ impl Fields {
                 .set_fieldnorms(false),
         );
         let text = |b: &mut SchemaBuilder, name| b.add_text_field(name, grams.clone());
+        // Words come analysed (pre-tokenized): the tokenizer named is never used.
+        let words = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("raw")
+                .set_index_option(IndexRecordOption::Basic)
+                .set_fieldnorms(false),
+        );
         let fields = Fields {
             account: b.add_u64_field("account", INDEXED),
             email: b.add_u64_field("email", INDEXED | FAST),
@@ -59,6 +73,9 @@ impl Fields {
             text: text(&mut b, "text"),
             attachments: text(&mut b, "attachments"),
             attachment_text: text(&mut b, "attachment_text"),
+            language: b.add_text_field("language", STRING),
+            body_words: b.add_text_field("body_words", words.clone()),
+            subject_words: b.add_text_field("subject_words", words),
         };
         (b.build(), fields)
     }

@@ -9,6 +9,9 @@
 //! `text` and `body` also look in the text of office attachments (PDF, DOCX, XLSX, PPTX,
 //! OpenDocument; RFC 8621 §4.4.1 "other body parts that may be converted to text"), read again
 //! with the indexer's limits only for the emails the index names for it.
+//! Besides substrings, `text`, `body` and `subject` take the emails the index finds with every
+//! word of the needle in the email's language, stemmed (RFC 8621 §4.4.1 "the server MAY use
+//! stemming"; kantor-search's `word_matches`): a union, so no substring match is lost.
 
 use super::call::{Call, store_error};
 use super::email::keywords;
@@ -20,7 +23,7 @@ use kantor_message::address::Address;
 use kantor_message::encoded::decode_words;
 use kantor_message::envelope::Envelope;
 use kantor_message::text::fold;
-use kantor_search::{Candidates, TextField};
+use kantor_search::{Candidates, TextField, WordField};
 use kantor_store::{AccountId, EmailListing, EmailRecord};
 use serde_json::Value;
 use std::cmp::Ordering;
@@ -43,6 +46,8 @@ pub(crate) struct Emails<'c> {
     bodies: HashMap<String, Candidates>,
     /// Per needle of `text` and `body`: the emails whose office attachments may contain it.
     attached: HashMap<String, Candidates>,
+    /// Per needle and field: the emails with its words in their language (stemmed).
+    words: HashMap<(WordField, String), HashSet<i64>>,
 }
 
 /// An email taken by the filter, with its keys for each comparator.
@@ -75,6 +80,7 @@ impl<'c> Emails<'c> {
             threads: HashMap::new(),
             bodies: HashMap::new(),
             attached: HashMap::new(),
+            words: HashMap::new(),
         };
         if let (Some(index), Some(filter)) = (call.search, filter) {
             let mut needles = Vec::new();
@@ -92,6 +98,19 @@ impl<'c> Emails<'c> {
                         Err(e) => {
                             tracing::warn!(error = %e, "search index lookup failed: scanning")
                         }
+                    }
+                }
+            }
+            let mut asked = Vec::new();
+            word_needles(filter, &mut asked);
+            for (field, needle) in asked {
+                match index.word_matches(account, field, &needle) {
+                    Ok(Some(found)) => {
+                        emails.words.insert((field, needle), found);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "search index word lookup failed: substrings only")
                     }
                 }
             }
@@ -204,6 +223,26 @@ fn body_needles(filter: &Filter<Condition>, out: &mut Vec<String>) {
     match filter {
         Filter::Condition(c) => out.extend(c.text.iter().chain(&c.body).cloned()),
         Filter::Operator(_, list) => list.iter().for_each(|f| body_needles(f, out)),
+    }
+}
+
+/// The needles of the filter's `text`, `body` and `subject` conditions, with the words they
+/// match: the text parts' for `text` and `body`, the subject's for `text` and `subject`.
+fn word_needles(filter: &Filter<Condition>, out: &mut Vec<(WordField, String)>) {
+    match filter {
+        Filter::Condition(c) => {
+            let body = c.text.iter().chain(&c.body);
+            let subject = c.text.iter().chain(&c.subject);
+            for (field, needle) in body
+                .map(|n| (WordField::Body, n))
+                .chain(subject.map(|n| (WordField::Subject, n)))
+            {
+                if !out.iter().any(|(f, n)| *f == field && n == needle) {
+                    out.push((field, needle.clone()));
+                }
+            }
+        }
+        Filter::Operator(_, list) => list.iter().for_each(|f| word_needles(f, out)),
     }
 }
 
@@ -350,9 +389,9 @@ impl One<'_, '_> {
             c.bcc
                 .as_ref()
                 .is_none_or(|s| contains(|e| e.bcc.as_ref(), s)),
-            c.subject
-                .as_ref()
-                .is_none_or(|s| fold(&self.subject()).contains(s.as_str())),
+            c.subject.as_ref().is_none_or(|s| {
+                self.has_words(WordField::Subject, s) || fold(&self.subject()).contains(s.as_str())
+            }),
         ];
         if holds.contains(&false) {
             return Ok(false);
@@ -368,11 +407,14 @@ impl One<'_, '_> {
             ]
             .iter()
             .any(|f| f.contains(needle.as_str()));
-            if !in_header && !self.body_contains(needle)? {
+            let in_words = self.has_words(WordField::Subject, needle)
+                || self.has_words(WordField::Body, needle);
+            if !in_header && !in_words && !self.body_contains(needle)? {
                 return Ok(false);
             }
         }
         if let Some(needle) = &c.body
+            && !self.has_words(WordField::Body, needle)
             && !self.body_contains(needle)?
         {
             return Ok(false);
@@ -413,6 +455,15 @@ impl One<'_, '_> {
                     "An email without its record.",
                 )
             })
+    }
+
+    /// Whether the index found the words of `needle` in the email's `field` (in its language).
+    fn has_words(&self, field: WordField, needle: &str) -> bool {
+        let id = self.listed().id;
+        self.emails
+            .words
+            .get(&(field, needle.to_string()))
+            .is_some_and(|found| found.contains(&id))
     }
 
     /// Whether the message's text parts or office attachments contain `needle` (folded): not
