@@ -317,7 +317,7 @@ impl Indexer {
                 (f.subject_words, &texts.subject),
             ] {
                 if !text.is_empty() {
-                    doc.add_pre_tokenized_text(field, self.words.words(lang, text));
+                    doc.add_text(field, self.words.words(lang, text));
                 }
             }
         }

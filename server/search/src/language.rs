@@ -7,9 +7,9 @@
 //! English mail. Scripts without spaces (CJK, Thai) gain nothing here: their words are found by
 //! the trigram fields' substring lookups, which JMAP unites with these.
 
+use std::collections::{HashMap, HashSet};
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, PreTokenizedString, RemoveLongFilter,
-    SimpleTokenizer, Stemmer, TextAnalyzer, Token,
+    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, Stemmer, TextAnalyzer, Token,
 };
 use whatlang::Lang;
 
@@ -18,7 +18,7 @@ pub const UNDETERMINED: &str = "und";
 
 /// Bytes of the body (or subject) the language is told from: the start is enough, and the
 /// detection's cost stays flat however long the message.
-const SAMPLE_BYTES: usize = 2048;
+const SAMPLE_BYTES: usize = 512;
 
 /// Least confidence of a detection (whatlang's scale, 0 to 1) for the message to be given a
 /// language: below it, no stemmer is applied (a wrong one would find words that are not there).
@@ -73,70 +73,104 @@ fn sample(text: &str) -> &str {
     &text[..end]
 }
 
-/// The analysers of the indexer, one per stemmer (and one without), built once.
+/// Distinct words a cache keeps per stemmer before it starts again (some MB at most).
+const CACHE_WORDS: usize = 50_000;
+
+/// Every word's analysis: a word (letters and digits between anything else) lower-cased,
+/// stemmed, ASCII-folded; the stemmer sees the accents its rules know of, the folding then
+/// makes "cafe" find "café".
+fn analyzer(stemmer: Option<Language>) -> TextAnalyzer {
+    let b = TextAnalyzer::builder(RawTokenizer::default())
+        .dynamic()
+        .filter_dynamic(LowerCaser);
+    let b = match stemmer {
+        Some(s) => b.filter_dynamic(Stemmer::new(s)),
+        None => b,
+    };
+    b.filter_dynamic(AsciiFoldingFilter).build()
+}
+
+/// The words of a text: runs of letters and digits, as tantivy's `SimpleTokenizer` cuts them.
+fn split(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+}
+
+/// One word through `analyzer`.
+fn analyse(analyzer: &mut TextAnalyzer, word: &str) -> String {
+    let mut out = String::new();
+    analyzer
+        .token_stream(word)
+        .process(&mut |t: &Token| out.push_str(&t.text));
+    out
+}
+
+/// The indexer's analysers, one per stemmer and one without, each with a cache of the words
+/// it has seen: stemming is the costly part (about a microsecond a word), and a mailbox's
+/// vocabulary repeats.
 pub struct Analyzers {
-    stemmed: Vec<(Language, TextAnalyzer)>,
-    plain: TextAnalyzer,
+    /// Per stemmer of [`STEMMED`] in order, then the one without.
+    slots: Vec<(TextAnalyzer, HashMap<String, String>)>,
 }
 
 impl Default for Analyzers {
     fn default() -> Analyzers {
+        let stemmers = STEMMED.iter().map(|&(_, s)| Some(s)).chain([None]);
         Analyzers {
-            stemmed: STEMMED
-                .iter()
-                .map(|&(_, s)| (s, analyzer(Some(s), true)))
-                .collect(),
-            plain: analyzer(None, true),
+            slots: stemmers.map(|s| (analyzer(s), HashMap::new())).collect(),
         }
     }
 }
 
 impl Analyzers {
-    /// The words of `text` as indexed for a message in `lang`.
-    pub fn words(&mut self, lang: Option<Lang>, text: &str) -> PreTokenizedString {
+    /// The words of `text` (a folded text) as indexed for a message in `lang`, each distinct
+    /// word once, separated by spaces (the field's tokenizer, [`crate::schema::WORDS`], splits
+    /// them again). Handed to tantivy as text rather than as tokens: a pre-tokenized value goes
+    /// through JSON inside tantivy's document.
+    pub fn words(&mut self, lang: Option<Lang>, text: &str) -> String {
         let stemmer = lang.and_then(stemmer);
-        let analyzer = match self.stemmed.iter_mut().find(|(s, _)| Some(*s) == stemmer) {
-            Some((_, a)) => a,
-            None => &mut self.plain,
-        };
-        let mut tokens = Vec::new();
-        analyzer
-            .token_stream(text)
-            .process(&mut |t: &Token| tokens.push(t.clone()));
-        // The text is not stored (no field is): only the tokens are indexed.
-        PreTokenizedString {
-            text: String::new(),
-            tokens,
+        let slot = STEMMED
+            .iter()
+            .position(|&(_, s)| Some(s) == stemmer)
+            .unwrap_or(STEMMED.len());
+        let (analyzer, cache) = &mut self.slots[slot];
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut out = String::new();
+        for word in split(text).filter(|w| w.len() <= MAX_WORD_BYTES) {
+            if !seen.insert(word) {
+                continue;
+            }
+            if !cache.contains_key(word) {
+                if cache.len() >= CACHE_WORDS {
+                    cache.clear();
+                }
+                cache.insert(word.to_string(), analyse(analyzer, word));
+            }
+            let stem = &cache[word];
+            if !stem.is_empty() {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(stem);
+            }
         }
+        out
     }
 }
 
 /// The words of a query as they are indexed for messages with `stemmer` (`None`: the languages
-/// without one). Unlike the indexer's, no word is dropped for its length: a long query word
-/// then matches nothing rather than being left out of the query.
+/// without one), each once. Unlike the indexer's, no word is dropped for its length: a long
+/// query word then matches nothing rather than being left out of the query.
 pub fn query_words(stemmer: Option<Language>, needle: &str) -> Vec<String> {
-    let mut analyzer = analyzer(stemmer, false);
+    let mut analyzer = analyzer(stemmer);
     let mut words: Vec<String> = Vec::new();
-    analyzer.token_stream(needle).process(&mut |t: &Token| {
-        if !words.contains(&t.text) {
-            words.push(t.text.clone());
+    for word in split(needle) {
+        let w = analyse(&mut analyzer, word);
+        if !w.is_empty() && !words.contains(&w) {
+            words.push(w);
         }
-    });
+    }
     words
-}
-
-/// Words (letters and digits between anything else), lower-cased, stemmed, ASCII-folded; the
-/// stemmer sees the accents its rules know of, the folding then makes "cafe" find "café".
-fn analyzer(stemmer: Option<Language>, drop_long: bool) -> TextAnalyzer {
-    let mut b = TextAnalyzer::builder(SimpleTokenizer::default()).dynamic();
-    if drop_long {
-        b = b.filter_dynamic(RemoveLongFilter::limit(MAX_WORD_BYTES));
-    }
-    b = b.filter_dynamic(LowerCaser);
-    if let Some(s) = stemmer {
-        b = b.filter_dynamic(Stemmer::new(s));
-    }
-    b.filter_dynamic(AsciiFoldingFilter).build()
 }
 
 #[cfg(test)]
@@ -147,9 +181,9 @@ mod tests {
     fn words(lang: Option<Lang>, text: &str) -> Vec<String> {
         let mut a = Analyzers::default();
         a.words(lang, text)
-            .tokens
-            .into_iter()
-            .map(|t| t.text)
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
             .collect()
     }
 

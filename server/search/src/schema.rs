@@ -6,10 +6,14 @@
 use tantivy::schema::{
     FAST, INDEXED, IndexRecordOption, STRING, Schema, SchemaBuilder, TextFieldIndexing, TextOptions,
 };
-use tantivy::tokenizer::{NgramTokenizer, TextAnalyzer};
+use tantivy::tokenizer::{NgramTokenizer, TextAnalyzer, WhitespaceTokenizer};
 
 /// The analyzer of every text field: all trigrams, nothing else (texts come folded).
 pub const TRIGRAMS: &str = "kantor_trigrams";
+
+/// The analyzer of the word fields: their text comes analysed ([`crate::language`]), words
+/// separated by spaces.
+pub const WORDS: &str = "kantor_words";
 
 /// Length of the n-grams: a needle needs at least this many characters to use the index.
 pub const GRAM: usize = 3;
@@ -37,7 +41,7 @@ pub struct Fields {
     /// The message's language ([`crate::language::detect`]): ISO 639-3, or `und`.
     pub language: tantivy::schema::Field,
     /// The words of the text parts, in the message's language ([`crate::language`]): added
-    /// already analysed, one term per word.
+    /// already analysed, distinct words separated by spaces ([`WORDS`]).
     pub body_words: tantivy::schema::Field,
     /// The words of the subject, the same way.
     pub subject_words: tantivy::schema::Field,
@@ -53,10 +57,9 @@ impl Fields {
                 .set_fieldnorms(false),
         );
         let text = |b: &mut SchemaBuilder, name| b.add_text_field(name, grams.clone());
-        // Words come analysed (pre-tokenized): the tokenizer named is never used.
         let words = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
-                .set_tokenizer("raw")
+                .set_tokenizer(WORDS)
                 .set_index_option(IndexRecordOption::Basic)
                 .set_fieldnorms(false),
         );
@@ -81,12 +84,16 @@ impl Fields {
     }
 }
 
-/// Registers [`TRIGRAMS`] with an index.
+/// Registers [`TRIGRAMS`] and [`WORDS`] with an index.
 pub fn register(index: &tantivy::Index) -> tantivy::Result<()> {
     let grams = NgramTokenizer::all_ngrams(GRAM, GRAM)?;
     index
         .tokenizers()
         .register(TRIGRAMS, TextAnalyzer::builder(grams).build());
+    index.tokenizers().register(
+        WORDS,
+        TextAnalyzer::builder(WhitespaceTokenizer::default()).build(),
+    );
     Ok(())
 }
 
