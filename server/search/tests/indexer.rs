@@ -214,3 +214,106 @@ first part ends alpha\r\n--b\r\nContent-Type: text/plain\r\n\r\nbravo starts the
     assert!(found.may_match(id));
     assert!(!found.may_match(other));
 }
+
+/// A data directory of the previous version: its index (layout 2, without the language and
+/// word fields) has another schema, so it is removed and built again, words included; with
+/// `stemming` off the index has no words and says so.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_index_of_the_previous_layout_is_rebuilt_with_words() {
+    use kantor_search::WordField;
+    use tantivy::schema::{FAST, INDEXED, SchemaBuilder, TEXT};
+    let dir = tempfile::tempdir().unwrap();
+    let (mail, alice, _) = kantor_store::testing::store_with_alice(dir.path()).await;
+    let store: Store = (*mail).clone();
+    let english = deliver(
+        &store,
+        alice.id,
+        message(
+            "Weekend plans",
+            "I usually go for long runs in the garden before breakfast, and then we talk.",
+        ),
+    )
+    .await;
+    let german = deliver(
+        &store,
+        alice.id,
+        message(
+            "Umzug",
+            "Die Häuser in unserer Straße werden im nächsten Jahr renoviert, sagt der Vermieter.",
+        ),
+    )
+    .await;
+    // Layout 2's fields, with a checkpoint of version 2 in its last commit.
+    let path = store.search_index_dir();
+    std::fs::create_dir_all(&path).unwrap();
+    let mut b = SchemaBuilder::new();
+    b.add_u64_field("account", INDEXED);
+    b.add_u64_field("email", INDEXED | FAST);
+    b.add_u64_field("truncated", INDEXED);
+    for name in [
+        "from",
+        "to",
+        "cc",
+        "bcc",
+        "subject",
+        "body",
+        "text",
+        "attachments",
+    ] {
+        b.add_text_field(name, TEXT);
+    }
+    b.add_text_field("attachment_text", TEXT);
+    let old = tantivy::Index::create_in_dir(&path, b.build()).unwrap();
+    let mut w: tantivy::IndexWriter = old.writer(15 << 20).unwrap();
+    let mut prepared = w.prepare_commit().unwrap();
+    prepared.set_payload(r#"{"version":2,"change":99,"email":99,"building":false}"#);
+    prepared.commit().unwrap();
+    drop((w, old));
+
+    let index = SearchIndex::open(&path).unwrap();
+    assert_eq!(index.checkpoint(), None, "the old index is not read");
+    assert!(
+        index
+            .word_matches(alice.id, WordField::Body, "RUNNING")
+            .unwrap()
+            .is_none()
+    );
+    let mut writer = indexer(&store, &index);
+    catch_up(&mut writer);
+    let words = |field, needle: &str| {
+        index
+            .word_matches(alice.id, field, needle)
+            .unwrap()
+            .expect("the index has words")
+    };
+    assert_eq!(words(WordField::Body, "RUNNING"), [english].into());
+    assert_eq!(words(WordField::Body, "HAUS"), [german].into());
+    assert_eq!(words(WordField::Subject, "PLANNING"), [english].into());
+    assert!(words(WordField::Body, "PLANNING").is_empty());
+    // German's stem of GARDES is that of GARDEN; English mail is not stemmed in German.
+    assert!(words(WordField::Body, "GARDES").is_empty());
+    // Another account has none of them.
+    assert!(
+        index
+            .word_matches(alice.id + 1000, WordField::Body, "RUNNING")
+            .unwrap()
+            .unwrap()
+            .is_empty()
+    );
+    drop(writer);
+
+    // Stemming off: the index is rebuilt without words, and has none to give.
+    let limits = IndexLimits {
+        stemming: false,
+        ..IndexLimits::default()
+    };
+    let mut writer = Indexer::new(store.clone(), index.clone(), limits, 20 << 20).unwrap();
+    catch_up(&mut writer);
+    assert!(!index.checkpoint().unwrap().stemming);
+    assert!(
+        index
+            .word_matches(alice.id, WordField::Body, "RUNNING")
+            .unwrap()
+            .is_none()
+    );
+}
