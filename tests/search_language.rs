@@ -179,4 +179,15 @@ fn stemming_off_then_on_rebuilds_the_index() {
     }
     assert_eq!(found(&server, "running"), ["Status", "Weekend plans"]);
     assert_eq!(found(&server, "Haus"), ["Umzug"]);
+    // `kantor admin reindex` builds what the configuration it is given says.
+    server.kill9();
+    let config = server.data().join("no-stemming.toml");
+    std::fs::write(&config, off).unwrap();
+    let config = config.to_string_lossy().into_owned();
+    server.admin_ok(&["reindex", "--config", &config], "");
+    let status = server.admin_ok(&["index-status"], "");
+    assert!(status.contains("matches:     substrings only"), "{status}");
+    server.admin_ok(&["reindex"], "");
+    let status = server.admin_ok(&["index-status"], "");
+    assert!(status.contains("stemmed words"), "{status}");
 }

@@ -15,18 +15,8 @@ pub(super) async fn run(d: &Directory, command: DomainCommand) -> Result<()> {
             hostname,
             config,
         } => {
-            let config = match &config {
-                Some(path) => kantor_config::Config::load(path)?,
-                None => kantor_config::Config::default(),
-            };
-            let hostname = hostname
-                .or(config.server.hostname.clone())
-                .unwrap_or_else(|| {
-                    hostname::get()
-                        .ok()
-                        .and_then(|h| h.into_string().ok())
-                        .unwrap_or_else(|| "localhost".into())
-                });
+            let config = super::server_config(config.as_deref())?;
+            let hostname = hostname.unwrap_or_else(|| crate::serve::server_hostname(&config));
             let policy = config.mta_sts.policy(&name, &hostname);
             let id = kantor_config::MtaStsConfig::policy_id(&policy);
             for line in d.dns_records(&name, &hostname, (&policy, &id)).await? {

@@ -20,7 +20,9 @@ pub(super) async fn queue(d: &Directory, command: QueueCommand) -> Result<()> {
             }
             false => bail!("no queue entry {id}"),
         },
-        QueueCommand::Bounce { id } => bounce(d, id).await,
+        QueueCommand::Bounce { id, config } => {
+            bounce(d, id, &super::server_config(config.as_deref())?).await
+        }
     }
 }
 
@@ -106,18 +108,14 @@ async fn act(d: &Directory, id: i64, outcome: QueueOutcome, done: &str) -> Resul
 }
 
 /// Bounces a waiting recipient: the sender gets a DSN, as after a permanent failure.
-async fn bounce(d: &Directory, id: i64) -> Result<()> {
+async fn bounce(d: &Directory, id: i64, config: &kantor_config::Config) -> Result<()> {
     let q = find(d, id)?;
     let why = "5.0.0 returned to the sender by the administrator".to_string();
     act(d, id, QueueOutcome::Bounced(why.clone()), "bounced").await?;
     let original = d.store().read_blob(&q.blob)?;
-    let hostname = hostname::get()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_else(|| "localhost".into());
-    // The DSN goes through the sender's rules, as the server's own DSNs do (with the default
-    // `[sieve]` limits: this command reads no configuration file).
-    let rules = kantor_sieve::Rules::new(&kantor_config::SieveConfig::default(), &hostname);
+    let hostname = crate::serve::server_hostname(config);
+    // The DSN goes through the sender's rules, as the server's own DSNs do.
+    let rules = kantor_sieve::Rules::new(&config.sieve, &hostname);
     kantor_outbound::notify_sender(
         d,
         &rules,

@@ -68,7 +68,9 @@ async fn execute(d: &Directory, command: AdminCommand) -> Result<()> {
             grace,
             change_log_days,
         } => maintenance::gc(d, grace, change_log_days).await,
-        AdminCommand::Reindex { account } => search::reindex(d, account),
+        AdminCommand::Reindex { account, config } => {
+            search::reindex(d, account, &server_config(config.as_deref())?)
+        }
         AdminCommand::IndexStatus(args) => search::status(d, args.json),
     }
 }
@@ -90,4 +92,12 @@ fn confirm(question: &str, yes: bool) -> Result<()> {
         "y" | "yes" => Ok(()),
         _ => bail!("nothing done: answer y to confirm, or pass --yes"),
     }
+}
+
+/// The server's configuration file given to a command, or the embedded defaults without one.
+fn server_config(path: Option<&std::path::Path>) -> Result<kantor_config::Config> {
+    Ok(match path {
+        Some(path) => kantor_config::Config::load(path)?,
+        None => kantor_config::Config::default(),
+    })
 }

@@ -5,7 +5,7 @@
 
 use super::output;
 use anyhow::Result;
-use kantor_config::SearchConfig;
+use kantor_config::Config;
 use kantor_directory::Directory;
 use kantor_directory::admin::format_size;
 use kantor_search::{Indexer, SearchIndex};
@@ -13,15 +13,15 @@ use std::io::Write;
 use std::time::Instant;
 
 /// Rebuilds the whole index, or indexes one account's emails again, printing progress.
-pub(super) fn reindex(d: &Directory, account: Option<String>) -> Result<()> {
+pub(super) fn reindex(d: &Directory, account: Option<String>, config: &Config) -> Result<()> {
     let store = d.store().clone();
     let account = account.map(|a| d.user(&a)).transpose()?;
     let index = SearchIndex::open(&store.search_index_dir())?;
-    let config = SearchConfig::default();
+    let config = &config.search;
     let mut indexer = Indexer::new(
         store.clone(),
         index.clone(),
-        crate::serve::index_limits(&config),
+        crate::serve::index_limits(config),
         config.writer_memory_mib << 20,
     )?;
     let started = Instant::now();
@@ -68,9 +68,9 @@ pub(super) fn status(d: &Directory, json: bool) -> Result<()> {
     let index = SearchIndex::open(&store.search_index_dir())?;
     let stats = index.stats();
     let last = store.last_change_id()?;
-    let (change, building) = stats
+    let (change, building, stemming) = stats
         .checkpoint
-        .map_or((0, true), |c| (c.change, c.building));
+        .map_or((0, true, false), |c| (c.change, c.building, c.stemming));
     let lag = (last - change).max(0);
     if json {
         return output::json(&serde_json::json!({
@@ -80,11 +80,17 @@ pub(super) fn status(d: &Directory, json: bool) -> Result<()> {
             "last_change": last,
             "lag_changes": lag,
             "building": building,
+            "stemming": stemming,
         }));
     }
     println!("documents:   {}", stats.documents);
     println!("size:        {}", format_size(stats.bytes));
     println!("checkpoint:  change {change} of {last} ({lag} behind)");
+    let words = match stemming {
+        true => "substrings and stemmed words ([search] stemming)",
+        false => "substrings only",
+    };
+    println!("matches:     {words}");
     if building {
         println!("state:       building");
     }

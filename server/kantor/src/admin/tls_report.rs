@@ -2,15 +2,11 @@
 
 use crate::cli::admin::TlsReportCommand;
 use anyhow::{Context, Result, anyhow, bail};
-use kantor_config::Config;
 use kantor_directory::Directory;
 
 pub(super) async fn run(d: &Directory, command: TlsReportCommand) -> Result<()> {
     let TlsReportCommand::Send { date, config } = command;
-    let config = match &config {
-        Some(path) => Config::load(path)?,
-        None => Config::default(),
-    };
+    let config = super::server_config(config.as_deref())?;
     let now = chrono::Utc::now();
     let day = match date.as_deref() {
         None => (now - chrono::Duration::days(1))

@@ -70,6 +70,11 @@ pub enum AdminCommand {
         /// Only this user's mail (an address), instead of the whole index.
         #[arg(long)]
         account: Option<String>,
+        /// The server's configuration file, for its `[search]` limits and `stemming` (an index
+        /// built otherwise is rebuilt at the server's next start). Default: the embedded
+        /// defaults.
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// The full-text index: documents, size on disk, and how far it is behind the change log.
     IndexStatus(JsonArg),
@@ -120,6 +125,10 @@ pub enum QueueCommand {
     Bounce {
         /// The recipient's queue id.
         id: i64,
+        /// The server's configuration file, for `[server] hostname` and the `[sieve]` limits
+        /// the DSN's delivery runs with. Default: the embedded defaults.
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
 }
 
