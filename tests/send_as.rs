@@ -22,6 +22,7 @@ fn setup() -> (TestServer, Vec<(&'static str, String)>) {
         ("GUS", at("gus")),
         ("RCPT", at("rcpt")),
         ("JO", "jo@bücher.test".to_string()),
+        ("KIM", at("kim")),
     ];
     for (_, address) in &users {
         server.add_user(address);
@@ -58,7 +59,7 @@ fn setup() -> (TestServer, Vec<(&'static str, String)>) {
 #[test]
 fn python_smtplib_and_imaplib_suite() {
     let (_server, env) = setup();
-    run_python_suite("test_send_as.py", &env, 9);
+    run_python_suite("test_send_as.py", &env, 10);
 }
 
 /// swaks sending as `user` with `header` (the author fields) and MAIL FROM `from`: whether it

@@ -6,7 +6,8 @@ Run by tests/send_as.rs, which sets up with `kantor admin`:
 - BOSS, copying what others send for it to its Sent (`send-rights copy-to-sent`);
 - DAN may send as BOSS; ANN on behalf of BOSS and of the group SALES; EVE has no right;
 - GUS is a member of the group HELPERS, which may send as BOSS;
-- JO is a user of an IDN domain (bücher.test), RCPT receives.
+- JO is a user of an IDN domain (bücher.test), RCPT receives;
+- KIM starts with no right: BOSS grants it over IMAP ACL (`0`, `1` on the INBOX).
 Environment: KANTOR_SUBMISSION, KANTOR_IMAPS, KANTOR_PASSWORD, KANTOR_DOMAIN and the users'
 addresses; prints 'N passed, N failed'.
 """
@@ -21,9 +22,10 @@ from harness import CTX, HOST
 
 SUB, IMAPS = int(os.environ["KANTOR_SUBMISSION"]), int(os.environ["KANTOR_IMAPS"])
 PASSWORD = os.environ["KANTOR_PASSWORD"]
-BOSS, DAN, ANN, EVE, GUS, JO, RCPT, SALES = (
-    os.environ[k] for k in ("BOSS", "DAN", "ANN", "EVE", "GUS", "JO", "RCPT", "SALES")
+BOSS, DAN, ANN, EVE, GUS, JO, RCPT, SALES, KIM = (
+    os.environ[k] for k in ("BOSS", "DAN", "ANN", "EVE", "GUS", "JO", "RCPT", "SALES", "KIM")
 )
+imaplib.Commands.setdefault("LISTRIGHTS", ("AUTH", "SELECTED"))
 
 
 def submit(user, header, mail_from=None, subject=None):
@@ -162,6 +164,73 @@ def test_sent_copy_in_the_grantors_sent():
     subject = submit(DAN, f"From: {DAN}\r\n")
     assert fetch(BOSS, "Sent", subject) is None
     assert fetch(DAN, "Sent", subject) is None
+
+
+def imap_login(user):
+    imap = imaplib.IMAP4_SSL(HOST, IMAPS, ssl_context=CTX, timeout=30)
+    imap.login(user, PASSWORD)
+    return imap
+
+
+def acl_of(imap, mailbox, who):
+    """The rights string GETACL gives `who` on `mailbox`, or None."""
+    typ, data = imap.getacl(mailbox)
+    assert typ == "OK", data
+    words = b" ".join(data).decode().split()
+    pairs = dict(zip(words[1::2], words[2::2]))
+    return pairs.get(who)
+
+
+def test_user_grants_sending_over_imap_acl():
+    """The owner grants on behalf (`0`) and as (`1`) with SETACL on the INBOX (RFC 4314 §2.1
+    leaves digits to the server); submission honours it at once, a delegate with `a` cannot
+    pass it on, DELETEACL takes it back."""
+    code, _ = refused(KIM, f"From: {BOSS}\r\nSender: {KIM}\r\n")
+    assert code == 550
+    boss = imap_login(BOSS)
+    try:
+        typ, data = boss._simple_command("LISTRIGHTS", "INBOX", KIM)
+        assert typ == "OK", data
+        listed = boss._untagged_response(typ, data, "LISTRIGHTS")[1][0].decode()
+        assert listed.endswith(" 0 1"), listed
+        typ, data = boss.setacl("INBOX", KIM, "0")
+        assert typ == "OK", data
+        assert acl_of(boss, "INBOX", KIM) == "0"
+        subject = submit(KIM, f"From: {BOSS}\r\nSender: {KIM}\r\n")
+        assert fetch(RCPT, "INBOX", subject)["Sender"] == KIM
+        code, text = refused(KIM, f"From: {BOSS}\r\n")
+        assert code == 550 and "on behalf of" in text, text
+
+        # Send As, and a delegate who administers the INBOX may not pass sending on.
+        typ, data = boss.setacl("INBOX", KIM, "lra1")
+        assert typ == "OK", data
+        assert acl_of(boss, "INBOX", KIM) == "lra1"
+        subject = submit(KIM, f"From: {BOSS}\r\n", mail_from=BOSS)
+        assert fetch(RCPT, "INBOX", subject)["From"] == BOSS
+        kim = imap_login(KIM)
+        try:
+            theirs = f'"Other Users/{BOSS}/INBOX"'
+            typ, data = kim.myrights(theirs)
+            assert typ == "OK" and data[0].decode().endswith(" lra1"), data
+            typ, data = kim.setacl(theirs, EVE, "lr0")
+            assert typ == "NO" and b"NOPERM" in data[0], data
+            typ, data = kim.setacl(theirs, EVE, "lr")
+            assert typ == "OK", data
+        finally:
+            kim.logout()
+        code, _ = refused(EVE, f"From: {BOSS}\r\nSender: {EVE}\r\n")
+        assert code == 550
+        typ, data = boss.setacl("Sent", KIM, "0")
+        assert typ == "NO" and b"INBOX" in data[0], data
+
+        typ, data = boss.deleteacl("INBOX", KIM)
+        assert typ == "OK", data
+        assert acl_of(boss, "INBOX", KIM) is None
+        code, text = refused(KIM, f"From: {BOSS}\r\nSender: {KIM}\r\n")
+        assert code == 550 and BOSS in text, text
+        boss.deleteacl("INBOX", EVE)
+    finally:
+        boss.logout()
 
 
 harness.run(globals())

@@ -8,7 +8,7 @@
 //! takes effect at the next operation of every open session. The account itself (settings,
 //! scripts, identities, creating a top-level mailbox) is its owner's alone.
 
-use crate::{AccountId, MailboxId, Result, StoreError};
+use crate::{AccountId, MailboxId, Result, SendLevel, StoreError};
 
 /// Who acts on the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,7 +49,16 @@ impl Rights {
     pub const ADMINISTER: Rights = Rights(1 << 9);
     /// `p`: post to the mailbox's submission address (kept and shown; nothing posts yet).
     pub const POST: Rights = Rights(1 << 10);
+    /// Every right on a mailbox: what its owner holds.
     pub const ALL: Rights = Rights((1 << 11) - 1);
+    /// `0` (a site-defined right, RFC 4314 §2.1: digits are the implementation's): send on
+    /// behalf of the account (From the owner, Sender the grantee). Granted on the INBOX only,
+    /// by the owner; kept as a send grant, not in the mailbox's ACL.
+    pub const SEND_ON_BEHALF: Rights = Rights(1 << 11);
+    /// `1` (site-defined, like `0`): send as the account (From the owner, no Sender needed).
+    pub const SEND_AS: Rights = Rights(1 << 12);
+    /// Both rights to send for the account.
+    pub const SENDING: Rights = Rights::SEND_ON_BEHALF.union(Rights::SEND_AS);
 
     pub const fn union(self, other: Rights) -> Rights {
         Rights(self.0 | other.0)
@@ -76,19 +85,43 @@ impl Rights {
         self.0
     }
 
-    /// A stored bit set (bits past `a` ignored).
+    /// A stored bit set (bits past `a` ignored: the mailbox ACL keeps no rights to send).
     pub fn from_bits(bits: u16) -> Rights {
         Rights(bits & Rights::ALL.0)
     }
 
-    /// Parses an RFC 4314 rights string (§2.1): the letters `lrswipkxtea`, and the obsolete
-    /// `c` (the create class, `k` and `x`) and `d` (the delete class, `x`, `t` and `e`,
-    /// §2.1.1). Returns the offending character otherwise.
+    /// The level of sending these rights grant: `1` is Send As (which covers on behalf), `0`
+    /// alone Send on Behalf.
+    pub fn send_level(self) -> Option<SendLevel> {
+        if self.contains(Rights::SEND_AS) {
+            Some(SendLevel::As)
+        } else if self.contains(Rights::SEND_ON_BEHALF) {
+            Some(SendLevel::OnBehalf)
+        } else {
+            None
+        }
+    }
+
+    /// The right that stands for a level of sending.
+    pub fn of_send_level(level: Option<SendLevel>) -> Rights {
+        match level {
+            Some(SendLevel::As) => Rights::SEND_AS,
+            Some(SendLevel::OnBehalf) => Rights::SEND_ON_BEHALF,
+            None => Rights::NONE,
+        }
+    }
+
+    /// Parses an RFC 4314 rights string (§2.1): the letters `lrswipkxtea`, the obsolete `c`
+    /// (the create class, `k` and `x`) and `d` (the delete class, `x`, `t` and `e`, §2.1.1),
+    /// and the site-defined digits `0` and `1` (sending). Returns the offending character
+    /// otherwise.
     pub fn parse(text: &str) -> std::result::Result<Rights, char> {
         text.chars().try_fold(Rights::NONE, |rights, c| {
             let add = match c {
                 'c' => Rights::CREATE.union(Rights::DELETE_MAILBOX),
                 'a' => Rights::ADMINISTER,
+                '0' => Rights::SEND_ON_BEHALF,
+                '1' => Rights::SEND_AS,
                 'd' => Rights::DELETE_MAILBOX
                     .union(Rights::DELETE_MESSAGES)
                     .union(Rights::EXPUNGE),
@@ -118,15 +151,21 @@ const LETTERS: [(char, Rights); 10] = [
 ];
 
 impl std::fmt::Display for Rights {
-    /// The rights string (RFC 4314 §2.1), `a` last.
+    /// The rights string (RFC 4314 §2.1), `a` and then the digits last.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         for (letter, right) in LETTERS {
             if self.contains(right) {
                 write!(f, "{letter}")?;
             }
         }
-        if self.contains(Rights::ADMINISTER) {
-            write!(f, "a")?;
+        for (letter, right) in [
+            ('a', Rights::ADMINISTER),
+            ('0', Rights::SEND_ON_BEHALF),
+            ('1', Rights::SEND_AS),
+        ] {
+            if self.contains(right) {
+                write!(f, "{letter}")?;
+            }
         }
         Ok(())
     }

@@ -192,3 +192,107 @@ async fn a_member_writes_with_its_rights_into_the_owners_log() {
     );
     as_bob.append(vec![message]).await.unwrap();
 }
+
+/// The site-defined rights `0` (send on behalf) and `1` (send as) on an INBOX are the one
+/// table of send grants: set by the owner, shown by GETACL and MYRIGHTS, refused elsewhere,
+/// to `anyone`, and to a delegate who administers the INBOX but does not own it.
+#[tokio::test]
+async fn send_rights_are_granted_on_the_inbox_by_the_owner_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, alice, inbox) = store_with_alice(dir.path()).await;
+    let bob = store.create_account(new_account("bob")).await.unwrap();
+    store.create_account(new_account("carol")).await.unwrap();
+    let owner = store.mail(Actor::User(alice.id));
+    let grants = || {
+        store
+            .send_grants(Some(Principal::Account(alice.id)))
+            .unwrap()
+            .into_iter()
+            .map(|g| (g.grantee_address, g.level))
+            .collect::<Vec<_>>()
+    };
+    let entry = |who: &str| {
+        owner
+            .acl(inbox)
+            .unwrap()
+            .into_iter()
+            .find(|e| e.grantee == who)
+            .map(|e| e.rights.to_string())
+    };
+
+    owner
+        .set_acl(inbox, "bob@example.com", Some(rights("lra1")))
+        .await
+        .unwrap();
+    assert_eq!(grants(), [("bob@example.com".to_string(), SendLevel::As)]);
+    assert_eq!(entry("bob@example.com").as_deref(), Some("lra1"));
+    let as_bob = store.mail(Actor::User(bob.id));
+    assert_eq!(as_bob.my_rights(inbox).unwrap().to_string(), "lra1");
+
+    // Bob administers the INBOX: he may share it, not give away sending as alice.
+    let refused = as_bob
+        .set_acl(inbox, "carol@example.com", Some(rights("lr0")))
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Forbidden(_))),
+        "{refused:?}"
+    );
+    as_bob
+        .set_acl(inbox, "carol@example.com", Some(rights("lr")))
+        .await
+        .unwrap();
+    assert_eq!(grants().len(), 1);
+    // Nor take his own away by rewriting his entry's letters.
+    let refused = as_bob
+        .set_acl(inbox, "bob@example.com", Some(rights("lra")))
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Forbidden(_))),
+        "{refused:?}"
+    );
+
+    let sent = owner
+        .mailbox_by_role(alice.id, MailboxRole::Sent)
+        .unwrap()
+        .unwrap();
+    for (mailbox, who) in [(sent.id, "carol@example.com"), (inbox, ANYONE)] {
+        let refused = owner.set_acl(mailbox, who, Some(rights("lr0"))).await;
+        assert!(
+            matches!(refused, Err(StoreError::Forbidden(_))),
+            "{refused:?}"
+        );
+    }
+
+    // The owner lowers bob to on behalf, then replaces his entry without a digit.
+    owner
+        .set_acl(inbox, "bob@example.com", Some(rights("lr0")))
+        .await
+        .unwrap();
+    assert_eq!(
+        grants(),
+        [("bob@example.com".to_string(), SendLevel::OnBehalf)]
+    );
+    owner
+        .set_acl(inbox, "bob@example.com", Some(rights("lr")))
+        .await
+        .unwrap();
+    assert!(grants().is_empty());
+    assert_eq!(entry("bob@example.com").as_deref(), Some("lr"));
+
+    // A grant the administrator made shows on the INBOX, and DELETEACL takes it back.
+    store
+        .set_send_grant(
+            Principal::Account(alice.id),
+            Principal::Account(bob.id),
+            Some(SendLevel::OnBehalf),
+        )
+        .await
+        .unwrap();
+    assert_eq!(entry("bob@example.com").as_deref(), Some("lr0"));
+    owner
+        .set_acl(inbox, "bob@example.com", None)
+        .await
+        .unwrap();
+    assert!(grants().is_empty());
+    assert_eq!(entry("bob@example.com"), None);
+}

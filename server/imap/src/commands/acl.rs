@@ -1,6 +1,8 @@
 //! ACL commands (RFC 4314 §3): GETACL, SETACL, DELETEACL, LISTRIGHTS, MYRIGHTS. The store
 //! decides who may (`a` for all but MYRIGHTS) and keeps the entries; identifiers are user and
-//! group addresses, and `anyone`.
+//! group addresses, and `anyone`. On an account's INBOX the site-defined rights `0` (send on
+//! behalf of the owner) and `1` (send as the owner) are how a user delegates sending; only the
+//! owner may grant them (RFC 4314 §2.1 leaves digits to the implementation).
 
 use crate::access::{self, Target};
 use crate::outcome::{Done, Outcome, Refusal};
@@ -92,7 +94,8 @@ pub(crate) async fn delete_acl(session: &mut Session, command: MailboxIdentifier
 }
 
 /// RFC 4314 §3.4: what can be granted to an identifier; needs `a`. The owner always holds
-/// every right; anyone else may be granted each right on its own.
+/// every right; anyone else may be granted each right on its own, and on the INBOX a user or
+/// group also the site-defined `0` (send on behalf of the owner) and `1` (send as the owner).
 pub(crate) fn list_rights(session: &mut Session, command: MailboxIdentifier) -> Outcome {
     let (target, found) = found(session, &command.mailbox)?;
     // The same check as GETACL: `a`.
@@ -101,7 +104,15 @@ pub(crate) fn list_rights(session: &mut Session, command: MailboxIdentifier) -> 
     {
         (Rights::ALL.to_string(), Vec::new())
     } else {
-        let letters = Rights::ALL.to_string();
+        let mut grantable = Rights::ALL;
+        if found.name == "INBOX"
+            && !command
+                .identifier
+                .eq_ignore_ascii_case(kantor_store::ANYONE)
+        {
+            grantable = grantable.union(Rights::SENDING);
+        }
+        let letters = grantable.to_string();
         (String::new(), letters.chars().map(String::from).collect())
     };
     session.out.data(Data::ListRights {

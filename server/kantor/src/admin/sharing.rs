@@ -20,7 +20,7 @@ fn entries_json(entries: &[kantor_store::AclEntry]) -> serde_json::Value {
 
 fn rights(text: &str) -> Result<Rights> {
     Rights::parse(text)
-        .map_err(|c| anyhow::anyhow!("unknown right {c:?} (RFC 4314 letters: lrswipkxtea)"))
+        .map_err(|c| anyhow::anyhow!("unknown right {c:?} (RFC 4314 letters lrswipkxtea; 0 and 1 on an INBOX: send on behalf, send as)"))
 }
 
 fn account(d: &Directory, address: &str) -> Result<Account> {
@@ -55,14 +55,31 @@ fn mailboxes(mail: &Mail, owner: &Account, only: Option<&str>) -> Result<Vec<Mai
 }
 
 /// Sets (or with `None` removes) `grantee`'s entry on each mailbox.
+/// Sets `grantee`'s entry on each of `boxes` (`None` removes it). The rights to send for the
+/// owner (`0`, `1`) belong to the INBOX: given, they are set there (and left out elsewhere when
+/// the INBOX is among `boxes`); not given, the INBOX keeps those the grantee holds, so that
+/// letters alone never take back what `send-rights grant` gave.
 async fn set_all(
     mail: &Mail,
     boxes: &[Mailbox],
     grantee: &str,
     rights: Option<Rights>,
 ) -> Result<()> {
+    let inbox_among = boxes.iter().any(|m| m.name == "INBOX");
     for mailbox in boxes {
-        mail.set_acl(mailbox.id, grantee, rights).await?;
+        let these = match rights {
+            Some(r) if mailbox.name == "INBOX" && r.intersection(Rights::SENDING).is_empty() => {
+                let kept = mail
+                    .acl(mailbox.id)?
+                    .into_iter()
+                    .find(|e| e.grantee.eq_ignore_ascii_case(grantee))
+                    .map_or(Rights::NONE, |e| e.rights.intersection(Rights::SENDING));
+                Some(r.union(kept))
+            }
+            Some(r) if mailbox.name != "INBOX" && inbox_among => Some(r.without(Rights::SENDING)),
+            other => other,
+        };
+        mail.set_acl(mailbox.id, grantee, these).await?;
     }
     Ok(())
 }

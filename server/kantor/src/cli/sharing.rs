@@ -81,7 +81,8 @@ pub enum AclCommand {
         owner: String,
         /// A user's or group's address, or `anyone` (every logged-in user).
         grantee: String,
-        /// The rights, RFC 4314 letters from `lrswipkxtea`; empty removes the entry.
+        /// The rights, RFC 4314 letters from `lrswipkxtea`, and on the INBOX `0` (send on
+        /// behalf of the owner) or `1` (send as the owner); empty removes the entry.
         rights: String,
         /// Only this mailbox; default: every mailbox of the owner.
         #[arg(long)]

@@ -7,10 +7,10 @@
 
 use super::error::DbResult;
 use super::mailboxes::{MAILBOX_COLUMNS, mailbox_from_row};
-use super::{SqliteBackend, WriteCtx};
+use super::{SqliteBackend, WriteCtx, send_grants};
 use crate::access::{ANYONE, AclEntry, Actor, Rights, SharedMailbox, check, rights};
 use crate::changes::{ChangeKind, ObjectKind};
-use crate::{AccountId, MailboxId, Result, StoreError};
+use crate::{AccountId, MailboxId, Principal, Result, SendGrant, SendLevel, StoreError};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
 
@@ -157,16 +157,102 @@ fn grantee(conn: &Connection, identifier: &str) -> DbResult<Grantee> {
     }
 }
 
+/// Adds the account's send grants to the entries of its INBOX, as `0` or `1`.
+fn with_send_rights(entries: &mut Vec<AclEntry>, grants: Vec<SendGrant>) {
+    for grant in grants {
+        let right = Rights::of_send_level(Some(grant.level));
+        match entries
+            .iter_mut()
+            .find(|e| e.grantee.eq_ignore_ascii_case(&grant.grantee_address))
+        {
+            Some(entry) => entry.rights = entry.rights.union(right),
+            None => entries.push(AclEntry {
+                grantee: grant.grantee_address,
+                rights: right,
+            }),
+        }
+    }
+    entries.sort_by(|a, b| a.grantee.cmp(&b.grantee));
+}
+
+/// Whether a mailbox is its account's INBOX, where the rights to send for the account are set.
+fn is_inbox(conn: &Connection, mailbox: MailboxId) -> DbResult<bool> {
+    Ok(conn
+        .prepare_cached("SELECT name = 'INBOX' FROM mailboxes WHERE id = ?1")?
+        .query_row([mailbox], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// The level of sending `user` holds for account `owner`, granted to them or to a group they
+/// are in (shown with their rights on the owner's INBOX).
+fn send_level_held(
+    conn: &Connection,
+    user: AccountId,
+    owner: AccountId,
+) -> DbResult<Option<SendLevel>> {
+    let mut statement = conn.prepare_cached(&format!(
+        "{PRINCIPALS} SELECT s.level FROM send_grants s WHERE s.grantor_account = ?2 \
+         AND (s.grantee_account = ?1 OR s.grantee_group IN (SELECT id FROM mine))"
+    ))?;
+    let levels = statement.query_map(params![user, owner], |r| r.get::<_, String>(0))?;
+    let mut held = None;
+    for level in levels {
+        let level = match level?.as_str() {
+            "as" => SendLevel::As,
+            _ => SendLevel::OnBehalf,
+        };
+        held = held.max(Some(level));
+    }
+    Ok(held)
+}
+
+/// Sets the rights to send for `owner` (`0`, `1`) that an entry of its INBOX carries: a send
+/// grant of the account (the one `send_grants` table, which `kantor admin send-rights` also
+/// writes). Only the owner and the administrator change them; `anyone` cannot hold them.
+fn set_send_rights(
+    conn: &Connection,
+    actor: Actor,
+    owner: AccountId,
+    grantee: &Grantee,
+    wanted: Option<SendLevel>,
+) -> DbResult<()> {
+    let grantee = match grantee {
+        Grantee::Account(id) => Principal::Account(*id),
+        Grantee::Group(id) => Principal::Group(*id),
+        Grantee::Anyone if wanted.is_none() => return Ok(()),
+        Grantee::Anyone => {
+            return Err(
+                StoreError::Forbidden("anyone cannot be granted sending (0, 1)".into()).into(),
+            );
+        }
+    };
+    let grantor = Principal::Account(owner);
+    if send_grants::level_between(conn, grantor, grantee)? == wanted {
+        return Ok(());
+    }
+    if !matches!(actor, Actor::System) && actor != Actor::User(owner) {
+        return Err(StoreError::Forbidden(
+            "only the owner grants sending as or on behalf of the account (0, 1)".into(),
+        )
+        .into());
+    }
+    send_grants::put_level(conn, grantor, grantee, wanted)
+}
+
 /// Writes (or with `None` removes) the entry of `identifier` on a mailbox of `owner`, logged as
-/// an update of the mailbox in the owner's change log (its listeners learn of new rights).
+/// an update of the mailbox in the owner's change log (its listeners learn of new rights). On
+/// the INBOX the entry's `0` and `1` are the grantee's rights to send for the account.
 fn set_entry(
     ctx: &mut WriteCtx<'_>,
+    actor: Actor,
     owner: AccountId,
     mailbox: MailboxId,
     identifier: &str,
     rights: Option<Rights>,
 ) -> DbResult<()> {
-    let (account, group) = match grantee(ctx.conn(), identifier)? {
+    let who = grantee(ctx.conn(), identifier)?;
+    let (account, group) = match who {
         Grantee::Anyone => (None, None),
         Grantee::Account(id) if id == owner => {
             // RFC 4314 §2: the owner's rights are implicit and cannot be taken away here.
@@ -175,6 +261,16 @@ fn set_entry(
         Grantee::Account(id) => (Some(id), None),
         Grantee::Group(id) => (None, Some(id)),
     };
+    let send = rights.map_or(Rights::NONE, |r| r.intersection(Rights::SENDING));
+    let rights = rights.map(|r| r.intersection(Rights::ALL));
+    if is_inbox(ctx.conn(), mailbox)? {
+        set_send_rights(ctx.conn(), actor, owner, &who, send.send_level())?;
+    } else if !send.is_empty() {
+        return Err(StoreError::Forbidden(
+            "sending (0, 1) is granted on the account's INBOX only".into(),
+        )
+        .into());
+    }
     ctx.conn()
         .prepare_cached(
             "DELETE FROM mailbox_acl WHERE mailbox_id = ?1 \
@@ -244,7 +340,13 @@ impl SqliteBackend {
     pub(super) fn my_rights(&self, actor: Actor, mailbox: MailboxId) -> Result<Rights> {
         self.read_checked(|c| {
             let owner = owner_of(c, mailbox)?;
-            let held = rights(actor, owner, |user| granted(c, user, mailbox))?;
+            let mut held = rights(actor, owner, |user| granted(c, user, mailbox))?;
+            if let Actor::User(user) = actor
+                && user != owner
+                && is_inbox(c, mailbox)?
+            {
+                held = held.union(Rights::of_send_level(send_level_held(c, user, owner)?));
+            }
             match held.is_empty() {
                 true => Err(StoreError::NotFound(format!("mailbox {mailbox}")).into()),
                 false => Ok(held),
@@ -276,7 +378,11 @@ impl SqliteBackend {
                     rights: Rights::from_bits(r.get(1)?),
                 })
             })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            let mut entries: Vec<AclEntry> = rows.collect::<rusqlite::Result<_>>()?;
+            if is_inbox(c, mailbox)? {
+                with_send_rights(&mut entries, send_grants::grants_of_account(c, owner)?);
+            }
+            Ok(entries)
         })
     }
 
@@ -295,7 +401,7 @@ impl SqliteBackend {
             let owner = owner_of(ctx.conn(), mailbox)?;
             let held = rights(actor, owner, |user| granted(ctx.conn(), user, mailbox))?;
             check(held, Rights::ADMINISTER, owner, Some(mailbox))?;
-            set_entry(ctx, owner, mailbox, &identifier, rights_to_set)
+            set_entry(ctx, actor, owner, mailbox, &identifier, rights_to_set)
         })
         .await
     }

@@ -44,11 +44,16 @@ fn grant_from_row(r: &Row<'_>) -> rusqlite::Result<SendGrant> {
         grantor_address: r.get(2)?,
         grantee: principal(r.get(3)?, r.get(4)?),
         grantee_address: r.get(5)?,
-        level: match level.as_str() {
-            "as" => SendLevel::As,
-            _ => SendLevel::OnBehalf,
-        },
+        level: level_from_text(&level),
     })
+}
+
+/// A level as stored (`as`, `on-behalf`).
+fn level_from_text(text: &str) -> SendLevel {
+    match text {
+        "as" => SendLevel::As,
+        _ => SendLevel::OnBehalf,
+    }
 }
 
 /// The grants `WHERE` selects, bound to `p`, in address order.
@@ -60,6 +65,52 @@ fn grants_where(
     c.prepare_cached(&format!("{GRANT_SELECT} WHERE {filter} ORDER BY 3, 6"))?
         .query_map(p, grant_from_row)?
         .collect()
+}
+
+/// The level `grantee` holds from `grantor` itself (not through a group).
+pub(super) fn level_between(
+    c: &Connection,
+    grantor: Principal,
+    grantee: Principal,
+) -> DbResult<Option<SendLevel>> {
+    let ((ra, rg), (ea, eg)) = (columns(grantor), columns(grantee));
+    let level: Option<String> = c
+        .prepare_cached(
+            "SELECT level FROM send_grants WHERE grantor_account IS ?1
+             AND grantor_group IS ?2 AND grantee_account IS ?3 AND grantee_group IS ?4",
+        )?
+        .query_row(params![ra, rg, ea, eg], |r| r.get(0))
+        .optional()?;
+    Ok(level.map(|l| level_from_text(&l)))
+}
+
+/// Sets the level of one pair, replacing any other, or removes the pair's grant with `None`.
+pub(super) fn put_level(
+    c: &Connection,
+    grantor: Principal,
+    grantee: Principal,
+    level: Option<SendLevel>,
+) -> DbResult<()> {
+    let ((ra, rg), (ea, eg)) = (columns(grantor), columns(grantee));
+    c.prepare_cached(
+        "DELETE FROM send_grants WHERE grantor_account IS ?1
+         AND grantor_group IS ?2 AND grantee_account IS ?3 AND grantee_group IS ?4",
+    )?
+    .execute(params![ra, rg, ea, eg])?;
+    if let Some(level) = level {
+        c.prepare_cached(
+            "INSERT INTO send_grants
+             (grantor_account, grantor_group, grantee_account, grantee_group, level)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![ra, rg, ea, eg, level.as_str()])?;
+    }
+    Ok(())
+}
+
+/// The grants of one account, grantee by grantee (GETACL of its INBOX).
+pub(super) fn grants_of_account(c: &Connection, grantor: AccountId) -> DbResult<Vec<SendGrant>> {
+    Ok(grants_where(c, "s.grantor_account = ?1", [grantor])?)
 }
 
 impl SqliteBackend {
@@ -102,47 +153,15 @@ impl SqliteBackend {
         grantee: Principal,
         level: Option<SendLevel>,
     ) -> Result<()> {
-        let ((ra, rg), (ea, eg)) = (columns(grantor), columns(grantee));
         self.write(move |ctx| {
             let c = ctx.conn();
-            let current: Option<String> = c
-                .query_row(
-                    "SELECT level FROM send_grants WHERE grantor_account IS ?1
-                     AND grantor_group IS ?2 AND grantee_account IS ?3 AND grantee_group IS ?4",
-                    params![ra, rg, ea, eg],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            match (level, current) {
+            match (level, level_between(c, grantor, grantee)?) {
                 (None, None) => Err(StoreError::NotFound("no such grant".into()).into()),
-                (None, Some(_)) => {
-                    c.execute(
-                        "DELETE FROM send_grants WHERE grantor_account IS ?1
-                         AND grantor_group IS ?2 AND grantee_account IS ?3 AND grantee_group IS ?4",
-                        params![ra, rg, ea, eg],
-                    )?;
-                    Ok(())
-                }
-                (Some(level), Some(current)) if current == level.as_str() => {
-                    Err(StoreError::AlreadyExists(format!("a send-{current} grant")).into())
-                }
-                (Some(level), Some(_)) => {
-                    c.execute(
-                        "UPDATE send_grants SET level = ?5 WHERE grantor_account IS ?1
-                         AND grantor_group IS ?2 AND grantee_account IS ?3 AND grantee_group IS ?4",
-                        params![ra, rg, ea, eg, level.as_str()],
-                    )?;
-                    Ok(())
-                }
-                (Some(level), None) => {
-                    c.execute(
-                        "INSERT INTO send_grants
-                         (grantor_account, grantor_group, grantee_account, grantee_group, level)
-                         VALUES (?1, ?2, ?3, ?4, ?5)",
-                        params![ra, rg, ea, eg, level.as_str()],
-                    )?;
-                    Ok(())
-                }
+                (Some(level), Some(current)) if current == level => Err(StoreError::AlreadyExists(
+                    format!("a send-{} grant", current.as_str()),
+                )
+                .into()),
+                _ => put_level(c, grantor, grantee, level),
             }
         })
         .await
