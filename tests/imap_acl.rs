@@ -116,7 +116,9 @@ fn admin_shared_and_acl_commands() {
     let rights = imap.ok(&format!("MYRIGHTS \"Other Users/{ann}/INBOX\""));
     assert!(
         // `0`: the INBOX also shows the right to send on ann's behalf (RFC 4314 §2.1 digit).
-        rights.iter().any(|l| l.trim_end().ends_with(" lrswipkxte0")),
+        rights
+            .iter()
+            .any(|l| l.trim_end().ends_with(" lrswipkxte0")),
         "{rights:?}"
     );
     server.admin_ok(&["delegate", "grant", &ann, &ben, "--level", "read"], "");

@@ -91,3 +91,71 @@ fn the_jmap_vacation_response_answers_once() {
     assert!(replies[0].contains("Auto-Submitted: auto-replied"));
     assert_eq!(common::pop3_messages(&server, &away).len(), 2);
 }
+
+/// `[sieve.domains."DOMAIN"] allow_external_redirect`: a domain whose policy allows it has its
+/// users' redirects to outside addresses queued; the server-wide default (off) keeps the
+/// message of a user of another domain instead. A redirected bounce keeps the null
+/// reverse-path, so a redirect to a dead address cannot loop. Scripts put with Debian's sieve-connect, mail
+/// sent with swaks over port 25, the queue read with `kantor admin queue list`.
+#[test]
+fn a_domains_policy_decides_redirects_outside() {
+    let server =
+        TestServer::start("[sieve.domains.\"open.test\"]\nallow_external_redirect = true\n");
+    server.admin_ok(&["domain", "add", "open.test"], "");
+    let (open, closed) = ("ola@open.test".to_string(), format!("cid@{DOMAIN}"));
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("out.sieve");
+    std::fs::write(&script, "redirect \"far@remote.example\";\r\n").unwrap();
+    for user in [&open, &closed] {
+        server.add_user(user);
+        let upload = [
+            "--upload",
+            "--localsieve",
+            script.to_str().unwrap(),
+            "--remotesieve",
+            "out",
+        ];
+        let (ok, out) = common::sieve_connect(&server, user, &upload);
+        assert!(ok, "{out}");
+        let (ok, out) =
+            common::sieve_connect(&server, user, &["--activate", "--remotesieve", "out"]);
+        assert!(ok, "{out}");
+        let port = server.port("smtp").to_string();
+        let out = common::run(
+            "swaks",
+            &[
+                "--server",
+                "127.0.0.1",
+                "--port",
+                &port,
+                "--from",
+                "x@sender.example",
+                "--to",
+                user,
+                "--header",
+                "Subject: policy",
+            ],
+        );
+        assert!(out.contains("250 "), "{out}");
+    }
+    // ola's redirect bounces (remote.example does not exist); the bounce reaches ola's script,
+    // which redirects it once more, now with the null reverse-path (RFC 5228 §4.2), so its
+    // failure ends there instead of bouncing into the same redirect for ever.
+    let senders = || {
+        let queue = server.admin_ok(&["queue", "list", "--json"], "");
+        let queue: serde_json::Value = serde_json::from_str(&queue).unwrap();
+        queue
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|q| q["to"] == "far@remote.example")
+            .map(|q| q["from"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while senders().len() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert_eq!(senders(), [open.as_str(), ""]);
+}

@@ -69,11 +69,7 @@ impl Default for InboundConfig {
 impl InboundConfig {
     /// The policies for `domain` (a local domain; any other gets the server-wide ones).
     pub fn policy_for(&self, domain: &str) -> Policy {
-        let own = self
-            .domains
-            .iter()
-            .find(|(name, _)| name.trim_end_matches('.').eq_ignore_ascii_case(domain))
-            .map(|(_, policy)| policy);
+        let own = domain_entry(&self.domains, domain);
         let pick = |own: Option<bool>, default: bool| own.unwrap_or(default);
         Policy {
             reject_forged_local: pick(
@@ -101,7 +97,15 @@ impl InboundConfig {
 }
 
 /// A DNS name of letters, digits, hyphens and dots, with no empty label.
-fn is_zone(name: &str) -> bool {
+/// The entry of `domain` in a table keyed by domain name (case and a final dot aside).
+pub(crate) fn domain_entry<'a, T>(table: &'a BTreeMap<String, T>, domain: &str) -> Option<&'a T> {
+    table
+        .iter()
+        .find(|(name, _)| name.trim_end_matches('.').eq_ignore_ascii_case(domain))
+        .map(|(_, entry)| entry)
+}
+
+pub(crate) fn is_zone(name: &str) -> bool {
     let name = name.strip_suffix('.').unwrap_or(name);
     !name.is_empty()
         && name.len() <= 253

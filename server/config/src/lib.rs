@@ -448,7 +448,7 @@ impl Config {
         if let Some((_, message)) = checks.iter().find(|(ok, _)| !ok) {
             return Err(ConfigError::Invalid((*message).into()));
         }
-        match self.inbound.problem() {
+        match self.inbound.problem().or_else(|| self.sieve.problem()) {
             Some(problem) => Err(ConfigError::Invalid(problem)),
             None => Ok(()),
         }

@@ -28,6 +28,10 @@ pub(crate) struct Outgoing {
     /// An automatic reply (vacation, RFC 5230 §5): sent with an empty MAIL FROM, to any
     /// address. Otherwise a redirect (RFC 5228 §4.2), subject to the forwarding policy.
     pub reply: bool,
+    /// The message being processed came with the null reverse-path (a bounce): a redirect of
+    /// it goes out with the null reverse-path too (RFC 5228 §4.2), so that a redirect to a bad
+    /// address cannot bounce back into the same redirect for ever.
+    pub null_sender: bool,
 }
 
 /// What a run decided.
@@ -170,6 +174,7 @@ impl Rules {
                         to,
                         message: message_id,
                         reply,
+                        null_sender: envelope.from.is_empty(),
                     }));
                 }
                 Event::CreatedMessage {

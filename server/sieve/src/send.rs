@@ -1,7 +1,8 @@
 //! Messages a script sends: redirects (RFC 5228 §4.2) and vacation replies (RFC 5230 §5),
 //! to a local recipient straight into the INBOX (not through that recipient's own script, so
 //! two users redirecting to each other cannot loop), otherwise through the outbound queue.
-//! Redirects leave the server only when `[sieve] allow_external_redirect` allows it. And the
+//! Redirects leave the server only when `[sieve] allow_external_redirect`, or the user's
+//! domain's `[sieve.domains."DOMAIN"]`, allows it. And the
 //! notice to a sender whose message a script rejected (RFC 5429 §2.1).
 
 use crate::Rules;
@@ -43,7 +44,7 @@ impl Rules {
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
             Recipient::UnknownLocal => Err("no such local recipient".into()),
-            Recipient::Remote if !send.reply && !self.config.allow_external_redirect => {
+            Recipient::Remote if !send.reply && !self.redirects_out(user) => {
                 Err("redirecting outside this server is not allowed".into())
             }
             Recipient::Remote => store
@@ -51,8 +52,9 @@ impl Rules {
                     blob,
                     account_id: Some(account),
                     // RFC 5230 §5 / RFC 3834 §3.3: replies go with the null reverse-path; a
-                    // redirect's bounces come back to the user (RFC 5228 §4.2 lets us choose).
-                    mail_from: match send.reply {
+                    // redirect's bounces come back to the user (RFC 5228 §4.2 lets us choose),
+                    // unless it redirects a bounce, which keeps the null reverse-path (§4.2).
+                    mail_from: match send.reply || send.null_sender {
                         true => String::new(),
                         false => user.to_string(),
                     },
@@ -68,6 +70,13 @@ impl Rules {
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
         }
+    }
+
+    /// Whether the scripts of `user` (an address) may redirect outside this server: their
+    /// domain's policy, else the server's.
+    fn redirects_out(&self, user: &str) -> bool {
+        let domain = user.rsplit_once('@').map_or("", |(_, domain)| domain);
+        self.config.allows_external_redirect(domain)
     }
 
     /// Tells `sender` with a delivery status notification (RFC 3464) that the scripts of these

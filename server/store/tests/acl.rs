@@ -289,10 +289,7 @@ async fn send_rights_are_granted_on_the_inbox_by_the_owner_only() {
         .await
         .unwrap();
     assert_eq!(entry("bob@example.com").as_deref(), Some("lr0"));
-    owner
-        .set_acl(inbox, "bob@example.com", None)
-        .await
-        .unwrap();
+    owner.set_acl(inbox, "bob@example.com", None).await.unwrap();
     assert!(grants().is_empty());
     assert_eq!(entry("bob@example.com"), None);
 }
