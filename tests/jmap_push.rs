@@ -314,6 +314,7 @@ async fn push_follows_deliveries_stops_when_disabled_and_resumes_from_push_state
         "VacationResponse",
         "Quota",
         "SieveScript",
+        "ShareNotification",
     ] {
         assert!(
             types[data_type].is_string(),

@@ -268,6 +268,17 @@ pub trait MailBackend: Send + Sync + 'static {
         account_id: AccountId,
         id: i64,
     ) -> BoxFuture<'_, Result<()>>;
+    fn share_notifications(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+    ) -> Result<Vec<crate::ShareNotification>>;
+    fn destroy_share_notification(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        id: i64,
+    ) -> BoxFuture<'_, Result<()>>;
     fn record_submission(
         &self,
         actor: Actor,

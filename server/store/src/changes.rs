@@ -122,6 +122,9 @@ pub enum ObjectKind {
     /// A Sieve script (RFC 5228, stored as ManageSieve names it): `object_id` is the script's
     /// id; activating one updates it (and the one it replaced).
     SieveScript = 8,
+    /// A notice to the user that their rights on another account's mailbox changed (JMAP
+    /// Sharing, RFC 9670 §5): `object_id` is the notice's id.
+    ShareNotification = 9,
 }
 
 /// How it changed.
@@ -165,6 +168,7 @@ impl ObjectKind {
             6 => Some(ObjectKind::EmailSubmission),
             7 => Some(ObjectKind::Identity),
             8 => Some(ObjectKind::SieveScript),
+            9 => Some(ObjectKind::ShareNotification),
             _ => None,
         }
     }

@@ -310,6 +310,22 @@ impl Mail {
             .await
     }
 
+    /// The account's notices of changed rights on others' mailboxes (RFC 9670 §5), oldest
+    /// first; its owner's alone.
+    pub fn share_notifications(
+        &self,
+        account_id: AccountId,
+    ) -> Result<Vec<crate::ShareNotification>> {
+        self.backend().share_notifications(self.actor, account_id)
+    }
+
+    /// Dismisses a notice of changed rights, logged as destroyed.
+    pub async fn destroy_share_notification(&self, account_id: AccountId, id: i64) -> Result<()> {
+        self.backend()
+            .destroy_share_notification(self.actor, account_id, id)
+            .await
+    }
+
     /// Destroys an identity other than the primary one, logged.
     pub async fn destroy_identity(&self, account_id: AccountId, id: i64) -> Result<()> {
         self.backend()

@@ -198,6 +198,24 @@ impl SendLevel {
     }
 }
 
+/// A notice that the user's rights on another account's mailbox changed (JMAP Sharing, RFC
+/// 9670 §5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShareNotification {
+    pub id: i64,
+    /// When, in Unix seconds.
+    pub created: i64,
+    /// Who changed it: a user's address, or `None` for the administrator.
+    pub changed_by: Option<String>,
+    pub changed_by_account: Option<AccountId>,
+    /// The mailbox's account, the mailbox and its name at the time.
+    pub object_account: AccountId,
+    pub mailbox: MailboxId,
+    pub name: String,
+    pub old_rights: crate::Rights,
+    pub new_rights: crate::Rights,
+}
+
 /// A right to send for others: `grantee` may send with `grantor`'s address at `level`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendGrant {

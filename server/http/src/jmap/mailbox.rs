@@ -141,7 +141,7 @@ pub(crate) fn object(
 /// `myRights` (RFC 8621 §2) from the RFC 4314 rights held (the owner holds all of them): `r`
 /// reads, `i` adds, `t` and `e` remove, `s` sets $seen, `w` the other keywords, `k` creates a
 /// child, `x` renames and deletes (never the INBOX), `p` submits.
-fn my_rights(held: Rights, role: Option<MailboxRole>) -> Value {
+pub(crate) fn my_rights(held: Rights, role: Option<MailboxRole>) -> Value {
     let has = |r: Rights| held.contains(r);
     let not_inbox = role != Some(MailboxRole::Inbox);
     json!({

@@ -25,6 +25,9 @@
 //! - `vacation`: VacationResponse/get and /set (RFC 8621 §8), stored;
 //! - `shared`: accounts shared with the user through IMAP ACLs (RFC 8620 §1.6.2): the
 //!   session's entries, the rights and subscriptions Mailbox/get shows;
+//! - `principal`: Principal/get, /changes, /set (refused), /query (RFC 9670 §3): the
+//!   directory's users, shared mailboxes and groups; `share_notification`: ShareNotification
+//!   (§5), the notices the store writes with each ACL change;
 //! - `sieve`: the Sieve capability and SieveScript/get, /changes, /query and /validate
 //!   (RFC 9661), ManageSieve's scripts; `sieve_set`: SieveScript/set;
 //! - `request`: a Request answered, for the API endpoint (§3.3) and WebSocket alike;
@@ -63,12 +66,14 @@ mod mailbox;
 mod mailbox_query;
 mod mailbox_set;
 mod parse;
+mod principal;
 mod push;
 mod query;
 mod query_changes;
 mod quota;
 mod request;
 mod set;
+mod share_notification;
 mod shared;
 mod sieve;
 mod sieve_set;
@@ -144,6 +149,9 @@ pub(crate) async fn session(
     session
         .capabilities
         .insert(SIEVE.into(), sieve::capability());
+    session
+        .capabilities
+        .insert(principal::PRINCIPALS.into(), json!({}));
     session.primary_accounts.insert(MAIL.into(), id.clone());
     session.primary_accounts.insert(QUOTA.into(), id.clone());
     session
@@ -153,8 +161,12 @@ pub(crate) async fn session(
         .primary_accounts
         .insert(VACATION_RESPONSE.into(), id.clone());
     session.primary_accounts.insert(SIEVE.into(), id.clone());
+    session
+        .primary_accounts
+        .insert(principal::PRINCIPALS.into(), id.clone());
+    let me = principal::account_principal(account.id);
     session.accounts.insert(
-        id,
+        id.clone(),
         kantor_jmap_proto::session::Account {
             name: account.address(),
             is_personal: true,
@@ -172,6 +184,15 @@ pub(crate) async fn session(
                     SIEVE.to_string(),
                     sieve::account_capability(ctx.rules.config()),
                 ),
+                // RFC 9670 §2: the principals live in the user's own account.
+                (
+                    principal::PRINCIPALS.to_string(),
+                    json!({"currentUserPrincipalId": me}),
+                ),
+                (
+                    principal::PRINCIPALS_OWNER.to_string(),
+                    json!({"accountIdForPrincipal": id, "principalId": me}),
+                ),
             ]
             .into_iter()
             .collect(),
@@ -183,8 +204,13 @@ pub(crate) async fn session(
         .store()
         .mail(kantor_store::Actor::User(account.id));
     let shared = shared::session_accounts(&mail);
-    for (id, entry, _) in &shared {
-        session.accounts.insert(id.clone(), entry.clone());
+    for (shared_id, entry, owner) in &shared {
+        let mut entry = entry.clone();
+        entry.account_capabilities.insert(
+            principal::PRINCIPALS_OWNER.to_string(),
+            json!({"accountIdForPrincipal": id, "principalId": principal::account_principal(owner.id)}),
+        );
+        session.accounts.insert(shared_id.clone(), entry);
     }
     session.username = account.address();
     session.api_url = format!("{base}/jmap/api");
@@ -227,6 +253,7 @@ fn request_limits(core: &CoreLimits) -> RequestLimits {
         VACATION_RESPONSE,
         WEBSOCKET,
         SIEVE,
+        principal::PRINCIPALS,
     ];
     RequestLimits::new(core, served.into_iter().chain(REGISTERED_NOT_SERVED))
 }
@@ -235,18 +262,27 @@ fn request_limits(core: &CoreLimits) -> RequestLimits {
 /// them is taken, not refused with `unknownCapability`: some clients (the `jmap-client` crate)
 /// name every capability they know in every request; their methods are `unknownMethod`. A
 /// capability outside the registry is still `unknownCapability` (RFC 8620 §3.6.1).
-const REGISTERED_NOT_SERVED: [&str; 7] = [
+const REGISTERED_NOT_SERVED: [&str; 6] = [
     "urn:ietf:params:jmap:mdn",
     "urn:ietf:params:jmap:smimeverify",
     "urn:ietf:params:jmap:blob",
     "urn:ietf:params:jmap:contacts",
     "urn:ietf:params:jmap:calendars",
-    "urn:ietf:params:jmap:principals",
     "urn:ietf:params:jmap:principals:owner",
 ];
 
 /// The methods served, with the capability each needs in `using` (RFC 8620 §3.3).
-const METHODS: [&str; 38] = [
+const METHODS: [&str; 48] = [
+    "Principal/get",
+    "Principal/changes",
+    "Principal/set",
+    "Principal/query",
+    "Principal/queryChanges",
+    "ShareNotification/get",
+    "ShareNotification/changes",
+    "ShareNotification/set",
+    "ShareNotification/query",
+    "ShareNotification/queryChanges",
     "SieveScript/get",
     "SieveScript/changes",
     "SieveScript/set",
@@ -322,6 +358,7 @@ async fn dispatch_one(call: &Call<'_>, invocation: Invocation) -> Invocation {
     let vacation = call.using.iter().any(|c| c == VACATION_RESPONSE);
     let submission = call.using.iter().any(|c| c == SUBMISSION);
     let sieve = call.using.iter().any(|c| c == SIEVE);
+    let principals = call.using.iter().any(|c| c == principal::PRINCIPALS);
     let method: Option<MethodFn> = match name.as_str() {
         // RFC 8620 §4.1: the arguments, unchanged.
         "Core/echo" => return Invocation::new(name, arguments, call_id),
@@ -337,6 +374,13 @@ async fn dispatch_one(call: &Call<'_>, invocation: Invocation) -> Invocation {
         }
         "Email/import" if mail => {
             return respond(&name, call_id, import::import(call, arguments).await);
+        }
+        "ShareNotification/set" if principals => {
+            return respond(
+                &name,
+                call_id,
+                share_notification::set(call, arguments).await,
+            );
         }
         "Mailbox/set" if mail => {
             return respond(&name, call_id, mailbox_set::set(call, arguments).await);
@@ -371,6 +415,15 @@ async fn dispatch_one(call: &Call<'_>, invocation: Invocation) -> Invocation {
         "SieveScript/query" if sieve => Some(sieve::query),
         "SieveScript/queryChanges" if sieve => Some(mailbox_query::other_query_changes),
         "SieveScript/validate" if sieve => Some(sieve::validate),
+        "Principal/get" if principals => Some(principal::get),
+        "Principal/changes" if principals => Some(principal::changes),
+        "Principal/set" if principals => Some(principal::set),
+        "Principal/query" if principals => Some(principal::query),
+        "Principal/queryChanges" if principals => Some(mailbox_query::other_query_changes),
+        "ShareNotification/get" if principals => Some(share_notification::get),
+        "ShareNotification/changes" if principals => Some(share_notification::changes),
+        "ShareNotification/query" if principals => Some(share_notification::query),
+        "ShareNotification/queryChanges" if principals => Some(mailbox_query::other_query_changes),
         _ => None,
     };
     match method {

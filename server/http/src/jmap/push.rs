@@ -26,7 +26,7 @@ use std::time::Duration;
 
 /// The data types whose state a StateChange carries: every type this server serves, since all
 /// share the account's change counter (a commit changes the state of each, RFC 8620 §7.1).
-const TYPES: [&str; 8] = [
+const TYPES: [&str; 9] = [
     "Email",
     "Mailbox",
     "Thread",
@@ -35,6 +35,7 @@ const TYPES: [&str; 8] = [
     "VacationResponse",
     "Quota",
     "SieveScript",
+    "ShareNotification",
 ];
 /// The shortest ping interval accepted (RFC 8620 §7.3: the server may raise it).
 const MIN_PING_SECS: u64 = 10;

@@ -109,7 +109,8 @@ pub(crate) fn translate(
             | ObjectKind::Thread
             | ObjectKind::EmailSubmission
             | ObjectKind::Identity
-            | ObjectKind::SieveScript => {}
+            | ObjectKind::SieveScript
+            | ObjectKind::ShareNotification => {}
         }
     }
     notices

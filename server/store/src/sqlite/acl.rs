@@ -7,7 +7,7 @@
 
 use super::error::DbResult;
 use super::mailboxes::{MAILBOX_COLUMNS, mailbox_from_row};
-use super::{SqliteBackend, WriteCtx, send_grants};
+use super::{SqliteBackend, WriteCtx, send_grants, share_notifications};
 use crate::access::{ANYONE, AclEntry, Actor, Rights, SharedMailbox, check, rights};
 use crate::changes::{ChangeKind, ObjectKind};
 use crate::{AccountId, MailboxId, Principal, Result, SendGrant, SendLevel, StoreError};
@@ -263,6 +263,10 @@ fn set_entry(
     };
     let send = rights.map_or(Rights::NONE, |r| r.intersection(Rights::SENDING));
     let rights = rights.map(|r| r.intersection(Rights::ALL));
+    let before = match account {
+        Some(user) => Some(granted(ctx.conn(), user, mailbox)?),
+        None => None,
+    };
     if is_inbox(ctx.conn(), mailbox)? {
         set_send_rights(ctx.conn(), actor, owner, &who, send.send_level())?;
     } else if !send.is_empty() {
@@ -297,7 +301,12 @@ fn set_entry(
         mailbox,
         None,
         None,
-    )
+    )?;
+    if let (Some(user), Some(before)) = (account, before) {
+        let after = granted(ctx.conn(), user, mailbox)?;
+        share_notifications::notify(ctx, actor, user, (owner, mailbox), before, after)?;
+    }
+    Ok(())
 }
 
 /// A new mailbox starts with the ACL of the nearest mailbox above it (so a folder a member

@@ -463,6 +463,23 @@ impl MailBackend for SqliteBackend {
         Box::pin(self.destroy_identity(actor, account_id, id))
     }
 
+    fn share_notifications(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+    ) -> Result<Vec<crate::ShareNotification>> {
+        self.share_notifications(actor, account_id)
+    }
+
+    fn destroy_share_notification(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        id: i64,
+    ) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.destroy_share_notification(actor, account_id, id))
+    }
+
     fn record_submission(
         &self,
         actor: Actor,

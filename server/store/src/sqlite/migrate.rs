@@ -146,6 +146,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0029_queue_fresh_first",
         include_str!("../../../../schema/0029_queue_fresh_first.sql"),
     ),
+    (
+        30,
+        "0030_share_notifications",
+        include_str!("../../../../schema/0030_share_notifications.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet recorded. Safe to run concurrently from several processes:

@@ -45,6 +45,7 @@ mod migrate;
 mod queue;
 mod readable;
 mod send_grants;
+mod share_notifications;
 mod sieve;
 mod sort_keys;
 mod submissions;
