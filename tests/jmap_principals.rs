@@ -239,3 +239,107 @@ fn principals_and_share_notifications() {
     );
     assert_eq!(changes["destroyed"], json!([id]), "{changes}");
 }
+
+/// A Mailbox's `shareWith` (RFC 9670 §4): the owner sees the IMAP ACL as principals and
+/// rights and shares a folder with Mailbox/set (one principal's path, then the whole map); the
+/// grantee then reaches it and gets a ShareNotification; a grantee without `a` sees
+/// `shareWith` null and cannot set it.
+#[test]
+fn share_with_sets_the_acl() {
+    let server = TestServer::start("");
+    let (olivia, mark) = (format!("olivia@{DOMAIN}"), format!("mark@{DOMAIN}"));
+    server.add_user(&olivia);
+    server.add_user(&mark);
+    let (olivia_login, mark_login) = (credentials(&olivia), credentials(&mark));
+    let session = |who: &str| curl(&["-u", who, &https(&server, "/jmap/session")]).json();
+    let own = primary_account(&session(&olivia_login), PRINCIPALS);
+    let mine = primary_account(&session(&mark_login), PRINCIPALS);
+    let mark_principal = session(&mark_login)["accounts"][&mine]["accountCapabilities"][PRINCIPALS]
+        ["currentUserPrincipalId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let get = |who: &str, account: &str| {
+        ok(
+            &server,
+            who,
+            "Mailbox/get",
+            json!({"accountId": account, "ids": null}),
+        )
+    };
+    let boxes = get(&olivia_login, &own);
+    let sent = id_where(&boxes, "name", "Sent");
+    let sent_of = |boxes: &Value| {
+        boxes["list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == sent.as_str())
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(sent_of(&boxes)["shareWith"], json!({}), "{boxes}");
+
+    let path = format!("shareWith/{mark_principal}");
+    let set = ok(
+        &server,
+        &olivia_login,
+        "Mailbox/set",
+        json!({"accountId": own,
+        "update": {sent.clone(): {path: {"mayReadItems": true, "maySetSeen": true}}}}),
+    );
+    assert!(
+        set["updated"][&sent].is_null() && set["notUpdated"].is_null(),
+        "{set}"
+    );
+    let shared = sent_of(&get(&olivia_login, &own))["shareWith"].clone();
+    assert_eq!(shared[&mark_principal]["mayReadItems"], true, "{shared}");
+    assert_eq!(shared[&mark_principal]["maySetSeen"], true, "{shared}");
+    assert_eq!(shared[&mark_principal]["mayAddItems"], false, "{shared}");
+
+    // Mark reaches olivia's account now, sees Sent with those rights and no shareWith.
+    let accounts = session(&mark_login)["accounts"].clone();
+    let theirs = accounts
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, a)| a["name"] == olivia.as_str())
+        .map(|(id, _)| id.clone())
+        .unwrap_or_else(|| panic!("{accounts}"));
+    let seen = get(&mark_login, &theirs);
+    let their_sent = sent_of(&seen);
+    assert_eq!(their_sent["myRights"]["mayReadItems"], true, "{seen}");
+    assert_eq!(their_sent["myRights"]["mayAddItems"], false, "{seen}");
+    assert_eq!(their_sent["shareWith"], Value::Null, "{seen}");
+    let notices = ok(
+        &server,
+        &mark_login,
+        "ShareNotification/get",
+        json!({"accountId": mine, "ids": null}),
+    );
+    assert_eq!(notices["list"][0]["objectId"], sent.as_str(), "{notices}");
+    let refused = ok(
+        &server,
+        &mark_login,
+        "Mailbox/set",
+        json!({"accountId": theirs,
+        "update": {sent.clone(): {"shareWith": {}}}}),
+    );
+    assert_eq!(
+        refused["notUpdated"][&sent]["type"], "forbidden",
+        "{refused}"
+    );
+
+    // The whole map: empty takes mark's rights back.
+    let set = ok(
+        &server,
+        &olivia_login,
+        "Mailbox/set",
+        json!({"accountId": own,
+        "update": {sent.clone(): {"shareWith": {}}}}),
+    );
+    assert!(set["notUpdated"].is_null(), "{set}");
+    assert_eq!(sent_of(&get(&olivia_login, &own))["shareWith"], json!({}));
+    let gone = session(&mark_login)["accounts"].clone();
+    assert!(!gone.as_object().unwrap().contains_key(&theirs), "{gone}");
+}

@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Every property of a Mailbox (RFC 8621 §2).
-const PROPERTIES: [&str; 11] = [
+const PROPERTIES: [&str; 12] = [
     "id",
     "name",
     "parentId",
@@ -32,6 +32,7 @@ const PROPERTIES: [&str; 11] = [
     "unreadThreads",
     "myRights",
     "isSubscribed",
+    "shareWith",
 ];
 
 /// The properties that change when the mailbox's emails do.
@@ -131,6 +132,7 @@ pub(crate) fn object(
             "unreadThreads" => json!(threads.map_or(0, |t| t.1)),
             "myRights" => my_rights(held, mailbox.role),
             "isSubscribed" => json!(view.subscribed(mailbox)),
+            "shareWith" => super::share_with::of(&call.mail, call.directory.store(), mailbox, held),
             _ => continue,
         };
         out.insert(property.to_string(), value);

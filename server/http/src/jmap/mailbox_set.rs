@@ -188,8 +188,11 @@ async fn update(
         None => Value::Null,
     };
     let mut subscribed = None;
+    let mut shares = Vec::new();
     for (property, value) in patch {
         match property.as_str() {
+            "shareWith" => shares.push((property.as_str(), value)),
+            path if path.starts_with("shareWith/") => shares.push((path, value)),
             "name" => {
                 name = value
                     .as_str()
@@ -224,6 +227,10 @@ async fn update(
             .await
             .map_err(refused)?;
         current = full;
+    }
+    for (path, value) in shares {
+        let store = call.directory.store();
+        super::share_with::apply(&call.mail, store, &mailbox, path, value).await?;
     }
     if let Some(subscribed) = subscribed {
         let (owner, name) =

@@ -74,6 +74,7 @@ mod quota;
 mod request;
 mod set;
 mod share_notification;
+mod share_with;
 mod shared;
 mod sieve;
 mod sieve_set;
