@@ -349,3 +349,11 @@ pub(crate) fn get_by_number<T>(
         not_found,
     })
 }
+
+/// The fields of a JSON object built with `json!` (an empty map for anything else).
+pub(crate) fn json_object(value: Value) -> serde_json::Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    }
+}

@@ -4,7 +4,8 @@
 //! Reply-To, Bcc and signatures. Changes are logged, so Identity/changes and push see them.
 
 use super::call::{
-    Call, get_by_number, known_properties, number_of, server_set_unchanged, store_error, to_json,
+    Call, get_by_number, json_object, known_properties, number_of, server_set_unchanged,
+    store_error, to_json,
 };
 use kantor_directory::Address;
 use kantor_jmap_proto::method::GetRequest;
@@ -47,10 +48,7 @@ fn object(call: &Call<'_>, identity: &Identity) -> Map<String, Value> {
         "htmlSignature": identity.html_signature,
         "mayDelete": identity.email.is_some(),
     });
-    match value {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    }
+    json_object(value)
 }
 
 /// Identity/get (§6.1).

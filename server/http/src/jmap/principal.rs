@@ -3,7 +3,9 @@
 //! `accounts` (the session's Account objects); the directory is managed by the administrator,
 //! so Principal/set refuses every change (`forbidden`, as §3.3 allows).
 
-use super::call::{Call, account_id, known_properties, query_page, store_error, to_json};
+use super::call::{
+    Call, account_id, json_object, known_properties, query_page, store_error, to_json,
+};
 use super::shared;
 use kantor_jmap_proto::method::{
     ChangesRequest, ChangesResponse, GetRequest, GetResponse, QueryRequest, SetRequest, SetResponse,
@@ -110,10 +112,7 @@ fn object(p: &Principal, reachable: &[(AccountId, Value)]) -> Map<String, Value>
         "capabilities": {},
         "accounts": accounts,
     });
-    match value {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    }
+    json_object(value)
 }
 
 /// Principal/get (§3.1).

@@ -4,8 +4,8 @@
 //! They live in the user's own account and follow its one change log.
 
 use super::call::{
-    Call, account_id, get_by_number, known_properties, mailbox_id, number_of, query_page,
-    store_error, to_json, utc_date,
+    Call, account_id, get_by_number, json_object, known_properties, mailbox_id, number_of,
+    query_page, store_error, to_json, utc_date,
 };
 use super::principal::account_principal;
 use kantor_jmap_proto::method::{GetRequest, QueryRequest, SetRequest, SetResponse};
@@ -38,10 +38,7 @@ fn object(n: &ShareNotification) -> Map<String, Value> {
         "oldRights": super::mailbox::my_rights(n.old_rights, role),
         "newRights": super::mailbox::my_rights(n.new_rights, role),
     });
-    match value {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    }
+    json_object(value)
 }
 
 /// ShareNotification/get (§5.1).

@@ -80,10 +80,7 @@ pub(crate) fn get(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Valu
         &all,
         'S',
         |s| s.id,
-        |s| match submission_object(call, s) {
-            Value::Object(map) => map,
-            _ => Map::new(),
-        },
+        |s| super::call::json_object(submission_object(call, s)),
     )
 }
 
