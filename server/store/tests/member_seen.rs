@@ -211,3 +211,55 @@ async fn a_delegate_in_a_personal_account_shares_the_owners_seen() {
     assert!(seen(&store.mail(Actor::User(alice.id)), inbox, uid));
     assert_eq!(store.mailbox(inbox).unwrap().unwrap().unseen, 0);
 }
+
+/// A COPY into the mailbox the email is already in makes a new email: each member who had
+/// read the original has read the copy too, and the others have not.
+#[tokio::test]
+async fn a_copy_into_its_own_mailbox_keeps_each_members_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, alice, _) = store_with_alice(dir.path()).await;
+    let bob = store.create_account(new_account("bob")).await.unwrap();
+    let sales = store
+        .create_shared_account("sales", "example.com")
+        .await
+        .unwrap();
+    let inbox = store
+        .mailbox_by_role(sales.id, MailboxRole::Inbox)
+        .unwrap()
+        .unwrap()
+        .id;
+    for member in ["alice@example.com", "bob@example.com"] {
+        store
+            .set_acl(inbox, member, Some(Rights::parse("lrswite").unwrap()))
+            .await
+            .unwrap();
+    }
+    let uid = store
+        .append(vec![message(sales.id, inbox, Flags::default())])
+        .await
+        .unwrap()[0]
+        .uid;
+    let (as_alice, as_bob) = (
+        store.mail(Actor::User(alice.id)),
+        store.mail(Actor::User(bob.id)),
+    );
+    flag(
+        &as_alice,
+        (sales.id, inbox, uid),
+        FlagOperation::Add,
+        Flags::SEEN,
+    )
+    .await;
+    let pairs = as_bob
+        .copy_messages(sales.id, inbox, vec![uid], inbox)
+        .await
+        .unwrap();
+    let copy = pairs[0].1;
+    assert_ne!(copy, uid);
+    assert!(seen(&as_alice, inbox, copy), "alice had read the original");
+    assert!(!seen(&as_bob, inbox, copy), "bob had not");
+    assert!(
+        !seen(&store, inbox, copy),
+        "the email's own \\Seen stays unset"
+    );
+}

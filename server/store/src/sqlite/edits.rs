@@ -291,8 +291,8 @@ fn copy_source(
         .optional()?)
 }
 
-/// A new email with the same content, flags, keywords and thread as `email_id` (COPY into a
-/// mailbox the email is already in). Takes a blob reference and counts its size in the quota.
+/// A new email with the same content, flags, keywords, thread and members' `\Seen` as
+/// `email_id` (COPY into a mailbox the email is already in). Takes a blob reference and counts its size in the quota.
 fn duplicate_email(
     ctx: &mut WriteCtx<'_>,
     account_id: AccountId,
@@ -312,6 +312,13 @@ fn duplicate_email(
         .prepare_cached("INSERT INTO email_meta (email_id, meta) SELECT ?2, meta FROM email_meta WHERE email_id = ?1")?
         .execute(params![email_id, new_id])?;
     super::sort_keys::duplicate(ctx, email_id, new_id)?;
+    // Each member of a shared account sees the copy as read where they had read the original.
+    ctx.conn()
+        .prepare_cached(
+            "INSERT INTO member_seen (user_id, account_id, email_id)
+             SELECT user_id, account_id, ?2 FROM member_seen WHERE email_id = ?1",
+        )?
+        .execute(params![email_id, new_id])?;
     ctx.add_blob_reference(&hash)?;
     count_usage(ctx, account_id, size)?;
     ctx.log_change(
