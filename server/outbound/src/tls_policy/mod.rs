@@ -172,9 +172,15 @@ impl DomainPolicy {
     /// `Probe::config`), with the host's usable TLSA records when DANE applies; Err (a
     /// temporary failure) when they cannot be looked up now (RFC 7672 §2.1.1).
     pub async fn probe(&self, host: &str, port: u16) -> Result<Arc<Probe>, String> {
+        let mut references = Vec::new();
         let dane = match self.dane.clone()? {
             true => match self.tlsa(host, port).await {
-                Ok(records) => records.map(dane::usable).filter(|r| !r.is_empty()),
+                Ok(found) => found
+                    .map(|(records, names)| {
+                        references = names;
+                        dane::usable(records)
+                    })
+                    .filter(|r| !r.is_empty()),
                 Err(e) => {
                     // RFC 8460 §4.3.1: a TLSA answer that failed validation.
                     self.policies
@@ -185,21 +191,25 @@ impl DomainPolicy {
             },
             false => None,
         };
-        Ok(Probe::new(self.policies.webpki.clone(), dane))
+        Ok(Probe::new(self.policies.webpki.clone(), dane, references))
     }
 
     /// The TLSA records of `host` (RFC 7672 §2.2.2): at the name its authenticated CNAME
     /// aliases lead to first, then at its own name; none when its addresses are not
-    /// authenticated.
+    /// authenticated. With them, the names a DANE-TA chain may name besides the host (§3.2.2:
+    /// the expanded name, the TLSA base domain).
     async fn tlsa(
         &self,
         host: &str,
         port: u16,
-    ) -> Result<Option<Vec<kantor_dns::Tlsa>>, kantor_dns::DnsError> {
+    ) -> Result<Option<(Vec<kantor_dns::Tlsa>, Vec<String>)>, kantor_dns::DnsError> {
         let dns = &self.policies.dns;
-        for name in dns.tlsa_names(host).await?.unwrap_or_default() {
-            if let Some(records) = dns.tlsa(&name, port).await? {
-                return Ok(Some(records));
+        let names = dns.tlsa_names(host).await?.unwrap_or_default();
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        let others: Vec<String> = names.iter().filter(|n| **n != host).cloned().collect();
+        for name in &names {
+            if let Some(records) = dns.tlsa(name, port).await? {
+                return Ok(Some((records, others)));
             }
         }
         Ok(None)

@@ -64,6 +64,9 @@ pub(crate) fn webpki(roots: Arc<RootCertStore>) -> Result<Arc<WebPkiServerVerifi
 pub(crate) struct Probe {
     inner: Arc<WebPkiServerVerifier>,
     pub dane: Option<Vec<kantor_dns::Tlsa>>,
+    /// With DANE, the other names a DANE-TA chain may be issued to besides the host's (RFC
+    /// 7672 §3.2.2: the TLSA base domain an MX host's CNAME aliases expand to).
+    references: Vec<String>,
     verdict: Mutex<Option<Result<(), rustls::Error>>>,
 }
 
@@ -71,10 +74,12 @@ impl Probe {
     pub fn new(
         inner: Arc<WebPkiServerVerifier>,
         dane: Option<Vec<kantor_dns::Tlsa>>,
+        references: Vec<String>,
     ) -> Arc<Probe> {
         Arc::new(Probe {
             inner,
             dane,
+            references,
             verdict: Mutex::new(None),
         })
     }
@@ -135,7 +140,15 @@ impl ServerCertVerifier for Probe {
     ) -> Result<ServerCertVerified, rustls::Error> {
         let verdict = match &self.dane {
             Some(records) => {
-                super::dane::verify(records, end_entity, intermediates, server_name, now)
+                let names = self
+                    .references
+                    .iter()
+                    .filter_map(|n| ServerName::try_from(n.clone()).ok());
+                std::iter::once(server_name.to_owned())
+                    .chain(names)
+                    .map(|name| super::dane::verify(records, end_entity, intermediates, &name, now))
+                    .find(Result::is_ok)
+                    .unwrap_or_else(|| Err(rustls::Error::General("tlsa-invalid".into())))
             }
             None => self
                 .inner
@@ -166,5 +179,54 @@ impl ServerCertVerifier for Probe {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.inner.supported_verify_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, PublicKeyData};
+
+    /// RFC 7672 §3.2.2: a DANE-TA chain issued to the name an MX host's CNAME expands to (the
+    /// TLSA base domain) is accepted through the probe's references, and refused without.
+    #[test]
+    fn dane_ta_accepts_the_tlsa_base_domain_as_a_reference() {
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = Issuer::new(ca_params, &ca_key);
+        let leaf_key = KeyPair::generate().unwrap();
+        let leaf = CertificateParams::new(vec!["mail.provider.example".to_string()])
+            .unwrap()
+            .signed_by(&leaf_key, &issuer)
+            .unwrap();
+        let spki = ca_key.subject_public_key_info();
+        let digest = ring::digest::digest(&ring::digest::SHA256, &spki);
+        let record = kantor_dns::Tlsa {
+            usage: 2,
+            selector: 1,
+            matching: 1,
+            data: digest.as_ref().to_vec(),
+        };
+        let webpki = webpki(Arc::new({
+            let mut roots = RootCertStore::empty();
+            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+            roots
+        }))
+        .unwrap();
+        let chain = [CertificateDer::from(ca.der().to_vec())];
+        let end_entity = CertificateDer::from(leaf.der().to_vec());
+        let host = ServerName::try_from("mx.customer.example").unwrap();
+        let verdict = |references: Vec<String>| {
+            let probe = Probe::new(webpki.clone(), Some(vec![record.clone()]), references);
+            probe
+                .verify_server_cert(&end_entity, &chain, &host, &[], UnixTime::now())
+                .unwrap();
+            probe.failure()
+        };
+        assert_eq!(verdict(vec![]), Some("tlsa-invalid"));
+        assert_eq!(verdict(vec!["mail.provider.example".into()]), None);
+        assert_eq!(verdict(vec!["other.example".into()]), Some("tlsa-invalid"));
     }
 }
