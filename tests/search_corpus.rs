@@ -41,8 +41,9 @@ const IMAP: &[(&str, Option<&str>)] = &[
     ("TEXT notspam.txt", None),
     // GB2312, Big5, ISO-2022-JP, EUC-KR / KS C 5601 text; RFC 2047 subjects; a file name.
     // Index and scan share kantor-message's text, so a decoding fault is not seen here: BODY
-    // 합니다 finds 1 message where Python's email finds 5 (spam-1/00035, spam-2/00588, 00960,
-    // 01017, 01072: KS C 5601 text/html read as UTF-8, or its base64 left undecoded).
+    // 합니다 finds 1 of the 5 messages Python's email finds it in (spam-1/00035, spam-2/00588,
+    // 00960, 01017, 01072, EUC-KR and KS C 5601 HTML); of 00588 and 00960 (base64) the text is
+    // the undecoded base64, of 00035 (8-bit) U+FFFD where the Korean was.
     ("BODY", Some("武汉")),
     ("BODY", Some("網路")),
     ("BODY", Some("プロセス")),
