@@ -4,11 +4,11 @@
 //! account's change counter.
 
 use kantor_jmap_proto::{Id, IdRef, Invocation, MethodError, MethodErrorType};
-use kantor_store::{Account, AccountId, Mail, MailboxId, MessageId, StoreError};
+use kantor_store::{Account, AccountId, Mail, MailboxId, MessageId, SharedAccount, StoreError};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// One request's context for its method calls.
 pub(crate) struct Call<'a> {
@@ -27,6 +27,16 @@ pub(crate) struct Call<'a> {
     pub rules: &'a kantor_sieve::Rules,
     /// Creation ids of the request so far, and the ids they became (RFC 8620 §3.3, §5.3).
     pub created: Mutex<BTreeMap<Id, Id>>,
+    /// What the user holds in other accounts, asked of the store once per request (at its
+    /// first need) and not again: a right revoked counts at the next request (RFC 8620
+    /// §1.6.2).
+    pub shared: Mutex<SharedView>,
+}
+
+/// The accounts shared with the user, as far as a request has needed them.
+#[derive(Default)]
+pub(crate) struct SharedView {
+    accounts: Option<Arc<Vec<SharedAccount>>>,
 }
 
 impl Call<'_> {
@@ -60,24 +70,45 @@ impl Call<'_> {
         }
     }
 
+    /// The accounts shared with the user ([`Mail::shared_accounts`]), read once per request.
+    pub fn shared_accounts(&self) -> Result<Arc<Vec<SharedAccount>>, StoreError> {
+        let mut view = self.shared_view();
+        if let Some(shared) = &view.accounts {
+            return Ok(shared.clone());
+        }
+        let shared = Arc::new(self.mail.shared_accounts()?);
+        view.accounts = Some(shared.clone());
+        Ok(shared)
+    }
+
+    fn shared_view(&self) -> std::sync::MutexGuard<'_, SharedView> {
+        self.shared.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Forgets what was read of the shared accounts: after a call that may have changed them
+    /// (Mailbox/set in another's account), the next need reads them again.
+    pub fn forget_shared_accounts(&self) {
+        *self.shared_view() = SharedView::default();
+    }
+
     /// The account a call names: the user's own, or another one in which the store says they
-    /// may see a mailbox (RFC 8620 §1.6.2; asked at every call, so a revoked right counts at
-    /// once). Whatever the method then does there, the store checks per mailbox.
+    /// may see a mailbox (RFC 8620 §1.6.2; decided once per request, so a revoked right counts
+    /// at the next one). Whatever the method then does there, the store checks per mailbox.
     pub fn account(&self, id: &Id) -> Result<AccountId, MethodError> {
         if id.as_str() == account_id(self.account.id) {
             return Ok(self.account.id);
         }
-        let shared = number_of(id, 'A')
-            .map(|n| {
-                self.mail
-                    .shared_accounts()
-                    .map(|s| s.iter().any(|a| a.id == n))
-            })
-            .transpose()
-            .map_err(store_error)?;
-        match (number_of(id, 'A'), shared) {
-            (Some(n), Some(true)) => Ok(n),
-            _ => Err(self.not_found(id)),
+        let Some(n) = number_of(id, 'A') else {
+            return Err(self.not_found(id));
+        };
+        match self
+            .shared_accounts()
+            .map_err(store_error)?
+            .iter()
+            .any(|a| a.id == n)
+        {
+            true => Ok(n),
+            false => Err(self.not_found(id)),
         }
     }
 

@@ -339,7 +339,10 @@ async fn dispatch_one(call: &Call<'_>, invocation: Invocation) -> Invocation {
             return respond(&name, call_id, import::import(call, arguments).await);
         }
         "Mailbox/set" if mail => {
-            return respond(&name, call_id, mailbox_set::set(call, arguments).await);
+            let result = mailbox_set::set(call, arguments).await;
+            // A mailbox made or destroyed in another's account changes the rights held there.
+            call.forget_shared_accounts();
+            return respond(&name, call_id, result);
         }
         "Mailbox/get" if mail => Some(mailbox::get),
         "Mailbox/changes" if mail => Some(mailbox::changes),

@@ -121,10 +121,9 @@ pub(crate) fn subscription(
 /// The IMAP name prefix of another's account (`Other Users/alice@corp.test/`, or
 /// `Shared Folders/sales@corp.test/` for a shared mailbox account).
 fn imap_prefix(call: &Call<'_>, account: AccountId) -> Result<String, StoreError> {
-    let owner = call
-        .mail
-        .shared_accounts()?
-        .into_iter()
+    let shared = call.shared_accounts()?;
+    let owner = shared
+        .iter()
         .find(|a| a.id == account)
         .ok_or_else(|| StoreError::NotFound(format!("account {account}")))?;
     let namespace = match owner.shared {
