@@ -1,6 +1,8 @@
-//! Writing into accounts shared with the user over JMAP, with curl (RFC 8620 §6.1; RFC 8621
-//! §4.8): rights granted with `kantor admin acl` (RFC 4314), mail delivered with swaks. Upload
-//! and Email/import into another's account need `i`.
+//! Writing into accounts shared with the user over JMAP, with curl (RFC 8620 §5.4, §6.1, §6.3;
+//! RFC 8621 §4.7, §4.8): rights granted with `kantor admin acl` (RFC 4314), mail delivered with
+//! swaks. Upload and Email/import into another's account need `i`; Email/copy and Blob/copy
+//! between the user's account and a shared one need `r` on the source and `i` on each target,
+//! and onSuccessDestroyOriginal `t e` on the source.
 
 mod common;
 use common::curl::*;
@@ -136,6 +138,14 @@ impl Setup {
         out
     }
 
+    fn id(&self, who: &str, account: &str, subject: &str) -> String {
+        self.emails(who, account)
+            .into_iter()
+            .find(|(s, _, _)| s == subject)
+            .unwrap_or_else(|| panic!("no {subject} for {who} in {account}"))
+            .1
+    }
+
     fn subjects(&self, who: &str, account: &str) -> Vec<String> {
         self.emails(who, account)
             .into_iter()
@@ -236,4 +246,205 @@ fn upload_and_import_into_a_shared_account_need_the_insert_right() {
         download(server, &setup.oscar, &setup.account, &blob).status,
         200
     );
+}
+
+#[test]
+fn email_copy_from_the_personal_account_into_a_shared_one() {
+    let setup = Setup::new();
+    let server = &setup.server;
+    let mine = setup.id(&setup.mark, &setup.mark_account, "mine");
+    let copy = |mailbox: &str| {
+        ok(
+            server,
+            &setup.mark,
+            "Email/copy",
+            json!({"fromAccountId": setup.mark_account, "accountId": setup.account,
+                   "create": {"k": {"id": mine, "mailboxIds": {mailbox: true},
+                                    "keywords": {"$flagged": true}}}}),
+        )
+    };
+    // Nothing granted: Olivia's account does not exist for Mark.
+    let none = call(
+        server,
+        &setup.mark,
+        "Email/copy",
+        json!({"fromAccountId": setup.mark_account, "accountId": setup.account,
+               "create": {"k": {"id": mine, "mailboxIds": {setup.projects.clone(): true}}}}),
+    );
+    assert_eq!(none[1]["type"], "accountNotFound", "{none}");
+    // Projects seen and read, not filed into: forbidden, and nothing new there.
+    setup.grant("mark", "lr", "Projects");
+    let refused = copy(&setup.projects);
+    assert_eq!(refused["notCreated"]["k"]["type"], "forbidden", "{refused}");
+    assert_eq!(setup.subjects(&setup.olivia, &setup.account).len(), 3);
+
+    setup.grant("mark", "lri", "Projects");
+    let copied = copy(&setup.projects);
+    assert_eq!(
+        copied["fromAccountId"],
+        setup.mark_account.as_str(),
+        "{copied}"
+    );
+    let id = copied["created"]["k"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{copied}"));
+    assert_ne!(id, mine, "a new email of Olivia's account");
+    // Another member who may read Projects sees the copy, flagged as asked.
+    setup.grant("oscar", "lr", "Projects");
+    let got = ok(
+        server,
+        &setup.oscar,
+        "Email/get",
+        json!({"accountId": setup.account, "ids": [id],
+               "properties": ["subject", "mailboxIds", "keywords", "blobId"]}),
+    );
+    let email = &got["list"][0];
+    assert_eq!(email["subject"], "mine", "{got}");
+    assert_eq!(email["mailboxIds"], json!({setup.projects.clone(): true}));
+    assert_eq!(email["keywords"], json!({"$flagged": true}));
+    assert_eq!(email["blobId"], copied["created"]["k"]["blobId"]);
+    // Mark's original is still his.
+    assert!(
+        setup
+            .subjects(&setup.mark, &setup.mark_account)
+            .contains(&"mine".into())
+    );
+    // An unknown id is notFound; a wrong ifFromInState is stateMismatch.
+    let unknown = ok(
+        server,
+        &setup.mark,
+        "Email/copy",
+        json!({"fromAccountId": setup.mark_account, "accountId": setup.account,
+               "create": {"u": {"id": "M999999", "mailboxIds": {setup.projects.clone(): true}}}}),
+    );
+    assert_eq!(unknown["notCreated"]["u"]["type"], "notFound", "{unknown}");
+    let stale = call(
+        server,
+        &setup.mark,
+        "Email/copy",
+        json!({"fromAccountId": setup.mark_account, "accountId": setup.account,
+               "ifFromInState": "1",
+               "create": {"k": {"id": mine, "mailboxIds": {setup.projects.clone(): true}}}}),
+    );
+    assert_eq!(stale[1]["type"], "stateMismatch", "{stale}");
+}
+
+#[test]
+fn email_copy_from_a_shared_account_and_destroying_the_original() {
+    let setup = Setup::new();
+    let server = &setup.server;
+    let one = setup.id(&setup.olivia, &setup.account, "one");
+    let copy_one = |destroy: bool, extra: Value| {
+        let mut arguments = json!({"fromAccountId": setup.account, "accountId": setup.mark_account,
+               "create": {"k": {"id": one, "mailboxIds": {setup.mark_inbox.clone(): true}}},
+               "onSuccessDestroyOriginal": destroy});
+        for (k, v) in extra.as_object().unwrap() {
+            arguments[k] = v.clone();
+        }
+        calls(server, &setup.mark, json!([["Email/copy", arguments, "c"]]))
+    };
+    // Oscar reaches no account of Olivia's: fromAccountNotFound.
+    let session = curl(&["-u", &setup.oscar, &https(server, "/jmap/session")]).json();
+    let oscar_account = primary_account(&session, MAIL);
+    let oscar = call(
+        server,
+        &setup.oscar,
+        "Email/copy",
+        json!({"fromAccountId": setup.account, "accountId": oscar_account,
+               "create": {"k": {"id": one, "mailboxIds": {setup.mark_inbox.clone(): true}}}}),
+    );
+    assert_eq!(oscar[1]["type"], "fromAccountNotFound", "{oscar}");
+    // Mark sees Projects only: the INBOX's email does not exist for him.
+    setup.grant("mark", "lr", "Projects");
+    let hidden = copy_one(false, json!({}));
+    assert_eq!(
+        hidden[0][1]["notCreated"]["k"]["type"], "notFound",
+        "{hidden:?}"
+    );
+
+    // Read only: copied, but the original may not be destroyed.
+    setup.grant("mark", "lr", "INBOX");
+    let kept = copy_one(true, json!({}));
+    assert_eq!(kept.len(), 2, "the implicit Email/set follows: {kept:?}");
+    assert!(kept[0][1]["created"]["k"]["id"].is_string(), "{kept:?}");
+    assert_eq!(kept[1][0], "Email/set", "{kept:?}");
+    assert_eq!(kept[1][2], "c", "under the copy's call id");
+    assert_eq!(
+        kept[1][1]["notDestroyed"][&one]["type"], "forbidden",
+        "{kept:?}"
+    );
+    assert!(
+        setup
+            .subjects(&setup.olivia, &setup.account)
+            .contains(&"one".into())
+    );
+    let mark_has = |n: usize| {
+        let mine: Vec<String> = setup.subjects(&setup.mark, &setup.mark_account);
+        assert_eq!(mine.iter().filter(|s| *s == "one").count(), n, "{mine:?}");
+    };
+    mark_has(1);
+
+    // With `t e` a wrong destroyFromIfInState leaves the original; the right one destroys it.
+    setup.grant("mark", "lrte", "INBOX");
+    let mismatch = copy_one(true, json!({"destroyFromIfInState": "1"}));
+    assert_eq!(mismatch[1][1]["type"], "stateMismatch", "{mismatch:?}");
+    assert!(
+        setup
+            .subjects(&setup.olivia, &setup.account)
+            .contains(&"one".into())
+    );
+    mark_has(2);
+    let moved = copy_one(true, json!({}));
+    let new_id = moved[0][1]["created"]["k"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(moved[1][1]["destroyed"], json!([one]), "{moved:?}");
+    assert_eq!(
+        setup.subjects(&setup.olivia, &setup.account),
+        ["three", "two"],
+        "the original is gone from Olivia's account"
+    );
+    mark_has(3);
+    let got = ok(
+        server,
+        &setup.mark,
+        "Email/get",
+        json!({"accountId": setup.mark_account, "ids": [new_id], "properties": ["mailboxIds"]}),
+    );
+    assert_eq!(
+        got["list"][0]["mailboxIds"],
+        json!({setup.mark_inbox.clone(): true}),
+        "{got}"
+    );
+
+    // Blob/copy: the blob of "two" becomes Mark's, downloadable from his account.
+    let two = ok(
+        server,
+        &setup.olivia,
+        "Email/get",
+        json!({"accountId": setup.account, "ids": [setup.id(&setup.olivia, &setup.account, "two")],
+               "properties": ["blobId"]}),
+    );
+    let blob = two["list"][0]["blobId"].as_str().unwrap().to_string();
+    assert_eq!(
+        download(server, &setup.mark, &setup.mark_account, &blob).status,
+        404
+    );
+    let copied = ok(
+        server,
+        &setup.mark,
+        "Blob/copy",
+        json!({"fromAccountId": setup.account, "accountId": setup.mark_account,
+               "blobIds": [blob, "0".repeat(64)]}),
+    );
+    assert_eq!(copied["copied"][&blob], blob.as_str(), "{copied}");
+    assert_eq!(
+        copied["notCopied"]["0".repeat(64)]["type"],
+        "notFound",
+        "{copied}"
+    );
+    let got = download(server, &setup.mark, &setup.mark_account, &blob);
+    assert_eq!(got.status, 200);
+    assert!(got.body.contains("Subject: two"), "{}", got.body);
 }
