@@ -2,7 +2,8 @@
 //! RFC 8621 §4.7, §4.8): rights granted with `kantor admin acl` (RFC 4314), mail delivered with
 //! swaks. Upload and Email/import into another's account need `i`; Email/copy and Blob/copy
 //! between the user's account and a shared one need `r` on the source and `i` on each target,
-//! and onSuccessDestroyOriginal `t e` on the source.
+//! and onSuccessDestroyOriginal `t e` on the source; a rights change makes the shared
+//! account's `/changes` answer `cannotCalculateChanges`.
 
 mod common;
 use common::curl::*;
@@ -447,4 +448,76 @@ fn email_copy_from_a_shared_account_and_destroying_the_original() {
     let got = download(server, &setup.mark, &setup.mark_account, &blob);
     assert_eq!(got.status, 200);
     assert!(got.body.contains("Subject: two"), "{}", got.body);
+}
+
+#[test]
+fn changes_after_a_revocation_cannot_be_calculated() {
+    let setup = Setup::new();
+    let server = &setup.server;
+    setup.grant("mark", "lr", "INBOX");
+    setup.grant("mark", "lr", "Projects");
+    let states = || {
+        let responses = calls(
+            server,
+            &setup.mark,
+            json!([
+                ["Email/get", {"accountId": setup.account, "ids": []}, "e"],
+                ["Mailbox/get", {"accountId": setup.account, "ids": []}, "m"],
+                ["Email/query", {"accountId": setup.account}, "q"],
+            ]),
+        );
+        (
+            responses[0][1]["state"].as_str().unwrap().to_string(),
+            responses[1][1]["state"].as_str().unwrap().to_string(),
+            responses[2][1]["queryState"].as_str().unwrap().to_string(),
+        )
+    };
+    let changes = |email: &str, mailbox: &str, query: &str| {
+        calls(
+            server,
+            &setup.mark,
+            json!([
+                ["Email/changes", {"accountId": setup.account, "sinceState": email}, "e"],
+                ["Mailbox/changes", {"accountId": setup.account, "sinceState": mailbox}, "m"],
+                ["Email/queryChanges", {"accountId": setup.account, "sinceQueryState": query}, "q"],
+            ]),
+        )
+    };
+    let (email, mailbox, query) = states();
+    // Nothing changed: the changes are calculated (and empty).
+    let same = changes(&email, &mailbox, &query);
+    assert_eq!(same[0][0], "Email/changes", "{same:?}");
+    assert_eq!(same[0][1]["destroyed"], json!([]), "{same:?}");
+    assert_eq!(same[1][0], "Mailbox/changes", "{same:?}");
+    assert_eq!(same[2][0], "Email/queryChanges", "{same:?}");
+    // `r` withdrawn on the INBOX: its emails went out of sight, which the log does not say.
+    setup.grant("mark", "l", "INBOX");
+    let after = changes(&email, &mailbox, &query);
+    for (i, method) in ["Email/changes", "Mailbox/changes", "Email/queryChanges"]
+        .iter()
+        .enumerate()
+    {
+        assert_eq!(after[i][0], "error", "{method}: {after:?}");
+        assert_eq!(
+            after[i][1]["type"], "cannotCalculateChanges",
+            "{method}: {after:?}"
+        );
+    }
+    // From the new states, calculated again: a new email in Projects is created for Mark.
+    let (email, mailbox, query) = states();
+    assert_ne!(email, "", "a state");
+    let mine = setup.id(&setup.mark, &setup.mark_account, "mine");
+    setup.grant("mark", "lri", "Projects");
+    let (email2, _, _) = states();
+    let copied = ok(
+        server,
+        &setup.mark,
+        "Email/copy",
+        json!({"fromAccountId": setup.mark_account, "accountId": setup.account,
+               "create": {"k": {"id": mine, "mailboxIds": {setup.projects.clone(): true}}}}),
+    );
+    let id = copied["created"]["k"]["id"].clone();
+    let later = changes(&email2, &mailbox, &query);
+    assert_eq!(later[0][1]["created"], json!([id]), "{later:?}");
+    assert_ne!(email, email2, "the grant of i changed the state");
 }

@@ -7,7 +7,7 @@ use kantor_jmap_proto::{Id, IdRef, Invocation, MethodError, MethodErrorType};
 use kantor_store::{Account, AccountId, Mail, MailboxId, MessageId, SharedAccount, StoreError};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 /// One request's context for its method calls.
@@ -33,10 +33,12 @@ pub(crate) struct Call<'a> {
     pub shared: Mutex<SharedView>,
 }
 
-/// The accounts shared with the user, as far as a request has needed them.
+/// The accounts shared with the user and the fingerprints of their rights there, as far as a
+/// request has needed them.
 #[derive(Default)]
 pub(crate) struct SharedView {
     accounts: Option<Arc<Vec<SharedAccount>>>,
+    fingerprints: HashMap<AccountId, String>,
 }
 
 impl Call<'_> {
@@ -79,6 +81,23 @@ impl Call<'_> {
         let shared = Arc::new(self.mail.shared_accounts()?);
         view.accounts = Some(shared.clone());
         Ok(shared)
+    }
+
+    /// The fingerprint of the user's rights in another's account (`shared::fingerprint`),
+    /// read once per request; `None` in their own account.
+    fn fingerprint(&self, account: AccountId) -> Result<Option<String>, MethodError> {
+        if account == self.account.id {
+            return Ok(None);
+        }
+        if let Some(known) = self.shared_view().fingerprints.get(&account) {
+            return Ok(Some(known.clone()));
+        }
+        let rights = self.mail.mailbox_rights(account).map_err(store_error)?;
+        let fingerprint = super::shared::fingerprint(&rights);
+        self.shared_view()
+            .fingerprints
+            .insert(account, fingerprint.clone());
+        Ok(Some(fingerprint))
     }
 
     fn shared_view(&self) -> std::sync::MutexGuard<'_, SharedView> {
@@ -154,10 +173,52 @@ impl Call<'_> {
     }
 
     /// The account's state for every data type: its change counter (a state changes whenever
-    /// anything of the account does, which RFC 8620 §1.6.4 allows).
+    /// anything of the account does, which RFC 8620 §1.6.4 allows), in another's account with
+    /// the fingerprint of the user's rights there (`shared::state`).
     pub fn state(&self, account: AccountId) -> Result<String, MethodError> {
-        let account = self.mail.account(account).map_err(store_error)?;
-        Ok(account.map_or(0, |a| a.modseq).to_string())
+        let modseq = self
+            .mail
+            .account(account)
+            .map_err(store_error)?
+            .map_or(0, |a| a.modseq);
+        Ok(super::shared::state(
+            modseq,
+            self.fingerprint(account)?.as_deref(),
+        ))
+    }
+
+    /// The state of the account at `modseq` (where a `/changes` page ends), as [`Call::state`]
+    /// writes it.
+    pub fn state_at(&self, account: AccountId, modseq: u64) -> Result<String, MethodError> {
+        Ok(super::shared::state(
+            modseq,
+            self.fingerprint(account)?.as_deref(),
+        ))
+    }
+
+    /// The modseq a `sinceState` (or `sinceQueryState`) of the account stands for:
+    /// `cannotCalculateChanges` for a state this server did not give, or one given while the
+    /// user held other rights in the account (RFC 8620 §5.2: what went out of sight with a
+    /// revoked right is in no log, so the client must fetch again).
+    pub fn since_state(&self, account: AccountId, state: &str) -> Result<u64, MethodError> {
+        let (modseq, fingerprint) = match state.split_once('-') {
+            Some((modseq, fingerprint)) => (modseq, Some(fingerprint)),
+            None => (state, None),
+        };
+        let modseq = modseq.parse().map_err(|_| {
+            MethodError::with_description(
+                MethodErrorType::CannotCalculateChanges,
+                format!("{state:?} is not a state this server gave."),
+            )
+        })?;
+        // The owner sees the whole log whatever a state says of someone's rights.
+        match fingerprint == self.fingerprint(account)?.as_deref() || account == self.account.id {
+            true => Ok(modseq),
+            false => Err(MethodError::with_description(
+                MethodErrorType::CannotCalculateChanges,
+                format!("Your rights in this account changed since {state:?}: fetch again."),
+            )),
+        }
     }
 }
 
@@ -165,16 +226,14 @@ impl Call<'_> {
 /// `hasMoreChanges`).
 pub(crate) const MAX_CHANGES: usize = 10_000;
 
-/// A `/changes` call's `sinceState` as the modseq it is, and how many log entries to read.
+/// A `/changes` call's `sinceState` as the modseq it is ([`Call::since_state`]), and how many
+/// log entries to read.
 pub(crate) fn since(
+    call: &Call<'_>,
+    account: AccountId,
     request: &kantor_jmap_proto::method::ChangesRequest,
 ) -> Result<(u64, usize), MethodError> {
-    let since = request.since_state.parse().map_err(|_| {
-        MethodError::with_description(
-            MethodErrorType::CannotCalculateChanges,
-            format!("{:?} is not a state this server gave.", request.since_state),
-        )
-    })?;
+    let since = call.since_state(account, &request.since_state)?;
     let max = request.max_changes.map_or(MAX_CHANGES, |m| {
         usize::try_from(m).unwrap_or(MAX_CHANGES).min(MAX_CHANGES)
     });
@@ -203,7 +262,7 @@ pub(crate) fn log_page(
         true => call.personal_account(&request.account_id)?,
         false => call.account(&request.account_id)?,
     };
-    let (since, max) = since(&request)?;
+    let (since, max) = since(call, account, &request)?;
     let page = call
         .mail
         .visible_changes_page(account, since, max, kinds)
