@@ -4,11 +4,11 @@
 //! account's change counter.
 
 use kantor_jmap_proto::{Id, IdRef, Invocation, MethodError, MethodErrorType};
-use kantor_store::{Account, AccountId, Mail, MailboxId, MessageId, StoreError};
+use kantor_store::{Account, AccountId, Mail, MailboxId, MessageId, SharedAccount, StoreError};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 /// One request's context for its method calls.
 pub(crate) struct Call<'a> {
@@ -27,6 +27,18 @@ pub(crate) struct Call<'a> {
     pub rules: &'a kantor_sieve::Rules,
     /// Creation ids of the request so far, and the ids they became (RFC 8620 §3.3, §5.3).
     pub created: Mutex<BTreeMap<Id, Id>>,
+    /// What the user holds in other accounts, asked of the store once per request (at its
+    /// first need) and not again: a right revoked counts at the next request (RFC 8620
+    /// §1.6.2).
+    pub shared: Mutex<SharedView>,
+}
+
+/// The accounts shared with the user and the fingerprints of their rights there, as far as a
+/// request has needed them.
+#[derive(Default)]
+pub(crate) struct SharedView {
+    accounts: Option<Arc<Vec<SharedAccount>>>,
+    fingerprints: HashMap<AccountId, String>,
 }
 
 impl Call<'_> {
@@ -60,24 +72,62 @@ impl Call<'_> {
         }
     }
 
+    /// The accounts shared with the user ([`Mail::shared_accounts`]), read once per request.
+    pub fn shared_accounts(&self) -> Result<Arc<Vec<SharedAccount>>, StoreError> {
+        let mut view = self.shared_view();
+        if let Some(shared) = &view.accounts {
+            return Ok(shared.clone());
+        }
+        let shared = Arc::new(self.mail.shared_accounts()?);
+        view.accounts = Some(shared.clone());
+        Ok(shared)
+    }
+
+    /// The fingerprint of the user's rights in another's account (`shared::fingerprint`),
+    /// read once per request; `None` in their own account.
+    fn fingerprint(&self, account: AccountId) -> Result<Option<String>, MethodError> {
+        if account == self.account.id {
+            return Ok(None);
+        }
+        if let Some(known) = self.shared_view().fingerprints.get(&account) {
+            return Ok(Some(known.clone()));
+        }
+        let rights = self.mail.mailbox_rights(account).map_err(store_error)?;
+        let fingerprint = super::shared::fingerprint(&rights);
+        self.shared_view()
+            .fingerprints
+            .insert(account, fingerprint.clone());
+        Ok(Some(fingerprint))
+    }
+
+    fn shared_view(&self) -> std::sync::MutexGuard<'_, SharedView> {
+        self.shared.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Forgets what was read of the shared accounts: after a call that may have changed them
+    /// (Mailbox/set in another's account), the next need reads them again.
+    pub fn forget_shared_accounts(&self) {
+        *self.shared_view() = SharedView::default();
+    }
+
     /// The account a call names: the user's own, or another one in which the store says they
-    /// may see a mailbox (RFC 8620 §1.6.2; asked at every call, so a revoked right counts at
-    /// once). Whatever the method then does there, the store checks per mailbox.
+    /// may see a mailbox (RFC 8620 §1.6.2; decided once per request, so a revoked right counts
+    /// at the next one). Whatever the method then does there, the store checks per mailbox.
     pub fn account(&self, id: &Id) -> Result<AccountId, MethodError> {
         if id.as_str() == account_id(self.account.id) {
             return Ok(self.account.id);
         }
-        let shared = number_of(id, 'A')
-            .map(|n| {
-                self.mail
-                    .shared_accounts()
-                    .map(|s| s.iter().any(|a| a.id == n))
-            })
-            .transpose()
-            .map_err(store_error)?;
-        match (number_of(id, 'A'), shared) {
-            (Some(n), Some(true)) => Ok(n),
-            _ => Err(self.not_found(id)),
+        let Some(n) = number_of(id, 'A') else {
+            return Err(self.not_found(id));
+        };
+        match self
+            .shared_accounts()
+            .map_err(store_error)?
+            .iter()
+            .any(|a| a.id == n)
+        {
+            true => Ok(n),
+            false => Err(self.not_found(id)),
         }
     }
 
@@ -123,10 +173,52 @@ impl Call<'_> {
     }
 
     /// The account's state for every data type: its change counter (a state changes whenever
-    /// anything of the account does, which RFC 8620 §1.6.4 allows).
+    /// anything of the account does, which RFC 8620 §1.6.4 allows), in another's account with
+    /// the fingerprint of the user's rights there (`shared::state`).
     pub fn state(&self, account: AccountId) -> Result<String, MethodError> {
-        let account = self.mail.account(account).map_err(store_error)?;
-        Ok(account.map_or(0, |a| a.modseq).to_string())
+        let modseq = self
+            .mail
+            .account(account)
+            .map_err(store_error)?
+            .map_or(0, |a| a.modseq);
+        Ok(super::shared::state(
+            modseq,
+            self.fingerprint(account)?.as_deref(),
+        ))
+    }
+
+    /// The state of the account at `modseq` (where a `/changes` page ends), as [`Call::state`]
+    /// writes it.
+    pub fn state_at(&self, account: AccountId, modseq: u64) -> Result<String, MethodError> {
+        Ok(super::shared::state(
+            modseq,
+            self.fingerprint(account)?.as_deref(),
+        ))
+    }
+
+    /// The modseq a `sinceState` (or `sinceQueryState`) of the account stands for:
+    /// `cannotCalculateChanges` for a state this server did not give, or one given while the
+    /// user held other rights in the account (RFC 8620 §5.2: what went out of sight with a
+    /// revoked right is in no log, so the client must fetch again).
+    pub fn since_state(&self, account: AccountId, state: &str) -> Result<u64, MethodError> {
+        let (modseq, fingerprint) = match state.split_once('-') {
+            Some((modseq, fingerprint)) => (modseq, Some(fingerprint)),
+            None => (state, None),
+        };
+        let modseq = modseq.parse().map_err(|_| {
+            MethodError::with_description(
+                MethodErrorType::CannotCalculateChanges,
+                format!("{state:?} is not a state this server gave."),
+            )
+        })?;
+        // The owner sees the whole log whatever a state says of someone's rights.
+        match fingerprint == self.fingerprint(account)?.as_deref() || account == self.account.id {
+            true => Ok(modseq),
+            false => Err(MethodError::with_description(
+                MethodErrorType::CannotCalculateChanges,
+                format!("Your rights in this account changed since {state:?}: fetch again."),
+            )),
+        }
     }
 }
 
@@ -134,16 +226,14 @@ impl Call<'_> {
 /// `hasMoreChanges`).
 pub(crate) const MAX_CHANGES: usize = 10_000;
 
-/// A `/changes` call's `sinceState` as the modseq it is, and how many log entries to read.
+/// A `/changes` call's `sinceState` as the modseq it is ([`Call::since_state`]), and how many
+/// log entries to read.
 pub(crate) fn since(
+    call: &Call<'_>,
+    account: AccountId,
     request: &kantor_jmap_proto::method::ChangesRequest,
 ) -> Result<(u64, usize), MethodError> {
-    let since = request.since_state.parse().map_err(|_| {
-        MethodError::with_description(
-            MethodErrorType::CannotCalculateChanges,
-            format!("{:?} is not a state this server gave.", request.since_state),
-        )
-    })?;
+    let since = call.since_state(account, &request.since_state)?;
     let max = request.max_changes.map_or(MAX_CHANGES, |m| {
         usize::try_from(m).unwrap_or(MAX_CHANGES).min(MAX_CHANGES)
     });
@@ -172,7 +262,7 @@ pub(crate) fn log_page(
         true => call.personal_account(&request.account_id)?,
         false => call.account(&request.account_id)?,
     };
-    let (since, max) = since(&request)?;
+    let (since, max) = since(call, account, &request)?;
     let page = call
         .mail
         .visible_changes_page(account, since, max, kinds)

@@ -18,7 +18,8 @@ struct Window {
     request: ChangesRequest,
     account: kantor_store::AccountId,
     since: u64,
-    until: u64,
+    /// The state where the page ends.
+    until: String,
     has_more: bool,
     emails: Vec<EmailRecord>,
     /// Ids the log names that no longer exist at all (collected).
@@ -47,7 +48,7 @@ fn window(call: &Call<'_>, arguments: Map<String, Value>) -> Result<Window, Meth
         request,
         account,
         since,
-        until: page.until.max(since),
+        until: call.state_at(account, page.until.max(since))?,
         has_more: page.has_more,
         emails,
         gone,
@@ -63,7 +64,7 @@ fn respond(
     to_json(&ChangesResponse {
         account_id: window.request.account_id,
         old_state: window.request.since_state,
-        new_state: window.until.to_string(),
+        new_state: window.until,
         has_more_changes: window.has_more,
         created,
         updated,

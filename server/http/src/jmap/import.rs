@@ -1,13 +1,16 @@
 //! Email/import (RFC 8621 §4.8): emails made of blobs the account uploaded (or already has),
-//! filed in the mailboxes asked for with the keywords and `receivedAt` given. Each is an IMAP
+//! filed in the mailboxes asked for with the keywords and `receivedAt` given; in an account
+//! shared with the user, only into mailboxes where they hold `i` (`forbidden` otherwise). Each is an IMAP
 //! APPEND into the first mailbox and a COPY into each other one, so IMAP and JMAP see one
 //! email, and its keys and metadata are extracted as for any delivery.
 
-use super::call::{Call, email_id, number_of, thread_id, to_json};
+use super::call::{Call, email_id, mailbox_id, number_of, store_error, thread_id, to_json};
 use super::set::flags_and_keywords;
 use kantor_jmap_proto::method::Arguments;
 use kantor_jmap_proto::{Id, MethodError, SetError, SetErrorType};
-use kantor_store::{AccountId, BlobHash, BlobRef, Flags, MailboxId, NewMessage};
+use kantor_store::{
+    AccountId, BlobHash, BlobRef, Flags, MailboxId, MailboxRights, NewMessage, Rights,
+};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 
@@ -28,13 +31,7 @@ pub(crate) async fn import(
     }
     let account = call.account(&account_arg)?;
     let old_state = call.state_unless_changed(account, if_in_state.as_deref())?;
-    let mailboxes: BTreeSet<MailboxId> = call
-        .mail
-        .mailboxes(account)
-        .map_err(super::call::store_error)?
-        .iter()
-        .map(|m| m.id)
-        .collect();
+    let mailboxes = Targets::of(call, account)?;
     let (mut created, mut not_created) = (Map::new(), Map::new());
     for (creation, email) in emails {
         match one(call, account, &email, &mailboxes).await {
@@ -55,6 +52,68 @@ pub(crate) async fn import(
     }))
 }
 
+/// The mailboxes of an account an email may be filed in, with the user's rights on each.
+pub(crate) struct Targets {
+    mailboxes: BTreeSet<MailboxId>,
+    rights: MailboxRights,
+}
+
+impl Targets {
+    pub(crate) fn of(call: &Call<'_>, account: AccountId) -> Result<Targets, MethodError> {
+        Ok(Targets {
+            mailboxes: call
+                .mail
+                .mailboxes(account)
+                .map_err(store_error)?
+                .iter()
+                .map(|m| m.id)
+                .collect(),
+            rights: call.mail.mailbox_rights(account).map_err(store_error)?,
+        })
+    }
+
+    /// The mailboxes a `mailboxIds` value names (each of the account, set to true), in the
+    /// order they are filed: `forbidden` unless the user may file into each (`i`, RFC 4314);
+    /// one they may also read first, since each other one is a copy from it (IMAP COPY).
+    pub(crate) fn parse(&self, value: Option<&Value>) -> Result<Vec<MailboxId>, SetError> {
+        let mut targets: Vec<MailboxId> = match value {
+            Some(Value::Object(ids)) if !ids.is_empty() => ids
+                .iter()
+                .map(|(id, set)| {
+                    Id::new(id.as_str())
+                        .ok()
+                        .and_then(|id| number_of(&id, 'M'))
+                        .filter(|n| self.mailboxes.contains(n) && set == &Value::Bool(true))
+                })
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| invalid("mailboxIds", "Mailboxes of the account, set to true."))?,
+            _ => return Err(invalid("mailboxIds", "At least one mailbox.")),
+        };
+        if let Some(&refused) = targets
+            .iter()
+            .find(|&&m| !self.rights.of(m).contains(Rights::INSERT))
+        {
+            return Err(
+                SetError::new(SetErrorType::Forbidden).with_description(format!(
+                    "You may not file emails into {} (no right i).",
+                    mailbox_id(refused)
+                )),
+            );
+        }
+        let readable = |m: &MailboxId| self.rights.of(*m).contains(Rights::READ);
+        match targets.iter().position(readable) {
+            Some(first) => targets.swap(0, first),
+            None if targets.len() > 1 => {
+                return Err(SetError::new(SetErrorType::Forbidden).with_description(
+                    "Filing one email into several mailboxes needs the right r on one of them.",
+                ));
+            }
+            None => {}
+        }
+        Ok(targets)
+    }
+}
+
 fn invalid(property: &str, why: &str) -> SetError {
     SetError::invalid_properties([property]).with_description(why)
 }
@@ -63,7 +122,7 @@ async fn one(
     call: &Call<'_>,
     account: AccountId,
     email: &Value,
-    mailboxes: &BTreeSet<MailboxId>,
+    mailboxes: &Targets,
 ) -> Result<Value, SetError> {
     let Value::Object(email) = email else {
         return Err(invalid("emails", "Each email to import is an object."));
@@ -84,19 +143,7 @@ async fn one(
     if !known {
         return Err(SetError::new(SetErrorType::BlobNotFound));
     }
-    let targets: Vec<MailboxId> = match email.get("mailboxIds") {
-        Some(Value::Object(ids)) if !ids.is_empty() => ids
-            .iter()
-            .map(|(id, set)| {
-                Id::new(id.as_str())
-                    .ok()
-                    .and_then(|id| number_of(&id, 'M'))
-                    .filter(|n| mailboxes.contains(n) && set == &Value::Bool(true))
-            })
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| invalid("mailboxIds", "Mailboxes of the account, set to true."))?,
-        _ => return Err(invalid("mailboxIds", "At least one mailbox.")),
-    };
+    let targets = mailboxes.parse(email.get("mailboxIds"))?;
     let (flags, keywords) = match email.get("keywords") {
         None | Some(Value::Null) => Default::default(),
         Some(value) => flags_and_keywords(value)?,

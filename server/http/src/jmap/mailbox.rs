@@ -261,7 +261,7 @@ pub(crate) fn changes(
     let response = ChangesResponse {
         account_id: request.account_id,
         old_state: request.since_state,
-        new_state: page.until.max(since).to_string(),
+        new_state: call.state_at(account, page.until.max(since))?,
         has_more_changes: page.has_more,
         created: created.into_iter().map(mailbox_id).collect(),
         updated: updated.into_iter().map(mailbox_id).collect(),

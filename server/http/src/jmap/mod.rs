@@ -13,7 +13,7 @@
 //! - `blob`: what a blob id names and who may read it; `parse`: Email/parse (§4.9);
 //! - `create`: Email/set create, a message written from an Email object (§4.6), its body
 //!   by `create_body`;
-//! - `copy`: Email/copy and Blob/copy (only between accounts: not supported yet);
+//! - `copy`: Email/copy and Blob/copy between the user's account and those shared with them;
 //! - `snippet`: SearchSnippet/get (§5), without highlighting until full-text search;
 //! - `identity`: Identity (§6), stored; `submission`: EmailSubmission/set (§7.5): sending,
 //!   local and queued; `submission_read`: EmailSubmission/get, /changes, /query;
@@ -344,6 +344,19 @@ async fn dispatch(call: &Call<'_>, invocation: Invocation) -> Vec<Invocation> {
             Err(error) => vec![error.into_invocation(call_id)],
         };
     }
+    if name == "Email/copy" && call.using.iter().any(|c| c == MAIL) {
+        // RFC 8620 §5.4: the implicit Email/set of onSuccessDestroyOriginal follows.
+        return match copy::emails(call, arguments).await {
+            Ok((first, second)) => {
+                let mut out = vec![respond(&name, call_id.clone(), Ok(first))];
+                if let Some(second) = second {
+                    out.push(respond("Email/set", call_id, second));
+                }
+                out
+            }
+            Err(error) => vec![error.into_invocation(call_id)],
+        };
+    }
     vec![dispatch_one(call, Invocation::new(name, arguments, call_id)).await]
 }
 
@@ -384,8 +397,12 @@ async fn dispatch_one(call: &Call<'_>, invocation: Invocation) -> Invocation {
             );
         }
         "Mailbox/set" if mail => {
-            return respond(&name, call_id, mailbox_set::set(call, arguments).await);
+            let result = mailbox_set::set(call, arguments).await;
+            // A mailbox made or destroyed in another's account changes the rights held there.
+            call.forget_shared_accounts();
+            return respond(&name, call_id, result);
         }
+        "Blob/copy" => return respond(&name, call_id, copy::blobs(call, arguments).await),
         "Mailbox/get" if mail => Some(mailbox::get),
         "Mailbox/changes" if mail => Some(mailbox::changes),
         "Mailbox/query" if mail => Some(mailbox_query::query),
@@ -394,8 +411,6 @@ async fn dispatch_one(call: &Call<'_>, invocation: Invocation) -> Invocation {
         "Email/get" if mail => Some(email::get),
         "Email/parse" if mail => Some(parse::parse),
         "SearchSnippet/get" if mail => Some(snippet::get),
-        "Email/copy" if mail => Some(copy::emails),
-        "Blob/copy" => Some(copy::blobs),
         "Email/changes" if mail => Some(changes::emails),
         "Thread/get" if mail => Some(email::threads),
         "Thread/changes" if mail => Some(changes::threads),

@@ -88,7 +88,7 @@ impl Watch {
             .map(|id| Watched {
                 id,
                 changes: store.watch_account(id),
-                seen: state_of(&store, id),
+                seen: state_of(&store, user, id),
             })
             .collect();
         Watch {
@@ -125,7 +125,7 @@ impl Watch {
             }
             let mut changed = Vec::new();
             for account in &mut self.accounts {
-                let state = state_of(&self.store, account.id);
+                let state = state_of(&self.store, self.user, account.id);
                 if state != account.seen {
                     account.seen = state;
                     changed.push(account.id);
@@ -155,7 +155,7 @@ impl Watch {
     pub(crate) fn state(&self) -> String {
         let mut out = String::new();
         for (i, account) in self.accounts.iter().enumerate() {
-            let state = state_of(&self.store, account.id);
+            let state = state_of(&self.store, self.user, account.id);
             match i {
                 0 => out.push_str(&state),
                 _ => out.push_str(&format!(",{}:{state}", account_id(account.id))),
@@ -174,7 +174,7 @@ impl Watch {
     fn change_of(&self, accounts: &[AccountId]) -> StateChange {
         let mut change = StateChange::default();
         for &id in accounts {
-            let state = state_of(&self.store, id);
+            let state = state_of(&self.store, self.user, id);
             let types = self
                 .types
                 .iter()
@@ -190,10 +190,10 @@ impl Watch {
     }
 }
 
-/// An account's state, the same for every type: its change counter (`call.rs`).
-fn state_of(store: &Store, account: AccountId) -> String {
-    let account = store.account(account).ok().flatten();
-    account.map_or(0, |a| a.modseq).to_string()
+/// An account's state as `user` sees it, the same for every type: what the API answers
+/// (`shared::state_for`).
+fn state_of(store: &Store, user: AccountId, account: AccountId) -> String {
+    super::shared::state_for(&store.mail(Actor::User(user)), user, account)
 }
 
 #[derive(Deserialize)]

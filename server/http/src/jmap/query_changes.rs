@@ -19,15 +19,7 @@ pub(crate) fn emails(call: &Call<'_>, arguments: Map<String, Value>) -> Result<V
     let collapse: bool = args.or_default("collapseThreads")?;
     args.finish()?;
     let account = call.account(&request.account_id)?;
-    let since: u64 = request.since_query_state.parse().map_err(|_| {
-        MethodError::with_description(
-            MethodErrorType::CannotCalculateChanges,
-            format!(
-                "{:?} is not a query state this server gave.",
-                request.since_query_state
-            ),
-        )
-    })?;
+    let since = call.since_state(account, &request.since_query_state)?;
     let filter = request.parse_filter(condition)?;
     let comparators = request.sort.clone().unwrap_or_default();
     let sort_needs = sort_needs(&comparators)?;

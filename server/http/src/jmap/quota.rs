@@ -70,7 +70,7 @@ pub(crate) fn changes(
 ) -> Result<Value, MethodError> {
     let request = ChangesRequest::parse(arguments)?;
     let account = call.personal_account(&request.account_id)?;
-    let (since, _) = since(&request)?;
+    let (since, _) = since(call, account, &request)?;
     let state = call.state(account)?;
     let now: u64 = state.parse().unwrap_or(since);
     let has_quota = call

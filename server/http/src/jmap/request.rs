@@ -73,6 +73,7 @@ pub(crate) async fn answer(ctx: &HttpContext, account: &Account, request: Reques
         search: ctx.search.as_deref(),
         rules: &ctx.rules,
         created: Mutex::new(request.created_ids.clone().unwrap_or_default()),
+        shared: Mutex::default(),
     };
     let mut responses: Vec<Invocation> = Vec::with_capacity(request.method_calls.len());
     for mut invocation in request.method_calls {
@@ -98,7 +99,7 @@ pub(crate) async fn answer(ctx: &HttpContext, account: &Account, request: Reques
             .map(|_| std::mem::take(&mut *context.created())),
         session_state: session_state(
             account,
-            context.mail.shared_accounts().unwrap_or_default().iter(),
+            context.shared_accounts().unwrap_or_default().iter(),
         ),
     }
 }

@@ -121,10 +121,9 @@ pub(crate) fn subscription(
 /// The IMAP name prefix of another's account (`Other Users/alice@corp.test/`, or
 /// `Shared Folders/sales@corp.test/` for a shared mailbox account).
 fn imap_prefix(call: &Call<'_>, account: AccountId) -> Result<String, StoreError> {
-    let owner = call
-        .mail
-        .shared_accounts()?
-        .into_iter()
+    let shared = call.shared_accounts()?;
+    let owner = shared
+        .iter()
         .find(|a| a.id == account)
         .ok_or_else(|| StoreError::NotFound(format!("account {account}")))?;
     let namespace = match owner.shared {
@@ -135,4 +134,42 @@ fn imap_prefix(call: &Call<'_>, account: AccountId) -> Result<String, StoreError
         "{namespace}{HIERARCHY_DELIMITER}{}{HIERARCHY_DELIMITER}",
         owner.address
     ))
+}
+
+/// An account's state (RFC 8620 §1.6.4): its change counter, and in another's account a
+/// fingerprint of the rights the user holds there after it (`12-3fa0c1d2e4b59a70`), so that a
+/// state given before a rights change is one `/changes` cannot start from (RFC 8620 §5.2:
+/// `cannotCalculateChanges`; the log does not say which emails a revoked `r` hid).
+pub(crate) fn state(modseq: u64, fingerprint: Option<&str>) -> String {
+    match fingerprint {
+        Some(fingerprint) => format!("{modseq}-{fingerprint}"),
+        None => modseq.to_string(),
+    }
+}
+
+/// A short digest of the rights held on each mailbox of an account: changes whenever any of
+/// them does (a grant, a revocation, a mailbox made or removed that the user can see).
+pub(crate) fn fingerprint(rights: &MailboxRights) -> String {
+    let mut text = String::new();
+    match rights {
+        MailboxRights::All(all) => text.push_str(&format!("*{}", all.bits())),
+        MailboxRights::Each(each) => {
+            let mut each: Vec<_> = each.iter().map(|(m, r)| (*m, r.bits())).collect();
+            each.sort_unstable();
+            for (mailbox, bits) in each {
+                text.push_str(&format!("{mailbox}:{bits},"));
+            }
+        }
+    }
+    blake3::hash(text.as_bytes()).to_hex()[..16].to_string()
+}
+
+/// [`state`] of `account` as `user` sees it, for push (`push.rs`), which has no [`Call`].
+pub(crate) fn state_for(mail: &Mail, user: AccountId, account: AccountId) -> String {
+    let modseq = mail.account(account).ok().flatten().map_or(0, |a| a.modseq);
+    let fingerprint = (account != user)
+        .then(|| mail.mailbox_rights(account).ok())
+        .flatten()
+        .map(|rights| fingerprint(&rights));
+    state(modseq, fingerprint.as_deref())
 }

@@ -1,5 +1,6 @@
 //! Upload (RFC 8620 §6.1): `POST /jmap/upload/{accountId}/` stores the body as a blob of the
-//! account (fsynced before the answer) and answers its id, type and size (201). An upload is
+//! account (the user's own, or one shared with them in which they hold `i` on a mailbox:
+//! else 404, or 403 when they see its mailboxes but may file in none; fsynced before the answer) and answers its id, type and size (201). An upload is
 //! kept for the collector's grace period unless an email is made of it (Email/import). At most
 //! [`MAX_SIZE_UPLOAD`] octets, refused before they are read; at most
 //! `maxConcurrentUpload` at once per account (RFC 8620 §2; over it, the `limit` error) and
@@ -15,7 +16,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
-use kantor_store::{Actor, BlobRef};
+use kantor_store::{AccountId, Actor, BlobRef, StoreError};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -55,9 +56,15 @@ pub(crate) async fn upload(
             "The upload is larger than maxSizeUpload, or was cut short.",
         );
     };
-    if account_name != account_id(account.id) {
+    // The user's own account, or one shared with them where they may file an email into a
+    // mailbox (`i`); the store decides, as for every write.
+    let Some(target) = account_name
+        .strip_prefix('A')
+        .and_then(|n| n.parse::<AccountId>().ok())
+        .filter(|n| account_id(*n) == account_name)
+    else {
         return status(StatusCode::NOT_FOUND, "No such account.");
-    }
+    };
     let media_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -66,14 +73,14 @@ pub(crate) async fn upload(
         .to_string();
     let mail = ctx.directory.store().mail(Actor::User(account.id));
     match mail
-        .record_upload(account.id, BlobRef::new(body.to_vec()), media_type)
+        .record_upload(target, BlobRef::new(body.to_vec()), media_type)
         .await
     {
         Ok(upload) => (
             StatusCode::CREATED,
             [(header::CONTENT_TYPE, "application/json")],
             json!({
-                "accountId": account_id(account.id),
+                "accountId": account_id(target),
                 "blobId": upload.blob.to_string(),
                 "type": upload.media_type,
                 "size": upload.size,
@@ -81,6 +88,11 @@ pub(crate) async fn upload(
             .to_string(),
         )
             .into_response(),
+        Err(StoreError::NotFound(_)) => status(StatusCode::NOT_FOUND, "No such account."),
+        Err(StoreError::Forbidden(_)) => status(
+            StatusCode::FORBIDDEN,
+            "You may not file an email into any mailbox of this account.",
+        ),
         Err(e) => {
             tracing::warn!(error = %e, "jmap upload refused");
             status(

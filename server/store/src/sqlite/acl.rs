@@ -126,6 +126,28 @@ pub(super) fn require_account_read(
     Ok(check(held, needed, owner, None)?)
 }
 
+/// Checks that the actor holds `needed` on at least one mailbox of `owner`'s account (all of
+/// them for the owner and the server): what lets a member of a shared account upload a blob
+/// into it (`i`, RFC 8620 §6.1) before filing it where they may. Without `l` anywhere there
+/// is no such account for them (`NotFound`); with it but without `needed`, `Forbidden`.
+pub(super) fn require_on_some_mailbox(
+    conn: &Connection,
+    actor: Actor,
+    owner: AccountId,
+    needed: Rights,
+) -> DbResult<()> {
+    let held = rights(actor, owner, |user| -> DbResult<Rights> {
+        let granted = granted_by_mailbox(conn, user, owner)?;
+        let any = |wanted: Rights| granted.values().any(|r| r.contains(wanted));
+        Ok(match (any(needed), any(Rights::LOOKUP)) {
+            (true, _) => needed.union(Rights::LOOKUP),
+            (false, true) => Rights::LOOKUP,
+            (false, false) => Rights::NONE,
+        })
+    })?;
+    Ok(check(held, needed, owner, None)?)
+}
+
 /// The grantee an identifier names: `anyone`, else an account's address, else a group's.
 enum Grantee {
     Anyone,

@@ -154,19 +154,12 @@ impl SqliteBackend {
                     .optional()?
                     .is_some());
             }
-            let mut statement = c.prepare_cached(
+            readable.any(
+                c,
                 "SELECT m.mailbox_id FROM emails e JOIN memberships m ON m.email_id = e.id \
                  WHERE e.blob_hash = ?1 AND e.account_id = ?2",
-            )?;
-            let mailboxes = statement.query_map(params![blob.as_str(), account_id], |r| {
-                r.get::<_, MailboxId>(0)
-            })?;
-            for mailbox in mailboxes {
-                if readable.may_read(mailbox?) {
-                    return Ok(true);
-                }
-            }
-            Ok(false)
+                params![blob.as_str(), account_id],
+            )
         })
     }
 

@@ -8,7 +8,7 @@ use super::acl::{AccountRights, rights_by_mailbox};
 use super::error::DbResult;
 use crate::access::{Actor, Rights, check};
 use crate::{AccountId, MailboxId, MessageId};
-use rusqlite::Connection;
+use rusqlite::{Connection, params};
 use std::collections::HashSet;
 
 /// The mailboxes of one account whose emails the actor may read.
@@ -58,14 +58,28 @@ impl Readable {
     /// Whether an email of the account is filed in a mailbox the actor may read (always for
     /// the owner, whatever the email: a tombstone included).
     pub(super) fn email(&self, conn: &Connection, email: MessageId) -> DbResult<bool> {
+        self.any(
+            conn,
+            "SELECT mailbox_id FROM memberships WHERE email_id = ?1",
+            params![email],
+        )
+    }
+
+    /// Whether one of the mailboxes `select` (a query of mailbox ids) lists is readable:
+    /// always for the owner, without asking.
+    pub(super) fn any(
+        &self,
+        conn: &Connection,
+        select: &str,
+        params: impl rusqlite::Params,
+    ) -> DbResult<bool> {
         if self.is_all() {
             return Ok(true);
         }
-        let mut statement =
-            conn.prepare_cached("SELECT mailbox_id FROM memberships WHERE email_id = ?1")?;
-        let mailboxes = statement.query_map([email], |r| r.get::<_, MailboxId>(0))?;
-        for mailbox in mailboxes {
-            if self.may_read(mailbox?) {
+        let mut statement = conn.prepare_cached(select)?;
+        let mut rows = statement.query(params)?;
+        while let Some(row) = rows.next()? {
+            if self.may_read(row.get(0)?) {
                 return Ok(true);
             }
         }

@@ -2,13 +2,15 @@
 //! row says whose the blob is; the collector removes the row with the blob file once the grace
 //! period has passed and no email was made of it.
 
+use super::acl::require_on_some_mailbox;
 use super::{SqliteBackend, now};
-use crate::access::{Actor, Rights, require};
+use crate::access::{Actor, Rights};
 use crate::{AccountId, BlobHash, BlobRef, Result, Upload};
 use rusqlite::{OptionalExtension, params};
 
 impl SqliteBackend {
-    /// Stores the blob (fsynced) and records that `account_id` uploaded it.
+    /// Stores the blob (fsynced) and records that `account_id` uploaded it: its owner, or a
+    /// member who may file into one of its mailboxes (`i`).
     pub(super) async fn record_upload(
         &self,
         actor: Actor,
@@ -16,7 +18,7 @@ impl SqliteBackend {
         blob: BlobRef,
         media_type: String,
     ) -> Result<Upload> {
-        require(actor, account_id, None, Rights::INSERT)?;
+        self.read_checked(|c| require_on_some_mailbox(c, actor, account_id, Rights::INSERT))?;
         self.put_blob(&blob).await?;
         let upload = Upload {
             blob: blob.hash.clone(),
@@ -44,7 +46,8 @@ impl SqliteBackend {
         Ok(upload)
     }
 
-    /// The account's upload of this blob, if it has one.
+    /// The account's upload of this blob, if it has one: for its owner, or a member who may
+    /// file into one of its mailboxes (`i`: who may upload there, and import).
     pub(super) fn upload(
         &self,
         actor: Actor,
@@ -52,7 +55,7 @@ impl SqliteBackend {
         blob: &BlobHash,
     ) -> Result<Option<Upload>> {
         self.read_checked(|c| {
-            require(actor, account_id, None, Rights::READ)?;
+            require_on_some_mailbox(c, actor, account_id, Rights::INSERT)?;
             Ok(c.prepare_cached(
                 "SELECT size, type, created_at FROM uploads WHERE account_id = ?1 AND blob_hash = ?2",
             )?
