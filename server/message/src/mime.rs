@@ -188,6 +188,38 @@ pub fn parse_header(raw: &[u8]) -> Entity {
     }
 }
 
+fn is_base64(mime: &Mime) -> bool {
+    mime.encoding
+        .as_deref()
+        .is_some_and(|e| e.trim().eq_ignore_ascii_case("base64"))
+}
+
+/// Whether mail-parser left a base64 body as it was (it gives up on the whole body when a
+/// line is not base64, e.g. a mailing list's plain footer appended to it).
+fn undecoded(text: &str, raw: &[u8]) -> bool {
+    text.trim().as_bytes() == raw.trim_ascii()
+}
+
+/// The text of a base64 body that is not all base64, as mail clients show it: the leading
+/// base64 lines decoded, then what follows (a footer a list appended) as plain text.
+fn lenient_base64_text(raw: &[u8], charset: Option<&str>) -> String {
+    let is_base64_line = |line: &&&[u8]| {
+        let line = line.trim_ascii();
+        !line.is_empty()
+            && line
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+    };
+    let lines: Vec<&[u8]> = raw.split(|b| *b == b'\n').collect();
+    let encoded = lines.iter().take_while(is_base64_line).count();
+    let mut bytes = crate::decode::base64(&lines[..encoded].concat());
+    for line in &lines[encoded..] {
+        bytes.extend_from_slice(line);
+        bytes.push(b'\n');
+    }
+    to_string(&bytes, charset)
+}
+
 /// Parses `raw[range]` as a message.
 fn parse_range(raw: &[u8], range: Range<usize>, depth: usize) -> Entity {
     let bytes = slice(raw, &range);
@@ -312,6 +344,11 @@ impl Builder<'_> {
     fn text(&self, content: PartType<'_>, body: &Range<usize>, mime: &Mime) -> String {
         let charset = mime.param("charset");
         match content {
+            PartType::Text(text) | PartType::Html(text)
+                if is_base64(mime) && undecoded(&text, slice(self.raw, body)) =>
+            {
+                lenient_base64_text(slice(self.raw, body), charset)
+            }
             PartType::Text(text) | PartType::Html(text) => text.into_owned(),
             PartType::Binary(bytes) | PartType::InlineBinary(bytes) => to_string(&bytes, charset),
             _ => {
@@ -590,6 +627,21 @@ mod tests {
             assert_eq!(names(&header), names(&whole), "{raw:?}");
             assert_eq!(header.mime.subtype, whole.mime.subtype, "{raw:?}");
         }
+    }
+
+    #[test]
+    fn base64_with_a_plain_footer_is_decoded_up_to_the_footer() {
+        // "Gr\xfc\xdfe aus Wien" in ISO-8859-1, then a list's footer in plain text.
+        let raw: &[u8] = b"Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: base64\r\n\r\nR3L832UgYXVzIFdpZW4=\r\n\r\n-- \r\nlist-footer mailing list\r\n";
+        let root = parse(raw);
+        let text = root.text.as_deref().unwrap_or_default();
+        assert!(text.starts_with("Grüße aus Wien"), "{text:?}");
+        assert!(text.contains("list-footer mailing list"), "{text:?}");
+        assert!(!text.contains("R3L8"), "{text:?}");
+        // Well-formed base64 is mail-parser's, as before.
+        let raw: &[u8] =
+            b"Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n";
+        assert_eq!(parse(raw).text.as_deref(), Some("hello"));
     }
 
     #[test]
