@@ -462,7 +462,7 @@ mod tests {
     #[test]
     fn personal_and_inboxes_never_match_other_accounts() {
         let sales = "Shared Folders/sales@corp.test/INBOX";
-        let all = Events::MESSAGE | Events::MAILBOX_NAME;
+        let all = Events::NEW | Events::EXPUNGE | Events::MAILBOX_NAME;
         let c = ok(
             "(personal (MessageNew MessageExpunge MailboxName)) (inboxes (MessageNew MessageExpunge))",
         );
