@@ -24,6 +24,12 @@ pub(crate) const OTHER_USERS: &str = "Other Users";
 /// The top level of shared mailbox accounts' mailboxes.
 pub(crate) const SHARED: &str = "Shared Folders";
 
+/// Whether a name is in, or is the top of, the other users' or the shared namespace.
+pub(crate) fn is_other_namespace(name: &str) -> bool {
+    let top = name.split_once(DELIMITER).map_or(name, |(top, _)| top);
+    top == OTHER_USERS || top == SHARED
+}
+
 /// Which namespace a name is in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Namespace {

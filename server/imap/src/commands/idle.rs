@@ -12,7 +12,6 @@
 use crate::notify::{self, Moment};
 use crate::outcome::{Done, Outcome, Refusal};
 use crate::session::Session;
-use crate::session::listen::next_change;
 use kantor_imap_proto::{ContinuationError, Response, Resync, parse_idle_done};
 use kantor_net::ReadError;
 use tokio::time::Instant;
@@ -26,9 +25,7 @@ enum Woke {
 
 pub(crate) async fn idle(session: &mut Session) -> Result<Outcome, ReadError> {
     // Subscribe before the first refresh, so nothing committed in between is missed.
-    let mut changes = session
-        .watched_account()
-        .map(|account| session.store().watch_account(account));
+    let mut changes = session.watch();
     notify::deliver(session, Moment::Idle).await;
     session.out.push(Response::Continue("idling".into()));
     session.flush(true).await?;
@@ -41,7 +38,7 @@ pub(crate) async fn idle(session: &mut Session) -> Result<Outcome, ReadError> {
         let remaining = deadline.saturating_duration_since(Instant::now());
         let woke = tokio::select! {
             read = session.conn.fill(remaining) => Woke::Input(read),
-            change = next_change(&mut changes) => Woke::Change(change),
+            change = changes.next() => Woke::Change(change),
         };
         match woke {
             Woke::Input(Ok(_)) => {}
@@ -59,7 +56,7 @@ pub(crate) async fn idle(session: &mut Session) -> Result<Outcome, ReadError> {
                 notify::deliver(session, Moment::Idle).await;
                 session.flush(true).await?;
             }
-            Woke::Change(false) => changes = None,
+            Woke::Change(false) => {}
         }
     }
 }

@@ -218,10 +218,9 @@ pub(crate) async fn subscribe(
         .set_subscribed(user.account_id, &listed, subscribed)
         .await?;
     // Not reported back by NOTIFY (RFC 5465 §5): this client knows.
-    if let Some(found) = store.mailbox_by_name(target.account_id, &name)?
-        && let Some(notifier) = session.notify.as_mut()
-    {
-        notifier.learn_subscription(found.id, subscribed);
+    if let Some(notifier) = session.notify.as_mut() {
+        let found = store.mailbox_by_name(target.account_id, &name)?;
+        notifier.learn_subscription(&listed, found.map(|m| m.id), subscribed);
     }
     Ok(Done::new(if subscribed {
         "SUBSCRIBE completed"

@@ -75,9 +75,11 @@ pub(crate) const MAX_NAMES: usize = 1000;
 /// normalised (`INBOX` upper case).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Filter {
-    /// `inboxes`: where mail is delivered, which is INBOX (§6.3).
+    /// `inboxes`: where mail is delivered, which is the user's own INBOX (§6.3: selectable
+    /// mailboxes of the personal namespace that an MDA delivers to).
     Inboxes,
-    /// `personal`: every mailbox of the user's own namespace (§6.2).
+    /// `personal`: every mailbox of the user's own namespace (§6.2), never another account's
+    /// (`Other Users/...`, `Shared Folders/...`).
     Personal,
     /// `subscribed`: the subscribed mailboxes, as they are when the event happens (§6.4).
     Subscribed,
@@ -108,8 +110,11 @@ pub(crate) struct Selected {
 /// A mailbox as the filters see it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct MailboxInfo<'a> {
+    /// The name as the client sees it, namespace prefix included.
     pub name: &'a str,
     pub subscribed: bool,
+    /// In the user's own namespace (not another account's).
+    pub personal: bool,
 }
 
 /// A checked NOTIFY configuration; the default is `NOTIFY NONE`.
@@ -198,6 +203,22 @@ impl Config {
         !self.selected_events().is_empty() || self.groups.iter().any(|g| !g.events.is_empty())
     }
 
+    /// Whether a group with events may match a mailbox of another account (`subscribed`, or a
+    /// `subtree` / `mailboxes` name in the other users' or shared namespace): only then are
+    /// other accounts looked at, so NOTIFY costs nothing more for the rest.
+    pub fn may_reach_others(&self) -> bool {
+        self.groups.iter().any(|g| {
+            !g.events.is_empty()
+                && match &g.filter {
+                    Filter::Personal | Filter::Inboxes => false,
+                    Filter::Subscribed => true,
+                    Filter::Subtree(list) | Filter::Mailboxes(list) => list
+                        .iter()
+                        .any(|name| crate::access::is_other_namespace(name)),
+                }
+        })
+    }
+
     /// The events wanted for a mailbox through the non-selected groups (for the selected
     /// mailbox, only its mailbox events count: the caller masks the message events out).
     pub fn events_for(&self, mailbox: MailboxInfo<'_>) -> Events {
@@ -218,8 +239,8 @@ impl Config {
 impl Filter {
     pub fn matches(&self, mailbox: MailboxInfo<'_>) -> bool {
         match self {
-            Filter::Personal => true,
-            Filter::Inboxes => mailbox.name == "INBOX",
+            Filter::Personal => mailbox.personal,
+            Filter::Inboxes => mailbox.personal && mailbox.name == "INBOX",
             Filter::Subscribed => mailbox.subscribed,
             Filter::Subtree(roots) => roots
                 .iter()
@@ -295,7 +316,19 @@ mod tests {
     }
 
     fn info(name: &str, subscribed: bool) -> MailboxInfo<'_> {
-        MailboxInfo { name, subscribed }
+        MailboxInfo {
+            name,
+            subscribed,
+            personal: true,
+        }
+    }
+
+    fn shared(name: &str, subscribed: bool) -> MailboxInfo<'_> {
+        MailboxInfo {
+            name,
+            subscribed,
+            personal: false,
+        }
     }
 
     #[test]
@@ -424,5 +457,40 @@ mod tests {
             c.events_for(info("Sent", false)),
             Events::NEW | Events::EXPUNGE | Events::MAILBOX_NAME
         );
+    }
+
+    #[test]
+    fn personal_and_inboxes_never_match_other_accounts() {
+        let sales = "Shared Folders/sales@corp.test/INBOX";
+        let all = Events::NEW | Events::EXPUNGE | Events::MAILBOX_NAME;
+        let c = ok(
+            "(personal (MessageNew MessageExpunge MailboxName)) (inboxes (MessageNew MessageExpunge))",
+        );
+        assert_eq!(c.events_for(info("INBOX", false)), all);
+        assert_eq!(c.events_for(shared(sales, true)), Events::NONE);
+        assert!(
+            !c.may_reach_others(),
+            "personal and inboxes look at no other account"
+        );
+        for line in [
+            "(subtree \"Shared Folders/sales@corp.test\" (MessageNew MessageExpunge))",
+            "(mailboxes \"Shared Folders/sales@corp.test/INBOX\" (MessageNew MessageExpunge))",
+            "(subtree \"Other Users\" (MailboxName))",
+            "(subscribed (MessageNew MessageExpunge))",
+        ] {
+            let c = ok(line);
+            assert!(c.may_reach_others(), "{line}");
+            assert!(
+                c.events_for(shared(sales, true)).contains(Events::NEW)
+                    || line.contains("Other Users"),
+                "{line}"
+            );
+        }
+        assert!(!ok("(subtree \"Shared Folders/sales@corp.test\" NONE)").may_reach_others());
+        assert!(
+            !ok("(mailboxes (Sent \"Shared\") (MessageNew MessageExpunge))").may_reach_others()
+        );
+        let c = ok("(subscribed (MessageNew MessageExpunge))");
+        assert_eq!(c.events_for(shared(sales, false)), Events::NONE);
     }
 }

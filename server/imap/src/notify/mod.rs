@@ -3,10 +3,13 @@
 //! - [`filter`]: the checked `NOTIFY SET` and which events it wants for which mailbox (§6).
 //! - [`translate`]: the account's change log turned into STATUS and LIST notices for the
 //!   mailboxes other than the selected one (§5.1-5.5).
+//! - [`others`]: the same for other accounts' mailboxes the groups name (shared mailboxes,
+//!   folders other users shared), from those accounts' logs as far as the user may see them.
 //! - [`respond`]: notices and new messages turned into untagged responses.
 //!
-//! Everything comes from the store's change log, read from this session's own cursor; the
-//! session loop (`session/listen.rs`) and IDLE wake on the store's wake-up for the account
+//! Everything comes from the store's change logs (the user's account's and those of the other
+//! accounts watched), each read from this session's own cursor; the session loop
+//! (`session/listen.rs`) and IDLE wake on the store's wake-ups for those accounts
 //! (`Store::watch_account`) and call
 //! [`deliver`]. Nothing here polls or writes to the socket: responses are queued in the
 //! session's output, which the loop flushes.
@@ -18,6 +21,7 @@
 //! during FETCH, STORE and SEARCH by number (§6.1.2, RFC 9051 §7.5.1).
 
 pub(crate) mod filter;
+pub(crate) mod others;
 mod respond;
 pub(crate) mod translate;
 
@@ -25,7 +29,9 @@ use crate::session::Session;
 use crate::view::{Apply, Update};
 use filter::{Config, Events};
 use kantor_imap_proto::{Code, Data, Response};
-use kantor_store::{MailboxId, Modseq, Uid};
+use kantor_store::changes::ObjectKind;
+use kantor_store::{AccountId, MailboxId, Modseq, Uid};
+use others::Others;
 use translate::{Known, KnownMailbox};
 
 pub(crate) use respond::status_values;
@@ -48,10 +54,14 @@ pub(crate) enum Moment {
 #[derive(Debug, Default)]
 pub(crate) struct Notifier {
     pub config: Config,
+    /// The user's own account.
+    account_id: AccountId,
     /// The account modseq up to which the log has been turned into notices.
     modseq: Modseq,
     /// The account's mailboxes as the client knows them.
     known: Known,
+    /// Other accounts whose mailboxes the groups name.
+    pub others: Others,
     /// Modseqs of this session's own writes, not reported back (§5).
     own: Vec<Modseq>,
     /// Messages this session added to the selected mailbox: no MessageNew FETCH for them
@@ -60,25 +70,39 @@ pub(crate) struct Notifier {
 }
 
 impl Notifier {
-    /// A `NOTIFY SET` taking effect with the log read up to `modseq` and `mailboxes` as they
-    /// are now.
-    pub fn new(config: Config, modseq: Modseq, mailboxes: &[kantor_store::Mailbox]) -> Notifier {
+    /// A `NOTIFY SET` taking effect with the log of `account_id` read up to `modseq`, its
+    /// `mailboxes` as they are now, and the other accounts watched.
+    pub fn new(
+        config: Config,
+        account_id: AccountId,
+        modseq: Modseq,
+        mailboxes: &[kantor_store::Mailbox],
+        others: Others,
+    ) -> Notifier {
         let known = mailboxes
             .iter()
             .map(|m| {
                 let known = KnownMailbox {
                     name: m.name.clone(),
                     subscribed: m.subscribed,
+                    personal: true,
                 };
                 (m.id, known)
             })
             .collect();
         Notifier {
             config,
+            account_id,
             modseq,
             known,
+            others,
             ..Notifier::default()
         }
+    }
+
+    /// The other accounts whose commits the session must wake for.
+    pub fn other_accounts(&self) -> impl Iterator<Item = AccountId> + '_ {
+        self.others.account_ids()
     }
 
     /// Whether the session must listen for changes between commands.
@@ -86,18 +110,25 @@ impl Notifier {
         self.config.wants_anything()
     }
 
-    /// The client created or now knows this mailbox as it is.
+    /// The client created or now knows this mailbox (of its own account or another's) as it is.
     pub fn learn(&mut self, mailbox: &kantor_store::Mailbox) {
+        if mailbox.account_id != self.account_id {
+            self.others.learn(mailbox);
+            return;
+        }
         let known = KnownMailbox {
             name: mailbox.name.clone(),
             subscribed: mailbox.subscribed,
+            personal: true,
         };
         self.known.insert(mailbox.id, known);
     }
 
-    /// The client (un)subscribed this mailbox.
-    pub fn learn_subscription(&mut self, id: MailboxId, subscribed: bool) {
-        if let Some(known) = self.known.get_mut(&id) {
+    /// The client (un)subscribed `name` (as it sees it), the name of `mailbox` when one exists.
+    pub fn learn_subscription(&mut self, name: &str, mailbox: Option<MailboxId>, subscribed: bool) {
+        if crate::access::is_other_namespace(name) {
+            self.others.learn_subscription(name, mailbox, subscribed);
+        } else if let Some(known) = mailbox.and_then(|id| self.known.get_mut(&id)) {
             known.subscribed = subscribed;
         }
     }
@@ -105,11 +136,14 @@ impl Notifier {
     /// The client deleted this mailbox.
     pub fn forget(&mut self, id: MailboxId) {
         self.known.remove(&id);
+        self.others.forget(id);
     }
 
-    /// A write of this session, logged under `modseq`.
-    pub fn own_write(&mut self, modseq: Modseq) {
-        if modseq > self.modseq {
+    /// A write of this session to `account`, logged under `modseq` in that account's log.
+    pub fn own_write(&mut self, account: AccountId, modseq: Modseq) {
+        if account != self.account_id {
+            self.others.own_write(account, modseq);
+        } else if modseq > self.modseq {
             self.own.push(modseq);
         }
     }
@@ -126,13 +160,13 @@ impl Notifier {
             self.own_arrivals.push((mailbox_id, uid));
         }
     }
+}
 
-    /// Whether the client's names of mailboxes include one below `name`.
-    fn has_children(&self, name: &str) -> bool {
-        self.known
-            .values()
-            .any(|m| crate::names::is_descendant(&m.name, name))
-    }
+/// Whether the client's names of an account's mailboxes include one below `name`.
+fn has_children(known: &Known, name: &str) -> bool {
+    known
+        .values()
+        .any(|m| crate::names::is_descendant(&m.name, name))
 }
 
 /// What of the selected mailbox's changes may be applied and told now.
@@ -213,7 +247,8 @@ pub(crate) async fn deliver(session: &mut Session, moment: Moment) {
     }
 }
 
-/// STATUS and LIST for what changed outside the selected mailbox since the last call.
+/// STATUS and LIST for what changed outside the selected mailbox since the last call: in the
+/// user's account, then in the other accounts watched.
 fn elsewhere(session: &mut Session) {
     let mail = session.store();
     let store = &mail;
@@ -228,26 +263,51 @@ fn elsewhere(session: &mut Session) {
     if !notifier.listens() {
         return;
     }
-    let changes = match store.changes_since(account_id, notifier.modseq) {
-        Ok(changes) => changes,
-        Err(e) => {
-            // §5.8: unable to deliver what was asked; say so and behave as NOTIFY NONE.
-            tracing::warn!(error = %e, "imap: cannot read the change log for NOTIFY");
-            *notifier = Notifier::default();
-            session.out.push(Response::untagged_ok(
-                Some(Code::NotificationOverflow),
-                "Notifications are off; use NOTIFY SET again",
-            ));
-            return;
-        }
-    };
+    let read = store
+        .changes_since(account_id, notifier.modseq)
+        .and_then(|changes| {
+            own_account(
+                store,
+                notifier,
+                &changes,
+                selected,
+                condstore,
+                &mut session.out,
+            )?;
+            let config = &notifier.config;
+            notifier
+                .others
+                .deliver(store, config, selected, condstore, &mut session.out)
+        });
+    if let Err(e) = read {
+        // §5.8: unable to deliver what was asked; say so and behave as NOTIFY NONE.
+        tracing::warn!(error = %e, "imap: cannot read a change log for NOTIFY");
+        *notifier = Notifier::default();
+        session.out.push(Response::untagged_ok(
+            Some(Code::NotificationOverflow),
+            "Notifications are off; use NOTIFY SET again",
+        ));
+    }
+}
+
+/// The notices of the user's own account's `changes`; the user's subscriptions to other
+/// accounts' names re-read when another session changed one (logged with no mailbox here).
+fn own_account(
+    store: &kantor_store::Mail,
+    notifier: &mut Notifier,
+    changes: &[kantor_store::changes::Change],
+    selected: Option<MailboxId>,
+    condstore: bool,
+    out: &mut crate::session::output::Output,
+) -> Result<(), kantor_store::StoreError> {
     let Some(last) = changes.last().map(|c| c.modseq) else {
-        return;
+        return Ok(());
     };
     let mut current = |id: MailboxId| match store.mailbox(id) {
         Ok(mailbox) => mailbox.map(|m| KnownMailbox {
             name: m.name,
             subscribed: m.subscribed,
+            personal: true,
         }),
         Err(e) => {
             tracing::warn!(error = %e, "imap: cannot read a mailbox for NOTIFY");
@@ -258,14 +318,23 @@ fn elsewhere(session: &mut Session) {
         &notifier.config,
         selected,
         &mut notifier.known,
-        &changes,
+        changes,
         &notifier.own,
         &mut current,
     );
+    let resubscribe = changes
+        .iter()
+        .any(|c| c.object == ObjectKind::Subscription && c.object_id == 0);
     notifier.modseq = notifier.modseq.max(last);
     let cursor = notifier.modseq;
     notifier.own.retain(|&m| m > cursor);
-    respond::notices(&mut session.out, store, notifier, notices, condstore);
+    respond::notices(out, store, &notifier.known, "", notices, condstore);
+    if resubscribe {
+        let own = notifier.account_id;
+        let config = &notifier.config;
+        notifier.others.resubscribe(store, own, config, out)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use super::Notifier;
 use super::filter::Events;
-use super::translate::{ListNotice, Notice};
+use super::translate::{Known, ListNotice, Notice};
 use crate::names::DELIMITER;
 use crate::session::output::Output;
 use crate::session::state::Enabled;
@@ -33,11 +33,15 @@ pub(crate) fn status_values(mailbox: &Mailbox, highest_modseq: bool) -> Vec<Stat
     values
 }
 
-/// Queues the notices; a mailbox deleted since is skipped (its LIST says `\NonExistent`).
+/// Queues the notices of one account's mailboxes (`known`, named with `prefix`: empty for the
+/// user's own, another account's namespace prefix otherwise); a mailbox deleted since is
+/// skipped (its LIST says `\NonExistent`). STATUS counts are as the user sees them (in a
+/// shared account, UNSEEN by their own `\Seen`).
 pub(super) fn notices(
     out: &mut Output,
     store: &Mail,
-    notifier: &Notifier,
+    known: &Known,
+    prefix: &str,
     notices: Vec<Notice>,
     condstore: bool,
 ) {
@@ -47,26 +51,26 @@ pub(super) fn notices(
                 Ok(Some(mailbox)) => {
                     let items = status_values(&mailbox, condstore || flags);
                     out.data(Data::Status {
-                        mailbox: mailbox.name,
+                        mailbox: format!("{prefix}{}", mailbox.name),
                         items,
                     });
                 }
                 Ok(None) => {}
                 Err(e) => tracing::warn!(error = %e, "imap: cannot read a mailbox for NOTIFY"),
             },
-            Notice::List(list) => out.data(Data::List(list_item(notifier, list))),
+            Notice::List(list) => out.data(Data::List(list_item(known, list))),
         }
     }
 }
 
 /// `* LIST`: `\NonExistent` for a deleted mailbox; otherwise its children attribute and
 /// `\Subscribed` when subscribed, with OLDNAME after a rename.
-fn list_item(notifier: &Notifier, list: ListNotice) -> ListItem {
+pub(super) fn list_item(known: &Known, list: ListNotice) -> ListItem {
     let mut attributes = Vec::new();
     if !list.exists {
         attributes.push(ListAttribute::NonExistent);
     } else {
-        attributes.push(if notifier.has_children(&list.name) {
+        attributes.push(if super::has_children(known, &list.name) {
             ListAttribute::HasChildren
         } else {
             ListAttribute::HasNoChildren
@@ -185,14 +189,15 @@ mod tests {
 
     #[test]
     fn list_notices_for_create_rename_delete_and_subscription() {
-        let mut notifier = Notifier::new(Default::default(), 0, &[mailbox()]);
+        let mut notifier =
+            Notifier::new(Default::default(), 1, 0, &[mailbox()], Default::default());
         let list = |name: &str, old: Option<&str>, exists, subscribed| ListNotice {
             name: name.into(),
             old_name: old.map(Into::into),
             exists,
             subscribed,
         };
-        let line = |n: &Notifier, l| encode(Data::List(list_item(n, l)));
+        let line = |n: &Notifier, l| encode(Data::List(list_item(&n.known, l)));
         assert_eq!(
             line(&notifier, list("Lists", None, true, false)),
             "* LIST (\\HasChildren) \"/\" Lists\r\n"

@@ -17,20 +17,24 @@ use std::collections::HashMap;
 /// A mailbox as the client knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct KnownMailbox {
+    /// As the client sees it: another account's with its namespace prefix.
     pub name: String,
     pub subscribed: bool,
+    /// One of the user's own mailboxes (`personal` and `inboxes` match only those, §6.2-6.3).
+    pub personal: bool,
 }
 
 impl KnownMailbox {
-    fn info(&self) -> MailboxInfo<'_> {
+    pub(crate) fn info(&self) -> MailboxInfo<'_> {
         MailboxInfo {
             name: &self.name,
             subscribed: self.subscribed,
+            personal: self.personal,
         }
     }
 }
 
-/// The account's mailboxes as the client knows them.
+/// An account's mailboxes as the client knows them.
 pub(crate) type Known = HashMap<MailboxId, KnownMailbox>;
 
 /// One thing to tell the client.
@@ -253,6 +257,7 @@ mod tests {
                     KnownMailbox {
                         name: name.into(),
                         subscribed,
+                        personal: true,
                     },
                 )
             })
@@ -331,6 +336,7 @@ mod tests {
             KnownMailbox {
                 name: "Lists/new".into(),
                 subscribed: true,
+                personal: true,
             },
         );
         now.get_mut(&2).unwrap().name = "Old".into();
@@ -413,5 +419,33 @@ mod tests {
         // A name no mailbox has (object 0) selects no mailbox.
         let nameless = [subscription(ChangeKind::Created, 0)];
         assert!(run(&everything(), &mut k, &now, &nameless, &[]).is_empty());
+    }
+
+    #[test]
+    fn other_accounts_mailboxes_follow_their_names_not_personal() {
+        let sales = "Shared Folders/sales@corp.test/INBOX";
+        let mut k = Known::new();
+        k.insert(
+            20,
+            KnownMailbox {
+                name: sales.into(),
+                subscribed: false,
+                personal: false,
+            },
+        );
+        let now = k.clone();
+        let changes = [message(5, ChangeKind::Created, 20)];
+        assert!(run(&everything(), &mut k, &now, &changes, &[]).is_empty());
+        let subtree = config(&[(
+            Filter::Subtree(vec!["Shared Folders/sales@corp.test".into()]),
+            Events::MESSAGE,
+        )]);
+        assert_eq!(
+            run(&subtree, &mut k, &now, &changes, &[]),
+            [Notice::Status {
+                mailbox_id: 20,
+                flags: true
+            }]
+        );
     }
 }

@@ -77,7 +77,7 @@ pub(crate) async fn append(session: &mut Session, append: Append) -> Outcome {
     if let Some(notifier) = session.notify.as_mut() {
         // RFC 5465 §5: not reported back to this client (STATUS, MessageNew's FETCH).
         for d in &delivered {
-            notifier.own_write(d.modseq);
+            notifier.own_write(account_id, d.modseq);
             if Some(d.mailbox_id) == selected {
                 notifier.own_arrival(d.mailbox_id, d.uid);
             }
