@@ -31,18 +31,6 @@ fn account_named(session: &Value, name: &str) -> Option<String> {
         .map(|(id, _)| id.clone())
 }
 
-/// One method call; its response `[name, arguments, id]`.
-fn call(server: &TestServer, who: &str, method: &str, arguments: Value) -> Value {
-    calls(server, who, json!([[method, arguments, "c"]]))[0].clone()
-}
-
-/// The arguments of a successful response to `method`.
-fn ok(server: &TestServer, who: &str, method: &str, arguments: Value) -> Value {
-    let response = call(server, who, method, arguments);
-    assert_eq!(response[0], method, "{response}");
-    response[1].clone()
-}
-
 /// Olivia's account with mailboxes Projects and Private, three emails in the INBOX and one in
 /// Private; Mark and Oscar, who hold nothing in it yet.
 struct Setup {

@@ -36,16 +36,6 @@ fn credentials(name: &str) -> String {
     format!("{}:{PASSWORD}", address(name))
 }
 
-fn call(server: &TestServer, who: &str, method: &str, arguments: Value) -> Value {
-    calls(server, who, json!([[method, arguments, "c"]]))[0].clone()
-}
-
-fn ok(server: &TestServer, who: &str, method: &str, arguments: Value) -> Value {
-    let response = call(server, who, method, arguments);
-    assert_eq!(response[0], method, "{response}");
-    response[1].clone()
-}
-
 impl Setup {
     fn new() -> Setup {
         let server = TestServer::start("");

@@ -96,6 +96,18 @@ pub fn calls_using(
         .clone()
 }
 
+/// One method call; its response `[name, arguments, id]`.
+pub fn call(server: &TestServer, who: &str, method: &str, arguments: Value) -> Value {
+    calls(server, who, serde_json::json!([[method, arguments, "c"]]))[0].clone()
+}
+
+/// The arguments of a successful response to `method` (the response must be that method's).
+pub fn ok(server: &TestServer, who: &str, method: &str, arguments: Value) -> Value {
+    let response = call(server, who, method, arguments);
+    assert_eq!(response[0], method, "{response}");
+    response[1].clone()
+}
+
 /// The session's primary account for a capability (RFC 8620 §2).
 pub fn primary_account(session: &Value, capability: &str) -> String {
     session["primaryAccounts"][capability]

@@ -49,8 +49,16 @@ fn seen(mail: &Mail, mailbox: MailboxId, uid: Uid) -> bool {
     summary.flags.contains(Flags::SEEN)
 }
 
-#[tokio::test]
-async fn each_member_of_a_shared_account_has_their_own_seen() {
+/// A store with alice and bob, both members (`lrswite`) of the shared account sales@; the
+/// directory (kept alive with the store), the two, sales and its INBOX.
+async fn sales_with_two_members() -> (
+    tempfile::TempDir,
+    Mail,
+    Account,
+    Account,
+    Account,
+    MailboxId,
+) {
     let dir = tempfile::tempdir().unwrap();
     let (store, alice, _) = store_with_alice(dir.path()).await;
     let bob = store.create_account(new_account("bob")).await.unwrap();
@@ -69,6 +77,12 @@ async fn each_member_of_a_shared_account_has_their_own_seen() {
             .await
             .unwrap();
     }
+    (dir, store, alice, bob, sales, inbox)
+}
+
+#[tokio::test]
+async fn each_member_of_a_shared_account_has_their_own_seen() {
+    let (_dir, store, alice, bob, sales, inbox) = sales_with_two_members().await;
     let delivered = store
         .append(vec![
             message(sales.id, inbox, Flags::default()),
@@ -216,24 +230,7 @@ async fn a_delegate_in_a_personal_account_shares_the_owners_seen() {
 /// read the original has read the copy too, and the others have not.
 #[tokio::test]
 async fn a_copy_into_its_own_mailbox_keeps_each_members_seen() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, alice, _) = store_with_alice(dir.path()).await;
-    let bob = store.create_account(new_account("bob")).await.unwrap();
-    let sales = store
-        .create_shared_account("sales", "example.com")
-        .await
-        .unwrap();
-    let inbox = store
-        .mailbox_by_role(sales.id, MailboxRole::Inbox)
-        .unwrap()
-        .unwrap()
-        .id;
-    for member in ["alice@example.com", "bob@example.com"] {
-        store
-            .set_acl(inbox, member, Some(Rights::parse("lrswite").unwrap()))
-            .await
-            .unwrap();
-    }
+    let (_dir, store, alice, bob, sales, inbox) = sales_with_two_members().await;
     let uid = store
         .append(vec![message(sales.id, inbox, Flags::default())])
         .await
