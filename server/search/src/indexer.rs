@@ -13,10 +13,11 @@
 //!
 //! It runs on a thread of its own and only reads the store: deliveries never wait for it.
 
+use crate::SearchError;
+use crate::document::document;
 use crate::extract::{IndexLimits, Texts};
 use crate::index::{Checkpoint, SearchIndex, VERSION, read_checkpoint};
-use crate::language::{self, Analyzers};
-use crate::{SearchError, TextField};
+use crate::language::Analyzers;
 use kantor_store::{AccountId, FeedAction, IndexEmail, Store};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -286,41 +287,14 @@ impl Indexer {
         let f = self.index.fields;
         self.writer
             .delete_term(Term::from_field_u64(f.email, email.id as u64));
-        let mut doc = TantivyDocument::new();
-        doc.add_u64(f.account, email.account_id as u64);
-        doc.add_u64(f.email, email.id as u64);
-        doc.add_u64(f.truncated, u64::from(texts.truncated));
-        for (field, text) in [
-            (TextField::From, &texts.from),
-            (TextField::To, &texts.to),
-            (TextField::Cc, &texts.cc),
-            (TextField::Bcc, &texts.bcc),
-            (TextField::Subject, &texts.subject),
-            (TextField::Text, &texts.text),
-            (TextField::AttachmentName, &texts.attachments),
-            (TextField::AttachmentText, &texts.attachment_text),
-        ] {
-            if !text.is_empty() {
-                doc.add_text(self.index.field(field), text);
-            }
-        }
-        if self.limits.stemming {
-            // The body analysed once more, into words: the trigrams of `text` cannot tell a
-            // word's other forms.
-            let lang = language::detect(&texts.body, &texts.subject);
-            doc.add_text(
-                f.language,
-                lang.map_or(language::UNDETERMINED, |l| l.code()),
-            );
-            for (field, text) in [
-                (f.body_words, &texts.body),
-                (f.subject_words, &texts.subject),
-            ] {
-                if !text.is_empty() {
-                    doc.add_text(field, self.words.words(lang, text));
-                }
-            }
-        }
+        let doc = document(
+            &f,
+            &mut self.words,
+            &self.limits,
+            email.account_id,
+            email.id,
+            &texts,
+        );
         self.writer.add_document(doc)?;
         kantor_metrics::metrics().search_indexed.inc();
         Ok(())

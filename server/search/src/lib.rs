@@ -5,6 +5,8 @@
 //! - [`schema`]: the fields (one index per server, the account in every document) and the
 //!   trigram analyzer. The body has no field of its own: BODY is answered from `text`, which
 //!   holds every line of it (so each message's body is cut into trigrams once, not twice).
+//! - [`document`]: one email's document, from its texts.
+//! - [`grams`]: the trigram fields' tokenizer (each distinct trigram of a text once).
 //! - [`extract`]: what is indexed of a message: the very texts the scans match (kantor-message's
 //!   `body_text`, `header_text`, `field_texts`, `address_texts`, folded), capped in size.
 //! - [`attachments`]: the text of office attachments (PDF, DOCX, XLSX, PPTX, OpenDocument),
@@ -30,7 +32,9 @@
 //! RFC 9051 §6.4.4 defines its text criteria as substring matches.
 
 pub mod attachments;
+pub mod document;
 pub mod extract;
+pub mod grams;
 pub mod index;
 pub mod indexer;
 pub mod language;

@@ -3,12 +3,14 @@
 //! no search can reach another account (docs/architecture.md, "Full-text search", says why
 //! one index rather than one per account).
 
+use crate::grams::DistinctTrigrams;
 use tantivy::schema::{
     FAST, INDEXED, IndexRecordOption, STRING, Schema, SchemaBuilder, TextFieldIndexing, TextOptions,
 };
-use tantivy::tokenizer::{NgramTokenizer, TextAnalyzer, WhitespaceTokenizer};
+use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
 
-/// The analyzer of every text field: all trigrams, nothing else (texts come folded).
+/// The analyzer of every text field: all trigrams, each distinct one once per text, nothing
+/// else (texts come folded; [`crate::grams`]).
 pub const TRIGRAMS: &str = "kantor_trigrams";
 
 /// The analyzer of the word fields: their text comes analysed ([`crate::language`]), words
@@ -86,10 +88,10 @@ impl Fields {
 
 /// Registers [`TRIGRAMS`] and [`WORDS`] with an index.
 pub fn register(index: &tantivy::Index) -> tantivy::Result<()> {
-    let grams = NgramTokenizer::all_ngrams(GRAM, GRAM)?;
-    index
-        .tokenizers()
-        .register(TRIGRAMS, TextAnalyzer::builder(grams).build());
+    index.tokenizers().register(
+        TRIGRAMS,
+        TextAnalyzer::builder(DistinctTrigrams::default()).build(),
+    );
     index.tokenizers().register(
         WORDS,
         TextAnalyzer::builder(WhitespaceTokenizer::default()).build(),
