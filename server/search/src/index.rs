@@ -17,8 +17,9 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, Index, IndexReader, ReloadPolicy, Score, Searcher, SegmentReader, Term};
 
 /// The layout of documents and payload: an index of another version is rebuilt (3: the
-/// message's language and its words).
-pub const VERSION: u32 = 3;
+/// message's language and its words; 4: a base64 text part with a plain footer appended is
+/// decoded, where its text used to be the base64 itself).
+pub const VERSION: u32 = 4;
 
 /// Most trigrams of one needle looked up (any subset selects a superset).
 const MAX_GRAMS: usize = 16;
