@@ -73,6 +73,26 @@ fn base64_encode(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
+    /// Legacy multi-byte charsets are decoded (mail-parser's `full_encoding`), not read as
+    /// UTF-8 into U+FFFD: Korean, Chinese in both scripts, Japanese, under common names.
+    #[test]
+    fn legacy_cjk_charsets_are_decoded() {
+        let cases: [(&[u8], &str, &str); 5] = [
+            (
+                b"\xb1\xa4\xb0\xed \xc7\xd5\xb4\xcf\xb4\xd9",
+                "euc-kr",
+                "광고 합니다",
+            ),
+            (b"\xb1\xa4\xb0\xed", "ks_c_5601-1987", "광고"),
+            (b"\xcd\xf8\xc2\xe7", "gb2312", "网络"),
+            (b"\xba\xf4\xb8\xf4", "big5", "網路"),
+            (b"\x83\x76\x83\x8d\x83\x5a\x83\x58", "shift_jis", "プロセス"),
+        ];
+        for (bytes, charset, text) in cases {
+            assert_eq!(to_string(bytes, Some(charset)), text, "{charset}");
+        }
+    }
+
     #[test]
     fn decodes_words_and_joins_adjacent_ones() {
         assert_eq!(decode_words("=?utf-8?q?Gr=C3=BC=C3=9Fe?="), "Grüße");

@@ -18,7 +18,8 @@ use tantivy::{DocId, Index, IndexReader, ReloadPolicy, Score, Searcher, SegmentR
 
 /// The layout of documents and payload: an index of another version is rebuilt (3: the
 /// message's language and its words; 4: a base64 text part with a plain footer appended is
-/// decoded, where its text used to be the base64 itself).
+/// decoded, where its text used to be the base64 itself, and legacy multi-byte charsets such
+/// as EUC-KR, GBK, Big5 and Shift_JIS are decoded, where they used to become U+FFFD).
 pub const VERSION: u32 = 4;
 
 /// Most trigrams of one needle looked up (any subset selects a superset).
