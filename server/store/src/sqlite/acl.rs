@@ -109,21 +109,8 @@ pub(super) fn require_account_read(
     owner: AccountId,
     needed: Rights,
 ) -> DbResult<()> {
-    let held = rights(actor, owner, |user| -> DbResult<Rights> {
-        let granted = granted_by_mailbox(conn, user, owner)?;
-        let held = |needed: Rights| granted.values().any(|r| r.contains(needed));
-        Ok(
-            match (
-                held(Rights::LOOKUP.union(Rights::READ)),
-                held(Rights::LOOKUP),
-            ) {
-                (true, _) => Rights::LOOKUP.union(Rights::READ),
-                (false, true) => Rights::LOOKUP,
-                (false, false) => Rights::NONE,
-            },
-        )
-    })?;
-    Ok(check(held, needed, owner, None)?)
+    // `r` counts only on a mailbox the user may also see.
+    require_on_some_mailbox(conn, actor, owner, needed.union(Rights::LOOKUP))
 }
 
 /// Checks that the actor holds `needed` on at least one mailbox of `owner`'s account (all of
