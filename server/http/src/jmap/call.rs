@@ -344,6 +344,17 @@ pub(crate) fn utc_date(unix: Option<i64>) -> Value {
         })
 }
 
+/// A `UTCDate|null` value (RFC 8620 §1.4) as Unix seconds; `Err` for anything else.
+pub(crate) fn parse_utc_date(value: &Value) -> Result<Option<i64>, ()> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(s) => chrono::DateTime::parse_from_rfc3339(s)
+            .map(|d| Some(d.timestamp()))
+            .map_err(|_| ()),
+        _ => Err(()),
+    }
+}
+
 /// A `/query` response (RFC 8620 §5.5): the window of `ids` the request asks for.
 pub(crate) fn query_page(
     request: kantor_jmap_proto::method::QueryRequest,

@@ -102,13 +102,11 @@ async fn one(
         None | Some(Value::Null) => (record.flags.without(Flags::DELETED), record.keywords),
         Some(value) => flags_and_keywords(value)?,
     };
-    let received_at = match object.get("receivedAt") {
-        None | Some(Value::Null) => record.received_at,
-        Some(Value::String(date)) => chrono::DateTime::parse_from_rfc3339(date)
-            .map_err(|_| invalid_received_at())?
-            .timestamp(),
-        Some(_) => return Err(invalid_received_at()),
-    };
+    let received_at = object
+        .get("receivedAt")
+        .map_or(Ok(None), super::call::parse_utc_date)
+        .map_err(|()| invalid_received_at())?
+        .unwrap_or(record.received_at);
     let raw = call
         .mail
         .read_blob(&record.blob)

@@ -148,13 +148,11 @@ async fn one(
         None | Some(Value::Null) => Default::default(),
         Some(value) => flags_and_keywords(value)?,
     };
-    let received_at = match email.get("receivedAt") {
-        None | Some(Value::Null) => chrono::Utc::now().timestamp(),
-        Some(Value::String(date)) => chrono::DateTime::parse_from_rfc3339(date)
-            .map_err(|_| invalid("receivedAt", "A UTCDate."))?
-            .timestamp(),
-        Some(_) => return Err(invalid("receivedAt", "A UTCDate.")),
-    };
+    let received_at = email
+        .get("receivedAt")
+        .map_or(Ok(None), super::call::parse_utc_date)
+        .map_err(|()| invalid("receivedAt", "A UTCDate."))?
+        .unwrap_or_else(|| chrono::Utc::now().timestamp());
     let raw = call
         .mail
         .read_blob(&blob)

@@ -5,7 +5,7 @@
 
 use super::call::{
     Call, account_id, get_by_number, json_object, known_properties, mailbox_id, number_of,
-    query_page, store_error, to_json, utc_date,
+    parse_utc_date, query_page, store_error, to_json, utc_date,
 };
 use super::principal::account_principal;
 use kantor_jmap_proto::method::{GetRequest, QueryRequest, SetRequest, SetResponse};
@@ -132,15 +132,7 @@ impl Condition {
         let wrong = |p: &str| {
             MethodError::invalid_arguments(format!("The {p} condition has a wrong value."))
         };
-        let date = |p: &str, v: &Value| -> Result<Option<i64>, MethodError> {
-            match v {
-                Value::Null => Ok(None),
-                Value::String(s) => chrono::DateTime::parse_from_rfc3339(s)
-                    .map(|d| Some(d.timestamp()))
-                    .map_err(|_| wrong(p)),
-                _ => Err(wrong(p)),
-            }
-        };
+        let date = |p: &str, v: &Value| parse_utc_date(v).map_err(|()| wrong(p));
         for (property, value) in map {
             match property.as_str() {
                 "after" => c.after = date(property, value)?,

@@ -106,13 +106,7 @@ async fn update(
         Value::String(s) => Ok(Some(s.clone())),
         _ => Err(invalid(p)),
     };
-    let when = |p: &str, v: &Value| match v {
-        Value::Null => Ok(None),
-        Value::String(s) => chrono::DateTime::parse_from_rfc3339(s)
-            .map(|d| Some(d.timestamp()))
-            .map_err(|_| invalid(p)),
-        _ => Err(invalid(p)),
-    };
+    let when = |p: &str, v: &Value| super::call::parse_utc_date(v).map_err(|()| invalid(p));
     for (property, value) in patch {
         match property.as_str() {
             "isEnabled" => {
