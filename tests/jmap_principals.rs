@@ -12,10 +12,6 @@ use serde_json::{Value, json};
 const USING: &str = r#"["urn:ietf:params:jmap:core","urn:ietf:params:jmap:mail","urn:ietf:params:jmap:principals"]"#;
 const PRINCIPALS: &str = "urn:ietf:params:jmap:principals";
 
-fn credentials(address: &str) -> String {
-    format!("{address}:{PASSWORD}")
-}
-
 /// The arguments of the one response to `method`, which must be that method's (no error).
 fn ok(server: &TestServer, who: &str, method: &str, arguments: Value) -> Value {
     let responses = calls_using(server, who, USING, json!([[method, arguments, "c"]]));
@@ -298,14 +294,8 @@ fn share_with_sets_the_acl() {
     assert_eq!(shared[&mark_principal]["mayAddItems"], false, "{shared}");
 
     // Mark reaches olivia's account now, sees Sent with those rights and no shareWith.
-    let accounts = session(&mark_login)["accounts"].clone();
-    let theirs = accounts
-        .as_object()
-        .unwrap()
-        .iter()
-        .find(|(_, a)| a["name"] == olivia.as_str())
-        .map(|(id, _)| id.clone())
-        .unwrap_or_else(|| panic!("{accounts}"));
+    let accounts = session(&mark_login);
+    let theirs = account_named(&accounts, &olivia).unwrap_or_else(|| panic!("{accounts}"));
     let seen = get(&mark_login, &theirs);
     let their_sent = sent_of(&seen);
     assert_eq!(their_sent["myRights"]["mayReadItems"], true, "{seen}");

@@ -13,22 +13,8 @@ use serde_json::{Value, json};
 
 const MAIL: &str = "urn:ietf:params:jmap:mail";
 
-fn credentials(address: &str) -> String {
-    format!("{address}:{PASSWORD}")
-}
-
 fn session(server: &TestServer, who: &str) -> Value {
     curl(&["-u", who, &https(server, "/jmap/session")]).json()
-}
-
-/// The id of the session's account named `name`, if it lists one.
-fn account_named(session: &Value, name: &str) -> Option<String> {
-    session["accounts"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .find(|(_, a)| a["name"] == name)
-        .map(|(id, _)| id.clone())
 }
 
 /// Olivia's account with mailboxes Projects and Private, three emails in the INBOX and one in

@@ -96,6 +96,21 @@ pub fn calls_using(
         .clone()
 }
 
+/// The curl `-u` credentials of a user of the test password.
+pub fn credentials(address: &str) -> String {
+    format!("{address}:{PASSWORD}")
+}
+
+/// The id of the session's account named `name`, if it lists one.
+pub fn account_named(session: &Value, name: &str) -> Option<String> {
+    session["accounts"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, a)| a["name"] == name)
+        .map(|(id, _)| id.clone())
+}
+
 /// One method call; its response `[name, arguments, id]`.
 pub fn call(server: &TestServer, who: &str, method: &str, arguments: Value) -> Value {
     calls(server, who, serde_json::json!([[method, arguments, "c"]]))[0].clone()
