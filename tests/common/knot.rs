@@ -5,7 +5,6 @@
 //! its parent's DS, which an authoritative server of that zone alone cannot prove). The test
 //! names (`*.test.`) sit in it without delegation. `tests/run.sh` installs knot.
 
-use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
@@ -20,10 +19,7 @@ impl Knot {
     /// Starts knotd with `records` (zone-file lines, names absolute) and waits until
     /// the zone is signed.
     pub fn start(records: &[String]) -> Knot {
-        let port = UdpSocket::bind("127.0.0.1:0")
-            .and_then(|s| s.local_addr())
-            .expect("a free port")
-            .port();
+        let port = super::dns::free_dns_port();
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().display();
         let config = format!(
