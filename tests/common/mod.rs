@@ -11,6 +11,7 @@ pub mod imap_model;
 pub mod knot;
 pub mod peer;
 pub mod postfix;
+pub mod tls_report;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};

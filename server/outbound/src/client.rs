@@ -84,6 +84,9 @@ pub(crate) struct Client {
     /// The extensions the last EHLO listed (upper case keywords with their parameters).
     pub extensions: Vec<String>,
     pub tls: bool,
+    /// Our end of the connection (its socket's local address): TLS-RPT's `sending-mta-ip`
+    /// (RFC 8460 §4.4).
+    pub local: Option<SocketAddr>,
 }
 
 impl Client {
@@ -101,6 +104,7 @@ impl Client {
             Err(_) => return Err(ClientError::Connect(addr, "timed out".into())),
         };
         let secured = implicit_tls.is_some();
+        let local = tcp.local_addr().ok();
         let stream: Box<dyn Stream> = match implicit_tls {
             None => Box::new(tcp),
             Some((config, host)) => {
@@ -114,6 +118,7 @@ impl Client {
             timeout: command_timeout,
             extensions: Vec::new(),
             tls: secured,
+            local,
         };
         let greeting = client.reply().await?;
         Ok((client, greeting))
@@ -163,6 +168,7 @@ impl Client {
             timeout: self.timeout,
             extensions: Vec::new(),
             tls: true,
+            local: self.local,
         }))
     }
 

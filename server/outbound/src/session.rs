@@ -8,6 +8,7 @@
 use crate::client::{Client, ClientError, Reply};
 use crate::delivery::{Attempt, Envelope, Progress, Route};
 use crate::downgrade;
+use crate::tls_policy::Peer;
 use std::net::SocketAddr;
 
 /// Sends the pending messages over one connection to `addr` (a host of the destination).
@@ -48,9 +49,15 @@ pub(crate) async fn run(
         client.quit().await;
         return Ok(());
     }
-    // The destination's TLS policy (MTA-STS, DANE) checks the certificate (`tls_policy`).
+    // The destination's TLS policy (MTA-STS, DANE) checks the certificate (`tls_policy`); the
+    // session's ends go into its TLS-RPT results (RFC 8460 §4.4).
+    let peer = Peer {
+        mx: host.to_string(),
+        receiving_ip: addr.ip().to_string(),
+        sending_ip: client.local.map(|a| a.ip().to_string()).unwrap_or_default(),
+    };
     let probe = match &route.policy {
-        Some(policy) => match policy.probe(host, addr.port()).await {
+        Some(policy) => match policy.probe(&peer, addr.port()).await {
             Ok(probe) => Some(probe),
             Err(why) => {
                 everyone(progress, Attempt::Temporary(why));
@@ -66,7 +73,16 @@ pub(crate) async fn run(
             (None, Some(probe)) => probe.config(),
             (None, None) => route.tls.clone(),
         };
-        client = match client.start_tls(tls, host).await? {
+        let started = match client.start_tls(tls, host).await {
+            Ok(started) => started,
+            Err(e) => {
+                if let (Some(policy), Some(probe)) = (&route.policy, &probe) {
+                    policy.handshake_failed(&peer, probe).await;
+                }
+                return Err(e);
+            }
+        };
+        client = match started {
             Ok(mut secured) => {
                 let again = secured.hello(route.hostname).await?;
                 if !again.is_positive() {
@@ -76,6 +92,10 @@ pub(crate) async fn run(
                 secured
             }
             Err(_) => {
+                // Counted as a server without STARTTLS (RFC 8460 §4.3.1); held either way.
+                if let (Some(policy), Some(probe)) = (&route.policy, &probe) {
+                    let _ = policy.check(&peer, false, probe).await;
+                }
                 everyone(
                     progress,
                     Attempt::Temporary(format!("{host} refused STARTTLS")),
@@ -85,13 +105,12 @@ pub(crate) async fn run(
         };
     }
     // The destination's policy decides whether this session may carry the messages.
-    if let (Some(policy), Some(probe)) = (&route.policy, &probe) {
-        let ip = addr.ip().to_string();
-        if let Err(why) = policy.check(host, &ip, client.tls, probe).await {
-            everyone(progress, Attempt::Temporary(why));
-            client.quit().await;
-            return Ok(());
-        }
+    if let (Some(policy), Some(probe)) = (&route.policy, &probe)
+        && let Err(why) = policy.check(&peer, client.tls, probe).await
+    {
+        everyone(progress, Attempt::Temporary(why));
+        client.quit().await;
+        return Ok(());
     }
     // The relay's AUTH (RFC 4954): a refusal holds the mail, with the relay's reply.
     if let Some((user, password)) = relay.and_then(|r| r.credentials.as_ref()) {

@@ -55,8 +55,13 @@ pub struct TlsResult {
     pub policy_type: String,
     /// The policy's lines joined by newlines (empty for none).
     pub policy_string: String,
+    /// The MX host and the address the session went to (§4.4 `receiving-mx-hostname`,
+    /// `receiving-ip`; empty when no session was opened, as for a policy that failed).
     pub mx_host: String,
     pub receiving_ip: String,
+    /// Our end of the session: its socket's local address (§4.4 `sending-mta-ip`; empty when
+    /// no session was opened).
+    pub sending_ip: String,
     /// `success`, or a result type of §4.3 (`certificate-host-mismatch`, ...).
     pub result: String,
 }

@@ -395,3 +395,30 @@ async fn delivery_to_junk_falls_back_to_the_inbox() {
     assert_eq!(total(bob.id, MailboxRole::Inbox).unwrap().1, 1);
     assert_eq!(delivered[0].mailbox_id, alice_junk);
 }
+
+/// TLS-RPT results (RFC 8460 §4.4) are counted per sending address too: the same session's
+/// result from two local addresses is two rows, each with its count.
+#[tokio::test]
+async fn tls_results_are_counted_per_sending_ip() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    let result = |sending_ip: &str| TlsResult {
+        day: "2026-12-06".into(),
+        domain: "d.test".into(),
+        policy_type: "tlsa".into(),
+        policy_string: "2 1 1 ab".into(),
+        mx_host: "mx.d.test".into(),
+        receiving_ip: "192.0.2.1".into(),
+        sending_ip: sending_ip.into(),
+        result: "tlsa-invalid".into(),
+    };
+    for ip in ["127.0.0.1", "127.0.0.1", "127.0.0.2"] {
+        store.record_tls_result(result(ip)).await.unwrap();
+    }
+    let rows = store.tls_results("2026-12-06").unwrap();
+    assert_eq!(
+        rows,
+        vec![(result("127.0.0.1"), 2), (result("127.0.0.2"), 1)]
+    );
+    assert!(store.tls_results("2026-12-07").unwrap().is_empty());
+}

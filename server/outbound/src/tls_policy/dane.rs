@@ -36,7 +36,11 @@ fn matches(record: &Tlsa, cert: &[u8]) -> bool {
     }
 }
 
-/// Checks a server's chain against usable `records` for the MX host `name`.
+/// Checks a server's chain against usable `records` for the MX host `name`. A chain none of
+/// whose certificates matches a record fails with `tlsa-invalid` (RFC 8460 §4.3); one anchored
+/// by a DANE-TA record but not valid under it (§3.1.2: a name it does not carry, expired) fails
+/// with the chain check's error, so that the report says which (`certificate-host-mismatch`,
+/// `certificate-expired`, ...).
 pub(crate) fn verify(
     records: &[Tlsa],
     end_entity: &CertificateDer<'_>,
@@ -50,6 +54,7 @@ pub(crate) fn verify(
     {
         return Ok(());
     }
+    let mut anchored = None;
     for anchor in intermediates
         .iter()
         .chain(std::iter::once(end_entity))
@@ -65,14 +70,12 @@ pub(crate) fn verify(
         else {
             continue;
         };
-        if verifier
-            .verify_server_cert(end_entity, intermediates, name, &[], now)
-            .is_ok()
-        {
-            return Ok(());
+        match verifier.verify_server_cert(end_entity, intermediates, name, &[], now) {
+            Ok(_) => return Ok(()),
+            Err(e) => anchored = anchored.or(Some(e)),
         }
     }
-    Err(rustls::Error::General("tlsa-invalid".into()))
+    Err(anchored.unwrap_or_else(super::verify::tlsa_invalid))
 }
 
 /// The SubjectPublicKeyInfo of a DER certificate (RFC 5280 §4.1): the seventh field of the

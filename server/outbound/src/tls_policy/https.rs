@@ -19,6 +19,43 @@ pub(crate) struct Response {
     pub body: Vec<u8>,
 }
 
+/// Why a request failed: the server's certificate was not valid (its name, its chain, its
+/// dates: for a policy fetch, RFC 8460 §4.3.2.2 `sts-webpki-invalid`), or anything else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Failure {
+    Certificate(String),
+    Other(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Certificate(why) | Failure::Other(why) => f.write_str(why),
+        }
+    }
+}
+
+impl From<String> for Failure {
+    fn from(why: String) -> Failure {
+        Failure::Other(why)
+    }
+}
+
+/// The failure of a TLS handshake with `host`: a certificate failure when rustls refused the
+/// server's certificate (or it sent none), else another.
+pub(crate) fn handshake_failure(host: &str, error: std::io::Error) -> Failure {
+    let why = format!("TLS with {host}: {error}");
+    match error
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<rustls::Error>())
+    {
+        Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented) => {
+            Failure::Certificate(why)
+        }
+        _ => Failure::Other(why),
+    }
+}
+
 /// What a request needs.
 pub(crate) struct Https<'a> {
     pub dns: &'a Dns,
@@ -37,7 +74,7 @@ impl Https<'_> {
         path: &str,
         body: Option<(&str, Vec<u8>)>,
         max_body: usize,
-    ) -> Result<Response, String> {
+    ) -> Result<Response, Failure> {
         match tokio::time::timeout(
             self.timeout,
             self.request_now(method, host, path, body, max_body),
@@ -45,7 +82,7 @@ impl Https<'_> {
         .await
         {
             Ok(result) => result,
-            Err(_) => Err(format!("https://{host}{path} did not answer in time")),
+            Err(_) => Err(format!("https://{host}{path} did not answer in time").into()),
         }
     }
 
@@ -56,7 +93,7 @@ impl Https<'_> {
         path: &str,
         body: Option<(&str, Vec<u8>)>,
         max_body: usize,
-    ) -> Result<Response, String> {
+    ) -> Result<Response, Failure> {
         let addresses = self.dns.addresses(host).await.map_err(|e| e.to_string())?;
         let mut last = format!("{host} has no address");
         let mut tcp = None;
@@ -75,7 +112,7 @@ impl Https<'_> {
         let tls = tokio_rustls::TlsConnector::from(self.tls.clone())
             .connect(name, tcp)
             .await
-            .map_err(|e| format!("TLS with {host}: {e}"))?;
+            .map_err(|e| handshake_failure(host, e))?;
         let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
             .await
             .map_err(|e| format!("HTTP with {host}: {e}"))?;
@@ -125,5 +162,37 @@ impl Https<'_> {
             content_type,
             body,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A certificate rustls refused is told apart from other handshake failures (RFC 8460
+    /// §4.3.2.2: `sts-webpki-invalid` against `sts-policy-fetch-error`).
+    #[test]
+    fn certificate_failures_are_told_apart() {
+        let refused = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+        );
+        assert!(matches!(
+            handshake_failure("mta-sts.d.test", refused),
+            Failure::Certificate(why) if why.starts_with("TLS with mta-sts.d.test: ")
+        ));
+        let alert = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::AlertReceived(rustls::AlertDescription::HandshakeFailure),
+        );
+        assert!(matches!(
+            handshake_failure("mta-sts.d.test", alert),
+            Failure::Other(_)
+        ));
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert!(matches!(
+            handshake_failure("mta-sts.d.test", reset),
+            Failure::Other(_)
+        ));
     }
 }

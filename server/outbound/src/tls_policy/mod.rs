@@ -14,6 +14,16 @@
 //! (RFC 8461 §2): an MX host with DNSSEC-authenticated MX and usable TLSA records gets mail only
 //! over TLS with a certificate matching them, whatever the MTA-STS policy says of its
 //! certificate.
+//!
+//! Every session with a policy, and every policy that cannot be had, is counted for TLS-RPT
+//! (RFC 8460 §4.3) under one of these result types: `starttls-not-supported` (no STARTTLS, or
+//! refused), `certificate-host-mismatch`, `certificate-expired`, `certificate-not-trusted`,
+//! `validation-failure` (`verify::result_type`; also an MX host an MTA-STS policy does not
+//! name, a TLS handshake that failed), `tlsa-invalid` (`dane::verify`), `dnssec-invalid` (a
+//! bogus answer for the MX or TLSA records), `sts-policy-fetch-error`, `sts-policy-invalid`,
+//! `sts-webpki-invalid` (`mta_sts`). `dane-required` is never reported: Kantor has no setting
+//! that requires DANE of a destination (RFC 7672 §6), so a host without TLSA records is not a
+//! failure.
 
 mod dane;
 mod https;
@@ -72,7 +82,8 @@ impl Policies {
             Found::Policy(_) | Found::None => None,
             Found::Failed(result, why) => {
                 tracing::warn!(%domain, %result, %why, "outbound: MTA-STS policy unavailable");
-                self.record(&domain, None, None, "", "", result).await;
+                self.record(&domain, None, None, &Peer::default(), result)
+                    .await;
                 None
             }
         };
@@ -80,7 +91,7 @@ impl Policies {
             Ok(secure) => Ok(secure),
             Err(e) => {
                 tracing::warn!(%domain, error = %e, "outbound: DNSSEC answer for the destination unusable");
-                self.record(&domain, None, None, "", "", "dnssec-invalid")
+                self.record(&domain, None, None, &Peer::default(), "dnssec-invalid")
                     .await;
                 Err(format!("4.4.3 {e} (DANE, RFC 7672 §2.1.1)"))
             }
@@ -99,27 +110,74 @@ impl Policies {
         domain: &str,
         sts: Option<&Policy>,
         tlsa: Option<&[kantor_dns::Tlsa]>,
-        mx: &str,
-        ip: &str,
+        peer: &Peer,
         result: &str,
     ) {
-        let (policy_type, policy_string) = match (tlsa, sts) {
-            (Some(records), _) => ("tlsa", tlsa_lines(records)),
-            (None, Some(policy)) => ("sts", policy.lines.join("\n")),
-            (None, None) if result.starts_with("sts-") => ("sts", String::new()),
-            (None, None) => ("no-policy-found", String::new()),
-        };
+        let (policy_type, policy_string) = policy_of(result, tlsa, sts);
         let entry = TlsResult {
             day: chrono::Utc::now().format("%Y-%m-%d").to_string(),
             domain: domain.to_string(),
             policy_type: policy_type.into(),
             policy_string,
-            mx_host: mx.to_string(),
-            receiving_ip: ip.to_string(),
+            mx_host: peer.mx.clone(),
+            receiving_ip: peer.receiving_ip.clone(),
+            sending_ip: peer.sending_ip.clone(),
             result: result.to_string(),
         };
         if let Err(e) = self.store.record_tls_result(entry).await {
             tracing::warn!(%domain, error = %e, "outbound: cannot record a TLS result");
+        }
+    }
+}
+
+/// The `policy-type` and `policy-string` (RFC 8460 §4.4) a result is reported under: the TLSA
+/// records or MTA-STS policy applied; without either, `tlsa` for a DANE failure (§4.3.2.1: a
+/// bogus answer, no records to quote), `sts` for an MTA-STS one (§4.3.2.2: a policy that could
+/// not be had), else `no-policy-found`.
+fn policy_of(
+    result: &str,
+    tlsa: Option<&[kantor_dns::Tlsa]>,
+    sts: Option<&Policy>,
+) -> (&'static str, String) {
+    match (tlsa, sts) {
+        (Some(records), _) => ("tlsa", tlsa_lines(records)),
+        (None, Some(policy)) => ("sts", policy.lines.join("\n")),
+        (None, None) if result.starts_with("sts-") => ("sts", String::new()),
+        (None, None) if matches!(result, "dnssec-invalid" | "tlsa-invalid" | "dane-required") => {
+            ("tlsa", String::new())
+        }
+        (None, None) => ("no-policy-found", String::new()),
+    }
+}
+
+/// One session's ends, as TLS-RPT's failure details name them (RFC 8460 §4.4:
+/// `receiving-mx-hostname`, `receiving-ip`, `sending-mta-ip`); all empty for a result without
+/// a session (a policy that could not be had).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Peer {
+    pub mx: String,
+    pub receiving_ip: String,
+    /// The local address of the session's socket.
+    pub sending_ip: String,
+}
+
+/// The RFC 8460 §4.3 result of a session, None for a success: without TLS,
+/// `starttls-not-supported`; with DANE, the certificate's verdict against the TLSA records
+/// alone; with an MTA-STS policy, its verdict in the Web PKI, then whether the policy names
+/// the host (`validation-failure` when not, RFC 8461 §4.1); with neither, success.
+fn session_result(
+    tls: bool,
+    dane: bool,
+    sts: Option<&Policy>,
+    host: &str,
+    certificate: Option<&'static str>,
+) -> Option<&'static str> {
+    match (tls, sts) {
+        (false, _) => Some("starttls-not-supported"),
+        (true, _) if dane => certificate,
+        (true, None) => None,
+        (true, Some(policy)) => {
+            certificate.or_else(|| (!policy.allows(host)).then_some("validation-failure"))
         }
     }
 }
@@ -171,7 +229,8 @@ impl DomainPolicy {
     /// A certificate check for one connection to `host` (its client configuration:
     /// `Probe::config`), with the host's usable TLSA records when DANE applies; Err (a
     /// temporary failure) when they cannot be looked up now (RFC 7672 §2.1.1).
-    pub async fn probe(&self, host: &str, port: u16) -> Result<Arc<Probe>, String> {
+    pub async fn probe(&self, peer: &Peer, port: u16) -> Result<Arc<Probe>, String> {
+        let host = peer.mx.as_str();
         let mut references = Vec::new();
         let dane = match self.dane.clone()? {
             true => match self.tlsa(host, port).await {
@@ -184,7 +243,7 @@ impl DomainPolicy {
                 Err(e) => {
                     // RFC 8460 §4.3.1: a TLSA answer that failed validation.
                     self.policies
-                        .record(&self.domain, None, None, host, "", "dnssec-invalid")
+                        .record(&self.domain, None, None, peer, "dnssec-invalid")
                         .await;
                     return Err(format!("4.4.3 {e} (DANE, RFC 7672 §2.1.1)"));
                 }
@@ -215,31 +274,29 @@ impl DomainPolicy {
         Ok(None)
     }
 
-    /// After STARTTLS (or without it): whether the session with `host` at `ip` may carry the
-    /// message, recording the result. Err with why (a temporary failure) when an enforced
+    /// After STARTTLS (or without it, or refused): whether the session with `peer` may carry
+    /// the message, recording the result. Err with why (a temporary failure) when an enforced
     /// policy is not met: no TLS, a certificate not valid for the host (RFC 8461 §4.2), or a
     /// host the policy does not name; or, whatever the MTA-STS policy, when the host has usable
     /// TLSA records and no TLS or a certificate matching none (RFC 7672 §2.2).
-    pub async fn check(
-        &self,
-        host: &str,
-        ip: &str,
-        tls: bool,
-        probe: &Probe,
-    ) -> Result<(), String> {
-        let failure = match (tls, &self.sts) {
-            (false, _) => Some("starttls-not-supported"),
-            (true, _) if probe.dane.is_some() => probe.failure(),
-            (true, None) => None,
-            (true, Some(policy)) => probe
-                .failure()
-                .or_else(|| (!policy.allows(host)).then_some("validation-failure")),
+    pub async fn check(&self, peer: &Peer, tls: bool, probe: &Probe) -> Result<(), String> {
+        let host = peer.mx.as_str();
+        let certificate = match tls {
+            true => probe.failure(),
+            false => None,
         };
+        let failure = session_result(
+            tls,
+            probe.dane.is_some(),
+            self.sts.as_ref(),
+            host,
+            certificate,
+        );
         let tlsa = probe.dane.as_deref();
         let sts = self.sts.as_ref().filter(|_| tlsa.is_none());
         let result = failure.unwrap_or("success");
         self.policies
-            .record(&self.domain, sts, tlsa, host, ip, result)
+            .record(&self.domain, sts, tlsa, peer, result)
             .await;
         if let (Some(failure), Some(_)) = (failure, tlsa) {
             return Err(format!(
@@ -257,5 +314,109 @@ impl DomainPolicy {
             }
             _ => Ok(()),
         }
+    }
+
+    /// Records a TLS handshake with `peer` that failed (the session ends there): the
+    /// certificate's verdict if it was seen and refused, else `validation-failure` (RFC 8460
+    /// §4.3.1: a negotiation failure of no other category).
+    pub async fn handshake_failed(&self, peer: &Peer, probe: &Probe) {
+        let result = probe.failure().unwrap_or("validation-failure");
+        let tlsa = probe.dane.as_deref();
+        let sts = self.sts.as_ref().filter(|_| tlsa.is_none());
+        self.policies
+            .record(&self.domain, sts, tlsa, peer, result)
+            .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sts(mode: &str) -> Policy {
+        Policy::parse(&format!(
+            "version: STSv1\nmode: {mode}\nmx: mx.d.test\nmax_age: 86400\n"
+        ))
+        .unwrap()
+    }
+
+    /// RFC 8460 §4.3: the result of one session under each kind of policy.
+    #[test]
+    fn sessions_are_named() {
+        let enforce = sts("enforce");
+        let policy = Some(&enforce);
+        // No STARTTLS (or refused), whatever the policy.
+        for (dane, sts) in [(true, None), (false, policy), (false, None)] {
+            assert_eq!(
+                session_result(false, dane, sts, "mx.d.test", None),
+                Some("starttls-not-supported")
+            );
+        }
+        assert_eq!(session_result(true, false, policy, "mx.d.test", None), None);
+        assert_eq!(
+            session_result(
+                true,
+                false,
+                policy,
+                "mx.d.test",
+                Some("certificate-expired")
+            ),
+            Some("certificate-expired")
+        );
+        // A host the policy does not name.
+        assert_eq!(
+            session_result(true, false, policy, "mx.other.test", None),
+            Some("validation-failure")
+        );
+        // DANE decides alone: the MTA-STS policy's hosts do not matter (RFC 8461 §2).
+        assert_eq!(
+            session_result(true, true, policy, "mx.other.test", None),
+            None
+        );
+        assert_eq!(
+            session_result(true, true, None, "mx.d.test", Some("tlsa-invalid")),
+            Some("tlsa-invalid")
+        );
+        // Without a policy, TLS is a success whatever the certificate.
+        assert_eq!(
+            session_result(
+                true,
+                false,
+                None,
+                "mx.d.test",
+                Some("certificate-not-trusted")
+            ),
+            None
+        );
+    }
+
+    /// RFC 8460 §4.4: the policy a result is reported under.
+    #[test]
+    fn results_name_their_policy() {
+        let record = kantor_dns::Tlsa {
+            usage: 2,
+            selector: 1,
+            matching: 1,
+            data: vec![0xab, 0x01],
+        };
+        assert_eq!(
+            policy_of("tlsa-invalid", Some(&[record][..]), None),
+            ("tlsa", "2 1 1 ab01".to_string())
+        );
+        let testing = sts("testing");
+        assert_eq!(
+            policy_of("success", None, Some(&testing)),
+            (
+                "sts",
+                "version: STSv1\nmode: testing\nmx: mx.d.test\nmax_age: 86400".to_string()
+            )
+        );
+        assert_eq!(policy_of("dnssec-invalid", None, None).0, "tlsa");
+        assert_eq!(policy_of("sts-policy-fetch-error", None, None).0, "sts");
+        assert_eq!(policy_of("sts-webpki-invalid", None, None).0, "sts");
+        assert_eq!(
+            policy_of("starttls-not-supported", None, None).0,
+            "no-policy-found"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! MTA-STS (RFC 8461): the `_mta-sts` TXT record (§3.1), the policy (§3.2) fetched over HTTPS
 //! (§3.3) and cached (§5.1), and which MX hosts it allows (§4.1).
 
-use super::https::Https;
+use super::https::{Failure, Https, Response};
 use kantor_store::{CachedStsPolicy, Store};
 
 /// Largest policy read (RFC 8461 §3.3: senders may limit it; real ones are a few hundred
@@ -178,13 +178,15 @@ pub(crate) async fn policy_for(store: &Store, https: &Https<'_>, domain: &str) -
 }
 
 /// Fetches and parses `https://mta-sts.DOMAIN/.well-known/mta-sts.txt` (§3.3): a 200 of
-/// `text/plain`, no redirect followed.
+/// `text/plain`, no redirect followed. A failure comes with its RFC 8460 §4.3.2.2 result type:
+/// a certificate not valid for the policy host is `sts-webpki-invalid`, no policy served
+/// (no address, no connection, not a 200) `sts-policy-fetch-error`, one served but not valid
+/// `sts-policy-invalid` (`policy_from`).
 async fn fetch(
     https: &Https<'_>,
     domain: &str,
 ) -> Result<(String, Policy), (&'static str, String)> {
     let host = format!("mta-sts.{domain}");
-    let failed = |why: String| ("sts-policy-fetch-error", why);
     let response = https
         .request(
             hyper::Method::GET,
@@ -194,14 +196,21 @@ async fn fetch(
             MAX_POLICY,
         )
         .await
-        .map_err(
-            |why| match why.contains("certificate") || why.contains("TLS") {
-                true => ("sts-webpki-invalid", why),
-                false => failed(why),
-            },
-        )?;
+        .map_err(|failure| match failure {
+            Failure::Certificate(why) => ("sts-webpki-invalid", why),
+            Failure::Other(why) => ("sts-policy-fetch-error", why),
+        })?;
+    policy_from(&host, response)
+}
+
+/// The policy in a response from `host` (§3.3), or the RFC 8460 §4.3.2.2 result type and why
+/// there is none.
+fn policy_from(host: &str, response: Response) -> Result<(String, Policy), (&'static str, String)> {
     if response.status != 200 {
-        return Err(failed(format!("{host} answered HTTP {}", response.status)));
+        return Err((
+            "sts-policy-fetch-error",
+            format!("{host} answered HTTP {}", response.status),
+        ));
     }
     let media = response.content_type.split(';').next().unwrap_or("").trim();
     if !media.eq_ignore_ascii_case("text/plain") {
@@ -244,6 +253,46 @@ mod tests {
         assert!(Policy::parse("version: STSv1\nmode: none\nmax_age: 1\n").is_ok());
         let long = Policy::parse("version: STSv1\nmode: none\nmax_age: 99999999\n").unwrap();
         assert_eq!(long.max_age, MAX_AGE);
+    }
+
+    /// RFC 8460 §4.3.2.2: what a policy host answered, and the result type when it is no
+    /// policy.
+    #[test]
+    fn answers_without_a_policy_are_named() {
+        let answer = |status: u16, content_type: &str, body: &[u8]| {
+            policy_from(
+                "mta-sts.d.test",
+                Response {
+                    status,
+                    content_type: content_type.into(),
+                    body: body.to_vec(),
+                },
+            )
+            .map(|(_, policy)| policy.mode)
+            .map_err(|(kind, _)| kind)
+        };
+        let good = b"version: STSv1\r\nmode: enforce\r\nmx: mx.d.test\r\nmax_age: 60\r\n";
+        assert_eq!(
+            answer(200, "text/plain; charset=utf-8", good),
+            Ok(Mode::Enforce)
+        );
+        assert_eq!(
+            answer(404, "text/plain", good),
+            Err("sts-policy-fetch-error")
+        );
+        assert_eq!(
+            answer(301, "text/plain", b""),
+            Err("sts-policy-fetch-error")
+        );
+        assert_eq!(answer(200, "text/html", good), Err("sts-policy-invalid"));
+        assert_eq!(
+            answer(200, "text/plain", b"\xff\xfe"),
+            Err("sts-policy-invalid")
+        );
+        assert_eq!(
+            answer(200, "text/plain", b"version: STSv1\nmode: enforce\n"),
+            Err("sts-policy-invalid")
+        );
     }
 
     #[test]

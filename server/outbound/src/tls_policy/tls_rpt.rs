@@ -98,6 +98,9 @@ pub(crate) fn report_json(
                 .map(|(r, count)| {
                     let mut detail =
                         json!({"result-type": r.result, "failed-session-count": count});
+                    if !r.sending_ip.is_empty() {
+                        detail["sending-mta-ip"] = json!(r.sending_ip);
+                    }
                     if !r.mx_host.is_empty() {
                         detail["receiving-mx-hostname"] = json!(r.mx_host);
                     }
@@ -290,7 +293,8 @@ async fn post(policies: &Policies, url: &str, gz: &[u8]) -> Result<(), String> {
             Some(("application/tlsrpt+gzip", gz.to_vec())),
             0,
         )
-        .await?;
+        .await
+        .map_err(|e| e.to_string())?;
     match (200..300).contains(&response.status) {
         true => Ok(()),
         false => Err(format!("{url} answered HTTP {}", response.status)),
@@ -323,6 +327,7 @@ mod tests {
             policy_string: text.into(),
             mx_host: "mx.d.example".into(),
             receiving_ip: "192.0.2.1".into(),
+            sending_ip: "198.51.100.7".into(),
             result: result.into(),
         };
         let text = "version: STSv1\nmode: testing\nmx: mx.d.example\nmax_age: 86400";
@@ -341,10 +346,11 @@ mod tests {
         assert_eq!(policy["policy"]["mx-host"][0], "mx.d.example");
         assert_eq!(policy["summary"]["total-successful-session-count"], 3);
         assert_eq!(policy["summary"]["total-failure-session-count"], 2);
-        assert_eq!(
-            policy["failure-details"][0]["result-type"],
-            "certificate-host-mismatch"
-        );
+        let detail = &policy["failure-details"][0];
+        assert_eq!(detail["result-type"], "certificate-host-mismatch");
+        assert_eq!(detail["sending-mta-ip"], "198.51.100.7");
+        assert_eq!(detail["receiving-mx-hostname"], "mx.d.example");
+        assert_eq!(detail["receiving-ip"], "192.0.2.1");
         assert_eq!(json["date-range"]["end-datetime"], "2026-01-02T23:59:59Z");
     }
 }

@@ -108,25 +108,38 @@ impl Probe {
     }
 }
 
-/// The RFC 8460 §4.3.2 result type of a certificate error.
-fn result_type(error: &rustls::Error) -> &'static str {
+/// The RFC 8460 §4.3 result type of a certificate error: a name the certificate does not carry
+/// is `certificate-host-mismatch`, a certificate past its end `certificate-expired`, a chain
+/// that leads to no trusted anchor (or one whose links, purpose or constraints are wrong)
+/// `certificate-not-trusted`, TLSA records none of which match `tlsa-invalid`, anything else
+/// (a certificate not yet valid, one that cannot be parsed) `validation-failure`.
+pub(crate) fn result_type(error: &rustls::Error) -> &'static str {
     match error {
         rustls::Error::InvalidCertificate(e) => match e {
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
                 "certificate-host-mismatch"
             }
-            CertificateError::Expired
-            | CertificateError::ExpiredContext { .. }
-            | CertificateError::NotValidYet
-            | CertificateError::NotValidYetContext { .. } => "certificate-expired",
-            CertificateError::UnknownIssuer | CertificateError::BadSignature => {
-                "certificate-not-trusted"
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                "certificate-expired"
             }
+            CertificateError::UnknownIssuer
+            | CertificateError::BadSignature
+            | CertificateError::Revoked
+            | CertificateError::InvalidPurpose
+            | CertificateError::InvalidPurposeContext { .. }
+            | CertificateError::UnhandledCriticalExtension
+            | CertificateError::Other(_) => "certificate-not-trusted",
             _ => "validation-failure",
         },
+        rustls::Error::NoCertificatesPresented => "certificate-not-trusted",
         rustls::Error::General(e) if e == "tlsa-invalid" => "tlsa-invalid",
         _ => "validation-failure",
     }
+}
+
+/// The error of TLSA records none of which match (RFC 8460 §4.3: `tlsa-invalid`).
+pub(crate) fn tlsa_invalid() -> rustls::Error {
+    rustls::Error::General("tlsa-invalid".into())
 }
 
 impl ServerCertVerifier for Probe {
@@ -144,11 +157,18 @@ impl ServerCertVerifier for Probe {
                     .references
                     .iter()
                     .filter_map(|n| ServerName::try_from(n.clone()).ok());
-                std::iter::once(server_name.to_owned())
-                    .chain(names)
-                    .map(|name| super::dane::verify(records, end_entity, intermediates, &name, now))
-                    .find(Result::is_ok)
-                    .unwrap_or_else(|| Err(rustls::Error::General("tlsa-invalid".into())))
+                let mut verdicts =
+                    std::iter::once(server_name.to_owned())
+                        .chain(names)
+                        .map(|name| {
+                            super::dane::verify(records, end_entity, intermediates, &name, now)
+                        });
+                // The first name that passes; else the failure of the host's own name.
+                let first = verdicts.next().unwrap_or_else(|| Err(tlsa_invalid()));
+                match first {
+                    Ok(()) => Ok(()),
+                    Err(e) => verdicts.find(Result::is_ok).unwrap_or(Err(e)),
+                }
             }
             None => self
                 .inner
@@ -225,8 +245,142 @@ mod tests {
                 .unwrap();
             probe.failure()
         };
-        assert_eq!(verdict(vec![]), Some("tlsa-invalid"));
+        // Anchored by the record, but not issued to the host (RFC 8460 §4.3).
+        assert_eq!(verdict(vec![]), Some("certificate-host-mismatch"));
         assert_eq!(verdict(vec!["mail.provider.example".into()]), None);
-        assert_eq!(verdict(vec!["other.example".into()]), Some("tlsa-invalid"));
+        assert_eq!(
+            verdict(vec!["other.example".into()]),
+            Some("certificate-host-mismatch")
+        );
+    }
+
+    /// A test CA, its DANE-TA record (`2 1 1`, RFC 7672 §3.1.2), and a leaf it issues for
+    /// `name` valid from `not_before` to `not_after` (DER).
+    fn ca_and_leaf(
+        name: &str,
+        not_before: (i32, u8, u8),
+        not_after: (i32, u8, u8),
+    ) -> (
+        kantor_dns::Tlsa,
+        CertificateDer<'static>,
+        CertificateDer<'static>,
+    ) {
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = Issuer::new(ca_params, &ca_key);
+        let leaf_key = KeyPair::generate().unwrap();
+        let mut leaf_params = CertificateParams::new(vec![name.to_string()]).unwrap();
+        leaf_params.not_before = rcgen::date_time_ymd(not_before.0, not_before.1, not_before.2);
+        leaf_params.not_after = rcgen::date_time_ymd(not_after.0, not_after.1, not_after.2);
+        let leaf = leaf_params.signed_by(&leaf_key, &issuer).unwrap();
+        let digest = ring::digest::digest(&ring::digest::SHA256, &ca_key.subject_public_key_info());
+        let record = kantor_dns::Tlsa {
+            usage: 2,
+            selector: 1,
+            matching: 1,
+            data: digest.as_ref().to_vec(),
+        };
+        (
+            record,
+            CertificateDer::from(ca.der().to_vec()),
+            CertificateDer::from(leaf.der().to_vec()),
+        )
+    }
+
+    fn mozilla() -> Arc<WebPkiServerVerifier> {
+        webpki(Arc::new({
+            let mut roots = RootCertStore::empty();
+            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+            roots
+        }))
+        .unwrap()
+    }
+
+    /// The result type of one handshake's certificate through a probe.
+    fn probed(
+        dane: Option<Vec<kantor_dns::Tlsa>>,
+        leaf: &CertificateDer<'_>,
+        chain: &[CertificateDer<'_>],
+        host: &str,
+    ) -> Option<&'static str> {
+        let probe = Probe::new(mozilla(), dane, vec![]);
+        let name = ServerName::try_from(host.to_string()).unwrap();
+        probe
+            .verify_server_cert(leaf, chain, &name, &[], UnixTime::now())
+            .unwrap();
+        probe.failure()
+    }
+
+    /// RFC 8460 §4.3 through DANE-TA (RFC 7672 §3.1.2): a chain the record anchors is
+    /// accepted; one past its end is `certificate-expired`; one of another CA, which no record
+    /// matches, `tlsa-invalid`; without DANE, the Web PKI does not know the test CA:
+    /// `certificate-not-trusted`.
+    #[test]
+    fn dane_ta_results_are_named() {
+        let (record, ca, leaf) = ca_and_leaf("mx.ta.test", (2020, 1, 1), (2090, 1, 1));
+        let dane = Some(vec![record.clone()]);
+        let chain = [ca.clone()];
+        assert_eq!(probed(dane.clone(), &leaf, &chain, "mx.ta.test"), None);
+        let (_, old_ca, old) = ca_and_leaf("mx.ta.test", (2020, 1, 1), (2021, 1, 1));
+        let (other_record, ..) = ca_and_leaf("mx.ta.test", (2020, 1, 1), (2090, 1, 1));
+        assert_eq!(
+            probed(dane.clone(), &old, &[old_ca], "mx.ta.test"),
+            Some("tlsa-invalid")
+        );
+        let (old_record, old_ca, old) = ca_and_leaf("mx.ta.test", (2020, 1, 1), (2021, 1, 1));
+        assert_eq!(
+            probed(Some(vec![old_record]), &old, &[old_ca], "mx.ta.test"),
+            Some("certificate-expired")
+        );
+        assert_eq!(
+            probed(Some(vec![other_record]), &leaf, &chain, "mx.ta.test"),
+            Some("tlsa-invalid")
+        );
+        assert_eq!(
+            probed(None, &leaf, &chain, "mx.ta.test"),
+            Some("certificate-not-trusted")
+        );
+        // A session without a certificate seen is a failure, never a success.
+        assert_eq!(
+            Probe::new(mozilla(), dane, vec![]).failure(),
+            Some("validation-failure")
+        );
+    }
+
+    /// Each certificate error is reported under its RFC 8460 §4.3 name.
+    #[test]
+    fn certificate_errors_map_to_result_types() {
+        let of = |e: CertificateError| result_type(&rustls::Error::InvalidCertificate(e));
+        assert_eq!(
+            of(CertificateError::NotValidForName),
+            "certificate-host-mismatch"
+        );
+        assert_eq!(of(CertificateError::Expired), "certificate-expired");
+        assert_eq!(
+            of(CertificateError::UnknownIssuer),
+            "certificate-not-trusted"
+        );
+        assert_eq!(
+            of(CertificateError::BadSignature),
+            "certificate-not-trusted"
+        );
+        assert_eq!(of(CertificateError::Revoked), "certificate-not-trusted");
+        assert_eq!(
+            of(CertificateError::InvalidPurpose),
+            "certificate-not-trusted"
+        );
+        assert_eq!(of(CertificateError::NotValidYet), "validation-failure");
+        assert_eq!(of(CertificateError::BadEncoding), "validation-failure");
+        assert_eq!(result_type(&tlsa_invalid()), "tlsa-invalid");
+        assert_eq!(
+            result_type(&rustls::Error::NoCertificatesPresented),
+            "certificate-not-trusted"
+        );
+        assert_eq!(
+            result_type(&rustls::Error::HandshakeNotComplete),
+            "validation-failure"
+        );
     }
 }

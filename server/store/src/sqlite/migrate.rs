@@ -151,6 +151,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0030_share_notifications",
         include_str!("../../../../schema/0030_share_notifications.sql"),
     ),
+    (
+        31,
+        "0031_tls_results_sending_ip",
+        include_str!("../../../../schema/0031_tls_results_sending_ip.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet recorded. Safe to run concurrently from several processes:
@@ -266,6 +271,37 @@ mod tests {
         let texts = columns(&conn, "email_texts");
         assert_eq!(texts.len(), 13, "{texts:?}");
         assert_eq!(texts[1], "h_from");
+    }
+
+    /// 0031 adds `sending_ip` to the key of `tls_results`, keeping the counts already made.
+    #[test]
+    fn tls_results_keep_their_counts_with_a_sending_ip() {
+        let before = super::MIGRATIONS.iter().position(|m| m.0 == 31).unwrap();
+        let mut conn = applied_up_to(before);
+        conn.execute_batch(
+            "INSERT INTO tls_results VALUES
+                 ('2026-12-06', 'd.test', 'sts', 'p', 'mx.d.test', '192.0.2.1', 'success', 3);",
+        )
+        .unwrap();
+        super::apply(&mut conn).unwrap();
+        let row: (String, String, i64) = conn
+            .query_row(
+                "SELECT receiving_ip, sending_ip, count FROM tls_results",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(row, ("192.0.2.1".into(), String::new(), 3));
+        // The same session from another local address is another row.
+        conn.execute_batch(
+            "INSERT INTO tls_results VALUES ('2026-12-06', 'd.test', 'sts', 'p', 'mx.d.test',
+                 '192.0.2.1', '198.51.100.7', 'success', 1);",
+        )
+        .unwrap();
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM tls_results", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 2);
     }
 
     #[test]

@@ -49,8 +49,8 @@ impl SqliteBackend {
             ctx.conn()
                 .prepare_cached(
                     "INSERT INTO tls_results (day, domain, policy_type, policy_string, mx_host,
-                        receiving_ip, result, count)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1)
+                        receiving_ip, sending_ip, result, count)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)
                      ON CONFLICT DO UPDATE SET count = count + 1",
                 )?
                 .execute(params![
@@ -60,6 +60,7 @@ impl SqliteBackend {
                     result.policy_string,
                     result.mx_host,
                     result.receiving_ip,
+                    result.sending_ip,
                     result.result
                 ])?;
             Ok(())
@@ -70,9 +71,11 @@ impl SqliteBackend {
     pub(super) fn tls_results(&self, day: &str) -> Result<Vec<(TlsResult, u64)>> {
         self.read(|c| {
             c.prepare_cached(
-                "SELECT day, domain, policy_type, policy_string, mx_host, receiving_ip, result, count
+                "SELECT day, domain, policy_type, policy_string, mx_host, receiving_ip, sending_ip,
+                    result, count
                  FROM tls_results WHERE day = ?1
-                 ORDER BY domain, policy_type, policy_string, mx_host, receiving_ip, result",
+                 ORDER BY domain, policy_type, policy_string, mx_host, receiving_ip, sending_ip,
+                    result",
             )?
             .query_map([day], |r| {
                 Ok((
@@ -83,9 +86,10 @@ impl SqliteBackend {
                         policy_string: r.get(3)?,
                         mx_host: r.get(4)?,
                         receiving_ip: r.get(5)?,
-                        result: r.get(6)?,
+                        sending_ip: r.get(6)?,
+                        result: r.get(7)?,
                     },
-                    r.get::<_, i64>(7)? as u64,
+                    r.get::<_, i64>(8)? as u64,
                 ))
             })?
             .collect()
