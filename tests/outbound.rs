@@ -7,6 +7,7 @@
 
 mod common;
 use common::dns::Dnsmasq;
+use common::peer::inbox;
 use common::*;
 use std::time::{Duration, Instant};
 
@@ -42,29 +43,6 @@ fn eventually(secs: u64, what: &str, mut check: impl FnMut() -> Option<String>) 
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(200));
     }
-}
-
-/// The message in a `FETCH BODY[]` response: its literal.
-fn literal(response: &str) -> &str {
-    let open = response.find('{').expect("a literal");
-    let close = open + response[open..].find('}').unwrap();
-    let size: usize = response[open + 1..close].parse().unwrap();
-    let start = close + 3;
-    &response[start..start + size]
-}
-
-/// The INBOX of `user` on `server`, every message in full.
-fn inbox(server: &TestServer, user: &str) -> Vec<String> {
-    let mut imap = ImapClient::login(server.addr("imap"), user);
-    let selected = imap.ok("SELECT INBOX");
-    let count = selected
-        .iter()
-        .find_map(|l| l.trim_end().strip_prefix("* ")?.strip_suffix(" EXISTS"))
-        .and_then(|n| n.parse::<u32>().ok())
-        .unwrap_or(0);
-    (1..=count)
-        .map(|n| imap.ok(&format!("FETCH {n} BODY.PEEK[]")).join("\n"))
-        .collect()
 }
 
 #[test]
@@ -122,7 +100,7 @@ fn mail_goes_out_and_failures_come_back() {
     let dir = tempfile::tempdir().unwrap();
     let (message, zone_file) = (dir.path().join("message.eml"), dir.path().join("zone.txt"));
     std::fs::write(&zone_file, &zone).unwrap();
-    let raw = literal(&arrived);
+    let raw = &arrived;
     std::fs::write(&message, raw).unwrap();
     let verify = |path: &std::path::Path| {
         run_status(

@@ -8,7 +8,7 @@
 //! Each failure detail carries A's end of the session (`sending-mta-ip`, §4.4).
 
 mod common;
-use common::peer::eventually;
+use common::peer::{eventually, inbox};
 use common::tls_report::*;
 use common::*;
 use std::path::Path;

@@ -11,7 +11,7 @@
 
 mod common;
 use common::dns::Dnsmasq;
-use common::peer::eventually;
+use common::peer::{eventually, inbox};
 use common::tls_report::*;
 use common::*;
 use std::path::Path;

@@ -2,6 +2,7 @@
 //! SMTP server library), storing what it accepts as JSON files a test reads back; and the
 //! helpers those tests share (submitting with swaks, waiting for a condition).
 
+use super::{ImapClient, TestServer};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -123,4 +124,24 @@ pub fn eventually<T>(secs: u64, what: &str, mut check: impl FnMut() -> Option<T>
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// The messages in `user`'s INBOX on `server`, in full.
+pub fn inbox(server: &TestServer, user: &str) -> Vec<String> {
+    let mut imap = ImapClient::login(server.addr("imap"), user);
+    let selected = imap.ok("SELECT INBOX");
+    let count = selected
+        .iter()
+        .find_map(|l| l.trim_end().strip_prefix("* ")?.strip_suffix(" EXISTS"))
+        .and_then(|n| n.parse::<u32>().ok())
+        .unwrap_or(0);
+    (1..=count)
+        .map(|n| {
+            let response = imap.ok(&format!("FETCH {n} BODY.PEEK[]")).join("\n");
+            let open = response.find('{').expect("a literal");
+            let close = open + response[open..].find('}').unwrap();
+            let size: usize = response[open + 1..close].parse().unwrap();
+            response[close + 3..close + 3 + size].to_string()
+        })
+        .collect()
 }

@@ -4,29 +4,9 @@
 //! openssl for TLSA records.
 
 use super::peer::eventually;
-use super::{ImapClient, TestServer, run_with_input};
+use super::{TestServer, run_with_input};
 use std::path::Path;
 use std::process::Command;
-
-/// The messages in `user`'s INBOX on `server`, in full.
-pub fn inbox(server: &TestServer, user: &str) -> Vec<String> {
-    let mut imap = ImapClient::login(server.addr("imap"), user);
-    let selected = imap.ok("SELECT INBOX");
-    let count = selected
-        .iter()
-        .find_map(|l| l.trim_end().strip_prefix("* ")?.strip_suffix(" EXISTS"))
-        .and_then(|n| n.parse::<u32>().ok())
-        .unwrap_or(0);
-    (1..=count)
-        .map(|n| {
-            let response = imap.ok(&format!("FETCH {n} BODY.PEEK[]")).join("\n");
-            let open = response.find('{').expect("a literal");
-            let close = open + response[open..].find('}').unwrap();
-            let size: usize = response[open + 1..close].parse().unwrap();
-            response[close + 3..close + 3 + size].to_string()
-        })
-        .collect()
-}
 
 /// The queue entry of `to` on `server` (`kantor admin queue list --json`).
 pub fn queued(server: &TestServer, to: &str) -> serde_json::Value {
