@@ -129,8 +129,9 @@ fn cut(t: &mut String, max: usize) -> bool {
 }
 
 /// The file names of a message's parts (Content-Disposition `filename`, else Content-Type
-/// `name`; RFC 2047 words decoded), attached messages included.
-fn attachment_names(root: &Entity) -> Vec<String> {
+/// `name`; RFC 2231 values and RFC 2047 words decoded), attached messages included: what the
+/// `attachments` field holds, and what JMAP's `attachmentName` and `text` confirm with.
+pub fn attachment_names(root: &Entity) -> Vec<String> {
     let mut names = Vec::new();
     let mut stack = vec![root];
     while let Some(entity) = stack.pop() {

@@ -8,7 +8,8 @@
 //! candidates for the needle (kantor-search; emails it has not reached yet stay candidates).
 //! `text` and `body` also look in the text of office attachments (PDF, DOCX, XLSX, PPTX,
 //! OpenDocument; RFC 8621 §4.4.1 "other body parts that may be converted to text"), read again
-//! with the indexer's limits only for the emails the index names for it.
+//! with the indexer's limits only for the emails the index names for it; `text` and
+//! `attachmentName` in the attachments' file names (`needles`).
 //! Besides substrings, `text`, `body` and `subject` take the emails the index finds with every
 //! word of the needle in the email's language, stemmed (RFC 8621 §4.4.1 "the server MAY use
 //! stemming"; kantor-search's `word_matches`): a union, so no substring match is lost.
@@ -16,6 +17,7 @@
 use super::call::{Call, store_error};
 use super::email::keywords;
 use super::filter::{Condition, Needs};
+use super::needles::{Found, Parts};
 use kantor_jmap_proto::method::{Comparator, Filter};
 use kantor_jmap_proto::{MethodError, MethodErrorType};
 use kantor_message::MetaListing;
@@ -23,7 +25,7 @@ use kantor_message::address::Address;
 use kantor_message::encoded::decode_words;
 use kantor_message::envelope::Envelope;
 use kantor_message::text::fold;
-use kantor_search::{Candidates, TextField, WordField};
+use kantor_search::WordField;
 use kantor_store::{AccountId, EmailListing, EmailRecord};
 use serde_json::Value;
 use std::cmp::Ordering;
@@ -42,10 +44,9 @@ pub(crate) struct Emails<'c> {
     needs: Needs,
     pub listing: Vec<EmailListing>,
     threads: ThreadKeywords,
-    /// Per needle of `text` and `body`: the emails whose text parts may contain it.
-    bodies: HashMap<String, Candidates>,
-    /// Per needle of `text` and `body`: the emails whose office attachments may contain it.
-    attached: HashMap<String, Candidates>,
+    /// Per needle of `text`, `body` and `attachmentName` and place: the emails that may
+    /// hold it there.
+    found: Found,
     /// Per needle and field: the emails with its words in their language (stemmed).
     words: HashMap<(WordField, String), HashSet<i64>>,
 }
@@ -78,29 +79,11 @@ impl<'c> Emails<'c> {
             needs,
             listing,
             threads: HashMap::new(),
-            bodies: HashMap::new(),
-            attached: HashMap::new(),
+            found: Found::default(),
             words: HashMap::new(),
         };
         if let (Some(index), Some(filter)) = (call.search, filter) {
-            let mut needles = Vec::new();
-            body_needles(filter, &mut needles);
-            for needle in needles {
-                for (field, found) in [
-                    (TextField::Body, &mut emails.bodies),
-                    (TextField::AttachmentText, &mut emails.attached),
-                ] {
-                    match index.candidates(account, field, &needle) {
-                        Ok(Some(candidates)) => {
-                            found.insert(needle.clone(), candidates);
-                        }
-                        Ok(None) => {}
-                        Err(e) => {
-                            tracing::warn!(error = %e, "search index lookup failed: scanning")
-                        }
-                    }
-                }
-            }
+            emails.found = Found::lookup(index, account, filter);
             let mut asked = Vec::new();
             word_needles(filter, &mut asked);
             for (field, needle) in asked {
@@ -215,14 +198,6 @@ impl<'c> Emails<'c> {
             }
             self.listing[b.index].id.cmp(&self.listing[a.index].id)
         });
-    }
-}
-
-/// The needles of the filter's `text` and `body` conditions.
-fn body_needles(filter: &Filter<Condition>, out: &mut Vec<String>) {
-    match filter {
-        Filter::Condition(c) => out.extend(c.text.iter().chain(&c.body).cloned()),
-        Filter::Operator(_, list) => list.iter().for_each(|f| body_needles(f, out)),
     }
 }
 
@@ -409,13 +384,18 @@ impl One<'_, '_> {
             .any(|f| f.contains(needle.as_str()));
             let in_words = self.has_words(WordField::Subject, needle)
                 || self.has_words(WordField::Body, needle);
-            if !in_header && !in_words && !self.body_contains(needle)? {
+            if !in_header && !in_words && !self.message_contains(Parts::TEXT, needle)? {
                 return Ok(false);
             }
         }
         if let Some(needle) = &c.body
             && !self.has_words(WordField::Body, needle)
-            && !self.body_contains(needle)?
+            && !self.message_contains(Parts::BODY, needle)?
+        {
+            return Ok(false);
+        }
+        if let Some(needle) = &c.attachment_name
+            && !self.message_contains(Parts::NAMES, needle)?
         {
             return Ok(false);
         }
@@ -466,35 +446,19 @@ impl One<'_, '_> {
             .is_some_and(|found| found.contains(&id))
     }
 
-    /// Whether the message's text parts or office attachments contain `needle` (folded): not
-    /// where the index says they cannot, else as read from the message.
-    fn body_contains(&self, needle: &str) -> Result<bool, MethodError> {
-        let id = self.listed().id;
-        let may =
-            |found: &HashMap<String, Candidates>| found.get(needle).is_none_or(|c| c.may_match(id));
-        let (in_text, in_attachments) = (may(&self.emails.bodies), may(&self.emails.attached));
-        if !in_text && !in_attachments {
+    /// Whether the message holds `needle` (folded) in one of `parts` (`needles`): not where
+    /// the index says it cannot, else as read from the message.
+    fn message_contains(&self, parts: Parts, needle: &str) -> Result<bool, MethodError> {
+        let parts = self.emails.found.narrow(parts, needle, self.listed().id);
+        if parts.none() {
             return Ok(false);
         }
-        let raw = self
-            .emails
-            .call
-            .mail
-            .read_blob(&self.blob()?)
-            .map_err(store_error)?;
+        let call = self.emails.call;
+        let raw = call.mail.read_blob(&self.blob()?).map_err(store_error)?;
         let root = kantor_message::mime::parse(&raw);
-        if in_text && fold(&kantor_message::text::body_text(&raw, &root, false)).contains(needle) {
-            return Ok(true);
-        }
-        if !in_attachments || !kantor_search::attachments::has_readable(&root) {
-            return Ok(false);
-        }
-        let limits = self
-            .emails
-            .call
-            .search
-            .map(|s| s.limits())
-            .unwrap_or_default();
-        Ok(kantor_search::extract::attachment_text(&raw, &root, &limits).contains(needle))
+        let limits = call.search.map(|s| s.limits()).unwrap_or_default();
+        Ok(super::needles::contains(
+            &raw, &root, parts, needle, &limits,
+        ))
     }
 }

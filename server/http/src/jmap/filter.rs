@@ -1,6 +1,8 @@
 //! Email/query's filter conditions and sorts (RFC 8621 §4.4.1-§4.4.2), parsed, and what each
-//! needs read of the emails (`candidates` evaluates them). Strings are folded as IMAP SEARCH
-//! folds them, to match as case-insensitive substrings.
+//! needs read of the emails (`candidates` evaluates them), and Cyrus IMAP's `attachmentName`
+//! (a part's file name, `needles`). Strings are folded as IMAP SEARCH folds them, to match as
+//! case-insensitive substrings. Nothing advertises the conditions: an unknown one is
+//! `unsupportedFilter`.
 
 use super::call::number_of;
 use kantor_jmap_proto::method::Comparator;
@@ -30,6 +32,8 @@ pub(crate) struct Condition {
     pub(super) bcc: Option<String>,
     pub(super) subject: Option<String>,
     pub(super) body: Option<String>,
+    /// Cyrus IMAP's extension of §4.4.1: a part's file name holds the text (`needles`).
+    pub(super) attachment_name: Option<String>,
     pub(super) header: Option<(String, Option<String>)>,
 }
 
@@ -48,6 +52,7 @@ impl Condition {
             && [rest.before, rest.after].iter().all(Option::is_none)
             && [rest.min_size, rest.max_size].iter().all(Option::is_none)
             && rest.body.is_none()
+            && rest.attachment_name.is_none()
             && self.header.is_none();
         self.in_mailbox.filter(|_| nothing_else)
     }
@@ -136,6 +141,7 @@ pub(crate) fn condition(map: &Map<String, Value>) -> Result<Condition, MethodErr
             "bcc" => c.bcc = Some(text()?),
             "subject" => c.subject = Some(text()?),
             "body" => c.body = Some(text()?),
+            "attachmentName" => c.attachment_name = Some(text()?),
             "header" => {
                 let parts: Vec<&str> = value
                     .as_array()

@@ -65,6 +65,7 @@ mod limits;
 mod mailbox;
 mod mailbox_query;
 mod mailbox_set;
+mod needles;
 mod parse;
 mod principal;
 mod push;

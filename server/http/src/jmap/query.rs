@@ -1,7 +1,8 @@
-//! Email/query (RFC 8621 §4.4): every filter condition and sort of the RFC (`filter`) under
-//! AND/OR/NOT, threads collapsed. A list of one mailbox by date reads the store's date index
-//! only as far as the page ([`by_date`]); every other query goes through all of the account's
-//! emails, reading of each only what its filter and sort need.
+//! Email/query (RFC 8621 §4.4): every filter condition and sort of the RFC, and Cyrus IMAP's
+//! `attachmentName` (`filter`), under AND/OR/NOT, threads collapsed. A list of one mailbox by
+//! date reads the store's date index only as far as the page ([`by_date`]); every other query
+//! goes through all of the account's emails, reading of each only what its filter and sort
+//! need.
 
 use super::call::{Call, email_id, query_page, store_error, to_json};
 use super::candidates::Emails;
