@@ -34,6 +34,9 @@ pub enum Command {
     /// Time header SEARCH, SORT, THREAD, SELECT and FETCH of envelopes on
     /// a big INBOX (filled with MULTIAPPEND), on each target in turn.
     ImapSearch(crate::imap_search::ImapSearchArgs),
+    /// Full-text search: index generated messages and the SpamAssassin corpus on each target,
+    /// then time word, phrase, from+word and attachment queries over IMAP SEARCH and JMAP.
+    Fts(crate::fts::FtsArgs),
     /// Many JMAP clients of one user listing its INBOX (Email/query + Email/get) on each
     /// target in turn; requests/s and latency side by side.
     Jmap(crate::jmap::JmapArgs),

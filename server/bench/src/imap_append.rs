@@ -28,10 +28,26 @@ const TOPICS: [&str; 12] = [
     "incident", "contract", "survey", "launch",
 ];
 
+/// Message `i` of a prefill, as bytes (the same on every server and in every run).
+pub type Source = Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync>;
+
 /// Appends to INBOX until it holds `want` messages (it holds `have`), on `conns` sessions (logged
 /// in) at once, so that a server committing each APPEND on its own shares its syncs; returns
 /// how many were appended.
 pub async fn fill(conns: Vec<ImapConn>, label: &str, have: u64, want: u64) -> Result<u64> {
+    let source: Source = Arc::new(|i: u64| message(i).into_bytes());
+    fill_from(conns, label, have, want, PER_COMMAND, source).await
+}
+
+/// [`fill`] with messages `have..want` of `source`, `per_command` to a MULTIAPPEND.
+pub async fn fill_from(
+    conns: Vec<ImapConn>,
+    label: &str,
+    have: u64,
+    want: u64,
+    per_command: u64,
+    source: Source,
+) -> Result<u64> {
     if have >= want {
         return Ok(0);
     }
@@ -43,8 +59,10 @@ pub async fn fill(conns: Vec<ImapConn>, label: &str, have: u64, want: u64) -> Re
     let next = Arc::new(AtomicU64::new(have));
     let mut tasks = JoinSet::new();
     for mut conn in conns {
-        let (next, label) = (Arc::clone(&next), label.to_owned());
-        tasks.spawn(async move { append(&mut conn, &label, &next, want).await });
+        let (next, label, source) = (Arc::clone(&next), label.to_owned(), Arc::clone(&source));
+        tasks.spawn(async move {
+            append(&mut conn, &label, &next, want, per_command.max(1), &source).await
+        });
     }
     while let Some(joined) = tasks.join_next().await {
         joined??;
@@ -57,21 +75,25 @@ pub async fn fill(conns: Vec<ImapConn>, label: &str, have: u64, want: u64) -> Re
     Ok(want - have)
 }
 
-/// One session's share: takes the next [`PER_COMMAND`] messages until `want` are taken.
-async fn append(conn: &mut ImapConn, label: &str, next: &AtomicU64, want: u64) -> Result<()> {
+/// One session's share: takes the next `per_command` messages until `want` are taken.
+async fn append(
+    conn: &mut ImapConn,
+    label: &str,
+    next: &AtomicU64,
+    want: u64,
+    per_command: u64,
+    source: &Source,
+) -> Result<()> {
     loop {
-        let start = next.fetch_add(PER_COMMAND, Ordering::Relaxed);
+        let start = next.fetch_add(per_command, Ordering::Relaxed);
         if start >= want {
             return Ok(());
         }
-        let end = (start + PER_COMMAND).min(want);
-        let mut command = String::from("APPEND INBOX");
-        for i in start..end {
-            let message = message(i);
-            let _ = write!(command, " {{{}+}}\r\n{message}", message.len());
-        }
+        let end = (start + per_command).min(want);
+        let messages: Vec<Vec<u8>> = (start..end).map(|i| source(i)).collect();
+        let slices: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
         let mut untagged = Untagged::default();
-        let done = conn.command(&command, &mut untagged).await?;
+        let done = conn.multiappend("INBOX", &slices, &mut untagged).await?;
         if done.status != Status::Ok {
             bail!("{label} prefill: APPEND: {}", done.text);
         }
@@ -83,9 +105,33 @@ async fn append(conn: &mut ImapConn, label: &str, next: &AtomicU64, want: u64) -
 
 /// Message `i` of the prefill (the same on every server and in every run).
 pub fn message(i: u64) -> String {
+    let mut m = headers(i);
+    let topic = topic(i);
+    m.push_str("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n");
+    for line in 0..12 {
+        let _ = write!(
+            m,
+            "Line {line} of message {i} about the {topic}: nothing to see here, the numbers add up.\r\n"
+        );
+    }
+    m
+}
+
+/// The subject's topic word of message `i`.
+fn topic(i: u64) -> &'static str {
+    TOPICS[(i / THREAD % TOPICS.len() as u64) as usize]
+}
+
+/// The sender of message `i`: `user{sender(i)}@example{sender(i) % 7}.test`.
+pub fn sender(i: u64) -> u64 {
+    i * 7 % 300
+}
+
+/// The header fields of message `i` up to Date, without the MIME ones, each ending in CRLF.
+pub fn headers(i: u64) -> String {
     let (thread, pos) = (i / THREAD, i % THREAD);
     let id = |p: u64| format!("<t{thread}.p{p}@prefill.bench.test>");
-    let topic = TOPICS[(thread % TOPICS.len() as u64) as usize];
+    let topic = topic(i);
     let base = if thread % 7 == 3 {
         format!("=?utf-8?q?Gr=C3=BC=C3=9Fe_{topic}_{thread}?=")
     } else {
@@ -97,7 +143,7 @@ pub fn message(i: u64) -> String {
         2 => format!("RE: [list] Re: {base}"),
         _ => format!("Fwd: {base}"),
     };
-    let sender = i * 7 % 300;
+    let sender = sender(i);
     let name = if sender.is_multiple_of(5) {
         format!("=?iso-8859-1?q?J=F6rg_{sender}?=")
     } else {
@@ -141,13 +187,6 @@ pub fn message(i: u64) -> String {
                 t % 60
             );
         }
-    }
-    m.push_str("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n");
-    for line in 0..12 {
-        let _ = write!(
-            m,
-            "Line {line} of message {i} about the {topic}: nothing to see here, the numbers add up.\r\n"
-        );
     }
     m
 }

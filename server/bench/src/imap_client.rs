@@ -292,6 +292,31 @@ impl ImapConn {
         bail!("APPEND: no continuation after {MAX_RESPONSES} responses")
     }
 
+    /// MULTIAPPEND (RFC 3502) of `messages` to `mailbox` in one command, each a non-synchronizing
+    /// literal (LITERAL+, RFC 7888 §3), so the whole command is one write: its tagged reply.
+    /// The messages are bytes (8-bit mail need not be UTF-8).
+    pub async fn multiappend(
+        &mut self,
+        mailbox: &str,
+        messages: &[&[u8]],
+        out: &mut Untagged,
+    ) -> Result<Done> {
+        let tag = self.next_tag;
+        self.next_tag = self.next_tag.wrapping_add(1).max(1);
+        self.batch.clear();
+        let _ = write!(Batch(&mut self.batch), "A{tag} APPEND {}", quote(mailbox));
+        for message in messages {
+            let _ = write!(Batch(&mut self.batch), " {{{}+}}\r\n", message.len());
+            self.batch.extend_from_slice(message);
+        }
+        self.batch.extend_from_slice(b"\r\n");
+        self.wire.write_all(&self.batch).await?;
+        let sent = Instant::now();
+        let mut reply = [None];
+        self.read_until(tag, &mut reply, sent, out).await?;
+        reply[0].take().context("no reply to APPEND")
+    }
+
     /// The [`Done`] of the tagged reply in `self.line`.
     fn done(&self, status: Status, sent: Instant, at: Instant) -> Done {
         // Without the tag, so that repeats are counted together.

@@ -111,10 +111,10 @@ pub async fn run(args: JmapArgs) -> Result<()> {
 
 /// The account and INBOX ids, and the API path, as one client finds them.
 #[derive(Clone)]
-struct Found {
-    api: String,
-    account: String,
-    inbox: String,
+pub(crate) struct Found {
+    pub api: String,
+    pub account: String,
+    pub inbox: String,
 }
 
 async fn measure(args: &JmapArgs, target: &LoginTarget) -> Result<Outcome> {
@@ -194,7 +194,7 @@ async fn measure(args: &JmapArgs, target: &LoginTarget) -> Result<Outcome> {
 }
 
 /// The session (following the well-known redirect), the mail account and its INBOX.
-async fn discover(client: &mut HttpClient) -> Result<Found> {
+pub(crate) async fn discover(client: &mut HttpClient) -> Result<Found> {
     let mut path = "/.well-known/jmap".to_string();
     let session = loop {
         let response = client.get(&path).await?;

@@ -42,6 +42,29 @@ pub fn parse(spec: &str) -> Result<LoginTarget> {
     Ok(target)
 }
 
+/// [`parse`], the address also given as a URL: `NAME=https://HOST:PORT[/...][,...]` is
+/// `NAME=HOST:PORT,tls[,...]`, `http://` the same without `tls`.
+pub fn parse_url(spec: &str) -> Result<LoginTarget> {
+    let Some((name, rest)) = spec.split_once('=') else {
+        return parse(spec);
+    };
+    let (tls, url) = match (rest.strip_prefix("https://"), rest.strip_prefix("http://")) {
+        (Some(url), _) => (true, url),
+        (None, Some(url)) => (false, url),
+        (None, None) => return parse(spec),
+    };
+    let (address, options) = url
+        .split_once(',')
+        .map_or((url, None), |(a, o)| (a, Some(o)));
+    let host_port = address.split('/').next().unwrap_or_default();
+    let mut target = parse(&format!(
+        "{name}={host_port}{}",
+        options.map_or(String::new(), |o| format!(",{o}"))
+    ))?;
+    target.tls |= tls;
+    Ok(target)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -53,5 +76,16 @@ mod tests {
         assert_eq!(t.password.as_deref(), Some("p"));
         assert!(super::parse("127.0.0.1:1").is_err());
         assert!(super::parse("k=127.0.0.1:1,bogus").is_err());
+    }
+
+    #[test]
+    fn urls_parse() {
+        let t = super::parse_url("k=https://127.0.0.1:2443/jmap,user=a@b").unwrap();
+        assert_eq!((t.addr.as_str(), t.tls), ("127.0.0.1:2443", true));
+        assert_eq!(t.user.as_deref(), Some("a@b"));
+        let t = super::parse_url("k=http://localhost:2080").unwrap();
+        assert_eq!((t.addr.as_str(), t.tls), ("localhost:2080", false));
+        let t = super::parse_url("k=127.0.0.1:2443,tls").unwrap();
+        assert_eq!((t.addr.as_str(), t.tls), ("127.0.0.1:2443", true));
     }
 }

@@ -16,7 +16,10 @@
 //! | [`imap_load`] | N IMAP clients doing rounds of LOGIN..LOGOUT or SELECT..SEARCH; latencies, errors |
 //! | [`imap_prefill`] | `--prefill-per-user`: top up every INBOX over SMTP, counted over IMAP STATUS |
 //! | [`imap_search`] | `imap-search`: time header SEARCH, SORT, THREAD on a big INBOX |
-//! | [`imap_append`] | MULTIAPPEND prefill of `imap-search`, with varied messages |
+//! | [`imap_append`] | MULTIAPPEND prefill of `imap-search` and `fts`, with varied messages |
+//! | [`fts`] | `fts`: index a generated INBOX and the SpamAssassin corpus; word, phrase, sender, attachment queries over IMAP and JMAP |
+//! | [`fts_data`] | `fts`'s generated messages, the corpus, the needles and their counts |
+//! | [`fts_report`] | `fts`'s cross-target check, table and JSON lines |
 //! | [`imap_idle`] | `imap-idle`, one target: N sessions in IDLE, memory per session, wake check |
 //! | [`imap_shared`] | `imap-shared`: N sessions of one user on one INBOX, fetch/flag/expunge, a feeder, every reply checked |
 //! | [`seq_model`] | a session's sequence number → UID map, and the responses that contradict it |
@@ -41,6 +44,9 @@ mod fake;
 #[cfg(test)]
 mod fake_imap;
 mod format;
+mod fts;
+mod fts_data;
+mod fts_report;
 mod http_client;
 mod imap_append;
 mod imap_client;
@@ -84,6 +90,7 @@ async fn main() -> Result<()> {
         Command::ImapIdle(args) => imap_idle(args).await,
         Command::ImapShared(args) => imap_shared(args).await,
         Command::ImapSearch(args) => imap_search::run(args).await,
+        Command::Fts(args) => fts::run(args).await,
         Command::Jmap(args) => jmap::run(args).await,
         Command::PushIdle(args) => push_idle::run(args).await,
         Command::Relay(args) => relay::run(args).await,
