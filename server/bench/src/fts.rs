@@ -253,12 +253,8 @@ async fn measure(args: &FtsArgs, index: usize, corpus: &Arc<Vec<Vec<u8>>>) -> Re
         let mut hits = None;
         for _ in 0..args.repeat {
             let mut untagged = Untagged::default();
-            let began = Instant::now();
-            let done = conn.command(&command, &mut untagged).await?;
-            micros.push(stats::micros(began.elapsed()));
-            if done.status != Status::Ok {
-                bail!("{name}: {command}: {}", done.text);
-            }
+            let took = conn.timed_ok(&command, &mut untagged).await;
+            micros.push(took.with_context(|| name.to_string())?);
             let n = untagged.search_hits.unwrap_or(0);
             if hits.is_some_and(|h| h != n) {
                 problems.push(format!(
@@ -395,13 +391,7 @@ async fn email_query(client: &mut HttpClient, found: &Found, filter: &Value) -> 
             "limit": JMAP_LIMIT
         }, "q"]]
     });
-    let response = client
-        .post_json(&found.api, request.to_string().as_bytes())
-        .await?;
-    if response.status != 200 {
-        bail!("HTTP {}", response.status);
-    }
-    let answer: Value = serde_json::from_slice(&response.body)?;
+    let answer = jmap::call(client, &found.api, &request).await?;
     let reply = &answer["methodResponses"][0];
     if reply[0] != "Email/query" {
         bail!(

@@ -196,6 +196,17 @@ impl ImapConn {
         Ok(())
     }
 
+    /// One command that must succeed, timed from writing it to its tagged reply (microseconds).
+    pub async fn timed_ok(&mut self, command: &str, out: &mut Untagged) -> Result<u32> {
+        let started = Instant::now();
+        let done = self.command(command, out).await?;
+        let micros = crate::stats::micros(started.elapsed());
+        if done.status != Status::Ok {
+            bail!("{command}: {}", done.text);
+        }
+        Ok(micros)
+    }
+
     /// Sends IDLE and waits for the server's `+` continuation.
     pub async fn idle(&mut self) -> Result<()> {
         let tag = self.write_batch(&["IDLE".to_owned()]).await?;

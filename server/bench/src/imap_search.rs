@@ -5,8 +5,6 @@
 //! command's result (its SEARCH, SORT or THREAD data) is digested, so that runs of two builds, or
 //! two servers, can be checked to answer the same.
 
-use std::time::Instant;
-
 use anyhow::{Context, Result, bail};
 use clap::Args;
 
@@ -14,8 +12,8 @@ use crate::cli::ImapCommon;
 use crate::connector;
 use crate::format::{json_str, num, opt, ratio};
 use crate::imap_append;
-use crate::imap_client::{ImapConn, Status, Untagged, quote};
-use crate::stats::{self, Latency};
+use crate::imap_client::{ImapConn, Untagged, quote};
+use crate::stats::Latency;
 
 /// Options of `imap-search`.
 #[derive(Debug, Clone, Args)]
@@ -178,12 +176,7 @@ async fn measure(args: &ImapSearchArgs, index: usize) -> Result<SearchResult> {
         let mut result: Option<(u64, u64)> = None;
         for _ in 0..args.repeat {
             let mut untagged = Untagged::default();
-            let started = Instant::now();
-            let done = conn.command(&command, &mut untagged).await?;
-            micros.push(stats::micros(started.elapsed()));
-            if done.status != Status::Ok {
-                bail!("{command}: {}", done.text);
-            }
+            micros.push(conn.timed_ok(&command, &mut untagged).await?);
             let this = (untagged.data_numbers, untagged.data_digest);
             if result.is_some_and(|r| r != this) {
                 bail!("{command}: two repetitions gave different results");

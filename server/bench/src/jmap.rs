@@ -213,10 +213,7 @@ pub(crate) async fn discover(client: &mut HttpClient) -> Result<Found> {
         "using": ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"],
         "methodCalls": [["Mailbox/get", {"accountId": account, "properties": ["role", "name"]}, "m"]],
     });
-    let response = client
-        .post_json(&api, request.to_string().as_bytes())
-        .await?;
-    let answer: Value = serde_json::from_slice(&response.body)?;
+    let answer = call(client, &api, &request).await?;
     let inbox = answer["methodResponses"][0][1]["list"]
         .as_array()
         .and_then(|l| l.iter().find(|m| m["role"] == "inbox"))
@@ -260,13 +257,7 @@ async fn page(client: &mut HttpClient, found: &Found, limit: u32) -> Result<()> 
             }, "g"]
         ]
     });
-    let response = client
-        .post_json(&found.api, request.to_string().as_bytes())
-        .await?;
-    if response.status != 200 {
-        bail!("HTTP {}", response.status);
-    }
-    let answer: Value = serde_json::from_slice(&response.body)?;
+    let answer = call(client, &found.api, &request).await?;
     let responses = answer["methodResponses"]
         .as_array()
         .context("no methodResponses")?;
@@ -283,4 +274,16 @@ async fn page(client: &mut HttpClient, found: &Found, limit: u32) -> Result<()> 
         bail!("{ids} ids, {listed} emails");
     }
     Ok(())
+}
+
+/// Posts one JMAP Request to `api` and parses its Response (an HTTP status other than 200 is
+/// an error).
+pub async fn call(client: &mut HttpClient, api: &str, request: &Value) -> Result<Value> {
+    let response = client
+        .post_json(api, request.to_string().as_bytes())
+        .await?;
+    if response.status != 200 {
+        bail!("HTTP {}", response.status);
+    }
+    Ok(serde_json::from_slice(&response.body)?)
 }
