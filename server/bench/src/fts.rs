@@ -404,9 +404,11 @@ async fn email_query(client: &mut HttpClient, found: &Found, filter: &Value) -> 
     Ok((total, ids))
 }
 
-/// Kantor's `/metrics`, read over plain HTTP.
+/// Kantor's `/metrics`, read over plain HTTP, a connection a read (the server closes a
+/// keep-alive connection left idle through a long prefill).
 struct Metrics {
-    client: tokio::sync::Mutex<HttpClient>,
+    connector: Arc<Connector>,
+    addr: String,
 }
 
 /// What `/metrics` says of the full-text index.
@@ -423,14 +425,17 @@ struct IndexState {
 impl Metrics {
     async fn open(addr: &str, timeout: Duration) -> Result<Metrics> {
         let connector = Connector::new(resolve_loopback(addr).await?, false, timeout, 1)?;
-        let client = HttpClient::new(connector.connect().await?, addr, "", "");
         Ok(Metrics {
-            client: tokio::sync::Mutex::new(client),
+            connector,
+            addr: addr.to_owned(),
         })
     }
 
     async fn read(&self) -> Result<IndexState> {
-        let response = self.client.lock().await.get("/metrics").await?;
+        let wire = self.connector.connect().await?;
+        let response = HttpClient::new(wire, &self.addr, "", "")
+            .get("/metrics")
+            .await?;
         if response.status != 200 {
             bail!("/metrics: HTTP {}", response.status);
         }

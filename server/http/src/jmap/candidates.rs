@@ -18,7 +18,7 @@ use super::call::{Call, store_error};
 use super::email::keywords;
 use super::filter::{Condition, Needs};
 use super::needles::{Found, Parts};
-use kantor_jmap_proto::method::{Comparator, Filter};
+use kantor_jmap_proto::method::{Comparator, Filter, FilterOperator};
 use kantor_jmap_proto::{MethodError, MethodErrorType};
 use kantor_message::MetaListing;
 use kantor_message::address::Address;
@@ -99,8 +99,9 @@ impl<'c> Emails<'c> {
             }
         }
         if needs.threads() {
-            for start in (0..emails.listing.len()).step_by(CHUNK) {
-                let chunk = emails.chunk(start)?;
+            let all: Vec<usize> = (0..emails.listing.len()).collect();
+            for part in all.chunks(CHUNK) {
+                let chunk = emails.chunk(part)?;
                 for record in chunk.records.iter().flatten() {
                     let have: HashSet<String> =
                         keywords(record).into_iter().map(|(k, _)| k).collect();
@@ -121,13 +122,11 @@ impl<'c> Emails<'c> {
         Ok(emails)
     }
 
-    /// What the query needs of the emails from `start`, up to [`CHUNK`] of them.
-    fn chunk(&self, start: usize) -> Result<Chunk, MethodError> {
-        let end = (start + CHUNK).min(self.listing.len());
-        let ids: Vec<i64> = self.listing[start..end].iter().map(|e| e.id).collect();
+    /// What the query needs of the emails at `indexes` of the listing (at most [`CHUNK`]).
+    fn chunk(&self, indexes: &[usize]) -> Result<Chunk, MethodError> {
+        let ids: Vec<i64> = indexes.iter().map(|&i| self.listing[i].id).collect();
         let mail = &self.call.mail;
         Ok(Chunk {
-            start,
             records: match self.needs.record {
                 true => mail.emails(self.account, &ids).map_err(store_error)?,
                 false => Vec::new(),
@@ -141,21 +140,25 @@ impl<'c> Emails<'c> {
         })
     }
 
-    /// The emails the filter takes, each with its sort keys.
+    /// The emails the filter takes, each with its sort keys. Only the emails the index leaves
+    /// possible ([`Emails::may_match`]) are read.
     pub fn select(
         &self,
         filter: Option<&Filter<Condition>>,
         comparators: &[Comparator],
     ) -> Result<Vec<Selected>, MethodError> {
         let mut out = Vec::new();
-        for start in (0..self.listing.len()).step_by(CHUNK) {
-            let chunk = self.chunk(start)?;
-            let end = (start + CHUNK).min(self.listing.len());
-            for index in start..end {
+        let possible: Vec<usize> = (0..self.listing.len())
+            .filter(|&i| filter.is_none_or(|f| self.may_match(f, self.listing[i].id)))
+            .collect();
+        for part in possible.chunks(CHUNK) {
+            let chunk = self.chunk(part)?;
+            for (slot, &index) in part.iter().enumerate() {
                 let email = One {
                     emails: self,
                     chunk: &chunk,
                     index,
+                    slot,
                 };
                 let mut failure = None;
                 let taken = filter.is_none_or(|f| {
@@ -201,6 +204,43 @@ impl<'c> Emails<'c> {
     }
 }
 
+impl Emails<'_> {
+    /// Whether email `id` may be taken by `filter` as far as the index knows: false only when
+    /// a `body` or `attachmentName` needle is, by the index, in none of the places it is
+    /// looked for (neither its words nor its trigrams), so that neither the email's record
+    /// nor its message is read. `text` also looks in header fields the index does not hold
+    /// as the envelope shows them, and NOT inverts: both are left to the exact check.
+    fn may_match(&self, filter: &Filter<Condition>, id: i64) -> bool {
+        match filter {
+            Filter::Condition(c) => {
+                let body = c.body.as_ref().is_none_or(|n| {
+                    self.has_words(WordField::Body, n, id)
+                        || !self.found.narrow(Parts::BODY, n, id).none()
+                });
+                let names = c
+                    .attachment_name
+                    .as_ref()
+                    .is_none_or(|n| !self.found.narrow(Parts::NAMES, n, id).none());
+                body && names
+            }
+            Filter::Operator(FilterOperator::And, list) => {
+                list.iter().all(|f| self.may_match(f, id))
+            }
+            Filter::Operator(FilterOperator::Or, list) => {
+                list.iter().any(|f| self.may_match(f, id))
+            }
+            Filter::Operator(FilterOperator::Not, _) => true,
+        }
+    }
+
+    /// Whether the index found the words of `needle` in email `id`'s `field`.
+    fn has_words(&self, field: WordField, needle: &str, id: i64) -> bool {
+        self.words
+            .get(&(field, needle.to_string()))
+            .is_some_and(|found| found.contains(&id))
+    }
+}
+
 /// The needles of the filter's `text`, `body` and `subject` conditions, with the words they
 /// match: the text parts' for `text` and `body`, the subject's for `text` and `subject`.
 fn word_needles(filter: &Filter<Condition>, out: &mut Vec<(WordField, String)>) {
@@ -221,9 +261,8 @@ fn word_needles(filter: &Filter<Condition>, out: &mut Vec<(WordField, String)>) 
     }
 }
 
-/// A chunk's records and listings, aligned with the account's listing from `start`.
+/// A chunk's records and listings, aligned with the listing indexes it was read for.
 struct Chunk {
-    start: usize,
     records: Vec<Option<EmailRecord>>,
     metas: Vec<Option<MetaListing>>,
 }
@@ -232,7 +271,10 @@ struct Chunk {
 struct One<'a, 'c> {
     emails: &'a Emails<'c>,
     chunk: &'a Chunk,
+    /// In the account's listing.
     index: usize,
+    /// In the chunk.
+    slot: usize,
 }
 
 impl One<'_, '_> {
@@ -241,17 +283,11 @@ impl One<'_, '_> {
     }
 
     fn record(&self) -> Option<&EmailRecord> {
-        self.chunk
-            .records
-            .get(self.index - self.chunk.start)?
-            .as_ref()
+        self.chunk.records.get(self.slot)?.as_ref()
     }
 
     fn meta(&self) -> Option<&MetaListing> {
-        self.chunk
-            .metas
-            .get(self.index - self.chunk.start)?
-            .as_ref()
+        self.chunk.metas.get(self.slot)?.as_ref()
     }
 
     fn keyword(&self, keyword: &str) -> bool {
@@ -439,11 +475,7 @@ impl One<'_, '_> {
 
     /// Whether the index found the words of `needle` in the email's `field` (in its language).
     fn has_words(&self, field: WordField, needle: &str) -> bool {
-        let id = self.listed().id;
-        self.emails
-            .words
-            .get(&(field, needle.to_string()))
-            .is_some_and(|found| found.contains(&id))
+        self.emails.has_words(field, needle, self.listed().id)
     }
 
     /// Whether the message holds `needle` (folded) in one of `parts` (`needles`): not where
