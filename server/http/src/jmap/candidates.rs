@@ -48,7 +48,7 @@ pub(crate) struct Emails<'c> {
     /// hold it there.
     found: Found,
     /// Per needle and field: the emails with its words in their language (stemmed).
-    words: HashMap<(WordField, String), HashSet<i64>>,
+    words: HashMap<String, HashMap<WordField, HashSet<i64>>>,
 }
 
 /// An email taken by the filter, with its keys for each comparator.
@@ -89,7 +89,7 @@ impl<'c> Emails<'c> {
             for (field, needle) in asked {
                 match index.word_matches(account, field, &needle) {
                     Ok(Some(found)) => {
-                        emails.words.insert((field, needle), found);
+                        emails.words.entry(needle).or_default().insert(field, found);
                     }
                     Ok(None) => {}
                     Err(e) => {
@@ -236,7 +236,8 @@ impl Emails<'_> {
     /// Whether the index found the words of `needle` in email `id`'s `field`.
     fn has_words(&self, field: WordField, needle: &str, id: i64) -> bool {
         self.words
-            .get(&(field, needle.to_string()))
+            .get(needle)
+            .and_then(|fields| fields.get(&field))
             .is_some_and(|found| found.contains(&id))
     }
 }

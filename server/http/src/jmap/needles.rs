@@ -71,7 +71,7 @@ impl Parts {
 
 /// What the index said of each needle in each field it was asked about.
 #[derive(Default)]
-pub(super) struct Found(HashMap<(TextField, String), Candidates>);
+pub(super) struct Found(HashMap<String, HashMap<TextField, Candidates>>);
 
 impl Found {
     /// Asks the index about every needle of the filter; a field it cannot answer (a short
@@ -82,13 +82,13 @@ impl Found {
         let mut found = Found::default();
         for (parts, needle) in asked {
             for field in parts.fields() {
-                let key = (field, needle.clone());
-                if found.0.contains_key(&key) {
+                let known = found.0.entry(needle.clone()).or_default();
+                if known.contains_key(&field) {
                     continue;
                 }
                 match index.candidates(account, field, &needle) {
                     Ok(Some(candidates)) => {
-                        found.0.insert(key, candidates);
+                        known.insert(field, candidates);
                     }
                     Ok(None) => {}
                     Err(e) => tracing::warn!(error = %e, "search index lookup failed: scanning"),
@@ -100,10 +100,10 @@ impl Found {
 
     /// Of `parts`, those where email `id` may hold `needle`, as far as the index knows.
     pub fn narrow(&self, parts: Parts, needle: &str, id: i64) -> Parts {
+        let known = self.0.get(needle);
         let may = |on: bool, field: TextField| {
-            on && self
-                .0
-                .get(&(field, needle.to_string()))
+            on && known
+                .and_then(|fields| fields.get(&field))
                 .is_none_or(|c| c.may_match(id))
         };
         Parts {

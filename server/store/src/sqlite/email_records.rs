@@ -10,6 +10,12 @@ use crate::access::{Actor, Rights};
 use crate::{AccountId, BlobHash, EmailListing, EmailRecord, Flags, MailboxId, MessageId, Result};
 use rusqlite::{OptionalExtension, params};
 
+/// An account's live emails newest first (`email_listing`), read in the order of the covering
+/// index `emails_listing` (migration 0032).
+pub(super) const LISTING: &str = "SELECT id, thread_id, internal_date, size FROM emails \
+     WHERE account_id = ?1 AND destroyed_at IS NULL \
+     ORDER BY internal_date DESC, id DESC";
+
 impl SqliteBackend {
     /// The account's emails with these ids, in the order asked, tombstones included (marked
     /// `destroyed`) until the collector removes them; `None` for an id the account does not
@@ -91,21 +97,17 @@ impl SqliteBackend {
             if let Readable::Only(mailboxes) = Readable::of(c, actor, account_id)? {
                 return listing_of(c, &mailboxes);
             }
-            c.prepare_cached(
-                "SELECT id, thread_id, internal_date, size FROM emails \
-                 WHERE account_id = ?1 AND destroyed_at IS NULL \
-                 ORDER BY internal_date DESC, id DESC",
-            )?
-            .query_map([account_id], |r| {
-                Ok(EmailListing {
-                    id: r.get(0)?,
-                    thread_id: r.get(1)?,
-                    received_at: r.get(2)?,
-                    size: r.get::<_, i64>(3)? as u64,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(Into::into)
+            c.prepare_cached(LISTING)?
+                .query_map([account_id], |r| {
+                    Ok(EmailListing {
+                        id: r.get(0)?,
+                        thread_id: r.get(1)?,
+                        received_at: r.get(2)?,
+                        size: r.get::<_, i64>(3)? as u64,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(Into::into)
         })
     }
 

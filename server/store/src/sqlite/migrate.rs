@@ -156,6 +156,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0031_tls_results_sending_ip",
         include_str!("../../../../schema/0031_tls_results_sending_ip.sql"),
     ),
+    (
+        32,
+        "0032_emails_listing",
+        include_str!("../../../../schema/0032_emails_listing.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet recorded. Safe to run concurrently from several processes:
@@ -271,6 +276,26 @@ mod tests {
         let texts = columns(&conn, "email_texts");
         assert_eq!(texts.len(), 13, "{texts:?}");
         assert_eq!(texts[1], "h_from");
+    }
+
+    /// 0032: the account's listing (`email_listing`) reads its covering index in order, with
+    /// no sort of its own.
+    #[test]
+    fn the_email_listing_is_read_in_index_order() {
+        let conn = applied_up_to(super::MIGRATIONS.len());
+        let plan: Vec<String> = conn
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN {}",
+                super::super::email_records::LISTING
+            ))
+            .unwrap()
+            .query_map([1], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let plan = plan.join("\n");
+        assert!(plan.contains("COVERING INDEX emails_listing"), "{plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
     }
 
     /// 0031 adds `sending_ip` to the key of `tls_results`, keeping the counts already made.
