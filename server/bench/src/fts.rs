@@ -21,7 +21,7 @@ use crate::fts_data::{self, Kind};
 use crate::fts_report::{self, Query, TargetResult};
 use crate::http_client::HttpClient;
 use crate::imap_append::{self, Source};
-use crate::imap_client::{ImapConn, Status, Untagged, quote};
+use crate::imap_client::{ImapConn, Status, Untagged};
 use crate::jmap::{self, Found};
 use crate::login_target::{self, LoginTarget};
 use crate::stats::{self, Latency};
@@ -181,15 +181,9 @@ async fn measure(args: &FtsArgs, index: usize, corpus: &Arc<Vec<Vec<u8>>>) -> Re
         .password
         .clone()
         .unwrap_or_else(|| args.password.clone());
-    let login = format!("LOGIN {} {}", quote(&user), quote(&password));
-    let mut conn = ImapConn::open(&connector).await?;
+    let (mut conn, login, have) =
+        ImapConn::login_counting_inbox(&connector, &user, &password).await?;
     let mut untagged = Untagged::default();
-    conn.expect_ok(&login, &mut untagged)
-        .await
-        .with_context(|| format!("LOGIN as {user}"))?;
-    conn.expect_ok("STATUS INBOX (MESSAGES)", &mut untagged)
-        .await?;
-    let have = untagged.messages.context("no MESSAGES in STATUS")?;
     let want = args.generated + corpus.len() as u64;
     let metrics = match &target.metrics {
         Some(addr) => Some(Metrics::open(addr, timeout).await?),

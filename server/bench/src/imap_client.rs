@@ -179,6 +179,25 @@ impl ImapConn {
         self.wire.set_max_line(max);
     }
 
+    /// A session logged in as `user`, the LOGIN command (for more sessions of the same user)
+    /// and how many messages the INBOX holds (STATUS, RFC 9051 §6.3.11).
+    pub async fn login_counting_inbox(
+        connector: &Connector,
+        user: &str,
+        password: &str,
+    ) -> Result<(ImapConn, String, u64)> {
+        let login = format!("LOGIN {} {}", quote(user), quote(password));
+        let mut conn = ImapConn::open(connector).await?;
+        let mut untagged = Untagged::default();
+        conn.expect_ok(&login, &mut untagged)
+            .await
+            .with_context(|| format!("LOGIN as {user}"))?;
+        conn.expect_ok("STATUS INBOX (MESSAGES)", &mut untagged)
+            .await?;
+        let have = untagged.messages.context("no MESSAGES in STATUS")?;
+        Ok((conn, login, have))
+    }
+
     /// One command; its tagged reply.
     pub async fn command(&mut self, command: &str, out: &mut Untagged) -> Result<Done> {
         let mut done = Vec::with_capacity(1);

@@ -105,16 +105,9 @@ async fn measure(args: &ImapSearchArgs, index: usize) -> Result<SearchResult> {
     } else {
         format!("{}@{}", args.user, args.common.domain)
     };
-    let mut conn = ImapConn::open(&connector).await?;
+    let (mut conn, login, have) =
+        ImapConn::login_counting_inbox(&connector, &user, &args.common.password).await?;
     conn.set_max_line(64 << 20);
-    let mut untagged = Untagged::default();
-    let login = format!("LOGIN {} {}", quote(&user), quote(&args.common.password));
-    conn.expect_ok(&login, &mut untagged)
-        .await
-        .with_context(|| format!("LOGIN as {user}"))?;
-    conn.expect_ok("STATUS INBOX (MESSAGES)", &mut untagged)
-        .await?;
-    let have = untagged.messages.context("no MESSAGES in STATUS")?;
     let mut appenders = Vec::new();
     for _ in 0..args
         .prefill_connections
