@@ -107,6 +107,12 @@ fn known_answers_through_imap_and_jmap_isolation_and_expunge() {
         ("TEXT \"invoice\"", None, vec![5]),
         ("BODY \"migrate the mail\"", None, vec![6]),
         ("TEXT minutes.txt", None, vec![6]),
+        // In a header only: TEXT finds it, BODY must not (the index stores one text per
+        // message and takes the body as that text without its header lines).
+        ("BODY minutes.txt", None, vec![]),
+        ("TEXT quarterly", None, vec![1]),
+        ("BODY quarterly", None, vec![]),
+        ("BODY koeln", None, vec![]),
         ("CC carol@corp", None, vec![6]),
         ("HEADER Subject minut", None, vec![6]),
         ("OR BODY budget BODY INV-4711", None, vec![1, 5]),

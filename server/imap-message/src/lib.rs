@@ -23,6 +23,7 @@
 mod envelope;
 pub mod fetch;
 mod keys;
+mod lazy;
 pub mod narrow;
 #[cfg(test)]
 mod robustness;

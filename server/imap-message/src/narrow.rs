@@ -4,11 +4,12 @@
 //! with a string of three characters or more ask the index; AND narrows by any of its keys,
 //! OR by both of its sides; every other key (NOT included) leaves all messages candidates.
 //! Emails the index has not reached yet stay candidates ([`Candidates::may_match`]), and a
-//! failing index only means a full scan.
+//! failing index only means a full scan. The candidates' texts as the index stored them
+//! ([`Narrow::texts`]) spare BODY and TEXT reading and parsing each message.
 
 use kantor_imap_proto::command::search::SearchKey;
 use kantor_message::text::fold;
-use kantor_search::{Candidates, SearchIndex, TextField};
+use kantor_search::{Candidates, SearchIndex, StoredTexts, TextField};
 use kantor_store::{AccountId, MessageId};
 
 /// The full-text index of the server.
@@ -30,6 +31,16 @@ impl Narrow {
             Narrow::Index(c) => c.may_match(email),
             Narrow::All(list) => list.iter().all(|n| n.may_match(email)),
             Narrow::Either(a, b) => a.may_match(email) || b.may_match(email),
+        }
+    }
+
+    /// The email's folded body and text as the index stored them, from the first lookup
+    /// that found it ([`Candidates::texts`]); `None`: read the message.
+    pub fn texts(&self, email: MessageId) -> Option<StoredTexts> {
+        match self {
+            Narrow::Index(c) => c.texts(email),
+            Narrow::All(list) => list.iter().find_map(|n| n.texts(email)),
+            Narrow::Either(a, b) => a.texts(email).or_else(|| b.texts(email)),
         }
     }
 }

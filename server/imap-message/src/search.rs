@@ -20,16 +20,14 @@
 
 use crate::Message;
 use crate::keys;
-use crate::narrow::narrow;
+use crate::lazy::Lazy;
+use crate::narrow::{Narrow, narrow};
 use kantor_imap_proto::command::search::SearchKey;
 use kantor_imap_proto::datetime::Date;
 use kantor_imap_proto::types::SequenceSet;
-use kantor_message::date::{self, SentDate};
 use kantor_message::keys::{address_texts, field_texts};
-use kantor_message::mime::{self, Entity};
 use kantor_message::text::fold;
-use kantor_message::text::{body_text, header_text};
-use kantor_store::{Flags, KeyColumn, KeysRef, Mail, MailboxId, MessageSummary, StoreError, Uid};
+use kantor_store::{Flags, KeyColumn, KeysRef, Mail, MailboxId, StoreError, Uid};
 use std::collections::HashSet;
 
 /// What a search runs over.
@@ -96,81 +94,6 @@ pub(crate) fn check_charset(charset: &str) -> Result<(), SearchError> {
     }
 }
 
-/// A message's bytes and its parsed header, with its MIME tree and decoded texts computed on
-/// first use (header keys, SORT and THREAD need only the header).
-pub(crate) struct Loaded {
-    pub raw: Vec<u8>,
-    /// The message's own header (see [`mime::parse_header`]).
-    pub root: Entity,
-    tree: Option<Entity>,
-    body: Option<String>,
-    text: Option<String>,
-}
-
-impl Loaded {
-    fn new(raw: Vec<u8>) -> Loaded {
-        let root = mime::parse_header(&raw);
-        Loaded {
-            raw,
-            root,
-            tree: None,
-            body: None,
-            text: None,
-        }
-    }
-
-    /// The folded text of the body parts.
-    fn body(&mut self) -> &str {
-        let raw = &self.raw;
-        let tree = self.tree.get_or_insert_with(|| mime::parse(raw));
-        self.body
-            .get_or_insert_with(|| fold(&body_text(raw, tree, false)))
-    }
-
-    /// The folded text of headers (MIME headers included) and body parts.
-    fn text(&mut self) -> &str {
-        let (raw, root) = (&self.raw, &self.root);
-        let tree = self.tree.get_or_insert_with(|| mime::parse(raw));
-        self.text
-            .get_or_insert_with(|| fold(&(header_text(raw, root) + &body_text(raw, tree, true))))
-    }
-
-    /// The parsed Date header.
-    pub fn sent_date(&self) -> Option<SentDate> {
-        date::sent(&self.root.fields(&self.raw))
-    }
-
-    /// The Date header's calendar date as written (SENT* keys).
-    fn sent_day(&self) -> Option<Date> {
-        let d = self.sent_date()?.date;
-        Date::new(d.year, d.month, d.day)
-    }
-}
-
-/// A message under evaluation: its summary, its stored keys when the scan read them, and its
-/// bytes once something needed them.
-pub(crate) struct Lazy<'a> {
-    store: &'a kantor_store::Store,
-    /// The message's sequence number in the view.
-    pub seq: u32,
-    pub summary: &'a MessageSummary,
-    /// Complete keys with every column the scan needs (`keys::Stored`).
-    pub stored: Option<KeysRef<'a>>,
-    recent: bool,
-    loaded: Option<Loaded>,
-}
-
-impl Lazy<'_> {
-    /// The message's bytes, read and parsed on first use.
-    pub fn get(&mut self) -> Result<&mut Loaded, StoreError> {
-        if self.loaded.is_none() {
-            let raw = self.store.read_blob(&self.summary.blob)?;
-            self.loaded = Some(Loaded::new(raw));
-        }
-        Ok(self.loaded.get_or_insert_with(|| Loaded::new(Vec::new())))
-    }
-}
-
 /// Runs `key` over every message of the view; for each match, in sequence order, `extract`
 /// computes what the caller keeps (its sequence number, sort keys, thread data) while the
 /// message is at hand, from the stored `columns` when the message has them.
@@ -195,9 +118,9 @@ pub(crate) fn scan<T>(
                 .filter(|m| narrow.may_match(m.summary.id))
                 .copied()
                 .collect();
-            scan_among(context, &candidates, key, columns, extract)
+            scan_candidates(context, &candidates, Some(&narrow), key, columns, extract)
         }
-        None => scan_among(context, context.messages, key, columns, extract),
+        None => scan_candidates(context, context.messages, None, key, columns, extract),
     }
 }
 
@@ -211,6 +134,18 @@ pub(crate) fn scan<T>(
 pub(crate) fn scan_among<T>(
     context: &SearchContext<'_>,
     candidates: &[Message<'_>],
+    key: &SearchKey,
+    columns: &[KeyColumn],
+    extract: impl FnMut(&mut Lazy<'_>) -> Result<T, SearchError>,
+) -> Result<Vec<T>, SearchError> {
+    scan_candidates(context, candidates, None, key, columns, extract)
+}
+
+/// [`scan_among`], BODY and TEXT reading the texts `narrow` stored where it has them.
+fn scan_candidates<T>(
+    context: &SearchContext<'_>,
+    candidates: &[Message<'_>],
+    narrow: Option<&Narrow>,
     key: &SearchKey,
     columns: &[KeyColumn],
     mut extract: impl FnMut(&mut Lazy<'_>) -> Result<T, SearchError>,
@@ -233,14 +168,8 @@ pub(crate) fn scan_among<T>(
     // Room for every candidate: pages a narrow search leaves untouched cost nothing.
     let mut out = Vec::with_capacity(candidates.len());
     let mut evaluate = |message: &Message<'_>, stored: Option<KeysRef<'_>>| {
-        let mut lazy = Lazy {
-            store: context.store,
-            seq: message.seq,
-            summary: message.summary,
-            stored: stored.filter(|k| k.row.email_id == message.summary.id && k.row.complete),
-            recent: message.recent,
-            loaded: None,
-        };
+        let stored = stored.filter(|k| k.row.email_id == message.summary.id && k.row.complete);
+        let mut lazy = Lazy::new(context.store, message, stored, narrow);
         if eval(key, message.seq, &mut lazy, &env)? {
             out.push(extract(&mut lazy)?);
         }
@@ -350,11 +279,11 @@ fn eval(key: &SearchKey, seq: u32, m: &mut Lazy<'_>, env: &Env) -> Result<bool, 
         K::Header(name, v) => header_contains(m, name, v)?,
         K::Body(v) => {
             let needle = needle(v);
-            needle.is_empty() || m.get()?.body().contains(&needle)
+            needle.is_empty() || m.body()?.contains(&needle)
         }
         K::Text(v) => {
             let needle = needle(v);
-            needle.is_empty() || m.get()?.text().contains(&needle)
+            needle.is_empty() || m.text()?.contains(&needle)
         }
         K::Not(k) => !eval(k, seq, m, env)?,
         K::Or(a, b) => {
@@ -363,8 +292,10 @@ fn eval(key: &SearchKey, seq: u32, m: &mut Lazy<'_>, env: &Env) -> Result<bool, 
             eval(a, seq, m, env)? || eval(b, seq, m, env)?
         }
         K::And(keys) => {
-            for cheap in [true, false] {
-                for k in keys.iter().filter(|k| needs_content(k) != cheap) {
+            // The cheapest keys first: one that fails spares reading what the others need.
+            let costs: Vec<Cost> = keys.iter().map(|k| cost(k, m)).collect();
+            for class in [Cost::Summary, Cost::Stored, Cost::Message] {
+                for (k, _) in keys.iter().zip(&costs).filter(|(_, c)| **c == class) {
                     if !eval(k, seq, m, env)? {
                         return Ok(false);
                     }
@@ -373,6 +304,39 @@ fn eval(key: &SearchKey, seq: u32, m: &mut Lazy<'_>, env: &Env) -> Result<bool, 
             true
         }
     })
+}
+
+/// What evaluating a key costs one message, cheapest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Cost {
+    /// Its summary only (flags, dates, size, numbers).
+    Summary,
+    /// Stored texts: its keys as the store holds them (header keys), or its body and text as
+    /// the index holds them (BODY, TEXT of a candidate the index named).
+    Stored,
+    /// Its bytes, read and parsed.
+    Message,
+}
+
+fn cost(key: &SearchKey, m: &Lazy<'_>) -> Cost {
+    use SearchKey as K;
+    match key {
+        _ if !needs_content(key) => Cost::Summary,
+        K::Body(_) | K::Text(_) if m.narrow.is_some() => Cost::Stored,
+        K::From(_) | K::To(_) | K::Cc(_) | K::Bcc(_) | K::Subject(_) | K::Header(..)
+            if m.stored.is_some() =>
+        {
+            Cost::Stored
+        }
+        K::Not(k) => cost(k, m),
+        K::Or(a, b) => cost(a, m).max(cost(b, m)),
+        K::And(keys) => keys
+            .iter()
+            .map(|k| cost(k, m))
+            .max()
+            .unwrap_or(Cost::Summary),
+        _ => Cost::Message,
+    }
 }
 
 /// Whether evaluating `key` may need the message's bytes.

@@ -12,7 +12,8 @@
 //! REVERSE flips one criterion; messages equal on every criterion stay in sequence order.
 
 use crate::keys;
-use crate::search::{Lazy, SearchContext, SearchError, check_charset, scan, scan_among};
+use crate::lazy::Lazy;
+use crate::search::{SearchContext, SearchError, check_charset, scan, scan_among};
 use kantor_imap_proto::command::search::SearchKey;
 use kantor_imap_proto::command::sort::{SortCriterion, SortKey};
 use kantor_message::envelope::Envelope;

@@ -3,7 +3,7 @@
 //! number); subjects are base subjects (§2.1), compared case-insensitively.
 
 use crate::keys::{ORDERED_SUBJECT_COLUMNS, THREAD_COLUMNS};
-use crate::search::Lazy;
+use crate::lazy::Lazy;
 use crate::search::{SearchContext, SearchError, check_charset, scan};
 use kantor_imap_proto::command::search::SearchKey;
 use kantor_imap_proto::command::sort::ThreadAlgorithm;

@@ -41,6 +41,7 @@ pub mod meta;
 pub mod mime;
 pub mod msgid;
 pub mod params;
+pub mod search_text;
 pub mod structure;
 pub mod subject;
 pub mod text;

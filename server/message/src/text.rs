@@ -44,25 +44,46 @@ fn leaf_text(entity: &Entity) -> String {
 /// attached messages. With `mime_headers`, the MIME headers of the parts too (for TEXT).
 pub fn body_text(raw: &[u8], root: &Entity, mime_headers: bool) -> String {
     let mut out = String::new();
+    body_pieces(raw, root, mime_headers, |piece| match piece {
+        Piece::MimeHeader(t) | Piece::Text(t) => out.push_str(&t),
+    });
+    out
+}
+
+/// One piece of a message's body as [`body_text`] strings them together.
+pub(crate) enum Piece {
+    /// The MIME header of a part (TEXT only).
+    MimeHeader(String),
+    /// A text part's decoded text (with a line break), or an attached message's header.
+    Text(String),
+}
+
+/// The pieces of `root`'s body in order, the parts' MIME headers only with `mime_headers`.
+pub(crate) fn body_pieces(
+    raw: &[u8],
+    root: &Entity,
+    mime_headers: bool,
+    mut emit: impl FnMut(Piece),
+) {
     let mut stack = vec![(root, true)];
     while let Some((entity, top)) = stack.pop() {
         if mime_headers && !top {
-            out.push_str(&header_text(raw, entity));
+            emit(Piece::MimeHeader(header_text(raw, entity)));
         }
         match &entity.kind {
             Kind::Leaf if entity.mime.media_type == "text" => {
-                out.push_str(&leaf_text(entity));
-                out.push('\n');
+                let mut text = leaf_text(entity);
+                text.push('\n');
+                emit(Piece::Text(text));
             }
             Kind::Leaf => {}
             Kind::Multipart(children) => stack.extend(children.iter().rev().map(|c| (c, false))),
             Kind::Message(inner) => {
-                out.push_str(&header_text(raw, inner));
+                emit(Piece::Text(header_text(raw, inner)));
                 stack.push((inner, true));
             }
         }
     }
-    out
 }
 
 /// The preview of a message (RFC 8970 §3): the start of its main text part (text/plain

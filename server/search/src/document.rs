@@ -4,7 +4,7 @@
 
 use crate::extract::{IndexLimits, Texts};
 use crate::language::{self, Analyzers};
-use crate::schema::Fields;
+use crate::schema::{self, Fields};
 use kantor_store::{AccountId, MessageId};
 use tantivy::TantivyDocument;
 
@@ -35,6 +35,9 @@ pub fn document(
         if !text.is_empty() {
             doc.add_text(field, text);
         }
+    }
+    if !texts.text_headers.is_empty() {
+        doc.add_bytes(f.text_headers, &schema::encode_ranges(&texts.text_headers));
     }
     if limits.stemming {
         // The body analysed once more, into words: the trigrams of `text` cannot tell a

@@ -10,7 +10,9 @@ use crate::attachments::{self, AttachmentLimits};
 use kantor_message::encoded::decode_words;
 use kantor_message::keys::{address_texts, field_texts};
 use kantor_message::mime::{self, Entity, Kind};
-use kantor_message::text::{body_text, fold, header_text};
+use kantor_message::search_text::SearchText;
+use kantor_message::text::{fold, header_text};
+use std::ops::Range;
 
 /// Bounds on what is indexed of one message.
 #[derive(Debug, Clone, Copy)]
@@ -48,6 +50,9 @@ pub struct Texts {
     pub subject: String,
     pub body: String,
     pub text: String,
+    /// The byte ranges of header lines in `text`: the rest of it is `body`
+    /// ([`SearchText`]), so the index stores `text` alone.
+    pub text_headers: Vec<Range<usize>>,
     pub attachments: String,
     /// The text of office attachments (PDF, DOCX, XLSX, PPTX, OpenDocument).
     pub attachment_text: String,
@@ -80,8 +85,11 @@ impl Texts {
             texts.truncated = true;
         } else {
             let tree = mime::parse(raw);
-            texts.body = fold(&body_text(raw, &tree, false));
-            texts.text = fold(&(header_text(raw, &root) + &body_text(raw, &tree, true)));
+            let search = SearchText::of(raw, &root, &tree);
+            // The ranges come from the text itself: they always fit.
+            texts.body = search.body().unwrap_or_default();
+            texts.text = search.text;
+            texts.text_headers = search.headers;
             texts.attachments = fold(&attachment_names(&tree).join("\n"));
             texts.attachment_text = attachment_text(raw, &tree, limits);
         }

@@ -3,6 +3,7 @@
 //! (kept in the commit's payload), so it knows exactly which emails the index answers for.
 
 use crate::SearchError;
+use crate::candidates::{Candidates, EmailIds};
 use crate::extract::IndexLimits;
 use crate::language;
 use crate::schema::{self, Fields};
@@ -11,16 +12,20 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
-use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocId, Index, IndexReader, ReloadPolicy, Score, Searcher, SegmentReader, Term};
+use tantivy::{Index, IndexReader, ReloadPolicy, Searcher, Term};
 
 /// The layout of documents and payload: an index of another version is rebuilt (3: the
 /// message's language and its words; 4: a base64 text part with a plain footer appended is
 /// decoded, where its text used to be the base64 itself, and legacy multi-byte charsets such
-/// as EUC-KR, GBK, Big5 and Shift_JIS are decoded, where they used to become U+FFFD).
-pub const VERSION: u32 = 4;
+/// as EUC-KR, GBK, Big5 and Shift_JIS are decoded, where they used to become U+FFFD; 5: the
+/// folded body and text are stored, and IMAP confirms candidates with them).
+///
+/// Bump it with every change to what kantor-message's text functions return: the stored texts
+/// stand for the message in IMAP's exact checks, so an index made by other functions would
+/// give other answers than a scan.
+pub const VERSION: u32 = 5;
 
 /// Most trigrams of one needle looked up (any subset selects a superset).
 const MAX_GRAMS: usize = 16;
@@ -76,30 +81,6 @@ pub enum WordField {
     Subject,
 }
 
-/// What the index says about one needle in one account: the emails that may contain it.
-#[derive(Debug, Clone, Default)]
-pub struct Candidates {
-    ids: HashSet<MessageId>,
-    /// Emails above this id are not known to the index: they may match.
-    covered: MessageId,
-}
-
-impl Candidates {
-    /// Whether the email may contain the needle (then the exact matcher decides).
-    pub fn may_match(&self, email: MessageId) -> bool {
-        email > self.covered || self.ids.contains(&email)
-    }
-
-    /// How many indexed emails were found.
-    pub fn len(&self) -> usize {
-        self.ids.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
-}
-
 /// Figures for `/metrics` and `kantor admin status`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct IndexStats {
@@ -127,14 +108,14 @@ impl SearchIndex {
         let (schema, fields) = Fields::schema();
         let index = match tantivy::directory::MmapDirectory::open(dir)
             .map_err(tantivy::TantivyError::from)
-            .and_then(|d| Index::open_or_create(d, schema.clone()))
+            .and_then(|d| builder(&schema).open_or_create(d))
         {
             Ok(index) => index,
             Err(e) => {
                 tracing::warn!(error = %e, dir = %dir.display(), "search index unreadable: rebuilding it");
                 std::fs::remove_dir_all(dir)?;
                 std::fs::create_dir_all(dir)?;
-                Index::create_in_dir(dir, schema)?
+                builder(&schema).create_in_dir(dir)?
             }
         };
         schema::register(&index)?;
@@ -229,10 +210,12 @@ impl SearchIndex {
             (Occur::Must, Box::new(text)),
         ]);
         let ids = snapshot.searcher.search(&query, &EmailIds)?;
-        Ok(Some(Candidates {
+        Ok(Some(Candidates::new(
             ids,
-            covered: checkpoint.email,
-        }))
+            checkpoint.email,
+            snapshot.searcher,
+            self.fields,
+        )))
     }
 
     /// The emails of `account` holding every word of `needle` in `field`, words analysed in
@@ -285,7 +268,8 @@ impl SearchIndex {
             ),
             (Occur::Must, Box::new(BooleanQuery::new(by_language))),
         ]);
-        Ok(Some(snapshot.searcher.search(&query, &EmailIds)?))
+        let found = snapshot.searcher.search(&query, &EmailIds)?;
+        Ok(Some(found.into_keys().collect()))
     }
 
     pub(crate) fn field(&self, field: TextField) -> tantivy::schema::Field {
@@ -296,8 +280,8 @@ impl SearchIndex {
             TextField::Cc => f.cc,
             TextField::Bcc => f.bcc,
             TextField::Subject => f.subject,
-            TextField::Body => f.body,
-            TextField::Text => f.text,
+            // The body's trigrams are those of `text` (`body` is stored only).
+            TextField::Body | TextField::Text => f.text,
             TextField::AttachmentName => f.attachments,
             TextField::AttachmentText => f.attachment_text,
         }
@@ -329,6 +313,18 @@ impl SearchIndex {
     }
 }
 
+/// A new index's settings: blocks of the document store are compressed alone from 4 KiB on
+/// (tantivy's default is 16 KiB), so that reading one candidate's stored texts, about the size
+/// of its message, decompresses little more than that document.
+fn builder(schema: &tantivy::schema::Schema) -> tantivy::IndexBuilder {
+    Index::builder()
+        .schema(schema.clone())
+        .settings(tantivy::IndexSettings {
+            docstore_blocksize: 4096,
+            ..tantivy::IndexSettings::default()
+        })
+}
+
 fn term(t: Term) -> Box<dyn Query> {
     Box::new(TermQuery::new(t, IndexRecordOption::Basic))
 }
@@ -352,50 +348,4 @@ fn dir_size(dir: &Path) -> u64 {
                 .sum()
         })
         .unwrap_or(0)
-}
-
-/// Collects the `email` fast field of the matching documents.
-struct EmailIds;
-
-struct SegmentEmailIds {
-    column: tantivy::columnar::Column<u64>,
-    ids: Vec<MessageId>,
-}
-
-impl Collector for EmailIds {
-    type Fruit = HashSet<MessageId>;
-    type Child = SegmentEmailIds;
-
-    fn for_segment(
-        &self,
-        _segment: tantivy::SegmentOrdinal,
-        reader: &SegmentReader,
-    ) -> tantivy::Result<SegmentEmailIds> {
-        Ok(SegmentEmailIds {
-            column: reader.fast_fields().u64("email")?,
-            ids: Vec::new(),
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Vec<MessageId>>) -> tantivy::Result<HashSet<MessageId>> {
-        Ok(fruits.into_iter().flatten().collect())
-    }
-}
-
-impl SegmentCollector for SegmentEmailIds {
-    type Fruit = Vec<MessageId>;
-
-    fn collect(&mut self, doc: DocId, _score: Score) {
-        if let Some(id) = self.column.first(doc) {
-            self.ids.push(id as MessageId);
-        }
-    }
-
-    fn harvest(self) -> Vec<MessageId> {
-        self.ids
-    }
 }

@@ -3,8 +3,11 @@
 //! exact matchers then confirm, so answers are those of a scan, only faster.
 //!
 //! - [`schema`]: the fields (one index per server, the account in every document) and the
-//!   trigram analyzer. The body has no field of its own: BODY is answered from `text`, which
-//!   holds every line of it (so each message's body is cut into trigrams once, not twice).
+//!   trigram analyzer. The body is not indexed apart: BODY is answered from `text`, which
+//!   holds every line of it (so each message's body is cut into trigrams once, not twice); it
+//!   is stored, with `text`, for the exact checks.
+//! - [`candidates`]: a lookup's answer, and the stored texts of each candidate, which IMAP
+//!   SEARCH confirms against instead of reading and parsing the message.
 //! - [`document`]: one email's document, from its texts.
 //! - [`grams`]: the trigram fields' tokenizer (each distinct trigram of a text once).
 //! - [`extract`]: what is indexed of a message: the very texts the scans match (kantor-message's
@@ -13,7 +16,7 @@
 //!   bounded in size, unpacked bytes and time.
 //! - [`index`]: [`SearchIndex`], the index on disk with its checkpoint (the last change-log id
 //!   applied, kept in the commit's payload so index and checkpoint move atomically), and
-//!   [`Candidates`] lookups.
+//!   the lookups.
 //! - [`language`]: the language of each message (whatlang) and its words as JMAP matches them:
 //!   stemmed with tantivy's stemmer for that language where there is one, lower-cased and
 //!   ASCII-folded ([`SearchIndex::word_matches`]).
@@ -32,6 +35,7 @@
 //! RFC 9051 §6.4.4 defines its text criteria as substring matches.
 
 pub mod attachments;
+pub mod candidates;
 pub mod document;
 pub mod extract;
 pub mod grams;
@@ -41,8 +45,9 @@ pub mod language;
 pub mod schema;
 
 pub use attachments::AttachmentLimits;
+pub use candidates::{Candidates, StoredTexts};
 pub use extract::{IndexLimits, Texts};
-pub use index::{Candidates, Checkpoint, IndexStats, SearchIndex, TextField, WordField};
+pub use index::{Checkpoint, IndexStats, SearchIndex, TextField, WordField};
 pub use indexer::Indexer;
 
 /// What can go wrong with the index.

@@ -5,7 +5,8 @@
 
 use crate::grams::DistinctTrigrams;
 use tantivy::schema::{
-    FAST, INDEXED, IndexRecordOption, STRING, Schema, SchemaBuilder, TextFieldIndexing, TextOptions,
+    FAST, INDEXED, IndexRecordOption, STORED, STRING, Schema, SchemaBuilder, TextFieldIndexing,
+    TextOptions,
 };
 use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
 
@@ -25,17 +26,21 @@ pub const GRAM: usize = 3;
 pub struct Fields {
     pub account: tantivy::schema::Field,
     pub email: tantivy::schema::Field,
-    /// 1 when some text was cut at the size limit: such a document is always a candidate.
+    /// 1 when some text was cut at the size limit: such a document is always a candidate,
+    /// and its stored texts are not the message's (stored, for [`crate::Candidates::texts`]).
     pub truncated: tantivy::schema::Field,
     pub from: tantivy::schema::Field,
     pub to: tantivy::schema::Field,
     pub cc: tantivy::schema::Field,
     pub bcc: tantivy::schema::Field,
     pub subject: tantivy::schema::Field,
-    /// The text parts (HTML reduced to text; attached text files and messages included).
-    pub body: tantivy::schema::Field,
-    /// Everything IMAP SEARCH TEXT looks at: headers, MIME headers and text parts.
+    /// Everything IMAP SEARCH TEXT looks at: headers, MIME headers and text parts. Indexed,
+    /// and stored for exact checks. The body (text parts, HTML reduced to text, attached text
+    /// files and messages) has no field: its trigrams are among these, and its text is this
+    /// one without the header ranges of `text_headers`.
     pub text: tantivy::schema::Field,
+    /// The byte ranges of header lines in `text` (stored only: [`encode_ranges`]).
+    pub text_headers: tantivy::schema::Field,
     /// File names of the parts.
     pub attachments: tantivy::schema::Field,
     /// The text of office attachments (PDF, DOCX, XLSX, PPTX, OpenDocument).
@@ -68,14 +73,14 @@ impl Fields {
         let fields = Fields {
             account: b.add_u64_field("account", INDEXED),
             email: b.add_u64_field("email", INDEXED | FAST),
-            truncated: b.add_u64_field("truncated", INDEXED),
+            truncated: b.add_u64_field("truncated", INDEXED | STORED),
             from: text(&mut b, "from"),
             to: text(&mut b, "to"),
             cc: text(&mut b, "cc"),
             bcc: text(&mut b, "bcc"),
             subject: text(&mut b, "subject"),
-            body: text(&mut b, "body"),
-            text: text(&mut b, "text"),
+            text: b.add_text_field("text", grams.clone().set_stored()),
+            text_headers: b.add_bytes_field("text_headers", STORED),
             attachments: text(&mut b, "attachments"),
             attachment_text: text(&mut b, "attachment_text"),
             language: b.add_text_field("language", STRING),
@@ -84,6 +89,29 @@ impl Fields {
         };
         (b.build(), fields)
     }
+}
+
+/// Byte ranges as stored: start and end of each, as little-endian u32.
+pub fn encode_ranges(ranges: &[std::ops::Range<usize>]) -> Vec<u8> {
+    ranges
+        .iter()
+        .flat_map(|r| [r.start as u32, r.end as u32])
+        .flat_map(u32::to_le_bytes)
+        .collect()
+}
+
+/// The ranges of [`encode_ranges`]; `None` for bytes that cannot be its output.
+pub fn decode_ranges(bytes: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
+    if !bytes.len().is_multiple_of(8) {
+        return None;
+    }
+    let number = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
+    Some(
+        bytes
+            .chunks_exact(8)
+            .map(|c| number(&c[..4])..number(&c[4..]))
+            .collect(),
+    )
 }
 
 /// Registers [`TRIGRAMS`] and [`WORDS`] with an index.

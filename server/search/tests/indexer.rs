@@ -215,6 +215,57 @@ first part ends alpha\r\n--b\r\nContent-Type: text/plain\r\n\r\nbravo starts the
     assert!(!found.may_match(other));
 }
 
+/// The texts stored with each document are the very texts IMAP's exact matchers compute from
+/// the message (so a candidate confirmed against them gets the scan's answer); a document whose
+/// text was cut at the size limit has none, and neither has an email the lookup did not find.
+#[tokio::test(flavor = "multi_thread")]
+async fn stored_texts_are_the_matchers_texts_unless_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mail, alice, _) = kantor_store::testing::store_with_alice(dir.path()).await;
+    let store: Store = (*mail).clone();
+    let raw =
+        b"From: s@example.org\r\nTo: alice@example.com\r\nSubject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n\
+Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n\
+plain words\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>Stra&szlig;e <b>html</b></p>\r\n--b--\r\n"
+            .to_vec();
+    let id = deliver(&store, alice.id, raw.clone()).await;
+    let long = deliver(&store, alice.id, message("long", &"words ".repeat(40))).await;
+    let other = deliver(&store, alice.id, message("other", "nothing here")).await;
+    let index = SearchIndex::open(&store.search_index_dir()).unwrap();
+    let limits = IndexLimits {
+        max_field_bytes: 200,
+        ..IndexLimits::default()
+    };
+    let mut writer = Indexer::new(store.clone(), index.clone(), limits, 20 << 20).unwrap();
+    catch_up(&mut writer);
+    let found = index
+        .candidates(alice.id, TextField::Body, "WORDS")
+        .unwrap()
+        .expect("the index answers");
+    assert!(found.may_match(id) && found.may_match(long) && !found.may_match(other));
+    let stored = found.texts(id).expect("complete texts are stored");
+    let (text, root, tree) = (
+        kantor_message::text::fold,
+        kantor_message::mime::parse_header(&raw),
+        kantor_message::mime::parse(&raw),
+    );
+    let body = text(&kantor_message::text::body_text(&raw, &tree, false));
+    let all = text(
+        &(kantor_message::text::header_text(&raw, &root)
+            + &kantor_message::text::body_text(&raw, &tree, true)),
+    );
+    assert_eq!(stored.body, body);
+    assert_eq!(stored.text, all);
+    assert!(stored.body.contains("STRASSE HTML"), "{stored:?}");
+    assert!(stored.text.contains("SUBJECT: GRÜSSE"), "{stored:?}");
+    assert_eq!(
+        found.texts(long),
+        None,
+        "cut at 200 bytes: the message is read"
+    );
+    assert_eq!(found.texts(other), None, "not a candidate");
+}
+
 /// A data directory of the previous version: its index (layout 2, without the language and
 /// word fields) has another schema, so it is removed and built again, words included; with
 /// `stemming` off the index has no words and says so.
