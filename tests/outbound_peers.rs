@@ -8,11 +8,17 @@
 //! - the 8BITMIME downgrade (RFC 6152 §3) for a server that does not offer it: converted to
 //!   quoted-printable and signed after, or bounced when it cannot be converted;
 //! - a kill -9 while the server is slow to answer a message: delivered again after the restart,
-//!   at least once and at most twice.
+//!   at least once and at most twice;
+//! - `[outbound] source_ipv4`: the peer sees the connection come from that address, and the
+//!   TLS-RPT report (RFC 8460 §4.4) of a server refusing STARTTLS names it (`sending-mta-ip`),
+//!   with the name the server announced (`receiving-mx-helo`) and each failure's reason
+//!   (`failure-reason-code`); an address not of this host defers the mail, which a restart
+//!   with a usable one delivers.
 
 mod common;
 use common::dns::Dnsmasq;
 use common::peer::{SmtpPeer, eventually, free_port, submit};
+use common::tls_report::{read_report, send_todays_reports};
 use common::*;
 
 const JO: &str = "jo@one.test";
@@ -25,14 +31,20 @@ fn records(domain: &str) -> Vec<String> {
     ]
 }
 
-/// The sending Kantor: one.test with the user jo, remote servers reached on `port`.
-fn sender(dns: &Dnsmasq, port: u16, outbound: &str) -> TestServer {
-    let a = TestServer::start(&format!(
+/// The sending Kantor's configuration: remote servers reached on `port`, with `outbound`'s
+/// lines added to `[outbound]`.
+fn sender_config(dns: &Dnsmasq, port: u16, outbound: &str) -> String {
+    format!(
         "[imap]\nallow_plaintext_auth = true\n{}[outbound]\nsmtp_port = {port}\n\
          retry_schedule_secs = [2]\nconnect_timeout_secs = 2\ncommand_timeout_secs = 30\n\
          {outbound}",
         dns.resolver_config(),
-    ));
+    )
+}
+
+/// The sending Kantor: one.test with the user jo, remote servers reached on `port`.
+fn sender(dns: &Dnsmasq, port: u16, outbound: &str) -> TestServer {
+    let a = TestServer::start(&sender_config(dns, port, outbound));
     a.admin_ok(&["domain", "add", "one.test"], "");
     a.add_user(JO);
     a
@@ -223,4 +235,127 @@ fn a_kill_while_the_server_is_slow_delivers_at_least_once_and_at_most_twice() {
     });
     let copies = peer.with("Subject: slow\r\n").len();
     assert!((1..=2).contains(&copies), "{copies} copies");
+}
+
+/// `[outbound] source_ipv4`, seen by the peer and in the TLS-RPT report (RFC 8460 §4.4) of
+/// a server whose STARTTLS fails: refused once (`454`), then not offered. Each failure detail
+/// names our address, the name the server announced and the failure's reason.
+#[test]
+fn the_source_address_and_starttls_failures_are_reported() {
+    let mut records = records("weak.test");
+    records.push("--txt-record=_smtp._tls.weak.test,v=TLSRPTv1; rua=mailto:tls@weak.test".into());
+    let dns = Dnsmasq::start(&records);
+    let peer = SmtpPeer::start(
+        0,
+        &["--name", "smtp-in.peer.example", "--refuse-starttls", "1"],
+    );
+    let a = sender(
+        &dns,
+        peer.port,
+        "source_ipv4 = \"127.0.0.5\"\ntls_report_from = \"tls-reports@one.test\"\n",
+    );
+    submit(
+        a.port("submission"),
+        JO,
+        "ann@weak.test",
+        "weak",
+        "No TLS.",
+        &[],
+    );
+    let found = eventually(30, "the message at the peer", || {
+        peer.with("Subject: weak\r\n").pop()
+    });
+    // The peer saw the connection come from the source address, not from 127.0.0.1.
+    assert_eq!(found["peer"][0], "127.0.0.5", "{found}");
+    let entry = queue(&a)
+        .into_iter()
+        .find(|e| e["to"] == "ann@weak.test")
+        .unwrap();
+    assert_eq!(entry["status"], "delivered", "{entry}");
+    assert!(entry["attempts"].as_u64().unwrap() >= 2, "{entry}");
+
+    let sent = send_todays_reports(&a);
+    assert!(sent.contains("sent to mailto:tls@weak.test"), "{sent}");
+    let report = eventually(30, "the TLS report at the peer", || {
+        peer.with("TLS-Report-Domain: weak.test").pop()
+    });
+    assert_eq!(report["peer"][0], "127.0.0.5", "{report}");
+    let report = read_report(report["content"].as_str().unwrap());
+    let policies = report["report"]["policies"].as_array().unwrap();
+    assert_eq!(policies.len(), 1, "{report}");
+    let policy = &policies[0];
+    assert_eq!(
+        policy["policy"]["policy-type"], "no-policy-found",
+        "{report}"
+    );
+    assert_eq!(
+        policy["summary"]["total-successful-session-count"], 0,
+        "{report}"
+    );
+    let details = policy["failure-details"].as_array().unwrap();
+    // One entry per reason: the refusal, then the EHLO reply without STARTTLS.
+    assert_eq!(details.len(), 2, "{report}");
+    for detail in details {
+        assert_eq!(detail["result-type"], "starttls-not-supported", "{report}");
+        assert_eq!(detail["sending-mta-ip"], "127.0.0.5", "{report}");
+        assert_eq!(detail["receiving-ip"], "127.0.0.1", "{report}");
+        assert_eq!(detail["receiving-mx-hostname"], "mx.weak.test", "{report}");
+        // The peer's own name, not ours (mail.example.test) nor the MX host's.
+        assert_eq!(
+            detail["receiving-mx-helo"], "smtp-in.peer.example",
+            "{report}"
+        );
+    }
+    let reason = |i: usize| details[i]["failure-reason-code"].as_str().unwrap_or("");
+    let mut reasons = [reason(0), reason(1)];
+    reasons.sort();
+    assert_eq!(
+        reasons,
+        [
+            "STARTTLS not offered in the EHLO reply",
+            "STARTTLS refused: 454 TLS not available"
+        ],
+        "{report}"
+    );
+    let refused = details
+        .iter()
+        .find(|d| d["failure-reason-code"] == reasons[1])
+        .unwrap();
+    assert_eq!(refused["failed-session-count"], 1, "{report}");
+}
+
+/// A source address this host does not have (TEST-NET-1, RFC 5737) defers the mail with the
+/// reason; nothing is lost: restarted with the default source, the server delivers it.
+#[test]
+fn an_unusable_source_address_defers_the_mail() {
+    let dns = Dnsmasq::start(&records("far.test"));
+    let peer = SmtpPeer::start(0, &[]);
+    let mut a = sender(&dns, peer.port, "source_ipv4 = \"192.0.2.1\"\n");
+    submit(
+        a.port("submission"),
+        JO,
+        "ann@far.test",
+        "far",
+        "Held.",
+        &[],
+    );
+    let entry = eventually(30, "two deferrals", || {
+        queue(&a).into_iter().find(|e| {
+            e["to"] == "ann@far.test"
+                && e["status"] == "deferred"
+                && e["attempts"].as_u64().unwrap_or(0) >= 2
+        })
+    });
+    let error = entry["last_error"].as_str().unwrap();
+    assert!(
+        error.starts_with("4.4.1") && error.contains("cannot use the source address 192.0.2.1"),
+        "{entry}"
+    );
+    assert!(peer.messages().is_empty());
+    a.restart_with(&sender_config(&dns, peer.port, ""));
+    let found = eventually(30, "the message at the peer", || {
+        peer.with("Subject: far\r\n").pop()
+    });
+    assert_eq!(found["peer"][0], "127.0.0.1", "{found}");
+    assert_eq!(peer.messages().len(), 1);
 }

@@ -6,8 +6,10 @@
 //! reason); one whose MX host is valid gets its mail over TLS, and its MX host the policy does
 //! not name is skipped; a testing domain gets its mail and the failure is counted. The TLS-RPT
 //! reports (RFC 8460) A then sends arrive in a mailbox on B (or at Python's HTTPS server), and
-//! Python's email, gzip and json modules read their counts. DANE (RFC 7672): with a zone Knot
-//! signs, TLSA records decide.
+//! Python's email, gzip and json modules read their counts. A connects from 127.0.0.5
+//! (`[outbound] source_ipv4`): B's Received header and the reports' `sending-mta-ip` show it;
+//! the failure details name B's EHLO name and rustls's certificate error (RFC 8460 §4.4).
+//! DANE (RFC 7672): with a zone Knot signs, TLSA records decide.
 
 mod common;
 use common::dns::Dnsmasq;
@@ -216,7 +218,8 @@ fn mta_sts_policies_are_enforced_and_reported() {
     let mut a = TestServer::start(&format!(
         "[imap]\nallow_plaintext_auth = true\n{}[outbound]\nsmtp_port = {}\nmta_sts_port = {}\n\
          tls_ca_file = \"{}/ca.pem\"\nretry_schedule_secs = [1]\nconnect_timeout_secs = 2\n\
-         command_timeout_secs = 10\ntls_report_from = \"tls-reports@one.test\"\n",
+         command_timeout_secs = 10\ntls_report_from = \"tls-reports@one.test\"\n\
+         source_ipv4 = \"127.0.0.5\"\n",
         dns.resolver_config(),
         b.port("smtp"),
         b.port("https"),
@@ -285,12 +288,17 @@ fn mta_sts_policies_are_enforced_and_reported() {
         reply.starts_with("mx.sts.test (") && reply.contains(", TLS)"),
         "{entry}"
     );
-    // try.test: delivered, although its MX's certificate does not name it (testing).
-    eventually(20, "carol's message", || {
+    // try.test: delivered, although its MX's certificate does not name it (testing); B saw
+    // the connection come from A's source address.
+    let carol = eventually(20, "carol's message", || {
         inbox(&b, "carol@try.test")
             .into_iter()
             .find(|m| m.contains("Subject: testing"))
     });
+    assert!(
+        carol.contains("Received: from mail.example.test ([127.0.0.5])"),
+        "{carol}"
+    );
     // bad.test: deferred with the reason, attempt after attempt, and never delivered.
     let held = held_twice(&a, "bob@bad.test");
     let error = held["last_error"].as_str().unwrap_or("");
@@ -381,8 +389,15 @@ fn mta_sts_policies_are_enforced_and_reported() {
     assert_eq!(detail["result-type"], "certificate-host-mismatch", "{try_}");
     assert_eq!(detail["receiving-mx-hostname"], "mx.try.test", "{try_}");
     assert_eq!(detail["receiving-ip"], "127.0.0.1", "{try_}");
-    // RFC 8460 §4.4: A's end of the session (it connects from the loopback address).
-    assert_eq!(detail["sending-mta-ip"], "127.0.0.1", "{try_}");
+    // RFC 8460 §4.4: A's end of the session (its `source_ipv4`), the name B announced in its
+    // EHLO reply (its `[server] hostname`), and rustls's reason for refusing the certificate.
+    assert_eq!(detail["sending-mta-ip"], "127.0.0.5", "{try_}");
+    assert_eq!(detail["receiving-mx-helo"], "mail.example.test", "{try_}");
+    let reason = detail["failure-reason-code"].as_str().unwrap_or("");
+    assert!(
+        reason.contains("certificate not valid for name \"mx.try.test\"") && reason.len() <= 200,
+        "{try_}"
+    );
     let bad = of("bad.test");
     assert_eq!(bad["summary"]["total-successful-session-count"], 0, "{bad}");
     let failures = bad["summary"]["total-failure-session-count"]
@@ -393,6 +408,13 @@ fn mta_sts_policies_are_enforced_and_reported() {
         bad["failure-details"][0]["result-type"],
         "certificate-host-mismatch"
     );
+    // Every failed session has the same ends and reason: one entry counts them all.
+    assert_eq!(bad["failure-details"].as_array().unwrap().len(), 1, "{bad}");
+    assert_eq!(bad["failure-details"][0]["failed-session-count"], failures);
+    let reason = bad["failure-details"][0]["failure-reason-code"]
+        .as_str()
+        .unwrap_or("");
+    assert!(reason.contains("\"mx.bad.test\""), "{bad}");
     // Still held, and still never delivered.
     assert_eq!(queued(&a, "bob@bad.test")["status"], "deferred");
     assert!(inbox(&b, "bob@bad.test").is_empty());

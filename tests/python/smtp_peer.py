@@ -8,10 +8,14 @@ behaves as some real servers do when a test asks it to:
   DATA, the first time only (the message, known by its Subject, is not stored);
 - a message with `X-Test: stall` is stored, then the reply waits `--stall` seconds (the first time
   only), as a server slow to answer after the message;
-- `--no-8bitmime` leaves 8BITMIME out of the EHLO reply (RFC 6152), as older servers do.
+- `--no-8bitmime` leaves 8BITMIME out of the EHLO reply (RFC 6152), as older servers do;
+- `--name NAME`: the name the server announces in its greeting and EHLO reply;
+- `--refuse-starttls N`: the first N EHLO replies offer STARTTLS, which is then refused with
+  aiosmtpd's `454 TLS not available` (RFC 3207 §4: it has no certificate), as a server whose
+  TLS is broken does; the later ones do not offer it.
 
-Usage: smtp_peer.py DIR PORT [--no-8bitmime] [--stall SECONDS]; prints `listening PORT` once
-ready and runs until killed.
+Usage: smtp_peer.py DIR PORT [--no-8bitmime] [--stall SECONDS] [--name NAME]
+[--refuse-starttls N]; prints `listening PORT` once ready and runs until killed.
 """
 
 import asyncio
@@ -23,10 +27,11 @@ from aiosmtpd.controller import Controller
 
 
 class Handler:
-    def __init__(self, directory, no_8bitmime, stall):
+    def __init__(self, directory, no_8bitmime, stall, refuse_starttls):
         self.directory = directory
         self.no_8bitmime = no_8bitmime
         self.stall = stall
+        self.refuse_starttls = refuse_starttls
         self.count = 0
         self.seen = set()
 
@@ -34,6 +39,9 @@ class Handler:
         session.host_name = hostname
         if self.no_8bitmime:
             responses = [r for r in responses if "8BITMIME" not in r]
+        if self.refuse_starttls > 0:
+            self.refuse_starttls -= 1
+            responses = responses[:1] + ["250-STARTTLS"] + responses[1:]
         return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -82,12 +90,19 @@ def main():
     stall = 30.0
     if "--stall" in sys.argv:
         stall = float(sys.argv[sys.argv.index("--stall") + 1])
-    handler = Handler(directory, no_8bitmime, stall)
+    name = None
+    if "--name" in sys.argv:
+        name = sys.argv[sys.argv.index("--name") + 1]
+    refuse_starttls = 0
+    if "--refuse-starttls" in sys.argv:
+        refuse_starttls = int(sys.argv[sys.argv.index("--refuse-starttls") + 1])
+    handler = Handler(directory, no_8bitmime, stall, refuse_starttls)
     controller = Controller(
         handler,
         hostname="127.0.0.1",
         port=port,
         decode_data=False,
+        server_hostname=name,
         server_kwargs={"timeout": 120},
     )
     controller.start()

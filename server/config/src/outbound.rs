@@ -2,6 +2,7 @@
 //! 5321 §4-§5: MX lookup, retries, bounces).
 
 use serde::Deserialize;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 
 /// `[resolver]`: the DNS servers asked for MX, A/AAAA, TXT (SPF, DKIM, DMARC) and TLSA
@@ -60,6 +61,14 @@ pub struct OutboundConfig {
     /// The From address of TLS-RPT reports (it must be of a local domain, so that they are
     /// DKIM-signed, RFC 8460 §5.3); unset: `postmaster@` the first local domain.
     pub tls_report_from: Option<String>,
+    /// The local address outbound SMTP connections (to MX hosts and to the `[relay]`) leave
+    /// from over IPv4: the socket is bound to it before connecting (RFC 5321 §4.1.4: the
+    /// address remote servers see, and check SPF and reverse DNS against; TLS-RPT's
+    /// `sending-mta-ip`, RFC 8460 §4.4). It must be an address of this host. Unset (the
+    /// default): the operating system picks one.
+    pub source_ipv4: Option<Ipv4Addr>,
+    /// The same for connections over IPv6.
+    pub source_ipv6: Option<Ipv6Addr>,
 }
 
 impl Default for OutboundConfig {
@@ -80,6 +89,8 @@ impl Default for OutboundConfig {
             mta_sts_fetch_timeout_secs: 30,
             tls_reports: true,
             tls_report_from: None,
+            source_ipv4: None,
+            source_ipv6: None,
         }
     }
 }

@@ -3,10 +3,10 @@
 //! for each message, every reply read with a timeout. Replies are parsed into [`Reply`]; what
 //! to do with them is `delivery`'s.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::timeout;
 
 /// Longest reply line read (RFC 5321 §4.5.3.1.5: 512 octets; a margin for long texts).
@@ -76,6 +76,22 @@ async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
     }
 }
 
+/// A TCP connection to `addr`, its socket first bound to `source` (any port) when given.
+async fn open(addr: SocketAddr, source: Option<IpAddr>) -> Result<TcpStream, String> {
+    let Some(source) = source else {
+        return TcpStream::connect(addr).await.map_err(|e| e.to_string());
+    };
+    let socket = match source {
+        IpAddr::V4(_) => TcpSocket::new_v4(),
+        IpAddr::V6(_) => TcpSocket::new_v6(),
+    }
+    .map_err(|e| e.to_string())?;
+    socket
+        .bind(SocketAddr::new(source, 0))
+        .map_err(|e| format!("cannot use the source address {source} ([outbound]): {e}"))?;
+    socket.connect(addr).await.map_err(|e| e.to_string())
+}
+
 /// An open SMTP connection.
 pub(crate) struct Client {
     stream: BufReader<Box<dyn Stream>>,
@@ -90,17 +106,19 @@ pub(crate) struct Client {
 }
 
 impl Client {
-    /// Connects (with TLS from the first byte when `implicit_tls` gives its configuration and
-    /// the server's name, RFC 8314) and reads the greeting.
+    /// Connects (from `source` when given: `[outbound] source_ipv4` / `source_ipv6`; with TLS
+    /// from the first byte when `implicit_tls` gives its configuration and the server's name,
+    /// RFC 8314) and reads the greeting.
     pub async fn connect(
         addr: SocketAddr,
+        source: Option<IpAddr>,
         connect_timeout: Duration,
         command_timeout: Duration,
         implicit_tls: Option<(std::sync::Arc<rustls::ClientConfig>, &str)>,
     ) -> Result<(Client, Reply), ClientError> {
-        let tcp = match timeout(connect_timeout, TcpStream::connect(addr)).await {
+        let tcp = match timeout(connect_timeout, open(addr, source)).await {
             Ok(Ok(tcp)) => tcp,
-            Ok(Err(e)) => return Err(ClientError::Connect(addr, e.to_string())),
+            Ok(Err(e)) => return Err(ClientError::Connect(addr, e)),
             Err(_) => return Err(ClientError::Connect(addr, "timed out".into())),
         };
         let secured = implicit_tls.is_some();

@@ -12,7 +12,7 @@ use crate::session;
 use crate::tls_policy::DomainPolicy;
 use kantor_dns::{Dns, MailHosts};
 use kantor_store::BlobHash;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
@@ -46,6 +46,20 @@ pub(crate) struct Route<'a> {
     /// The destination's TLS policy (MTA-STS, DANE): which MX hosts, and what their TLS must
     /// be. None through the relay.
     pub policy: Option<DomainPolicy>,
+    /// The local addresses connections leave from, per family (`[outbound] source_ipv4`,
+    /// `source_ipv6`); None: the operating system's choice.
+    pub source_ipv4: Option<Ipv4Addr>,
+    pub source_ipv6: Option<Ipv6Addr>,
+}
+
+impl Route<'_> {
+    /// The local address a connection to `to` is bound to, of `to`'s family.
+    pub fn source(&self, to: IpAddr) -> Option<IpAddr> {
+        match to {
+            IpAddr::V4(_) => self.source_ipv4.map(IpAddr::V4),
+            IpAddr::V6(_) => self.source_ipv6.map(IpAddr::V6),
+        }
+    }
 }
 
 /// One message to send: its envelope and where its content is (read when its transaction

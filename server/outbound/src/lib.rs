@@ -257,6 +257,8 @@ impl Outbound {
             load: &load,
             relay,
             policy,
+            source_ipv4: self.config.source_ipv4,
+            source_ipv6: self.config.source_ipv6,
         };
         let (out, mut settled) = tokio::sync::mpsc::unbounded_channel::<Settled>();
         let record = async {

@@ -23,8 +23,15 @@ pub(crate) async fn run(
     let implicit = relay
         .filter(|r| r.implicit_tls())
         .map(|r| (r.tls.clone(), host));
-    let (mut client, greeting) =
-        Client::connect(addr, route.connect_timeout, route.command_timeout, implicit).await?;
+    let source = route.source(addr.ip());
+    let (mut client, greeting) = Client::connect(
+        addr,
+        source,
+        route.connect_timeout,
+        route.command_timeout,
+        implicit,
+    )
+    .await?;
     let everyone = |progress: &mut Progress, attempt: Attempt| {
         for m in progress.pending_messages() {
             for i in progress.pending(m) {
@@ -55,6 +62,7 @@ pub(crate) async fn run(
         mx: host.to_string(),
         receiving_ip: addr.ip().to_string(),
         sending_ip: client.local.map(|a| a.ip().to_string()).unwrap_or_default(),
+        helo: announced(&hello, &greeting),
     };
     let probe = match &route.policy {
         Some(policy) => match policy.probe(&peer, addr.port()).await {
@@ -77,7 +85,11 @@ pub(crate) async fn run(
             Ok(started) => started,
             Err(e) => {
                 if let (Some(policy), Some(probe)) = (&route.policy, &probe) {
-                    policy.handshake_failed(&peer, probe).await;
+                    let error = match &e {
+                        ClientError::Io(_, why) => why.clone(),
+                        other => other.to_string(),
+                    };
+                    policy.handshake_failed(&peer, probe, &error).await;
                 }
                 return Err(e);
             }
@@ -91,10 +103,12 @@ pub(crate) async fn run(
                 }
                 secured
             }
-            Err(_) => {
-                // Counted as a server without STARTTLS (RFC 8460 §4.3.1); held either way.
+            Err(refusal) => {
+                // Counted as a server without STARTTLS (RFC 8460 §4.3.1), the reason being its
+                // reply; held either way.
                 if let (Some(policy), Some(probe)) = (&route.policy, &probe) {
-                    let _ = policy.check(&peer, false, probe).await;
+                    let why = format!("STARTTLS refused: {}", refusal.text());
+                    let _ = policy.check(&peer, Err(&why), probe).await;
                 }
                 everyone(
                     progress,
@@ -105,8 +119,12 @@ pub(crate) async fn run(
         };
     }
     // The destination's policy decides whether this session may carry the messages.
+    let tls = match client.tls {
+        true => Ok(()),
+        false => Err("STARTTLS not offered in the EHLO reply"),
+    };
     if let (Some(policy), Some(probe)) = (&route.policy, &probe)
-        && let Err(why) = policy.check(&peer, client.tls, probe).await
+        && let Err(why) = policy.check(&peer, tls, probe).await
     {
         everyone(progress, Attempt::Temporary(why));
         client.quit().await;
@@ -268,10 +286,54 @@ async fn transaction(
     })
 }
 
+/// The name the server announced (RFC 8460 §4.4 `receiving-mx-helo`): the domain starting its
+/// EHLO reply (RFC 5321 §4.1.1.1), else the one starting its greeting (§4.2); its printable
+/// ASCII only, empty when neither names one.
+fn announced(hello: &Reply, greeting: &Reply) -> String {
+    let name = |reply: &Reply| {
+        reply
+            .lines
+            .first()
+            .and_then(|l| l.split_whitespace().next())
+            .filter(|n| n.bytes().all(|b| b.is_ascii_graphic()))
+            .map(str::to_string)
+    };
+    hello
+        .is_positive()
+        .then(|| name(hello))
+        .flatten()
+        .or_else(|| name(greeting))
+        .unwrap_or_default()
+}
+
 /// A reply refusing something: permanent for a 5yz reply, else temporary.
 fn by_server(host: &str, reply: &Reply, what: &str) -> Attempt {
     match reply.is_permanent() {
         true => Attempt::Permanent(format!("{host} said {}{what}", reply.text())),
         false => Attempt::Temporary(format!("{host} said {}{what}", reply.text())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(code: u16, lines: &[&str]) -> Reply {
+        Reply {
+            code,
+            lines: lines.iter().map(|l| l.to_string()).collect(),
+        }
+    }
+
+    /// RFC 8460 §4.4 `receiving-mx-helo`: the EHLO reply's name, else the greeting's.
+    #[test]
+    fn the_servers_name_is_taken_from_its_replies() {
+        let greeting = reply(220, &["mx.greeting.test ESMTP ready"]);
+        let hello = reply(250, &["mx.ehlo.test Hello", "PIPELINING", "STARTTLS"]);
+        assert_eq!(announced(&hello, &greeting), "mx.ehlo.test");
+        let refused = reply(502, &["mx.ehlo.test no EHLO"]);
+        assert_eq!(announced(&refused, &greeting), "mx.greeting.test");
+        assert_eq!(announced(&reply(250, &[""]), &greeting), "mx.greeting.test");
+        assert_eq!(announced(&reply(250, &[""]), &reply(220, &[""])), "");
     }
 }

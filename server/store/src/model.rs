@@ -62,8 +62,14 @@ pub struct TlsResult {
     /// Our end of the session: its socket's local address (§4.4 `sending-mta-ip`; empty when
     /// no session was opened).
     pub sending_ip: String,
+    /// The name the receiving server announced in its EHLO reply or greeting (§4.4
+    /// `receiving-mx-helo`; empty when unknown, and for a success).
+    pub helo: String,
     /// `success`, or a result type of §4.3 (`certificate-host-mismatch`, ...).
     pub result: String,
+    /// A failure's reason in a few words (§4.4 `failure-reason-code`: the TLS library's error,
+    /// the server's reply to STARTTLS; bounded by the caller; empty for a success).
+    pub reason: String,
 }
 
 /// A user or shared mailbox account.

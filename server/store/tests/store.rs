@@ -410,7 +410,9 @@ async fn tls_results_are_counted_per_sending_ip() {
         mx_host: "mx.d.test".into(),
         receiving_ip: "192.0.2.1".into(),
         sending_ip: sending_ip.into(),
+        helo: "mx1.d.test".into(),
         result: "tlsa-invalid".into(),
+        reason: "no TLSA record matches".into(),
     };
     for ip in ["127.0.0.1", "127.0.0.1", "127.0.0.2"] {
         store.record_tls_result(result(ip)).await.unwrap();
@@ -421,4 +423,22 @@ async fn tls_results_are_counted_per_sending_ip() {
         vec![(result("127.0.0.1"), 2), (result("127.0.0.2"), 1)]
     );
     assert!(store.tls_results("2026-12-07").unwrap().is_empty());
+    // Another greeting name or another reason (RFC 8460 §4.4 `receiving-mx-helo`,
+    // `failure-reason-code`) is another failure-details entry, so another row.
+    let mut other_helo = result("127.0.0.1");
+    other_helo.helo = "mx2.d.test".into();
+    let mut other_reason = result("127.0.0.1");
+    other_reason.reason = "STARTTLS refused: 454 4.7.0 not now".into();
+    for r in [
+        other_helo.clone(),
+        other_reason.clone(),
+        other_reason.clone(),
+    ] {
+        store.record_tls_result(r).await.unwrap();
+    }
+    let rows = store.tls_results("2026-12-06").unwrap();
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    assert!(rows.contains(&(result("127.0.0.1"), 2)));
+    assert!(rows.contains(&(other_helo, 1)));
+    assert!(rows.contains(&(other_reason, 2)));
 }

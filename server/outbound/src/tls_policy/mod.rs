@@ -82,7 +82,7 @@ impl Policies {
             Found::Policy(_) | Found::None => None,
             Found::Failed(result, why) => {
                 tracing::warn!(%domain, %result, %why, "outbound: MTA-STS policy unavailable");
-                self.record(&domain, None, None, &Peer::default(), result)
+                self.record(&domain, None, None, &Peer::default(), result, &why)
                     .await;
                 None
             }
@@ -91,8 +91,16 @@ impl Policies {
             Ok(secure) => Ok(secure),
             Err(e) => {
                 tracing::warn!(%domain, error = %e, "outbound: DNSSEC answer for the destination unusable");
-                self.record(&domain, None, None, &Peer::default(), "dnssec-invalid")
-                    .await;
+                let why = e.to_string();
+                self.record(
+                    &domain,
+                    None,
+                    None,
+                    &Peer::default(),
+                    "dnssec-invalid",
+                    &why,
+                )
+                .await;
                 Err(format!("4.4.3 {e} (DANE, RFC 7672 §2.1.1)"))
             }
         };
@@ -104,7 +112,9 @@ impl Policies {
         }
     }
 
-    /// Counts one session's result for TLS-RPT.
+    /// Counts one session's result for TLS-RPT, with `reason` (§4.4 `failure-reason-code`)
+    /// for a failure. A success is counted without the peer's greeting name nor a reason, so
+    /// that successes stay one row per session ends.
     async fn record(
         &self,
         domain: &str,
@@ -112,8 +122,14 @@ impl Policies {
         tlsa: Option<&[kantor_dns::Tlsa]>,
         peer: &Peer,
         result: &str,
+        reason: &str,
     ) {
         let (policy_type, policy_string) = policy_of(result, tlsa, sts);
+        let success = result == "success";
+        let (helo, reason) = match success {
+            true => (String::new(), String::new()),
+            false => (bounded(&peer.helo, MAX_HELO), bounded(reason, MAX_REASON)),
+        };
         let entry = TlsResult {
             day: chrono::Utc::now().format("%Y-%m-%d").to_string(),
             domain: domain.to_string(),
@@ -122,7 +138,9 @@ impl Policies {
             mx_host: peer.mx.clone(),
             receiving_ip: peer.receiving_ip.clone(),
             sending_ip: peer.sending_ip.clone(),
+            helo,
             result: result.to_string(),
+            reason,
         };
         if let Err(e) = self.store.record_tls_result(entry).await {
             tracing::warn!(%domain, error = %e, "outbound: cannot record a TLS result");
@@ -151,14 +169,34 @@ fn policy_of(
 }
 
 /// One session's ends, as TLS-RPT's failure details name them (RFC 8460 §4.4:
-/// `receiving-mx-hostname`, `receiving-ip`, `sending-mta-ip`); all empty for a result without
-/// a session (a policy that could not be had).
+/// `receiving-mx-hostname`, `receiving-ip`, `sending-mta-ip`, `receiving-mx-helo`); all empty
+/// for a result without a session (a policy that could not be had).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Peer {
     pub mx: String,
     pub receiving_ip: String,
     /// The local address of the session's socket.
     pub sending_ip: String,
+    /// The name the server announced in its EHLO reply (or its greeting); empty when unknown.
+    pub helo: String,
+}
+
+/// Longest `failure-reason-code` kept (octets): the text may come from the remote server (its
+/// reply to STARTTLS), which must not make the rows it is counted in large.
+pub(crate) const MAX_REASON: usize = 200;
+/// Longest `receiving-mx-helo` kept: a domain name's length (RFC 1035 §2.3.4).
+const MAX_HELO: usize = 255;
+
+/// `text` on one line, cut to at most `max` octets (at a character's boundary).
+pub(crate) fn bounded(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in text.chars().map(|c| if c.is_control() { ' ' } else { c }) {
+        if out.len() + c.len_utf8() > max {
+            break;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The RFC 8460 §4.3 result of a session, None for a success: without TLS,
@@ -242,8 +280,9 @@ impl DomainPolicy {
                     .filter(|r| !r.is_empty()),
                 Err(e) => {
                     // RFC 8460 §4.3.1: a TLSA answer that failed validation.
+                    let why = e.to_string();
                     self.policies
-                        .record(&self.domain, None, None, peer, "dnssec-invalid")
+                        .record(&self.domain, None, None, peer, "dnssec-invalid", &why)
                         .await;
                     return Err(format!("4.4.3 {e} (DANE, RFC 7672 §2.1.1)"));
                 }
@@ -275,18 +314,25 @@ impl DomainPolicy {
     }
 
     /// After STARTTLS (or without it, or refused): whether the session with `peer` may carry
-    /// the message, recording the result. Err with why (a temporary failure) when an enforced
-    /// policy is not met: no TLS, a certificate not valid for the host (RFC 8461 §4.2), or a
-    /// host the policy does not name; or, whatever the MTA-STS policy, when the host has usable
-    /// TLSA records and no TLS or a certificate matching none (RFC 7672 §2.2).
-    pub async fn check(&self, peer: &Peer, tls: bool, probe: &Probe) -> Result<(), String> {
+    /// the message, recording the result. `tls`: Ok when the session is secured, else Err with
+    /// why not (STARTTLS not offered, or the server's reply refusing it). Err with why (a
+    /// temporary failure) when an enforced policy is not met: no TLS, a certificate not valid
+    /// for the host (RFC 8461 §4.2), or a host the policy does not name; or, whatever the
+    /// MTA-STS policy, when the host has usable TLSA records and no TLS or a certificate
+    /// matching none (RFC 7672 §2.2).
+    pub async fn check(
+        &self,
+        peer: &Peer,
+        tls: Result<(), &str>,
+        probe: &Probe,
+    ) -> Result<(), String> {
         let host = peer.mx.as_str();
         let certificate = match tls {
-            true => probe.failure(),
-            false => None,
+            Ok(()) => probe.failure(),
+            Err(_) => None,
         };
         let failure = session_result(
-            tls,
+            tls.is_ok(),
             probe.dane.is_some(),
             self.sts.as_ref(),
             host,
@@ -295,8 +341,15 @@ impl DomainPolicy {
         let tlsa = probe.dane.as_deref();
         let sts = self.sts.as_ref().filter(|_| tlsa.is_none());
         let result = failure.unwrap_or("success");
+        // §4.4 `failure-reason-code`: why TLS is missing, the certificate's error, or the host
+        // missing from the MTA-STS policy.
+        let reason = match (tls, certificate) {
+            (Err(why), _) => why.to_string(),
+            (Ok(()), Some(_)) => probe.reason().unwrap_or_default(),
+            (Ok(()), None) => format!("{host} is not an mx of the MTA-STS policy"),
+        };
         self.policies
-            .record(&self.domain, sts, tlsa, peer, result)
+            .record(&self.domain, sts, tlsa, peer, result, &reason)
             .await;
         if let (Some(failure), Some(_)) = (failure, tlsa) {
             return Err(format!(
@@ -316,15 +369,17 @@ impl DomainPolicy {
         }
     }
 
-    /// Records a TLS handshake with `peer` that failed (the session ends there): the
-    /// certificate's verdict if it was seen and refused, else `validation-failure` (RFC 8460
-    /// §4.3.1: a negotiation failure of no other category).
-    pub async fn handshake_failed(&self, peer: &Peer, probe: &Probe) {
+    /// Records a TLS handshake with `peer` that failed (the session ends there) with `error`:
+    /// the certificate's verdict if it was seen and refused, else `validation-failure` (RFC
+    /// 8460 §4.3.1: a negotiation failure of no other category); the reason is the
+    /// certificate's error, else the handshake's.
+    pub async fn handshake_failed(&self, peer: &Peer, probe: &Probe, error: &str) {
         let result = probe.failure().unwrap_or("validation-failure");
+        let reason = probe.reason().unwrap_or_else(|| error.to_string());
         let tlsa = probe.dane.as_deref();
         let sts = self.sts.as_ref().filter(|_| tlsa.is_none());
         self.policies
-            .record(&self.domain, sts, tlsa, peer, result)
+            .record(&self.domain, sts, tlsa, peer, result, &reason)
             .await;
     }
 }
@@ -388,6 +443,20 @@ mod tests {
             ),
             None
         );
+    }
+
+    /// RFC 8460 §4.4: reason codes and greeting names are kept on one line and bounded.
+    #[test]
+    fn reasons_are_bounded() {
+        assert_eq!(
+            bounded("454 4.7.0 TLS\r\nnot now", 200),
+            "454 4.7.0 TLS  not now"
+        );
+        let long = "é".repeat(150);
+        let cut = bounded(&long, MAX_REASON);
+        assert_eq!(cut.len(), 200);
+        assert_eq!(bounded("abc", 2), "ab");
+        assert_eq!(bounded("aé", 2), "a");
     }
 
     /// RFC 8460 §4.4: the policy a result is reported under.

@@ -107,6 +107,12 @@ pub(crate) fn report_json(
                     if !r.receiving_ip.is_empty() {
                         detail["receiving-ip"] = json!(r.receiving_ip);
                     }
+                    if !r.helo.is_empty() {
+                        detail["receiving-mx-helo"] = json!(r.helo);
+                    }
+                    if !r.reason.is_empty() {
+                        detail["failure-reason-code"] = json!(r.reason);
+                    }
                     detail
                 })
                 .collect();
@@ -328,7 +334,15 @@ mod tests {
             mx_host: "mx.d.example".into(),
             receiving_ip: "192.0.2.1".into(),
             sending_ip: "198.51.100.7".into(),
+            helo: match result {
+                "success" => String::new(),
+                _ => "mx1.d.example".into(),
+            },
             result: result.into(),
+            reason: match result {
+                "success" => String::new(),
+                _ => "invalid peer certificate: NotValidForName".into(),
+            },
         };
         let text = "version: STSv1\nmode: testing\nmx: mx.d.example\nmax_age: 86400";
         let json = report_json(
@@ -351,6 +365,11 @@ mod tests {
         assert_eq!(detail["sending-mta-ip"], "198.51.100.7");
         assert_eq!(detail["receiving-mx-hostname"], "mx.d.example");
         assert_eq!(detail["receiving-ip"], "192.0.2.1");
+        assert_eq!(detail["receiving-mx-helo"], "mx1.d.example");
+        assert_eq!(
+            detail["failure-reason-code"],
+            "invalid peer certificate: NotValidForName"
+        );
         assert_eq!(json["date-range"]["end-datetime"], "2026-01-02T23:59:59Z");
     }
 }

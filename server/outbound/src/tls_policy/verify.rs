@@ -106,6 +106,47 @@ impl Probe {
             None => Some("validation-failure"),
         }
     }
+
+    /// The certificate's error as text (RFC 8460 §4.4 `failure-reason-code`), None when it
+    /// was valid.
+    pub fn reason(&self) -> Option<String> {
+        let verdict = self.verdict.lock().unwrap_or_else(|e| e.into_inner());
+        match &*verdict {
+            Some(Ok(())) => None,
+            Some(Err(e)) => Some(reason(e)),
+            None => Some("no server certificate was seen".into()),
+        }
+    }
+}
+
+/// The text of a certificate error, the same for every session with the same certificate (so
+/// that they are counted together): rustls's, without the time of the check it gives for an
+/// expired certificate or one not yet valid.
+pub(crate) fn reason(error: &rustls::Error) -> String {
+    match error {
+        rustls::Error::InvalidCertificate(CertificateError::ExpiredContext {
+            not_after, ..
+        }) => {
+            format!(
+                "invalid peer certificate: expired (not valid after {} UNIX)",
+                not_after.as_secs()
+            )
+        }
+        rustls::Error::InvalidCertificate(CertificateError::NotValidYetContext {
+            not_before,
+            ..
+        }) => format!(
+            "invalid peer certificate: not valid yet (not valid before {} UNIX)",
+            not_before.as_secs()
+        ),
+        rustls::Error::InvalidCertificate(CertificateError::ExpiredRevocationListContext {
+            ..
+        }) => "invalid peer certificate: certificate revocation list expired".into(),
+        rustls::Error::General(e) if e == "tlsa-invalid" => {
+            "no TLSA record matches the certificate chain (RFC 7672 §2.2)".into()
+        }
+        other => other.to_string(),
+    }
 }
 
 /// The RFC 8460 §4.3 result type of a certificate error: a name the certificate does not carry
@@ -382,5 +423,26 @@ mod tests {
             result_type(&rustls::Error::HandshakeNotComplete),
             "validation-failure"
         );
+    }
+
+    /// RFC 8460 §4.4 `failure-reason-code`: rustls's text, without the time of the check, so
+    /// that the sessions with one certificate are counted together.
+    #[test]
+    fn certificate_errors_have_stable_reasons() {
+        let expired = |now: u64| {
+            reason(&rustls::Error::InvalidCertificate(
+                CertificateError::ExpiredContext {
+                    time: UnixTime::since_unix_epoch(std::time::Duration::from_secs(now)),
+                    not_after: UnixTime::since_unix_epoch(std::time::Duration::from_secs(1000)),
+                },
+            ))
+        };
+        assert_eq!(expired(2000), expired(3000));
+        assert!(expired(2000).contains("expired"), "{}", expired(2000));
+        let other = reason(&rustls::Error::InvalidCertificate(
+            CertificateError::UnknownIssuer,
+        ));
+        assert!(other.contains("UnknownIssuer"), "{other}");
+        assert!(reason(&tlsa_invalid()).contains("TLSA"));
     }
 }

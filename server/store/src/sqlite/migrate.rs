@@ -161,6 +161,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "0032_emails_listing",
         include_str!("../../../../schema/0032_emails_listing.sql"),
     ),
+    (
+        33,
+        "0033_tls_results_helo_reason",
+        include_str!("../../../../schema/0033_tls_results_helo_reason.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet recorded. Safe to run concurrently from several processes:
@@ -319,14 +324,91 @@ mod tests {
         assert_eq!(row, ("192.0.2.1".into(), String::new(), 3));
         // The same session from another local address is another row.
         conn.execute_batch(
-            "INSERT INTO tls_results VALUES ('2026-12-06', 'd.test', 'sts', 'p', 'mx.d.test',
-                 '192.0.2.1', '198.51.100.7', 'success', 1);",
+            "INSERT INTO tls_results (day, domain, policy_type, policy_string, mx_host,
+                 receiving_ip, sending_ip, result, count)
+             VALUES ('2026-12-06', 'd.test', 'sts', 'p', 'mx.d.test', '192.0.2.1',
+                 '198.51.100.7', 'success', 1);",
         )
         .unwrap();
         let n: i64 = conn
             .query_row("SELECT COUNT(*) FROM tls_results", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 2);
+    }
+
+    /// 0033 adds the receiving server's greeting name and the failure's reason to the key of
+    /// `tls_results` (RFC 8460 §4.4), keeping the rows and counts already made.
+    #[test]
+    fn tls_results_keep_their_counts_with_a_helo_and_a_reason() {
+        let before = super::MIGRATIONS.iter().position(|m| m.0 == 33).unwrap();
+        let mut conn = applied_up_to(before);
+        conn.execute_batch(
+            "INSERT INTO tls_results VALUES
+                 ('2026-12-06', 'd.test', 'sts', 'p', 'mx.d.test', '192.0.2.1', '198.51.100.7',
+                  'success', 3),
+                 ('2026-12-06', 'd.test', 'sts', 'p', 'mx.d.test', '192.0.2.1', '198.51.100.7',
+                  'certificate-expired', 2),
+                 ('2026-12-07', 'e.test', 'tlsa', 'q', 'mx.e.test', '192.0.2.2', '',
+                  'tlsa-invalid', 5);",
+        )
+        .unwrap();
+        super::apply(&mut conn).unwrap();
+        let rows: Vec<(String, String, String, String, String, i64)> = conn
+            .prepare(
+                "SELECT day, sending_ip, receiving_helo, result, failure_reason, count
+                 FROM tls_results ORDER BY day, result",
+            )
+            .unwrap()
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let row = |day: &str, ip: &str, result: &str, count| {
+            (
+                day.into(),
+                ip.into(),
+                String::new(),
+                result.into(),
+                String::new(),
+                count,
+            )
+        };
+        assert_eq!(
+            rows,
+            vec![
+                row("2026-12-06", "198.51.100.7", "certificate-expired", 2),
+                row("2026-12-06", "198.51.100.7", "success", 3),
+                row("2026-12-07", "", "tlsa-invalid", 5),
+            ]
+        );
+        // The same failure with another greeting name, or another reason, is another row.
+        for (helo, reason) in [
+            ("mx1.d.test", "expired"),
+            ("mx1.d.test", "other"),
+            ("", "expired"),
+        ] {
+            conn.execute(
+                "INSERT INTO tls_results (day, domain, policy_type, policy_string, mx_host,
+                     receiving_ip, sending_ip, receiving_helo, result, failure_reason, count)
+                 VALUES ('2026-12-06', 'd.test', 'sts', 'p', 'mx.d.test', '192.0.2.1',
+                     '198.51.100.7', ?1, 'certificate-expired', ?2, 1)",
+                rusqlite::params![helo, reason],
+            )
+            .unwrap();
+        }
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM tls_results", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 6);
     }
 
     #[test]

@@ -49,8 +49,8 @@ impl SqliteBackend {
             ctx.conn()
                 .prepare_cached(
                     "INSERT INTO tls_results (day, domain, policy_type, policy_string, mx_host,
-                        receiving_ip, sending_ip, result, count)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)
+                        receiving_ip, sending_ip, receiving_helo, result, failure_reason, count)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1)
                      ON CONFLICT DO UPDATE SET count = count + 1",
                 )?
                 .execute(params![
@@ -61,7 +61,9 @@ impl SqliteBackend {
                     result.mx_host,
                     result.receiving_ip,
                     result.sending_ip,
-                    result.result
+                    result.helo,
+                    result.result,
+                    result.reason
                 ])?;
             Ok(())
         })
@@ -72,10 +74,10 @@ impl SqliteBackend {
         self.read(|c| {
             c.prepare_cached(
                 "SELECT day, domain, policy_type, policy_string, mx_host, receiving_ip, sending_ip,
-                    result, count
+                    receiving_helo, result, failure_reason, count
                  FROM tls_results WHERE day = ?1
                  ORDER BY domain, policy_type, policy_string, mx_host, receiving_ip, sending_ip,
-                    result",
+                    receiving_helo, result, failure_reason",
             )?
             .query_map([day], |r| {
                 Ok((
@@ -87,9 +89,11 @@ impl SqliteBackend {
                         mx_host: r.get(4)?,
                         receiving_ip: r.get(5)?,
                         sending_ip: r.get(6)?,
-                        result: r.get(7)?,
+                        helo: r.get(7)?,
+                        result: r.get(8)?,
+                        reason: r.get(9)?,
                     },
-                    r.get::<_, i64>(8)? as u64,
+                    r.get::<_, i64>(10)? as u64,
                 ))
             })?
             .collect()
