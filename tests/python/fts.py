@@ -2,6 +2,7 @@
 Python's smtplib delivers a corpus (or imaplib APPENDs one), imaplib runs UID SEARCH. Usage:
 
   fts.py deliver SMTP_PORT FILE               FILE: JSON [{"to": ADDRESS, "raw": MESSAGE}, ...]
+                                              (a MESSAGE with UTF-8 goes with SMTPUTF8)
   fts.py search IMAPS_PORT USER PASSWORD FILE FILE: JSON [[CRITERIA, LITERAL or null], ...]
   fts.py append IMAPS_PORT USER PASSWORD FILE FILE: JSON [PATH, ...] of raw messages
   fts.py emailids IMAPS_PORT USER PASSWORD     prints JSON {UID: EMAILID} of the INBOX
@@ -28,7 +29,17 @@ def deliver(port, path):
         messages = json.load(f)
     with smtplib.SMTP(HOST, int(port), timeout=120) as smtp:
         for m in messages:
-            smtp.sendmail("sender@remote.example", [m["to"]], m["raw"].encode("ascii"))
+            raw = m["raw"]
+            if raw.isascii():
+                smtp.sendmail("sender@remote.example", [m["to"]], raw.encode("ascii"))
+            else:
+                # UTF-8 header fields (RFC 6532) go with SMTPUTF8 (RFC 6531).
+                smtp.sendmail(
+                    "sender@remote.example",
+                    [m["to"]],
+                    raw.encode("utf-8"),
+                    mail_options=["SMTPUTF8"],
+                )
 
 
 def search(port, user, password, path):

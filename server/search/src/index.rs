@@ -170,26 +170,40 @@ impl SearchIndex {
         field: TextField,
         needle: &str,
     ) -> Result<Option<Candidates>, SearchError> {
+        match schema::needle_grams(needle, MAX_GRAMS) {
+            Some(grams) => self.candidates_with_grams(account, field, grams),
+            None => Ok(None),
+        }
+    }
+
+    /// The emails of `account` whose `field` holds every one of `grams` (trigrams of a folded
+    /// needle that a match is sure to hold in that field, such as
+    /// [`schema::segment_grams`]; at most [`MAX_GRAMS`] of them are looked up); `None` when
+    /// the index cannot tell (no grams, or no index built yet): then every email may match.
+    pub fn candidates_with_grams(
+        &self,
+        account: AccountId,
+        field: TextField,
+        mut grams: Vec<String>,
+    ) -> Result<Option<Candidates>, SearchError> {
         let snapshot = self.current();
         let Some(checkpoint) = snapshot.checkpoint else {
             return Ok(None);
         };
-        let Some(mut grams) = schema::needle_grams(needle, MAX_GRAMS) else {
-            return Ok(None);
-        };
+        grams = schema::spread(grams, MAX_GRAMS);
         // The body is not indexed apart: its text is in `text` (every line of it, the parts'
         // MIME header lines between them), so a body match has each of its trigrams there but
         // those spanning a line break, which may join lines `text` keeps apart.
         let field = match field {
             TextField::Body => {
                 grams.retain(|g| !g.contains('\n'));
-                if grams.is_empty() {
-                    return Ok(None);
-                }
                 TextField::Text
             }
             other => other,
         };
+        if grams.is_empty() {
+            return Ok(None);
+        }
         let f = self.field(field);
         let all_grams: Vec<(Occur, Box<dyn Query>)> = grams
             .iter()

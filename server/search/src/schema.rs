@@ -131,24 +131,47 @@ pub fn register(index: &tantivy::Index) -> tantivy::Result<()> {
 /// subset still selects a superset of the documents containing the needle); `None` when the
 /// needle is too short for the index.
 pub fn needle_grams(needle: &str, max: usize) -> Option<Vec<String>> {
-    let chars: Vec<char> = needle.chars().collect();
-    if chars.len() < GRAM {
+    if needle.chars().count() < GRAM {
         return None;
     }
-    let mut grams: Vec<String> = Vec::new();
+    let mut grams = Vec::new();
+    push_grams(needle, &mut grams);
+    Some(spread(grams, max))
+}
+
+/// The distinct trigrams of the segments of a (folded) needle between the characters where
+/// `split` holds (the characters themselves left out), at most `max` of them spread over it;
+/// a segment under three characters gives none, so the list may be empty (then the index
+/// cannot narrow). For a matcher whose text joins indexed pieces with such characters: a
+/// segment found in that text lies within one piece, so its trigrams are in the index.
+pub fn segment_grams(needle: &str, split: impl Fn(char) -> bool, max: usize) -> Vec<String> {
+    let mut grams = Vec::new();
+    for segment in needle.split(split) {
+        push_grams(segment, &mut grams);
+    }
+    spread(grams, max)
+}
+
+/// Appends the trigrams of `text` not in `grams` yet.
+fn push_grams(text: &str, grams: &mut Vec<String>) {
+    let chars: Vec<char> = text.chars().collect();
     for w in chars.windows(GRAM) {
         let g: String = w.iter().collect();
         if !grams.contains(&g) {
             grams.push(g);
         }
     }
-    if grams.len() > max {
-        let step = grams.len() as f64 / max as f64;
-        grams = (0..max)
-            .map(|i| grams[(i as f64 * step) as usize].clone())
-            .collect();
+}
+
+/// At most `max` of `grams`, spread over them (any subset selects a superset).
+pub fn spread(grams: Vec<String>, max: usize) -> Vec<String> {
+    if grams.len() <= max {
+        return grams;
     }
-    Some(grams)
+    let step = grams.len() as f64 / max as f64;
+    (0..max)
+        .map(|i| grams[(i as f64 * step) as usize].clone())
+        .collect()
 }
 
 #[cfg(test)]
@@ -164,5 +187,17 @@ mod tests {
             vec!["東京都", "京都庁"]
         );
         assert_eq!(needle_grams("ABCDEFGHIJ", 4).unwrap().len(), 4);
+    }
+
+    #[test]
+    fn segments_become_their_trigrams() {
+        let space = |c: char| c == ' ';
+        assert_eq!(segment_grams("AB CD", space, 8), Vec::<String>::new());
+        assert_eq!(
+            segment_grams("ABCD EF GHI", space, 8),
+            ["ABC", "BCD", "GHI"]
+        );
+        assert_eq!(segment_grams("ABC ABC", space, 8), ["ABC"]);
+        assert_eq!(segment_grams("ABCDEFGHIJ KLMNOPQ", space, 4).len(), 4);
     }
 }

@@ -6,6 +6,9 @@
 //! Thread keywords are gathered in a first pass; `text`, `body` and `header` read the message
 //! itself, after the cheap properties, and only for the emails the full-text index names as
 //! candidates for the needle (kantor-search; emails it has not reached yet stay candidates).
+//! `from`, `to`, `cc`, `bcc`, `subject` and the header part of `text` are narrowed by the index
+//! too, with trigrams a match is sure to hold in its fields (`header_needles`), so that only
+//! the candidates' listings are read.
 //! `text` and `body` also look in the text of office attachments (PDF, DOCX, XLSX, PPTX,
 //! OpenDocument; RFC 8621 §4.4.1 "other body parts that may be converted to text"), read again
 //! with the indexer's limits only for the emails the index names for it; `text` and
@@ -17,6 +20,7 @@
 use super::call::{Call, store_error};
 use super::email::keywords;
 use super::filter::{Condition, Needs};
+use super::header_needles::{HeaderFound, TEXT_FIELDS};
 use super::needles::{Found, Parts};
 use kantor_jmap_proto::method::{Comparator, Filter, FilterOperator};
 use kantor_jmap_proto::{MethodError, MethodErrorType};
@@ -25,7 +29,7 @@ use kantor_message::address::Address;
 use kantor_message::encoded::decode_words;
 use kantor_message::envelope::Envelope;
 use kantor_message::text::fold;
-use kantor_search::WordField;
+use kantor_search::{TextField, WordField};
 use kantor_store::{AccountId, EmailListing, EmailRecord};
 use serde_json::Value;
 use std::cmp::Ordering;
@@ -47,6 +51,8 @@ pub(crate) struct Emails<'c> {
     /// Per needle of `text`, `body` and `attachmentName` and place: the emails that may
     /// hold it there.
     found: Found,
+    /// Per header needle and field: the emails whose field may hold it.
+    headers: HeaderFound,
     /// Per needle and field: the emails with its words in their language (stemmed).
     words: HashMap<String, HashMap<WordField, HashSet<i64>>>,
 }
@@ -80,10 +86,12 @@ impl<'c> Emails<'c> {
             listing,
             threads: HashMap::new(),
             found: Found::default(),
+            headers: HeaderFound::default(),
             words: HashMap::new(),
         };
         if let (Some(index), Some(filter)) = (call.search, filter) {
             emails.found = Found::lookup(index, account, filter);
+            emails.headers = HeaderFound::lookup(index, account, filter);
             let mut asked = Vec::new();
             word_needles(filter, &mut asked);
             for (field, needle) in asked {
@@ -206,13 +214,27 @@ impl<'c> Emails<'c> {
 
 impl Emails<'_> {
     /// Whether email `id` may be taken by `filter` as far as the index knows: false only when
-    /// a `body` or `attachmentName` needle is, by the index, in none of the places it is
-    /// looked for (neither its words nor its trigrams), so that neither the email's record
-    /// nor its message is read. `text` also looks in header fields the index does not hold
-    /// as the envelope shows them, and NOT inverts: both are left to the exact check.
+    /// a needle of `from`, `to`, `cc`, `bcc`, `subject`, `text`, `body` or `attachmentName`
+    /// is, by the index, in none of the places it is looked for (neither its words nor its
+    /// trigrams), so that neither the email's record, its listing nor its message is read.
+    /// NOT inverts: it is left to the exact check.
     fn may_match(&self, filter: &Filter<Condition>, id: i64) -> bool {
         match filter {
             Filter::Condition(c) => {
+                let header = |field, n: &Option<String>| {
+                    n.as_ref()
+                        .is_none_or(|n| self.headers.may_hold(field, n, id))
+                };
+                let text = c.text.as_ref().is_none_or(|n| {
+                    self.has_words(WordField::Body, n, id)
+                        || self.has_words(WordField::Subject, n, id)
+                        || TEXT_FIELDS.iter().any(|&f| self.headers.may_hold(f, n, id))
+                        || !self.found.narrow(Parts::TEXT, n, id).none()
+                });
+                let subject = c.subject.as_ref().is_none_or(|n| {
+                    self.has_words(WordField::Subject, n, id)
+                        || self.headers.may_hold(TextField::Subject, n, id)
+                });
                 let body = c.body.as_ref().is_none_or(|n| {
                     self.has_words(WordField::Body, n, id)
                         || !self.found.narrow(Parts::BODY, n, id).none()
@@ -221,7 +243,14 @@ impl Emails<'_> {
                     .attachment_name
                     .as_ref()
                     .is_none_or(|n| !self.found.narrow(Parts::NAMES, n, id).none());
-                body && names
+                header(TextField::From, &c.from)
+                    && header(TextField::To, &c.to)
+                    && header(TextField::Cc, &c.cc)
+                    && header(TextField::Bcc, &c.bcc)
+                    && subject
+                    && text
+                    && body
+                    && names
             }
             Filter::Operator(FilterOperator::And, list) => {
                 list.iter().all(|f| self.may_match(f, id))

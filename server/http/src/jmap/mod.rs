@@ -57,6 +57,7 @@ mod create_body;
 mod download;
 mod email;
 mod filter;
+mod header_needles;
 mod headers;
 mod highlight;
 mod identity;
