@@ -154,6 +154,9 @@ fn known_answers_through_imap_and_jmap_isolation_and_expunge() {
         ["Meeting", "Quarterly budget review"]
     );
     assert!(subjects(json!({"text": "nonexistentword"})).is_empty());
+    // In header fields only: `body` confirms against the stored body, which has none of them.
+    assert!(subjects(json!({"body": "quarterly"})).is_empty());
+    assert!(subjects(json!({"body": "koeln"})).is_empty());
 
     // SearchSnippet/get (RFC 8621 §5.1) over what Email/query found: matches marked,
     // the rest escaped, null where nothing matches.

@@ -509,9 +509,20 @@ impl One<'_, '_> {
     }
 
     /// Whether the message holds `needle` (folded) in one of `parts` (`needles`): not where
-    /// the index says it cannot, else as read from the message.
+    /// the index says it cannot, in the text parts as the index stored them when it has them,
+    /// else as read from the message.
     fn message_contains(&self, parts: Parts, needle: &str) -> Result<bool, MethodError> {
-        let parts = self.emails.found.narrow(parts, needle, self.listed().id);
+        let id = self.listed().id;
+        let mut parts = self.emails.found.narrow(parts, needle, id);
+        // The text parts as the index stored them answer for the text parts.
+        if parts.text
+            && let Some(texts) = self.emails.found.texts(needle, id)
+        {
+            if texts.body.contains(needle) {
+                return Ok(true);
+            }
+            parts.text = false;
+        }
         if parts.none() {
             return Ok(false);
         }

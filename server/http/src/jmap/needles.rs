@@ -18,7 +18,7 @@ use super::filter::Condition;
 use kantor_jmap_proto::method::Filter;
 use kantor_message::mime::Entity;
 use kantor_message::text::{body_text, fold};
-use kantor_search::{Candidates, IndexLimits, SearchIndex, TextField};
+use kantor_search::{Candidates, IndexLimits, SearchIndex, StoredTexts, TextField};
 use kantor_store::AccountId;
 use std::collections::HashMap;
 
@@ -96,6 +96,12 @@ impl Found {
             }
         }
         found
+    }
+
+    /// The folded text parts of email `id` as the index stored them, when it found the email
+    /// a candidate for `needle` there and the text was not cut ([`Candidates::texts`]).
+    pub fn texts(&self, needle: &str, id: i64) -> Option<StoredTexts> {
+        self.0.get(needle)?.get(&TextField::Body)?.texts(id)
     }
 
     /// Of `parts`, those where email `id` may hold `needle`, as far as the index knows.
