@@ -105,25 +105,7 @@ fn expected(inbox: &str) -> Vec<(Value, Vec<&'static str>)> {
 /// Each filter's ids (sorted) after checking its subjects.
 fn answers(server: &TestServer) -> Vec<Vec<String>> {
     let jmap = Jmap::new(server, JO);
-    let inbox = jmap.calls(json!([["Mailbox/query",
-        {"accountId": &jmap.account, "filter": {"role": "inbox"}}, "m"]]))[0][1]["ids"][0]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let mut all = Vec::new();
-    for (filter, subjects) in expected(&inbox) {
-        assert_eq!(jmap.subjects(filter.clone()), subjects, "{filter}");
-        let answer = jmap.calls(json!([["Email/query",
-            {"accountId": &jmap.account, "filter": &filter}, "q"]]));
-        let mut ids: Vec<String> = answer[0][1]["ids"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{answer:?}"))
-            .iter()
-            .map(|id| id.as_str().unwrap().to_string())
-            .collect();
-        ids.sort();
-        all.push(ids);
-    }
+    let all = jmap.checked_ids(expected(&jmap.inbox()));
     // An unknown condition is still refused, a name of the wrong type is invalid.
     for (filter, error) in [
         (json!({"attachmentNames": "report"}), "unsupportedFilter"),

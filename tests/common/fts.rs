@@ -116,4 +116,33 @@ impl<'s> Jmap<'s> {
         list.sort();
         list
     }
+
+    /// The id of the account's INBOX.
+    pub fn inbox(&self) -> String {
+        self.calls(json!([["Mailbox/query",
+            {"accountId": &self.account, "filter": {"role": "inbox"}}, "m"]]))[0][1]["ids"][0]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// For each filter, its ids (sorted), after checking that it finds exactly the subjects
+    /// given with it: answers to compare between two runs (the index on and off).
+    pub fn checked_ids(&self, filters: Vec<(Value, Vec<&str>)>) -> Vec<Vec<String>> {
+        let mut all = Vec::new();
+        for (filter, subjects) in filters {
+            assert_eq!(self.subjects(filter.clone()), subjects, "{filter}");
+            let answer = self.calls(json!([["Email/query",
+                {"accountId": &self.account, "filter": &filter}, "q"]]));
+            let mut ids: Vec<String> = answer[0][1]["ids"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{answer:?}"))
+                .iter()
+                .map(|id| id.as_str().unwrap().to_string())
+                .collect();
+            ids.sort();
+            all.push(ids);
+        }
+        all
+    }
 }
