@@ -54,6 +54,16 @@ impl Candidates {
         email > self.covered || self.ids.contains_key(&email)
     }
 
+    /// The indexed emails found.
+    pub fn ids(&self) -> impl Iterator<Item = MessageId> + '_ {
+        self.ids.keys().copied()
+    }
+
+    /// The last email the index had reached: any above it may match.
+    pub fn covered(&self) -> MessageId {
+        self.covered
+    }
+
     /// How many indexed emails were found.
     pub fn len(&self) -> usize {
         self.ids.len()

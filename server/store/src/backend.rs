@@ -246,6 +246,13 @@ pub trait MailBackend: Send + Sync + 'static {
         actor: Actor,
         account_id: AccountId,
     ) -> Result<Vec<crate::EmailListing>>;
+    fn email_listing_among(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        ids: &[MessageId],
+        above: MessageId,
+    ) -> Result<Vec<crate::EmailListing>>;
     fn visit_mailbox_by_date(
         &self,
         actor: Actor,

@@ -270,6 +270,18 @@ impl Mail {
         self.backend().email_listing(self.actor, account_id)
     }
 
+    /// [`Mail::email_listing`] of the emails among `ids` or with an id above `above` only: what
+    /// a query the full-text index narrowed to those sorts and filters.
+    pub fn email_listing_among(
+        &self,
+        account_id: AccountId,
+        ids: &[MessageId],
+        above: MessageId,
+    ) -> Result<Vec<crate::EmailListing>> {
+        self.backend()
+            .email_listing_among(self.actor, account_id, ids, above)
+    }
+
     /// The emails of a mailbox by received date, newest first when `newest_first`, handed to
     /// `visit` until it returns false (JMAP Email/query's first page reads only that page);
     /// `expected_rows` says about how far the caller will go.

@@ -88,6 +88,29 @@ async fn a_member_lists_only_the_emails_of_mailboxes_it_may_read() {
     listed.sort();
     assert_eq!(listed, [open, both], "the secret email is not listed");
     assert_eq!(owner.email_listing(alice.id).unwrap().len(), 3);
+    // The listing of some ids or newer ones (a query the index narrowed): the same rights, the
+    // same order as the whole listing.
+    let ids = |l: Vec<kantor_store::EmailListing>| l.iter().map(|e| e.id).collect::<Vec<_>>();
+    let all = ids(owner.email_listing(alice.id).unwrap());
+    assert_eq!(
+        ids(owner
+            .email_listing_among(alice.id, &[both, open], 0)
+            .unwrap()),
+        all,
+        "every id above 0"
+    );
+    let among = owner
+        .email_listing_among(alice.id, &[both, open, 999_999], open)
+        .unwrap();
+    assert_eq!(ids(among), all, "open asked, the two newer ones above it");
+    let among = owner.email_listing_among(alice.id, &[open], both).unwrap();
+    assert_eq!(ids(among), [open]);
+    let among = as_bob
+        .email_listing_among(alice.id, &[open, secret], open)
+        .unwrap();
+    let mut among = ids(among);
+    among.sort();
+    assert_eq!(among, [open, both], "not the secret one, asked or newer");
     let records = as_bob.emails(alice.id, &[open, secret, both]).unwrap();
     assert!(
         records[1].is_none(),

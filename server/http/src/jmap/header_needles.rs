@@ -61,6 +61,11 @@ pub(super) fn address_grams(needle: &str) -> Vec<String> {
 pub(super) struct HeaderFound(HashMap<(TextField, String), Candidates>);
 
 impl HeaderFound {
+    /// Every answer the index gave.
+    pub fn all(&self) -> impl Iterator<Item = &Candidates> {
+        self.0.values()
+    }
+
     /// Asks the index about every header needle of the filter; one it cannot answer (no
     /// trigram to look up, no checkpoint yet, an error) is left to the scan.
     pub fn lookup(

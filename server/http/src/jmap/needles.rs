@@ -98,6 +98,11 @@ impl Found {
         found
     }
 
+    /// Every answer the index gave.
+    pub fn all(&self) -> impl Iterator<Item = &Candidates> {
+        self.0.values().flat_map(HashMap::values)
+    }
+
     /// The folded text parts of email `id` as the index stored them, when it found the email
     /// a candidate for `needle` there and the text was not cut ([`Candidates::texts`]).
     pub fn texts(&self, needle: &str, id: i64) -> Option<StoredTexts> {

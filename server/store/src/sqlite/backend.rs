@@ -426,6 +426,16 @@ impl MailBackend for SqliteBackend {
         self.email_listing(actor, account_id)
     }
 
+    fn email_listing_among(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        ids: &[MessageId],
+        above: MessageId,
+    ) -> Result<Vec<crate::EmailListing>> {
+        self.email_listing_among(actor, account_id, ids, above)
+    }
+
     fn visit_mailbox_by_date(
         &self,
         actor: Actor,

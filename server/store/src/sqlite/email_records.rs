@@ -111,6 +111,57 @@ impl SqliteBackend {
         })
     }
 
+    /// [`Self::email_listing`] of the emails among `ids` or with an id above `above`, in its
+    /// order (received date, then id, newest first): each of `ids` looked up by its key and
+    /// the newer ones by a range of keys, instead of the whole account.
+    pub(super) fn email_listing_among(
+        &self,
+        actor: Actor,
+        account_id: AccountId,
+        ids: &[MessageId],
+        above: MessageId,
+    ) -> Result<Vec<EmailListing>> {
+        self.read_sized_checked(ids.len(), |c| {
+            let readable = Readable::of(c, actor, account_id)?;
+            let listing = |r: &rusqlite::Row<'_>| {
+                Ok(EmailListing {
+                    id: r.get(0)?,
+                    thread_id: r.get(1)?,
+                    received_at: r.get(2)?,
+                    size: r.get::<_, i64>(3)? as u64,
+                })
+            };
+            let mut one = c.prepare_cached(
+                "SELECT id, thread_id, internal_date, size FROM emails \
+                 WHERE id = ?1 AND account_id = ?2 AND destroyed_at IS NULL",
+            )?;
+            let mut out = Vec::with_capacity(ids.len());
+            for &id in ids.iter().filter(|&&id| id <= above) {
+                out.extend(one.query_row(params![id, account_id], listing).optional()?);
+            }
+            let newer = c
+                .prepare_cached(
+                    "SELECT id, thread_id, internal_date, size FROM emails \
+                     WHERE id > ?1 AND account_id = ?2 AND destroyed_at IS NULL",
+                )?
+                .query_map(params![above, account_id], listing)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            out.extend(newer);
+            if !readable.is_all() {
+                let mut kept = Vec::with_capacity(out.len());
+                for l in out {
+                    if readable.email(c, l.id)? {
+                        kept.push(l);
+                    }
+                }
+                out = kept;
+            }
+            out.sort_unstable_by_key(|l| std::cmp::Reverse((l.received_at, l.id)));
+            out.dedup_by_key(|l| l.id);
+            Ok(out)
+        })
+    }
+
     /// The emails of one of the account's threads, oldest first (RFC 8621 §3).
     pub(super) fn thread_emails(
         &self,
