@@ -7,47 +7,26 @@ use crate::narrow::Narrow;
 use kantor_imap_proto::datetime::Date;
 use kantor_message::date::{self, SentDate};
 use kantor_message::mime::{self, Entity};
-use kantor_message::text::{body_text, fold, header_text};
-use kantor_search::StoredTexts;
+use kantor_message::search_text::SearchText;
 use kantor_store::{KeysRef, MessageSummary, StoreError};
 
-/// A message's bytes and its parsed header, with its MIME tree and decoded texts computed on
-/// first use (header keys, SORT and THREAD need only the header).
+/// A message's bytes and its parsed header (header keys, SORT and THREAD need only that).
 pub(crate) struct Loaded {
     pub raw: Vec<u8>,
     /// The message's own header (see [`mime::parse_header`]).
     pub root: Entity,
-    tree: Option<Entity>,
-    body: Option<String>,
-    text: Option<String>,
 }
 
 impl Loaded {
     fn new(raw: Vec<u8>) -> Loaded {
         let root = mime::parse_header(&raw);
-        Loaded {
-            raw,
-            root,
-            tree: None,
-            body: None,
-            text: None,
-        }
+        Loaded { raw, root }
     }
 
-    /// The folded text of the body parts.
-    fn body(&mut self) -> &str {
-        let raw = &self.raw;
-        let tree = self.tree.get_or_insert_with(|| mime::parse(raw));
-        self.body
-            .get_or_insert_with(|| fold(&body_text(raw, tree, false)))
-    }
-
-    /// The folded text of headers (MIME headers included) and body parts.
-    fn text(&mut self) -> &str {
-        let (raw, root) = (&self.raw, &self.root);
-        let tree = self.tree.get_or_insert_with(|| mime::parse(raw));
-        self.text
-            .get_or_insert_with(|| fold(&(header_text(raw, root) + &body_text(raw, tree, true))))
+    /// The folded text of headers (MIME headers included) and body parts, with its header
+    /// ranges: the whole message parsed.
+    fn search_text(&self) -> SearchText {
+        SearchText::of(&self.raw, &self.root, &mime::parse(&self.raw))
     }
 
     /// The parsed Date header.
@@ -62,8 +41,8 @@ impl Loaded {
     }
 }
 
-/// A message under evaluation: its summary, its stored keys when the scan read them, its texts
-/// as the index stored them, and its bytes once something needed them.
+/// A message under evaluation: its summary, its stored keys when the scan read them, its text
+/// as the index stored it or as read from its bytes, and its bytes once something needed them.
 pub(crate) struct Lazy<'a> {
     store: &'a kantor_store::Store,
     /// The message's sequence number in the view.
@@ -72,10 +51,11 @@ pub(crate) struct Lazy<'a> {
     /// Complete keys with every column the scan needs (`keys::Stored`).
     pub stored: Option<KeysRef<'a>>,
     pub recent: bool,
-    /// The index's answer that named this message a candidate, and what it stored of it
-    /// (asked once).
+    /// The index's answer that named this message a candidate, which may hold its text.
     pub narrow: Option<&'a Narrow>,
-    indexed: Option<Option<StoredTexts>>,
+    /// The folded TEXT (with its header ranges) and BODY, each made on first use.
+    texts: Option<SearchText>,
+    body: Option<String>,
     loaded: Option<Loaded>,
 }
 
@@ -93,33 +73,38 @@ impl<'a> Lazy<'a> {
             stored,
             recent: message.recent,
             narrow,
-            indexed: None,
+            texts: None,
+            body: None,
             loaded: None,
         }
     }
 
-    /// The folded text of the body parts (BODY): the index's copy when it has one.
+    /// The folded text of the body parts (BODY): [`Lazy::search_text`] without its headers.
     pub fn body(&mut self) -> Result<&str, StoreError> {
-        if self.indexed_texts().is_some() {
-            return Ok(self.indexed_texts().map_or("", |t| t.body.as_str()));
+        if self.body.is_none() {
+            // The index's copy was checked to fit, and one made here always does.
+            self.body = Some(self.search_text()?.body().unwrap_or_default());
         }
-        Ok(self.get()?.body())
+        Ok(self.body.as_deref().unwrap_or_default())
     }
 
-    /// The folded text of headers and body parts (TEXT): the index's copy when it has one.
+    /// The folded text of headers and body parts (TEXT).
     pub fn text(&mut self) -> Result<&str, StoreError> {
-        if self.indexed_texts().is_some() {
-            return Ok(self.indexed_texts().map_or("", |t| t.text.as_str()));
-        }
-        Ok(self.get()?.text())
+        Ok(&self.search_text()?.text)
     }
 
-    fn indexed_texts(&mut self) -> Option<&StoredTexts> {
-        if self.indexed.is_none() {
+    /// TEXT with its header ranges: the index's copy when it has one, else made from the
+    /// message's bytes.
+    fn search_text(&mut self) -> Result<&SearchText, StoreError> {
+        if self.texts.is_none() {
             let id = self.summary.id;
-            self.indexed = Some(self.narrow.and_then(|n| n.texts(id)));
+            let texts = match self.narrow.and_then(|n| n.texts(id)) {
+                Some(indexed) => indexed,
+                None => self.get()?.search_text(),
+            };
+            self.texts = Some(texts);
         }
-        self.indexed.as_ref().and_then(Option::as_ref)
+        Ok(self.texts.get_or_insert_default())
     }
 
     /// The message's bytes, read and parsed on first use.

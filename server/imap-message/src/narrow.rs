@@ -8,8 +8,9 @@
 //! ([`Narrow::texts`]) spare BODY and TEXT reading and parsing each message.
 
 use kantor_imap_proto::command::search::SearchKey;
+use kantor_message::search_text::SearchText;
 use kantor_message::text::fold;
-use kantor_search::{Candidates, SearchIndex, StoredTexts, TextField};
+use kantor_search::{Candidates, SearchIndex, TextField};
 use kantor_store::{AccountId, MessageId};
 
 /// The full-text index of the server.
@@ -34,9 +35,9 @@ impl Narrow {
         }
     }
 
-    /// The email's folded body and text as the index stored them, from the first lookup
-    /// that found it ([`Candidates::texts`]); `None`: read the message.
-    pub fn texts(&self, email: MessageId) -> Option<StoredTexts> {
+    /// The email's folded text as the index stored it, from the first lookup that found it
+    /// ([`Candidates::texts`]); `None`: read the message.
+    pub fn texts(&self, email: MessageId) -> Option<SearchText> {
         match self {
             Narrow::Index(c) => c.texts(email),
             Narrow::All(list) => list.iter().find_map(|n| n.texts(email)),

@@ -293,10 +293,9 @@ fn eval(key: &SearchKey, seq: u32, m: &mut Lazy<'_>, env: &Env) -> Result<bool, 
         }
         K::And(keys) => {
             // The cheapest keys first: one that fails spares reading what the others need.
-            let costs: Vec<Cost> = keys.iter().map(|k| cost(k, m)).collect();
             for class in [Cost::Summary, Cost::Stored, Cost::Message] {
-                for (k, _) in keys.iter().zip(&costs).filter(|(_, c)| **c == class) {
-                    if !eval(k, seq, m, env)? {
+                for k in keys {
+                    if cost(k, m) == class && !eval(k, seq, m, env)? {
                         return Ok(false);
                     }
                 }

@@ -40,17 +40,30 @@ impl SearchText {
         }
     }
 
-    /// The folded BODY: the text without its header ranges. `None` when the ranges do not fit
-    /// the text (not ascending, out of it, or off a character boundary).
+    /// Whether the ranges fit the text: ascending, apart, within it and on character
+    /// boundaries (always so for [`SearchText::of`]; a stored copy is checked).
+    pub fn fits(&self) -> bool {
+        let mut at = 0;
+        self.headers.iter().all(|r| {
+            let fits = at <= r.start && self.text.get(r.clone()).is_some();
+            at = r.end;
+            fits
+        })
+    }
+
+    /// The folded BODY: the text without its header ranges. `None` when they do not
+    /// [fit](SearchText::fits) it.
     pub fn body(&self) -> Option<String> {
+        if !self.fits() {
+            return None;
+        }
         let mut body = String::with_capacity(self.text.len());
         let mut at = 0;
         for r in &self.headers {
-            body.push_str(self.text.get(at..r.start)?);
-            self.text.get(r.clone())?;
+            body.push_str(&self.text[at..r.start]);
             at = r.end;
         }
-        body.push_str(self.text.get(at..)?);
+        body.push_str(&self.text[at..]);
         Some(body)
     }
 }

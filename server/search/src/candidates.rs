@@ -1,5 +1,5 @@
 //! What a lookup answers: the emails that may contain a needle ([`Candidates`]), each with its
-//! document, whose stored texts ([`StoredTexts`]) let the exact matcher confirm it without
+//! document, whose stored text ([`SearchText`]) lets the exact matcher confirm it without
 //! reading and parsing the message again.
 
 use crate::schema::{self, Fields};
@@ -24,15 +24,6 @@ pub struct Candidates {
     covered: MessageId,
     /// The searcher the documents were found with (their addresses are valid in it only).
     searcher: Option<(Searcher, Fields)>,
-}
-
-/// The folded texts of one email as the index stored them: exactly what IMAP BODY and TEXT
-/// compare with (kantor-message's [`SearchText`]: the text, and the body as the text without
-/// its header ranges), present only when the text was not cut at the size limit.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StoredTexts {
-    pub body: String,
-    pub text: String,
 }
 
 impl Candidates {
@@ -73,10 +64,12 @@ impl Candidates {
         self.ids.is_empty()
     }
 
-    /// The stored texts of candidate `email`: `None` when it is not one of the emails found,
-    /// when its texts were cut at the size limit, or when the store cannot be read (then the
-    /// caller reads the message itself).
-    pub fn texts(&self, email: MessageId) -> Option<StoredTexts> {
+    /// The folded TEXT of candidate `email` with its header ranges as the index stored them:
+    /// exactly what IMAP TEXT compares with, and BODY as [`SearchText::body`]. `None` when it
+    /// is not one of the emails found, when its text was cut at the size limit, when the
+    /// stored ranges do not fit it, or when the store cannot be read (then the caller reads
+    /// the message itself).
+    pub fn texts(&self, email: MessageId) -> Option<SearchText> {
         let address = *self.ids.get(&email)?;
         let (searcher, fields) = self.searcher.as_ref()?;
         let doc: TantivyDocument = match searcher.doc(address) {
@@ -102,10 +95,7 @@ impl Candidates {
                 .to_string(),
             headers,
         };
-        Some(StoredTexts {
-            body: texts.body()?,
-            text: texts.text,
-        })
+        texts.fits().then_some(texts)
     }
 }
 

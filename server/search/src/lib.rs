@@ -45,7 +45,7 @@ pub mod language;
 pub mod schema;
 
 pub use attachments::AttachmentLimits;
-pub use candidates::{Candidates, StoredTexts};
+pub use candidates::Candidates;
 pub use extract::{IndexLimits, Texts};
 pub use index::{Checkpoint, IndexStats, SearchIndex, TextField, WordField};
 pub use indexer::Indexer;

@@ -552,9 +552,9 @@ impl One<'_, '_> {
         let mut parts = self.emails.found.narrow(parts, needle, id);
         // The text parts as the index stored them answer for the text parts.
         if parts.text
-            && let Some(texts) = self.emails.found.texts(needle, id)
+            && let Some(body) = self.emails.found.texts(needle, id).and_then(|t| t.body())
         {
-            if texts.body.contains(needle) {
+            if body.contains(needle) {
                 return Ok(true);
             }
             parts.text = false;

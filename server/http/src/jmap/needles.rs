@@ -17,8 +17,9 @@
 use super::filter::Condition;
 use kantor_jmap_proto::method::Filter;
 use kantor_message::mime::Entity;
+use kantor_message::search_text::SearchText;
 use kantor_message::text::{body_text, fold};
-use kantor_search::{Candidates, IndexLimits, SearchIndex, StoredTexts, TextField};
+use kantor_search::{Candidates, IndexLimits, SearchIndex, TextField};
 use kantor_store::AccountId;
 use std::collections::HashMap;
 
@@ -103,9 +104,10 @@ impl Found {
         self.0.values().flat_map(HashMap::values)
     }
 
-    /// The folded text parts of email `id` as the index stored them, when it found the email
-    /// a candidate for `needle` there and the text was not cut ([`Candidates::texts`]).
-    pub fn texts(&self, needle: &str, id: i64) -> Option<StoredTexts> {
+    /// The folded text of email `id` as the index stored it, when it found the email a
+    /// candidate for `needle` in the text parts and the text was not cut
+    /// ([`Candidates::texts`]).
+    pub fn texts(&self, needle: &str, id: i64) -> Option<SearchText> {
         self.0.get(needle)?.get(&TextField::Body)?.texts(id)
     }
 
