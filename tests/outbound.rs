@@ -49,9 +49,7 @@ fn eventually(secs: u64, what: &str, mut check: impl FnMut() -> Option<String>) 
 fn mail_goes_out_and_failures_come_back() {
     let mut dns = Dnsmasq::start(&records("127.0.0.5"));
     let b = TestServer::start("[imap]\nallow_plaintext_auth = true\n");
-    for domain in ["two.test", "soon.test"] {
-        b.admin_ok(&["domain", "add", domain], "");
-    }
+    b.add_domains(&["two.test", "soon.test"]);
     b.add_user("bob@two.test");
     b.add_user("carol@soon.test");
     let a = TestServer::start(&format!(

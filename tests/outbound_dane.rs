@@ -91,18 +91,14 @@ fn dane_ta_anchors_the_chain_and_failures_are_reported() {
          [tls]\ncertificate = \"{0}/chain.pem\"\nprivate_key = \"{0}/b.key\"\n",
         certs.path().display()
     ));
-    for domain in ["ta.test", "ta-cert.test", "ta-other.test", "ta-name.test"] {
-        b.admin_ok(&["domain", "add", domain], "");
-    }
-    for user in [
+    b.add_domains(&["ta.test", "ta-cert.test", "ta-other.test", "ta-name.test"]);
+    b.add_users(&[
         "alice@ta.test",
         "reports@ta.test",
         "carl@ta-cert.test",
         "bob@ta-other.test",
         "dan@ta-name.test",
-    ] {
-        b.add_user(user);
-    }
+    ]);
     // TLSA records sit at the port A connects to (`_25._tcp` in real use).
     let port = b.port("smtp");
     let ca_key = spki_sha256(&certs.path().join("ca.pem"));

@@ -204,17 +204,13 @@ fn mta_sts_policies_are_enforced_and_reported() {
          domain_modes = {{ \"try.test\" = \"testing\" }}\n",
         certs.path().display()
     ));
-    for domain in ["sts.test", "bad.test", "try.test"] {
-        b.admin_ok(&["domain", "add", domain], "");
-    }
-    for user in [
+    b.add_domains(&["sts.test", "bad.test", "try.test"]);
+    b.add_users(&[
         "alice@sts.test",
         "reports@sts.test",
         "bob@bad.test",
         "carol@try.test",
-    ] {
-        b.add_user(user);
-    }
+    ]);
     let mut a = TestServer::start(&format!(
         "[imap]\nallow_plaintext_auth = true\n{}[outbound]\nsmtp_port = {}\nmta_sts_port = {}\n\
          tls_ca_file = \"{}/ca.pem\"\nretry_schedule_secs = [1]\nconnect_timeout_secs = 2\n\
@@ -457,18 +453,14 @@ fn mta_sts_policies_are_enforced_and_reported() {
 #[test]
 fn dane_tlsa_records_decide() {
     let b = TestServer::start("[imap]\nallow_plaintext_auth = true\n");
-    for domain in ["dane.test", "tlsa-bad.test", "nomx.test", "cname.test"] {
-        b.admin_ok(&["domain", "add", domain], "");
-    }
-    for user in [
+    b.add_domains(&["dane.test", "tlsa-bad.test", "nomx.test", "cname.test"]);
+    b.add_users(&[
         "alice@dane.test",
         "reports@dane.test",
         "bob@tlsa-bad.test",
         "carl@nomx.test",
         "dan@cname.test",
-    ] {
-        b.add_user(user);
-    }
+    ]);
     let port = b.port("smtp");
     let hash = spki_sha256(&b.data().join("data/tls/cert.pem"));
     let knot = common::knot::Knot::start(&[

@@ -233,6 +233,20 @@ impl TestServer {
             &format!("{PASSWORD}\n"),
         );
     }
+
+    /// Adds each domain (`kantor admin domain add`).
+    pub fn add_domains(&self, domains: &[&str]) {
+        for domain in domains {
+            self.admin_ok(&["domain", "add", domain], "");
+        }
+    }
+
+    /// Creates each user with the shared test password.
+    pub fn add_users(&self, addresses: &[&str]) {
+        for address in addresses {
+            self.add_user(address);
+        }
+    }
 }
 
 impl Drop for TestServer {
