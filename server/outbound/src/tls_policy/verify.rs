@@ -393,27 +393,23 @@ mod tests {
     /// Each certificate error is reported under its RFC 8460 §4.3 name.
     #[test]
     fn certificate_errors_map_to_result_types() {
-        let of = |e: CertificateError| result_type(&rustls::Error::InvalidCertificate(e));
-        assert_eq!(
-            of(CertificateError::NotValidForName),
-            "certificate-host-mismatch"
-        );
-        assert_eq!(of(CertificateError::Expired), "certificate-expired");
-        assert_eq!(
-            of(CertificateError::UnknownIssuer),
-            "certificate-not-trusted"
-        );
-        assert_eq!(
-            of(CertificateError::BadSignature),
-            "certificate-not-trusted"
-        );
-        assert_eq!(of(CertificateError::Revoked), "certificate-not-trusted");
-        assert_eq!(
-            of(CertificateError::InvalidPurpose),
-            "certificate-not-trusted"
-        );
-        assert_eq!(of(CertificateError::NotValidYet), "validation-failure");
-        assert_eq!(of(CertificateError::BadEncoding), "validation-failure");
+        for (error, name) in [
+            (
+                CertificateError::NotValidForName,
+                "certificate-host-mismatch",
+            ),
+            (CertificateError::Expired, "certificate-expired"),
+            (CertificateError::UnknownIssuer, "certificate-not-trusted"),
+            (CertificateError::BadSignature, "certificate-not-trusted"),
+            (CertificateError::Revoked, "certificate-not-trusted"),
+            (CertificateError::InvalidPurpose, "certificate-not-trusted"),
+            (CertificateError::NotValidYet, "validation-failure"),
+            (CertificateError::BadEncoding, "validation-failure"),
+        ] {
+            let shown = format!("{error:?}");
+            let found = result_type(&rustls::Error::InvalidCertificate(error));
+            assert_eq!(found, name, "{shown}");
+        }
         assert_eq!(result_type(&tlsa_invalid()), "tlsa-invalid");
         assert_eq!(
             result_type(&rustls::Error::NoCertificatesPresented),
