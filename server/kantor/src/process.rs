@@ -59,22 +59,31 @@ pub fn raise_open_file_limit() {
 #[cfg(not(unix))]
 pub fn raise_open_file_limit() {}
 
-/// Lowers the calling thread's CPU priority to `nice` (on Linux nice is per thread, and the
-/// threads it makes inherit it): for background work such as the full-text indexer. A failure
-/// is only logged.
+/// Runs the calling thread, and the threads it makes from now on, only on a core no other
+/// thread wants (Linux `SCHED_IDLE`, sched(7)): for background work such as the full-text
+/// indexer, which must never delay a delivery. A lower nice level is not enough: a delivery's
+/// thread woken from its fsync still waited for the niced indexer's time slice, where a
+/// `SCHED_IDLE` thread is preempted at once (docs/benchmarks.md, session 24). Where
+/// `SCHED_IDLE` is refused, nice 19; a failure is only logged.
 #[cfg(target_os = "linux")]
 #[allow(unsafe_code)]
-pub fn lower_this_threads_priority(nice: i32) {
+pub fn run_this_thread_when_idle() {
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: pid 0 is the calling thread; the kernel only reads `param`, which we own.
+    if unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) } == 0 {
+        return;
+    }
+    let idle = std::io::Error::last_os_error();
     // SAFETY: gettid cannot fail; setpriority reads and writes no memory of ours.
-    let done = unsafe { libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, nice) };
+    let done = unsafe { libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 19) };
     if done != 0 {
         let e = std::io::Error::last_os_error();
-        tracing::warn!(error = %e, nice, "cannot lower a background thread's CPU priority");
+        tracing::warn!(error = %e, sched_idle = %idle, "cannot lower a background thread's CPU priority");
     }
 }
 
 #[cfg(not(target_os = "linux"))]
-pub fn lower_this_threads_priority(_nice: i32) {}
+pub fn run_this_thread_when_idle() {}
 
 /// Makes every file and directory created from now on private to the server's user.
 #[cfg(unix)]

@@ -185,13 +185,16 @@ fn start_search(store: &Store, config: &SearchConfig) -> Option<Arc<SearchIndex>
             config.writer_memory_mib << 20,
             Duration::from_millis(config.poll_ms.max(10)),
         );
-        // The indexer is made on its own thread, at a lower priority that tantivy's threads
-        // (made with the writer) inherit; the first error comes back here.
+        // The indexer is made on its own thread, run only when a core is idle, which
+        // tantivy's threads (made with the writer) inherit: when the machine is busy,
+        // deliveries and searches go first and the index catches up after (deliveries never
+        // wait for it; a search of messages not yet indexed scans them). The first error
+        // comes back here.
         let (ready, made) = std::sync::mpsc::sync_channel(1);
         std::thread::Builder::new()
             .name("kantor-indexer".into())
             .spawn(move || {
-                crate::process::lower_this_threads_priority(INDEXER_NICE);
+                crate::process::run_this_thread_when_idle();
                 match Indexer::new(store, shared, limits, memory) {
                     Ok(indexer) => {
                         let _ = ready.send(Ok(()));
@@ -216,12 +219,6 @@ fn start_search(store: &Store, config: &SearchConfig) -> Option<Arc<SearchIndex>
     }
 }
 
-/// The indexer's CPU priority (nice): below the sessions' 0, so that when the machine is busy
-/// deliveries and searches go first and the index catches up after (deliveries never wait
-/// for it; a search of messages not yet indexed scans them).
-const INDEXER_NICE: i32 = 10;
-
-/// What is indexed of one message (`[search]`).
 /// The name this server goes by (greetings, EHLO, Received, reports): `[server] hostname`, else
 /// the machine's host name, lower-cased.
 pub(crate) fn server_hostname(config: &Config) -> String {
@@ -234,6 +231,7 @@ pub(crate) fn server_hostname(config: &Config) -> String {
         .to_lowercase()
 }
 
+/// What is indexed of one message (`[search]`).
 pub(crate) fn index_limits(config: &SearchConfig) -> IndexLimits {
     IndexLimits {
         max_field_bytes: config.max_field_kib << 10,
