@@ -102,7 +102,8 @@ pub struct SearchIndex {
 
 impl SearchIndex {
     /// Opens the index in `dir`, creating it (and the directory) when absent. An index whose
-    /// schema is not this version's is removed and created anew (the indexer then rebuilds it).
+    /// schema or settings are not this version's is removed and created anew (the indexer then
+    /// rebuilds it).
     pub fn open(dir: &Path) -> Result<Arc<SearchIndex>, SearchError> {
         std::fs::create_dir_all(dir)?;
         let (schema, fields) = Fields::schema();
@@ -110,9 +111,11 @@ impl SearchIndex {
             .map_err(tantivy::TantivyError::from)
             .and_then(|d| builder(&schema).open_or_create(d))
         {
-            Ok(index) => index,
-            Err(e) => {
-                tracing::warn!(error = %e, dir = %dir.display(), "search index unreadable: rebuilding it");
+            Ok(index) if index.settings() == &settings() => index,
+            opened => {
+                let error = opened.err().map(|e| e.to_string());
+                let error = error.as_deref().unwrap_or("made with other settings");
+                tracing::warn!(error, dir = %dir.display(), "search index unusable: rebuilding it");
                 std::fs::remove_dir_all(dir)?;
                 std::fs::create_dir_all(dir)?;
                 builder(&schema).create_in_dir(dir)?
@@ -327,16 +330,21 @@ impl SearchIndex {
     }
 }
 
-/// A new index's settings: blocks of the document store are compressed alone from 4 KiB on
-/// (tantivy's default is 16 KiB), so that reading one candidate's stored texts, about the size
-/// of its message, decompresses little more than that document.
+/// The index's settings: the document store is not compressed, and its blocks end from 4 KiB
+/// on (tantivy's default is 16 KiB), so that reading one candidate's stored texts copies about
+/// that document. With LZ4 (tantivy's default) a body word found in 2,703 of 106,046 messages
+/// spent 44% of its 21 ms decompressing (docs/benchmarks.md, session 24); the indexer spends
+/// no compression either. An index made with other settings is built again.
+fn settings() -> tantivy::IndexSettings {
+    tantivy::IndexSettings {
+        docstore_compression: tantivy::store::Compressor::None,
+        docstore_blocksize: 4096,
+        ..tantivy::IndexSettings::default()
+    }
+}
+
 fn builder(schema: &tantivy::schema::Schema) -> tantivy::IndexBuilder {
-    Index::builder()
-        .schema(schema.clone())
-        .settings(tantivy::IndexSettings {
-            docstore_blocksize: 4096,
-            ..tantivy::IndexSettings::default()
-        })
+    Index::builder().schema(schema.clone()).settings(settings())
 }
 
 fn term(t: Term) -> Box<dyn Query> {
