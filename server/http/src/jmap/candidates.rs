@@ -19,21 +19,23 @@
 
 use super::call::{Call, store_error};
 use super::email::keywords;
-use super::filter::{Condition, Needs};
-use super::header_needles::{HeaderFound, TEXT_FIELDS};
+use super::filter::{Condition, Needs, filter_needs};
+use super::header_needles::HeaderFound;
 use super::needles::{Found, Parts};
-use kantor_jmap_proto::method::{Comparator, Filter, FilterOperator};
+use kantor_jmap_proto::method::{Comparator, Filter};
 use kantor_jmap_proto::{MethodError, MethodErrorType};
 use kantor_message::MetaListing;
 use kantor_message::address::Address;
 use kantor_message::encoded::decode_words;
 use kantor_message::envelope::Envelope;
 use kantor_message::text::fold;
-use kantor_search::{TextField, WordField};
+use kantor_search::WordField;
 use kantor_store::{AccountId, EmailListing, EmailRecord};
 use serde_json::Value;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
+
+mod narrowing;
 
 /// Emails read at once.
 const CHUNK: usize = 1000;
@@ -46,6 +48,8 @@ pub(crate) struct Emails<'c> {
     call: &'c Call<'c>,
     account: AccountId,
     needs: Needs,
+    /// What the comparators need (their keys are read for every email taken).
+    sort_needs: Needs,
     pub listing: Vec<EmailListing>,
     threads: ThreadKeywords,
     /// Per needle of `text`, `body` and `attachmentName` and place: the emails that may
@@ -79,13 +83,15 @@ impl<'c> Emails<'c> {
     pub fn load(
         call: &'c Call<'c>,
         account: AccountId,
-        needs: Needs,
         filter: Option<&Filter<Condition>>,
+        sort_needs: Needs,
     ) -> Result<Emails<'c>, MethodError> {
+        let needs = filter.map(filter_needs).unwrap_or_default().or(sort_needs);
         let mut emails = Emails {
             call,
             account,
             needs,
+            sort_needs,
             listing: Vec::new(),
             threads: HashMap::new(),
             found: Found::default(),
@@ -121,7 +127,7 @@ impl<'c> Emails<'c> {
         if needs.threads() {
             let all: Vec<usize> = (0..emails.listing.len()).collect();
             for part in all.chunks(CHUNK) {
-                let chunk = emails.chunk(part)?;
+                let chunk = emails.chunk(part, |_| false)?;
                 for record in chunk.records.iter().flatten() {
                     let have: HashSet<String> =
                         keywords(record).into_iter().map(|(k, _)| k).collect();
@@ -142,45 +148,38 @@ impl<'c> Emails<'c> {
         Ok(emails)
     }
 
-    /// The only emails the filter may take, when the index's answers bound them: those it
-    /// found for some needle that the whole filter leaves possible (`ids`) and those it has
-    /// not reached (above `above`). An email
-    /// the index reached and found for no needle is judged by [`Emails::may_match`] the same
-    /// whatever its id, as email 0 is: when 0 may not match, none of them may. `None` (read
-    /// the whole account) when it may, or when the ids are many enough for one read of the
-    /// account to be cheaper than looking each up.
-    fn narrowed(&self, filter: &Filter<Condition>) -> Option<(Vec<i64>, i64)> {
-        if self.may_match(filter, 0) {
-            return None;
-        }
-        let answers: Vec<&kantor_search::Candidates> =
-            self.found.all().chain(self.headers.all()).collect();
-        let above = answers.iter().map(|c| c.covered()).min()?;
-        let mut found: HashSet<i64> = answers.iter().flat_map(|c| c.ids()).collect();
-        found.extend(self.words.values().flat_map(HashMap::values).flatten());
-        // Of those, the ones every condition leaves possible (from+word: both found).
-        let ids: Vec<i64> = found
-            .into_iter()
-            .filter(|&id| id <= above && self.may_match(filter, id))
-            .collect();
-        (ids.len() <= NARROWED_MAX).then_some((ids, above))
-    }
-
-    /// What the query needs of the emails at `indexes` of the listing (at most [`CHUNK`]).
-    fn chunk(&self, indexes: &[usize]) -> Result<Chunk, MethodError> {
+    /// What the query needs of the emails at `indexes` of the listing (at most [`CHUNK`]): the
+    /// stored listings of those for which `envelope` says so.
+    fn chunk(
+        &self,
+        indexes: &[usize],
+        envelope: impl Fn(i64) -> bool,
+    ) -> Result<Chunk, MethodError> {
         let ids: Vec<i64> = indexes.iter().map(|&i| self.listing[i].id).collect();
         let mail = &self.call.mail;
+        let wanted: Vec<bool> = ids.iter().map(|&id| envelope(id)).collect();
+        let asked: Vec<i64> = ids
+            .iter()
+            .zip(&wanted)
+            .filter(|(_, w)| **w)
+            .map(|(&id, _)| id)
+            .collect();
+        let mut metas = match asked.is_empty() {
+            true => Vec::new(),
+            false => mail
+                .message_listings(self.account, &asked)
+                .map_err(store_error)?,
+        }
+        .into_iter();
         Ok(Chunk {
             records: match self.needs.record {
                 true => mail.emails(self.account, &ids).map_err(store_error)?,
                 false => Vec::new(),
             },
-            metas: match self.needs.meta {
-                true => mail
-                    .message_listings(self.account, &ids)
-                    .map_err(store_error)?,
-                false => Vec::new(),
-            },
+            metas: wanted
+                .iter()
+                .map(|&w| if w { metas.next().flatten() } else { None })
+                .collect(),
         })
     }
 
@@ -195,8 +194,10 @@ impl<'c> Emails<'c> {
         let possible: Vec<usize> = (0..self.listing.len())
             .filter(|&i| filter.is_none_or(|f| self.may_match(f, self.listing[i].id)))
             .collect();
+        let envelope =
+            |id| self.sort_needs.meta || filter.is_some_and(|f| self.reads_envelope(f, id));
         for part in possible.chunks(CHUNK) {
-            let chunk = self.chunk(part)?;
+            let chunk = self.chunk(part, envelope)?;
             for (slot, &index) in part.iter().enumerate() {
                 let email = One {
                     emails: self,
@@ -245,65 +246,6 @@ impl<'c> Emails<'c> {
             }
             self.listing[b.index].id.cmp(&self.listing[a.index].id)
         });
-    }
-}
-
-impl Emails<'_> {
-    /// Whether email `id` may be taken by `filter` as far as the index knows: false only when
-    /// a needle of `from`, `to`, `cc`, `bcc`, `subject`, `text`, `body` or `attachmentName`
-    /// is, by the index, in none of the places it is looked for (neither its words nor its
-    /// trigrams), so that neither the email's record, its listing nor its message is read.
-    /// NOT inverts: it is left to the exact check.
-    fn may_match(&self, filter: &Filter<Condition>, id: i64) -> bool {
-        match filter {
-            Filter::Condition(c) => {
-                let header = |field, n: &Option<String>| {
-                    n.as_ref()
-                        .is_none_or(|n| self.headers.may_hold(field, n, id))
-                };
-                let text = c.text.as_ref().is_none_or(|n| {
-                    self.has_words(WordField::Body, n, id)
-                        || self.has_words(WordField::Subject, n, id)
-                        || TEXT_FIELDS.iter().any(|&f| self.headers.may_hold(f, n, id))
-                        || !self.found.narrow(Parts::TEXT, n, id).none()
-                });
-                let subject = c.subject.as_ref().is_none_or(|n| {
-                    self.has_words(WordField::Subject, n, id)
-                        || self.headers.may_hold(TextField::Subject, n, id)
-                });
-                let body = c.body.as_ref().is_none_or(|n| {
-                    self.has_words(WordField::Body, n, id)
-                        || !self.found.narrow(Parts::BODY, n, id).none()
-                });
-                let names = c
-                    .attachment_name
-                    .as_ref()
-                    .is_none_or(|n| !self.found.narrow(Parts::NAMES, n, id).none());
-                header(TextField::From, &c.from)
-                    && header(TextField::To, &c.to)
-                    && header(TextField::Cc, &c.cc)
-                    && header(TextField::Bcc, &c.bcc)
-                    && subject
-                    && text
-                    && body
-                    && names
-            }
-            Filter::Operator(FilterOperator::And, list) => {
-                list.iter().all(|f| self.may_match(f, id))
-            }
-            Filter::Operator(FilterOperator::Or, list) => {
-                list.iter().any(|f| self.may_match(f, id))
-            }
-            Filter::Operator(FilterOperator::Not, _) => true,
-        }
-    }
-
-    /// Whether the index found the words of `needle` in email `id`'s `field`.
-    fn has_words(&self, field: WordField, needle: &str, id: i64) -> bool {
-        self.words
-            .get(needle)
-            .and_then(|fields| fields.get(&field))
-            .is_some_and(|found| found.contains(&id))
     }
 }
 

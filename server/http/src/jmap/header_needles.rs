@@ -94,9 +94,12 @@ impl HeaderFound {
 
     /// Whether email `id`'s `field` may hold `needle`, as far as the index knows.
     pub fn may_hold(&self, field: TextField, needle: &str, id: i64) -> bool {
-        self.0
-            .get(&(field, needle.to_string()))
-            .is_none_or(|c| c.may_match(id))
+        self.get(field, needle).is_none_or(|c| c.may_match(id))
+    }
+
+    /// The index's answer for `needle` in `field`, when it gave one.
+    pub fn get(&self, field: TextField, needle: &str) -> Option<&Candidates> {
+        self.0.get(&(field, needle.to_string()))
     }
 }
 

@@ -59,7 +59,7 @@ impl Parts {
     }
 
     /// The index's fields for each place.
-    fn fields(&self) -> impl Iterator<Item = TextField> {
+    pub fn fields(&self) -> impl Iterator<Item = TextField> {
         [
             (self.text, TextField::Body),
             (self.office, TextField::AttachmentText),
@@ -102,6 +102,11 @@ impl Found {
     /// Every answer the index gave.
     pub fn all(&self) -> impl Iterator<Item = &Candidates> {
         self.0.values().flat_map(HashMap::values)
+    }
+
+    /// The index's answer for `needle` in `field`, when it gave one.
+    pub fn get(&self, needle: &str, field: TextField) -> Option<&Candidates> {
+        self.0.get(needle)?.get(&field)
     }
 
     /// The folded text of email `id` as the index stored it, when it found the email a

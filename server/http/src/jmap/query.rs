@@ -6,7 +6,7 @@
 
 use super::call::{Call, email_id, query_page, store_error, to_json};
 use super::candidates::Emails;
-use super::filter::{Condition, Needs, condition, filter_needs, sort_needs};
+use super::filter::{Condition, Needs, condition, sort_needs};
 use kantor_jmap_proto::method::{Arguments, Comparator, Filter, QueryRequest, QueryResponse};
 use kantor_jmap_proto::{Id, MethodError};
 use kantor_store::StoreError;
@@ -57,8 +57,7 @@ pub(crate) fn results(
     sort_needs: Needs,
     collapse: bool,
 ) -> Result<Vec<Id>, MethodError> {
-    let needs = filter.map(filter_needs).unwrap_or_default().or(sort_needs);
-    let emails = Emails::load(call, account, needs, filter)?;
+    let emails = Emails::load(call, account, filter, sort_needs)?;
     let mut selected = emails.select(filter, comparators)?;
     emails.sort(&mut selected, comparators);
     let mut order: Vec<usize> = selected.into_iter().map(|s| s.index).collect();
