@@ -192,7 +192,11 @@ fn main() {
 
     let (schema, fields) = Fields::schema();
     let dir = tempfile::tempdir().unwrap();
-    let index = Index::create_in_dir(dir.path(), schema).unwrap();
+    let index = Index::builder()
+        .schema(schema)
+        .settings(kantor_search::index::settings())
+        .create_in_dir(dir.path())
+        .unwrap();
     schema::register(&index).unwrap();
     let all_ngrams = args.iter().any(|a| a == "--all-ngrams");
     if all_ngrams {

@@ -335,7 +335,7 @@ impl SearchIndex {
 /// that document. With LZ4 (tantivy's default) a body word found in 2,703 of 106,046 messages
 /// spent 44% of its 21 ms decompressing (docs/benchmarks.md, session 24); the indexer spends
 /// no compression either. An index made with other settings is built again.
-fn settings() -> tantivy::IndexSettings {
+pub fn settings() -> tantivy::IndexSettings {
     tantivy::IndexSettings {
         docstore_compression: tantivy::store::Compressor::None,
         docstore_blocksize: 4096,
