@@ -33,6 +33,10 @@ pub struct SearchConfig {
     pub stemming: bool,
     /// Milliseconds between two looks at the change log once the index has caught up.
     pub poll_ms: u64,
+    /// Milliseconds the indexer may leave new mail for later while a burst of deliveries goes
+    /// on (the change log growing by at least 100 rows between two looks 100 ms apart), so
+    /// that the burst has the cores; past it, it indexes until caught up. 0: never wait.
+    pub burst_defer_ms: u64,
 }
 
 impl Default for SearchConfig {
@@ -48,6 +52,7 @@ impl Default for SearchConfig {
             attachment_timeout_ms: 10_000,
             stemming: true,
             poll_ms: 250,
+            burst_defer_ms: 5000,
         }
     }
 }

@@ -181,9 +181,10 @@ fn start_search(store: &Store, config: &SearchConfig) -> Option<Arc<SearchIndex>
     let start = || -> Result<Arc<SearchIndex>, kantor_search::SearchError> {
         let index = SearchIndex::open(&store.search_index_dir())?;
         let (store, shared, limits) = (store.clone(), index.clone(), index_limits(config));
-        let (memory, poll) = (
+        let (memory, poll, defer) = (
             config.writer_memory_mib << 20,
             Duration::from_millis(config.poll_ms.max(10)),
+            Duration::from_millis(config.burst_defer_ms),
         );
         // The indexer is made on its own thread, run only when a core is idle, which
         // tantivy's threads (made with the writer) inherit: when the machine is busy,
@@ -198,7 +199,7 @@ fn start_search(store: &Store, config: &SearchConfig) -> Option<Arc<SearchIndex>
                 match Indexer::new(store, shared, limits, memory) {
                     Ok(indexer) => {
                         let _ = ready.send(Ok(()));
-                        indexer.run(poll);
+                        indexer.run(poll, defer);
                     }
                     Err(e) => {
                         let _ = ready.send(Err(e));

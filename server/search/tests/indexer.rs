@@ -368,3 +368,51 @@ async fn an_index_of_the_previous_layout_is_rebuilt_with_words() {
             .is_none()
     );
 }
+
+/// A burst of deliveries is left for after it, for at most the time given, and never with 0.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_burst_of_deliveries_is_left_for_after_it() {
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let (mail, alice, _) = kantor_store::testing::store_with_alice(dir.path()).await;
+    let store: Store = (*mail).clone();
+    let index = SearchIndex::open(&store.search_index_dir()).unwrap();
+    let mut writer = indexer(&store, &index);
+    catch_up(&mut writer);
+    let wait = Duration::from_secs(60);
+    // Caught up: nothing to wait for.
+    assert!(!writer.gives_way(wait));
+    let burst = |n: usize| {
+        let store = store.clone();
+        async move {
+            let mut last = 0;
+            for i in 0..n {
+                last = deliver(&store, alice.id, message("Burst", &format!("zorbel {i}"))).await;
+            }
+            last
+        }
+    };
+    burst(110).await;
+    assert!(
+        writer.gives_way(wait),
+        "a burst of 110 deliveries is left for later"
+    );
+    assert!(!writer.gives_way(Duration::ZERO), "0 never waits");
+    // The log stood still since the last look: the burst is over, index now.
+    assert!(!writer.gives_way(wait));
+    let last = burst(110).await;
+    // A burst again, but the first row left has waited longer than 1 ms: index now.
+    std::thread::sleep(Duration::from_millis(5));
+    assert!(!writer.gives_way(Duration::from_millis(1)));
+    catch_up(&mut writer);
+    let found = index
+        .candidates(alice.id, TextField::Body, "ZORBEL")
+        .unwrap()
+        .expect("the index answers");
+    assert_eq!(found.len(), 220);
+    assert!(found.may_match(last));
+    // Caught up again: the next burst may wait anew.
+    assert!(!writer.gives_way(wait));
+    burst(110).await;
+    assert!(writer.gives_way(wait));
+}
