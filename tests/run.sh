@@ -16,7 +16,7 @@ done
 # mbsync comes in the isync package; dnsmasq (a DNS server for the outbound tests) in dnsmasq-base.
 command -v mbsync >/dev/null 2>&1 || missing+=(isync)
 command -v dnsmasq >/dev/null 2>&1 || missing+=(dnsmasq-base)
-# knot (knotd and keymgr): a DNSSEC-signed zone for DANE in tests/outbound_tls_policy.rs.
+# knot (knotd and keymgr): a DNSSEC-signed zone for DANE in tests/outbound_dane_ee.rs and outbound_dane.rs.
 command -v knotd >/dev/null 2>&1 || missing+=(knot)
 # sieve-connect: a ManageSieve client nobody here wrote, for tests/managesieve.rs and
 # tests/jmap_sieve.rs.
