@@ -5,7 +5,8 @@
 //! names and addresses sent with SMTPUTF8, groups, a comment as the name, a bare local part, a
 //! folded field, a second To field) is delivered with smtplib and queried with curl, with the
 //! index and then, on the same data, with `[search] enabled = false`: needles across the
-//! `name <email>` boundaries, across mailboxes and of one or two characters give the same ids.
+//! `name <email>` boundaries, across mailboxes and of one or two characters give the same ids,
+//! and so do AND, OR and NOT of header and body needles (the narrowed listing's covers).
 
 mod common;
 use common::fts::*;
@@ -126,6 +127,34 @@ fn expected(inbox: &str) -> Vec<(Value, Vec<&'static str>)> {
             vec![BLIND, BARE, GROUP, GRUSS, UMLAUT],
         ),
         (json!({"from": "ann", "text": "blind"}), vec![BLIND]),
+        // Header and body needles together: the index's answers narrow by the smallest
+        // cover (AND: one member's; OR: every member's), or not at all (an unbounded member).
+        (
+            json!({"operator": "AND", "conditions": [on("from", "example"), on("body", "meeting")]}),
+            vec![QUOTED],
+        ),
+        (
+            json!({"operator": "OR", "conditions": [on("body", "plans"), on("from", "jürgen")]}),
+            vec![GROUP, GRUSS, UMLAUT],
+        ),
+        (
+            json!({"operator": "OR", "conditions": [on("from", "ann"), {"hasKeyword": "$flagged"}]}),
+            vec![BLIND],
+        ),
+        (
+            json!({"operator": "AND", "conditions": [
+                on("text", "kim"),
+                {"operator": "NOT", "conditions": [on("from", "john")]},
+            ]}),
+            vec![GROUP, GRUSS],
+        ),
+        (
+            json!({"operator": "AND", "conditions": [
+                {"operator": "OR", "conditions": [on("body", "hallo"), on("body", "bis bald")]},
+                on("from", "example"),
+            ]}),
+            vec![GRUSS, UMLAUT],
+        ),
         (
             json!({"inMailbox": inbox, "from": "example"}),
             vec![BLIND, GRUSS, QUOTED, UMLAUT],
