@@ -34,8 +34,9 @@ pub struct SearchConfig {
     /// Milliseconds between two looks at the change log once the index has caught up.
     pub poll_ms: u64,
     /// Milliseconds the indexer may leave new mail for later while a burst of deliveries goes
-    /// on (the change log growing by at least 100 rows between two looks 100 ms apart), so
-    /// that the burst has the cores; past it, it indexes until caught up. 0: never wait.
+    /// on (the change log growing by 100 rows, 50 deliveries, or more between two of its
+    /// looks: 200 to 500 deliveries a second), so that the burst has the cores; past it, it
+    /// indexes until caught up. 0: never wait.
     pub burst_defer_ms: u64,
 }
 

@@ -39,8 +39,10 @@ const COMMIT_EVERY: Duration = Duration::from_secs(1);
 
 /// Time between two looks at the log while the indexer gives way to a burst of deliveries.
 const BURST_LOOK: Duration = Duration::from_millis(100);
-/// Rows the log must grow by between two looks for the deliveries to count as a burst (a
-/// delivery writes two or three): about 40 messages a second.
+/// Rows the log must grow by between two looks for the deliveries to count as a burst: a
+/// delivery writes two, so 50 deliveries, which is 200 a second between looks `poll_ms`
+/// (250) apart once caught up and 500 a second between looks [`BURST_LOOK`] apart while
+/// waiting.
 const BURST_ROWS: i64 = 100;
 
 /// The index's writer and where it stands.
