@@ -76,17 +76,7 @@ fn dane_tlsa_records_decide() {
     swaks_submit_permitting(&a, jo, "carl@nomx.test", "implicit MX");
     swaks_submit_permitting(&a, jo, "dan@cname.test", "aliased MX");
     swaks_submit_permitting(&a, jo, "alice@dane.test", "authenticated");
-    eventually(20, "alice's message", || {
-        inbox(&b, "alice@dane.test")
-            .into_iter()
-            .find(|m| m.contains("Subject: authenticated"))
-    });
-    let entry = queued(&a, "alice@dane.test");
-    let reply = entry["remote_reply"].as_str().unwrap_or("");
-    assert!(
-        reply.starts_with("mx.dane.test (") && reply.contains(", TLS)"),
-        "{entry}"
-    );
+    delivered_over_tls(&a, &b, "alice@dane.test", "authenticated", "mx.dane.test");
     // A bogus answer holds the mail instead of sending it without DANE (RFC 7672 §2.1.1).
     let held = held_twice(&c, "alice@dane.test");
     let error = held["last_error"].as_str().unwrap_or("");

@@ -272,18 +272,8 @@ fn mta_sts_policies_are_enforced_and_reported() {
     submit(&a, jo, "carol@try.test", "testing");
 
     // sts.test: over TLS to mx.sts.test, its preferred MX (not in the policy) skipped.
-    let alice = eventually(20, "alice's message", || {
-        inbox(&b, "alice@sts.test")
-            .into_iter()
-            .find(|m| m.contains("Subject: enforced"))
-    });
+    let alice = delivered_over_tls(&a, &b, "alice@sts.test", "enforced", "mx.sts.test");
     assert!(alice.contains("Policy permitting."), "{alice}");
-    let entry = queued(&a, "alice@sts.test");
-    let reply = entry["remote_reply"].as_str().unwrap_or("");
-    assert!(
-        reply.starts_with("mx.sts.test (") && reply.contains(", TLS)"),
-        "{entry}"
-    );
     // try.test: delivered, although its MX's certificate does not name it (testing); B saw
     // the connection come from A's source address.
     let carol = eventually(20, "carol's message", || {
@@ -431,15 +421,5 @@ fn mta_sts_policies_are_enforced_and_reported() {
     dns.replace(&later);
     a.restart();
     submit(&a, jo, "alice@sts.test", "cached");
-    eventually(20, "alice's second message", || {
-        inbox(&b, "alice@sts.test")
-            .into_iter()
-            .find(|m| m.contains("Subject: cached"))
-    });
-    let entry = queued(&a, "alice@sts.test");
-    let reply = entry["remote_reply"].as_str().unwrap_or("");
-    assert!(
-        reply.starts_with("mx.sts.test (") && reply.contains(", TLS)"),
-        "{entry}"
-    );
+    delivered_over_tls(&a, &b, "alice@sts.test", "cached", "mx.sts.test");
 }

@@ -3,7 +3,7 @@
 //! reports (RFC 8460) read by Python's email, gzip and json modules, and an SPKI digest by
 //! openssl for TLSA records.
 
-use super::peer::eventually;
+use super::peer::{eventually, inbox};
 use super::{TestServer, run_with_input};
 use std::path::Path;
 use std::process::Command;
@@ -18,6 +18,29 @@ pub fn queued(server: &TestServer, to: &str) -> serde_json::Value {
         .rfind(|q| q["to"] == to)
         .cloned()
         .unwrap_or(serde_json::Value::Null)
+}
+
+/// Waits for the message with `subject` in `to`'s INBOX on `b`, checks that A's queue says it
+/// went to the MX host `mx` over TLS, and returns it.
+pub fn delivered_over_tls(
+    a: &TestServer,
+    b: &TestServer,
+    to: &str,
+    subject: &str,
+    mx: &str,
+) -> String {
+    let message = eventually(20, subject, || {
+        inbox(b, to)
+            .into_iter()
+            .find(|m| m.contains(&format!("Subject: {subject}")))
+    });
+    let entry = queued(a, to);
+    let reply = entry["remote_reply"].as_str().unwrap_or("");
+    assert!(
+        reply.starts_with(&format!("{mx} (")) && reply.contains(", TLS)"),
+        "{entry}"
+    );
+    message
 }
 
 /// A TLS-RPT report mail read by Python's email, gzip and json: its headers and JSON.
