@@ -416,3 +416,39 @@ async fn a_burst_of_deliveries_is_left_for_after_it() {
     burst(110).await;
     assert!(writer.gives_way(wait));
 }
+
+/// An index of this layout made with other settings (tantivy's default, an LZ4-compressed
+/// document store, as before session 24) is removed and built again with the server's.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_index_with_other_settings_is_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mail, alice, _) = kantor_store::testing::store_with_alice(dir.path()).await;
+    let store: Store = (*mail).clone();
+    let id = deliver(&store, alice.id, message("Settings", "Kompressionsfrei")).await;
+    let path = store.search_index_dir();
+    std::fs::create_dir_all(&path).unwrap();
+    let (schema, _) = kantor_search::schema::Fields::schema();
+    let old = tantivy::Index::create_in_dir(&path, schema).unwrap();
+    assert_ne!(old.settings(), &kantor_search::index::settings());
+    let mut w: tantivy::IndexWriter = old.writer(15 << 20).unwrap();
+    let mut prepared = w.prepare_commit().unwrap();
+    let payload = format!(
+        r#"{{"version":{},"change":99,"email":99,"building":false,"stemming":true}}"#,
+        kantor_search::index::VERSION
+    );
+    prepared.set_payload(&payload);
+    prepared.commit().unwrap();
+    drop((w, old));
+
+    let index = SearchIndex::open(&path).unwrap();
+    assert_eq!(index.checkpoint(), None, "the old index is not read");
+    let reopened = tantivy::Index::open_in_dir(&path).unwrap();
+    assert_eq!(reopened.settings(), &kantor_search::index::settings());
+    let mut writer = indexer(&store, &index);
+    catch_up(&mut writer);
+    let found = index
+        .candidates(alice.id, TextField::Body, "KOMPRESSION")
+        .unwrap()
+        .expect("the index answers");
+    assert!(found.may_match(id) && found.len() == 1);
+}
