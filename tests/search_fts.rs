@@ -91,6 +91,22 @@ fn known_answers_through_imap_and_jmap_isolation_and_expunge() {
     server.add_user(KIM);
     deliver(&server, &corpus());
     wait_indexed(&server, 7);
+    // The indexer and tantivy's threads run only on idle cores (SCHED_IDLE); the sessions'
+    // threads do not.
+    let threads = thread_policies(&server);
+    let background = ["kantor-indexer", "segment_updater", "merge_thread_0"];
+    for name in background {
+        assert!(
+            threads.iter().any(|(n, p)| n == name && *p == 5),
+            "{name} under SCHED_IDLE: {threads:?}"
+        );
+    }
+    assert!(
+        threads
+            .iter()
+            .any(|(n, p)| n == "tokio-rt-worker" && *p == 0),
+        "{threads:?}"
+    );
     let queries: Vec<(&str, Option<&str>, Vec<u32>)> = vec![
         ("TEXT lighthouse", None, vec![1]),
         ("BODY budget", None, vec![1]),

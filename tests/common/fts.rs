@@ -59,6 +59,21 @@ pub fn metric(server: &TestServer, name: &str) -> Option<i64> {
     })
 }
 
+/// Each thread of the server: its name and its scheduling policy (`/proc/PID/task/TID/stat`,
+/// field 41: 0 `SCHED_OTHER`, 5 `SCHED_IDLE`).
+pub fn thread_policies(server: &TestServer) -> Vec<(String, u32)> {
+    let tasks = std::fs::read_dir(format!("/proc/{}/task", server.pid())).unwrap();
+    tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("stat")).ok())
+        .filter_map(|stat| {
+            let (name, rest) = stat.split_once(" (")?.1.rsplit_once(") ")?;
+            // Fields from the third (state) on: the policy is the 41st.
+            let policy = rest.split(' ').nth(41 - 3)?.parse().ok()?;
+            Some((name.to_string(), policy))
+        })
+        .collect()
+}
+
 /// Waits until the index holds `documents` and has no lag.
 pub fn wait_indexed(server: &TestServer, documents: i64) {
     let deadline = Instant::now() + Duration::from_secs(120);
