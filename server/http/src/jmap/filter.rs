@@ -57,6 +57,16 @@ impl Condition {
         self.in_mailbox.filter(|_| nothing_else)
     }
 
+    /// Whether the condition reads the email's parsed header fields (its stored listing)
+    /// whatever the full-text index says; `text` reads them only where the index says they
+    /// may hold the needle (`candidates::narrowing`).
+    pub(super) fn reads_envelope(&self) -> bool {
+        self.has_attachment.is_some()
+            || [&self.from, &self.to, &self.cc, &self.bcc, &self.subject]
+                .iter()
+                .any(|s| s.is_some())
+    }
+
     fn needs(&self) -> Needs {
         Needs {
             record: self.in_mailbox.is_some()
@@ -66,17 +76,7 @@ impl Condition {
             threads: self.all_in_thread.is_some()
                 || self.some_in_thread.is_some()
                 || self.none_in_thread.is_some(),
-            meta: self.has_attachment.is_some()
-                || [
-                    &self.text,
-                    &self.from,
-                    &self.to,
-                    &self.cc,
-                    &self.bcc,
-                    &self.subject,
-                ]
-                .iter()
-                .any(|s| s.is_some()),
+            meta: self.reads_envelope() || self.text.is_some(),
         }
     }
 }

@@ -113,16 +113,13 @@ impl Found {
     /// candidate for `needle` in the text parts and the text was not cut
     /// ([`Candidates::texts`]).
     pub fn texts(&self, needle: &str, id: i64) -> Option<SearchText> {
-        self.0.get(needle)?.get(&TextField::Body)?.texts(id)
+        self.get(needle, TextField::Body)?.texts(id)
     }
 
     /// Of `parts`, those where email `id` may hold `needle`, as far as the index knows.
     pub fn narrow(&self, parts: Parts, needle: &str, id: i64) -> Parts {
-        let known = self.0.get(needle);
         let may = |on: bool, field: TextField| {
-            on && known
-                .and_then(|fields| fields.get(&field))
-                .is_none_or(|c| c.may_match(id))
+            on && self.get(needle, field).is_none_or(|c| c.may_match(id))
         };
         Parts {
             text: may(parts.text, TextField::Body),

@@ -59,7 +59,7 @@ impl Emails<'_> {
                 let text = c.text.as_ref().is_none_or(|n| {
                     self.has_words(WordField::Body, n, id)
                         || self.has_words(WordField::Subject, n, id)
-                        || TEXT_FIELDS.iter().any(|&f| self.headers.may_hold(f, n, id))
+                        || self.header_may_hold_text(n, id)
                         || !self.found.narrow(Parts::TEXT, n, id).none()
                 });
                 let subject = c.subject.as_ref().is_none_or(|n| {
@@ -180,13 +180,15 @@ impl Emails<'_> {
 
     /// The emails with the words of `needle` in each of `fields` that the index answered.
     fn words(&self, needle: &str, fields: &[WordField]) -> Cover<'_> {
-        let Some(found) = self.words.get(needle) else {
-            return Vec::new();
-        };
         fields
             .iter()
-            .filter_map(|f| found.get(f).map(Named::Words))
+            .filter_map(|&f| self.with_words(f, needle).map(Named::Words))
             .collect()
+    }
+
+    /// The emails the index found with the words of `needle` in `field`, when it answered.
+    fn with_words(&self, field: WordField, needle: &str) -> Option<&HashSet<i64>> {
+        self.words.get(needle)?.get(&field)
     }
 
     /// The candidates of `needle` in every field of `parts`; `None` when the index did not
@@ -200,10 +202,16 @@ impl Emails<'_> {
 
     /// Whether the index found the words of `needle` in email `id`'s `field`.
     pub(super) fn has_words(&self, field: WordField, needle: &str, id: i64) -> bool {
-        self.words
-            .get(needle)
-            .and_then(|fields| fields.get(&field))
+        self.with_words(field, needle)
             .is_some_and(|found| found.contains(&id))
+    }
+
+    /// Whether one of the header fields `text` looks in may hold `needle` in email `id`, as far
+    /// as the index knows.
+    fn header_may_hold_text(&self, needle: &str, id: i64) -> bool {
+        TEXT_FIELDS
+            .iter()
+            .any(|&f| self.headers.may_hold(f, needle, id))
     }
 
     /// Whether `filter` reads email `id`'s parsed header fields (its stored listing):
@@ -213,13 +221,10 @@ impl Emails<'_> {
     pub(super) fn reads_envelope(&self, filter: &Filter<Condition>, id: i64) -> bool {
         match filter {
             Filter::Condition(c) => {
-                c.has_attachment.is_some()
-                    || [&c.from, &c.to, &c.cc, &c.bcc, &c.subject]
-                        .iter()
-                        .any(|n| n.is_some())
-                    || c.text.as_ref().is_some_and(|n| {
-                        TEXT_FIELDS.iter().any(|&f| self.headers.may_hold(f, n, id))
-                    })
+                c.reads_envelope()
+                    || c.text
+                        .as_ref()
+                        .is_some_and(|n| self.header_may_hold_text(n, id))
             }
             Filter::Operator(_, list) => list.iter().any(|f| self.reads_envelope(f, id)),
         }
