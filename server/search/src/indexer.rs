@@ -168,7 +168,7 @@ impl Indexer {
         let waits = since.elapsed() < defer;
         if waits {
             // `/metrics` shows the rows left behind while waiting.
-            let _ = self.show_lag();
+            self.show_lag_at(head);
         }
         waits
     }
@@ -316,10 +316,16 @@ impl Indexer {
 
     /// How far searches' view of the index (the last commit) is behind the log, in `/metrics`.
     fn show_lag(&self) -> Result<(), SearchError> {
-        let visible = self.index.checkpoint().map_or(0, |c| c.change);
-        let lag = self.store.last_change_id()? - visible;
-        kantor_metrics::metrics().search_lag_changes.set(lag.max(0));
+        self.show_lag_at(self.store.last_change_id()?);
         Ok(())
+    }
+
+    /// [`Indexer::show_lag`] with the log's last row `head` already read.
+    fn show_lag_at(&self, head: i64) {
+        let visible = self.index.checkpoint().map_or(0, |c| c.change);
+        kantor_metrics::metrics()
+            .search_lag_changes
+            .set((head - visible).max(0));
     }
 
     /// Adds one email's document (replacing any of the same id).
