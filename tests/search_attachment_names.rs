@@ -130,13 +130,8 @@ fn answers(server: &TestServer) -> Vec<Vec<String>> {
 
 #[test]
 fn attachment_names_with_and_without_the_index() {
-    let plain = "[imap]\nallow_plaintext_auth = true\n";
-    let mut server = TestServer::start(plain);
-    server.add_user(JO);
-    deliver(&server, &corpus());
-    wait_indexed(&server, 4);
-    let indexed = answers(&server);
-    server.restart_with(&format!("{plain}[search]\nenabled = false\n"));
-    let scanned = answers(&server);
+    let corpus = corpus();
+    assert_eq!(corpus.len(), 4);
+    let (indexed, scanned) = with_and_without_index(JO, &corpus, answers);
     assert_eq!(indexed, scanned);
 }

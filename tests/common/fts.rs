@@ -74,6 +74,24 @@ pub fn thread_policies(server: &TestServer) -> Vec<(String, u32)> {
         .collect()
 }
 
+/// `answers` for `user`, to whom `messages` are delivered: first with the index, once it
+/// holds them all, then on the same data with `[search] enabled = false` (a scan of every
+/// message), for the caller to compare.
+pub fn with_and_without_index<T>(
+    user: &str,
+    messages: &[(&str, String)],
+    answers: impl Fn(&TestServer) -> T,
+) -> (T, T) {
+    let plain = "[imap]\nallow_plaintext_auth = true\n";
+    let mut server = TestServer::start(plain);
+    server.add_user(user);
+    deliver(&server, messages);
+    wait_indexed(&server, messages.len() as i64);
+    let indexed = answers(&server);
+    server.restart_with(&format!("{plain}[search]\nenabled = false\n"));
+    (indexed, answers(&server))
+}
+
 /// Waits until the index holds `documents` and has no lag.
 pub fn wait_indexed(server: &TestServer, documents: i64) {
     let deadline = Instant::now() + Duration::from_secs(120);

@@ -38,6 +38,15 @@ fn indexer(store: &Store, index: &std::sync::Arc<SearchIndex>) -> Indexer {
     .expect("writer")
 }
 
+/// Commits `payload` (a checkpoint) as the last commit of an index made by hand, as an
+/// older version of the server left it, and closes the index.
+fn commit_checkpoint(old: tantivy::Index, payload: &str) {
+    let mut w: tantivy::IndexWriter = old.writer(15 << 20).unwrap();
+    let mut prepared = w.prepare_commit().unwrap();
+    prepared.set_payload(payload);
+    prepared.commit().unwrap();
+}
+
 fn catch_up(indexer: &mut Indexer) {
     while indexer.step().expect("index") {}
 }
@@ -315,11 +324,10 @@ async fn an_index_of_the_previous_layout_is_rebuilt_with_words() {
     }
     b.add_text_field("attachment_text", TEXT);
     let old = tantivy::Index::create_in_dir(&path, b.build()).unwrap();
-    let mut w: tantivy::IndexWriter = old.writer(15 << 20).unwrap();
-    let mut prepared = w.prepare_commit().unwrap();
-    prepared.set_payload(r#"{"version":2,"change":99,"email":99,"building":false}"#);
-    prepared.commit().unwrap();
-    drop((w, old));
+    commit_checkpoint(
+        old,
+        r#"{"version":2,"change":99,"email":99,"building":false}"#,
+    );
 
     let index = SearchIndex::open(&path).unwrap();
     assert_eq!(index.checkpoint(), None, "the old index is not read");
@@ -430,15 +438,11 @@ async fn an_index_with_other_settings_is_rebuilt() {
     let (schema, _) = kantor_search::schema::Fields::schema();
     let old = tantivy::Index::create_in_dir(&path, schema).unwrap();
     assert_ne!(old.settings(), &kantor_search::index::settings());
-    let mut w: tantivy::IndexWriter = old.writer(15 << 20).unwrap();
-    let mut prepared = w.prepare_commit().unwrap();
     let payload = format!(
         r#"{{"version":{},"change":99,"email":99,"building":false,"stemming":true}}"#,
         kantor_search::index::VERSION
     );
-    prepared.set_payload(&payload);
-    prepared.commit().unwrap();
-    drop((w, old));
+    commit_checkpoint(old, &payload);
 
     let index = SearchIndex::open(&path).unwrap();
     assert_eq!(index.checkpoint(), None, "the old index is not read");
